@@ -1,0 +1,44 @@
+#include "context.hpp"
+
+#include <string>
+
+#include "core/names.hpp"
+
+namespace ilvm::cli {
+
+Result<BackendModule *> Context::backend() {
+    if (!module) {
+        auto m = BackendModule::load(module_options);
+        if (!m.ok()) return m.take_error();
+        module.emplace(std::move(m).value());
+    }
+    return &*module;
+}
+
+Result<std::string> Context::pool_xml(const std::string &name) {
+    ILVM_TRY(validate_pool_name(name));
+    return store.load(name);
+}
+
+Result<std::string> Context::active_pool_xml(const std::string &name) {
+    ILVM_ASSIGN_OR_RETURN(std::string xml, pool_xml(name));
+    if (!store.active(name))
+        return conflict("pool '" + name + "' is not active on this host", "start it with ilvm pool-start " + name);
+    return xml;
+}
+
+Status Context::confirm(const Args &args, const std::string &expected, const std::string &what) {
+    if (auto given = args.opt("confirm")) {
+        if (*given == expected) return {};
+        return invalid_input("--confirm '" + *given + "' does not match pool name '" + expected + "'");
+    }
+    if (!interactive)
+        return invalid_input(what + " needs confirmation", "pass --confirm " + expected + " when running non-interactively");
+    *out << what << ".\nType the pool name (" << expected << ") to confirm: " << std::flush;
+    std::string line;
+    if (!std::getline(*in, line)) return invalid_input("no confirmation given");
+    if (line != expected) return invalid_input("confirmation '" + line + "' does not match pool name '" + expected + "'");
+    return {};
+}
+
+}  // namespace ilvm::cli

@@ -1,0 +1,62 @@
+// State shared by every verb: the pool store, the (lazily loaded) backend module, and the
+// user's terminal for confirmations.
+#pragma once
+
+#include <iostream>
+#include <map>
+#include <optional>
+#include <string>
+
+#include "args.hpp"
+#include "backend_module.hpp"
+#include "pool_store.hpp"
+
+namespace ilvm::cli {
+
+struct Context {
+    PoolStore store = PoolStore::from_environment();
+    std::map<std::string, std::string> module_options;
+    std::optional<BackendModule> module;
+    bool interactive = false;   // stdin is a terminal: destructive verbs may prompt
+    std::istream *in = &std::cin;
+    std::ostream *out = &std::cout;
+
+    Result<BackendModule *> backend();
+    // The pool's persistent XML, or not_found.
+    Result<std::string> pool_xml(const std::string &name);
+    // Refuses (conflict class) when the pool is not started on this host.
+    Result<std::string> active_pool_xml(const std::string &name);
+    // Asks the user to type `expected` (or checks --confirm) before a destructive step.
+    Status confirm(const Args &args, const std::string &expected, const std::string &what);
+};
+
+// Verb implementations; each returns Status and prints its own success output.
+Status pool_define(Context &, const Args &);
+Status pool_undefine(Context &, const Args &);
+Status pool_build(Context &, const Args &);
+Status pool_start(Context &, const Args &);
+Status pool_destroy(Context &, const Args &);
+Status pool_delete(Context &, const Args &);
+Status pool_refresh(Context &, const Args &);
+Status pool_list(Context &, const Args &);
+Status pool_info(Context &, const Args &);
+Status pool_dumpxml(Context &, const Args &);
+Status pool_autostart(Context &, const Args &);
+
+Status vol_create(Context &, const Args &);
+Status vol_create_as(Context &, const Args &);
+Status vol_create_from(Context &, const Args &);
+Status vol_clone(Context &, const Args &);
+Status vol_delete(Context &, const Args &);
+Status vol_wipe(Context &, const Args &);
+Status vol_resize(Context &, const Args &);
+Status vol_list(Context &, const Args &);
+Status vol_info(Context &, const Args &);
+Status vol_dumpxml(Context &, const Args &);
+Status vol_path(Context &, const Args &);
+Status vol_upload(Context &, const Args &);
+Status vol_download(Context &, const Args &);
+Status vol_activate(Context &, const Args &);
+Status vol_deactivate(Context &, const Args &);
+
+}  // namespace ilvm::cli

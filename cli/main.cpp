@@ -1,0 +1,161 @@
+// ilvm: virsh-style CLI for iscsi-lvm pools and volumes.
+#include <cstdlib>
+#include <functional>
+#include <iostream>
+#include <unistd.h>
+
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include "context.hpp"
+#include "exit_codes.hpp"
+#include "ilvm-config.h"
+
+namespace ilvm::cli {
+namespace {
+
+struct Verb {
+    VerbSpec spec;
+    std::function<Status(Context &, const Args &)> run;
+};
+
+const std::vector<Verb> &verbs() {
+    static const std::vector<Verb> v = {
+        {{"pool-define", "define an inactive persistent pool from an XML file", {"file"}, 1, {}, {}, ""}, pool_define},
+        {{"pool-undefine", "forget a pool's definition (its data stays on the LUN)", {"pool"}, 1, {}, {}, ""}, pool_undefine},
+        {{"pool-build", "initialise the pool's LUN: PV + (shared) volume group", {"pool"}, 1, {"confirm"}, {"overwrite"},
+          "Destructive: asks you to type the pool name, or takes --confirm NAME.\n"
+          "Refuses a LUN that carries any signature (PV, filesystem, partition table) unless --overwrite."},
+         pool_build},
+        {{"pool-start", "log in, start the lockspace, verify the VG and refresh", {"pool"}, 1, {"confirm"}, {"build", "overwrite"},
+          "--build runs pool-build first (with its confirmation)."},
+         pool_start},
+        {{"pool-destroy", "stop a pool on this host: deactivate idle volumes, lock-stop, log out", {"pool"}, 1, {}, {}, ""}, pool_destroy},
+        {{"pool-delete", "remove the pool's (empty) volume group and PV label from the LUN", {"pool"}, 1, {}, {}, ""}, pool_delete},
+        {{"pool-refresh", "re-read capacity and volumes", {"pool"}, 1, {}, {}, ""}, pool_refresh},
+        {{"pool-list", "list pools", {}, 0, {}, {"all", "inactive", "json"}, ""}, pool_list},
+        {{"pool-info", "pool information (live numbers when active)", {"pool"}, 1, {}, {"json"}, ""}, pool_info},
+        {{"pool-dumpxml", "pool XML", {"pool"}, 1, {}, {"inactive"}, ""}, pool_dumpxml},
+        {{"pool-autostart", "start the pool at boot (iscsi-lvm.service)", {"pool"}, 1, {}, {"disable"}, ""}, pool_autostart},
+        {{"vol-create", "create a volume from an XML file", {"pool", "file"}, 2, {}, {}, ""}, vol_create},
+        {{"vol-create-as", "create a volume from arguments", {"pool", "name", "capacity"}, 3, {"allocation", "format"}, {},
+          "CAPACITY takes virsh's units: 10G, 512MiB, 1TB (powers of 1000), bytes by default.\n"
+          "The size is rounded up to whole extents."},
+         vol_create_as},
+        {{"vol-create-from", "create a volume as a copy of another", {"pool", "file", "vol"}, 3, {}, {}, ""}, vol_create_from},
+        {{"vol-clone", "clone a volume", {"vol", "newname"}, 2, {"pool"}, {}, ""}, vol_clone},
+        {{"vol-delete", "delete a volume (refused while active on any host)", {"vol"}, 1, {"pool"}, {"wipe", "no-wipe"},
+          "--wipe zeroes it first (blkdiscard --zeroout, else zero writes); the pool's <wipe_on_delete> sets the default."},
+         vol_delete},
+        {{"vol-wipe", "zero a volume", {"vol"}, 1, {"pool", "algorithm"}, {}, ""}, vol_wipe},
+        {{"vol-resize", "grow a volume (shrinking needs --allow-shrink)", {"vol", "capacity"}, 2, {"pool"},
+          {"allow-shrink", "shrink", "delta"}, ""},
+         vol_resize},
+        {{"vol-list", "list a pool's volumes", {"pool"}, 1, {}, {"json", "details"}, ""}, vol_list},
+        {{"vol-info", "volume information, including which host holds it", {"vol"}, 1, {"pool"}, {"json"}, ""}, vol_info},
+        {{"vol-dumpxml", "volume XML", {"vol"}, 1, {"pool"}, {}, ""}, vol_dumpxml},
+        {{"vol-path", "volume path", {"vol"}, 1, {"pool"}, {}, ""}, vol_path},
+        {{"vol-upload", "copy a file into a volume", {"vol", "file"}, 2, {"pool", "offset", "length"}, {}, ""}, vol_upload},
+        {{"vol-download", "copy a volume into a file", {"vol", "file"}, 2, {"pool", "offset", "length"}, {}, ""}, vol_download},
+        {{"vol-activate", "activate a volume on this host (exclusive unless --shared)", {"vol"}, 1, {"pool"}, {"shared"}, ""},
+         vol_activate},
+        {{"vol-deactivate", "deactivate a volume on this host", {"vol"}, 1, {"pool"}, {}, ""}, vol_deactivate},
+    };
+    return v;
+}
+
+void print_help(std::ostream &out) {
+    out << "Usage: ilvm [-v|-vv|-q] <command> [args...]\n"
+           "       ilvm <command> --help\n\n"
+           "iscsi-lvm pools: one shared LVM volume group on an iSCSI LUN, one volume per VM disk,\n"
+           "each active on at most one host at a time.\n\nCommands:\n";
+    for (const auto &v : verbs()) {
+        std::string n = v.spec.name;
+        out << "  " << n << std::string(n.size() < 18 ? 18 - n.size() : 1, ' ') << v.spec.summary << "\n";
+    }
+    out << "\nExit codes: 0 ok, 1 internal error, 2 invalid input, 3 not found, 4 conflict / in use,\n"
+           "5 system failure.  See ilvm(8).\n";
+}
+
+void setup_logging(int verbosity) {
+    auto logger = spdlog::stderr_logger_st("ilvm");
+    logger->set_pattern("%l: %v");
+    spdlog::set_default_logger(logger);
+    spdlog::set_level(verbosity < 0 ? spdlog::level::err
+                      : verbosity == 0 ? spdlog::level::warn
+                      : verbosity == 1 ? spdlog::level::info
+                                       : spdlog::level::debug);
+}
+
+int report(const Error &e) {
+    std::string msg = e.message;
+    for (auto &c : msg)
+        if (c == '\n') c = ' ';
+    std::cerr << "error: " << msg << "\n";
+    if (!e.hint.empty()) std::cerr << "hint: " << e.hint << "\n";
+    return exit_code_for(e.code);
+}
+
+std::map<std::string, std::string> module_options_from_env() {
+    std::map<std::string, std::string> o;
+    auto env = [&](const char *var, const char *key) {
+        if (const char *v = std::getenv(var); v && *v) o[key] = v;
+    };
+    env("ILVM_LIBVIRT_URI", "libvirt_uri");
+    env("ILVM_ISCSI_NODES_DIR", "iscsi_nodes_dir");
+    env("ILVM_DEVICE_TIMEOUT_MS", "device_timeout_ms");
+    env("ILVM_COMMAND_WRAPPER", "command_wrapper");
+    return o;
+}
+
+}  // namespace
+
+int main(int argc, char **argv) {
+    std::vector<std::string> args(argv + 1, argv + argc);
+    int verbosity = 0;
+    size_t i = 0;
+    for (; i < args.size() && args[i].size() > 1 && args[i][0] == '-'; ++i) {
+        const auto &a = args[i];
+        if (a == "-v" || a == "--verbose") ++verbosity;
+        else if (a == "-vv") verbosity += 2;
+        else if (a == "-q" || a == "--quiet") verbosity = -1;
+        else if (a == "-h" || a == "--help") {
+            print_help(std::cout);
+            return kExitOk;
+        } else if (a == "-V" || a == "--version") {
+            std::cout << "ilvm " << ILVM_VERSION << "\n";
+            return kExitOk;
+        } else {
+            return report(invalid_input("unknown option " + a, "see ilvm --help"));
+        }
+    }
+    setup_logging(verbosity);
+    if (i >= args.size()) {
+        print_help(std::cerr);
+        return kExitInvalid;
+    }
+    const std::string verb = args[i];
+    std::vector<std::string> rest(args.begin() + static_cast<long>(i) + 1, args.end());
+    for (const auto &v : verbs()) {
+        if (v.spec.name != verb) continue;
+        for (const auto &a : rest)
+            if (a == "--help" || a == "-h") {
+                std::cout << "Usage: " << usage_text(v.spec) << "\n\n" << v.spec.summary << "\n";
+                if (!v.spec.details.empty()) std::cout << "\n" << v.spec.details << "\n";
+                return kExitOk;
+            }
+        auto parsed = Args::parse(v.spec, rest);
+        if (!parsed.ok()) return report(parsed.error());
+        Context ctx;
+        ctx.module_options = module_options_from_env();
+        ctx.interactive = ::isatty(STDIN_FILENO) != 0;
+        Status st = v.run(ctx, *parsed);
+        if (!st.ok()) return report(st.error());
+        return kExitOk;
+    }
+    return report(invalid_input("unknown command '" + verb + "'", "see ilvm --help"));
+}
+
+}  // namespace ilvm::cli
+
+int main(int argc, char **argv) { return ilvm::cli::main(argc, argv); }

@@ -1,0 +1,39 @@
+// What the CLI prints: virsh-style tables and key/value blocks, or JSON (json-glib) with
+// --json for scripts.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <variant>
+#include <vector>
+
+namespace ilvm::cli {
+
+// " Name   State    Autostart\n-----------------------------\n san    active   yes"
+std::string format_table(const std::vector<std::string> &headers, const std::vector<std::vector<std::string>> &rows);
+
+// "Name:           san" lines, aligned like virsh pool-info.
+std::string format_fields(const std::vector<std::pair<std::string, std::string>> &fields);
+
+// A JSON value tree small enough for our reports.
+struct JsonValue;
+using JsonObject = std::vector<std::pair<std::string, JsonValue>>;
+using JsonArray = std::vector<JsonValue>;
+struct JsonValue {
+    std::variant<std::nullptr_t, bool, int64_t, uint64_t, std::string, JsonObject, JsonArray> v;
+    JsonValue() : v(nullptr) {}
+    JsonValue(std::nullptr_t) : v(nullptr) {}
+    JsonValue(bool b) : v(b) {}
+    JsonValue(int i) : v(static_cast<int64_t>(i)) {}
+    JsonValue(uint64_t u) : v(u) {}
+    JsonValue(uint32_t u) : v(static_cast<uint64_t>(u)) {}
+    JsonValue(const char *s) : v(std::string(s)) {}
+    JsonValue(std::string s) : v(std::move(s)) {}
+    JsonValue(JsonObject o) : v(std::move(o)) {}
+    JsonValue(JsonArray a) : v(std::move(a)) {}
+};
+
+std::string to_json(const JsonValue &value);
+
+}  // namespace ilvm::cli

@@ -1,0 +1,285 @@
+// pool-* verbs.
+#include <fstream>
+#include <sstream>
+
+#include <glib.h>
+
+#include "context.hpp"
+#include "core/log.hpp"
+#include "core/names.hpp"
+#include "core/size.hpp"
+#include "output.hpp"
+#include "summaries.hpp"
+
+namespace ilvm::cli {
+namespace {
+
+Result<std::string> read_input_file(const std::string &path) {
+    if (path.empty()) return invalid_input("no XML file given");
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return not_found("cannot read file '" + path + "'");
+    std::ostringstream ss;
+    // Bounded: the XML parser refuses more than 1 MiB anyway; do not slurp a disk image.
+    constexpr size_t limit = 2 * 1024 * 1024;
+    std::string buf(limit + 1, '\0');
+    in.read(buf.data(), static_cast<std::streamsize>(buf.size()));
+    buf.resize(static_cast<size_t>(in.gcount()));
+    if (buf.size() > limit) return invalid_input("file '" + path + "' is too large for an XML definition");
+    return buf;
+}
+
+// Inserts `element` before `before` in canonical XML we produced ourselves.
+std::string insert_before(const std::string &xml, const std::string &before, const std::string &element) {
+    auto pos = xml.find(before);
+    if (pos == std::string::npos) return xml;
+    return xml.substr(0, pos) + element + xml.substr(pos);
+}
+
+Result<std::string> canonical_pool(Context &ctx, const std::string &xml) {
+    ILVM_ASSIGN_OR_RETURN(auto *be, ctx.backend());
+    ILVM_ASSIGN_OR_RETURN(auto r, be->call([&](ilvm_reply *rep) {
+        return be->ops().parse_pool(be->instance(), xml.c_str(), rep);
+    }));
+    return r.xml;
+}
+
+Status require_inactive(Context &ctx, const std::string &name, const char *verb) {
+    if (ctx.store.active(name))
+        return conflict("pool '" + name + "' is active", std::string("stop it first with ilvm pool-destroy ") + name +
+                                                             " (" + verb + " needs an inactive pool)");
+    return {};
+}
+
+// Refresh and record the live XML (capacity numbers) of an active pool.
+Result<std::pair<std::string, std::string>> refresh_and_record(Context &ctx, const std::string &name, const std::string &xml) {
+    ILVM_ASSIGN_OR_RETURN(auto *be, ctx.backend());
+    ILVM_ASSIGN_OR_RETURN(auto r, be->call([&](ilvm_reply *rep) { return be->ops().refresh_pool(be->instance(), xml.c_str(), rep); }));
+    ILVM_TRY(ctx.store.save_runtime(name, r.xml));
+    return std::make_pair(r.xml, r.extra_xml);
+}
+
+std::string lun_description(const PoolSummary &p) {
+    return "LUN " + p.lun + " of " + p.target + " at " + p.host + ":" + p.port;
+}
+
+Status build(Context &ctx, const Args &args, const std::string &name, const std::string &xml, unsigned extra_flags) {
+    ILVM_ASSIGN_OR_RETURN(auto p, summarize_pool(xml));
+    const bool overwrite = args.flag("overwrite");
+    ILVM_TRY(ctx.confirm(args, name,
+                         "This initialises " + lun_description(p) + " as volume group " + p.vg +
+                             (overwrite ? ", DESTROYING any data found on it" : "")));
+    ILVM_ASSIGN_OR_RETURN(auto *be, ctx.backend());
+    unsigned flags = extra_flags | (overwrite ? ILVM_BUILD_OVERWRITE : 0u);
+    ILVM_ASSIGN_OR_RETURN(auto r, be->call([&](ilvm_reply *rep) { return be->ops().build_pool(be->instance(), xml.c_str(), flags, rep); }));
+    // The built pool is pinned to the new VG's UUID.
+    return ctx.store.save(name, r.xml);
+}
+
+}  // namespace
+
+Status pool_define(Context &ctx, const Args &args) {
+    const std::string file = args.get("file");
+    ILVM_ASSIGN_OR_RETURN(std::string text, read_input_file(file));
+    ILVM_ASSIGN_OR_RETURN(std::string xml, canonical_pool(ctx, text));
+    ILVM_ASSIGN_OR_RETURN(auto p, summarize_pool(xml));
+
+    // Two definitions over one LUN or one VG would defeat every check we make.
+    for (const auto &other : ctx.store.names()) {
+        if (other == p.name) continue;
+        auto oxml = ctx.store.load(other);
+        if (!oxml.ok()) continue;
+        auto o = summarize_pool(*oxml);
+        if (!o.ok()) continue;
+        if (o->vg == p.vg)
+            return conflict("pool '" + other + "' already uses volume group " + p.vg);
+        if (o->target == p.target && o->lun == p.lun && o->host == p.host && o->port == p.port)
+            return conflict("pool '" + other + "' already uses " + lun_description(p));
+    }
+    bool changed = false;
+    if (p.uuid.empty()) {
+        gchar *uuid = g_uuid_string_random();
+        xml = insert_before(xml, "  <source>", "  <uuid>" + std::string(uuid) + "</uuid>\n");
+        g_free(uuid);
+        changed = true;
+    }
+    if (ctx.store.exists(p.name)) {
+        ILVM_ASSIGN_OR_RETURN(auto old_xml, ctx.store.load(p.name));
+        ILVM_ASSIGN_OR_RETURN(auto old, summarize_pool(old_xml));
+        // Keep the VG UUID pin across redefinitions that do not mention it.
+        if (p.vg_uuid.empty() && !old.vg_uuid.empty() && old.vg == p.vg) {
+            xml = insert_before(xml, "  </source>", "    <vg uuid='" + old.vg_uuid + "'/>\n");
+            changed = true;
+            spdlog::info("keeping the pinned VG UUID {} of pool {}", old.vg_uuid, p.name);
+        }
+    }
+    if (changed) {
+        ILVM_ASSIGN_OR_RETURN(xml, canonical_pool(ctx, xml));
+    }
+    ILVM_TRY(ctx.store.save(p.name, xml));
+    *ctx.out << "Pool " << p.name << " defined from " << file << "\n";
+    return {};
+}
+
+Status pool_undefine(Context &ctx, const Args &args) {
+    const std::string name = args.get("pool");
+    ILVM_ASSIGN_OR_RETURN(std::string xml, ctx.pool_xml(name));
+    ILVM_ASSIGN_OR_RETURN(auto lock, ctx.store.lock(name));
+    ILVM_TRY(require_inactive(ctx, name, "pool-undefine"));
+    ILVM_ASSIGN_OR_RETURN(auto *be, ctx.backend());
+    // Forget our node record (it holds the CHAP settings); the LUN's data is untouched.
+    ILVM_TRY(be->call([&](ilvm_reply *rep) { return be->ops().forget_pool(be->instance(), xml.c_str(), rep); }));
+    ILVM_TRY(ctx.store.remove(name));
+    *ctx.out << "Pool " << name << " has been undefined\n";
+    return {};
+}
+
+Status pool_build(Context &ctx, const Args &args) {
+    const std::string name = args.get("pool");
+    ILVM_ASSIGN_OR_RETURN(std::string xml, ctx.pool_xml(name));
+    ILVM_ASSIGN_OR_RETURN(auto lock, ctx.store.lock(name));
+    ILVM_TRY(require_inactive(ctx, name, "pool-build"));
+    ILVM_TRY(build(ctx, args, name, xml, 0));
+    *ctx.out << "Pool " << name << " built\n";
+    return {};
+}
+
+Status pool_start(Context &ctx, const Args &args) {
+    const std::string name = args.get("pool");
+    ILVM_ASSIGN_OR_RETURN(std::string xml, ctx.pool_xml(name));
+    ILVM_ASSIGN_OR_RETURN(auto lock, ctx.store.lock(name));
+    if (ctx.store.active(name)) return conflict("pool '" + name + "' is already active");
+    if (args.flag("overwrite") && !args.flag("build"))
+        return invalid_input("--overwrite only makes sense with --build");
+    if (args.flag("build")) {
+        ILVM_TRY(build(ctx, args, name, xml, ILVM_BUILD_KEEP_STARTED));
+        ILVM_ASSIGN_OR_RETURN(xml, ctx.store.load(name));
+    }
+    ILVM_ASSIGN_OR_RETURN(auto *be, ctx.backend());
+    ILVM_ASSIGN_OR_RETURN(auto started, be->call([&](ilvm_reply *rep) { return be->ops().start_pool(be->instance(), xml.c_str(), 0, rep); }));
+    if (started.xml != xml) ILVM_TRY(ctx.store.save(name, started.xml));
+    auto refreshed = refresh_and_record(ctx, name, started.xml);
+    if (!refreshed.ok()) {
+        // A pool we cannot even list is not started: undo the login and lock-start.
+        auto stop = be->call([&](ilvm_reply *rep) { return be->ops().stop_pool(be->instance(), started.xml.c_str(), rep); });
+        (void)stop;
+        return refreshed.take_error();
+    }
+    *ctx.out << "Pool " << name << " started\n";
+    return {};
+}
+
+Status pool_destroy(Context &ctx, const Args &args) {
+    const std::string name = args.get("pool");
+    ILVM_ASSIGN_OR_RETURN(std::string xml, ctx.active_pool_xml(name));
+    ILVM_ASSIGN_OR_RETURN(auto lock, ctx.store.lock(name));
+    ILVM_ASSIGN_OR_RETURN(auto *be, ctx.backend());
+    ILVM_TRY(be->call([&](ilvm_reply *rep) { return be->ops().stop_pool(be->instance(), xml.c_str(), rep); }));
+    ILVM_TRY(ctx.store.clear_runtime(name));
+    *ctx.out << "Pool " << name << " destroyed\n";
+    return {};
+}
+
+Status pool_delete(Context &ctx, const Args &args) {
+    const std::string name = args.get("pool");
+    ILVM_ASSIGN_OR_RETURN(std::string xml, ctx.pool_xml(name));
+    if (!ctx.store.active(name))
+        return conflict("pool '" + name + "' must be started to delete its volume group",
+                        "deleting needs the LUN and the lock manager: ilvm pool-start " + name + " first");
+    ILVM_ASSIGN_OR_RETURN(auto lock, ctx.store.lock(name));
+    ILVM_ASSIGN_OR_RETURN(auto *be, ctx.backend());
+    ILVM_TRY(be->call([&](ilvm_reply *rep) { return be->ops().delete_pool(be->instance(), xml.c_str(), 0, rep); }));
+    ILVM_TRY(ctx.store.clear_runtime(name));
+    *ctx.out << "Pool " << name << " deleted\n";
+    return {};
+}
+
+Status pool_refresh(Context &ctx, const Args &args) {
+    const std::string name = args.get("pool");
+    ILVM_ASSIGN_OR_RETURN(std::string xml, ctx.active_pool_xml(name));
+    ILVM_TRY(refresh_and_record(ctx, name, xml));
+    *ctx.out << "Pool " << name << " refreshed\n";
+    return {};
+}
+
+Status pool_list(Context &ctx, const Args &args) {
+    const bool all = args.flag("all"), inactive = args.flag("inactive");
+    std::vector<std::vector<std::string>> rows;
+    JsonArray arr;
+    for (const auto &name : ctx.store.names()) {
+        const bool active = ctx.store.active(name);
+        if (!all && (inactive ? active : !active)) continue;
+        const bool autostart = ctx.store.autostart(name);
+        rows.push_back({name, active ? "active" : "inactive", autostart ? "yes" : "no"});
+        arr.push_back(JsonObject{{"name", name}, {"state", active ? "active" : "inactive"}, {"autostart", autostart},
+                                 {"persistent", true}});
+    }
+    *ctx.out << (args.flag("json") ? to_json(arr) : format_table({"Name", "State", "Autostart"}, rows));
+    return {};
+}
+
+Status pool_info(Context &ctx, const Args &args) {
+    const std::string name = args.get("pool");
+    ILVM_ASSIGN_OR_RETURN(std::string xml, ctx.pool_xml(name));
+    const bool active = ctx.store.active(name);
+    std::vector<VolSummary> vols;
+    if (active) {
+        ILVM_ASSIGN_OR_RETURN(auto live, refresh_and_record(ctx, name, xml));
+        xml = live.first;
+        ILVM_ASSIGN_OR_RETURN(vols, summarize_volumes(live.second));
+    }
+    ILVM_ASSIGN_OR_RETURN(auto p, summarize_pool(xml));
+    const bool autostart = ctx.store.autostart(name);
+    if (args.flag("json")) {
+        JsonArray jv;
+        for (const auto &v : vols) jv.push_back(to_json_value(v));
+        JsonObject o{{"name", p.name}, {"uuid", p.uuid}, {"state", active ? "active" : "inactive"},
+                     {"persistent", true}, {"autostart", autostart},
+                     {"source", JsonObject{{"host", p.host}, {"port", p.port}, {"target", p.target}, {"lun", p.lun},
+                                           {"initiator", p.initiator}, {"chap_username", p.auth_user}}},
+                     {"vg", JsonObject{{"name", p.vg}, {"uuid", p.vg_uuid}}}, {"lock_type", p.lock_type}};
+        if (active) {
+            o.emplace_back("capacity", p.capacity);
+            o.emplace_back("allocation", p.allocation);
+            o.emplace_back("available", p.available);
+            o.emplace_back("volumes", jv);
+        }
+        *ctx.out << to_json(o);
+        return {};
+    }
+    std::vector<std::pair<std::string, std::string>> f{
+        {"Name", p.name}, {"UUID", p.uuid}, {"State", active ? "running" : "inactive"}, {"Persistent", "yes"},
+        {"Autostart", autostart ? "yes" : "no"}};
+    if (active) {
+        f.emplace_back("Capacity", human_size(p.capacity));
+        f.emplace_back("Allocation", human_size(p.allocation));
+        f.emplace_back("Available", human_size(p.available));
+        f.emplace_back("Volumes", std::to_string(vols.size()));
+    }
+    f.emplace_back("Source", lun_description(p));
+    f.emplace_back("Volume group", p.vg + (p.vg_uuid.empty() ? " (not pinned yet)" : " (" + p.vg_uuid + ")"));
+    f.emplace_back("Lock type", p.lock_type);
+    *ctx.out << format_fields(f);
+    return {};
+}
+
+Status pool_dumpxml(Context &ctx, const Args &args) {
+    const std::string name = args.get("pool");
+    ILVM_ASSIGN_OR_RETURN(std::string xml, ctx.pool_xml(name));
+    if (ctx.store.active(name) && !args.flag("inactive")) {
+        ILVM_ASSIGN_OR_RETURN(auto live, refresh_and_record(ctx, name, xml));
+        xml = live.first;
+    }
+    *ctx.out << xml;
+    return {};
+}
+
+Status pool_autostart(Context &ctx, const Args &args) {
+    const std::string name = args.get("pool");
+    ILVM_TRY(ctx.pool_xml(name));
+    const bool on = !args.flag("disable");
+    ILVM_TRY(ctx.store.set_autostart(name, on));
+    *ctx.out << "Pool " << name << (on ? " marked as autostarted\n" : " unmarked as autostarted\n");
+    return {};
+}
+
+}  // namespace ilvm::cli

@@ -1,0 +1,289 @@
+// vol-* verbs. A volume is named by `VOL --pool POOL`, or by its path /dev/<vg>/<lv>.
+#include <fstream>
+#include <sstream>
+
+#include "context.hpp"
+#include "core/names.hpp"
+#include "core/size.hpp"
+#include "output.hpp"
+#include "summaries.hpp"
+
+namespace ilvm::cli {
+namespace {
+
+struct VolRef {
+    std::string pool;
+    std::string pool_xml;
+    std::string name;
+};
+
+// Resolves VOL (+ --pool) to an active pool and a validated LV name.
+Result<VolRef> resolve(Context &ctx, const Args &args, const std::string &vol_key = "vol") {
+    std::string vol = args.get(vol_key), pool = args.get("pool");
+    if (vol.rfind("/dev/", 0) == 0) {
+        // /dev/<vg>/<lv>: find the pool whose VG it is.
+        auto rest = vol.substr(5);
+        auto slash = rest.find('/');
+        if (slash == std::string::npos) return invalid_input("'" + vol + "' is not a volume path (/dev/<vg>/<volume>)");
+        std::string vg = rest.substr(0, slash), lv = rest.substr(slash + 1);
+        for (const auto &name : ctx.store.names()) {
+            auto xml = ctx.store.load(name);
+            if (!xml.ok()) continue;
+            auto p = summarize_pool(*xml);
+            if (p.ok() && p->vg == vg && (pool.empty() || pool == name)) {
+                pool = name;
+                vol = lv;
+                break;
+            }
+        }
+        if (pool.empty() || vol.rfind("/dev/", 0) == 0) return not_found("no defined pool has volume group '" + vg + "'");
+    }
+    if (pool.empty()) return invalid_input("which pool? pass --pool POOL (or the volume's /dev/<vg>/<name> path)");
+    ILVM_TRY(validate_lv_name(vol));
+    ILVM_ASSIGN_OR_RETURN(std::string xml, ctx.active_pool_xml(pool));
+    return VolRef{pool, xml, vol};
+}
+
+Result<std::string> read_small_file(const std::string &path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return not_found("cannot read file '" + path + "'");
+    std::string buf(2 * 1024 * 1024 + 1, '\0');
+    in.read(buf.data(), static_cast<std::streamsize>(buf.size()));
+    buf.resize(static_cast<size_t>(in.gcount()));
+    if (buf.size() > 2 * 1024 * 1024) return invalid_input("file '" + path + "' is too large for an XML definition");
+    return buf;
+}
+
+std::string vol_xml(const std::string &name, uint64_t capacity, std::optional<uint64_t> allocation) {
+    // Only called with validated LV names: [A-Za-z0-9+_.-], nothing XML would escape.
+    std::string x = "<volume type='block'>\n  <name>" + name + "</name>\n  <capacity unit='bytes'>" +
+                    std::to_string(capacity) + "</capacity>\n";
+    if (allocation) x += "  <allocation unit='bytes'>" + std::to_string(*allocation) + "</allocation>\n";
+    return x + "</volume>\n";
+}
+
+Result<Reply> refresh_vol(Context &ctx, const VolRef &ref, unsigned flags = 0) {
+    ILVM_ASSIGN_OR_RETURN(auto *be, ctx.backend());
+    return be->call([&](ilvm_reply *r) {
+        return be->ops().refresh_vol(be->instance(), ref.pool_xml.c_str(), ref.name.c_str(), flags, r);
+    });
+}
+
+Result<VolSummary> created(Context &ctx, const std::string &pool_xml, const std::string &xml) {
+    ILVM_ASSIGN_OR_RETURN(auto *be, ctx.backend());
+    ILVM_ASSIGN_OR_RETURN(auto r, be->call([&](ilvm_reply *rep) {
+        return be->ops().create_vol(be->instance(), pool_xml.c_str(), xml.c_str(), 0, rep);
+    }));
+    return summarize_vol(r.xml);
+}
+
+Result<uint64_t> size_arg(const Args &args, const char *name) { return parse_size(args.get(name), "b"); }
+
+}  // namespace
+
+Status vol_create(Context &ctx, const Args &args) {
+    const std::string pool = args.get("pool"), file = args.get("file");
+    ILVM_ASSIGN_OR_RETURN(std::string pool_xml, ctx.active_pool_xml(pool));
+    ILVM_ASSIGN_OR_RETURN(std::string xml, read_small_file(file));
+    ILVM_ASSIGN_OR_RETURN(auto v, created(ctx, pool_xml, xml));
+    *ctx.out << "Vol " << v.name << " created from " << file << "\n";
+    return {};
+}
+
+Status vol_create_as(Context &ctx, const Args &args) {
+    const std::string pool = args.get("pool"), name = args.get("name");
+    ILVM_TRY(validate_lv_name(name));
+    ILVM_ASSIGN_OR_RETURN(uint64_t capacity, size_arg(args, "capacity"));
+    std::optional<uint64_t> allocation;
+    if (args.opt("allocation")) {
+        ILVM_ASSIGN_OR_RETURN(allocation, size_arg(args, "allocation"));
+    }
+    if (auto fmt = args.opt("format"); fmt && *fmt != "raw")
+        return invalid_input("volume format '" + *fmt + "' is not supported", "iscsi-lvm volumes are raw block devices");
+    ILVM_ASSIGN_OR_RETURN(std::string pool_xml, ctx.active_pool_xml(pool));
+    ILVM_ASSIGN_OR_RETURN(auto v, created(ctx, pool_xml, vol_xml(name, capacity, allocation)));
+    *ctx.out << "Vol " << v.name << " created\n";
+    return {};
+}
+
+Status vol_create_from(Context &ctx, const Args &args) {
+    const std::string pool = args.get("pool"), file = args.get("file"), source = args.get("vol");
+    ILVM_TRY(validate_lv_name(source));
+    ILVM_ASSIGN_OR_RETURN(std::string pool_xml, ctx.active_pool_xml(pool));
+    ILVM_ASSIGN_OR_RETURN(std::string xml, read_small_file(file));
+    ILVM_ASSIGN_OR_RETURN(auto *be, ctx.backend());
+    ILVM_ASSIGN_OR_RETURN(auto r, be->call([&](ilvm_reply *rep) {
+        return be->ops().build_vol_from(be->instance(), pool_xml.c_str(), xml.c_str(), source.c_str(), 0, rep);
+    }));
+    ILVM_ASSIGN_OR_RETURN(auto v, summarize_vol(r.xml));
+    *ctx.out << "Vol " << v.name << " created from input vol " << source << "\n";
+    return {};
+}
+
+Status vol_clone(Context &ctx, const Args &args) {
+    ILVM_ASSIGN_OR_RETURN(auto ref, resolve(ctx, args));
+    const std::string newname = args.get("newname");
+    ILVM_TRY(validate_lv_name(newname));
+    ILVM_ASSIGN_OR_RETURN(auto src, refresh_vol(ctx, ref));
+    ILVM_ASSIGN_OR_RETURN(auto s, summarize_vol(src.xml));
+    const std::string xml = vol_xml(newname, s.capacity, std::nullopt);
+    ILVM_ASSIGN_OR_RETURN(auto *be, ctx.backend());
+    ILVM_TRY(be->call([&](ilvm_reply *rep) {
+        return be->ops().build_vol_from(be->instance(), ref.pool_xml.c_str(), xml.c_str(), ref.name.c_str(), 0, rep);
+    }));
+    *ctx.out << "Vol " << newname << " cloned from " << ref.name << "\n";
+    return {};
+}
+
+Status vol_delete(Context &ctx, const Args &args) {
+    ILVM_ASSIGN_OR_RETURN(auto ref, resolve(ctx, args));
+    unsigned flags = (args.flag("wipe") ? ILVM_DELETE_VOL_WIPE : 0u) | (args.flag("no-wipe") ? ILVM_DELETE_VOL_NO_WIPE : 0u);
+    ILVM_ASSIGN_OR_RETURN(auto *be, ctx.backend());
+    ILVM_TRY(be->call([&](ilvm_reply *r) {
+        return be->ops().delete_vol(be->instance(), ref.pool_xml.c_str(), ref.name.c_str(), flags, r);
+    }));
+    *ctx.out << "Vol " << ref.name << " deleted\n";
+    return {};
+}
+
+Status vol_wipe(Context &ctx, const Args &args) {
+    ILVM_ASSIGN_OR_RETURN(auto ref, resolve(ctx, args));
+    if (auto alg = args.opt("algorithm"); alg && *alg != "zero")
+        return invalid_input("wipe algorithm '" + *alg + "' is not supported", "only 'zero' is");
+    ILVM_ASSIGN_OR_RETURN(auto *be, ctx.backend());
+    ILVM_TRY(be->call([&](ilvm_reply *r) {
+        return be->ops().wipe_vol(be->instance(), ref.pool_xml.c_str(), ref.name.c_str(), 0, 0, r);
+    }));
+    *ctx.out << "Vol " << ref.name << " wiped\n";
+    return {};
+}
+
+Status vol_resize(Context &ctx, const Args &args) {
+    ILVM_ASSIGN_OR_RETURN(auto ref, resolve(ctx, args));
+    ILVM_ASSIGN_OR_RETURN(uint64_t capacity, size_arg(args, "capacity"));
+    if (args.flag("delta")) {
+        ILVM_ASSIGN_OR_RETURN(auto cur, refresh_vol(ctx, ref));
+        ILVM_ASSIGN_OR_RETURN(auto s, summarize_vol(cur.xml));
+        if (capacity > UINT64_MAX - s.capacity) return invalid_input("resulting size is too large");
+        capacity += s.capacity;
+    }
+    unsigned flags = (args.flag("allow-shrink") || args.flag("shrink")) ? ILVM_RESIZE_ALLOW_SHRINK : 0u;
+    ILVM_ASSIGN_OR_RETURN(auto *be, ctx.backend());
+    ILVM_ASSIGN_OR_RETURN(auto r, be->call([&](ilvm_reply *rep) {
+        return be->ops().resize_vol(be->instance(), ref.pool_xml.c_str(), ref.name.c_str(), capacity, flags, rep);
+    }));
+    ILVM_ASSIGN_OR_RETURN(auto v, summarize_vol(r.xml));
+    *ctx.out << "Size of volume '" << ref.name << "' successfully changed to " << human_size(v.capacity) << "\n";
+    return {};
+}
+
+Status vol_list(Context &ctx, const Args &args) {
+    const std::string pool = args.get("pool");
+    ILVM_ASSIGN_OR_RETURN(std::string pool_xml, ctx.active_pool_xml(pool));
+    ILVM_ASSIGN_OR_RETURN(auto *be, ctx.backend());
+    ILVM_ASSIGN_OR_RETURN(auto r, be->call([&](ilvm_reply *rep) { return be->ops().refresh_pool(be->instance(), pool_xml.c_str(), rep); }));
+    ILVM_TRY(ctx.store.save_runtime(pool, r.xml));
+    ILVM_ASSIGN_OR_RETURN(auto vols, summarize_volumes(r.extra_xml));
+    if (args.flag("json")) {
+        JsonArray arr;
+        for (const auto &v : vols) arr.push_back(to_json_value(v));
+        *ctx.out << to_json(arr);
+        return {};
+    }
+    std::vector<std::vector<std::string>> rows;
+    for (const auto &v : vols)
+        rows.push_back({v.name, v.path, human_size(v.capacity), v.activation + (v.open ? " (open)" : ""),
+                        v.skip ? "yes" : "NO", v.autoactivation ? "ON" : "off"});
+    *ctx.out << format_table({"Name", "Path", "Capacity", "Activation", "Skip flag", "Autoactivation"}, rows);
+    return {};
+}
+
+Status vol_info(Context &ctx, const Args &args) {
+    ILVM_ASSIGN_OR_RETURN(auto ref, resolve(ctx, args));
+    ILVM_ASSIGN_OR_RETURN(auto r, refresh_vol(ctx, ref, ILVM_REFRESH_VOL_FIND_HOLDER));
+    ILVM_ASSIGN_OR_RETURN(auto v, summarize_vol(r.xml));
+    if (args.flag("json")) {
+        auto j = to_json_value(v);
+        std::get<JsonObject>(j.v).emplace_back("pool", ref.pool);
+        *ctx.out << to_json(j);
+        return {};
+    }
+    *ctx.out << format_fields({{"Name", v.name},
+                               {"Type", "block"},
+                               {"Capacity", human_size(v.capacity)},
+                               {"Allocation", human_size(v.allocation)},
+                               {"Path", v.path},
+                               {"Key", v.key},
+                               {"Activation", describe_activation(v)},
+                               {"Activation skip", v.skip ? "yes" : "no"},
+                               {"Autoactivation", v.autoactivation ? "yes" : "no"}});
+    return {};
+}
+
+Status vol_dumpxml(Context &ctx, const Args &args) {
+    ILVM_ASSIGN_OR_RETURN(auto ref, resolve(ctx, args));
+    ILVM_ASSIGN_OR_RETURN(auto r, refresh_vol(ctx, ref));
+    *ctx.out << r.xml;
+    return {};
+}
+
+Status vol_path(Context &ctx, const Args &args) {
+    ILVM_ASSIGN_OR_RETURN(auto ref, resolve(ctx, args));
+    ILVM_ASSIGN_OR_RETURN(auto r, refresh_vol(ctx, ref));
+    ILVM_ASSIGN_OR_RETURN(auto v, summarize_vol(r.xml));
+    *ctx.out << v.path << "\n";
+    return {};
+}
+
+namespace {
+
+Status transfer(Context &ctx, const Args &args, bool upload) {
+    ILVM_ASSIGN_OR_RETURN(auto ref, resolve(ctx, args));
+    const std::string file = args.get("file");
+    if (file.empty()) return invalid_input("no file given");
+    uint64_t offset = 0, length = 0;
+    if (args.opt("offset")) {
+        ILVM_ASSIGN_OR_RETURN(offset, size_arg(args, "offset"));
+    }
+    if (args.opt("length")) {
+        ILVM_ASSIGN_OR_RETURN(length, size_arg(args, "length"));
+    }
+    if (upload) {
+        std::ifstream probe(file);
+        if (!probe) return not_found("cannot read file '" + file + "'");
+    }
+    ILVM_ASSIGN_OR_RETURN(auto *be, ctx.backend());
+    ILVM_TRY(be->call([&](ilvm_reply *r) {
+        return upload ? be->ops().upload_vol(be->instance(), ref.pool_xml.c_str(), ref.name.c_str(), file.c_str(), offset, length, 0, r)
+                      : be->ops().download_vol(be->instance(), ref.pool_xml.c_str(), ref.name.c_str(), file.c_str(), offset, length, 0, r);
+    }));
+    return {};
+}
+
+}  // namespace
+
+Status vol_upload(Context &ctx, const Args &args) { return transfer(ctx, args, true); }
+Status vol_download(Context &ctx, const Args &args) { return transfer(ctx, args, false); }
+
+Status vol_activate(Context &ctx, const Args &args) {
+    ILVM_ASSIGN_OR_RETURN(auto ref, resolve(ctx, args));
+    const bool shared = args.flag("shared");
+    ILVM_ASSIGN_OR_RETURN(auto *be, ctx.backend());
+    ILVM_TRY(be->call([&](ilvm_reply *r) {
+        return be->ops().activate_vol(be->instance(), ref.pool_xml.c_str(), ref.name.c_str(), shared ? ILVM_ACTIVATE_SHARED : 0u, r);
+    }));
+    *ctx.out << "Vol " << ref.name << " activated " << (shared ? "shared" : "exclusively") << " on this host\n";
+    return {};
+}
+
+Status vol_deactivate(Context &ctx, const Args &args) {
+    ILVM_ASSIGN_OR_RETURN(auto ref, resolve(ctx, args));
+    ILVM_ASSIGN_OR_RETURN(auto *be, ctx.backend());
+    ILVM_TRY(be->call([&](ilvm_reply *r) {
+        return be->ops().deactivate_vol(be->instance(), ref.pool_xml.c_str(), ref.name.c_str(), 0, r);
+    }));
+    *ctx.out << "Vol " << ref.name << " deactivated\n";
+    return {};
+}
+
+}  // namespace ilvm::cli

@@ -1,0 +1,129 @@
+/*
+ * iscsi-lvm backend module ABI.
+ *
+ * A host (the ilvm CLI, the libvirt qemu hook) dlopen()s iscsi-lvm.so and calls
+ *
+ *     const ilvm_backend_ops *ilvm_backend_register(uint32_t host_abi_version);
+ *
+ * The module returns NULL when it cannot serve host_abi_version; the host must also refuse
+ * a table whose abi_version it does not know. Callbacks are named and shaped after
+ * libvirt's storage backend contract (virStorageBackend: checkPool, startPool, buildPool,
+ * refreshPool, stopPool, deletePool, createVol, buildVol, buildVolFrom, refreshVol,
+ * deleteVol, resizeVol, wipeVol, uploadVol, downloadVol) plus activate/deactivate for the
+ * hook. Pools and volumes cross the ABI as libvirt-format XML strings; every call returns
+ * an ilvm_status and fills an ilvm_reply, which the host releases with reply_clear().
+ *
+ * Compatibility rule: ILVM_BACKEND_ABI_VERSION changes whenever a callback's meaning or
+ * signature changes. Appending callbacks at the end of the table, with `size` grown, does
+ * not change the version: hosts check `size` before using a callback past what they know.
+ */
+#ifndef ISCSI_LVM_BACKEND_H
+#define ISCSI_LVM_BACKEND_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define ILVM_BACKEND_ABI_VERSION 1u
+#define ILVM_BACKEND_REGISTER_SYMBOL "ilvm_backend_register"
+#define ILVM_BACKEND_MODULE_NAME "iscsi-lvm.so"
+
+/* Error classes (and the CLI's exit codes are derived from them). */
+typedef enum {
+    ILVM_OK = 0,
+    ILVM_ERR_INVALID = 1,    /* malformed XML, bad name/size, refused option */
+    ILVM_ERR_NOT_FOUND = 2,  /* no such pool / volume / device / secret */
+    ILVM_ERR_CONFLICT = 3,   /* in use, active on another host, not empty, exists */
+    ILVM_ERR_SYSTEM = 4,     /* a command or the host failed underneath */
+    ILVM_ERR_INTERNAL = 5    /* bug or ABI misuse */
+} ilvm_status;
+
+/* Filled by every callback; strings are NUL-terminated, owned by the module, NULL when
+ * absent. Release with ops->reply_clear(). */
+typedef struct ilvm_reply {
+    int code;          /* an ilvm_status */
+    char *message;     /* one line, no secret */
+    char *hint;        /* optional: what the user can do */
+    char *xml;         /* main result: pool or volume XML */
+    char *extra_xml;   /* refresh_pool: <volumes> with one <volume> per LV */
+} ilvm_reply;
+
+typedef struct ilvm_option {
+    const char *key;
+    const char *value;
+} ilvm_option;
+
+/* Flags */
+#define ILVM_BUILD_OVERWRITE        (1u << 0)  /* build: destroy existing signatures */
+#define ILVM_BUILD_KEEP_STARTED     (1u << 1)  /* build: stay logged in, lockspace started */
+#define ILVM_DELETE_VOL_WIPE        (1u << 0)  /* delete_vol: zero before removing */
+#define ILVM_DELETE_VOL_NO_WIPE     (1u << 1)  /* delete_vol: override the pool default */
+#define ILVM_RESIZE_ALLOW_SHRINK    (1u << 0)
+#define ILVM_ACTIVATE_SHARED        (1u << 0)  /* activate_vol: -asy instead of -aey */
+#define ILVM_REFRESH_VOL_FIND_HOLDER (1u << 0) /* refresh_vol: read sanlock leases to name the
+                                                  host holding an inactive volume */
+
+typedef struct ilvm_backend ilvm_backend;  /* opaque module instance */
+
+typedef struct ilvm_backend_ops {
+    uint32_t abi_version;     /* ILVM_BACKEND_ABI_VERSION of the module */
+    uint32_t size;            /* sizeof(ilvm_backend_ops) in the module */
+    const char *type;         /* "iscsi-lvm" */
+    const char *module_version;
+
+    /* Options (all optional): "libvirt_uri" (secret store, default qemu:///system),
+     * "iscsi_nodes_dir" (/etc/iscsi/nodes), "device_timeout_ms" (30000),
+     * "command_wrapper" (test harnesses only: argv[0] of every command is prefixed). */
+    ilvm_backend *(*open)(const ilvm_option *options, size_t n_options, ilvm_reply *reply);
+    void (*close)(ilvm_backend *b);
+    void (*reply_clear)(ilvm_reply *reply);
+
+    /* Validation: returns canonical XML (defaults filled in). */
+    int (*parse_pool)(ilvm_backend *b, const char *pool_xml, ilvm_reply *reply);
+    int (*parse_vol)(ilvm_backend *b, const char *vol_xml, ilvm_reply *reply);
+
+    /* Pools. start/build return the (possibly updated: pinned VG UUID) pool XML. */
+    int (*check_pool)(ilvm_backend *b, const char *pool_xml, int *is_active, ilvm_reply *reply);
+    int (*start_pool)(ilvm_backend *b, const char *pool_xml, unsigned int flags, ilvm_reply *reply);
+    int (*build_pool)(ilvm_backend *b, const char *pool_xml, unsigned int flags, ilvm_reply *reply);
+    int (*refresh_pool)(ilvm_backend *b, const char *pool_xml, ilvm_reply *reply);
+    int (*stop_pool)(ilvm_backend *b, const char *pool_xml, ilvm_reply *reply);
+    int (*delete_pool)(ilvm_backend *b, const char *pool_xml, unsigned int flags, ilvm_reply *reply);
+    int (*forget_pool)(ilvm_backend *b, const char *pool_xml, ilvm_reply *reply);
+
+    /* Volumes. Results are volume XML in reply->xml. */
+    int (*create_vol)(ilvm_backend *b, const char *pool_xml, const char *vol_xml, unsigned int flags, ilvm_reply *reply);
+    int (*build_vol)(ilvm_backend *b, const char *pool_xml, const char *vol_name, unsigned int flags, ilvm_reply *reply);
+    int (*build_vol_from)(ilvm_backend *b, const char *pool_xml, const char *vol_xml, const char *source_vol_name,
+                          unsigned int flags, ilvm_reply *reply);
+    int (*refresh_vol)(ilvm_backend *b, const char *pool_xml, const char *vol_name, unsigned int flags,
+                       ilvm_reply *reply);
+    int (*delete_vol)(ilvm_backend *b, const char *pool_xml, const char *vol_name, unsigned int flags, ilvm_reply *reply);
+    int (*resize_vol)(ilvm_backend *b, const char *pool_xml, const char *vol_name, uint64_t capacity,
+                      unsigned int flags, ilvm_reply *reply);
+    int (*wipe_vol)(ilvm_backend *b, const char *pool_xml, const char *vol_name, unsigned int algorithm,
+                    unsigned int flags, ilvm_reply *reply);
+    int (*upload_vol)(ilvm_backend *b, const char *pool_xml, const char *vol_name, const char *src_path,
+                      uint64_t offset, uint64_t length, unsigned int flags, ilvm_reply *reply);
+    int (*download_vol)(ilvm_backend *b, const char *pool_xml, const char *vol_name, const char *dst_path,
+                        uint64_t offset, uint64_t length, unsigned int flags, ilvm_reply *reply);
+
+    /* Activation (the qemu hook, vol-activate / vol-deactivate). */
+    int (*activate_vol)(ilvm_backend *b, const char *pool_xml, const char *vol_name, unsigned int flags,
+                        ilvm_reply *reply);
+    int (*deactivate_vol)(ilvm_backend *b, const char *pool_xml, const char *vol_name, unsigned int flags,
+                          ilvm_reply *reply);
+} ilvm_backend_ops;
+
+typedef const ilvm_backend_ops *(*ilvm_backend_register_fn)(uint32_t host_abi_version);
+
+const ilvm_backend_ops *ilvm_backend_register(uint32_t host_abi_version);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* ISCSI_LVM_BACKEND_H */

@@ -1,0 +1,324 @@
+// The C ABI of iscsi-lvm.so: a thin layer that turns XML strings into definitions, calls
+// the C++ Backend and turns results and Errors back into ilvm_reply. No exception and no
+// C++ type crosses this boundary.
+#include <cstdlib>
+#include <cstring>
+#include <exception>
+#include <memory>
+#include <string>
+
+#include "backend/backend.hpp"
+#include "core/host_system.hpp"
+#include "core/log.hpp"
+#include "core/wrapped_system.hpp"
+#include "ilvm-config.h"
+#include "iscsi-lvm/backend.h"
+#include "xml/pool_xml.hpp"
+#include "xml/vol_xml.hpp"
+
+struct ilvm_backend {
+    std::unique_ptr<ilvm::System> host;
+    std::unique_ptr<ilvm::System> wrapped;
+    std::unique_ptr<ilvm::SecretProvider> secrets;
+    std::unique_ptr<ilvm::Backend> backend;
+};
+
+namespace {
+
+using namespace ilvm;
+
+char *dup(const std::string &s) { return s.empty() ? nullptr : strdup(s.c_str()); }
+
+int fail(ilvm_reply *reply, const Error &e) {
+    if (reply) {
+        reply->code = static_cast<int>(e.code);
+        reply->message = dup(e.message);
+        reply->hint = dup(e.hint);
+    }
+    return static_cast<int>(e.code);
+}
+
+int ok(ilvm_reply *reply, const std::string &xml = {}, const std::string &extra = {}) {
+    if (reply) {
+        reply->code = ILVM_OK;
+        reply->xml = dup(xml);
+        reply->extra_xml = dup(extra);
+    }
+    return ILVM_OK;
+}
+
+int ok_status(ilvm_reply *reply, const Status &s) { return s.ok() ? ok(reply) : fail(reply, s.error()); }
+
+// Every entry point: argument checks, pool XML parsing, and a catch-all so a bug becomes
+// an "internal" error instead of unwinding into a C caller.
+template <typename F>
+int guarded(ilvm_backend *b, ilvm_reply *reply, const char *pool_xml, F &&body) {
+    if (reply) *reply = ilvm_reply{};
+    try {
+        if (!b || !pool_xml) return fail(reply, internal_error("NULL backend or pool XML passed to iscsi-lvm.so"));
+        auto pool = parse_pool_xml(pool_xml);
+        if (!pool.ok()) return fail(reply, pool.error());
+        return body(*b->backend, *pool);
+    } catch (const std::exception &e) {
+        return fail(reply, internal_error(std::string("unexpected error in iscsi-lvm.so: ") + e.what()));
+    } catch (...) {
+        return fail(reply, internal_error("unexpected error in iscsi-lvm.so"));
+    }
+}
+
+Result<std::string> name_arg(const char *name) {
+    if (!name || !*name) return invalid_input("no volume name given");
+    return std::string(name);
+}
+
+std::string volume_xml(const VolInfo &v) { return format_vol_xml(v.def, &v.status); }
+
+int reply_vol(ilvm_reply *reply, const Result<VolInfo> &r) {
+    return r.ok() ? ok(reply, volume_xml(*r)) : fail(reply, r.error());
+}
+
+ilvm_backend *op_open(const ilvm_option *options, size_t n, ilvm_reply *reply) {
+    if (reply) *reply = ilvm_reply{};
+    try {
+        auto b = std::make_unique<ilvm_backend>();
+        BackendConfig cfg;
+        std::string uri = "qemu:///system", wrapper;
+        for (size_t i = 0; i < n; ++i) {
+            std::string key = options[i].key ? options[i].key : "", value = options[i].value ? options[i].value : "";
+            if (key == "libvirt_uri") uri = value;
+            else if (key == "iscsi_nodes_dir") cfg.iscsi_nodes_dir = value;
+            else if (key == "device_timeout_ms") cfg.device_timeout = std::chrono::milliseconds(std::strtoull(value.c_str(), nullptr, 10));
+            else if (key == "command_wrapper") wrapper = value;
+            else {
+                fail(reply, invalid_input("unknown iscsi-lvm backend option '" + key + "'"));
+                return nullptr;
+            }
+        }
+        b->host = std::make_unique<HostSystem>();
+        System *sys = b->host.get();
+        if (!wrapper.empty()) {
+            b->wrapped = std::make_unique<WrappedSystem>(*b->host, wrapper);
+            sys = b->wrapped.get();
+        }
+        b->secrets = make_libvirt_secret_provider(uri);
+        b->backend = std::make_unique<Backend>(*sys, *b->secrets, cfg);
+        ok(reply);
+        return b.release();
+    } catch (const std::exception &e) {
+        fail(reply, internal_error(std::string("cannot initialise iscsi-lvm.so: ") + e.what()));
+        return nullptr;
+    }
+}
+
+void op_close(ilvm_backend *b) { delete b; }
+
+void op_reply_clear(ilvm_reply *r) {
+    if (!r) return;
+    free(r->message);
+    free(r->hint);
+    free(r->xml);
+    free(r->extra_xml);
+    *r = ilvm_reply{};
+}
+
+int op_parse_pool(ilvm_backend *b, const char *xml, ilvm_reply *reply) {
+    return guarded(b, reply, xml, [&](Backend &, const PoolDef &pool) { return ok(reply, format_pool_xml(pool)); });
+}
+
+int op_parse_vol(ilvm_backend *b, const char *xml, ilvm_reply *reply) {
+    if (reply) *reply = ilvm_reply{};
+    if (!b || !xml) return fail(reply, internal_error("NULL backend or volume XML passed to iscsi-lvm.so"));
+    try {
+        auto vol = parse_vol_xml(xml);
+        return vol.ok() ? ok(reply, format_vol_xml(*vol)) : fail(reply, vol.error());
+    } catch (...) {
+        return fail(reply, internal_error("unexpected error in iscsi-lvm.so"));
+    }
+}
+
+int op_check_pool(ilvm_backend *b, const char *pool_xml, int *is_active, ilvm_reply *reply) {
+    return guarded(b, reply, pool_xml, [&](Backend &be, const PoolDef &pool) {
+        auto r = be.check_pool(pool);
+        if (!r.ok()) return fail(reply, r.error());
+        if (is_active) *is_active = *r ? 1 : 0;
+        return ok(reply);
+    });
+}
+
+int op_start_pool(ilvm_backend *b, const char *pool_xml, unsigned int, ilvm_reply *reply) {
+    return guarded(b, reply, pool_xml, [&](Backend &be, const PoolDef &pool) {
+        auto r = be.start_pool(pool);
+        return r.ok() ? ok(reply, format_pool_xml(*r)) : fail(reply, r.error());
+    });
+}
+
+int op_build_pool(ilvm_backend *b, const char *pool_xml, unsigned int flags, ilvm_reply *reply) {
+    return guarded(b, reply, pool_xml, [&](Backend &be, const PoolDef &pool) {
+        BuildOptions opts{(flags & ILVM_BUILD_OVERWRITE) != 0, (flags & ILVM_BUILD_KEEP_STARTED) != 0};
+        auto r = be.build_pool(pool, opts);
+        return r.ok() ? ok(reply, format_pool_xml(*r)) : fail(reply, r.error());
+    });
+}
+
+int op_refresh_pool(ilvm_backend *b, const char *pool_xml, ilvm_reply *reply) {
+    return guarded(b, reply, pool_xml, [&](Backend &be, const PoolDef &pool) {
+        auto r = be.refresh_pool(pool);
+        if (!r.ok()) return fail(reply, r.error());
+        std::string vols = "<volumes>\n";
+        for (const auto &v : r->volumes) vols += volume_xml(v);
+        vols += "</volumes>\n";
+        return ok(reply, format_pool_xml(pool, &r->status), vols);
+    });
+}
+
+int op_stop_pool(ilvm_backend *b, const char *pool_xml, ilvm_reply *reply) {
+    return guarded(b, reply, pool_xml, [&](Backend &be, const PoolDef &pool) { return ok_status(reply, be.stop_pool(pool)); });
+}
+
+int op_delete_pool(ilvm_backend *b, const char *pool_xml, unsigned int, ilvm_reply *reply) {
+    return guarded(b, reply, pool_xml, [&](Backend &be, const PoolDef &pool) { return ok_status(reply, be.delete_pool(pool)); });
+}
+
+int op_forget_pool(ilvm_backend *b, const char *pool_xml, ilvm_reply *reply) {
+    return guarded(b, reply, pool_xml, [&](Backend &be, const PoolDef &pool) { return ok_status(reply, be.forget_pool(pool)); });
+}
+
+int op_create_vol(ilvm_backend *b, const char *pool_xml, const char *vol_xml, unsigned int, ilvm_reply *reply) {
+    return guarded(b, reply, pool_xml, [&](Backend &be, const PoolDef &pool) {
+        if (!vol_xml) return fail(reply, internal_error("NULL volume XML"));
+        auto vol = parse_vol_xml(vol_xml);
+        if (!vol.ok()) return fail(reply, vol.error());
+        return reply_vol(reply, be.create_vol(pool, *vol));
+    });
+}
+
+int op_build_vol(ilvm_backend *b, const char *pool_xml, const char *vol_name, unsigned int, ilvm_reply *reply) {
+    return guarded(b, reply, pool_xml, [&](Backend &be, const PoolDef &pool) {
+        auto name = name_arg(vol_name);
+        return name.ok() ? reply_vol(reply, be.build_vol(pool, *name)) : fail(reply, name.error());
+    });
+}
+
+int op_build_vol_from(ilvm_backend *b, const char *pool_xml, const char *vol_xml, const char *source, unsigned int,
+                      ilvm_reply *reply) {
+    return guarded(b, reply, pool_xml, [&](Backend &be, const PoolDef &pool) {
+        if (!vol_xml) return fail(reply, internal_error("NULL volume XML"));
+        auto vol = parse_vol_xml(vol_xml);
+        if (!vol.ok()) return fail(reply, vol.error());
+        auto src = name_arg(source);
+        if (!src.ok()) return fail(reply, src.error());
+        return reply_vol(reply, be.build_vol_from(pool, *vol, *src));
+    });
+}
+
+int op_refresh_vol(ilvm_backend *b, const char *pool_xml, const char *vol_name, unsigned int flags, ilvm_reply *reply) {
+    return guarded(b, reply, pool_xml, [&](Backend &be, const PoolDef &pool) {
+        auto name = name_arg(vol_name);
+        const bool holder = (flags & ILVM_REFRESH_VOL_FIND_HOLDER) != 0;
+        return name.ok() ? reply_vol(reply, be.refresh_vol(pool, *name, holder)) : fail(reply, name.error());
+    });
+}
+
+int op_delete_vol(ilvm_backend *b, const char *pool_xml, const char *vol_name, unsigned int flags, ilvm_reply *reply) {
+    return guarded(b, reply, pool_xml, [&](Backend &be, const PoolDef &pool) {
+        auto name = name_arg(vol_name);
+        if (!name.ok()) return fail(reply, name.error());
+        if ((flags & ILVM_DELETE_VOL_WIPE) && (flags & ILVM_DELETE_VOL_NO_WIPE))
+            return fail(reply, invalid_input("--wipe and --no-wipe are mutually exclusive"));
+        DeleteVolOptions opts;
+        if (flags & ILVM_DELETE_VOL_WIPE) opts.wipe = true;
+        if (flags & ILVM_DELETE_VOL_NO_WIPE) opts.wipe = false;
+        return ok_status(reply, be.delete_vol(pool, *name, opts));
+    });
+}
+
+int op_resize_vol(ilvm_backend *b, const char *pool_xml, const char *vol_name, uint64_t capacity, unsigned int flags,
+                  ilvm_reply *reply) {
+    return guarded(b, reply, pool_xml, [&](Backend &be, const PoolDef &pool) {
+        auto name = name_arg(vol_name);
+        if (!name.ok()) return fail(reply, name.error());
+        return reply_vol(reply, be.resize_vol(pool, *name, capacity, {(flags & ILVM_RESIZE_ALLOW_SHRINK) != 0}));
+    });
+}
+
+int op_wipe_vol(ilvm_backend *b, const char *pool_xml, const char *vol_name, unsigned int algorithm, unsigned int,
+                ilvm_reply *reply) {
+    return guarded(b, reply, pool_xml, [&](Backend &be, const PoolDef &pool) {
+        auto name = name_arg(vol_name);
+        if (!name.ok()) return fail(reply, name.error());
+        if (algorithm != 0) return fail(reply, invalid_input("only the 'zero' wipe algorithm is supported"));
+        return ok_status(reply, be.wipe_vol(pool, *name, WipeAlgorithm::zero));
+    });
+}
+
+int op_upload_vol(ilvm_backend *b, const char *pool_xml, const char *vol_name, const char *src, uint64_t offset,
+                  uint64_t length, unsigned int, ilvm_reply *reply) {
+    return guarded(b, reply, pool_xml, [&](Backend &be, const PoolDef &pool) {
+        auto name = name_arg(vol_name);
+        if (!name.ok()) return fail(reply, name.error());
+        if (!src || !*src) return fail(reply, invalid_input("no source file given"));
+        return ok_status(reply, be.upload_vol(pool, *name, src, offset, length));
+    });
+}
+
+int op_download_vol(ilvm_backend *b, const char *pool_xml, const char *vol_name, const char *dst, uint64_t offset,
+                    uint64_t length, unsigned int, ilvm_reply *reply) {
+    return guarded(b, reply, pool_xml, [&](Backend &be, const PoolDef &pool) {
+        auto name = name_arg(vol_name);
+        if (!name.ok()) return fail(reply, name.error());
+        if (!dst || !*dst) return fail(reply, invalid_input("no destination file given"));
+        return ok_status(reply, be.download_vol(pool, *name, dst, offset, length));
+    });
+}
+
+int op_activate_vol(ilvm_backend *b, const char *pool_xml, const char *vol_name, unsigned int flags, ilvm_reply *reply) {
+    return guarded(b, reply, pool_xml, [&](Backend &be, const PoolDef &pool) {
+        auto name = name_arg(vol_name);
+        if (!name.ok()) return fail(reply, name.error());
+        auto mode = (flags & ILVM_ACTIVATE_SHARED) ? lvm::ActivationMode::shared : lvm::ActivationMode::exclusive;
+        return ok_status(reply, be.activate_vol(pool, *name, mode));
+    });
+}
+
+int op_deactivate_vol(ilvm_backend *b, const char *pool_xml, const char *vol_name, unsigned int, ilvm_reply *reply) {
+    return guarded(b, reply, pool_xml, [&](Backend &be, const PoolDef &pool) {
+        auto name = name_arg(vol_name);
+        return name.ok() ? ok_status(reply, be.deactivate_vol(pool, *name)) : fail(reply, name.error());
+    });
+}
+
+const ilvm_backend_ops k_ops = {
+    ILVM_BACKEND_ABI_VERSION,
+    sizeof(ilvm_backend_ops),
+    "iscsi-lvm",
+    ILVM_VERSION,
+    op_open,
+    op_close,
+    op_reply_clear,
+    op_parse_pool,
+    op_parse_vol,
+    op_check_pool,
+    op_start_pool,
+    op_build_pool,
+    op_refresh_pool,
+    op_stop_pool,
+    op_delete_pool,
+    op_forget_pool,
+    op_create_vol,
+    op_build_vol,
+    op_build_vol_from,
+    op_refresh_vol,
+    op_delete_vol,
+    op_resize_vol,
+    op_wipe_vol,
+    op_upload_vol,
+    op_download_vol,
+    op_activate_vol,
+    op_deactivate_vol,
+};
+
+}  // namespace
+
+extern "C" __attribute__((visibility("default"))) const ilvm_backend_ops *ilvm_backend_register(uint32_t host_abi_version) {
+    return host_abi_version == ILVM_BACKEND_ABI_VERSION ? &k_ops : nullptr;
+}

@@ -1,0 +1,86 @@
+// Activation: exclusive/shared for domains, short exclusive activations for our own
+// maintenance, and naming the host that holds a lock when we cannot get it.
+#include "backend/backend.hpp"
+#include "core/log.hpp"
+#include "core/names.hpp"
+
+namespace ilvm {
+namespace {
+
+bool is_lock_conflict(const std::string &text) {
+    // lvmlockd: "LV locked by other host: vg/lv", "LV is already locked with incompatible mode".
+    return text.find("locked by other host") != std::string::npos ||
+           text.find("incompatible mode") != std::string::npos;
+}
+
+}  // namespace
+
+std::optional<sanlock::Holder> Backend::find_holder(const PoolDef &pool, const lvm::LvReport &lv) {
+    if (pool.lock_type != LockType::sanlock) return std::nullopt;
+    auto offset = lvm::sanlock_offset_from_lock_args(lv.lock_args);
+    if (!offset.ok()) return std::nullopt;
+    const std::string leases = lvm::dm_path(pool.vg_name, "lvmlock");
+    // sanlock aligns leases to 1 MiB on 512-byte-sector LUNs: one slot at the LV's offset,
+    // and the lockspace's delta leases (one per host_id) within the first MiB.
+    constexpr uint64_t slot = 1024 * 1024;
+    auto res = sys_.run(sanlock::direct_dump(leases, *offset, slot));
+    if (!res.ok() || !res->succeeded()) return std::nullopt;
+    auto owner = sanlock::lease_owner(sanlock::parse_direct_dump(res->out), lv.uuid);
+    if (!owner) return std::nullopt;
+    sanlock::Holder h{*owner, {}};
+    auto delta = sys_.run(sanlock::direct_dump(leases, 0, slot));
+    if (delta.ok() && delta->succeeded()) h.host_name = sanlock::host_name_for(sanlock::parse_direct_dump(delta->out), *owner);
+    return h;
+}
+
+Error Backend::activation_error(const PoolDef &pool, const lvm::LvReport &lv, const CommandOutput &out, const char *verb) {
+    const std::string text = out.err + out.out;
+    if (is_lock_conflict(text)) {
+        auto holder = find_holder(pool, lv);
+        return conflict("cannot " + std::string(verb) + " volume '" + lv.name + "' of pool " + pool.name +
+                            ": it is active on " + sanlock::describe_holder(holder),
+                        "stop the domain that uses it there, or run ilvm vol-deactivate " + lv.name + " --pool " +
+                            pool.name + " on that host");
+    }
+    if (text.find("lockspace") != std::string::npos || text.find("lock start") != std::string::npos ||
+        text.find("not started") != std::string::npos)
+        return system_error("cannot " + std::string(verb) + " volume '" + lv.name + "': " + out.first_error_line(),
+                            "is pool " + pool.name + " started on this host (ilvm pool-start " + pool.name + ")?");
+    return system_error("cannot " + std::string(verb) + " volume '" + lv.name + "': " + out.first_error_line());
+}
+
+Result<bool> Backend::activate_for_maintenance(const PoolDef &pool, const lvm::LvReport &lv) {
+    if (lv.active_locally) {
+        if (lv.device_open)
+            return conflict("volume '" + lv.name + "' is open on this host", "stop the domain that uses it first");
+        return false;
+    }
+    ILVM_ASSIGN_OR_RETURN(auto out, sys_.run(lvm::lv_activate(pool.vg_name, lv.name, lvm::ActivationMode::exclusive)));
+    if (!out.succeeded()) return activation_error(pool, lv, out, "activate");
+    return true;
+}
+
+Status Backend::activate_vol(const PoolDef &pool, const std::string &name, lvm::ActivationMode mode) {
+    ILVM_ASSIGN_OR_RETURN(auto lv, load_lv(pool, name));
+    if (lv.active_locally) {
+        bool exclusive_now = lv.active_exclusively || !pool.shared();
+        if ((mode == lvm::ActivationMode::exclusive) == exclusive_now) return {};  // idempotent
+    }
+    ILVM_ASSIGN_OR_RETURN(auto out, sys_.run(lvm::lv_activate(pool.vg_name, name, mode)));
+    if (!out.succeeded()) return activation_error(pool, lv, out, "activate");
+    spdlog::info("activated {}/{} ({})", pool.vg_name, name, mode == lvm::ActivationMode::exclusive ? "exclusive" : "shared");
+    return {};
+}
+
+Status Backend::deactivate_vol(const PoolDef &pool, const std::string &name) {
+    ILVM_ASSIGN_OR_RETURN(auto lv, load_lv(pool, name));
+    if (!lv.active_locally) return {};
+    if (lv.device_open)
+        return conflict("volume '" + name + "' is open on this host", "stop the domain that uses it first");
+    ILVM_ASSIGN_OR_RETURN(auto out, sys_.run(lvm::lv_deactivate(pool.vg_name, name)));
+    if (!out.succeeded()) return activation_error(pool, lv, out, "deactivate");
+    spdlog::info("deactivated {}/{}", pool.vg_name, name);
+    return {};
+}
+
+}  // namespace ilvm

@@ -1,0 +1,92 @@
+#include "backend/backend.hpp"
+
+#include "core/log.hpp"
+#include "core/names.hpp"
+#include "backend/device.hpp"
+#include "iscsi/session.hpp"
+
+namespace ilvm {
+
+Backend::Backend(System &sys, SecretProvider &secrets, BackendConfig cfg)
+    : sys_(sys), secrets_(secrets), cfg_(std::move(cfg)) {}
+
+Result<lvm::VgReport> Backend::load_vg(const PoolDef &pool) {
+    ILVM_ASSIGN_OR_RETURN(auto out, sys_.run(lvm::vgs_report(pool.vg_name)));
+    if (!out.succeeded()) {
+        std::string line = out.first_error_line();
+        if (line.find("not found") != std::string::npos)
+            return not_found("volume group " + pool.vg_name + " of pool " + pool.name + " not found",
+                             "is the pool started on this host (ilvm pool-start " + pool.name + ")?");
+        return system_error("vgs " + pool.vg_name + ": " + line);
+    }
+    ILVM_ASSIGN_OR_RETURN(auto vgs, lvm::parse_vgs_json(out.out));
+    for (auto &vg : vgs)
+        if (vg.name == pool.vg_name) return vg;
+    return not_found("volume group " + pool.vg_name + " of pool " + pool.name + " not found");
+}
+
+Result<std::vector<lvm::LvReport>> Backend::load_lvs(const PoolDef &pool) {
+    ILVM_ASSIGN_OR_RETURN(auto out, run_checked(sys_, lvm::lvs_report(pool.vg_name), "lvs " + pool.vg_name));
+    return lvm::parse_lvs_json(out.out);
+}
+
+Result<lvm::LvReport> Backend::load_lv(const PoolDef &pool, const std::string &name) {
+    ILVM_TRY(validate_lv_name(name));
+    ILVM_ASSIGN_OR_RETURN(auto lvs, load_lvs(pool));
+    for (auto &lv : lvs)
+        if (lv.name == name) return lv;
+    return not_found("volume '" + name + "' not found in pool " + pool.name,
+                     "list the pool's volumes with ilvm vol-list " + pool.name);
+}
+
+VolInfo Backend::to_vol_info(const PoolDef &pool, const lvm::LvReport &lv) {
+    VolInfo v;
+    v.def.name = lv.name;
+    v.def.capacity = lv.size;
+    v.status.key = lv.uuid;
+    v.status.path = lv.path.empty() ? lvm::lv_path(pool.vg_name, lv.name) : lv.path;
+    v.status.capacity = lv.size;
+    v.status.allocation = lv.size;  // thick
+    if (lv.active_locally)
+        v.status.activation = lv.active_exclusively || !pool.shared() ? ActivationState::exclusive : ActivationState::shared;
+    v.status.open = lv.device_open;
+    v.status.activation_skip = lv.skip_activation;
+    v.status.autoactivation = lv.autoactivation;
+    v.status.lock_args = lv.lock_args;
+    return v;
+}
+
+// The VG (name, uuid) whose PV is the pool's LUN; nullopt when the LUN is no PV.
+Result<std::optional<std::pair<std::string, std::string>>> Backend::find_vg_on_device(const PoolDef &pool) {
+    ILVM_ASSIGN_OR_RETURN(auto out, sys_.run(lvm::pvs_report(pool.by_path_device())));
+    if (!out.succeeded()) {
+        // "Failed to find physical volume": the LUN carries no LVM label.
+        if (out.first_error_line().find("Failed to find physical volume") != std::string::npos)
+            return std::optional<std::pair<std::string, std::string>>{};
+        return system_error("pvs " + pool.by_path_device() + ": " + out.first_error_line());
+    }
+    ILVM_ASSIGN_OR_RETURN(auto pvs, lvm::parse_pvs_json(out.out));
+    if (pvs.empty() || pvs.front().vg_name.empty()) return std::optional<std::pair<std::string, std::string>>{};
+    return std::optional<std::pair<std::string, std::string>>{{pvs.front().vg_name, pvs.front().vg_uuid}};
+}
+
+Status Backend::login(const PoolDef &pool, bool logged_in) {
+    iscsi::Session session(sys_, pool, cfg_.iscsi_nodes_dir);
+    if (logged_in) return device::wait_for(sys_, pool.by_path_device(), cfg_.device_timeout);
+    std::optional<iscsi::ChapCredentials> chap;
+    if (pool.auth) {
+        ILVM_ASSIGN_OR_RETURN(auto password, secrets_.chap_password(pool.auth->secret));
+        chap = iscsi::ChapCredentials{pool.auth->username, std::move(password)};
+    }
+    ILVM_TRY(session.login(chap));
+    auto waited = device::wait_for(sys_, pool.by_path_device(), cfg_.device_timeout);
+    if (!waited.ok()) {
+        // Logged in but the LUN is missing: do not leave a session behind.
+        auto r = session.logout();
+        (void)r;
+        return waited;
+    }
+    return {};
+}
+
+}  // namespace ilvm

@@ -1,0 +1,96 @@
+// The iscsi-lvm storage backend: libvirt's storage backend callbacks (checkPool,
+// startPool, buildPool, refreshPool, stopPool, deletePool, createVol, buildVol,
+// buildVolFrom, refreshVol, deleteVol, resizeVol, wipeVol, upload/download) plus exclusive
+// / shared activation for the qemu hook. Every effect goes through System.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/system.hpp"
+#include "lvm/lvm_argv.hpp"
+#include "lvm/lvm_report.hpp"
+#include "model/pool_def.hpp"
+#include "model/vol_def.hpp"
+#include "sanlock/lease_dump.hpp"
+#include "secret/secret_provider.hpp"
+
+namespace ilvm {
+
+struct BackendConfig {
+    std::string iscsi_nodes_dir = "/etc/iscsi/nodes";
+    std::chrono::milliseconds device_timeout{std::chrono::seconds(30)};
+};
+
+struct VolInfo {
+    VolDef def;
+    VolStatus status;
+};
+
+struct PoolSnapshot {
+    PoolStatus status;
+    std::vector<VolInfo> volumes;
+};
+
+struct BuildOptions {
+    bool overwrite = false;     // destroy whatever the LUN carries
+    bool keep_started = false;  // stay logged in with the lockspace started (pool-start --build)
+};
+struct DeleteVolOptions { std::optional<bool> wipe; };  // unset: the pool's wipe_on_delete
+struct ResizeOptions { bool allow_shrink = false; };
+enum class WipeAlgorithm { zero };
+
+class Backend {
+public:
+    Backend(System &sys, SecretProvider &secrets, BackendConfig cfg = {});
+
+    // Pool lifecycle.
+    Result<bool> check_pool(const PoolDef &pool);
+    Result<PoolDef> build_pool(const PoolDef &pool, BuildOptions opts);
+    Result<PoolDef> start_pool(const PoolDef &pool);
+    Result<PoolSnapshot> refresh_pool(const PoolDef &pool);
+    Status stop_pool(const PoolDef &pool);
+    Status delete_pool(const PoolDef &pool);
+    Status forget_pool(const PoolDef &pool);
+
+    // Volumes.
+    Result<VolInfo> create_vol(const PoolDef &pool, const VolDef &vol);
+    Result<VolInfo> build_vol(const PoolDef &pool, const std::string &name);
+    Result<VolInfo> build_vol_from(const PoolDef &pool, const VolDef &vol, const std::string &source);
+    // with_holder: for a volume inactive here, read sanlock's leases to name the host holding it.
+    Result<VolInfo> refresh_vol(const PoolDef &pool, const std::string &name, bool with_holder = false);
+    Status delete_vol(const PoolDef &pool, const std::string &name, DeleteVolOptions opts);
+    Result<VolInfo> resize_vol(const PoolDef &pool, const std::string &name, uint64_t capacity, ResizeOptions opts);
+    Status wipe_vol(const PoolDef &pool, const std::string &name, WipeAlgorithm algorithm);
+    Status upload_vol(const PoolDef &pool, const std::string &name, const std::string &src_file, uint64_t offset,
+                      uint64_t length);
+    Status download_vol(const PoolDef &pool, const std::string &name, const std::string &dst_file, uint64_t offset,
+                        uint64_t length);
+
+    // Activation for the hook and vol-activate/vol-deactivate.
+    Status activate_vol(const PoolDef &pool, const std::string &name, lvm::ActivationMode mode);
+    Status deactivate_vol(const PoolDef &pool, const std::string &name);
+
+private:
+    Result<lvm::VgReport> load_vg(const PoolDef &pool);
+    Result<std::vector<lvm::LvReport>> load_lvs(const PoolDef &pool);
+    Result<lvm::LvReport> load_lv(const PoolDef &pool, const std::string &name);
+    VolInfo to_vol_info(const PoolDef &pool, const lvm::LvReport &lv);
+    Result<std::optional<std::pair<std::string, std::string>>> find_vg_on_device(const PoolDef &pool);
+    // Logs in unless `logged_in` says the session exists, then waits for the LUN.
+    Status login(const PoolDef &pool, bool logged_in);
+    // Activates for our own short maintenance work (clearing, wiping, copying); returns
+    // whether we did so, so the caller can restore the inactive state afterwards.
+    Result<bool> activate_for_maintenance(const PoolDef &pool, const lvm::LvReport &lv);
+    Error activation_error(const PoolDef &pool, const lvm::LvReport &lv, const CommandOutput &out, const char *verb);
+    std::optional<sanlock::Holder> find_holder(const PoolDef &pool, const lvm::LvReport &lv);
+
+    System &sys_;
+    SecretProvider &secrets_;
+    BackendConfig cfg_;
+};
+
+}  // namespace ilvm

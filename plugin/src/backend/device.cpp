@@ -1,0 +1,78 @@
+#include "backend/device.hpp"
+
+#include <sstream>
+
+#include "core/log.hpp"
+
+namespace ilvm::device {
+
+Command udev_settle() { return Command{"udevadm", "settle", "--timeout=30"}; }
+
+Command probe(const std::string &device) { return Command{"blkid", "-p", "-o", "export", device}; }
+
+Command wipe_signatures(const std::string &device) { return Command{"wipefs", "--all", device}; }
+
+Command zero_mib(const std::string &device, uint64_t offset_mib) {
+    return Command{"dd", "if=/dev/zero", "of=" + device, "bs=1M", "count=1", "seek=" + std::to_string(offset_mib),
+                   "oflag=direct", "conv=notrunc,fsync", "status=none"};
+}
+
+Command discard_zeroout(const std::string &device) {
+    Command c{"blkdiscard", "--zeroout", device};
+    c.timeout = std::chrono::hours(6);
+    return c;
+}
+
+Command zero_whole(const std::string &device, uint64_t bytes) {
+    Command c{"dd", "if=/dev/zero", "of=" + device, "bs=1M", "count=" + std::to_string(bytes / kMiB),
+              "oflag=direct", "conv=notrunc,fsync", "status=none"};
+    c.timeout = std::chrono::hours(12);
+    return c;
+}
+
+Status wait_for(System &sys, const std::string &path, std::chrono::milliseconds timeout) {
+    auto deadline = sys.now() + timeout;
+    bool settled = false;
+    while (true) {
+        if (sys.path_exists(path)) return {};
+        if (!settled) {
+            // One settle usually suffices; afterwards poll the link cheaply.
+            auto r = sys.run(udev_settle());
+            (void)r;
+            settled = true;
+            continue;
+        }
+        if (sys.now() >= deadline) break;
+        sys.sleep_for(std::chrono::milliseconds(250));
+    }
+    return not_found("device " + path + " did not appear within " + std::to_string(timeout.count() / 1000) + " s",
+                     "check the LUN number and that the target exports it to this initiator (iscsiadm --mode session -P 3)");
+}
+
+Result<std::vector<std::string>> signatures(System &sys, const std::string &device) {
+    ILVM_ASSIGN_OR_RETURN(auto out, sys.run(probe(device)));
+    if (out.exit_code == 2) return std::vector<std::string>{};
+    if (!out.succeeded()) return system_error("cannot probe " + device + ": " + out.first_error_line());
+    std::vector<std::string> found;
+    std::istringstream in(out.out);
+    for (std::string line; std::getline(in, line);)
+        if (line.rfind("TYPE=", 0) == 0 || line.rfind("PTTYPE=", 0) == 0) found.push_back(line);
+    return found;
+}
+
+Status clear_edges(System &sys, const std::string &device, uint64_t bytes) {
+    ILVM_TRY(run_checked(sys, zero_mib(device, 0), "cannot clear the start of " + device));
+    uint64_t mibs = bytes / kMiB;
+    if (mibs > 1) ILVM_TRY(run_checked(sys, zero_mib(device, mibs - 1), "cannot clear the end of " + device));
+    return {};
+}
+
+Status zero_fill(System &sys, const std::string &device, uint64_t bytes) {
+    ILVM_ASSIGN_OR_RETURN(auto out, sys.run(discard_zeroout(device)));
+    if (out.succeeded()) return {};
+    spdlog::info("blkdiscard --zeroout not supported on {} ({}); writing zeros", device, out.first_error_line());
+    ILVM_TRY(run_checked(sys, zero_whole(device, bytes), "cannot zero " + device));
+    return {};
+}
+
+}  // namespace ilvm::device

@@ -1,0 +1,40 @@
+// Block-device chores: waiting for the LUN to appear, refusing a LUN that already carries
+// data, and clearing or zeroing volumes.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/system.hpp"
+
+namespace ilvm::device {
+
+inline constexpr uint64_t kMiB = 1024 * 1024;
+
+Command udev_settle();
+// `blkid -p -o export DEV`: low-level probe of superblocks and partition tables
+// (exit 2 = nothing found).
+Command probe(const std::string &device);
+Command wipe_signatures(const std::string &device);
+// Zero one MiB at `offset_mib` (direct I/O, synced).
+Command zero_mib(const std::string &device, uint64_t offset_mib);
+Command discard_zeroout(const std::string &device);
+Command zero_whole(const std::string &device, uint64_t bytes);
+
+// Polls for the device node with a bounded wait (udev creates by-path links after login).
+Status wait_for(System &sys, const std::string &path, std::chrono::milliseconds timeout);
+
+// The signatures blkid finds ("TYPE=LVM2_member", "PTTYPE=gpt"); empty when blank.
+Result<std::vector<std::string>> signatures(System &sys, const std::string &device);
+
+// Clears the first and last MiB so a new volume never shows a previous tenant's partition
+// table, PV label, filesystem or RAID superblock (GPT and md keep copies at the end).
+Status clear_edges(System &sys, const std::string &device, uint64_t bytes);
+
+// Zeroes the whole device: blkdiscard --zeroout (offloaded by most arrays), falling back
+// to writing zeros when the device or kernel cannot do it.
+Status zero_fill(System &sys, const std::string &device, uint64_t bytes);
+
+}  // namespace ilvm::device

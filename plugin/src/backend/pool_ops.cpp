@@ -1,0 +1,179 @@
+// Pool lifecycle: build, start, refresh, stop, delete, forget.
+#include "backend/backend.hpp"
+#include "backend/device.hpp"
+#include "core/log.hpp"
+#include "iscsi/session.hpp"
+
+namespace ilvm {
+namespace {
+
+std::string join(const std::vector<std::string> &v, const char *sep) {
+    std::string s;
+    for (const auto &x : v) s += (s.empty() ? "" : sep) + x;
+    return s;
+}
+
+}  // namespace
+
+Result<bool> Backend::check_pool(const PoolDef &pool) {
+    iscsi::Session session(sys_, pool, cfg_.iscsi_nodes_dir);
+    ILVM_ASSIGN_OR_RETURN(bool in, session.logged_in());
+    return in && sys_.path_exists(pool.by_path_device());
+}
+
+Result<PoolDef> Backend::build_pool(const PoolDef &pool, BuildOptions opts) {
+    iscsi::Session session(sys_, pool, cfg_.iscsi_nodes_dir);
+    ILVM_ASSIGN_OR_RETURN(bool was_logged_in, session.logged_in());
+    ILVM_TRY(login(pool, was_logged_in));
+    // Leave the host as we found it when the build is refused or fails.
+    auto restore = [&](Error e) -> Error {
+        if (!was_logged_in) {
+            auto r = session.logout();
+            (void)r;
+        }
+        return e;
+    };
+
+    const std::string dev = pool.by_path_device();
+    auto sigs = device::signatures(sys_, dev);
+    if (!sigs.ok()) return restore(sigs.take_error());
+    if (!sigs->empty()) {
+        if (!opts.overwrite)
+            return restore(conflict("LUN " + std::to_string(pool.lun) + " of " + pool.target_iqn +
+                                        " is not empty (found " + join(*sigs, ", ") + ")",
+                                    "refusing to destroy it; pass --overwrite if its data is really not needed"));
+        spdlog::warn("overwriting {} (found {})", dev, join(*sigs, ", "));
+        auto w = run_checked(sys_, device::wipe_signatures(dev), "cannot wipe " + dev);
+        if (!w.ok()) return restore(w.take_error());
+    }
+
+    auto pv = run_checked(sys_, lvm::pvcreate(dev), "pvcreate " + dev);
+    if (!pv.ok()) return restore(pv.take_error());
+    auto vg = run_checked(sys_, lvm::vgcreate(pool.vg_name, dev, pool.lock_type), "vgcreate " + pool.vg_name);
+    if (!vg.ok()) {
+        auto r = sys_.run(lvm::pvremove(dev));  // roll back to the blank LUN we found
+        (void)r;
+        return restore(vg.take_error());
+    }
+    auto report = load_vg(pool);
+    if (!report.ok()) return restore(report.take_error());
+
+    PoolDef built = pool;
+    built.vg_uuid = report->uuid;
+    spdlog::info("built pool {}: VG {} ({}) on {}", pool.name, pool.vg_name, built.vg_uuid, dev);
+    if (!opts.keep_started) {
+        if (pool.shared()) {
+            auto r = sys_.run(lvm::vg_lock_stop(pool.vg_name));
+            (void)r;
+        }
+        if (!was_logged_in) ILVM_TRY(session.logout());
+    }
+    return built;
+}
+
+Result<PoolDef> Backend::start_pool(const PoolDef &pool) {
+    iscsi::Session session(sys_, pool, cfg_.iscsi_nodes_dir);
+    ILVM_ASSIGN_OR_RETURN(bool was_logged_in, session.logged_in());
+    ILVM_TRY(login(pool, was_logged_in));
+    auto refuse = [&](Error e) -> Error {
+        if (!was_logged_in) {
+            auto r = session.logout();
+            (void)r;
+        }
+        return e;
+    };
+
+    auto found = find_vg_on_device(pool);
+    if (!found.ok()) return refuse(found.take_error());
+    if (!*found)
+        return refuse(not_found("LUN " + std::to_string(pool.lun) + " of " + pool.target_iqn + " carries no volume group",
+                                "initialise it once with ilvm pool-build " + pool.name));
+    const auto &[vg_name, vg_uuid] = **found;
+    if (vg_name != pool.vg_name)
+        return refuse(conflict("LUN " + std::to_string(pool.lun) + " of " + pool.target_iqn + " carries volume group " +
+                                   vg_name + ", but pool " + pool.name + " expects " + pool.vg_name,
+                               "check <device lun=…> and <source><name> in the pool XML"));
+    if (!pool.vg_uuid.empty() && vg_uuid != pool.vg_uuid)
+        return refuse(conflict("volume group " + vg_name + " on LUN " + std::to_string(pool.lun) + " has UUID " + vg_uuid +
+                                   ", but pool " + pool.name + " is pinned to " + pool.vg_uuid,
+                               "this is not the LUN the pool was built on; check the target and LUN in the pool XML"));
+
+    if (pool.shared()) {
+        auto started = run_checked(sys_, lvm::vg_lock_start(pool.vg_name), "vgchange --lock-start " + pool.vg_name);
+        if (!started.ok()) {
+            Error e = started.take_error();
+            e.hint = "are lvmlockd and " + std::string(lock_type_name(pool.lock_type)) +
+                     " running, with a unique host_id in /etc/lvm/lvmlocal.conf? (ilvm host-validate)";
+            return refuse(e);
+        }
+    }
+    PoolDef started = pool;
+    if (started.vg_uuid.empty()) {
+        // Trust on first use: from now on this pool only starts on this very VG.
+        started.vg_uuid = vg_uuid;
+        spdlog::info("pool {}: pinned volume group {} ({})", pool.name, vg_name, vg_uuid);
+    }
+    return started;
+}
+
+Result<PoolSnapshot> Backend::refresh_pool(const PoolDef &pool) {
+    // Exactly one vgs and one lvs, whatever the number of volumes.
+    ILVM_ASSIGN_OR_RETURN(auto vg, load_vg(pool));
+    ILVM_ASSIGN_OR_RETURN(auto lvs, load_lvs(pool));
+    PoolSnapshot snap;
+    snap.status.capacity = vg.size;
+    snap.status.available = vg.free;
+    snap.status.allocation = vg.size - vg.free;
+    snap.status.extent_size = vg.extent_size;
+    snap.status.vg_uuid = vg.uuid;
+    for (const auto &lv : lvs) snap.volumes.push_back(to_vol_info(pool, lv));
+    return snap;
+}
+
+Status Backend::stop_pool(const PoolDef &pool) {
+    iscsi::Session session(sys_, pool, cfg_.iscsi_nodes_dir);
+    ILVM_ASSIGN_OR_RETURN(bool in, session.logged_in());
+    if (!in) return {};
+    ILVM_ASSIGN_OR_RETURN(auto lvs, load_lvs(pool));
+    for (const auto &lv : lvs)
+        if (lv.device_open)
+            return conflict("volume '" + lv.name + "' of pool " + pool.name + " is open on this host",
+                            "stop the domain using it (virsh list) before stopping the pool");
+    for (const auto &lv : lvs)
+        if (lv.active_locally)
+            ILVM_TRY(run_checked(sys_, lvm::lv_deactivate(pool.vg_name, lv.name), "cannot deactivate volume '" + lv.name + "'"));
+    if (pool.shared())
+        ILVM_TRY(run_checked(sys_, lvm::vg_lock_stop(pool.vg_name), "vgchange --lock-stop " + pool.vg_name));
+    return session.logout();
+}
+
+Status Backend::delete_pool(const PoolDef &pool) {
+    ILVM_TRY(load_vg(pool));
+    ILVM_ASSIGN_OR_RETURN(auto lvs, load_lvs(pool));
+    if (!lvs.empty())
+        return conflict("pool " + pool.name + " still has " + std::to_string(lvs.size()) + " volume(s)",
+                        "delete them first (ilvm vol-list " + pool.name + "); pool-delete never destroys volumes");
+    auto removed = sys_.run(lvm::vgremove(pool.vg_name));
+    if (!removed.ok()) return removed.take_error();
+    if (!removed->succeeded()) {
+        std::string line = removed->first_error_line();
+        if (line.find("other host") != std::string::npos || line.find("in use") != std::string::npos)
+            return conflict("vgremove " + pool.vg_name + ": " + line,
+                            "stop the pool on every other host first (ilvm pool-destroy " + pool.name + ")");
+        return system_error("vgremove " + pool.vg_name + ": " + line);
+    }
+    ILVM_TRY(run_checked(sys_, lvm::pvremove(pool.by_path_device()), "pvremove " + pool.by_path_device()));
+    iscsi::Session session(sys_, pool, cfg_.iscsi_nodes_dir);
+    return session.logout();
+}
+
+Status Backend::forget_pool(const PoolDef &pool) {
+    iscsi::Session session(sys_, pool, cfg_.iscsi_nodes_dir);
+    ILVM_ASSIGN_OR_RETURN(bool in, session.logged_in());
+    if (in)
+        return conflict("pool " + pool.name + " is still logged in to its target",
+                        "stop it first with ilvm pool-destroy " + pool.name);
+    return session.delete_record();
+}
+
+}  // namespace ilvm

@@ -1,0 +1,246 @@
+// Volume lifecycle: create (thick, skip-flagged, cleared), clone, refresh, delete (with a
+// cross-host lock probe), resize, wipe, upload/download.
+#include "backend/backend.hpp"
+#include "backend/device.hpp"
+#include "core/log.hpp"
+#include "core/names.hpp"
+#include "core/size.hpp"
+
+namespace ilvm {
+namespace {
+
+Command dd_upload(const std::string &src, const std::string &dev, uint64_t offset, uint64_t length) {
+    Command c{"dd", "if=" + src, "of=" + dev, "bs=1M", "iflag=fullblock" + std::string(length ? ",count_bytes" : ""),
+              "oflag=seek_bytes", "seek=" + std::to_string(offset), "conv=notrunc,fsync", "status=none"};
+    if (length) c.argv.push_back("count=" + std::to_string(length));
+    c.timeout = std::chrono::hours(12);
+    return c;
+}
+
+Command dd_download(const std::string &dev, const std::string &dst, uint64_t offset, uint64_t length) {
+    Command c{"dd", "if=" + dev, "of=" + dst, "bs=1M", "iflag=skip_bytes" + std::string(length ? ",count_bytes" : ""),
+              "skip=" + std::to_string(offset), "conv=fsync", "status=none"};
+    if (length) c.argv.push_back("count=" + std::to_string(length));
+    c.timeout = std::chrono::hours(12);
+    return c;
+}
+
+Command dd_copy(const std::string &src, const std::string &dst, uint64_t bytes) {
+    Command c{"dd", "if=" + src, "of=" + dst, "bs=1M", "count=" + std::to_string(bytes / device::kMiB),
+              "iflag=direct", "oflag=direct", "conv=notrunc,fsync", "status=none"};
+    c.timeout = std::chrono::hours(12);
+    return c;
+}
+
+Status refuse_open(const lvm::LvReport &lv, const PoolDef &pool) {
+    if (lv.device_open)
+        return conflict("volume '" + lv.name + "' of pool " + pool.name + " is open on this host",
+                        "stop the domain that uses it first");
+    return {};
+}
+
+}  // namespace
+
+Result<VolInfo> Backend::refresh_vol(const PoolDef &pool, const std::string &name, bool with_holder) {
+    ILVM_ASSIGN_OR_RETURN(auto lv, load_lv(pool, name));
+    VolInfo info = to_vol_info(pool, lv);
+    if (with_holder && !lv.active_locally) {
+        if (auto h = find_holder(pool, lv)) {
+            info.status.holder_host_id = h->host_id;
+            info.status.holder_host_name = h->host_name;
+        }
+    }
+    return info;
+}
+
+Result<VolInfo> Backend::create_vol(const PoolDef &pool, const VolDef &vol) {
+    ILVM_TRY(validate_lv_name(vol.name));
+    if (vol.capacity == 0) return invalid_input("volume capacity must be greater than zero");
+    if (vol.allocation && *vol.allocation != vol.capacity)
+        return invalid_input("thin/sparse volumes are not supported: omit <allocation> or set it equal to <capacity>");
+    ILVM_ASSIGN_OR_RETURN(auto vg, load_vg(pool));
+    ILVM_ASSIGN_OR_RETURN(auto lvs, load_lvs(pool));
+    for (const auto &lv : lvs)
+        if (lv.name == vol.name) return conflict("volume '" + vol.name + "' already exists in pool " + pool.name);
+    ILVM_ASSIGN_OR_RETURN(uint64_t size, round_up_to_extent(vol.capacity, vg.extent_size));
+    if (size > vg.free)
+        return conflict("not enough free space in pool " + pool.name + ": volume '" + vol.name + "' needs " +
+                            human_size(size) + ", " + human_size(vg.free) + " available",
+                        "choose a smaller size or delete unused volumes");
+
+    ILVM_TRY(run_checked(sys_, lvm::lvcreate(pool.vg_name, vol.name, size), "lvcreate " + pool.vg_name + "/" + vol.name));
+    // From here on, any failure removes the half-made volume: nothing half-built survives.
+    // (build_vol deactivates what it activated; lvremove also removes an idle active LV.)
+    auto rollback = [&](Error e) -> Error {
+        auto r = sys_.run(lvm::lvremove(pool.vg_name, vol.name));
+        if (!r.ok() || !r->succeeded())
+            spdlog::error("could not remove the half-created volume {}/{}", pool.vg_name, vol.name);
+        return e;
+    };
+    auto built = build_vol(pool, vol.name);
+    if (!built.ok()) return rollback(built.take_error());
+    spdlog::info("created volume {}/{} ({})", pool.vg_name, vol.name, human_size(size));
+    return built;
+}
+
+Result<VolInfo> Backend::build_vol(const PoolDef &pool, const std::string &name) {
+    ILVM_ASSIGN_OR_RETURN(auto lv, load_lv(pool, name));
+    ILVM_ASSIGN_OR_RETURN(bool activated, activate_for_maintenance(pool, lv));
+    const std::string path = lvm::lv_path(pool.vg_name, name);
+    Status cleared = device::clear_edges(sys_, path, lv.size);
+    if (activated) {
+        auto d = run_checked(sys_, lvm::lv_deactivate(pool.vg_name, name), "cannot deactivate volume '" + name + "'");
+        if (cleared.ok() && !d.ok()) return d.take_error();
+    }
+    if (!cleared.ok()) return cleared.take_error();
+    lv.active_locally = lv.active_locally && !activated;
+    return to_vol_info(pool, lv);
+}
+
+Result<VolInfo> Backend::build_vol_from(const PoolDef &pool, const VolDef &vol, const std::string &source) {
+    ILVM_ASSIGN_OR_RETURN(auto src, load_lv(pool, source));
+    ILVM_TRY(refuse_open(src, pool));
+    VolDef target = vol;
+    if (target.capacity < src.size) target.capacity = src.size;
+    target.allocation.reset();
+    ILVM_ASSIGN_OR_RETURN(auto created, create_vol(pool, target));
+
+    // Shared activation of the source keeps any host from starting a domain on it
+    // (that needs an exclusive lock) while we copy.
+    bool src_activated = false;
+    if (!src.active_locally) {
+        ILVM_ASSIGN_OR_RETURN(auto out, sys_.run(lvm::lv_activate(pool.vg_name, source, lvm::ActivationMode::shared)));
+        if (!out.succeeded()) {
+            auto r = sys_.run(lvm::lvremove(pool.vg_name, vol.name));
+            (void)r;
+            return activation_error(pool, src, out, "activate");
+        }
+        src_activated = true;
+    }
+    auto cleanup_src = [&]() {
+        if (src_activated) {
+            auto r = sys_.run(lvm::lv_deactivate(pool.vg_name, source));
+            (void)r;
+        }
+    };
+    auto dst = load_lv(pool, vol.name);
+    if (!dst.ok()) {
+        cleanup_src();
+        return dst.take_error();
+    }
+    Status copied;
+    auto act = sys_.run(lvm::lv_activate(pool.vg_name, vol.name, lvm::ActivationMode::exclusive));
+    if (!act.ok())
+        copied = act.take_error();
+    else if (!act->succeeded())
+        copied = activation_error(pool, *dst, *act, "activate");
+    else
+        copied = run_status(sys_, dd_copy(lvm::lv_path(pool.vg_name, source), lvm::lv_path(pool.vg_name, vol.name), src.size),
+                            "copying volume '" + source + "' to '" + vol.name + "'");
+    auto d = sys_.run(lvm::lv_deactivate(pool.vg_name, vol.name));
+    (void)d;
+    cleanup_src();
+    if (!copied.ok()) {
+        auto r = sys_.run(lvm::lvremove(pool.vg_name, vol.name));
+        (void)r;
+        return copied.take_error();
+    }
+    return refresh_vol(pool, vol.name);
+}
+
+Status Backend::delete_vol(const PoolDef &pool, const std::string &name, DeleteVolOptions opts) {
+    ILVM_ASSIGN_OR_RETURN(auto lv, load_lv(pool, name));
+    ILVM_TRY(refuse_open(lv, pool));
+    if (lv.active_locally)
+        return conflict("volume '" + name + "' of pool " + pool.name + " is active on this host",
+                        "deactivate it first (ilvm vol-deactivate " + name + " --pool " + pool.name + ")");
+    const bool wipe = opts.wipe.value_or(pool.wipe_on_delete);
+    // With lvmlockd an exclusive activation is the probe: it fails when any other host has
+    // the LV active, and while we hold it nobody else can start using it.
+    if (pool.shared() || wipe) {
+        ILVM_ASSIGN_OR_RETURN(auto out, sys_.run(lvm::lv_activate(pool.vg_name, name, lvm::ActivationMode::exclusive)));
+        if (!out.succeeded()) return activation_error(pool, lv, out, "delete");
+        if (wipe) {
+            Status z = device::zero_fill(sys_, lvm::lv_path(pool.vg_name, name), lv.size);
+            if (!z.ok()) {
+                auto d = sys_.run(lvm::lv_deactivate(pool.vg_name, name));
+                (void)d;
+                return z;
+            }
+        }
+        ILVM_TRY(run_checked(sys_, lvm::lv_deactivate(pool.vg_name, name), "cannot deactivate volume '" + name + "'"));
+    }
+    ILVM_TRY(run_checked(sys_, lvm::lvremove(pool.vg_name, name), "lvremove " + pool.vg_name + "/" + name));
+    spdlog::info("deleted volume {}/{}{}", pool.vg_name, name, wipe ? " (zeroed first)" : "");
+    return {};
+}
+
+Result<VolInfo> Backend::resize_vol(const PoolDef &pool, const std::string &name, uint64_t capacity, ResizeOptions opts) {
+    if (capacity == 0) return invalid_input("volume capacity must be greater than zero");
+    ILVM_ASSIGN_OR_RETURN(auto lv, load_lv(pool, name));
+    ILVM_ASSIGN_OR_RETURN(auto vg, load_vg(pool));
+    ILVM_ASSIGN_OR_RETURN(uint64_t size, round_up_to_extent(capacity, vg.extent_size));
+    if (size == lv.size) return to_vol_info(pool, lv);
+    Command cmd;
+    if (size < lv.size) {
+        if (!opts.allow_shrink)
+            return invalid_input("shrinking volume '" + name + "' from " + human_size(lv.size) + " to " + human_size(size) +
+                                     " would destroy the data at its end",
+                                 "pass --allow-shrink if the guest has already shrunk its filesystem");
+        ILVM_TRY(refuse_open(lv, pool));
+        cmd = lvm::lvreduce(pool.vg_name, name, size);
+    } else {
+        if (size - lv.size > vg.free)
+            return conflict("not enough free space in pool " + pool.name + " to grow volume '" + name + "' by " +
+                            human_size(size - lv.size) + ", " + human_size(vg.free) + " available");
+        cmd = lvm::lvextend(pool.vg_name, name, size);
+    }
+    ILVM_ASSIGN_OR_RETURN(auto out, sys_.run(cmd));
+    if (!out.succeeded()) return activation_error(pool, lv, out, "resize");
+    return refresh_vol(pool, name);
+}
+
+Status Backend::wipe_vol(const PoolDef &pool, const std::string &name, WipeAlgorithm) {
+    ILVM_ASSIGN_OR_RETURN(auto lv, load_lv(pool, name));
+    ILVM_ASSIGN_OR_RETURN(bool activated, activate_for_maintenance(pool, lv));
+    Status z = device::zero_fill(sys_, lvm::lv_path(pool.vg_name, name), lv.size);
+    if (activated) {
+        auto d = run_checked(sys_, lvm::lv_deactivate(pool.vg_name, name), "cannot deactivate volume '" + name + "'");
+        if (z.ok() && !d.ok()) return d.take_error();
+    }
+    return z;
+}
+
+Status Backend::upload_vol(const PoolDef &pool, const std::string &name, const std::string &src_file, uint64_t offset,
+                           uint64_t length) {
+    ILVM_ASSIGN_OR_RETURN(auto lv, load_lv(pool, name));
+    if (offset > lv.size || length > lv.size - offset)
+        return invalid_input("offset " + std::to_string(offset) + " + length " + std::to_string(length) +
+                             " is beyond the end of volume '" + name + "' (" + std::to_string(lv.size) + " bytes)");
+    ILVM_ASSIGN_OR_RETURN(bool activated, activate_for_maintenance(pool, lv));
+    Status copied = run_status(sys_, dd_upload(src_file, lvm::lv_path(pool.vg_name, name), offset, length),
+                               "uploading " + src_file + " to volume '" + name + "'");
+    if (activated) {
+        auto d = sys_.run(lvm::lv_deactivate(pool.vg_name, name));
+        (void)d;
+    }
+    return copied;
+}
+
+Status Backend::download_vol(const PoolDef &pool, const std::string &name, const std::string &dst_file, uint64_t offset,
+                             uint64_t length) {
+    ILVM_ASSIGN_OR_RETURN(auto lv, load_lv(pool, name));
+    if (offset > lv.size || length > lv.size - offset)
+        return invalid_input("offset " + std::to_string(offset) + " + length " + std::to_string(length) +
+                             " is beyond the end of volume '" + name + "' (" + std::to_string(lv.size) + " bytes)");
+    ILVM_ASSIGN_OR_RETURN(bool activated, activate_for_maintenance(pool, lv));
+    Status copied = run_status(sys_, dd_download(lvm::lv_path(pool.vg_name, name), dst_file, offset, length),
+                               "downloading volume '" + name + "' to " + dst_file);
+    if (activated) {
+        auto d = sys_.run(lvm::lv_deactivate(pool.vg_name, name));
+        (void)d;
+    }
+    return copied;
+}
+
+}  // namespace ilvm

@@ -1,0 +1,44 @@
+#include "core/command.hpp"
+
+#include <sstream>
+
+namespace ilvm {
+
+std::string Command::display() const {
+    std::string s;
+    for (const auto &a : argv) {
+        if (!s.empty()) s += ' ';
+        bool needs_quotes = a.empty() || a.find_first_of(" \t\n'\"\\") != std::string::npos;
+        if (!needs_quotes) {
+            s += a;
+            continue;
+        }
+        s += '\'';
+        for (char c : a) {
+            if (c == '\'') s += "'\\''";
+            else s += c;
+        }
+        s += '\'';
+    }
+    return s;
+}
+
+static std::string first_line_of(const std::string &text) {
+    std::istringstream in(text);
+    std::string line;
+    while (std::getline(in, line)) {
+        auto b = line.find_first_not_of(" \t\r");
+        if (b == std::string::npos) continue;
+        auto e = line.find_last_not_of(" \t\r");
+        return line.substr(b, e - b + 1);
+    }
+    return {};
+}
+
+std::string CommandOutput::first_error_line() const {
+    auto line = first_line_of(err);
+    if (line.empty()) line = first_line_of(out);
+    return line;
+}
+
+}  // namespace ilvm

@@ -1,0 +1,37 @@
+// A command is data: an argv vector (never a shell string), optional stdin and a timeout.
+// Builders in lvm/ and iscsi/ return Commands; one System runs them, so every decision
+// can be asserted in tests without root.
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+namespace ilvm {
+
+struct Command {
+    std::vector<std::string> argv;
+    // Fed to the child's stdin. May carry secrets: never logged, never on argv.
+    std::string stdin_data;
+    std::chrono::milliseconds timeout{std::chrono::minutes(5)};
+
+    Command() = default;
+    Command(std::initializer_list<std::string> args) : argv(args) {}
+    explicit Command(std::vector<std::string> args) : argv(std::move(args)) {}
+
+    // argv joined with single spaces, arguments containing spaces quoted: for logs and
+    // golden files only, never executed.
+    std::string display() const;
+};
+
+struct CommandOutput {
+    int exit_code = 0;
+    std::string out;
+    std::string err;
+
+    bool succeeded() const { return exit_code == 0; }
+    // First non-empty line of stderr (or stdout), trimmed: what we show the user.
+    std::string first_error_line() const;
+};
+
+}  // namespace ilvm

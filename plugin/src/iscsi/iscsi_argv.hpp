@@ -1,0 +1,34 @@
+// argv builders for iscsiadm. Long option names so the golden files read like a runbook.
+// No builder ever takes a password: CHAP secrets go into the node record file (0600).
+#pragma once
+
+#include <string>
+
+#include "core/command.hpp"
+
+namespace ilvm::iscsi {
+
+// Exit codes from open-iscsi's iscsi_err.h that change what we do.
+inline constexpr int kErrSessionExists = 15;   // ISCSI_ERR_SESS_EXISTS: already logged in
+inline constexpr int kErrNoObjectsFound = 21;  // ISCSI_ERR_NO_OBJS_FOUND: no record / session
+inline constexpr int kErrLoginAuthFailed = 24; // ISCSI_ERR_LOGIN_AUTH_FAILED
+
+struct NodeAddress {
+    std::string target_iqn;
+    std::string portal;   // host:port as iscsiadm -p takes it
+    std::string iface;    // empty: open-iscsi's "default" iface
+};
+
+Command session_list();
+Command node_query(const NodeAddress &n);
+// Creates the record with the *configured* portal: sendtargets discovery may answer an
+// address the host cannot reach (NAT, a target bound to 127.0.0.1), so we never use it.
+Command node_new(const NodeAddress &n);
+Command node_update(const NodeAddress &n, const std::string &key, const std::string &value);
+Command node_delete(const NodeAddress &n);
+Command login(const NodeAddress &n);
+Command logout(const NodeAddress &n);
+Command iface_new(const std::string &iface);
+Command iface_set_initiator(const std::string &iface, const std::string &initiator_iqn);
+
+}  // namespace ilvm::iscsi

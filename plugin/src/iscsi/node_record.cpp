@@ -1,0 +1,61 @@
+#include "iscsi/node_record.hpp"
+
+#include <sstream>
+
+namespace ilvm::iscsi {
+
+Result<std::vector<std::string>> find_node_record_files(System &sys, const std::string &nodes_dir,
+                                                        const NodeAddress &node, const std::string &host,
+                                                        uint16_t port) {
+    const std::string target_dir = nodes_dir + "/" + node.target_iqn;
+    auto entries = sys.list_dir(target_dir);
+    if (!entries.ok()) return not_found("no open-iscsi node record for " + node.target_iqn + " at " + node.portal);
+    const std::string iface = node.iface.empty() ? "default" : node.iface;
+    // IPv6 portals appear with or without brackets depending on the open-iscsi version.
+    const std::vector<std::string> prefixes{host + "," + std::to_string(port) + ",",
+                                            "[" + host + "]," + std::to_string(port) + ","};
+    std::vector<std::string> files;
+    for (const auto &e : *entries) {
+        bool match = false;
+        for (const auto &p : prefixes) match = match || e.rfind(p, 0) == 0;
+        if (!match) continue;
+        const std::string entry = target_dir + "/" + e;
+        // New layout: a directory holding one file per iface.
+        if (sys.list_dir(entry).ok()) {
+            if (sys.path_exists(entry + "/" + iface)) files.push_back(entry + "/" + iface);
+        } else if (node.iface.empty()) {
+            files.push_back(entry);
+        }
+    }
+    if (files.empty()) return not_found("no open-iscsi node record for " + node.target_iqn + " at " + node.portal);
+    return files;
+}
+
+std::string with_chap_settings(std::string_view record, const std::string &username, const SecretString &password) {
+    std::istringstream in{std::string(record)};
+    std::string out, line;
+    while (std::getline(in, line)) {
+        auto key_end = line.find_first_of(" =");
+        std::string key = line.substr(0, key_end);
+        if (key == "node.session.auth.authmethod" || key == "node.session.auth.username" ||
+            key == "node.session.auth.password")
+            continue;
+        // Keep the END marker last: open-iscsi writes "# END RECORD" as the final line.
+        if (line == "# END RECORD") continue;
+        out += line + "\n";
+    }
+    out += "node.session.auth.authmethod = CHAP\n";
+    out += "node.session.auth.username = " + username + "\n";
+    out += "node.session.auth.password = " + password.reveal() + "\n";
+    out += "# END RECORD\n";
+    return out;
+}
+
+Status write_chap_settings(System &sys, const std::string &record_file, const std::string &username,
+                           const SecretString &password) {
+    ILVM_ASSIGN_OR_RETURN(std::string current, sys.read_file(record_file));
+    SecretString updated(with_chap_settings(current, username, password));
+    return sys.write_file(record_file, updated.reveal(), 0600);
+}
+
+}  // namespace ilvm::iscsi

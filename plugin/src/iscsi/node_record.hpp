@@ -1,0 +1,28 @@
+// CHAP settings live in open-iscsi's node record (0600 files under /etc/iscsi/nodes), so
+// boot-time logins work without libvirt. iscsiadm can only set values from argv, which
+// would expose the password in /proc/*/cmdline: we edit the record file instead.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/system.hpp"
+#include "iscsi/iscsi_argv.hpp"
+#include "secret/secret_string.hpp"
+
+namespace ilvm::iscsi {
+
+// The record files of one node: <nodes_dir>/<iqn>/<host>,<port>,<tpgt>/<iface> (or the
+// old flat layout where the portal entry is the file itself).
+Result<std::vector<std::string>> find_node_record_files(System &sys, const std::string &nodes_dir,
+                                                        const NodeAddress &node, const std::string &host,
+                                                        uint16_t port);
+
+// Record text with node.session.auth.{authmethod,username,password} replaced.
+std::string with_chap_settings(std::string_view record, const std::string &username, const SecretString &password);
+
+Status write_chap_settings(System &sys, const std::string &record_file, const std::string &username,
+                           const SecretString &password);
+
+}  // namespace ilvm::iscsi

@@ -1,0 +1,105 @@
+#include "lvm/lvm_argv.hpp"
+
+namespace ilvm::lvm {
+namespace {
+
+std::string bytes_arg(uint64_t bytes) { return std::to_string(bytes) + "b"; }
+std::string vg_lv(const std::string &vg, const std::string &lv) { return vg + "/" + lv; }
+
+Command report(const char *tool, const std::string &fields, const std::string &target) {
+    return Command{tool, "--reportformat", "json", "--units", "b", "--nosuffix", "--binary", "-o", fields, target};
+}
+
+}  // namespace
+
+Command vgs_report(const std::string &vg) {
+    return report("vgs",
+                  "vg_name,vg_uuid,vg_size,vg_free,vg_extent_size,vg_extent_count,vg_free_count,lv_count,"
+                  "vg_lock_type,vg_lock_args",
+                  vg);
+}
+
+Command lvs_report(const std::string &vg) {
+    return report("lvs",
+                  "lv_name,lv_uuid,lv_size,lv_path,lv_active_locally,lv_active_exclusively,lv_device_open,"
+                  "lv_skip_activation,lv_autoactivation,lv_lockargs",
+                  vg);
+}
+
+Command lvs_report_one(const std::string &vg, const std::string &lv) {
+    auto c = lvs_report(vg);
+    c.argv.back() = vg_lv(vg, lv);
+    return c;
+}
+
+Command pvs_report(const std::string &device) { return report("pvs", "pv_name,pv_uuid,vg_name,vg_uuid", device); }
+
+Command pvcreate(const std::string &device) { return Command{"pvcreate", device}; }
+
+Command vgcreate(const std::string &vg, const std::string &device, LockType lock) {
+    Command c{"vgcreate"};
+    if (lock != LockType::none) {
+        c.argv.insert(c.argv.end(), {"--shared", "--lock-type", lock_type_name(lock)});
+    }
+    c.argv.insert(c.argv.end(), {"--setautoactivation", "n", vg, device});
+    // sanlock initialises its lease area (1 GiB) on the LUN: slow over iSCSI.
+    c.timeout = std::chrono::minutes(10);
+    return c;
+}
+
+Command vgremove(const std::string &vg) { return Command{"vgremove", vg}; }
+Command pvremove(const std::string &device) { return Command{"pvremove", device}; }
+
+Command vg_lock_start(const std::string &vg) {
+    Command c{"vgchange", "--lock-start", vg};
+    // Joining a sanlock lockspace takes ~20-60 s, and minutes when our host_id's
+    // previous lease has to expire first (host crashed without lock-stop).
+    c.timeout = std::chrono::minutes(10);
+    return c;
+}
+
+Command vg_lock_stop(const std::string &vg) { return Command{"vgchange", "--lock-stop", vg}; }
+
+Command lvcreate(const std::string &vg, const std::string &lv, uint64_t bytes) {
+    // --zero/--wipesignatures n: the LV is not active, so lvcreate could not clear it
+    // anyway; we clear both ends ourselves under an exclusive activation.
+    return Command{"lvcreate", "--yes", "--activate", "n", "--zero", "n", "--wipesignatures", "n",
+                   "--setactivationskip", "y", "--setautoactivation", "n",
+                   "--name", lv, "--size", bytes_arg(bytes), vg};
+}
+
+Command lvremove(const std::string &vg, const std::string &lv) { return Command{"lvremove", "--yes", vg_lv(vg, lv)}; }
+
+Command lvextend(const std::string &vg, const std::string &lv, uint64_t bytes) {
+    return Command{"lvextend", "--size", bytes_arg(bytes), vg_lv(vg, lv)};
+}
+
+Command lvreduce(const std::string &vg, const std::string &lv, uint64_t bytes) {
+    return Command{"lvreduce", "--yes", "--size", bytes_arg(bytes), vg_lv(vg, lv)};
+}
+
+Command lv_activate(const std::string &vg, const std::string &lv, ActivationMode mode) {
+    return Command{"lvchange", mode == ActivationMode::exclusive ? "-aey" : "-asy", "-K", vg_lv(vg, lv)};
+}
+
+Command lv_deactivate(const std::string &vg, const std::string &lv) { return Command{"lvchange", "-an", vg_lv(vg, lv)}; }
+
+Command lv_set_skip_flags(const std::string &vg, const std::string &lv) {
+    return Command{"lvchange", "--setactivationskip", "y", "--setautoactivation", "n", vg_lv(vg, lv)};
+}
+
+std::string lv_path(const std::string &vg, const std::string &lv) { return "/dev/" + vg + "/" + lv; }
+
+std::string dm_path(const std::string &vg, const std::string &lv) {
+    auto mangle = [](const std::string &s) {
+        std::string out;
+        for (char ch : s) {
+            out += ch;
+            if (ch == '-') out += '-';
+        }
+        return out;
+    };
+    return "/dev/mapper/" + mangle(vg) + "-" + mangle(lv);
+}
+
+}  // namespace ilvm::lvm

@@ -1,0 +1,47 @@
+// argv builders for every LVM command the backend runs. Each is a pure function of its
+// inputs, so golden tests can pin the exact command line (like libvirt's
+// storagepoolxml2argvtest). Names must already be validated by the caller.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "core/command.hpp"
+#include "model/pool_def.hpp"
+
+namespace ilvm::lvm {
+
+enum class ActivationMode { exclusive, shared };
+
+// Reports: JSON, bytes, no unit suffix, 0/1 for binary fields.
+Command vgs_report(const std::string &vg);
+Command lvs_report(const std::string &vg);
+Command lvs_report_one(const std::string &vg, const std::string &lv);
+Command pvs_report(const std::string &device);
+
+Command pvcreate(const std::string &device);
+// Shared VG (sanlock/dlm through lvmlockd) or local VG (lock type none); autoactivation off
+// so no host activates anything from it at boot.
+Command vgcreate(const std::string &vg, const std::string &device, LockType lock);
+Command vgremove(const std::string &vg);
+Command pvremove(const std::string &device);
+Command vg_lock_start(const std::string &vg);
+Command vg_lock_stop(const std::string &vg);
+
+// Thick LV, never activated by creation: the activation-skip flag and autoactivation off
+// keep libvirt's `vgchange -aly` (logical pool start) and udev autoactivation from touching it.
+Command lvcreate(const std::string &vg, const std::string &lv, uint64_t bytes);
+Command lvremove(const std::string &vg, const std::string &lv);
+Command lvextend(const std::string &vg, const std::string &lv, uint64_t bytes);
+Command lvreduce(const std::string &vg, const std::string &lv, uint64_t bytes);
+// `lvchange -aey -K` / `-asy -K`: -K is needed because the LV carries the skip flag.
+Command lv_activate(const std::string &vg, const std::string &lv, ActivationMode mode);
+Command lv_deactivate(const std::string &vg, const std::string &lv);
+// Repairs made by the reconciler and the activation path: skip flag on, autoactivation off.
+Command lv_set_skip_flags(const std::string &vg, const std::string &lv);
+
+std::string lv_path(const std::string &vg, const std::string &lv);
+// /dev/mapper name with LVM's '-' doubling, e.g. vg-san/lvmlock -> vg--san-lvmlock.
+std::string dm_path(const std::string &vg, const std::string &lv);
+
+}  // namespace ilvm::lvm

@@ -1,0 +1,58 @@
+// The pool definition: what the administrator wrote in pool XML, after validation.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace ilvm {
+
+// How hosts coordinate LV activation. sanlock/dlm go through lvmlockd (shared VG);
+// none is a local VG: only safe when exactly one host ever uses the LUN.
+enum class LockType { sanlock, dlm, none };
+const char *lock_type_name(LockType t);
+
+// A reference into libvirt's secret store: exactly one of usage / uuid is set.
+struct SecretRef {
+    std::string usage;
+    std::string uuid;
+};
+
+struct ChapAuth {
+    std::string username;
+    SecretRef secret;
+};
+
+struct PoolDef {
+    std::string name;
+    std::string uuid;              // libvirt-style pool UUID (generated at define if absent)
+    std::string portal_host;       // <source><host name=…>
+    uint16_t portal_port = 3260;   // <source><host port=…>
+    std::string target_iqn;        // <source><device path=…>
+    uint32_t lun = 0;              // <source><device lun=…>
+    std::string initiator_iqn;     // empty: the host's /etc/iscsi/initiatorname.iscsi
+    std::optional<ChapAuth> auth;
+    std::string vg_name;           // <source><name>
+    std::string vg_uuid;           // <source><vg uuid=…/>: pinned at build / first start
+    LockType lock_type = LockType::sanlock;
+    bool wipe_on_delete = false;   // <wipe_on_delete>yes</wipe_on_delete>: default of vol-delete --wipe
+
+    // "10.0.0.50:3260", "[fe80::1]:3260": the form iscsiadm -p and /dev/disk/by-path use.
+    std::string portal() const;
+    // /dev/disk/by-path/ip-<portal>-iscsi-<iqn>-lun-<n>
+    std::string by_path_device() const;
+    // /dev/<vg>: <target><path>
+    std::string target_path() const { return "/dev/" + vg_name; }
+    bool shared() const { return lock_type != LockType::none; }
+};
+
+// Runtime numbers reported for an active pool (libvirt's capacity/allocation/available).
+struct PoolStatus {
+    uint64_t capacity = 0;
+    uint64_t allocation = 0;
+    uint64_t available = 0;
+    uint64_t extent_size = 0;
+    std::string vg_uuid;
+};
+
+}  // namespace ilvm

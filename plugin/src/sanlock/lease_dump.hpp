@@ -1,0 +1,47 @@
+// Finding which host holds an LV lock. lvmlockd only says "LV locked by other host"; the
+// answer is on disk: the LV's sanlock resource lease (at the offset in its lock_args, in
+// the VG's hidden lvmlock LV) names the owner host_id, and the lockspace's delta leases
+// (offset 0) map host_ids to the host names sanlock runs under.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/command.hpp"
+#include "core/result.hpp"
+
+namespace ilvm::sanlock {
+
+// One line of `sanlock direct dump`.
+struct LeaseRecord {
+    uint64_t offset = 0;
+    std::string lockspace;
+    std::string resource;
+    uint64_t timestamp = 0;   // 0 on a released (free) paxos lease
+    uint32_t owner_id = 0;
+    uint64_t generation = 0;
+    uint64_t lver = 0;
+};
+
+struct Holder {
+    uint32_t host_id = 0;
+    std::string host_name;    // empty when the delta lease could not be read
+};
+
+// `sanlock direct dump <path>:<offset>:<size>`
+Command direct_dump(const std::string &path, uint64_t offset, uint64_t size);
+
+std::vector<LeaseRecord> parse_direct_dump(std::string_view text);
+
+// The current owner of the resource lease named `resource` (an LV UUID), if held.
+std::optional<uint32_t> lease_owner(const std::vector<LeaseRecord> &resource_dump, std::string_view resource);
+// The host name that host_id registered in the lockspace's delta leases.
+std::string host_name_for(const std::vector<LeaseRecord> &delta_dump, uint32_t host_id);
+
+// "host 2 (kvm-b)" / "host 2" / "another host"
+std::string describe_holder(const std::optional<Holder> &holder);
+
+}  // namespace ilvm::sanlock

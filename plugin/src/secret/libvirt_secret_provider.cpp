@@ -1,0 +1,88 @@
+#include <cstring>
+#include <libvirt/libvirt.h>
+#include <libvirt/virterror.h>
+
+#include "core/log.hpp"
+#include "secret/secret_provider.hpp"
+
+namespace ilvm {
+namespace {
+
+struct ConnDeleter {
+    void operator()(virConnectPtr c) const { if (c) virConnectClose(c); }
+};
+struct SecretDeleter {
+    void operator()(virSecretPtr s) const { if (s) virSecretFree(s); }
+};
+
+std::string last_libvirt_error() {
+    virErrorPtr e = virGetLastError();
+    std::string msg = (e && e->message) ? e->message : "unknown libvirt error";
+    // One line only.
+    for (auto &ch : msg)
+        if (ch == '\n') ch = ' ';
+    return msg;
+}
+
+class LibvirtSecretProvider final : public SecretProvider {
+public:
+    explicit LibvirtSecretProvider(std::string uri) : uri_(std::move(uri)) {}
+
+    Result<SecretString> chap_password(const SecretRef &ref) override {
+        if (!conn_) {
+            // Keep libvirt from printing to our stderr; we report errors ourselves.
+            virSetErrorFunc(nullptr, [](void *, virErrorPtr) {});
+            conn_.reset(virConnectOpen(uri_.c_str()));
+            if (!conn_)
+                return system_error("cannot connect to libvirt at " + uri_ + ": " + last_libvirt_error(),
+                                    "is libvirtd (or virtsecretd) running? set ILVM_LIBVIRT_URI to use another URI");
+        }
+        std::unique_ptr<virSecret, SecretDeleter> secret;
+        std::string what;
+        if (!ref.uuid.empty()) {
+            secret.reset(virSecretLookupByUUIDString(conn_.get(), ref.uuid.c_str()));
+            what = "uuid " + ref.uuid;
+        } else {
+            secret.reset(virSecretLookupByUsage(conn_.get(), VIR_SECRET_USAGE_TYPE_ISCSI, ref.usage.c_str()));
+            what = "usage '" + ref.usage + "'";
+        }
+        if (!secret)
+            return not_found("no libvirt secret with " + what,
+                             "define it with virsh secret-define (usage type='iscsi') and set its value with "
+                             "virsh secret-set-value");
+        size_t len = 0;
+        unsigned char *raw = virSecretGetValue(secret.get(), &len, 0);
+        if (!raw)
+            return not_found("libvirt secret with " + what + " has no value", "set it with virsh secret-set-value");
+        SecretString value(std::string(reinterpret_cast<char *>(raw), len));
+        explicit_bzero(raw, len);
+        free(raw);
+        ILVM_TRY(validate_chap_secret(value));
+        spdlog::debug("CHAP secret with {} fetched from libvirt ({} bytes)", what, len);
+        return value;
+    }
+
+private:
+    std::string uri_;
+    std::unique_ptr<virConnect, ConnDeleter> conn_;
+};
+
+}  // namespace
+
+std::unique_ptr<SecretProvider> make_libvirt_secret_provider(std::string uri) {
+    return std::make_unique<LibvirtSecretProvider>(std::move(uri));
+}
+
+Status validate_chap_secret(const SecretString &s) {
+    const auto &v = s.reveal();
+    if (v.empty()) return invalid_input("the CHAP secret is empty");
+    // open-iscsi's AUTH_STR_MAX_LEN is 256 including the terminator.
+    if (v.size() > 255) return invalid_input("the CHAP secret is longer than 255 bytes");
+    for (char c : v)
+        if (c == '\n' || c == '\r' || c == '\0')
+            return invalid_input("the CHAP secret contains a line break or NUL byte",
+                                 "store the secret without a trailing newline (printf, not echo)");
+    return {};
+}
+
+}  // namespace ilvm

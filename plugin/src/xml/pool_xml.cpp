@@ -1,0 +1,289 @@
+#include "xml/pool_xml.hpp"
+
+#include <cctype>
+#include <cstdint>
+#include <optional>
+
+#include "core/names.hpp"
+#include "xml/schema.hpp"
+#include "xml/xml_doc.hpp"
+
+namespace ilvm {
+namespace {
+
+constexpr std::string_view k_what = "pool XML";
+constexpr uint32_t k_max_lun = 16383;  // open-iscsi / SAM flat addressing
+
+std::string text_of(const xmlNode *node) { return std::string(xml::trim(xml::text_content(node))); }
+
+std::string line_suffix(const xmlNode *node) {
+    const long line = xml::line_of(node);
+    return line > 0 ? " (line " + std::to_string(line) + ")" : std::string();
+}
+
+// Digits only (no sign, no spaces, no hex), at most `max`; nullopt otherwise.
+std::optional<uint64_t> parse_decimal(std::string_view s, uint64_t max) {
+    if (s.empty() || s.size() > 20) return std::nullopt;
+    uint64_t v = 0;
+    for (char c : s) {
+        if (c < '0' || c > '9') return std::nullopt;
+        const auto d = static_cast<uint64_t>(c - '0');
+        if (v > (max - d) / 10) return std::nullopt;  // would exceed max (and never wraps)
+        v = v * 10 + d;
+    }
+    return v;
+}
+
+// libvirt prints UUIDs lower case with dashes; store them that way so comparisons with
+// libvirt's output and our own files are plain string compares.
+std::string canonical_uuid(std::string_view uuid) {
+    std::string hex;
+    for (char c : uuid)
+        if (c != '-') hex += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (hex.size() != 32) return std::string(uuid);
+    return hex.substr(0, 8) + "-" + hex.substr(8, 4) + "-" + hex.substr(12, 4) + "-" + hex.substr(16, 4) + "-" +
+           hex.substr(20);
+}
+
+Status check_root(const xmlNode *root) {
+    if (!xml::is_element(root, "pool")) {
+        std::string name(xml::node_name(root));
+        if (root->ns != nullptr) name += " (in a namespace)";
+        return invalid_input("pool XML must have <pool type='iscsi-lvm'> as its root element, not <" + xml::one_line(name, 80) + ">");
+    }
+    auto type = xml::attribute(root, "type");
+    if (!type)
+        return invalid_input("pool XML: <pool> has no type attribute", "iscsi-lvm pools are written <pool type='iscsi-lvm'>");
+    if (xml::token(*type) != "iscsi-lvm")
+        return invalid_input("pool type " + xml::shown(*type) + " is not supported: iscsi-lvm pools are <pool type='iscsi-lvm'>",
+                             "pools of libvirt's own types are defined with virsh pool-define");
+    return {};
+}
+
+// Names under which someone might try to put the CHAP password into the XML.
+bool secret_bearing_name(std::string_view name) {
+    std::string lower;
+    for (char c : name) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return lower.find("pass") != std::string::npos  // password, passwd, passphrase, chap_password
+           || lower == "value" || lower == "secret" || lower == "base64";
+}
+
+// Refused before the schema so the message says what to do instead, and so the value is
+// never echoed (the schema's "unknown attribute" message would not leak it either, but
+// this one explains). Looks at the whole document, not just <auth>.
+Status refuse_inline_secrets(const xmlNode *node) {
+    const std::string hint =
+        "store the password with 'virsh secret-define' and 'virsh secret-set-value', then reference it with "
+        "<secret usage='...'/> or <secret uuid='...'/> inside <auth>";
+    const std::string prefix = "the CHAP password lives in libvirt's secret store, not in pool XML: ";
+    const std::string me(xml::node_name(node));
+    if (node->type != XML_ELEMENT_NODE) return {};
+    if (me != "secret" && secret_bearing_name(me))
+        return invalid_input(prefix + "remove the <" + xml::one_line(me, 40) + "> element" + line_suffix(node), hint);
+    for (const xmlAttr *a = node->properties; a != nullptr; a = a->next) {
+        const std::string_view an = a->name != nullptr ? reinterpret_cast<const char *>(a->name) : "";
+        if (secret_bearing_name(an))
+            return invalid_input(prefix + "remove the '" + xml::one_line(an, 40) + "' attribute from <" + xml::one_line(me, 40) + ">" +
+                                     line_suffix(node),
+                                 hint);
+    }
+    const bool holds_secret = me == "secret" || me == "auth";
+    for (const xmlNode *c = node->children; c != nullptr; c = c->next) {
+        if (holds_secret && (c->type == XML_TEXT_NODE || c->type == XML_CDATA_SECTION_NODE) &&
+            !xml::trim(xml::text_content(c)).empty())
+            return invalid_input(prefix + "remove the text inside <" + me + ">" + line_suffix(node), hint);
+        if (c->type == XML_ELEMENT_NODE) ILVM_TRY(refuse_inline_secrets(c));
+    }
+    return {};
+}
+
+Result<uint16_t> parse_port(std::string_view text) {
+    auto v = parse_decimal(text, 65535);
+    if (!v || *v == 0)
+        return invalid_input("invalid portal port " + xml::shown(text, 24) + ": expected a number from 1 to 65535",
+                             "omit port= for the iSCSI default, 3260");
+    return static_cast<uint16_t>(*v);
+}
+
+Result<uint32_t> parse_lun(std::string_view text) {
+    auto v = parse_decimal(text, k_max_lun);
+    if (!v)
+        return invalid_input("invalid LUN " + xml::shown(text, 24) + ": expected a number from 0 to " + std::to_string(k_max_lun),
+                             "iscsiadm -m session -P 3 lists the LUNs a target exports");
+    return static_cast<uint32_t>(*v);
+}
+
+Result<std::string> required_attr(const xmlNode *node, std::string_view name) {
+    auto v = xml::attribute(node, name);
+    if (!v) return invalid_input("<" + std::string(xml::node_name(node)) + "> has no " + std::string(name) + " attribute" + line_suffix(node));
+    return std::move(*v);
+}
+
+Result<ChapAuth> parse_auth(const xmlNode *auth) {
+    ChapAuth out;
+    ILVM_ASSIGN_OR_RETURN(std::string type, required_attr(auth, "type"));
+    if (xml::token(type) != "chap")
+        return invalid_input("auth type " + xml::shown(type) + " is not supported: only 'chap'" + line_suffix(auth));
+    ILVM_ASSIGN_OR_RETURN(out.username, required_attr(auth, "username"));
+    ILVM_TRY(validate_chap_username(out.username));
+    ILVM_ASSIGN_OR_RETURN(const xmlNode *secret, xml::exactly_one_child(auth, "secret"));
+    auto usage = xml::attribute(secret, "usage");
+    auto uuid = xml::attribute(secret, "uuid");
+    if (usage.has_value() == uuid.has_value())
+        return invalid_input("<secret> needs exactly one of usage= or uuid=" + line_suffix(secret),
+                             "e.g. <secret usage='san-chap'/>, as in virsh secret-list");
+    if (usage) {
+        ILVM_TRY(validate_secret_usage(*usage));
+        out.secret.usage = *usage;
+    } else {
+        ILVM_TRY(validate_uuid(*uuid));
+        out.secret.uuid = canonical_uuid(*uuid);
+    }
+    return out;
+}
+
+Status parse_source(const xmlNode *source, PoolDef &def) {
+    ILVM_ASSIGN_OR_RETURN(const xmlNode *host, xml::exactly_one_child(source, "host"));
+    ILVM_ASSIGN_OR_RETURN(def.portal_host, required_attr(host, "name"));
+    ILVM_TRY(validate_host(def.portal_host));
+    if (auto port = xml::attribute(host, "port")) {
+        ILVM_ASSIGN_OR_RETURN(def.portal_port, parse_port(*port));
+    }
+
+    ILVM_ASSIGN_OR_RETURN(const xmlNode *device, xml::exactly_one_child(source, "device"));
+    ILVM_ASSIGN_OR_RETURN(def.target_iqn, required_attr(device, "path"));
+    ILVM_TRY(validate_iscsi_name(def.target_iqn, "target IQN"));
+    if (auto lun = xml::attribute(device, "lun")) {
+        ILVM_ASSIGN_OR_RETURN(def.lun, parse_lun(*lun));
+    }
+
+    ILVM_ASSIGN_OR_RETURN(const xmlNode *initiator, xml::optional_child(source, "initiator"));
+    if (initiator != nullptr) {
+        ILVM_ASSIGN_OR_RETURN(const xmlNode *iqn, xml::exactly_one_child(initiator, "iqn"));
+        ILVM_ASSIGN_OR_RETURN(def.initiator_iqn, required_attr(iqn, "name"));
+        ILVM_TRY(validate_iscsi_name(def.initiator_iqn, "initiator IQN"));
+    }
+
+    ILVM_ASSIGN_OR_RETURN(const xmlNode *auth, xml::optional_child(source, "auth"));
+    if (auth != nullptr) {
+        ILVM_ASSIGN_OR_RETURN(def.auth, parse_auth(auth));
+    }
+
+    ILVM_ASSIGN_OR_RETURN(const xmlNode *vg_name, xml::optional_child(source, "name"));
+    def.vg_name = vg_name != nullptr ? text_of(vg_name) : def.name;
+    ILVM_TRY(validate_vg_name(def.vg_name));
+
+    ILVM_ASSIGN_OR_RETURN(const xmlNode *vg, xml::optional_child(source, "vg"));
+    if (vg != nullptr) {
+        ILVM_ASSIGN_OR_RETURN(def.vg_uuid, required_attr(vg, "uuid"));
+        ILVM_TRY(validate_lvm_uuid(def.vg_uuid));
+    }
+
+    ILVM_ASSIGN_OR_RETURN(const xmlNode *format, xml::optional_child(source, "format"));
+    if (format != nullptr) {
+        auto type = xml::attribute(format, "type").value_or("");
+        if (xml::token(type) != "lvm2")
+            return invalid_input("source format " + xml::shown(type) + " is not supported: only 'lvm2'" + line_suffix(format));
+    }
+    return {};
+}
+
+}  // namespace
+
+Result<PoolDef> parse_pool_xml(std::string_view text) {
+    ILVM_ASSIGN_OR_RETURN(XmlDoc doc, parse_untrusted_xml(text, k_what));
+    const xmlNode *root = doc.root();
+    ILVM_TRY(check_root(root));
+    ILVM_TRY(refuse_inline_secrets(root));
+    ILVM_TRY(validate_schema(doc, SchemaKind::pool));
+
+    // From here on the structure is known good; the lookups below still return errors
+    // rather than assume it.
+    PoolDef def;
+    ILVM_ASSIGN_OR_RETURN(const xmlNode *name, xml::exactly_one_child(root, "name"));
+    def.name = text_of(name);
+    ILVM_TRY(validate_pool_name(def.name));
+
+    ILVM_ASSIGN_OR_RETURN(const xmlNode *uuid, xml::optional_child(root, "uuid"));
+    if (uuid != nullptr) {
+        const std::string u = text_of(uuid);
+        ILVM_TRY(validate_uuid(u));
+        def.uuid = canonical_uuid(u);
+    }
+
+    ILVM_ASSIGN_OR_RETURN(const xmlNode *source, xml::exactly_one_child(root, "source"));
+    ILVM_TRY(parse_source(source, def));
+
+    ILVM_ASSIGN_OR_RETURN(const xmlNode *target, xml::optional_child(root, "target"));
+    if (target != nullptr) {
+        ILVM_ASSIGN_OR_RETURN(const xmlNode *path, xml::exactly_one_child(target, "path"));
+        const std::string p = text_of(path);
+        if (p != def.target_path())
+            return invalid_input("target path " + xml::shown(p) + " does not match the volume group " + xml::shown(def.vg_name) +
+                                     ": expected '" + def.target_path() + "'",
+                                 "the VG name is <source><name> (default: the pool name); omit <target> to derive the path");
+    }
+
+    ILVM_ASSIGN_OR_RETURN(const xmlNode *locking, xml::optional_child(root, "locking"));
+    if (locking != nullptr) {
+        const std::string type = xml::token(xml::attribute(locking, "type").value_or(""));
+        if (type == "sanlock") def.lock_type = LockType::sanlock;
+        else if (type == "dlm") def.lock_type = LockType::dlm;
+        else if (type == "none") def.lock_type = LockType::none;
+        else
+            return invalid_input("unknown lock type " + xml::shown(type) + ": expected 'sanlock', 'dlm' or 'none'" +
+                                 line_suffix(locking));
+    }
+
+    ILVM_ASSIGN_OR_RETURN(const xmlNode *wipe, xml::optional_child(root, "wipe_on_delete"));
+    if (wipe != nullptr) {
+        const std::string v = xml::token(xml::text_content(wipe));
+        if (v == "yes") def.wipe_on_delete = true;
+        else if (v == "no") def.wipe_on_delete = false;
+        else return invalid_input("<wipe_on_delete> must be 'yes' or 'no', not " + xml::shown(v) + line_suffix(wipe));
+    }
+    // <capacity>, <allocation>, <available>: pool-dumpxml output, ignored.
+    return def;
+}
+
+std::string format_pool_xml(const PoolDef &def, const PoolStatus *status) {
+    using xml::escape;
+    // An empty vg_name means "same as the pool", as when <source><name> is omitted.
+    const std::string vg = def.vg_name.empty() ? def.name : def.vg_name;
+    std::string o;
+    o += "<pool type='iscsi-lvm'>\n";
+    o += "  <name>" + escape(def.name) + "</name>\n";
+    if (!def.uuid.empty()) o += "  <uuid>" + escape(def.uuid) + "</uuid>\n";
+    if (status != nullptr) {
+        o += "  <capacity unit='bytes'>" + std::to_string(status->capacity) + "</capacity>\n";
+        o += "  <allocation unit='bytes'>" + std::to_string(status->allocation) + "</allocation>\n";
+        o += "  <available unit='bytes'>" + std::to_string(status->available) + "</available>\n";
+    }
+    o += "  <source>\n";
+    o += "    <host name='" + escape(def.portal_host) + "' port='" + std::to_string(def.portal_port) + "'/>\n";
+    o += "    <device path='" + escape(def.target_iqn) + "' lun='" + std::to_string(def.lun) + "'/>\n";
+    if (!def.initiator_iqn.empty()) {
+        o += "    <initiator>\n";
+        o += "      <iqn name='" + escape(def.initiator_iqn) + "'/>\n";
+        o += "    </initiator>\n";
+    }
+    if (def.auth) {
+        o += "    <auth type='chap' username='" + escape(def.auth->username) + "'>\n";
+        if (!def.auth->secret.usage.empty()) o += "      <secret usage='" + escape(def.auth->secret.usage) + "'/>\n";
+        else o += "      <secret uuid='" + escape(def.auth->secret.uuid) + "'/>\n";
+        o += "    </auth>\n";
+    }
+    o += "    <name>" + escape(vg) + "</name>\n";
+    if (!def.vg_uuid.empty()) o += "    <vg uuid='" + escape(def.vg_uuid) + "'/>\n";
+    o += "    <format type='lvm2'/>\n";
+    o += "  </source>\n";
+    o += "  <target>\n";
+    o += "    <path>" + escape("/dev/" + vg) + "</path>\n";
+    o += "  </target>\n";
+    o += "  <locking type='" + std::string(lock_type_name(def.lock_type)) + "'/>\n";
+    o += std::string("  <wipe_on_delete>") + (def.wipe_on_delete ? "yes" : "no") + "</wipe_on_delete>\n";
+    o += "</pool>\n";
+    return o;
+}
+
+}  // namespace ilvm

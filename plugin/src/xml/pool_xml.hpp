@@ -1,0 +1,28 @@
+// Pool XML (libvirt style, <pool type='iscsi-lvm'>) <-> PoolDef. docs/xml-reference.md
+// describes every element.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "core/result.hpp"
+#include "model/pool_def.hpp"
+
+namespace ilvm {
+
+// Parses and validates pool XML from an untrusted source: parse_untrusted_xml, then
+// checks whose messages must not depend on the schema (root element, pool type, inline
+// CHAP passwords), then validate_schema, then the value checks (names, host, port, IQNs,
+// LUN, UUIDs, target path). Every error is invalid_input with a one-line message.
+// Defaults: port 3260, lun 0, VG name = pool name, locking sanlock, wipe_on_delete no.
+// UUIDs are returned in libvirt's canonical form (lower case, 8-4-4-4-12). The output-
+// only <capacity>, <allocation> and <available> are accepted and ignored.
+Result<PoolDef> parse_pool_xml(std::string_view xml);
+
+// Formats a pool definition the way virsh pool-dumpxml prints pools: two-space indent,
+// single-quoted attributes, every default spelt out. With `status` (an active pool),
+// <capacity>, <allocation> and <available> in bytes follow <uuid>.
+// parse_pool_xml(format_pool_xml(def, status)) gives back `def`.
+std::string format_pool_xml(const PoolDef &def, const PoolStatus *status = nullptr);
+
+}  // namespace ilvm

@@ -1,0 +1,129 @@
+#include "xml/vol_xml.hpp"
+
+#include <cstdint>
+#include <limits>
+
+#include "core/names.hpp"
+#include "core/size.hpp"
+#include "xml/schema.hpp"
+#include "xml/xml_doc.hpp"
+
+namespace ilvm {
+namespace {
+
+constexpr std::string_view k_what = "volume XML";
+
+std::string text_of(const xmlNode *node) { return std::string(xml::trim(xml::text_content(node))); }
+
+Status check_root(const xmlNode *root) {
+    if (!xml::is_element(root, "volume")) {
+        std::string name(xml::node_name(root));
+        if (root->ns != nullptr) name += " (in a namespace)";
+        return invalid_input("volume XML must have <volume> as its root element, not <" + xml::one_line(name, 80) + ">");
+    }
+    if (auto type = xml::attribute(root, "type"); type && xml::token(*type) != "block")
+        return invalid_input("volume type " + xml::shown(*type) + " is not supported: iscsi-lvm volumes are logical volumes (type='block')",
+                             "omit type= or write <volume type='block'>");
+    // Checked before the schema, whose message for a wrong enumeration value is vaguer.
+    for (const xmlNode *target : xml::child_elements(root, "target"))
+        for (const xmlNode *format : xml::child_elements(target, "format")) {
+            auto type = xml::attribute(format, "type");
+            if (type && xml::token(*type) != "raw")
+                return invalid_input("volume format " + xml::shown(*type) + " is not supported: iscsi-lvm volumes are raw logical volumes",
+                                     "omit <format> or write <format type='raw'/>");
+        }
+    return {};
+}
+
+// A libvirt scaled integer: <capacity unit='G'>10</capacity>. Digits only; the unit
+// defaults to bytes; overflow is an error, never a wrap.
+Result<uint64_t> parse_scaled(const xmlNode *node, std::string_view what) {
+    const std::string w = "volume " + std::string(what);
+    const std::string text = text_of(node);
+    const std::string unit = xml::token(xml::attribute(node, "unit").value_or("bytes"));
+    const std::string hint = "e.g. <" + std::string(what) + " unit='G'>10</" + std::string(what) + ">";
+    if (text.empty()) return invalid_input(w + " is empty", hint);
+    uint64_t value = 0;
+    for (char c : text) {
+        if (c < '0' || c > '9') return invalid_input(w + " " + xml::shown(text, 40) + " is not a whole number", hint);
+        const auto d = static_cast<uint64_t>(c - '0');
+        if (value > (std::numeric_limits<uint64_t>::max() - d) / 10)
+            return invalid_input(w + " " + xml::shown(text, 40) + " is too large");
+        value = value * 10 + d;
+    }
+    auto bytes = scale_size(value, unit);
+    if (!bytes.ok()) {
+        Error e = bytes.take_error();
+        return Error(e.code, w + ": " + e.message, e.hint);
+    }
+    return bytes.value();
+}
+
+}  // namespace
+
+Result<VolDef> parse_vol_xml(std::string_view text) {
+    ILVM_ASSIGN_OR_RETURN(XmlDoc doc, parse_untrusted_xml(text, k_what));
+    const xmlNode *root = doc.root();
+    ILVM_TRY(check_root(root));
+    ILVM_TRY(validate_schema(doc, SchemaKind::volume));
+
+    VolDef def;
+    ILVM_ASSIGN_OR_RETURN(const xmlNode *name, xml::exactly_one_child(root, "name"));
+    def.name = text_of(name);
+    ILVM_TRY(validate_lv_name(def.name));
+
+    ILVM_ASSIGN_OR_RETURN(const xmlNode *capacity, xml::exactly_one_child(root, "capacity"));
+    ILVM_ASSIGN_OR_RETURN(def.capacity, parse_scaled(capacity, "capacity"));
+    if (def.capacity == 0) return invalid_input("volume capacity must be greater than zero");
+
+    ILVM_ASSIGN_OR_RETURN(const xmlNode *allocation, xml::optional_child(root, "allocation"));
+    if (allocation != nullptr) {
+        ILVM_ASSIGN_OR_RETURN(uint64_t alloc, parse_scaled(allocation, "allocation"));
+        if (alloc != def.capacity)
+            return invalid_input("thin/sparse volumes are not supported: omit <allocation> or set it equal to <capacity>",
+                                 "capacity is " + std::to_string(def.capacity) + " bytes, allocation " + std::to_string(alloc) +
+                                     " bytes");
+        def.allocation = alloc;
+    }
+    // <key>, <source>, <physical>, <target> (path, format, permissions, timestamps),
+    // <activation> and <holder> describe an existing volume: ignored on input.
+    return def;
+}
+
+std::string format_vol_xml(const VolDef &def, const VolStatus *status) {
+    using xml::escape;
+    std::string o;
+    o += "<volume type='block'>\n";
+    o += "  <name>" + escape(def.name) + "</name>\n";
+    if (status != nullptr && !status->key.empty()) o += "  <key>" + escape(status->key) + "</key>\n";
+    // libvirt prints <source> with the PV extents of an LV; they mean nothing to a shared
+    // LUN, so it is omitted.
+    uint64_t capacity = def.capacity;
+    std::optional<uint64_t> allocation = def.allocation;
+    if (status != nullptr) {
+        // The LV as it is (rounded up to whole extents). Volumes are thick: an unknown
+        // allocation is the capacity.
+        if (status->capacity != 0) capacity = status->capacity;
+        allocation = status->allocation != 0 ? status->allocation : capacity;
+    }
+    o += "  <capacity unit='bytes'>" + std::to_string(capacity) + "</capacity>\n";
+    if (allocation) o += "  <allocation unit='bytes'>" + std::to_string(*allocation) + "</allocation>\n";
+    o += "  <target>\n";
+    if (status != nullptr && !status->path.empty()) o += "    <path>" + escape(status->path) + "</path>\n";
+    o += "    <format type='raw'/>\n";
+    o += "  </target>\n";
+    if (status != nullptr) {
+        auto yn = [](bool b) { return b ? "yes" : "no"; };
+        o += std::string("  <activation state='") + activation_state_name(status->activation) + "' open='" + yn(status->open) +
+             "' skip='" + yn(status->activation_skip) + "' autoactivation='" + yn(status->autoactivation) + "'/>\n";
+        if (status->holder_host_id) {
+            o += "  <holder host_id='" + std::to_string(*status->holder_host_id) + "'";
+            if (!status->holder_host_name.empty()) o += " name='" + escape(status->holder_host_name) + "'";
+            o += "/>\n";
+        }
+    }
+    o += "</volume>\n";
+    return o;
+}
+
+}  // namespace ilvm

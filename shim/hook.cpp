@@ -1,0 +1,132 @@
+#include "hook.hpp"
+
+#include <ostream>
+
+#include "core/log.hpp"
+
+namespace ilvm::hook {
+namespace {
+
+std::string describe(const DiskRef &d) {
+    return "disk " + (d.target.empty() ? std::string("?") : d.target) + " (" + d.source + ")";
+}
+
+bool same_volume(const DiskRef &a, const DiskRef &b) { return a.pool == b.pool && a.volume == b.volume; }
+
+int activate_all(const Invocation &inv, const std::vector<DiskRef> &disks, const HookEnv &env, VolumeControl &vc,
+                 std::ostream &err) {
+    auto fail = [&](const std::string &msg, const std::string &hint) {
+        err << "iscsi-lvm: cannot start domain '" << inv.domain << "': " << msg;
+        if (!hint.empty()) err << " (hint: " << hint << ")";
+        err << "\n";
+        spdlog::error("domain {}: {}", inv.domain, msg);
+        return 1;
+    };
+    // A volume is used by at most one domain unless every user marks it shareable/readonly.
+    std::vector<DiskRef> others;
+    if (env.disks_of_other_running_domains) others = env.disks_of_other_running_domains();
+    for (const auto &d : disks)
+        for (const auto &o : others)
+            if (same_volume(d, o) && !(d.shared && o.shared))
+                return fail(describe(d) + ": volume '" + d.volume + "' of pool " + d.pool +
+                                " is in use by another running domain on this host",
+                            "mark the disk <shareable/> in both domains if that is intended");
+
+    std::vector<DiskRef> activated;
+    for (const auto &d : disks) {
+        Status st;
+        if (!vc.pool_started(d.pool)) {
+            st = conflict("pool " + d.pool + " is not started on this host", "ilvm pool-start " + d.pool);
+        } else {
+            auto was = vc.active_here(d.pool, d.volume);
+            if (!was.ok()) st = was.take_error();
+            else {
+                st = vc.activate(d.pool, d.volume, d.shared);
+                if (st.ok() && !*was) activated.push_back(d);
+            }
+        }
+        if (!st.ok()) {
+            // All or nothing: undo what this invocation activated.
+            for (const auto &a : activated) {
+                auto r = vc.deactivate(a.pool, a.volume);
+                if (!r.ok()) spdlog::error("domain {}: rollback of {} failed: {}", inv.domain, describe(a), r.error().message);
+            }
+            return fail(describe(d) + ": " + st.error().message, st.error().hint);
+        }
+        spdlog::info("domain {}: {} active here ({})", inv.domain, describe(d), d.shared ? "shared" : "exclusive");
+    }
+    return 0;
+}
+
+int deactivate_all(const Invocation &inv, const std::vector<DiskRef> &disks, const HookEnv &env, VolumeControl &vc) {
+    std::vector<DiskRef> others;
+    if (env.disks_of_other_running_domains) others = env.disks_of_other_running_domains();
+    for (const auto &d : disks) {
+        bool still_used = false;
+        for (const auto &o : others) still_used = still_used || same_volume(d, o);
+        if (still_used) {
+            spdlog::info("domain {}: {} stays active: another running domain uses it", inv.domain, describe(d));
+            continue;
+        }
+        auto st = vc.deactivate(d.pool, d.volume);
+        if (!st.ok())
+            spdlog::error("domain {}: could not deactivate {}: {}", inv.domain, describe(d), st.error().message);
+        else
+            spdlog::info("domain {}: {} deactivated", inv.domain, describe(d));
+    }
+    return 0;  // libvirt cannot undo a release; failures are logged loudly instead
+}
+
+int verify_all(const Invocation &inv, const std::vector<DiskRef> &disks, VolumeControl &vc) {
+    for (const auto &d : disks) {
+        auto active = vc.active_here(d.pool, d.volume);
+        if (!active.ok())
+            spdlog::critical("domain {} is running but the state of {} is unknown: {}", inv.domain, describe(d),
+                             active.error().message);
+        else if (!*active)
+            spdlog::critical("domain {} is running but {} is NOT active on this host: exclusivity is not guaranteed",
+                             inv.domain, describe(d));
+    }
+    return 0;
+}
+
+}  // namespace
+
+Action action_for(const Invocation &inv) {
+    if ((inv.op == "prepare" || inv.op == "restore") && inv.subop == "begin") return Action::activate;
+    if (inv.op == "release" && inv.subop == "end") return Action::deactivate;
+    if (inv.op == "reconnect" && inv.subop == "begin") return Action::verify;
+    if (inv.op == "migrate" && inv.subop == "begin") return Action::refuse_migration;
+    return Action::none;
+}
+
+int run_hook(const Invocation &inv, std::string_view domain_xml, const HookEnv &env, VolumeControl &vc, std::ostream &err) {
+    const Action action = action_for(inv);
+    if (action == Action::none) return 0;
+    auto disks = domain_disks(domain_xml, env.pools);
+    if (!disks.ok()) {
+        // Fail closed only where it matters: we cannot vouch for a start we cannot read.
+        spdlog::error("domain {} ({} {}): {}", inv.domain, inv.op, inv.subop, disks.error().message);
+        if (action == Action::activate || action == Action::refuse_migration) {
+            err << "iscsi-lvm: cannot check the disks of domain '" << inv.domain << "': " << disks.error().message << "\n";
+            return 1;
+        }
+        return 0;
+    }
+    if (disks->empty()) return 0;
+    switch (action) {
+    case Action::activate: return activate_all(inv, *disks, env, vc, err);
+    case Action::deactivate: return deactivate_all(inv, *disks, env, vc);
+    case Action::verify: return verify_all(inv, *disks, vc);
+    case Action::refuse_migration:
+        err << "iscsi-lvm: live migration of domain '" << inv.domain
+            << "' is refused: it uses iscsi-lvm volumes and migration hand-over is not supported yet; "
+               "stop the domain and start it on the destination instead\n";
+        spdlog::error("domain {}: refused migration (iscsi-lvm disks)", inv.domain);
+        return 1;
+    case Action::none: break;
+    }
+    return 0;
+}
+
+}  // namespace ilvm::hook

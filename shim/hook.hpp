@@ -1,0 +1,57 @@
+// The qemu hook's decisions: which libvirt hook calls we act on, and what we do for each,
+// independent of how volumes are (de)activated so tests can drive it with a fake runner.
+//
+// libvirt runs /etc/libvirt/hooks/qemu.d/* as `<hook> <domain> <op> <subop> <extra>` with
+// the domain XML on stdin. A non-zero exit from "prepare begin" aborts the domain start
+// and libvirt shows our stderr in its error. The hook must never call back into libvirt.
+#pragma once
+
+#include <functional>
+#include <iosfwd>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/result.hpp"
+#include "domain_disks.hpp"
+
+namespace ilvm::hook {
+
+struct Invocation {
+    std::string domain;
+    std::string op;
+    std::string subop;
+    std::string extra;
+};
+
+enum class Action {
+    none,              // not ours: exit 0 at once, without reading stdin
+    activate,          // prepare begin, restore begin
+    deactivate,        // release end
+    verify,            // reconnect begin (libvirtd restarted while the domain runs)
+    refuse_migration,  // migrate begin (until the migration protocol lands)
+};
+
+Action action_for(const Invocation &inv);
+
+// What the hook needs from the backend.
+class VolumeControl {
+public:
+    virtual ~VolumeControl() = default;
+    virtual bool pool_started(const std::string &pool) = 0;
+    virtual Result<bool> active_here(const std::string &pool, const std::string &volume) = 0;
+    virtual Status activate(const std::string &pool, const std::string &volume, bool shared) = 0;
+    virtual Status deactivate(const std::string &pool, const std::string &volume) = 0;
+};
+
+struct HookEnv {
+    std::vector<PoolBinding> pools;
+    // iscsi-lvm disks of the *other* domains running on this host (libvirt status files).
+    std::function<std::vector<DiskRef>()> disks_of_other_running_domains;
+};
+
+// Runs one hook invocation; returns the process exit code. Messages for libvirt's error go
+// to `err`; details are logged (syslog).
+int run_hook(const Invocation &inv, std::string_view domain_xml, const HookEnv &env, VolumeControl &vc, std::ostream &err);
+
+}  // namespace ilvm::hook

@@ -1,0 +1,80 @@
+// 50-iscsi-lvm: libvirt qemu hook (installed in /etc/libvirt/hooks/qemu.d/) that activates a
+// domain's iscsi-lvm volumes exclusively before it starts and deactivates them after it
+// stops. Unrelated calls return at once without reading stdin or touching LVM.
+#include <csignal>
+#include <cstdlib>
+#include <iostream>
+#include <iterator>
+#include <sstream>
+#include <unistd.h>
+
+#include <spdlog/sinks/syslog_sink.h>
+#include <spdlog/spdlog.h>
+
+#include "hook.hpp"
+#include "module_control.hpp"
+#include "xml/xml_doc.hpp"
+
+namespace {
+
+constexpr unsigned kDefaultTimeoutSeconds = 120;
+
+// libvirt waits for hooks without a limit; a wedged lock manager must not hang domain
+// starts forever. SIGALRM ends us with a clear message and a failing exit.
+void on_alarm(int) {
+    static const char msg[] = "iscsi-lvm: hook timed out (ILVM_HOOK_TIMEOUT); refusing\n";
+    ssize_t r = ::write(STDERR_FILENO, msg, sizeof msg - 1);
+    (void)r;
+    _exit(1);
+}
+
+std::string env_or(const char *var, const char *dflt) {
+    const char *v = std::getenv(var);
+    return v && *v ? v : dflt;
+}
+
+}  // namespace
+
+int main(int argc, char **argv) {
+    using namespace ilvm;
+    hook::Invocation inv;
+    if (argc > 1) inv.domain = argv[1];
+    if (argc > 2) inv.op = argv[2];
+    if (argc > 3) inv.subop = argv[3];
+    if (argc > 4) inv.extra = argv[4];
+    if (hook::action_for(inv) == hook::Action::none) return 0;  // the fast path
+
+    auto logger = std::make_shared<spdlog::logger>(
+        "iscsi-lvm-hook", std::make_shared<spdlog::sinks::syslog_sink_st>("iscsi-lvm-hook", LOG_PID, LOG_DAEMON, false));
+    spdlog::set_default_logger(logger);
+    spdlog::set_level(spdlog::level::info);
+
+    unsigned timeout = static_cast<unsigned>(std::strtoul(env_or("ILVM_HOOK_TIMEOUT", "120").c_str(), nullptr, 10));
+    std::signal(SIGALRM, on_alarm);
+    ::alarm(timeout ? timeout : kDefaultTimeoutSeconds);
+
+    // Bounded read: domain XML larger than the parser accepts is refused anyway.
+    std::string xml;
+    xml.resize(k_max_xml_bytes + 1);
+    std::cin.read(xml.data(), static_cast<std::streamsize>(xml.size()));
+    xml.resize(static_cast<size_t>(std::cin.gcount()));
+
+    PoolStore store = PoolStore::from_environment();
+    hook::HookEnv env;
+    env.pools = hook::load_pool_bindings(store);
+    if (env.pools.empty()) return 0;  // no iscsi-lvm pool on this host
+    const std::string status_dir = env_or("ILVM_LIBVIRT_STATUS_DIR", "/run/libvirt/qemu");
+    env.disks_of_other_running_domains = [&] { return hook::disks_of_running_domains(status_dir, inv.domain, env.pools); };
+
+    // Only now, with a domain that may be ours, load the module.
+    std::map<std::string, std::string> options;
+    if (const char *w = std::getenv("ILVM_COMMAND_WRAPPER"); w && *w) options["command_wrapper"] = w;
+    auto module = BackendModule::load(options);
+    if (!module.ok()) {
+        std::cerr << "iscsi-lvm: " << module.error().message << "\n";
+        spdlog::error("{}", module.error().message);
+        return hook::action_for(inv) == hook::Action::activate ? 1 : 0;
+    }
+    hook::ModuleControl control(*module, store);
+    return hook::run_hook(inv, xml, env, control, std::cerr);
+}

@@ -1,0 +1,216 @@
+#!/usr/bin/env python3
+"""End-to-end tests of the `ilvm` binary + iscsi-lvm.so with a recording fake of the
+system commands: exit codes per error class, one-line `error:` messages, the malformed
+XML catalog, and that refusals change nothing.
+
+Usage: test_cli.py <ilvm binary> <backend module dir> <tests/data dir>"""
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import unittest
+
+ILVM, MODULE_DIR, DATA = sys.argv[1:4]
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+EXIT_INVALID, EXIT_NOT_FOUND, EXIT_CONFLICT, EXIT_SYSTEM = 2, 3, 4, 5
+
+
+class CliTest(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="ilvm-cli-")
+        self.log = os.path.join(self.tmp, "commands.log")
+        self.script = os.path.join(self.tmp, "script.json")
+        self.env = dict(os.environ)
+        self.env.update({
+            "ILVM_CONFIG_DIR": os.path.join(self.tmp, "etc"),
+            "ILVM_RUN_DIR": os.path.join(self.tmp, "run"),
+            "ILVM_BACKEND_DIR": MODULE_DIR,
+            "ILVM_COMMAND_WRAPPER": os.path.join(HERE, "fake_cmd.py"),
+            "ILVM_FAKE_LOG": self.log,
+            "ILVM_FAKE_SCRIPT": self.script,
+            "ILVM_LIBVIRT_URI": "test:///default",
+            "ILVM_DEVICE_TIMEOUT_MS": "0",
+        })
+        self.rules([])
+
+    def tearDown(self):
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def rules(self, rules):
+        with open(self.script, "w", encoding="utf-8") as f:
+            json.dump(rules, f)
+
+    def ilvm(self, *args, stdin=None):
+        return subprocess.run([ILVM, *args], env=self.env, input=stdin, capture_output=True, text=True, timeout=60)
+
+    def commands(self):
+        if not os.path.exists(self.log):
+            return []
+        with open(self.log, encoding="utf-8") as f:
+            return [json.loads(line) for line in f]
+
+    def assert_error(self, r, code, fragment=""):
+        self.assertEqual(r.returncode, code, f"stdout={r.stdout!r} stderr={r.stderr!r}")
+        lines = r.stderr.splitlines()
+        self.assertTrue(lines and lines[0].startswith("error: "), r.stderr)
+        self.assertTrue(all(l.startswith(("error: ", "hint: ")) for l in lines), r.stderr)
+        self.assertEqual(sum(l.startswith("error: ") for l in lines), 1, r.stderr)
+        self.assertIn(fragment, lines[0])
+
+    def define(self, name="san.xml"):
+        r = self.ilvm("pool-define", os.path.join(DATA, "pools", name))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        return r
+
+    def make_active(self, pool="san"):
+        """Pretend pool-start ran: the run-state file is what marks a pool active."""
+        run = os.path.join(self.tmp, "run", "pools")
+        os.makedirs(run, exist_ok=True)
+        with open(os.path.join(self.tmp, "etc", "pools", pool + ".xml"), encoding="utf-8") as src:
+            xml = src.read()
+        with open(os.path.join(run, pool + ".xml"), "w", encoding="utf-8") as dst:
+            dst.write(xml)
+
+    def lvm_data(self, name):
+        with open(os.path.join(DATA, "lvm", name), encoding="utf-8") as f:
+            return f.read()
+
+    # --- catalog ---------------------------------------------------------------------
+    def test_malformed_xml_catalog(self):
+        manifest = os.path.join(DATA, "xml", "invalid", "MANIFEST.tsv")
+        with open(manifest, encoding="utf-8") as f:
+            cases = [l.rstrip("\n").split("\t") for l in f if l.strip() and not l.startswith("#")]
+        self.assertGreaterEqual(len(cases), 25)
+        self.define()
+        self.make_active()
+        for kind, fname, fragment in cases:
+            with self.subTest(case=fname):
+                path = os.path.join(DATA, "xml", "invalid", fname)
+                if kind == "pool":
+                    r = self.ilvm("pool-define", path)
+                else:
+                    r = self.ilvm("vol-create", "san", path)
+                self.assert_error(r, EXIT_INVALID, fragment)
+        # Nothing was run and only the one good pool is defined.
+        self.assertEqual(self.commands(), [])
+        self.assertEqual(os.listdir(os.path.join(self.tmp, "etc", "pools")), ["san.xml"])
+
+    # --- classes of errors ---------------------------------------------------------
+    def test_usage_errors_are_invalid_input(self):
+        self.assert_error(self.ilvm("pool-frobnicate"), EXIT_INVALID, "unknown command")
+        self.assert_error(self.ilvm("vol-create-as", "san"), EXIT_INVALID, "needs <name>")
+        self.assert_error(self.ilvm("pool-list", "--bogus"), EXIT_INVALID, "unknown option --bogus")
+
+    def test_unknown_pool_is_not_found(self):
+        self.assert_error(self.ilvm("pool-start", "nope"), EXIT_NOT_FOUND, "pool 'nope' is not defined")
+        self.assert_error(self.ilvm("pool-info", "nope"), EXIT_NOT_FOUND)
+        self.assert_error(self.ilvm("pool-define", "/nonexistent.xml"), EXIT_NOT_FOUND)
+
+    def test_volume_ops_on_inactive_pool_conflict(self):
+        self.define()
+        self.assert_error(self.ilvm("vol-create-as", "san", "vm1", "1G"), EXIT_CONFLICT, "is not active")
+        self.assert_error(self.ilvm("vol-list", "san"), EXIT_CONFLICT)
+        self.assertEqual(self.commands(), [])
+
+    def test_build_needs_confirmation(self):
+        self.define()
+        self.assert_error(self.ilvm("pool-build", "san"), EXIT_INVALID, "needs confirmation")
+        self.assert_error(self.ilvm("pool-build", "san", "--confirm", "other"), EXIT_INVALID, "does not match")
+        self.assertEqual(self.commands(), [])
+
+    def test_define_refuses_second_pool_on_same_lun(self):
+        self.define()
+        with open(os.path.join(DATA, "pools", "san.xml"), encoding="utf-8") as f:
+            xml = f.read().replace("<name>san</name>", "<name>san2</name>").replace("vg_san", "vg_two")
+        other = os.path.join(self.tmp, "san2.xml")
+        with open(other, "w", encoding="utf-8") as f:
+            f.write(xml)
+        self.assert_error(self.ilvm("pool-define", other), EXIT_CONFLICT, "already uses LUN 0")
+
+    def test_define_list_info_autostart_undefine(self):
+        r = self.define()
+        self.assertIn("Pool san defined from", r.stdout)
+        r = self.ilvm("pool-list", "--all", "--json")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(json.loads(r.stdout), [{"name": "san", "state": "inactive", "autostart": False, "persistent": True}])
+        self.assertEqual(self.ilvm("pool-autostart", "san").returncode, 0)
+        info = json.loads(self.ilvm("pool-info", "san", "--json").stdout)
+        self.assertTrue(info["autostart"])
+        self.assertEqual(info["source"]["target"], "iqn.2024-04.com.example:vms")
+        self.assertRegex(info["uuid"], r"^[0-9a-f-]{36}$")
+        r = self.ilvm("pool-undefine", "san")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(self.commands()[-1][:3], ["iscsiadm", "--mode", "node"])
+        self.assertIn("delete", self.commands()[-1])
+
+    # --- the fake-command path through the module -----------------------------------
+    def test_vol_create_as_runs_the_golden_commands(self):
+        self.define()
+        self.make_active()
+        self.rules([
+            {"prefix": ["vgs"], "stdout": self.lvm_data("vgs_vg_san.json")},
+            {"prefix": ["lvs"], "stdout_seq": [self.lvm_data("lvs_vm1.json"), self.lvm_data("lvs_new_vm9.json")]},
+        ])
+        r = self.ilvm("vol-create-as", "san", "vm9", "1G")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(r.stdout, "Vol vm9 created\n")
+        cmds = self.commands()
+        self.assertIn(["lvcreate", "--yes", "--activate", "n", "--zero", "n", "--wipesignatures", "n",
+                       "--setactivationskip", "y", "--setautoactivation", "n", "--name", "vm9",
+                       "--size", "1073741824b", "vg_san"], cmds)
+        self.assertEqual(cmds[-1], ["lvchange", "-an", "vg_san/vm9"])
+
+    def test_vol_list_json_and_table(self):
+        self.define()
+        self.make_active()
+        self.rules([
+            {"prefix": ["vgs"], "stdout": self.lvm_data("vgs_vg_san_used.json")},
+            {"prefix": ["lvs"], "stdout": self.lvm_data("lvs_three.json")},
+        ])
+        vols = json.loads(self.ilvm("vol-list", "san", "--json").stdout)
+        self.assertEqual([v["name"] for v in vols], ["vm1", "vm2", "vm3"])
+        self.assertEqual(vols[0]["activation"], "inactive")
+        self.assertTrue(vols[0]["activation_skip"])
+        self.assertFalse(vols[0]["autoactivation"])
+        table = self.ilvm("vol-list", "san").stdout
+        self.assertRegex(table, r"vm1\s+/dev/vg_san/vm1\s+1.00 GiB\s+inactive\s+yes\s+off")
+
+    def test_delete_of_volume_held_elsewhere_is_conflict_and_changes_nothing(self):
+        self.define()
+        self.make_active()
+        with open(os.path.join(DATA, "sanlock", "dump_lv_held_by_2.txt"), encoding="utf-8") as f:
+            held = f.read()
+        with open(os.path.join(DATA, "sanlock", "dump_delta.txt"), encoding="utf-8") as f:
+            delta = f.read()
+        self.rules([
+            {"prefix": ["lvs"], "stdout": self.lvm_data("lvs_vm1.json")},
+            {"prefix": ["lvchange", "-aey"], "exit": 5, "stderr": "  LV locked by other host: vg_san/vm1\n"},
+            {"prefix": ["sanlock", "direct", "dump", "/dev/mapper/vg_san-lvmlock:70254592:1048576"], "stdout": held},
+            {"prefix": ["sanlock", "direct", "dump", "/dev/mapper/vg_san-lvmlock:0:1048576"], "stdout": delta},
+        ])
+        r = self.ilvm("vol-delete", "vm1", "--pool", "san")
+        self.assert_error(r, EXIT_CONFLICT, "it is active on host 2 (kvm-b)")
+        self.assertIn("hint: ", r.stderr)
+        self.assertFalse(any(c[0] == "lvremove" for c in self.commands()))
+
+    def test_volume_path_form_resolves_pool(self):
+        self.define()
+        self.make_active()
+        self.rules([{"prefix": ["lvs"], "stdout": self.lvm_data("lvs_vm1.json")},
+                    {"prefix": ["sanlock"], "exit": 1}])
+        r = self.ilvm("vol-path", "/dev/vg_san/vm1")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(r.stdout, "/dev/vg_san/vm1\n")
+
+    def test_missing_module_is_a_clear_system_error(self):
+        self.define()
+        self.env["ILVM_BACKEND_DIR"] = os.path.join(self.tmp, "nowhere")
+        self.assert_error(self.ilvm("pool-define", os.path.join(DATA, "pools", "san.xml")), EXIT_SYSTEM,
+                          "cannot load the iscsi-lvm backend module")
+
+
+if __name__ == "__main__":
+    unittest.main(argv=[sys.argv[0], "-v"])

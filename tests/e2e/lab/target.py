@@ -1,0 +1,155 @@
+"""Userspace iSCSI target (tgtd from Debian's `tgt`) for the lab.
+
+tgtd runs as our child, in the foreground, in its own process group, bound
+to 127.0.0.1 only, on a port picked free at start, with its own control
+port (unix socket /var/run/tgtd/socket.N) so several labs never clash.
+Guests reach it as 10.0.2.2:PORT through qemu's slirp.
+"""
+
+import os
+import random
+import subprocess
+import time
+
+from .util import LabError, child_setup, kill_group, log, run, tcp_listening, free_port, wait_until
+
+GIB = 1024 ** 3
+
+
+class TargetSpec:
+    """One iSCSI target: an IQN, its LUN sizes (LUN numbers start at 1,
+    LUN 0 is tgt's controller) and optional incoming CHAP credentials."""
+
+    def __init__(self, iqn, lun_sizes=(4 * GIB,), chap=None, initiators=None):
+        self.iqn = iqn
+        self.lun_sizes = list(lun_sizes)
+        self.chap = chap              # (user, password) or None
+        self.initiators = initiators  # list of initiator IQNs, None = ALL
+        self.tid = None
+        self.lun_files = []
+
+
+class Target:
+    def __init__(self, workdir, specs):
+        self.workdir = workdir
+        self.specs = list(specs)
+        self.proc = None
+        self.port = None
+        self.ctrl = None
+        self.log_path = os.path.join(workdir, "tgtd.log")
+
+    # -- helpers ---------------------------------------------------------
+    def adm(self, *args, timeout=30, check=True):
+        return run(["tgtadm", "--lld", "iscsi", "-C", str(self.ctrl)] + list(args),
+                   timeout=timeout, check=check)
+
+    @property
+    def guest_portal(self):
+        """Portal as seen from a guest (slirp maps 10.0.2.2 to our loopback)."""
+        return "10.0.2.2:%d" % self.port
+
+    def by_path(self, spec, lun):
+        """udev's /dev/disk/by-path name of a LUN inside a guest."""
+        return "/dev/disk/by-path/ip-%s-iscsi-%s-lun-%d" % (self.guest_portal, spec.iqn, lun)
+
+    def _pick_ctrl(self):
+        # tgtd's control socket is /var/run/tgtd/socket.<N>; pick an unused N.
+        for _ in range(100):
+            n = random.randint(1000, 60000)
+            if not os.path.exists("/var/run/tgtd/socket.%d" % n):
+                return n
+        raise LabError("no free tgtd control port")
+
+    # -- lifecycle -------------------------------------------------------
+    def start(self, timeout=30):
+        if not os.path.exists("/usr/sbin/tgtd"):
+            raise LabError("tgtd missing: apt-get install tgt")
+        os.makedirs("/var/run/tgtd", exist_ok=True)
+        for attempt in range(3):
+            self.port = free_port()
+            self.ctrl = self._pick_ctrl()
+            logf = open(self.log_path, "a")
+            # -f: foreground, so we own the process and its exit status.
+            self.proc = subprocess.Popen(
+                ["tgtd", "-f", "-C", str(self.ctrl),
+                 "--iscsi", "portal=127.0.0.1:%d" % self.port],
+                stdin=subprocess.DEVNULL, stdout=logf, stderr=subprocess.STDOUT,
+                start_new_session=True, preexec_fn=child_setup)
+            logf.close()
+            try:
+                wait_until(lambda: self.proc.poll() is not None or (
+                    tcp_listening(self.port) and
+                    self.adm("--op", "show", "--mode", "sys", check=False)[0] == 0),
+                    timeout, interval=0.3, what="tgtd to listen")
+            except LabError:
+                self.stop()
+                raise
+            if self.proc.poll() is None:
+                break
+            log("tgtd exited early (port race?), retrying")
+        else:
+            raise LabError("tgtd did not start, see %s" % self.log_path)
+        log("tgtd pid %d on 127.0.0.1:%d (control %d)" % (self.proc.pid, self.port, self.ctrl))
+        for tid, spec in enumerate(self.specs, start=1):
+            self._create(tid, spec)
+
+    def _create(self, tid, spec):
+        spec.tid = tid
+        self.adm("--op", "new", "--mode", "target", "--tid", str(tid), "-T", spec.iqn)
+        for lun, size in enumerate(spec.lun_sizes, start=1):
+            path = os.path.join(self.workdir, "lun-t%d-l%d.img" % (tid, lun))
+            # Sparse: a 4 GiB LUN costs only what sanlock/LVM actually write.
+            with open(path, "wb") as f:
+                f.truncate(size)
+            spec.lun_files.append(path)
+            self.adm("--op", "new", "--mode", "logicalunit", "--tid", str(tid),
+                     "--lun", str(lun), "-b", path)
+        for ini in (spec.initiators or ["ALL"]):
+            self.adm("--op", "bind", "--mode", "target", "--tid", str(tid), "-I", ini)
+        if spec.chap:
+            user, password = spec.chap
+            self.adm("--op", "new", "--mode", "account", "--user", user,
+                     "--password", password)
+            self.adm("--op", "bind", "--mode", "account", "--tid", str(tid),
+                     "--user", user)
+        log("target tid %d %s: %d LUN(s)%s" % (tid, spec.iqn, len(spec.lun_sizes),
+                                              ", CHAP" if spec.chap else ""))
+
+    def show(self):
+        return self.adm("--op", "show", "--mode", "target", check=False)[1]
+
+    def stop(self, timeout=20):
+        """Stop tgtd; bounded, idempotent, safe to call from cleanup paths."""
+        if self.proc is None:
+            return
+        if self.proc.poll() is None:
+            # Polite first, like Debian's tgt.service ExecStop: go offline,
+            # drop targets (forcing out sessions), then ask tgtd to exit
+            # ("delete --mode system"; it ignores SIGTERM while targets exist).
+            self.adm("--op", "update", "--mode", "sys", "--name", "State", "-v", "offline",
+                     timeout=10, check=False)
+            for spec in self.specs:
+                if spec.tid is not None:
+                    self.adm("--op", "delete", "--force", "--mode", "target",
+                             "--tid", str(spec.tid), timeout=10, check=False)
+            self.adm("--op", "delete", "--mode", "system", timeout=10, check=False)
+            try:
+                self.proc.wait(timeout=timeout / 2)
+            except subprocess.TimeoutExpired:
+                pass
+            kill_group(self.proc, grace=timeout / 2)
+        log("tgtd stopped (rc=%s)" % self.proc.returncode)
+        self.proc = None
+        for suffix in ("", ".lock"):
+            try:
+                os.unlink("/var/run/tgtd/socket.%d%s" % (self.ctrl, suffix))
+            except OSError:
+                pass
+
+    def remove_luns(self):
+        for spec in self.specs:
+            for path in spec.lun_files:
+                try:
+                    os.unlink(path)
+                except OSError:
+                    pass

@@ -1,0 +1,60 @@
+// Shared setup for golden-argv backend tests: a pool from tests/data/pools, a FakeSystem
+// scripted with recorded lvs/vgs/pvs JSON and iscsiadm output.
+#pragma once
+
+#include <gtest/gtest.h>
+#include <memory>
+
+#include "backend/backend.hpp"
+#include "fake_secrets.hpp"
+#include "fake_system.hpp"
+#include "xml/pool_xml.hpp"
+
+namespace ilvm::test {
+
+class BackendTest : public ::testing::Test {
+protected:
+    FakeSystem sys;
+    FakeSecrets secrets;
+    std::unique_ptr<Backend> backend;
+    PoolDef pool;
+
+    void use_pool(const std::string &file) {
+        auto p = parse_pool_xml(data_file("pools/" + file));
+        ASSERT_TRUE(p.ok()) << p.error().message;
+        pool = *p;
+        BackendConfig cfg;
+        cfg.iscsi_nodes_dir = "/etc/iscsi/nodes";
+        cfg.device_timeout = std::chrono::seconds(5);
+        backend = std::make_unique<Backend>(sys, secrets, cfg);
+    }
+    void SetUp() override { use_pool("san.xml"); }
+
+    // iscsiadm --mode session: our session listed, or "No active sessions" (exit 21).
+    void logged_in(bool yes) {
+        if (yes)
+            sys.on({"iscsiadm", "--mode", "session"}, ok_out(data_file("iscsi/session_list.txt")));
+        else
+            sys.on({"iscsiadm", "--mode", "session"}, fail_out(21, "iscsiadm: No active sessions.\n"));
+    }
+    // The by-path link exists (udev created it after login).
+    void lun_present() { sys.paths.insert(pool.by_path_device()); }
+    void vgs(const std::string &file) { sys.on({"vgs"}, ok_out(data_file("lvm/" + file))); }
+    void lvs(std::vector<std::string> files) {
+        std::vector<CommandOutput> outs;
+        for (const auto &f : files) outs.push_back(ok_out(data_file("lvm/" + f)));
+        sys.on({"lvs"}, outs);
+    }
+    void started_pool() {
+        logged_in(true);
+        lun_present();
+    }
+    void expect_no_mutation() {
+        EXPECT_TRUE(sys.mutating_commands().empty()) << "mutating commands were run:\n" << sys.transcript();
+    }
+    void expect_not_run(const std::vector<std::string> &prefix) {
+        EXPECT_FALSE(sys.ran(prefix)) << "unexpected command in:\n" << sys.transcript();
+    }
+};
+
+}  // namespace ilvm::test

@@ -1,0 +1,105 @@
+#include "fake_system.hpp"
+
+#include <cstdlib>
+#include <fstream>
+#include <gtest/gtest.h>
+#include <sstream>
+
+namespace ilvm::test {
+
+CommandOutput ok_out(std::string out) { return CommandOutput{0, std::move(out), {}}; }
+CommandOutput fail_out(int code, std::string err) { return CommandOutput{code, {}, std::move(err)}; }
+
+void FakeSystem::on(std::vector<std::string> prefix, std::vector<CommandOutput> outputs) {
+    rules_.push_back(Rule{std::move(prefix), std::deque<CommandOutput>(outputs.begin(), outputs.end())});
+}
+
+static bool starts_with(const std::vector<std::string> &argv, const std::vector<std::string> &prefix) {
+    if (prefix.size() > argv.size()) return false;
+    for (size_t i = 0; i < prefix.size(); ++i)
+        if (argv[i] != prefix[i]) return false;
+    return true;
+}
+
+Result<CommandOutput> FakeSystem::run(const Command &cmd) {
+    commands.push_back(cmd);
+    for (auto it = rules_.rbegin(); it != rules_.rend(); ++it) {
+        if (!starts_with(cmd.argv, it->prefix)) continue;
+        CommandOutput out = it->outputs.front();
+        if (it->outputs.size() > 1) it->outputs.pop_front();
+        return out;
+    }
+    return ok_out();
+}
+
+bool FakeSystem::path_exists(const std::string &path) { return paths.count(path) || files.count(path) || dirs.count(path); }
+
+Result<std::string> FakeSystem::read_file(const std::string &path) {
+    auto it = files.find(path);
+    if (it == files.end()) return not_found("no such file: " + path);
+    return it->second;
+}
+
+Status FakeSystem::write_file(const std::string &path, std::string_view content, mode_t mode) {
+    files[path] = std::string(content);
+    modes[path] = mode;
+    return {};
+}
+
+Result<std::vector<std::string>> FakeSystem::list_dir(const std::string &path) {
+    auto it = dirs.find(path);
+    if (it == dirs.end()) return not_found("no such directory: " + path);
+    return it->second;
+}
+
+std::string FakeSystem::transcript() const {
+    std::string s;
+    for (const auto &c : commands) s += c.display() + "\n";
+    return s;
+}
+
+std::vector<std::string> FakeSystem::mutating_commands() const {
+    static const std::set<std::string> lvm_writers{"pvcreate", "vgcreate", "vgremove", "pvremove", "lvcreate",
+                                                   "lvremove", "lvextend", "lvreduce", "lvchange", "vgchange",
+                                                   "wipefs",   "dd",       "blkdiscard"};
+    std::vector<std::string> out;
+    for (const auto &c : commands) {
+        if (c.argv.empty()) continue;
+        bool mut = lvm_writers.count(c.argv[0]) != 0;
+        if (c.argv[0] == "iscsiadm")
+            for (const auto &a : c.argv) mut = mut || a == "new" || a == "update" || a == "delete";
+        if (mut) out.push_back(c.display());
+    }
+    return out;
+}
+
+bool FakeSystem::ran(const std::vector<std::string> &prefix) const {
+    for (const auto &c : commands)
+        if (starts_with(c.argv, prefix)) return true;
+    return false;
+}
+
+std::string data_file(const std::string &relative) {
+    const std::string path = std::string(ILVM_TEST_DATA_DIR) + "/" + relative;
+    std::ifstream in(path, std::ios::binary);
+    EXPECT_TRUE(in.good()) << "missing test data " << path;
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+void expect_golden(const std::string &name, const std::string &actual) {
+    const std::string path = std::string(ILVM_TEST_DATA_DIR) + "/golden/" + name + ".argv";
+    const char *regen = std::getenv("ILVM_TEST_REGENERATE");
+    if (regen && std::string(regen) == "1") {
+        std::ofstream(path, std::ios::binary) << actual;
+        return;
+    }
+    std::ifstream in(path, std::ios::binary);
+    ASSERT_TRUE(in.good()) << "missing golden file " << path << " (run with ILVM_TEST_REGENERATE=1 and review it)";
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    EXPECT_EQ(ss.str(), actual) << "golden file " << path << " differs";
+}
+
+}  // namespace ilvm::test

@@ -1,0 +1,331 @@
+// Golden-argv tests of the pool lifecycle (libvirt storagepoolxml2argvtest style).
+#include "backend_fixture.hpp"
+
+namespace ilvm::test {
+namespace {
+
+using PoolOps = BackendTest;
+
+TEST_F(PoolOps, BuildFreshLunCreatesSharedVgAndRestoresState) {
+    logged_in(false);
+    sys.on({"iscsiadm", "--mode", "node", "--targetname"}, fail_out(21, "iscsiadm: No records found\n"));
+    sys.on({"iscsiadm", "--mode", "node", "--targetname", "iqn.2024-04.com.example:vms", "--portal", "10.0.0.50:3260", "--op"}, ok_out());
+    sys.on({"iscsiadm", "--mode", "node", "--targetname", "iqn.2024-04.com.example:vms", "--portal", "10.0.0.50:3260", "--login"}, ok_out());
+    lun_present();
+    sys.on({"blkid"}, fail_out(2, ""));
+    vgs("vgs_vg_san.json");
+    auto built = backend->build_pool(pool, {});
+    ASSERT_TRUE(built.ok()) << built.error().message;
+    EXPECT_EQ(built->vg_uuid, "Xq3bVd-0nEm-7aKp-Lr2T-u9Wc-Hs4F-Jd81Qa");
+    expect_golden("pool-build-fresh", sys.transcript());
+}
+
+TEST_F(PoolOps, BuildKeepStartedSkipsLockStopAndLogout) {
+    logged_in(false);
+    lun_present();
+    sys.on({"blkid"}, fail_out(2, ""));
+    vgs("vgs_vg_san.json");
+    ASSERT_TRUE(backend->build_pool(pool, {false, true}).ok());
+    expect_not_run({"vgchange", "--lock-stop"});
+    expect_not_run({"iscsiadm", "--mode", "node", "--targetname", "iqn.2024-04.com.example:vms", "--portal", "10.0.0.50:3260", "--logout"});
+    expect_golden("pool-build-keep-started", sys.transcript());
+}
+
+TEST_F(PoolOps, BuildRefusesLunWithSignatures) {
+    logged_in(false);
+    lun_present();
+    sys.on({"blkid"}, ok_out("DEVNAME=/dev/sdb\nUUID=0f1e\nTYPE=ext4\n"));
+    auto built = backend->build_pool(pool, {});
+    ASSERT_FALSE(built.ok());
+    EXPECT_EQ(built.error().code, ErrorCode::conflict);
+    EXPECT_NE(built.error().message.find("not empty (found TYPE=ext4)"), std::string::npos) << built.error().message;
+    EXPECT_NE(built.error().hint.find("--overwrite"), std::string::npos);
+    for (const char *tool : {"pvcreate", "vgcreate", "wipefs", "lvcreate"}) expect_not_run({tool});
+    expect_golden("pool-build-refuse-nonempty", sys.transcript());
+}
+
+TEST_F(PoolOps, BuildRefusesPartitionTableToo) {
+    logged_in(true);
+    lun_present();
+    sys.on({"blkid"}, ok_out("DEVNAME=/dev/sdb\nPTUUID=77aa\nPTTYPE=gpt\n"));
+    auto built = backend->build_pool(pool, {});
+    ASSERT_FALSE(built.ok());
+    EXPECT_EQ(built.error().code, ErrorCode::conflict);
+    expect_no_mutation();
+    // We were logged in before: the refusal must not log us out.
+    expect_not_run({"iscsiadm", "--mode", "node", "--targetname", "iqn.2024-04.com.example:vms", "--portal", "10.0.0.50:3260", "--logout"});
+}
+
+TEST_F(PoolOps, BuildOverwriteWipesFirst) {
+    logged_in(true);
+    lun_present();
+    sys.on({"blkid"}, ok_out("TYPE=LVM2_member\n"));
+    vgs("vgs_vg_san.json");
+    ASSERT_TRUE(backend->build_pool(pool, {true, false}).ok());
+    expect_golden("pool-build-overwrite", sys.transcript());
+}
+
+TEST_F(PoolOps, BuildRollsBackPvWhenVgcreateFails) {
+    logged_in(true);
+    lun_present();
+    sys.on({"blkid"}, fail_out(2, ""));
+    sys.on({"vgcreate"}, fail_out(5, "  Failed to initialize lock args for lock type sanlock\n"));
+    auto built = backend->build_pool(pool, {});
+    ASSERT_FALSE(built.ok());
+    EXPECT_EQ(built.error().code, ErrorCode::system);
+    EXPECT_EQ(built.error().message, "vgcreate vg_san: Failed to initialize lock args for lock type sanlock");
+    EXPECT_TRUE(sys.ran({"pvremove", pool.by_path_device()}));
+}
+
+TEST_F(PoolOps, BuildLocalVgHasNoSharedOptions) {
+    use_pool("local.xml");
+    logged_in(false);
+    lun_present();
+    sys.on({"blkid"}, fail_out(2, ""));
+    sys.on({"vgs"}, ok_out(R"({"report":[{"vg":[{"vg_name":"vg_lab","vg_uuid":"Ab12Cd-0000-1111-2222-3333-4444-55EeFf","vg_size":"4290772992","vg_free":"4290772992","vg_extent_size":"4194304","vg_extent_count":"1023","vg_free_count":"1023","lv_count":"0","vg_lock_type":"","vg_lock_args":""}]}]})"));
+    ASSERT_TRUE(backend->build_pool(pool, {}).ok());
+    expect_golden("pool-build-local", sys.transcript());
+}
+
+TEST_F(PoolOps, BuildWithChapAndInitiatorNeverPutsSecretOnArgv) {
+    use_pool("san_chap.xml");
+    secrets.by_usage["san-chap"] = "s3cr3t-Chap-Pw!";
+    logged_in(false);
+    lun_present();
+    const std::string target_dir = "/etc/iscsi/nodes/iqn.2024-04.com.example:vms";
+    const std::string record = target_dir + "/10.0.0.50,3260,-1/ilvm-san";
+    sys.dirs[target_dir] = {"10.0.0.50,3260,-1"};
+    sys.dirs[target_dir + "/10.0.0.50,3260,-1"] = {"ilvm-san"};
+    sys.files[record] = data_file("iscsi/node_record_default.txt");
+    sys.on({"iscsiadm", "--mode", "node", "--targetname", "iqn.2024-04.com.example:vms", "--portal", "10.0.0.50:3260",
+            "--interface", "ilvm-san"},
+           fail_out(21, "iscsiadm: No records found\n"));
+    sys.on({"iscsiadm", "--mode", "node", "--targetname", "iqn.2024-04.com.example:vms", "--portal", "10.0.0.50:3260",
+            "--interface", "ilvm-san", "--op"},
+           ok_out());
+    sys.on({"iscsiadm", "--mode", "node", "--targetname", "iqn.2024-04.com.example:vms", "--portal", "10.0.0.50:3260",
+            "--interface", "ilvm-san", "--login"},
+           ok_out());
+    sys.on({"blkid"}, fail_out(2, ""));
+    vgs("vgs_vg_san.json");
+    ASSERT_TRUE(backend->build_pool(pool, {}).ok());
+    expect_golden("pool-build-chap-initiator", sys.transcript());
+    for (const auto &c : sys.commands) {
+        for (const auto &a : c.argv) EXPECT_EQ(a.find("s3cr3t"), std::string::npos) << c.display();
+        EXPECT_EQ(c.stdin_data.find("s3cr3t"), std::string::npos);
+    }
+    // The secret lives in the node record only, 0600, with the CHAP method and user.
+    EXPECT_EQ(sys.modes[record], 0600u);
+    EXPECT_NE(sys.files[record].find("node.session.auth.password = s3cr3t-Chap-Pw!\n"), std::string::npos);
+    EXPECT_NE(sys.files[record].find("node.session.auth.authmethod = CHAP\n"), std::string::npos);
+    EXPECT_NE(sys.files[record].find("node.session.auth.username = vmhost\n"), std::string::npos);
+    EXPECT_EQ(sys.files[record].find("password = <empty>"), std::string::npos);
+}
+
+TEST_F(PoolOps, LoginAuthFailureLeavesNoRecordBehind) {
+    use_pool("san_chap.xml");
+    secrets.by_usage["san-chap"] = "wrong-password";
+    logged_in(false);
+    const std::string target_dir = "/etc/iscsi/nodes/iqn.2024-04.com.example:vms";
+    sys.dirs[target_dir] = {"10.0.0.50,3260,-1"};
+    sys.dirs[target_dir + "/10.0.0.50,3260,-1"] = {"ilvm-san"};
+    sys.files[target_dir + "/10.0.0.50,3260,-1/ilvm-san"] = data_file("iscsi/node_record_default.txt");
+    const std::vector<std::string> node{"iscsiadm", "--mode", "node", "--targetname", "iqn.2024-04.com.example:vms",
+                                        "--portal", "10.0.0.50:3260", "--interface", "ilvm-san"};
+    sys.on(node, fail_out(21, "iscsiadm: No records found\n"));
+    auto op = node;
+    op.push_back("--op");
+    sys.on(op, ok_out());
+    auto login = node;
+    login.push_back("--login");
+    sys.on(login, fail_out(24, "iscsiadm: Could not login to [iface: ilvm-san, target: iqn.2024-04.com.example:vms, portal: 10.0.0.50,3260].\n"
+                               "iscsiadm: initiator reported error (24 - iSCSI login failed due to authorization failure)\n"));
+    auto started = backend->start_pool(pool);
+    ASSERT_FALSE(started.ok());
+    EXPECT_EQ(started.error().code, ErrorCode::invalid_input);
+    EXPECT_EQ(started.error().message,
+              "iSCSI login to iqn.2024-04.com.example:vms at 10.0.0.50:3260 failed: CHAP authentication rejected by the target");
+    auto del = node;
+    del.insert(del.end(), {"--op", "delete"});
+    EXPECT_TRUE(sys.ran(del)) << sys.transcript();
+    expect_not_run({"vgchange"});
+    expect_golden("pool-start-chap-auth-failure", sys.transcript());
+}
+
+TEST_F(PoolOps, MissingSecretIsNotFoundBeforeAnyCommand) {
+    use_pool("san_chap.xml");
+    logged_in(false);
+    auto started = backend->start_pool(pool);
+    ASSERT_FALSE(started.ok());
+    EXPECT_EQ(started.error().code, ErrorCode::not_found);
+    expect_no_mutation();
+}
+
+TEST_F(PoolOps, StartPinsVgUuidOnFirstUse) {
+    logged_in(false);
+    lun_present();
+    sys.on({"pvs"}, ok_out(data_file("lvm/pvs_vg_san.json")));
+    auto started = backend->start_pool(pool);
+    ASSERT_TRUE(started.ok()) << started.error().message;
+    EXPECT_EQ(started->vg_uuid, "Xq3bVd-0nEm-7aKp-Lr2T-u9Wc-Hs4F-Jd81Qa");
+    expect_golden("pool-start", sys.transcript());
+}
+
+TEST_F(PoolOps, StartRefusesWrongVgUuid) {
+    use_pool("san_pinned.xml");
+    logged_in(false);
+    lun_present();
+    sys.on({"pvs"}, ok_out(data_file("lvm/pvs_other_vg.json")));
+    auto started = backend->start_pool(pool);
+    ASSERT_FALSE(started.ok());
+    EXPECT_EQ(started.error().code, ErrorCode::conflict);
+    EXPECT_NE(started.error().message.find("is pinned to Xq3bVd-0nEm-7aKp-Lr2T-u9Wc-Hs4F-Jd81Qa"), std::string::npos);
+    expect_not_run({"vgchange"});
+    expect_golden("pool-start-wrong-uuid", sys.transcript());
+}
+
+TEST_F(PoolOps, StartRefusesBlankLun) {
+    logged_in(true);
+    lun_present();
+    sys.on({"pvs"}, fail_out(5, "  Failed to find physical volume \"/dev/disk/by-path/x\".\n"));
+    auto started = backend->start_pool(pool);
+    ASSERT_FALSE(started.ok());
+    EXPECT_EQ(started.error().code, ErrorCode::not_found);
+    EXPECT_NE(started.error().hint.find("pool-build san"), std::string::npos);
+    expect_no_mutation();
+}
+
+TEST_F(PoolOps, StartRefusesOtherVgName) {
+    logged_in(true);
+    lun_present();
+    sys.on({"pvs"}, ok_out(R"({"report":[{"pv":[{"pv_name":"/dev/sdb","pv_uuid":"x","vg_name":"vg_other","vg_uuid":"y"}]}]})"));
+    auto started = backend->start_pool(pool);
+    ASSERT_FALSE(started.ok());
+    EXPECT_EQ(started.error().code, ErrorCode::conflict);
+    EXPECT_NE(started.error().message.find("carries volume group vg_other"), std::string::npos);
+    expect_no_mutation();
+}
+
+TEST_F(PoolOps, StartTimesOutWhenLunNeverAppears) {
+    logged_in(false);
+    auto started = backend->start_pool(pool);
+    ASSERT_FALSE(started.ok());
+    EXPECT_EQ(started.error().code, ErrorCode::not_found);
+    EXPECT_NE(started.error().message.find("did not appear within 5 s"), std::string::npos);
+    // Logged in for nothing: logged out again.
+    EXPECT_TRUE(sys.ran({"iscsiadm", "--mode", "node", "--targetname", "iqn.2024-04.com.example:vms", "--portal",
+                         "10.0.0.50:3260", "--logout"}));
+    expect_not_run({"vgchange"});
+}
+
+TEST_F(PoolOps, StartLocalPoolNeedsNoLockStart) {
+    use_pool("local.xml");
+    logged_in(false);
+    lun_present();
+    sys.on({"pvs"}, ok_out(R"({"report":[{"pv":[{"pv_name":"/dev/sdb","pv_uuid":"x","vg_name":"vg_lab","vg_uuid":"Ab12Cd-0000-1111-2222-3333-4444-55EeFf"}]}]})"));
+    ASSERT_TRUE(backend->start_pool(pool).ok());
+    expect_not_run({"vgchange"});
+    expect_golden("pool-start-local", sys.transcript());
+}
+
+TEST_F(PoolOps, RefreshIsOneVgsAndOneLvs) {
+    started_pool();
+    vgs("vgs_vg_san_used.json");
+    lvs({"lvs_three.json"});
+    auto snap = backend->refresh_pool(pool);
+    ASSERT_TRUE(snap.ok()) << snap.error().message;
+    EXPECT_EQ(sys.commands.size(), 2u);
+    expect_golden("pool-refresh", sys.transcript());
+    EXPECT_EQ(snap->status.capacity, 10733223936u);
+    EXPECT_EQ(snap->status.available, 5364514816u);
+    EXPECT_EQ(snap->status.allocation, 10733223936u - 5364514816u);
+    ASSERT_EQ(snap->volumes.size(), 3u);
+    EXPECT_EQ(snap->volumes[0].def.name, "vm1");
+    EXPECT_EQ(snap->volumes[0].status.key, "7xoDtu-yvNM-iwQx-C94t-BbYs-UzBl-o8hAIa");
+    EXPECT_EQ(snap->volumes[0].status.activation, ActivationState::inactive);
+    EXPECT_TRUE(snap->volumes[0].status.activation_skip);
+    EXPECT_FALSE(snap->volumes[0].status.autoactivation);
+    EXPECT_EQ(snap->volumes[1].status.activation, ActivationState::exclusive);
+    EXPECT_TRUE(snap->volumes[1].status.open);
+    EXPECT_EQ(snap->volumes[1].status.path, "/dev/vg_san/vm2");
+}
+
+TEST_F(PoolOps, StopRefusesWhileAVolumeIsOpen) {
+    started_pool();
+    lvs({"lvs_three.json"});
+    auto st = backend->stop_pool(pool);
+    ASSERT_FALSE(st.ok());
+    EXPECT_EQ(st.error().code, ErrorCode::conflict);
+    EXPECT_EQ(st.error().message, "volume 'vm2' of pool san is open on this host");
+    expect_no_mutation();
+}
+
+TEST_F(PoolOps, StopDeactivatesIdleVolumesThenLockStopsAndLogsOut) {
+    started_pool();
+    lvs({"lvs_vm1_active_here.json"});
+    ASSERT_TRUE(backend->stop_pool(pool).ok());
+    expect_golden("pool-stop", sys.transcript());
+}
+
+TEST_F(PoolOps, StopOfPoolNotLoggedInIsANoOp) {
+    logged_in(false);
+    ASSERT_TRUE(backend->stop_pool(pool).ok());
+    EXPECT_EQ(sys.commands.size(), 1u);
+}
+
+TEST_F(PoolOps, DeleteRefusesPoolWithVolumes) {
+    started_pool();
+    vgs("vgs_vg_san_used.json");
+    lvs({"lvs_three.json"});
+    auto st = backend->delete_pool(pool);
+    ASSERT_FALSE(st.ok());
+    EXPECT_EQ(st.error().code, ErrorCode::conflict);
+    EXPECT_EQ(st.error().message, "pool san still has 3 volume(s)");
+    expect_no_mutation();
+    expect_golden("pool-delete-refuse", sys.transcript());
+}
+
+TEST_F(PoolOps, DeleteEmptyPoolRemovesVgAndPv) {
+    started_pool();
+    vgs("vgs_vg_san.json");
+    lvs({"lvs_empty.json"});
+    ASSERT_TRUE(backend->delete_pool(pool).ok());
+    expect_golden("pool-delete", sys.transcript());
+}
+
+TEST_F(PoolOps, DeleteRefusedWhileOtherHostsUseTheLockspace) {
+    started_pool();
+    vgs("vgs_vg_san.json");
+    lvs({"lvs_empty.json"});
+    sys.on({"vgremove"}, fail_out(5, "  Lockspace for \"vg_san\" not stopped on other hosts\n"));
+    auto st = backend->delete_pool(pool);
+    ASSERT_FALSE(st.ok());
+    EXPECT_EQ(st.error().code, ErrorCode::conflict);
+    expect_not_run({"pvremove"});
+}
+
+TEST_F(PoolOps, CheckPoolReportsSessionAndDevice) {
+    started_pool();
+    auto active = backend->check_pool(pool);
+    ASSERT_TRUE(active.ok());
+    EXPECT_TRUE(*active);
+    sys.paths.clear();
+    EXPECT_FALSE(*backend->check_pool(pool));
+}
+
+TEST_F(PoolOps, ForgetRefusesWhileLoggedIn) {
+    started_pool();
+    auto st = backend->forget_pool(pool);
+    ASSERT_FALSE(st.ok());
+    EXPECT_EQ(st.error().code, ErrorCode::conflict);
+    expect_no_mutation();
+}
+
+TEST_F(PoolOps, ForgetDeletesNodeRecord) {
+    logged_in(false);
+    ASSERT_TRUE(backend->forget_pool(pool).ok());
+    expect_golden("pool-forget", sys.transcript());
+}
+
+}  // namespace
+}  // namespace ilvm::test

@@ -1,0 +1,344 @@
+// Golden-argv tests of volume operations, including every refusal: a refusal issues no
+// mutating command.
+#include "backend_fixture.hpp"
+
+namespace ilvm::test {
+namespace {
+
+using VolumeOps = BackendTest;
+
+const char *kLockedByOther = "  LV locked by other host: vg_san/vm1\n  Failed to lock logical volume vg_san/vm1.\n";
+
+VolDef vol(const std::string &name, uint64_t capacity) {
+    VolDef v;
+    v.name = name;
+    v.capacity = capacity;
+    return v;
+}
+
+TEST_F(VolumeOps, CreateRoundsUpSkipsActivationAndClearsBothEnds) {
+    started_pool();
+    vgs("vgs_vg_san.json");
+    lvs({"lvs_vm1.json", "lvs_new_vm9.json"});
+    // 1 GiB + 1 byte rounds up to 257 extents of 4 MiB.
+    auto v = backend->create_vol(pool, vol("vm9", 1073741825));
+    ASSERT_TRUE(v.ok()) << v.error().message;
+    EXPECT_EQ(v->def.capacity, 1077936128u);
+    EXPECT_EQ(v->status.key, "Pq9sLk-2Wm4-Zx8c-Vb3n-Mq1a-Rt6y-Ue5iOp");
+    EXPECT_EQ(v->status.activation, ActivationState::inactive);
+    expect_golden("vol-create", sys.transcript());
+}
+
+TEST_F(VolumeOps, CreateRefusesDuplicateName) {
+    started_pool();
+    vgs("vgs_vg_san.json");
+    lvs({"lvs_vm1.json"});
+    auto v = backend->create_vol(pool, vol("vm1", 1 << 30));
+    ASSERT_FALSE(v.ok());
+    EXPECT_EQ(v.error().code, ErrorCode::conflict);
+    EXPECT_EQ(v.error().message, "volume 'vm1' already exists in pool san");
+    expect_no_mutation();
+}
+
+TEST_F(VolumeOps, CreateRefusesSizeBeyondFreeSpace) {
+    started_pool();
+    vgs("vgs_vg_san.json");
+    lvs({"lvs_vm1.json"});
+    auto v = backend->create_vol(pool, vol("big", 20ULL << 30));
+    ASSERT_FALSE(v.ok());
+    EXPECT_EQ(v.error().code, ErrorCode::conflict);
+    EXPECT_EQ(v.error().message, "not enough free space in pool san: volume 'big' needs 20.00 GiB, 9.00 GiB available");
+    expect_no_mutation();
+}
+
+TEST_F(VolumeOps, CreateRefusesBadNamesWithoutRunningAnything) {
+    started_pool();
+    for (const char *bad : {"-rf", "lvmlock", "snapshot1", "a_tmeta", "a/b", "..", "x y", ""}) {
+        auto v = backend->create_vol(pool, vol(bad, 1 << 30));
+        ASSERT_FALSE(v.ok()) << bad;
+        EXPECT_EQ(v.error().code, ErrorCode::invalid_input) << bad;
+    }
+    EXPECT_TRUE(sys.commands.empty()) << sys.transcript();
+}
+
+TEST_F(VolumeOps, CreateRefusesZeroAndThinSizes) {
+    started_pool();
+    auto zero = backend->create_vol(pool, vol("vm9", 0));
+    ASSERT_FALSE(zero.ok());
+    EXPECT_EQ(zero.error().code, ErrorCode::invalid_input);
+    VolDef thin = vol("vm9", 1 << 30);
+    thin.allocation = 0;
+    auto t = backend->create_vol(pool, thin);
+    ASSERT_FALSE(t.ok());
+    EXPECT_EQ(t.error().code, ErrorCode::invalid_input);
+    EXPECT_TRUE(sys.commands.empty());
+}
+
+TEST_F(VolumeOps, CreateRollsBackWhenClearingFails) {
+    started_pool();
+    vgs("vgs_vg_san.json");
+    lvs({"lvs_vm1.json", "lvs_new_vm9.json"});
+    sys.on({"dd"}, fail_out(1, "dd: error writing '/dev/vg_san/vm9': Input/output error\n"));
+    auto v = backend->create_vol(pool, vol("vm9", 1073741825));
+    ASSERT_FALSE(v.ok());
+    EXPECT_EQ(v.error().code, ErrorCode::system);
+    expect_golden("vol-create-rollback", sys.transcript());
+    EXPECT_TRUE(sys.ran({"lvremove", "--yes", "vg_san/vm9"}));
+}
+
+TEST_F(VolumeOps, CreateFailsCleanlyWhenSomeoneElseGrabbedTheNewVolume) {
+    started_pool();
+    vgs("vgs_vg_san.json");
+    lvs({"lvs_vm1.json", "lvs_new_vm9.json"});
+    sys.on({"lvchange", "-aey"}, fail_out(5, "  LV locked by other host: vg_san/vm9\n"));
+    auto v = backend->create_vol(pool, vol("vm9", 1073741825));
+    ASSERT_FALSE(v.ok());
+    EXPECT_EQ(v.error().code, ErrorCode::conflict);
+    expect_not_run({"dd"});
+}
+
+TEST_F(VolumeOps, DeleteProbesLockThenRemoves) {
+    started_pool();
+    lvs({"lvs_vm1.json"});
+    ASSERT_TRUE(backend->delete_vol(pool, "vm1", {}).ok());
+    expect_golden("vol-delete", sys.transcript());
+}
+
+TEST_F(VolumeOps, DeleteRefusedWhileActiveOnAnotherHostNamesTheHolder) {
+    started_pool();
+    lvs({"lvs_vm1.json"});
+    sys.on({"lvchange", "-aey"}, fail_out(5, kLockedByOther));
+    sys.on({"sanlock", "direct", "dump", "/dev/mapper/vg_san-lvmlock:70254592:1048576"},
+           ok_out(data_file("sanlock/dump_lv_held_by_2.txt")));
+    sys.on({"sanlock", "direct", "dump", "/dev/mapper/vg_san-lvmlock:0:1048576"}, ok_out(data_file("sanlock/dump_delta.txt")));
+    auto st = backend->delete_vol(pool, "vm1", {});
+    ASSERT_FALSE(st.ok());
+    EXPECT_EQ(st.error().code, ErrorCode::conflict);
+    EXPECT_EQ(st.error().message, "cannot delete volume 'vm1' of pool san: it is active on host 2 (kvm-b)");
+    expect_not_run({"lvremove"});
+    expect_not_run({"dd"});
+    expect_golden("vol-delete-held-elsewhere", sys.transcript());
+}
+
+TEST_F(VolumeOps, DeleteRefusedWhileActiveHere) {
+    started_pool();
+    lvs({"lvs_vm1_active_here.json"});
+    auto st = backend->delete_vol(pool, "vm1", {});
+    ASSERT_FALSE(st.ok());
+    EXPECT_EQ(st.error().code, ErrorCode::conflict);
+    EXPECT_NE(st.error().hint.find("vol-deactivate vm1"), std::string::npos);
+    expect_no_mutation();
+}
+
+TEST_F(VolumeOps, DeleteRefusedWhileOpenHere) {
+    started_pool();
+    lvs({"lvs_three.json"});
+    auto st = backend->delete_vol(pool, "vm2", {});
+    ASSERT_FALSE(st.ok());
+    EXPECT_EQ(st.error().code, ErrorCode::conflict);
+    EXPECT_EQ(st.error().message, "volume 'vm2' of pool san is open on this host");
+    expect_no_mutation();
+}
+
+TEST_F(VolumeOps, DeleteUnknownVolumeIsNotFound) {
+    started_pool();
+    lvs({"lvs_vm1.json"});
+    auto st = backend->delete_vol(pool, "nope", {});
+    ASSERT_FALSE(st.ok());
+    EXPECT_EQ(st.error().code, ErrorCode::not_found);
+    expect_no_mutation();
+}
+
+TEST_F(VolumeOps, DeleteWithWipeZeroesFirstFallingBackToDd) {
+    started_pool();
+    lvs({"lvs_vm1.json"});
+    sys.on({"blkdiscard"}, fail_out(1, "blkdiscard: /dev/vg_san/vm1: BLKZEROOUT ioctl failed: Operation not supported\n"));
+    DeleteVolOptions o;
+    o.wipe = true;
+    ASSERT_TRUE(backend->delete_vol(pool, "vm1", o).ok());
+    expect_golden("vol-delete-wipe", sys.transcript());
+}
+
+TEST_F(VolumeOps, PoolDefaultWipeOnDeleteAppliesToLocalPools) {
+    use_pool("local.xml");
+    sys.on({"lvs"}, ok_out(R"({"report":[{"lv":[{"lv_name":"d1","lv_uuid":"u","lv_size":"8388608","lv_path":"/dev/vg_lab/d1","lv_active_locally":"0","lv_active_exclusively":"0","lv_device_open":"0","lv_skip_activation":"1","lv_autoactivation":"0","lv_lockargs":""}]}]})"));
+    ASSERT_TRUE(backend->delete_vol(pool, "d1", {}).ok());
+    expect_golden("vol-delete-local-default-wipe", sys.transcript());
+    DeleteVolOptions no;
+    no.wipe = false;
+    sys.commands.clear();
+    ASSERT_TRUE(backend->delete_vol(pool, "d1", no).ok());
+    expect_not_run({"blkdiscard"});
+    expect_not_run({"lvchange"});
+}
+
+TEST_F(VolumeOps, ResizeGrows) {
+    started_pool();
+    lvs({"lvs_vm1.json"});
+    vgs("vgs_vg_san.json");
+    auto v = backend->resize_vol(pool, "vm1", 2ULL << 30, {});
+    ASSERT_TRUE(v.ok()) << v.error().message;
+    expect_golden("vol-resize-grow", sys.transcript());
+}
+
+TEST_F(VolumeOps, ResizeRefusesShrinkWithoutFlag) {
+    started_pool();
+    lvs({"lvs_vm1.json"});
+    vgs("vgs_vg_san.json");
+    auto v = backend->resize_vol(pool, "vm1", 512ULL << 20, {});
+    ASSERT_FALSE(v.ok());
+    EXPECT_EQ(v.error().code, ErrorCode::invalid_input);
+    EXPECT_NE(v.error().hint.find("--allow-shrink"), std::string::npos);
+    expect_no_mutation();
+}
+
+TEST_F(VolumeOps, ResizeShrinksWithFlag) {
+    started_pool();
+    lvs({"lvs_vm1.json"});
+    vgs("vgs_vg_san.json");
+    ASSERT_TRUE(backend->resize_vol(pool, "vm1", 512ULL << 20, {true}).ok());
+    expect_golden("vol-resize-shrink", sys.transcript());
+}
+
+TEST_F(VolumeOps, ResizeRefusesGrowthBeyondFreeSpace) {
+    started_pool();
+    lvs({"lvs_vm1.json"});
+    vgs("vgs_vg_san.json");
+    auto v = backend->resize_vol(pool, "vm1", 100ULL << 30, {});
+    ASSERT_FALSE(v.ok());
+    EXPECT_EQ(v.error().code, ErrorCode::conflict);
+    expect_no_mutation();
+}
+
+TEST_F(VolumeOps, ResizeToSameSizeIsANoOp) {
+    started_pool();
+    lvs({"lvs_vm1.json"});
+    vgs("vgs_vg_san.json");
+    ASSERT_TRUE(backend->resize_vol(pool, "vm1", 1ULL << 30, {}).ok());
+    expect_no_mutation();
+}
+
+TEST_F(VolumeOps, ActivateExclusiveUsesIgnoreSkipFlag) {
+    started_pool();
+    lvs({"lvs_vm1.json"});
+    ASSERT_TRUE(backend->activate_vol(pool, "vm1", lvm::ActivationMode::exclusive).ok());
+    expect_golden("vol-activate-exclusive", sys.transcript());
+}
+
+TEST_F(VolumeOps, ActivateSharedForReadOnlyDisks) {
+    started_pool();
+    lvs({"lvs_vm1.json"});
+    ASSERT_TRUE(backend->activate_vol(pool, "vm1", lvm::ActivationMode::shared).ok());
+    EXPECT_TRUE(sys.ran({"lvchange", "-asy", "-K", "vg_san/vm1"}));
+}
+
+TEST_F(VolumeOps, ActivateIsIdempotent) {
+    started_pool();
+    lvs({"lvs_vm1_active_here.json"});
+    ASSERT_TRUE(backend->activate_vol(pool, "vm1", lvm::ActivationMode::exclusive).ok());
+    expect_no_mutation();
+}
+
+TEST_F(VolumeOps, ActivateHeldElsewhereNamesHostEvenWithoutName) {
+    started_pool();
+    lvs({"lvs_vm1.json"});
+    sys.on({"lvchange", "-aey"}, fail_out(5, kLockedByOther));
+    sys.on({"sanlock", "direct", "dump", "/dev/mapper/vg_san-lvmlock:70254592:1048576"},
+           ok_out(data_file("sanlock/dump_lv_held_by_2.txt")));
+    sys.on({"sanlock", "direct", "dump", "/dev/mapper/vg_san-lvmlock:0:1048576"}, fail_out(1, "read error"));
+    auto st = backend->activate_vol(pool, "vm1", lvm::ActivationMode::exclusive);
+    ASSERT_FALSE(st.ok());
+    EXPECT_EQ(st.error().code, ErrorCode::conflict);
+    EXPECT_EQ(st.error().message, "cannot activate volume 'vm1' of pool san: it is active on host 2");
+}
+
+TEST_F(VolumeOps, ActivateHeldElsewhereWithUnreadableLeasesStillConflicts) {
+    started_pool();
+    lvs({"lvs_vm1.json"});
+    sys.on({"lvchange", "-aey"}, fail_out(5, kLockedByOther));
+    sys.on({"sanlock"}, fail_out(1, "no such device"));
+    auto st = backend->activate_vol(pool, "vm1", lvm::ActivationMode::exclusive);
+    ASSERT_FALSE(st.ok());
+    EXPECT_EQ(st.error().code, ErrorCode::conflict);
+    EXPECT_EQ(st.error().message, "cannot activate volume 'vm1' of pool san: it is active on another host");
+}
+
+TEST_F(VolumeOps, ActivateWithoutLockspaceHintsPoolStart) {
+    started_pool();
+    lvs({"lvs_vm1.json"});
+    sys.on({"lvchange", "-aey"}, fail_out(5, "  VG vg_san lock failed: lockspace is not started\n"));
+    auto st = backend->activate_vol(pool, "vm1", lvm::ActivationMode::exclusive);
+    ASSERT_FALSE(st.ok());
+    EXPECT_EQ(st.error().code, ErrorCode::system);
+    EXPECT_NE(st.error().hint.find("pool-start san"), std::string::npos);
+}
+
+TEST_F(VolumeOps, DeactivateRefusesOpenVolume) {
+    started_pool();
+    lvs({"lvs_three.json"});
+    auto st = backend->deactivate_vol(pool, "vm2");
+    ASSERT_FALSE(st.ok());
+    EXPECT_EQ(st.error().code, ErrorCode::conflict);
+    expect_no_mutation();
+}
+
+TEST_F(VolumeOps, DeactivateIdleAndToleratesInactive) {
+    started_pool();
+    lvs({"lvs_three.json"});
+    ASSERT_TRUE(backend->deactivate_vol(pool, "vm3").ok());
+    ASSERT_TRUE(backend->deactivate_vol(pool, "vm1").ok());
+    expect_golden("vol-deactivate", sys.transcript());
+}
+
+TEST_F(VolumeOps, RefreshVolReportsHolderOfInactiveVolume) {
+    started_pool();
+    lvs({"lvs_vm1.json"});
+    sys.on({"sanlock", "direct", "dump", "/dev/mapper/vg_san-lvmlock:70254592:1048576"},
+           ok_out(data_file("sanlock/dump_lv_held_by_2.txt")));
+    sys.on({"sanlock", "direct", "dump", "/dev/mapper/vg_san-lvmlock:0:1048576"}, ok_out(data_file("sanlock/dump_delta.txt")));
+    auto v = backend->refresh_vol(pool, "vm1", true);
+    ASSERT_TRUE(v.ok());
+    ASSERT_TRUE(v->status.holder_host_id.has_value());
+    EXPECT_EQ(*v->status.holder_host_id, 2u);
+    EXPECT_EQ(v->status.holder_host_name, "kvm-b");
+    expect_no_mutation();
+}
+
+TEST_F(VolumeOps, RefreshVolOfFreeVolumeHasNoHolder) {
+    started_pool();
+    lvs({"lvs_vm1.json"});
+    sys.on({"sanlock", "direct", "dump"}, ok_out(data_file("sanlock/dump_lv_free.txt")));
+    auto v = backend->refresh_vol(pool, "vm1", true);
+    ASSERT_TRUE(v.ok());
+    EXPECT_FALSE(v->status.holder_host_id.has_value());
+}
+
+TEST_F(VolumeOps, WipeActivatesZeroesDeactivates) {
+    started_pool();
+    lvs({"lvs_vm1.json"});
+    ASSERT_TRUE(backend->wipe_vol(pool, "vm1", WipeAlgorithm::zero).ok());
+    expect_golden("vol-wipe", sys.transcript());
+}
+
+TEST_F(VolumeOps, CloneCopiesUnderSharedSourceLock) {
+    started_pool();
+    vgs("vgs_vg_san.json");
+    lvs({"lvs_vm1.json", "lvs_vm1.json", "lvs_new_vm9.json"});
+    auto v = backend->build_vol_from(pool, vol("vm9", 1), "vm1");
+    ASSERT_TRUE(v.ok()) << v.error().message;
+    expect_golden("vol-clone", sys.transcript());
+}
+
+TEST_F(VolumeOps, UploadAndDownloadUseDdWithOffsets) {
+    started_pool();
+    lvs({"lvs_vm1.json"});
+    ASSERT_TRUE(backend->upload_vol(pool, "vm1", "/tmp/disk.raw", 4096, 0).ok());
+    ASSERT_TRUE(backend->download_vol(pool, "vm1", "/tmp/out.raw", 0, 1048576).ok());
+    expect_golden("vol-upload-download", sys.transcript());
+    auto beyond = backend->upload_vol(pool, "vm1", "/tmp/disk.raw", 1ULL << 30, 1);
+    ASSERT_FALSE(beyond.ok());
+    EXPECT_EQ(beyond.error().code, ErrorCode::invalid_input);
+}
+
+}  // namespace
+}  // namespace ilvm::test

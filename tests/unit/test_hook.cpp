@@ -1,0 +1,223 @@
+// The qemu hook: XML-to-volume mapping and op dispatch, driven through the real Backend
+// with the fake runner so the exact lvchange commands are asserted.
+#include <set>
+#include <sstream>
+
+#include "backend_fixture.hpp"
+#include "domain_disks.hpp"
+#include "hook.hpp"
+
+namespace ilvm::test {
+namespace {
+
+using hook::DiskRef;
+using hook::Invocation;
+
+const std::vector<hook::PoolBinding> kPools{{"san", "vg_san"}, {"lab", "vg-lab"}};
+
+const char *kDomain = R"(<domain type='kvm'>
+  <name>web1</name>
+  <devices>
+    <disk type='block' device='disk'><source dev='/dev/vg_san/vm1'/><target dev='vda'/></disk>
+    <disk type='block' device='disk'><source dev='/dev/mapper/vg--lab-data--1'/><target dev='vdb'/><readonly/></disk>
+    <disk type='volume' device='disk'><source pool='san' volume='vm3'/><target dev='vdc'/><shareable/></disk>
+    <disk type='file' device='disk'><source file='/var/lib/libvirt/images/x.qcow2'/><target dev='vdd'/></disk>
+    <disk type='block' device='disk'><source dev='/dev/sda'/><target dev='vde'/></disk>
+    <disk type='volume' device='disk'><source pool='default' volume='y'/><target dev='vdf'/></disk>
+    <disk type='block' device='cdrom'><target dev='sda'/><readonly/></disk>
+  </devices>
+</domain>)";
+
+const char *kOneDisk = R"(<domain type='kvm'><name>web1</name><devices>
+    <disk type='block' device='disk'><source dev='/dev/vg_san/vm1'/><target dev='vda'/></disk>
+    <disk type='volume' device='disk'><source pool='san' volume='vm9'/><target dev='vdb'/></disk>
+</devices></domain>)";
+
+TEST(HookMapping, FindsBlockAndVolumeDisksOfOurPools) {
+    auto disks = hook::domain_disks(kDomain, kPools);
+    ASSERT_TRUE(disks.ok()) << disks.error().message;
+    std::vector<DiskRef> expected{
+        {"vda", "/dev/vg_san/vm1", "san", "vm1", false},
+        {"vdb", "/dev/mapper/vg--lab-data--1", "lab", "data-1", true},
+        {"vdc", "san/vm3", "san", "vm3", true},
+    };
+    EXPECT_EQ(*disks, expected);
+}
+
+TEST(HookMapping, ReadsLibvirtStatusFiles) {
+    std::string status = std::string("<domstatus state='running' pid='42'>") + kOneDisk + "</domstatus>";
+    auto disks = hook::domain_disks(status, kPools);
+    ASSERT_TRUE(disks.ok());
+    EXPECT_EQ(disks->size(), 2u);
+}
+
+TEST(HookMapping, RefusesMalformedAndHostileInput) {
+    EXPECT_FALSE(hook::domain_disks("<domain><devices>", kPools).ok());
+    EXPECT_FALSE(hook::domain_disks("", kPools).ok());
+    EXPECT_FALSE(hook::domain_disks("<!DOCTYPE d [<!ENTITY x SYSTEM 'file:///etc/passwd'>]><domain>&x;</domain>", kPools).ok());
+    auto bad = hook::domain_disks(
+        "<domain><name>d</name><devices><disk type='block'><source dev='/dev/vg_san/lvmlock'/><target dev='vda'/></disk></devices></domain>",
+        kPools);
+    ASSERT_FALSE(bad.ok());
+    EXPECT_NE(bad.error().message.find("disk vda"), std::string::npos);
+}
+
+TEST(HookMapping, DmNames) {
+    std::string vg, lv;
+    ASSERT_TRUE(hook::split_dm_name("vg--a-lv--1", vg, lv));
+    EXPECT_EQ(vg, "vg-a");
+    EXPECT_EQ(lv, "lv-1");
+    EXPECT_FALSE(hook::split_dm_name("novg", vg, lv));
+    EXPECT_FALSE(hook::split_dm_name("a-b-c", vg, lv));
+}
+
+// VolumeControl over an in-process Backend (the hook binary uses the module instead).
+class BackendControl final : public hook::VolumeControl {
+public:
+    BackendControl(Backend &be, PoolDef pool) : be_(be), pool_(std::move(pool)) {}
+    std::set<std::string> started{"san"};
+    bool pool_started(const std::string &p) override { return started.count(p) != 0; }
+    Result<bool> active_here(const std::string &, const std::string &v) override {
+        ILVM_ASSIGN_OR_RETURN(auto info, be_.refresh_vol(pool_, v));
+        return info.status.activation != ActivationState::inactive;
+    }
+    Status activate(const std::string &, const std::string &v, bool shared) override {
+        return be_.activate_vol(pool_, v, shared ? lvm::ActivationMode::shared : lvm::ActivationMode::exclusive);
+    }
+    Status deactivate(const std::string &, const std::string &v) override { return be_.deactivate_vol(pool_, v); }
+
+private:
+    Backend &be_;
+    PoolDef pool_;
+};
+
+class HookDispatch : public BackendTest {
+protected:
+    std::ostringstream err;
+    std::vector<DiskRef> others;
+    hook::HookEnv env() {
+        hook::HookEnv e;
+        e.pools = kPools;
+        e.disks_of_other_running_domains = [this] { return others; };
+        return e;
+    }
+    int run(const std::string &op, const std::string &subop, const std::string &xml) {
+        BackendControl control(*backend, pool);
+        return hook::run_hook(Invocation{"web1", op, subop, "-"}, xml, env(), control, err);
+    }
+    // lvs answers for vm1 and vm9; `vm1_active_after` lvs calls, vm1 shows as active here.
+    static std::string lvs_json(bool vm1_active) {
+        std::string a = vm1_active ? "1" : "0";
+        return R"({"report":[{"lv":[
+          {"lv_name":"vm1","lv_uuid":"7xoDtu-yvNM-iwQx-C94t-BbYs-UzBl-o8hAIa","lv_size":"1073741824","lv_path":"/dev/vg_san/vm1","lv_active_locally":")" + a + R"(","lv_active_exclusively":")" + a + R"(","lv_device_open":"0","lv_skip_activation":"1","lv_autoactivation":"0","lv_lockargs":"1.0.0:70254592"},
+          {"lv_name":"vm9","lv_uuid":"Pq9sLk-2Wm4-Zx8c-Vb3n-Mq1a-Rt6y-Ue5iOp","lv_size":"1073741824","lv_path":"/dev/vg_san/vm9","lv_active_locally":"0","lv_active_exclusively":"0","lv_device_open":"0","lv_skip_activation":"1","lv_autoactivation":"0","lv_lockargs":"1.0.0:73400320"}]}]})";
+    }
+    void two_volumes(size_t vm1_active_after = 1000) {
+        started_pool();
+        std::vector<CommandOutput> outs;
+        for (size_t i = 0; i < vm1_active_after; ++i) outs.push_back(ok_out(lvs_json(false)));
+        outs.push_back(ok_out(lvs_json(true)));
+        sys.on({"lvs"}, outs);
+    }
+};
+
+TEST_F(HookDispatch, UnrelatedOperationsTouchNothingEvenWithGarbageXml) {
+    for (auto [op, sub] : std::vector<std::pair<std::string, std::string>>{
+             {"start", "begin"}, {"started", "begin"}, {"stopped", "end"}, {"prepare", "end"}, {"attach", "begin"}, {"release", "begin"}})
+        EXPECT_EQ(run(op, sub, "<<<not xml"), 0) << op;
+    EXPECT_TRUE(sys.commands.empty());
+    EXPECT_TRUE(err.str().empty());
+}
+
+TEST_F(HookDispatch, DomainsWithoutOurDisksTouchNothing) {
+    const char *other = "<domain><name>x</name><devices><disk type='file'><source file='/a.img'/><target dev='vda'/></disk></devices></domain>";
+    EXPECT_EQ(run("prepare", "begin", other), 0);
+    EXPECT_EQ(run("release", "end", other), 0);
+    EXPECT_TRUE(sys.commands.empty());
+}
+
+TEST_F(HookDispatch, PrepareActivatesEveryDiskExclusively) {
+    two_volumes();
+    EXPECT_EQ(run("prepare", "begin", kOneDisk), 0) << err.str();
+    EXPECT_TRUE(sys.ran({"lvchange", "-aey", "-K", "vg_san/vm1"}));
+    EXPECT_TRUE(sys.ran({"lvchange", "-aey", "-K", "vg_san/vm9"}));
+    expect_golden("hook-prepare", sys.transcript());
+}
+
+TEST_F(HookDispatch, PrepareFailureNamesDiskAndHolderAndRollsBack) {
+    // lvs calls: vm1 state, vm1 activation, vm9 state, vm9 activation; then vm1 is active.
+    two_volumes(4);
+    sys.on({"lvchange", "-aey", "-K", "vg_san/vm9"}, fail_out(5, "  LV locked by other host: vg_san/vm9\n"));
+    sys.on({"sanlock", "direct", "dump", "/dev/mapper/vg_san-lvmlock:73400320:1048576"},
+           ok_out("00000000 lvm_vg_san Pq9sLk-2Wm4-Zx8c-Vb3n-Mq1a-Rt6y-Ue5iOp 0000000777 0001 0001 2\n"));
+    sys.on({"sanlock", "direct", "dump", "/dev/mapper/vg_san-lvmlock:0:1048576"}, ok_out(data_file("sanlock/dump_delta.txt")));
+    EXPECT_EQ(run("prepare", "begin", kOneDisk), 1);
+    EXPECT_EQ(err.str(),
+              "iscsi-lvm: cannot start domain 'web1': disk vdb (san/vm9): cannot activate volume 'vm9' of pool san: it is "
+              "active on host 1 (kvm-a) (hint: stop the domain that uses it there, or run ilvm vol-deactivate vm9 --pool "
+              "san on that host)\n");
+    // vm1 was activated by this call, so it is released again: nothing stays active here.
+    EXPECT_TRUE(sys.ran({"lvchange", "-an", "vg_san/vm1"})) << sys.transcript();
+    expect_golden("hook-prepare-conflict-rollback", sys.transcript());
+}
+
+TEST_F(HookDispatch, PrepareRefusesWhenPoolNotStarted) {
+    sys.on({"lvs"}, ok_out(data_file("lvm/lvs_vm1.json")));
+    BackendControl control(*backend, pool);
+    control.started.clear();
+    int rc = hook::run_hook(Invocation{"web1", "prepare", "begin", "-"}, kOneDisk, env(), control, err);
+    EXPECT_EQ(rc, 1);
+    EXPECT_NE(err.str().find("pool san is not started on this host (hint: ilvm pool-start san)"), std::string::npos) << err.str();
+    expect_no_mutation();
+}
+
+TEST_F(HookDispatch, PrepareRefusesVolumeUsedByAnotherLocalDomain) {
+    two_volumes();
+    others = {{"vda", "/dev/vg_san/vm1", "san", "vm1", false}};
+    EXPECT_EQ(run("prepare", "begin", kOneDisk), 1);
+    EXPECT_NE(err.str().find("in use by another running domain on this host"), std::string::npos);
+    expect_no_mutation();
+}
+
+TEST_F(HookDispatch, MalformedXmlFailsPrepareButNotRelease) {
+    EXPECT_EQ(run("prepare", "begin", "<domain><devices>"), 1);
+    EXPECT_NE(err.str().find("iscsi-lvm: cannot check the disks of domain 'web1': domain XML is not well-formed"),
+              std::string::npos)
+        << err.str();
+    err.str("");
+    EXPECT_EQ(run("release", "end", "<domain><devices>"), 0);
+    EXPECT_TRUE(err.str().empty());
+    EXPECT_TRUE(sys.commands.empty());
+}
+
+TEST_F(HookDispatch, ReleaseDeactivatesButKeepsVolumesOthersUse) {
+    started_pool();
+    sys.on({"lvs"}, ok_out(R"({"report":[{"lv":[
+      {"lv_name":"vm1","lv_uuid":"a","lv_size":"1073741824","lv_path":"/dev/vg_san/vm1","lv_active_locally":"1","lv_active_exclusively":"1","lv_device_open":"0","lv_skip_activation":"1","lv_autoactivation":"0","lv_lockargs":"1.0.0:70254592"},
+      {"lv_name":"vm9","lv_uuid":"b","lv_size":"1073741824","lv_path":"/dev/vg_san/vm9","lv_active_locally":"1","lv_active_exclusively":"0","lv_device_open":"0","lv_skip_activation":"1","lv_autoactivation":"0","lv_lockargs":"1.0.0:73400320"}]}]})"));
+    others = {{"vdz", "san/vm9", "san", "vm9", true}};
+    EXPECT_EQ(run("release", "end", kOneDisk), 0);
+    EXPECT_TRUE(sys.ran({"lvchange", "-an", "vg_san/vm1"}));
+    expect_not_run({"lvchange", "-an", "vg_san/vm9"});
+}
+
+TEST_F(HookDispatch, ReleaseToleratesAlreadyInactive) {
+    two_volumes();
+    EXPECT_EQ(run("release", "end", kOneDisk), 0);
+    expect_no_mutation();
+}
+
+TEST_F(HookDispatch, MigrationIsRefusedCleanly) {
+    EXPECT_EQ(run("migrate", "begin", kOneDisk), 1);
+    EXPECT_NE(err.str().find("live migration of domain 'web1' is refused"), std::string::npos);
+    EXPECT_TRUE(sys.commands.empty());
+}
+
+TEST_F(HookDispatch, ReconnectOnlyChecks) {
+    two_volumes();
+    EXPECT_EQ(run("reconnect", "begin", kOneDisk), 0);
+    expect_no_mutation();
+}
+
+}  // namespace
+}  // namespace ilvm::test

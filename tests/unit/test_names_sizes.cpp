@@ -1,0 +1,75 @@
+#include <gtest/gtest.h>
+
+#include "core/names.hpp"
+#include "core/size.hpp"
+
+namespace ilvm {
+namespace {
+
+TEST(Names, LvmNameRules) {
+    for (const char *good : {"vm1", "a", "web-01_disk.0", "A+B"}) EXPECT_TRUE(validate_lv_name(good).ok()) << good;
+    for (const char *bad : {"", "-x", ".", "..", "a/b", "a b", "lvmlock", "snapshot0", "pvmove1", "x_rimage_0", "é"})
+        EXPECT_FALSE(validate_lv_name(bad).ok()) << bad;
+    EXPECT_FALSE(validate_lv_name(std::string(128, 'a')).ok());
+    EXPECT_TRUE(validate_lv_name(std::string(127, 'a')).ok());
+    EXPECT_TRUE(validate_vg_name("vg_san").ok());
+    EXPECT_FALSE(validate_vg_name("vg san").ok());
+}
+
+TEST(Names, PoolNames) {
+    EXPECT_TRUE(validate_pool_name("san").ok());
+    EXPECT_FALSE(validate_pool_name("../etc").ok());
+    EXPECT_FALSE(validate_pool_name(".hidden").ok());
+    EXPECT_FALSE(validate_pool_name(std::string(65, 'p')).ok());
+}
+
+TEST(Names, IscsiNames) {
+    for (const char *good : {"iqn.2024-04.com.example:vms", "iqn.2026-11.org.example:host-a", "iqn.1994-05.com.redhat",
+                             "eui.02004567a425678d", "naa.52004567ba64678d"})
+        EXPECT_TRUE(validate_iscsi_name(good, "IQN").ok()) << good;
+    for (const char *bad : {"", "iqn.2024.com.example", "iqn.2024-13.com.example:x", "iqn.2024-04.Com.Example:x",
+                            "iqn.2024-04.com.example:", "iqn.2024-04.:x", "eui.123", "naa.xyz", "foo", "iqn.2024-04.a b"})
+        EXPECT_FALSE(validate_iscsi_name(bad, "IQN").ok()) << bad;
+    EXPECT_FALSE(validate_iscsi_name("iqn.2024-04.com.example:" + std::string(220, 'a'), "IQN").ok());
+}
+
+TEST(Names, Hosts) {
+    for (const char *good : {"10.0.0.50", "san.example.com", "fe80::1", "::1", "localhost"})
+        EXPECT_TRUE(validate_host(good).ok()) << good;
+    for (const char *bad : {"", "256.1.1.1", "1.2.3", "-bad.example", "a..b", "host name", "1.2.3.4.5"})
+        EXPECT_FALSE(validate_host(bad).ok()) << bad;
+}
+
+TEST(Names, Uuids) {
+    EXPECT_TRUE(validate_uuid("3b3e0f7a-4d7c-4f0e-9a63-2b1f6d1c9e11").ok());
+    EXPECT_FALSE(validate_uuid("3b3e0f7a-4d7c-4f0e-9a63").ok());
+    EXPECT_TRUE(validate_lvm_uuid("Xq3bVd-0nEm-7aKp-Lr2T-u9Wc-Hs4F-Jd81Qa").ok());
+    EXPECT_FALSE(validate_lvm_uuid("Xq3bVd-0nEm-7aKp-Lr2T-u9Wc-Hs4F").ok());
+}
+
+TEST(Sizes, VirshUnits) {
+    EXPECT_EQ(*parse_size("10G"), 10ULL << 30);
+    EXPECT_EQ(*parse_size("10GiB"), 10ULL << 30);
+    EXPECT_EQ(*parse_size("10GB"), 10000000000ULL);
+    EXPECT_EQ(*parse_size("512M"), 512ULL << 20);
+    EXPECT_EQ(*parse_size("4096"), 4096u);
+    EXPECT_EQ(*parse_size("1", "G"), 1ULL << 30);
+    EXPECT_FALSE(parse_size("").ok());
+    EXPECT_FALSE(parse_size("-1G").ok());
+    EXPECT_FALSE(parse_size("1.5G").ok());
+    EXPECT_FALSE(parse_size("10X").ok());
+    EXPECT_FALSE(parse_size("99999999999999999999").ok());
+    EXPECT_FALSE(parse_size("17E").ok());
+    EXPECT_FALSE(parse_size("20000000T").ok());
+}
+
+TEST(Sizes, ExtentRounding) {
+    EXPECT_EQ(*round_up_to_extent(1, 4 << 20), 4u << 20);
+    EXPECT_EQ(*round_up_to_extent(8 << 20, 4 << 20), 8u << 20);
+    EXPECT_FALSE(round_up_to_extent(UINT64_MAX, 4 << 20).ok());
+    EXPECT_EQ(human_size(1073741824), "1.00 GiB");
+    EXPECT_EQ(human_size(512), "512 B");
+}
+
+}  // namespace
+}  // namespace ilvm

@@ -1,0 +1,96 @@
+// Parsers of what LVM, sanlock and iscsiadm print, fed recorded output.
+#include <gtest/gtest.h>
+
+#include "fake_system.hpp"
+#include "iscsi/node_record.hpp"
+#include "iscsi/session.hpp"
+#include "lvm/lvm_argv.hpp"
+#include "lvm/lvm_report.hpp"
+#include "sanlock/lease_dump.hpp"
+
+namespace ilvm::test {
+namespace {
+
+TEST(LvmReport, ParsesRecordedVgs) {
+    auto vgs = lvm::parse_vgs_json(data_file("lvm/vgs_vg_san.json"));
+    ASSERT_TRUE(vgs.ok()) << vgs.error().message;
+    ASSERT_EQ(vgs->size(), 1u);
+    EXPECT_EQ((*vgs)[0].uuid, "Xq3bVd-0nEm-7aKp-Lr2T-u9Wc-Hs4F-Jd81Qa");
+    EXPECT_EQ((*vgs)[0].extent_size, 4194304u);
+    EXPECT_EQ((*vgs)[0].lock_type, "sanlock");
+}
+
+TEST(LvmReport, ParsesRecordedLvsAndDropsLockLv) {
+    std::string json = data_file("lvm/lvs_three.json");
+    json.insert(json.find("{\"lv_name\":\"vm1\""),
+                R"({"lv_name":"[lvmlock]", "lv_uuid":"x", "lv_size":"1073741824", "lv_path":"", "lv_active_locally":"1", "lv_active_exclusively":"0", "lv_device_open":"1", "lv_skip_activation":"0", "lv_autoactivation":"1", "lv_lockargs":""},)");
+    auto lvs = lvm::parse_lvs_json(json);
+    ASSERT_TRUE(lvs.ok()) << lvs.error().message;
+    ASSERT_EQ(lvs->size(), 3u);
+    EXPECT_TRUE((*lvs)[1].device_open);
+    EXPECT_TRUE((*lvs)[0].skip_activation);
+    EXPECT_FALSE((*lvs)[0].autoactivation);
+    EXPECT_EQ(*lvm::sanlock_offset_from_lock_args((*lvs)[0].lock_args), 70254592u);
+}
+
+TEST(LvmReport, RejectsGarbage) {
+    EXPECT_FALSE(lvm::parse_lvs_json("not json").ok());
+    EXPECT_FALSE(lvm::parse_lvs_json("{\"nope\":1}").ok());
+    EXPECT_FALSE(lvm::parse_vgs_json(R"({"report":[{"vg":[{"vg_name":"v","vg_size":"12x"}]}]})").ok());
+    EXPECT_FALSE(lvm::sanlock_offset_from_lock_args("1.0.0:abc").ok());
+    EXPECT_FALSE(lvm::sanlock_offset_from_lock_args("").ok());
+}
+
+TEST(LvmArgv, DmPathDoublesDashes) {
+    EXPECT_EQ(lvm::dm_path("vg-san", "lvmlock"), "/dev/mapper/vg--san-lvmlock");
+    EXPECT_EQ(lvm::dm_path("vg_san", "vm-1"), "/dev/mapper/vg_san-vm--1");
+}
+
+TEST(Sanlock, OwnerAndHostName) {
+    auto res = sanlock::parse_direct_dump(data_file("sanlock/dump_lv_held_by_2.txt"));
+    ASSERT_EQ(res.size(), 1u);
+    EXPECT_EQ(sanlock::lease_owner(res, "7xoDtu-yvNM-iwQx-C94t-BbYs-UzBl-o8hAIa"), 2u);
+    EXPECT_FALSE(sanlock::lease_owner(res, "other").has_value());
+    auto delta = sanlock::parse_direct_dump(data_file("sanlock/dump_delta.txt"));
+    EXPECT_EQ(sanlock::host_name_for(delta, 2), "kvm-b");
+    EXPECT_EQ(sanlock::host_name_for(delta, 7), "");
+    auto freed = sanlock::parse_direct_dump(data_file("sanlock/dump_lv_free.txt"));
+    EXPECT_FALSE(sanlock::lease_owner(freed, "7xoDtu-yvNM-iwQx-C94t-BbYs-UzBl-o8hAIa").has_value());
+    EXPECT_EQ(sanlock::describe_holder(std::nullopt), "another host");
+}
+
+TEST(Iscsi, SessionListing) {
+    const std::string out = data_file("iscsi/session_list.txt");
+    EXPECT_TRUE(iscsi::session_listed(out, "iqn.2024-04.com.example:vms", "10.0.0.50:3260"));
+    EXPECT_FALSE(iscsi::session_listed(out, "iqn.2024-04.com.example:vms", "10.0.0.51:3260"));
+    EXPECT_FALSE(iscsi::session_listed("", "iqn.2024-04.com.example:vms", "10.0.0.50:3260"));
+}
+
+TEST(Iscsi, ChapSettingsReplaceOldOnesAndKeepEndMarker) {
+    SecretString pw("pa ss=word");
+    auto rec = iscsi::with_chap_settings(data_file("iscsi/node_record_default.txt"), "vmhost", pw);
+    EXPECT_EQ(rec.find("authmethod = None"), std::string::npos);
+    EXPECT_NE(rec.find("node.session.auth.password = pa ss=word\n# END RECORD\n"), std::string::npos);
+    EXPECT_NE(rec.find("node.conn[0].port = 3260\n"), std::string::npos);
+    EXPECT_EQ(rec.rfind("# END RECORD"), rec.size() - std::string("# END RECORD\n").size());
+}
+
+TEST(Iscsi, FindsRecordFilesInBothLayouts) {
+    FakeSystem sys;
+    iscsi::NodeAddress n{"iqn.2024-04.com.example:vms", "10.0.0.50:3260", ""};
+    sys.dirs["/n/iqn.2024-04.com.example:vms"] = {"10.0.0.50,3260,1", "10.0.0.51,3260,1"};
+    sys.dirs["/n/iqn.2024-04.com.example:vms/10.0.0.50,3260,1"] = {"default"};
+    sys.paths.insert("/n/iqn.2024-04.com.example:vms/10.0.0.50,3260,1/default");
+    auto files = iscsi::find_node_record_files(sys, "/n", n, "10.0.0.50", 3260);
+    ASSERT_TRUE(files.ok());
+    ASSERT_EQ(files->size(), 1u);
+    EXPECT_EQ((*files)[0], "/n/iqn.2024-04.com.example:vms/10.0.0.50,3260,1/default");
+    sys.dirs.erase("/n/iqn.2024-04.com.example:vms/10.0.0.50,3260,1");
+    files = iscsi::find_node_record_files(sys, "/n", n, "10.0.0.50", 3260);
+    ASSERT_TRUE(files.ok());
+    EXPECT_EQ((*files)[0], "/n/iqn.2024-04.com.example:vms/10.0.0.50,3260,1");
+    EXPECT_FALSE(iscsi::find_node_record_files(sys, "/n", n, "10.9.9.9", 3260).ok());
+}
+
+}  // namespace
+}  // namespace ilvm::test

@@ -1,0 +1,389 @@
+// Pool XML: parsing, defaults, formatting and round trips.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "xml/pool_xml.hpp"
+
+namespace ilvm {
+namespace {
+
+const std::filesystem::path k_data = ILVM_TEST_DATA_DIR;
+
+std::string read_file(const std::filesystem::path &p) {
+    std::ifstream in(p, std::ios::binary);
+    EXPECT_TRUE(in) << "cannot open " << p;
+    std::ostringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+// PoolDef has no operator== (model/ is not ours): compare field by field so a failure
+// names the field.
+void expect_same(const PoolDef &a, const PoolDef &b) {
+    EXPECT_EQ(a.name, b.name);
+    EXPECT_EQ(a.uuid, b.uuid);
+    EXPECT_EQ(a.portal_host, b.portal_host);
+    EXPECT_EQ(a.portal_port, b.portal_port);
+    EXPECT_EQ(a.target_iqn, b.target_iqn);
+    EXPECT_EQ(a.lun, b.lun);
+    EXPECT_EQ(a.initiator_iqn, b.initiator_iqn);
+    ASSERT_EQ(a.auth.has_value(), b.auth.has_value());
+    if (a.auth) {
+        EXPECT_EQ(a.auth->username, b.auth->username);
+        EXPECT_EQ(a.auth->secret.usage, b.auth->secret.usage);
+        EXPECT_EQ(a.auth->secret.uuid, b.auth->secret.uuid);
+    }
+    EXPECT_EQ(a.vg_name, b.vg_name);
+    EXPECT_EQ(a.vg_uuid, b.vg_uuid);
+    EXPECT_EQ(a.lock_type, b.lock_type);
+    EXPECT_EQ(a.wipe_on_delete, b.wipe_on_delete);
+}
+
+PoolDef full_def() {
+    PoolDef d;
+    d.name = "san";
+    d.uuid = "8f2c1e5a-0b1d-4c3e-9f4a-5b6c7d8e9f00";
+    d.portal_host = "10.0.0.50";
+    d.portal_port = 3260;
+    d.target_iqn = "iqn.2024-04.com.example:vms";
+    d.lun = 0;
+    d.initiator_iqn = "iqn.2026-11.org.example:host-a";
+    d.auth = ChapAuth{"vmhost", SecretRef{"san-chap", ""}};
+    d.vg_name = "vg_san";
+    d.vg_uuid = "AbCdEf-1234-5678-9abc-DEFG-hijk-LMNopq";
+    d.lock_type = LockType::sanlock;
+    d.wipe_on_delete = false;
+    return d;
+}
+
+PoolDef minimal_def() {
+    PoolDef d;
+    d.name = "san";
+    d.portal_host = "san.example.org";
+    d.target_iqn = "iqn.2024-04.com.example:vms";
+    d.vg_name = "san";
+    return d;
+}
+
+PoolDef parse_ok(const std::string &xml) {
+    auto r = parse_pool_xml(xml);
+    EXPECT_TRUE(r.ok()) << (r.ok() ? "" : r.error().message) << "\n" << xml;
+    return r.ok() ? r.value() : PoolDef{};
+}
+
+Error parse_err(const std::string &xml) {
+    auto r = parse_pool_xml(xml);
+    EXPECT_FALSE(r.ok()) << "accepted:\n" << xml;
+    return r.ok() ? Error{} : r.error();
+}
+
+const std::string k_min_source =
+    "<source><host name='10.0.0.50'/><device path='iqn.2024-04.com.example:vms'/></source>";
+
+TEST(PoolXml, ParsesTheFullExample) {
+    PoolDef d = parse_ok(read_file(k_data / "xml/valid/pool-full.xml"));
+    expect_same(d, full_def());
+    EXPECT_EQ(d.portal(), "10.0.0.50:3260");
+    EXPECT_EQ(d.target_path(), "/dev/vg_san");
+}
+
+TEST(PoolXml, MinimalGetsTheDefaults) {
+    PoolDef d = parse_ok(read_file(k_data / "xml/valid/pool-minimal.xml"));
+    expect_same(d, minimal_def());
+    EXPECT_EQ(d.portal_port, 3260);
+    EXPECT_EQ(d.lun, 0u);
+    EXPECT_EQ(d.vg_name, "san");  // <source><name> defaults to the pool name
+    EXPECT_EQ(d.lock_type, LockType::sanlock);
+    EXPECT_FALSE(d.wipe_on_delete);
+    EXPECT_FALSE(d.auth.has_value());
+    EXPECT_TRUE(d.uuid.empty());
+    EXPECT_TRUE(d.initiator_iqn.empty());
+    EXPECT_TRUE(d.vg_uuid.empty());
+}
+
+TEST(PoolXml, ElementOrderDoesNotMatterAndIpv6Works) {
+    PoolDef d = parse_ok(read_file(k_data / "xml/valid/pool-ipv6-uuid-secret.xml"));
+    EXPECT_EQ(d.name, "lab");
+    EXPECT_EQ(d.portal_host, "fd00::50");
+    EXPECT_EQ(d.portal_port, 3261);
+    EXPECT_EQ(d.portal(), "[fd00::50]:3261");
+    EXPECT_EQ(d.lun, 3u);
+    EXPECT_EQ(d.vg_name, "vg_lab");
+    ASSERT_TRUE(d.auth.has_value());
+    EXPECT_EQ(d.auth->username, "lab");
+    EXPECT_TRUE(d.auth->secret.usage.empty());
+    EXPECT_EQ(d.auth->secret.uuid, "0a1b2c3d-4e5f-6071-8293-a4b5c6d7e8f9");
+    EXPECT_EQ(d.lock_type, LockType::dlm);
+    EXPECT_TRUE(d.wipe_on_delete);
+}
+
+TEST(PoolXml, DumpxmlOfAnActivePoolParsesAndIgnoresTheSizes) {
+    PoolDef d = parse_ok(read_file(k_data / "xml/valid/pool-dumpxml-active.xml"));
+    EXPECT_EQ(d.name, "san");
+    EXPECT_EQ(d.vg_name, "vg_san");
+    EXPECT_EQ(d.lock_type, LockType::none);
+    EXPECT_FALSE(d.shared());
+}
+
+TEST(PoolXml, FormatIsLibvirtStyle) {
+    const std::string expected =
+        "<pool type='iscsi-lvm'>\n"
+        "  <name>san</name>\n"
+        "  <uuid>8f2c1e5a-0b1d-4c3e-9f4a-5b6c7d8e9f00</uuid>\n"
+        "  <source>\n"
+        "    <host name='10.0.0.50' port='3260'/>\n"
+        "    <device path='iqn.2024-04.com.example:vms' lun='0'/>\n"
+        "    <initiator>\n"
+        "      <iqn name='iqn.2026-11.org.example:host-a'/>\n"
+        "    </initiator>\n"
+        "    <auth type='chap' username='vmhost'>\n"
+        "      <secret usage='san-chap'/>\n"
+        "    </auth>\n"
+        "    <name>vg_san</name>\n"
+        "    <vg uuid='AbCdEf-1234-5678-9abc-DEFG-hijk-LMNopq'/>\n"
+        "    <format type='lvm2'/>\n"
+        "  </source>\n"
+        "  <target>\n"
+        "    <path>/dev/vg_san</path>\n"
+        "  </target>\n"
+        "  <locking type='sanlock'/>\n"
+        "  <wipe_on_delete>no</wipe_on_delete>\n"
+        "</pool>\n";
+    EXPECT_EQ(format_pool_xml(full_def()), expected);
+    // The committed example is exactly what we print.
+    EXPECT_EQ(read_file(k_data / "xml/valid/pool-full.xml"), expected);
+}
+
+TEST(PoolXml, FormatWithStatusAddsSizesAfterUuid) {
+    PoolStatus st;
+    st.capacity = 107369988096;
+    st.allocation = 21474836480;
+    st.available = 85895151616;
+    const std::string out = format_pool_xml(full_def(), &st);
+    const std::string sizes =
+        "  <uuid>8f2c1e5a-0b1d-4c3e-9f4a-5b6c7d8e9f00</uuid>\n"
+        "  <capacity unit='bytes'>107369988096</capacity>\n"
+        "  <allocation unit='bytes'>21474836480</allocation>\n"
+        "  <available unit='bytes'>85895151616</available>\n"
+        "  <source>\n";
+    EXPECT_NE(out.find(sizes), std::string::npos) << out;
+    expect_same(parse_ok(out), full_def());
+}
+
+TEST(PoolXml, FormatWithoutUuidOmitsIt) {
+    const std::string out = format_pool_xml(minimal_def());
+    EXPECT_EQ(out.find("<uuid>"), std::string::npos);
+    EXPECT_NE(out.find("<name>san</name>\n    <format"), std::string::npos) << out;  // VG name spelt out
+    EXPECT_NE(out.find("<path>/dev/san</path>"), std::string::npos);
+    EXPECT_NE(out.find("<locking type='sanlock'/>"), std::string::npos);
+    EXPECT_NE(out.find("<wipe_on_delete>no</wipe_on_delete>"), std::string::npos);
+    EXPECT_NE(out.find("port='3260'"), std::string::npos);
+    EXPECT_NE(out.find("lun='0'"), std::string::npos);
+}
+
+TEST(PoolXml, EmptyVgNameFormatsAsThePoolName) {
+    PoolDef d = minimal_def();
+    d.vg_name.clear();
+    PoolDef back = parse_ok(format_pool_xml(d));
+    EXPECT_EQ(back.vg_name, "san");
+}
+
+// --- round trips: parse(format(def)) == def
+
+struct RoundTripCase {
+    const char *label;
+    PoolDef def;
+};
+
+class PoolRoundTrip : public ::testing::TestWithParam<RoundTripCase> {};
+
+TEST_P(PoolRoundTrip, ParseOfFormatGivesTheDefinitionBack) {
+    const PoolDef &def = GetParam().def;
+    const std::string once = format_pool_xml(def);
+    PoolDef back = parse_ok(once);
+    expect_same(back, def);
+    EXPECT_EQ(format_pool_xml(back), once);  // and the text is stable
+
+    PoolStatus st{1 << 30, 1 << 20, (1 << 30) - (1 << 20), 4 << 20, "x"};
+    expect_same(parse_ok(format_pool_xml(def, &st)), def);
+}
+
+std::vector<RoundTripCase> round_trip_cases() {
+    std::vector<RoundTripCase> v;
+    v.push_back({"full", full_def()});
+    v.push_back({"minimal", minimal_def()});
+    {
+        PoolDef d = full_def();
+        d.portal_host = "fe80::1:2";
+        d.portal_port = 65535;
+        v.push_back({"ipv6", d});
+    }
+    {
+        PoolDef d = full_def();
+        d.auth = ChapAuth{"user@example", SecretRef{"", "0a1b2c3d-4e5f-6071-8293-a4b5c6d7e8f9"}};
+        v.push_back({"uuid_secret", d});
+    }
+    for (LockType t : {LockType::sanlock, LockType::dlm, LockType::none}) {
+        PoolDef d = minimal_def();
+        d.lock_type = t;
+        v.push_back({lock_type_name(t), d});
+    }
+    {
+        PoolDef d = minimal_def();
+        d.wipe_on_delete = true;
+        d.lun = 16383;
+        d.portal_port = 1;
+        v.push_back({"wipe_and_limits", d});
+    }
+    {
+        PoolDef d = minimal_def();
+        d.target_iqn = "eui.0123456789abcdef";
+        d.initiator_iqn = "naa.0123456789abcdef0123456789abcdef";
+        v.push_back({"eui_naa", d});
+    }
+    {
+        // Characters XML must escape, in the places that allow them.
+        PoolDef d = full_def();
+        d.auth = ChapAuth{"a<b>&'\"c", SecretRef{"usage with 'quotes' & <angles>", ""}};
+        v.push_back({"escaping", d});
+    }
+    return v;
+}
+
+INSTANTIATE_TEST_SUITE_P(Defs, PoolRoundTrip, ::testing::ValuesIn(round_trip_cases()),
+                         [](const auto &info) { return std::string(info.param.label); });
+
+// --- input forms
+
+TEST(PoolXml, CommentsCdataAndWhitespaceAreFine) {
+    PoolDef d = parse_ok(
+        "<?xml version='1.0' encoding='UTF-8'?>\n"
+        "<!-- a pool -->\n"
+        "<pool type='iscsi-lvm'>\n"
+        "  <name>\n    san\n  </name>\n"
+        "  <source>\n"
+        "    <host name='10.0.0.50'/><!-- portal -->\n"
+        "    <device path='iqn.2024-04.com.example:vms'/>\n"
+        "    <name><![CDATA[vg_san]]></name>\n"
+        "  </source>\n"
+        "  <locking type=' dlm '/>\n"
+        "  <wipe_on_delete> yes </wipe_on_delete>\n"
+        "</pool>\n");
+    EXPECT_EQ(d.name, "san");
+    EXPECT_EQ(d.vg_name, "vg_san");
+    EXPECT_EQ(d.lock_type, LockType::dlm);
+    EXPECT_TRUE(d.wipe_on_delete);
+}
+
+TEST(PoolXml, UuidsAreCanonicalised) {
+    PoolDef d = parse_ok(
+        "<pool type='iscsi-lvm'><name>san</name><uuid>8F2C1E5A0B1D4C3E9F4A5B6C7D8E9F00</uuid>"
+        "<source><host name='h'/><device path='iqn.2024-04.com.example:vms'/>"
+        "<auth type='chap' username='u'><secret uuid='0A1B2C3D-4E5F-6071-8293-A4B5C6D7E8F9'/></auth></source></pool>");
+    EXPECT_EQ(d.uuid, "8f2c1e5a-0b1d-4c3e-9f4a-5b6c7d8e9f00");
+    ASSERT_TRUE(d.auth.has_value());
+    EXPECT_EQ(d.auth->secret.uuid, "0a1b2c3d-4e5f-6071-8293-a4b5c6d7e8f9");
+}
+
+TEST(PoolXml, PortAndLunBoundaries) {
+    auto with = [](const std::string &host, const std::string &device) {
+        return "<pool type='iscsi-lvm'><name>san</name><source>" + host + device + "</source></pool>";
+    };
+    const std::string dev = "<device path='iqn.2024-04.com.example:vms'/>";
+    EXPECT_EQ(parse_ok(with("<host name='h' port='1'/>", dev)).portal_port, 1);
+    EXPECT_EQ(parse_ok(with("<host name='h' port='65535'/>", dev)).portal_port, 65535);
+    EXPECT_EQ(parse_ok(with("<host name='h' port='03260'/>", dev)).portal_port, 3260);
+    EXPECT_EQ(parse_ok(with("<host name='h'/>", "<device path='iqn.2024-04.com.example:vms' lun='16383'/>")).lun, 16383u);
+    for (const char *bad : {"0", "65536", "-1", "abc", "99999999999999999999", "", " 3260", "+3260", "0x10", "3260.0"}) {
+        Error e = parse_err(with(std::string("<host name='h' port='") + bad + "'/>", dev));
+        EXPECT_NE(e.message.find("invalid portal port"), std::string::npos) << bad << ": " << e.message;
+        EXPECT_NE(e.message.find("expected a number from 1 to 65535"), std::string::npos) << e.message;
+        EXPECT_EQ(e.code, ErrorCode::invalid_input);
+    }
+    for (const char *bad : {"16384", "-1", "x", "4294967296", ""}) {
+        Error e = parse_err(with("<host name='h'/>", std::string("<device path='iqn.2024-04.com.example:vms' lun='") + bad + "'/>"));
+        EXPECT_NE(e.message.find("invalid LUN"), std::string::npos) << bad << ": " << e.message;
+    }
+}
+
+TEST(PoolXml, PasswordsAreRefusedWithoutEchoingThem) {
+    const std::string variants[] = {
+        "<auth type='chap' username='u' password='hunter2'><secret usage='s'/></auth>",
+        "<auth type='chap' username='u' PassWord='hunter2'><secret usage='s'/></auth>",
+        "<auth type='chap' username='u'><secret usage='s' value='hunter2'/></auth>",
+        "<auth type='chap' username='u'><secret usage='s'>hunter2</secret></auth>",
+        "<auth type='chap' username='u'><secret usage='s'><![CDATA[hunter2]]></secret></auth>",
+        "<auth type='chap' username='u'><secret usage='s'/><password>hunter2</password></auth>",
+        "<auth type='chap' username='u'>hunter2<secret usage='s'/></auth>",
+        "<auth type='chap' username='u' secret='hunter2'><secret usage='s'/></auth>",
+        "<auth type='chap' username='u'><secret usage='s' passwd='hunter2'/></auth>",
+    };
+    for (const auto &auth : variants) {
+        Error e = parse_err("<pool type='iscsi-lvm'><name>san</name><source><host name='h'/>"
+                            "<device path='iqn.2024-04.com.example:vms'/>" + auth + "</source></pool>");
+        EXPECT_NE(e.message.find("the CHAP password lives in libvirt's secret store, not in pool XML"), std::string::npos)
+            << auth << ": " << e.message;
+        EXPECT_NE(e.hint.find("virsh secret-define"), std::string::npos);
+        EXPECT_NE(e.hint.find("virsh secret-set-value"), std::string::npos);
+        EXPECT_EQ(e.message.find("hunter2"), std::string::npos) << e.message;
+        EXPECT_EQ(e.hint.find("hunter2"), std::string::npos);
+    }
+    // Anywhere in the document, not only in <auth>.
+    Error e = parse_err("<pool type='iscsi-lvm' password='hunter2'><name>san</name>" + k_min_source + "</pool>");
+    EXPECT_NE(e.message.find("libvirt's secret store"), std::string::npos) << e.message;
+}
+
+TEST(PoolXml, TargetPathMustMatchTheVg) {
+    PoolDef d = parse_ok("<pool type='iscsi-lvm'><name>san</name>" + k_min_source +
+                         "<target><path> /dev/san </path></target></pool>");
+    EXPECT_EQ(d.vg_name, "san");
+    Error e = parse_err("<pool type='iscsi-lvm'><name>san</name>" + k_min_source + "<target><path>/dev/san/</path></target></pool>");
+    EXPECT_NE(e.message.find("does not match the volume group 'san'"), std::string::npos) << e.message;
+    EXPECT_FALSE(e.hint.empty());
+}
+
+TEST(PoolXml, WrongTypeNamesTheRightOne) {
+    for (const char *type : {"logical", "iscsi", "iscsi-direct", ""}) {
+        Error e = parse_err(std::string("<pool type='") + type + "'><name>san</name>" + k_min_source + "</pool>");
+        EXPECT_NE(e.message.find("is not supported: iscsi-lvm pools are <pool type='iscsi-lvm'>"), std::string::npos)
+            << e.message;
+    }
+}
+
+TEST(PoolXml, ErrorsAreInvalidInputOnOneLine) {
+    const std::string inputs[] = {
+        "",
+        "<pool",
+        "<pool type='iscsi-lvm'/>",
+        "<pool type='iscsi-lvm'><name>a\nb</name>" + k_min_source + "</pool>",
+        "<pool type='iscsi-lvm'><name>san</name><source><host name='h\nx'/>"
+        "<device path='iqn.2024-04.com.example:vms'/></source></pool>",
+        "<pool type='iscsi-lvm'><name>san</name><source><host name='h'/>"
+        "<device path='iqn.2024-04.com.example:v\tms'/></source></pool>",
+        "<pool type='iscsi-lvm'><na\nme>san</na\nme></pool>",
+        "<pool type='iscsi-lvm'><name>san</name>" + k_min_source + "<foo\n/></pool>",
+        "<pool type='iscsi-lvm'>\n<name>san</name>\n</pool>",
+    };
+    for (const auto &in : inputs) {
+        Error e = parse_err(in);
+        EXPECT_EQ(e.code, ErrorCode::invalid_input) << e.message;
+        EXPECT_FALSE(e.message.empty());
+        EXPECT_EQ(e.message.find('\n'), std::string::npos) << e.message;
+        EXPECT_EQ(e.message.find('\r'), std::string::npos) << e.message;
+        EXPECT_EQ(e.message.find('\t'), std::string::npos) << e.message;
+        EXPECT_EQ(e.hint.find('\n'), std::string::npos) << e.hint;
+    }
+}
+
+TEST(PoolXml, SchemaErrorsCarryLineNumbers) {
+    Error e = parse_err("<pool type='iscsi-lvm'>\n  <name>san</name>\n  <source>\n    <host name='a'/>\n"
+                        "    <host name='b'/>\n    <device path='iqn.2024-04.com.example:vms'/>\n  </source>\n</pool>\n");
+    EXPECT_EQ(e.message, "pool XML does not match the schema: line 5: more than one <host> in <source>");
+}
+
+}  // namespace
+}  // namespace ilvm
