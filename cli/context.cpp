@@ -33,7 +33,7 @@ Status Context::confirm(const Args &args, const std::string &expected, const std
         return invalid_input("--confirm '" + *given + "' does not match pool name '" + expected + "'");
     }
     if (!interactive)
-        return invalid_input(what + " needs confirmation", "pass --confirm " + expected + " when running non-interactively");
+        return invalid_input("confirmation needed: " + what, "pass --confirm " + expected + " when running non-interactively");
     *out << what << ".\nType the pool name (" << expected << ") to confirm: " << std::flush;
     std::string line;
     if (!std::getline(*in, line)) return invalid_input("no confirmation given");

@@ -36,7 +36,7 @@ const std::vector<Verb> &verbs() {
         {{"pool-list", "list pools", {}, 0, {}, {"all", "inactive", "json"}, ""}, pool_list},
         {{"pool-info", "pool information (live numbers when active)", {"pool"}, 1, {}, {"json"}, ""}, pool_info},
         {{"pool-dumpxml", "pool XML", {"pool"}, 1, {}, {"inactive"}, ""}, pool_dumpxml},
-        {{"pool-autostart", "start the pool at boot (iscsi-lvm.service)", {"pool"}, 1, {}, {"disable"}, ""}, pool_autostart},
+        {{"pool-autostart", "mark the pool to be started at boot (by iscsi-lvm.service, planned)", {"pool"}, 1, {}, {"disable"}, ""}, pool_autostart},
         {{"vol-create", "create a volume from an XML file", {"pool", "file"}, 2, {}, {}, ""}, vol_create},
         {{"vol-create-as", "create a volume from arguments", {"pool", "name", "capacity"}, 3, {"allocation", "format"}, {},
           "CAPACITY takes virsh's units: 10G, 512MiB, 1TB (powers of 1000), bytes by default.\n"
@@ -51,7 +51,7 @@ const std::vector<Verb> &verbs() {
         {{"vol-resize", "grow a volume (shrinking needs --allow-shrink)", {"vol", "capacity"}, 2, {"pool"},
           {"allow-shrink", "shrink", "delta"}, ""},
          vol_resize},
-        {{"vol-list", "list a pool's volumes", {"pool"}, 1, {}, {"json", "details"}, ""}, vol_list},
+        {{"vol-list", "list a pool's volumes", {"pool"}, 1, {}, {"json"}, ""}, vol_list},
         {{"vol-info", "volume information, including which host holds it", {"vol"}, 1, {"pool"}, {"json"}, ""}, vol_info},
         {{"vol-dumpxml", "volume XML", {"vol"}, 1, {"pool"}, {}, ""}, vol_dumpxml},
         {{"vol-path", "volume path", {"vol"}, 1, {"pool"}, {}, ""}, vol_path},

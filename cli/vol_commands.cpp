@@ -1,5 +1,6 @@
 // vol-* verbs. A volume is named by `VOL --pool POOL`, or by its path /dev/<vg>/<lv>.
 #include <fstream>
+#include <optional>
 #include <sstream>
 
 #include "context.hpp"
@@ -15,10 +16,15 @@ struct VolRef {
     std::string pool;
     std::string pool_xml;
     std::string name;
+    std::optional<PoolStore::Lock> lock;   // held by commands that change the pool
 };
 
-// Resolves VOL (+ --pool) to an active pool and a validated LV name.
-Result<VolRef> resolve(Context &ctx, const Args &args, const std::string &vol_key = "vol") {
+enum class Access { read, change };
+
+// Resolves VOL (+ --pool) to an active pool and a validated LV name; commands that change
+// something hold the pool's lock so two ilvm runs on this host never interleave.
+Result<VolRef> resolve(Context &ctx, const Args &args, Access access) {
+    const std::string vol_key = "vol";
     std::string vol = args.get(vol_key), pool = args.get("pool");
     if (vol.rfind("/dev/", 0) == 0) {
         // /dev/<vg>/<lv>: find the pool whose VG it is.
@@ -41,7 +47,12 @@ Result<VolRef> resolve(Context &ctx, const Args &args, const std::string &vol_ke
     if (pool.empty()) return invalid_input("which pool? pass --pool POOL (or the volume's /dev/<vg>/<name> path)");
     ILVM_TRY(validate_lv_name(vol));
     ILVM_ASSIGN_OR_RETURN(std::string xml, ctx.active_pool_xml(pool));
-    return VolRef{pool, xml, vol};
+    VolRef ref{pool, xml, vol, std::nullopt};
+    if (access == Access::change) {
+        ILVM_ASSIGN_OR_RETURN(auto lock, ctx.store.lock(pool));
+        ref.lock.emplace(std::move(lock));
+    }
+    return ref;
 }
 
 Result<std::string> read_small_file(const std::string &path) {
@@ -84,6 +95,7 @@ Result<uint64_t> size_arg(const Args &args, const char *name) { return parse_siz
 Status vol_create(Context &ctx, const Args &args) {
     const std::string pool = args.get("pool"), file = args.get("file");
     ILVM_ASSIGN_OR_RETURN(std::string pool_xml, ctx.active_pool_xml(pool));
+    ILVM_ASSIGN_OR_RETURN(auto lock, ctx.store.lock(pool));
     ILVM_ASSIGN_OR_RETURN(std::string xml, read_small_file(file));
     ILVM_ASSIGN_OR_RETURN(auto v, created(ctx, pool_xml, xml));
     *ctx.out << "Vol " << v.name << " created from " << file << "\n";
@@ -101,6 +113,7 @@ Status vol_create_as(Context &ctx, const Args &args) {
     if (auto fmt = args.opt("format"); fmt && *fmt != "raw")
         return invalid_input("volume format '" + *fmt + "' is not supported", "iscsi-lvm volumes are raw block devices");
     ILVM_ASSIGN_OR_RETURN(std::string pool_xml, ctx.active_pool_xml(pool));
+    ILVM_ASSIGN_OR_RETURN(auto lock, ctx.store.lock(pool));
     ILVM_ASSIGN_OR_RETURN(auto v, created(ctx, pool_xml, vol_xml(name, capacity, allocation)));
     *ctx.out << "Vol " << v.name << " created\n";
     return {};
@@ -110,6 +123,7 @@ Status vol_create_from(Context &ctx, const Args &args) {
     const std::string pool = args.get("pool"), file = args.get("file"), source = args.get("vol");
     ILVM_TRY(validate_lv_name(source));
     ILVM_ASSIGN_OR_RETURN(std::string pool_xml, ctx.active_pool_xml(pool));
+    ILVM_ASSIGN_OR_RETURN(auto lock, ctx.store.lock(pool));
     ILVM_ASSIGN_OR_RETURN(std::string xml, read_small_file(file));
     ILVM_ASSIGN_OR_RETURN(auto *be, ctx.backend());
     ILVM_ASSIGN_OR_RETURN(auto r, be->call([&](ilvm_reply *rep) {
@@ -121,7 +135,7 @@ Status vol_create_from(Context &ctx, const Args &args) {
 }
 
 Status vol_clone(Context &ctx, const Args &args) {
-    ILVM_ASSIGN_OR_RETURN(auto ref, resolve(ctx, args));
+    ILVM_ASSIGN_OR_RETURN(auto ref, resolve(ctx, args, Access::change));
     const std::string newname = args.get("newname");
     ILVM_TRY(validate_lv_name(newname));
     ILVM_ASSIGN_OR_RETURN(auto src, refresh_vol(ctx, ref));
@@ -136,7 +150,7 @@ Status vol_clone(Context &ctx, const Args &args) {
 }
 
 Status vol_delete(Context &ctx, const Args &args) {
-    ILVM_ASSIGN_OR_RETURN(auto ref, resolve(ctx, args));
+    ILVM_ASSIGN_OR_RETURN(auto ref, resolve(ctx, args, Access::change));
     unsigned flags = (args.flag("wipe") ? ILVM_DELETE_VOL_WIPE : 0u) | (args.flag("no-wipe") ? ILVM_DELETE_VOL_NO_WIPE : 0u);
     ILVM_ASSIGN_OR_RETURN(auto *be, ctx.backend());
     ILVM_TRY(be->call([&](ilvm_reply *r) {
@@ -147,7 +161,7 @@ Status vol_delete(Context &ctx, const Args &args) {
 }
 
 Status vol_wipe(Context &ctx, const Args &args) {
-    ILVM_ASSIGN_OR_RETURN(auto ref, resolve(ctx, args));
+    ILVM_ASSIGN_OR_RETURN(auto ref, resolve(ctx, args, Access::change));
     if (auto alg = args.opt("algorithm"); alg && *alg != "zero")
         return invalid_input("wipe algorithm '" + *alg + "' is not supported", "only 'zero' is");
     ILVM_ASSIGN_OR_RETURN(auto *be, ctx.backend());
@@ -159,13 +173,19 @@ Status vol_wipe(Context &ctx, const Args &args) {
 }
 
 Status vol_resize(Context &ctx, const Args &args) {
-    ILVM_ASSIGN_OR_RETURN(auto ref, resolve(ctx, args));
+    ILVM_ASSIGN_OR_RETURN(auto ref, resolve(ctx, args, Access::change));
     ILVM_ASSIGN_OR_RETURN(uint64_t capacity, size_arg(args, "capacity"));
     if (args.flag("delta")) {
         ILVM_ASSIGN_OR_RETURN(auto cur, refresh_vol(ctx, ref));
         ILVM_ASSIGN_OR_RETURN(auto s, summarize_vol(cur.xml));
-        if (capacity > UINT64_MAX - s.capacity) return invalid_input("resulting size is too large");
-        capacity += s.capacity;
+        // virsh: --delta grows by CAPACITY, or shrinks by it together with --shrink.
+        if (args.flag("shrink") || args.flag("allow-shrink")) {
+            if (capacity >= s.capacity) return invalid_input("cannot shrink volume '" + ref.name + "' by its whole size or more");
+            capacity = s.capacity - capacity;
+        } else {
+            if (capacity > UINT64_MAX - s.capacity) return invalid_input("resulting size is too large");
+            capacity += s.capacity;
+        }
     }
     unsigned flags = (args.flag("allow-shrink") || args.flag("shrink")) ? ILVM_RESIZE_ALLOW_SHRINK : 0u;
     ILVM_ASSIGN_OR_RETURN(auto *be, ctx.backend());
@@ -199,7 +219,7 @@ Status vol_list(Context &ctx, const Args &args) {
 }
 
 Status vol_info(Context &ctx, const Args &args) {
-    ILVM_ASSIGN_OR_RETURN(auto ref, resolve(ctx, args));
+    ILVM_ASSIGN_OR_RETURN(auto ref, resolve(ctx, args, Access::read));
     ILVM_ASSIGN_OR_RETURN(auto r, refresh_vol(ctx, ref, ILVM_REFRESH_VOL_FIND_HOLDER));
     ILVM_ASSIGN_OR_RETURN(auto v, summarize_vol(r.xml));
     if (args.flag("json")) {
@@ -221,14 +241,14 @@ Status vol_info(Context &ctx, const Args &args) {
 }
 
 Status vol_dumpxml(Context &ctx, const Args &args) {
-    ILVM_ASSIGN_OR_RETURN(auto ref, resolve(ctx, args));
+    ILVM_ASSIGN_OR_RETURN(auto ref, resolve(ctx, args, Access::read));
     ILVM_ASSIGN_OR_RETURN(auto r, refresh_vol(ctx, ref));
     *ctx.out << r.xml;
     return {};
 }
 
 Status vol_path(Context &ctx, const Args &args) {
-    ILVM_ASSIGN_OR_RETURN(auto ref, resolve(ctx, args));
+    ILVM_ASSIGN_OR_RETURN(auto ref, resolve(ctx, args, Access::read));
     ILVM_ASSIGN_OR_RETURN(auto r, refresh_vol(ctx, ref));
     ILVM_ASSIGN_OR_RETURN(auto v, summarize_vol(r.xml));
     *ctx.out << v.path << "\n";
@@ -238,7 +258,7 @@ Status vol_path(Context &ctx, const Args &args) {
 namespace {
 
 Status transfer(Context &ctx, const Args &args, bool upload) {
-    ILVM_ASSIGN_OR_RETURN(auto ref, resolve(ctx, args));
+    ILVM_ASSIGN_OR_RETURN(auto ref, resolve(ctx, args, Access::change));
     const std::string file = args.get("file");
     if (file.empty()) return invalid_input("no file given");
     uint64_t offset = 0, length = 0;
@@ -266,7 +286,7 @@ Status vol_upload(Context &ctx, const Args &args) { return transfer(ctx, args, t
 Status vol_download(Context &ctx, const Args &args) { return transfer(ctx, args, false); }
 
 Status vol_activate(Context &ctx, const Args &args) {
-    ILVM_ASSIGN_OR_RETURN(auto ref, resolve(ctx, args));
+    ILVM_ASSIGN_OR_RETURN(auto ref, resolve(ctx, args, Access::change));
     const bool shared = args.flag("shared");
     ILVM_ASSIGN_OR_RETURN(auto *be, ctx.backend());
     ILVM_TRY(be->call([&](ilvm_reply *r) {
@@ -277,7 +297,7 @@ Status vol_activate(Context &ctx, const Args &args) {
 }
 
 Status vol_deactivate(Context &ctx, const Args &args) {
-    ILVM_ASSIGN_OR_RETURN(auto ref, resolve(ctx, args));
+    ILVM_ASSIGN_OR_RETURN(auto ref, resolve(ctx, args, Access::change));
     ILVM_ASSIGN_OR_RETURN(auto *be, ctx.backend());
     ILVM_TRY(be->call([&](ilvm_reply *r) {
         return be->ops().deactivate_vol(be->instance(), ref.pool_xml.c_str(), ref.name.c_str(), 0, r);

@@ -188,8 +188,8 @@ class CliTest(unittest.TestCase):
         self.rules([
             {"prefix": ["lvs"], "stdout": self.lvm_data("lvs_vm1.json")},
             {"prefix": ["lvchange", "-aey"], "exit": 5, "stderr": "  LV locked by other host: vg_san/vm1\n"},
-            {"prefix": ["sanlock", "direct", "dump", "/dev/mapper/vg_san-lvmlock:70254592:1048576"], "stdout": held},
-            {"prefix": ["sanlock", "direct", "dump", "/dev/mapper/vg_san-lvmlock:0:1048576"], "stdout": delta},
+            {"prefix": ["sanlock", "direct", "dump", "/dev/mapper/vg_san-lvmlock:70254592:8388608"], "stdout": held},
+            {"prefix": ["sanlock", "direct", "dump", "/dev/mapper/vg_san-lvmlock:0:8388608"], "stdout": delta},
         ])
         r = self.ilvm("vol-delete", "vm1", "--pool", "san")
         self.assert_error(r, EXIT_CONFLICT, "it is active on host 2 (kvm-b)")

@@ -40,7 +40,7 @@ TEST_F(PoolOps, BuildRefusesLunWithSignatures) {
     EXPECT_EQ(built.error().code, ErrorCode::conflict);
     EXPECT_NE(built.error().message.find("not empty (found TYPE=ext4)"), std::string::npos) << built.error().message;
     EXPECT_NE(built.error().hint.find("--overwrite"), std::string::npos);
-    for (const char *tool : {"pvcreate", "vgcreate", "wipefs", "lvcreate"}) expect_not_run({tool});
+    for (const char *tool : {"vgcreate", "wipefs", "lvcreate"}) expect_not_run({tool});
     expect_golden("pool-build-refuse-nonempty", sys.transcript());
 }
 
@@ -74,7 +74,7 @@ TEST_F(PoolOps, BuildRollsBackPvWhenVgcreateFails) {
     ASSERT_FALSE(built.ok());
     EXPECT_EQ(built.error().code, ErrorCode::system);
     EXPECT_EQ(built.error().message, "vgcreate vg_san: Failed to initialize lock args for lock type sanlock");
-    EXPECT_TRUE(sys.ran({"pvremove", pool.by_path_device()}));
+    EXPECT_TRUE(sys.ran({"wipefs", "--all", pool.by_path_device()}));
 }
 
 TEST_F(PoolOps, BuildLocalVgHasNoSharedOptions) {
@@ -301,7 +301,15 @@ TEST_F(PoolOps, DeleteRefusedWhileOtherHostsUseTheLockspace) {
     auto st = backend->delete_pool(pool);
     ASSERT_FALSE(st.ok());
     EXPECT_EQ(st.error().code, ErrorCode::conflict);
-    expect_not_run({"pvremove"});
+    expect_not_run({"wipefs"});
+}
+
+TEST_F(PoolOps, DeleteStillSucceedsWhenTidyingFailsAfterVgremove) {
+    started_pool();
+    vgs("vgs_vg_san.json");
+    lvs({"lvs_empty.json"});
+    sys.on({"wipefs"}, fail_out(1, "wipefs: error: probing initialization failed: Device or resource busy\n"));
+    EXPECT_TRUE(backend->delete_pool(pool).ok());
 }
 
 TEST_F(PoolOps, CheckPoolReportsSessionAndDevice) {
@@ -319,6 +327,13 @@ TEST_F(PoolOps, ForgetRefusesWhileLoggedIn) {
     ASSERT_FALSE(st.ok());
     EXPECT_EQ(st.error().code, ErrorCode::conflict);
     expect_no_mutation();
+}
+
+TEST_F(PoolOps, ForgetAlsoRemovesOurIface) {
+    use_pool("san_chap.xml");
+    logged_in(false);
+    ASSERT_TRUE(backend->forget_pool(pool).ok());
+    EXPECT_TRUE(sys.ran({"iscsiadm", "--mode", "iface", "--interface", "ilvm-san", "--op", "delete"}));
 }
 
 TEST_F(PoolOps, ForgetDeletesNodeRecord) {

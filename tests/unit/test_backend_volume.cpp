@@ -108,9 +108,9 @@ TEST_F(VolumeOps, DeleteRefusedWhileActiveOnAnotherHostNamesTheHolder) {
     started_pool();
     lvs({"lvs_vm1.json"});
     sys.on({"lvchange", "-aey"}, fail_out(5, kLockedByOther));
-    sys.on({"sanlock", "direct", "dump", "/dev/mapper/vg_san-lvmlock:70254592:1048576"},
+    sys.on({"sanlock", "direct", "dump", "/dev/mapper/vg_san-lvmlock:70254592:8388608"},
            ok_out(data_file("sanlock/dump_lv_held_by_2.txt")));
-    sys.on({"sanlock", "direct", "dump", "/dev/mapper/vg_san-lvmlock:0:1048576"}, ok_out(data_file("sanlock/dump_delta.txt")));
+    sys.on({"sanlock", "direct", "dump", "/dev/mapper/vg_san-lvmlock:0:8388608"}, ok_out(data_file("sanlock/dump_delta.txt")));
     auto st = backend->delete_vol(pool, "vm1", {});
     ASSERT_FALSE(st.ok());
     EXPECT_EQ(st.error().code, ErrorCode::conflict);
@@ -243,9 +243,9 @@ TEST_F(VolumeOps, ActivateHeldElsewhereNamesHostEvenWithoutName) {
     started_pool();
     lvs({"lvs_vm1.json"});
     sys.on({"lvchange", "-aey"}, fail_out(5, kLockedByOther));
-    sys.on({"sanlock", "direct", "dump", "/dev/mapper/vg_san-lvmlock:70254592:1048576"},
+    sys.on({"sanlock", "direct", "dump", "/dev/mapper/vg_san-lvmlock:70254592:8388608"},
            ok_out(data_file("sanlock/dump_lv_held_by_2.txt")));
-    sys.on({"sanlock", "direct", "dump", "/dev/mapper/vg_san-lvmlock:0:1048576"}, fail_out(1, "read error"));
+    sys.on({"sanlock", "direct", "dump", "/dev/mapper/vg_san-lvmlock:0:8388608"}, fail_out(1, "read error"));
     auto st = backend->activate_vol(pool, "vm1", lvm::ActivationMode::exclusive);
     ASSERT_FALSE(st.ok());
     EXPECT_EQ(st.error().code, ErrorCode::conflict);
@@ -293,15 +293,34 @@ TEST_F(VolumeOps, DeactivateIdleAndToleratesInactive) {
 TEST_F(VolumeOps, RefreshVolReportsHolderOfInactiveVolume) {
     started_pool();
     lvs({"lvs_vm1.json"});
-    sys.on({"sanlock", "direct", "dump", "/dev/mapper/vg_san-lvmlock:70254592:1048576"},
+    sys.on({"sanlock", "direct", "dump", "/dev/mapper/vg_san-lvmlock:70254592:8388608"},
            ok_out(data_file("sanlock/dump_lv_held_by_2.txt")));
-    sys.on({"sanlock", "direct", "dump", "/dev/mapper/vg_san-lvmlock:0:1048576"}, ok_out(data_file("sanlock/dump_delta.txt")));
+    sys.on({"sanlock", "direct", "dump", "/dev/mapper/vg_san-lvmlock:0:8388608"}, ok_out(data_file("sanlock/dump_delta.txt")));
     auto v = backend->refresh_vol(pool, "vm1", true);
     ASSERT_TRUE(v.ok());
     ASSERT_TRUE(v->status.holder_host_id.has_value());
     EXPECT_EQ(*v->status.holder_host_id, 2u);
     EXPECT_EQ(v->status.holder_host_name, "kvm-b");
     expect_no_mutation();
+}
+
+TEST_F(VolumeOps, ActivateRefusedWhileOthersHoldItShared) {
+    started_pool();
+    lvs({"lvs_vm1.json"});
+    sys.on({"lvchange", "-aey"}, fail_out(5, kLockedByOther));
+    sys.on({"sanlock", "direct", "dump", "/dev/mapper/vg_san-lvmlock:70254592:8388608"}, ok_out(data_file("sanlock/dump_lv_shared.txt")));
+    sys.on({"sanlock", "direct", "dump", "/dev/mapper/vg_san-lvmlock:0:8388608"}, ok_out(data_file("sanlock/dump_delta.txt")));
+    auto st = backend->activate_vol(pool, "vm1", lvm::ActivationMode::exclusive);
+    ASSERT_FALSE(st.ok());
+    EXPECT_EQ(st.error().message, "cannot activate volume 'vm1' of pool san: it is active on host 1 (kvm-a)");
+}
+
+TEST_F(VolumeOps, CreateRefusesNameTooLongForDeviceMapper) {
+    started_pool();
+    auto v = backend->create_vol(pool, vol(std::string(125, 'a'), 1 << 30));
+    ASSERT_FALSE(v.ok());
+    EXPECT_EQ(v.error().code, ErrorCode::invalid_input);
+    EXPECT_TRUE(sys.commands.empty());
 }
 
 TEST_F(VolumeOps, RefreshVolOfFreeVolumeHasNoHolder) {

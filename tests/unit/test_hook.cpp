@@ -148,9 +148,9 @@ TEST_F(HookDispatch, PrepareFailureNamesDiskAndHolderAndRollsBack) {
     // lvs calls: vm1 state, vm1 activation, vm9 state, vm9 activation; then vm1 is active.
     two_volumes(4);
     sys.on({"lvchange", "-aey", "-K", "vg_san/vm9"}, fail_out(5, "  LV locked by other host: vg_san/vm9\n"));
-    sys.on({"sanlock", "direct", "dump", "/dev/mapper/vg_san-lvmlock:73400320:1048576"},
+    sys.on({"sanlock", "direct", "dump", "/dev/mapper/vg_san-lvmlock:73400320:8388608"},
            ok_out("00000000 lvm_vg_san Pq9sLk-2Wm4-Zx8c-Vb3n-Mq1a-Rt6y-Ue5iOp 0000000777 0001 0001 2\n"));
-    sys.on({"sanlock", "direct", "dump", "/dev/mapper/vg_san-lvmlock:0:1048576"}, ok_out(data_file("sanlock/dump_delta.txt")));
+    sys.on({"sanlock", "direct", "dump", "/dev/mapper/vg_san-lvmlock:0:8388608"}, ok_out(data_file("sanlock/dump_delta.txt")));
     EXPECT_EQ(run("prepare", "begin", kOneDisk), 1);
     EXPECT_EQ(err.str(),
               "iscsi-lvm: cannot start domain 'web1': disk vdb (san/vm9): cannot activate volume 'vm9' of pool san: it is "

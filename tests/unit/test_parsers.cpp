@@ -48,7 +48,9 @@ TEST(LvmArgv, DmPathDoublesDashes) {
 
 TEST(Sanlock, OwnerAndHostName) {
     auto res = sanlock::parse_direct_dump(data_file("sanlock/dump_lv_held_by_2.txt"));
-    ASSERT_EQ(res.size(), 1u);
+    ASSERT_EQ(res.size(), 2u);
+    EXPECT_EQ(res[0].offset, 70254592u);
+    EXPECT_EQ(res[1].resource, "#unused");
     EXPECT_EQ(sanlock::lease_owner(res, "7xoDtu-yvNM-iwQx-C94t-BbYs-UzBl-o8hAIa"), 2u);
     EXPECT_FALSE(sanlock::lease_owner(res, "other").has_value());
     auto delta = sanlock::parse_direct_dump(data_file("sanlock/dump_delta.txt"));
@@ -57,6 +59,20 @@ TEST(Sanlock, OwnerAndHostName) {
     auto freed = sanlock::parse_direct_dump(data_file("sanlock/dump_lv_free.txt"));
     EXPECT_FALSE(sanlock::lease_owner(freed, "7xoDtu-yvNM-iwQx-C94t-BbYs-UzBl-o8hAIa").has_value());
     EXPECT_EQ(sanlock::describe_holder(std::nullopt), "another host");
+    auto shared = sanlock::parse_direct_dump(data_file("sanlock/dump_lv_shared.txt"));
+    EXPECT_FALSE(sanlock::lease_owner(shared, "7xoDtu-yvNM-iwQx-C94t-BbYs-UzBl-o8hAIa").has_value());
+    EXPECT_EQ(sanlock::shared_holders(shared, "7xoDtu-yvNM-iwQx-C94t-BbYs-UzBl-o8hAIa"), (std::vector<uint32_t>{1, 2}));
+}
+
+// Output recorded in the lab (tests/e2e/recorded): host A holds LV "t" exclusively, both
+// hosts hold LV "u" shared, and the delta leases carry sanlock's "<uuid>.<hostname>" names.
+TEST(Sanlock, RecordedLabDump) {
+    auto rec = sanlock::parse_direct_dump(data_file("sanlock/recorded_dump_from_B.txt"));
+    EXPECT_EQ(sanlock::lease_owner(rec, "jO1ciS-L0Wr-3AaD-Osvs-LBjB-N3xy-KFP1cy"), 1u);
+    EXPECT_FALSE(sanlock::lease_owner(rec, "cFp46F-Aktr-ZEmT-rIaD-RSaf-WoOy-aqnwKj").has_value());
+    EXPECT_EQ(sanlock::shared_holders(rec, "cFp46F-Aktr-ZEmT-rIaD-RSaf-WoOy-aqnwKj"), (std::vector<uint32_t>{1, 2}));
+    EXPECT_EQ(sanlock::host_name_for(rec, 1), "hosta");
+    EXPECT_EQ(sanlock::host_name_for(rec, 2), "hostb");
 }
 
 TEST(Iscsi, SessionListing) {

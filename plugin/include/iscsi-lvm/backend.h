@@ -14,8 +14,10 @@
  * an ilvm_status and fills an ilvm_reply, which the host releases with reply_clear().
  *
  * Compatibility rule: ILVM_BACKEND_ABI_VERSION changes whenever a callback's meaning or
- * signature changes. Appending callbacks at the end of the table, with `size` grown, does
- * not change the version: hosts check `size` before using a callback past what they know.
+ * signature changes (version 1 is still pre-release: it is frozen by the first release).
+ * Appending callbacks at the end of the table, with `size` grown, does not change the
+ * version. Hosts refuse a module whose table is smaller than the one they were built with
+ * (an older module lacks callbacks they call); a larger table is fine.
  */
 #ifndef ISCSI_LVM_BACKEND_H
 #define ISCSI_LVM_BACKEND_H

@@ -20,15 +20,18 @@ std::optional<sanlock::Holder> Backend::find_holder(const PoolDef &pool, const l
     auto offset = lvm::sanlock_offset_from_lock_args(lv.lock_args);
     if (!offset.ok()) return std::nullopt;
     const std::string leases = lvm::dm_path(pool.vg_name, "lvmlock");
-    // sanlock aligns leases to 1 MiB on 512-byte-sector LUNs: one slot at the LV's offset,
-    // and the lockspace's delta leases (one per host_id) within the first MiB.
-    constexpr uint64_t slot = 1024 * 1024;
-    auto res = sys_.run(sanlock::direct_dump(leases, *offset, slot));
+    auto res = sys_.run(sanlock::direct_dump(leases, *offset, sanlock::kLeaseReadSize));
     if (!res.ok() || !res->succeeded()) return std::nullopt;
-    auto owner = sanlock::lease_owner(sanlock::parse_direct_dump(res->out), lv.uuid);
-    if (!owner) return std::nullopt;
+    auto records = sanlock::parse_direct_dump(res->out);
+    auto owner = sanlock::lease_owner(records, lv.uuid);
+    if (!owner) {
+        // Held shared by others: name the first one (exclusive use is refused all the same).
+        auto shared = sanlock::shared_holders(records, lv.uuid);
+        if (shared.empty()) return std::nullopt;
+        owner = shared.front();
+    }
     sanlock::Holder h{*owner, {}};
-    auto delta = sys_.run(sanlock::direct_dump(leases, 0, slot));
+    auto delta = sys_.run(sanlock::direct_dump(leases, 0, sanlock::kLeaseReadSize));
     if (delta.ok() && delta->succeeded()) h.host_name = sanlock::host_name_for(sanlock::parse_direct_dump(delta->out), *owner);
     return h;
 }

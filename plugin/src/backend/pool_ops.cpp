@@ -47,11 +47,11 @@ Result<PoolDef> Backend::build_pool(const PoolDef &pool, BuildOptions opts) {
         if (!w.ok()) return restore(w.take_error());
     }
 
-    auto pv = run_checked(sys_, lvm::pvcreate(dev), "pvcreate " + dev);
-    if (!pv.ok()) return restore(pv.take_error());
+    // No separate pvcreate: it needs lvmlockd's global lock, which does not exist before
+    // the first shared VG (lvmlockd(8)); vgcreate initialises the PV itself.
     auto vg = run_checked(sys_, lvm::vgcreate(pool.vg_name, dev, pool.lock_type), "vgcreate " + pool.vg_name);
     if (!vg.ok()) {
-        auto r = sys_.run(lvm::pvremove(dev));  // roll back to the blank LUN we found
+        auto r = sys_.run(device::wipe_signatures(dev));  // back to the blank LUN we had
         (void)r;
         return restore(vg.take_error());
     }
@@ -103,7 +103,7 @@ Result<PoolDef> Backend::start_pool(const PoolDef &pool) {
         if (!started.ok()) {
             Error e = started.take_error();
             e.hint = "are lvmlockd and " + std::string(lock_type_name(pool.lock_type)) +
-                     " running, with a unique host_id in /etc/lvm/lvmlocal.conf? (ilvm host-validate)";
+                     " running, with a unique host_id in /etc/lvm/lvmlocal.conf? (see docs/troubleshooting.md)";
             return refuse(e);
         }
     }
@@ -162,9 +162,15 @@ Status Backend::delete_pool(const PoolDef &pool) {
                             "stop the pool on every other host first (ilvm pool-destroy " + pool.name + ")");
         return system_error("vgremove " + pool.vg_name + ": " + line);
     }
-    ILVM_TRY(run_checked(sys_, lvm::pvremove(pool.by_path_device()), "pvremove " + pool.by_path_device()));
+    // The VG is gone: what follows is tidying, and must not leave the pool half-active.
+    // wipefs instead of pvremove: pvremove needs lvmlockd's global lock, which may have
+    // lived in the VG we just removed.
+    auto wiped = run_checked(sys_, device::wipe_signatures(pool.by_path_device()), "wipefs");
+    if (!wiped.ok()) spdlog::warn("volume group removed, but the PV label stays: {}", wiped.error().message);
     iscsi::Session session(sys_, pool, cfg_.iscsi_nodes_dir);
-    return session.logout();
+    auto out = session.logout();
+    if (!out.ok()) spdlog::warn("volume group removed, but {}", out.error().message);
+    return {};
 }
 
 Status Backend::forget_pool(const PoolDef &pool) {
@@ -173,7 +179,8 @@ Status Backend::forget_pool(const PoolDef &pool) {
     if (in)
         return conflict("pool " + pool.name + " is still logged in to its target",
                         "stop it first with ilvm pool-destroy " + pool.name);
-    return session.delete_record();
+    ILVM_TRY(session.delete_record());
+    return session.delete_iface();
 }
 
 }  // namespace ilvm

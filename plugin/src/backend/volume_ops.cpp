@@ -55,6 +55,10 @@ Result<VolInfo> Backend::refresh_vol(const PoolDef &pool, const std::string &nam
 
 Result<VolInfo> Backend::create_vol(const PoolDef &pool, const VolDef &vol) {
     ILVM_TRY(validate_lv_name(vol.name));
+    // device-mapper names ("<vg>-<lv>" with '-' doubled) are limited to 127 characters.
+    if (lvm::dm_path(pool.vg_name, vol.name).size() - std::string("/dev/mapper/").size() > 127)
+        return invalid_input("volume name '" + vol.name + "' is too long for volume group " + pool.vg_name,
+                             "the device-mapper name <vg>-<volume> must fit in 127 characters");
     if (vol.capacity == 0) return invalid_input("volume capacity must be greater than zero");
     if (vol.allocation && *vol.allocation != vol.capacity)
         return invalid_input("thin/sparse volumes are not supported: omit <allocation> or set it equal to <capacity>");

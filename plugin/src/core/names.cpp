@@ -1,6 +1,7 @@
 #include "core/names.hpp"
 
 #include <algorithm>
+#include <arpa/inet.h>
 #include <array>
 #include <cctype>
 #include <string>
@@ -106,16 +107,17 @@ Status validate_iscsi_name(std::string_view name, std::string_view what) {
 }
 
 bool is_ipv6_literal(std::string_view host) {
-    if (host.find(':') == std::string_view::npos) return false;
-    return std::all_of(host.begin(), host.end(), [](char c) {
-        return std::isxdigit(static_cast<unsigned char>(c)) || c == ':' || c == '.';
-    });
+    if (host.find(':') == std::string_view::npos || host.size() >= INET6_ADDRSTRLEN) return false;
+    in6_addr addr{};
+    return ::inet_pton(AF_INET6, std::string(host).c_str(), &addr) == 1;
 }
 
 Status validate_host(std::string_view host) {
     if (host.empty()) return invalid_input("portal host is empty");
     if (host.size() > 253) return invalid_input("portal host " + shown(host) + " is longer than 253 characters");
     if (is_ipv6_literal(host)) return {};
+    if (host.find(':') != std::string_view::npos)
+        return invalid_input("portal host " + shown(host) + " is not a valid IPv6 address");
     // Dotted quad?
     if (std::all_of(host.begin(), host.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)) || c == '.'; })) {
         int parts = 0;

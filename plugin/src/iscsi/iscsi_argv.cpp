@@ -30,6 +30,9 @@ Command login(const NodeAddress &n) {
 }
 Command logout(const NodeAddress &n) { return with(node_cmd(n), {"--logout"}); }
 Command iface_new(const std::string &iface) { return Command{"iscsiadm", "--mode", "iface", "--interface", iface, "--op", "new"}; }
+Command iface_delete(const std::string &iface) {
+    return Command{"iscsiadm", "--mode", "iface", "--interface", iface, "--op", "delete"};
+}
 Command iface_set_initiator(const std::string &iface, const std::string &initiator_iqn) {
     return Command{"iscsiadm", "--mode", "iface", "--interface", iface, "--op", "update",
                    "--name", "iface.initiatorname", "--value", initiator_iqn};

@@ -29,6 +29,7 @@ Command node_delete(const NodeAddress &n);
 Command login(const NodeAddress &n);
 Command logout(const NodeAddress &n);
 Command iface_new(const std::string &iface);
+Command iface_delete(const std::string &iface);
 Command iface_set_initiator(const std::string &iface, const std::string &initiator_iqn);
 
 }  // namespace ilvm::iscsi

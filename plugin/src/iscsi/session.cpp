@@ -94,6 +94,13 @@ Status Session::logout() {
     return system_error("iSCSI logout from " + pool_.target_iqn + " failed: " + out.first_error_line());
 }
 
+Status Session::delete_iface() {
+    if (node_.iface.empty()) return {};
+    ILVM_ASSIGN_OR_RETURN(auto out, sys_.run(iface_delete(node_.iface)));
+    if (out.succeeded() || out.exit_code == kErrNoObjectsFound) return {};
+    return system_error("cannot remove iSCSI iface " + node_.iface + ": " + out.first_error_line());
+}
+
 Status Session::delete_record() {
     ILVM_ASSIGN_OR_RETURN(auto out, sys_.run(node_delete(node_)));
     if (out.succeeded() || out.exit_code == kErrNoObjectsFound) return {};

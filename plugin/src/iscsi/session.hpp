@@ -35,6 +35,7 @@ public:
     Status login(const std::optional<ChapCredentials> &chap);
     Status logout();          // no session is fine
     Status delete_record();   // no record is fine
+    Status delete_iface();    // the ilvm-<pool> iface, when the pool names an initiator
 
 private:
     Status ensure_iface();

@@ -34,8 +34,6 @@ Command lvs_report_one(const std::string &vg, const std::string &lv) {
 
 Command pvs_report(const std::string &device) { return report("pvs", "pv_name,pv_uuid,vg_name,vg_uuid", device); }
 
-Command pvcreate(const std::string &device) { return Command{"pvcreate", device}; }
-
 Command vgcreate(const std::string &vg, const std::string &device, LockType lock) {
     Command c{"vgcreate"};
     if (lock != LockType::none) {
@@ -48,7 +46,6 @@ Command vgcreate(const std::string &vg, const std::string &device, LockType lock
 }
 
 Command vgremove(const std::string &vg) { return Command{"vgremove", vg}; }
-Command pvremove(const std::string &device) { return Command{"pvremove", device}; }
 
 Command vg_lock_start(const std::string &vg) {
     Command c{"vgchange", "--lock-start", vg};

@@ -19,12 +19,10 @@ Command lvs_report(const std::string &vg);
 Command lvs_report_one(const std::string &vg, const std::string &lv);
 Command pvs_report(const std::string &device);
 
-Command pvcreate(const std::string &device);
 // Shared VG (sanlock/dlm through lvmlockd) or local VG (lock type none); autoactivation off
 // so no host activates anything from it at boot.
 Command vgcreate(const std::string &vg, const std::string &device, LockType lock);
 Command vgremove(const std::string &vg);
-Command pvremove(const std::string &device);
 Command vg_lock_start(const std::string &vg);
 Command vg_lock_stop(const std::string &vg);
 

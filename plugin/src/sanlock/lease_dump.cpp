@@ -30,6 +30,12 @@ std::vector<LeaseRecord> parse_direct_dump(std::string_view text) {
         std::istringstream f(line);
         std::vector<std::string> tok;
         for (std::string t; f >> t;) tok.push_back(t);
+        // "                 0002 0001 SH": another shared holder of the lease above.
+        if (tok.size() == 3 && tok[2] == "SH" && !out.empty()) {
+            uint32_t host = 0;
+            if (parse_num(tok[0], host) && host != 0) out.back().shared_holders.push_back(host);
+            continue;
+        }
         if (tok.size() < 6) continue;
         LeaseRecord r;
         if (!parse_num(tok[0], r.offset)) continue;
@@ -49,9 +55,21 @@ std::optional<uint32_t> lease_owner(const std::vector<LeaseRecord> &resource_dum
     return std::nullopt;
 }
 
+std::vector<uint32_t> shared_holders(const std::vector<LeaseRecord> &resource_dump, std::string_view resource) {
+    for (const auto &r : resource_dump)
+        if (r.resource == resource) return r.shared_holders;
+    return {};
+}
+
 std::string host_name_for(const std::vector<LeaseRecord> &delta_dump, uint32_t host_id) {
-    for (const auto &r : delta_dump)
-        if (r.owner_id == host_id && r.timestamp != 0) return r.resource;
+    for (const auto &r : delta_dump) {
+        if (r.owner_id != host_id || r.timestamp == 0) continue;
+        const std::string &name = r.resource;
+        // "e7bd3cc0-b522-4b43-b28a-f897c90e98f2.hosta" -> "hosta"
+        if (name.size() > 37 && name[36] == '.' && name[8] == '-' && name[13] == '-' && name[18] == '-' && name[23] == '-')
+            return name.substr(37);
+        return name;
+    }
     return {};
 }
 

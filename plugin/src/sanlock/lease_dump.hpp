@@ -24,7 +24,15 @@ struct LeaseRecord {
     uint32_t owner_id = 0;
     uint64_t generation = 0;
     uint64_t lver = 0;
+    // Shared (SH) holders of a resource lease, from the continuation lines sanlock prints
+    // under it ("<host_id> <generation> SH"); the leader then has timestamp 0.
+    std::vector<uint32_t> shared_holders;
 };
+
+// How much of the lease LV to read for one lease or for the delta-lease area: sanlock aligns
+// leases to 1 MiB on 512-byte-sector LUNs and to 8 MiB on 4 KiB ones (measured in the lab);
+// 8 MiB of delta leases cover host_ids 1..2000 on either.
+inline constexpr uint64_t kLeaseReadSize = 8ULL * 1024 * 1024;
 
 struct Holder {
     uint32_t host_id = 0;
@@ -36,9 +44,12 @@ Command direct_dump(const std::string &path, uint64_t offset, uint64_t size);
 
 std::vector<LeaseRecord> parse_direct_dump(std::string_view text);
 
-// The current owner of the resource lease named `resource` (an LV UUID), if held.
+// The current exclusive owner of the resource lease named `resource` (an LV UUID).
 std::optional<uint32_t> lease_owner(const std::vector<LeaseRecord> &resource_dump, std::string_view resource);
-// The host name that host_id registered in the lockspace's delta leases.
+// Hosts holding it shared (lvchange -asy), if any.
+std::vector<uint32_t> shared_holders(const std::vector<LeaseRecord> &resource_dump, std::string_view resource);
+// The host name that host_id registered in the lockspace's delta leases. sanlock's
+// default name is "<random uuid>.<hostname>"; the uuid part is dropped.
 std::string host_name_for(const std::vector<LeaseRecord> &delta_dump, uint32_t host_id);
 
 // "host 2 (kvm-b)" / "host 2" / "another host"

@@ -52,8 +52,13 @@ public:
                              "virsh secret-set-value");
         size_t len = 0;
         unsigned char *raw = virSecretGetValue(secret.get(), &len, 0);
-        if (!raw)
-            return not_found("libvirt secret with " + what + " has no value", "set it with virsh secret-set-value");
+        if (!raw) {
+            virErrorPtr e = virGetLastError();
+            if (e && e->code == VIR_ERR_NO_SECRET)
+                return not_found("libvirt secret with " + what + " has no value", "set it with virsh secret-set-value");
+            return system_error("cannot read libvirt secret with " + what + ": " + last_libvirt_error(),
+                                "ilvm must run as root on a connection allowed to read secret values");
+        }
         SecretString value(std::string(reinterpret_cast<char *>(raw), len));
         explicit_bzero(raw, len);
         free(raw);
