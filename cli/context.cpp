@@ -1,5 +1,6 @@
 #include "context.hpp"
 
+#include <cctype>
 #include <string>
 
 #include "core/names.hpp"
@@ -33,7 +34,11 @@ Status Context::confirm(const Args &args, const std::string &expected, const std
         return invalid_input("--confirm '" + *given + "' does not match pool name '" + expected + "'");
     }
     if (!interactive)
-        return invalid_input("confirmation needed: " + what, "pass --confirm " + expected + " when running non-interactively");
+    {
+        std::string lowered = what;
+        if (!lowered.empty()) lowered[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(lowered[0])));
+        return invalid_input("confirmation needed: " + lowered, "pass --confirm " + expected + " when running non-interactively");
+    }
     *out << what << ".\nType the pool name (" << expected << ") to confirm: " << std::flush;
     std::string line;
     if (!std::getline(*in, line)) return invalid_input("no confirmation given");

@@ -117,7 +117,7 @@ class CliTest(unittest.TestCase):
 
     def test_build_needs_confirmation(self):
         self.define()
-        self.assert_error(self.ilvm("pool-build", "san"), EXIT_INVALID, "needs confirmation")
+        self.assert_error(self.ilvm("pool-build", "san"), EXIT_INVALID, "confirmation needed: this initialises LUN 0")
         self.assert_error(self.ilvm("pool-build", "san", "--confirm", "other"), EXIT_INVALID, "does not match")
         self.assertEqual(self.commands(), [])
 
