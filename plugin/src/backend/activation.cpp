@@ -63,6 +63,16 @@ Result<bool> Backend::activate_for_maintenance(const PoolDef &pool, const lvm::L
     return true;
 }
 
+Status Backend::with_volume_active(const PoolDef &pool, const lvm::LvReport &lv, const std::function<Status()> &work) {
+    ILVM_ASSIGN_OR_RETURN(bool activated, activate_for_maintenance(pool, lv));
+    Status result = work();
+    if (activated) {
+        auto d = run_status(sys_, lvm::lv_deactivate(pool.vg_name, lv.name), "cannot deactivate volume '" + lv.name + "'");
+        if (result.ok()) result = d;
+    }
+    return result;
+}
+
 Status Backend::activate_vol(const PoolDef &pool, const std::string &name, lvm::ActivationMode mode) {
     ILVM_ASSIGN_OR_RETURN(auto lv, load_lv(pool, name));
     if (lv.active_locally) {

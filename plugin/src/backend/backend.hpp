@@ -5,6 +5,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -85,6 +86,9 @@ private:
     // Activates for our own short maintenance work (clearing, wiping, copying); returns
     // whether we did so, so the caller can restore the inactive state afterwards.
     Result<bool> activate_for_maintenance(const PoolDef &pool, const lvm::LvReport &lv);
+    // Runs `work` with the volume active here (exclusively, unless it already was) and
+    // restores its previous state; the first error wins.
+    Status with_volume_active(const PoolDef &pool, const lvm::LvReport &lv, const std::function<Status()> &work);
     Error activation_error(const PoolDef &pool, const lvm::LvReport &lv, const CommandOutput &out, const char *verb);
     std::optional<sanlock::Holder> find_holder(const PoolDef &pool, const lvm::LvReport &lv);
 

@@ -7,6 +7,15 @@
 namespace ilvm {
 namespace {
 
+// Undo a login this operation made, then pass the error on.
+Error logout_if_new(iscsi::Session &session, bool was_logged_in, Error e) {
+    if (!was_logged_in) {
+        auto r = session.logout();
+        (void)r;
+    }
+    return e;
+}
+
 std::string join(const std::vector<std::string> &v, const char *sep) {
     std::string s;
     for (const auto &x : v) s += (s.empty() ? "" : sep) + x;
@@ -26,13 +35,7 @@ Result<PoolDef> Backend::build_pool(const PoolDef &pool, BuildOptions opts) {
     ILVM_ASSIGN_OR_RETURN(bool was_logged_in, session.logged_in());
     ILVM_TRY(login(pool, was_logged_in));
     // Leave the host as we found it when the build is refused or fails.
-    auto restore = [&](Error e) -> Error {
-        if (!was_logged_in) {
-            auto r = session.logout();
-            (void)r;
-        }
-        return e;
-    };
+    auto restore = [&](Error e) { return logout_if_new(session, was_logged_in, std::move(e)); };
 
     const std::string dev = pool.by_path_device();
     auto sigs = device::signatures(sys_, dev);
@@ -75,13 +78,7 @@ Result<PoolDef> Backend::start_pool(const PoolDef &pool) {
     iscsi::Session session(sys_, pool, cfg_.iscsi_nodes_dir);
     ILVM_ASSIGN_OR_RETURN(bool was_logged_in, session.logged_in());
     ILVM_TRY(login(pool, was_logged_in));
-    auto refuse = [&](Error e) -> Error {
-        if (!was_logged_in) {
-            auto r = session.logout();
-            (void)r;
-        }
-        return e;
-    };
+    auto refuse = [&](Error e) { return logout_if_new(session, was_logged_in, std::move(e)); };
 
     auto found = find_vg_on_device(pool);
     if (!found.ok()) return refuse(found.take_error());

@@ -32,6 +32,13 @@ Command dd_copy(const std::string &src, const std::string &dst, uint64_t bytes) 
     return c;
 }
 
+Status check_range(const lvm::LvReport &lv, uint64_t offset, uint64_t length) {
+    if (offset > lv.size || length > lv.size - offset)
+        return invalid_input("offset " + std::to_string(offset) + " + length " + std::to_string(length) +
+                             " is beyond the end of volume '" + lv.name + "' (" + std::to_string(lv.size) + " bytes)");
+    return {};
+}
+
 Status refuse_open(const lvm::LvReport &lv, const PoolDef &pool) {
     if (lv.device_open)
         return conflict("volume '" + lv.name + "' of pool " + pool.name + " is open on this host",
@@ -89,15 +96,7 @@ Result<VolInfo> Backend::create_vol(const PoolDef &pool, const VolDef &vol) {
 
 Result<VolInfo> Backend::build_vol(const PoolDef &pool, const std::string &name) {
     ILVM_ASSIGN_OR_RETURN(auto lv, load_lv(pool, name));
-    ILVM_ASSIGN_OR_RETURN(bool activated, activate_for_maintenance(pool, lv));
-    const std::string path = lvm::lv_path(pool.vg_name, name);
-    Status cleared = device::clear_edges(sys_, path, lv.size);
-    if (activated) {
-        auto d = run_checked(sys_, lvm::lv_deactivate(pool.vg_name, name), "cannot deactivate volume '" + name + "'");
-        if (cleared.ok() && !d.ok()) return d.take_error();
-    }
-    if (!cleared.ok()) return cleared.take_error();
-    lv.active_locally = lv.active_locally && !activated;
+    ILVM_TRY(with_volume_active(pool, lv, [&] { return device::clear_edges(sys_, lvm::lv_path(pool.vg_name, name), lv.size); }));
     return to_vol_info(pool, lv);
 }
 
@@ -206,45 +205,27 @@ Result<VolInfo> Backend::resize_vol(const PoolDef &pool, const std::string &name
 
 Status Backend::wipe_vol(const PoolDef &pool, const std::string &name, WipeAlgorithm) {
     ILVM_ASSIGN_OR_RETURN(auto lv, load_lv(pool, name));
-    ILVM_ASSIGN_OR_RETURN(bool activated, activate_for_maintenance(pool, lv));
-    Status z = device::zero_fill(sys_, lvm::lv_path(pool.vg_name, name), lv.size);
-    if (activated) {
-        auto d = run_checked(sys_, lvm::lv_deactivate(pool.vg_name, name), "cannot deactivate volume '" + name + "'");
-        if (z.ok() && !d.ok()) return d.take_error();
-    }
-    return z;
+    return with_volume_active(pool, lv, [&] { return device::zero_fill(sys_, lvm::lv_path(pool.vg_name, name), lv.size); });
 }
 
 Status Backend::upload_vol(const PoolDef &pool, const std::string &name, const std::string &src_file, uint64_t offset,
                            uint64_t length) {
     ILVM_ASSIGN_OR_RETURN(auto lv, load_lv(pool, name));
-    if (offset > lv.size || length > lv.size - offset)
-        return invalid_input("offset " + std::to_string(offset) + " + length " + std::to_string(length) +
-                             " is beyond the end of volume '" + name + "' (" + std::to_string(lv.size) + " bytes)");
-    ILVM_ASSIGN_OR_RETURN(bool activated, activate_for_maintenance(pool, lv));
-    Status copied = run_status(sys_, dd_upload(src_file, lvm::lv_path(pool.vg_name, name), offset, length),
-                               "uploading " + src_file + " to volume '" + name + "'");
-    if (activated) {
-        auto d = sys_.run(lvm::lv_deactivate(pool.vg_name, name));
-        (void)d;
-    }
-    return copied;
+    ILVM_TRY(check_range(lv, offset, length));
+    return with_volume_active(pool, lv, [&] {
+        return run_status(sys_, dd_upload(src_file, lvm::lv_path(pool.vg_name, name), offset, length),
+                          "uploading " + src_file + " to volume '" + name + "'");
+    });
 }
 
 Status Backend::download_vol(const PoolDef &pool, const std::string &name, const std::string &dst_file, uint64_t offset,
                              uint64_t length) {
     ILVM_ASSIGN_OR_RETURN(auto lv, load_lv(pool, name));
-    if (offset > lv.size || length > lv.size - offset)
-        return invalid_input("offset " + std::to_string(offset) + " + length " + std::to_string(length) +
-                             " is beyond the end of volume '" + name + "' (" + std::to_string(lv.size) + " bytes)");
-    ILVM_ASSIGN_OR_RETURN(bool activated, activate_for_maintenance(pool, lv));
-    Status copied = run_status(sys_, dd_download(lvm::lv_path(pool.vg_name, name), dst_file, offset, length),
-                               "downloading volume '" + name + "' to " + dst_file);
-    if (activated) {
-        auto d = sys_.run(lvm::lv_deactivate(pool.vg_name, name));
-        (void)d;
-    }
-    return copied;
+    ILVM_TRY(check_range(lv, offset, length));
+    return with_volume_active(pool, lv, [&] {
+        return run_status(sys_, dd_download(lvm::lv_path(pool.vg_name, name), dst_file, offset, length),
+                          "downloading volume '" + name + "' to " + dst_file);
+    });
 }
 
 }  // namespace ilvm

@@ -63,17 +63,26 @@ class Lab:
     def __enter__(self):
         install_signal_handlers()
         self._cleanup = Cleanup()  # atexit safety net if __exit__ never runs
+        self._fast = True  # until teardown() says otherwise (atexit path)
         self._cleanup.push(self._teardown, "lab teardown")
         try:
             self._up()
-        except BaseException:
-            self._cleanup.run()
+        except BaseException as exc:
+            self.teardown(fast=not isinstance(exc, Exception))
             raise
         return self
 
     def __exit__(self, et, ev, tb):
-        self._cleanup.run()
+        # Ctrl-C / SIGTERM: the person or CI wants us gone now; guests and
+        # LUN are throwaway, so skip the polite storage teardown.
+        self.teardown(fast=et is not None and not issubclass(et, Exception))
         return False
+
+    def teardown(self, fast=False):
+        """Stop everything (idempotent).  fast=True kills qemu instead of a
+        clean lock-stop/logout/poweroff."""
+        self._fast = fast
+        self._cleanup.run()
 
     def _up(self):
         t0 = time.monotonic()
@@ -179,11 +188,15 @@ class Lab:
         try:
             t = time.monotonic()
             alive = [g for g in self.guests if g.proc is not None and g.proc.poll() is None]
-            if self.clean_teardown:
-                for g in alive:
+            # A guest that never finished booting gets no ssh-based teardown.
+            booted = [g for g in alive if g.boot_seconds is not None]
+            clean = self.clean_teardown and not self._fast
+            if clean:
+                for g in booted:
                     self._guest_storage_down(g)
-            for g in alive:
-                g.poweroff(timeout=90 if self.clean_teardown else 30)
+            if not self._fast:
+                for g in booted:
+                    g.poweroff(timeout=90 if clean else 30)
             for g in self.guests:
                 g.kill()
             if self.target is not None:

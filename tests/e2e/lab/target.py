@@ -54,8 +54,9 @@ class Target:
 
     def _pick_ctrl(self):
         # tgtd's control socket is /var/run/tgtd/socket.<N>; pick an unused N.
+        # tgtd rejects -C values above ~32767 ("out of range"), seen here.
         for _ in range(100):
-            n = random.randint(1000, 60000)
+            n = random.randint(1000, 30000)
             if not os.path.exists("/var/run/tgtd/socket.%d" % n):
                 return n
         raise LabError("no free tgtd control port")

@@ -115,6 +115,7 @@ def main():
     t_all = time.monotonic()
     lab = Lab(staging_dir=args.staging, workdir=args.workdir, keep_disks=args.keep_disks)
     ok = False
+    interrupted = False
     facts = {}
     try:
         with timer.step("lab up (image, tgtd, boot A+B)"):
@@ -244,11 +245,14 @@ def main():
                 for g in (a, b):
                     g.check(["iscsiadm", "-m", "node", "--logoutall=all"], timeout=120)
             ok = True
-        except (LabError, GuestCommandError) as exc:
+        except LabError as exc:
             print(lab.failure_report(exc))
+        except BaseException:
+            interrupted = True
+            raise
         finally:
             with timer.step("poweroff A+B, stop tgtd"):
-                lab.__exit__(None, None, None)
+                lab.teardown(fast=interrupted)
         if ok:
             rec.write_index(["Measured: boot A %.0fs, boot B %.0fs, lock-start A %.0fs, "
                              "lock-start B %.0fs (TCG, 1 vCPU, 1 GiB)." % (
@@ -260,6 +264,10 @@ def main():
         print("FAILURE during lab bring-up:\n%s" % exc)
     except KeyboardInterrupt:
         print("interrupted")
+    except SystemExit as exc:
+        print("terminated by signal (exit %s)" % exc.code)
+        print(timer.summary())
+        raise
     print(timer.summary())
     for k, v in facts.items():
         print("  %-20s %6.1fs" % (k, v))
