@@ -24,13 +24,16 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--staging", help="meson install --destdir tree shipped into guests")
+    ap.add_argument("--meson-build-dir", help="run `meson install --destdir` of this built "
+                    "tree into the workdir and ship that (alternative to --staging)")
     ap.add_argument("--workdir")
     ap.add_argument("--login", action="store_true", help="iscsiadm login on both guests")
     ap.add_argument("--shared-vg", metavar="VG",
                     help="also vgcreate --shared on A and lock-start on both (implies --login)")
     ap.add_argument("--hold", type=float, default=3600, help="max seconds to stay up")
     args = ap.parse_args()
-    with Lab(staging_dir=args.staging, workdir=args.workdir) as lab:
+    with Lab(staging_dir=args.staging, meson_build_dir=args.meson_build_dir,
+             workdir=args.workdir) as lab:
         if args.login or args.shared_vg:
             lab.iscsi_login(lab.a)
             lab.iscsi_login(lab.b)

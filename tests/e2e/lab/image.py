@@ -8,7 +8,7 @@ Output, all under ~/.cache/iscsi-lvm-lab/ (override: ILVM_LAB_CACHE):
                           manifest.json
   ssh/id_ed25519          key baked into every base image for root login
 
-Two stages so that editing guest config files (stage 2, ~1 min) does not
+Two stages so that editing guest config files (stage 2, ~15 s) does not
 redo debootstrap + apt (stage 1, the slow part).  Each stage's directory
 name is a hash of its inputs, so a changed package list or config rebuilds
 automatically and an absent cache rebuilds from nothing.
@@ -89,7 +89,7 @@ PRUNE_MODULE_DIRS = [
 INITRD_MODULES = ["virtio_pci", "virtio_blk", "virtio_net", "crc32c_generic",
                   "ext4"]
 
-ROOTFS_SIZE = 6 * 1024 ** 3  # sparse; actual use is ~1.5 GiB
+ROOTFS_SIZE = 6 * 1024 ** 3  # sparse; ~0.7 GiB actually used
 
 # MAC of the slirp NIC in every guest; the harness uses the same constant.
 SLIRP_MAC = "52:54:00:0a:00:0f"

@@ -26,7 +26,7 @@ import time
 
 from .guest import Guest, GuestCommandError
 from .image import ensure_base
-from .payload import make_payload_image
+from .payload import make_payload_image, meson_stage
 from .target import GIB, Target, TargetSpec
 from .util import Cleanup, LabError, free_port, install_signal_handlers, log, tcp_listening, wait_until
 
@@ -35,9 +35,11 @@ IQN_PREFIX = "iqn.2024-01.lab.iscsi-lvm"
 
 class Lab:
     def __init__(self, staging_dir=None, workdir=None, targets=None, keep_disks=False,
+                 meson_build_dir=None,
                  boot_timeout=900, mem_mb=1024, clean_teardown=True,
                  sanlock_watchdog=True):
         self.staging_dir = staging_dir
+        self.meson_build_dir = meson_build_dir
         self.workdir = workdir
         self.specs = targets or [TargetSpec(IQN_PREFIX + ":target1", [4 * GIB])]
         self.keep_disks = keep_disks
@@ -93,6 +95,9 @@ class Lab:
                                             dir=os.environ.get("ILVM_LAB_WORKDIR_ROOT"))
         os.makedirs(self.workdir, exist_ok=True)
         log("lab workdir: %s" % self.workdir)
+        if self.meson_build_dir and not self.staging_dir:
+            self.staging_dir = meson_stage(self.meson_build_dir,
+                                           os.path.join(self.workdir, "staging"))
         if self.staging_dir:
             self.payload_img = make_payload_image(
                 self.staging_dir, os.path.join(self.workdir, "payload.img"))

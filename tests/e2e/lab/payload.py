@@ -42,3 +42,17 @@ def make_payload_image(staging_dir, out_path):
         timeout=300)
     log("payload: %s -> %s (%d MiB)" % (staging_dir, out_path, img_size // MIB))
     return out_path
+
+
+def meson_stage(builddir, destdir):
+    """`meson install --destdir` an already built tree into destdir.
+
+    --no-rebuild: the test must ship exactly what was built and tested;
+    a meson test run must not kick off a compile of its own.
+    """
+    if os.path.exists(destdir):
+        raise LabError("staging dir %s already exists" % destdir)
+    run(["meson", "install", "-C", builddir, "--destdir", destdir, "--no-rebuild",
+         "--quiet"], timeout=600)
+    log("payload: meson install -C %s --destdir %s" % (builddir, destdir))
+    return destdir

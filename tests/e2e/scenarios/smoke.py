@@ -98,6 +98,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--staging", help="meson install --destdir tree shipped into guests")
+    ap.add_argument("--meson-build-dir", help="run `meson install --destdir` of this built "
+                    "tree into the workdir and ship that (alternative to --staging)")
     ap.add_argument("--workdir", help="where logs/disks go (default: new dir in $TMPDIR)")
     ap.add_argument("--record", help="also save real command outputs into this dir")
     ap.add_argument("--keep-disks", action="store_true")
@@ -113,7 +115,8 @@ def main():
 
     timer = StepTimer()
     t_all = time.monotonic()
-    lab = Lab(staging_dir=args.staging, workdir=args.workdir, keep_disks=args.keep_disks)
+    lab = Lab(staging_dir=args.staging, meson_build_dir=args.meson_build_dir,
+              workdir=args.workdir, keep_disks=args.keep_disks)
     ok = False
     interrupted = False
     facts = {}
@@ -125,10 +128,21 @@ def main():
         facts["boot A"] = a.boot_seconds
         facts["boot B"] = b.boot_seconds
         try:
-            if args.staging:
-                with timer.step("payload present in guests"):
+            if lab.staging_dir:
+                with timer.step("payload present in guests, libraries resolve"):
                     for g in (a, b):
                         g.check(["test", "-s", "/var/lib/ilvm-lab/payload.list"])
+                        # Our binaries were linked on the outer machine; the
+                        # guest must provide every library they need.
+                        _, out, _ = g.check(
+                            "while read f; do "
+                            "ldd \"/$f\" 2>/dev/null | grep -q 'not found' && "
+                            "echo \"MISSING-LIB $f\"; done "
+                            "< /var/lib/ilvm-lab/payload.list; true")
+                        if "MISSING-LIB" in out:
+                            raise LabError("%s: unresolved libraries:\n%s" % (g.name, out))
+                    if a.run("command -v ilvm")[0] == 0:
+                        rec.run_and_save("ilvm-help.txt", a, "ilvm --help")
 
             with timer.step("iscsi login A+B (portal %s)" % lab.target.guest_portal):
                 dev_a = lab.iscsi_login(a)[0]

@@ -1,0 +1,285 @@
+#!/usr/bin/python3
+"""End-to-end scenarios of the `ilvm` product on two real guest hosts sharing one LUN.
+
+One lab boot (tgtd + host A + host B) runs the scenarios in order, each narrated one line
+per step, with per-scenario times:
+
+  newcomer   README as a newcomer on host A: define, build (typed confirmation), start,
+             3 volumes, list (inactive, skip flag), delete, pool-delete refused while
+             volumes exist, delete all, pool-delete.
+  chap       CHAP: the right libvirt secret logs in; a wrong one gives a clear error and
+             leaves no node record and no session behind.
+  two-hosts  pool started on A and B; a volume made on A is seen on B; exclusive on A,
+             refused on B naming host A; after A deactivates, B gets it.
+  data       a pattern written on A through the LV reads back identically on B.
+  wrong-lun  a second LUN carrying another VG is refused at pool-start (UUID pinning).
+
+Usage (root):  tests/e2e/scenarios/ilvm_scenarios.py --build-dir build [SCENARIO...]
+Exit status: 0 pass, 1 fail, 77 skip (not root, or lab tools missing).
+"""
+
+import argparse
+import base64
+import json
+import os
+import shlex
+import shutil
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+
+from lab import Lab, LabError, log  # noqa: E402
+from lab.guest import GuestCommandError  # noqa: E402
+from lab.target import GIB, TargetSpec  # noqa: E402
+
+IQN = "iqn.2024-01.lab.iscsi-lvm"
+MIB = 1024 ** 2
+EXIT_INVALID, EXIT_NOT_FOUND, EXIT_CONFLICT = 2, 3, 4
+CHAP_USER, CHAP_PASSWORD = "labuser", "lab-chap-secret-42"
+ORDER = ["newcomer", "chap", "two-hosts", "data", "wrong-lun"]
+REQUIRED_TOOLS = ["qemu-system-x86_64", "qemu-img", "tgtd", "tgtadm", "debootstrap",
+                  "mkfs.ext4", "ssh", "ssh-keygen"]
+
+
+class ScenarioFailure(Exception):
+    pass
+
+
+def say(text):
+    print("  -> " + text, flush=True)
+
+
+class Ctx:
+    def __init__(self, lab):
+        self.lab = lab
+
+    def pool_xml(self, name, iqn, lun, vg, lock="sanlock", auth_usage=None, vg_uuid=None):
+        host, port = self.lab.target.guest_portal.rsplit(":", 1)
+        auth = ("<auth type='chap' username='%s'><secret usage='%s'/></auth>" % (CHAP_USER, auth_usage)
+                if auth_usage else "")
+        pin = "<vg uuid='%s'/>" % vg_uuid if vg_uuid else ""
+        return ("<pool type='iscsi-lvm'><name>%s</name><source>"
+                "<host name='%s' port='%s'/><device path='%s' lun='%d'/>%s<name>%s</name>%s"
+                "</source><locking type='%s'/></pool>\n" % (name, host, port, iqn, lun, auth, vg, pin, lock))
+
+    def put(self, guest, path, text):
+        data = base64.b64encode(text.encode()).decode()
+        guest.check("echo %s | base64 -d > %s" % (data, shlex.quote(path)))
+
+    def ilvm(self, guest, *args, expect=0, stdin=None, timeout=900, why=""):
+        """Runs ilvm on a guest, narrates it, and checks the exit status."""
+        cmd = "ilvm " + " ".join(shlex.quote(a) for a in args)
+        if stdin is not None:
+            # A real terminal, as an administrator typing the confirmation would have.
+            cmd = "printf %%s %s | script -qec %s /dev/null" % (shlex.quote(stdin), shlex.quote(cmd))
+        say("%s: %s%s" % (guest.name, "ilvm " + " ".join(args), ("   # " + why) if why else ""))
+        rc, out, err = guest.run(cmd, timeout=timeout)
+        if rc != expect:
+            raise GuestCommandError(guest, cmd, rc, out, err)
+        if expect != 0:
+            first = (err.strip().splitlines() or [""])[0]
+            if not first.startswith("error: "):
+                raise ScenarioFailure("%s: expected one 'error:' line, got %r" % (cmd, err))
+            say("   refused as expected (exit %d): %s" % (rc, first))
+        return out, err
+
+    def vols(self, guest, pool):
+        out, _ = self.ilvm(guest, "vol-list", pool, "--json")
+        return {v["name"]: v for v in json.loads(out)}
+
+
+def expect(cond, what):
+    if not cond:
+        raise ScenarioFailure(what)
+
+
+# -- scenarios -------------------------------------------------------------------------
+
+def newcomer(ctx):
+    lab, a = ctx.lab, ctx.lab.a
+    ctx.put(a, "/root/san.xml", ctx.pool_xml("san", lab.spec.iqn, 1, "vg_san"))
+    ctx.ilvm(a, "pool-define", "/root/san.xml")
+    ctx.ilvm(a, "pool-build", "san", stdin="san\n", why="typed confirmation on a terminal")
+    ctx.ilvm(a, "pool-start", "san", why="login, lock-start, verify the VG")
+    for name, size in (("web", "64M"), ("db", "128M"), ("cache", "32M")):
+        ctx.ilvm(a, "vol-create-as", "san", name, size)
+    vols = ctx.vols(a, "san")
+    expect(sorted(vols) == ["cache", "db", "web"], "vol-list shows %s" % sorted(vols))
+    for v in vols.values():
+        expect(v["activation"] == "inactive" and v["activation_skip"] and not v["autoactivation"],
+               "volume %s is not inactive+skip+no-autoactivation: %s" % (v["name"], v))
+    say("   3 volumes, all inactive, activation-skip set, autoactivation off")
+    rc, out, _ = a.run(["lvs", "--noheadings", "-o", "lv_attr", "vg_san/web"])
+    expect(rc == 0 and out.strip().endswith("k"), "lv_attr of web lacks the k flag: %r" % out)
+    ctx.ilvm(a, "vol-delete", "cache", "--pool", "san")
+    ctx.ilvm(a, "pool-delete", "san", expect=EXIT_CONFLICT, why="volumes still exist")
+    ctx.ilvm(a, "vol-delete", "web", "--pool", "san")
+    ctx.ilvm(a, "vol-delete", "db", "--pool", "san")
+    ctx.ilvm(a, "pool-delete", "san")
+    rc, out, _ = a.run(["vgs", "vg_san"])
+    expect(rc != 0, "vg_san still exists after pool-delete")
+    ctx.ilvm(a, "pool-undefine", "san")
+
+
+def chap(ctx):
+    lab, a = ctx.lab, ctx.lab.a
+    spec = lab.specs[1]
+    secret = ("<secret ephemeral='no' private='yes'><usage type='iscsi'><target>lab-chap</target>"
+              "</usage></secret>\n")
+    ctx.put(a, "/root/secret.xml", secret)
+    say("hosta: virsh secret-define (usage iscsi 'lab-chap') + secret-set-value")
+    out = a.check(["virsh", "secret-define", "/root/secret.xml"], timeout=120)[1]
+    uuid = out.split()[1]
+    ctx.put(a, "/root/chap.pw", CHAP_PASSWORD)
+    a.check(["virsh", "secret-set-value", uuid, "--file", "/root/chap.pw", "--plain"], timeout=60)
+    ctx.put(a, "/root/chap.xml", ctx.pool_xml("chap", spec.iqn, 1, "vg_chap", lock="none",
+                                               auth_usage="lab-chap"))
+    ctx.ilvm(a, "pool-define", "/root/chap.xml")
+    ctx.ilvm(a, "pool-start", "chap", "--build", "--confirm", "chap", why="right secret")
+    rc, out, _ = a.run(["iscsiadm", "-m", "session"])
+    expect(spec.iqn in out, "no session to the CHAP target after a good login")
+    rc, out, _ = a.run("grep -rl 'node.session.auth.password = %s' /etc/iscsi/nodes/%s" % (CHAP_PASSWORD, spec.iqn))
+    expect(rc == 0, "CHAP password not in the node record")
+    rc, out, _ = a.run(["stat", "-c", "%a", out.split()[0]])
+    expect(out.strip() == "600", "node record mode is %s, not 600" % out.strip())
+    say("   logged in; CHAP settings live in the node record only (mode 600)")
+    ctx.ilvm(a, "pool-destroy", "chap")
+    ctx.ilvm(a, "pool-undefine", "chap")
+    rc, out, _ = a.run(["iscsiadm", "-m", "node"])
+    expect(spec.iqn not in out, "node record left after pool-undefine")
+    ctx.put(a, "/root/chap.pw", "wrong-" + CHAP_PASSWORD)
+    a.check(["virsh", "secret-set-value", uuid, "--file", "/root/chap.pw", "--plain"], timeout=60)
+    ctx.ilvm(a, "pool-define", "/root/chap.xml")
+    _, err = ctx.ilvm(a, "pool-start", "chap", expect=EXIT_INVALID, why="wrong secret")
+    expect("CHAP authentication rejected" in err, "unclear CHAP error: %r" % err)
+    rc, out, _ = a.run(["iscsiadm", "-m", "node"])
+    expect(spec.iqn not in out, "a node record was left behind: %r" % out)
+    rc, out, _ = a.run(["iscsiadm", "-m", "session"])
+    expect(spec.iqn not in out, "a session was left behind: %r" % out)
+    say("   no node record and no session left behind")
+    ctx.ilvm(a, "pool-undefine", "chap")
+    a.run(["virsh", "secret-undefine", uuid])
+
+
+def two_hosts(ctx):
+    lab, a, b = ctx.lab, ctx.lab.a, ctx.lab.b
+    ctx.put(a, "/root/san.xml", ctx.pool_xml("san", lab.spec.iqn, 1, "vg_san"))
+    ctx.ilvm(a, "pool-define", "/root/san.xml")
+    ctx.ilvm(a, "pool-start", "san", "--build", "--confirm", "san", why="build once, on A only")
+    pinned, _ = ctx.ilvm(a, "pool-dumpxml", "san", "--inactive", why="the definition, VG UUID pinned")
+    ctx.put(b, "/root/san.xml", pinned)
+    ctx.ilvm(b, "pool-define", "/root/san.xml", why="same definition on B")
+    ctx.ilvm(b, "pool-start", "san")
+    ctx.ilvm(a, "vol-create-as", "san", "vm1", "64M")
+    expect("vm1" in ctx.vols(b, "san"), "B does not see vm1 after refresh")
+    say("   B sees vm1")
+    ctx.ilvm(a, "vol-activate", "vm1", "--pool", "san")
+    _, err = ctx.ilvm(b, "vol-activate", "vm1", "--pool", "san", expect=EXIT_CONFLICT, why="A holds it")
+    expect("host 1 (hosta)" in err, "B's refusal does not name host A: %r" % err)
+    info = json.loads(ctx.ilvm(b, "vol-info", "vm1", "--pool", "san", "--json")[0])
+    expect(info["holder"] and info["holder"]["host_id"] == 1, "vol-info on B does not show holder 1: %s" % info)
+    ctx.ilvm(a, "vol-deactivate", "vm1", "--pool", "san")
+    ctx.ilvm(b, "vol-activate", "vm1", "--pool", "san", why="free now")
+    ctx.ilvm(b, "vol-deactivate", "vm1", "--pool", "san")
+
+
+def data(ctx):
+    a, b = ctx.lab.a, ctx.lab.b
+    ctx.ilvm(a, "vol-create-as", "san", "data", "64M")
+    ctx.ilvm(a, "vol-activate", "data", "--pool", "san")
+    say("hosta: write 32 MiB of random data through /dev/vg_san/data")
+    a.check("head -c %d /dev/urandom > /root/pattern && dd if=/root/pattern of=/dev/vg_san/data "
+            "bs=1M oflag=direct conv=fsync status=none" % (32 * MIB), timeout=300)
+    want = a.check(["sha256sum", "/root/pattern"])[1].split()[0]
+    ctx.ilvm(a, "vol-deactivate", "data", "--pool", "san")
+    ctx.ilvm(b, "vol-activate", "data", "--pool", "san")
+    got = b.check("head -c %d /dev/vg_san/data | sha256sum" % (32 * MIB), timeout=300)[1].split()[0]
+    expect(got == want, "checksum on B %s != A %s" % (got, want))
+    say("   sha256 on B matches A: %s" % want[:16])
+    ctx.ilvm(b, "vol-deactivate", "data", "--pool", "san")
+
+
+def wrong_lun(ctx):
+    lab, a = ctx.lab, ctx.lab.a
+    info = json.loads(ctx.ilvm(a, "pool-info", "san", "--json")[0])
+    pin = info["vg"]["uuid"]
+    other = lab.target.by_path(lab.spec, 2)
+    say("hosta: vgcreate vg_other on LUN 2 (another VG on another LUN)")
+    a.check(["vgcreate", "--lock-type", "none", "vg_other", other], timeout=120)
+    ctx.put(a, "/root/wrong.xml", ctx.pool_xml("wrong", lab.spec.iqn, 2, "vg_other", lock="none", vg_uuid=pin))
+    ctx.ilvm(a, "pool-define", "/root/wrong.xml", why="pinned to san's VG UUID, but LUN 2")
+    _, err = ctx.ilvm(a, "pool-start", "wrong", expect=EXIT_CONFLICT)
+    expect("is pinned to " + pin in err, "refusal does not explain the pin: %r" % err)
+    ctx.ilvm(a, "pool-undefine", "wrong")
+    a.check(["vgremove", "-y", "vg_other"], timeout=120)
+
+
+SCENARIOS = {"newcomer": newcomer, "chap": chap, "two-hosts": two_hosts, "data": data, "wrong-lun": wrong_lun}
+NEEDS = {"data": "two-hosts", "wrong-lun": "two-hosts"}
+
+
+def teardown_pools(ctx):
+    # Stop pools so the lab's teardown finds lockspaces it can stop cleanly.
+    for g in ctx.lab.guests:
+        for pool in ("san", "chap", "wrong"):
+            g.run(["ilvm", "-q", "pool-destroy", pool], timeout=300)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--build-dir", required=True, help="meson build dir (installed into the guests)")
+    ap.add_argument("--workdir")
+    ap.add_argument("scenarios", nargs="*", help="subset of: " + " ".join(ORDER))
+    args = ap.parse_args()
+    wanted = args.scenarios or ORDER
+    for s in wanted:
+        if s not in SCENARIOS:
+            ap.error("unknown scenario %s" % s)
+    for s in list(wanted):
+        if s in NEEDS and NEEDS[s] not in wanted:
+            wanted.append(NEEDS[s])
+    wanted = [s for s in ORDER if s in wanted]
+    if os.geteuid() != 0:
+        print("SKIP: the lab needs root (tgtd, qemu networking)")
+        return 77
+    missing = [t for t in REQUIRED_TOOLS if shutil.which(t) is None]
+    if missing:
+        print("SKIP: lab tools missing: %s (install .ci/debian-packages)" % " ".join(missing))
+        return 77
+
+    targets = [TargetSpec(IQN + ":target1", [4 * GIB, 256 * MIB]),
+               TargetSpec(IQN + ":chap", [256 * MIB], chap=(CHAP_USER, CHAP_PASSWORD))]
+    times = []
+    t0 = time.monotonic()
+    try:
+        with Lab(meson_build_dir=os.path.abspath(args.build_dir), workdir=args.workdir, targets=targets) as lab:
+            times.append(("lab up (image, target, 2 boots)", time.monotonic() - t0))
+            ctx = Ctx(lab)
+            for g in lab.guests:
+                lab.wait_lock_daemons(g)
+            for name in wanted:
+                print("\n== scenario %s" % name, flush=True)
+                t = time.monotonic()
+                try:
+                    SCENARIOS[name](ctx)
+                except (GuestCommandError, ScenarioFailure, LabError) as exc:
+                    times.append((name, time.monotonic() - t))
+                    print(lab.failure_report(exc), flush=True)
+                    print("\nscenario %s FAILED" % name)
+                    teardown_pools(ctx)
+                    return 1
+                times.append((name, time.monotonic() - t))
+                print("== scenario %s passed in %.1fs" % (name, times[-1][1]), flush=True)
+            teardown_pools(ctx)
+    finally:
+        print("\nscenario times:")
+        for name, dt in times:
+            print("  %-34s %7.1fs" % (name, dt))
+        print("  %-34s %7.1fs" % ("total (with teardown)", time.monotonic() - t0), flush=True)
+    print("%d passed, 0 failed" % len(wanted))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
