@@ -33,6 +33,21 @@ TEST(LvmReport, ParsesRecordedLvsAndDropsLockLv) {
     EXPECT_EQ(*lvm::sanlock_offset_from_lock_args((*lvs)[0].lock_args), 70254592u);
 }
 
+TEST(LvmReport, UnknownBinaryFieldsAreNotSet) {
+    // lvs --binary on a real host: an inactive LV reports lv_device_open as -1.
+    auto lvs = lvm::parse_lvs_json(R"({"report":[{"lv":[{"lv_name":"cache","lv_uuid":"u","lv_size":"33554432","lv_path":"/dev/vg_san/cache","lv_active_locally":"0","lv_active_exclusively":"-1","lv_device_open":"-1","lv_skip_activation":"1","lv_autoactivation":"0","lv_lockargs":"1.0.0:1"}]}]})");
+    ASSERT_TRUE(lvs.ok());
+    EXPECT_FALSE((*lvs)[0].device_open);
+    EXPECT_FALSE((*lvs)[0].active_exclusively);
+    EXPECT_TRUE((*lvs)[0].skip_activation);
+    // Recorded in the lab without --binary: words mean "set".
+    auto rec = lvm::parse_lvs_json(data_file("../e2e/recorded/lvs.json"));
+    ASSERT_TRUE(rec.ok()) << rec.error().message;
+    ASSERT_EQ(rec->size(), 2u);
+    EXPECT_TRUE((*rec)[0].skip_activation);
+    EXPECT_EQ((*rec)[0].size, 67108864u);
+}
+
 TEST(LvmReport, RejectsGarbage) {
     EXPECT_FALSE(lvm::parse_lvs_json("not json").ok());
     EXPECT_FALSE(lvm::parse_lvs_json("{\"nope\":1}").ok());

@@ -70,11 +70,13 @@ Result<uint64_t> num(JsonObject *o, const char *key, const char *tool) {
 }
 
 bool flag(JsonObject *o, const char *key, bool dflt) {
+    if (!json_object_has_member(o, key)) return dflt;
     std::string s = str(o, key);
     if (s == "1") return true;
-    if (s == "0") return false;
-    // Without --binary LVM prints the field name for "set"; empty means unset.
-    if (s.empty()) return dflt && !json_object_has_member(o, key);
+    // --binary prints "-1" when LVM cannot tell (lv_device_open of an inactive LV: seen in
+    // the lab); "unknown" is the same without --binary. Neither means "set".
+    if (s.empty() || s == "0" || s == "-1" || s == "unknown") return false;
+    // Without --binary LVM prints a word for "set" ("skip activation", "open").
     return true;
 }
 
