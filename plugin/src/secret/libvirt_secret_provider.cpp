@@ -54,6 +54,11 @@ public:
         unsigned char *raw = virSecretGetValue(secret.get(), &len, 0);
         if (!raw) {
             virErrorPtr e = virGetLastError();
+            // libvirt never hands a private='yes' secret to an API caller (measured in the lab).
+            if (e && e->code == VIR_ERR_INVALID_SECRET && e->message && std::strstr(e->message, "private"))
+                return invalid_input("libvirt secret with " + what + " is private='yes': libvirt never reveals its value",
+                                     "redefine it with <secret ephemeral='no' private='no'> (values stay readable only "
+                                     "to root on qemu:///system) and set its value again");
             if (e && e->code == VIR_ERR_NO_SECRET)
                 return not_found("libvirt secret with " + what + " has no value", "set it with virsh secret-set-value");
             return system_error("cannot read libvirt secret with " + what + ": " + last_libvirt_error(),

@@ -13,6 +13,11 @@ per step, with per-scenario times:
              refused on B naming host A; after A deactivates, B gets it.
   data       a pattern written on A through the LV reads back identically on B.
   wrong-lun  a second LUN carrying another VG is refused at pool-start (UUID pinning).
+  hook       libvirtd on both hosts, a small domain on an iscsi-lvm volume: virsh start on
+             A works, the same domain on B is refused naming A, after virsh destroy on A
+             it starts on B (the qemu hook 50-iscsi-lvm does the activation).
+  hook-race  A and B `virsh start` the same disk at the same moment, 20 rounds: exactly
+             one wins every time and the loser keeps nothing active.
 
 Usage (root):  tests/e2e/scenarios/ilvm_scenarios.py --build-dir build [SCENARIO...]
 Exit status: 0 pass, 1 fail, 77 skip (not root, or lab tools missing).
@@ -37,7 +42,8 @@ IQN = "iqn.2024-01.lab.iscsi-lvm"
 MIB = 1024 ** 2
 EXIT_INVALID, EXIT_NOT_FOUND, EXIT_CONFLICT = 2, 3, 4
 CHAP_USER, CHAP_PASSWORD = "labuser", "lab-chap-secret-42"
-ORDER = ["newcomer", "chap", "two-hosts", "data", "wrong-lun"]
+ORDER = ["newcomer", "chap", "two-hosts", "data", "wrong-lun", "hook", "hook-race"]
+RACE_ROUNDS = 20
 REQUIRED_TOOLS = ["qemu-system-x86_64", "qemu-img", "tgtd", "tgtadm", "debootstrap",
                   "mkfs.ext4", "ssh", "ssh-keygen"]
 
@@ -125,7 +131,7 @@ def newcomer(ctx):
 def chap(ctx):
     lab, a = ctx.lab, ctx.lab.a
     spec = lab.specs[1]
-    secret = ("<secret ephemeral='no' private='yes'><usage type='iscsi'><target>lab-chap</target>"
+    secret = ("<secret ephemeral='no' private='no'><usage type='iscsi'><target>lab-chap</target>"
               "</usage></secret>\n")
     ctx.put(a, "/root/secret.xml", secret)
     say("hosta: virsh secret-define (usage iscsi 'lab-chap') + secret-set-value")
@@ -215,12 +221,95 @@ def wrong_lun(ctx):
     a.check(["vgremove", "-y", "vg_other"], timeout=120)
 
 
-SCENARIOS = {"newcomer": newcomer, "chap": chap, "two-hosts": two_hosts, "data": data, "wrong-lun": wrong_lun}
-NEEDS = {"data": "two-hosts", "wrong-lun": "two-hosts"}
+DOMAIN_XML = """<domain type='qemu'>
+  <name>web1</name>
+  <memory unit='MiB'>48</memory>
+  <vcpu>1</vcpu>
+  <os><type arch='x86_64' machine='pc'>hvm</type></os>
+  <devices>
+    <disk type='block' device='disk'>
+      <driver name='qemu' type='raw' cache='none'/>
+      <source dev='/dev/vg_san/vmdisk'/>
+      <target dev='vda' bus='virtio'/>
+    </disk>
+    <console type='pty'/>
+  </devices>
+</domain>
+"""
+
+
+def lv_active_here(guest, lv):
+    rc, out, _ = guest.run(["lvs", "--noheadings", "--binary", "-o", "lv_active_locally", "vg_san/" + lv])
+    return rc == 0 and out.strip() == "1"
+
+
+def virsh_start(guest, expect_ok, why=""):
+    say("%s: virsh start web1%s" % (guest.name, ("   # " + why) if why else ""))
+    rc, out, err = guest.run(["virsh", "start", "web1"], timeout=300)
+    if (rc == 0) != expect_ok:
+        raise GuestCommandError(guest, "virsh start web1", rc, out, err)
+    if not expect_ok:
+        line = next((l for l in err.splitlines() if "iscsi-lvm" in l), err.strip())
+        say("   refused as expected: " + line.strip()[:300])
+    return err
+
+
+def virsh_destroy(guest):
+    say("%s: virsh destroy web1" % guest.name)
+    guest.check(["virsh", "destroy", "web1"], timeout=300)
+
+
+def hook(ctx):
+    a, b = ctx.lab.a, ctx.lab.b
+    ctx.ilvm(a, "vol-create-as", "san", "vmdisk", "64M")
+    for g in (a, b):
+        g.check(["test", "-x", "/etc/libvirt/hooks/qemu.d/50-iscsi-lvm"])
+        # libvirtd looks at its hook directory when it starts.
+        g.check(["systemctl", "restart", "libvirtd"], timeout=120)
+        ctx.put(g, "/root/web1.xml", DOMAIN_XML)
+        say("%s: virsh define web1.xml (disk /dev/vg_san/vmdisk)" % g.name)
+        g.check(["virsh", "define", "/root/web1.xml"], timeout=120)
+    virsh_start(a, True, "the hook activates vmdisk exclusively")
+    expect(lv_active_here(a, "vmdisk"), "vmdisk is not active on A while web1 runs")
+    err = virsh_start(b, False, "A holds vmdisk")
+    expect("host 1 (hosta)" in err, "B's refusal does not name host A: %r" % err)
+    expect(not lv_active_here(b, "vmdisk"), "the refused start left vmdisk active on B")
+    virsh_destroy(a)
+    expect(not lv_active_here(a, "vmdisk"), "vmdisk still active on A after destroy")
+    say("   released on A by the hook")
+    virsh_start(b, True, "free now")
+    virsh_destroy(b)
+    expect(not lv_active_here(b, "vmdisk"), "vmdisk still active on B after destroy")
+
+
+def hook_race(ctx):
+    a, b = ctx.lab.a, ctx.lab.b
+    wins = {"hosta": 0, "hostb": 0}
+    for i in range(1, RACE_ROUNDS + 1):
+        ha, hb = a.start_run(["virsh", "start", "web1"]), b.start_run(["virsh", "start", "web1"])
+        ra, rb = ha.wait(300)[0], hb.wait(300)[0]
+        winners = [g for g, rc in ((a, ra), (b, rb)) if rc == 0]
+        if len(winners) != 1:
+            raise ScenarioFailure("round %d: %d hosts started web1 (rc A=%d, B=%d)" % (i, len(winners), ra, rb))
+        winner = winners[0]
+        loser = b if winner is a else a
+        expect(not lv_active_here(loser, "vmdisk"), "round %d: vmdisk left active on loser %s" % (i, loser.name))
+        wins[winner.name] += 1
+        winner.check(["virsh", "destroy", "web1"], timeout=300)
+        expect(not lv_active_here(winner, "vmdisk"), "round %d: vmdisk still active on %s after destroy" % (i, winner.name))
+        say("round %2d: %s won, %s refused, nothing left active on the loser" % (i, winner.name, loser.name))
+    say("%d rounds: exactly one winner every time (hosta %d, hostb %d)" % (RACE_ROUNDS, wins["hosta"], wins["hostb"]))
+
+
+SCENARIOS = {"newcomer": newcomer, "chap": chap, "two-hosts": two_hosts, "data": data, "wrong-lun": wrong_lun,
+             "hook": hook, "hook-race": hook_race}
+NEEDS = {"data": "two-hosts", "wrong-lun": "two-hosts", "hook": "two-hosts", "hook-race": "hook"}
 
 
 def teardown_pools(ctx):
-    # Stop pools so the lab's teardown finds lockspaces it can stop cleanly.
+    # Stop domains and pools so the lab's teardown finds lockspaces it can stop cleanly.
+    for g in ctx.lab.guests:
+        g.run(["virsh", "destroy", "web1"], timeout=120)
     for g in ctx.lab.guests:
         for pool in ("san", "chap", "wrong"):
             g.run(["ilvm", "-q", "pool-destroy", pool], timeout=300)
@@ -236,9 +325,13 @@ def main():
     for s in wanted:
         if s not in SCENARIOS:
             ap.error("unknown scenario %s" % s)
-    for s in list(wanted):
-        if s in NEEDS and NEEDS[s] not in wanted:
-            wanted.append(NEEDS[s])
+    changed = True
+    while changed:  # prerequisites of prerequisites
+        changed = False
+        for s in list(wanted):
+            if s in NEEDS and NEEDS[s] not in wanted:
+                wanted.append(NEEDS[s])
+                changed = True
     wanted = [s for s in ORDER if s in wanted]
     if os.geteuid() != 0:
         print("SKIP: the lab needs root (tgtd, qemu networking)")
