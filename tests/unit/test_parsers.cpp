@@ -123,5 +123,17 @@ TEST(Iscsi, FindsRecordFilesInBothLayouts) {
     EXPECT_FALSE(iscsi::find_node_record_files(sys, "/n", n, "10.9.9.9", 3260).ok());
 }
 
+TEST(Iscsi, FindsRecordMadeWithUnknownTpgt) {
+    // `iscsiadm -m node -o new -T … -p 127.0.0.1:3999` on open-iscsi 2.1.8 writes
+    // /etc/iscsi/nodes/<iqn>/127.0.0.1,3999 (a file, no TPGT suffix).
+    FakeSystem sys;
+    iscsi::NodeAddress n{"iqn.2024-04.com.example:vms", "10.0.0.50:3260", "ilvm-san"};
+    sys.dirs["/n/iqn.2024-04.com.example:vms"] = {"10.0.0.50,3260", "10.0.0.50,32601"};
+    auto files = iscsi::find_node_record_files(sys, "/n", n, "10.0.0.50", 3260);
+    ASSERT_TRUE(files.ok());
+    ASSERT_EQ(files->size(), 1u);
+    EXPECT_EQ((*files)[0], "/n/iqn.2024-04.com.example:vms/10.0.0.50,3260");
+}
+
 }  // namespace
 }  // namespace ilvm::test

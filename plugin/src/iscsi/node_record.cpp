@@ -11,19 +11,22 @@ Result<std::vector<std::string>> find_node_record_files(System &sys, const std::
     auto entries = sys.list_dir(target_dir);
     if (!entries.ok()) return not_found("no open-iscsi node record for " + node.target_iqn + " at " + node.portal);
     const std::string iface = node.iface.empty() ? "default" : node.iface;
-    // IPv6 portals appear with or without brackets depending on the open-iscsi version.
-    const std::vector<std::string> prefixes{host + "," + std::to_string(port) + ",",
-                                            "[" + host + "]," + std::to_string(port) + ","};
+    // "<host>,<port>,<tpgt>" once the TPGT is known, plain "<host>,<port>" for a record made
+    // with `--op new` (TPGT unknown; open-iscsi 2.1.8, measured). IPv6 hosts appear with or
+    // without brackets depending on the open-iscsi version.
+    const std::string p = std::to_string(port);
+    const std::vector<std::string> bases{host + "," + p, "[" + host + "]," + p};
     std::vector<std::string> files;
     for (const auto &e : *entries) {
         bool match = false;
-        for (const auto &p : prefixes) match = match || e.rfind(p, 0) == 0;
+        for (const auto &b : bases) match = match || e == b || e.rfind(b + ",", 0) == 0;
         if (!match) continue;
         const std::string entry = target_dir + "/" + e;
-        // New layout: a directory holding one file per iface.
         if (sys.list_dir(entry).ok()) {
+            // A directory holding one record file per iface.
             if (sys.path_exists(entry + "/" + iface)) files.push_back(entry + "/" + iface);
-        } else if (node.iface.empty()) {
+        } else {
+            // A flat record file: one record for this portal, whatever its iface.
             files.push_back(entry);
         }
     }
