@@ -58,6 +58,21 @@ Result<std::pair<std::string, std::string>> refresh_and_record(Context &ctx, con
     return std::make_pair(r.xml, r.extra_xml);
 }
 
+// ILVM_KEEP_SESSION when another defined pool uses the same target at the same portal: its
+// session (if active) and node record must survive this pool's stop, delete or undefine.
+unsigned session_flags(Context &ctx, const std::string &name, const std::string &xml, bool only_active) {
+    auto me = summarize_pool(xml);
+    if (!me.ok()) return 0;
+    for (const auto &other : ctx.store.names()) {
+        if (other == name || (only_active && !ctx.store.active(other))) continue;
+        auto oxml = ctx.store.load(other);
+        if (!oxml.ok()) continue;
+        auto o = summarize_pool(*oxml);
+        if (o.ok() && o->target == me->target && o->host == me->host && o->port == me->port) return ILVM_KEEP_SESSION;
+    }
+    return 0;
+}
+
 std::string lun_description(const PoolSummary &p) {
     return "LUN " + p.lun + " of " + p.target + " at " + p.host + ":" + p.port;
 }
@@ -127,7 +142,8 @@ Status pool_undefine(Context &ctx, const Args &args) {
     ILVM_TRY(require_inactive(ctx, name, "pool-undefine"));
     ILVM_ASSIGN_OR_RETURN(auto *be, ctx.backend());
     // Forget our node record (it holds the CHAP settings); the LUN's data is untouched.
-    ILVM_TRY(be->call([&](ilvm_reply *rep) { return be->ops().forget_pool(be->instance(), xml.c_str(), rep); }));
+    const unsigned flags = session_flags(ctx, name, xml, false);
+    ILVM_TRY(be->call([&](ilvm_reply *rep) { return be->ops().forget_pool(be->instance(), xml.c_str(), flags, rep); }));
     ILVM_TRY(ctx.store.remove(name));
     *ctx.out << "Pool " << name << " has been undefined\n";
     return {};
@@ -160,7 +176,8 @@ Status pool_start(Context &ctx, const Args &args) {
     auto refreshed = refresh_and_record(ctx, name, started.xml);
     if (!refreshed.ok()) {
         // A pool we cannot even list is not started: undo the login and lock-start.
-        auto stop = be->call([&](ilvm_reply *rep) { return be->ops().stop_pool(be->instance(), started.xml.c_str(), rep); });
+        const unsigned flags = session_flags(ctx, name, started.xml, true);
+        auto stop = be->call([&](ilvm_reply *rep) { return be->ops().stop_pool(be->instance(), started.xml.c_str(), flags, rep); });
         (void)stop;
         return refreshed.take_error();
     }
@@ -173,7 +190,8 @@ Status pool_destroy(Context &ctx, const Args &args) {
     ILVM_ASSIGN_OR_RETURN(std::string xml, ctx.active_pool_xml(name));
     ILVM_ASSIGN_OR_RETURN(auto lock, ctx.store.lock(name));
     ILVM_ASSIGN_OR_RETURN(auto *be, ctx.backend());
-    ILVM_TRY(be->call([&](ilvm_reply *rep) { return be->ops().stop_pool(be->instance(), xml.c_str(), rep); }));
+    const unsigned flags = session_flags(ctx, name, xml, true);
+    ILVM_TRY(be->call([&](ilvm_reply *rep) { return be->ops().stop_pool(be->instance(), xml.c_str(), flags, rep); }));
     ILVM_TRY(ctx.store.clear_runtime(name));
     *ctx.out << "Pool " << name << " destroyed\n";
     return {};
@@ -187,7 +205,8 @@ Status pool_delete(Context &ctx, const Args &args) {
                         "deleting needs the LUN and the lock manager: ilvm pool-start " + name + " first");
     ILVM_ASSIGN_OR_RETURN(auto lock, ctx.store.lock(name));
     ILVM_ASSIGN_OR_RETURN(auto *be, ctx.backend());
-    ILVM_TRY(be->call([&](ilvm_reply *rep) { return be->ops().delete_pool(be->instance(), xml.c_str(), 0, rep); }));
+    const unsigned flags = session_flags(ctx, name, xml, true);
+    ILVM_TRY(be->call([&](ilvm_reply *rep) { return be->ops().delete_pool(be->instance(), xml.c_str(), flags, rep); }));
     ILVM_TRY(ctx.store.clear_runtime(name));
     *ctx.out << "Pool " << name << " deleted\n";
     return {};

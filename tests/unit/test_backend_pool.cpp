@@ -329,6 +329,20 @@ TEST_F(PoolOps, ForgetRefusesWhileLoggedIn) {
     expect_no_mutation();
 }
 
+TEST_F(PoolOps, SharedSessionSurvivesStopDeleteAndForget) {
+    // Two pools on two LUNs of one target: the other pool still uses the session/record.
+    started_pool();
+    lvs({"lvs_vm1.json"});
+    ASSERT_TRUE(backend->stop_pool(pool, SessionUse::shared).ok());
+    EXPECT_TRUE(sys.ran({"vgchange", "--lock-stop", "vg_san"}));
+    vgs("vgs_vg_san.json");
+    lvs({"lvs_empty.json"});
+    ASSERT_TRUE(backend->delete_pool(pool, SessionUse::shared).ok());
+    ASSERT_TRUE(backend->forget_pool(pool, SessionUse::shared).ok());
+    for (const auto &c : sys.commands)
+        for (const auto &a : c.argv) EXPECT_TRUE(a != "--logout" && a != "delete") << c.display();
+}
+
 TEST_F(PoolOps, ForgetAlsoRemovesOurIface) {
     use_pool("san_chap.xml");
     logged_in(false);

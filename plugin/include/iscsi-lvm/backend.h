@@ -61,6 +61,8 @@ typedef struct ilvm_option {
 /* Flags */
 #define ILVM_BUILD_OVERWRITE        (1u << 0)  /* build: destroy existing signatures */
 #define ILVM_BUILD_KEEP_STARTED     (1u << 1)  /* build: stay logged in, lockspace started */
+#define ILVM_KEEP_SESSION           (1u << 2)  /* stop/delete/forget_pool: another pool on this
+                                                  host uses the same target session/record */
 #define ILVM_DELETE_VOL_WIPE        (1u << 0)  /* delete_vol: zero before removing */
 #define ILVM_DELETE_VOL_NO_WIPE     (1u << 1)  /* delete_vol: override the pool default */
 #define ILVM_RESIZE_ALLOW_SHRINK    (1u << 0)
@@ -92,9 +94,9 @@ typedef struct ilvm_backend_ops {
     int (*start_pool)(ilvm_backend *b, const char *pool_xml, unsigned int flags, ilvm_reply *reply);
     int (*build_pool)(ilvm_backend *b, const char *pool_xml, unsigned int flags, ilvm_reply *reply);
     int (*refresh_pool)(ilvm_backend *b, const char *pool_xml, ilvm_reply *reply);
-    int (*stop_pool)(ilvm_backend *b, const char *pool_xml, ilvm_reply *reply);
+    int (*stop_pool)(ilvm_backend *b, const char *pool_xml, unsigned int flags, ilvm_reply *reply);
     int (*delete_pool)(ilvm_backend *b, const char *pool_xml, unsigned int flags, ilvm_reply *reply);
-    int (*forget_pool)(ilvm_backend *b, const char *pool_xml, ilvm_reply *reply);
+    int (*forget_pool)(ilvm_backend *b, const char *pool_xml, unsigned int flags, ilvm_reply *reply);
 
     /* Volumes. Results are volume XML in reply->xml. */
     int (*create_vol)(ilvm_backend *b, const char *pool_xml, const char *vol_xml, unsigned int flags, ilvm_reply *reply);

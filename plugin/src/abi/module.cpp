@@ -171,16 +171,23 @@ int op_refresh_pool(ilvm_backend *b, const char *pool_xml, ilvm_reply *reply) {
     });
 }
 
-int op_stop_pool(ilvm_backend *b, const char *pool_xml, ilvm_reply *reply) {
-    return guarded(b, reply, pool_xml, [&](Backend &be, const PoolDef &pool) { return ok_status(reply, be.stop_pool(pool)); });
+SessionUse session_use(unsigned int flags) {
+    return (flags & ILVM_KEEP_SESSION) ? SessionUse::shared : SessionUse::exclusive;
 }
 
-int op_delete_pool(ilvm_backend *b, const char *pool_xml, unsigned int, ilvm_reply *reply) {
-    return guarded(b, reply, pool_xml, [&](Backend &be, const PoolDef &pool) { return ok_status(reply, be.delete_pool(pool)); });
+int op_stop_pool(ilvm_backend *b, const char *pool_xml, unsigned int flags, ilvm_reply *reply) {
+    return guarded(b, reply, pool_xml,
+                   [&](Backend &be, const PoolDef &pool) { return ok_status(reply, be.stop_pool(pool, session_use(flags))); });
 }
 
-int op_forget_pool(ilvm_backend *b, const char *pool_xml, ilvm_reply *reply) {
-    return guarded(b, reply, pool_xml, [&](Backend &be, const PoolDef &pool) { return ok_status(reply, be.forget_pool(pool)); });
+int op_delete_pool(ilvm_backend *b, const char *pool_xml, unsigned int flags, ilvm_reply *reply) {
+    return guarded(b, reply, pool_xml,
+                   [&](Backend &be, const PoolDef &pool) { return ok_status(reply, be.delete_pool(pool, session_use(flags))); });
+}
+
+int op_forget_pool(ilvm_backend *b, const char *pool_xml, unsigned int flags, ilvm_reply *reply) {
+    return guarded(b, reply, pool_xml,
+                   [&](Backend &be, const PoolDef &pool) { return ok_status(reply, be.forget_pool(pool, session_use(flags))); });
 }
 
 int op_create_vol(ilvm_backend *b, const char *pool_xml, const char *vol_xml, unsigned int, ilvm_reply *reply) {

@@ -42,6 +42,9 @@ struct BuildOptions {
 };
 struct DeleteVolOptions { std::optional<bool> wipe; };  // unset: the pool's wipe_on_delete
 struct ResizeOptions { bool allow_shrink = false; };
+// Whether other pools on this host share the pool's target session and node record (two
+// pools on two LUNs of one target): then stopping or forgetting one must leave them.
+enum class SessionUse { exclusive, shared };
 enum class WipeAlgorithm { zero };
 
 class Backend {
@@ -53,9 +56,9 @@ public:
     Result<PoolDef> build_pool(const PoolDef &pool, BuildOptions opts);
     Result<PoolDef> start_pool(const PoolDef &pool);
     Result<PoolSnapshot> refresh_pool(const PoolDef &pool);
-    Status stop_pool(const PoolDef &pool);
-    Status delete_pool(const PoolDef &pool);
-    Status forget_pool(const PoolDef &pool);
+    Status stop_pool(const PoolDef &pool, SessionUse use = SessionUse::exclusive);
+    Status delete_pool(const PoolDef &pool, SessionUse use = SessionUse::exclusive);
+    Status forget_pool(const PoolDef &pool, SessionUse use = SessionUse::exclusive);
 
     // Volumes.
     Result<VolInfo> create_vol(const PoolDef &pool, const VolDef &vol);

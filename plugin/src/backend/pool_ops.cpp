@@ -127,7 +127,7 @@ Result<PoolSnapshot> Backend::refresh_pool(const PoolDef &pool) {
     return snap;
 }
 
-Status Backend::stop_pool(const PoolDef &pool) {
+Status Backend::stop_pool(const PoolDef &pool, SessionUse use) {
     iscsi::Session session(sys_, pool, cfg_.iscsi_nodes_dir);
     ILVM_ASSIGN_OR_RETURN(bool in, session.logged_in());
     if (!in) return {};
@@ -141,10 +141,11 @@ Status Backend::stop_pool(const PoolDef &pool) {
             ILVM_TRY(run_checked(sys_, lvm::lv_deactivate(pool.vg_name, lv.name), "cannot deactivate volume '" + lv.name + "'"));
     if (pool.shared())
         ILVM_TRY(run_checked(sys_, lvm::vg_lock_stop(pool.vg_name), "vgchange --lock-stop " + pool.vg_name));
+    if (use == SessionUse::shared) return {};
     return session.logout();
 }
 
-Status Backend::delete_pool(const PoolDef &pool) {
+Status Backend::delete_pool(const PoolDef &pool, SessionUse use) {
     ILVM_TRY(load_vg(pool));
     ILVM_ASSIGN_OR_RETURN(auto lvs, load_lvs(pool));
     if (!lvs.empty())
@@ -164,13 +165,15 @@ Status Backend::delete_pool(const PoolDef &pool) {
     // lived in the VG we just removed.
     auto wiped = run_checked(sys_, device::wipe_signatures(pool.by_path_device()), "wipefs");
     if (!wiped.ok()) spdlog::warn("volume group removed, but the PV label stays: {}", wiped.error().message);
+    if (use == SessionUse::shared) return {};
     iscsi::Session session(sys_, pool, cfg_.iscsi_nodes_dir);
     auto out = session.logout();
     if (!out.ok()) spdlog::warn("volume group removed, but {}", out.error().message);
     return {};
 }
 
-Status Backend::forget_pool(const PoolDef &pool) {
+Status Backend::forget_pool(const PoolDef &pool, SessionUse use) {
+    if (use == SessionUse::shared) return {};  // the record serves another pool too
     iscsi::Session session(sys_, pool, cfg_.iscsi_nodes_dir);
     ILVM_ASSIGN_OR_RETURN(bool in, session.logged_in());
     if (in)
