@@ -38,12 +38,9 @@ int activate_all(const Invocation &inv, const std::vector<DiskRef> &disks, const
         if (!vc.pool_started(d.pool)) {
             st = conflict("pool " + d.pool + " is not started on this host", "ilvm pool-start " + d.pool);
         } else {
-            auto was = vc.active_here(d.pool, d.volume);
-            if (!was.ok()) st = was.take_error();
-            else {
-                st = vc.activate(d.pool, d.volume, d.shared);
-                if (st.ok() && !*was) activated.push_back(d);
-            }
+            auto changed = vc.activate(d.pool, d.volume, d.shared);
+            if (!changed.ok()) st = changed.take_error();
+            else if (*changed) activated.push_back(d);
         }
         if (!st.ok()) {
             // All or nothing: undo what this invocation activated.

@@ -2,6 +2,7 @@
 // domain's iscsi-lvm volumes exclusively before it starts and deactivates them after it
 // stops. Unrelated calls return at once without reading stdin or touching LVM.
 #include <csignal>
+#include <signal.h>
 #include <cstdlib>
 #include <iostream>
 #include <iterator>
@@ -20,11 +21,20 @@ namespace {
 constexpr unsigned kDefaultTimeoutSeconds = 120;
 
 // libvirt waits for hooks without a limit; a wedged lock manager must not hang domain
-// starts forever. SIGALRM ends us with a clear message and a failing exit.
+// starts forever. SIGALRM ends us with a clear message and a failing exit, and takes the
+// LVM command we are waiting for with us: we lead our own process group (see main), so
+// an lvs/lvchange stuck on lvmlockd does not outlive the hook (measured in the lab: it
+// did, and the next hook call queued behind it).
+volatile sig_atomic_t g_own_group = 0;
+
 void on_alarm(int) {
     static const char msg[] = "iscsi-lvm: hook timed out (ILVM_HOOK_TIMEOUT); refusing\n";
     ssize_t r = ::write(STDERR_FILENO, msg, sizeof msg - 1);
     (void)r;
+    if (g_own_group) {  // never signal a group we share with libvirtd
+        std::signal(SIGTERM, SIG_IGN);
+        ::kill(0, SIGTERM);
+    }
     _exit(1);
 }
 
@@ -49,6 +59,9 @@ int main(int argc, char **argv) {
     spdlog::set_default_logger(logger);
     spdlog::set_level(spdlog::level::info);
 
+    // Our own process group (libvirtd runs hooks in its group): the alarm handler signals it.
+    if (::setpgid(0, 0) == 0 && ::getpgrp() == ::getpid()) g_own_group = 1;
+    else spdlog::warn("cannot lead a process group; a timed-out LVM command may outlive the hook");
     unsigned timeout = static_cast<unsigned>(std::strtoul(env_or("ILVM_HOOK_TIMEOUT", "120").c_str(), nullptr, 10));
     std::signal(SIGALRM, on_alarm);
     ::alarm(timeout ? timeout : kDefaultTimeoutSeconds);

@@ -25,12 +25,14 @@ Result<bool> ModuleControl::active_here(const std::string &pool, const std::stri
     return v.activation != "inactive";
 }
 
-Status ModuleControl::activate(const std::string &pool, const std::string &volume, bool shared) {
+Result<bool> ModuleControl::activate(const std::string &pool, const std::string &volume, bool shared) {
     ILVM_ASSIGN_OR_RETURN(std::string xml, pool_xml(pool));
-    ILVM_TRY(module_.call([&](ilvm_reply *rep) {
+    ILVM_ASSIGN_OR_RETURN(auto r, module_.call([&](ilvm_reply *rep) {
         return module_.ops().activate_vol(module_.instance(), xml.c_str(), volume.c_str(), shared ? ILVM_ACTIVATE_SHARED : 0u, rep);
     }));
-    return {};
+    // The reply is the volume as found before activation (one lvs, not two).
+    ILVM_ASSIGN_OR_RETURN(auto before, cli::summarize_vol(r.xml));
+    return before.activation == "inactive";
 }
 
 Status ModuleControl::deactivate(const std::string &pool, const std::string &volume) {

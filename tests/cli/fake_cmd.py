@@ -5,10 +5,13 @@ The backend runs `fake_cmd.py <argv...>`. We append the argv as one JSON line to
 $ILVM_FAKE_LOG and answer from $ILVM_FAKE_SCRIPT: a JSON list of rules
 {"prefix": [...], "exit": N, "stdout": "...", "stderr": "..."}; the last matching rule
 wins, no match means exit 0 with no output. A rule with "stdout_seq": [...] answers its
-entries in turn (the last repeats), counted in $ILVM_FAKE_LOG.state. Nothing is executed."""
+entries in turn (the last repeats), counted in $ILVM_FAKE_LOG.state. A rule with
+"sleep": N first records its pid in $ILVM_FAKE_LOG.sleeping and sleeps N seconds (a wedged
+command). Nothing is executed."""
 import json
 import os
 import sys
+import time
 
 
 def main() -> int:
@@ -24,6 +27,10 @@ def main() -> int:
         rule = rules[index]
         prefix = rule["prefix"]
         if argv[: len(prefix)] == prefix:
+            if "sleep" in rule:
+                with open(os.environ["ILVM_FAKE_LOG"] + ".sleeping", "w", encoding="utf-8") as f:
+                    f.write(str(os.getpid()))
+                time.sleep(float(rule["sleep"]))
             if "stdout_seq" in rule:
                 state_path = os.environ["ILVM_FAKE_LOG"] + ".state"
                 state = {}

@@ -81,10 +81,15 @@ public:
         ILVM_ASSIGN_OR_RETURN(auto info, be_.refresh_vol(pool_, v));
         return info.status.activation != ActivationState::inactive;
     }
-    Status activate(const std::string &, const std::string &v, bool shared) override {
-        return be_.activate_vol(pool_, v, shared ? lvm::ActivationMode::shared : lvm::ActivationMode::exclusive);
+    Result<bool> activate(const std::string &, const std::string &v, bool shared) override {
+        ILVM_ASSIGN_OR_RETURN(auto before,
+                              be_.activate_vol(pool_, v, shared ? lvm::ActivationMode::shared : lvm::ActivationMode::exclusive));
+        return before.status.activation == ActivationState::inactive;
     }
-    Status deactivate(const std::string &, const std::string &v) override { return be_.deactivate_vol(pool_, v); }
+    Status deactivate(const std::string &, const std::string &v) override {
+        ILVM_TRY(be_.deactivate_vol(pool_, v));
+        return {};
+    }
 
 private:
     Backend &be_;
@@ -145,8 +150,8 @@ TEST_F(HookDispatch, PrepareActivatesEveryDiskExclusively) {
 }
 
 TEST_F(HookDispatch, PrepareFailureNamesDiskAndHolderAndRollsBack) {
-    // lvs calls: vm1 state, vm1 activation, vm9 state, vm9 activation; then vm1 is active.
-    two_volumes(4);
+    // lvs calls: vm1 activation, vm9 activation (one each); then vm1 is active.
+    two_volumes(2);
     sys.on({"lvchange", "-aey", "-K", "vg_san/vm9"}, fail_out(5, "  LV locked by other host: vg_san/vm9\n"));
     sys.on({"sanlock", "direct", "dump", "/dev/mapper/vg_san-lvmlock:73400320:8388608"},
            ok_out("00000000 lvm_vg_san Pq9sLk-2Wm4-Zx8c-Vb3n-Mq1a-Rt6y-Ue5iOp 0000000777 0001 0001 2\n"));

@@ -115,7 +115,9 @@ typedef struct ilvm_backend_ops {
     int (*download_vol)(ilvm_backend *b, const char *pool_xml, const char *vol_name, const char *dst_path,
                         uint64_t offset, uint64_t length, unsigned int flags, ilvm_reply *reply);
 
-    /* Activation (the qemu hook, vol-activate / vol-deactivate). */
+    /* Activation (the qemu hook, vol-activate / vol-deactivate). On success reply->xml is
+     * the volume as found *before* the call: its <activation> tells the caller whether the
+     * call changed anything (what a rollback must undo) without another lvs. */
     int (*activate_vol)(ilvm_backend *b, const char *pool_xml, const char *vol_name, unsigned int flags,
                         ilvm_reply *reply);
     int (*deactivate_vol)(ilvm_backend *b, const char *pool_xml, const char *vol_name, unsigned int flags,

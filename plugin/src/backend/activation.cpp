@@ -73,27 +73,29 @@ Status Backend::with_volume_active(const PoolDef &pool, const lvm::LvReport &lv,
     return result;
 }
 
-Status Backend::activate_vol(const PoolDef &pool, const std::string &name, lvm::ActivationMode mode) {
+Result<VolInfo> Backend::activate_vol(const PoolDef &pool, const std::string &name, lvm::ActivationMode mode) {
     ILVM_ASSIGN_OR_RETURN(auto lv, load_lv(pool, name));
+    VolInfo before = to_vol_info(pool, lv);
     if (lv.active_locally) {
         bool exclusive_now = lv.active_exclusively || !pool.shared();
-        if ((mode == lvm::ActivationMode::exclusive) == exclusive_now) return {};  // idempotent
+        if ((mode == lvm::ActivationMode::exclusive) == exclusive_now) return before;  // idempotent
     }
     ILVM_ASSIGN_OR_RETURN(auto out, sys_.run(lvm::lv_activate(pool.vg_name, name, mode)));
     if (!out.succeeded()) return activation_error(pool, lv, out, "activate");
     spdlog::info("activated {}/{} ({})", pool.vg_name, name, mode == lvm::ActivationMode::exclusive ? "exclusive" : "shared");
-    return {};
+    return before;
 }
 
-Status Backend::deactivate_vol(const PoolDef &pool, const std::string &name) {
+Result<VolInfo> Backend::deactivate_vol(const PoolDef &pool, const std::string &name) {
     ILVM_ASSIGN_OR_RETURN(auto lv, load_lv(pool, name));
-    if (!lv.active_locally) return {};
+    VolInfo before = to_vol_info(pool, lv);
+    if (!lv.active_locally) return before;
     if (lv.device_open)
         return conflict("volume '" + name + "' is open on this host", "stop the domain that uses it first");
     ILVM_ASSIGN_OR_RETURN(auto out, sys_.run(lvm::lv_deactivate(pool.vg_name, name)));
     if (!out.succeeded()) return activation_error(pool, lv, out, "deactivate");
     spdlog::info("deactivated {}/{}", pool.vg_name, name);
-    return {};
+    return before;
 }
 
 }  // namespace ilvm

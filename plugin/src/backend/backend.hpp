@@ -75,8 +75,10 @@ public:
                         uint64_t length);
 
     // Activation for the hook and vol-activate/vol-deactivate.
-    Status activate_vol(const PoolDef &pool, const std::string &name, lvm::ActivationMode mode);
-    Status deactivate_vol(const PoolDef &pool, const std::string &name);
+    // Both return the volume as found before the call, so a caller (the hook) learns from the
+    // one lvs they already run whether the call changed anything: what it must undo on rollback.
+    Result<VolInfo> activate_vol(const PoolDef &pool, const std::string &name, lvm::ActivationMode mode);
+    Result<VolInfo> deactivate_vol(const PoolDef &pool, const std::string &name);
 
 private:
     Result<lvm::VgReport> load_vg(const PoolDef &pool);

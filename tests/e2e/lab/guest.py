@@ -179,6 +179,28 @@ class Guest:
                 rc, err.strip(), self._tail(self.console_log, n))
         return out
 
+    def lock_state(self):
+        """What the storage stack is doing right now: stuck LVM commands and
+        their kernel stacks, lvmlockd's and sanlock's view, the iSCSI session.
+        Every probe is bounded: a wedged lvmlockd must not wedge the report."""
+        probe = "; ".join([
+            "ps -eo pid,ppid,stat,etimes,wchan:28,args --sort=pid | "
+            "grep -E '[l]v|[v]g|[s]anlock|[v]irsh|[i]scsi-lvm|[q]emu-system|[i]scsid' | cut -c1-220",
+            "for p in $(pgrep -x lvs; pgrep -x lvchange; pgrep -x vgs); do echo \"== stack of $p\"; "
+            "cat /proc/$p/stack; done",
+            "echo '== lvmlockctl -i'; timeout 15 lvmlockctl -i",
+            "echo '== sanlock client status -D'; timeout 15 sanlock client status -D | head -80",
+            "echo '== sanlock log_dump (tail)'; timeout 15 sanlock client log_dump | tail -n 60",
+            "echo '== lvmlockctl --dump (tail)'; timeout 15 lvmlockctl --dump | tail -n 60",
+            "echo '== iscsi sessions'; timeout 15 iscsiadm -m session -P 1 | grep -E 'Target:|State'",
+            "echo '== load'; cat /proc/loadavg",
+        ])
+        try:
+            rc, out, err = self.run(probe, timeout=150)
+        except LabError as exc:
+            return "(lock state probe failed: %s)" % exc
+        return out + (("\n(stderr) " + err.strip()) if err.strip() else "")
+
     # -- shutdown ------------------------------------------------------------
     def poweroff(self, timeout=120):
         """Clean poweroff; kill qemu if the guest does not stop in time."""
@@ -227,6 +249,14 @@ class _AsyncRun:
                                      stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                      stderr=subprocess.PIPE, text=True, errors="replace",
                                      start_new_session=True, preexec_fn=child_setup)
+
+    def running_after(self, seconds):
+        """True if the command is still running `seconds` from now (it is left running)."""
+        try:
+            self.proc.wait(timeout=seconds)
+            return False
+        except subprocess.TimeoutExpired:
+            return True
 
     def wait(self, timeout, check=False):
         try:

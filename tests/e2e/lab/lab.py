@@ -178,6 +178,7 @@ class Lab:
         for g in self.guests:
             if g is not None and g.proc is not None and g.proc.poll() is None:
                 parts.append("---- journal tail of %s ----\n%s" % (g.name, g.journal_tail(journal_lines)))
+                parts.append("---- lock state of %s ----\n%s" % (g.name, g.lock_state()))
             elif g is not None:
                 parts.append("---- console tail of %s (%s) ----\n%s" % (
                     g.name, g.console_log, g._tail(g.console_log, journal_lines)))

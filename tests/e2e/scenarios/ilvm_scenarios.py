@@ -43,7 +43,10 @@ MIB = 1024 ** 2
 EXIT_INVALID, EXIT_NOT_FOUND, EXIT_CONFLICT = 2, 3, 4
 CHAP_USER, CHAP_PASSWORD = "labuser", "lab-chap-secret-42"
 ORDER = ["newcomer", "two-hosts", "chap", "data", "wrong-lun", "hook", "hook-race"]
-RACE_ROUNDS = 20
+RACE_ROUNDS = int(os.environ.get("ILVM_RACE_ROUNDS", "20"))
+# A `virsh start` that has not answered after this long is stuck somewhere in the lock stack:
+# capture what both hosts are doing while it is still stuck, then keep waiting.
+RACE_STUCK_SECONDS = 90
 REQUIRED_TOOLS = ["qemu-system-x86_64", "qemu-img", "tgtd", "tgtadm", "debootstrap",
                   "mkfs.ext4", "ssh", "ssh-keygen"]
 
@@ -287,6 +290,12 @@ def hook_race(ctx):
     wins = {"hosta": 0, "hostb": 0}
     for i in range(1, RACE_ROUNDS + 1):
         ha, hb = a.start_run(["virsh", "start", "web1"]), b.start_run(["virsh", "start", "web1"])
+        started = time.monotonic()
+        if ha.running_after(RACE_STUCK_SECONDS) or \
+                hb.running_after(max(0.0, RACE_STUCK_SECONDS - (time.monotonic() - started))):
+            say("round %d: a virsh start is still running after %ds; lock state now:" % (i, RACE_STUCK_SECONDS))
+            for g in (a, b):
+                print("---- %s ----\n%s" % (g.name, g.lock_state()), flush=True)
         ra, rb = ha.wait(300)[0], hb.wait(300)[0]
         winners = [g for g, rc in ((a, ra), (b, rb)) if rc == 0]
         if len(winners) != 1:

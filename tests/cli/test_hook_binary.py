@@ -1,0 +1,106 @@
+#!/usr/bin/env python3
+"""The installed hook binary (50-iscsi-lvm) end to end with the real module and a
+recording fake of lvm: the fast path touches nothing, prepare activates through the
+module, and the bounded timeout refuses the start *and* kills the LVM command it was
+waiting for (found in the lab: an lvs stuck on lvmlockd outlived the hook).
+
+Usage: test_hook_binary.py <hook binary> <ilvm binary> <backend module dir> <tests/data dir>"""
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+HOOK, ILVM, MODULE_DIR, DATA = sys.argv[1:5]
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+DOMAIN = """<domain type='kvm'><name>web1</name><devices>
+  <disk type='block' device='disk'><source dev='/dev/vg_san/vm1'/><target dev='vda'/></disk>
+</devices></domain>"""
+
+
+class HookBinaryTest(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="ilvm-hook-")
+        self.log = os.path.join(self.tmp, "commands.log")
+        self.script = os.path.join(self.tmp, "script.json")
+        os.makedirs(os.path.join(self.tmp, "status"))
+        self.env = dict(os.environ)
+        self.env.update({
+            "ILVM_CONFIG_DIR": os.path.join(self.tmp, "etc"),
+            "ILVM_RUN_DIR": os.path.join(self.tmp, "run"),
+            "ILVM_BACKEND_DIR": MODULE_DIR,
+            "ILVM_COMMAND_WRAPPER": os.path.join(HERE, "fake_cmd.py"),
+            "ILVM_FAKE_LOG": self.log,
+            "ILVM_FAKE_SCRIPT": self.script,
+            "ILVM_LIBVIRT_URI": "test:///default",
+            "ILVM_LIBVIRT_STATUS_DIR": os.path.join(self.tmp, "status"),
+        })
+        self.rules([])
+        r = subprocess.run([ILVM, "pool-define", os.path.join(DATA, "pools", "san.xml")], env=self.env,
+                           capture_output=True, text=True, timeout=60)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        # What pool-start leaves behind: the run-state copy marks the pool active.
+        os.makedirs(os.path.join(self.tmp, "run", "pools"), exist_ok=True)
+        shutil.copy(os.path.join(self.tmp, "etc", "pools", "san.xml"), os.path.join(self.tmp, "run", "pools", "san.xml"))
+        if os.path.exists(self.log):
+            os.unlink(self.log)
+
+    def tearDown(self):
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def rules(self, rules):
+        with open(self.script, "w", encoding="utf-8") as f:
+            json.dump(rules, f)
+
+    def hook(self, op, sub, stdin=DOMAIN, timeout=60):
+        return subprocess.run([HOOK, "web1", op, sub, "-"], env=self.env, input=stdin, capture_output=True,
+                              text=True, timeout=timeout)
+
+    def commands(self):
+        if not os.path.exists(self.log):
+            return []
+        with open(self.log, encoding="utf-8") as f:
+            return [json.loads(line) for line in f]
+
+    def test_unrelated_operations_touch_nothing(self):
+        for op, sub in (("start", "begin"), ("started", "begin"), ("stopped", "end"), ("migrate", "end")):
+            r = self.hook(op, sub)
+            self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(self.commands(), [])
+
+    def test_prepare_activates_the_disk_exclusively(self):
+        with open(os.path.join(DATA, "lvm", "lvs_vm1.json"), encoding="utf-8") as f:
+            self.rules([{"prefix": ["lvs"], "stdout": f.read()}])
+        r = self.hook("prepare", "begin")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn(["lvchange", "-aey", "-K", "vg_san/vm1"], self.commands())
+
+    def test_timeout_refuses_and_kills_the_stuck_command(self):
+        self.rules([{"prefix": ["lvs"], "sleep": 60}])
+        self.env["ILVM_HOOK_TIMEOUT"] = "2"
+        r = self.hook("prepare", "begin")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("hook timed out", r.stderr)
+        with open(self.log + ".sleeping", encoding="utf-8") as f:
+            pid = int(f.read())
+        # The stuck command must die with the hook, not linger for its full 60 s.
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and os.path.exists("/proc/%d" % pid):
+            with open("/proc/%d/stat" % pid, encoding="utf-8") as f:
+                if f.read().split(")")[-1].split()[0] == "Z":
+                    break  # killed, waiting to be reaped by init
+            time.sleep(0.1)
+        alive = os.path.exists("/proc/%d" % pid)
+        if alive:
+            with open("/proc/%d/stat" % pid, encoding="utf-8") as f:
+                alive = f.read().split(")")[-1].split()[0] != "Z"
+        self.assertFalse(alive, "the stuck lvs (pid %d) outlived the hook" % pid)
+        self.assertNotIn(["lvchange", "-aey", "-K", "vg_san/vm1"], self.commands())
+
+
+if __name__ == "__main__":
+    unittest.main(argv=[sys.argv[0]], verbosity=2)
