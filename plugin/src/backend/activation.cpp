@@ -74,7 +74,8 @@ Status Backend::with_volume_active(const PoolDef &pool, const lvm::LvReport &lv,
 }
 
 Result<VolInfo> Backend::activate_vol(const PoolDef &pool, const std::string &name, lvm::ActivationMode mode) {
-    ILVM_ASSIGN_OR_RETURN(auto lv, load_lv(pool, name));
+    // Local state only (is it active here, open?); lvchange takes the real locks.
+    ILVM_ASSIGN_OR_RETURN(auto lv, load_lv(pool, name, VgLock::none));
     VolInfo before = to_vol_info(pool, lv);
     if (lv.active_locally) {
         bool exclusive_now = lv.active_exclusively || !pool.shared();
@@ -87,7 +88,8 @@ Result<VolInfo> Backend::activate_vol(const PoolDef &pool, const std::string &na
 }
 
 Result<VolInfo> Backend::deactivate_vol(const PoolDef &pool, const std::string &name) {
-    ILVM_ASSIGN_OR_RETURN(auto lv, load_lv(pool, name));
+    // Local state only (is it active here, open?); lvchange takes the real locks.
+    ILVM_ASSIGN_OR_RETURN(auto lv, load_lv(pool, name, VgLock::none));
     VolInfo before = to_vol_info(pool, lv);
     if (!lv.active_locally) return before;
     if (lv.device_open)

@@ -25,14 +25,15 @@ Result<lvm::VgReport> Backend::load_vg(const PoolDef &pool) {
     return not_found("volume group " + pool.vg_name + " of pool " + pool.name + " not found");
 }
 
-Result<std::vector<lvm::LvReport>> Backend::load_lvs(const PoolDef &pool) {
-    ILVM_ASSIGN_OR_RETURN(auto out, run_checked(sys_, lvm::lvs_report(pool.vg_name), "lvs " + pool.vg_name));
+Result<std::vector<lvm::LvReport>> Backend::load_lvs(const PoolDef &pool, VgLock lock) {
+    const Command cmd = lock == VgLock::none ? lvm::lvs_report_unlocked(pool.vg_name) : lvm::lvs_report(pool.vg_name);
+    ILVM_ASSIGN_OR_RETURN(auto out, run_checked(sys_, cmd, "lvs " + pool.vg_name));
     return lvm::parse_lvs_json(out.out);
 }
 
-Result<lvm::LvReport> Backend::load_lv(const PoolDef &pool, const std::string &name) {
+Result<lvm::LvReport> Backend::load_lv(const PoolDef &pool, const std::string &name, VgLock lock) {
     ILVM_TRY(validate_lv_name(name));
-    ILVM_ASSIGN_OR_RETURN(auto lvs, load_lvs(pool));
+    ILVM_ASSIGN_OR_RETURN(auto lvs, load_lvs(pool, lock));
     for (auto &lv : lvs)
         if (lv.name == name) return lv;
     return not_found("volume '" + name + "' not found in pool " + pool.name,

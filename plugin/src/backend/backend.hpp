@@ -82,8 +82,9 @@ public:
 
 private:
     Result<lvm::VgReport> load_vg(const PoolDef &pool);
-    Result<std::vector<lvm::LvReport>> load_lvs(const PoolDef &pool);
-    Result<lvm::LvReport> load_lv(const PoolDef &pool, const std::string &name);
+    enum class VgLock { shared, none };  // none: lvs --nolocking (local state only)
+    Result<std::vector<lvm::LvReport>> load_lvs(const PoolDef &pool, VgLock lock = VgLock::shared);
+    Result<lvm::LvReport> load_lv(const PoolDef &pool, const std::string &name, VgLock lock = VgLock::shared);
     VolInfo to_vol_info(const PoolDef &pool, const lvm::LvReport &lv);
     Result<std::optional<std::pair<std::string, std::string>>> find_vg_on_device(const PoolDef &pool);
     // Logs in unless `logged_in` says the session exists, then waits for the LUN.

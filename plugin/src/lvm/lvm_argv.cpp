@@ -26,6 +26,12 @@ Command lvs_report(const std::string &vg) {
                   vg);
 }
 
+Command lvs_report_unlocked(const std::string &vg) {
+    auto c = lvs_report(vg);
+    c.argv.insert(c.argv.begin() + 1, "--nolocking");
+    return c;
+}
+
 Command lvs_report_one(const std::string &vg, const std::string &lv) {
     auto c = lvs_report(vg);
     c.argv.back() = vg_lv(vg, lv);

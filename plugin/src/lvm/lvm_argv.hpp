@@ -16,6 +16,11 @@ enum class ActivationMode { exclusive, shared };
 // Reports: JSON, bytes, no unit suffix, 0/1 for binary fields.
 Command vgs_report(const std::string &vg);
 Command lvs_report(const std::string &vg);
+// The same report without lvmlockd's VG lock (--nolocking): for the activation paths, which
+// only need local device-mapper state before lvchange takes the locks that matter. Every VG
+// lock is a sanlock paxos round on the LUN; sanlock 3.8.5 (Debian 12) was seen in the lab to
+// spin forever acquiring the VG lock while the other host cycled it (see docs/hook.md).
+Command lvs_report_unlocked(const std::string &vg);
 Command lvs_report_one(const std::string &vg, const std::string &lv);
 Command pvs_report(const std::string &device);
 
