@@ -4,6 +4,7 @@
 #include <string>
 
 #include "core/names.hpp"
+#include "libvirt_mirror_pool.hpp"
 
 namespace ilvm::cli {
 
@@ -14,6 +15,14 @@ Result<BackendModule *> Context::backend() {
         module.emplace(std::move(m).value());
     }
     return &*module;
+}
+
+MirrorPool &Context::mirror() {
+    if (!mirror_pool) {
+        auto uri = module_options.find("libvirt_uri");
+        mirror_pool = make_libvirt_mirror_pool(uri != module_options.end() ? uri->second : "qemu:///system");
+    }
+    return *mirror_pool;
 }
 
 Result<std::string> Context::pool_xml(const std::string &name) {

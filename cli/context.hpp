@@ -4,11 +4,13 @@
 
 #include <iostream>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 
 #include "args.hpp"
 #include "backend_module.hpp"
+#include "mirror_pool.hpp"
 #include "pool_store.hpp"
 
 namespace ilvm::cli {
@@ -21,7 +23,11 @@ struct Context {
     std::istream *in = &std::cin;
     std::ostream *out = &std::cout;
 
+    std::unique_ptr<MirrorPool> mirror_pool;   // libvirt, opened on first use; tests may inject
+
     Result<BackendModule *> backend();
+    // The libvirt mirror pool API on ILVM_LIBVIRT_URI (module option libvirt_uri).
+    MirrorPool &mirror();
     // The pool's persistent XML, or not_found.
     Result<std::string> pool_xml(const std::string &name);
     // Refuses (conflict class) when the pool is not started on this host.
@@ -42,6 +48,10 @@ Status pool_list(Context &, const Args &);
 Status pool_info(Context &, const Args &);
 Status pool_dumpxml(Context &, const Args &);
 Status pool_autostart(Context &, const Args &);
+Status pool_autostart_all(Context &, const Args &);
+Status pool_destroy_all(Context &, const Args &);
+Status mirror_sync(Context &, const Args &);
+Status reconcile(Context &, const Args &);
 
 Status vol_create(Context &, const Args &);
 Status vol_create_as(Context &, const Args &);

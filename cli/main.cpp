@@ -36,7 +36,23 @@ const std::vector<Verb> &verbs() {
         {{"pool-list", "list pools", {}, 0, {}, {"all", "inactive", "json"}, ""}, pool_list},
         {{"pool-info", "pool information (live numbers when active)", {"pool"}, 1, {}, {"json"}, ""}, pool_info},
         {{"pool-dumpxml", "pool XML", {"pool"}, 1, {}, {"inactive"}, ""}, pool_dumpxml},
-        {{"pool-autostart", "mark the pool to be started at boot (by iscsi-lvm.service, planned)", {"pool"}, 1, {}, {"disable"}, ""}, pool_autostart},
+        {{"pool-autostart", "mark the pool to be started at boot (by iscsi-lvm.service)", {"pool"}, 1, {}, {"disable"}, ""}, pool_autostart},
+        {{"pool-autostart-all", "start every autostart pool not active yet (iscsi-lvm.service at boot)", {}, 0, {},
+          {"no-mirror"}, "--no-mirror: leave the libvirt mirror pools alone (the boot service: libvirtd is not up yet)."},
+         pool_autostart_all},
+        {{"pool-destroy-all", "stop every pool active on this host (iscsi-lvm.service at shutdown)", {}, 0, {},
+          {"no-mirror"}, "--no-mirror: leave the libvirt mirror pools alone (libvirtd has already stopped)."},
+         pool_destroy_all},
+        {{"mirror-sync", "define and start the libvirt mirror pool of every pool active here", {}, 0, {}, {},
+          "Run by iscsi-lvm-mirror.service once libvirtd is up; warns (exit 0) when libvirt is unreachable."},
+         mirror_sync},
+        {{"reconcile", "repair skip flags, release volumes active here that nothing uses", {}, 0, {"pool"}, {"dry-run", "json"},
+          "Per started pool (or only --pool P): one lvs, then\n"
+          "  lvchange --setactivationskip y --setautoactivation n  on volumes lacking either, and\n"
+          "  lvchange -an  on volumes active here, not open, used by no running domain for 10 s.\n"
+          "Prints one line per change, nothing when all is in order. --dry-run changes nothing.\n"
+          "Run by iscsi-lvm-reconcile.timer every 15 s and after each ilvm volume change."},
+         reconcile},
         {{"vol-create", "create a volume from an XML file", {"pool", "file"}, 2, {}, {}, ""}, vol_create},
         {{"vol-create-as", "create a volume from arguments", {"pool", "name", "capacity"}, 3, {"allocation", "format"}, {},
           "CAPACITY takes virsh's units: 10G, 512MiB, 1TB (powers of 1000), bytes by default.\n"

@@ -1,5 +1,6 @@
 // pool-* verbs.
 #include <fstream>
+#include <functional>
 #include <sstream>
 
 #include <glib.h>
@@ -8,7 +9,9 @@
 #include "core/log.hpp"
 #include "core/names.hpp"
 #include "core/size.hpp"
+#include "mirror_sync.hpp"
 #include "output.hpp"
+#include "pool_lifecycle.hpp"
 #include "summaries.hpp"
 
 namespace ilvm::cli {
@@ -144,6 +147,7 @@ Status pool_undefine(Context &ctx, const Args &args) {
     // Forget our node record (it holds the CHAP settings); the LUN's data is untouched.
     const unsigned flags = session_flags(ctx, name, xml, false);
     ILVM_TRY(be->call([&](ilvm_reply *rep) { return be->ops().forget_pool(be->instance(), xml.c_str(), flags, rep); }));
+    if (auto p = summarize_pool(xml); p.ok()) mirror_remove(ctx.mirror(), name, p->vg);
     ILVM_TRY(ctx.store.remove(name));
     *ctx.out << "Pool " << name << " has been undefined\n";
     return {};
@@ -159,17 +163,10 @@ Status pool_build(Context &ctx, const Args &args) {
     return {};
 }
 
-Status pool_start(Context &ctx, const Args &args) {
-    const std::string name = args.get("pool");
-    ILVM_ASSIGN_OR_RETURN(std::string xml, ctx.pool_xml(name));
-    ILVM_ASSIGN_OR_RETURN(auto lock, ctx.store.lock(name));
-    if (ctx.store.active(name)) return conflict("pool '" + name + "' is already active");
-    if (args.flag("overwrite") && !args.flag("build"))
-        return invalid_input("--overwrite only makes sense with --build");
-    if (args.flag("build")) {
-        ILVM_TRY(build(ctx, args, name, xml, ILVM_BUILD_KEEP_STARTED));
-        ILVM_ASSIGN_OR_RETURN(xml, ctx.store.load(name));
-    }
+Status start_pool_locked(Context &ctx, const std::string &name, const std::string &xml, Mirror mirror) {
+    ILVM_ASSIGN_OR_RETURN(auto p, summarize_pool(xml));
+    // Refuse before logging in: someone else's libvirt pool of this name is never touched.
+    if (mirror == Mirror::sync) ILVM_TRY(mirror_check(ctx.mirror(), name, p.vg));
     ILVM_ASSIGN_OR_RETURN(auto *be, ctx.backend());
     ILVM_ASSIGN_OR_RETURN(auto started, be->call([&](ilvm_reply *rep) { return be->ops().start_pool(be->instance(), xml.c_str(), 0, rep); }));
     if (started.xml != xml) ILVM_TRY(ctx.store.save(name, started.xml));
@@ -181,6 +178,53 @@ Status pool_start(Context &ctx, const Args &args) {
         (void)stop;
         return refreshed.take_error();
     }
+    // The reconciler's idle sightings of an earlier run of this pool do not count.
+    ctx.store.remove_runtime_file(name, "idle");
+    if (mirror == Mirror::sync) mirror_bring_up(ctx.mirror(), name, p.vg);
+    return {};
+}
+
+namespace {
+
+// Runs `stop` (our pool's stop or delete) with the libvirt mirror stopped first: libvirt's
+// stop runs `vgchange -aln VG`, which needs the VG, our session and lockspace, still there.
+// That vgchange fails on a volume that is open, as our stop then refuses too. When `stop`
+// fails the pool is still running, so a mirror that was up is started again.
+Status with_mirror_down(Context &ctx, const std::string &name, const std::string &xml, Mirror mirror,
+                        const std::function<Status()> &stop) {
+    ILVM_ASSIGN_OR_RETURN(auto p, summarize_pool(xml));
+    const bool was_up = mirror == Mirror::sync && ctx.mirror().inspect(name, p.vg).state == MirrorState::active;
+    if (was_up) mirror_bring_down(ctx.mirror(), name, p.vg);
+    Status st = stop();
+    if (!st.ok() && was_up) mirror_bring_up(ctx.mirror(), name, p.vg);
+    if (st.ok()) ctx.store.remove_runtime_file(name, "idle");
+    return st;
+}
+
+}  // namespace
+
+Status stop_pool_locked(Context &ctx, const std::string &name, const std::string &xml, Mirror mirror) {
+    ILVM_ASSIGN_OR_RETURN(auto *be, ctx.backend());
+    const unsigned flags = session_flags(ctx, name, xml, true);
+    ILVM_TRY(with_mirror_down(ctx, name, xml, mirror, [&]() -> Status {
+        ILVM_TRY(be->call([&](ilvm_reply *rep) { return be->ops().stop_pool(be->instance(), xml.c_str(), flags, rep); }));
+        return {};
+    }));
+    return ctx.store.clear_runtime(name);
+}
+
+Status pool_start(Context &ctx, const Args &args) {
+    const std::string name = args.get("pool");
+    ILVM_ASSIGN_OR_RETURN(std::string xml, ctx.pool_xml(name));
+    ILVM_ASSIGN_OR_RETURN(auto lock, ctx.store.lock(name));
+    if (ctx.store.active(name)) return conflict("pool '" + name + "' is already active");
+    if (args.flag("overwrite") && !args.flag("build"))
+        return invalid_input("--overwrite only makes sense with --build");
+    if (args.flag("build")) {
+        ILVM_TRY(build(ctx, args, name, xml, ILVM_BUILD_KEEP_STARTED));
+        ILVM_ASSIGN_OR_RETURN(xml, ctx.store.load(name));
+    }
+    ILVM_TRY(start_pool_locked(ctx, name, xml));
     *ctx.out << "Pool " << name << " started\n";
     return {};
 }
@@ -189,10 +233,7 @@ Status pool_destroy(Context &ctx, const Args &args) {
     const std::string name = args.get("pool");
     ILVM_ASSIGN_OR_RETURN(std::string xml, ctx.active_pool_xml(name));
     ILVM_ASSIGN_OR_RETURN(auto lock, ctx.store.lock(name));
-    ILVM_ASSIGN_OR_RETURN(auto *be, ctx.backend());
-    const unsigned flags = session_flags(ctx, name, xml, true);
-    ILVM_TRY(be->call([&](ilvm_reply *rep) { return be->ops().stop_pool(be->instance(), xml.c_str(), flags, rep); }));
-    ILVM_TRY(ctx.store.clear_runtime(name));
+    ILVM_TRY(stop_pool_locked(ctx, name, xml));
     *ctx.out << "Pool " << name << " destroyed\n";
     return {};
 }
@@ -206,7 +247,10 @@ Status pool_delete(Context &ctx, const Args &args) {
     ILVM_ASSIGN_OR_RETURN(auto lock, ctx.store.lock(name));
     ILVM_ASSIGN_OR_RETURN(auto *be, ctx.backend());
     const unsigned flags = session_flags(ctx, name, xml, true);
-    ILVM_TRY(be->call([&](ilvm_reply *rep) { return be->ops().delete_pool(be->instance(), xml.c_str(), flags, rep); }));
+    ILVM_TRY(with_mirror_down(ctx, name, xml, Mirror::sync, [&]() -> Status {
+        ILVM_TRY(be->call([&](ilvm_reply *rep) { return be->ops().delete_pool(be->instance(), xml.c_str(), flags, rep); }));
+        return {};
+    }));
     ILVM_TRY(ctx.store.clear_runtime(name));
     *ctx.out << "Pool " << name << " deleted\n";
     return {};
@@ -248,6 +292,7 @@ Status pool_info(Context &ctx, const Args &args) {
     }
     ILVM_ASSIGN_OR_RETURN(auto p, summarize_pool(xml));
     const bool autostart = ctx.store.autostart(name);
+    const MirrorInfo mirror = ctx.mirror().inspect(name, p.vg);
     if (args.flag("json")) {
         JsonArray jv;
         for (const auto &v : vols) jv.push_back(to_json_value(v));
@@ -255,7 +300,8 @@ Status pool_info(Context &ctx, const Args &args) {
                      {"persistent", true}, {"autostart", autostart},
                      {"source", JsonObject{{"host", p.host}, {"port", p.port}, {"target", p.target}, {"lun", p.lun},
                                            {"initiator", p.initiator}, {"chap_username", p.auth_user}}},
-                     {"vg", JsonObject{{"name", p.vg}, {"uuid", p.vg_uuid}}}, {"lock_type", p.lock_type}};
+                     {"vg", JsonObject{{"name", p.vg}, {"uuid", p.vg_uuid}}}, {"lock_type", p.lock_type},
+                     {"libvirt_mirror", JsonObject{{"state", mirror_state_name(mirror.state)}, {"detail", mirror.detail}}}};
         if (active) {
             o.emplace_back("capacity", p.capacity);
             o.emplace_back("allocation", p.allocation);
@@ -277,6 +323,7 @@ Status pool_info(Context &ctx, const Args &args) {
     f.emplace_back("Source", lun_description(p));
     f.emplace_back("Volume group", p.vg + (p.vg_uuid.empty() ? " (not pinned yet)" : " (" + p.vg_uuid + ")"));
     f.emplace_back("Lock type", p.lock_type);
+    f.emplace_back("Libvirt mirror", std::string(mirror_state_name(mirror.state)) + (mirror.detail.empty() ? "" : " (" + mirror.detail + ")"));
     *ctx.out << format_fields(f);
     return {};
 }

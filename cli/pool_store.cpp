@@ -113,6 +113,20 @@ Status PoolStore::clear_runtime(const std::string &name) const {
     return {};
 }
 
+std::string PoolStore::load_runtime_file(const std::string &name, const std::string &ext) const {
+    auto text = read_whole(run_dir_ + "/" + name + "." + ext);
+    return text.ok() ? *text : std::string();
+}
+
+Status PoolStore::save_runtime_file(const std::string &name, const std::string &ext, const std::string &content) const {
+    return write_atomically(run_dir_ + "/" + name + "." + ext, content, 0600);
+}
+
+void PoolStore::remove_runtime_file(const std::string &name, const std::string &ext) const {
+    std::error_code ec;
+    fs::remove(run_dir_ + "/" + name + "." + ext, ec);
+}
+
 bool PoolStore::autostart(const std::string &name) const { return fs::is_symlink(autostart_path(name)); }
 
 Status PoolStore::set_autostart(const std::string &name, bool on) const {

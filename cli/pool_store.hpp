@@ -31,6 +31,11 @@ public:
     Result<std::string> load_runtime(const std::string &name) const;
     Status save_runtime(const std::string &name, const std::string &xml) const;
     Status clear_runtime(const std::string &name) const;
+    // Other per-pool runtime state, <run_dir>/<name>.<ext> (e.g. the reconciler's "idle"
+    // bookkeeping): "" when absent; written atomically with mode 0600.
+    std::string load_runtime_file(const std::string &name, const std::string &ext) const;
+    Status save_runtime_file(const std::string &name, const std::string &ext, const std::string &content) const;
+    void remove_runtime_file(const std::string &name, const std::string &ext) const;
 
     bool autostart(const std::string &name) const;
     Status set_autostart(const std::string &name, bool on) const;

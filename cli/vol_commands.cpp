@@ -7,6 +7,7 @@
 #include "core/names.hpp"
 #include "core/size.hpp"
 #include "output.hpp"
+#include "reconcile.hpp"
 #include "summaries.hpp"
 
 namespace ilvm::cli {
@@ -98,6 +99,7 @@ Status vol_create(Context &ctx, const Args &args) {
     ILVM_ASSIGN_OR_RETURN(auto lock, ctx.store.lock(pool));
     ILVM_ASSIGN_OR_RETURN(std::string xml, read_small_file(file));
     ILVM_ASSIGN_OR_RETURN(auto v, created(ctx, pool_xml, xml));
+    after_volume_change(ctx, pool, pool_xml);
     *ctx.out << "Vol " << v.name << " created from " << file << "\n";
     return {};
 }
@@ -115,6 +117,7 @@ Status vol_create_as(Context &ctx, const Args &args) {
     ILVM_ASSIGN_OR_RETURN(std::string pool_xml, ctx.active_pool_xml(pool));
     ILVM_ASSIGN_OR_RETURN(auto lock, ctx.store.lock(pool));
     ILVM_ASSIGN_OR_RETURN(auto v, created(ctx, pool_xml, vol_xml(name, capacity, allocation)));
+    after_volume_change(ctx, pool, pool_xml);
     *ctx.out << "Vol " << v.name << " created\n";
     return {};
 }
@@ -130,6 +133,7 @@ Status vol_create_from(Context &ctx, const Args &args) {
         return be->ops().build_vol_from(be->instance(), pool_xml.c_str(), xml.c_str(), source.c_str(), 0, rep);
     }));
     ILVM_ASSIGN_OR_RETURN(auto v, summarize_vol(r.xml));
+    after_volume_change(ctx, pool, pool_xml);
     *ctx.out << "Vol " << v.name << " created from input vol " << source << "\n";
     return {};
 }
@@ -145,6 +149,7 @@ Status vol_clone(Context &ctx, const Args &args) {
     ILVM_TRY(be->call([&](ilvm_reply *rep) {
         return be->ops().build_vol_from(be->instance(), ref.pool_xml.c_str(), xml.c_str(), ref.name.c_str(), 0, rep);
     }));
+    after_volume_change(ctx, ref.pool, ref.pool_xml);
     *ctx.out << "Vol " << newname << " cloned from " << ref.name << "\n";
     return {};
 }
@@ -156,6 +161,7 @@ Status vol_delete(Context &ctx, const Args &args) {
     ILVM_TRY(be->call([&](ilvm_reply *r) {
         return be->ops().delete_vol(be->instance(), ref.pool_xml.c_str(), ref.name.c_str(), flags, r);
     }));
+    after_volume_change(ctx, ref.pool, ref.pool_xml);
     *ctx.out << "Vol " << ref.name << " deleted\n";
     return {};
 }
@@ -193,6 +199,7 @@ Status vol_resize(Context &ctx, const Args &args) {
         return be->ops().resize_vol(be->instance(), ref.pool_xml.c_str(), ref.name.c_str(), capacity, flags, rep);
     }));
     ILVM_ASSIGN_OR_RETURN(auto v, summarize_vol(r.xml));
+    after_volume_change(ctx, ref.pool, ref.pool_xml);
     *ctx.out << "Size of volume '" << ref.name << "' successfully changed to " << human_size(v.capacity) << "\n";
     return {};
 }

@@ -161,7 +161,8 @@ class CliTest(unittest.TestCase):
         self.assertIn(["lvcreate", "--yes", "--activate", "n", "--zero", "n", "--wipesignatures", "n",
                        "--setactivationskip", "y", "--setautoactivation", "n", "--name", "vm9",
                        "--size", "1073741824b", "vg_san"], cmds)
-        self.assertEqual(cmds[-1], ["lvchange", "-an", "vg_san/vm9"])
+        self.assertEqual(cmds[-2], ["lvchange", "-an", "vg_san/vm9"])
+        self.assertEqual(cmds[-1][0], "lvs")   # the reconcile pass after the change
 
     def test_vol_list_json_and_table(self):
         self.define()

@@ -69,6 +69,7 @@ typedef struct ilvm_option {
 #define ILVM_ACTIVATE_SHARED        (1u << 0)  /* activate_vol: -asy instead of -aey */
 #define ILVM_REFRESH_VOL_FIND_HOLDER (1u << 0) /* refresh_vol: read sanlock leases to name the
                                                   host holding an inactive volume */
+#define ILVM_RECONCILE_DRY_RUN      (1u << 0)  /* reconcile_pool: run only lvs, change nothing */
 
 typedef struct ilvm_backend ilvm_backend;  /* opaque module instance */
 
@@ -121,6 +122,19 @@ typedef struct ilvm_backend_ops {
     int (*activate_vol)(ilvm_backend *b, const char *pool_xml, const char *vol_name, unsigned int flags,
                         ilvm_reply *reply);
     int (*deactivate_vol)(ilvm_backend *b, const char *pool_xml, const char *vol_name, unsigned int flags,
+                          ilvm_reply *reply);
+
+    /* Appended after the first table (hosts built with it need a module this large).
+     *
+     * The reconciler: one lvs of the pool's VG, then `lvchange --setactivationskip y
+     * --setautoactivation n` on every LV lacking either, and `lvchange -an` on LVs active on
+     * this host that are not open, not in use and listed as settled. state_xml (may be NULL):
+     * <reconcile><in-use volume='V'/>…<settled volume='V'/>…</reconcile>, which the host
+     * derives from libvirt's status files and its own idle bookkeeping. reply->xml:
+     * <reconcile pool='P'><step volume='V' action='set-flags|deactivate|idle|keep'
+     * result='planned|done|failed' reason='…' [error='…']/>…</reconcile>. A failed step does
+     * not fail the call; flags: ILVM_RECONCILE_DRY_RUN. Never called by the qemu hook. */
+    int (*reconcile_pool)(ilvm_backend *b, const char *pool_xml, const char *state_xml, unsigned int flags,
                           ilvm_reply *reply);
 } ilvm_backend_ops;
 

@@ -14,6 +14,7 @@
 #include "ilvm-config.h"
 #include "iscsi-lvm/backend.h"
 #include "xml/pool_xml.hpp"
+#include "xml/reconcile_xml.hpp"
 #include "xml/vol_xml.hpp"
 
 struct ilvm_backend {
@@ -294,6 +295,15 @@ int op_deactivate_vol(ilvm_backend *b, const char *pool_xml, const char *vol_nam
     });
 }
 
+int op_reconcile_pool(ilvm_backend *b, const char *pool_xml, const char *state_xml, unsigned int flags, ilvm_reply *reply) {
+    return guarded(b, reply, pool_xml, [&](Backend &be, const PoolDef &pool) {
+        auto input = parse_reconcile_input_xml(state_xml ? state_xml : "");
+        if (!input.ok()) return fail(reply, input.error());
+        auto steps = be.reconcile_pool(pool, *input, (flags & ILVM_RECONCILE_DRY_RUN) != 0);
+        return steps.ok() ? ok(reply, format_reconcile_result_xml(pool.name, *steps)) : fail(reply, steps.error());
+    });
+}
+
 const ilvm_backend_ops k_ops = {
     ILVM_BACKEND_ABI_VERSION,
     sizeof(ilvm_backend_ops),
@@ -322,6 +332,7 @@ const ilvm_backend_ops k_ops = {
     op_download_vol,
     op_activate_vol,
     op_deactivate_vol,
+    op_reconcile_pool,
 };
 
 }  // namespace

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "backend/reconcile_plan.hpp"
 #include "core/system.hpp"
 #include "lvm/lvm_argv.hpp"
 #include "lvm/lvm_report.hpp"
@@ -79,6 +80,10 @@ public:
     // one lvs they already run whether the call changed anything: what it must undo on rollback.
     Result<VolInfo> activate_vol(const PoolDef &pool, const std::string &name, lvm::ActivationMode mode);
     Result<VolInfo> deactivate_vol(const PoolDef &pool, const std::string &name);
+
+    // The reconciler: one lvs, then repairs of missing skip flags / autoactivation and
+    // deactivation of settled idle LVs (reconcile_plan.hpp). dry_run runs only the lvs.
+    Result<std::vector<ReconcileStep>> reconcile_pool(const PoolDef &pool, const ReconcileInput &input, bool dry_run);
 
 private:
     Result<lvm::VgReport> load_vg(const PoolDef &pool);

@@ -1,0 +1,23 @@
+// Starting and stopping one pool on this host, shared by pool-start / pool-destroy and
+// the boot service's pool-autostart-all / pool-destroy-all. The caller holds the pool's
+// lock and has checked that the pool is inactive (start) or active (stop).
+#pragma once
+
+#include <string>
+
+#include "context.hpp"
+
+namespace ilvm::cli {
+
+// Whether to touch the libvirt mirror. The boot service must not: libvirtd is ordered
+// after it (and socket-activated), so a libvirt call from there would wait for itself.
+enum class Mirror { sync, leave };
+
+// Login, lock-start, VG check, first refresh, then the libvirt mirror (a warning when
+// libvirt is unreachable; a refusal, before anything else, when the name is another
+// libvirt pool's).
+Status start_pool_locked(Context &ctx, const std::string &name, const std::string &xml, Mirror mirror = Mirror::sync);
+// Mirror stopped first, then deactivation of idle volumes, lock-stop, logout.
+Status stop_pool_locked(Context &ctx, const std::string &name, const std::string &xml, Mirror mirror = Mirror::sync);
+
+}  // namespace ilvm::cli

@@ -1,0 +1,65 @@
+#include "backend/reconcile_plan.hpp"
+
+#include "core/names.hpp"
+#include "lvm/lvm_argv.hpp"
+
+namespace ilvm {
+
+const char *reconcile_action_name(ReconcileAction a) {
+    switch (a) {
+    case ReconcileAction::set_flags: return "set-flags";
+    case ReconcileAction::deactivate: return "deactivate";
+    case ReconcileAction::idle: return "idle";
+    case ReconcileAction::keep: return "keep";
+    }
+    return "keep";
+}
+
+const char *step_result_name(StepResult r) {
+    switch (r) {
+    case StepResult::planned: return "planned";
+    case StepResult::done: return "done";
+    case StepResult::failed: return "failed";
+    }
+    return "planned";
+}
+
+namespace {
+
+std::string flags_reason(const lvm::LvReport &lv) {
+    if (!lv.skip_activation && lv.autoactivation) return "activation skip flag off and autoactivation on";
+    return lv.skip_activation ? "autoactivation on" : "activation skip flag off";
+}
+
+}  // namespace
+
+std::vector<ReconcileStep> plan_reconcile(const PoolDef &pool, const std::vector<lvm::LvReport> &lvs,
+                                          const ReconcileInput &input) {
+    std::vector<ReconcileStep> steps;
+    for (const auto &lv : lvs) {
+        // Defence in depth: the parser drops "lvmlock"; anything we would not have created
+        // (reserved names, LVM-internal suffixes) is not ours to change either.
+        if (lv.name == "lvmlock" || !validate_lv_name(lv.name).ok()) continue;
+        if (!lv.skip_activation || lv.autoactivation)
+            steps.push_back({lv.name, ReconcileAction::set_flags, flags_reason(lv),
+                             lvm::lv_set_skip_flags(pool.vg_name, lv.name), StepResult::planned, {}});
+        if (!lv.active_locally) continue;
+        if (lv.device_open) {
+            steps.push_back({lv.name, ReconcileAction::keep, "open on this host", std::nullopt, StepResult::planned, {}});
+        } else if (input.in_use.count(lv.name)) {
+            steps.push_back({lv.name, ReconcileAction::keep, "used by a running domain on this host", std::nullopt,
+                             StepResult::planned, {}});
+        } else if (input.settled.count(lv.name)) {
+            steps.push_back({lv.name, ReconcileAction::deactivate,
+                             "active on this host, not open, used by no running domain",
+                             lvm::lv_deactivate(pool.vg_name, lv.name), StepResult::planned, {}});
+        } else {
+            steps.push_back({lv.name, ReconcileAction::idle,
+                             "active on this host and unused; released by the next pass if it stays unused",
+                             std::nullopt, StepResult::planned, {}});
+        }
+    }
+    return steps;
+}
+
+}  // namespace ilvm

@@ -1,0 +1,28 @@
+// The reconciler's XML across the module ABI (reconcile_pool callback):
+//
+//   input   <reconcile>
+//             <in-use volume='vm1'/>     used by a running domain on this host
+//             <settled volume='vm3'/>    seen idle for the grace period already
+//           </reconcile>
+//   result  <reconcile pool='san'>
+//             <step volume='vm3' action='deactivate' result='done' reason='…' [error='…']/>
+//           </reconcile>
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "backend/reconcile_plan.hpp"
+#include "core/result.hpp"
+
+namespace ilvm {
+
+// Untrusted input: volume names are validated; an empty string means "nothing in use,
+// nothing settled".
+Result<ReconcileInput> parse_reconcile_input_xml(std::string_view xml);
+std::string format_reconcile_input_xml(const ReconcileInput &input);
+
+std::string format_reconcile_result_xml(const std::string &pool, const std::vector<ReconcileStep> &steps);
+
+}  // namespace ilvm
