@@ -69,4 +69,7 @@ Status vol_download(Context &, const Args &);
 Status vol_activate(Context &, const Args &);
 Status vol_deactivate(Context &, const Args &);
 
+Status host_setup(Context &, const Args &);
+Status host_validate(Context &, const Args &);
+
 }  // namespace ilvm::cli

@@ -76,6 +76,17 @@ const std::vector<Verb> &verbs() {
         {{"vol-activate", "activate a volume on this host (exclusive unless --shared)", {"vol"}, 1, {"pool"}, {"shared"}, ""},
          vol_activate},
         {{"vol-deactivate", "deactivate a volume on this host", {"vol"}, 1, {"pool"}, {}, ""}, vol_deactivate},
+        {{"host-setup", "prepare this host: lvmlockd, sanlock host_id and watchdog, initiator name, hook, daemons", {}, 0,
+          {"host-id", "initiator"}, {"dry-run"},
+          "--host-id N (required): this host's sanlock host_id, 1..2000, different on every host.\n"
+          "--initiator IQN: written to /etc/iscsi/initiatorname.iscsi only when it has no name.\n"
+          "Idempotent: a second run changes nothing and says so. --dry-run only prints the plan.\n"
+          "ILVM_HOST_ROOT=DIR edits DIR/etc/... instead of /etc/... (tests, trial runs)."},
+         host_setup},
+        {{"host-validate", "check that this host is ready for shared pools", {}, 0, {}, {"json"},
+          "One line per check: 'ok   CHECK' or 'FAIL CHECK: PROBLEM (fix: FIX)'.\n"
+          "Exits 5 when any check fails. Changes nothing."},
+         host_validate},
     };
     return v;
 }

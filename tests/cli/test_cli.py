@@ -12,6 +12,8 @@ import sys
 import tempfile
 import unittest
 
+from cli_helpers import assert_one_error_line, logged_commands
+
 ILVM, MODULE_DIR, DATA = sys.argv[1:4]
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -47,18 +49,10 @@ class CliTest(unittest.TestCase):
         return subprocess.run([ILVM, *args], env=self.env, input=stdin, capture_output=True, text=True, timeout=60)
 
     def commands(self):
-        if not os.path.exists(self.log):
-            return []
-        with open(self.log, encoding="utf-8") as f:
-            return [json.loads(line) for line in f]
+        return logged_commands(self.log)
 
     def assert_error(self, r, code, fragment=""):
-        self.assertEqual(r.returncode, code, f"stdout={r.stdout!r} stderr={r.stderr!r}")
-        lines = r.stderr.splitlines()
-        self.assertTrue(lines and lines[0].startswith("error: "), r.stderr)
-        self.assertTrue(all(l.startswith(("error: ", "hint: ")) for l in lines), r.stderr)
-        self.assertEqual(sum(l.startswith("error: ") for l in lines), 1, r.stderr)
-        self.assertIn(fragment, lines[0])
+        assert_one_error_line(self, r, code, fragment)
 
     def define(self, name="san.xml"):
         r = self.ilvm("pool-define", os.path.join(DATA, "pools", name))

@@ -52,6 +52,18 @@ Result<std::vector<std::string>> FakeSystem::list_dir(const std::string &path) {
     return it->second;
 }
 
+Result<mode_t> FakeSystem::file_mode(const std::string &path) {
+    if (!files.count(path)) return not_found("no such file: " + path);
+    auto it = modes.find(path);
+    return it == modes.end() ? mode_t{0644} : it->second;
+}
+
+Status FakeSystem::make_directories(const std::string &path, mode_t) {
+    for (size_t pos = 1; pos <= path.size(); ++pos)
+        if (pos == path.size() || path[pos] == '/') dirs.try_emplace(path.substr(0, pos));
+    return {};
+}
+
 std::string FakeSystem::transcript() const {
     std::string s;
     for (const auto &c : commands) s += c.display() + "\n";

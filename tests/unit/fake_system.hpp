@@ -27,6 +27,10 @@ public:
     Result<std::string> read_file(const std::string &path) override;
     Status write_file(const std::string &path, std::string_view content, mode_t mode) override;
     Result<std::vector<std::string>> list_dir(const std::string &path) override;
+    // The mode of the last write, 0644 for a file put into `files` directly.
+    Result<mode_t> file_mode(const std::string &path) override;
+    // Adds each missing directory of `path` to `dirs`.
+    Status make_directories(const std::string &path, mode_t mode) override;
     void sleep_for(std::chrono::milliseconds d) override { clock_ += d; }
     std::chrono::steady_clock::time_point now() override { return std::chrono::steady_clock::time_point(clock_); }
 

@@ -28,6 +28,12 @@ public:
     // so a secret is never readable by others, not even briefly.
     virtual Status write_file(const std::string &path, std::string_view content, mode_t mode) = 0;
     virtual Result<std::vector<std::string>> list_dir(const std::string &path) = 0;
+    // Permission bits (07777) of a file, or not_found. Added for `ilvm host-setup`/
+    // `host-validate` after HostSystem existed: the default stat(2)s the path, which is
+    // what HostSystem would do; fakes override it.
+    virtual Result<mode_t> file_mode(const std::string &path);
+    // `mkdir -p`: creates the missing directories of `path` with `mode`. Same default story.
+    virtual Status make_directories(const std::string &path, mode_t mode);
 
     virtual void sleep_for(std::chrono::milliseconds d) = 0;
     virtual std::chrono::steady_clock::time_point now() = 0;

@@ -24,6 +24,8 @@ public:
         return inner_.write_file(path, content, mode);
     }
     Result<std::vector<std::string>> list_dir(const std::string &path) override { return inner_.list_dir(path); }
+    Result<mode_t> file_mode(const std::string &path) override { return inner_.file_mode(path); }
+    Status make_directories(const std::string &path, mode_t mode) override { return inner_.make_directories(path, mode); }
     void sleep_for(std::chrono::milliseconds d) override { inner_.sleep_for(d); }
     std::chrono::steady_clock::time_point now() override { return inner_.now(); }
 

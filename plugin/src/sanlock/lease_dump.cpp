@@ -64,13 +64,16 @@ std::vector<uint32_t> shared_holders(const std::vector<LeaseRecord> &resource_du
 std::string host_name_for(const std::vector<LeaseRecord> &delta_dump, uint32_t host_id) {
     for (const auto &r : delta_dump) {
         if (r.owner_id != host_id || r.timestamp == 0) continue;
-        const std::string &name = r.resource;
-        // "e7bd3cc0-b522-4b43-b28a-f897c90e98f2.hosta" -> "hosta"
-        if (name.size() > 37 && name[36] == '.' && name[8] == '-' && name[13] == '-' && name[18] == '-' && name[23] == '-')
-            return name.substr(37);
-        return name;
+        return host_name_from_owner(r.resource);
     }
     return {};
+}
+
+std::string host_name_from_owner(std::string_view name) {
+    // "e7bd3cc0-b522-4b43-b28a-f897c90e98f2.hosta" -> "hosta"
+    if (name.size() > 37 && name[36] == '.' && name[8] == '-' && name[13] == '-' && name[18] == '-' && name[23] == '-')
+        return std::string(name.substr(37));
+    return std::string(name);
 }
 
 std::string describe_holder(const std::optional<Holder> &holder) {

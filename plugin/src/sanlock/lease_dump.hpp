@@ -51,6 +51,8 @@ std::vector<uint32_t> shared_holders(const std::vector<LeaseRecord> &resource_du
 // The host name that host_id registered in the lockspace's delta leases. sanlock's
 // default name is "<random uuid>.<hostname>"; the uuid part is dropped.
 std::string host_name_for(const std::vector<LeaseRecord> &delta_dump, uint32_t host_id);
+// The host name in a sanlock owner name: "e7bd3cc0-….hosta" -> "hosta"; other names as they are.
+std::string host_name_from_owner(std::string_view owner_name);
 
 // "host 2 (kvm-b)" / "host 2" / "another host"
 std::string describe_holder(const std::optional<Holder> &holder);

@@ -1,0 +1,62 @@
+// The host verbs, `ilvm host-setup` and `ilvm host-validate` (host_setup.hpp,
+// host_validate.hpp). Unlike the pool verbs they do not go through the backend module:
+// they prepare and check the host the module runs on.
+#include <cstdlib>
+#include <optional>
+
+#include "context.hpp"
+#include "core/host_system.hpp"
+#include "core/wrapped_system.hpp"
+#include "host_setup.hpp"
+#include "host_validate.hpp"
+#include "ilvm-config.h"
+
+namespace ilvm::cli {
+namespace {
+
+// The real host, or under a test harness the same recording command wrapper the module
+// gets (ILVM_COMMAND_WRAPPER), so every command still goes through one runner.
+class HostRunner {
+public:
+    explicit HostRunner(const Context &ctx) {
+        if (auto it = ctx.module_options.find("command_wrapper"); it != ctx.module_options.end())
+            wrapped_.emplace(host_, it->second);
+    }
+    System &system() { return wrapped_ ? static_cast<System &>(*wrapped_) : host_; }
+
+private:
+    HostSystem host_;
+    std::optional<WrappedSystem> wrapped_;
+};
+
+// The hook binary to install: the one this build installed, or ILVM_HOOK_BINARY (a build
+// tree's shim/50-iscsi-lvm, or a test's stand-in).
+std::string hook_source() {
+    const char *v = std::getenv("ILVM_HOOK_BINARY");
+    return v && *v ? v : ILVM_HOOK_PATH;
+}
+
+}  // namespace
+
+Status host_setup(Context &ctx, const Args &args) {
+    auto id = args.opt("host-id");
+    if (!id)
+        return invalid_input("host-setup needs --host-id N",
+                             "N is this host's sanlock host_id: 1..2000, different on every host sharing a LUN");
+    HostSetupOptions opt;
+    ILVM_ASSIGN_OR_RETURN(opt.host_id, parse_host_id(*id));
+    opt.initiator = args.opt("initiator");
+    opt.dry_run = args.flag("dry-run");
+    opt.hook_source = hook_source();
+    opt.hook_dir = ILVM_LIBVIRT_HOOK_DIR;
+    HostRunner runner(ctx);
+    return host_setup_run(runner.system(), HostRoot::from_environment(), opt, *ctx.out);
+}
+
+Status host_validate(Context &ctx, const Args &args) {
+    HostRunner runner(ctx);
+    return host_validate_run(runner.system(), HostRoot::from_environment(), ILVM_LIBVIRT_HOOK_DIR,
+                             args.flag("json"), *ctx.out);
+}
+
+}  // namespace ilvm::cli

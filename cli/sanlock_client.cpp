@@ -1,0 +1,96 @@
+#include "sanlock_client.hpp"
+
+#include <charconv>
+#include <sstream>
+
+namespace ilvm::cli {
+namespace {
+
+template <typename T>
+T number(std::string_view s) {
+    T v{};
+    std::from_chars(s.data(), s.data() + s.size(), v);
+    return v;
+}
+
+// "    key=value" lines follow the entry they describe.
+bool debug_field(const std::string &line, std::string &key, std::string &value) {
+    if (line.rfind("    ", 0) != 0) return false;
+    const size_t eq = line.find('=');
+    if (eq == std::string::npos) return false;
+    key = line.substr(4, eq - 4);
+    value = line.substr(eq + 1);
+    return true;
+}
+
+}  // namespace
+
+Command sanlock_client_status() { return Command{"sanlock", "client", "status", "-D"}; }
+
+Command sanlock_client_host_status(const std::string &lockspace) {
+    return Command{"sanlock", "client", "host_status", "-s", lockspace, "-D"};
+}
+
+SanlockStatus parse_sanlock_status(std::string_view out) {
+    SanlockStatus st;
+    std::istringstream in{std::string(out)};
+    std::string line;
+    std::string entry;   // "daemon", "p", "s" or "r": what the -D lines belong to
+    while (std::getline(in, line)) {
+        std::string key;
+        std::string value;
+        if (debug_field(line, key, value)) {
+            if (entry == "daemon" && key == "use_watchdog") st.use_watchdog = value != "0";
+            continue;
+        }
+        entry = line.substr(0, line.find(' '));
+        if (entry == "daemon") {
+            st.daemon_name = line.substr(7);
+        } else if (entry == "s" && line.size() > 2) {
+            // "s lvm_vg:1:/dev/mapper/vg-lvmlock:0": name:host_id:path:offset
+            const std::string rest = line.substr(2);
+            const size_t c1 = rest.find(':');
+            if (c1 == std::string::npos) continue;
+            const size_t c2 = rest.find(':', c1 + 1);
+            if (c2 == std::string::npos) continue;
+            st.lockspaces.push_back({rest.substr(0, c1), number<uint32_t>(std::string_view(rest).substr(c1 + 1, c2 - c1 - 1))});
+        }
+    }
+    return st;
+}
+
+std::vector<SanlockHost> parse_sanlock_host_status(std::string_view out) {
+    std::vector<SanlockHost> hosts;
+    std::istringstream in{std::string(out)};
+    std::string line;
+    while (std::getline(in, line)) {
+        std::string key;
+        std::string value;
+        if (debug_field(line, key, value)) {
+            if (hosts.empty()) continue;
+            SanlockHost &h = hosts.back();
+            if (key == "last_check") h.last_check = number<uint64_t>(value);
+            else if (key == "last_live") h.last_live = number<uint64_t>(value);
+            else if (key == "io_timeout") h.io_timeout = number<uint32_t>(value);
+            else if (key == "owner_name") h.owner_name = value;
+            continue;
+        }
+        // "2 timestamp 160"; without -s sanlock also prints "lockspace <name>" headers.
+        std::istringstream words(line);
+        std::string id;
+        std::string word;
+        uint64_t timestamp = 0;
+        if (words >> id >> word >> timestamp && word == "timestamp")
+            hosts.push_back(SanlockHost{number<uint32_t>(id), timestamp, 0, 0, 0, {}});
+    }
+    return hosts;
+}
+
+bool sanlock_host_live(const SanlockHost &host) {
+    if (host.timestamp == 0) return false;
+    if (host.last_live == 0 || host.last_check <= host.last_live) return true;
+    const uint64_t io_timeout = host.io_timeout ? host.io_timeout : 10;   // sanlock's default
+    return host.last_check - host.last_live <= 8 * io_timeout;
+}
+
+}  // namespace ilvm::cli

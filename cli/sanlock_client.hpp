@@ -1,0 +1,49 @@
+// What `sanlock client status -D` and `sanlock client host_status -s LOCKSPACE -D` print,
+// for host-validate: whether sanlock uses the watchdog, which lockspaces this host has
+// joined with which host_id, and which hosts are live in them. Formats: sanlock 3.8
+// src/client_cmd.c; real outputs in tests/e2e/recorded/sanlock-client-*.txt.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/command.hpp"
+
+namespace ilvm::cli {
+
+struct SanlockLockspace {
+    std::string name;          // "lvm_<vg>" for lvmlockd's lockspaces
+    uint32_t host_id = 0;      // the host_id this host joined with
+};
+
+struct SanlockStatus {
+    std::string daemon_name;              // "<uuid>.<hostname>", as in owner_name below
+    std::optional<bool> use_watchdog;     // from the daemon's -D lines
+    std::vector<SanlockLockspace> lockspaces;
+};
+
+// One host's delta lease as this host last read it.
+struct SanlockHost {
+    uint32_t host_id = 0;
+    uint64_t timestamp = 0;     // 0: the host left cleanly (the slot is free)
+    uint64_t last_check = 0;    // monotonic seconds of our last read
+    uint64_t last_live = 0;     // ... of our last read that saw the timestamp move
+    uint32_t io_timeout = 0;
+    std::string owner_name;
+};
+
+Command sanlock_client_status();
+Command sanlock_client_host_status(const std::string &lockspace);
+
+SanlockStatus parse_sanlock_status(std::string_view out);
+std::vector<SanlockHost> parse_sanlock_host_status(std::string_view out);
+
+// sanlock's own rule (lockspace.c, get_host_flag): a host is failing once its timestamp
+// has not moved for 8 io_timeouts (its renewal fail time), and free when it is 0.
+// A host whose timestamp we have not yet seen move counts as live: it may be.
+bool sanlock_host_live(const SanlockHost &host);
+
+}  // namespace ilvm::cli

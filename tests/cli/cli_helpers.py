@@ -1,0 +1,22 @@
+"""What the CLI test files share: the log of the recording fake (fake_cmd.py) and the
+contract of a refusal (one `error:` line, then only `hint:` lines, and its exit status)."""
+import json
+import os
+
+
+def logged_commands(log_path):
+    """The argv of every command fake_cmd.py was asked to run, in order."""
+    if not os.path.exists(log_path):
+        return []
+    with open(log_path, encoding="utf-8") as f:
+        return [json.loads(line) for line in f]
+
+
+def assert_one_error_line(test, r, code, fragment=""):
+    """`r` exited with `code` and printed exactly one `error:` line, containing `fragment`."""
+    test.assertEqual(r.returncode, code, f"stdout={r.stdout!r} stderr={r.stderr!r}")
+    lines = r.stderr.splitlines()
+    test.assertTrue(lines and lines[0].startswith("error: "), r.stderr)
+    test.assertTrue(all(l.startswith(("error: ", "hint: ")) for l in lines), r.stderr)
+    test.assertEqual(sum(l.startswith("error: ") for l in lines), 1, r.stderr)
+    test.assertIn(fragment, lines[0])

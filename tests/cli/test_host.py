@@ -1,0 +1,284 @@
+#!/usr/bin/env python3
+"""Tests of `ilvm host-setup` and `ilvm host-validate` as a user runs them: the binary
+against a copy of Debian's config files in a temporary ILVM_HOST_ROOT, with systemctl,
+lvmconfig and sanlock answered by the recording fake (fake_cmd.py). Nothing on this
+machine is read or changed outside the temporary directory.
+
+Usage: test_host.py <ilvm binary> <tests/data dir>"""
+import json
+import os
+import shutil
+import stat
+import subprocess
+import sys
+import tempfile
+import unittest
+
+from cli_helpers import assert_one_error_line, logged_commands
+
+ILVM, DATA = sys.argv[1:3]
+HERE = os.path.dirname(os.path.abspath(__file__))
+RECORDED = os.path.join(DATA, "..", "e2e", "recorded")
+
+EXIT_INVALID, EXIT_CONFLICT, EXIT_SYSTEM = 2, 4, 5
+HOOK = "etc/libvirt/hooks/qemu.d/50-iscsi-lvm"
+IQN = "iqn.2024-04.com.example:kvm-a"
+UNITS = ["wdmd", "sanlock", "lvmlockd", "iscsid"]
+
+
+def recorded(name):
+    """A lab recording without its '#' header: what the command printed."""
+    with open(os.path.join(RECORDED, name), encoding="utf-8") as f:
+        return "".join(l for l in f if not l.startswith("#"))
+
+
+class HostCliTest(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="ilvm-host-")
+        self.root = os.path.join(self.tmp, "root")
+        self.log = os.path.join(self.tmp, "commands.log")
+        self.script = os.path.join(self.tmp, "script.json")
+        self.hook_binary = os.path.join(self.tmp, "50-iscsi-lvm.built")
+        with open(self.hook_binary, "wb") as f:
+            f.write(b"\x7fELF stand-in for the built hook\n")
+        for src, dst in [("lvm.conf", "etc/lvm/lvm.conf"), ("lvmlocal.conf", "etc/lvm/lvmlocal.conf"),
+                         ("sanlock.default", "etc/default/sanlock")]:
+            os.makedirs(os.path.dirname(self.path(dst)), exist_ok=True)
+            shutil.copy(os.path.join(DATA, "host", src), self.path(dst))
+        self.write("etc/iscsi/initiatorname.iscsi", "## DO NOT EDIT OR REMOVE THIS FILE!\nGenerateName=yes\n", 0o600)
+        self.env = dict(os.environ)
+        self.env.update({
+            "ILVM_HOST_ROOT": self.root,
+            "ILVM_HOOK_BINARY": self.hook_binary,
+            "ILVM_CONFIG_DIR": os.path.join(self.tmp, "etc-ilvm"),
+            "ILVM_RUN_DIR": os.path.join(self.tmp, "run"),
+            "ILVM_COMMAND_WRAPPER": os.path.join(HERE, "fake_cmd.py"),
+            "ILVM_FAKE_LOG": self.log,
+            "ILVM_FAKE_SCRIPT": self.script,
+        })
+        self.daemons("disabled", "inactive")
+
+    def tearDown(self):
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    # --- helpers ------------------------------------------------------------------------
+    def path(self, rel):
+        return os.path.join(self.root, rel)
+
+    def read(self, rel):
+        with open(self.path(rel), encoding="utf-8") as f:
+            return f.read()
+
+    def write(self, rel, text, mode=0o644):
+        os.makedirs(os.path.dirname(self.path(rel)), exist_ok=True)
+        with open(self.path(rel), "w", encoding="utf-8") as f:
+            f.write(text)
+        os.chmod(self.path(rel), mode)
+
+    def rules(self, rules):
+        with open(self.script, "w", encoding="utf-8") as f:
+            json.dump(rules, f)
+
+    def daemons(self, enabled, active, extra=()):
+        self.rules([
+            {"prefix": ["systemctl", "is-enabled"], "stdout": (enabled + "\n") * 4, "exit": 0 if enabled == "enabled" else 1},
+            {"prefix": ["systemctl", "is-active"], "stdout": (active + "\n") * 4, "exit": 0 if active == "active" else 3},
+            *extra,
+        ])
+
+    def ilvm(self, *args):
+        return subprocess.run([ILVM, *args], env=self.env, capture_output=True, text=True, timeout=60)
+
+    def commands(self):
+        return logged_commands(self.log)
+
+    def snapshot(self):
+        """Every file under the root: content, mode and mtime."""
+        files = {}
+        for d, _, names in os.walk(self.root):
+            for n in names:
+                p = os.path.join(d, n)
+                st = os.stat(p)
+                with open(p, "rb") as f:
+                    files[os.path.relpath(p, self.root)] = (f.read(), stat.S_IMODE(st.st_mode), st.st_mtime_ns)
+        return files
+
+    def assert_error(self, r, code, fragment):
+        assert_one_error_line(self, r, code, fragment)
+
+    def ready_host(self):
+        """What the kernel and the daemons of a set-up host report (host_id 3, lab's sanlock)."""
+        self.write("proc/modules", "dm_mod 184320 9 - Live 0x0\niscsi_tcp 24576 2 - Live 0x0\nsoftdog 16384 2 - Live 0x0\n")
+        status = recorded("sanlock-client-status-D.txt").replace("s lvm_vg:1:", "s lvm_vg:3:")
+        hosts = recorded("sanlock-client-host_status.txt").replace("\n1 timestamp", "\n3 timestamp")
+        self.daemons("enabled", "active", [
+            {"prefix": ["lvmconfig"], "stdout": "use_lvmlockd=1\nhost_id=3\nscan_lvs=0\n"},
+            {"prefix": ["sanlock", "client", "status", "-D"], "stdout": status},
+            {"prefix": ["sanlock", "client", "host_status", "-s", "lvm_vg", "-D"], "stdout": hosts},
+        ])
+
+    # --- host-setup ---------------------------------------------------------------------
+    def test_setup_twice_second_run_changes_nothing(self):
+        lvm_before = self.read("etc/lvm/lvm.conf")
+        r = self.ilvm("host-setup", "--host-id", "3", "--initiator", IQN)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(r.stdout.splitlines(), [
+            "changed      global/use_lvmlockd = 1 in /etc/lvm/lvm.conf",
+            "changed      local/host_id = 3 in /etc/lvm/lvmlocal.conf",
+            "changed      sanlock uses the watchdog (sanlock_opts in /etc/default/sanlock)",
+            f"changed      InitiatorName {IQN} in /etc/iscsi/initiatorname.iscsi",
+            "changed      qemu hook /etc/libvirt/hooks/qemu.d/50-iscsi-lvm (mode 0755)",
+            "changed      enable and start wdmd sanlock lvmlockd iscsid (systemctl enable --now)",
+            "Host set up: 6 changes made. Check it with ilvm host-validate.",
+        ])
+        self.assertIn("warning: restart libvirtd", r.stderr)
+        # lvm.conf: exactly the shipped example line changed.
+        changed = [(a, b) for a, b in zip(lvm_before.splitlines(), self.read("etc/lvm/lvm.conf").splitlines()) if a != b]
+        self.assertEqual(changed, [("\t# use_lvmlockd = 0", "\tuse_lvmlockd = 1")])
+        self.assertIn("\thost_id = 3\n", self.read("etc/lvm/lvmlocal.conf"))
+        self.assertIn('\nsanlock_opts="-w 1"\n', self.read("etc/default/sanlock"))
+        self.assertEqual(self.read("etc/iscsi/initiatorname.iscsi"),
+                         f"## DO NOT EDIT OR REMOVE THIS FILE!\nInitiatorName={IQN}\n")
+        self.assertEqual(stat.S_IMODE(os.stat(self.path("etc/iscsi/initiatorname.iscsi")).st_mode), 0o600)
+        with open(self.path(HOOK), "rb") as f, open(self.hook_binary, "rb") as g:
+            self.assertEqual(f.read(), g.read())
+        self.assertEqual(stat.S_IMODE(os.stat(self.path(HOOK)).st_mode), 0o755)
+        self.assertIn(["systemctl", "enable", "--now", *UNITS], self.commands())
+
+        # The daemons now run; a second run finds nothing to do and touches nothing.
+        self.daemons("enabled", "active")
+        before = self.snapshot()
+        logged = len(self.commands())
+        r = self.ilvm("host-setup", "--host-id", "3", "--initiator", IQN)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        lines = r.stdout.splitlines()
+        self.assertEqual(len(lines), 7, r.stdout)
+        self.assertTrue(all(l.startswith("unchanged    ") for l in lines[:6]), r.stdout)
+        self.assertEqual(lines[-1], "Host already set up: nothing changed.")
+        self.assertEqual(r.stderr, "")
+        self.assertEqual(self.snapshot(), before)
+        self.assertEqual([c[:2] for c in self.commands()[logged:]],
+                         [["systemctl", "is-enabled"], ["systemctl", "is-active"]])
+
+    def test_dry_run_changes_nothing(self):
+        before = self.snapshot()
+        r = self.ilvm("host-setup", "--host-id", "7", "--dry-run")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("would change local/host_id = 7 in /etc/lvm/lvmlocal.conf\n", r.stdout)
+        self.assertIn("unchanged    InitiatorName generated by iscsid in /etc/iscsi/initiatorname.iscsi\n", r.stdout)
+        self.assertTrue(r.stdout.endswith("Dry run: 5 changes would be made; nothing was changed.\n"), r.stdout)
+        self.assertEqual(self.snapshot(), before)
+        self.assertFalse(any(c[:2] == ["systemctl", "enable"] for c in self.commands()))
+
+    def test_refusals_change_nothing(self):
+        self.write("etc/iscsi/initiatorname.iscsi", "InitiatorName=iqn.1993-08.org.debian:01:5c295537cb2d\n", 0o600)
+        before = self.snapshot()
+        r = self.ilvm("host-setup", "--host-id", "3", "--initiator", IQN)
+        self.assert_error(r, EXIT_CONFLICT, "initiator name is already iqn.1993-08.org.debian:01:5c295537cb2d")
+        self.assertIn("hint: targets grant access by initiator name", r.stderr)
+        self.assertEqual(r.stdout, "")
+        for args, fragment in [(["--host-id", "0"], "host_id '0' is not a number from 1 to 2000"),
+                               (["--host-id", "two"], "host_id 'two' is not"),
+                               ([], "host-setup needs --host-id N"),
+                               (["--host-id", "3", "--initiator", "IQN.2024-04.x"], "initiator name")]:
+            with self.subTest(args=args):
+                self.assert_error(self.ilvm("host-setup", *args), EXIT_INVALID, fragment)
+        self.write("etc/iscsi/initiatorname.iscsi", "InitiatorName=\n")
+        before = self.snapshot()
+        self.assert_error(self.ilvm("host-setup", "--host-id", "3"), EXIT_INVALID, "no InitiatorName in")
+        self.assertEqual(self.snapshot(), before)
+        self.assertFalse(any(c[:2] == ["systemctl", "enable"] for c in self.commands()))
+
+    def test_failing_daemon_start_is_a_system_error_and_a_rerun_finishes(self):
+        self.daemons("disabled", "inactive", [
+            {"prefix": ["systemctl", "enable"], "exit": 1, "stderr": "Failed to enable unit: Unit file lvmlockd.service does not exist.\n"}])
+        r = self.ilvm("host-setup", "--host-id", "3", "--initiator", IQN)
+        self.assert_error(r, EXIT_SYSTEM, "systemctl enable --now: Failed to enable unit: Unit file lvmlockd.service does not exist.")
+        self.assertIn("changed      qemu hook", r.stdout)
+        self.daemons("disabled", "inactive")
+        r = self.ilvm("host-setup", "--host-id", "3", "--initiator", IQN)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual([l.split()[0] for l in r.stdout.splitlines()[:6]], ["unchanged"] * 5 + ["changed"])
+
+    # --- host-validate ------------------------------------------------------------------
+    def test_validate_fresh_host_fails_with_exact_lines(self):
+        self.daemons("disabled", "inactive", [
+            {"prefix": ["lvmconfig"], "stdout": "use_lvmlockd=0\nhost_id=0\nscan_lvs=0\n"},
+            {"prefix": ["sanlock", "client", "status"], "exit": 1, "stderr": "connect error -2\n"},
+        ])
+        before = self.snapshot()
+        r = self.ilvm("host-validate")
+        self.assert_error(r, EXIT_SYSTEM, "13 of 14 host checks failed")
+        self.assertEqual(r.stdout.splitlines(), [
+            "FAIL kernel module dm_mod: not loaded (fix: modprobe dm_mod && echo dm_mod >> /etc/modules-load.d/iscsi-lvm.conf)",
+            "FAIL kernel module iscsi_tcp: not loaded (fix: modprobe iscsi_tcp && echo iscsi_tcp >> /etc/modules-load.d/iscsi-lvm.conf)",
+            "FAIL watchdog device: no /dev/watchdog and softdog is not loaded (fix: modprobe softdog && echo softdog > "
+            "/etc/modules-load.d/softdog.conf, or load your hardware watchdog's driver)",
+            "FAIL lvm use_lvmlockd: global/use_lvmlockd is 0 (fix: ilvm host-setup --host-id N (sets use_lvmlockd = 1 in /etc/lvm/lvm.conf))",
+            "FAIL lvm host_id: local/host_id is not set (fix: ilvm host-setup --host-id N (N from 1 to 2000, unique among the hosts sharing a LUN))",
+            "ok   lvm scan_lvs off",
+            "FAIL initiator name: no InitiatorName yet (GenerateName=yes: iscsid makes one when it first starts) "
+            "(fix: systemctl start iscsid, or ilvm host-setup --host-id N --initiator IQN)",
+            "FAIL libvirt hook: /etc/libvirt/hooks/qemu.d/50-iscsi-lvm is missing (fix: ilvm host-setup --host-id N, then restart libvirtd)",
+            "FAIL daemon wdmd: inactive (fix: systemctl enable --now wdmd)",
+            "FAIL daemon sanlock: inactive (fix: systemctl enable --now sanlock)",
+            "FAIL daemon lvmlockd: inactive (fix: systemctl enable --now lvmlockd)",
+            "FAIL daemon iscsid: inactive (fix: systemctl enable --now iscsid)",
+            "FAIL sanlock uses the watchdog: sanlock client status failed: connect error -2 (fix: systemctl enable --now wdmd sanlock)",
+            "FAIL host_id unique: sanlock client status failed: connect error -2 (fix: systemctl enable --now wdmd sanlock)",
+        ])
+        self.assertEqual(self.snapshot(), before)
+        self.assertIn(["systemctl", "is-active", *UNITS], self.commands())
+        self.assertIn(["lvmconfig", "--typeconfig", "full", "global/use_lvmlockd", "local/host_id", "devices/scan_lvs"],
+                      self.commands())
+
+    def test_validate_passes_after_setup(self):
+        r = self.ilvm("host-setup", "--host-id", "3", "--initiator", IQN)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.ready_host()
+        r = self.ilvm("host-validate")
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertEqual(r.stderr, "")
+        lines = r.stdout.splitlines()
+        self.assertEqual(len(lines), 14, r.stdout)
+        self.assertTrue(all(l.startswith("ok   ") for l in lines), r.stdout)
+        self.assertIn(["sanlock", "client", "host_status", "-s", "lvm_vg", "-D"], self.commands())
+
+    def test_validate_after_setup_catches_what_setup_cannot_fix(self):
+        """A hook made non-executable, scan_lvs on, another live host with our host_id."""
+        self.ilvm("host-setup", "--host-id", "3", "--initiator", IQN)
+        self.ready_host()
+        os.chmod(self.path(HOOK), 0o644)
+        hosts = recorded("sanlock-client-host_status.txt").replace("\n1 timestamp", "\n3 timestamp")
+        hosts = hosts.replace("\n2 timestamp", "\n3 timestamp")   # hostb is live as host_id 3 too
+        self.daemons("enabled", "active", [
+            {"prefix": ["lvmconfig"], "stdout": "use_lvmlockd=1\nhost_id=3\nscan_lvs=1\n"},
+            {"prefix": ["sanlock", "client", "status", "-D"],
+             "stdout": recorded("sanlock-client-status-D.txt").replace("s lvm_vg:1:", "s lvm_vg:3:")},
+            {"prefix": ["sanlock", "client", "host_status", "-s", "lvm_vg", "-D"], "stdout": hosts},
+        ])
+        r = self.ilvm("host-validate")
+        self.assert_error(r, EXIT_SYSTEM, "3 of 14 host checks failed")
+        self.assertEqual([l for l in r.stdout.splitlines() if l.startswith("FAIL")], [
+            "FAIL lvm scan_lvs off: devices/scan_lvs is 1: LVM here reads PVs inside volumes, guests' too "
+            "(fix: set scan_lvs = 0 in the devices section of /etc/lvm/lvm.conf)",
+            "FAIL libvirt hook: /etc/libvirt/hooks/qemu.d/50-iscsi-lvm is not executable "
+            "(fix: chmod 0755 /etc/libvirt/hooks/qemu.d/50-iscsi-lvm)",
+            "FAIL host_id unique: live host hostb also uses host_id 3 in lockspace lvm_vg (fix: give one of the two "
+            "hosts another host_id: ilvm pool-destroy its pools, ilvm host-setup --host-id N, ilvm pool-start)",
+        ])
+
+    def test_validate_json(self):
+        self.ready_host()
+        r = self.ilvm("host-validate", "--json")
+        self.assertEqual(r.returncode, EXIT_SYSTEM)
+        checks = json.loads(r.stdout)
+        self.assertEqual(len(checks), 14)
+        failed = [c for c in checks if not c["ok"]]
+        self.assertEqual([c["check"] for c in failed], ["initiator name", "libvirt hook"])
+        self.assertEqual(failed[1]["fix"], "ilvm host-setup --host-id N, then restart libvirtd")
+        self.assertNotIn("problem", checks[0])
+
+
+if __name__ == "__main__":
+    unittest.main(argv=[sys.argv[0], "-v"])

@@ -1,0 +1,208 @@
+// ilvm host-validate: sanlock's client output (recorded in the lab) and the checks run
+// against FakeSystem, passing and failing.
+#include <gtest/gtest.h>
+
+#include <sstream>
+
+#include "fake_system.hpp"
+#include "host_validate.hpp"
+#include "sanlock_client.hpp"
+
+namespace ilvm::test {
+namespace {
+
+using cli::HostRoot;
+
+// A lab recording without its '#' header lines: what the command printed.
+std::string recorded(const std::string &name) {
+    std::istringstream in(data_file("../e2e/recorded/" + name));
+    std::string out;
+    for (std::string l; std::getline(in, l);)
+        if (l.rfind('#', 0) != 0) out += l + "\n";
+    return out;
+}
+
+std::string replaced(std::string text, const std::string &from, const std::string &to) {
+    const size_t at = text.find(from);
+    EXPECT_NE(at, std::string::npos) << from;
+    if (at != std::string::npos) text.replace(at, from.size(), to);
+    return text;
+}
+
+TEST(SanlockClient, ParsesRecordedStatusWithDebugLines) {
+    auto st = cli::parse_sanlock_status(recorded("sanlock-client-status-D.txt"));
+    EXPECT_EQ(st.daemon_name, "8c58c3fb-810e-4bb5-8d7c-13adfdc4d880.hosta");
+    EXPECT_EQ(st.use_watchdog, true);
+    ASSERT_EQ(st.lockspaces.size(), 1u);
+    EXPECT_EQ(st.lockspaces[0].name, "lvm_vg");
+    EXPECT_EQ(st.lockspaces[0].host_id, 1u);
+}
+
+TEST(SanlockClient, PlainStatusHasNoWatchdogField) {
+    auto st = cli::parse_sanlock_status(recorded("sanlock-client-status.txt"));
+    EXPECT_FALSE(st.use_watchdog);
+    ASSERT_EQ(st.lockspaces.size(), 1u);
+    auto off = cli::parse_sanlock_status(replaced(recorded("sanlock-client-status-D.txt"), "use_watchdog=1", "use_watchdog=0"));
+    EXPECT_EQ(off.use_watchdog, false);
+}
+
+TEST(SanlockClient, ParsesRecordedHostStatus) {
+    auto hosts = cli::parse_sanlock_host_status(recorded("sanlock-client-host_status.txt"));
+    ASSERT_EQ(hosts.size(), 2u);
+    EXPECT_EQ(hosts[1].host_id, 2u);
+    EXPECT_EQ(hosts[1].timestamp, 160u);
+    EXPECT_EQ(hosts[1].last_check, 177u);
+    EXPECT_EQ(hosts[1].io_timeout, 10u);
+    EXPECT_EQ(hosts[1].owner_name, "10ea238d-cc8b-41ae-afec-1e3a11c9d2fd.hostb");
+    EXPECT_TRUE(cli::sanlock_host_live(hosts[0]));
+    EXPECT_TRUE(cli::sanlock_host_live(hosts[1]));
+}
+
+TEST(SanlockClient, LivenessFollowsSanlocksFailTime) {
+    cli::SanlockHost h{2, 160, 300, 220, 10, "x.hostb"};
+    EXPECT_TRUE(cli::sanlock_host_live(h));    // 80 s without a renewal: not yet failing
+    h.last_check = 301;
+    EXPECT_FALSE(cli::sanlock_host_live(h));   // 81 s: failing, then dead
+    h.last_live = 0;
+    EXPECT_TRUE(cli::sanlock_host_live(h));    // never seen moving yet: it may be live
+    h.timestamp = 0;
+    EXPECT_FALSE(cli::sanlock_host_live(h));   // left the lockspace cleanly
+    EXPECT_EQ(cli::sanlock_client_host_status("lvm_vg").display(), "sanlock client host_status -s lvm_vg -D");
+}
+
+class HostValidate : public ::testing::Test {
+protected:
+    const std::string root = "/r";
+    const std::string hook_dir = "/etc/libvirt/hooks/qemu.d";
+    FakeSystem fake;
+
+    // A host that passes every check, as hosta of the lab recordings (host_id 1).
+    void SetUp() override {
+        fake.files[root + "/proc/modules"] =
+            "dm_mod 184320 9 - Live 0x0000000000000000\niscsi_tcp 24576 2 - Live 0x0000000000000000\n";
+        fake.paths.insert(root + "/dev/watchdog");
+        fake.files[root + "/etc/iscsi/initiatorname.iscsi"] = data_file("host/initiatorname.iscsi");
+        ASSERT_TRUE(fake.write_file(root + hook_dir + "/50-iscsi-lvm", "hook", 0755).ok());
+        lvmconfig("1", "1", "0");
+        fake.on({"systemctl", "is-active"}, ok_out("active\nactive\nactive\nactive\n"));
+        fake.on({"sanlock", "client", "status"}, ok_out(recorded("sanlock-client-status-D.txt")));
+        fake.on({"sanlock", "client", "host_status", "-s", "lvm_vg"}, ok_out(recorded("sanlock-client-host_status.txt")));
+    }
+    void lvmconfig(const std::string &lockd, const std::string &host_id, const std::string &scan_lvs) {
+        fake.on({"lvmconfig", "--typeconfig", "full", "global/use_lvmlockd", "local/host_id", "devices/scan_lvs"},
+                ok_out("use_lvmlockd=" + lockd + "\nhost_id=" + host_id + "\nscan_lvs=" + scan_lvs + "\n"));
+    }
+    std::vector<std::string> lines() {
+        std::vector<std::string> out;
+        for (const auto &c : cli::validate_host(fake, HostRoot(root), hook_dir)) out.push_back(cli::format_check(c));
+        return out;
+    }
+    std::vector<std::string> failures() {
+        std::vector<std::string> out;
+        for (const auto &l : lines())
+            if (l.rfind("FAIL ", 0) == 0) out.push_back(l);
+        return out;
+    }
+};
+
+TEST_F(HostValidate, AReadyHostPassesEveryCheck) {
+    EXPECT_EQ(lines(), (std::vector<std::string>{
+                           "ok   kernel module dm_mod", "ok   kernel module iscsi_tcp", "ok   watchdog device",
+                           "ok   lvm use_lvmlockd", "ok   lvm host_id", "ok   lvm scan_lvs off", "ok   initiator name",
+                           "ok   libvirt hook", "ok   daemon wdmd", "ok   daemon sanlock", "ok   daemon lvmlockd",
+                           "ok   daemon iscsid", "ok   sanlock uses the watchdog", "ok   host_id unique"}));
+    std::ostringstream out;
+    EXPECT_TRUE(cli::host_validate_run(fake, HostRoot(root), hook_dir, false, out).ok());
+}
+
+TEST_F(HostValidate, BuiltInModulesAndSoftdogCount) {
+    fake.files[root + "/proc/modules"] = "softdog 16384 2 - Live 0x0000000000000000\n";
+    fake.paths = {root + "/sys/module/dm_mod", root + "/sys/module/iscsi_tcp"};
+    EXPECT_EQ(failures(), std::vector<std::string>{});
+}
+
+TEST_F(HostValidate, EachProblemIsOneFailLineWithItsFix) {
+    fake.files.erase(root + "/proc/modules");
+    fake.paths.clear();
+    fake.files[root + "/etc/iscsi/initiatorname.iscsi"] = "InitiatorName=\n";
+    fake.modes[root + hook_dir + "/50-iscsi-lvm"] = 0644;
+    lvmconfig("0", "0", "1");
+    fake.on({"systemctl", "is-active"}, CommandOutput{3, "active\ninactive\nactive\nfailed\n", {}});
+    fake.on({"sanlock", "client", "status"},
+            ok_out(replaced(recorded("sanlock-client-status-D.txt"), "use_watchdog=1", "use_watchdog=0")));
+    EXPECT_EQ(failures(),
+              (std::vector<std::string>{
+                  "FAIL kernel module dm_mod: not loaded (fix: modprobe dm_mod && echo dm_mod >> /etc/modules-load.d/iscsi-lvm.conf)",
+                  "FAIL kernel module iscsi_tcp: not loaded (fix: modprobe iscsi_tcp && echo iscsi_tcp >> /etc/modules-load.d/iscsi-lvm.conf)",
+                  "FAIL watchdog device: no /dev/watchdog and softdog is not loaded (fix: modprobe softdog && echo softdog > "
+                  "/etc/modules-load.d/softdog.conf, or load your hardware watchdog's driver)",
+                  "FAIL lvm use_lvmlockd: global/use_lvmlockd is 0 (fix: ilvm host-setup --host-id N (sets use_lvmlockd = 1 in "
+                  "/etc/lvm/lvm.conf))",
+                  "FAIL lvm host_id: local/host_id is not set (fix: ilvm host-setup --host-id N (N from 1 to 2000, unique among "
+                  "the hosts sharing a LUN))",
+                  "FAIL lvm scan_lvs off: devices/scan_lvs is 1: LVM here reads PVs inside volumes, guests' too (fix: set "
+                  "scan_lvs = 0 in the devices section of /etc/lvm/lvm.conf)",
+                  "FAIL initiator name: no InitiatorName in /etc/iscsi/initiatorname.iscsi (fix: ilvm host-setup --host-id N "
+                  "--initiator iqn.YYYY-MM.reversed.domain:host)",
+                  "FAIL libvirt hook: /etc/libvirt/hooks/qemu.d/50-iscsi-lvm is not executable (fix: chmod 0755 "
+                  "/etc/libvirt/hooks/qemu.d/50-iscsi-lvm)",
+                  "FAIL daemon sanlock: inactive (fix: systemctl enable --now sanlock)",
+                  "FAIL daemon iscsid: failed (fix: systemctl enable --now iscsid)",
+                  "FAIL sanlock uses the watchdog: sanlock runs with -w 0 (fix: ilvm host-setup --host-id N (sets -w 1 in "
+                  "/etc/default/sanlock), then systemctl restart wdmd sanlock while no pool is started here)",
+                  "FAIL host_id unique: no valid host_id to compare (fix: ilvm host-setup --host-id N)",
+              }));
+    std::ostringstream out;
+    Status st = cli::host_validate_run(fake, HostRoot(root), hook_dir, false, out);
+    ASSERT_FALSE(st.ok());
+    EXPECT_EQ(st.error().code, ErrorCode::system);
+    EXPECT_EQ(st.error().message, "12 of 14 host checks failed");
+}
+
+TEST_F(HostValidate, AnotherLiveHostWithOurHostIdFails) {
+    // This host now says host_id 2, but its lockspace runs with 1, and hostb is live as 2.
+    lvmconfig("1", "2", "0");
+    EXPECT_EQ(failures(), std::vector<std::string>{
+                              "FAIL host_id unique: lockspace lvm_vg runs with host_id 1, lvm says 2; live host hostb also "
+                              "uses host_id 2 in lockspace lvm_vg (fix: ilvm pool-destroy and ilvm pool-start its pool so "
+                              "that it rejoins with host_id 2)"});
+}
+
+TEST_F(HostValidate, DeadOrFreeHostsDoNotCount) {
+    lvmconfig("1", "2", "0");
+    // hostb stopped renewing 100 s before our last check (fail time: 80 s).
+    fake.on({"sanlock", "client", "host_status", "-s", "lvm_vg"},
+            ok_out(replaced(recorded("sanlock-client-host_status.txt"), "timestamp 160\n    last_check=177\n    last_live=177",
+                            "timestamp 160\n    last_check=277\n    last_live=177")));
+    auto f = failures();
+    ASSERT_EQ(f.size(), 1u);
+    EXPECT_EQ(f[0].find("live host"), std::string::npos) << f[0];
+}
+
+TEST_F(HostValidate, SanlockOrLvmconfigUnreachable) {
+    fake.on({"sanlock", "client", "status"}, fail_out(1, "connect error -2\n"));
+    fake.on({"lvmconfig"}, fail_out(5, "  Parse error at byte 12 (line 1): unexpected token\n"));
+    fake.on({"systemctl", "is-active"}, CommandOutput{1, "", "System has not been booted with systemd as init system (PID 1). Can't operate.\n"});
+    auto f = failures();
+    ASSERT_EQ(f.size(), 9u);
+    EXPECT_EQ(f[0],
+              "FAIL lvm use_lvmlockd: lvmconfig failed: Parse error at byte 12 (line 1): unexpected token (fix: install lvm2 "
+              "and lvm2-lockd; lvmconfig --validate shows errors in /etc/lvm/lvm.conf)");
+    EXPECT_EQ(f[3],
+              "FAIL daemon wdmd: systemctl is-active answered 0 states for 4 units: System has not been booted with systemd "
+              "as init system (PID 1). Can't operate. (fix: check that systemd runs this host: systemctl is-system-running)");
+    EXPECT_EQ(f[7], "FAIL sanlock uses the watchdog: sanlock client status failed: connect error -2 (fix: systemctl enable --now wdmd sanlock)");
+}
+
+TEST_F(HostValidate, JsonNamesEveryCheck) {
+    fake.files.erase(root + hook_dir + "/50-iscsi-lvm");
+    std::ostringstream out;
+    EXPECT_FALSE(cli::host_validate_run(fake, HostRoot(root), hook_dir, true, out).ok());
+    const std::string json = out.str();
+    EXPECT_NE(json.find("\"check\" : \"libvirt hook\""), std::string::npos) << json;
+    EXPECT_NE(json.find("\"problem\" : \"/etc/libvirt/hooks/qemu.d/50-iscsi-lvm is missing\""), std::string::npos) << json;
+    EXPECT_NE(json.find("\"check\" : \"host_id unique\",\n    \"ok\" : true"), std::string::npos) << json;
+}
+
+}  // namespace
+}  // namespace ilvm::test
