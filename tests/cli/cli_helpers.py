@@ -20,3 +20,22 @@ def assert_one_error_line(test, r, code, fragment=""):
     test.assertTrue(all(l.startswith(("error: ", "hint: ")) for l in lines), r.stderr)
     test.assertEqual(sum(l.startswith("error: ") for l in lines), 1, r.stderr)
     test.assertIn(fragment, lines[0])
+
+
+def fake_env(tmp, module_dir, **extra):
+    """Environment for running ilvm / the hook against the recording fake in `tmp`:
+    private config and run dirs, the module under test, fake_cmd.py for every command,
+    libvirt's in-process test driver. `extra` adds or overrides variables."""
+    env = dict(os.environ)
+    env.update({
+        "ILVM_CONFIG_DIR": os.path.join(tmp, "etc"),
+        "ILVM_RUN_DIR": os.path.join(tmp, "run"),
+        "ILVM_BACKEND_DIR": module_dir,
+        "ILVM_COMMAND_WRAPPER": os.path.join(os.path.dirname(os.path.abspath(__file__)), "fake_cmd.py"),
+        "ILVM_FAKE_LOG": os.path.join(tmp, "commands.log"),
+        "ILVM_FAKE_SCRIPT": os.path.join(tmp, "script.json"),
+        "ILVM_LIBVIRT_URI": "test:///default",
+        "ILVM_DEVICE_TIMEOUT_MS": "0",
+    })
+    env.update(extra)
+    return env

@@ -12,10 +12,9 @@ import sys
 import tempfile
 import unittest
 
-from cli_helpers import assert_one_error_line, logged_commands
+from cli_helpers import assert_one_error_line, fake_env, logged_commands
 
 ILVM, MODULE_DIR, DATA = sys.argv[1:4]
-HERE = os.path.dirname(os.path.abspath(__file__))
 
 EXIT_INVALID, EXIT_NOT_FOUND, EXIT_CONFLICT, EXIT_SYSTEM = 2, 3, 4, 5
 
@@ -25,17 +24,7 @@ class CliTest(unittest.TestCase):
         self.tmp = tempfile.mkdtemp(prefix="ilvm-cli-")
         self.log = os.path.join(self.tmp, "commands.log")
         self.script = os.path.join(self.tmp, "script.json")
-        self.env = dict(os.environ)
-        self.env.update({
-            "ILVM_CONFIG_DIR": os.path.join(self.tmp, "etc"),
-            "ILVM_RUN_DIR": os.path.join(self.tmp, "run"),
-            "ILVM_BACKEND_DIR": MODULE_DIR,
-            "ILVM_COMMAND_WRAPPER": os.path.join(HERE, "fake_cmd.py"),
-            "ILVM_FAKE_LOG": self.log,
-            "ILVM_FAKE_SCRIPT": self.script,
-            "ILVM_LIBVIRT_URI": "test:///default",
-            "ILVM_DEVICE_TIMEOUT_MS": "0",
-        })
+        self.env = fake_env(self.tmp, MODULE_DIR)
         self.rules([])
 
     def tearDown(self):

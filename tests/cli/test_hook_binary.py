@@ -14,8 +14,9 @@ import tempfile
 import time
 import unittest
 
+from cli_helpers import fake_env, logged_commands
+
 HOOK, ILVM, MODULE_DIR, DATA = sys.argv[1:5]
-HERE = os.path.dirname(os.path.abspath(__file__))
 
 DOMAIN = """<domain type='kvm'><name>web1</name><devices>
   <disk type='block' device='disk'><source dev='/dev/vg_san/vm1'/><target dev='vda'/></disk>
@@ -28,17 +29,7 @@ class HookBinaryTest(unittest.TestCase):
         self.log = os.path.join(self.tmp, "commands.log")
         self.script = os.path.join(self.tmp, "script.json")
         os.makedirs(os.path.join(self.tmp, "status"))
-        self.env = dict(os.environ)
-        self.env.update({
-            "ILVM_CONFIG_DIR": os.path.join(self.tmp, "etc"),
-            "ILVM_RUN_DIR": os.path.join(self.tmp, "run"),
-            "ILVM_BACKEND_DIR": MODULE_DIR,
-            "ILVM_COMMAND_WRAPPER": os.path.join(HERE, "fake_cmd.py"),
-            "ILVM_FAKE_LOG": self.log,
-            "ILVM_FAKE_SCRIPT": self.script,
-            "ILVM_LIBVIRT_URI": "test:///default",
-            "ILVM_LIBVIRT_STATUS_DIR": os.path.join(self.tmp, "status"),
-        })
+        self.env = fake_env(self.tmp, MODULE_DIR, ILVM_LIBVIRT_STATUS_DIR=os.path.join(self.tmp, "status"))
         self.rules([])
         r = subprocess.run([ILVM, "pool-define", os.path.join(DATA, "pools", "san.xml")], env=self.env,
                            capture_output=True, text=True, timeout=60)
@@ -61,10 +52,7 @@ class HookBinaryTest(unittest.TestCase):
                               text=True, timeout=timeout)
 
     def commands(self):
-        if not os.path.exists(self.log):
-            return []
-        with open(self.log, encoding="utf-8") as f:
-            return [json.loads(line) for line in f]
+        return logged_commands(self.log)
 
     def test_unrelated_operations_touch_nothing(self):
         for op, sub in (("start", "begin"), ("started", "begin"), ("stopped", "end"), ("migrate", "end")):

@@ -13,8 +13,9 @@ import sys
 import tempfile
 import unittest
 
+from cli_helpers import fake_env
+
 ILVM, MODULE_DIR, DATA = sys.argv[1:4]
-HERE = os.path.dirname(os.path.abspath(__file__))
 
 EXIT_CONFLICT, EXIT_SYSTEM = 4, 5
 MUTATING = ("lvchange", "lvcreate", "lvremove", "vgchange", "iscsiadm")
@@ -40,19 +41,8 @@ class ReconcileCliTest(unittest.TestCase):
         self.script = os.path.join(self.tmp, "script.json")
         self.status = os.path.join(self.tmp, "status")
         os.makedirs(self.status)
-        self.env = dict(os.environ)
-        self.env.update({
-            "ILVM_CONFIG_DIR": os.path.join(self.tmp, "etc"),
-            "ILVM_RUN_DIR": os.path.join(self.tmp, "run"),
-            "ILVM_BACKEND_DIR": MODULE_DIR,
-            "ILVM_COMMAND_WRAPPER": os.path.join(HERE, "fake_cmd.py"),
-            "ILVM_FAKE_LOG": self.log,
-            "ILVM_FAKE_SCRIPT": self.script,
-            "ILVM_LIBVIRT_URI": "test:///default",
-            "ILVM_LIBVIRT_STATUS_DIR": self.status,
-            "ILVM_DEVICE_TIMEOUT_MS": "0",
-            "ILVM_RECONCILE_GRACE_SECONDS": "0",
-        })
+        self.env = fake_env(self.tmp, MODULE_DIR, ILVM_LIBVIRT_STATUS_DIR=self.status,
+                            ILVM_RECONCILE_GRACE_SECONDS="0")
         self.rules([])
         r = self.ilvm("pool-define", os.path.join(DATA, "pools", "san.xml"))
         self.assertEqual(r.returncode, 0, r.stderr)
