@@ -18,6 +18,13 @@ per step, with per-scenario times:
              it starts on B (the qemu hook 50-iscsi-lvm does the activation).
   hook-race  A and B `virsh start` the same disk at the same moment, 20 rounds: exactly
              one wins every time and the loser keeps nothing active.
+  mirror     the libvirt mirror pool: running again after every libvirtd restart
+             (iscsi-lvm-mirror.service); virsh vol-list shows the volumes active on that
+             host (libvirt's logical backend skips inactive LVs); what a <disk type='volume'>
+             start does with an inactive volume (measured: libvirt resolves it before the
+             hook runs); restarting the mirror under a running VM changes no lock; a
+             volume made by `virsh vol-create-as` (no skip flag, active on A) is repaired
+             and released by the reconcile timer so B can start a VM on it.
 
 Usage (root):  tests/e2e/scenarios/ilvm_scenarios.py --build-dir build [SCENARIO...]
 Exit status: 0 pass, 1 fail, 77 skip (not root, or lab tools missing).
@@ -42,7 +49,7 @@ IQN = "iqn.2024-01.lab.iscsi-lvm"
 MIB = 1024 ** 2
 EXIT_INVALID, EXIT_NOT_FOUND, EXIT_CONFLICT = 2, 3, 4
 CHAP_USER, CHAP_PASSWORD = "labuser", "lab-chap-secret-42"
-ORDER = ["newcomer", "two-hosts", "chap", "data", "wrong-lun", "hook", "hook-race"]
+ORDER = ["newcomer", "two-hosts", "chap", "data", "wrong-lun", "hook", "hook-race", "mirror"]
 RACE_ROUNDS = int(os.environ.get("ILVM_RACE_ROUNDS", "20"))
 # A `virsh start` that has not answered after this long is stuck somewhere in the lock stack:
 # capture what both hosts are doing while it is still stuck, then keep waiting.
@@ -86,6 +93,9 @@ class Ctx:
         rc, out, err = guest.run(cmd, timeout=timeout)
         if rc != expect:
             raise GuestCommandError(guest, cmd, rc, out, err)
+        for line in err.splitlines():
+            if expect == 0 and line.startswith("warning:"):
+                say("   " + line.strip()[:300])
         if expect != 0:
             first = (err.strip().splitlines() or [""])[0]
             if not first.startswith("error: "):
@@ -311,17 +321,151 @@ def hook_race(ctx):
     say("%d rounds: exactly one winner every time (hosta %d, hostb %d)" % (RACE_ROUNDS, wins["hosta"], wins["hostb"]))
 
 
+VOLUME_DOMAIN_XML = """<domain type='qemu'>
+  <name>%(name)s</name>
+  <memory unit='MiB'>48</memory>
+  <vcpu>1</vcpu>
+  <os><type arch='x86_64' machine='pc'>hvm</type></os>
+  <devices>
+    <disk type='volume' device='disk'>
+      <driver name='qemu' type='raw' cache='none'/>
+      <source pool='san' volume='%(vol)s'/>
+      <target dev='vda' bus='virtio'/>
+    </disk>
+    <console type='pty'/>
+  </devices>
+</domain>
+"""
+
+
+def virsh(guest, *args, timeout=300):
+    return guest.check(["virsh"] + list(args), timeout=timeout)[1]
+
+
+def lv_locks(guest):
+    """The LV locks lvmlockd holds on this host (`LK LV ex <uuid>` lines)."""
+    out = guest.check(["lvmlockctl", "-i"], timeout=60)[1]
+    return sorted(l.strip() for l in out.splitlines() if l.strip().startswith("LK LV") and " un " not in l)
+
+
+def wait_until_ok(guest, cmd, seconds):
+    """Polls `cmd` on the guest every 2 s until it exits 0 (bounded)."""
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < seconds:
+        if guest.run(cmd, timeout=60)[0] == 0:
+            return
+        time.sleep(2)
+    raise ScenarioFailure("%s: `%s` did not succeed within %d s" % (guest.name, " ".join(cmd), seconds))
+
+
+def define_domain(ctx, guest, name, vol):
+    ctx.put(guest, "/root/%s.xml" % name, VOLUME_DOMAIN_XML % {"name": name, "vol": vol})
+    virsh(guest, "define", "/root/%s.xml" % name)
+
+
+def virsh_vol_names(guest):
+    # virsh 9.0's vol-list has no --name: a table, names in the first column.
+    virsh(guest, "pool-refresh", "san")
+    table = virsh(guest, "vol-list", "san").splitlines()
+    return sorted(l.split()[0] for l in table[2:] if l.strip())
+
+
+def mirror(ctx):
+    a, b = ctx.lab.a, ctx.lab.b
+    for g in (a, b):
+        # The unit starts the mirrors after every libvirtd start: libvirt thinks a logical
+        # pool with no LV active here (/dev/<vg> missing) is inactive whenever it starts.
+        say("%s: systemctl enable --now iscsi-lvm-mirror.service; systemctl restart libvirtd" % g.name)
+        g.check(["systemctl", "enable", "--now", "iscsi-lvm-mirror.service"], timeout=300)
+        g.check(["systemctl", "restart", "libvirtd"], timeout=300)
+        wait_until_ok(g, ["systemctl", "is-active", "iscsi-lvm-mirror.service"], 120)
+        pools = virsh(g, "pool-list", "--all", "--name").split()
+        expect("san" in pools, "%s: no libvirt mirror pool 'san' (pool-list: %s)" % (g.name, pools))
+        expect("running" in virsh(g, "pool-info", "san"), "%s: mirror pool not running after a libvirtd restart"
+               % g.name)
+        say("   %s: mirror pool 'san' running again after the libvirtd restart" % g.name)
+
+    # Measured: libvirt's logical backend lists only LVs active on this host (it skips
+    # lv_attr[4] != 'a'), so the mirror shows a volume where a domain runs it, not elsewhere.
+    say("hosta: ilvm vol-activate vm1; virsh vol-list san on both hosts")
+    ctx.ilvm(a, "vol-activate", "vm1", "--pool", "san")
+    on_a, on_b = virsh_vol_names(a), virsh_vol_names(b)
+    say("   virsh vol-list san: hosta %s, hostb %s (ilvm vol-list: %s)" % (on_a, on_b, sorted(ctx.vols(a, "san"))))
+    expect(on_a == ["vm1"] and on_b == [], "mirror listings differ from 'active volumes here': A %s, B %s" % (on_a, on_b))
+    path = virsh(a, "vol-path", "--pool", "san", "vm1").strip()
+    expect(path == "/dev/vg_san/vm1", "hosta: virsh vol-path says %r" % path)
+    ctx.ilvm(a, "vol-deactivate", "vm1", "--pool", "san")
+
+    # <disk type='volume'> with vm1 inactive everywhere (so absent from libvirt's listing):
+    # measured, libvirt 9.0 resolves the volume *before* it runs the prepare hook, so the
+    # start fails with "no storage vol with matching name"; the hook cannot help here.
+    for g in (a, b):
+        define_domain(ctx, g, "web2", "vm1")
+    virsh_vol_names(a)
+    rc, _, err = a.run(["virsh", "start", "web2"], timeout=300)
+    say("hosta: virsh start web2 (<disk type='volume' pool='san' volume='vm1'/>, vm1 inactive): rc=%d %s"
+        % (rc, (err.strip().splitlines() or ["started"])[-1][:200]))
+    if rc == 0:
+        virsh(a, "destroy", "web2")
+
+    # Restarting the mirror under a running VM activates nothing and leaves the VM alone.
+    virsh(b, "start", "web1")
+    before = lv_locks(b)
+    say("hostb: web1 running; LV locks: %s" % before)
+    rc, _, err = b.run(["virsh", "pool-destroy", "san"], timeout=300)
+    say("hostb: virsh pool-destroy san -> rc=%d %s" % (rc, (err.strip().splitlines() or ["ok"])[-1][:160]))
+    if "running" not in virsh(b, "pool-info", "san"):
+        virsh(b, "pool-start", "san")
+        say("hostb: virsh pool-start san")
+    after = lv_locks(b)
+    say("hostb: LV locks after: %s" % after)
+    expect(after == before, "mirror restart changed the LV locks: %s -> %s" % (before, after))
+    expect("running" in virsh(b, "domstate", "web1"), "web1 is not running after the mirror restart")
+    expect(lv_active_here(b, "vmdisk"), "vmdisk is no longer active on B")
+    virsh(b, "destroy", "web1")
+
+    # A volume made by libvirt on the mirror: no skip flag, left active (locked) on A. The
+    # reconcile timer repairs the flags and releases it, so B can start a VM on it.
+    say("hosta: virsh vol-create-as san fromvirsh 64M   # libvirt's lvcreate: no skip flag, active on A")
+    virsh(a, "vol-create-as", "san", "fromvirsh", "64M")
+    expect(lv_active_here(a, "fromvirsh"), "libvirt's new volume is not active on A (nothing to release?)")
+    ctx.put(b, "/root/web3.xml", DOMAIN_XML.replace("web1", "web3").replace("vmdisk", "fromvirsh"))
+    virsh(b, "define", "/root/web3.xml")
+    rc, _, _ = b.run(["virsh", "start", "web3"], timeout=300)
+    expect(rc != 0, "B started web3 while A still held fromvirsh")
+    say("hosta: systemctl start iscsi-lvm-reconcile.timer   # every 15 s")
+    a.check(["systemctl", "start", "iscsi-lvm-reconcile.timer"], timeout=60)
+    t0 = time.monotonic()
+    started = False
+    while time.monotonic() - t0 < 120 and not started:  # bounded: 8 reconcile periods
+        time.sleep(10)
+        rc, _, _ = b.run(["virsh", "start", "web3"], timeout=300)
+        started = rc == 0
+    expect(started, "B could not start web3 within 120 s of the reconcile timer starting on A")
+    say("   hostb started web3 %.0f s after the timer started on A" % (time.monotonic() - t0))
+    attr = a.check(["lvs", "--nolocking", "--noheadings", "-o", "lv_attr", "vg_san/fromvirsh"])[1].split()
+    expect(attr and attr[0][9:10] == "k", "fromvirsh lacks the activation-skip flag: %s" % attr)
+    say("   fromvirsh now carries the activation-skip flag (attr %s)" % attr[0])
+    journal = a.check("journalctl -u iscsi-lvm-reconcile.service --no-pager -o cat | "
+                      "grep -v -E 'Starting|Finished|Deactivated|Consumed' | tail -n 5")[1]
+    say("   reconcile said on A:\n" + "\n".join("     " + l for l in journal.splitlines()))
+    a.check(["systemctl", "stop", "iscsi-lvm-reconcile.timer"], timeout=60)
+    virsh(b, "destroy", "web3")
+
+
 SCENARIOS = {"newcomer": newcomer, "chap": chap, "two-hosts": two_hosts, "data": data, "wrong-lun": wrong_lun,
-             "hook": hook, "hook-race": hook_race}
+             "hook": hook, "hook-race": hook_race, "mirror": mirror}
 # chap builds a local (lock type none) VG: under lvmlockd even that needs the global lock,
 # which lives in a started sanlock VG (measured: "Global lock failed" otherwise).
-NEEDS = {"data": "two-hosts", "wrong-lun": "two-hosts", "hook": "two-hosts", "hook-race": "hook", "chap": "two-hosts"}
+NEEDS = {"data": "two-hosts", "wrong-lun": "two-hosts", "hook": "two-hosts", "hook-race": "hook", "chap": "two-hosts",
+         "mirror": "hook"}
 
 
 def teardown_pools(ctx):
     # Stop domains and pools so the lab's teardown finds lockspaces it can stop cleanly.
     for g in ctx.lab.guests:
-        g.run(["virsh", "destroy", "web1"], timeout=120)
+        for dom in ("web1", "web2", "web3"):
+            g.run(["virsh", "destroy", dom], timeout=120)
     for g in ctx.lab.guests:
         for pool in ("san", "chap", "wrong"):
             g.run(["ilvm", "-q", "pool-destroy", pool], timeout=300)
