@@ -234,21 +234,36 @@ def wrong_lun(ctx):
     a.check(["vgremove", "-y", "vg_other"], timeout=120)
 
 
-DOMAIN_XML = """<domain type='qemu'>
-  <name>web1</name>
+def domain_xml(name, disk):
+    """A small domain (no OS: it only has to start) with one virtio disk given as the
+    <disk> element's type attribute and <source> element."""
+    kind, source = disk
+    return """<domain type='qemu'>
+  <name>%s</name>
   <memory unit='MiB'>48</memory>
   <vcpu>1</vcpu>
   <os><type arch='x86_64' machine='pc'>hvm</type></os>
   <devices>
-    <disk type='block' device='disk'>
+    <disk type='%s' device='disk'>
       <driver name='qemu' type='raw' cache='none'/>
-      <source dev='/dev/vg_san/vmdisk'/>
+      %s
       <target dev='vda' bus='virtio'/>
     </disk>
     <console type='pty'/>
   </devices>
 </domain>
-"""
+""" % (name, kind, source)
+
+
+def block_disk(lv):
+    return ("block", "<source dev='/dev/vg_san/%s'/>" % lv)
+
+
+def volume_disk(vol):
+    return ("volume", "<source pool='san' volume='%s'/>" % vol)
+
+
+DOMAIN_XML = domain_xml("web1", block_disk("vmdisk"))
 
 
 def lv_active_here(guest, lv):
@@ -321,21 +336,6 @@ def hook_race(ctx):
     say("%d rounds: exactly one winner every time (hosta %d, hostb %d)" % (RACE_ROUNDS, wins["hosta"], wins["hostb"]))
 
 
-VOLUME_DOMAIN_XML = """<domain type='qemu'>
-  <name>%(name)s</name>
-  <memory unit='MiB'>48</memory>
-  <vcpu>1</vcpu>
-  <os><type arch='x86_64' machine='pc'>hvm</type></os>
-  <devices>
-    <disk type='volume' device='disk'>
-      <driver name='qemu' type='raw' cache='none'/>
-      <source pool='san' volume='%(vol)s'/>
-      <target dev='vda' bus='virtio'/>
-    </disk>
-    <console type='pty'/>
-  </devices>
-</domain>
-"""
 
 
 def virsh(guest, *args, timeout=300):
@@ -359,7 +359,7 @@ def wait_until_ok(guest, cmd, seconds):
 
 
 def define_domain(ctx, guest, name, vol):
-    ctx.put(guest, "/root/%s.xml" % name, VOLUME_DOMAIN_XML % {"name": name, "vol": vol})
+    ctx.put(guest, "/root/%s.xml" % name, domain_xml(name, volume_disk(vol)))
     virsh(guest, "define", "/root/%s.xml" % name)
 
 
@@ -429,7 +429,7 @@ def mirror(ctx):
     say("hosta: virsh vol-create-as san fromvirsh 64M   # libvirt's lvcreate: no skip flag, active on A")
     virsh(a, "vol-create-as", "san", "fromvirsh", "64M")
     expect(lv_active_here(a, "fromvirsh"), "libvirt's new volume is not active on A (nothing to release?)")
-    ctx.put(b, "/root/web3.xml", DOMAIN_XML.replace("web1", "web3").replace("vmdisk", "fromvirsh"))
+    ctx.put(b, "/root/web3.xml", domain_xml("web3", block_disk("fromvirsh")))
     virsh(b, "define", "/root/web3.xml")
     rc, _, _ = b.run(["virsh", "start", "web3"], timeout=300)
     expect(rc != 0, "B started web3 while A still held fromvirsh")
