@@ -235,8 +235,55 @@ TEST_F(VolumeOps, ActivateSharedForReadOnlyDisks) {
 TEST_F(VolumeOps, ActivateIsIdempotent) {
     started_pool();
     lvs({"lvs_vm1_active_here.json"});
-    ASSERT_TRUE(backend->activate_vol(pool, "vm1", lvm::ActivationMode::exclusive).ok());
+    // lvs says "active exclusively" even for a shared activation: lvmlockd is asked.
+    sys.on({"lvmlockctl", "-i"}, ok_out(data_file("lvmlockd/info_vm1_ex.txt")));
+    auto before = backend->activate_vol(pool, "vm1", lvm::ActivationMode::exclusive);
+    ASSERT_TRUE(before.ok());
+    EXPECT_EQ(before->status.activation, ActivationState::exclusive);
     expect_no_mutation();
+}
+
+TEST_F(VolumeOps, SharedActivationOfAnExclusiveVolumeConvertsTheLock) {
+    // The source of a live migration: ex -> sh so the destination can open the LV too.
+    started_pool();
+    lvs({"lvs_vm1_active_here.json"});
+    sys.on({"lvmlockctl", "-i"}, ok_out(data_file("lvmlockd/info_vm1_ex.txt")));
+    auto before = backend->activate_vol(pool, "vm1", lvm::ActivationMode::shared);
+    ASSERT_TRUE(before.ok());
+    EXPECT_EQ(before->status.activation, ActivationState::exclusive);
+    EXPECT_EQ(sys.mutating_commands(), std::vector<std::string>{"lvchange -asy -K vg_san/vm1"});
+}
+
+TEST_F(VolumeOps, ExclusiveActivationOfASharedVolumeConvertsTheLock) {
+    // The destination after the hand-over: sh -> ex once the source released its lock.
+    started_pool();
+    lvs({"lvs_vm1_active_here.json"});
+    sys.on({"lvmlockctl", "-i"}, ok_out(data_file("lvmlockd/info_vm1_sh.txt")));
+    auto before = backend->activate_vol(pool, "vm1", lvm::ActivationMode::exclusive);
+    ASSERT_TRUE(before.ok());
+    EXPECT_EQ(before->status.activation, ActivationState::shared);
+    EXPECT_EQ(sys.mutating_commands(), std::vector<std::string>{"lvchange -aey -K vg_san/vm1"});
+}
+
+TEST_F(VolumeOps, ConversionRefusedWhileTheOtherHostHoldsItShared) {
+    started_pool();
+    lvs({"lvs_vm1_active_here.json"});
+    sys.on({"lvmlockctl", "-i"}, ok_out(data_file("lvmlockd/info_vm1_sh.txt")));
+    sys.on({"lvchange", "-aey"}, fail_out(5, kLockedByOther));
+    sys.on({"sanlock"}, fail_out(1, "no such device"));
+    auto st = backend->activate_vol(pool, "vm1", lvm::ActivationMode::exclusive);
+    ASSERT_FALSE(st.ok());
+    EXPECT_EQ(st.error().code, ErrorCode::conflict);
+    EXPECT_EQ(st.error().message, "cannot convert the lock of volume 'vm1' of pool san: it is active on another host");
+}
+
+TEST_F(VolumeOps, UnknownLockModeLetsLvchangeDecide) {
+    // lvmlockd cannot be asked: lvchange converts, or does nothing for the same mode.
+    started_pool();
+    lvs({"lvs_vm1_active_here.json"});
+    sys.on({"lvmlockctl", "-i"}, fail_out(1, "cannot connect to lvmlockd"));
+    ASSERT_TRUE(backend->activate_vol(pool, "vm1", lvm::ActivationMode::exclusive).ok());
+    EXPECT_EQ(sys.mutating_commands(), std::vector<std::string>{"lvchange -aey -K vg_san/vm1"});
 }
 
 TEST_F(VolumeOps, ActivateHeldElsewhereNamesHostEvenWithoutName) {

@@ -4,6 +4,7 @@
 #include "fake_system.hpp"
 #include "iscsi/node_record.hpp"
 #include "iscsi/session.hpp"
+#include "lvm/lock_info.hpp"
 #include "lvm/lvm_argv.hpp"
 #include "lvm/lvm_report.hpp"
 #include "sanlock/lease_dump.hpp"
@@ -54,6 +55,17 @@ TEST(LvmReport, RejectsGarbage) {
     EXPECT_FALSE(lvm::parse_vgs_json(R"({"report":[{"vg":[{"vg_name":"v","vg_size":"12x"}]}]})").ok());
     EXPECT_FALSE(lvm::sanlock_offset_from_lock_args("1.0.0:abc").ok());
     EXPECT_FALSE(lvm::sanlock_offset_from_lock_args("").ok());
+}
+
+TEST(LockInfo, ModesOfOneVgOnly) {
+    const auto text = data_file("lvmlockd/info_vm1_sh.txt");
+    auto san = lvm::parse_lockctl_lv_modes(text, "vg_san");
+    ASSERT_EQ(san.size(), 1u);  // "un" (released) locks are not held
+    EXPECT_EQ(san.at("7xoDtu-yvNM-iwQx-C94t-BbYs-UzBl-o8hAIa"), lvm::LockMode::shared);
+    auto ex = lvm::parse_lockctl_lv_modes(data_file("lvmlockd/info_vm1_ex.txt"), "vg_san");
+    EXPECT_EQ(ex.at("7xoDtu-yvNM-iwQx-C94t-BbYs-UzBl-o8hAIa"), lvm::LockMode::exclusive);
+    EXPECT_TRUE(lvm::parse_lockctl_lv_modes(text, "vg_none").empty());
+    EXPECT_TRUE(lvm::parse_lockctl_lv_modes("garbage\nLK LV ex x\n", "vg_san").empty());
 }
 
 TEST(LvmArgv, DmPathDoublesDashes) {

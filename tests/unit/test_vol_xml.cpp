@@ -203,11 +203,14 @@ TEST(VolXml, FormatWithHolder) {
     st.holder_host_name = "host-b";
     const std::string out = format_vol_xml(d, &st);
     EXPECT_NE(out.find("  <activation state='inactive' open='no' skip='yes' autoactivation='no'/>\n"
-                       "  <holder host_id='2' name='host-b'/>\n"),
+                       "  <holder host_id='2' name='host-b' mode='exclusive'/>\n"),
               std::string::npos)
         << out;
     st.holder_host_name.clear();
-    EXPECT_NE(format_vol_xml(d, &st).find("  <holder host_id='2'/>\n"), std::string::npos);
+    EXPECT_NE(format_vol_xml(d, &st).find("  <holder host_id='2' mode='exclusive'/>\n"), std::string::npos);
+    st.holder_shared = true;
+    EXPECT_NE(format_vol_xml(d, &st).find("  <holder host_id='2' mode='shared'/>\n"), std::string::npos);
+    st.holder_shared = false;
     st.holder_host_name = "o'brien <&>";
     const std::string escaped = format_vol_xml(d, &st);
     EXPECT_NE(escaped.find("name='o&apos;brien &lt;&amp;&gt;'"), std::string::npos) << escaped;

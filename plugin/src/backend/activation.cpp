@@ -15,6 +15,24 @@ bool is_lock_conflict(const std::string &text) {
 
 }  // namespace
 
+std::optional<lvm::LockMode> Backend::local_lock_mode(const PoolDef &pool, const lvm::LvReport &lv) {
+    if (!pool.shared() || !lv.active_locally) return std::nullopt;
+    auto res = sys_.run(lvm::lockctl_info());
+    if (!res.ok() || !res->succeeded()) {
+        spdlog::warn("lvmlockctl -i failed: cannot tell whether {}/{} is locked shared or exclusive here", pool.vg_name,
+                     lv.name);
+        return std::nullopt;
+    }
+    auto modes = lvm::parse_lockctl_lv_modes(res->out, pool.vg_name);
+    auto it = modes.find(lv.uuid);
+    return it == modes.end() ? lvm::LockMode::none : it->second;
+}
+
+void Backend::set_activation_mode(VolInfo &info, lvm::LockMode held) {
+    if (held == lvm::LockMode::shared) info.status.activation = ActivationState::shared;
+    else if (held == lvm::LockMode::exclusive) info.status.activation = ActivationState::exclusive;
+}
+
 std::optional<sanlock::Holder> Backend::find_holder(const PoolDef &pool, const lvm::LvReport &lv) {
     if (pool.lock_type != LockType::sanlock) return std::nullopt;
     auto offset = lvm::sanlock_offset_from_lock_args(lv.lock_args);
@@ -24,13 +42,15 @@ std::optional<sanlock::Holder> Backend::find_holder(const PoolDef &pool, const l
     if (!res.ok() || !res->succeeded()) return std::nullopt;
     auto records = sanlock::parse_direct_dump(res->out);
     auto owner = sanlock::lease_owner(records, lv.uuid);
+    bool shared_only = false;
     if (!owner) {
         // Held shared by others: name the first one (exclusive use is refused all the same).
         auto shared = sanlock::shared_holders(records, lv.uuid);
         if (shared.empty()) return std::nullopt;
         owner = shared.front();
+        shared_only = true;
     }
-    sanlock::Holder h{*owner, {}};
+    sanlock::Holder h{*owner, {}, shared_only};
     auto delta = sys_.run(sanlock::direct_dump(leases, 0, sanlock::kLeaseReadSize));
     if (delta.ok() && delta->succeeded()) h.host_name = sanlock::host_name_for(sanlock::parse_direct_dump(delta->out), *owner);
     return h;
@@ -77,13 +97,27 @@ Result<VolInfo> Backend::activate_vol(const PoolDef &pool, const std::string &na
     // Local state only (is it active here, open?); lvchange takes the real locks.
     ILVM_ASSIGN_OR_RETURN(auto lv, load_lv(pool, name, VgLock::none));
     VolInfo before = to_vol_info(pool, lv);
+    const bool want_exclusive = mode == lvm::ActivationMode::exclusive;
+    bool converting = false;
     if (lv.active_locally) {
-        bool exclusive_now = lv.active_exclusively || !pool.shared();
-        if ((mode == lvm::ActivationMode::exclusive) == exclusive_now) return before;  // idempotent
+        if (!pool.shared()) {
+            if (want_exclusive || !lv.active_exclusively) return before;  // one host: nothing to convert
+        } else if (auto held = local_lock_mode(pool, lv)) {
+            set_activation_mode(before, *held);
+            if ((*held == lvm::LockMode::exclusive) == want_exclusive) return before;  // idempotent
+            converting = true;
+        } else {
+            // lvmlockd could not be asked: lvchange converts, or does nothing for the same mode.
+            converting = true;
+        }
     }
+    // Active here in the other mode: the same lvchange converts the lock (ex->sh always
+    // works; sh->ex fails with "locked by other host" while another host still holds it
+    // shared, and the LV stays active shared here: measured, lvm2 2.03.16 + sanlock).
     ILVM_ASSIGN_OR_RETURN(auto out, sys_.run(lvm::lv_activate(pool.vg_name, name, mode)));
-    if (!out.succeeded()) return activation_error(pool, lv, out, "activate");
-    spdlog::info("activated {}/{} ({})", pool.vg_name, name, mode == lvm::ActivationMode::exclusive ? "exclusive" : "shared");
+    if (!out.succeeded()) return activation_error(pool, lv, out, converting ? "convert the lock of" : "activate");
+    spdlog::info("{} {}/{} ({})", converting ? "converted" : "activated", pool.vg_name, name,
+                 want_exclusive ? "exclusive" : "shared");
     return before;
 }
 

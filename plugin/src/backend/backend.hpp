@@ -13,6 +13,7 @@
 
 #include "backend/reconcile_plan.hpp"
 #include "core/system.hpp"
+#include "lvm/lock_info.hpp"
 #include "lvm/lvm_argv.hpp"
 #include "lvm/lvm_report.hpp"
 #include "model/pool_def.hpp"
@@ -102,6 +103,10 @@ private:
     Status with_volume_active(const PoolDef &pool, const lvm::LvReport &lv, const std::function<Status()> &work);
     Error activation_error(const PoolDef &pool, const lvm::LvReport &lv, const CommandOutput &out, const char *verb);
     std::optional<sanlock::Holder> find_holder(const PoolDef &pool, const lvm::LvReport &lv);
+    // The mode of this host's lock on an LV active here in a shared VG (lvmlockctl -i);
+    // nullopt for other VGs / inactive LVs, or when lvmlockd cannot be asked.
+    std::optional<lvm::LockMode> local_lock_mode(const PoolDef &pool, const lvm::LvReport &lv);
+    static void set_activation_mode(VolInfo &info, lvm::LockMode held);
 
     System &sys_;
     SecretProvider &secrets_;

@@ -51,10 +51,12 @@ Status refuse_open(const lvm::LvReport &lv, const PoolDef &pool) {
 Result<VolInfo> Backend::refresh_vol(const PoolDef &pool, const std::string &name, bool with_holder) {
     ILVM_ASSIGN_OR_RETURN(auto lv, load_lv(pool, name));
     VolInfo info = to_vol_info(pool, lv);
+    if (auto held = local_lock_mode(pool, lv)) set_activation_mode(info, *held);
     if (with_holder && !lv.active_locally) {
         if (auto h = find_holder(pool, lv)) {
             info.status.holder_host_id = h->host_id;
             info.status.holder_host_name = h->host_name;
+            info.status.holder_shared = h->shared;
         }
     }
     return info;

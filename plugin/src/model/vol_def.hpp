@@ -35,6 +35,7 @@ struct VolStatus {
     // Another host's lock, when known (filled by the holder lookup, not by lvs).
     std::optional<uint32_t> holder_host_id;
     std::string holder_host_name;
+    bool holder_shared = false;      // held shared (-asy), e.g. during a migration hand-over
 };
 
 }  // namespace ilvm

@@ -37,6 +37,7 @@ inline constexpr uint64_t kLeaseReadSize = 8ULL * 1024 * 1024;
 struct Holder {
     uint32_t host_id = 0;
     std::string host_name;    // empty when the delta lease could not be read
+    bool shared = false;      // a shared (SH) holder, not the exclusive owner
 };
 
 // `sanlock direct dump <path>:<offset>:<size>`

@@ -119,7 +119,7 @@ std::string format_vol_xml(const VolDef &def, const VolStatus *status) {
         if (status->holder_host_id) {
             o += "  <holder host_id='" + std::to_string(*status->holder_host_id) + "'";
             if (!status->holder_host_name.empty()) o += " name='" + escape(status->holder_host_name) + "'";
-            o += "/>\n";
+            o += std::string(" mode='") + (status->holder_shared ? "shared" : "exclusive") + "'/>\n";
         }
     }
     o += "</volume>\n";

@@ -1,0 +1,24 @@
+// This host's LV lock modes, from lvmlockd itself. `lvs` cannot tell them: it reports
+// lv_active_exclusively = "active exclusively" for a shared (-asy) activation too (measured,
+// lvm2 2.03.16, with and without --nolocking). `lvmlockctl -i` asks the local lvmlockd for
+// the locks it holds ("LK LV ex|sh|un <lv uuid>" under "VG <name> …"): no disk I/O, no
+// sanlock round, so it is cheap enough for the activation path.
+#pragma once
+
+#include <map>
+#include <string>
+#include <string_view>
+
+#include "core/command.hpp"
+
+namespace ilvm::lvm {
+
+enum class LockMode { none, shared, exclusive };
+
+// `lvmlockctl -i`
+Command lockctl_info();
+
+// LV uuid -> mode of the locks lvmlockd holds for `vg` ("un" lines are locks it released).
+std::map<std::string, LockMode> parse_lockctl_lv_modes(std::string_view text, std::string_view vg);
+
+}  // namespace ilvm::lvm
