@@ -13,10 +13,13 @@ std::string describe(const DiskRef &d) {
 
 bool same_volume(const DiskRef &a, const DiskRef &b) { return a.pool == b.pool && a.volume == b.volume; }
 
+// all_shared: an incoming migration; until the source lets go both hosts hold the lock shared.
 int activate_all(const Invocation &inv, const std::vector<DiskRef> &disks, const HookEnv &env, VolumeControl &vc,
-                 std::ostream &err) {
+                 std::ostream &err, bool all_shared = false, const std::string &refusal_hint = "") {
+    const bool migrating = inv.op == "migrate";
     auto fail = [&](const std::string &msg, const std::string &hint) {
-        err << "iscsi-lvm: cannot start domain '" << inv.domain << "': " << msg;
+        err << "iscsi-lvm: " << (migrating ? "cannot accept the live migration of" : "cannot start") << " domain '"
+            << inv.domain << "': " << msg;
         if (!hint.empty()) err << " (hint: " << hint << ")";
         err << "\n";
         spdlog::error("domain {}: {}", inv.domain, msg);
@@ -38,7 +41,7 @@ int activate_all(const Invocation &inv, const std::vector<DiskRef> &disks, const
         if (!vc.pool_started(d.pool)) {
             st = conflict("pool " + d.pool + " is not started on this host", "ilvm pool-start " + d.pool);
         } else {
-            auto changed = vc.activate(d.pool, d.volume, d.shared);
+            auto changed = vc.activate(d.pool, d.volume, d.shared || all_shared);
             if (!changed.ok()) st = changed.take_error();
             else if (*changed) activated.push_back(d);
         }
@@ -48,9 +51,12 @@ int activate_all(const Invocation &inv, const std::vector<DiskRef> &disks, const
                 auto r = vc.deactivate(a.pool, a.volume);
                 if (!r.ok()) spdlog::error("domain {}: rollback of {} failed: {}", inv.domain, describe(a), r.error().message);
             }
-            return fail(describe(d) + ": " + st.error().message, st.error().hint);
+            const bool lock_conflict = st.error().code == ErrorCode::conflict && vc.pool_started(d.pool);
+            return fail(describe(d) + ": " + st.error().message,
+                        lock_conflict && !refusal_hint.empty() ? refusal_hint : st.error().hint);
         }
-        spdlog::info("domain {}: {} active here ({})", inv.domain, describe(d), d.shared ? "shared" : "exclusive");
+        spdlog::info("domain {}: {} active here ({})", inv.domain, describe(d),
+                     d.shared || all_shared ? "shared" : "exclusive");
     }
     return 0;
 }
@@ -74,6 +80,35 @@ int deactivate_all(const Invocation &inv, const std::vector<DiskRef> &disks, con
     return 0;  // libvirt cannot undo a release; failures are logged loudly instead
 }
 
+// Destination of a live migration, before libvirt starts the incoming qemu (and before any
+// memory is copied). Without `ilvm migrate` on the source, the source still holds the locks
+// exclusively, the shared activation fails, and the migration is refused here.
+int accept_migration(const Invocation &inv, const std::vector<DiskRef> &disks, const HookEnv &env, VolumeControl &vc,
+                     std::ostream &err) {
+    if (env.handover == nullptr) {
+        err << "iscsi-lvm: live migration of domain '" << inv.domain << "' is refused: this hook has no hand-over state\n";
+        return 1;
+    }
+    const std::string hint = "if that is the migration's source, migrate with `ilvm migrate " + inv.domain +
+                             " DESTURI` on it: it shares the volumes' locks for the hand-over";
+    if (int rc = activate_all(inv, disks, env, vc, err, true, hint); rc != 0) return rc;
+    auto marked = env.handover->mark_incoming(inv.domain);
+    if (!marked.ok()) {
+        // Without the marker, prepare would ask for exclusive locks and fail the migration
+        // later; fail it now, cleanly, instead.
+        (void)deactivate_all(inv, disks, env, vc);
+        err << "iscsi-lvm: cannot accept the live migration of domain '" << inv.domain << "': " << marked.error().message << "\n";
+        return 1;
+    }
+    auto finisher = env.handover->start_finisher(inv.domain);
+    if (!finisher.ok())
+        spdlog::error("domain {}: {}; the volumes stay shared until `ilvm reconcile` restores the exclusive lock",
+                      inv.domain, finisher.error().message);
+    spdlog::info("domain {}: accepted an incoming live migration ({} volume(s) shared for the hand-over)", inv.domain,
+                 disks.size());
+    return 0;
+}
+
 int verify_all(const Invocation &inv, const std::vector<DiskRef> &disks, VolumeControl &vc) {
     for (const auto &d : disks) {
         auto active = vc.active_here(d.pool, d.volume);
@@ -93,7 +128,7 @@ Action action_for(const Invocation &inv) {
     if ((inv.op == "prepare" || inv.op == "restore") && inv.subop == "begin") return Action::activate;
     if (inv.op == "release" && inv.subop == "end") return Action::deactivate;
     if (inv.op == "reconnect" && inv.subop == "begin") return Action::verify;
-    if (inv.op == "migrate" && inv.subop == "begin") return Action::refuse_migration;
+    if (inv.op == "migrate" && inv.subop == "begin") return Action::accept_migration;
     return Action::none;
 }
 
@@ -104,7 +139,7 @@ int run_hook(const Invocation &inv, std::string_view domain_xml, const HookEnv &
     if (!disks.ok()) {
         // Fail closed only where it matters: we cannot vouch for a start we cannot read.
         spdlog::error("domain {} ({} {}): {}", inv.domain, inv.op, inv.subop, disks.error().message);
-        if (action == Action::activate || action == Action::refuse_migration) {
+        if (action == Action::activate || action == Action::accept_migration) {
             err << "iscsi-lvm: cannot check the disks of domain '" << inv.domain << "': " << disks.error().message << "\n";
             return 1;
         }
@@ -112,15 +147,18 @@ int run_hook(const Invocation &inv, std::string_view domain_xml, const HookEnv &
     }
     if (disks->empty()) return 0;
     switch (action) {
-    case Action::activate: return activate_all(inv, *disks, env, vc, err);
-    case Action::deactivate: return deactivate_all(inv, *disks, env, vc);
+    case Action::activate: {
+        // The `prepare` of an accepted incoming migration keeps the hand-over's shared locks.
+        const bool incoming = inv.op == "prepare" && env.handover && env.handover->incoming(inv.domain);
+        return activate_all(inv, *disks, env, vc, err, incoming);
+    }
+    case Action::deactivate: {
+        int rc = deactivate_all(inv, *disks, env, vc);
+        if (env.handover) env.handover->clear_incoming(inv.domain);  // a failed incoming migration ends here too
+        return rc;
+    }
     case Action::verify: return verify_all(inv, *disks, vc);
-    case Action::refuse_migration:
-        err << "iscsi-lvm: live migration of domain '" << inv.domain
-            << "' is refused: it uses iscsi-lvm volumes and migration hand-over is not supported yet; "
-               "stop the domain and start it on the destination instead\n";
-        spdlog::error("domain {}: refused migration (iscsi-lvm disks)", inv.domain);
-        return 1;
+    case Action::accept_migration: return accept_migration(inv, *disks, env, vc, err);
     case Action::none: break;
     }
     return 0;

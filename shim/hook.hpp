@@ -14,6 +14,7 @@
 
 #include "core/result.hpp"
 #include "domain_disks.hpp"
+#include "handover.hpp"
 
 namespace ilvm::hook {
 
@@ -29,7 +30,7 @@ enum class Action {
     activate,          // prepare begin, restore begin
     deactivate,        // release end
     verify,            // reconnect begin (libvirtd restarted while the domain runs)
-    refuse_migration,  // migrate begin (until the migration protocol lands)
+    accept_migration,  // migrate begin, on the destination: take the volumes shared
 };
 
 Action action_for(const Invocation &inv);
@@ -49,6 +50,8 @@ struct HookEnv {
     std::vector<PoolBinding> pools;
     // iscsi-lvm disks of the *other* domains running on this host (libvirt status files).
     std::function<std::vector<DiskRef>()> disks_of_other_running_domains;
+    // Incoming live migrations (markers, the finisher unit); may be null (no migrations).
+    Handover *handover = nullptr;
 };
 
 // Runs one hook invocation; returns the process exit code. Messages for libvirt's error go

@@ -89,5 +89,7 @@ int main(int argc, char **argv) {
         return hook::action_for(inv) == hook::Action::activate ? 1 : 0;
     }
     hook::ModuleControl control(*module, store);
+    hook::RunDirHandover handover(env_or("ILVM_RUN_DIR", "/run/iscsi-lvm"), env_or("ILVM_SYSTEMCTL", "systemctl"));
+    env.handover = &handover;
     return hook::run_hook(inv, xml, env, control, std::cerr);
 }

@@ -96,14 +96,36 @@ private:
     PoolDef pool_;
 };
 
+// Markers in memory; records which finishers were started.
+class FakeHandover final : public hook::Handover {
+public:
+    std::set<std::string> markers;
+    std::vector<std::string> finishers;
+    bool fail_mark = false, fail_finisher = false;
+    bool incoming(const std::string &d) override { return markers.count(d) != 0; }
+    Status mark_incoming(const std::string &d) override {
+        if (fail_mark) return system_error("cannot write /run/iscsi-lvm/migrate/" + d + ".incoming");
+        markers.insert(d);
+        return {};
+    }
+    void clear_incoming(const std::string &d) override { markers.erase(d); }
+    Status start_finisher(const std::string &d) override {
+        if (fail_finisher) return system_error("cannot start iscsi-lvm-migrate-finish@" + d + ".service");
+        finishers.push_back(d);
+        return {};
+    }
+};
+
 class HookDispatch : public BackendTest {
 protected:
     std::ostringstream err;
     std::vector<DiskRef> others;
+    FakeHandover handover;
     hook::HookEnv env() {
         hook::HookEnv e;
         e.pools = kPools;
         e.disks_of_other_running_domains = [this] { return others; };
+        e.handover = &handover;
         return e;
     }
     int run(const std::string &op, const std::string &subop, const std::string &xml) {
@@ -212,10 +234,70 @@ TEST_F(HookDispatch, ReleaseToleratesAlreadyInactive) {
     expect_no_mutation();
 }
 
-TEST_F(HookDispatch, MigrationIsRefusedCleanly) {
+TEST_F(HookDispatch, IncomingMigrationTakesVolumesSharedAndStartsTheFinisher) {
+    two_volumes();
+    EXPECT_EQ(run("migrate", "begin", kOneDisk), 0) << err.str();
+    EXPECT_EQ(sys.mutating_commands(), (std::vector<std::string>{"lvchange -asy -K vg_san/vm1", "lvchange -asy -K vg_san/vm9"}));
+    EXPECT_EQ(handover.markers, std::set<std::string>{"web1"});
+    EXPECT_EQ(handover.finishers, std::vector<std::string>{"web1"});
+    EXPECT_TRUE(err.str().empty());  // stdout/stderr stay quiet: libvirt reads migrate's stdout as XML
+}
+
+TEST_F(HookDispatch, UnpreparedMigrationIsRefusedBeforeAnyMemoryIsCopied) {
+    // The source still holds vm9 exclusively (plain `virsh migrate`): -asy fails here.
+    two_volumes(2);
+    sys.on({"lvchange", "-asy", "-K", "vg_san/vm9"}, fail_out(5, "  LV locked by other host: vg_san/vm9\n"));
+    sys.on({"sanlock", "direct", "dump", "/dev/mapper/vg_san-lvmlock:73400320:8388608"},
+           ok_out("00000000 lvm_vg_san Pq9sLk-2Wm4-Zx8c-Vb3n-Mq1a-Rt6y-Ue5iOp 0000000777 0001 0001 2\n"));
+    sys.on({"sanlock", "direct", "dump", "/dev/mapper/vg_san-lvmlock:0:8388608"}, ok_out(data_file("sanlock/dump_delta.txt")));
     EXPECT_EQ(run("migrate", "begin", kOneDisk), 1);
-    EXPECT_NE(err.str().find("live migration of domain 'web1' is refused"), std::string::npos);
-    EXPECT_TRUE(sys.commands.empty());
+    EXPECT_EQ(err.str(),
+              "iscsi-lvm: cannot accept the live migration of domain 'web1': disk vdb (san/vm9): cannot activate volume "
+              "'vm9' of pool san: it is active on host 1 (kvm-a) (hint: if that is the migration's source, migrate with "
+              "`ilvm migrate web1 DESTURI` on it: it shares the volumes' locks for the hand-over)\n");
+    EXPECT_TRUE(sys.ran({"lvchange", "-an", "vg_san/vm1"})) << sys.transcript();  // rolled back
+    EXPECT_TRUE(handover.markers.empty());
+    EXPECT_TRUE(handover.finishers.empty());
+}
+
+TEST_F(HookDispatch, PrepareOfAnAcceptedMigrationKeepsTheSharedLocks) {
+    two_volumes();
+    handover.markers.insert("web1");
+    EXPECT_EQ(run("prepare", "begin", kOneDisk), 0) << err.str();
+    EXPECT_TRUE(sys.ran({"lvchange", "-asy", "-K", "vg_san/vm1"}));
+    expect_not_run({"lvchange", "-aey"});
+}
+
+TEST_F(HookDispatch, MigrationWithoutAMarkerIsUndone) {
+    two_volumes();
+    handover.fail_mark = true;
+    EXPECT_EQ(run("migrate", "begin", kOneDisk), 1);
+    EXPECT_NE(err.str().find("cannot write /run/iscsi-lvm/migrate/web1.incoming"), std::string::npos) << err.str();
+    EXPECT_TRUE(handover.finishers.empty());
+}
+
+TEST_F(HookDispatch, AFinisherThatCannotStartDoesNotFailTheMigration) {
+    // The reconciler restores the exclusive lock later; failing here would only strand the VM.
+    two_volumes();
+    handover.fail_finisher = true;
+    EXPECT_EQ(run("migrate", "begin", kOneDisk), 0);
+    EXPECT_EQ(handover.markers, std::set<std::string>{"web1"});
+}
+
+TEST_F(HookDispatch, ReleaseEndsAnUnfinishedIncomingMigration) {
+    two_volumes();
+    handover.markers.insert("web1");
+    EXPECT_EQ(run("release", "end", kOneDisk), 0);
+    EXPECT_TRUE(handover.markers.empty());
+}
+
+TEST(HookHandover, SystemdEscapeMatchesSystemdEscape) {
+    // Expected values from `systemd-escape` (systemd 252).
+    EXPECT_EQ(hook::systemd_escape("web1"), "web1");
+    EXPECT_EQ(hook::systemd_escape("my-vm 2"), "my\\x2dvm\\x202");
+    EXPECT_EQ(hook::systemd_escape(".hidden"), "\\x2ehidden");
+    EXPECT_EQ(hook::systemd_escape("a.b:c_d"), "a.b:c_d");
+    EXPECT_EQ(hook::systemd_escape("é"), "\\xc3\\xa9");
 }
 
 TEST_F(HookDispatch, ReconnectOnlyChecks) {
