@@ -89,6 +89,17 @@ class Guest:
     def start(self):
         run(["qemu-img", "create", "-q", "-f", "qcow2", "-F", "raw",
              "-b", self.base.rootfs, self.overlay], timeout=60)
+        self._launch()
+
+    def boot_again(self, timeout=900):
+        """Power the guest on again after a poweroff or kill(): same overlay (its
+        configuration, enabled units, node records survive, as on a real host's disk)."""
+        if self.proc is not None and self.proc.poll() is None:
+            raise LabError("%s is still running" % self.name)
+        self._launch()
+        self.wait_ssh(timeout)
+
+    def _launch(self):
         for attempt in range(3):
             self.ssh_port = free_port()
             qlog = open(self.qemu_log, "a")

@@ -49,7 +49,7 @@ IQN = "iqn.2024-01.lab.iscsi-lvm"
 MIB = 1024 ** 2
 EXIT_INVALID, EXIT_NOT_FOUND, EXIT_CONFLICT = 2, 3, 4
 CHAP_USER, CHAP_PASSWORD = "labuser", "lab-chap-secret-42"
-ORDER = ["newcomer", "two-hosts", "chap", "data", "wrong-lun", "hook", "hook-race", "mirror"]
+ORDER = ["newcomer", "two-hosts", "chap", "data", "wrong-lun", "hook", "hook-race", "mirror", "host-failure"]
 RACE_ROUNDS = int(os.environ.get("ILVM_RACE_ROUNDS", "20"))
 # A `virsh start` that has not answered after this long is stuck somewhere in the lock stack:
 # capture what both hosts are doing while it is still stuck, then keep waiting.
@@ -453,12 +453,62 @@ def mirror(ctx):
     virsh(b, "destroy", "web3")
 
 
+def host_failure(ctx):
+    """Power loss of the host running a VM: the other host starts it once sanlock's lease on
+    the dead host expires; the dead host boots with pool, mirror and hook back and activates
+    nothing (issue 6's reboot proof and issue 7's host failure, in one power cycle)."""
+    a, b = ctx.lab.a, ctx.lab.b
+    ctx.ilvm(a, "pool-autostart", "san", why="log in and lock-start at boot")
+    say("hosta: systemctl enable iscsi-lvm.service iscsi-lvm-mirror.service")
+    a.check(["systemctl", "enable", "iscsi-lvm.service", "iscsi-lvm-mirror.service"], timeout=120)
+    virsh_start(a, True, "web1 runs on A")
+    expect(lv_active_here(a, "vmdisk"), "vmdisk not active on A while web1 runs")
+    say("hosta: POWER CUT (qemu killed, no lock-stop, no logout)")
+    t0 = time.monotonic()
+    a.kill()
+    a.proc.wait(timeout=60)
+    err = virsh_start(b, False, "A's lease has not expired yet")
+    expect("host 1 (hosta)" in err, "B's refusal does not name the dead host A: %r" % err)
+    info = json.loads(ctx.ilvm(b, "vol-info", "vmdisk", "--pool", "san", "--json")[0])
+    say("   hostb: ilvm vol-info vmdisk --json: holder %s" % info.get("holder"))
+    started = None
+    while time.monotonic() - t0 < 600:  # bounded: lease expiry is ~2-3 min under TCG
+        time.sleep(10)
+        rc, _, err = b.run(["virsh", "start", "web1"], timeout=300)
+        if rc == 0:
+            started = time.monotonic() - t0
+            break
+        say("   hostb: virsh start web1 still refused after %.0f s" % (time.monotonic() - t0))
+    expect(started is not None, "B could not start web1 within 600 s of A's power loss")
+    say("hostb: web1 started %.0f s after A's power loss (sanlock lease expiry)" % started)
+    expect(lv_active_here(b, "vmdisk"), "vmdisk is not active on B although web1 runs there")
+
+    say("hosta: power on again (same disk)")
+    t1 = time.monotonic()
+    a.boot_again(timeout=1200)
+    wait_until_ok(a, ["systemctl", "is-active", "iscsi-lvm.service"], 900)
+    say("   hosta: booted, iscsi-lvm.service active %.0f s after power-on" % (time.monotonic() - t1))
+    pool = json.loads(ctx.ilvm(a, "pool-info", "san", "--json")[0])
+    expect(pool.get("state") == "active", "pool san not started after A's boot: %s" % pool)
+    wait_until_ok(a, ["systemctl", "is-active", "iscsi-lvm-mirror.service"], 300)
+    expect("running" in virsh(a, "pool-info", "san"), "mirror pool not running after A's boot")
+    a.check(["test", "-x", "/etc/libvirt/hooks/qemu.d/50-iscsi-lvm"])
+    say("   hosta: pool san active, libvirt mirror running, hook installed: no manual step")
+    out = a.check(["lvs", "--nolocking", "--noheadings", "-o", "lv_name,lv_active_locally", "vg_san"])[1]
+    expect("active" not in out.replace("inactive", ""), "an LV became active on A at boot:\n%s" % out)
+    say("   hosta: no LV active after boot (lvs: %s)" % " ".join(l.strip() for l in out.splitlines()))
+    expect("running" in virsh(b, "domstate", "web1"), "web1 stopped running on B while A booted")
+    err = virsh_start(a, False, "web1 lives on B now")
+    expect("host 2 (hostb)" in err, "A's refusal does not name host B: %r" % err)
+    virsh_destroy(b)
+
+
 SCENARIOS = {"newcomer": newcomer, "chap": chap, "two-hosts": two_hosts, "data": data, "wrong-lun": wrong_lun,
-             "hook": hook, "hook-race": hook_race, "mirror": mirror}
+             "hook": hook, "hook-race": hook_race, "mirror": mirror, "host-failure": host_failure}
 # chap builds a local (lock type none) VG: under lvmlockd even that needs the global lock,
 # which lives in a started sanlock VG (measured: "Global lock failed" otherwise).
 NEEDS = {"data": "two-hosts", "wrong-lun": "two-hosts", "hook": "two-hosts", "hook-race": "hook", "chap": "two-hosts",
-         "mirror": "hook"}
+         "mirror": "hook", "host-failure": "hook"}
 
 
 def teardown_pools(ctx):
