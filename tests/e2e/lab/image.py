@@ -490,8 +490,14 @@ def kernel_package():
     return pkg, ver
 
 
+def kernel_cache_dir(cache, pkg, ver):
+    """Where fetch_kernel() unpacks pkg=ver (also used by workload.py to
+    find the module tree of the kernel a base image boots)."""
+    return os.path.join(cache, "kernel-%s-%s" % (pkg, ver.replace(":", "_")))
+
+
 def fetch_kernel(cache, pkg, ver):
-    d = os.path.join(cache, "kernel-%s-%s" % (pkg, ver.replace(":", "_")))
+    d = kernel_cache_dir(cache, pkg, ver)
     if os.path.exists(os.path.join(d, "done")):
         return d
     tmp = d + ".tmp"
