@@ -42,6 +42,7 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
 from lab import Lab, LabError, log  # noqa: E402
+from lab import workload  # noqa: E402
 from lab.guest import GuestCommandError  # noqa: E402
 from lab.target import GIB, TargetSpec  # noqa: E402
 
@@ -49,7 +50,8 @@ IQN = "iqn.2024-01.lab.iscsi-lvm"
 MIB = 1024 ** 2
 EXIT_INVALID, EXIT_NOT_FOUND, EXIT_CONFLICT = 2, 3, 4
 CHAP_USER, CHAP_PASSWORD = "labuser", "lab-chap-secret-42"
-ORDER = ["newcomer", "two-hosts", "chap", "data", "wrong-lun", "hook", "hook-race", "mirror", "host-failure"]
+# host-failure last: it power-cycles host A, which also cuts the A-B link (socket netdev).
+ORDER = ["newcomer", "two-hosts", "chap", "data", "wrong-lun", "hook", "hook-race", "mirror", "migrate", "host-failure"]
 RACE_ROUNDS = int(os.environ.get("ILVM_RACE_ROUNDS", "20"))
 # A `virsh start` that has not answered after this long is stuck somewhere in the lock stack:
 # capture what both hosts are doing while it is still stuck, then keep waiting.
@@ -279,7 +281,8 @@ def virsh_start(guest, expect_ok, why=""):
         raise GuestCommandError(guest, "virsh start web1", rc, out, err)
     if not expect_ok:
         line = next((l for l in err.splitlines() if "iscsi-lvm" in l), err.strip())
-        say("   refused as expected: " + line.strip()[:300])
+        # libvirt prefixes the hook's stderr with its own command line: show ours.
+        say("   refused as expected: " + line[line.find("iscsi-lvm:"):].strip()[:300])
     return err
 
 
@@ -453,6 +456,147 @@ def mirror(ctx):
     virsh(b, "destroy", "web3")
 
 
+MIG_DOMAIN, MIG_LV, MIG_BLOCKS = "mig1", "migdisk", 64
+MIG_SERIAL = "/var/log/libvirt/qemu/mig1-serial.log"
+MIG_ROUND_TRIPS = int(os.environ.get("ILVM_MIGRATE_ROUND_TRIPS", "5"))
+
+
+def enable_libvirt_tcp(guest):
+    """libvirtd on TCP 16509 without auth: the lab's private link only (a real site uses
+    qemu+ssh or TLS)."""
+    guest.check("grep -q '^auth_tcp = \"none\"' /etc/libvirt/libvirtd.conf || "
+                "echo 'auth_tcp = \"none\"' >> /etc/libvirt/libvirtd.conf")
+    guest.check("systemctl stop libvirtd; systemctl start libvirtd-tcp.socket libvirtd", timeout=180)
+
+
+def lock_listing(guest):
+    """This host's LV lock lines from lvmlockd, e.g. ['LK LV ex <uuid>']."""
+    return lv_locks(guest)
+
+
+def mig_lock_holders(ctx, uuid):
+    """{host name: mode} of the hosts whose lvmlockd holds the workload LV's lock."""
+    out = {}
+    for g in ctx.lab.guests:
+        for line in lock_listing(g):
+            if line.endswith(uuid):
+                out[g.name] = line.split()[2]
+    return out
+
+
+def domain_running_on(guest):
+    rc, out, _ = guest.run(["virsh", "domstate", MIG_DOMAIN], timeout=120)
+    return rc == 0 and out.strip() == "running"
+
+
+def serial_text(guest):
+    return guest.run(["cat", MIG_SERIAL], timeout=60)[1]
+
+
+def show_locks(ctx, uuid, step):
+    holders = mig_lock_holders(ctx, uuid)
+    say("   %s: locks of %s: %s   (hosta: %s | hostb: %s)" % (
+        step, MIG_LV, holders or "none", lock_listing(ctx.lab.a) or "-", lock_listing(ctx.lab.b) or "-"))
+    return holders
+
+
+def migrate(ctx):
+    """Live migration with the lock hand-over: a real workload (checksummed pattern) moves
+    A->B->A five times with `ilvm migrate`; plain `virsh migrate` is refused before any memory
+    is copied; a migration whose destination QEMU is killed halfway leaves A running with
+    its exclusive lock; the data is verified at the end."""
+    lab, a, b = ctx.lab, ctx.lab.a, ctx.lab.b
+    for g in (a, b):
+        say("%s: libvirtd on tcp/16509 (lab link only, auth none)" % g.name)
+        enable_libvirt_tcp(g)
+    initrd = os.path.join(lab.workdir, "workload-initrd.img")
+    workload.build_workload_initrd(lab.base, initrd, blocks=MIG_BLOCKS)
+    paths = None
+    for g in (a, b):
+        paths = workload.install_workload(g, lab.base.kernel, initrd)
+        g.run(["rm", "-f", MIG_SERIAL])
+    ctx.ilvm(a, "vol-create-as", "san", MIG_LV, "64M")
+    uuid = json.loads(ctx.ilvm(a, "vol-info", MIG_LV, "--pool", "san", "--json")[0])["key"]
+    ctx.ilvm(a, "vol-activate", MIG_LV, "--pool", "san", why="zero the pattern area of the new LV")
+    workload.zero_disk_head(a, "/dev/vg_san/" + MIG_LV, MIG_BLOCKS)
+    ctx.ilvm(a, "vol-deactivate", MIG_LV, "--pool", "san")
+    xml = workload.workload_domain_xml(MIG_DOMAIN, "block", "<source dev='/dev/vg_san/%s'/>" % MIG_LV,
+                                       paths[0], paths[1], MIG_SERIAL, blocks=MIG_BLOCKS)
+    ctx.put(a, "/root/mig1.xml", xml)
+    virsh(a, "define", "/root/mig1.xml")
+    say("hosta: virsh start mig1   # nested TCG guest writing a checksummed pattern to %s" % MIG_LV)
+    t = time.monotonic()
+    virsh(a, "start", MIG_DOMAIN)
+    st = workload.wait_generation(lambda: serial_text(a), 2, 600)
+    say("   workload at generation %d, %.0f s after start" % (st["last_gen"], time.monotonic() - t))
+    expect(show_locks(ctx, uuid, "running on A") == {"hosta": "ex"}, "A does not hold the only (exclusive) lock")
+
+    # Plain virsh migrate: the destination's hook cannot get the volume (A holds it).
+    say("hosta: virsh migrate --live mig1 qemu+tcp://hostb/system   # unprepared: must be refused")
+    rc, _, err = a.run(["virsh", "migrate", "--live", MIG_DOMAIN, "qemu+tcp://hostb/system"], timeout=300)
+    line = next((l for l in err.splitlines() if "iscsi-lvm:" in l), err.strip())
+    say("   rc=%d %s" % (rc, line[line.find("iscsi-lvm:"):].strip()[:400]))
+    expect(rc != 0 and "ilvm migrate" in err, "plain virsh migrate was not refused by the hook: rc=%d %r" % (rc, err))
+    expect(domain_running_on(a) and not domain_running_on(b), "after the refusal mig1 must run on A only")
+    expect(show_locks(ctx, uuid, "after the refusal") == {"hosta": "ex"}, "locks changed by the refused migration")
+
+    windows = []
+    for i in range(1, MIG_ROUND_TRIPS + 1):
+        for src, dst in ((a, b), (b, a)):
+            before = workload.parse_console(serial_text(src))["last_gen"]
+            t = time.monotonic()
+            out, _ = ctx.ilvm(src, "migrate", MIG_DOMAIN, "qemu+tcp://%s/system" % dst.name, "--persistent",
+                              "--undefinesource", "--json", why="round trip %d" % i)
+            took = time.monotonic() - t
+            report = json.loads(out)
+            win = [v.get("window_ms") for v in report.get("volumes", [])]
+            windows += [w for w in win if w is not None]
+            say("   %s -> %s in %.1f s; non-exclusive window %s ms" % (src.name, dst.name, took, win))
+            expect(domain_running_on(dst) and not domain_running_on(src),
+                   "after %s->%s mig1 must run on %s only" % (src.name, dst.name, dst.name))
+            holders = show_locks(ctx, uuid, "after %s->%s" % (src.name, dst.name))
+            expect(holders == {dst.name: "ex"}, "after %s->%s the lock is %s, want {%s: ex}" % (
+                src.name, dst.name, holders, dst.name))
+            st = workload.wait_generation(lambda: serial_text(dst), 1, 300)
+            say("   workload writing on %s (generation %d there; %d on %s before)" % (
+                dst.name, st["last_gen"], before, src.name))
+
+    # Destination QEMU killed halfway: A keeps running with its exclusive lock.
+    virsh(a, "migrate-setspeed", MIG_DOMAIN, "1")  # MiB/s: the copy takes ~1 min, time to kill it
+    say("hosta: ilvm migrate mig1 qemu+tcp://hostb/system   # B's QEMU gets killed during the copy")
+    h = a.start_run(["ilvm", "migrate", MIG_DOMAIN, "qemu+tcp://hostb/system", "--persistent", "--undefinesource"])
+    t0 = time.monotonic()
+    pid = ""
+    while time.monotonic() - t0 < 120 and not pid:
+        pid = b.run(["pgrep", "-f", "guest=%s" % MIG_DOMAIN], timeout=30)[1].strip()
+        time.sleep(0.5)
+    expect(pid, "no incoming QEMU appeared on B")
+    time.sleep(3)
+    say("hostb: kill -9 %s   # the incoming QEMU, %.0f s into the migration" % (pid, time.monotonic() - t0))
+    b.run(["kill", "-9"] + pid.split(), timeout=30)
+    rc, out, err = h.wait(300)
+    say("   ilvm migrate rc=%d: %s" % (rc, " | ".join(l for l in err.splitlines() if l.startswith(("error", "hint")))[:400]))
+    expect(rc != 0, "ilvm migrate reported success although B's QEMU was killed")
+    virsh(a, "migrate-setspeed", MIG_DOMAIN, "0")
+    expect(domain_running_on(a) and not domain_running_on(b), "after the killed migration mig1 must run on A only")
+    wait_until_ok(a, ["sh", "-c", "lvmlockctl -i | grep -q 'LK LV ex %s'" % uuid], 90)
+    expect(show_locks(ctx, uuid, "after the killed migration") == {"hosta": "ex"},
+           "after the killed migration A must hold the only (exclusive) lock")
+    last = workload.wait_generation(lambda: serial_text(a), 1, 300)["last_gen"]
+
+    # The data: pause (drains I/O), read the pattern area through the LV, verify.
+    virsh(a, "suspend", MIG_DOMAIN)
+    time.sleep(1)
+    data = workload.read_disk_head(a, "/dev/vg_san/" + MIG_LV, MIG_BLOCKS)
+    res = workload.verify_pattern(data, MIG_BLOCKS)
+    say("   pattern verified: %d blocks, generation %d (serial says %d), every checksum intact" % (
+        res["blocks"], res["generation"], last))
+    virsh(a, "destroy", MIG_DOMAIN)
+    if windows:
+        say("non-exclusive window over %d migrations: min %d ms, median %d ms, max %d ms" % (
+            len(windows), min(windows), sorted(windows)[len(windows) // 2], max(windows)))
+
+
 def host_failure(ctx):
     """Power loss of the host running a VM: the other host starts it once sanlock's lease on
     the dead host expires; the dead host boots with pool, mirror and hook back and activates
@@ -504,17 +648,18 @@ def host_failure(ctx):
 
 
 SCENARIOS = {"newcomer": newcomer, "chap": chap, "two-hosts": two_hosts, "data": data, "wrong-lun": wrong_lun,
-             "hook": hook, "hook-race": hook_race, "mirror": mirror, "host-failure": host_failure}
+             "hook": hook, "hook-race": hook_race, "mirror": mirror, "migrate": migrate,
+             "host-failure": host_failure}
 # chap builds a local (lock type none) VG: under lvmlockd even that needs the global lock,
 # which lives in a started sanlock VG (measured: "Global lock failed" otherwise).
 NEEDS = {"data": "two-hosts", "wrong-lun": "two-hosts", "hook": "two-hosts", "hook-race": "hook", "chap": "two-hosts",
-         "mirror": "hook", "host-failure": "hook"}
+         "mirror": "hook", "migrate": "hook", "host-failure": "hook"}
 
 
 def teardown_pools(ctx):
     # Stop domains and pools so the lab's teardown finds lockspaces it can stop cleanly.
     for g in ctx.lab.guests:
-        for dom in ("web1", "web2", "web3"):
+        for dom in ("web1", "web2", "web3", MIG_DOMAIN):
             g.run(["virsh", "destroy", dom], timeout=120)
     for g in ctx.lab.guests:
         for pool in ("san", "chap", "wrong"):
