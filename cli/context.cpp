@@ -17,11 +17,13 @@ Result<BackendModule *> Context::backend() {
     return &*module;
 }
 
+std::string Context::libvirt_uri() const {
+    auto uri = module_options.find("libvirt_uri");
+    return uri != module_options.end() ? uri->second : "qemu:///system";
+}
+
 MirrorPool &Context::mirror() {
-    if (!mirror_pool) {
-        auto uri = module_options.find("libvirt_uri");
-        mirror_pool = make_libvirt_mirror_pool(uri != module_options.end() ? uri->second : "qemu:///system");
-    }
+    if (!mirror_pool) mirror_pool = make_libvirt_mirror_pool(libvirt_uri());
     return *mirror_pool;
 }
 

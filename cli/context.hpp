@@ -26,7 +26,9 @@ struct Context {
     std::unique_ptr<MirrorPool> mirror_pool;   // libvirt, opened on first use; tests may inject
 
     Result<BackendModule *> backend();
-    // The libvirt mirror pool API on ILVM_LIBVIRT_URI (module option libvirt_uri).
+    // This host's libvirt: ILVM_LIBVIRT_URI (module option libvirt_uri), else qemu:///system.
+    std::string libvirt_uri() const;
+    // The libvirt mirror pool API on libvirt_uri().
     MirrorPool &mirror();
     // The pool's persistent XML, or not_found.
     Result<std::string> pool_xml(const std::string &name);
@@ -52,6 +54,8 @@ Status pool_autostart_all(Context &, const Args &);
 Status pool_destroy_all(Context &, const Args &);
 Status mirror_sync(Context &, const Args &);
 Status reconcile(Context &, const Args &);
+Status migrate(Context &, const Args &);
+Status migrate_finish(Context &, const Args &);
 
 Status vol_create(Context &, const Args &);
 Status vol_create_as(Context &, const Args &);

@@ -4,25 +4,17 @@
 #include <libvirt/virterror.h>
 
 #include "core/log.hpp"
-#include "xml/xml_doc.hpp"
+#include "libvirt_conn.hpp"
 #include "xml_query.hpp"
 
 namespace ilvm::cli {
 
 namespace {
 
-struct ConnDeleter {
-    void operator()(virConnectPtr c) const { if (c) virConnectClose(c); }
-};
 struct PoolDeleter {
     void operator()(virStoragePoolPtr p) const { if (p) virStoragePoolFree(p); }
 };
 using PoolHandle = std::unique_ptr<virStoragePool, PoolDeleter>;
-
-std::string libvirt_error() {
-    virErrorPtr e = virGetLastError();
-    return xml::one_line(e && e->message ? e->message : "unknown libvirt error");
-}
 
 class LibvirtMirrorPool final : public MirrorPool {
 public:
@@ -78,11 +70,13 @@ private:
     bool connect() {
         if (conn_) return true;
         if (!connect_error_.empty()) return false;   // tried once already in this run
-        // Keep libvirt from printing to our stderr; we report errors ourselves.
-        virSetErrorFunc(nullptr, [](void *, virErrorPtr) {});
-        conn_.reset(virConnectOpen(uri_.c_str()));
-        if (!conn_) connect_error_ = "cannot connect to libvirt at " + uri_ + ": " + libvirt_error();
-        return conn_ != nullptr;
+        auto conn = open_libvirt(uri_);
+        if (!conn.ok()) {
+            connect_error_ = conn.error().message;
+            return false;
+        }
+        conn_ = std::move(*conn);
+        return true;
     }
 
     Status require_connection() {
@@ -102,7 +96,7 @@ private:
     }
 
     std::string uri_;
-    std::unique_ptr<virConnect, ConnDeleter> conn_;
+    ConnHandle conn_;
     std::string connect_error_;
 };
 

@@ -50,9 +50,30 @@ const std::vector<Verb> &verbs() {
           "Per started pool (or only --pool P): one lvs, then\n"
           "  lvchange --setactivationskip y --setautoactivation n  on volumes lacking either, and\n"
           "  lvchange -an  on volumes active here, not open, used by no running domain for 10 s.\n"
+          "  lvchange -aey -K  on volumes left shared here by a live-migration hand-over that did not\n"
+          "    finish (a running domain uses them through a disk neither readonly nor shareable).\n"
           "Prints one line per change, nothing when all is in order. --dry-run changes nothing.\n"
           "Run by iscsi-lvm-reconcile.timer every 15 s and after each ilvm volume change."},
          reconcile},
+        {{"migrate", "live-migrate a running domain, handing its volumes' locks over", {"domain", "desturi"}, 2,
+          {"migrateuri", "timeout"}, {"persistent", "undefinesource", "json"},
+          "Run on the source host instead of `virsh migrate --live DOMAIN DESTURI`:\n"
+          "  1. the domain's exclusive volumes go to a shared lock here, so the destination's hook can take them;\n"
+          "  2. virDomainMigrate3 with VIR_MIGRATE_LIVE (+ --persistent, --undefinesource, --migrateuri URI),\n"
+          "     as virsh does it; libvirt then stops the domain here and the hook releases its volumes;\n"
+          "  3. waits (every 0.2 s, up to --timeout SECONDS, default 60) until the destination holds each\n"
+          "     volume exclusively, and prints the measured window during which it was not exclusive.\n"
+          "If the migration fails, the volumes go back to exclusive here (retried for up to 60 s).\n"
+          "The destination must run iscsi-lvm's hook (it starts iscsi-lvm-migrate-finish@DOMAIN.service)."},
+         migrate},
+        {{"migrate-finish", "destination side of a live migration: make the volumes exclusive again",
+          {"domain"}, 1, {"timeout"}, {},
+          "Run by iscsi-lvm-migrate-finish@DOMAIN.service, which the qemu hook starts at `migrate begin`.\n"
+          "Waits while the incoming domain is paused for the migration, then converts each of its\n"
+          "exclusive volumes from shared to exclusive, retrying every 0.25 s while the source still\n"
+          "holds them; up to --timeout SECONDS (default 600). Exits 0 with nothing to do when the\n"
+          "migration failed or was cancelled (the domain went away)."},
+         migrate_finish},
         {{"vol-create", "create a volume from an XML file", {"pool", "file"}, 2, {}, {}, ""}, vol_create},
         {{"vol-create-as", "create a volume from arguments", {"pool", "name", "capacity"}, 3, {"allocation", "format"}, {},
           "CAPACITY takes virsh's units: 10G, 512MiB, 1TB (powers of 1000), bytes by default.\n"

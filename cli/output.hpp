@@ -26,6 +26,7 @@ struct JsonValue {
     JsonValue(std::nullptr_t) : v(nullptr) {}
     JsonValue(bool b) : v(b) {}
     JsonValue(int i) : v(static_cast<int64_t>(i)) {}
+    JsonValue(int64_t i) : v(i) {}
     JsonValue(uint64_t u) : v(u) {}
     JsonValue(uint32_t u) : v(static_cast<uint64_t>(u)) {}
     JsonValue(const char *s) : v(std::string(s)) {}

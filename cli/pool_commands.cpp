@@ -13,6 +13,7 @@
 #include "output.hpp"
 #include "pool_lifecycle.hpp"
 #include "summaries.hpp"
+#include "volume_locks.hpp"
 
 namespace ilvm::cli {
 namespace {
@@ -289,13 +290,27 @@ Status pool_info(Context &ctx, const Args &args) {
         ILVM_ASSIGN_OR_RETURN(auto live, refresh_and_record(ctx, name, xml));
         xml = live.first;
         ILVM_ASSIGN_OR_RETURN(vols, summarize_volumes(live.second));
+        // Where each volume is: this host's lock mode (lvmlockd) or another host's lease.
+        // refresh_pool's one lvs can tell neither, so one refresh_vol with the holder lookup
+        // per volume: an lvs and lvmlockctl -i, plus two 8 MiB sanlock reads when inactive here.
+        ILVM_ASSIGN_OR_RETURN(auto *be, ctx.backend());
+        auto locks = make_module_volume_locks(*be, ctx.store);
+        for (auto &v : vols) {
+            ILVM_ASSIGN_OR_RETURN(v, locks->inspect({name, v.name}, true));
+        }
     }
     ILVM_ASSIGN_OR_RETURN(auto p, summarize_pool(xml));
     const bool autostart = ctx.store.autostart(name);
     const MirrorInfo mirror = ctx.mirror().inspect(name, p.vg);
     if (args.flag("json")) {
         JsonArray jv;
-        for (const auto &v : vols) jv.push_back(to_json_value(v));
+        for (const auto &v : vols) {
+            auto j = to_json_value(v);
+            const std::string mode = placement_mode(v);
+            std::get<JsonObject>(j.v).emplace_back("state", placement_state(v));
+            std::get<JsonObject>(j.v).emplace_back("mode", mode.empty() ? JsonValue() : JsonValue(mode));
+            jv.push_back(std::move(j));
+        }
         JsonObject o{{"name", p.name}, {"uuid", p.uuid}, {"state", active ? "active" : "inactive"},
                      {"persistent", true}, {"autostart", autostart},
                      {"source", JsonObject{{"host", p.host}, {"port", p.port}, {"target", p.target}, {"lun", p.lun},
@@ -318,7 +333,15 @@ Status pool_info(Context &ctx, const Args &args) {
         f.emplace_back("Capacity", human_size(p.capacity));
         f.emplace_back("Allocation", human_size(p.allocation));
         f.emplace_back("Available", human_size(p.available));
-        f.emplace_back("Volumes", std::to_string(vols.size()));
+        size_t here = 0, elsewhere = 0;
+        for (const auto &v : vols) {
+            const std::string state = placement_state(v);
+            here += state == "active-here";
+            elsewhere += state == "held-elsewhere";
+        }
+        f.emplace_back("Volumes", std::to_string(vols.size()) + " (" + std::to_string(here) + " active here, " +
+                                      std::to_string(elsewhere) + " held elsewhere, " +
+                                      std::to_string(vols.size() - here - elsewhere) + " free)");
     }
     f.emplace_back("Source", lun_description(p));
     f.emplace_back("Volume group", p.vg + (p.vg_uuid.empty() ? " (not pinned yet)" : " (" + p.vg_uuid + ")"));

@@ -6,7 +6,9 @@
 #include <set>
 
 #include "core/log.hpp"
+#include "handover_guard.hpp"
 #include "idle_tracker.hpp"
+#include "local_domains.hpp"
 #include "mirror_sync.hpp"
 #include "module_control.hpp"
 #include "output.hpp"
@@ -32,12 +34,37 @@ int64_t unix_now() {
     return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
-// Volumes of `pool` that running domains on this host use.
-std::set<std::string> volumes_in_use(Context &ctx, const std::string &pool) {
-    const auto bindings = hook::load_pool_bindings(ctx.store);
+// Volumes of `pool` that domains on this host use (every status file: running, paused,
+// or being migrated in or out).
+std::set<std::string> volumes_in_use(const std::vector<LocalDomain> &domains, const std::string &pool) {
     std::set<std::string> out;
-    for (const auto &d : hook::disks_of_running_domains(env_or("ILVM_LIBVIRT_STATUS_DIR", "/run/libvirt/qemu"), "", bindings))
-        if (d.pool == pool) out.insert(d.volume);
+    for (const auto &dom : domains)
+        for (const auto &d : dom.disks)
+            if (d.pool == pool) out.insert(d.volume);
+    return out;
+}
+
+// The live-migration part of a pass (handover_guard.hpp): leftovers of domains not here
+// (host-wide, so the first pool's pass removes them), then this pool's restore steps.
+std::vector<ReconcileStepView> handover_steps(Context &ctx, BackendModule &be, const std::string &pool,
+                                              const GuardPlan &plan, const HandoverFiles &files, bool dry_run) {
+    SystemClock clock;
+    if (!dry_run)
+        for (const auto &domain : plan.leftovers) {
+            auto lock = files.lock(domain, clock, std::chrono::milliseconds(0));
+            if (!lock.ok()) continue;   // a hand-over of it has just begun
+            if (files.marker_time(domain)) {
+                files.remove_marker(domain);
+                spdlog::warn("removed the stale live-migration marker of domain {} (no hand-over running, domain not here)",
+                             domain);
+            }
+            lock->release_clean();
+        }
+    std::vector<ReconcileStepView> out;
+    if (plan.restore.empty()) return out;
+    auto locks = make_module_volume_locks(be, ctx.store);
+    for (auto &s : restore_exclusive(pool, plan.restore, *locks, files, clock, dry_run))
+        out.push_back({pool, s.volume, "restore-exclusive", s.result, s.reason, s.error});
     return out;
 }
 
@@ -52,9 +79,22 @@ Result<std::vector<ReconcileStepView>> parse_steps(const std::string &pool, cons
     return out;
 }
 
-bool is_change(const ReconcileStepView &s) { return s.action == "set-flags" || s.action == "deactivate"; }
+bool is_change(const ReconcileStepView &s) {
+    return s.action == "set-flags" || s.action == "deactivate" || s.action == "restore-exclusive";
+}
+
+std::string describe_restore(const ReconcileStepView &s) {
+    const std::string what = s.result == "planned"    ? "would restore the exclusive lock"
+                             : s.result == "done"     ? "restored the exclusive lock"
+                             : s.result == "conflict" ? "still shared: another host holds it too"
+                                                      : "FAILED to restore the exclusive lock";
+    std::string line = s.pool + "/" + s.volume + ": " + what + " (" + s.reason + ")";
+    if (!s.error.empty() && s.result == "failed") line += ": " + s.error;
+    return line;
+}
 
 std::string describe(const ReconcileStepView &s) {
+    if (s.action == "restore-exclusive") return describe_restore(s);
     const bool flags = s.action == "set-flags";
     std::string what = s.result == "planned" ? (flags ? "would set activation skip on and autoactivation off" : "would deactivate")
                        : s.result == "failed" ? (flags ? "FAILED to set activation skip / autoactivation" : "FAILED to deactivate")
@@ -70,13 +110,21 @@ Result<std::vector<ReconcileStepView>> reconcile_locked(Context &ctx, const std:
                                                         bool dry_run) {
     const int64_t now = unix_now();
     const IdleSince before = parse_idle_since(ctx.store.load_runtime_file(pool, kIdleExt));
-    ReconcileInput input{volumes_in_use(ctx, pool), settled_volumes(before, now, grace_seconds())};
+    const auto domains = read_status_dir(env_or("ILVM_LIBVIRT_STATUS_DIR", "/run/libvirt/qemu"), hook::load_pool_bindings(ctx.store));
+    const HandoverFiles files = HandoverFiles::for_store(ctx.store);
+    const GuardPlan guard = plan_handover_guard(pool, domains, read_handover_traces(files, std::chrono::system_clock::now()));
+    ReconcileInput input{volumes_in_use(domains, pool), settled_volumes(before, now, grace_seconds())};
+    if (!guard.hold.empty()) {
+        spdlog::info("pool {}: no idle volume is released in this pass: {}", pool, guard.hold);
+        input.settled.clear();
+    }
     const std::string state = format_reconcile_input_xml(input);
     ILVM_ASSIGN_OR_RETURN(auto *be, ctx.backend());
     ILVM_ASSIGN_OR_RETURN(auto r, be->call([&](ilvm_reply *rep) {
         return be->ops().reconcile_pool(be->instance(), pool_xml.c_str(), state.c_str(), dry_run ? ILVM_RECONCILE_DRY_RUN : 0u, rep);
     }));
     ILVM_ASSIGN_OR_RETURN(auto steps, parse_steps(pool, r.xml));
+    for (auto &s : handover_steps(ctx, *be, pool, guard, files, dry_run)) steps.push_back(std::move(s));
     if (dry_run) return steps;
     // Still idle: not deactivated yet, or the deactivation failed (retried next pass).
     std::vector<std::string> idle_now;

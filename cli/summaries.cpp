@@ -31,6 +31,7 @@ VolSummary vol_from(const XmlQuery &q, const std::string &base) {
         v.has_holder = true;
         v.holder_id = static_cast<uint32_t>(to_u64(hid));
         v.holder_name = s("/holder/@name");
+        v.holder_mode = s("/holder/@mode");
     }
     return v;
 }
@@ -88,7 +89,9 @@ JsonValue to_json_value(const VolSummary &v) {
                  {"activation_skip", v.skip},
                  {"autoactivation", v.autoactivation}};
     if (v.has_holder)
-        o.emplace_back("holder", JsonObject{{"host_id", v.holder_id}, {"host_name", v.holder_name}});
+        o.emplace_back("holder", JsonObject{{"host_id", v.holder_id},
+                                            {"host_name", v.holder_name},
+                                            {"mode", v.holder_mode.empty() ? JsonValue() : JsonValue(v.holder_mode)}});
     else
         o.emplace_back("holder", nullptr);
     return o;
@@ -98,8 +101,19 @@ std::string describe_activation(const VolSummary &v) {
     if (v.activation == "exclusive") return std::string("active here, exclusive") + (v.open ? ", open" : "");
     if (v.activation == "shared") return std::string("active here, shared") + (v.open ? ", open" : "");
     if (v.has_holder)
-        return "held by host " + std::to_string(v.holder_id) + (v.holder_name.empty() ? "" : " (" + v.holder_name + ")");
+        return "held by host " + std::to_string(v.holder_id) + (v.holder_name.empty() ? "" : " (" + v.holder_name + ")") +
+               (v.holder_mode.empty() ? "" : ", " + v.holder_mode);
     return "inactive";
+}
+
+const char *placement_state(const VolSummary &v) {
+    if (v.activation != "inactive") return "active-here";
+    return v.has_holder ? "held-elsewhere" : "free";
+}
+
+std::string placement_mode(const VolSummary &v) {
+    if (v.activation == "exclusive" || v.activation == "shared") return v.activation;
+    return v.has_holder ? v.holder_mode : "";
 }
 
 }  // namespace ilvm::cli

@@ -18,6 +18,7 @@ struct PoolSummary {
 
 struct VolSummary {
     std::string name, key, path, activation, holder_name;
+    std::string holder_mode;   // exclusive | shared; "" from a module without <holder mode>
     uint64_t capacity = 0, allocation = 0;
     bool open = false, skip = false, autoactivation = true, has_holder = false;
     uint32_t holder_id = 0;
@@ -29,7 +30,13 @@ Result<VolSummary> summarize_vol(const std::string &xml);
 Result<std::vector<VolSummary>> summarize_volumes(const std::string &volumes_xml);
 
 JsonValue to_json_value(const VolSummary &v);
-// "inactive", "exclusive (this host)", "held by host 2 (kvm-b)" ...
+// "inactive", "active here, exclusive, open", "held by host 2 (kvm-b), exclusive" ...
 std::string describe_activation(const VolSummary &v);
+
+// Where a volume is, for pool-info: "active-here", "held-elsewhere" (a <holder> was found,
+// so refresh_vol must have been asked for it) or "free"; and the lock's mode: this host's
+// when active here, the holder's when held elsewhere, "" when free or unknown.
+const char *placement_state(const VolSummary &v);
+std::string placement_mode(const VolSummary &v);
 
 }  // namespace ilvm::cli

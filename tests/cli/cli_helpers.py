@@ -39,3 +39,18 @@ def fake_env(tmp, module_dir, **extra):
     })
     env.update(extra)
     return env
+
+
+def write_rules(script_path, rules):
+    """The fake's answers (see fake_cmd.py) for the next ilvm run."""
+    with open(script_path, "w", encoding="utf-8") as f:
+        json.dump(rules, f)
+
+
+def mark_active(tmp, pool="san"):
+    """Pool `pool` (defined in `tmp`) started on this host, without running pool-start."""
+    run = os.path.join(tmp, "run", "pools")
+    os.makedirs(run, exist_ok=True)
+    with open(os.path.join(tmp, "etc", "pools", pool + ".xml"), encoding="utf-8") as src, \
+            open(os.path.join(run, pool + ".xml"), "w", encoding="utf-8") as dst:
+        dst.write(src.read())

@@ -1,0 +1,68 @@
+// `ilvm migrate`, the source's side of a live migration hand-over (docs/migration.md):
+//
+//   1. the domain must run here; take its hand-over lock (handover_files.hpp);
+//   2. its exclusive volumes (disks neither readonly nor shareable) go ex -> sh here, so
+//      the destination's hook can take them shared at `migrate begin`; if one fails, those
+//      already converted go back to ex and nothing is migrated;
+//   3. virDomainMigrate3, exactly as `virsh migrate --live` (so the destination's hook
+//      sees what it sees with virsh); libvirt's Confirm phase stops the domain here and our
+//      `release end` hook deactivates the volumes here;
+//   4. success: poll each volume's lease until the destination holds it exclusively
+//      (`ilvm migrate-finish` there converts sh -> ex once we have let go), and measure
+//      the window during which it was not exclusive anywhere;
+//      failure: if the domain still runs here, convert its volumes back to ex, retrying
+//      while the destination still holds them shared (its release hook drops them when
+//      libvirt tears the incoming domain down).
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "handover_env.hpp"
+
+namespace ilvm::cli {
+
+struct MigrateOutOptions {
+    std::string domain;
+    MigrateRequest request;
+    std::chrono::milliseconds poll_timeout{60'000};      // --timeout
+    std::chrono::milliseconds poll_interval{200};
+    std::chrono::milliseconds convert_back_timeout{60'000};
+    std::chrono::milliseconds convert_back_interval{500};
+    // A reconcile pass may hold the domain's lock for a moment; another migrate holds it
+    // for the whole migration and is refused after this.
+    std::chrono::milliseconds lock_wait{3'000};
+};
+
+struct HandedOverVolume {
+    VolumeRef volume;
+    // Monotonic milliseconds from just before this volume's ex -> sh here to the first
+    // poll that saw the destination's exclusive lease; unset when not seen in time.
+    std::optional<int64_t> window_ms;
+    uint32_t holder_id = 0;      // the destination's sanlock host_id, once seen
+    std::string holder_name;
+    std::string last_seen;       // unconfirmed: what the last poll found
+};
+
+struct MigrateOutReport {
+    std::vector<HandedOverVolume> volumes;
+    // Every volume was seen held exclusively by another host within poll_timeout.
+    bool confirmed() const;
+};
+
+// Refusals before anything changed: not_found (no such domain), conflict (not running,
+// another hand-over of it in progress), invalid_input (name, unreadable disks), system
+// (libvirt or the destination unreachable). A failed migration is a system error whose
+// hint says where the domain runs and whether its volumes are exclusive again.
+Result<MigrateOutReport> migrate_out(const MigrateOutOptions &opt, HandoverEnv &env);
+
+// What `ilvm migrate` prints on stdout: "Domain web1 migrated to URI", then per volume
+// "san/vm1: exclusive on host 2 (kvm-b), non-exclusive window 4830 ms"; or with json, an
+// object with the per-volume windows (docs/man/ilvm.8).
+std::string format_migrate_report(const MigrateOutOptions &opt, const MigrateOutReport &r, bool json);
+// The warning for volumes whose exclusive lease was not seen in time; "" when all were.
+std::string unconfirmed_warning(const MigrateOutOptions &opt, const MigrateOutReport &r);
+
+}  // namespace ilvm::cli

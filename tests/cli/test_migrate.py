@@ -1,0 +1,338 @@
+#!/usr/bin/env python3
+"""CLI tests of the live-migration hand-over: `ilvm migrate`, `ilvm migrate-finish`, the
+reconciler's part, and where vol-info / pool-info say a volume is. They run the real ilvm
+and module with the recording fake of lvm/sanlock (fake_cmd.py) and libvirt's in-process
+test driver (test:///default: its running domain `test` has no iscsi-lvm disks and the
+driver cannot migrate, which is how the failure path is reached). The state machines
+themselves are unit-tested on fakes (tests/unit/test_migrate_*.cpp).
+
+Usage: test_migrate.py <ilvm binary> <backend module dir> <tests/data dir>"""
+import fcntl
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+from cli_helpers import assert_one_error_line, fake_env, logged_commands, mark_active, write_rules
+
+ILVM, MODULE_DIR, DATA = sys.argv[1:4]
+BUILD_DIR = os.path.dirname(os.path.dirname(os.path.abspath(ILVM)))
+
+EXIT_INVALID, EXIT_NOT_FOUND, EXIT_CONFLICT, EXIT_SYSTEM = 2, 3, 4, 5
+MUTATING = ("lvchange", "lvcreate", "lvremove", "vgchange", "iscsiadm")
+UUID = {"vm1": "7xoDtu-yvNM-iwQx-C94t-BbYs-UzBl-o8hAIa",
+        "vm2": "exxNPX-wZdO-uCNy-yiGa-aJGT-JKVl-arfcYT",
+        "vm3": "Gk2mQe-8dPz-Lm0v-Yt7R-cW1x-Fb5N-aS3uJh"}
+
+
+def lockctl(**modes):
+    """`lvmlockctl -i` output: this host's LV locks in vg_san (and a decoy VG)."""
+    text = "VG vg_other lock_type=sanlock Q9Vr2W-0000-0000-0000-0000-0000-000000\nLS sanlock lvm_vg_other\n"
+    text += "LK LV sh " + UUID["vm1"] + "\n\n"
+    text += "VG vg_san lock_type=sanlock KONMr0-bGNi-kQ3P-rWNy-NrKt-9EPR-C1tqtO\nLS sanlock lvm_vg_san\nLK VG un ver 4\n"
+    for vol, mode in modes.items():
+        text += "LK LV %s %s\n" % (mode, UUID[vol])
+    return text
+
+
+def status_file(domain, disks, state="running", reason="booted"):
+    devices = "".join("<disk type='block' device='disk'><source dev='/dev/vg_san/%s'/><target dev='%s'/>%s</disk>"
+                      % (vol, target, "<shareable/>" if shared else "") for target, vol, shared in disks)
+    return ("<domstatus state='%s' reason='%s' pid='4242'><domain type='kvm'><name>%s</name><devices>%s</devices>"
+            "</domain></domstatus>\n" % (state, reason, domain, devices))
+
+
+class HandoverCliTest(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="ilvm-migrate-")
+        self.status = os.path.join(self.tmp, "status")
+        self.migrate_dir = os.path.join(self.tmp, "run", "migrate")
+        os.makedirs(self.status)
+        self.env = fake_env(self.tmp, MODULE_DIR, ILVM_LIBVIRT_STATUS_DIR=self.status, ILVM_RECONCILE_GRACE_SECONDS="0")
+        self.rules([])
+        r = self.ilvm("pool-define", os.path.join(DATA, "pools", "san.xml"))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.held = []
+
+    def tearDown(self):
+        for f in self.held:
+            f.close()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def rules(self, rules):
+        write_rules(os.path.join(self.tmp, "script.json"), rules)
+
+    def data(self, *path):
+        with open(os.path.join(DATA, *path), encoding="utf-8") as f:
+            return f.read()
+
+    def ilvm(self, *args):
+        return subprocess.run([ILVM, *args], env=self.env, capture_output=True, text=True, timeout=120)
+
+    def commands(self):
+        return logged_commands(os.path.join(self.tmp, "commands.log"))
+
+    def mutations(self):
+        return [c for c in self.commands() if c[0] in MUTATING]
+
+    def path(self, name):
+        return os.path.join(self.migrate_dir, name)
+
+    def hold_lock(self, domain):
+        """What a running `ilvm migrate` / `migrate-finish` of `domain` holds."""
+        os.makedirs(self.migrate_dir, mode=0o700, exist_ok=True)
+        f = open(self.path(domain + ".lock"), "w")
+        fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        self.held.append(f)
+
+    def touch(self, name, age_seconds=0):
+        os.makedirs(self.migrate_dir, mode=0o700, exist_ok=True)
+        with open(self.path(name), "w", encoding="utf-8") as f:
+            f.write("incoming live migration accepted by the qemu hook\n")
+        t = time.time() - age_seconds
+        os.utime(self.path(name), (t, t))
+
+    def write_status(self, domain, disks, **kw):
+        with open(os.path.join(self.status, domain + ".xml"), "w", encoding="utf-8") as f:
+            f.write(status_file(domain, disks, **kw))
+
+    # --- ilvm migrate: usage ---------------------------------------------------------
+    def test_help_names_the_options(self):
+        r = self.ilvm("migrate", "--help")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertTrue(r.stdout.startswith("Usage: ilvm migrate <domain> <desturi>"), r.stdout)
+        for opt in ("--migrateuri", "--timeout", "--persistent", "--undefinesource", "--json"):
+            self.assertIn(opt, r.stdout)
+        r = self.ilvm("migrate-finish", "--help")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertTrue(r.stdout.startswith("Usage: ilvm migrate-finish <domain> [--timeout VALUE]"), r.stdout)
+
+    def test_usage_errors_are_one_error_line_and_exit_2(self):
+        for args, fragment in [(("migrate",), "migrate needs <domain>"),
+                               (("migrate", "test"), "migrate needs <desturi>"),
+                               (("migrate", "test", "test:///default", "--timeout", "soon"), "--timeout 'soon'"),
+                               (("migrate", "test", "test:///default", "--timeout", "0"), "from 1 to 86400"),
+                               (("migrate", "test", "test:///default", "--live"), "unknown option --live"),
+                               (("migrate", "../etc", "test:///default"), "not a usable domain name"),
+                               (("migrate-finish",), "migrate-finish needs <domain>"),
+                               (("migrate-finish", "a/b"), "not a usable domain name")]:
+            r = self.ilvm(*args)
+            assert_one_error_line(self, r, EXIT_INVALID, fragment)
+        self.assertEqual(self.commands(), [])
+        self.assertFalse(os.path.exists(self.migrate_dir))
+
+    # --- ilvm migrate ------------------------------------------------------------------
+    def test_unknown_domain_is_not_found_and_touches_nothing(self):
+        r = self.ilvm("migrate", "nope", "test:///default")
+        assert_one_error_line(self, r, EXIT_NOT_FOUND, "no domain nope on this host")
+        self.assertIn("hint: ", r.stderr)
+        self.assertEqual(self.commands(), [])
+        self.assertFalse(os.path.exists(self.migrate_dir))
+
+    def test_a_hand_over_in_progress_is_a_conflict(self):
+        self.hold_lock("test")
+        r = self.ilvm("migrate", "test", "test:///default")
+        assert_one_error_line(self, r, EXIT_CONFLICT, "another ilvm migrate, migrate-finish or reconcile is handling domain test")
+        self.assertEqual(self.commands(), [])
+
+    def test_failed_migration_is_a_system_error_saying_where_the_domain_runs(self):
+        r = self.ilvm("migrate", "test", "test:///default", "--persistent", "--migrateuri", "tcp://127.0.0.1")
+        assert_one_error_line(self, r, EXIT_SYSTEM, "migration of test to test:///default failed: ")
+        self.assertIn("not supported", r.stderr)
+        self.assertIn("hint: test keeps running on this host with its volumes exclusive", r.stderr.splitlines())
+        self.assertEqual(self.mutations(), [])
+        # A clean end: no lock file left for the reconciler.
+        self.assertEqual(os.listdir(self.migrate_dir), [])
+        self.assertEqual(os.stat(self.migrate_dir).st_mode & 0o777, 0o700)
+
+    def test_unreachable_destination_changes_nothing(self):
+        r = self.ilvm("migrate", "test", "test:///nonexistent/ilvm-no-such-file.xml")
+        assert_one_error_line(self, r, EXIT_SYSTEM, "cannot connect to libvirt at test:///nonexistent/ilvm-no-such-file.xml")
+        self.assertEqual(self.mutations(), [])
+        self.assertEqual(os.listdir(self.migrate_dir), [])
+
+    def test_unreachable_local_libvirt_is_a_system_error(self):
+        self.env["ILVM_LIBVIRT_URI"] = "test:///nonexistent/ilvm-no-such-file.xml"
+        r = self.ilvm("migrate", "test", "test:///default")
+        assert_one_error_line(self, r, EXIT_SYSTEM, "cannot connect to libvirt at test:///nonexistent")
+        self.assertIn("hint: is libvirtd running?", r.stderr)
+
+    # --- ilvm migrate-finish -------------------------------------------------------------
+    def test_finish_of_a_domain_that_never_arrives_has_nothing_to_do_and_cleans_up(self):
+        self.touch("web9.incoming")
+        r = self.ilvm("migrate-finish", "web9", "--timeout", "1")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(r.stdout, "Nothing to finish for web9: domain web9 did not appear on this host\n")
+        self.assertEqual(os.listdir(self.migrate_dir), [])
+        self.assertEqual(self.commands(), [])
+
+    def test_finish_of_a_running_domain_without_our_volumes_is_done_at_once(self):
+        self.touch("test.incoming", age_seconds=3)
+        r = self.ilvm("migrate-finish", "test")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(r.stdout, "Hand-over of test finished (no iscsi-lvm volumes)\n")
+        self.assertEqual(os.listdir(self.migrate_dir), [])
+
+    def test_finish_waits_for_another_holder_within_its_bound(self):
+        self.touch("test.incoming")
+        self.hold_lock("test")
+        start = time.monotonic()
+        r = self.ilvm("migrate-finish", "test", "--timeout", "1")
+        self.assertGreaterEqual(time.monotonic() - start, 0.9)
+        assert_one_error_line(self, r, EXIT_CONFLICT, "handling domain test on this host right now")
+        self.assertTrue(os.path.exists(self.path("test.incoming")))
+
+    def test_the_unit_runs_migrate_finish_for_the_unescaped_instance(self):
+        with open(os.path.join(BUILD_DIR, "systemd", "iscsi-lvm-migrate-finish@.service"), encoding="utf-8") as f:
+            unit = f.read()
+        lines = unit.splitlines()
+        self.assertIn("Type=exec", lines)
+        self.assertIn("After=iscsi-lvm.service", lines)
+        exec_start = [l for l in lines if l.startswith("ExecStart=")]
+        self.assertEqual(len(exec_start), 1)
+        self.assertRegex(exec_start[0], r"^ExecStart=/\S+/ilvm migrate-finish %I$")
+        self.assertNotIn("@SBINDIR@", unit)
+
+    # --- reconcile ---------------------------------------------------------------------
+    def restore_rules(self, lvchange_exit=0):
+        rules = [{"prefix": ["lvs"], "stdout": self.data("lvm", "lvs_vm1_active_here.json")},
+                 {"prefix": ["lvmlockctl", "-i"], "stdout": lockctl(vm1="sh")}]
+        if lvchange_exit:
+            rules.append({"prefix": ["lvchange", "-aey"], "exit": lvchange_exit,
+                          "stderr": "  LV locked by other host: vg_san/vm1\n"})
+        self.rules(rules)
+
+    def test_reconcile_restores_the_exclusive_lock_a_failed_hand_over_left_shared(self):
+        mark_active(self.tmp)
+        self.write_status("web1", [("vda", "vm1", False)])
+        self.touch("web1.lock")   # left behind by a hand-over that did not end cleanly
+        self.restore_rules()
+        r = self.ilvm("reconcile")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(r.stdout.splitlines(), [
+            "san/vm1: restored the exclusive lock (active shared here, used by running domain web1 through disk vda)"])
+        self.assertEqual(self.mutations(), [["lvchange", "-aey", "-K", "vg_san/vm1"]])
+        self.assertFalse(os.path.exists(self.path("web1.lock")))
+
+    def test_reconcile_reports_a_volume_another_host_still_holds_without_failing(self):
+        mark_active(self.tmp)
+        self.write_status("web1", [("vda", "vm1", False)])
+        self.touch("web1.lock")
+        self.restore_rules(lvchange_exit=5)
+        r = self.ilvm("reconcile", "--json")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        step = [s for s in json.loads(r.stdout) if s["action"] == "restore-exclusive"]
+        self.assertEqual(len(step), 1)
+        self.assertEqual(step[0]["result"], "conflict")
+        self.assertEqual(step[0]["volume"], "vm1")
+        r = self.ilvm("reconcile")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("san/vm1: still shared: another host holds it too (active shared here, used by running domain web1 "
+                      "through disk vda)", r.stdout.splitlines())
+        self.assertTrue(os.path.exists(self.path("web1.lock")))
+
+    def test_reconcile_leaves_an_in_flight_hand_over_alone(self):
+        mark_active(self.tmp)
+        self.write_status("web1", [("vda", "vm1", False)])
+        self.hold_lock("web1")
+        self.restore_rules()
+        r = self.ilvm("reconcile")
+        self.assertEqual((r.returncode, r.stdout), (0, ""), r.stderr)
+        self.assertEqual(self.mutations(), [])
+        self.assertFalse(any(c[0] == "lvmlockctl" for c in self.commands()))
+
+    def test_reconcile_without_hand_over_traces_costs_nothing_extra(self):
+        mark_active(self.tmp)
+        self.write_status("web1", [("vda", "vm1", False)])
+        self.restore_rules()
+        r = self.ilvm("reconcile")
+        self.assertEqual((r.returncode, r.stdout), (0, ""), r.stderr)
+        self.assertEqual([c[0] for c in self.commands()], ["lvs"])
+
+    def test_reconcile_dry_run_only_says_it_would_restore(self):
+        mark_active(self.tmp)
+        self.write_status("web1", [("vda", "vm1", False)])
+        self.touch("web1.lock")
+        self.restore_rules()
+        r = self.ilvm("reconcile", "--dry-run")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("san/vm1: would restore the exclusive lock (active shared here, used by running domain web1 through "
+                      "disk vda)", r.stdout.splitlines())
+        self.assertEqual(self.mutations(), [])
+        self.assertTrue(os.path.exists(self.path("web1.lock")))
+
+    def test_shareable_disks_stay_shared(self):
+        mark_active(self.tmp)
+        self.write_status("web1", [("vda", "vm1", True)])
+        self.touch("web1.lock")
+        self.restore_rules()
+        r = self.ilvm("reconcile")
+        self.assertEqual((r.returncode, r.stdout), (0, ""), r.stderr)
+        self.assertEqual(self.mutations(), [])
+
+    def test_an_incoming_domain_without_status_file_keeps_every_volume_active(self):
+        mark_active(self.tmp)
+        self.touch("web9.incoming")   # the hook just took web9's volumes shared
+        self.rules([{"prefix": ["lvs"], "stdout": self.data("lvm", "lvs_three.json")}])
+        for _ in range(2):
+            r = self.ilvm("reconcile")
+            self.assertEqual((r.returncode, r.stdout), (0, ""), r.stderr)
+        self.assertEqual(self.mutations(), [])
+        os.unlink(self.path("web9.incoming"))   # migrate-finish is done
+        r = self.ilvm("reconcile")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("san/vm3: deactivated (active on this host, not open, used by no running domain)", r.stdout.splitlines())
+
+    def test_leftovers_of_a_domain_not_here_are_removed(self):
+        mark_active(self.tmp)
+        self.touch("web9.incoming", age_seconds=120)
+        self.touch("web9.lock")
+        self.touch("web8.lock")
+        self.rules([{"prefix": ["lvs"], "stdout": self.data("lvm", "lvs_vm1.json")}])
+        r = self.ilvm("reconcile")
+        self.assertEqual((r.returncode, r.stdout), (0, ""), r.stderr)
+        self.assertIn("warning: removed the stale live-migration marker of domain web9", r.stderr)
+        self.assertEqual(os.listdir(self.migrate_dir), [])
+        self.assertNotIn("web8", r.stderr)   # a lock file alone goes silently
+
+    # --- where a volume is ----------------------------------------------------------------
+    def placement_rules(self):
+        self.rules([{"prefix": ["vgs"], "stdout": self.data("lvm", "vgs_vg_san.json")},
+                    {"prefix": ["lvs"], "stdout": self.data("lvm", "lvs_three.json")},
+                    {"prefix": ["lvmlockctl", "-i"], "stdout": lockctl(vm2="ex", vm3="sh")},
+                    {"prefix": ["sanlock", "direct", "dump", "/dev/mapper/vg_san-lvmlock:70254592:8388608"],
+                     "stdout": self.data("sanlock", "dump_lv_held_by_2.txt")},
+                    {"prefix": ["sanlock", "direct", "dump", "/dev/mapper/vg_san-lvmlock:0:8388608"],
+                     "stdout": self.data("sanlock", "dump_delta.txt")}])
+
+    def test_pool_info_json_says_where_each_volume_is(self):
+        mark_active(self.tmp)
+        self.placement_rules()
+        r = self.ilvm("pool-info", "san", "--json")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        vols = {v["name"]: v for v in json.loads(r.stdout)["volumes"]}
+        self.assertEqual((vols["vm1"]["state"], vols["vm1"]["mode"]), ("held-elsewhere", "exclusive"))
+        self.assertEqual(vols["vm1"]["holder"], {"host_id": 2, "host_name": "kvm-b", "mode": "exclusive"})
+        self.assertEqual((vols["vm2"]["state"], vols["vm2"]["mode"], vols["vm2"]["holder"]), ("active-here", "exclusive", None))
+        self.assertEqual((vols["vm3"]["state"], vols["vm3"]["mode"]), ("active-here", "shared"))
+        r = self.ilvm("pool-info", "san")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertRegex(r.stdout, r"(?m)^Volumes:\s+3 \(2 active here, 1 held elsewhere, 0 free\)$")
+        self.assertEqual(self.mutations(), [])
+
+    def test_vol_info_shows_the_holders_mode(self):
+        mark_active(self.tmp)
+        self.placement_rules()
+        r = self.ilvm("vol-info", "vm1", "--pool", "san")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertRegex(r.stdout, r"(?m)^Activation:\s+held by host 2 \(kvm-b\), exclusive$")
+        r = self.ilvm("vol-info", "vm3", "--pool", "san")
+        self.assertRegex(r.stdout, r"(?m)^Activation:\s+active here, shared$")
+
+
+if __name__ == "__main__":
+    unittest.main(argv=[sys.argv[0]], verbosity=2)
