@@ -15,6 +15,7 @@
 
 #include "clock.hpp"
 #include "domains.hpp"
+#include "handover_env.hpp"
 #include "handover_files.hpp"
 #include "volume_locks.hpp"
 
@@ -190,5 +191,16 @@ private:
 };
 
 inline bool exists(const std::string &path) { return std::filesystem::exists(path); }
+
+// The fakes wired into one HandoverEnv over a private run dir (pool san on vg_san): what
+// both the source's and the destination's state machines run on in the tests.
+struct HandoverWorld {
+    FakeClock clock;
+    FakeDomains domains{clock};
+    FakeVolumeLocks locks{clock};
+    TempRunDir run;
+    cli::HandoverFiles files{run.path()};
+    cli::HandoverEnv env{domains, locks, files, clock, {{"san", "vg_san"}}};
+};
 
 }  // namespace ilvm::test

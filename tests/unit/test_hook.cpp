@@ -139,6 +139,13 @@ protected:
           {"lv_name":"vm1","lv_uuid":"7xoDtu-yvNM-iwQx-C94t-BbYs-UzBl-o8hAIa","lv_size":"1073741824","lv_path":"/dev/vg_san/vm1","lv_active_locally":")" + a + R"(","lv_active_exclusively":")" + a + R"(","lv_device_open":"0","lv_skip_activation":"1","lv_autoactivation":"0","lv_lockargs":"1.0.0:70254592"},
           {"lv_name":"vm9","lv_uuid":"Pq9sLk-2Wm4-Zx8c-Vb3n-Mq1a-Rt6y-Ue5iOp","lv_size":"1073741824","lv_path":"/dev/vg_san/vm9","lv_active_locally":"0","lv_active_exclusively":"0","lv_device_open":"0","lv_skip_activation":"1","lv_autoactivation":"0","lv_lockargs":"1.0.0:73400320"}]}]})";
     }
+    // Host 1 (kvm-a) holds vm9: our lvchange `flag` on it fails, the leases name the holder.
+    void vm9_held_by_host1(const std::string &flag) {
+        sys.on({"lvchange", flag, "-K", "vg_san/vm9"}, fail_out(5, "  LV locked by other host: vg_san/vm9\n"));
+        sys.on({"sanlock", "direct", "dump", "/dev/mapper/vg_san-lvmlock:73400320:8388608"},
+               ok_out("00000000 lvm_vg_san Pq9sLk-2Wm4-Zx8c-Vb3n-Mq1a-Rt6y-Ue5iOp 0000000777 0001 0001 2\n"));
+        sys.on({"sanlock", "direct", "dump", "/dev/mapper/vg_san-lvmlock:0:8388608"}, ok_out(data_file("sanlock/dump_delta.txt")));
+    }
     void two_volumes(size_t vm1_active_after = 1000) {
         started_pool();
         std::vector<CommandOutput> outs;
@@ -174,10 +181,7 @@ TEST_F(HookDispatch, PrepareActivatesEveryDiskExclusively) {
 TEST_F(HookDispatch, PrepareFailureNamesDiskAndHolderAndRollsBack) {
     // lvs calls: vm1 activation, vm9 activation (one each); then vm1 is active.
     two_volumes(2);
-    sys.on({"lvchange", "-aey", "-K", "vg_san/vm9"}, fail_out(5, "  LV locked by other host: vg_san/vm9\n"));
-    sys.on({"sanlock", "direct", "dump", "/dev/mapper/vg_san-lvmlock:73400320:8388608"},
-           ok_out("00000000 lvm_vg_san Pq9sLk-2Wm4-Zx8c-Vb3n-Mq1a-Rt6y-Ue5iOp 0000000777 0001 0001 2\n"));
-    sys.on({"sanlock", "direct", "dump", "/dev/mapper/vg_san-lvmlock:0:8388608"}, ok_out(data_file("sanlock/dump_delta.txt")));
+    vm9_held_by_host1("-aey");
     EXPECT_EQ(run("prepare", "begin", kOneDisk), 1);
     EXPECT_EQ(err.str(),
               "iscsi-lvm: cannot start domain 'web1': disk vdb (san/vm9): cannot activate volume 'vm9' of pool san: it is "
@@ -246,10 +250,7 @@ TEST_F(HookDispatch, IncomingMigrationTakesVolumesSharedAndStartsTheFinisher) {
 TEST_F(HookDispatch, UnpreparedMigrationIsRefusedBeforeAnyMemoryIsCopied) {
     // The source still holds vm9 exclusively (plain `virsh migrate`): -asy fails here.
     two_volumes(2);
-    sys.on({"lvchange", "-asy", "-K", "vg_san/vm9"}, fail_out(5, "  LV locked by other host: vg_san/vm9\n"));
-    sys.on({"sanlock", "direct", "dump", "/dev/mapper/vg_san-lvmlock:73400320:8388608"},
-           ok_out("00000000 lvm_vg_san Pq9sLk-2Wm4-Zx8c-Vb3n-Mq1a-Rt6y-Ue5iOp 0000000777 0001 0001 2\n"));
-    sys.on({"sanlock", "direct", "dump", "/dev/mapper/vg_san-lvmlock:0:8388608"}, ok_out(data_file("sanlock/dump_delta.txt")));
+    vm9_held_by_host1("-asy");
     EXPECT_EQ(run("migrate", "begin", kOneDisk), 1);
     EXPECT_EQ(err.str(),
               "iscsi-lvm: cannot accept the live migration of domain 'web1': disk vdb (san/vm9): cannot activate volume "

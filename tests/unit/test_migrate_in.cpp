@@ -21,14 +21,8 @@ const char *kWeb1 = R"(<domain type='kvm'><name>web1</name><devices>
   <disk type='volume' device='disk'><source pool='san' volume='vm3'/><target dev='vdc'/></disk>
 </devices></domain>)";
 
-class MigrateIn : public ::testing::Test {
+class MigrateIn : public ::testing::Test, protected HandoverWorld {
 protected:
-    FakeClock clock;
-    FakeDomains domains{clock};
-    FakeVolumeLocks locks{clock};
-    TempRunDir run;
-    cli::HandoverFiles files{run.path()};
-    cli::HandoverEnv env{domains, locks, files, clock, {{"san", "vg_san"}}};
     cli::MigrateInOptions opt;
 
     void SetUp() override {

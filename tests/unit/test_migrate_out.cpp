@@ -24,14 +24,8 @@ const char *kWeb1 = R"(<domain type='kvm'><name>web1</name><devices>
   <disk type='file' device='disk'><source file='/var/lib/libvirt/images/x.qcow2'/><target dev='vdd'/></disk>
 </devices></domain>)";
 
-class MigrateOut : public ::testing::Test {
+class MigrateOut : public ::testing::Test, protected HandoverWorld {
 protected:
-    FakeClock clock;
-    FakeDomains domains{clock};
-    FakeVolumeLocks locks{clock};
-    TempRunDir run;
-    cli::HandoverFiles files{run.path()};
-    cli::HandoverEnv env{domains, locks, files, clock, {{"san", "vg_san"}}};
     cli::MigrateOutOptions opt;
 
     void SetUp() override {

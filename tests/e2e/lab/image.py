@@ -597,20 +597,19 @@ def module_load_order(moddir, wanted):
     return order
 
 
-def build_initrd(moddir, out_path):
-    order = module_load_order(moddir, INITRD_MODULES)
-    for p in order:
-        if not p.endswith(".ko"):
-            raise LabError("compressed module %s: busybox insmod cannot load it" % p)
+def busybox_initramfs(dirs, init_text, moddir, order):
+    """A newc cpio (gzip'ed bytes) holding busybox, /init, /dev/console and the modules
+    `order` (paths below moddir) under /mods with their load order in /mods/order.
+    Returns (gzip bytes, module names)."""
     c = Cpio()
-    for d in ("bin", "dev", "proc", "sys", "newroot", "payload", "tmp", "mods"):
+    for d in dirs:
         c.dir(d)
     # The kernel opens /dev/console before /init runs; without this node
     # init would have no stdout and the console log would stay silent.
     c.chardev("dev/console", 5, 1)
     with open("/bin/busybox", "rb") as f:
         c.file("bin/busybox", f.read(), 0o755)
-    c.file("init", INIT_SCRIPT.encode(), 0o755)
+    c.file("init", init_text.encode(), 0o755)
     names = []
     for p in order:
         name = os.path.basename(p)
@@ -618,8 +617,18 @@ def build_initrd(moddir, out_path):
             c.file("mods/" + name, f.read())
         names.append(name)
     c.file("mods/order", ("\n".join(names) + "\n").encode())
-    with gzip.open(out_path, "wb", compresslevel=6) as f:
-        f.write(c.finish())
+    return gzip.compress(c.finish(), compresslevel=6), names
+
+
+def build_initrd(moddir, out_path):
+    order = module_load_order(moddir, INITRD_MODULES)
+    for p in order:
+        if not p.endswith(".ko"):
+            raise LabError("compressed module %s: busybox insmod cannot load it" % p)
+    data, names = busybox_initramfs(("bin", "dev", "proc", "sys", "newroot", "payload", "tmp", "mods"),
+                                    INIT_SCRIPT, moddir, order)
+    with open(out_path, "wb") as f:
+        f.write(data)
     return names
 
 

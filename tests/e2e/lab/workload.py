@@ -490,23 +490,10 @@ def build_workload_initrd(base, out_path, blocks=DEFAULT_BLOCKS):
     order = _module_order(moddir, WORKLOAD_MODULES)
     if not os.path.exists("/bin/busybox"):
         raise LabError("missing /bin/busybox (apt-get install busybox-static)")
-    c = image.Cpio()
-    for d in ("bin", "dev", "proc", "sys", "tmp", "mods"):
-        c.dir(d)
-    # Opened by the kernel before /init runs: init's stdout is the console.
-    c.chardev("dev/console", 5, 1)
-    with open("/bin/busybox", "rb") as f:
-        c.file("bin/busybox", f.read(), 0o755)
-    c.file("init", init.encode(), 0o755)
-    names = []
-    for p in order:
-        with open(os.path.join(moddir, p), "rb") as f:
-            c.file("mods/" + os.path.basename(p), f.read())
-        names.append(os.path.basename(p))
-    c.file("mods/order", ("\n".join(names) + "\n").encode())
+    data, names = image.busybox_initramfs(("bin", "dev", "proc", "sys", "tmp", "mods"), init, moddir, order)
     tmp = out_path + ".tmp"
-    with gzip.open(tmp, "wb", compresslevel=6) as f:
-        f.write(c.finish())
+    with open(tmp, "wb") as f:
+        f.write(data)
     os.chmod(tmp, 0o644)
     os.replace(tmp, out_path)
     return names
