@@ -163,11 +163,13 @@ Result<MigrateOutReport> migrate_out(const MigrateOutOptions &opt, HandoverEnv &
         began.push_back(t);
     }
 
+    const auto migration_began = env.clock.now();
     auto migrated = env.domains.migrate(opt.domain, opt.request);
     if (!migrated.ok()) return migration_failed(opt, env, shared, lock, migrated.error());
     spdlog::info("domain {} migrated to {}", opt.domain, opt.request.dest_uri);
 
     MigrateOutReport report;
+    report.migration_ms = millis_between(migration_began, env.clock.now());
     for (const auto &v : shared) report.volumes.push_back({v, std::nullopt, 0, {}, "not polled yet"});
     poll_destination(opt, env, began, report);
     // Whatever the destination does now, nothing of this domain is left here to watch.
@@ -190,6 +192,7 @@ std::string format_migrate_report(const MigrateOutOptions &opt, const MigrateOut
                                   {"destination", opt.request.dest_uri},
                                   {"migrated", true},
                                   {"confirmed", r.confirmed()},
+                                  {"migration_ms", r.migration_ms},
                                   {"volumes", vols}});
     }
     std::string out = "Domain " + opt.domain + " migrated to " + opt.request.dest_uri +
@@ -198,7 +201,8 @@ std::string format_migrate_report(const MigrateOutOptions &opt, const MigrateOut
         if (v.window_ms)
             out += v.volume.display() + ": exclusive on host " + std::to_string(v.holder_id) +
                    (v.holder_name.empty() ? "" : " (" + v.holder_name + ")") + ", non-exclusive window " +
-                   std::to_string(*v.window_ms) + " ms\n";
+                   std::to_string(*v.window_ms) + " ms (libvirt's migration took " + std::to_string(r.migration_ms) +
+                   " ms of it)\n";
         else
             out += v.volume.display() + ": exclusive lock not seen on the destination (last seen: " + v.last_seen + ")\n";
     }

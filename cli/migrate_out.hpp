@@ -48,6 +48,9 @@ struct HandedOverVolume {
 
 struct MigrateOutReport {
     std::vector<HandedOverVolume> volumes;
+    // How long libvirt's migration call took (memory copy included): the part of each
+    // window that is libvirt's, the rest is our lock conversions and the poll.
+    int64_t migration_ms = 0;
     // Every volume was seen held exclusively by another host within poll_timeout.
     bool confirmed() const;
 };

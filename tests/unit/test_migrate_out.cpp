@@ -77,6 +77,7 @@ TEST_F(MigrateOut, SharesExclusiveVolumesMigratesAndMeasuresTheWindow) {
     EXPECT_EQ(r->volumes[1].window_ms, 3800);
     EXPECT_EQ(r->volumes[1].holder_id, 2u);
     EXPECT_EQ(r->volumes[1].holder_name, "hostb");
+    EXPECT_EQ(r->migration_ms, 3000);
     EXPECT_EQ(clock.sleeps, (std::vector<int64_t>{200}));
     EXPECT_EQ(clock.elapsed_ms(t0), 4700);
     // A clean end leaves no trace for the reconciler.
@@ -84,11 +85,11 @@ TEST_F(MigrateOut, SharesExclusiveVolumesMigratesAndMeasuresTheWindow) {
 
     EXPECT_EQ(cli::format_migrate_report(opt, *r, false),
               "Domain web1 migrated to qemu+tcp://hostb/system\n"
-              "san/vm1: exclusive on host 2 (hostb), non-exclusive window 4700 ms\n"
-              "san/vm3: exclusive on host 2 (hostb), non-exclusive window 3800 ms\n");
+              "san/vm1: exclusive on host 2 (hostb), non-exclusive window 4700 ms (libvirt's migration took 3000 ms of it)\n"
+              "san/vm3: exclusive on host 2 (hostb), non-exclusive window 3800 ms (libvirt's migration took 3000 ms of it)\n");
     EXPECT_EQ(cli::unconfirmed_warning(opt, *r), "");
     const std::string json = cli::format_migrate_report(opt, *r, true);
-    for (const char *part : {"\"domain\" : \"web1\"", "\"confirmed\" : true", "\"window_ms\" : 4700", "\"window_ms\" : 3800",
+    for (const char *part : {"\"domain\" : \"web1\"", "\"confirmed\" : true", "\"window_ms\" : 4700", "\"window_ms\" : 3800", "\"migration_ms\" : 3000",
                              "\"host_name\" : \"hostb\"", "\"last_seen\" : null"})
         EXPECT_NE(json.find(part), std::string::npos) << part << " in " << json;
 }
