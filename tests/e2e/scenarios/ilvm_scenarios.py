@@ -25,6 +25,16 @@ per step, with per-scenario times:
              hook runs); restarting the mirror under a running VM changes no lock; a
              volume made by `virsh vol-create-as` (no skip flag, active on A) is repaired
              and released by the reconcile timer so B can start a VM on it.
+  migrate    live migration with the lock hand-over: a nested VM writing a checksummed
+             pattern (lab/workload.py) goes A->B->A five times with `ilvm migrate`; after
+             each step exactly one host holds the LV lock, exclusively (lvmlockctl -i of
+             both hosts printed) and the workload keeps writing on the destination; plain
+             `virsh migrate` is refused by the destination's hook before any memory is
+             copied; a migration whose destination QEMU is killed halfway leaves A running
+             with its exclusive lock; the pattern is verified at the end.
+  host-failure  power cut of host A while it runs web1: B's start is refused naming A,
+             then succeeds once sanlock's lease expires (seconds reported); A boots with
+             pool, libvirt mirror and hook back by itself and nothing active.
 
 Usage (root):  tests/e2e/scenarios/ilvm_scenarios.py --build-dir build [SCENARIO...]
 Exit status: 0 pass, 1 fail, 77 skip (not root, or lab tools missing).
