@@ -503,6 +503,28 @@ def serial_text(guest):
     return guest.run(["cat", MIG_SERIAL], timeout=60)[1]
 
 
+GUEST_IO_ERRORS = []
+
+
+def wait_workload(guest, gen, timeout):
+    """Waits (bounded) until the workload on `guest` reports generation >= gen. Write
+    errors the guest saw are collected and reported, not fatal: its writer retries, and
+    the pattern check at the end decides whether any data was lost."""
+    deadline = time.monotonic() + timeout
+    while True:
+        st = workload.parse_console(serial_text(guest))
+        for e in st["errors"]:
+            if (guest.name, e) not in GUEST_IO_ERRORS:
+                GUEST_IO_ERRORS.append((guest.name, e))
+                say("   !! guest on %s reported: %s" % (guest.name, e))
+        if st["last_gen"] >= gen:
+            return st
+        if time.monotonic() > deadline:
+            raise ScenarioFailure("workload on %s at generation %d after %d s, waited for %d" % (
+                guest.name, st["last_gen"], timeout, gen))
+        time.sleep(2)
+
+
 def show_locks(ctx, uuid, step):
     holders = mig_lock_holders(ctx, uuid)
     say("   %s: locks of %s: %s   (hosta: %s | hostb: %s)" % (
@@ -537,7 +559,7 @@ def migrate(ctx):
     say("hosta: virsh start mig1   # nested TCG guest writing a checksummed pattern to %s" % MIG_LV)
     t = time.monotonic()
     virsh(a, "start", MIG_DOMAIN)
-    st = workload.wait_generation(lambda: serial_text(a), 2, 600)
+    st = wait_workload(a, 2, 600)
     say("   workload at generation %d, %.0f s after start" % (st["last_gen"], time.monotonic() - t))
     expect(show_locks(ctx, uuid, "running on A") == {"hosta": "ex"}, "A does not hold the only (exclusive) lock")
 
@@ -569,7 +591,7 @@ def migrate(ctx):
             holders = show_locks(ctx, uuid, "after %s->%s" % (src.name, dst.name))
             expect(holders == {dst.name: "ex"}, "after %s->%s the lock is %s, want {%s: ex}" % (
                 src.name, dst.name, holders, dst.name))
-            st = workload.wait_generation(lambda: serial_text(dst), 1, 300)
+            st = wait_workload(dst, 1, 300)
             say("   workload writing on %s (generation %d there; %d on %s before)" % (
                 dst.name, st["last_gen"], before, src.name))
 
@@ -594,7 +616,7 @@ def migrate(ctx):
     wait_until_ok(a, ["sh", "-c", "lvmlockctl -i | grep -q 'LK LV ex %s'" % uuid], 90)
     expect(show_locks(ctx, uuid, "after the killed migration") == {"hosta": "ex"},
            "after the killed migration A must hold the only (exclusive) lock")
-    last = workload.wait_generation(lambda: serial_text(a), 1, 300)["last_gen"]
+    last = wait_workload(a, 1, 300)["last_gen"]
 
     # The data: pause (drains I/O), read the pattern area through the LV, verify.
     virsh(a, "suspend", MIG_DOMAIN)
@@ -604,6 +626,8 @@ def migrate(ctx):
     say("   pattern verified: %d blocks, generation %d (serial says %d), every checksum intact" % (
         res["blocks"], res["generation"], last))
     virsh(a, "destroy", MIG_DOMAIN)
+    say("write errors the guest saw (and retried) during the run: %d %s" % (
+        len(GUEST_IO_ERRORS), [e for _, e in GUEST_IO_ERRORS][:5]))
     if windows:
         whole = sorted(w for w, _ in windows)
         ours = sorted(o for _, o in windows)
