@@ -74,7 +74,7 @@ std::vector<RestoreStep> restore_exclusive(const std::string &pool, const std::v
         // Clean again once every exclusive volume of the domain, in every pool, is exclusive here.
         bool clean = true;
         for (const auto &v : exclusive_volumes(rd.disks)) {
-            auto info = locks.inspect(v, false);
+            auto info = locks.inspect(v, {});
             if (!info.ok()) {
                 clean = false;
                 if (v.pool == pool)

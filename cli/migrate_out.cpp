@@ -89,7 +89,7 @@ void poll_destination(const MigrateOutOptions &opt, HandoverEnv &env, const std:
         for (size_t i = 0; i < report.volumes.size(); ++i) {
             auto &h = report.volumes[i];
             if (h.window_ms) continue;
-            auto info = env.locks.inspect(h.volume, true);
+            auto info = env.locks.inspect(h.volume, {.find_holder = true, .polling = true});
             const auto seen_at = env.clock.now();
             if (!info.ok()) {
                 h.last_seen = "cannot read its lock: " + info.error().message;

@@ -296,7 +296,7 @@ Status pool_info(Context &ctx, const Args &args) {
         ILVM_ASSIGN_OR_RETURN(auto *be, ctx.backend());
         auto locks = make_module_volume_locks(*be, ctx.store);
         for (auto &v : vols) {
-            ILVM_ASSIGN_OR_RETURN(v, locks->inspect({name, v.name}, true));
+            ILVM_ASSIGN_OR_RETURN(v, locks->inspect({name, v.name}, {.find_holder = true}));
         }
     }
     ILVM_ASSIGN_OR_RETURN(auto p, summarize_pool(xml));

@@ -7,11 +7,12 @@ class ModuleVolumeLocks final : public VolumeLocks {
 public:
     ModuleVolumeLocks(BackendModule &module, const PoolStore &store) : module_(module), store_(store) {}
 
-    Result<VolSummary> inspect(const VolumeRef &v, bool find_holder) override {
+    Result<VolSummary> inspect(const VolumeRef &v, InspectOptions how) override {
         ILVM_ASSIGN_OR_RETURN(std::string xml, pool_xml(v.pool));
+        const unsigned flags = (how.find_holder ? ILVM_REFRESH_VOL_FIND_HOLDER : 0u) |
+                               (how.polling ? ILVM_REFRESH_VOL_NO_VG_LOCK : 0u);
         ILVM_ASSIGN_OR_RETURN(auto r, module_.call([&](ilvm_reply *rep) {
-            return module_.ops().refresh_vol(module_.instance(), xml.c_str(), v.volume.c_str(),
-                                             find_holder ? ILVM_REFRESH_VOL_FIND_HOLDER : 0u, rep);
+            return module_.ops().refresh_vol(module_.instance(), xml.c_str(), v.volume.c_str(), flags, rep);
         }));
         return summarize_vol(r.xml);
     }

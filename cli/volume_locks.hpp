@@ -23,12 +23,19 @@ struct VolumeRef {
     auto operator<=>(const VolumeRef &) const = default;
 };
 
+// What inspect() reads besides this host's activation.
+struct InspectOptions {
+    bool find_holder = false;  // a volume inactive here: the other host's lease (<holder mode=…>)
+    // For loops that look every fraction of a second: no VG lock (lvs --nolocking). With it,
+    // the source's poll starved the destination's lvchange of the VG lock for 17 s (lab).
+    bool polling = false;
+};
+
 class VolumeLocks {
 public:
     virtual ~VolumeLocks() = default;
-    // activation: inactive | exclusive | shared (this host's lock, from lvmlockd); with
-    // find_holder and a volume inactive here, the other host's lease (<holder mode=…>).
-    virtual Result<VolSummary> inspect(const VolumeRef &v, bool find_holder) = 0;
+    // activation: inactive | exclusive | shared (this host's lock, from lvmlockd).
+    virtual Result<VolSummary> inspect(const VolumeRef &v, InspectOptions how) = 0;
     // Exclusive, or shared. Another host's incompatible lock is an ErrorCode::conflict
     // ("locked by other host"); the volume then stays as it was here.
     virtual Status activate(const VolumeRef &v, bool shared) = 0;

@@ -110,8 +110,9 @@ public:
     std::chrono::milliseconds activate_takes{600}, inspect_takes{100};   // lab: ex->sh 0.6 s
     std::vector<std::string> calls;   // "share san/vm1", "exclusive san/vm1", "inspect san/vm1"
 
-    Result<cli::VolSummary> inspect(const cli::VolumeRef &v, bool find_holder) override {
-        calls.push_back(std::string(find_holder ? "inspect+holder " : "inspect ") + v.display());
+    Result<cli::VolSummary> inspect(const cli::VolumeRef &v, cli::InspectOptions how) override {
+        const bool find_holder = how.find_holder;
+        calls.push_back(std::string(how.polling ? "poll" : "inspect") + (find_holder ? "+holder " : " ") + v.display());
         clock_.advance(inspect_takes);
         if (auto it = upcoming.find(v); it != upcoming.end() && !it->second.empty()) {
             vols[v] = it->second.front();

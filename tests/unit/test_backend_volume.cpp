@@ -351,6 +351,34 @@ TEST_F(VolumeOps, RefreshVolReportsHolderOfInactiveVolume) {
     expect_no_mutation();
 }
 
+// The source of a live migration polls the lease every 0.2 s: its lvs must not take the VG
+// lock, or the destination's lvchange waits behind it (lab: 17 s of sanlock retries).
+TEST_F(VolumeOps, RefreshVolForAPollTakesNoVgLock) {
+    started_pool();
+    lvs({"lvs_vm1.json"});
+    sys.on({"sanlock", "direct", "dump", "/dev/mapper/vg_san-lvmlock:70254592:8388608"},
+           ok_out(data_file("sanlock/dump_lv_held_by_2.txt")));
+    sys.on({"sanlock", "direct", "dump", "/dev/mapper/vg_san-lvmlock:0:8388608"}, ok_out(data_file("sanlock/dump_delta.txt")));
+    auto v = backend->refresh_vol(pool, "vm1", true, true);
+    ASSERT_TRUE(v.ok()) << v.error().message;
+    EXPECT_EQ(v->status.holder_host_name, "kvm-b");
+    size_t lvs_runs = 0;
+    for (const auto &c : sys.commands) {
+        if (c.argv.empty() || c.argv[0] != "lvs") continue;
+        ++lvs_runs;
+        EXPECT_NE(std::find(c.argv.begin(), c.argv.end(), "--nolocking"), c.argv.end()) << sys.transcript();
+    }
+    EXPECT_EQ(lvs_runs, 1u) << sys.transcript();
+    sys.commands.clear();
+    lvs({"lvs_vm1.json"});
+    ASSERT_TRUE(backend->refresh_vol(pool, "vm1").ok());
+    EXPECT_TRUE(sys.ran({"lvs"}));
+    for (const auto &c : sys.commands) {
+        if (c.argv.empty() || c.argv[0] != "lvs") continue;
+        EXPECT_EQ(std::find(c.argv.begin(), c.argv.end(), "--nolocking"), c.argv.end()) << "vol-info takes the VG lock";
+    }
+}
+
 TEST_F(VolumeOps, ActivateRefusedWhileOthersHoldItShared) {
     started_pool();
     lvs({"lvs_vm1.json"});

@@ -66,8 +66,8 @@ TEST_F(MigrateOut, SharesExclusiveVolumesMigratesAndMeasuresTheWindow) {
     EXPECT_EQ(domains.calls, (std::vector<std::string>{"state web1", "xml web1", "open qemu+tcp://hostb/system",
                                                        "migrate web1 qemu+tcp://hostb/system uri=tcp://10.0.0.2 persistent"}));
     // The readonly vm2 is never touched; the open happens before any lock changes (above).
-    EXPECT_EQ(locks.calls, (std::vector<std::string>{"share san/vm1", "share san/vm3", "inspect+holder san/vm1",
-                                                     "inspect+holder san/vm3", "inspect+holder san/vm1"}));
+    EXPECT_EQ(locks.calls, (std::vector<std::string>{"share san/vm1", "share san/vm3", "poll+holder san/vm1",
+                                                     "poll+holder san/vm3", "poll+holder san/vm1"}));
     ASSERT_EQ(r->volumes.size(), 2u);
     EXPECT_TRUE(r->confirmed());
     // vm1: share 600 + share 600 + migrate 3000 + poll 100 + 100 + sleep 200 + poll 100.
@@ -113,7 +113,7 @@ TEST_F(MigrateOut, DestinationThatNeverTakesTheExclusiveLockIsReportedNotFailed)
     EXPECT_EQ(r->volumes[0].last_seen, "held by host 2 (hostb), shared");
     // Polled every 0.2 s for 2 s, no longer.
     for (auto s : clock.sleeps) EXPECT_LE(s, 200);
-    EXPECT_GE(locks.count("inspect+holder san/vm1"), 6u);
+    EXPECT_GE(locks.count("poll+holder san/vm1"), 6u);
     EXPECT_FALSE(exists(files.lock_path("web1")));
     EXPECT_EQ(cli::format_migrate_report(opt, *r, false),
               "Domain web1 migrated to qemu+tcp://hostb/system\n"

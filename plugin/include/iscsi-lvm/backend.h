@@ -69,6 +69,9 @@ typedef struct ilvm_option {
 #define ILVM_ACTIVATE_SHARED        (1u << 0)  /* activate_vol: -asy instead of -aey */
 #define ILVM_REFRESH_VOL_FIND_HOLDER (1u << 0) /* refresh_vol: read sanlock leases to name the
                                                   host holding an inactive volume */
+#define ILVM_REFRESH_VOL_NO_VG_LOCK (1u << 1)  /* refresh_vol: lvs --nolocking (this host's view,
+                                                  no VG lock): for polls that must not compete
+                                                  with another host's lock requests */
 #define ILVM_RECONCILE_DRY_RUN      (1u << 0)  /* reconcile_pool: run only lvs, change nothing */
 
 typedef struct ilvm_backend ilvm_backend;  /* opaque module instance */

@@ -223,7 +223,8 @@ int op_refresh_vol(ilvm_backend *b, const char *pool_xml, const char *vol_name, 
     return guarded(b, reply, pool_xml, [&](Backend &be, const PoolDef &pool) {
         auto name = name_arg(vol_name);
         const bool holder = (flags & ILVM_REFRESH_VOL_FIND_HOLDER) != 0;
-        return name.ok() ? reply_vol(reply, be.refresh_vol(pool, *name, holder)) : fail(reply, name.error());
+        const bool unlocked = (flags & ILVM_REFRESH_VOL_NO_VG_LOCK) != 0;
+        return name.ok() ? reply_vol(reply, be.refresh_vol(pool, *name, holder, unlocked)) : fail(reply, name.error());
     });
 }
 

@@ -67,7 +67,11 @@ public:
     Result<VolInfo> build_vol(const PoolDef &pool, const std::string &name);
     Result<VolInfo> build_vol_from(const PoolDef &pool, const VolDef &vol, const std::string &source);
     // with_holder: for a volume inactive here, read sanlock's leases to name the host holding it.
-    Result<VolInfo> refresh_vol(const PoolDef &pool, const std::string &name, bool with_holder = false);
+    // without_vg_lock: lvs --nolocking. Enough to see this host's activation and to find the
+    // lease; a poll that takes the VG lock every fraction of a second starves the other
+    // host's lvchange of it (measured under a live migration: 17 s of sanlock retries).
+    Result<VolInfo> refresh_vol(const PoolDef &pool, const std::string &name, bool with_holder = false,
+                                bool without_vg_lock = false);
     Status delete_vol(const PoolDef &pool, const std::string &name, DeleteVolOptions opts);
     Result<VolInfo> resize_vol(const PoolDef &pool, const std::string &name, uint64_t capacity, ResizeOptions opts);
     Status wipe_vol(const PoolDef &pool, const std::string &name, WipeAlgorithm algorithm);

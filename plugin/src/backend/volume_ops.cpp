@@ -48,8 +48,9 @@ Status refuse_open(const lvm::LvReport &lv, const PoolDef &pool) {
 
 }  // namespace
 
-Result<VolInfo> Backend::refresh_vol(const PoolDef &pool, const std::string &name, bool with_holder) {
-    ILVM_ASSIGN_OR_RETURN(auto lv, load_lv(pool, name));
+Result<VolInfo> Backend::refresh_vol(const PoolDef &pool, const std::string &name, bool with_holder,
+                                     bool without_vg_lock) {
+    ILVM_ASSIGN_OR_RETURN(auto lv, load_lv(pool, name, without_vg_lock ? VgLock::none : VgLock::shared));
     VolInfo info = to_vol_info(pool, lv);
     if (auto held = local_lock_mode(pool, lv)) set_activation_mode(info, *held);
     if (with_holder && !lv.active_locally) {
