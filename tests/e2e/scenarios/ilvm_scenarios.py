@@ -567,6 +567,36 @@ def save_migration_evidence(ctx):
                 name, g.name, len(tail), path, "\n".join(l[:240] for l in tail)), flush=True)
 
 
+# Nested TCG live migration in this lab sometimes corrupts the guest's RAM: its kernel
+# dies right after a switch-over with "list_del corruption" and the like. migrate-control
+# shows the same with plain `virsh migrate` and no iscsi-lvm at all, so such a death is the
+# lab's, not the hand-over's: it is reported, the domain is started again where it died
+# (its writer resumes after the last complete generation on the disk) and the round trips
+# go on, up to this many times. Any other death, a wrong lock or bad data still fails.
+MIG_MAX_GUEST_CRASHES = int(os.environ.get("ILVM_MIGRATE_MAX_GUEST_CRASHES", "3"))
+GUEST_CRASHES = []
+
+
+def restart_after_guest_crash(ctx, uuid, src, dst, before, panic):
+    GUEST_CRASHES.append((src.name, dst.name, panic))
+    say("   !! the nested guest's kernel died on %s after %s->%s: %s" % (dst.name, src.name, dst.name, panic))
+    expect(len(GUEST_CRASHES) <= MIG_MAX_GUEST_CRASHES, "the nested guest died %d times (limit %d)" % (
+        len(GUEST_CRASHES), MIG_MAX_GUEST_CRASHES))
+    expect(not domain_running_on(src), "mig1 runs on %s after its migration to %s" % (src.name, dst.name))
+    # on_reboot=destroy ends the domain on dst; its release hook lets go of the lock.
+    wait_until_ok(dst, ["sh", "-c", "! virsh domstate %s | grep -qx running" % MIG_DOMAIN], 120)
+    deadline = time.monotonic() + 120
+    while mig_lock_holders(ctx, uuid) and time.monotonic() < deadline:
+        time.sleep(2)
+    holders = show_locks(ctx, uuid, "after the guest died on %s" % dst.name)
+    expect(holders == {}, "after the guest died on %s the lock is still held: %s" % (dst.name, holders))
+    say("%s: virsh start mig1   # again, where it died" % dst.name)
+    virsh(dst, "start", MIG_DOMAIN)
+    expect(show_locks(ctx, uuid, "restarted on %s" % dst.name) == {dst.name: "ex"},
+           "after the restart on %s it must hold the only (exclusive) lock" % dst.name)
+    return wait_workload(dst, before + 1, 600)
+
+
 def migrate(ctx):
     """migrate_round_trips, with the evidence of a failure kept."""
     try:
@@ -622,6 +652,7 @@ def migrate_round_trips(ctx):
     for i in range(1, MIG_ROUND_TRIPS + 1):
         for src, dst in ((a, b), (b, a)):
             before = workload.parse_console(serial_text(src))["last_gen"]
+            seen = len(serial_text(dst))
             t = time.monotonic()
             out, _ = ctx.ilvm(src, "migrate", MIG_DOMAIN, "qemu+tcp://%s/system" % dst.name, "--persistent",
                               "--undefinesource", "--json", why="round trip %d" % i)
@@ -632,14 +663,20 @@ def migrate_round_trips(ctx):
             windows += [(w, w - mig_ms) for w in win if w is not None]
             say("   %s -> %s in %.1f s; non-exclusive window %s ms, of which libvirt's migration %d ms" % (
                 src.name, dst.name, took, win, mig_ms))
-            expect(domain_running_on(dst) and not domain_running_on(src),
-                   "after %s->%s mig1 must run on %s only" % (src.name, dst.name, dst.name))
-            holders = show_locks(ctx, uuid, "after %s->%s" % (src.name, dst.name))
-            expect(holders == {dst.name: "ex"}, "after %s->%s the lock is %s, want {%s: ex}" % (
-                src.name, dst.name, holders, dst.name))
-            # The destination's serial log may hold lines of an earlier stay there: only a
-            # generation beyond the source's last one proves the guest writes here now.
-            st = wait_workload(dst, before + 1, 300)
+            try:
+                expect(domain_running_on(dst) and not domain_running_on(src),
+                       "after %s->%s mig1 must run on %s only" % (src.name, dst.name, dst.name))
+                holders = show_locks(ctx, uuid, "after %s->%s" % (src.name, dst.name))
+                expect(holders == {dst.name: "ex"}, "after %s->%s the lock is %s, want {%s: ex}" % (
+                    src.name, dst.name, holders, dst.name))
+                # The destination's serial log may hold lines of an earlier stay there: only a
+                # generation beyond the source's last one proves the guest writes here now.
+                st = wait_workload(dst, before + 1, 300)
+            except ScenarioFailure:
+                panic = guest_panic(serial_text(dst)[seen:])
+                if not panic:
+                    raise
+                st = restart_after_guest_crash(ctx, uuid, src, dst, before, panic)
             say("   workload writing on %s (generation %d there; %d on %s before)" % (
                 dst.name, st["last_gen"], before, src.name))
 
@@ -676,6 +713,8 @@ def migrate_round_trips(ctx):
     virsh(a, "destroy", MIG_DOMAIN)
     say("write errors the guest saw (and retried) during the run: %d %s" % (
         len(GUEST_IO_ERRORS), [e for _, e in GUEST_IO_ERRORS][:5]))
+    say("nested guest deaths after a switch-over (lab: nested TCG RAM migration, see migrate-control): %d %s" % (
+        len(GUEST_CRASHES), ["%s->%s: %s" % c for c in GUEST_CRASHES]))
     if windows:
         whole = sorted(w for w, _ in windows)
         ours = sorted(o for _, o in windows)
