@@ -170,6 +170,7 @@ Result<MigrateOutReport> migrate_out(const MigrateOutOptions &opt, HandoverEnv &
 
     MigrateOutReport report;
     report.migration_ms = millis_between(migration_began, env.clock.now());
+    if (!began.empty()) report.share_ms = millis_between(began.front(), migration_began);
     for (const auto &v : shared) report.volumes.push_back({v, std::nullopt, 0, {}, "not polled yet"});
     poll_destination(opt, env, began, report);
     // Whatever the destination does now, nothing of this domain is left here to watch.
@@ -193,6 +194,7 @@ std::string format_migrate_report(const MigrateOutOptions &opt, const MigrateOut
                                   {"migrated", true},
                                   {"confirmed", r.confirmed()},
                                   {"migration_ms", r.migration_ms},
+                                  {"share_ms", r.share_ms},
                                   {"volumes", vols}});
     }
     std::string out = "Domain " + opt.domain + " migrated to " + opt.request.dest_uri +

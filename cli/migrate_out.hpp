@@ -51,6 +51,9 @@ struct MigrateOutReport {
     // How long libvirt's migration call took (memory copy included): the part of each
     // window that is libvirt's, the rest is our lock conversions and the poll.
     int64_t migration_ms = 0;
+    // How long the ex -> sh conversions before it took (all volumes): under lvmlockd each
+    // waits for the VG lock, which another host's lvs/lvchange can delay by seconds.
+    int64_t share_ms = 0;
     // Every volume was seen held exclusively by another host within poll_timeout.
     bool confirmed() const;
 };

@@ -78,6 +78,7 @@ TEST_F(MigrateOut, SharesExclusiveVolumesMigratesAndMeasuresTheWindow) {
     EXPECT_EQ(r->volumes[1].holder_id, 2u);
     EXPECT_EQ(r->volumes[1].holder_name, "hostb");
     EXPECT_EQ(r->migration_ms, 3000);
+    EXPECT_EQ(r->share_ms, 1200);  // two conversions of 600 ms
     EXPECT_EQ(clock.sleeps, (std::vector<int64_t>{200}));
     EXPECT_EQ(clock.elapsed_ms(t0), 4700);
     // A clean end leaves no trace for the reconciler.
@@ -89,7 +90,7 @@ TEST_F(MigrateOut, SharesExclusiveVolumesMigratesAndMeasuresTheWindow) {
               "san/vm3: exclusive on host 2 (hostb), non-exclusive window 3800 ms (libvirt's migration took 3000 ms of it)\n");
     EXPECT_EQ(cli::unconfirmed_warning(opt, *r), "");
     const std::string json = cli::format_migrate_report(opt, *r, true);
-    for (const char *part : {"\"domain\" : \"web1\"", "\"confirmed\" : true", "\"window_ms\" : 4700", "\"window_ms\" : 3800", "\"migration_ms\" : 3000",
+    for (const char *part : {"\"domain\" : \"web1\"", "\"confirmed\" : true", "\"window_ms\" : 4700", "\"window_ms\" : 3800", "\"migration_ms\" : 3000", "\"share_ms\" : 1200",
                              "\"host_name\" : \"hostb\"", "\"last_seen\" : null"})
         EXPECT_NE(json.find(part), std::string::npos) << part << " in " << json;
 }

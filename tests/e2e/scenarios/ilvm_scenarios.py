@@ -63,10 +63,10 @@ CHAP_USER, CHAP_PASSWORD = "labuser", "lab-chap-secret-42"
 # host-failure last: it power-cycles host A, which also cuts the A-B link (socket netdev).
 ORDER = ["newcomer", "two-hosts", "chap", "data", "wrong-lun", "hook", "hook-race", "mirror", "migrate", "migrate-control",
          "host-failure"]
-# Run only when named: in the first full CI run the nested guest died ~2 s after its 5th
-# migration (locks were right: the destination held the only, exclusive lock), and an
-# earlier run logged one failed guest write right after a migration. Until that is
-# understood, `migrate` is not part of the default (CI) set; issue 7 stays open.
+# Run only when named: nested TCG live migration in this lab corrupts the migrated guest's
+# RAM now and then (its kernel dies or spins right after a switch-over; migrate-control
+# shows it without iscsi-lvm, docs/migration.md). `migrate` survives a kernel that says so,
+# not yet one that spins silently, so it would make CI red for the lab's sake.
 ON_REQUEST = {"migrate", "migrate-control"}
 RACE_ROUNDS = int(os.environ.get("ILVM_RACE_ROUNDS", "20"))
 # A `virsh start` that has not answered after this long is stuck somewhere in the lock stack:
@@ -661,8 +661,8 @@ def migrate_round_trips(ctx):
             win = [v.get("window_ms") for v in report.get("volumes", [])]
             mig_ms = report.get("migration_ms", 0)
             windows += [(w, w - mig_ms) for w in win if w is not None]
-            say("   %s -> %s in %.1f s; non-exclusive window %s ms, of which libvirt's migration %d ms" % (
-                src.name, dst.name, took, win, mig_ms))
+            say("   %s -> %s in %.1f s; non-exclusive window %s ms, of which ex->sh %d ms, libvirt's migration %d ms" % (
+                src.name, dst.name, took, win, report.get("share_ms", 0), mig_ms))
             try:
                 expect(domain_running_on(dst) and not domain_running_on(src),
                        "after %s->%s mig1 must run on %s only" % (src.name, dst.name, dst.name))
