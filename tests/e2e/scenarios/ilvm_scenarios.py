@@ -44,6 +44,7 @@ import argparse
 import base64
 import json
 import os
+import re
 import shlex
 import shutil
 import sys
@@ -577,12 +578,37 @@ MIG_MAX_GUEST_CRASHES = int(os.environ.get("ILVM_MIGRATE_MAX_GUEST_CRASHES", "3"
 GUEST_CRASHES = []
 
 
+def guest_spinning(dst):
+    """'' unless the domain on dst runs but its QEMU never completed a disk request (the
+    writer writes every few seconds) while the storage below it works: the LV is active
+    and not suspended there and a direct read of it succeeds. That is a guest that died
+    silently (seen: its vCPU spinning in the kernel after a switch-over), not a hand-over
+    that left the disk unusable, which would fail the read or show a suspended device."""
+    if not domain_running_on(dst):
+        return ""
+    rc, out, _ = dst.run(["virsh", "domblkstat", MIG_DOMAIN, "vda"], timeout=60)
+    stats = dict(l.split()[1:3] for l in out.splitlines() if len(l.split()) == 3)
+    if rc != 0 or stats.get("wr_req") != "0":
+        return ""
+    rc, info, _ = dst.run(["dmsetup", "info", "vg_san-" + MIG_LV], timeout=60)
+    if rc != 0 or not re.search(r"^State:\s+ACTIVE\s*$", info, re.M):
+        return ""
+    rc, _, _ = dst.run(["dd", "if=/dev/vg_san/" + MIG_LV, "of=/dev/null", "bs=4096", "count=1", "iflag=direct"],
+                       timeout=60)
+    if rc != 0:
+        return ""
+    return ("the guest stopped writing: its QEMU here completed no disk request since the switch-over, "
+            "while the LV is active, not suspended and readable here")
+
+
 def restart_after_guest_crash(ctx, uuid, src, dst, before, panic):
     GUEST_CRASHES.append((src.name, dst.name, panic))
     say("   !! the nested guest's kernel died on %s after %s->%s: %s" % (dst.name, src.name, dst.name, panic))
     expect(len(GUEST_CRASHES) <= MIG_MAX_GUEST_CRASHES, "the nested guest died %d times (limit %d)" % (
         len(GUEST_CRASHES), MIG_MAX_GUEST_CRASHES))
     expect(not domain_running_on(src), "mig1 runs on %s after its migration to %s" % (src.name, dst.name))
+    if domain_running_on(dst):  # died silently: end it as on_reboot=destroy would
+        virsh(dst, "destroy", MIG_DOMAIN)
     # on_reboot=destroy ends the domain on dst; its release hook lets go of the lock.
     wait_until_ok(dst, ["sh", "-c", "! virsh domstate %s | grep -qx running" % MIG_DOMAIN], 120)
     deadline = time.monotonic() + 120
@@ -673,7 +699,7 @@ def migrate_round_trips(ctx):
                 # generation beyond the source's last one proves the guest writes here now.
                 st = wait_workload(dst, before + 1, 300)
             except ScenarioFailure:
-                panic = guest_panic(serial_text(dst)[seen:])
+                panic = guest_panic(serial_text(dst)[seen:]) or guest_spinning(dst)
                 if not panic:
                     raise
                 st = restart_after_guest_crash(ctx, uuid, src, dst, before, panic)
