@@ -548,6 +548,22 @@ MIG_EVIDENCE = [
 ]
 
 
+def prepare_migration_hosts(ctx):
+    """libvirtd on TCP and the workload's kernel + initrd on both hosts, an empty serial
+    log; returns the (kernel, initrd) paths, the same on both."""
+    lab = ctx.lab
+    for g in lab.guests:
+        say("%s: libvirtd on tcp/16509 (lab link only, auth none)" % g.name)
+        enable_libvirt_tcp(g)
+    initrd = os.path.join(lab.workdir, "workload-initrd.img")
+    workload.build_workload_initrd(lab.base, initrd, blocks=MIG_BLOCKS)
+    paths = None
+    for g in lab.guests:
+        paths = workload.install_workload(g, lab.base.kernel, initrd)
+        g.run(["rm", "-f", MIG_SERIAL])
+    return paths
+
+
 def save_migration_evidence(ctx):
     """A failed migration needs the nested guest's view (its serial console), QEMU's own
     log and the host kernel's (OOM, I/O errors) as well as the lock state: kept in the
@@ -639,16 +655,8 @@ def migrate_round_trips(ctx):
     A->B->A five times with `ilvm migrate`; plain `virsh migrate` is refused before any memory
     is copied; a migration whose destination QEMU is killed halfway leaves A running with
     its exclusive lock; the data is verified at the end."""
-    lab, a, b = ctx.lab, ctx.lab.a, ctx.lab.b
-    for g in (a, b):
-        say("%s: libvirtd on tcp/16509 (lab link only, auth none)" % g.name)
-        enable_libvirt_tcp(g)
-    initrd = os.path.join(lab.workdir, "workload-initrd.img")
-    workload.build_workload_initrd(lab.base, initrd, blocks=MIG_BLOCKS)
-    paths = None
-    for g in (a, b):
-        paths = workload.install_workload(g, lab.base.kernel, initrd)
-        g.run(["rm", "-f", MIG_SERIAL])
+    a, b = ctx.lab.a, ctx.lab.b
+    paths = prepare_migration_hosts(ctx)
     ctx.ilvm(a, "vol-create-as", "san", MIG_LV, "64M")
     uuid = json.loads(ctx.ilvm(a, "vol-info", MIG_LV, "--pool", "san", "--json")[0])["key"]
     ctx.ilvm(a, "vol-activate", MIG_LV, "--pool", "san", why="zero the pattern area of the new LV")
@@ -766,15 +774,9 @@ def migrate_control(ctx):
     file on each host, so that neither iscsi-lvm, the hook nor LVM take part. It tells a
     fault of the lab's nested TCG migration from one of our hand-over: it fails when the
     guest dies or stops writing, naming the migration and the guest kernel's report."""
-    lab, a, b = ctx.lab, ctx.lab.a, ctx.lab.b
-    initrd = os.path.join(lab.workdir, "workload-initrd.img")
-    workload.build_workload_initrd(lab.base, initrd, blocks=MIG_BLOCKS)
-    paths = None
+    a, b = ctx.lab.a, ctx.lab.b
+    paths = prepare_migration_hosts(ctx)
     for g in (a, b):
-        say("%s: libvirtd on tcp/16509 (lab link only, auth none)" % g.name)
-        enable_libvirt_tcp(g)
-        paths = workload.install_workload(g, lab.base.kernel, initrd)
-        g.run(["rm", "-f", MIG_SERIAL])
         g.check(["sh", "-c", "rm -f %s && truncate -s 4M %s" % (CTL_IMAGE, CTL_IMAGE)])
     xml = workload.workload_domain_xml(MIG_DOMAIN, "file", "<source file='%s'/>" % CTL_IMAGE,
                                        paths[0], paths[1], MIG_SERIAL, blocks=MIG_BLOCKS)
