@@ -16,6 +16,13 @@ VolDef vol(const std::string &name, uint64_t capacity) {
     return v;
 }
 
+// vm1's lease (owner host 2) and the lockspace's delta leases (host 2 is kvm-b).
+void leases_show_vm1_held_by_kvm_b(FakeSystem &sys) {
+    sys.on({"sanlock", "direct", "dump", "/dev/mapper/vg_san-lvmlock:70254592:8388608"},
+           ok_out(data_file("sanlock/dump_lv_held_by_2.txt")));
+    sys.on({"sanlock", "direct", "dump", "/dev/mapper/vg_san-lvmlock:0:8388608"}, ok_out(data_file("sanlock/dump_delta.txt")));
+}
+
 TEST_F(VolumeOps, CreateRoundsUpSkipsActivationAndClearsBothEnds) {
     started_pool();
     vgs("vgs_vg_san.json");
@@ -108,9 +115,7 @@ TEST_F(VolumeOps, DeleteRefusedWhileActiveOnAnotherHostNamesTheHolder) {
     started_pool();
     lvs({"lvs_vm1.json"});
     sys.on({"lvchange", "-aey"}, fail_out(5, kLockedByOther));
-    sys.on({"sanlock", "direct", "dump", "/dev/mapper/vg_san-lvmlock:70254592:8388608"},
-           ok_out(data_file("sanlock/dump_lv_held_by_2.txt")));
-    sys.on({"sanlock", "direct", "dump", "/dev/mapper/vg_san-lvmlock:0:8388608"}, ok_out(data_file("sanlock/dump_delta.txt")));
+    leases_show_vm1_held_by_kvm_b(sys);
     auto st = backend->delete_vol(pool, "vm1", {});
     ASSERT_FALSE(st.ok());
     EXPECT_EQ(st.error().code, ErrorCode::conflict);
@@ -340,9 +345,7 @@ TEST_F(VolumeOps, DeactivateIdleAndToleratesInactive) {
 TEST_F(VolumeOps, RefreshVolReportsHolderOfInactiveVolume) {
     started_pool();
     lvs({"lvs_vm1.json"});
-    sys.on({"sanlock", "direct", "dump", "/dev/mapper/vg_san-lvmlock:70254592:8388608"},
-           ok_out(data_file("sanlock/dump_lv_held_by_2.txt")));
-    sys.on({"sanlock", "direct", "dump", "/dev/mapper/vg_san-lvmlock:0:8388608"}, ok_out(data_file("sanlock/dump_delta.txt")));
+    leases_show_vm1_held_by_kvm_b(sys);
     auto v = backend->refresh_vol(pool, "vm1", true);
     ASSERT_TRUE(v.ok());
     ASSERT_TRUE(v->status.holder_host_id.has_value());
@@ -356,9 +359,7 @@ TEST_F(VolumeOps, RefreshVolReportsHolderOfInactiveVolume) {
 TEST_F(VolumeOps, RefreshVolForAPollTakesNoVgLock) {
     started_pool();
     lvs({"lvs_vm1.json"});
-    sys.on({"sanlock", "direct", "dump", "/dev/mapper/vg_san-lvmlock:70254592:8388608"},
-           ok_out(data_file("sanlock/dump_lv_held_by_2.txt")));
-    sys.on({"sanlock", "direct", "dump", "/dev/mapper/vg_san-lvmlock:0:8388608"}, ok_out(data_file("sanlock/dump_delta.txt")));
+    leases_show_vm1_held_by_kvm_b(sys);
     auto v = backend->refresh_vol(pool, "vm1", true, true);
     ASSERT_TRUE(v.ok()) << v.error().message;
     EXPECT_EQ(v->status.holder_host_name, "kvm-b");
