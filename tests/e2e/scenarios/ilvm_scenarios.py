@@ -619,7 +619,7 @@ def guest_spinning(dst):
 
 def restart_after_guest_crash(ctx, uuid, src, dst, before, panic):
     GUEST_CRASHES.append((src.name, dst.name, panic))
-    say("   !! the nested guest's kernel died on %s after %s->%s: %s" % (dst.name, src.name, dst.name, panic))
+    say("   !! the nested guest died on %s after %s->%s: %s" % (dst.name, src.name, dst.name, panic))
     expect(len(GUEST_CRASHES) <= MIG_MAX_GUEST_CRASHES, "the nested guest died %d times (limit %d)" % (
         len(GUEST_CRASHES), MIG_MAX_GUEST_CRASHES))
     expect(not domain_running_on(src), "mig1 runs on %s after its migration to %s" % (src.name, dst.name))
