@@ -1,4 +1,4 @@
-// Commands host-setup and host-validate run besides sanlock's (sanlock_client.hpp):
+// Commands host-setup and host-validate run besides sanlock's (sanlock/client_status.hpp):
 // systemd unit state and LVM's merged configuration.
 #pragma once
 

@@ -10,7 +10,7 @@
 #include "host_setup.hpp"
 #include "kv_file.hpp"
 #include "sanlock/lease_dump.hpp"
-#include "sanlock_client.hpp"
+#include "sanlock/client_status.hpp"
 
 namespace ilvm::cli {
 namespace {
@@ -184,7 +184,7 @@ void daemon_checks(System &sys, std::vector<HostCheck> &out) {
     }
 }
 
-HostCheck sanlock_watchdog_check(const SanlockStatus &st) {
+HostCheck sanlock_watchdog_check(const sanlock::SanlockStatus &st) {
     const std::string check = "sanlock uses the watchdog";
     if (st.use_watchdog.value_or(false)) return pass(check);
     return fail(check,
@@ -195,7 +195,7 @@ HostCheck sanlock_watchdog_check(const SanlockStatus &st) {
 
 // No other live host may use our host_id in the lockspaces we share with it, and every
 // lockspace must run with the host_id configured now (lvmlockd reads it at lock-start).
-HostCheck host_id_unique_check(System &sys, const SanlockStatus &st, uint32_t host_id) {
+HostCheck host_id_unique_check(System &sys, const sanlock::SanlockStatus &st, uint32_t host_id) {
     const std::string check = "host_id unique";
     const std::string id = std::to_string(host_id);
     std::vector<std::pair<std::string, std::string>> problems;   // problem, fix
@@ -205,14 +205,14 @@ HostCheck host_id_unique_check(System &sys, const SanlockStatus &st, uint32_t ho
             problems.emplace_back("lockspace " + ls.name + " runs with host_id " + std::to_string(ls.host_id) +
                                       ", lvm says " + id,
                                   "ilvm pool-destroy and ilvm pool-start its pool so that it rejoins with host_id " + id);
-        auto r = sys.run(sanlock_client_host_status(ls.name));
+        auto r = sys.run(sanlock::sanlock_client_host_status(ls.name));
         if (!r.ok() || !r->succeeded()) {
             problems.emplace_back(command_problem(r, "sanlock client host_status -s " + ls.name),
                                   "sanlock client host_status -s " + ls.name + " -D");
             continue;
         }
-        for (const auto &h : parse_sanlock_host_status(r->out)) {
-            if (h.host_id != host_id || h.owner_name == st.daemon_name || !sanlock_host_live(h)) continue;
+        for (const auto &h : sanlock::parse_sanlock_host_status(r->out)) {
+            if (h.host_id != host_id || h.owner_name == st.daemon_name || !sanlock::sanlock_host_live(h)) continue;
             const std::string who = sanlock::host_name_from_owner(h.owner_name);
             problems.emplace_back("live host " + (who.empty() ? std::string("(unnamed)") : who) + " also uses host_id " +
                                       id + " in lockspace " + ls.name,
@@ -227,14 +227,14 @@ HostCheck host_id_unique_check(System &sys, const SanlockStatus &st, uint32_t ho
 }
 
 void sanlock_checks(System &sys, std::optional<uint32_t> host_id, std::vector<HostCheck> &out) {
-    auto r = sys.run(sanlock_client_status());
+    auto r = sys.run(sanlock::sanlock_client_status());
     if (!r.ok() || !r->succeeded()) {
         const std::string problem = command_problem(r, "sanlock client status");
         out.push_back(fail("sanlock uses the watchdog", problem, "systemctl enable --now wdmd sanlock"));
         out.push_back(fail("host_id unique", problem, "systemctl enable --now wdmd sanlock"));
         return;
     }
-    const SanlockStatus st = parse_sanlock_status(r->out);
+    const sanlock::SanlockStatus st = sanlock::parse_sanlock_status(r->out);
     out.push_back(sanlock_watchdog_check(st));
     if (!host_id)
         out.push_back(fail("host_id unique", "no valid host_id to compare", std::string(kSetupFix)));

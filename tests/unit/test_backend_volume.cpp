@@ -282,6 +282,46 @@ TEST_F(VolumeOps, ConversionRefusedWhileTheOtherHostHoldsItShared) {
     EXPECT_EQ(st.error().message, "cannot convert the lock of volume 'vm1' of pool san: it is active on another host");
 }
 
+// The destination of a hand-over whose sh->ex conversion is refused: sanlock's lease lists
+// both hosts as shared holders; the message must name the other one, never this host.
+void conversion_refused_with_both_hosts_shared(FakeSystem &sys, const char *own_host_id) {
+    sys.on({"lvmlockctl", "-i"}, ok_out(data_file("lvmlockd/info_vm1_sh.txt")));
+    sys.on({"lvchange", "-aey"}, fail_out(5, kLockedByOther));
+    sys.on({"sanlock", "direct", "dump", "/dev/mapper/vg_san-lvmlock:70254592:8388608"}, ok_out(data_file("sanlock/dump_lv_shared.txt")));
+    sys.on({"sanlock", "direct", "dump", "/dev/mapper/vg_san-lvmlock:0:8388608"}, ok_out(data_file("sanlock/dump_delta.txt")));
+    sys.on({"sanlock", "client", "status", "-D"},
+           ok_out(std::string("daemon e7bd3cc0.kvm\n    use_watchdog=1\ns lvm_other:7:/dev/mapper/other-lvmlock:0\n"
+                              "s lvm_vg_san:") + own_host_id + ":/dev/mapper/vg_san-lvmlock:0\n"));
+}
+
+TEST_F(VolumeOps, RefusedConversionNamesTheOtherSharedHolderNotThisHost) {
+    started_pool();
+    lvs({"lvs_vm1_active_here.json"});
+    conversion_refused_with_both_hosts_shared(sys, "1");
+    auto st = backend->activate_vol(pool, "vm1", lvm::ActivationMode::exclusive);
+    ASSERT_FALSE(st.ok());
+    EXPECT_EQ(st.error().code, ErrorCode::conflict);
+    EXPECT_EQ(st.error().message, "cannot convert the lock of volume 'vm1' of pool san: it is active on host 2 (kvm-b)");
+}
+
+TEST_F(VolumeOps, RefusedConversionOnHost2NamesHost1) {
+    started_pool();
+    lvs({"lvs_vm1_active_here.json"});
+    conversion_refused_with_both_hosts_shared(sys, "2");
+    auto st = backend->activate_vol(pool, "vm1", lvm::ActivationMode::exclusive);
+    ASSERT_FALSE(st.ok());
+    EXPECT_EQ(st.error().message, "cannot convert the lock of volume 'vm1' of pool san: it is active on host 1 (kvm-a)");
+}
+
+TEST_F(VolumeOps, ActivationRefusedElsewhereDoesNotAskForOurHostId) {
+    // Inactive here: every shared holder is another host; no `sanlock client status` needed.
+    started_pool();
+    lvs({"lvs_vm1.json"});
+    conversion_refused_with_both_hosts_shared(sys, "1");
+    ASSERT_FALSE(backend->activate_vol(pool, "vm1", lvm::ActivationMode::exclusive).ok());
+    EXPECT_FALSE(sys.ran({"sanlock", "client", "status"}));
+}
+
 TEST_F(VolumeOps, UnknownLockModeLetsLvchangeDecide) {
     // lvmlockd cannot be asked: lvchange converts, or does nothing for the same mode.
     started_pool();

@@ -6,7 +6,7 @@
 
 #include "fake_system.hpp"
 #include "host_validate.hpp"
-#include "sanlock_client.hpp"
+#include "sanlock/client_status.hpp"
 
 namespace ilvm::test {
 namespace {
@@ -30,7 +30,7 @@ std::string replaced(std::string text, const std::string &from, const std::strin
 }
 
 TEST(SanlockClient, ParsesRecordedStatusWithDebugLines) {
-    auto st = cli::parse_sanlock_status(recorded("sanlock-client-status-D.txt"));
+    auto st = sanlock::parse_sanlock_status(recorded("sanlock-client-status-D.txt"));
     EXPECT_EQ(st.daemon_name, "8c58c3fb-810e-4bb5-8d7c-13adfdc4d880.hosta");
     EXPECT_EQ(st.use_watchdog, true);
     ASSERT_EQ(st.lockspaces.size(), 1u);
@@ -39,35 +39,35 @@ TEST(SanlockClient, ParsesRecordedStatusWithDebugLines) {
 }
 
 TEST(SanlockClient, PlainStatusHasNoWatchdogField) {
-    auto st = cli::parse_sanlock_status(recorded("sanlock-client-status.txt"));
+    auto st = sanlock::parse_sanlock_status(recorded("sanlock-client-status.txt"));
     EXPECT_FALSE(st.use_watchdog);
     ASSERT_EQ(st.lockspaces.size(), 1u);
-    auto off = cli::parse_sanlock_status(replaced(recorded("sanlock-client-status-D.txt"), "use_watchdog=1", "use_watchdog=0"));
+    auto off = sanlock::parse_sanlock_status(replaced(recorded("sanlock-client-status-D.txt"), "use_watchdog=1", "use_watchdog=0"));
     EXPECT_EQ(off.use_watchdog, false);
 }
 
 TEST(SanlockClient, ParsesRecordedHostStatus) {
-    auto hosts = cli::parse_sanlock_host_status(recorded("sanlock-client-host_status.txt"));
+    auto hosts = sanlock::parse_sanlock_host_status(recorded("sanlock-client-host_status.txt"));
     ASSERT_EQ(hosts.size(), 2u);
     EXPECT_EQ(hosts[1].host_id, 2u);
     EXPECT_EQ(hosts[1].timestamp, 160u);
     EXPECT_EQ(hosts[1].last_check, 177u);
     EXPECT_EQ(hosts[1].io_timeout, 10u);
     EXPECT_EQ(hosts[1].owner_name, "10ea238d-cc8b-41ae-afec-1e3a11c9d2fd.hostb");
-    EXPECT_TRUE(cli::sanlock_host_live(hosts[0]));
-    EXPECT_TRUE(cli::sanlock_host_live(hosts[1]));
+    EXPECT_TRUE(sanlock::sanlock_host_live(hosts[0]));
+    EXPECT_TRUE(sanlock::sanlock_host_live(hosts[1]));
 }
 
 TEST(SanlockClient, LivenessFollowsSanlocksFailTime) {
-    cli::SanlockHost h{2, 160, 300, 220, 10, "x.hostb"};
-    EXPECT_TRUE(cli::sanlock_host_live(h));    // 80 s without a renewal: not yet failing
+    sanlock::SanlockHost h{2, 160, 300, 220, 10, "x.hostb"};
+    EXPECT_TRUE(sanlock::sanlock_host_live(h));    // 80 s without a renewal: not yet failing
     h.last_check = 301;
-    EXPECT_FALSE(cli::sanlock_host_live(h));   // 81 s: failing, then dead
+    EXPECT_FALSE(sanlock::sanlock_host_live(h));   // 81 s: failing, then dead
     h.last_live = 0;
-    EXPECT_TRUE(cli::sanlock_host_live(h));    // never seen moving yet: it may be live
+    EXPECT_TRUE(sanlock::sanlock_host_live(h));    // never seen moving yet: it may be live
     h.timestamp = 0;
-    EXPECT_FALSE(cli::sanlock_host_live(h));   // left the lockspace cleanly
-    EXPECT_EQ(cli::sanlock_client_host_status("lvm_vg").display(), "sanlock client host_status -s lvm_vg -D");
+    EXPECT_FALSE(sanlock::sanlock_host_live(h));   // left the lockspace cleanly
+    EXPECT_EQ(sanlock::sanlock_client_host_status("lvm_vg").display(), "sanlock client host_status -s lvm_vg -D");
 }
 
 class HostValidate : public ::testing::Test {

@@ -3,6 +3,7 @@
 #include "backend/backend.hpp"
 #include "core/log.hpp"
 #include "core/names.hpp"
+#include "sanlock/client_status.hpp"
 
 namespace ilvm {
 namespace {
@@ -33,6 +34,12 @@ void Backend::set_activation_mode(VolInfo &info, lvm::LockMode held) {
     else if (held == lvm::LockMode::exclusive) info.status.activation = ActivationState::exclusive;
 }
 
+std::optional<uint32_t> Backend::own_host_id(const PoolDef &pool) {
+    auto res = sys_.run(sanlock::sanlock_client_status());
+    if (!res.ok() || !res->succeeded()) return std::nullopt;
+    return sanlock::joined_host_id(sanlock::parse_sanlock_status(res->out), "lvm_" + pool.vg_name);
+}
+
 std::optional<sanlock::Holder> Backend::find_holder(const PoolDef &pool, const lvm::LvReport &lv) {
     if (pool.lock_type != LockType::sanlock) return std::nullopt;
     auto offset = lvm::sanlock_offset_from_lock_args(lv.lock_args);
@@ -44,8 +51,13 @@ std::optional<sanlock::Holder> Backend::find_holder(const PoolDef &pool, const l
     auto owner = sanlock::lease_owner(records, lv.uuid);
     bool shared_only = false;
     if (!owner) {
-        // Held shared by others: name the first one (exclusive use is refused all the same).
+        // Held shared: name the first other host (exclusive use is refused all the same). When
+        // the LV is active here, this host is one of the shared holders itself (a sh->ex
+        // conversion refused during a hand-over): naming it would send the admin to itself.
         auto shared = sanlock::shared_holders(records, lv.uuid);
+        if (lv.active_locally) {
+            if (auto self = own_host_id(pool)) std::erase(shared, *self);
+        }
         if (shared.empty()) return std::nullopt;
         owner = shared.front();
         shared_only = true;

@@ -106,6 +106,8 @@ private:
     // restores its previous state; the first error wins.
     Status with_volume_active(const PoolDef &pool, const lvm::LvReport &lv, const std::function<Status()> &work);
     Error activation_error(const PoolDef &pool, const lvm::LvReport &lv, const CommandOutput &out, const char *verb);
+    // The host_id this host joined the pool's sanlock lockspace with, if sanlock can say.
+    std::optional<uint32_t> own_host_id(const PoolDef &pool);
     std::optional<sanlock::Holder> find_holder(const PoolDef &pool, const lvm::LvReport &lv);
     // The mode of this host's lock on an LV active here in a shared VG (lvmlockctl -i);
     // nullopt for other VGs / inactive LVs, or when lvmlockd cannot be asked.

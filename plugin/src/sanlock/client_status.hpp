@@ -1,6 +1,7 @@
-// What `sanlock client status -D` and `sanlock client host_status -s LOCKSPACE -D` print,
-// for host-validate: whether sanlock uses the watchdog, which lockspaces this host has
-// joined with which host_id, and which hosts are live in them. Formats: sanlock 3.8
+// What `sanlock client status -D` and `sanlock client host_status -s LOCKSPACE -D` print:
+// whether sanlock uses the watchdog, which lockspaces this host has joined with which
+// host_id, and which hosts are live in them (host-validate; the backend, to tell its own
+// shared lock from another host's). Formats: sanlock 3.8
 // src/client_cmd.c; real outputs in tests/e2e/recorded/sanlock-client-*.txt.
 #pragma once
 
@@ -12,7 +13,7 @@
 
 #include "core/command.hpp"
 
-namespace ilvm::cli {
+namespace ilvm::sanlock {
 
 struct SanlockLockspace {
     std::string name;          // "lvm_<vg>" for lvmlockd's lockspaces
@@ -39,6 +40,8 @@ Command sanlock_client_status();
 Command sanlock_client_host_status(const std::string &lockspace);
 
 SanlockStatus parse_sanlock_status(std::string_view out);
+// The host_id this host joined `lockspace` with ("lvm_<vg>"), if it has joined it.
+std::optional<uint32_t> joined_host_id(const SanlockStatus &st, std::string_view lockspace);
 std::vector<SanlockHost> parse_sanlock_host_status(std::string_view out);
 
 // sanlock's own rule (lockspace.c, get_host_flag): a host is failing once its timestamp
@@ -46,4 +49,4 @@ std::vector<SanlockHost> parse_sanlock_host_status(std::string_view out);
 // A host whose timestamp we have not yet seen move counts as live: it may be.
 bool sanlock_host_live(const SanlockHost &host);
 
-}  // namespace ilvm::cli
+}  // namespace ilvm::sanlock

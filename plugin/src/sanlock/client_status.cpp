@@ -1,9 +1,9 @@
-#include "sanlock_client.hpp"
+#include "sanlock/client_status.hpp"
 
 #include <charconv>
 #include <sstream>
 
-namespace ilvm::cli {
+namespace ilvm::sanlock {
 namespace {
 
 template <typename T>
@@ -59,6 +59,12 @@ SanlockStatus parse_sanlock_status(std::string_view out) {
     return st;
 }
 
+std::optional<uint32_t> joined_host_id(const SanlockStatus &st, std::string_view lockspace) {
+    for (const auto &ls : st.lockspaces)
+        if (ls.name == lockspace) return ls.host_id;
+    return std::nullopt;
+}
+
 std::vector<SanlockHost> parse_sanlock_host_status(std::string_view out) {
     std::vector<SanlockHost> hosts;
     std::istringstream in{std::string(out)};
@@ -93,4 +99,4 @@ bool sanlock_host_live(const SanlockHost &host) {
     return host.last_check - host.last_live <= 8 * io_timeout;
 }
 
-}  // namespace ilvm::cli
+}  // namespace ilvm::sanlock
