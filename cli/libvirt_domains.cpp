@@ -104,7 +104,11 @@ public:
 
 private:
     Status connect() {
-        if (conn_) return {};
+        // A libvirtd restarted under us (during a migration, say) leaves a dead connection:
+        // open a new one rather than fail every later call on the old.
+        if (conn_ && virConnectIsAlive(conn_.get()) == 1) return {};
+        if (conn_) spdlog::info("connection to {} lost; opening a new one", uri_);
+        conn_.reset();
         auto conn = open_libvirt(uri_);
         if (!conn.ok())
             return system_error(conn.error().message, "is libvirtd running? ILVM_LIBVIRT_URI selects another URI");

@@ -31,6 +31,11 @@ struct MigrateOutOptions {
     std::chrono::milliseconds poll_interval{200};
     std::chrono::milliseconds convert_back_timeout{60'000};
     std::chrono::milliseconds convert_back_interval{500};
+    // After a failed migration, how long to keep asking libvirt whether the domain still
+    // runs here: a libvirtd restarted during the migration drops our connection (that is
+    // often why it failed) and answers again a few seconds later.
+    std::chrono::milliseconds state_retry_timeout{60'000};
+    std::chrono::milliseconds state_retry_interval{2'000};
     // A reconcile pass may hold the domain's lock for a moment; another migrate holds it
     // for the whole migration and is refused after this.
     std::chrono::milliseconds lock_wait{3'000};

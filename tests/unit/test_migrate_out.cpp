@@ -174,6 +174,33 @@ TEST_F(MigrateOut, ConversionBackThatNeverSucceedsSaysHowToRepairAndLeavesATrace
     EXPECT_FALSE(files.lock_held("web1"));
 }
 
+TEST_F(MigrateOut, LibvirtdRestartedDuringTheMigrationStillGetsTheLocksBack) {
+    // libvirtd on this host restarted mid-migration: the call fails with the connection,
+    // and libvirt answers again once it is back (it cancelled the migration; the domain runs).
+    domains.migration = system_error("internal error: client socket is closed");
+    domains.during_migration = [this] { domains.state_failures = 3; };
+    auto r = cli::migrate_out(opt, env);
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().hint, "web1 keeps running on this host with its volumes exclusive");
+    EXPECT_EQ(locks.vols[kVm1].activation, "exclusive");
+    EXPECT_EQ(locks.vols[kVm3].activation, "exclusive");
+    EXPECT_EQ(clock.sleeps, (std::vector<int64_t>{2000, 2000, 2000}));
+    EXPECT_FALSE(exists(files.lock_path("web1")));
+}
+
+TEST_F(MigrateOut, LibvirtdThatNeverAnswersAgainLeavesTheRepairToTheReconciler) {
+    domains.migration = system_error("internal error: client socket is closed");
+    domains.during_migration = [this] { domains.state_failures = 1000; };
+    opt.state_retry_timeout = std::chrono::seconds(10);
+    auto r = cli::migrate_out(opt, env);
+    ASSERT_FALSE(r.ok());
+    EXPECT_NE(r.error().message.find("cannot tell whether it still runs here"), std::string::npos) << r.error().message;
+    EXPECT_EQ(clock.sleeps.size(), 5u);   // bounded: 10 s, asked every 2 s
+    // Nothing converted blindly: the domain may run on the destination by now.
+    EXPECT_EQ(locks.count("exclusive san/vm1") + locks.count("exclusive san/vm3"), 0u);
+    EXPECT_TRUE(exists(files.lock_path("web1")));
+}
+
 TEST_F(MigrateOut, FailedMigrationOfADomainNoLongerHereConvertsNothingBack) {
     domains.migration = system_error("Domain not found");
     domains.during_migration = [this] { domains.states["web1"] = {DomainRun::absent}; };
