@@ -661,6 +661,18 @@ def restart_after_guest_crash(ctx, uuid, src, dst, before, panic):
     return wait_workload(dst, before + 1, 600)
 
 
+def incoming_qemu(dst):
+    """The pid(s) of the incoming QEMU on dst, a few seconds into the memory copy."""
+    t0 = time.monotonic()
+    pid = ""
+    while time.monotonic() - t0 < 120 and not pid:
+        pid = dst.run(["pgrep", "-f", "guest=%s" % MIG_DOMAIN], timeout=30)[1].strip()
+        time.sleep(0.5)
+    expect(pid, "no incoming QEMU appeared on %s" % dst.name)
+    time.sleep(3)
+    return pid
+
+
 def migrate(ctx):
     """migrate_round_trips, with the evidence of a failure kept."""
     try:
@@ -744,12 +756,7 @@ def migrate_round_trips(ctx):
     say("hosta: ilvm migrate mig1 qemu+tcp://hostb/system   # B's QEMU gets killed during the copy")
     h = a.start_run(["ilvm", "migrate", MIG_DOMAIN, "qemu+tcp://hostb/system", "--persistent", "--undefinesource"])
     t0 = time.monotonic()
-    pid = ""
-    while time.monotonic() - t0 < 120 and not pid:
-        pid = b.run(["pgrep", "-f", "guest=%s" % MIG_DOMAIN], timeout=30)[1].strip()
-        time.sleep(0.5)
-    expect(pid, "no incoming QEMU appeared on B")
-    time.sleep(3)
+    pid = incoming_qemu(b)
     say("hostb: kill -9 %s   # the incoming QEMU, %.0f s into the migration" % (pid, time.monotonic() - t0))
     b.run(["kill", "-9"] + pid.split(), timeout=30)
     rc, out, err = h.wait(300)
@@ -761,6 +768,26 @@ def migrate_round_trips(ctx):
     expect(show_locks(ctx, uuid, "after the killed migration") == {"hosta": "ex"},
            "after the killed migration A must hold the only (exclusive) lock")
     last = wait_workload(a, 1, 300)["last_gen"]
+
+    # libvirtd on A restarted during a migration (its `reconnect` hook runs; libvirt cancels
+    # the outgoing migration; ilvm migrate loses its connection): nothing dropped, A ex.
+    virsh(a, "migrate-setspeed", MIG_DOMAIN, "1")
+    say("hosta: ilvm migrate mig1 qemu+tcp://hostb/system   # A's libvirtd restarts during the copy")
+    h = a.start_run(["ilvm", "migrate", MIG_DOMAIN, "qemu+tcp://hostb/system", "--persistent", "--undefinesource"])
+    t0 = time.monotonic()
+    incoming_qemu(b)
+    say("hosta: systemctl restart libvirtd   # %.0f s into the migration" % (time.monotonic() - t0))
+    a.check(["systemctl", "restart", "libvirtd"], timeout=120)
+    rc, out, err = h.wait(300)
+    say("   ilvm migrate rc=%d: %s" % (rc, " | ".join(l for l in err.splitlines() if l.startswith(("error", "hint")))[:400]))
+    expect(rc != 0, "ilvm migrate reported success although A's libvirtd restarted during the copy")
+    wait_until_ok(b, ["sh", "-c", "! pgrep -f guest=%s" % MIG_DOMAIN], 120)
+    virsh(a, "migrate-setspeed", MIG_DOMAIN, "0")
+    expect(domain_running_on(a) and not domain_running_on(b), "after the libvirtd restart mig1 must run on A only")
+    wait_until_ok(a, ["sh", "-c", "lvmlockctl -i | grep -q 'LK LV ex %s'" % uuid], 90)
+    expect(show_locks(ctx, uuid, "after A's libvirtd restart during the migration") == {"hosta": "ex"},
+           "after the libvirtd restart A must hold the only (exclusive) lock")
+    last = wait_workload(a, last + 1, 300)["last_gen"]
 
     # The data: pause (drains I/O), read the pattern area through the LV, verify.
     virsh(a, "suspend", MIG_DOMAIN)
