@@ -294,23 +294,26 @@ void conversion_refused_with_both_hosts_shared(FakeSystem &sys, const char *own_
                               "s lvm_vg_san:") + own_host_id + ":/dev/mapper/vg_san-lvmlock:0\n"));
 }
 
-TEST_F(VolumeOps, RefusedConversionNamesTheOtherSharedHolderNotThisHost) {
-    started_pool();
-    lvs({"lvs_vm1_active_here.json"});
-    conversion_refused_with_both_hosts_shared(sys, "1");
-    auto st = backend->activate_vol(pool, "vm1", lvm::ActivationMode::exclusive);
-    ASSERT_FALSE(st.ok());
-    EXPECT_EQ(st.error().code, ErrorCode::conflict);
-    EXPECT_EQ(st.error().message, "cannot convert the lock of volume 'vm1' of pool san: it is active on host 2 (kvm-b)");
+// This host (host_id own_host_id) holds vm1 shared and asks for it exclusive: the message.
+class RefusedConversion : public BackendTest {
+protected:
+    std::string message(const char *own_host_id) {
+        started_pool();
+        lvs({"lvs_vm1_active_here.json"});
+        conversion_refused_with_both_hosts_shared(sys, own_host_id);
+        auto st = backend->activate_vol(pool, "vm1", lvm::ActivationMode::exclusive);
+        if (st.ok()) return "(activated)";
+        EXPECT_EQ(st.error().code, ErrorCode::conflict);
+        return st.error().message;
+    }
+};
+
+TEST_F(RefusedConversion, NamesTheOtherSharedHolderNotThisHost) {
+    EXPECT_EQ(message("1"), "cannot convert the lock of volume 'vm1' of pool san: it is active on host 2 (kvm-b)");
 }
 
-TEST_F(VolumeOps, RefusedConversionOnHost2NamesHost1) {
-    started_pool();
-    lvs({"lvs_vm1_active_here.json"});
-    conversion_refused_with_both_hosts_shared(sys, "2");
-    auto st = backend->activate_vol(pool, "vm1", lvm::ActivationMode::exclusive);
-    ASSERT_FALSE(st.ok());
-    EXPECT_EQ(st.error().message, "cannot convert the lock of volume 'vm1' of pool san: it is active on host 1 (kvm-a)");
+TEST_F(RefusedConversion, OnHost2NamesHost1) {
+    EXPECT_EQ(message("2"), "cannot convert the lock of volume 'vm1' of pool san: it is active on host 1 (kvm-a)");
 }
 
 TEST_F(VolumeOps, ActivationRefusedElsewhereDoesNotAskForOurHostId) {
