@@ -609,7 +609,8 @@ MIG_MAX_DOWNTIME_MS = int(os.environ.get("ILVM_MIGRATE_MAX_DOWNTIME_MS", "60000"
 
 
 def migration_stats(dst):
-    """Iterations and downtime of the migration that just completed, as libvirt saw them."""
+    """How much memory the migration that just completed copied and how long the guest was
+    stopped, as libvirt saw them (a long downtime and one pass' worth of memory: no re-sends)."""
     rc, out, _ = dst.run(["virsh", "domjobinfo", "--completed", MIG_DOMAIN], timeout=60)
     if rc != 0:
         return "(no job info)"
@@ -917,8 +918,9 @@ def host_failure(ctx):
 
 # Host A's egress to the target's port dropped by a tc filter on its slirp NIC: a network
 # partition between one host and the LUN, while its ssh (also via 10.0.2.2) keeps working and
-# host B keeps its path. Modules cls_u32/act_gact/sch_prio load on demand.
-def cut_lun_argv(port):
+# host B keeps its path. Modules cls_u32/act_gact/sch_prio load on demand. A shell line
+# (scenario code, fixed text): it needs the NIC's name from `ip route get` first.
+def cut_lun_shell(port):
     return ("dev=$(ip -o route get 10.0.2.2 | sed -n 's/.* dev \\([^ ]*\\).*/\\1/p') && "
             "tc qdisc add dev $dev root handle 1: prio && "
             "tc filter add dev $dev parent 1: protocol ip prio 1 u32 match ip dport %d 0xffff action drop" % port)
@@ -961,7 +963,7 @@ def lun_loss(ctx):
     say("hosta: drop its packets to the target (tc u32 filter on dport %d); ssh keeps working" % port)
     cut_at = float(a.check(["cat", "/proc/uptime"])[1].split()[0])
     t0 = time.monotonic()
-    a.check(cut_lun_argv(port), timeout=60)
+    a.check(cut_lun_shell(port), timeout=60)
     expect(not portal_reachable(ctx, a), "A still reaches the portal after the cut")
     expect(portal_reachable(ctx, b), "B lost the portal too: the cut is not A's alone")
     say("   hosta: portal unreachable; hostb: portal reachable")
