@@ -675,6 +675,28 @@ def incoming_qemu(dst):
     return pid
 
 
+def interrupted_migration(ctx, uuid, how, step, disturb, after=None):
+    """`ilvm migrate` A->B slowed to 1 MiB/s, disturbed by disturb(incoming_pid, t0) once
+    B's QEMU receives memory: it must fail, and mig1 keep running on A only with A holding
+    the only lock, exclusively. after(): what else must hold once ilvm migrate has exited."""
+    a, b = ctx.lab.a, ctx.lab.b
+    virsh(a, "migrate-setspeed", MIG_DOMAIN, "1")  # MiB/s: the copy takes ~1 min, time to act
+    say("hosta: ilvm migrate mig1 qemu+tcp://hostb/system   # %s" % how)
+    h = a.start_run(["ilvm", "migrate", MIG_DOMAIN, "qemu+tcp://hostb/system", "--persistent", "--undefinesource"])
+    t0 = time.monotonic()
+    disturb(incoming_qemu(b), t0)
+    rc, _, err = h.wait(300)
+    say("   ilvm migrate rc=%d: %s" % (rc, " | ".join(l for l in err.splitlines() if l.startswith(("error", "hint")))[:400]))
+    expect(rc != 0, "ilvm migrate reported success after %s" % step)
+    if after:
+        after()
+    virsh(a, "migrate-setspeed", MIG_DOMAIN, "0")
+    expect(domain_running_on(a) and not domain_running_on(b), "after %s mig1 must run on A only" % step)
+    wait_until_ok(a, ["sh", "-c", "lvmlockctl -i | grep -q 'LK LV ex %s'" % uuid], 90)
+    expect(show_locks(ctx, uuid, "after %s" % step) == {"hosta": "ex"},
+           "after %s A must hold the only (exclusive) lock" % step)
+
+
 def migrate(ctx):
     """migrate_round_trips, with the evidence of a failure kept."""
     try:
@@ -754,42 +776,23 @@ def migrate_round_trips(ctx):
                 dst.name, st["last_gen"], before, src.name))
 
     # Destination QEMU killed halfway: A keeps running with its exclusive lock.
-    virsh(a, "migrate-setspeed", MIG_DOMAIN, "1")  # MiB/s: the copy takes ~1 min, time to kill it
-    say("hosta: ilvm migrate mig1 qemu+tcp://hostb/system   # B's QEMU gets killed during the copy")
-    h = a.start_run(["ilvm", "migrate", MIG_DOMAIN, "qemu+tcp://hostb/system", "--persistent", "--undefinesource"])
-    t0 = time.monotonic()
-    pid = incoming_qemu(b)
-    say("hostb: kill -9 %s   # the incoming QEMU, %.0f s into the migration" % (pid, time.monotonic() - t0))
-    b.run(["kill", "-9"] + pid.split(), timeout=30)
-    rc, out, err = h.wait(300)
-    say("   ilvm migrate rc=%d: %s" % (rc, " | ".join(l for l in err.splitlines() if l.startswith(("error", "hint")))[:400]))
-    expect(rc != 0, "ilvm migrate reported success although B's QEMU was killed")
-    virsh(a, "migrate-setspeed", MIG_DOMAIN, "0")
-    expect(domain_running_on(a) and not domain_running_on(b), "after the killed migration mig1 must run on A only")
-    wait_until_ok(a, ["sh", "-c", "lvmlockctl -i | grep -q 'LK LV ex %s'" % uuid], 90)
-    expect(show_locks(ctx, uuid, "after the killed migration") == {"hosta": "ex"},
-           "after the killed migration A must hold the only (exclusive) lock")
+    def kill_incoming(pid, t0):
+        say("hostb: kill -9 %s   # the incoming QEMU, %.0f s into the migration" % (pid, time.monotonic() - t0))
+        b.run(["kill", "-9"] + pid.split(), timeout=30)
+    interrupted_migration(ctx, uuid, "B's QEMU gets killed during the copy", "the killed migration", kill_incoming)
     last = wait_workload(a, 1, 300)["last_gen"]
 
     # libvirtd on A restarted during a migration (its `reconnect` hook runs; libvirt cancels
     # the outgoing migration; ilvm migrate loses its connection): nothing dropped, A ex.
-    virsh(a, "migrate-setspeed", MIG_DOMAIN, "1")
-    say("hosta: ilvm migrate mig1 qemu+tcp://hostb/system   # A's libvirtd restarts during the copy")
-    h = a.start_run(["ilvm", "migrate", MIG_DOMAIN, "qemu+tcp://hostb/system", "--persistent", "--undefinesource"])
-    t0 = time.monotonic()
-    incoming_qemu(b)
-    say("hosta: systemctl restart libvirtd   # %.0f s into the migration" % (time.monotonic() - t0))
-    a.check(["systemctl", "restart", "libvirtd"], timeout=120)
-    rc, out, err = h.wait(300)
-    say("   ilvm migrate rc=%d: %s" % (rc, " | ".join(l for l in err.splitlines() if l.startswith(("error", "hint")))[:400]))
-    expect(rc != 0, "ilvm migrate reported success although A's libvirtd restarted during the copy")
-    # "[m]ig1": a pattern that does not match the sh running this pgrep.
-    wait_until_ok(b, ["sh", "-c", "! pgrep -f 'guest=[%s]%s'" % (MIG_DOMAIN[0], MIG_DOMAIN[1:])], 120)
-    virsh(a, "migrate-setspeed", MIG_DOMAIN, "0")
-    expect(domain_running_on(a) and not domain_running_on(b), "after the libvirtd restart mig1 must run on A only")
-    wait_until_ok(a, ["sh", "-c", "lvmlockctl -i | grep -q 'LK LV ex %s'" % uuid], 90)
-    expect(show_locks(ctx, uuid, "after A's libvirtd restart during the migration") == {"hosta": "ex"},
-           "after the libvirtd restart A must hold the only (exclusive) lock")
+    def restart_libvirtd(pid, t0):
+        say("hosta: systemctl restart libvirtd   # %.0f s into the migration" % (time.monotonic() - t0))
+        a.check(["systemctl", "restart", "libvirtd"], timeout=120)
+
+    def incoming_gone():
+        # "[m]ig1": a pattern that does not match the sh running this pgrep.
+        wait_until_ok(b, ["sh", "-c", "! pgrep -f 'guest=[%s]%s'" % (MIG_DOMAIN[0], MIG_DOMAIN[1:])], 120)
+    interrupted_migration(ctx, uuid, "A's libvirtd restarts during the copy",
+                          "A's libvirtd restart during the migration", restart_libvirtd, incoming_gone)
     last = wait_workload(a, last + 1, 300)["last_gen"]
 
     # The data: pause (drains I/O), read the pattern area through the LV, verify.
@@ -866,6 +869,21 @@ def migrate_control(ctx):
     virsh(a, "undefine", MIG_DOMAIN)
 
 
+def start_once_lease_expires(b, t0, before_each=None):
+    """`virsh start web1` on B every 10 s until it succeeds (sanlock let the lease of the
+    host that held vmdisk expire): seconds since t0, or None after 600 s (bounded: expiry
+    is ~2-3 min under TCG). before_each() runs before every attempt."""
+    while time.monotonic() - t0 < 600:
+        time.sleep(10)
+        if before_each:
+            before_each()
+        rc, _, _ = b.run(["virsh", "start", "web1"], timeout=300)
+        if rc == 0:
+            return time.monotonic() - t0
+        say("   hostb: virsh start web1 still refused after %.0f s" % (time.monotonic() - t0))
+    return None
+
+
 def host_failure(ctx):
     """Power loss of the host running a VM: the other host starts it once sanlock's lease on
     the dead host expires; the dead host boots with pool, mirror and hook back and activates
@@ -884,14 +902,7 @@ def host_failure(ctx):
     expect("host 1 (hosta)" in err, "B's refusal does not name the dead host A: %r" % err)
     info = json.loads(ctx.ilvm(b, "vol-info", "vmdisk", "--pool", "san", "--json")[0])
     say("   hostb: ilvm vol-info vmdisk --json: holder %s" % info.get("holder"))
-    started = None
-    while time.monotonic() - t0 < 600:  # bounded: lease expiry is ~2-3 min under TCG
-        time.sleep(10)
-        rc, _, err = b.run(["virsh", "start", "web1"], timeout=300)
-        if rc == 0:
-            started = time.monotonic() - t0
-            break
-        say("   hostb: virsh start web1 still refused after %.0f s" % (time.monotonic() - t0))
+    started = start_once_lease_expires(b, t0)
     expect(started is not None, "B could not start web1 within 600 s of A's power loss")
     say("hostb: web1 started %.0f s after A's power loss (sanlock lease expiry)" % started)
     expect(lv_active_here(b, "vmdisk"), "vmdisk is not active on B although web1 runs there")
@@ -969,9 +980,10 @@ def lun_loss(ctx):
     say("   hosta: portal unreachable; hostb: portal reachable")
     err = virsh_start(b, False, "A's lease has not expired yet")
     expect("host 1 (hosta)" in err, "B's refusal does not name host A: %r" % err)
-    a_log, a_dead, started = "", None, None
-    while time.monotonic() - t0 < 600 and started is None:  # bounded: expiry is ~2.5 min
-        time.sleep(10)
+    a_log, a_dead = "", None
+
+    def watch_a():  # before each of B's attempts: has A died, and what did it log until then
+        nonlocal a_log, a_dead
         if a_dead is None and a.proc.poll() is not None:
             a_dead = time.monotonic() - t0
             say("hosta: its qemu exited %.0f s after the cut (watchdog reset; the lab runs -no-reboot)" % a_dead)
@@ -982,13 +994,9 @@ def lun_loss(ctx):
                     a_log = out
             except LabError:
                 pass
-        rc, _, err = b.run(["virsh", "start", "web1"], timeout=300)
-        if rc == 0:
-            started = time.monotonic() - t0
-            if a_dead is None and a.proc.poll() is not None:
-                a_dead = started
-            break
-        say("   hostb: virsh start web1 still refused after %.0f s" % (time.monotonic() - t0))
+    started = start_once_lease_expires(b, t0, before_each=watch_a)
+    if started is not None and a_dead is None and a.proc.poll() is not None:
+        a_dead = started
     say("hosta: what its storage stack logged after the cut at %.0f s (first of each kind of message):" % cut_at)
     print("\n".join("      " + l[:220] for l in distinct_messages(a_log, cut_at)[:40]), flush=True)
     console = ctx.lab.a.console_log
