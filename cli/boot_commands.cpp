@@ -3,10 +3,11 @@
 // iscsi-lvm-mirror.service runs once libvirtd is up. Every pool is tried even when one
 // fails (one bad LUN must not keep the others down); the exit status says whether all
 // of them made it.
-#include "core/log.hpp"
-#include "mirror_sync.hpp"
-#include "pool_lifecycle.hpp"
-#include "summaries.hpp"
+#include "cli/pool_lifecycle.hpp"
+#include "common/continue_after.hpp"
+#include "common/log.hpp"
+#include "host/core/summaries.hpp"
+#include "host/libvirt/mirror_sync.hpp"
 
 namespace ilvm::cli {
 namespace {
@@ -60,9 +61,9 @@ Status mirror_sync(Context &ctx, const Args &) {
         if (!ctx.store.active(name)) continue;
         auto xml = ctx.pool_xml(name);
         if (!xml.ok()) continue;
-        auto p = summarize_pool(*xml);
+        auto p = host::summarize_pool(*xml);
         // Warnings only: a missing libvirtd or a foreign pool must not fail the boot.
-        if (p.ok()) mirror_bring_up(ctx.mirror(), name, p->vg);
+        if (p.ok()) continue_after(host::mirror_bring_up(ctx.mirror(), name, p->vg), host::kMirrorIsAView);
     }
     return {};
 }

@@ -1,16 +1,16 @@
-#include "context.hpp"
+#include "cli/context.hpp"
 
 #include <cctype>
 #include <string>
 
-#include "core/names.hpp"
-#include "libvirt_mirror_pool.hpp"
+#include "common/names.hpp"
+#include "host/libvirt/libvirt_mirror_pool.hpp"
 
 namespace ilvm::cli {
 
-Result<BackendModule *> Context::backend() {
+Result<host::BackendClient *> Context::backend() {
     if (!module) {
-        auto m = BackendModule::load(module_options);
+        auto m = host::BackendClient::load(module_options);
         if (!m.ok()) return m.take_error();
         module.emplace(std::move(m).value());
     }
@@ -22,8 +22,8 @@ std::string Context::libvirt_uri() const {
     return uri != module_options.end() ? uri->second : "qemu:///system";
 }
 
-MirrorPool &Context::mirror() {
-    if (!mirror_pool) mirror_pool = make_libvirt_mirror_pool(libvirt_uri());
+host::MirrorPool &Context::mirror() {
+    if (!mirror_pool) mirror_pool = host::make_libvirt_mirror_pool(libvirt_uri());
     return *mirror_pool;
 }
 

@@ -8,28 +8,28 @@
 #include <optional>
 #include <string>
 
-#include "args.hpp"
-#include "backend_module.hpp"
-#include "mirror_pool.hpp"
-#include "pool_store.hpp"
+#include "cli/ui/args.hpp"
+#include "host/core/backend_client.hpp"
+#include "host/core/pool_store.hpp"
+#include "host/libvirt/mirror_pool.hpp"
 
 namespace ilvm::cli {
 
 struct Context {
-    PoolStore store = PoolStore::from_environment();
+    host::PoolStore store = host::PoolStore::from_environment();
     std::map<std::string, std::string> module_options;
-    std::optional<BackendModule> module;
+    std::optional<host::BackendClient> module;
     bool interactive = false;   // stdin is a terminal: destructive verbs may prompt
     std::istream *in = &std::cin;
     std::ostream *out = &std::cout;
 
-    std::unique_ptr<MirrorPool> mirror_pool;   // libvirt, opened on first use; tests may inject
+    std::unique_ptr<host::MirrorPool> mirror_pool;   // libvirt, opened on first use; tests may inject
 
-    Result<BackendModule *> backend();
+    Result<host::BackendClient *> backend();
     // This host's libvirt: ILVM_LIBVIRT_URI (module option libvirt_uri), else qemu:///system.
     std::string libvirt_uri() const;
     // The libvirt mirror pool API on libvirt_uri().
-    MirrorPool &mirror();
+    host::MirrorPool &mirror();
     // The pool's persistent XML, or not_found.
     Result<std::string> pool_xml(const std::string &name);
     // Refuses (conflict class) when the pool is not started on this host.

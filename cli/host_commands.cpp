@@ -4,11 +4,12 @@
 #include <cstdlib>
 #include <optional>
 
-#include "context.hpp"
-#include "core/host_system.hpp"
-#include "core/wrapped_system.hpp"
-#include "host_setup.hpp"
-#include "host_validate.hpp"
+#include "cli/context.hpp"
+#include "cli/hostprep/host_setup.hpp"
+#include "cli/hostprep/host_validate.hpp"
+#include "common/env.hpp"
+#include "common/host_system.hpp"
+#include "common/wrapped_system.hpp"
 #include "ilvm-config.h"
 
 namespace ilvm::cli {
@@ -31,10 +32,7 @@ private:
 
 // The hook binary to install: the one this build installed, or ILVM_HOOK_BINARY (a build
 // tree's shim/50-iscsi-lvm, or a test's stand-in).
-std::string hook_source() {
-    const char *v = std::getenv("ILVM_HOOK_BINARY");
-    return v && *v ? v : ILVM_HOOK_PATH;
-}
+std::string hook_source() { return env_or("ILVM_HOOK_BINARY", ILVM_HOOK_PATH); }
 
 }  // namespace
 

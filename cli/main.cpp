@@ -7,8 +7,9 @@
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
-#include "context.hpp"
-#include "exit_codes.hpp"
+#include "cli/context.hpp"
+#include "cli/ui/exit_codes.hpp"
+#include "common/env.hpp"
 #include "ilvm-config.h"
 
 namespace ilvm::cli {
@@ -147,7 +148,7 @@ int report(const Error &e) {
 std::map<std::string, std::string> module_options_from_env() {
     std::map<std::string, std::string> o;
     auto env = [&](const char *var, const char *key) {
-        if (const char *v = std::getenv(var); v && *v) o[key] = v;
+        if (std::string v = env_or(var, ""); !v.empty()) o[key] = v;
     };
     env("ILVM_LIBVIRT_URI", "libvirt_uri");
     env("ILVM_ISCSI_NODES_DIR", "iscsi_nodes_dir");

@@ -1,15 +1,17 @@
 // `ilvm migrate` (source) and `ilvm migrate-finish` (destination): the live-migration
-// hand-over (docs/migration.md). The decisions are in migrate_out.cpp and migrate_in.cpp;
+// hand-over (docs/migration.md). The decisions are in host::migrate_out.cpp and host::migrate_in.cpp;
 // this file wires them to libvirt, the module and the terminal.
-#include <charconv>
 
-#include "context.hpp"
-#include "core/log.hpp"
-#include "handover_env.hpp"
-#include "libvirt_domains.hpp"
-#include "migrate_in.hpp"
-#include "migrate_out.hpp"
-#include "module_control.hpp"
+#include "cli/context.hpp"
+#include "cli/migrate_report.hpp"
+#include "common/log.hpp"
+#include "common/numbers.hpp"
+#include "host/core/pool_bindings.hpp"
+#include "host/core/volume_locks.hpp"
+#include "host/handover/handover_env.hpp"
+#include "host/handover/migrate_in.hpp"
+#include "host/handover/migrate_out.hpp"
+#include "host/libvirt/libvirt_domains.hpp"
 
 namespace ilvm::cli {
 namespace {
@@ -17,32 +19,29 @@ namespace {
 Result<std::chrono::milliseconds> timeout_arg(const Args &args, int default_seconds) {
     auto given = args.opt("timeout");
     if (!given) return std::chrono::milliseconds(default_seconds * 1000LL);
-    int seconds = 0;
-    auto [end, ec] = std::from_chars(given->data(), given->data() + given->size(), seconds);
-    if (ec != std::errc() || end != given->data() + given->size() || seconds < 1 || seconds > 86400)
-        return invalid_input("--timeout '" + *given + "' is not a number of seconds from 1 to 86400");
-    return std::chrono::milliseconds(seconds * 1000LL);
+    ILVM_ASSIGN_OR_RETURN(uint64_t seconds, parse_number(*given, 1, 86400, "--timeout"));
+    return std::chrono::milliseconds(seconds * 1000);
 }
 
 // Everything a hand-over verb needs on this host, alive for the verb's duration.
 struct LocalHandover {
-    std::unique_ptr<Domains> domains;
-    std::unique_ptr<VolumeLocks> locks;
-    HandoverFiles files;
+    std::unique_ptr<host::Domains> domains;
+    host::ModuleVolumeLocks locks;
+    host::HandoverFiles files;
     SystemClock clock;
-    HandoverEnv env;
+    host::HandoverEnv env;
 
-    LocalHandover(Context &ctx, BackendModule &module)
-        : domains(make_libvirt_domains(ctx.libvirt_uri())),
-          locks(make_module_volume_locks(module, ctx.store)),
-          files(HandoverFiles::for_store(ctx.store)),
-          env{*domains, *locks, files, clock, hook::load_pool_bindings(ctx.store)} {}
+    LocalHandover(Context &ctx, host::BackendClient &module)
+        : domains(host::make_libvirt_domains(ctx.libvirt_uri())),
+          locks(module, ctx.store),
+          files(host::HandoverFiles::for_store(ctx.store)),
+          env{*domains, locks, files, clock, host::load_pool_bindings(ctx.store)} {}
 };
 
 }  // namespace
 
 Status migrate(Context &ctx, const Args &args) {
-    MigrateOutOptions opt;
+    host::MigrateOutOptions opt;
     opt.domain = args.get("domain");
     opt.request.dest_uri = args.get("desturi");
     opt.request.migrate_uri = args.opt("migrateuri");
@@ -52,20 +51,20 @@ Status migrate(Context &ctx, const Args &args) {
     if (opt.request.dest_uri.empty()) return invalid_input("migrate needs <desturi>, e.g. qemu+tcp://hostb/system");
     ILVM_ASSIGN_OR_RETURN(auto *be, ctx.backend());
     LocalHandover local(ctx, *be);
-    ILVM_ASSIGN_OR_RETURN(auto report, migrate_out(opt, local.env));
+    ILVM_ASSIGN_OR_RETURN(auto report, host::migrate_out(opt, local.env));
     *ctx.out << format_migrate_report(opt, report, args.flag("json"));
     if (auto w = unconfirmed_warning(opt, report); !w.empty()) spdlog::warn("{}", w);
     return {};
 }
 
 Status migrate_finish(Context &ctx, const Args &args) {
-    MigrateInOptions opt;
+    host::MigrateInOptions opt;
     opt.domain = args.get("domain");
     ILVM_ASSIGN_OR_RETURN(opt.timeout, timeout_arg(args, 600));
     ILVM_ASSIGN_OR_RETURN(auto *be, ctx.backend());
     LocalHandover local(ctx, *be);
-    ILVM_ASSIGN_OR_RETURN(auto report, migrate_in(opt, local.env));
-    *ctx.out << format_finish_report(opt, report);
+    ILVM_ASSIGN_OR_RETURN(auto report, host::migrate_in(opt, local.env));
+    *ctx.out << host::format_finish_report(opt, report);
     return {};
 }
 

@@ -5,15 +5,17 @@
 
 #include <glib.h>
 
-#include "context.hpp"
-#include "core/log.hpp"
-#include "core/names.hpp"
-#include "core/size.hpp"
-#include "mirror_sync.hpp"
-#include "output.hpp"
-#include "pool_lifecycle.hpp"
-#include "summaries.hpp"
-#include "volume_locks.hpp"
+#include "cli/context.hpp"
+#include "cli/json_views.hpp"
+#include "cli/pool_lifecycle.hpp"
+#include "cli/ui/output.hpp"
+#include "common/continue_after.hpp"
+#include "common/log.hpp"
+#include "common/names.hpp"
+#include "common/size.hpp"
+#include "host/core/summaries.hpp"
+#include "host/core/volume_locks.hpp"
+#include "host/libvirt/mirror_sync.hpp"
 
 namespace ilvm::cli {
 namespace {
@@ -41,10 +43,7 @@ std::string insert_before(const std::string &xml, const std::string &before, con
 
 Result<std::string> canonical_pool(Context &ctx, const std::string &xml) {
     ILVM_ASSIGN_OR_RETURN(auto *be, ctx.backend());
-    ILVM_ASSIGN_OR_RETURN(auto r, be->call([&](ilvm_reply *rep) {
-        return be->ops().parse_pool(be->instance(), xml.c_str(), rep);
-    }));
-    return r.xml;
+    return be->parse_pool(xml);
 }
 
 Status require_inactive(Context &ctx, const std::string &name, const char *verb) {
@@ -55,43 +54,43 @@ Status require_inactive(Context &ctx, const std::string &name, const char *verb)
 }
 
 // Refresh and record the live XML (capacity numbers) of an active pool.
-Result<std::pair<std::string, std::string>> refresh_and_record(Context &ctx, const std::string &name, const std::string &xml) {
+Result<host::PoolRefresh> refresh_and_record(Context &ctx, const std::string &name, const std::string &xml) {
     ILVM_ASSIGN_OR_RETURN(auto *be, ctx.backend());
-    ILVM_ASSIGN_OR_RETURN(auto r, be->call([&](ilvm_reply *rep) { return be->ops().refresh_pool(be->instance(), xml.c_str(), rep); }));
-    ILVM_TRY(ctx.store.save_runtime(name, r.xml));
-    return std::make_pair(r.xml, r.extra_xml);
+    ILVM_ASSIGN_OR_RETURN(auto r, be->refresh_pool(xml));
+    ILVM_TRY(ctx.store.save_runtime(name, r.pool_xml));
+    return r;
 }
 
 // ILVM_KEEP_SESSION when another defined pool uses the same target at the same portal: its
 // session (if active) and node record must survive this pool's stop, delete or undefine.
 unsigned session_flags(Context &ctx, const std::string &name, const std::string &xml, bool only_active) {
-    auto me = summarize_pool(xml);
+    auto me = host::summarize_pool(xml);
     if (!me.ok()) return 0;
     for (const auto &other : ctx.store.names()) {
         if (other == name || (only_active && !ctx.store.active(other))) continue;
         auto oxml = ctx.store.load(other);
         if (!oxml.ok()) continue;
-        auto o = summarize_pool(*oxml);
+        auto o = host::summarize_pool(*oxml);
         if (o.ok() && o->target == me->target && o->host == me->host && o->port == me->port) return ILVM_KEEP_SESSION;
     }
     return 0;
 }
 
-std::string lun_description(const PoolSummary &p) {
+std::string lun_description(const host::PoolSummary &p) {
     return "LUN " + p.lun + " of " + p.target + " at " + p.host + ":" + p.port;
 }
 
 Status build(Context &ctx, const Args &args, const std::string &name, const std::string &xml, unsigned extra_flags) {
-    ILVM_ASSIGN_OR_RETURN(auto p, summarize_pool(xml));
+    ILVM_ASSIGN_OR_RETURN(auto p, host::summarize_pool(xml));
     const bool overwrite = args.flag("overwrite");
     ILVM_TRY(ctx.confirm(args, name,
                          "This initialises " + lun_description(p) + " as volume group " + p.vg +
                              (overwrite ? ", DESTROYING any data found on it" : "")));
     ILVM_ASSIGN_OR_RETURN(auto *be, ctx.backend());
     unsigned flags = extra_flags | (overwrite ? ILVM_BUILD_OVERWRITE : 0u);
-    ILVM_ASSIGN_OR_RETURN(auto r, be->call([&](ilvm_reply *rep) { return be->ops().build_pool(be->instance(), xml.c_str(), flags, rep); }));
+    ILVM_ASSIGN_OR_RETURN(auto built, be->build_pool(xml, flags));
     // The built pool is pinned to the new VG's UUID.
-    return ctx.store.save(name, r.xml);
+    return ctx.store.save(name, built);
 }
 
 }  // namespace
@@ -100,14 +99,14 @@ Status pool_define(Context &ctx, const Args &args) {
     const std::string file = args.get("file");
     ILVM_ASSIGN_OR_RETURN(std::string text, read_input_file(file));
     ILVM_ASSIGN_OR_RETURN(std::string xml, canonical_pool(ctx, text));
-    ILVM_ASSIGN_OR_RETURN(auto p, summarize_pool(xml));
+    ILVM_ASSIGN_OR_RETURN(auto p, host::summarize_pool(xml));
 
     // Two definitions over one LUN or one VG would defeat every check we make.
     for (const auto &other : ctx.store.names()) {
         if (other == p.name) continue;
         auto oxml = ctx.store.load(other);
         if (!oxml.ok()) continue;
-        auto o = summarize_pool(*oxml);
+        auto o = host::summarize_pool(*oxml);
         if (!o.ok()) continue;
         if (o->vg == p.vg)
             return conflict("pool '" + other + "' already uses volume group " + p.vg);
@@ -123,7 +122,7 @@ Status pool_define(Context &ctx, const Args &args) {
     }
     if (ctx.store.exists(p.name)) {
         ILVM_ASSIGN_OR_RETURN(auto old_xml, ctx.store.load(p.name));
-        ILVM_ASSIGN_OR_RETURN(auto old, summarize_pool(old_xml));
+        ILVM_ASSIGN_OR_RETURN(auto old, host::summarize_pool(old_xml));
         // Keep the VG UUID pin across redefinitions that do not mention it.
         if (p.vg_uuid.empty() && !old.vg_uuid.empty() && old.vg == p.vg) {
             xml = insert_before(xml, "  </source>", "    <vg uuid='" + old.vg_uuid + "'/>\n");
@@ -147,8 +146,8 @@ Status pool_undefine(Context &ctx, const Args &args) {
     ILVM_ASSIGN_OR_RETURN(auto *be, ctx.backend());
     // Forget our node record (it holds the CHAP settings); the LUN's data is untouched.
     const unsigned flags = session_flags(ctx, name, xml, false);
-    ILVM_TRY(be->call([&](ilvm_reply *rep) { return be->ops().forget_pool(be->instance(), xml.c_str(), flags, rep); }));
-    if (auto p = summarize_pool(xml); p.ok()) mirror_remove(ctx.mirror(), name, p->vg);
+    ILVM_TRY(be->forget_pool(xml, flags));
+    if (auto p = host::summarize_pool(xml); p.ok()) continue_after(host::mirror_remove(ctx.mirror(), name, p->vg), host::kMirrorIsAView);
     ILVM_TRY(ctx.store.remove(name));
     *ctx.out << "Pool " << name << " has been undefined\n";
     return {};
@@ -165,23 +164,22 @@ Status pool_build(Context &ctx, const Args &args) {
 }
 
 Status start_pool_locked(Context &ctx, const std::string &name, const std::string &xml, Mirror mirror) {
-    ILVM_ASSIGN_OR_RETURN(auto p, summarize_pool(xml));
+    ILVM_ASSIGN_OR_RETURN(auto p, host::summarize_pool(xml));
     // Refuse before logging in: someone else's libvirt pool of this name is never touched.
-    if (mirror == Mirror::sync) ILVM_TRY(mirror_check(ctx.mirror(), name, p.vg));
+    if (mirror == Mirror::sync) ILVM_TRY(host::mirror_check(ctx.mirror(), name, p.vg));
     ILVM_ASSIGN_OR_RETURN(auto *be, ctx.backend());
-    ILVM_ASSIGN_OR_RETURN(auto started, be->call([&](ilvm_reply *rep) { return be->ops().start_pool(be->instance(), xml.c_str(), 0, rep); }));
-    if (started.xml != xml) ILVM_TRY(ctx.store.save(name, started.xml));
-    auto refreshed = refresh_and_record(ctx, name, started.xml);
+    ILVM_ASSIGN_OR_RETURN(auto started, be->start_pool(xml, 0));
+    if (started != xml) ILVM_TRY(ctx.store.save(name, started));
+    auto refreshed = refresh_and_record(ctx, name, started);
     if (!refreshed.ok()) {
         // A pool we cannot even list is not started: undo the login and lock-start.
-        const unsigned flags = session_flags(ctx, name, started.xml, true);
-        auto stop = be->call([&](ilvm_reply *rep) { return be->ops().stop_pool(be->instance(), started.xml.c_str(), flags, rep); });
-        (void)stop;
+        const unsigned flags = session_flags(ctx, name, started, true);
+        continue_after(be->stop_pool(started, flags), "the start has failed and says why; what the stop left is pool-destroy's");
         return refreshed.take_error();
     }
     // The reconciler's idle sightings of an earlier run of this pool do not count.
     ctx.store.remove_runtime_file(name, "idle");
-    if (mirror == Mirror::sync) mirror_bring_up(ctx.mirror(), name, p.vg);
+    if (mirror == Mirror::sync) continue_after(host::mirror_bring_up(ctx.mirror(), name, p.vg), host::kMirrorIsAView);
     return {};
 }
 
@@ -193,11 +191,11 @@ namespace {
 // fails the pool is still running, so a mirror that was up is started again.
 Status with_mirror_down(Context &ctx, const std::string &name, const std::string &xml, Mirror mirror,
                         const std::function<Status()> &stop) {
-    ILVM_ASSIGN_OR_RETURN(auto p, summarize_pool(xml));
-    const bool was_up = mirror == Mirror::sync && ctx.mirror().inspect(name, p.vg).state == MirrorState::active;
-    if (was_up) mirror_bring_down(ctx.mirror(), name, p.vg);
+    ILVM_ASSIGN_OR_RETURN(auto p, host::summarize_pool(xml));
+    const bool was_up = mirror == Mirror::sync && ctx.mirror().inspect(name, p.vg).state == host::MirrorState::active;
+    if (was_up) continue_after(host::mirror_bring_down(ctx.mirror(), name, p.vg), host::kMirrorIsAView);
     Status st = stop();
-    if (!st.ok() && was_up) mirror_bring_up(ctx.mirror(), name, p.vg);
+    if (!st.ok() && was_up) continue_after(host::mirror_bring_up(ctx.mirror(), name, p.vg), host::kMirrorIsAView);
     if (st.ok()) ctx.store.remove_runtime_file(name, "idle");
     return st;
 }
@@ -208,7 +206,7 @@ Status stop_pool_locked(Context &ctx, const std::string &name, const std::string
     ILVM_ASSIGN_OR_RETURN(auto *be, ctx.backend());
     const unsigned flags = session_flags(ctx, name, xml, true);
     ILVM_TRY(with_mirror_down(ctx, name, xml, mirror, [&]() -> Status {
-        ILVM_TRY(be->call([&](ilvm_reply *rep) { return be->ops().stop_pool(be->instance(), xml.c_str(), flags, rep); }));
+        ILVM_TRY(be->stop_pool(xml, flags));
         return {};
     }));
     return ctx.store.clear_runtime(name);
@@ -249,7 +247,7 @@ Status pool_delete(Context &ctx, const Args &args) {
     ILVM_ASSIGN_OR_RETURN(auto *be, ctx.backend());
     const unsigned flags = session_flags(ctx, name, xml, true);
     ILVM_TRY(with_mirror_down(ctx, name, xml, Mirror::sync, [&]() -> Status {
-        ILVM_TRY(be->call([&](ilvm_reply *rep) { return be->ops().delete_pool(be->instance(), xml.c_str(), flags, rep); }));
+        ILVM_TRY(be->delete_pool(xml, flags));
         return {};
     }));
     ILVM_TRY(ctx.store.clear_runtime(name));
@@ -285,29 +283,29 @@ Status pool_info(Context &ctx, const Args &args) {
     const std::string name = args.get("pool");
     ILVM_ASSIGN_OR_RETURN(std::string xml, ctx.pool_xml(name));
     const bool active = ctx.store.active(name);
-    std::vector<VolSummary> vols;
+    std::vector<host::VolSummary> vols;
     if (active) {
         ILVM_ASSIGN_OR_RETURN(auto live, refresh_and_record(ctx, name, xml));
-        xml = live.first;
-        ILVM_ASSIGN_OR_RETURN(vols, summarize_volumes(live.second));
+        xml = live.pool_xml;
+        ILVM_ASSIGN_OR_RETURN(vols, host::summarize_volumes(live.volumes_xml));
         // Where each volume is: this host's lock mode (lvmlockd) or another host's lease.
         // refresh_pool's one lvs can tell neither, so one refresh_vol with the holder lookup
         // per volume: an lvs and lvmlockctl -i, plus two 8 MiB sanlock reads when inactive here.
         ILVM_ASSIGN_OR_RETURN(auto *be, ctx.backend());
-        auto locks = make_module_volume_locks(*be, ctx.store);
+        host::ModuleVolumeLocks locks(*be, ctx.store);
         for (auto &v : vols) {
-            ILVM_ASSIGN_OR_RETURN(v, locks->inspect({name, v.name}, {.find_holder = true}));
+            ILVM_ASSIGN_OR_RETURN(v, locks.inspect({name, v.name}, {.find_holder = true}));
         }
     }
-    ILVM_ASSIGN_OR_RETURN(auto p, summarize_pool(xml));
+    ILVM_ASSIGN_OR_RETURN(auto p, host::summarize_pool(xml));
     const bool autostart = ctx.store.autostart(name);
-    const MirrorInfo mirror = ctx.mirror().inspect(name, p.vg);
+    const host::MirrorInfo mirror = ctx.mirror().inspect(name, p.vg);
     if (args.flag("json")) {
         JsonArray jv;
         for (const auto &v : vols) {
             auto j = to_json_value(v);
-            const std::string mode = placement_mode(v);
-            std::get<JsonObject>(j.v).emplace_back("state", placement_state(v));
+            const std::string mode = host::placement_mode(v);
+            std::get<JsonObject>(j.v).emplace_back("state", host::placement_state(v));
             std::get<JsonObject>(j.v).emplace_back("mode", mode.empty() ? JsonValue() : JsonValue(mode));
             jv.push_back(std::move(j));
         }
@@ -316,7 +314,7 @@ Status pool_info(Context &ctx, const Args &args) {
                      {"source", JsonObject{{"host", p.host}, {"port", p.port}, {"target", p.target}, {"lun", p.lun},
                                            {"initiator", p.initiator}, {"chap_username", p.auth_user}}},
                      {"vg", JsonObject{{"name", p.vg}, {"uuid", p.vg_uuid}}}, {"lock_type", p.lock_type},
-                     {"libvirt_mirror", JsonObject{{"state", mirror_state_name(mirror.state)}, {"detail", mirror.detail}}}};
+                     {"libvirt_mirror", JsonObject{{"state", host::mirror_state_name(mirror.state)}, {"detail", mirror.detail}}}};
         if (active) {
             o.emplace_back("capacity", p.capacity);
             o.emplace_back("allocation", p.allocation);
@@ -335,7 +333,7 @@ Status pool_info(Context &ctx, const Args &args) {
         f.emplace_back("Available", human_size(p.available));
         size_t here = 0, elsewhere = 0;
         for (const auto &v : vols) {
-            const std::string state = placement_state(v);
+            const std::string state = host::placement_state(v);
             here += state == "active-here";
             elsewhere += state == "held-elsewhere";
         }
@@ -346,7 +344,7 @@ Status pool_info(Context &ctx, const Args &args) {
     f.emplace_back("Source", lun_description(p));
     f.emplace_back("Volume group", p.vg + (p.vg_uuid.empty() ? " (not pinned yet)" : " (" + p.vg_uuid + ")"));
     f.emplace_back("Lock type", p.lock_type);
-    f.emplace_back("Libvirt mirror", std::string(mirror_state_name(mirror.state)) + (mirror.detail.empty() ? "" : " (" + mirror.detail + ")"));
+    f.emplace_back("Libvirt mirror", std::string(host::mirror_state_name(mirror.state)) + (mirror.detail.empty() ? "" : " (" + mirror.detail + ")"));
     *ctx.out << format_fields(f);
     return {};
 }
@@ -356,7 +354,7 @@ Status pool_dumpxml(Context &ctx, const Args &args) {
     ILVM_ASSIGN_OR_RETURN(std::string xml, ctx.pool_xml(name));
     if (ctx.store.active(name) && !args.flag("inactive")) {
         ILVM_ASSIGN_OR_RETURN(auto live, refresh_and_record(ctx, name, xml));
-        xml = live.first;
+        xml = live.pool_xml;
     }
     *ctx.out << xml;
     return {};

@@ -5,7 +5,7 @@
 
 #include <string>
 
-#include "context.hpp"
+#include "cli/context.hpp"
 
 namespace ilvm::cli {
 

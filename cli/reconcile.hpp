@@ -1,23 +1,18 @@
-// `ilvm reconcile` and the same pass run after every volume change the CLI makes: the
-// backend's reconcile_pool (one lvs; skip flag / autoactivation repairs; deactivation of
-// idle volumes) fed with the volumes of running domains (libvirt's status files, read the
-// way the qemu hook reads them) and the idle bookkeeping (idle_tracker.hpp).
+// `ilvm reconcile` and the same pass run after every volume change the CLI makes
+// (host/reconcile/reconcile_pass.hpp does the pass).
 #pragma once
 
 #include <string>
 #include <vector>
 
-#include "context.hpp"
+#include "cli/context.hpp"
+#include "host/reconcile/reconcile_wire.hpp"
 
 namespace ilvm::cli {
 
-struct ReconcileStepView {
-    std::string pool, volume, action, result, reason, error;
-};
-
 // One pass over one active pool; the caller holds the pool's lock. A dry run changes
 // neither LVM nor the idle bookkeeping.
-Result<std::vector<ReconcileStepView>> reconcile_locked(Context &ctx, const std::string &pool, const std::string &pool_xml,
+Result<std::vector<host::ReconcileStepView>> reconcile_locked(Context &ctx, const std::string &pool, const std::string &pool_xml,
                                                         bool dry_run);
 
 // After vol-create*, vol-clone, vol-delete, vol-resize (lock held): refresh the libvirt

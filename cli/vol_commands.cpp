@@ -3,12 +3,13 @@
 #include <optional>
 #include <sstream>
 
-#include "context.hpp"
-#include "core/names.hpp"
-#include "core/size.hpp"
-#include "output.hpp"
-#include "reconcile.hpp"
-#include "summaries.hpp"
+#include "cli/context.hpp"
+#include "cli/json_views.hpp"
+#include "cli/reconcile.hpp"
+#include "cli/ui/output.hpp"
+#include "common/names.hpp"
+#include "common/size.hpp"
+#include "host/core/summaries.hpp"
 
 namespace ilvm::cli {
 namespace {
@@ -17,7 +18,7 @@ struct VolRef {
     std::string pool;
     std::string pool_xml;
     std::string name;
-    std::optional<PoolStore::Lock> lock;   // held by commands that change the pool
+    std::optional<FileLock> lock;   // held by commands that change the pool
 };
 
 enum class Access { read, change };
@@ -36,7 +37,7 @@ Result<VolRef> resolve(Context &ctx, const Args &args, Access access) {
         for (const auto &name : ctx.store.names()) {
             auto xml = ctx.store.load(name);
             if (!xml.ok()) continue;
-            auto p = summarize_pool(*xml);
+            auto p = host::summarize_pool(*xml);
             if (p.ok() && p->vg == vg && (pool.empty() || pool == name)) {
                 pool = name;
                 vol = lv;
@@ -74,19 +75,15 @@ std::string vol_xml(const std::string &name, uint64_t capacity, std::optional<ui
     return x + "</volume>\n";
 }
 
-Result<Reply> refresh_vol(Context &ctx, const VolRef &ref, unsigned flags = 0) {
+Result<std::string> refresh_vol(Context &ctx, const VolRef &ref, unsigned flags = 0) {
     ILVM_ASSIGN_OR_RETURN(auto *be, ctx.backend());
-    return be->call([&](ilvm_reply *r) {
-        return be->ops().refresh_vol(be->instance(), ref.pool_xml.c_str(), ref.name.c_str(), flags, r);
-    });
+    return be->refresh_vol(ref.pool_xml, ref.name, flags);
 }
 
-Result<VolSummary> created(Context &ctx, const std::string &pool_xml, const std::string &xml) {
+Result<host::VolSummary> created(Context &ctx, const std::string &pool_xml, const std::string &xml) {
     ILVM_ASSIGN_OR_RETURN(auto *be, ctx.backend());
-    ILVM_ASSIGN_OR_RETURN(auto r, be->call([&](ilvm_reply *rep) {
-        return be->ops().create_vol(be->instance(), pool_xml.c_str(), xml.c_str(), 0, rep);
-    }));
-    return summarize_vol(r.xml);
+    ILVM_ASSIGN_OR_RETURN(auto vol, be->create_vol(pool_xml, xml));
+    return host::summarize_vol(vol);
 }
 
 Result<uint64_t> size_arg(const Args &args, const char *name) { return parse_size(args.get(name), "b"); }
@@ -129,10 +126,8 @@ Status vol_create_from(Context &ctx, const Args &args) {
     ILVM_ASSIGN_OR_RETURN(auto lock, ctx.store.lock(pool));
     ILVM_ASSIGN_OR_RETURN(std::string xml, read_small_file(file));
     ILVM_ASSIGN_OR_RETURN(auto *be, ctx.backend());
-    ILVM_ASSIGN_OR_RETURN(auto r, be->call([&](ilvm_reply *rep) {
-        return be->ops().build_vol_from(be->instance(), pool_xml.c_str(), xml.c_str(), source.c_str(), 0, rep);
-    }));
-    ILVM_ASSIGN_OR_RETURN(auto v, summarize_vol(r.xml));
+    ILVM_ASSIGN_OR_RETURN(auto vol, be->build_vol_from(pool_xml, xml, source));
+    ILVM_ASSIGN_OR_RETURN(auto v, host::summarize_vol(vol));
     after_volume_change(ctx, pool, pool_xml);
     *ctx.out << "Vol " << v.name << " created from input vol " << source << "\n";
     return {};
@@ -143,12 +138,10 @@ Status vol_clone(Context &ctx, const Args &args) {
     const std::string newname = args.get("newname");
     ILVM_TRY(validate_lv_name(newname));
     ILVM_ASSIGN_OR_RETURN(auto src, refresh_vol(ctx, ref));
-    ILVM_ASSIGN_OR_RETURN(auto s, summarize_vol(src.xml));
+    ILVM_ASSIGN_OR_RETURN(auto s, host::summarize_vol(src));
     const std::string xml = vol_xml(newname, s.capacity, std::nullopt);
     ILVM_ASSIGN_OR_RETURN(auto *be, ctx.backend());
-    ILVM_TRY(be->call([&](ilvm_reply *rep) {
-        return be->ops().build_vol_from(be->instance(), ref.pool_xml.c_str(), xml.c_str(), ref.name.c_str(), 0, rep);
-    }));
+    ILVM_TRY(be->build_vol_from(ref.pool_xml, xml, ref.name));
     after_volume_change(ctx, ref.pool, ref.pool_xml);
     *ctx.out << "Vol " << newname << " cloned from " << ref.name << "\n";
     return {};
@@ -158,9 +151,7 @@ Status vol_delete(Context &ctx, const Args &args) {
     ILVM_ASSIGN_OR_RETURN(auto ref, resolve(ctx, args, Access::change));
     unsigned flags = (args.flag("wipe") ? ILVM_DELETE_VOL_WIPE : 0u) | (args.flag("no-wipe") ? ILVM_DELETE_VOL_NO_WIPE : 0u);
     ILVM_ASSIGN_OR_RETURN(auto *be, ctx.backend());
-    ILVM_TRY(be->call([&](ilvm_reply *r) {
-        return be->ops().delete_vol(be->instance(), ref.pool_xml.c_str(), ref.name.c_str(), flags, r);
-    }));
+    ILVM_TRY(be->delete_vol(ref.pool_xml, ref.name, flags));
     after_volume_change(ctx, ref.pool, ref.pool_xml);
     *ctx.out << "Vol " << ref.name << " deleted\n";
     return {};
@@ -171,9 +162,7 @@ Status vol_wipe(Context &ctx, const Args &args) {
     if (auto alg = args.opt("algorithm"); alg && *alg != "zero")
         return invalid_input("wipe algorithm '" + *alg + "' is not supported", "only 'zero' is");
     ILVM_ASSIGN_OR_RETURN(auto *be, ctx.backend());
-    ILVM_TRY(be->call([&](ilvm_reply *r) {
-        return be->ops().wipe_vol(be->instance(), ref.pool_xml.c_str(), ref.name.c_str(), 0, 0, r);
-    }));
+    ILVM_TRY(be->wipe_vol(ref.pool_xml, ref.name, 0));
     *ctx.out << "Vol " << ref.name << " wiped\n";
     return {};
 }
@@ -183,7 +172,7 @@ Status vol_resize(Context &ctx, const Args &args) {
     ILVM_ASSIGN_OR_RETURN(uint64_t capacity, size_arg(args, "capacity"));
     if (args.flag("delta")) {
         ILVM_ASSIGN_OR_RETURN(auto cur, refresh_vol(ctx, ref));
-        ILVM_ASSIGN_OR_RETURN(auto s, summarize_vol(cur.xml));
+        ILVM_ASSIGN_OR_RETURN(auto s, host::summarize_vol(cur));
         // virsh: --delta grows by CAPACITY, or shrinks by it together with --shrink.
         if (args.flag("shrink") || args.flag("allow-shrink")) {
             if (capacity >= s.capacity) return invalid_input("cannot shrink volume '" + ref.name + "' by its whole size or more");
@@ -195,10 +184,8 @@ Status vol_resize(Context &ctx, const Args &args) {
     }
     unsigned flags = (args.flag("allow-shrink") || args.flag("shrink")) ? ILVM_RESIZE_ALLOW_SHRINK : 0u;
     ILVM_ASSIGN_OR_RETURN(auto *be, ctx.backend());
-    ILVM_ASSIGN_OR_RETURN(auto r, be->call([&](ilvm_reply *rep) {
-        return be->ops().resize_vol(be->instance(), ref.pool_xml.c_str(), ref.name.c_str(), capacity, flags, rep);
-    }));
-    ILVM_ASSIGN_OR_RETURN(auto v, summarize_vol(r.xml));
+    ILVM_ASSIGN_OR_RETURN(auto resized, be->resize_vol(ref.pool_xml, ref.name, capacity, flags));
+    ILVM_ASSIGN_OR_RETURN(auto v, host::summarize_vol(resized));
     after_volume_change(ctx, ref.pool, ref.pool_xml);
     *ctx.out << "Size of volume '" << ref.name << "' successfully changed to " << human_size(v.capacity) << "\n";
     return {};
@@ -208,9 +195,9 @@ Status vol_list(Context &ctx, const Args &args) {
     const std::string pool = args.get("pool");
     ILVM_ASSIGN_OR_RETURN(std::string pool_xml, ctx.active_pool_xml(pool));
     ILVM_ASSIGN_OR_RETURN(auto *be, ctx.backend());
-    ILVM_ASSIGN_OR_RETURN(auto r, be->call([&](ilvm_reply *rep) { return be->ops().refresh_pool(be->instance(), pool_xml.c_str(), rep); }));
-    ILVM_TRY(ctx.store.save_runtime(pool, r.xml));
-    ILVM_ASSIGN_OR_RETURN(auto vols, summarize_volumes(r.extra_xml));
+    ILVM_ASSIGN_OR_RETURN(auto r, be->refresh_pool(pool_xml));
+    ILVM_TRY(ctx.store.save_runtime(pool, r.pool_xml));
+    ILVM_ASSIGN_OR_RETURN(auto vols, host::summarize_volumes(r.volumes_xml));
     if (args.flag("json")) {
         JsonArray arr;
         for (const auto &v : vols) arr.push_back(to_json_value(v));
@@ -227,8 +214,8 @@ Status vol_list(Context &ctx, const Args &args) {
 
 Status vol_info(Context &ctx, const Args &args) {
     ILVM_ASSIGN_OR_RETURN(auto ref, resolve(ctx, args, Access::read));
-    ILVM_ASSIGN_OR_RETURN(auto r, refresh_vol(ctx, ref, ILVM_REFRESH_VOL_FIND_HOLDER));
-    ILVM_ASSIGN_OR_RETURN(auto v, summarize_vol(r.xml));
+    ILVM_ASSIGN_OR_RETURN(auto vol, refresh_vol(ctx, ref, ILVM_REFRESH_VOL_FIND_HOLDER));
+    ILVM_ASSIGN_OR_RETURN(auto v, host::summarize_vol(vol));
     if (args.flag("json")) {
         auto j = to_json_value(v);
         std::get<JsonObject>(j.v).emplace_back("pool", ref.pool);
@@ -241,7 +228,7 @@ Status vol_info(Context &ctx, const Args &args) {
                                {"Allocation", human_size(v.allocation)},
                                {"Path", v.path},
                                {"Key", v.key},
-                               {"Activation", describe_activation(v)},
+                               {"Activation", host::describe_activation(v)},
                                {"Activation skip", v.skip ? "yes" : "no"},
                                {"Autoactivation", v.autoactivation ? "yes" : "no"}});
     return {};
@@ -249,15 +236,15 @@ Status vol_info(Context &ctx, const Args &args) {
 
 Status vol_dumpxml(Context &ctx, const Args &args) {
     ILVM_ASSIGN_OR_RETURN(auto ref, resolve(ctx, args, Access::read));
-    ILVM_ASSIGN_OR_RETURN(auto r, refresh_vol(ctx, ref));
-    *ctx.out << r.xml;
+    ILVM_ASSIGN_OR_RETURN(auto vol, refresh_vol(ctx, ref));
+    *ctx.out << vol;
     return {};
 }
 
 Status vol_path(Context &ctx, const Args &args) {
     ILVM_ASSIGN_OR_RETURN(auto ref, resolve(ctx, args, Access::read));
-    ILVM_ASSIGN_OR_RETURN(auto r, refresh_vol(ctx, ref));
-    ILVM_ASSIGN_OR_RETURN(auto v, summarize_vol(r.xml));
+    ILVM_ASSIGN_OR_RETURN(auto vol, refresh_vol(ctx, ref));
+    ILVM_ASSIGN_OR_RETURN(auto v, host::summarize_vol(vol));
     *ctx.out << v.path << "\n";
     return {};
 }
@@ -280,11 +267,8 @@ Status transfer(Context &ctx, const Args &args, bool upload) {
         if (!probe) return not_found("cannot read file '" + file + "'");
     }
     ILVM_ASSIGN_OR_RETURN(auto *be, ctx.backend());
-    ILVM_TRY(be->call([&](ilvm_reply *r) {
-        return upload ? be->ops().upload_vol(be->instance(), ref.pool_xml.c_str(), ref.name.c_str(), file.c_str(), offset, length, 0, r)
-                      : be->ops().download_vol(be->instance(), ref.pool_xml.c_str(), ref.name.c_str(), file.c_str(), offset, length, 0, r);
-    }));
-    return {};
+    return upload ? be->upload_vol(ref.pool_xml, ref.name, file, offset, length)
+                  : be->download_vol(ref.pool_xml, ref.name, file, offset, length);
 }
 
 }  // namespace
@@ -296,9 +280,7 @@ Status vol_activate(Context &ctx, const Args &args) {
     ILVM_ASSIGN_OR_RETURN(auto ref, resolve(ctx, args, Access::change));
     const bool shared = args.flag("shared");
     ILVM_ASSIGN_OR_RETURN(auto *be, ctx.backend());
-    ILVM_TRY(be->call([&](ilvm_reply *r) {
-        return be->ops().activate_vol(be->instance(), ref.pool_xml.c_str(), ref.name.c_str(), shared ? ILVM_ACTIVATE_SHARED : 0u, r);
-    }));
+    ILVM_TRY(be->activate_vol(ref.pool_xml, ref.name, shared ? ILVM_ACTIVATE_SHARED : 0u));
     *ctx.out << "Vol " << ref.name << " activated " << (shared ? "shared" : "exclusively") << " on this host\n";
     return {};
 }
@@ -306,9 +288,7 @@ Status vol_activate(Context &ctx, const Args &args) {
 Status vol_deactivate(Context &ctx, const Args &args) {
     ILVM_ASSIGN_OR_RETURN(auto ref, resolve(ctx, args, Access::change));
     ILVM_ASSIGN_OR_RETURN(auto *be, ctx.backend());
-    ILVM_TRY(be->call([&](ilvm_reply *r) {
-        return be->ops().deactivate_vol(be->instance(), ref.pool_xml.c_str(), ref.name.c_str(), 0, r);
-    }));
+    ILVM_TRY(be->deactivate_vol(ref.pool_xml, ref.name));
     *ctx.out << "Vol " << ref.name << " deactivated\n";
     return {};
 }

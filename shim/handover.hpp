@@ -11,7 +11,9 @@
 #include <string>
 #include <string_view>
 
-#include "core/result.hpp"
+#include "common/result.hpp"
+#include "common/system.hpp"
+#include "host/core/handover_files.hpp"
 
 namespace ilvm::hook {
 
@@ -30,20 +32,20 @@ public:
 // other byte (and a leading '.') becomes \xNN.
 std::string systemd_escape(std::string_view s);
 
-// "<run_dir>/migrate/<domain>.incoming"; run_dir is $ILVM_RUN_DIR or /run/iscsi-lvm.
-std::string incoming_marker_path(const std::string &run_dir, const std::string &domain);
-
-// Markers under run_dir; the finisher is started with `<systemctl> start --no-block …`.
+// Markers in host/core's hand-over files under run_dir ($ILVM_RUN_DIR); the finisher is
+// started with `<systemctl> start --no-block …` through the command runner.
 class RunDirHandover : public Handover {
 public:
-    RunDirHandover(std::string run_dir, std::string systemctl) : run_dir_(std::move(run_dir)), systemctl_(std::move(systemctl)) {}
+    RunDirHandover(System &sys, std::string run_dir, std::string systemctl)
+        : sys_(sys), files_(std::move(run_dir)), systemctl_(std::move(systemctl)) {}
     bool incoming(const std::string &domain) override;
     Status mark_incoming(const std::string &domain) override;
     void clear_incoming(const std::string &domain) override;
     Status start_finisher(const std::string &domain) override;
 
 private:
-    std::string run_dir_;
+    System &sys_;
+    host::HandoverFiles files_;
     std::string systemctl_;
 };
 

@@ -1,10 +1,13 @@
-#include "hook.hpp"
+#include "shim/hook.hpp"
 
 #include <ostream>
 
-#include "core/log.hpp"
+#include "common/log.hpp"
 
 namespace ilvm::hook {
+
+using host::DiskRef;
+
 namespace {
 
 std::string describe(const DiskRef &d) {
@@ -61,7 +64,8 @@ int activate_all(const Invocation &inv, const std::vector<DiskRef> &disks, const
     return 0;
 }
 
-int deactivate_all(const Invocation &inv, const std::vector<DiskRef> &disks, const HookEnv &env, VolumeControl &vc) {
+// Never fails: libvirt cannot undo a release, so each failure is logged loudly instead.
+void deactivate_all(const Invocation &inv, const std::vector<DiskRef> &disks, const HookEnv &env, VolumeControl &vc) {
     std::vector<DiskRef> others;
     if (env.disks_of_other_running_domains) others = env.disks_of_other_running_domains();
     for (const auto &d : disks) {
@@ -77,7 +81,6 @@ int deactivate_all(const Invocation &inv, const std::vector<DiskRef> &disks, con
         else
             spdlog::info("domain {}: {} deactivated", inv.domain, describe(d));
     }
-    return 0;  // libvirt cannot undo a release; failures are logged loudly instead
 }
 
 // Destination of a live migration, before libvirt starts the incoming qemu (and before any
@@ -96,7 +99,7 @@ int accept_migration(const Invocation &inv, const std::vector<DiskRef> &disks, c
     if (!marked.ok()) {
         // Without the marker, prepare would ask for exclusive locks and fail the migration
         // later; fail it now, cleanly, instead.
-        (void)deactivate_all(inv, disks, env, vc);
+        deactivate_all(inv, disks, env, vc);
         err << "iscsi-lvm: cannot accept the live migration of domain '" << inv.domain << "': " << marked.error().message << "\n";
         return 1;
     }
@@ -135,7 +138,7 @@ Action action_for(const Invocation &inv) {
 int run_hook(const Invocation &inv, std::string_view domain_xml, const HookEnv &env, VolumeControl &vc, std::ostream &err) {
     const Action action = action_for(inv);
     if (action == Action::none) return 0;
-    auto disks = domain_disks(domain_xml, env.pools);
+    auto disks = host::domain_disks(domain_xml, env.pools);
     if (!disks.ok()) {
         // Fail closed only where it matters: we cannot vouch for a start we cannot read.
         spdlog::error("domain {} ({} {}): {}", inv.domain, inv.op, inv.subop, disks.error().message);
@@ -153,9 +156,9 @@ int run_hook(const Invocation &inv, std::string_view domain_xml, const HookEnv &
         return activate_all(inv, *disks, env, vc, err, incoming);
     }
     case Action::deactivate: {
-        int rc = deactivate_all(inv, *disks, env, vc);
+        deactivate_all(inv, *disks, env, vc);
         if (env.handover) env.handover->clear_incoming(inv.domain);  // a failed incoming migration ends here too
-        return rc;
+        return 0;
     }
     case Action::verify: return verify_all(inv, *disks, vc);
     case Action::accept_migration: return accept_migration(inv, *disks, env, vc, err);

@@ -12,9 +12,10 @@
 #include <string_view>
 #include <vector>
 
-#include "core/result.hpp"
-#include "domain_disks.hpp"
-#include "handover.hpp"
+#include "common/result.hpp"
+#include "host/core/domain_disks.hpp"
+#include "host/core/pool_bindings.hpp"
+#include "shim/handover.hpp"
 
 namespace ilvm::hook {
 
@@ -47,9 +48,9 @@ public:
 };
 
 struct HookEnv {
-    std::vector<PoolBinding> pools;
+    std::vector<host::PoolBinding> pools;
     // iscsi-lvm disks of the *other* domains running on this host (libvirt status files).
-    std::function<std::vector<DiskRef>()> disks_of_other_running_domains;
+    std::function<std::vector<host::DiskRef>()> disks_of_other_running_domains;
     // Incoming live migrations (markers, the finisher unit); may be null (no migrations).
     Handover *handover = nullptr;
 };

@@ -12,9 +12,13 @@
 #include <spdlog/sinks/syslog_sink.h>
 #include <spdlog/spdlog.h>
 
-#include "hook.hpp"
-#include "module_control.hpp"
-#include "xml/xml_doc.hpp"
+#include "common/env.hpp"
+#include "common/host_system.hpp"
+#include "common/xml_doc.hpp"
+#include "host/core/pool_bindings.hpp"
+#include "host/core/status_files.hpp"
+#include "shim/hook.hpp"
+#include "shim/module_control.hpp"
 
 namespace {
 
@@ -29,18 +33,14 @@ volatile sig_atomic_t g_own_group = 0;
 
 void on_alarm(int) {
     static const char msg[] = "iscsi-lvm: hook timed out (ILVM_HOOK_TIMEOUT); refusing\n";
-    ssize_t r = ::write(STDERR_FILENO, msg, sizeof msg - 1);
-    (void)r;
+    if (::write(STDERR_FILENO, msg, sizeof msg - 1) < 0) {
+        // Nothing async-signal-safe could report it; the exit status below still refuses.
+    }
     if (g_own_group) {  // never signal a group we share with libvirtd
         std::signal(SIGTERM, SIG_IGN);
         ::kill(0, SIGTERM);
     }
     _exit(1);
-}
-
-std::string env_or(const char *var, const char *dflt) {
-    const char *v = std::getenv(var);
-    return v && *v ? v : dflt;
 }
 
 }  // namespace
@@ -62,9 +62,11 @@ int main(int argc, char **argv) {
     // Our own process group (libvirtd runs hooks in its group): the alarm handler signals it.
     if (::setpgid(0, 0) == 0 && ::getpgrp() == ::getpid()) g_own_group = 1;
     else spdlog::warn("cannot lead a process group; a timed-out LVM command may outlive the hook");
-    unsigned timeout = static_cast<unsigned>(std::strtoul(env_or("ILVM_HOOK_TIMEOUT", "120").c_str(), nullptr, 10));
+    auto timeout = env_number("ILVM_HOOK_TIMEOUT", kDefaultTimeoutSeconds, 1, 86400);
+    if (!timeout.ok())
+        spdlog::error("{}; using {} s (a bound, never turned off)", timeout.error().message, kDefaultTimeoutSeconds);
     std::signal(SIGALRM, on_alarm);
-    ::alarm(timeout ? timeout : kDefaultTimeoutSeconds);
+    ::alarm(static_cast<unsigned>(timeout.ok() ? *timeout : kDefaultTimeoutSeconds));
 
     // Bounded read: domain XML larger than the parser accepts is refused anyway.
     std::string xml;
@@ -72,24 +74,26 @@ int main(int argc, char **argv) {
     std::cin.read(xml.data(), static_cast<std::streamsize>(xml.size()));
     xml.resize(static_cast<size_t>(std::cin.gcount()));
 
-    PoolStore store = PoolStore::from_environment();
+    host::PoolStore store = host::PoolStore::from_environment();
     hook::HookEnv env;
-    env.pools = hook::load_pool_bindings(store);
+    env.pools = host::load_pool_bindings(store);
     if (env.pools.empty()) return 0;  // no iscsi-lvm pool on this host
-    const std::string status_dir = env_or("ILVM_LIBVIRT_STATUS_DIR", "/run/libvirt/qemu");
-    env.disks_of_other_running_domains = [&] { return hook::disks_of_running_domains(status_dir, inv.domain, env.pools); };
+    env.disks_of_other_running_domains = [&] {
+        return host::disks_of_others(host::read_status_dir(host::status_dir(), env.pools), inv.domain);
+    };
 
     // Only now, with a domain that may be ours, load the module.
     std::map<std::string, std::string> options;
     if (const char *w = std::getenv("ILVM_COMMAND_WRAPPER"); w && *w) options["command_wrapper"] = w;
-    auto module = BackendModule::load(options);
+    auto module = host::BackendClient::load(options);
     if (!module.ok()) {
         std::cerr << "iscsi-lvm: " << module.error().message << "\n";
         spdlog::error("{}", module.error().message);
         return hook::action_for(inv) == hook::Action::activate ? 1 : 0;
     }
     hook::ModuleControl control(*module, store);
-    hook::RunDirHandover handover(env_or("ILVM_RUN_DIR", "/run/iscsi-lvm"), env_or("ILVM_SYSTEMCTL", "systemctl"));
+    HostSystem runner;
+    hook::RunDirHandover handover(runner, env_or("ILVM_RUN_DIR", "/run/iscsi-lvm"), env_or("ILVM_SYSTEMCTL", "systemctl"));
     env.handover = &handover;
     return hook::run_hook(inv, xml, env, control, std::cerr);
 }

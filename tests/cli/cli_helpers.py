@@ -4,10 +4,19 @@ import json
 import os
 
 
+def start_log(log_path):
+    """An empty command log: fake_cmd.py appends to it. Every test environment starts one,
+    so a log that is missing later means the fake was never wired up."""
+    with open(log_path, "w", encoding="utf-8"):
+        pass
+
+
 def logged_commands(log_path):
-    """The argv of every command fake_cmd.py was asked to run, in order."""
+    """The argv of every command fake_cmd.py was asked to run, in order. A missing log is a
+    broken test setup, not "nothing ran": an assertion that nothing ran must not pass when
+    the fake was never reached."""
     if not os.path.exists(log_path):
-        return []
+        raise AssertionError(f"the fake's command log {log_path} is missing: ILVM_FAKE_LOG is not wired up")
     with open(log_path, encoding="utf-8") as f:
         return [json.loads(line) for line in f]
 
@@ -38,6 +47,7 @@ def fake_env(tmp, module_dir, **extra):
         "ILVM_DEVICE_TIMEOUT_MS": "0",
     })
     env.update(extra)
+    start_log(env["ILVM_FAKE_LOG"])
     return env
 
 

@@ -14,7 +14,7 @@ import sys
 import tempfile
 import unittest
 
-from cli_helpers import assert_one_error_line, logged_commands
+from cli_helpers import assert_one_error_line, logged_commands, start_log
 
 ILVM, DATA = sys.argv[1:3]
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -56,6 +56,7 @@ class HostCliTest(unittest.TestCase):
             "ILVM_FAKE_LOG": self.log,
             "ILVM_FAKE_SCRIPT": self.script,
         })
+        start_log(self.log)
         self.daemons("disabled", "inactive")
 
     def tearDown(self):

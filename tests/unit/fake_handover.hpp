@@ -13,15 +13,15 @@
 #include <sys/stat.h>
 #include <vector>
 
-#include "clock.hpp"
-#include "domains.hpp"
-#include "handover_env.hpp"
-#include "handover_files.hpp"
-#include "volume_locks.hpp"
+#include "common/clock.hpp"
+#include "host/core/handover_files.hpp"
+#include "host/core/volume_locks.hpp"
+#include "host/handover/handover_env.hpp"
+#include "host/libvirt/domains.hpp"
 
 namespace ilvm::test {
 
-class FakeClock final : public cli::Clock {
+class FakeClock final : public Clock {
 public:
     std::chrono::steady_clock::time_point t{std::chrono::seconds(1000)};
     std::chrono::system_clock::time_point wall{std::chrono::seconds(1'700'000'000)};
@@ -37,15 +37,15 @@ public:
         t += d;
         wall += d;
     }
-    int64_t elapsed_ms(std::chrono::steady_clock::time_point since) const { return cli::millis_between(since, t); }
+    int64_t elapsed_ms(std::chrono::steady_clock::time_point since) const { return millis_between(since, t); }
 };
 
-class FakeDomains final : public cli::Domains {
+class FakeDomains final : public host::Domains {
 public:
     explicit FakeDomains(FakeClock &clock) : clock_(clock) {}
 
     // Per domain, the states state() answers in turn; the last one repeats. Unknown: absent.
-    std::map<std::string, std::deque<cli::DomainRun>> states;
+    std::map<std::string, std::deque<host::DomainRun>> states;
     std::map<std::string, std::string> xml;
     Status destination = {};                 // open_destination's answer
     Status migration = {};                   // migrate's answer
@@ -54,15 +54,15 @@ public:
     int state_failures = 0;                  // state() fails this often first (libvirtd restarting)
     std::vector<std::string> calls;
 
-    Result<cli::DomainRun> state(const std::string &name) override {
+    Result<host::DomainRun> state(const std::string &name) override {
         calls.push_back("state " + name);
         if (state_failures > 0) {
             --state_failures;
             return system_error("internal error: client socket is closed");
         }
         auto it = states.find(name);
-        if (it == states.end() || it->second.empty()) return cli::DomainRun::absent;
-        cli::DomainRun r = it->second.front();
+        if (it == states.end() || it->second.empty()) return host::DomainRun::absent;
+        host::DomainRun r = it->second.front();
         if (it->second.size() > 1) it->second.pop_front();
         return r;
     }
@@ -76,7 +76,7 @@ public:
         calls.push_back("open " + uri);
         return destination;
     }
-    Status migrate(const std::string &name, const cli::MigrateRequest &req) override {
+    Status migrate(const std::string &name, const host::MigrateRequest &req) override {
         std::string c = "migrate " + name + " " + req.dest_uri;
         if (req.migrate_uri) c += " uri=" + *req.migrate_uri;
         if (req.persistent) c += " persistent";
@@ -102,20 +102,20 @@ struct FakeVol {
     static FakeVol held(uint32_t id, std::string name, std::string mode) { return {"inactive", id, std::move(name), std::move(mode)}; }
 };
 
-class FakeVolumeLocks final : public cli::VolumeLocks {
+class FakeVolumeLocks final : public host::VolumeLocks {
 public:
     explicit FakeVolumeLocks(FakeClock &clock) : clock_(clock) {}
 
-    std::map<cli::VolumeRef, FakeVol> vols;
+    std::map<host::VolumeRef, FakeVol> vols;
     // Per volume, states that successive inspect() calls see first (then the state stays).
-    std::map<cli::VolumeRef, std::deque<FakeVol>> upcoming;
+    std::map<host::VolumeRef, std::deque<FakeVol>> upcoming;
     // Per volume and target mode ("shared"/"exclusive"): errors the next activations
     // return, in turn; none left: the activation succeeds.
-    std::map<std::pair<cli::VolumeRef, std::string>, std::deque<Error>> failures;
+    std::map<std::pair<host::VolumeRef, std::string>, std::deque<Error>> failures;
     std::chrono::milliseconds activate_takes{600}, inspect_takes{100};   // lab: ex->sh 0.6 s
     std::vector<std::string> calls;   // "share san/vm1", "exclusive san/vm1", "inspect san/vm1"
 
-    Result<cli::VolSummary> inspect(const cli::VolumeRef &v, cli::InspectOptions how) override {
+    Result<host::VolSummary> inspect(const host::VolumeRef &v, host::InspectOptions how) override {
         const bool find_holder = how.find_holder;
         calls.push_back(std::string(how.polling ? "poll" : "inspect") + (find_holder ? "+holder " : " ") + v.display());
         clock_.advance(inspect_takes);
@@ -125,7 +125,7 @@ public:
         }
         auto it = vols.find(v);
         if (it == vols.end()) return not_found("no volume " + v.display());
-        cli::VolSummary s;
+        host::VolSummary s;
         s.name = v.volume;
         s.activation = it->second.activation;
         if (find_holder && it->second.activation == "inactive" && it->second.holder_id) {
@@ -137,7 +137,7 @@ public:
         return s;
     }
 
-    Status activate(const cli::VolumeRef &v, bool shared) override {
+    Status activate(const host::VolumeRef &v, bool shared) override {
         const std::string mode = shared ? "shared" : "exclusive";
         calls.push_back((shared ? "share " : "exclusive ") + v.display());
         clock_.advance(activate_takes);
@@ -179,7 +179,7 @@ public:
     const std::string &path() const { return path_; }
 
     // What the destination's hook does at `migrate begin`, with a chosen mtime.
-    void write_marker(const cli::HandoverFiles &files, const std::string &domain, std::chrono::system_clock::time_point mtime) {
+    void write_marker(const host::HandoverFiles &files, const std::string &domain, std::chrono::system_clock::time_point mtime) {
         std::filesystem::create_directories(files.dir());
         const std::string p = files.marker_path(domain);
         FILE *f = std::fopen(p.c_str(), "w");
@@ -205,8 +205,8 @@ struct HandoverWorld {
     FakeDomains domains{clock};
     FakeVolumeLocks locks{clock};
     TempRunDir run;
-    cli::HandoverFiles files{run.path()};
-    cli::HandoverEnv env{domains, locks, files, clock, {{"san", "vg_san"}}};
+    host::HandoverFiles files{run.path()};
+    host::HandoverEnv env{domains, locks, files, clock, {{"san", "vg_san"}}};
 };
 
 }  // namespace ilvm::test

@@ -6,34 +6,34 @@
 #include <string>
 #include <vector>
 
-#include "mirror_pool.hpp"
+#include "host/libvirt/mirror_pool.hpp"
 
 namespace ilvm::test {
 
-class FakeMirrorPool final : public cli::MirrorPool {
+class FakeMirrorPool final : public host::MirrorPool {
 public:
-    std::map<std::string, cli::MirrorInfo> pools;   // absent when not listed
+    std::map<std::string, host::MirrorInfo> pools;   // absent when not listed
     bool reachable = true;
     std::set<std::string> failing;                  // "define", "start", ...: fail with a system error
     std::vector<std::string> calls;                 // "start san", ...
 
-    cli::MirrorInfo inspect(const std::string &name, const std::string &) override {
-        if (!reachable) return {cli::MirrorState::unreachable, "cannot connect to libvirt at test:///nowhere"};
+    host::MirrorInfo inspect(const std::string &name, const std::string &) override {
+        if (!reachable) return {host::MirrorState::unreachable, "cannot connect to libvirt at test:///nowhere"};
         auto it = pools.find(name);
-        return it == pools.end() ? cli::MirrorInfo{cli::MirrorState::absent, {}} : it->second;
+        return it == pools.end() ? host::MirrorInfo{host::MirrorState::absent, {}} : it->second;
     }
-    Status define(const std::string &name, const std::string &) override { return act("define", name, cli::MirrorState::defined); }
-    Status start(const std::string &name) override { return act("start", name, cli::MirrorState::active); }
-    Status refresh(const std::string &name) override { return act("refresh", name, cli::MirrorState::active); }
-    Status stop(const std::string &name) override { return act("stop", name, cli::MirrorState::defined); }
+    Status define(const std::string &name, const std::string &) override { return act("define", name, host::MirrorState::defined); }
+    Status start(const std::string &name) override { return act("start", name, host::MirrorState::active); }
+    Status refresh(const std::string &name) override { return act("refresh", name, host::MirrorState::active); }
+    Status stop(const std::string &name) override { return act("stop", name, host::MirrorState::defined); }
     Status undefine(const std::string &name) override {
-        ILVM_TRY(act("undefine", name, cli::MirrorState::absent));
+        ILVM_TRY(act("undefine", name, host::MirrorState::absent));
         pools.erase(name);
         return {};
     }
 
 private:
-    Status act(const std::string &verb, const std::string &name, cli::MirrorState after) {
+    Status act(const std::string &verb, const std::string &name, host::MirrorState after) {
         calls.push_back(verb + " " + name);
         if (failing.count(verb)) return system_error("libvirt said no to " + verb);
         pools[name] = {after, {}};

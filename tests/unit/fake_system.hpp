@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "core/system.hpp"
+#include "common/system.hpp"
 
 namespace ilvm::test {
 
@@ -55,7 +55,7 @@ private:
     std::chrono::steady_clock::duration clock_{};
 };
 
-// Reads tests/data/<relative>; fails the test when missing.
+// Reads tests/data/<relative>; a missing file throws, which fails and ends the test.
 std::string data_file(const std::string &relative);
 
 // Compares `actual` with tests/data/golden/<name>.argv; ILVM_TEST_REGENERATE=1 rewrites it.

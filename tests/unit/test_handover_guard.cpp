@@ -6,22 +6,23 @@
 
 #include <gtest/gtest.h>
 
+#include "cli/json_views.hpp"
 #include "fake_handover.hpp"
-#include "handover_guard.hpp"
-#include "local_domains.hpp"
-#include "summaries.hpp"
+#include "host/core/status_files.hpp"
+#include "host/core/summaries.hpp"
+#include "host/handover/handover_guard.hpp"
 
 namespace ilvm::test {
 namespace {
 
-using cli::DomainRun;
-using cli::HandoverTrace;
-using cli::LocalDomain;
-using cli::VolumeRef;
+using host::DomainRun;
+using host::HandoverTrace;
+using host::LocalDomain;
+using host::VolumeRef;
 
 const VolumeRef kVm1{"san", "vm1"}, kVm2{"san", "vm2"}, kOther{"lab", "data"};
 
-hook::DiskRef disk(const char *target, const VolumeRef &v, bool shared = false) {
+host::DiskRef disk(const char *target, const VolumeRef &v, bool shared = false) {
     return {target, "/dev/vg_" + v.pool + "/" + v.volume, v.pool, v.volume, shared};
 }
 
@@ -36,7 +37,7 @@ HandoverTrace trace(const char *domain, bool file, bool held, std::optional<int6
 // --- plan ----------------------------------------------------------------------------
 
 TEST(HandoverGuardPlan, NothingToDoWithoutTraces) {
-    auto plan = cli::plan_handover_guard("san", {web1()}, {});
+    auto plan = host::plan_handover_guard("san", {web1()}, {});
     EXPECT_EQ(plan.hold, "");
     EXPECT_TRUE(plan.restore.empty());
     EXPECT_TRUE(plan.leftovers.empty());
@@ -45,7 +46,7 @@ TEST(HandoverGuardPlan, NothingToDoWithoutTraces) {
 TEST(HandoverGuardPlan, AnInFlightDomainWithoutStatusFileHoldsIdleReleases) {
     for (const auto &t : {trace("web9", false, false, 0), trace("web9", false, false, 59), trace("web9", true, true, std::nullopt),
                           trace("web9", true, true, 3600)}) {
-        auto plan = cli::plan_handover_guard("san", {web1()}, {t});
+        auto plan = host::plan_handover_guard("san", {web1()}, {t});
         EXPECT_EQ(plan.hold, "live-migration hand-over of domain web9 in progress, its disks not known yet");
         EXPECT_TRUE(plan.restore.empty());
         EXPECT_TRUE(plan.leftovers.empty());
@@ -53,12 +54,12 @@ TEST(HandoverGuardPlan, AnInFlightDomainWithoutStatusFileHoldsIdleReleases) {
 }
 
 TEST(HandoverGuardPlan, LeftoversOfADomainNotHereWithNothingInFlightGo) {
-    auto plan = cli::plan_handover_guard("san", {}, {trace("web9", false, false, 60), trace("web8", true, false, std::nullopt),
+    auto plan = host::plan_handover_guard("san", {}, {trace("web9", false, false, 60), trace("web8", true, false, std::nullopt),
                                                      trace("web7", true, true, std::nullopt), trace("web6", false, false, 5)});
     EXPECT_EQ(plan.hold, "live-migration hand-over of domain web7 in progress, its disks not known yet");
     EXPECT_EQ(plan.leftovers, (std::vector<std::string>{"web9", "web8"}));
     // A running domain's trace is no leftover: it is what makes the reconciler look.
-    EXPECT_TRUE(cli::plan_handover_guard("san", {web1()}, {trace("web1", true, false, 600)}).leftovers.empty());
+    EXPECT_TRUE(host::plan_handover_guard("san", {web1()}, {trace("web1", true, false, 600)}).leftovers.empty());
 }
 
 TEST(HandoverGuardPlan, RestoreOnlyRunningDomainsWithATraceAndNoHandOverInFlight) {
@@ -77,7 +78,7 @@ TEST(HandoverGuardPlan, RestoreOnlyRunningDomainsWithATraceAndNoHandOverInFlight
         {trace("web1", true, false, std::nullopt), DomainRun::inactive, false, false},
     };
     for (const auto &c : cases) {
-        auto plan = cli::plan_handover_guard("san", {web1(c.run)}, {c.t});
+        auto plan = host::plan_handover_guard("san", {web1(c.run)}, {c.t});
         ASSERT_EQ(plan.restore.size(), c.restore ? 1u : 0u) << c.t.lock_held << " " << c.t.marker_age.value_or(-1);
         if (c.restore) {
             EXPECT_EQ(plan.restore[0].domain, "web1");
@@ -86,9 +87,9 @@ TEST(HandoverGuardPlan, RestoreOnlyRunningDomainsWithATraceAndNoHandOverInFlight
         EXPECT_EQ(plan.hold, "");   // its status file says which volumes it uses
     }
     // Another pool's pass, or a domain using the pool only through shareable disks: nothing.
-    EXPECT_TRUE(cli::plan_handover_guard("lab", {web1()}, {trace("web1", true, false, std::nullopt)}).restore.empty());
+    EXPECT_TRUE(host::plan_handover_guard("lab", {web1()}, {trace("web1", true, false, std::nullopt)}).restore.empty());
     LocalDomain shared_only{"web1", DomainRun::active, {disk("vdb", kVm2, true)}};
-    EXPECT_TRUE(cli::plan_handover_guard("san", {shared_only}, {trace("web1", true, false, std::nullopt)}).restore.empty());
+    EXPECT_TRUE(host::plan_handover_guard("san", {shared_only}, {trace("web1", true, false, std::nullopt)}).restore.empty());
 }
 
 // --- restore -------------------------------------------------------------------------
@@ -98,7 +99,7 @@ protected:
     FakeClock clock;
     FakeVolumeLocks locks{clock};
     TempRunDir run;
-    cli::HandoverFiles files{run.path()};
+    host::HandoverFiles files{run.path()};
 
     void SetUp() override {
         locks.vols[kVm1] = FakeVol::here("shared");
@@ -106,12 +107,12 @@ protected:
         // What a failed hand-over leaves: its lock file, not held.
         ASSERT_TRUE(files.lock("web1", clock, std::chrono::milliseconds(0)).ok());
     }
-    std::vector<cli::RestoreDomain> plan(bool marker = false) { return {{"web1", web1().disks, marker}}; }
+    std::vector<host::RestoreDomain> plan(bool marker = false) { return {{"web1", web1().disks, marker}}; }
 };
 
 TEST_F(RestoreExclusive, ASharedVolumeOfARunningDomainGoesBackToExclusiveAndTheTraceGoes) {
     run.write_marker(files, "web1", clock.wall - std::chrono::minutes(5));
-    auto steps = cli::restore_exclusive("san", plan(true), locks, files, clock, false);
+    auto steps = host::restore_exclusive("san", plan(true), locks, files, clock, false);
     ASSERT_EQ(steps.size(), 1u);
     EXPECT_EQ(steps[0].volume, "vm1");
     EXPECT_EQ(steps[0].result, "done");
@@ -124,7 +125,7 @@ TEST_F(RestoreExclusive, ASharedVolumeOfARunningDomainGoesBackToExclusiveAndTheT
 
 TEST_F(RestoreExclusive, AnotherHostStillHoldingItIsAConflictNotAFailureAndTheTraceStays) {
     locks.failures[{kVm1, "exclusive"}] = {lock_conflict("vm1")};
-    auto steps = cli::restore_exclusive("san", plan(), locks, files, clock, false);
+    auto steps = host::restore_exclusive("san", plan(), locks, files, clock, false);
     ASSERT_EQ(steps.size(), 1u);
     EXPECT_EQ(steps[0].result, "conflict");
     EXPECT_NE(steps[0].error.find("active on host 2 (hostb)"), std::string::npos);
@@ -133,14 +134,14 @@ TEST_F(RestoreExclusive, AnotherHostStillHoldingItIsAConflictNotAFailureAndTheTr
 
 TEST_F(RestoreExclusive, AlreadyExclusiveIsNoStepAndCleansUp) {
     locks.vols[kVm1] = FakeVol::here("exclusive");
-    auto steps = cli::restore_exclusive("san", plan(), locks, files, clock, false);
+    auto steps = host::restore_exclusive("san", plan(), locks, files, clock, false);
     EXPECT_TRUE(steps.empty());
     EXPECT_EQ(locks.count("exclusive san/vm1"), 0u);
     EXPECT_FALSE(exists(files.lock_path("web1")));
 }
 
 TEST_F(RestoreExclusive, DryRunOnlyLooks) {
-    auto steps = cli::restore_exclusive("san", plan(), locks, files, clock, true);
+    auto steps = host::restore_exclusive("san", plan(), locks, files, clock, true);
     ASSERT_EQ(steps.size(), 1u);
     EXPECT_EQ(steps[0].result, "planned");
     EXPECT_EQ(locks.calls, (std::vector<std::string>{"inspect san/vm1"}));
@@ -150,14 +151,14 @@ TEST_F(RestoreExclusive, DryRunOnlyLooks) {
 TEST_F(RestoreExclusive, ADomainWhoseHandOverStartedMeanwhileIsLeftAlone) {
     auto held = files.lock("web1", clock, std::chrono::milliseconds(0));
     ASSERT_TRUE(held.ok());
-    EXPECT_TRUE(cli::restore_exclusive("san", plan(), locks, files, clock, false).empty());
+    EXPECT_TRUE(host::restore_exclusive("san", plan(), locks, files, clock, false).empty());
     EXPECT_TRUE(locks.calls.empty());
 }
 
 TEST_F(RestoreExclusive, AVolumeOfAnotherPoolIsLeftToItsPassButKeepsTheTrace) {
     locks.vols[kOther] = FakeVol::here("shared");
-    std::vector<cli::RestoreDomain> p{{"web1", {disk("vda", kVm1), disk("vdc", kOther)}, false}};
-    auto steps = cli::restore_exclusive("san", p, locks, files, clock, false);
+    std::vector<host::RestoreDomain> p{{"web1", {disk("vda", kVm1), disk("vdc", kOther)}, false}};
+    auto steps = host::restore_exclusive("san", p, locks, files, clock, false);
     ASSERT_EQ(steps.size(), 1u);
     EXPECT_EQ(steps[0].volume, "vm1");
     EXPECT_EQ(locks.count("exclusive lab/data"), 0u);
@@ -166,7 +167,7 @@ TEST_F(RestoreExclusive, AVolumeOfAnotherPoolIsLeftToItsPassButKeepsTheTrace) {
 
 TEST_F(RestoreExclusive, OtherFailuresAreFailed) {
     locks.failures[{kVm1, "exclusive"}] = {system_error("lvchange: lvmlockd not running")};
-    auto steps = cli::restore_exclusive("san", plan(), locks, files, clock, false);
+    auto steps = host::restore_exclusive("san", plan(), locks, files, clock, false);
     ASSERT_EQ(steps.size(), 1u);
     EXPECT_EQ(steps[0].result, "failed");
     EXPECT_EQ(steps[0].error, "lvchange: lvmlockd not running");
@@ -177,7 +178,7 @@ TEST_F(RestoreExclusive, OtherFailuresAreFailed) {
 TEST(HandoverFiles, OneHolderAtATimeAndACleanEndRemovesTheFile) {
     TempRunDir run;
     FakeClock clock;
-    cli::HandoverFiles files(run.path());
+    host::HandoverFiles files(run.path());
     EXPECT_FALSE(files.lock_held("web1"));
     auto a = files.lock("web1", clock, std::chrono::milliseconds(0));
     ASSERT_TRUE(a.ok()) << a.error().message;
@@ -188,7 +189,7 @@ TEST(HandoverFiles, OneHolderAtATimeAndACleanEndRemovesTheFile) {
     EXPECT_EQ(b.error().code, ErrorCode::conflict);
     EXPECT_EQ(clock.sleeps, (std::vector<int64_t>{250, 250, 250, 250}));
     EXPECT_TRUE(files.lock("web2", clock, std::chrono::milliseconds(0)).ok());   // another domain: free
-    a->release_clean();
+    a->remove_and_release();
     EXPECT_FALSE(exists(files.lock_path("web1")));
     EXPECT_FALSE(files.lock_held("web1"));
     // Created private.
@@ -200,12 +201,12 @@ TEST(HandoverFiles, OneHolderAtATimeAndACleanEndRemovesTheFile) {
 TEST(HandoverFiles, ALockOnARemovedFileDoesNotBlockTheNextHolder) {
     TempRunDir run;
     FakeClock clock;
-    cli::HandoverFiles files(run.path());
+    host::HandoverFiles files(run.path());
     auto a = files.lock("web1", clock, std::chrono::milliseconds(0));
     ASSERT_TRUE(a.ok());
     // Someone opened the file before the holder removed it, and locks it after.
     int stale = ::open(files.lock_path("web1").c_str(), O_RDWR);
-    a->release_clean();
+    a->remove_and_release();
     ASSERT_EQ(::flock(stale, LOCK_EX | LOCK_NB), 0);
     // The stale inode does not count: a newcomer gets the current file.
     auto b = files.lock("web1", clock, std::chrono::milliseconds(0));
@@ -216,13 +217,13 @@ TEST(HandoverFiles, ALockOnARemovedFileDoesNotBlockTheNextHolder) {
 TEST(HandoverFiles, ListsDomainsWithAMarkerOrALockFileAndReadsMarkerTimes) {
     TempRunDir run;
     FakeClock clock;
-    cli::HandoverFiles files(run.path());
+    host::HandoverFiles files(run.path());
     EXPECT_TRUE(files.domains().empty());
     run.write_marker(files, "web1", clock.wall - std::chrono::seconds(90));
     { auto l = files.lock("web2", clock, std::chrono::milliseconds(0)); }
     { auto l = files.lock("web1", clock, std::chrono::milliseconds(0)); }
     EXPECT_EQ(files.domains(), (std::vector<std::string>{"web1", "web2"}));
-    auto traces = cli::read_handover_traces(files, clock.wall);
+    auto traces = host::read_handover_traces(files, clock.wall);
     ASSERT_EQ(traces.size(), 2u);
     EXPECT_EQ(traces[0].marker_age, 90);
     EXPECT_TRUE(traces[0].lock_file);
@@ -248,37 +249,37 @@ TEST(LocalDomains, StatusFilesGiveStateAndDisks) {
     write("b-incoming", "state='paused' reason='migration'");
     write("c-user", "state='paused' reason='user'");
     std::ofstream(dir.path() + "/d-broken.xml") << "<domstatus";
-    auto domains = cli::read_status_dir(dir.path(), {{"san", "vg_san"}});
+    auto domains = host::read_status_dir(dir.path(), {{"san", "vg_san"}});
     ASSERT_EQ(domains.size(), 3u);
     EXPECT_EQ(domains[0].name, "a-running");
     EXPECT_EQ(domains[0].run, DomainRun::active);
     EXPECT_EQ(domains[1].run, DomainRun::transitional);
     EXPECT_EQ(domains[2].run, DomainRun::active);
-    EXPECT_EQ(cli::exclusive_volumes(domains[0].disks), (std::vector<VolumeRef>{kVm1}));
+    EXPECT_EQ(host::exclusive_volumes(domains[0].disks), (std::vector<VolumeRef>{kVm1}));
 }
 
 // --- vol-info / pool-info -----------------------------------------------------------------
 
 TEST(VolumePlacement, ActiveHereHeldElsewhereOrFreeWithTheMode) {
     const std::string base = "<volume type='block'><name>vm1</name><capacity unit='bytes'>1</capacity>";
-    auto v = cli::summarize_vol(base + "<activation state='shared' open='yes' skip='yes' autoactivation='no'/></volume>");
+    auto v = host::summarize_vol(base + "<activation state='shared' open='yes' skip='yes' autoactivation='no'/></volume>");
     ASSERT_TRUE(v.ok());
-    EXPECT_STREQ(cli::placement_state(*v), "active-here");
-    EXPECT_EQ(cli::placement_mode(*v), "shared");
-    EXPECT_EQ(cli::describe_activation(*v), "active here, shared, open");
+    EXPECT_STREQ(host::placement_state(*v), "active-here");
+    EXPECT_EQ(host::placement_mode(*v), "shared");
+    EXPECT_EQ(host::describe_activation(*v), "active here, shared, open");
 
-    v = cli::summarize_vol(base + "<activation state='inactive' open='no' skip='yes' autoactivation='no'/>"
+    v = host::summarize_vol(base + "<activation state='inactive' open='no' skip='yes' autoactivation='no'/>"
                                   "<holder host_id='2' name='kvm-b' mode='exclusive'/></volume>");
     ASSERT_TRUE(v.ok());
-    EXPECT_STREQ(cli::placement_state(*v), "held-elsewhere");
-    EXPECT_EQ(cli::placement_mode(*v), "exclusive");
-    EXPECT_EQ(cli::describe_activation(*v), "held by host 2 (kvm-b), exclusive");
+    EXPECT_STREQ(host::placement_state(*v), "held-elsewhere");
+    EXPECT_EQ(host::placement_mode(*v), "exclusive");
+    EXPECT_EQ(host::describe_activation(*v), "held by host 2 (kvm-b), exclusive");
     EXPECT_NE(cli::to_json(cli::to_json_value(*v)).find("\"mode\" : \"exclusive\""), std::string::npos);
 
-    v = cli::summarize_vol(base + "<activation state='inactive' open='no' skip='yes' autoactivation='no'/></volume>");
+    v = host::summarize_vol(base + "<activation state='inactive' open='no' skip='yes' autoactivation='no'/></volume>");
     ASSERT_TRUE(v.ok());
-    EXPECT_STREQ(cli::placement_state(*v), "free");
-    EXPECT_EQ(cli::placement_mode(*v), "");
+    EXPECT_STREQ(host::placement_state(*v), "free");
+    EXPECT_EQ(host::placement_mode(*v), "");
 }
 
 }  // namespace

@@ -4,16 +4,16 @@
 #include <sstream>
 
 #include "backend_fixture.hpp"
-#include "domain_disks.hpp"
-#include "hook.hpp"
+#include "host/core/domain_disks.hpp"
+#include "shim/hook.hpp"
 
 namespace ilvm::test {
 namespace {
 
-using hook::DiskRef;
+using host::DiskRef;
 using hook::Invocation;
 
-const std::vector<hook::PoolBinding> kPools{{"san", "vg_san"}, {"lab", "vg-lab"}};
+const std::vector<host::PoolBinding> kPools{{"san", "vg_san"}, {"lab", "vg-lab"}};
 
 const char *kDomain = R"(<domain type='kvm'>
   <name>web1</name>
@@ -34,7 +34,7 @@ const char *kOneDisk = R"(<domain type='kvm'><name>web1</name><devices>
 </devices></domain>)";
 
 TEST(HookMapping, FindsBlockAndVolumeDisksOfOurPools) {
-    auto disks = hook::domain_disks(kDomain, kPools);
+    auto disks = host::domain_disks(kDomain, kPools);
     ASSERT_TRUE(disks.ok()) << disks.error().message;
     std::vector<DiskRef> expected{
         {"vda", "/dev/vg_san/vm1", "san", "vm1", false},
@@ -46,16 +46,16 @@ TEST(HookMapping, FindsBlockAndVolumeDisksOfOurPools) {
 
 TEST(HookMapping, ReadsLibvirtStatusFiles) {
     std::string status = std::string("<domstatus state='running' pid='42'>") + kOneDisk + "</domstatus>";
-    auto disks = hook::domain_disks(status, kPools);
+    auto disks = host::domain_disks(status, kPools);
     ASSERT_TRUE(disks.ok());
     EXPECT_EQ(disks->size(), 2u);
 }
 
 TEST(HookMapping, RefusesMalformedAndHostileInput) {
-    EXPECT_FALSE(hook::domain_disks("<domain><devices>", kPools).ok());
-    EXPECT_FALSE(hook::domain_disks("", kPools).ok());
-    EXPECT_FALSE(hook::domain_disks("<!DOCTYPE d [<!ENTITY x SYSTEM 'file:///etc/passwd'>]><domain>&x;</domain>", kPools).ok());
-    auto bad = hook::domain_disks(
+    EXPECT_FALSE(host::domain_disks("<domain><devices>", kPools).ok());
+    EXPECT_FALSE(host::domain_disks("", kPools).ok());
+    EXPECT_FALSE(host::domain_disks("<!DOCTYPE d [<!ENTITY x SYSTEM 'file:///etc/passwd'>]><domain>&x;</domain>", kPools).ok());
+    auto bad = host::domain_disks(
         "<domain><name>d</name><devices><disk type='block'><source dev='/dev/vg_san/lvmlock'/><target dev='vda'/></disk></devices></domain>",
         kPools);
     ASSERT_FALSE(bad.ok());
@@ -64,11 +64,11 @@ TEST(HookMapping, RefusesMalformedAndHostileInput) {
 
 TEST(HookMapping, DmNames) {
     std::string vg, lv;
-    ASSERT_TRUE(hook::split_dm_name("vg--a-lv--1", vg, lv));
+    ASSERT_TRUE(host::split_dm_name("vg--a-lv--1", vg, lv));
     EXPECT_EQ(vg, "vg-a");
     EXPECT_EQ(lv, "lv-1");
-    EXPECT_FALSE(hook::split_dm_name("novg", vg, lv));
-    EXPECT_FALSE(hook::split_dm_name("a-b-c", vg, lv));
+    EXPECT_FALSE(host::split_dm_name("novg", vg, lv));
+    EXPECT_FALSE(host::split_dm_name("a-b-c", vg, lv));
 }
 
 // VolumeControl over an in-process Backend (the hook binary uses the module instead).

@@ -4,10 +4,10 @@
 
 #include <sstream>
 
+#include "cli/hostprep/host_setup.hpp"
+#include "cli/hostprep/kv_file.hpp"
+#include "cli/hostprep/lvm_conf.hpp"
 #include "fake_system.hpp"
-#include "host_setup.hpp"
-#include "kv_file.hpp"
-#include "lvm_conf.hpp"
 
 namespace ilvm::test {
 namespace {

@@ -4,8 +4,8 @@
 
 #include <sstream>
 
+#include "cli/hostprep/host_validate.hpp"
 #include "fake_system.hpp"
-#include "host_validate.hpp"
 #include "sanlock/client_status.hpp"
 
 namespace ilvm::test {

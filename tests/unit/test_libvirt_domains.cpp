@@ -7,12 +7,12 @@
 #include <libxml/parserInternals.h>
 
 #include "fake_handover.hpp"
-#include "libvirt_domains.hpp"
+#include "host/libvirt/libvirt_domains.hpp"
 
 namespace ilvm::test {
 namespace {
 
-using cli::DomainRun;
+using host::DomainRun;
 
 // test:///<file>: a node with a running domain using an iscsi-lvm volume, and a shut-off one.
 //
@@ -24,12 +24,12 @@ class LibvirtDomains : public ::testing::Test {
 protected:
     TempRunDir dir;
     std::string uri;
-    std::unique_ptr<cli::Domains> d;
+    std::unique_ptr<host::Domains> d;
 
     void connect() {
         const xmlExternalEntityLoader hardened = xmlGetExternalEntityLoader();
         xmlSetExternalEntityLoader(xmlNoNetExternalEntityLoader);
-        d = cli::make_libvirt_domains(uri);
+        d = host::make_libvirt_domains(uri);
         auto s = d->state("web1");
         xmlSetExternalEntityLoader(hardened);
         ASSERT_TRUE(s.ok()) << s.error().message;
@@ -69,7 +69,7 @@ TEST_F(LibvirtDomains, LiveXmlHasTheDisks) {
 
 TEST_F(LibvirtDomains, AMigrationLibvirtRefusesIsASystemErrorWithItsMessage) {
     ASSERT_TRUE(d->open_destination("test:///default").ok());
-    cli::MigrateRequest req{"test:///default", std::string("tcp://127.0.0.1"), true, false};
+    host::MigrateRequest req{"test:///default", std::string("tcp://127.0.0.1"), true, false};
     auto st = d->migrate("web1", req);
     ASSERT_FALSE(st.ok());
     EXPECT_EQ(st.error().code, ErrorCode::system);
@@ -77,7 +77,7 @@ TEST_F(LibvirtDomains, AMigrationLibvirtRefusesIsASystemErrorWithItsMessage) {
 }
 
 TEST_F(LibvirtDomains, UnreachableLibvirtIsASystemErrorWithAHint) {
-    auto d = cli::make_libvirt_domains("test:///nonexistent/ilvm-no-such-file.xml");
+    auto d = host::make_libvirt_domains("test:///nonexistent/ilvm-no-such-file.xml");
     auto s = d->state("web1");
     ASSERT_FALSE(s.ok());
     EXPECT_EQ(s.error().code, ErrorCode::system);

@@ -4,14 +4,14 @@
 #include <gtest/gtest.h>
 
 #include "fake_handover.hpp"
-#include "handover_env.hpp"
-#include "migrate_in.hpp"
+#include "host/handover/handover_env.hpp"
+#include "host/handover/migrate_in.hpp"
 
 namespace ilvm::test {
 namespace {
 
-using cli::DomainRun;
-using cli::VolumeRef;
+using host::DomainRun;
+using host::VolumeRef;
 
 const VolumeRef kVm1{"san", "vm1"}, kVm3{"san", "vm3"};
 
@@ -23,7 +23,7 @@ const char *kWeb1 = R"(<domain type='kvm'><name>web1</name><devices>
 
 class MigrateIn : public ::testing::Test, protected HandoverWorld {
 protected:
-    cli::MigrateInOptions opt;
+    host::MigrateInOptions opt;
 
     void SetUp() override {
         opt.domain = "web1";
@@ -42,7 +42,7 @@ TEST_F(MigrateIn, WaitsWhilePausedForTheMigrationThenTakesTheLocksRetryingWhileT
     // The source's release hook runs ~0.6 s after our `started`: two refusals for vm1.
     locks.failures[{kVm1, "exclusive"}] = {lock_conflict("vm1"), lock_conflict("vm1")};
 
-    auto r = cli::migrate_in(opt, env);
+    auto r = host::migrate_in(opt, env);
     ASSERT_TRUE(r.ok()) << r.error().message;
     EXPECT_TRUE(r->finished);
     EXPECT_TRUE(r->since_marker);
@@ -60,7 +60,7 @@ TEST_F(MigrateIn, WaitsWhilePausedForTheMigrationThenTakesTheLocksRetryingWhileT
     EXPECT_EQ(locks.vols[kVm3].activation, "exclusive");
     EXPECT_FALSE(exists(files.marker_path("web1")));
     EXPECT_FALSE(exists(files.lock_path("web1")));
-    EXPECT_EQ(cli::format_finish_report(opt, *r),
+    EXPECT_EQ(host::format_finish_report(opt, *r),
               "san/vm3: exclusive on this host 5.0 s after the migration began\n"
               "san/vm1: exclusive on this host 7.5 s after the migration began\n"
               "Hand-over of web1 finished\n");
@@ -69,24 +69,24 @@ TEST_F(MigrateIn, WaitsWhilePausedForTheMigrationThenTakesTheLocksRetryingWhileT
 TEST_F(MigrateIn, PausedForAnotherReasonCountsAsRunning) {
     // `virsh migrate --suspend`: the domain arrives paused by the user, never resumed.
     domains.states["web1"] = {DomainRun::active};
-    auto r = cli::migrate_in(opt, env);
+    auto r = host::migrate_in(opt, env);
     ASSERT_TRUE(r.ok());
     EXPECT_TRUE(r->finished);
-    EXPECT_EQ(cli::classify_domain_state("paused", "user"), DomainRun::active);
-    EXPECT_EQ(cli::classify_domain_state("paused", "migration"), DomainRun::transitional);
-    EXPECT_EQ(cli::classify_domain_state("paused", "starting up"), DomainRun::transitional);
-    EXPECT_EQ(cli::classify_domain_state("running", "migrated"), DomainRun::active);
-    EXPECT_EQ(cli::classify_domain_state("shutoff", "migrated"), DomainRun::inactive);
+    EXPECT_EQ(host::classify_domain_state("paused", "user"), DomainRun::active);
+    EXPECT_EQ(host::classify_domain_state("paused", "migration"), DomainRun::transitional);
+    EXPECT_EQ(host::classify_domain_state("paused", "starting up"), DomainRun::transitional);
+    EXPECT_EQ(host::classify_domain_state("running", "migrated"), DomainRun::active);
+    EXPECT_EQ(host::classify_domain_state("shutoff", "migrated"), DomainRun::inactive);
 }
 
 TEST_F(MigrateIn, ADomainThatGoesAwayHasNothingToFinish) {
     // A cancelled migration: libvirt killed the incoming qemu, our release hook deactivated.
     domains.states["web1"] = {DomainRun::transitional, DomainRun::transitional, DomainRun::absent};
-    auto r = cli::migrate_in(opt, env);
+    auto r = host::migrate_in(opt, env);
     ASSERT_TRUE(r.ok());
     EXPECT_FALSE(r->finished);
     EXPECT_EQ(r->why, "domain web1 is absent here now: the migration failed or was cancelled");
-    EXPECT_EQ(cli::format_finish_report(opt, *r),
+    EXPECT_EQ(host::format_finish_report(opt, *r),
               "Nothing to finish for web1: domain web1 is absent here now: the migration failed or was cancelled\n");
     EXPECT_TRUE(locks.calls.empty());
     EXPECT_FALSE(exists(files.marker_path("web1")));
@@ -96,14 +96,14 @@ TEST_F(MigrateIn, ADomainThatGoesAwayHasNothingToFinish) {
 TEST_F(MigrateIn, ADefinedButShutOffDomainIsNotGoneBeforeItArrived) {
     // A persistent definition from an earlier migration: shut off until the incoming starts.
     domains.states["web1"] = {DomainRun::inactive, DomainRun::inactive, DomainRun::transitional, DomainRun::active};
-    auto r = cli::migrate_in(opt, env);
+    auto r = host::migrate_in(opt, env);
     ASSERT_TRUE(r.ok());
     EXPECT_TRUE(r->finished);
     EXPECT_EQ(r->volumes.size(), 2u);
 }
 
 TEST_F(MigrateIn, ADomainThatNeverArrivesIsGivenUpAfterTheAppearBound) {
-    auto r = cli::migrate_in(opt, env);
+    auto r = host::migrate_in(opt, env);
     ASSERT_TRUE(r.ok());
     EXPECT_FALSE(r->finished);
     EXPECT_EQ(r->why, "domain web1 did not appear on this host");
@@ -115,7 +115,7 @@ TEST_F(MigrateIn, TimeoutNamesTheVolumesStillSharedAndLeavesThemToTheReconciler)
     domains.states["web1"] = {DomainRun::active};
     for (int i = 0; i < 100; ++i) locks.failures[{kVm1, "exclusive"}].push_back(lock_conflict("vm1"));
     opt.timeout = std::chrono::seconds(10);
-    auto r = cli::migrate_in(opt, env);
+    auto r = host::migrate_in(opt, env);
     ASSERT_FALSE(r.ok());
     EXPECT_EQ(r.error().code, ErrorCode::system);
     EXPECT_EQ(r.error().message.rfind("the hand-over of domain web1 did not finish within 10 s: san/vm1 (cannot convert", 0), 0u)
@@ -131,7 +131,7 @@ TEST_F(MigrateIn, TimeoutNamesTheVolumesStillSharedAndLeavesThemToTheReconciler)
 TEST_F(MigrateIn, StillMigratingAtTheTimeoutSaysSo) {
     domains.states["web1"] = {DomainRun::transitional};
     opt.timeout = std::chrono::seconds(3);
-    auto r = cli::migrate_in(opt, env);
+    auto r = host::migrate_in(opt, env);
     ASSERT_FALSE(r.ok());
     EXPECT_EQ(r.error().message, "domain web1 was still being migrated in after 3 s: san/vm1, san/vm3 still shared here");
     EXPECT_TRUE(locks.calls.empty());
@@ -140,18 +140,18 @@ TEST_F(MigrateIn, StillMigratingAtTheTimeoutSaysSo) {
 TEST_F(MigrateIn, WithoutAMarkerSecondsCountFromItsOwnStart) {
     files.remove_marker("web1");
     domains.states["web1"] = {DomainRun::active};
-    auto r = cli::migrate_in(opt, env);
+    auto r = host::migrate_in(opt, env);
     ASSERT_TRUE(r.ok());
     EXPECT_FALSE(r->since_marker);
     EXPECT_DOUBLE_EQ(r->volumes[0].seconds, 1.0);
-    EXPECT_EQ(cli::format_finish_report(opt, *r).rfind("san/vm1: exclusive on this host 1.0 s after migrate-finish started\n", 0), 0u);
+    EXPECT_EQ(host::format_finish_report(opt, *r).rfind("san/vm1: exclusive on this host 1.0 s after migrate-finish started\n", 0), 0u);
 }
 
 TEST_F(MigrateIn, WaitsForAnotherHolderOfTheDomainsLock) {
     auto held = files.lock("web1", clock, std::chrono::milliseconds(0));
     ASSERT_TRUE(held.ok());
     opt.timeout = std::chrono::seconds(2);
-    auto r = cli::migrate_in(opt, env);
+    auto r = host::migrate_in(opt, env);
     ASSERT_FALSE(r.ok());
     EXPECT_EQ(r.error().code, ErrorCode::conflict);
     EXPECT_TRUE(domains.calls.empty());

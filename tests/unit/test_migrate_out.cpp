@@ -3,15 +3,16 @@
 // the measured non-exclusive window.
 #include <gtest/gtest.h>
 
+#include "cli/migrate_report.hpp"
 #include "fake_handover.hpp"
-#include "handover_env.hpp"
-#include "migrate_out.hpp"
+#include "host/handover/handover_env.hpp"
+#include "host/handover/migrate_out.hpp"
 
 namespace ilvm::test {
 namespace {
 
-using cli::DomainRun;
-using cli::VolumeRef;
+using host::DomainRun;
+using host::VolumeRef;
 
 const VolumeRef kVm1{"san", "vm1"}, kVm2{"san", "vm2"}, kVm3{"san", "vm3"};
 const char *kDest = "qemu+tcp://hostb/system";
@@ -26,7 +27,7 @@ const char *kWeb1 = R"(<domain type='kvm'><name>web1</name><devices>
 
 class MigrateOut : public ::testing::Test, protected HandoverWorld {
 protected:
-    cli::MigrateOutOptions opt;
+    host::MigrateOutOptions opt;
 
     void SetUp() override {
         opt.domain = "web1";
@@ -60,7 +61,7 @@ TEST_F(MigrateOut, SharesExclusiveVolumesMigratesAndMeasuresTheWindow) {
     opt.request.persistent = true;
     const auto t0 = clock.now();
 
-    auto r = cli::migrate_out(opt, env);
+    auto r = host::migrate_out(opt, env);
     ASSERT_TRUE(r.ok()) << r.error().message;
 
     EXPECT_EQ(domains.calls, (std::vector<std::string>{"state web1", "xml web1", "open qemu+tcp://hostb/system",
@@ -100,14 +101,14 @@ TEST_F(MigrateOut, FlagsReachLibvirt) {
     locks.upcoming[kVm1] = {FakeVol::held(2, "hostb", "exclusive")};
     locks.upcoming[kVm3] = {FakeVol::held(2, "hostb", "exclusive")};
     opt.request.undefine_source = true;
-    ASSERT_TRUE(cli::migrate_out(opt, env).ok());
+    ASSERT_TRUE(host::migrate_out(opt, env).ok());
     EXPECT_EQ(domains.calls.back(), "migrate web1 qemu+tcp://hostb/system undefinesource");
 }
 
 TEST_F(MigrateOut, DestinationThatNeverTakesTheExclusiveLockIsReportedNotFailed) {
     migration_succeeds();
     opt.poll_timeout = std::chrono::seconds(2);
-    auto r = cli::migrate_out(opt, env);
+    auto r = host::migrate_out(opt, env);
     ASSERT_TRUE(r.ok()) << r.error().message;
     EXPECT_FALSE(r->confirmed());
     EXPECT_FALSE(r->volumes[0].window_ms.has_value());
@@ -129,7 +130,7 @@ TEST_F(MigrateOut, DestinationThatNeverTakesTheExclusiveLockIsReportedNotFailed)
 TEST_F(MigrateOut, AVolumeStillActiveHereIsSeenAsSuch) {
     domains.during_migration = [this] { locks.vols[kVm3] = FakeVol::held(2, "hostb", "exclusive"); };
     opt.poll_timeout = std::chrono::seconds(1);
-    auto r = cli::migrate_out(opt, env);
+    auto r = host::migrate_out(opt, env);
     ASSERT_TRUE(r.ok());
     EXPECT_EQ(r->volumes[0].last_seen, "still active here (shared)");
     EXPECT_TRUE(r->volumes[1].window_ms.has_value());
@@ -139,7 +140,7 @@ TEST_F(MigrateOut, FailedMigrationConvertsBackRetryingWhileTheDestinationHoldsTh
     domains.migration = system_error("operation failed: migration out job: unexpectedly failed");
     // The destination's release hook drops its shared lock 1.5 s after libvirt gave up.
     locks.failures[{kVm1, "exclusive"}] = {lock_conflict("vm1"), lock_conflict("vm1"), lock_conflict("vm1")};
-    auto r = cli::migrate_out(opt, env);
+    auto r = host::migrate_out(opt, env);
     ASSERT_FALSE(r.ok());
     EXPECT_EQ(r.error().code, ErrorCode::system);
     EXPECT_EQ(r.error().message, "migration of web1 to qemu+tcp://hostb/system failed: operation failed: migration out job: "
@@ -158,7 +159,7 @@ TEST_F(MigrateOut, ConversionBackThatNeverSucceedsSaysHowToRepairAndLeavesATrace
     domains.migration = system_error("Unable to read from monitor");
     for (int i = 0; i < 1000; ++i) locks.failures[{kVm3, "exclusive"}].push_back(lock_conflict("vm3"));
     opt.convert_back_timeout = std::chrono::seconds(5);
-    auto r = cli::migrate_out(opt, env);
+    auto r = host::migrate_out(opt, env);
     ASSERT_FALSE(r.ok());
     EXPECT_EQ(r.error().code, ErrorCode::system);
     EXPECT_EQ(r.error().message, "migration of web1 to qemu+tcp://hostb/system failed: Unable to read from monitor; "
@@ -179,7 +180,7 @@ TEST_F(MigrateOut, LibvirtdRestartedDuringTheMigrationStillGetsTheLocksBack) {
     // and libvirt answers again once it is back (it cancelled the migration; the domain runs).
     domains.migration = system_error("internal error: client socket is closed");
     domains.during_migration = [this] { domains.state_failures = 3; };
-    auto r = cli::migrate_out(opt, env);
+    auto r = host::migrate_out(opt, env);
     ASSERT_FALSE(r.ok());
     EXPECT_EQ(r.error().hint, "web1 keeps running on this host with its volumes exclusive");
     EXPECT_EQ(locks.vols[kVm1].activation, "exclusive");
@@ -192,7 +193,7 @@ TEST_F(MigrateOut, LibvirtdThatNeverAnswersAgainLeavesTheRepairToTheReconciler) 
     domains.migration = system_error("internal error: client socket is closed");
     domains.during_migration = [this] { domains.state_failures = 1000; };
     opt.state_retry_timeout = std::chrono::seconds(10);
-    auto r = cli::migrate_out(opt, env);
+    auto r = host::migrate_out(opt, env);
     ASSERT_FALSE(r.ok());
     EXPECT_NE(r.error().message.find("cannot tell whether it still runs here"), std::string::npos) << r.error().message;
     EXPECT_EQ(clock.sleeps.size(), 5u);   // bounded: 10 s, asked every 2 s
@@ -204,7 +205,7 @@ TEST_F(MigrateOut, LibvirtdThatNeverAnswersAgainLeavesTheRepairToTheReconciler) 
 TEST_F(MigrateOut, FailedMigrationOfADomainNoLongerHereConvertsNothingBack) {
     domains.migration = system_error("Domain not found");
     domains.during_migration = [this] { domains.states["web1"] = {DomainRun::absent}; };
-    auto r = cli::migrate_out(opt, env);
+    auto r = host::migrate_out(opt, env);
     ASSERT_FALSE(r.ok());
     EXPECT_NE(r.error().hint.find("no longer running on this host"), std::string::npos);
     EXPECT_EQ(locks.count("exclusive san/vm1") + locks.count("exclusive san/vm3"), 0u);
@@ -212,7 +213,7 @@ TEST_F(MigrateOut, FailedMigrationOfADomainNoLongerHereConvertsNothingBack) {
 
 TEST_F(MigrateOut, ConversionFailingMidwayRollsBackAndMigratesNothing) {
     locks.failures[{kVm3, "shared"}] = {system_error("cannot convert the lock of volume 'vm3': lvmlockd not running")};
-    auto r = cli::migrate_out(opt, env);
+    auto r = host::migrate_out(opt, env);
     ASSERT_FALSE(r.ok());
     EXPECT_EQ(r.error().code, ErrorCode::system);
     EXPECT_EQ(r.error().message,
@@ -234,7 +235,7 @@ TEST_F(MigrateOut, ADomainThatDoesNotRunHereIsRefusedWithoutTouchingLocks) {
                           Case{DomainRun::inactive, ErrorCode::conflict, "not running on this host (not running)"},
                           Case{DomainRun::transitional, ErrorCode::conflict, "paused for a migration or starting up"}}) {
         domains.states["web1"] = {c.run};
-        auto r = cli::migrate_out(opt, env);
+        auto r = host::migrate_out(opt, env);
         ASSERT_FALSE(r.ok());
         EXPECT_EQ(r.error().code, c.code);
         EXPECT_NE(r.error().message.find(c.fragment), std::string::npos) << r.error().message;
@@ -247,7 +248,7 @@ TEST_F(MigrateOut, ADomainThatDoesNotRunHereIsRefusedWithoutTouchingLocks) {
 TEST_F(MigrateOut, AnotherHandOverOfTheDomainIsRefused) {
     auto held = files.lock("web1", clock, std::chrono::milliseconds(0));
     ASSERT_TRUE(held.ok());
-    auto r = cli::migrate_out(opt, env);
+    auto r = host::migrate_out(opt, env);
     ASSERT_FALSE(r.ok());
     EXPECT_EQ(r.error().code, ErrorCode::conflict);
     EXPECT_NE(r.error().message.find("handling domain web1 on this host right now"), std::string::npos);
@@ -257,7 +258,7 @@ TEST_F(MigrateOut, AnotherHandOverOfTheDomainIsRefused) {
 
 TEST_F(MigrateOut, AnUnreachableDestinationChangesNoLock) {
     domains.destination = system_error("cannot connect to libvirt at qemu+tcp://hostb/system: Connection refused");
-    auto r = cli::migrate_out(opt, env);
+    auto r = host::migrate_out(opt, env);
     ASSERT_FALSE(r.ok());
     EXPECT_EQ(r.error().code, ErrorCode::system);
     EXPECT_TRUE(locks.calls.empty());
@@ -266,7 +267,7 @@ TEST_F(MigrateOut, AnUnreachableDestinationChangesNoLock) {
 
 TEST_F(MigrateOut, ADomainWithoutOurVolumesIsMigratedWithNothingToWatch) {
     domains.xml["web1"] = "<domain><name>web1</name><devices/></domain>";
-    auto r = cli::migrate_out(opt, env);
+    auto r = host::migrate_out(opt, env);
     ASSERT_TRUE(r.ok());
     EXPECT_TRUE(r->volumes.empty());
     EXPECT_TRUE(r->confirmed());
@@ -276,7 +277,7 @@ TEST_F(MigrateOut, ADomainWithoutOurVolumesIsMigratedWithNothingToWatch) {
 TEST_F(MigrateOut, BadDomainNamesNeverBecomePaths) {
     for (const char *name : {"", ".", "..", "a/b", "../../etc/x"}) {
         opt.domain = name;
-        auto r = cli::migrate_out(opt, env);
+        auto r = host::migrate_out(opt, env);
         ASSERT_FALSE(r.ok());
         EXPECT_EQ(r.error().code, ErrorCode::invalid_input) << name;
     }

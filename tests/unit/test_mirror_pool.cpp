@@ -6,18 +6,21 @@
 #include <libvirt/virterror.h>
 
 #include "fake_mirror_pool.hpp"
-#include "idle_tracker.hpp"
-#include "libvirt_mirror_pool.hpp"
-#include "mirror_sync.hpp"
+#include "host/libvirt/libvirt_mirror_pool.hpp"
+#include "host/libvirt/mirror_sync.hpp"
+#include "host/reconcile/idle_tracker.hpp"
 
 namespace ilvm::test {
 namespace {
 
-using cli::MirrorState;
+using host::MirrorState;
+
+// What a failed mirror step says ("" when it succeeded): the warning its caller logs.
+std::string warning(const Status &st) { return st.ok() ? std::string() : st.error().message; }
 
 TEST(MirrorSync, BringUpDefinesAndStartsAnAbsentMirror) {
     FakeMirrorPool m;
-    EXPECT_EQ(cli::mirror_bring_up(m, "san", "vg_san"), "");
+    EXPECT_EQ(warning(host::mirror_bring_up(m, "san", "vg_san")), "");
     EXPECT_EQ(m.calls, (std::vector<std::string>{"define san", "start san"}));
     EXPECT_EQ(m.pools["san"].state, MirrorState::active);
 }
@@ -26,62 +29,62 @@ TEST(MirrorSync, BringUpStartsADefinedMirrorAndRefreshesAnActiveOne) {
     FakeMirrorPool m;
     m.pools["san"] = {MirrorState::defined, {}};
     m.pools["two"] = {MirrorState::active, {}};
-    cli::mirror_bring_up(m, "san", "vg_san");
-    cli::mirror_bring_up(m, "two", "vg_two");
+    EXPECT_TRUE(host::mirror_bring_up(m, "san", "vg_san").ok());
+    EXPECT_TRUE(host::mirror_bring_up(m, "two", "vg_two").ok());
     EXPECT_EQ(m.calls, (std::vector<std::string>{"start san", "refresh two"}));
 }
 
 TEST(MirrorSync, UnreachableLibvirtIsOneWarningAndNoCall) {
     FakeMirrorPool m;
     m.reachable = false;
-    EXPECT_TRUE(cli::mirror_check(m, "san", "vg_san").ok());
-    EXPECT_EQ(cli::mirror_bring_up(m, "san", "vg_san"),
+    EXPECT_TRUE(host::mirror_check(m, "san", "vg_san").ok());
+    EXPECT_EQ(warning(host::mirror_bring_up(m, "san", "vg_san")),
               "libvirt mirror pool san not started: cannot connect to libvirt at test:///nowhere");
-    EXPECT_NE(cli::mirror_refresh(m, "san", "vg_san"), "");
-    EXPECT_NE(cli::mirror_bring_down(m, "san", "vg_san"), "");
+    EXPECT_NE(warning(host::mirror_refresh(m, "san", "vg_san")), "");
+    EXPECT_NE(warning(host::mirror_bring_down(m, "san", "vg_san")), "");
     EXPECT_TRUE(m.calls.empty());
 }
 
 TEST(MirrorSync, AForeignPoolOfTheSameNameIsRefusedAndNeverTouched) {
     FakeMirrorPool m;
     m.pools["san"] = {MirrorState::foreign, "it is a 'dir' pool"};
-    auto st = cli::mirror_check(m, "san", "vg_san");
+    auto st = host::mirror_check(m, "san", "vg_san");
     ASSERT_FALSE(st.ok());
     EXPECT_EQ(st.error().code, ErrorCode::conflict);
     EXPECT_NE(st.error().message.find("it is a 'dir' pool"), std::string::npos);
     EXPECT_FALSE(st.error().hint.empty());
-    cli::mirror_bring_up(m, "san", "vg_san");
-    cli::mirror_refresh(m, "san", "vg_san");
-    cli::mirror_bring_down(m, "san", "vg_san");
-    EXPECT_EQ(cli::mirror_remove(m, "san", "vg_san"), "");
+    EXPECT_EQ(warning(host::mirror_bring_up(m, "san", "vg_san")), "libvirt mirror pool san not started: it is a 'dir' pool");
+    EXPECT_TRUE(host::mirror_refresh(m, "san", "vg_san").ok());
+    EXPECT_TRUE(host::mirror_bring_down(m, "san", "vg_san").ok());
+    EXPECT_EQ(warning(host::mirror_remove(m, "san", "vg_san")), "");
     EXPECT_TRUE(m.calls.empty());
 }
 
 TEST(MirrorSync, FailuresAreWarningsNotErrors) {
     FakeMirrorPool m;
     m.failing = {"define"};
-    EXPECT_EQ(cli::mirror_bring_up(m, "san", "vg_san"), "libvirt mirror pool san not defined: libvirt said no to define");
+    EXPECT_EQ(warning(host::mirror_bring_up(m, "san", "vg_san")), "libvirt mirror pool san not defined: libvirt said no to define");
     EXPECT_EQ(m.calls, (std::vector<std::string>{"define san"}));
 }
 
 TEST(MirrorSync, RefreshOnlyTouchesAnActiveMirror) {
     FakeMirrorPool m;
     m.pools["san"] = {MirrorState::defined, {}};
-    EXPECT_EQ(cli::mirror_refresh(m, "san", "vg_san"), "");
-    EXPECT_EQ(cli::mirror_refresh(m, "absent", "vg_x"), "");
+    EXPECT_EQ(warning(host::mirror_refresh(m, "san", "vg_san")), "");
+    EXPECT_EQ(warning(host::mirror_refresh(m, "absent", "vg_x")), "");
     EXPECT_TRUE(m.calls.empty());
 }
 
 TEST(MirrorSync, RemoveStopsThenUndefines) {
     FakeMirrorPool m;
     m.pools["san"] = {MirrorState::active, {}};
-    EXPECT_EQ(cli::mirror_remove(m, "san", "vg_san"), "");
+    EXPECT_EQ(warning(host::mirror_remove(m, "san", "vg_san")), "");
     EXPECT_EQ(m.calls, (std::vector<std::string>{"stop san", "undefine san"}));
     EXPECT_EQ(m.pools.count("san"), 0u);
 }
 
 TEST(MirrorPoolXml, HasNoSourceDevice) {
-    EXPECT_EQ(cli::mirror_pool_xml("san", "vg_san"),
+    EXPECT_EQ(host::mirror_pool_xml("san", "vg_san"),
               "<pool type='logical'>\n  <name>san</name>\n  <source>\n    <name>vg_san</name>\n"
               "    <format type='lvm2'/>\n  </source>\n  <target>\n    <path>/dev/vg_san</path>\n  </target>\n</pool>\n");
 }
@@ -94,7 +97,7 @@ protected:
         virSetErrorFunc(nullptr, [](void *, virErrorPtr) {});
         conn = virConnectOpen("test:///default");
         ASSERT_NE(conn, nullptr);
-        mirror = cli::make_libvirt_mirror_pool("test:///default");
+        mirror = host::make_libvirt_mirror_pool("test:///default");
     }
     void TearDown() override {
         for (const char *n : {"h6san", "h6other", "h6dev"}) {
@@ -112,7 +115,7 @@ protected:
         virStoragePoolFree(p);
     }
     virConnectPtr conn = nullptr;
-    std::unique_ptr<cli::MirrorPool> mirror;
+    std::unique_ptr<host::MirrorPool> mirror;
 };
 
 TEST_F(LibvirtMirror, FullLifecycleThroughTheRealApi) {
@@ -144,9 +147,9 @@ TEST_F(LibvirtMirror, FullLifecycleThroughTheRealApi) {
 }
 
 TEST_F(LibvirtMirror, BringUpThenRemoveLeavesNothingBehind) {
-    EXPECT_EQ(cli::mirror_bring_up(*mirror, "h6san", "vg_h6"), "");
+    EXPECT_EQ(warning(host::mirror_bring_up(*mirror, "h6san", "vg_h6")), "");
     EXPECT_EQ(mirror->inspect("h6san", "vg_h6").state, MirrorState::active);
-    EXPECT_EQ(cli::mirror_remove(*mirror, "h6san", "vg_h6"), "");
+    EXPECT_EQ(warning(host::mirror_remove(*mirror, "h6san", "vg_h6")), "");
     EXPECT_EQ(virStoragePoolLookupByName(conn, "h6san"), nullptr);
 }
 
@@ -155,18 +158,18 @@ TEST_F(LibvirtMirror, PoolsThatAreNotOurMirrorAreForeign) {
     auto dir = mirror->inspect("default-pool", "vg_h6");
     EXPECT_EQ(dir.state, MirrorState::foreign);
     EXPECT_EQ(dir.detail, "it is a 'dir' pool");
-    define_raw(cli::mirror_pool_xml("h6other", "vg_elsewhere"));
+    define_raw(host::mirror_pool_xml("h6other", "vg_elsewhere"));
     EXPECT_EQ(mirror->inspect("h6other", "vg_h6").state, MirrorState::foreign);
     define_raw("<pool type='logical'><name>h6dev</name><source><device path='/dev/sdz'/><name>vg_h6</name>"
                "<format type='lvm2'/></source><target><path>/dev/vg_h6</path></target></pool>");
     auto dev = mirror->inspect("h6dev", "vg_h6");
     EXPECT_EQ(dev.state, MirrorState::foreign);
     EXPECT_NE(dev.detail.find("source device"), std::string::npos);
-    EXPECT_FALSE(cli::mirror_check(*mirror, "h6dev", "vg_h6").ok());
+    EXPECT_FALSE(host::mirror_check(*mirror, "h6dev", "vg_h6").ok());
 }
 
 TEST(LibvirtMirrorUnreachable, ABadUriIsUnreachableNotAnError) {
-    auto m = cli::make_libvirt_mirror_pool("test:///nonexistent/ilvm-no-such-file.xml");
+    auto m = host::make_libvirt_mirror_pool("test:///nonexistent/ilvm-no-such-file.xml");
     auto info = m->inspect("san", "vg_san");
     EXPECT_EQ(info.state, MirrorState::unreachable);
     EXPECT_NE(info.detail.find("cannot connect to libvirt at test:///nonexistent"), std::string::npos) << info.detail;
@@ -175,14 +178,14 @@ TEST(LibvirtMirrorUnreachable, ABadUriIsUnreachableNotAnError) {
 }
 
 TEST(IdleTracker, GraceStartsAtTheFirstSightingAndEndsWhenUsed) {
-    cli::IdleSince before = cli::parse_idle_since("vm3 100\nvm4 150\ngarbage\nvm5 x\n");
-    EXPECT_EQ(before, (cli::IdleSince{{"vm3", 100}, {"vm4", 150}}));
-    EXPECT_EQ(cli::settled_volumes(before, 160, 10), (std::set<std::string>{"vm3", "vm4"}));
-    EXPECT_EQ(cli::settled_volumes(before, 155, 10), (std::set<std::string>{"vm3"}));
+    host::IdleSince before = host::parse_idle_since("vm3 100\nvm4 150\ngarbage\nvm5 x\n");
+    EXPECT_EQ(before, (host::IdleSince{{"vm3", 100}, {"vm4", 150}}));
+    EXPECT_EQ(host::settled_volumes(before, 160, 10), (std::set<std::string>{"vm3", "vm4"}));
+    EXPECT_EQ(host::settled_volumes(before, 155, 10), (std::set<std::string>{"vm3"}));
     // vm3 still idle keeps its sighting, vm4 is in use again (dropped), vm6 is new.
-    auto next = cli::next_idle_since(before, {"vm3", "vm6"}, 170);
-    EXPECT_EQ(next, (cli::IdleSince{{"vm3", 100}, {"vm6", 170}}));
-    EXPECT_EQ(cli::parse_idle_since(cli::format_idle_since(next)), next);
+    auto next = host::next_idle_since(before, {"vm3", "vm6"}, 170);
+    EXPECT_EQ(next, (host::IdleSince{{"vm3", 100}, {"vm6", 170}}));
+    EXPECT_EQ(host::parse_idle_since(host::format_idle_since(next)), next);
 }
 
 }  // namespace

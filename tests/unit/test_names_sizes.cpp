@@ -1,7 +1,7 @@
 #include <gtest/gtest.h>
 
-#include "core/names.hpp"
-#include "core/size.hpp"
+#include "common/names.hpp"
+#include "common/size.hpp"
 
 namespace ilvm {
 namespace {

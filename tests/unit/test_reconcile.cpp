@@ -1,6 +1,7 @@
 // Golden-argv tests of the reconciler (Backend::reconcile_pool): which LVs it touches and
 // why, from recorded-shape lvs reports. Every case pins the exact commands.
 #include "backend_fixture.hpp"
+#include "host/reconcile/reconcile_wire.hpp"
 #include "xml/reconcile_xml.hpp"
 
 namespace ilvm::test {
@@ -113,7 +114,8 @@ TEST(ReconcileXml, InputRoundTripsAndRefusesBadNames) {
     ReconcileInput in;
     in.in_use = {"vm1"};
     in.settled = {"vm3", "vm4"};
-    auto back = parse_reconcile_input_xml(format_reconcile_input_xml(in));
+    // What the host writes (host/reconcile/reconcile_wire) is what the module reads.
+    auto back = parse_reconcile_input_xml(host::format_reconcile_state(in.in_use, in.settled));
     ASSERT_TRUE(back.ok()) << back.error().message;
     EXPECT_EQ(back->in_use, in.in_use);
     EXPECT_EQ(back->settled, in.settled);

@@ -8,9 +8,10 @@
 #include <string>
 
 #include "backend/backend.hpp"
-#include "core/host_system.hpp"
-#include "core/log.hpp"
-#include "core/wrapped_system.hpp"
+#include "common/host_system.hpp"
+#include "common/log.hpp"
+#include "common/numbers.hpp"
+#include "common/wrapped_system.hpp"
 #include "ilvm-config.h"
 #include "iscsi-lvm/backend.h"
 #include "xml/pool_xml.hpp"
@@ -27,6 +28,14 @@ struct ilvm_backend {
 namespace {
 
 using namespace ilvm;
+
+// Every error class crosses the ABI as the ilvm_status of the same value.
+static_assert(static_cast<int>(ErrorCode::ok) == ILVM_OK);
+static_assert(static_cast<int>(ErrorCode::invalid_input) == ILVM_ERR_INVALID);
+static_assert(static_cast<int>(ErrorCode::not_found) == ILVM_ERR_NOT_FOUND);
+static_assert(static_cast<int>(ErrorCode::conflict) == ILVM_ERR_CONFLICT);
+static_assert(static_cast<int>(ErrorCode::system) == ILVM_ERR_SYSTEM);
+static_assert(static_cast<int>(ErrorCode::internal) == ILVM_ERR_INTERNAL);
 
 char *dup(const std::string &s) { return s.empty() ? nullptr : strdup(s.c_str()); }
 
@@ -88,7 +97,14 @@ ilvm_backend *op_open(const ilvm_option *options, size_t n, ilvm_reply *reply) {
             std::string key = options[i].key ? options[i].key : "", value = options[i].value ? options[i].value : "";
             if (key == "libvirt_uri") uri = value;
             else if (key == "iscsi_nodes_dir") cfg.iscsi_nodes_dir = value;
-            else if (key == "device_timeout_ms") cfg.device_timeout = std::chrono::milliseconds(std::strtoull(value.c_str(), nullptr, 10));
+            else if (key == "device_timeout_ms") {
+                auto ms = parse_number(value, 0, 3'600'000, "backend option device_timeout_ms");
+                if (!ms.ok()) {
+                    fail(reply, ms.error());
+                    return nullptr;
+                }
+                cfg.device_timeout = std::chrono::milliseconds(*ms);
+            }
             else if (key == "command_wrapper") wrapper = value;
             else {
                 fail(reply, invalid_input("unknown iscsi-lvm backend option '" + key + "'"));
@@ -305,35 +321,36 @@ int op_reconcile_pool(ilvm_backend *b, const char *pool_xml, const char *state_x
     });
 }
 
+// Filled by name: a callback added to backend.h cannot slide into another's slot.
 const ilvm_backend_ops k_ops = {
-    ILVM_BACKEND_ABI_VERSION,
-    sizeof(ilvm_backend_ops),
-    "iscsi-lvm",
-    ILVM_VERSION,
-    op_open,
-    op_close,
-    op_reply_clear,
-    op_parse_pool,
-    op_parse_vol,
-    op_check_pool,
-    op_start_pool,
-    op_build_pool,
-    op_refresh_pool,
-    op_stop_pool,
-    op_delete_pool,
-    op_forget_pool,
-    op_create_vol,
-    op_build_vol,
-    op_build_vol_from,
-    op_refresh_vol,
-    op_delete_vol,
-    op_resize_vol,
-    op_wipe_vol,
-    op_upload_vol,
-    op_download_vol,
-    op_activate_vol,
-    op_deactivate_vol,
-    op_reconcile_pool,
+    .abi_version = ILVM_BACKEND_ABI_VERSION,
+    .size = sizeof(ilvm_backend_ops),
+    .type = "iscsi-lvm",
+    .module_version = ILVM_VERSION,
+    .open = op_open,
+    .close = op_close,
+    .reply_clear = op_reply_clear,
+    .parse_pool = op_parse_pool,
+    .parse_vol = op_parse_vol,
+    .check_pool = op_check_pool,
+    .start_pool = op_start_pool,
+    .build_pool = op_build_pool,
+    .refresh_pool = op_refresh_pool,
+    .stop_pool = op_stop_pool,
+    .delete_pool = op_delete_pool,
+    .forget_pool = op_forget_pool,
+    .create_vol = op_create_vol,
+    .build_vol = op_build_vol,
+    .build_vol_from = op_build_vol_from,
+    .refresh_vol = op_refresh_vol,
+    .delete_vol = op_delete_vol,
+    .resize_vol = op_resize_vol,
+    .wipe_vol = op_wipe_vol,
+    .upload_vol = op_upload_vol,
+    .download_vol = op_download_vol,
+    .activate_vol = op_activate_vol,
+    .deactivate_vol = op_deactivate_vol,
+    .reconcile_pool = op_reconcile_pool,
 };
 
 }  // namespace

@@ -1,18 +1,15 @@
 // Activation: exclusive/shared for domains, short exclusive activations for our own
 // maintenance, and naming the host that holds a lock when we cannot get it.
 #include "backend/backend.hpp"
-#include "core/log.hpp"
-#include "core/names.hpp"
+#include "backend/tool_messages.hpp"
+#include "common/log.hpp"
+#include "common/names.hpp"
 #include "sanlock/client_status.hpp"
 
 namespace ilvm {
 namespace {
 
-bool is_lock_conflict(const std::string &text) {
-    // lvmlockd: "LV locked by other host: vg/lv", "LV is already locked with incompatible mode".
-    return text.find("locked by other host") != std::string::npos ||
-           text.find("incompatible mode") != std::string::npos;
-}
+bool is_lock_conflict(const std::string &text) { return says(text, ToolMessage::lv_locked_elsewhere); }
 
 }  // namespace
 
@@ -77,8 +74,7 @@ Error Backend::activation_error(const PoolDef &pool, const lvm::LvReport &lv, co
                         "stop the domain that uses it there, or run ilvm vol-deactivate " + lv.name + " --pool " +
                             pool.name + " on that host");
     }
-    if (text.find("lockspace") != std::string::npos || text.find("lock start") != std::string::npos ||
-        text.find("not started") != std::string::npos)
+    if (says(text, ToolMessage::lockspace_not_started))
         return system_error("cannot " + std::string(verb) + " volume '" + lv.name + "': " + out.first_error_line(),
                             "is pool " + pool.name + " started on this host (ilvm pool-start " + pool.name + ")?");
     return system_error("cannot " + std::string(verb) + " volume '" + lv.name + "': " + out.first_error_line());

@@ -1,8 +1,10 @@
 #include "backend/backend.hpp"
 
-#include "core/log.hpp"
-#include "core/names.hpp"
 #include "backend/device.hpp"
+#include "backend/tool_messages.hpp"
+#include "common/continue_after.hpp"
+#include "common/log.hpp"
+#include "common/names.hpp"
 #include "iscsi/session.hpp"
 
 namespace ilvm {
@@ -14,7 +16,7 @@ Result<lvm::VgReport> Backend::load_vg(const PoolDef &pool) {
     ILVM_ASSIGN_OR_RETURN(auto out, sys_.run(lvm::vgs_report(pool.vg_name)));
     if (!out.succeeded()) {
         std::string line = out.first_error_line();
-        if (line.find("not found") != std::string::npos)
+        if (says(line, ToolMessage::vg_not_found))
             return not_found("volume group " + pool.vg_name + " of pool " + pool.name + " not found",
                              "is the pool started on this host (ilvm pool-start " + pool.name + ")?");
         return system_error("vgs " + pool.vg_name + ": " + line);
@@ -62,7 +64,7 @@ Result<std::optional<std::pair<std::string, std::string>>> Backend::find_vg_on_d
     ILVM_ASSIGN_OR_RETURN(auto out, sys_.run(lvm::pvs_report(pool.by_path_device())));
     if (!out.succeeded()) {
         // "Failed to find physical volume": the LUN carries no LVM label.
-        if (out.first_error_line().find("Failed to find physical volume") != std::string::npos)
+        if (says(out.first_error_line(), ToolMessage::no_pv_label))
             return std::optional<std::pair<std::string, std::string>>{};
         return system_error("pvs " + pool.by_path_device() + ": " + out.first_error_line());
     }
@@ -83,8 +85,7 @@ Status Backend::login(const PoolDef &pool, bool logged_in) {
     auto waited = device::wait_for(sys_, pool.by_path_device(), cfg_.device_timeout);
     if (!waited.ok()) {
         // Logged in but the LUN is missing: do not leave a session behind.
-        auto r = session.logout();
-        (void)r;
+        continue_after(session.logout(), "the LUN did not appear; the login is undone as far as it can be");
         return waited;
     }
     return {};

@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "backend/reconcile_plan.hpp"
-#include "core/system.hpp"
+#include "common/system.hpp"
 #include "lvm/lock_info.hpp"
 #include "lvm/lvm_argv.hpp"
 #include "lvm/lvm_report.hpp"
@@ -105,6 +105,8 @@ private:
     // Runs `work` with the volume active here (exclusively, unless it already was) and
     // restores its previous state; the first error wins.
     Status with_volume_active(const PoolDef &pool, const lvm::LvReport &lv, const std::function<Status()> &work);
+    // lvremove of a volume this call made and could not finish; a failure is logged.
+    void remove_unfinished(const PoolDef &pool, const std::string &name);
     Error activation_error(const PoolDef &pool, const lvm::LvReport &lv, const CommandOutput &out, const char *verb);
     // The host_id this host joined the pool's sanlock lockspace with, if sanlock can say.
     std::optional<uint32_t> own_host_id(const PoolDef &pool);

@@ -2,7 +2,8 @@
 
 #include <sstream>
 
-#include "core/log.hpp"
+#include "common/continue_after.hpp"
+#include "common/log.hpp"
 
 namespace ilvm::device {
 
@@ -37,8 +38,8 @@ Status wait_for(System &sys, const std::string &path, std::chrono::milliseconds 
         if (sys.path_exists(path)) return {};
         if (!settled) {
             // One settle usually suffices; afterwards poll the link cheaply.
-            auto r = sys.run(udev_settle());
-            (void)r;
+            continue_after(run_status(sys, udev_settle(), "udevadm settle"),
+                           "settling only speeds the wait; the device node is polled until the deadline");
             settled = true;
             continue;
         }

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "core/system.hpp"
+#include "common/system.hpp"
 
 namespace ilvm::device {
 

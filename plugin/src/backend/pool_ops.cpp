@@ -1,7 +1,10 @@
 // Pool lifecycle: build, start, refresh, stop, delete, forget.
 #include "backend/backend.hpp"
 #include "backend/device.hpp"
-#include "core/log.hpp"
+#include "backend/tool_messages.hpp"
+#include "common/continue_after.hpp"
+#include "common/log.hpp"
+#include "common/strings.hpp"
 #include "iscsi/session.hpp"
 
 namespace ilvm {
@@ -9,17 +12,8 @@ namespace {
 
 // Undo a login this operation made, then pass the error on.
 Error logout_if_new(iscsi::Session &session, bool was_logged_in, Error e) {
-    if (!was_logged_in) {
-        auto r = session.logout();
-        (void)r;
-    }
+    if (!was_logged_in) continue_after(session.logout(), "undoing this call's login after: " + e.message);
     return e;
-}
-
-std::string join(const std::vector<std::string> &v, const char *sep) {
-    std::string s;
-    for (const auto &x : v) s += (s.empty() ? "" : sep) + x;
-    return s;
 }
 
 }  // namespace
@@ -54,8 +48,9 @@ Result<PoolDef> Backend::build_pool(const PoolDef &pool, BuildOptions opts) {
     // the first shared VG (lvmlockd(8)); vgcreate initialises the PV itself.
     auto vg = run_checked(sys_, lvm::vgcreate(pool.vg_name, dev, pool.lock_type), "vgcreate " + pool.vg_name);
     if (!vg.ok()) {
-        auto r = sys_.run(device::wipe_signatures(dev));  // back to the blank LUN we had
-        (void)r;
+        // Back to the blank LUN we had.
+        continue_after(run_status(sys_, device::wipe_signatures(dev), "wipefs " + dev),
+                       "vgcreate failed; a PV label left behind is refused by the next pool-build, not used");
         return restore(vg.take_error());
     }
     auto report = load_vg(pool);
@@ -65,10 +60,9 @@ Result<PoolDef> Backend::build_pool(const PoolDef &pool, BuildOptions opts) {
     built.vg_uuid = report->uuid;
     spdlog::info("built pool {}: VG {} ({}) on {}", pool.name, pool.vg_name, built.vg_uuid, dev);
     if (!opts.keep_started) {
-        if (pool.shared()) {
-            auto r = sys_.run(lvm::vg_lock_stop(pool.vg_name));
-            (void)r;
-        }
+        if (pool.shared())
+            continue_after(run_status(sys_, lvm::vg_lock_stop(pool.vg_name), "vgchange --lock-stop " + pool.vg_name),
+                           "the VG is built; a lockspace left started is stopped by pool-destroy or at shutdown");
         if (!was_logged_in) ILVM_TRY(session.logout());
     }
     return built;
@@ -155,7 +149,7 @@ Status Backend::delete_pool(const PoolDef &pool, SessionUse use) {
     if (!removed.ok()) return removed.take_error();
     if (!removed->succeeded()) {
         std::string line = removed->first_error_line();
-        if (line.find("other host") != std::string::npos || line.find("in use") != std::string::npos)
+        if (says(line, ToolMessage::vg_in_use_elsewhere))
             return conflict("vgremove " + pool.vg_name + ": " + line,
                             "stop the pool on every other host first (ilvm pool-destroy " + pool.name + ")");
         return system_error("vgremove " + pool.vg_name + ": " + line);

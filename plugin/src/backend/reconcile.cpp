@@ -2,7 +2,7 @@
 // commands they call for. A failed repair does not stop the others: each step carries its
 // own result, so the host can report all of them.
 #include "backend/backend.hpp"
-#include "core/log.hpp"
+#include "common/log.hpp"
 
 namespace ilvm {
 

@@ -1,6 +1,6 @@
 #include "backend/reconcile_plan.hpp"
 
-#include "core/names.hpp"
+#include "common/names.hpp"
 #include "lvm/lvm_argv.hpp"
 
 namespace ilvm {

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "core/command.hpp"
+#include "common/command.hpp"
 #include "lvm/lvm_report.hpp"
 #include "model/pool_def.hpp"
 

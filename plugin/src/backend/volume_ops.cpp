@@ -2,9 +2,10 @@
 // cross-host lock probe), resize, wipe, upload/download.
 #include "backend/backend.hpp"
 #include "backend/device.hpp"
-#include "core/log.hpp"
-#include "core/names.hpp"
-#include "core/size.hpp"
+#include "common/continue_after.hpp"
+#include "common/log.hpp"
+#include "common/names.hpp"
+#include "common/size.hpp"
 
 namespace ilvm {
 namespace {
@@ -48,6 +49,11 @@ Status refuse_open(const lvm::LvReport &lv, const PoolDef &pool) {
 
 }  // namespace
 
+void Backend::remove_unfinished(const PoolDef &pool, const std::string &name) {
+    continue_after(run_status(sys_, lvm::lvremove(pool.vg_name, name), "removing the half-made volume " + pool.vg_name + "/" + name),
+                   "the operation has failed and says so; lvremove it by hand if it is still listed");
+}
+
 Result<VolInfo> Backend::refresh_vol(const PoolDef &pool, const std::string &name, bool with_holder,
                                      bool without_vg_lock) {
     ILVM_ASSIGN_OR_RETURN(auto lv, load_lv(pool, name, without_vg_lock ? VgLock::none : VgLock::shared));
@@ -86,9 +92,7 @@ Result<VolInfo> Backend::create_vol(const PoolDef &pool, const VolDef &vol) {
     // From here on, any failure removes the half-made volume: nothing half-built survives.
     // (build_vol deactivates what it activated; lvremove also removes an idle active LV.)
     auto rollback = [&](Error e) -> Error {
-        auto r = sys_.run(lvm::lvremove(pool.vg_name, vol.name));
-        if (!r.ok() || !r->succeeded())
-            spdlog::error("could not remove the half-created volume {}/{}", pool.vg_name, vol.name);
+        remove_unfinished(pool, vol.name);
         return e;
     };
     auto built = build_vol(pool, vol.name);
@@ -117,17 +121,15 @@ Result<VolInfo> Backend::build_vol_from(const PoolDef &pool, const VolDef &vol, 
     if (!src.active_locally) {
         ILVM_ASSIGN_OR_RETURN(auto out, sys_.run(lvm::lv_activate(pool.vg_name, source, lvm::ActivationMode::shared)));
         if (!out.succeeded()) {
-            auto r = sys_.run(lvm::lvremove(pool.vg_name, vol.name));
-            (void)r;
+            remove_unfinished(pool, vol.name);
             return activation_error(pool, src, out, "activate");
         }
         src_activated = true;
     }
     auto cleanup_src = [&]() {
-        if (src_activated) {
-            auto r = sys_.run(lvm::lv_deactivate(pool.vg_name, source));
-            (void)r;
-        }
+        if (src_activated)
+            continue_after(run_status(sys_, lvm::lv_deactivate(pool.vg_name, source), "deactivating source " + source),
+                           "the copy is over; the reconciler releases a volume nothing uses");
     };
     auto dst = load_lv(pool, vol.name);
     if (!dst.ok()) {
@@ -143,12 +145,11 @@ Result<VolInfo> Backend::build_vol_from(const PoolDef &pool, const VolDef &vol, 
     else
         copied = run_status(sys_, dd_copy(lvm::lv_path(pool.vg_name, source), lvm::lv_path(pool.vg_name, vol.name), src.size),
                             "copying volume '" + source + "' to '" + vol.name + "'");
-    auto d = sys_.run(lvm::lv_deactivate(pool.vg_name, vol.name));
-    (void)d;
+    continue_after(run_status(sys_, lvm::lv_deactivate(pool.vg_name, vol.name), "deactivating copy " + vol.name),
+                   "the reconciler releases a volume nothing uses");
     cleanup_src();
     if (!copied.ok()) {
-        auto r = sys_.run(lvm::lvremove(pool.vg_name, vol.name));
-        (void)r;
+        remove_unfinished(pool, vol.name);
         return copied.take_error();
     }
     return refresh_vol(pool, vol.name);
@@ -169,8 +170,8 @@ Status Backend::delete_vol(const PoolDef &pool, const std::string &name, DeleteV
         if (wipe) {
             Status z = device::zero_fill(sys_, lvm::lv_path(pool.vg_name, name), lv.size);
             if (!z.ok()) {
-                auto d = sys_.run(lvm::lv_deactivate(pool.vg_name, name));
-                (void)d;
+                continue_after(run_status(sys_, lvm::lv_deactivate(pool.vg_name, name), "deactivating " + name),
+                               "the wipe failed and is reported; the reconciler releases a volume nothing uses");
                 return z;
             }
         }

@@ -4,7 +4,7 @@
 
 #include <string>
 
-#include "core/command.hpp"
+#include "common/command.hpp"
 
 namespace ilvm::iscsi {
 

@@ -7,7 +7,7 @@
 #include <string_view>
 #include <vector>
 
-#include "core/system.hpp"
+#include "common/system.hpp"
 #include "iscsi/iscsi_argv.hpp"
 #include "secret/secret_string.hpp"
 

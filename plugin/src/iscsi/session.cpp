@@ -2,7 +2,7 @@
 
 #include <sstream>
 
-#include "core/log.hpp"
+#include "common/log.hpp"
 #include "iscsi/node_record.hpp"
 
 namespace ilvm::iscsi {

@@ -5,7 +5,7 @@
 #include <optional>
 #include <string>
 
-#include "core/system.hpp"
+#include "common/system.hpp"
 #include "iscsi/iscsi_argv.hpp"
 #include "model/pool_def.hpp"
 #include "secret/secret_string.hpp"

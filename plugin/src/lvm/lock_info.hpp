@@ -9,7 +9,7 @@
 #include <string>
 #include <string_view>
 
-#include "core/command.hpp"
+#include "common/command.hpp"
 
 namespace ilvm::lvm {
 

@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <string>
 
-#include "core/command.hpp"
+#include "common/command.hpp"
 #include "model/pool_def.hpp"
 
 namespace ilvm::lvm {

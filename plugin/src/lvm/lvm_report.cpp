@@ -1,10 +1,11 @@
 #include "lvm/lvm_report.hpp"
 
-#include <charconv>
 #include <functional>
 #include <memory>
 
 #include <json-glib/json-glib.h>
+
+#include "common/numbers.hpp"
 
 namespace ilvm::lvm {
 namespace {
@@ -62,11 +63,9 @@ Result<uint64_t> num(JsonObject *o, const char *key, const char *tool) {
     std::string s = str(o, key);
     // LVM prints sizes as "10737418240" with --nosuffix --units b; tolerate a stray "B".
     if (!s.empty() && (s.back() == 'B' || s.back() == 'b')) s.pop_back();
-    uint64_t v = 0;
-    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-    if (s.empty() || ec != std::errc() || p != s.data() + s.size())
-        return system_error(std::string(tool) + " reported a non-numeric " + key + ": '" + s.substr(0, 40) + "'");
-    return v;
+    auto v = parse_digits(s);
+    if (!v) return system_error(std::string(tool) + " reported a non-numeric " + key + ": '" + s.substr(0, 40) + "'");
+    return *v;
 }
 
 bool flag(JsonObject *o, const char *key, bool dflt) {
@@ -144,11 +143,9 @@ Result<uint64_t> sanlock_offset_from_lock_args(std::string_view lock_args) {
     auto colon = lock_args.rfind(':');
     if (colon == std::string_view::npos) return not_found("no sanlock lease offset in lock_args '" + std::string(lock_args) + "'");
     auto s = lock_args.substr(colon + 1);
-    uint64_t v = 0;
-    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-    if (s.empty() || ec != std::errc() || p != s.data() + s.size())
-        return system_error("malformed sanlock lock_args '" + std::string(lock_args) + "'");
-    return v;
+    auto v = parse_digits(s);
+    if (!v) return system_error("malformed sanlock lock_args '" + std::string(lock_args) + "'");
+    return *v;
 }
 
 }  // namespace ilvm::lvm

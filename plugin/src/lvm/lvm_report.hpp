@@ -7,7 +7,7 @@
 #include <string_view>
 #include <vector>
 
-#include "core/result.hpp"
+#include "common/result.hpp"
 
 namespace ilvm::lvm {
 

@@ -1,6 +1,6 @@
 #include "model/pool_def.hpp"
 
-#include "core/names.hpp"
+#include "common/names.hpp"
 
 namespace ilvm {
 

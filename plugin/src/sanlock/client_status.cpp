@@ -1,16 +1,18 @@
 #include "sanlock/client_status.hpp"
 
-#include <charconv>
+#include <limits>
 #include <sstream>
 
+#include "common/numbers.hpp"
 namespace ilvm::sanlock {
 namespace {
 
+// sanlock's numbers; one that does not parse (or fit) reads as 0, which every caller takes
+// as "unknown": no host_id, never seen live.
 template <typename T>
 T number(std::string_view s) {
-    T v{};
-    std::from_chars(s.data(), s.data() + s.size(), v);
-    return v;
+    auto v = parse_digits(s);
+    return v && *v <= std::numeric_limits<T>::max() ? static_cast<T>(*v) : T{};
 }
 
 // "    key=value" lines follow the entry they describe.

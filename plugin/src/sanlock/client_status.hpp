@@ -11,7 +11,7 @@
 #include <string_view>
 #include <vector>
 
-#include "core/command.hpp"
+#include "common/command.hpp"
 
 namespace ilvm::sanlock {
 

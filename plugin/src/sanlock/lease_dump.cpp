@@ -1,15 +1,19 @@
 #include "sanlock/lease_dump.hpp"
 
-#include <charconv>
+#include <limits>
 #include <sstream>
 
+#include "common/numbers.hpp"
 namespace ilvm::sanlock {
 namespace {
 
+// A whole number that fits T (common/numbers.hpp), stored in `out`.
 template <typename T>
-bool parse_num(const std::string &s, T &out, int base = 10) {
-    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), out, base);
-    return !s.empty() && ec == std::errc() && p == s.data() + s.size();
+bool parse_num(const std::string &s, T &out) {
+    auto v = parse_digits(s);
+    if (!v || *v > std::numeric_limits<T>::max()) return false;
+    out = static_cast<T>(*v);
+    return true;
 }
 
 }  // namespace
@@ -43,7 +47,7 @@ std::vector<LeaseRecord> parse_direct_dump(std::string_view text) {
         r.resource = tok[2];
         if (!parse_num(tok[3], r.timestamp) || !parse_num(tok[4], r.owner_id) || !parse_num(tok[5], r.generation))
             continue;
-        if (tok.size() > 6) parse_num(tok[6], r.lver);
+        if (tok.size() > 6 && !parse_num(tok[6], r.lver)) r.lver = 0;  // an unknown lver is shown as none
         out.push_back(r);
     }
     return out;

@@ -10,8 +10,8 @@
 #include <string_view>
 #include <vector>
 
-#include "core/command.hpp"
-#include "core/result.hpp"
+#include "common/command.hpp"
+#include "common/result.hpp"
 
 namespace ilvm::sanlock {
 

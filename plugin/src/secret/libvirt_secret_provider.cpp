@@ -2,7 +2,7 @@
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
 
-#include "core/log.hpp"
+#include "common/log.hpp"
 #include "secret/secret_provider.hpp"
 
 namespace ilvm {

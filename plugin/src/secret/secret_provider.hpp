@@ -5,7 +5,7 @@
 #include <memory>
 #include <string>
 
-#include "core/result.hpp"
+#include "common/result.hpp"
 #include "model/pool_def.hpp"
 #include "secret/secret_string.hpp"
 

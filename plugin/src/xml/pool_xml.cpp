@@ -4,9 +4,10 @@
 #include <cstdint>
 #include <optional>
 
-#include "core/names.hpp"
+#include "common/names.hpp"
+#include "common/strings.hpp"
+#include "common/xml_doc.hpp"
 #include "xml/schema.hpp"
-#include "xml/xml_doc.hpp"
 
 namespace ilvm {
 namespace {
@@ -14,7 +15,7 @@ namespace {
 constexpr std::string_view k_what = "pool XML";
 constexpr uint32_t k_max_lun = 16383;  // open-iscsi / SAM flat addressing
 
-std::string text_of(const xmlNode *node) { return std::string(xml::trim(xml::text_content(node))); }
+std::string text_of(const xmlNode *node) { return std::string(trim(xml::text_content(node))); }
 
 std::string line_suffix(const xmlNode *node) {
     const long line = xml::line_of(node);
@@ -90,7 +91,7 @@ Status refuse_inline_secrets(const xmlNode *node) {
     const bool holds_secret = me == "secret" || me == "auth";
     for (const xmlNode *c = node->children; c != nullptr; c = c->next) {
         if (holds_secret && (c->type == XML_TEXT_NODE || c->type == XML_CDATA_SECTION_NODE) &&
-            !xml::trim(xml::text_content(c)).empty())
+            !trim(xml::text_content(c)).empty())
             return invalid_input(prefix + "remove the text inside <" + me + ">" + line_suffix(node), hint);
         if (c->type == XML_ELEMENT_NODE) ILVM_TRY(refuse_inline_secrets(c));
     }

@@ -1,13 +1,14 @@
 #include "xml/reconcile_xml.hpp"
 
-#include "core/names.hpp"
-#include "xml/xml_doc.hpp"
+#include "common/names.hpp"
+#include "common/strings.hpp"
+#include "common/xml_doc.hpp"
 
 namespace ilvm {
 
 Result<ReconcileInput> parse_reconcile_input_xml(std::string_view text) {
     ReconcileInput in;
-    if (xml::trim(text).empty()) return in;
+    if (trim(text).empty()) return in;
     ILVM_ASSIGN_OR_RETURN(auto doc, parse_untrusted_xml(text, "reconcile XML"));
     const xmlNode *root = doc.root();
     if (!xml::is_element(root, "reconcile")) return invalid_input("reconcile XML must have <reconcile> as its root element");
@@ -21,13 +22,6 @@ Result<ReconcileInput> parse_reconcile_input_xml(std::string_view text) {
         else return invalid_input("reconcile XML: unknown element <" + xml::one_line(name, 40) + ">");
     }
     return in;
-}
-
-std::string format_reconcile_input_xml(const ReconcileInput &input) {
-    std::string x = "<reconcile>\n";
-    for (const auto &v : input.in_use) x += "  <in-use volume='" + xml::escape(v) + "'/>\n";
-    for (const auto &v : input.settled) x += "  <settled volume='" + xml::escape(v) + "'/>\n";
-    return x + "</reconcile>\n";
 }
 
 std::string format_reconcile_result_xml(const std::string &pool, const std::vector<ReconcileStep> &steps) {

@@ -1,4 +1,5 @@
-// The reconciler's XML across the module ABI (reconcile_pool callback):
+// The module's side of the reconciler's XML across the ABI (reconcile_pool callback; the
+// host's side is host/reconcile/reconcile_wire):
 //
 //   input   <reconcile>
 //             <in-use volume='vm1'/>     used by a running domain on this host
@@ -14,14 +15,13 @@
 #include <vector>
 
 #include "backend/reconcile_plan.hpp"
-#include "core/result.hpp"
+#include "common/result.hpp"
 
 namespace ilvm {
 
 // Untrusted input: volume names are validated; an empty string means "nothing in use,
 // nothing settled".
 Result<ReconcileInput> parse_reconcile_input_xml(std::string_view xml);
-std::string format_reconcile_input_xml(const ReconcileInput &input);
 
 std::string format_reconcile_result_xml(const std::string &pool, const std::vector<ReconcileStep> &steps);
 

@@ -4,8 +4,8 @@
 
 #include <string_view>
 
-#include "core/result.hpp"
-#include "xml/xml_doc.hpp"
+#include "common/result.hpp"
+#include "common/xml_doc.hpp"
 
 namespace ilvm {
 

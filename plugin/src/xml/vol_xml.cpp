@@ -3,17 +3,18 @@
 #include <cstdint>
 #include <limits>
 
-#include "core/names.hpp"
-#include "core/size.hpp"
+#include "common/names.hpp"
+#include "common/size.hpp"
+#include "common/strings.hpp"
+#include "common/xml_doc.hpp"
 #include "xml/schema.hpp"
-#include "xml/xml_doc.hpp"
 
 namespace ilvm {
 namespace {
 
 constexpr std::string_view k_what = "volume XML";
 
-std::string text_of(const xmlNode *node) { return std::string(xml::trim(xml::text_content(node))); }
+std::string text_of(const xmlNode *node) { return std::string(trim(xml::text_content(node))); }
 
 Status check_root(const xmlNode *root) {
     if (!xml::is_element(root, "volume")) {

@@ -5,7 +5,7 @@
 #include <string>
 #include <string_view>
 
-#include "core/result.hpp"
+#include "common/result.hpp"
 #include "model/vol_def.hpp"
 
 namespace ilvm {

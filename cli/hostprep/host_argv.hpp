@@ -1,0 +1,26 @@
+// Commands host-setup and host-validate run besides sanlock's (sanlock/client_status.hpp):
+// systemd unit state and LVM's merged configuration.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "common/command.hpp"
+
+namespace ilvm::cli {
+
+// The daemons a host needs: the watchdog multiplexer, sanlock, lvmlockd, the iSCSI daemon.
+const std::vector<std::string> &host_daemons();
+
+// One line per unit, in order: "active", "inactive", "failed", ...
+Command systemctl_is_active(const std::vector<std::string> &units);
+// One line per unit: "enabled", "disabled", "masked", ...
+Command systemctl_is_enabled(const std::vector<std::string> &units);
+Command systemctl_enable_now(const std::vector<std::string> &units);
+
+// `lvmconfig --typeconfig full` prints `key=value` per setting: the value LVM uses, from
+// lvm.conf, lvmlocal.conf and the built-in defaults together.
+Command lvmconfig_full(const std::vector<std::string> &settings);
+
+
+}  // namespace ilvm::cli

@@ -1,0 +1,40 @@
+// Command-line parsing in virsh's style: positional arguments may also be given by name
+// (`--pool san`), options may appear anywhere, `--opt=value` and `--opt value` both work.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "common/result.hpp"
+
+namespace ilvm::cli {
+
+struct VerbSpec {
+    std::string name;
+    std::string summary;
+    std::vector<std::string> positional;          // in order; the names double as --options
+    size_t required = 0;                          // how many of `positional` are required
+    std::set<std::string> value_options;          // --opt VALUE
+    std::set<std::string> flag_options;           // --flag
+    std::string details;                          // extra help text
+};
+
+class Args {
+public:
+    static Result<Args> parse(const VerbSpec &spec, const std::vector<std::string> &argv);
+
+    std::string get(const std::string &name) const;   // "" when absent
+    std::optional<std::string> opt(const std::string &name) const;
+    bool flag(const std::string &name) const { return flags_.count(name) != 0; }
+
+private:
+    std::map<std::string, std::string> values_;
+    std::set<std::string> flags_;
+};
+
+std::string usage_text(const VerbSpec &spec);
+
+}  // namespace ilvm::cli

@@ -1,0 +1,197 @@
+#include "common/names.hpp"
+
+#include <algorithm>
+#include <arpa/inet.h>
+#include <array>
+#include <cctype>
+#include <string>
+
+namespace ilvm {
+namespace {
+
+std::string shown(std::string_view v) {
+    // Keep error messages one line and bounded even for hostile input.
+    std::string s;
+    for (char c : v.substr(0, 80)) s += (std::isprint(static_cast<unsigned char>(c)) ? c : '?');
+    if (v.size() > 80) s += "...";
+    return "'" + s + "'";
+}
+
+bool lvm_name_char(char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '_' || c == '.' || c == '-';
+}
+
+Status lvm_name(std::string_view name, std::string_view what) {
+    if (name.empty()) return invalid_input(std::string(what) + " name is empty");
+    if (name.size() > 127) return invalid_input(std::string(what) + " name " + shown(name) + " is longer than 127 characters");
+    if (name == "." || name == "..") return invalid_input(std::string(what) + " name " + shown(name) + " is reserved");
+    if (name.front() == '-') return invalid_input(std::string(what) + " name " + shown(name) + " must not start with '-'");
+    if (!std::all_of(name.begin(), name.end(), lvm_name_char))
+        return invalid_input(std::string(what) + " name " + shown(name) + " may contain only letters, digits and + _ . -");
+    return {};
+}
+
+bool all_hex(std::string_view s) {
+    return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return std::isxdigit(static_cast<unsigned char>(c)); });
+}
+
+bool all_digits(std::string_view s) {
+    return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); });
+}
+
+}  // namespace
+
+Status validate_pool_name(std::string_view name) {
+    if (name.empty()) return invalid_input("pool name is empty");
+    if (name.size() > 64) return invalid_input("pool name " + shown(name) + " is longer than 64 characters");
+    if (name.front() == '.' || name.front() == '-')
+        return invalid_input("pool name " + shown(name) + " must not start with '.' or '-'");
+    if (!std::all_of(name.begin(), name.end(), lvm_name_char))
+        return invalid_input("pool name " + shown(name) + " may contain only letters, digits and + _ . -");
+    return {};
+}
+
+Status validate_vg_name(std::string_view name) { return lvm_name(name, "volume group"); }
+
+Status validate_lv_name(std::string_view name) {
+    ILVM_TRY(lvm_name(name, "volume"));
+    // lvm(8): reserved prefixes and substrings used by LVM for hidden sub-LVs.
+    static constexpr std::array<std::string_view, 2> prefixes{"snapshot", "pvmove"};
+    for (auto p : prefixes)
+        if (name.substr(0, p.size()) == p)
+            return invalid_input("volume name " + shown(name) + " must not start with '" + std::string(p) + "' (reserved by LVM)");
+    static constexpr std::array<std::string_view, 13> reserved{"_cdata", "_cmeta", "_corig", "_iorig", "_mimage", "_mlog",
+                                                               "_pmspare", "_rimage", "_rmeta", "_tdata", "_tmeta",
+                                                               "_vdata", "_vorigin"};
+    for (auto r : reserved)
+        if (name.find(r) != std::string_view::npos)
+            return invalid_input("volume name " + shown(name) + " must not contain '" + std::string(r) + "' (reserved by LVM)");
+    if (name == "lvmlock")
+        return invalid_input("volume name 'lvmlock' is reserved for lvmlockd's sanlock leases");
+    return {};
+}
+
+Status validate_iscsi_name(std::string_view name, std::string_view what) {
+    const std::string w(what);
+    if (name.empty()) return invalid_input(w + " is empty");
+    if (name.size() > 223) return invalid_input(w + " " + shown(name) + " is longer than 223 bytes (RFC 3720)");
+    if (name.substr(0, 4) == "eui.") {
+        if (name.size() == 20 && all_hex(name.substr(4))) return {};
+        return invalid_input(w + " " + shown(name) + " is not a valid EUI name", "expected eui. followed by 16 hex digits");
+    }
+    if (name.substr(0, 4) == "naa.") {
+        auto rest = name.substr(4);
+        if ((rest.size() == 16 || rest.size() == 32) && all_hex(rest)) return {};
+        return invalid_input(w + " " + shown(name) + " is not a valid NAA name", "expected naa. followed by 16 or 32 hex digits");
+    }
+    const std::string hint = "expected iqn.YYYY-MM.reversed.domain[:identifier], e.g. iqn.2024-04.com.example:vms";
+    if (name.substr(0, 4) != "iqn.") return invalid_input(w + " " + shown(name) + " is not an iSCSI name", hint);
+    // iqn.YYYY-MM.
+    if (name.size() < 13 || !all_digits(name.substr(4, 4)) || name[8] != '-' || !all_digits(name.substr(9, 2)) ||
+        name[11] != '.')
+        return invalid_input(w + " " + shown(name) + " lacks the iqn.YYYY-MM. date", hint);
+    int month = (name[9] - '0') * 10 + (name[10] - '0');
+    if (month < 1 || month > 12) return invalid_input(w + " " + shown(name) + " has an invalid month", hint);
+    auto rest = name.substr(12);
+    auto colon = rest.find(':');
+    auto authority = rest.substr(0, colon);
+    if (authority.empty() || authority.front() == '.' || authority.back() == '.')
+        return invalid_input(w + " " + shown(name) + " lacks a naming authority (reversed domain)", hint);
+    for (char c : name) {
+        bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' || c == ':';
+        if (!ok) return invalid_input(w + " " + shown(name) + " may contain only lower-case letters, digits and - . :", hint);
+    }
+    if (colon != std::string_view::npos && colon + 1 == rest.size())
+        return invalid_input(w + " " + shown(name) + " ends with an empty identifier after ':'", hint);
+    return {};
+}
+
+bool is_ipv6_literal(std::string_view host) {
+    if (host.find(':') == std::string_view::npos || host.size() >= INET6_ADDRSTRLEN) return false;
+    in6_addr addr{};
+    return ::inet_pton(AF_INET6, std::string(host).c_str(), &addr) == 1;
+}
+
+Status validate_host(std::string_view host) {
+    if (host.empty()) return invalid_input("portal host is empty");
+    if (host.size() > 253) return invalid_input("portal host " + shown(host) + " is longer than 253 characters");
+    if (is_ipv6_literal(host)) return {};
+    if (host.find(':') != std::string_view::npos)
+        return invalid_input("portal host " + shown(host) + " is not a valid IPv6 address");
+    // Dotted quad?
+    if (std::all_of(host.begin(), host.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)) || c == '.'; })) {
+        int parts = 0;
+        size_t start = 0;
+        while (start <= host.size()) {
+            auto dot = host.find('.', start);
+            auto part = host.substr(start, dot == std::string_view::npos ? std::string_view::npos : dot - start);
+            if (part.empty() || part.size() > 3 || std::stoi(std::string(part)) > 255)
+                return invalid_input("portal host " + shown(host) + " is not a valid IPv4 address");
+            ++parts;
+            if (dot == std::string_view::npos) break;
+            start = dot + 1;
+        }
+        if (parts != 4) return invalid_input("portal host " + shown(host) + " is not a valid IPv4 address");
+        return {};
+    }
+    // RFC 1123 host name: labels of [A-Za-z0-9-], 1..63, not starting/ending with '-'.
+    size_t start = 0;
+    while (true) {
+        auto dot = host.find('.', start);
+        auto label = host.substr(start, dot == std::string_view::npos ? std::string_view::npos : dot - start);
+        bool ok = !label.empty() && label.size() <= 63 && label.front() != '-' && label.back() != '-' &&
+                  std::all_of(label.begin(), label.end(),
+                              [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '-'; });
+        if (!ok) return invalid_input("portal host " + shown(host) + " is not a valid host name or IP address");
+        if (dot == std::string_view::npos) break;
+        start = dot + 1;
+    }
+    return {};
+}
+
+Status validate_chap_username(std::string_view user) {
+    if (user.empty()) return invalid_input("CHAP username is empty");
+    if (user.size() > 255) return invalid_input("CHAP username is longer than 255 characters");
+    for (char c : user)
+        if (c <= ' ' || c > '~' || c == '=' || c == '#')
+            return invalid_input("CHAP username " + shown(user) + " may contain only printable ASCII without spaces, '=' or '#'");
+    return {};
+}
+
+Status validate_secret_usage(std::string_view usage) {
+    if (usage.empty()) return invalid_input("secret usage is empty");
+    if (usage.size() > 255) return invalid_input("secret usage is longer than 255 characters");
+    for (char c : usage)
+        if (c < ' ' || c > '~')
+            return invalid_input("secret usage " + shown(usage) + " may contain only printable ASCII");
+    return {};
+}
+
+Status validate_uuid(std::string_view uuid) {
+    // 8-4-4-4-12 hex, or 32 hex digits as libvirt also accepts.
+    std::string hex;
+    for (char c : uuid)
+        if (c != '-') hex += c;
+    bool dashed = uuid.size() == 36 && uuid[8] == '-' && uuid[13] == '-' && uuid[18] == '-' && uuid[23] == '-';
+    if ((uuid.size() == 32 || dashed) && hex.size() == 32 && all_hex(hex)) return {};
+    return invalid_input("UUID " + shown(uuid) + " is not valid", "expected 8-4-4-4-12 hexadecimal digits");
+}
+
+Status validate_lvm_uuid(std::string_view uuid) {
+    static constexpr std::array<size_t, 7> groups{6, 4, 4, 4, 4, 4, 6};
+    size_t pos = 0;
+    for (size_t i = 0; i < groups.size(); ++i) {
+        for (size_t j = 0; j < groups[i]; ++j, ++pos)
+            if (pos >= uuid.size() || !std::isalnum(static_cast<unsigned char>(uuid[pos])))
+                return invalid_input("LVM UUID " + shown(uuid) + " is not valid", "expected 6-4-4-4-4-4-6 characters as vgs -o vg_uuid prints");
+        if (i + 1 < groups.size()) {
+            if (pos >= uuid.size() || uuid[pos] != '-')
+                return invalid_input("LVM UUID " + shown(uuid) + " is not valid", "expected 6-4-4-4-4-4-6 characters as vgs -o vg_uuid prints");
+            ++pos;
+        }
+    }
+    if (pos != uuid.size()) return invalid_input("LVM UUID " + shown(uuid) + " is not valid");
+    return {};
+}
+
+}  // namespace ilvm

@@ -1,0 +1,34 @@
+// Validation of every name that reaches a command line or a file path. Each returns a
+// Status whose invalid_input message names the offending value and the rule it broke.
+#pragma once
+
+#include <string_view>
+
+#include "common/result.hpp"
+
+namespace ilvm {
+
+// Our pool names become file names under /etc/iscsi-lvm/pools and libvirt mirror pool
+// names: [A-Za-z0-9_.+-], 1..64 chars, not starting with '.' or '-'.
+Status validate_pool_name(std::string_view name);
+// lvm(8) VALID NAMES: [A-Za-z0-9+_.-], not starting with '-', not "." or "..", ≤127.
+Status validate_vg_name(std::string_view name);
+// The VG rules plus the LV-specific reserved prefixes and substrings, and "lvmlock"
+// (lvmlockd's internal lease LV).
+Status validate_lv_name(std::string_view name);
+// RFC 3720 iSCSI names: iqn.YYYY-MM.reversed.domain[:unique], eui.<16 hex>, naa.<16|32 hex>.
+// Lower case only (iSCSI names compare case-insensitively; we insist on the canonical form).
+Status validate_iscsi_name(std::string_view name, std::string_view what);
+// IPv4 dotted quad, IPv6 literal (without brackets) or an RFC 1123 host name.
+Status validate_host(std::string_view host);
+// CHAP user names go into open-iscsi node records: printable ASCII, no spaces, ≤ 255.
+Status validate_chap_username(std::string_view user);
+// libvirt secret usage strings and UUIDs.
+Status validate_secret_usage(std::string_view usage);
+Status validate_uuid(std::string_view uuid);
+// LVM's 32-character UUIDs, shown with dashes (6-4-4-4-4-4-6).
+Status validate_lvm_uuid(std::string_view uuid);
+
+bool is_ipv6_literal(std::string_view host);
+
+}  // namespace ilvm

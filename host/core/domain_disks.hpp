@@ -1,0 +1,45 @@
+// Which disks of a libvirt domain are iscsi-lvm volumes, read from the domain XML the qemu
+// hook gets on stdin (or from libvirt's status files of running domains).
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/result.hpp"
+#include "common/xml_doc.hpp"
+#include "host/core/pool_bindings.hpp"
+#include "host/core/volume_ref.hpp"
+
+namespace ilvm::host {
+
+struct DiskRef {
+    std::string target;   // vda, sdb... (for messages)
+    std::string source;   // /dev/vg/lv or pool/volume as written in the XML
+    std::string pool;
+    std::string volume;
+    bool shared = false;  // <readonly/> or <shareable/>: activated with a shared lock
+
+    bool operator==(const DiskRef &) const = default;
+};
+
+// The iscsi-lvm disks of a <domain> (or libvirt <domstatus>) document:
+//   <disk type='block'>  <source dev='/dev/<vg>/<lv>'/> or '/dev/mapper/<vg>-<lv>'
+//   <disk type='volume'> <source pool='<pool>' volume='<lv>'/>
+// Unrelated disks are ignored. Malformed XML or a malformed volume name inside one of our
+// VGs is an invalid_input error.
+Result<std::vector<DiskRef>> domain_disks(std::string_view xml, const std::vector<PoolBinding> &pools);
+// The same, of a document already parsed.
+Result<std::vector<DiskRef>> domain_disks(const XmlDoc &doc, const std::vector<PoolBinding> &pools);
+
+// The volumes whose lock must be exclusive: disks neither <readonly/> nor <shareable/>
+// (those are activated shared on purpose), each volume once, in disk order.
+std::vector<VolumeRef> exclusive_volumes(const std::vector<DiskRef> &disks);
+
+// The domain's name (<name>), for messages.
+Result<std::string> domain_name(std::string_view xml);
+
+// "/dev/mapper/vg--a-lv--1" -> ("vg-a", "lv-1"); false when not a two-part dm name.
+bool split_dm_name(std::string_view dm_name, std::string &vg, std::string &lv);
+
+}  // namespace ilvm::host

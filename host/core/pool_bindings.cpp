@@ -1,0 +1,22 @@
+#include "host/core/pool_bindings.hpp"
+
+#include "common/log.hpp"
+#include "host/core/summaries.hpp"
+
+namespace ilvm::host {
+
+std::vector<PoolBinding> load_pool_bindings(const PoolStore &store) {
+    std::vector<PoolBinding> out;
+    for (const auto &name : store.names()) {
+        auto xml = store.load(name);
+        auto p = xml.ok() ? summarize_pool(*xml) : Result<PoolSummary>(xml.error());
+        if (!p.ok()) {
+            spdlog::warn("pool {} left out of the disk matching: {}", name, p.error().message);
+            continue;
+        }
+        out.push_back({p->name, p->vg});
+    }
+    return out;
+}
+
+}  // namespace ilvm::host

@@ -1,0 +1,129 @@
+#include "host/core/pool_store.hpp"
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <sys/stat.h>
+
+#include "common/atomic_file.hpp"
+#include "common/env.hpp"
+#include "common/names.hpp"
+
+namespace fs = std::filesystem;
+
+namespace ilvm::host {
+namespace {
+
+Status write_atomically(const std::string &path, const std::string &content, mode_t mode) {
+    std::error_code ec;
+    fs::create_directories(fs::path(path).parent_path(), ec);
+    if (ec) return system_error("cannot create " + fs::path(path).parent_path().string() + ": " + ec.message());
+    return write_file_atomically(path, content, mode);
+}
+
+Result<std::string> read_whole(const std::string &path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return not_found("cannot read " + path);
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+}  // namespace
+
+PoolStore::PoolStore(std::string config_dir, std::string run_dir)
+    : config_dir_(std::move(config_dir)), run_dir_(std::move(run_dir)) {}
+
+PoolStore PoolStore::from_environment() {
+    return PoolStore(env_or("ILVM_CONFIG_DIR", "/etc/iscsi-lvm") + "/pools", env_or("ILVM_RUN_DIR", "/run/iscsi-lvm") + "/pools");
+}
+
+std::string PoolStore::definition_path(const std::string &name) const { return config_dir_ + "/" + name + ".xml"; }
+std::string PoolStore::runtime_path(const std::string &name) const { return run_dir_ + "/" + name + ".xml"; }
+std::string PoolStore::autostart_path(const std::string &name) const { return config_dir_ + "/autostart/" + name + ".xml"; }
+
+std::vector<std::string> PoolStore::names() const {
+    std::vector<std::string> out;
+    std::error_code ec;
+    for (const auto &e : fs::directory_iterator(config_dir_, ec)) {
+        if (!e.is_regular_file()) continue;
+        auto p = e.path();
+        if (p.extension() != ".xml") continue;
+        auto stem = p.stem().string();
+        if (validate_pool_name(stem).ok()) out.push_back(stem);
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+bool PoolStore::exists(const std::string &name) const { return fs::exists(definition_path(name)); }
+
+Result<std::string> PoolStore::load(const std::string &name) const {
+    if (!exists(name))
+        return not_found("pool '" + name + "' is not defined", "list pools with ilvm pool-list --all");
+    return read_whole(definition_path(name));
+}
+
+Status PoolStore::save(const std::string &name, const std::string &xml) const {
+    return write_atomically(definition_path(name), xml, 0600);
+}
+
+Status PoolStore::remove(const std::string &name) const {
+    std::error_code ec;
+    fs::remove(autostart_path(name), ec);
+    if (!fs::remove(definition_path(name), ec) && ec)
+        return system_error("cannot remove " + definition_path(name) + ": " + ec.message());
+    return {};
+}
+
+bool PoolStore::active(const std::string &name) const { return fs::exists(runtime_path(name)); }
+
+Result<std::string> PoolStore::load_runtime(const std::string &name) const { return read_whole(runtime_path(name)); }
+
+Status PoolStore::save_runtime(const std::string &name, const std::string &xml) const {
+    return write_atomically(runtime_path(name), xml, 0600);
+}
+
+Status PoolStore::clear_runtime(const std::string &name) const {
+    std::error_code ec;
+    fs::remove(runtime_path(name), ec);
+    if (ec) return system_error("cannot remove " + runtime_path(name) + ": " + ec.message());
+    return {};
+}
+
+std::string PoolStore::load_runtime_file(const std::string &name, const std::string &ext) const {
+    auto text = read_whole(run_dir_ + "/" + name + "." + ext);
+    return text.ok() ? *text : std::string();
+}
+
+Status PoolStore::save_runtime_file(const std::string &name, const std::string &ext, const std::string &content) const {
+    return write_atomically(run_dir_ + "/" + name + "." + ext, content, 0600);
+}
+
+void PoolStore::remove_runtime_file(const std::string &name, const std::string &ext) const {
+    std::error_code ec;
+    fs::remove(run_dir_ + "/" + name + "." + ext, ec);
+}
+
+bool PoolStore::autostart(const std::string &name) const { return fs::is_symlink(autostart_path(name)); }
+
+Status PoolStore::set_autostart(const std::string &name, bool on) const {
+    std::error_code ec;
+    fs::remove(autostart_path(name), ec);
+    if (!on) return {};
+    fs::create_directories(config_dir_ + "/autostart", ec);
+    fs::create_symlink(definition_path(name), autostart_path(name), ec);
+    if (ec) return system_error("cannot create " + autostart_path(name) + ": " + ec.message());
+    return {};
+}
+
+Result<FileLock> PoolStore::lock(const std::string &name) const {
+    std::error_code ec;
+    fs::create_directories(run_dir_, ec);
+    ILVM_ASSIGN_OR_RETURN(auto held, FileLock::try_acquire(run_dir_ + "/" + name + ".lock"));
+    if (!held) return conflict("another ilvm command is changing pool '" + name + "' right now", "wait for it and retry");
+    return std::move(*held);
+}
+
+}  // namespace ilvm::host

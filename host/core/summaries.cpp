@@ -1,0 +1,132 @@
+#include "host/core/summaries.hpp"
+
+#include "common/numbers.hpp"
+#include "common/xml_doc.hpp"
+
+namespace ilvm::host {
+namespace {
+
+// The element reached from `node` through the first child of each name, or nullptr.
+const xmlNode *at(const xmlNode *node, std::initializer_list<std::string_view> path) {
+    for (std::string_view name : path) {
+        if (!node) return nullptr;
+        node = xml::first_child(node, name);
+    }
+    return node;
+}
+
+std::string text(const xmlNode *node, std::initializer_list<std::string_view> path) {
+    const xmlNode *n = at(node, path);
+    return n ? xml::text_content(n) : std::string();
+}
+
+std::string attr(const xmlNode *node, std::initializer_list<std::string_view> path, std::string_view name) {
+    const xmlNode *n = at(node, path);
+    return n ? xml::attribute(n, name).value_or("") : std::string();
+}
+
+// Numbers the module wrote: absent is 0, anything but digits is the module's bug.
+Result<uint64_t> number(const std::string &s, std::string_view what) {
+    if (s.empty()) return uint64_t{0};
+    if (auto v = parse_digits(s)) return *v;
+    return internal_error("the backend returned " + std::string(what) + " '" + xml::shown(s) + "', not a number");
+}
+
+Result<VolSummary> vol_from(const xmlNode *vol) {
+    VolSummary v;
+    v.name = text(vol, {"name"});
+    v.key = text(vol, {"key"});
+    v.path = text(vol, {"target", "path"});
+    ILVM_ASSIGN_OR_RETURN(v.capacity, number(text(vol, {"capacity"}), "a volume capacity"));
+    ILVM_ASSIGN_OR_RETURN(v.allocation, number(text(vol, {"allocation"}), "a volume allocation"));
+    v.activation = attr(vol, {"activation"}, "state");
+    if (v.activation.empty()) v.activation = "inactive";
+    v.open = attr(vol, {"activation"}, "open") == "yes";
+    v.skip = attr(vol, {"activation"}, "skip") == "yes";
+    v.autoactivation = attr(vol, {"activation"}, "autoactivation") != "no";
+    const std::string hid = attr(vol, {"holder"}, "host_id");
+    if (!hid.empty()) {
+        v.has_holder = true;
+        ILVM_ASSIGN_OR_RETURN(uint64_t id, number(hid, "a holder host_id"));
+        v.holder_id = static_cast<uint32_t>(id);
+        v.holder_name = attr(vol, {"holder"}, "name");
+        v.holder_mode = attr(vol, {"holder"}, "mode");
+    }
+    return v;
+}
+
+// A document the backend module returned, with the expected document element.
+Result<XmlDoc> backend_document(const std::string &text, std::string_view root) {
+    auto doc = parse_untrusted_xml(text, "backend XML");
+    if (!doc.ok()) return internal_error("the backend returned XML that does not parse: " + doc.error().message);
+    if (!xml::is_element(doc->root(), root))
+        return internal_error("the backend returned <" + std::string(xml::node_name(doc->root())) + "> where <" +
+                              std::string(root) + "> was expected");
+    return doc;
+}
+
+}  // namespace
+
+Result<PoolSummary> summarize_pool(const std::string &xml) {
+    ILVM_ASSIGN_OR_RETURN(auto doc, backend_document(xml, "pool"));
+    const xmlNode *pool = doc.root();
+    PoolSummary p;
+    p.name = text(pool, {"name"});
+    p.uuid = text(pool, {"uuid"});
+    p.host = attr(pool, {"source", "host"}, "name");
+    p.port = attr(pool, {"source", "host"}, "port");
+    if (p.port.empty()) p.port = "3260";
+    p.target = attr(pool, {"source", "device"}, "path");
+    p.lun = attr(pool, {"source", "device"}, "lun");
+    if (p.lun.empty()) p.lun = "0";
+    p.initiator = attr(pool, {"source", "initiator", "iqn"}, "name");
+    p.vg = text(pool, {"source", "name"});
+    p.vg_uuid = attr(pool, {"source", "vg"}, "uuid");
+    p.lock_type = attr(pool, {"locking"}, "type");
+    if (p.lock_type.empty()) p.lock_type = "sanlock";
+    p.auth_user = attr(pool, {"source", "auth"}, "username");
+    const std::string cap = text(pool, {"capacity"});
+    if (!cap.empty()) {
+        p.has_status = true;
+        ILVM_ASSIGN_OR_RETURN(p.capacity, number(cap, "a pool capacity"));
+        ILVM_ASSIGN_OR_RETURN(p.allocation, number(text(pool, {"allocation"}), "a pool allocation"));
+        ILVM_ASSIGN_OR_RETURN(p.available, number(text(pool, {"available"}), "a pool's available space"));
+    }
+    return p;
+}
+
+Result<VolSummary> summarize_vol(const std::string &xml) {
+    ILVM_ASSIGN_OR_RETURN(auto doc, backend_document(xml, "volume"));
+    return vol_from(doc.root());
+}
+
+Result<std::vector<VolSummary>> summarize_volumes(const std::string &volumes_xml) {
+    ILVM_ASSIGN_OR_RETURN(auto doc, backend_document(volumes_xml, "volumes"));
+    std::vector<VolSummary> out;
+    for (const xmlNode *vol : xml::child_elements(doc.root(), "volume")) {
+        ILVM_ASSIGN_OR_RETURN(auto v, vol_from(vol));
+        out.push_back(std::move(v));
+    }
+    return out;
+}
+
+std::string describe_activation(const VolSummary &v) {
+    if (v.activation == "exclusive") return std::string("active here, exclusive") + (v.open ? ", open" : "");
+    if (v.activation == "shared") return std::string("active here, shared") + (v.open ? ", open" : "");
+    if (v.has_holder)
+        return "held by host " + std::to_string(v.holder_id) + (v.holder_name.empty() ? "" : " (" + v.holder_name + ")") +
+               (v.holder_mode.empty() ? "" : ", " + v.holder_mode);
+    return "inactive";
+}
+
+const char *placement_state(const VolSummary &v) {
+    if (v.activation != "inactive") return "active-here";
+    return v.has_holder ? "held-elsewhere" : "free";
+}
+
+std::string placement_mode(const VolSummary &v) {
+    if (v.activation == "exclusive" || v.activation == "shared") return v.activation;
+    return v.has_holder ? v.holder_mode : "";
+}
+
+}  // namespace ilvm::host

@@ -1,0 +1,40 @@
+// Typed views of the pool and volume XML the backend returns, for printing.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "common/result.hpp"
+
+namespace ilvm::host {
+
+struct PoolSummary {
+    std::string name, uuid, host, port, target, lun, initiator, vg, vg_uuid, lock_type, auth_user;
+    bool has_status = false;
+    uint64_t capacity = 0, allocation = 0, available = 0;
+};
+
+struct VolSummary {
+    std::string name, key, path, activation, holder_name;
+    std::string holder_mode;   // exclusive | shared; "" from a module without <holder mode>
+    uint64_t capacity = 0, allocation = 0;
+    bool open = false, skip = false, autoactivation = true, has_holder = false;
+    uint32_t holder_id = 0;
+};
+
+Result<PoolSummary> summarize_pool(const std::string &xml);
+Result<VolSummary> summarize_vol(const std::string &xml);
+// The <volume> elements of refresh_pool's <volumes> document.
+Result<std::vector<VolSummary>> summarize_volumes(const std::string &volumes_xml);
+
+// "inactive", "active here, exclusive, open", "held by host 2 (kvm-b), exclusive" ...
+std::string describe_activation(const VolSummary &v);
+
+// Where a volume is, for pool-info: "active-here", "held-elsewhere" (a <holder> was found,
+// so refresh_vol must have been asked for it) or "free"; and the lock's mode: this host's
+// when active here, the holder's when held elsewhere, "" when free or unknown.
+const char *placement_state(const VolSummary &v);
+std::string placement_mode(const VolSummary &v);
+
+}  // namespace ilvm::host

@@ -1,0 +1,119 @@
+#include "host/reconcile/reconcile_pass.hpp"
+
+#include <chrono>
+#include <set>
+
+#include "common/env.hpp"
+#include "common/log.hpp"
+#include "host/core/handover_files.hpp"
+#include "host/core/pool_bindings.hpp"
+#include "host/core/status_files.hpp"
+#include "host/core/volume_locks.hpp"
+#include "host/handover/handover_guard.hpp"
+#include "host/reconcile/idle_tracker.hpp"
+
+namespace ilvm::host {
+namespace {
+
+constexpr const char *kIdleExt = "idle";
+
+int64_t unix_now() {
+    return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+// Volumes of `pool` that domains on this host use (every status file: running, paused,
+// or being migrated in or out).
+std::set<std::string> volumes_in_use(const std::vector<LocalDomain> &domains, const std::string &pool) {
+    std::set<std::string> out;
+    for (const auto &dom : domains)
+        for (const auto &d : dom.disks)
+            if (d.pool == pool) out.insert(d.volume);
+    return out;
+}
+
+// The live-migration part of a pass (handover_guard.hpp): leftovers of domains not here
+// (host-wide, so the first pool's pass removes them), then this pool's restore steps.
+std::vector<ReconcileStepView> handover_steps(const PoolStore &store, const BackendClient &client, const std::string &pool,
+                                              const GuardPlan &plan, const HandoverFiles &files, bool dry_run) {
+    SystemClock clock;
+    if (!dry_run)
+        for (const auto &domain : plan.leftovers) {
+            auto lock = files.lock(domain, clock, std::chrono::milliseconds(0));
+            if (!lock.ok()) continue;   // a hand-over of it has just begun
+            if (files.marker_time(domain)) {
+                files.remove_marker(domain);
+                spdlog::warn("removed the stale live-migration marker of domain {} (no hand-over running, domain not here)",
+                             domain);
+            }
+            lock->remove_and_release();
+        }
+    std::vector<ReconcileStepView> out;
+    if (plan.restore.empty()) return out;
+    ModuleVolumeLocks locks(client, store);
+    for (auto &s : restore_exclusive(pool, plan.restore, locks, files, clock, dry_run))
+        out.push_back({pool, s.volume, "restore-exclusive", s.result, s.reason, s.error});
+    return out;
+}
+
+std::string describe_restore(const ReconcileStepView &s) {
+    const std::string what = s.result == "planned"    ? "would restore the exclusive lock"
+                             : s.result == "done"     ? "restored the exclusive lock"
+                             : s.result == "conflict" ? "still shared: another host holds it too"
+                                                      : "FAILED to restore the exclusive lock";
+    std::string line = s.pool + "/" + s.volume + ": " + what + " (" + s.reason + ")";
+    if (!s.error.empty() && s.result == "failed") line += ": " + s.error;
+    return line;
+}
+
+}  // namespace
+
+Result<int64_t> reconcile_grace_seconds() {
+    ILVM_ASSIGN_OR_RETURN(uint64_t s, env_number("ILVM_RECONCILE_GRACE_SECONDS", 10, 0, 86400));
+    return static_cast<int64_t>(s);
+}
+
+Result<std::vector<ReconcileStepView>> reconcile_pass(const PoolStore &store, const BackendClient &client,
+                                                      const std::string &pool, const std::string &pool_xml, bool dry_run) {
+    ILVM_ASSIGN_OR_RETURN(const int64_t grace, reconcile_grace_seconds());
+    const int64_t now = unix_now();
+    const IdleSince before = parse_idle_since(store.load_runtime_file(pool, kIdleExt));
+    const auto domains = read_status_dir(status_dir(), load_pool_bindings(store));
+    const HandoverFiles files = HandoverFiles::for_store(store);
+    const GuardPlan guard = plan_handover_guard(pool, domains, read_handover_traces(files, std::chrono::system_clock::now()));
+    std::set<std::string> settled = settled_volumes(before, now, grace);
+    if (!guard.hold.empty()) {
+        spdlog::info("pool {}: no idle volume is released in this pass: {}", pool, guard.hold);
+        settled.clear();
+    }
+    const std::string state = format_reconcile_state(volumes_in_use(domains, pool), settled);
+    ILVM_ASSIGN_OR_RETURN(std::string result,
+                          client.reconcile_pool(pool_xml, state, dry_run ? ILVM_RECONCILE_DRY_RUN : 0u));
+    ILVM_ASSIGN_OR_RETURN(auto steps, parse_reconcile_steps(pool, result));
+    for (auto &s : handover_steps(store, client, pool, guard, files, dry_run)) steps.push_back(std::move(s));
+    if (dry_run) return steps;
+    // Still idle: not deactivated yet, or the deactivation failed (retried next pass).
+    std::vector<std::string> idle_now;
+    for (const auto &s : steps)
+        if (s.action == "idle" || (s.action == "deactivate" && s.result != "done")) idle_now.push_back(s.volume);
+    auto next = next_idle_since(before, idle_now, now);
+    if (next.empty()) store.remove_runtime_file(pool, kIdleExt);
+    else ILVM_TRY(store.save_runtime_file(pool, kIdleExt, format_idle_since(next)));
+    return steps;
+}
+
+bool is_change(const ReconcileStepView &s) {
+    return s.action == "set-flags" || s.action == "deactivate" || s.action == "restore-exclusive";
+}
+
+std::string describe(const ReconcileStepView &s) {
+    if (s.action == "restore-exclusive") return describe_restore(s);
+    const bool flags = s.action == "set-flags";
+    std::string what = s.result == "planned" ? (flags ? "would set activation skip on and autoactivation off" : "would deactivate")
+                       : s.result == "failed" ? (flags ? "FAILED to set activation skip / autoactivation" : "FAILED to deactivate")
+                                              : (flags ? "set activation skip on and autoactivation off" : "deactivated");
+    std::string line = s.pool + "/" + s.volume + ": " + what + " (" + s.reason + ")";
+    if (!s.error.empty()) line += ": " + s.error;
+    return line;
+}
+
+}  // namespace ilvm::host

@@ -1,0 +1,33 @@
+// One reconcile pass over one started pool, as `ilvm reconcile`, the CLI after each volume
+// change, and the coming host agent run it: the backend's reconcile_pool (one lvs; skip
+// flag / autoactivation repairs; deactivation of idle volumes) fed with the volumes of
+// running domains (libvirt's status files, read the way the qemu hook reads them) and the
+// idle bookkeeping (idle_tracker.hpp), then the hand-over guard's restore steps
+// (host/handover/handover_guard.hpp).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "host/core/backend_client.hpp"
+#include "host/core/pool_store.hpp"
+#include "host/reconcile/reconcile_wire.hpp"
+
+namespace ilvm::host {
+
+// 10 s: longer than a domain start takes from the hook's activation to libvirt's status
+// file, shorter than the 15 s timer period, so an idle volume goes within two passes.
+// $ILVM_RECONCILE_GRACE_SECONDS overrides it (tests).
+Result<int64_t> reconcile_grace_seconds();
+
+// The caller holds the pool's lock. A dry run changes neither LVM nor the idle bookkeeping.
+Result<std::vector<ReconcileStepView>> reconcile_pass(const PoolStore &store, const BackendClient &client,
+                                                      const std::string &pool, const std::string &pool_xml, bool dry_run);
+
+// The steps that change something (set-flags, deactivate, restore-exclusive) and their
+// one-line descriptions, as `ilvm reconcile` prints them.
+bool is_change(const ReconcileStepView &s);
+std::string describe(const ReconcileStepView &s);
+
+}  // namespace ilvm::host

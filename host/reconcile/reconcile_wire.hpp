@@ -1,0 +1,25 @@
+// The host's side of the reconcile_pool callback's XML (plugin/include/iscsi-lvm/backend.h;
+// the module's side is plugin/src/xml/reconcile_xml): the state it is fed, and the steps it
+// answers with. A unit test parses what format_reconcile_state() writes with the module's
+// parser, so the two sides cannot drift apart.
+#pragma once
+
+#include <set>
+#include <string>
+#include <vector>
+
+#include "common/result.hpp"
+
+namespace ilvm::host {
+
+// <reconcile><in-use volume='V'/>…<settled volume='V'/>…</reconcile>
+std::string format_reconcile_state(const std::set<std::string> &in_use, const std::set<std::string> &settled);
+
+struct ReconcileStepView {
+    std::string pool, volume, action, result, reason, error;
+};
+
+// <reconcile pool='P'><step volume='V' action='…' result='…' reason='…' [error='…']/>…
+Result<std::vector<ReconcileStepView>> parse_reconcile_steps(const std::string &pool, const std::string &xml);
+
+}  // namespace ilvm::host

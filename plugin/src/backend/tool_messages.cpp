@@ -1,0 +1,40 @@
+#include "backend/tool_messages.hpp"
+
+#include <array>
+
+namespace ilvm {
+namespace {
+
+struct KnownText {
+    ToolMessage message;
+    std::string_view text;      // matched as a substring, case-sensitive
+    std::string_view source;    // the tool, and where the text comes from
+};
+
+// lvm2 2.03.16 is Debian 12's (the lab's); its lvmlockd talks to sanlock 3.8.5.
+constexpr std::array kTexts{
+    KnownText{ToolMessage::vg_not_found, "not found", "vgs, lvm2 2.03.16: 'Volume group \"VG\" not found'"},
+    KnownText{ToolMessage::no_pv_label, "Failed to find physical volume",
+              "pvs, lvm2 2.03.16: 'Failed to find physical volume \"DEV\".'"},
+    KnownText{ToolMessage::lv_locked_elsewhere, "locked by other host",
+              "lvchange, lvm2 2.03.16 lib/locking/lvmlockd.c: 'LV locked by other host: VG/LV' (-EAGAIN)"},
+    KnownText{ToolMessage::lv_locked_elsewhere, "incompatible mode",
+              "lvchange, lvm2 2.03.16 lib/locking/lvmlockd.c: 'LV is already locked with incompatible mode: VG/LV' (-EEXIST)"},
+    KnownText{ToolMessage::lockspace_not_started, "lockspace",
+              "lvm2 2.03.16 with lvmlockd: '... lockspace not found or started', 'Skipping global lock: lockspace ...'"},
+    KnownText{ToolMessage::lockspace_not_started, "lock start", "lvm2 2.03.16 with lvmlockd: 'VG VG lock start ...'"},
+    KnownText{ToolMessage::lockspace_not_started, "not started", "lvm2 2.03.16 with lvmlockd: '... not started'"},
+    KnownText{ToolMessage::vg_in_use_elsewhere, "other host",
+              "vgremove, lvm2 2.03.16 with lvmlockd: 'Lockspace for \"VG\" not stopped on other hosts'"},
+    KnownText{ToolMessage::vg_in_use_elsewhere, "in use", "vgremove: kept from the first version, not seen in the lab"},
+};
+
+}  // namespace
+
+bool says(std::string_view text, ToolMessage message) {
+    for (const auto &k : kTexts)
+        if (k.message == message && text.find(k.text) != std::string_view::npos) return true;
+    return false;
+}
+
+}  // namespace ilvm
