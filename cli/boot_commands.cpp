@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // pool-autostart-all / pool-destroy-all: what iscsi-lvm.service runs at boot and shutdown
 // (with --no-mirror: libvirtd starts after it and stops before it), and mirror-sync, what
 // iscsi-lvm-mirror.service runs once libvirtd is up. Every pool is tried even when one

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // State shared by every verb: the pool store, the (lazily loaded) backend module, and the
 // user's terminal for confirmations.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // The host verbs, `ilvm host-setup` and `ilvm host-validate` (host_setup.hpp,
 // host_validate.hpp). Unlike the pool verbs they do not go through the backend module:
 // they prepare and check the host the module runs on.

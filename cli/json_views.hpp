@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // How the verbs print volumes with --json (docs/man/ilvm.8, JSON OUTPUT).
 #pragma once
 

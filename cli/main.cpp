@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // ilvm: virsh-style CLI for iscsi-lvm pools and volumes.
 #include <cstdlib>
 #include <functional>

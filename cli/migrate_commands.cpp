@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // `ilvm migrate` (source) and `ilvm migrate-finish` (destination): the live-migration
 // hand-over (docs/migration.md). The decisions are in host::migrate_out.cpp and host::migrate_in.cpp;
 // this file wires them to libvirt, the module and the terminal.

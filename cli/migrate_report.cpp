@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 #include "cli/migrate_report.hpp"
 
 #include "cli/ui/output.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // What `ilvm migrate` prints: host/handover/migrate_out's report as lines or JSON.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Starting and stopping one pool on this host, shared by pool-start / pool-destroy and
 // the boot service's pool-autostart-all / pool-destroy-all. The caller holds the pool's
 // lock and has checked that the pool is inactive (start) or active (stop).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // `ilvm reconcile` and the same pass run after every volume change the CLI makes
 // (host/reconcile/reconcile_pass.hpp does the pass).
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // vol-* verbs. A volume is named by `VOL --pool POOL`, or by its path /dev/<vg>/<lv>.
 #include <fstream>
 #include <optional>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Replacing a file so that readers and a crash see either the old content or the new, never
 // a mix: GLib writes a temporary file in the same directory, created with `mode` from the
 // start (a secret is never readable by others, not even briefly), in full, fsync()s it and

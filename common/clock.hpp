@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Time for the hand-over's polling loops, so tests run them on a fake clock: steady time
 // for bounds and measured windows, wall time for the marker's mtime (written by the hook).
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // A command is data: an argv vector (never a shell string), optional stdin and a timeout.
 // Builders in lvm/ and iscsi/ return Commands; one System runs them, so every decision
 // can be asserted in tests without root.

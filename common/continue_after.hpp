@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Going on after a failure on purpose: a cleanup after an earlier error, tidying after the
 // real work succeeded. The one way to drop a Status or Result: the failure is logged (warning)
 // with what failed and why going on is safe, so nothing fails silently. Never `(void)`.

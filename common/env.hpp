@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Settings host programs take from the environment (ILVM_*: test harnesses, directories,
 // bounds). Documented in docs/man/ilvm.8, ENVIRONMENT.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Error values that cross every layer of iscsi-lvm.
 //
 // The classes mirror what an administrator needs to act on (and what the CLI maps to

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // An exclusive flock(2) on a lock file, held for the guard's lifetime: how two processes on
 // this host agree that only one of them changes a pool, or hands one domain over, at a time.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // The real System: GLib's GSubprocess for commands (argv, no shell), POSIX for files.
 #pragma once
 

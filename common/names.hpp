@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Validation of every name that reaches a command line or a file path. Each returns a
 // Status whose invalid_input message names the offending value and the rule it broke.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // The one parser of whole numbers from text we do not control (options, the environment,
 // files, other programs' reports): decimal digits only, the whole text, within bounds.
 // No sign, no spaces, no "0x", no overflow wrapping, unlike strtoul and friends.

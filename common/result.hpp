@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // A minimal expected<T, Error>. GCC 12 ships std::expected only in C++23 mode; the
 // project is C++20, so this small type gives the same shape (value or Error, never both).
 #pragma once

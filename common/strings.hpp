@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Small string helpers every layer uses, so there is one trim and one line splitter.
 #pragma once
 

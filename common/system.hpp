@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Everything the backend does to the host goes through System: commands, the few files
 // we own (open-iscsi node records, state), device-node polling and the clock. The real
 // implementation is HostSystem; tests use a fake that records and scripts all of it.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // A System decorator that runs every command through a wrapper program
 // (`<wrapper> <argv...>`). Only for test harnesses that exercise a whole host binary
 // (the CLI, the hook) against a recording fake of lvm/iscsiadm; never set in production.

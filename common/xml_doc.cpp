@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 #include "common/xml_doc.hpp"
 
 #include "common/strings.hpp"

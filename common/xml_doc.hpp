@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Parsing XML that comes from outside the process (pool/volume XML from the CLI, domain
 // XML handed to the qemu hook) without trusting it, plus small DOM helpers.
 //

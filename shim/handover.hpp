@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // The destination's side of a live migration hand-over, kept between hook calls.
 //
 // libvirt calls the destination's hook `migrate begin`, then `prepare begin`, `start begin`

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // The qemu hook's decisions: which libvirt hook calls we act on, and what we do for each,
 // independent of how volumes are (de)activated so tests can drive it with a fake runner.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // 50-iscsi-lvm: libvirt qemu hook (installed in /etc/libvirt/hooks/qemu.d/) that activates a
 // domain's iscsi-lvm volumes exclusively before it starts and deactivates them after it
 // stops. Unrelated calls return at once without reading stdin or touching LVM.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 #include "shim/module_control.hpp"
 
 namespace ilvm::hook {

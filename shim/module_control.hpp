@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // The hook's VolumeControl on this host: the pool store and the backend module, through
 // host/core's ModuleVolumeLocks.
 #pragma once

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """Embed the RelaxNG schemas into a C++ header so the module validates XML without
 looking for files at run time (the installed copies are for administrators and tools)."""
 import sys

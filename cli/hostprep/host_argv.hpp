@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Commands host-setup and host-validate run besides sanlock's (sanlock/client_status.hpp):
 // systemd unit state and LVM's merged configuration.
 #pragma once

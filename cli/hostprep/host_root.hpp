@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Where host-setup and host-validate find the host's files: "/" normally, or the directory
 // in ILVM_HOST_ROOT, so tests and dry runs work on a copy of /etc in a temporary directory.
 // Only file paths move; commands (systemctl, lvmconfig, sanlock) always ask the running host.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // `ilvm host-setup`: prepares this host for shared pools, idempotently. It plans every
 // change first (reading files and unit states only), then writes the files and starts the
 // daemons; a second run finds nothing to change and says so. --dry-run prints the plan.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // `ilvm host-validate`: checks that this host can safely share a pool's LUN, one line per
 // check, "ok   <check>" or "FAIL <check>: <what is wrong> (fix: <one-line fix>)".
 // It changes nothing. Files are read under the host root (host_root.hpp); the daemons'

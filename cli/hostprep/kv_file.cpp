@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 #include "cli/hostprep/kv_file.hpp"
 
 #include "common/strings.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Line-based edits of KEY=VALUE files: /etc/default/sanlock (a shell fragment systemd reads
 // as an EnvironmentFile) and /etc/iscsi/initiatorname.iscsi. As with lvm.conf, only the
 // lines of the key change; comments and other settings stay as the admin left them.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Line-based edits of LVM configuration files (lvm.conf, lvmlocal.conf) for host-setup.
 //
 // These files are admin-owned and mostly comments: Debian ships every setting as a commented

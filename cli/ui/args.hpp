@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Command-line parsing in virsh's style: positional arguments may also be given by name
 // (`--pool san`), options may appear anywhere, `--opt=value` and `--opt value` both work.
 #pragma once

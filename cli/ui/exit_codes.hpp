@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // One exit code per error class, so scripts can tell "fix your input" from "someone else
 // holds it" from "the system is broken". Documented in docs/man/ilvm.8.
 #pragma once

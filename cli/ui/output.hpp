@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // What the CLI prints: virsh-style tables and key/value blocks, or JSON (json-glib) with
 // --json for scripts.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // The backend module as host programs call it: iscsi-lvm.so loaded and opened once, and one
 // typed method per callback of its C ABI (plugin/include/iscsi-lvm/backend.h). Each method
 // owns the module's reply for the length of the call (released by RAII, whatever happens)

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Which disks of a libvirt domain are iscsi-lvm volumes, read from the domain XML the qemu
 // hook gets on stdin (or from libvirt's status files of running domains).
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Whether a domain's qemu runs on this host, in the words the hand-over and the reconciler
 // decide by, from libvirt's state and reason names (as in its status files,
 // <domstatus state='paused' reason='migration'>, and `virsh domstate --reason`).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // The live-migration hand-over's files on each host, in $ILVM_RUN_DIR/migrate (mode 0700):
 //
 //   <domain>.incoming  written by the destination's qemu hook at `migrate begin` (its mtime

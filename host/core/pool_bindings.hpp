@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // The defined pools as the hook, the reconciler and the hand-over match a domain's disks
 // against them: the pool's name and its volume group. libvirt's mirror pool carries the
 // same name, so <disk type='volume' pool='NAME'> resolves to it too.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Where pool definitions and runtime state live, like libvirt's /etc/libvirt/storage and
 // /run/libvirt/storage: persistent XML in the config dir (default /etc/iscsi-lvm/pools,
 // $ILVM_CONFIG_DIR overrides the /etc/iscsi-lvm part), an autostart/ directory of links,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // The domains libvirt runs on this host, read from its status files
 // (/run/libvirt/qemu/<name>.xml: <domstatus state=… reason=…><domain>…) as files, never
 // through libvirtd: the qemu hook must not call libvirt (libvirtd waits for the hook), and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Typed views of the pool and volume XML the backend returns, for printing.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // A volume's lock on this host, as the qemu hook, the live-migration hand-over and the
 // reconciler need it: read it (refresh_vol, optionally naming another host's lease) and set
 // it (activate_vol, exclusive or shared, which converts an activation here in the other

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // A volume named the way host programs name it: pool and volume (LV) name.
 #pragma once
 

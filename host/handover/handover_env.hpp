@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // What the live-migration hand-over works with on one host, bundled for the state
 // machines of migrate_out.hpp (source), migrate_in.hpp (destination) and the reconciler's
 // handover_guard.hpp. Every member is replaceable in tests.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // What `ilvm reconcile` does about live-migration hand-overs (docs/migration.md), apart
 // from the backend's pass:
 //

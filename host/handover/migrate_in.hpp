@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // `ilvm migrate-finish`, the destination's side of a live migration hand-over, run by
 // iscsi-lvm-migrate-finish@<domain>.service, which the qemu hook starts at `migrate begin`
 // after taking the domain's volumes shared and writing its .incoming marker

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // `ilvm migrate`, the source's side of a live migration hand-over (docs/migration.md):
 //
 //   1. the domain must run here; take its hand-over lock (handover_files.hpp);

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // libvirt domains as the live-migration hand-over sees them: is a domain running here, its
 // live XML, and the migration call itself. An interface so that the hand-over's decisions
 // (migrate_out.hpp, migrate_in.hpp) are tested with a fake; libvirt_domains.hpp is the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // What every libvirt API user in ilvm shares: the connection handle, libvirt's last error
 // as one line, and opening a URI the way virsh does. Only `ilvm` links this (ilvm-sync):
 // the qemu hook must never call libvirt.

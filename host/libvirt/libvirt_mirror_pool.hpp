@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // MirrorPool through libvirt's public API (virStoragePool*), on a connection opened on
 // first use (ILVM_LIBVIRT_URI / the module's libvirt_uri option; default qemu:///system).
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // The libvirt "mirror pool": a stock libvirt `logical` pool with the same name as an
 // iscsi-lvm pool, over the same VG, so that virsh vol-list, virt-manager's storage browser,
 // virt-install --disk vol=POOL/VOL and <disk type='volume'> see our volumes on stock libvirt.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // When host programs touch the libvirt mirror pool (mirror_pool.hpp) and how they react when
 // libvirt is not there. The mirror is a convenience: exclusivity is enforced by the qemu
 // hook and lvmlockd, so an unreachable libvirtd or a failed libvirt call costs one warning

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // The reconciler's memory between passes: since when each volume has been seen idle
 // (active on this host, not open, used by no running domain). A volume is deactivated only
 // once it has stayed idle for a grace period, because the qemu hook activates a domain's

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // One reconcile pass over one started pool, as `ilvm reconcile`, the CLI after each volume
 // change, and the coming host agent run it: the backend's reconcile_pool (one lvs; skip
 // flag / autoactivation repairs; deactivation of idle volumes) fed with the volumes of

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 #include "host/reconcile/reconcile_wire.hpp"
 
 #include "common/xml_doc.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // The host's side of the reconcile_pool callback's XML (plugin/include/iscsi-lvm/backend.h;
 // the module's side is plugin/src/xml/reconcile_xml): the state it is fed, and the steps it
 // answers with. A unit test parses what format_reconcile_state() writes with the module's

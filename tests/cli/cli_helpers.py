@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """What the CLI test files share: the log of the recording fake (fake_cmd.py) and the
 contract of a refusal (one `error:` line, then only `hint:` lines, and its exit status)."""
 import json

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """Stand-in for lvm/iscsiadm/sanlock/... in CLI tests (ILVM_COMMAND_WRAPPER).
 
 The backend runs `fake_cmd.py <argv...>`. We append the argv as one JSON line to

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """End-to-end tests of the `ilvm` binary + iscsi-lvm.so with a recording fake of the
 system commands: exit codes per error class, one-line `error:` messages, the malformed
 XML catalog, and that refusals change nothing.

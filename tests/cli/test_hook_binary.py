@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """The installed hook binary (50-iscsi-lvm) end to end with the real module and a
 recording fake of lvm: the fast path touches nothing, prepare activates through the
 module, and the bounded timeout refuses the start *and* kills the LVM command it was

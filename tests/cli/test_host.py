@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """Tests of `ilvm host-setup` and `ilvm host-validate` as a user runs them: the binary
 against a copy of Debian's config files in a temporary ILVM_HOST_ROOT, with systemctl,
 lvmconfig and sanlock answered by the recording fake (fake_cmd.py). Nothing on this

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """CLI tests of the live-migration hand-over: `ilvm migrate`, `ilvm migrate-finish`, the
 reconciler's part, and where vol-info / pool-info say a volume is. They run the real ilvm
 and module with the recording fake of lvm/sanlock (fake_cmd.py) and libvirt's in-process

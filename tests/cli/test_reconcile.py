@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """CLI tests of `ilvm reconcile`, the boot verbs and the libvirt mirror pool, with the
 recording fake of lvm/iscsiadm (fake_cmd.py) and libvirt's in-process test driver
 (ILVM_LIBVIRT_URI=test:///default: a fresh state per ilvm run, holding one 'dir' pool

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """Bring the lab up and keep it up for interactive work; tear down on exit.
 
     sudo /usr/bin/python3 tests/e2e/lab_up.py [--staging DESTDIR] [--login]

@@ -8,7 +8,8 @@ meson files. Exit 0 when every rule holds, 1 with one line per violation otherwi
     include each other, shared folders (common/, host/, plugin/) include neither;
   * no meson.build names another folder's files: no '..' in a path, no include_directories
     with a path, no source path into another top-level folder;
-  * the hook's meson file names no library that brings libvirt.
+  * the hook's meson file names no library that brings libvirt;
+  * every source, script and meson file carries the project's SPDX line (LICENSE).
 
 Usage: check_layout.py SOURCE_ROOT
 """
@@ -138,6 +139,20 @@ def check_meson(root, files, problems):
                     problems.append(f"{f}: the hook names {dep}, which brings libvirt")
 
 
+SPDX = "SPDX-License-Identifier: LGPL-2.1-or-later"
+
+
+def check_spdx(root, files, problems):
+    for f in files:
+        if f.startswith(("tests/data/", "tests/e2e/recorded/")):
+            continue
+        if f.endswith(SOURCE_SUFFIXES + (".py",)) or os.path.basename(f) == "meson.build":
+            with open(os.path.join(root, f), encoding="utf-8", errors="replace") as fh:
+                head = fh.read(400)
+            if SPDX not in head:
+                problems.append(f"{f}: no '{SPDX}' line at the top")
+
+
 def main():
     if len(sys.argv) != 2:
         print(__doc__, file=sys.stderr)
@@ -147,6 +162,7 @@ def main():
     problems = []
     check_includes(root, files, problems)
     check_meson(root, files, problems)
+    check_spdx(root, files, problems)
     for p in problems:
         print(p)
     checked = sum(1 for f in files if f.endswith(SOURCE_SUFFIXES))

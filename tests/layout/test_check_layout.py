@@ -19,22 +19,28 @@ def make_tree(root, files):
             f.write(text)
 
 
+SPDX = "// SPDX-License-Identifier: LGPL-2.1-or-later\n"
+MESON_SPDX = "# SPDX-License-Identifier: LGPL-2.1-or-later\n"
 GOOD = {
-    "common/result.hpp": "#pragma once\n",
-    "host/core/pool_store.hpp": '#include "common/result.hpp"\n',
-    "shim/hook.cpp": '#include "host/core/pool_store.hpp"\n#include "ilvm-config.h"\n',
-    "cli/main.cpp": '#include "host/core/pool_store.hpp"\n#include "cli/ui/args.hpp"\n',
-    "cli/ui/args.hpp": '#include "common/result.hpp"\n',
-    "shim/meson.build": "executable('50-iscsi-lvm', 'hook.cpp', dependencies : ilvm_host_dep)\n",
-    "cli/meson.build": "subdir('ui')\nexecutable('ilvm', 'main.cpp')\n",
+    "common/result.hpp": SPDX + "#pragma once\n",
+    "host/core/pool_store.hpp": SPDX + '#include "common/result.hpp"\n',
+    "shim/hook.cpp": SPDX + '#include "host/core/pool_store.hpp"\n#include "ilvm-config.h"\n',
+    "cli/main.cpp": SPDX + '#include "host/core/pool_store.hpp"\n#include "cli/ui/args.hpp"\n',
+    "cli/ui/args.hpp": SPDX + '#include "common/result.hpp"\n',
+    "shim/meson.build": MESON_SPDX + "executable('50-iscsi-lvm', 'hook.cpp', dependencies : ilvm_host_dep)\n",
+    "cli/meson.build": MESON_SPDX + "subdir('ui')\nexecutable('ilvm', 'main.cpp')\n",
 }
 
 
 class CheckLayout(unittest.TestCase):
+    raw = {}  # files written exactly as given
+
     def run_on(self, extra):
         with tempfile.TemporaryDirectory() as tmp:
             files = dict(GOOD)
-            files.update(extra)
+            for path, text in extra.items():
+                files[path] = (MESON_SPDX if path.endswith("meson.build") else SPDX) + text
+            files.update(self.raw)
             make_tree(tmp, files)
             r = subprocess.run([sys.executable, CHECKER, tmp], capture_output=True, text=True)
             return r.returncode, r.stdout
@@ -71,6 +77,10 @@ class CheckLayout(unittest.TestCase):
     def test_the_hook_naming_libvirt_fails(self):
         self.assert_refused({"shim/meson.build": "executable('h', 'hook.cpp', dependencies : [ilvm_host_dep, libvirt_dep])\n"},
                             "brings libvirt")
+
+    def test_a_file_without_the_spdx_line_fails(self):
+        self.raw = {"common/strings.hpp": "#pragma once\n"}
+        self.assert_refused({}, "common/strings.hpp: no 'SPDX-License-Identifier")
 
     def test_an_include_of_nothing_fails(self):
         self.assert_refused({"cli/main.cpp": '#include "no/such.hpp"\n'}, "names no file of the tree")

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Shared setup for golden-argv backend tests: a pool from tests/data/pools, a FakeSystem
 // scripted with recorded lvs/vgs/pvs JSON and iscsiadm output.
 #pragma once

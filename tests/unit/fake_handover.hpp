@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Fakes for the live-migration hand-over's interfaces (cli/domains.hpp, volume_locks.hpp,
 // clock.hpp): scripted domain states and lock outcomes on a fake clock, with a log of calls,
 // plus a private $ILVM_RUN_DIR for the real HandoverFiles.

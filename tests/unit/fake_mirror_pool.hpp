@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // A scripted MirrorPool: a state per pool name, failures on demand, and a log of calls.
 #pragma once
 

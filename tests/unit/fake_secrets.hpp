@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // SecretProvider for tests: a fixed password per usage/uuid, counting lookups.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // A scripted System for tests: records every command (the golden transcript), answers from
 // rules matched by argv prefix, and fakes the few files and device nodes the backend touches.
 #pragma once

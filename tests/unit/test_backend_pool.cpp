@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Golden-argv tests of the pool lifecycle (libvirt storagepoolxml2argvtest style).
 #include "backend_fixture.hpp"
 

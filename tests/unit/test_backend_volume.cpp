@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Golden-argv tests of volume operations, including every refusal: a refusal issues no
 // mutating command.
 #include "backend_fixture.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // The reconciler's part of the live-migration hand-over (cli/handover_guard.cpp), the
 // hand-over's files (cli/handover_files.cpp), libvirt's status files as the reconciler
 // reads them (cli/local_domains.cpp), and where pool-info says a volume is (summaries).

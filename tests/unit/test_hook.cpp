@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // The qemu hook: XML-to-volume mapping and op dispatch, driven through the real Backend
 // with the fake runner so the exact lvchange commands are asserted.
 #include <set>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // ilvm host-setup: the config-file editors on Debian's shipped files, and the plan run
 // against FakeSystem (idempotence, dry run, refusals that change nothing).
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // ilvm host-validate: sanlock's client output (recorded in the lab) and the checks run
 // against FakeSystem, passing and failing.
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // cli/libvirt_domains.cpp against libvirt's in-process test driver (no daemon): states,
 // live XML, and a migration the driver cannot do, which must come back as a system error
 // carrying libvirt's message.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // `ilvm migrate-finish`'s state machine (cli/migrate_in.cpp) on fakes and a fake clock:
 // it waits while the incoming domain is paused for the migration, converts its volumes
 // once it runs, retrying while the source still holds them, and always removes the marker.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // `ilvm migrate`'s state machine (cli/migrate_out.cpp) on fakes of libvirt and the module
 // and a fake clock: which locks change in which order, what happens on each failure, and
 // the measured non-exclusive window.

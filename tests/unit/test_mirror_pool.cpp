@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // The libvirt mirror pool: when ilvm defines, starts, refreshes, stops and undefines it
 // (mirror_sync, against a fake), and the libvirt implementation itself against libvirt's
 // in-process test driver (test:///default: real API calls, no daemon).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Parsers of what LVM, sanlock and iscsiadm print, fed recorded output.
 #include <gtest/gtest.h>
 

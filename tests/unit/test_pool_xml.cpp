@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Pool XML: parsing, defaults, formatting and round trips.
 #include <gtest/gtest.h>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Golden-argv tests of the reconciler (Backend::reconcile_pool): which LVs it touches and
 // why, from recorded-shape lvs reports. Every case pins the exact commands.
 #include "backend_fixture.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // The CHAP password must never reach an argv, a command's stdin, a log line or an error.
 #include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/spdlog.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Volume XML: parsing, units, thick-only allocation, formatting and round trips.
 #include <gtest/gtest.h>
 

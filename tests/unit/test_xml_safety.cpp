@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Hostile XML: the malformed-input catalog (tests/data/xml/invalid/MANIFEST.tsv), DTD /
 // entity / XXE / network refusal, size and depth limits, one-line errors, silence on
 // stderr, thread safety, and the generic helpers of xml_doc.hpp.

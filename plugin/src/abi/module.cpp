@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // The C ABI of iscsi-lvm.so: a thin layer that turns XML strings into definitions, calls
 // the C++ Backend and turns results and Errors back into ilvm_reply. No exception and no
 // C++ type crosses this boundary.

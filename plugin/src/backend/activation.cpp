@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Activation: exclusive/shared for domains, short exclusive activations for our own
 // maintenance, and naming the host that holds a lock when we cannot get it.
 #include "backend/backend.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // The iscsi-lvm storage backend: libvirt's storage backend callbacks (checkPool,
 // startPool, buildPool, refreshPool, stopPool, deletePool, createVol, buildVol,
 // buildVolFrom, refreshVol, deleteVol, resizeVol, wipeVol, upload/download) plus exclusive

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Block-device chores: waiting for the LUN to appear, refusing a LUN that already carries
 // data, and clearing or zeroing volumes.
 #pragma once

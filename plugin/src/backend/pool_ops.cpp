@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Pool lifecycle: build, start, refresh, stop, delete, forget.
 #include "backend/backend.hpp"
 #include "backend/device.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Backend::reconcile_pool: one lvs, the decisions of reconcile_plan, and the lvchange
 // commands they call for. A failed repair does not stop the others: each step carries its
 // own result, so the host can report all of them.

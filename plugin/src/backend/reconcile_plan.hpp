@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // The reconciler's decisions, as a pure function of one `lvs` report: which LVs of a pool
 // get their activation-skip flag / autoactivation repaired, and which LVs active on this
 // host are idle and get deactivated (releasing their lock for other hosts). Kept apart from

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // The texts of external commands that the backend recognises, in one table (tool_messages.cpp)
 // with the tool and the version each was seen in. Decisions go by exit codes where the tool
 // has meaningful ones (iscsiadm); LVM exits 5 for nearly every failure, so for LVM the text

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Volume lifecycle: create (thick, skip-flagged, cleared), clone, refresh, delete (with a
 // cross-host lock probe), resize, wipe, upload/download.
 #include "backend/backend.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 #include "iscsi/iscsi_argv.hpp"
 
 namespace ilvm::iscsi {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // argv builders for iscsiadm. Long option names so the golden files read like a runbook.
 // No builder ever takes a password: CHAP secrets go into the node record file (0600).
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 #include "iscsi/node_record.hpp"
 
 #include <sstream>

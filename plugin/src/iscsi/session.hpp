@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Logging a host into the pool's LUN and out again, idempotently, leaving nothing behind
 // when a login fails (no node record, no half-open session).
 #pragma once

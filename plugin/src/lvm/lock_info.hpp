@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // This host's LV lock modes, from lvmlockd itself. `lvs` cannot tell them: it reports
 // lv_active_exclusively = "active exclusively" for a shared (-asy) activation too (measured,
 // lvm2 2.03.16, with and without --nolocking). `lvmlockctl -i` asks the local lvmlockd for

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // argv builders for every LVM command the backend runs. Each is a pure function of its
 // inputs, so golden tests can pin the exact command line (like libvirt's
 // storagepoolxml2argvtest). Names must already be validated by the caller.

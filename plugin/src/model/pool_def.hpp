@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // The pool definition: what the administrator wrote in pool XML, after validation.
 #pragma once
 

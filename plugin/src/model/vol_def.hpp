@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // A volume (one LV) as libvirt volume XML describes it.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // What `sanlock client status -D` and `sanlock client host_status -s LOCKSPACE -D` print:
 // whether sanlock uses the watchdog, which lockspaces this host has joined with which
 // host_id, and which hosts are live in them (host-validate; the backend, to tell its own

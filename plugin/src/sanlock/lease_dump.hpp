@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Finding which host holds an LV lock. lvmlockd only says "LV locked by other host"; the
 // answer is on disk: the LV's sanlock resource lease (at the offset in its lock_args, in
 // the VG's hidden lvmlock LV) names the owner host_id, and the lockspace's delta leases

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 #include <cstring>
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Where CHAP passwords come from: libvirt's secret store (usage type iscsi), looked up by
 // usage or UUID. Tests substitute a fake; the real one talks to libvirtd.
 #pragma once

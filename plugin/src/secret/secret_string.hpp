@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // A string for secret material: wiped on destruction, not copyable by accident, and with
 // no operator<< so it cannot end up in a log line or a Command by a slip of the pen.
 #pragma once

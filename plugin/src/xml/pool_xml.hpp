@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Pool XML (libvirt style, <pool type='iscsi-lvm'>) <-> PoolDef. docs/xml-reference.md
 // describes every element.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 #include "xml/reconcile_xml.hpp"
 
 #include "common/names.hpp"

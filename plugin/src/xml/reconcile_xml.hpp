@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // The module's side of the reconciler's XML across the ABI (reconcile_pool callback; the
 // host's side is host/reconcile/reconcile_wire):
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // RelaxNG validation of pool and volume XML against the schemas embedded in the module
 // (xml-schemas/*.rng, compiled in by xml-schemas/embed.py: no file lookups at run time).
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Volume XML (libvirt style, <volume type='block'>) <-> VolDef. docs/xml-reference.md
 // describes every element.
 #pragma once

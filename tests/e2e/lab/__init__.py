@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """iscsi-lvm end-to-end lab: image builder, iSCSI target, qemu guests.
 
 Python 3 stdlib only.  Entry point for scenarios: `from lab import Lab`.

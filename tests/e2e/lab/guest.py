@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """One lab guest: a qemu TCG VM booted from a qcow2 overlay of the base image.
 
 Command channel: ssh to root@127.0.0.1 through a slirp hostfwd bound to

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """Build (or reuse from cache) the base guest image of the iscsi-lvm lab.
 
 Output, all under ~/.cache/iscsi-lvm-lab/ (override: ILVM_LAB_CACHE):

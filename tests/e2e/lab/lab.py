@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """The lab: one iSCSI target + two guests (host A, host B), always torn down.
 
     from lab import Lab

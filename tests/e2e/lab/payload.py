@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """Payload disk: ships our own build into guests without rebuilding the base.
 
 The staging dir is what `meson install --destdir STAGING` produced (e.g.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """Userspace iSCSI target (tgtd from Debian's `tgt`) for the lab.
 
 tgtd runs as our child, in the foreground, in its own process group, bound

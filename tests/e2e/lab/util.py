@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """Small helpers shared by the lab: logging, bounded waits, child processes.
 
 Everything here is Python 3 stdlib only, because the lab must run on a bare

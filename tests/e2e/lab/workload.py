@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """A real disk workload for the nested domains of the lab, and its verifier.
 
 The live-migration scenario needs proof that a domain kept writing to its

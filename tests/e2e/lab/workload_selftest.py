@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """Self-test of tests/e2e/lab/workload.py, outside the lab.
 
 1. verify_pattern() on synthetic images: the states a sequential writer can

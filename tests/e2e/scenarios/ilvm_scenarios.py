@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """End-to-end scenarios of the `ilvm` product on two real guest hosts sharing one LUN.
 
 One lab boot (tgtd + host A + host B) runs the scenarios in order, each narrated one line

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """Smoke scenario: proves target + two guests + shared sanlock VG work.
 
 Steps: tgtd up; hosts A and B booted; both log in to the LUN (node record
