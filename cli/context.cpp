@@ -1,5 +1,6 @@
-// SPDX-License-Identifier: LGPL-2.1-or-later
 #include "cli/context.hpp"
+
+// SPDX-License-Identifier: LGPL-2.1-or-later
 
 #include <cctype>
 #include <string>

@@ -1,5 +1,6 @@
-// SPDX-License-Identifier: LGPL-2.1-or-later
 #include "cli/json_views.hpp"
+
+// SPDX-License-Identifier: LGPL-2.1-or-later
 
 namespace ilvm::cli {
 

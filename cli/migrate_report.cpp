@@ -1,5 +1,6 @@
-// SPDX-License-Identifier: LGPL-2.1-or-later
 #include "cli/migrate_report.hpp"
+
+// SPDX-License-Identifier: LGPL-2.1-or-later
 
 #include "cli/ui/output.hpp"
 

@@ -10,30 +10,18 @@
 #include "cli/json_views.hpp"
 #include "cli/pool_lifecycle.hpp"
 #include "cli/ui/output.hpp"
+#include "cli/ui/xml_file.hpp"
 #include "common/continue_after.hpp"
 #include "common/log.hpp"
 #include "common/names.hpp"
 #include "common/size.hpp"
+#include "host/core/pool_bindings.hpp"
 #include "host/core/summaries.hpp"
 #include "host/core/volume_locks.hpp"
 #include "host/libvirt/mirror_sync.hpp"
 
 namespace ilvm::cli {
 namespace {
-
-Result<std::string> read_input_file(const std::string &path) {
-    if (path.empty()) return invalid_input("no XML file given");
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return not_found("cannot read file '" + path + "'");
-    std::ostringstream ss;
-    // Bounded: the XML parser refuses more than 1 MiB anyway; do not slurp a disk image.
-    constexpr size_t limit = 2 * 1024 * 1024;
-    std::string buf(limit + 1, '\0');
-    in.read(buf.data(), static_cast<std::streamsize>(buf.size()));
-    buf.resize(static_cast<size_t>(in.gcount()));
-    if (buf.size() > limit) return invalid_input("file '" + path + "' is too large for an XML definition");
-    return buf;
-}
 
 // Inserts `element` before `before` in canonical XML we produced ourselves.
 std::string insert_before(const std::string &xml, const std::string &before, const std::string &element) {
@@ -67,12 +55,10 @@ Result<host::PoolRefresh> refresh_and_record(Context &ctx, const std::string &na
 unsigned session_flags(Context &ctx, const std::string &name, const std::string &xml, bool only_active) {
     auto me = host::summarize_pool(xml);
     if (!me.ok()) return 0;
-    for (const auto &other : ctx.store.names()) {
-        if (other == name || (only_active && !ctx.store.active(other))) continue;
-        auto oxml = ctx.store.load(other);
-        if (!oxml.ok()) continue;
-        auto o = host::summarize_pool(*oxml);
-        if (o.ok() && o->target == me->target && o->host == me->host && o->port == me->port) return ILVM_KEEP_SESSION;
+    for (const auto &other : host::load_defined_pools(ctx.store)) {
+        if (other.name == name || (only_active && !ctx.store.active(other.name))) continue;
+        const auto &o = other.def;
+        if (o.target == me->target && o.host == me->host && o.port == me->port) return ILVM_KEEP_SESSION;
     }
     return 0;
 }
@@ -98,21 +84,18 @@ Status build(Context &ctx, const Args &args, const std::string &name, const std:
 
 Status pool_define(Context &ctx, const Args &args) {
     const std::string file = args.get("file");
-    ILVM_ASSIGN_OR_RETURN(std::string text, read_input_file(file));
+    ILVM_ASSIGN_OR_RETURN(std::string text, read_xml_file(file));
     ILVM_ASSIGN_OR_RETURN(std::string xml, canonical_pool(ctx, text));
     ILVM_ASSIGN_OR_RETURN(auto p, host::summarize_pool(xml));
 
     // Two definitions over one LUN or one VG would defeat every check we make.
-    for (const auto &other : ctx.store.names()) {
-        if (other == p.name) continue;
-        auto oxml = ctx.store.load(other);
-        if (!oxml.ok()) continue;
-        auto o = host::summarize_pool(*oxml);
-        if (!o.ok()) continue;
-        if (o->vg == p.vg)
-            return conflict("pool '" + other + "' already uses volume group " + p.vg);
-        if (o->target == p.target && o->lun == p.lun && o->host == p.host && o->port == p.port)
-            return conflict("pool '" + other + "' already uses " + lun_description(p));
+    for (const auto &other : host::load_defined_pools(ctx.store)) {
+        if (other.name == p.name) continue;
+        const auto &o = other.def;
+        if (o.vg == p.vg)
+            return conflict("pool '" + other.name + "' already uses volume group " + p.vg);
+        if (o.target == p.target && o.lun == p.lun && o.host == p.host && o.port == p.port)
+            return conflict("pool '" + other.name + "' already uses " + lun_description(p));
     }
     bool changed = false;
     if (p.uuid.empty()) {

@@ -8,8 +8,10 @@
 #include "cli/json_views.hpp"
 #include "cli/reconcile.hpp"
 #include "cli/ui/output.hpp"
+#include "cli/ui/xml_file.hpp"
 #include "common/names.hpp"
 #include "common/size.hpp"
+#include "host/core/pool_bindings.hpp"
 #include "host/core/summaries.hpp"
 
 namespace ilvm::cli {
@@ -27,20 +29,16 @@ enum class Access { read, change };
 // Resolves VOL (+ --pool) to an active pool and a validated LV name; commands that change
 // something hold the pool's lock so two ilvm runs on this host never interleave.
 Result<VolRef> resolve(Context &ctx, const Args &args, Access access) {
-    const std::string vol_key = "vol";
-    std::string vol = args.get(vol_key), pool = args.get("pool");
+    std::string vol = args.get("vol"), pool = args.get("pool");
     if (vol.rfind("/dev/", 0) == 0) {
         // /dev/<vg>/<lv>: find the pool whose VG it is.
         auto rest = vol.substr(5);
         auto slash = rest.find('/');
         if (slash == std::string::npos) return invalid_input("'" + vol + "' is not a volume path (/dev/<vg>/<volume>)");
         std::string vg = rest.substr(0, slash), lv = rest.substr(slash + 1);
-        for (const auto &name : ctx.store.names()) {
-            auto xml = ctx.store.load(name);
-            if (!xml.ok()) continue;
-            auto p = host::summarize_pool(*xml);
-            if (p.ok() && p->vg == vg && (pool.empty() || pool == name)) {
-                pool = name;
+        for (const auto &p : host::load_defined_pools(ctx.store)) {
+            if (p.def.vg == vg && (pool.empty() || pool == p.name)) {
+                pool = p.name;
                 vol = lv;
                 break;
             }
@@ -56,16 +54,6 @@ Result<VolRef> resolve(Context &ctx, const Args &args, Access access) {
         ref.lock.emplace(std::move(lock));
     }
     return ref;
-}
-
-Result<std::string> read_small_file(const std::string &path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return not_found("cannot read file '" + path + "'");
-    std::string buf(2 * 1024 * 1024 + 1, '\0');
-    in.read(buf.data(), static_cast<std::streamsize>(buf.size()));
-    buf.resize(static_cast<size_t>(in.gcount()));
-    if (buf.size() > 2 * 1024 * 1024) return invalid_input("file '" + path + "' is too large for an XML definition");
-    return buf;
 }
 
 std::string vol_xml(const std::string &name, uint64_t capacity, std::optional<uint64_t> allocation) {
@@ -95,7 +83,7 @@ Status vol_create(Context &ctx, const Args &args) {
     const std::string pool = args.get("pool"), file = args.get("file");
     ILVM_ASSIGN_OR_RETURN(std::string pool_xml, ctx.active_pool_xml(pool));
     ILVM_ASSIGN_OR_RETURN(auto lock, ctx.store.lock(pool));
-    ILVM_ASSIGN_OR_RETURN(std::string xml, read_small_file(file));
+    ILVM_ASSIGN_OR_RETURN(std::string xml, read_xml_file(file));
     ILVM_ASSIGN_OR_RETURN(auto v, created(ctx, pool_xml, xml));
     after_volume_change(ctx, pool, pool_xml);
     *ctx.out << "Vol " << v.name << " created from " << file << "\n";
@@ -125,7 +113,7 @@ Status vol_create_from(Context &ctx, const Args &args) {
     ILVM_TRY(validate_lv_name(source));
     ILVM_ASSIGN_OR_RETURN(std::string pool_xml, ctx.active_pool_xml(pool));
     ILVM_ASSIGN_OR_RETURN(auto lock, ctx.store.lock(pool));
-    ILVM_ASSIGN_OR_RETURN(std::string xml, read_small_file(file));
+    ILVM_ASSIGN_OR_RETURN(std::string xml, read_xml_file(file));
     ILVM_ASSIGN_OR_RETURN(auto *be, ctx.backend());
     ILVM_ASSIGN_OR_RETURN(auto vol, be->build_vol_from(pool_xml, xml, source));
     ILVM_ASSIGN_OR_RETURN(auto v, host::summarize_vol(vol));

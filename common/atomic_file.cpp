@@ -1,5 +1,6 @@
-// SPDX-License-Identifier: LGPL-2.1-or-later
 #include "common/atomic_file.hpp"
+
+// SPDX-License-Identifier: LGPL-2.1-or-later
 
 #include <cerrno>
 #include <cstring>

@@ -1,5 +1,6 @@
-// SPDX-License-Identifier: LGPL-2.1-or-later
 #include "common/names.hpp"
+
+// SPDX-License-Identifier: LGPL-2.1-or-later
 
 #include <algorithm>
 #include <arpa/inet.h>

@@ -1,5 +1,6 @@
-// SPDX-License-Identifier: LGPL-2.1-or-later
 #include "common/numbers.hpp"
+
+// SPDX-License-Identifier: LGPL-2.1-or-later
 
 #include <charconv>
 #include <string>

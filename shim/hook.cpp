@@ -1,5 +1,6 @@
-// SPDX-License-Identifier: LGPL-2.1-or-later
 #include "shim/hook.hpp"
+
+// SPDX-License-Identifier: LGPL-2.1-or-later
 
 #include <ostream>
 

@@ -85,7 +85,7 @@ int main(int argc, char **argv) {
 
     // Only now, with a domain that may be ours, load the module.
     std::map<std::string, std::string> options;
-    if (const char *w = std::getenv("ILVM_COMMAND_WRAPPER"); w && *w) options["command_wrapper"] = w;
+    if (std::string w = env_or("ILVM_COMMAND_WRAPPER", ""); !w.empty()) options["command_wrapper"] = w;
     auto module = host::BackendClient::load(options);
     if (!module.ok()) {
         std::cerr << "iscsi-lvm: " << module.error().message << "\n";

@@ -1,5 +1,6 @@
-// SPDX-License-Identifier: LGPL-2.1-or-later
 #include "cli/hostprep/host_argv.hpp"
+
+// SPDX-License-Identifier: LGPL-2.1-or-later
 
 
 namespace ilvm::cli {

@@ -1,5 +1,6 @@
-// SPDX-License-Identifier: LGPL-2.1-or-later
 #include "host/core/backend_client.hpp"
+
+// SPDX-License-Identifier: LGPL-2.1-or-later
 
 #include <dlfcn.h>
 #include <vector>

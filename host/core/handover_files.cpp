@@ -1,5 +1,6 @@
-// SPDX-License-Identifier: LGPL-2.1-or-later
 #include "host/core/handover_files.hpp"
+
+// SPDX-License-Identifier: LGPL-2.1-or-later
 
 #include <algorithm>
 #include <cerrno>

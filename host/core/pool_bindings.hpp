@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "host/core/pool_store.hpp"
+#include "host/core/summaries.hpp"
 
 namespace ilvm::host {
 
@@ -16,7 +17,15 @@ struct PoolBinding {
     std::string vg;
 };
 
-// Every defined pool whose definition reads; one that does not is logged and left out.
+// A defined pool: its name in the store and what its definition says.
+struct DefinedPool {
+    std::string name;
+    PoolSummary def;
+};
+
+// Every defined pool whose definition reads, in name order; one that does not is logged
+// and left out.
+std::vector<DefinedPool> load_defined_pools(const PoolStore &store);
 std::vector<PoolBinding> load_pool_bindings(const PoolStore &store);
 
 }  // namespace ilvm::host

@@ -1,5 +1,6 @@
-// SPDX-License-Identifier: LGPL-2.1-or-later
 #include "host/core/summaries.hpp"
+
+// SPDX-License-Identifier: LGPL-2.1-or-later
 
 #include "common/numbers.hpp"
 #include "common/xml_doc.hpp"

@@ -1,5 +1,6 @@
-// SPDX-License-Identifier: LGPL-2.1-or-later
 #include "host/core/volume_locks.hpp"
+
+// SPDX-License-Identifier: LGPL-2.1-or-later
 
 namespace ilvm::host {
 

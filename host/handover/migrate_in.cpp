@@ -1,5 +1,6 @@
-// SPDX-License-Identifier: LGPL-2.1-or-later
 #include "host/handover/migrate_in.hpp"
+
+// SPDX-License-Identifier: LGPL-2.1-or-later
 
 #include <algorithm>
 #include <cstdio>

@@ -1,5 +1,6 @@
-// SPDX-License-Identifier: LGPL-2.1-or-later
 #include "host/libvirt/libvirt_domains.hpp"
+
+// SPDX-License-Identifier: LGPL-2.1-or-later
 
 #include <cstdlib>
 

@@ -1,5 +1,6 @@
-// SPDX-License-Identifier: LGPL-2.1-or-later
 #include "host/libvirt/mirror_pool.hpp"
+
+// SPDX-License-Identifier: LGPL-2.1-or-later
 
 #include "common/xml_doc.hpp"
 

@@ -1,5 +1,6 @@
-// SPDX-License-Identifier: LGPL-2.1-or-later
 #include "host/reconcile/idle_tracker.hpp"
+
+// SPDX-License-Identifier: LGPL-2.1-or-later
 
 #include <sstream>
 

@@ -1,5 +1,6 @@
-// SPDX-License-Identifier: LGPL-2.1-or-later
 #include "backend/reconcile_plan.hpp"
+
+// SPDX-License-Identifier: LGPL-2.1-or-later
 
 #include "common/names.hpp"
 #include "lvm/lvm_argv.hpp"

@@ -1,5 +1,6 @@
-// SPDX-License-Identifier: LGPL-2.1-or-later
 #include "lvm/lock_info.hpp"
+
+// SPDX-License-Identifier: LGPL-2.1-or-later
 
 #include <sstream>
 #include <vector>

@@ -1,5 +1,6 @@
-// SPDX-License-Identifier: LGPL-2.1-or-later
 #include "lvm/lvm_argv.hpp"
+
+// SPDX-License-Identifier: LGPL-2.1-or-later
 
 namespace ilvm::lvm {
 namespace {

@@ -1,5 +1,6 @@
-// SPDX-License-Identifier: LGPL-2.1-or-later
 #include "sanlock/lease_dump.hpp"
+
+// SPDX-License-Identifier: LGPL-2.1-or-later
 
 #include <limits>
 #include <sstream>

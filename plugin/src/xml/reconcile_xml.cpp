@@ -1,5 +1,6 @@
-// SPDX-License-Identifier: LGPL-2.1-or-later
 #include "xml/reconcile_xml.hpp"
+
+// SPDX-License-Identifier: LGPL-2.1-or-later
 
 #include "common/names.hpp"
 #include "common/strings.hpp"

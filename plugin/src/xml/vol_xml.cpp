@@ -1,5 +1,6 @@
-// SPDX-License-Identifier: LGPL-2.1-or-later
 #include "xml/vol_xml.hpp"
+
+// SPDX-License-Identifier: LGPL-2.1-or-later
 
 #include <cstdint>
 #include <limits>
