@@ -1,6 +1,5 @@
-#include "cli/context.hpp"
-
 // SPDX-License-Identifier: LGPL-2.1-or-later
+#include "cli/context.hpp"
 
 #include <cctype>
 #include <string>

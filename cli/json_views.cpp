@@ -1,6 +1,5 @@
-#include "cli/json_views.hpp"
-
 // SPDX-License-Identifier: LGPL-2.1-or-later
+#include "cli/json_views.hpp"
 
 namespace ilvm::cli {
 

@@ -1,6 +1,5 @@
-#include "cli/migrate_report.hpp"
-
 // SPDX-License-Identifier: LGPL-2.1-or-later
+#include "cli/migrate_report.hpp"
 
 #include "cli/ui/output.hpp"
 

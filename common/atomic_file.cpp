@@ -1,6 +1,5 @@
-#include "common/atomic_file.hpp"
-
 // SPDX-License-Identifier: LGPL-2.1-or-later
+#include "common/atomic_file.hpp"
 
 #include <cerrno>
 #include <cstring>

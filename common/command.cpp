@@ -1,6 +1,5 @@
-#include "common/command.hpp"
-
 // SPDX-License-Identifier: LGPL-2.1-or-later
+#include "common/command.hpp"
 
 #include "common/strings.hpp"
 

@@ -1,6 +1,5 @@
-#include "common/env.hpp"
-
 // SPDX-License-Identifier: LGPL-2.1-or-later
+#include "common/env.hpp"
 
 #include <cstdlib>
 

@@ -1,6 +1,5 @@
-#include "common/error.hpp"
-
 // SPDX-License-Identifier: LGPL-2.1-or-later
+#include "common/error.hpp"
 
 namespace ilvm {
 

@@ -1,6 +1,5 @@
-#include "common/numbers.hpp"
-
 // SPDX-License-Identifier: LGPL-2.1-or-later
+#include "common/numbers.hpp"
 
 #include <charconv>
 #include <string>

@@ -1,6 +1,5 @@
-#include "common/size.hpp"
-
 // SPDX-License-Identifier: LGPL-2.1-or-later
+#include "common/size.hpp"
 
 #include <array>
 #include <cctype>

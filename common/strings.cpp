@@ -1,6 +1,5 @@
-#include "common/strings.hpp"
-
 // SPDX-License-Identifier: LGPL-2.1-or-later
+#include "common/strings.hpp"
 
 namespace ilvm {
 namespace {

@@ -1,6 +1,5 @@
-#include "common/xml_doc.hpp"
-
 // SPDX-License-Identifier: LGPL-2.1-or-later
+#include "common/xml_doc.hpp"
 
 #include "common/strings.hpp"
 

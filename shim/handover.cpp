@@ -1,6 +1,5 @@
-#include "shim/handover.hpp"
-
 // SPDX-License-Identifier: LGPL-2.1-or-later
+#include "shim/handover.hpp"
 
 #include <glib.h>
 

@@ -1,6 +1,5 @@
-#include "shim/hook.hpp"
-
 // SPDX-License-Identifier: LGPL-2.1-or-later
+#include "shim/hook.hpp"
 
 #include <ostream>
 

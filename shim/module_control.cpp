@@ -1,6 +1,5 @@
-#include "shim/module_control.hpp"
-
 // SPDX-License-Identifier: LGPL-2.1-or-later
+#include "shim/module_control.hpp"
 
 namespace ilvm::hook {
 

@@ -1,6 +1,5 @@
-#include "cli/hostprep/host_argv.hpp"
-
 // SPDX-License-Identifier: LGPL-2.1-or-later
+#include "cli/hostprep/host_argv.hpp"
 
 
 namespace ilvm::cli {

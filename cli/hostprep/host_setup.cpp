@@ -1,6 +1,5 @@
-#include "cli/hostprep/host_setup.hpp"
-
 // SPDX-License-Identifier: LGPL-2.1-or-later
+#include "cli/hostprep/host_setup.hpp"
 
 #include <sstream>
 

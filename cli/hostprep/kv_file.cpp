@@ -1,6 +1,5 @@
-#include "cli/hostprep/kv_file.hpp"
-
 // SPDX-License-Identifier: LGPL-2.1-or-later
+#include "cli/hostprep/kv_file.hpp"
 
 #include "common/strings.hpp"
 

@@ -1,6 +1,5 @@
-#include "cli/hostprep/lvm_conf.hpp"
-
 // SPDX-License-Identifier: LGPL-2.1-or-later
+#include "cli/hostprep/lvm_conf.hpp"
 
 #include "common/strings.hpp"
 

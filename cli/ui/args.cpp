@@ -1,6 +1,5 @@
-#include "cli/ui/args.hpp"
-
 // SPDX-License-Identifier: LGPL-2.1-or-later
+#include "cli/ui/args.hpp"
 
 #include <algorithm>
 

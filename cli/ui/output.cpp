@@ -1,6 +1,5 @@
-#include "cli/ui/output.hpp"
-
 // SPDX-License-Identifier: LGPL-2.1-or-later
+#include "cli/ui/output.hpp"
 
 #include <algorithm>
 #include <json-glib/json-glib.h>

@@ -1,6 +1,5 @@
-#include "cli/ui/xml_file.hpp"
-
 // SPDX-License-Identifier: LGPL-2.1-or-later
+#include "cli/ui/xml_file.hpp"
 
 #include <fstream>
 

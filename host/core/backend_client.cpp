@@ -1,6 +1,5 @@
-#include "host/core/backend_client.hpp"
-
 // SPDX-License-Identifier: LGPL-2.1-or-later
+#include "host/core/backend_client.hpp"
 
 #include <dlfcn.h>
 #include <vector>

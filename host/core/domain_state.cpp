@@ -1,6 +1,5 @@
-#include "host/core/domain_state.hpp"
-
 // SPDX-License-Identifier: LGPL-2.1-or-later
+#include "host/core/domain_state.hpp"
 
 namespace ilvm::host {
 

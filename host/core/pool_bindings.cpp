@@ -1,6 +1,5 @@
-#include "host/core/pool_bindings.hpp"
-
 // SPDX-License-Identifier: LGPL-2.1-or-later
+#include "host/core/pool_bindings.hpp"
 
 #include "common/log.hpp"
 #include "host/core/summaries.hpp"

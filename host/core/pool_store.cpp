@@ -1,6 +1,5 @@
-#include "host/core/pool_store.hpp"
-
 // SPDX-License-Identifier: LGPL-2.1-or-later
+#include "host/core/pool_store.hpp"
 
 #include <algorithm>
 #include <filesystem>

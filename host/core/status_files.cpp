@@ -1,6 +1,5 @@
-#include "host/core/status_files.hpp"
-
 // SPDX-License-Identifier: LGPL-2.1-or-later
+#include "host/core/status_files.hpp"
 
 #include <algorithm>
 #include <filesystem>

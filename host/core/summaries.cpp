@@ -1,6 +1,5 @@
-#include "host/core/summaries.hpp"
-
 // SPDX-License-Identifier: LGPL-2.1-or-later
+#include "host/core/summaries.hpp"
 
 #include "common/numbers.hpp"
 #include "common/xml_doc.hpp"

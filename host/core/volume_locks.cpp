@@ -1,6 +1,5 @@
-#include "host/core/volume_locks.hpp"
-
 // SPDX-License-Identifier: LGPL-2.1-or-later
+#include "host/core/volume_locks.hpp"
 
 namespace ilvm::host {
 

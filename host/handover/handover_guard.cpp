@@ -1,6 +1,5 @@
-#include "host/handover/handover_guard.hpp"
-
 // SPDX-License-Identifier: LGPL-2.1-or-later
+#include "host/handover/handover_guard.hpp"
 
 #include <algorithm>
 

@@ -1,6 +1,5 @@
-#include "host/handover/migrate_in.hpp"
-
 // SPDX-License-Identifier: LGPL-2.1-or-later
+#include "host/handover/migrate_in.hpp"
 
 #include <algorithm>
 #include <cstdio>

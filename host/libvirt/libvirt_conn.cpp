@@ -1,6 +1,5 @@
-#include "host/libvirt/libvirt_conn.hpp"
-
 // SPDX-License-Identifier: LGPL-2.1-or-later
+#include "host/libvirt/libvirt_conn.hpp"
 
 #include <libvirt/virterror.h>
 

@@ -1,6 +1,5 @@
-#include "host/libvirt/libvirt_domains.hpp"
-
 // SPDX-License-Identifier: LGPL-2.1-or-later
+#include "host/libvirt/libvirt_domains.hpp"
 
 #include <cstdlib>
 

@@ -1,6 +1,5 @@
-#include "host/libvirt/libvirt_mirror_pool.hpp"
-
 // SPDX-License-Identifier: LGPL-2.1-or-later
+#include "host/libvirt/libvirt_mirror_pool.hpp"
 
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>

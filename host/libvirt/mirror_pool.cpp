@@ -1,6 +1,5 @@
-#include "host/libvirt/mirror_pool.hpp"
-
 // SPDX-License-Identifier: LGPL-2.1-or-later
+#include "host/libvirt/mirror_pool.hpp"
 
 #include "common/xml_doc.hpp"
 

@@ -1,6 +1,5 @@
-#include "host/libvirt/mirror_sync.hpp"
-
 // SPDX-License-Identifier: LGPL-2.1-or-later
+#include "host/libvirt/mirror_sync.hpp"
 
 #include "common/log.hpp"
 

@@ -1,6 +1,5 @@
-#include "host/reconcile/idle_tracker.hpp"
-
 // SPDX-License-Identifier: LGPL-2.1-or-later
+#include "host/reconcile/idle_tracker.hpp"
 
 #include <sstream>
 

@@ -1,6 +1,5 @@
-#include "host/reconcile/reconcile_pass.hpp"
-
 // SPDX-License-Identifier: LGPL-2.1-or-later
+#include "host/reconcile/reconcile_pass.hpp"
 
 #include <chrono>
 #include <set>

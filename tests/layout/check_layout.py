@@ -148,8 +148,9 @@ def check_spdx(root, files, problems):
             continue
         if f.endswith(SOURCE_SUFFIXES + (".py",)) or os.path.basename(f) == "meson.build":
             with open(os.path.join(root, f), encoding="utf-8", errors="replace") as fh:
-                head = fh.read(400)
-            if SPDX not in head:
+                lines = fh.read(1000).split("\n")
+            first = 1 if lines and lines[0].startswith("#!") else 0
+            if len(lines) <= first or SPDX not in lines[first]:
                 problems.append(f"{f}: no '{SPDX}' line at the top")
 
 

@@ -82,6 +82,10 @@ class CheckLayout(unittest.TestCase):
         self.raw = {"common/strings.hpp": "#pragma once\n"}
         self.assert_refused({}, "common/strings.hpp: no 'SPDX-License-Identifier")
 
+    def test_an_spdx_line_below_the_top_fails(self):
+        self.raw = {"common/strings.hpp": '#include "common/result.hpp"\n' + SPDX}
+        self.assert_refused({}, "common/strings.hpp: no 'SPDX-License-Identifier")
+
     def test_an_include_of_nothing_fails(self):
         self.assert_refused({"cli/main.cpp": '#include "no/such.hpp"\n'}, "names no file of the tree")
 

@@ -1,6 +1,5 @@
-#include "backend/device.hpp"
-
 // SPDX-License-Identifier: LGPL-2.1-or-later
+#include "backend/device.hpp"
 
 #include <sstream>
 

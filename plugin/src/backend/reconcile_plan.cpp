@@ -1,6 +1,5 @@
-#include "backend/reconcile_plan.hpp"
-
 // SPDX-License-Identifier: LGPL-2.1-or-later
+#include "backend/reconcile_plan.hpp"
 
 #include "common/names.hpp"
 #include "lvm/lvm_argv.hpp"

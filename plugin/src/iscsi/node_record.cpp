@@ -1,6 +1,5 @@
-#include "iscsi/node_record.hpp"
-
 // SPDX-License-Identifier: LGPL-2.1-or-later
+#include "iscsi/node_record.hpp"
 
 #include <sstream>
 

@@ -1,6 +1,5 @@
-#include "lvm/lock_info.hpp"
-
 // SPDX-License-Identifier: LGPL-2.1-or-later
+#include "lvm/lock_info.hpp"
 
 #include <sstream>
 #include <vector>

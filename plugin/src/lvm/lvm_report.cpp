@@ -1,6 +1,5 @@
-#include "lvm/lvm_report.hpp"
-
 // SPDX-License-Identifier: LGPL-2.1-or-later
+#include "lvm/lvm_report.hpp"
 
 #include <functional>
 #include <memory>

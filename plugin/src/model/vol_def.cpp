@@ -1,6 +1,5 @@
-#include "model/vol_def.hpp"
-
 // SPDX-License-Identifier: LGPL-2.1-or-later
+#include "model/vol_def.hpp"
 
 namespace ilvm {
 

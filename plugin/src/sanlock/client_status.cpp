@@ -1,6 +1,5 @@
-#include "sanlock/client_status.hpp"
-
 // SPDX-License-Identifier: LGPL-2.1-or-later
+#include "sanlock/client_status.hpp"
 
 #include <limits>
 #include <sstream>

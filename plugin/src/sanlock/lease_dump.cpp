@@ -1,6 +1,5 @@
-#include "sanlock/lease_dump.hpp"
-
 // SPDX-License-Identifier: LGPL-2.1-or-later
+#include "sanlock/lease_dump.hpp"
 
 #include <limits>
 #include <sstream>

@@ -1,6 +1,5 @@
-#include "xml/reconcile_xml.hpp"
-
 // SPDX-License-Identifier: LGPL-2.1-or-later
+#include "xml/reconcile_xml.hpp"
 
 #include "common/names.hpp"
 #include "common/strings.hpp"

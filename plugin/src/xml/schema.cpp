@@ -1,6 +1,5 @@
-#include "xml/schema.hpp"
-
 // SPDX-License-Identifier: LGPL-2.1-or-later
+#include "xml/schema.hpp"
 
 #include <libxml/relaxng.h>
 

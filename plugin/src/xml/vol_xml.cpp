@@ -1,6 +1,5 @@
-#include "xml/vol_xml.hpp"
-
 // SPDX-License-Identifier: LGPL-2.1-or-later
+#include "xml/vol_xml.hpp"
 
 #include <cstdint>
 #include <limits>
