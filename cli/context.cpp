@@ -3,8 +3,11 @@
 
 #include <cctype>
 #include <string>
+#include <unistd.h>
 
+#include "common/log.hpp"
 #include "common/names.hpp"
+#include "common/numbers.hpp"
 #include "host/libvirt/libvirt_mirror_pool.hpp"
 
 namespace ilvm::cli {
@@ -34,10 +37,39 @@ Result<std::string> Context::pool_xml(const std::string &name) {
 }
 
 Result<std::string> Context::active_pool_xml(const std::string &name) {
-    ILVM_ASSIGN_OR_RETURN(std::string xml, pool_xml(name));
+    ILVM_TRY(pool_xml(name));  // defined (and a valid name)
     if (!store.active(name))
         return conflict("pool '" + name + "' is not active on this host", "start it with ilvm pool-start " + name);
-    return xml;
+    return store.load_runtime(name);
+}
+
+Result<std::chrono::milliseconds> Context::wait(const Args &args) const {
+    if (args.flag("no-wait")) {
+        if (args.opt("wait")) return invalid_input("--wait and --no-wait are mutually exclusive");
+        return std::chrono::milliseconds(0);
+    }
+    auto given = args.opt("wait");
+    if (!given) return std::chrono::duration_cast<std::chrono::milliseconds>(kDefaultWait);
+    ILVM_ASSIGN_OR_RETURN(uint64_t seconds, parse_number(*given, 0, 86400, "--wait"));
+    return std::chrono::milliseconds(seconds * 1000);
+}
+
+void Context::announce_wait(const std::string &what) const {
+    spdlog::info("waiting for {}", what);
+    if (::isatty(STDERR_FILENO)) std::cerr << "ilvm: waiting for " << what << "...\n";
+}
+
+Result<FileLock> Context::lock_pool(const Args &args, const std::string &name, LockMode mode) {
+    ILVM_ASSIGN_OR_RETURN(auto wait_for, wait(args));
+    return store.lock(name, mode, clock, wait_for, [&](const std::string &what) { announce_wait(what + " (pool " + name + ")"); });
+}
+
+Result<host::VolumeLock> Context::lock_volume(const Args &args, const host::VolumeRef &v, const std::string &operation) {
+    ILVM_ASSIGN_OR_RETURN(auto wait_for, wait(args));
+    return host::VolumeLock::acquire(store, v, operation, /*domain=*/false, clock, wait_for,
+                                     [&](const host::VolumeLockHolder &h) {
+                                         announce_wait(h.operation + " on volume " + v.display());
+                                     });
 }
 
 Status Context::confirm(const Args &args, const std::string &expected, const std::string &what) {

@@ -3,6 +3,7 @@
 // user's terminal for confirmations.
 #pragma once
 
+#include <chrono>
 #include <iostream>
 #include <map>
 #include <memory>
@@ -10,14 +11,21 @@
 #include <string>
 
 #include "cli/ui/args.hpp"
+#include "common/clock.hpp"
+#include "common/file_lock.hpp"
 #include "host/core/backend_client.hpp"
 #include "host/core/pool_store.hpp"
+#include "host/core/volume_lock.hpp"
 #include "host/libvirt/mirror_pool.hpp"
 
 namespace ilvm::cli {
 
+// How long a verb waits for another one's pool or volume lock unless told otherwise.
+inline constexpr std::chrono::seconds kDefaultWait{300};
+
 struct Context {
     host::PoolStore store = host::PoolStore::from_environment();
+    SystemClock clock;
     std::map<std::string, std::string> module_options;
     std::optional<host::BackendClient> module;
     bool interactive = false;   // stdin is a terminal: destructive verbs may prompt
@@ -33,8 +41,18 @@ struct Context {
     host::MirrorPool &mirror();
     // The pool's persistent XML, or not_found.
     Result<std::string> pool_xml(const std::string &name);
-    // Refuses (conflict class) when the pool is not started on this host.
+    // The definition a started pool runs with (its run-state copy: a redefinition takes
+    // effect at the next start); refuses (conflict class) when the pool is not started here.
     Result<std::string> active_pool_xml(const std::string &name);
+    // --wait SECONDS (default kDefaultWait) or --no-wait: how long a verb waits for a lock.
+    Result<std::chrono::milliseconds> wait(const Args &args) const;
+    // The pool's lock (host/core/pool_store.hpp), waiting as `args` say; a wait is announced
+    // on a terminal (and at -v in the log).
+    Result<FileLock> lock_pool(const Args &args, const std::string &name, LockMode mode);
+    // A volume's lock for `operation` (the verb), likewise.
+    Result<host::VolumeLock> lock_volume(const Args &args, const host::VolumeRef &v, const std::string &operation);
+    // Says what a verb waits for: on a terminal to stderr, always to the log at info.
+    void announce_wait(const std::string &what) const;
     // Asks the user to type `expected` (or checks --confirm) before a destructive step.
     Status confirm(const Args &args, const std::string &expected, const std::string &what);
 };

@@ -2,6 +2,7 @@
 // ilvm: virsh-style CLI for iscsi-lvm pools and volumes.
 #include <cstdlib>
 #include <functional>
+#include <set>
 #include <iostream>
 #include <unistd.h>
 
@@ -21,8 +22,31 @@ struct Verb {
     std::function<Status(Context &, const Args &)> run;
 };
 
+// Verbs that take a pool or volume lock: they wait for another one's (bounded).
+const std::set<std::string> &waiting_verbs() {
+    static const std::set<std::string> names = {
+        "pool-define", "pool-undefine", "pool-build", "pool-start", "pool-destroy", "pool-delete", "pool-refresh",
+        "pool-autostart", "vol-create", "vol-create-as", "vol-create-from", "vol-clone", "vol-delete", "vol-wipe",
+        "vol-resize", "vol-upload", "vol-download", "vol-activate", "vol-deactivate"};
+    return names;
+}
+
+const char *const kWaitHelp =
+    "--wait SECONDS: wait that long for another ilvm command or the qemu hook working on the same pool or\n"
+    "volume on this host (default 300); --no-wait: refuse at once (exit 4) instead.";
+
+std::vector<Verb> with_wait_options(std::vector<Verb> table) {
+    for (auto &v : table) {
+        if (!waiting_verbs().count(v.spec.name)) continue;
+        v.spec.value_options.insert("wait");
+        v.spec.flag_options.insert("no-wait");
+        v.spec.details += (v.spec.details.empty() ? "" : "\n") + std::string(kWaitHelp);
+    }
+    return table;
+}
+
 const std::vector<Verb> &verbs() {
-    static const std::vector<Verb> v = {
+    static const std::vector<Verb> v = with_wait_options({
         {{"pool-define", "define an inactive persistent pool from an XML file", {"file"}, 1, {}, {}, ""}, pool_define},
         {{"pool-undefine", "forget a pool's definition (its data stays on the LUN)", {"pool"}, 1, {}, {}, ""}, pool_undefine},
         {{"pool-build", "initialise the pool's LUN: PV + (shared) volume group", {"pool"}, 1, {"confirm"}, {"overwrite"},
@@ -110,7 +134,7 @@ const std::vector<Verb> &verbs() {
           "One line per check: 'ok   CHECK' or 'FAIL CHECK: PROBLEM (fix: FIX)'.\n"
           "Exits 5 when any check fails. Changes nothing."},
          host_validate},
-    };
+    });
     return v;
 }
 

@@ -15,6 +15,7 @@
 #include "common/log.hpp"
 #include "common/names.hpp"
 #include "common/size.hpp"
+#include "common/strings.hpp"
 #include "host/core/pool_bindings.hpp"
 #include "host/core/summaries.hpp"
 #include "host/core/volume_locks.hpp"
@@ -42,12 +43,34 @@ Status require_inactive(Context &ctx, const std::string &name, const char *verb)
     return {};
 }
 
-// Refresh and record the live XML (capacity numbers) of an active pool.
-Result<host::PoolRefresh> refresh_and_record(Context &ctx, const std::string &name, const std::string &xml) {
+// The live XML (capacity numbers) and volumes of an active pool. A read records nothing.
+Result<host::PoolRefresh> refresh(Context &ctx, const std::string &xml) {
     ILVM_ASSIGN_OR_RETURN(auto *be, ctx.backend());
-    ILVM_ASSIGN_OR_RETURN(auto r, be->refresh_pool(xml));
+    return be->refresh_pool(xml);
+}
+
+// The same, recorded as the pool's run state: only under the pool's lock (pool-start,
+// pool-refresh), the pool checked to be started under it.
+Result<host::PoolRefresh> refresh_and_record(Context &ctx, const std::string &name, const std::string &xml) {
+    ILVM_ASSIGN_OR_RETURN(auto r, refresh(ctx, xml));
     ILVM_TRY(ctx.store.save_runtime(name, r.pool_xml));
     return r;
+}
+
+// What a started pool is: the portal, target and LUN it is logged in to, its volume group and
+// lock type. None of it may change while the pool runs (the run-state copy is what stop and
+// the hook use; a changed definition would stop another LUN and leave this one logged in).
+std::vector<std::string> identity_changes(const host::PoolSummary &running, const host::PoolSummary &wanted) {
+    std::vector<std::string> changed;
+    auto check = [&](const char *what, const std::string &a, const std::string &b) {
+        if (a != b) changed.push_back(std::string(what) + " " + a + " -> " + b);
+    };
+    check("portal", running.host + ":" + running.port, wanted.host + ":" + wanted.port);
+    check("target", running.target, wanted.target);
+    check("LUN", running.lun, wanted.lun);
+    check("volume group", running.vg, wanted.vg);
+    check("lock type", running.lock_type, wanted.lock_type);
+    return changed;
 }
 
 // ILVM_KEEP_SESSION when another defined pool uses the same target at the same portal: its
@@ -87,6 +110,14 @@ Status pool_define(Context &ctx, const Args &args) {
     ILVM_ASSIGN_OR_RETURN(std::string text, read_xml_file(file));
     ILVM_ASSIGN_OR_RETURN(std::string xml, canonical_pool(ctx, text));
     ILVM_ASSIGN_OR_RETURN(auto p, host::summarize_pool(xml));
+    ILVM_ASSIGN_OR_RETURN(auto lock, ctx.lock_pool(args, p.name, LockMode::exclusive));
+    if (ctx.store.active(p.name)) {
+        ILVM_ASSIGN_OR_RETURN(auto running_xml, ctx.store.load_runtime(p.name));
+        ILVM_ASSIGN_OR_RETURN(auto running, host::summarize_pool(running_xml));
+        if (auto changed = identity_changes(running, p); !changed.empty())
+            return conflict("pool '" + p.name + "' is active: its " + join(changed, ", ") + " cannot change while it runs",
+                            "destroy it first (ilvm pool-destroy " + p.name + "), then define and start it again");
+    }
 
     // Two definitions over one LUN or one VG would defeat every check we make.
     for (const auto &other : host::load_defined_pools(ctx.store)) {
@@ -125,7 +156,7 @@ Status pool_define(Context &ctx, const Args &args) {
 Status pool_undefine(Context &ctx, const Args &args) {
     const std::string name = args.get("pool");
     ILVM_ASSIGN_OR_RETURN(std::string xml, ctx.pool_xml(name));
-    ILVM_ASSIGN_OR_RETURN(auto lock, ctx.store.lock(name));
+    ILVM_ASSIGN_OR_RETURN(auto lock, ctx.lock_pool(args, name, LockMode::exclusive));
     ILVM_TRY(require_inactive(ctx, name, "pool-undefine"));
     ILVM_ASSIGN_OR_RETURN(auto *be, ctx.backend());
     // Forget our node record (it holds the CHAP settings); the LUN's data is untouched.
@@ -140,7 +171,7 @@ Status pool_undefine(Context &ctx, const Args &args) {
 Status pool_build(Context &ctx, const Args &args) {
     const std::string name = args.get("pool");
     ILVM_ASSIGN_OR_RETURN(std::string xml, ctx.pool_xml(name));
-    ILVM_ASSIGN_OR_RETURN(auto lock, ctx.store.lock(name));
+    ILVM_ASSIGN_OR_RETURN(auto lock, ctx.lock_pool(args, name, LockMode::exclusive));
     ILVM_TRY(require_inactive(ctx, name, "pool-build"));
     ILVM_TRY(build(ctx, args, name, xml, 0));
     *ctx.out << "Pool " << name << " built\n";
@@ -199,7 +230,7 @@ Status stop_pool_locked(Context &ctx, const std::string &name, const std::string
 Status pool_start(Context &ctx, const Args &args) {
     const std::string name = args.get("pool");
     ILVM_ASSIGN_OR_RETURN(std::string xml, ctx.pool_xml(name));
-    ILVM_ASSIGN_OR_RETURN(auto lock, ctx.store.lock(name));
+    ILVM_ASSIGN_OR_RETURN(auto lock, ctx.lock_pool(args, name, LockMode::exclusive));
     if (ctx.store.active(name)) return conflict("pool '" + name + "' is already active");
     if (args.flag("overwrite") && !args.flag("build"))
         return invalid_input("--overwrite only makes sense with --build");
@@ -214,8 +245,9 @@ Status pool_start(Context &ctx, const Args &args) {
 
 Status pool_destroy(Context &ctx, const Args &args) {
     const std::string name = args.get("pool");
-    ILVM_ASSIGN_OR_RETURN(std::string xml, ctx.active_pool_xml(name));
-    ILVM_ASSIGN_OR_RETURN(auto lock, ctx.store.lock(name));
+    ILVM_TRY(ctx.active_pool_xml(name));
+    ILVM_ASSIGN_OR_RETURN(auto lock, ctx.lock_pool(args, name, LockMode::exclusive));
+    ILVM_ASSIGN_OR_RETURN(std::string xml, ctx.active_pool_xml(name));  // still started, as it runs
     ILVM_TRY(stop_pool_locked(ctx, name, xml));
     *ctx.out << "Pool " << name << " destroyed\n";
     return {};
@@ -223,11 +255,16 @@ Status pool_destroy(Context &ctx, const Args &args) {
 
 Status pool_delete(Context &ctx, const Args &args) {
     const std::string name = args.get("pool");
-    ILVM_ASSIGN_OR_RETURN(std::string xml, ctx.pool_xml(name));
-    if (!ctx.store.active(name))
-        return conflict("pool '" + name + "' must be started to delete its volume group",
-                        "deleting needs the LUN and the lock manager: ilvm pool-start " + name + " first");
-    ILVM_ASSIGN_OR_RETURN(auto lock, ctx.store.lock(name));
+    ILVM_TRY(ctx.pool_xml(name));
+    auto started_only = [&]() -> Result<std::string> {
+        if (!ctx.store.active(name))
+            return conflict("pool '" + name + "' must be started to delete its volume group",
+                            "deleting needs the LUN and the lock manager: ilvm pool-start " + name + " first");
+        return ctx.active_pool_xml(name);
+    };
+    ILVM_TRY(started_only());
+    ILVM_ASSIGN_OR_RETURN(auto lock, ctx.lock_pool(args, name, LockMode::exclusive));
+    ILVM_ASSIGN_OR_RETURN(std::string xml, started_only());
     ILVM_ASSIGN_OR_RETURN(auto *be, ctx.backend());
     const unsigned flags = session_flags(ctx, name, xml, true);
     ILVM_TRY(with_mirror_down(ctx, name, xml, Mirror::sync, [&]() -> Status {
@@ -241,7 +278,9 @@ Status pool_delete(Context &ctx, const Args &args) {
 
 Status pool_refresh(Context &ctx, const Args &args) {
     const std::string name = args.get("pool");
-    ILVM_ASSIGN_OR_RETURN(std::string xml, ctx.active_pool_xml(name));
+    ILVM_TRY(ctx.active_pool_xml(name));
+    ILVM_ASSIGN_OR_RETURN(auto lock, ctx.lock_pool(args, name, LockMode::shared));
+    ILVM_ASSIGN_OR_RETURN(std::string xml, ctx.active_pool_xml(name));  // not stopped meanwhile
     ILVM_TRY(refresh_and_record(ctx, name, xml));
     *ctx.out << "Pool " << name << " refreshed\n";
     return {};
@@ -269,7 +308,8 @@ Status pool_info(Context &ctx, const Args &args) {
     const bool active = ctx.store.active(name);
     std::vector<host::VolSummary> vols;
     if (active) {
-        ILVM_ASSIGN_OR_RETURN(auto live, refresh_and_record(ctx, name, xml));
+        ILVM_ASSIGN_OR_RETURN(std::string running, ctx.active_pool_xml(name));
+        ILVM_ASSIGN_OR_RETURN(auto live, refresh(ctx, running));
         xml = live.pool_xml;
         ILVM_ASSIGN_OR_RETURN(vols, host::summarize_volumes(live.volumes_xml));
         // Where each volume is: this host's lock mode (lvmlockd) or another host's lease.
@@ -337,7 +377,9 @@ Status pool_dumpxml(Context &ctx, const Args &args) {
     const std::string name = args.get("pool");
     ILVM_ASSIGN_OR_RETURN(std::string xml, ctx.pool_xml(name));
     if (ctx.store.active(name) && !args.flag("inactive")) {
-        ILVM_ASSIGN_OR_RETURN(auto live, refresh_and_record(ctx, name, xml));
+        // The live XML: the definition the pool runs with, and its numbers now.
+        ILVM_ASSIGN_OR_RETURN(std::string running, ctx.active_pool_xml(name));
+        ILVM_ASSIGN_OR_RETURN(auto live, refresh(ctx, running));
         xml = live.pool_xml;
     }
     *ctx.out << xml;
@@ -347,6 +389,8 @@ Status pool_dumpxml(Context &ctx, const Args &args) {
 Status pool_autostart(Context &ctx, const Args &args) {
     const std::string name = args.get("pool");
     ILVM_TRY(ctx.pool_xml(name));
+    ILVM_ASSIGN_OR_RETURN(auto lock, ctx.lock_pool(args, name, LockMode::exclusive));
+    ILVM_TRY(ctx.pool_xml(name));  // not undefined meanwhile
     const bool on = !args.flag("disable");
     ILVM_TRY(ctx.store.set_autostart(name, on));
     *ctx.out << "Pool " << name << (on ? " marked as autostarted\n" : " unmarked as autostarted\n");

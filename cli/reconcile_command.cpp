@@ -55,7 +55,7 @@ Status reconcile(Context &ctx, const Args &args) {
         if (!xml.ok()) continue;   // stopped meanwhile
         // A pool another ilvm command is changing is skipped, not waited for: the timer
         // comes back in 15 s, and that command reconciles its pool when it is done.
-        auto lock = ctx.store.lock(pool);
+        auto lock = ctx.store.lock(pool, LockMode::shared, ctx.clock, std::chrono::milliseconds(0));
         if (!lock.ok()) {
             if (args.opt("pool")) return lock.take_error();
             spdlog::info("pool {} skipped: {}", pool, lock.error().message);

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 // vol-* verbs. A volume is named by `VOL --pool POOL`, or by its path /dev/<vg>/<lv>.
+#include <algorithm>
 #include <fstream>
 #include <optional>
 #include <sstream>
@@ -13,6 +14,8 @@
 #include "common/size.hpp"
 #include "host/core/pool_bindings.hpp"
 #include "host/core/summaries.hpp"
+#include "host/core/volume_lock.hpp"
+#include "host/core/volume_owners.hpp"
 
 namespace ilvm::cli {
 namespace {
@@ -21,14 +24,24 @@ struct VolRef {
     std::string pool;
     std::string pool_xml;
     std::string name;
-    std::optional<FileLock> lock;   // held by commands that change the pool
 };
 
-enum class Access { read, change };
+// What a volume verb that changes something holds for its whole length: the pool's lock,
+// shared (volume work runs in parallel; the pool cannot be stopped, deleted or redefined
+// meanwhile), and the lock of each volume it works on (host/core/volume_lock.hpp: the qemu
+// hook refuses to start a domain on them, naming the operation, and no other verb on this
+// host touches them).
+struct VolumeWork {
+    VolRef ref;                                // the verb's volume, on the definition the pool runs with
+    std::optional<FileLock> pool_lock;
+    std::vector<host::VolumeLock> volume_locks;
+};
 
-// Resolves VOL (+ --pool) to an active pool and a validated LV name; commands that change
-// something hold the pool's lock so two ilvm runs on this host never interleave.
-Result<VolRef> resolve(Context &ctx, const Args &args, Access access) {
+// Whether a volume some domain on this host is recorded to use may be worked on.
+enum class Owned { refuse, allow };
+
+// The volume named by VOL (+ --pool), or by its /dev/<vg>/<lv> path: the pool and LV name.
+Result<std::pair<std::string, std::string>> volume_arg(Context &ctx, const Args &args) {
     std::string vol = args.get("vol"), pool = args.get("pool");
     if (vol.rfind("/dev/", 0) == 0) {
         // /dev/<vg>/<lv>: find the pool whose VG it is.
@@ -47,13 +60,45 @@ Result<VolRef> resolve(Context &ctx, const Args &args, Access access) {
     }
     if (pool.empty()) return invalid_input("which pool? pass --pool POOL (or the volume's /dev/<vg>/<name> path)");
     ILVM_TRY(validate_lv_name(vol));
+    return std::make_pair(pool, vol);
+}
+
+// A read: the started pool's definition, no lock.
+Result<VolRef> resolve(Context &ctx, const Args &args) {
+    ILVM_ASSIGN_OR_RETURN(auto pv, volume_arg(ctx, args));
+    ILVM_ASSIGN_OR_RETURN(std::string xml, ctx.active_pool_xml(pv.first));
+    return VolRef{pv.first, xml, pv.second};
+}
+
+// A change: the locks of `volumes` (the first is the verb's own volume) of `pool`, taken in
+// order: the pool's, then the volumes' in name order; the pool checked to be started under
+// its lock. A volume a domain here is recorded to use is refused unless `owned` allows it.
+Result<VolumeWork> begin_work(Context &ctx, const Args &args, const std::string &pool, std::vector<std::string> volumes,
+                              const std::string &operation, Owned owned) {
+    for (const auto &v : volumes) ILVM_TRY(validate_lv_name(v));
+    ILVM_TRY(ctx.pool_xml(pool));
+    VolumeWork work;
+    ILVM_ASSIGN_OR_RETURN(auto pool_lock, ctx.lock_pool(args, pool, LockMode::shared));
+    work.pool_lock.emplace(std::move(pool_lock));
     ILVM_ASSIGN_OR_RETURN(std::string xml, ctx.active_pool_xml(pool));
-    VolRef ref{pool, xml, vol, std::nullopt};
-    if (access == Access::change) {
-        ILVM_ASSIGN_OR_RETURN(auto lock, ctx.store.lock(pool));
-        ref.lock.emplace(std::move(lock));
+    work.ref = VolRef{pool, xml, volumes.front()};
+    std::sort(volumes.begin(), volumes.end());
+    for (const auto &v : volumes) {
+        ILVM_ASSIGN_OR_RETURN(auto lock, ctx.lock_volume(args, {pool, v}, operation));
+        work.volume_locks.push_back(std::move(lock));
+        if (owned == Owned::allow) continue;
+        ILVM_ASSIGN_OR_RETURN(auto owners, host::read_volume_owners(ctx.store, {pool, v}));
+        if (!owners.empty())
+            return conflict("volume '" + v + "' of pool " + pool + " is in use by domain " + host::owner_names(owners) +
+                                " on this host",
+                            "stop the domain first (virsh shutdown/destroy)");
     }
-    return ref;
+    return work;
+}
+
+Result<VolumeWork> begin_work(Context &ctx, const Args &args, const std::string &operation, Owned owned = Owned::refuse) {
+    ILVM_ASSIGN_OR_RETURN(auto pv, volume_arg(ctx, args));
+    return begin_work(ctx, args, pv.first, {pv.second}, operation, owned);
 }
 
 std::string vol_xml(const std::string &name, uint64_t capacity, std::optional<uint64_t> allocation) {
@@ -81,11 +126,13 @@ Result<uint64_t> size_arg(const Args &args, const char *name) { return parse_siz
 
 Status vol_create(Context &ctx, const Args &args) {
     const std::string pool = args.get("pool"), file = args.get("file");
-    ILVM_ASSIGN_OR_RETURN(std::string pool_xml, ctx.active_pool_xml(pool));
-    ILVM_ASSIGN_OR_RETURN(auto lock, ctx.store.lock(pool));
     ILVM_ASSIGN_OR_RETURN(std::string xml, read_xml_file(file));
-    ILVM_ASSIGN_OR_RETURN(auto v, created(ctx, pool_xml, xml));
-    after_volume_change(ctx, pool, pool_xml);
+    ILVM_ASSIGN_OR_RETURN(auto *be, ctx.backend());
+    ILVM_ASSIGN_OR_RETURN(auto canonical, be->parse_vol(xml));   // its name, to lock it
+    ILVM_ASSIGN_OR_RETURN(auto def, host::summarize_vol(canonical));
+    ILVM_ASSIGN_OR_RETURN(auto work, begin_work(ctx, args, pool, {def.name}, "vol-create", Owned::refuse));
+    ILVM_ASSIGN_OR_RETURN(auto v, created(ctx, work.ref.pool_xml, xml));
+    after_volume_change(ctx, pool, work.ref.pool_xml);
     *ctx.out << "Vol " << v.name << " created from " << file << "\n";
     return {};
 }
@@ -100,10 +147,9 @@ Status vol_create_as(Context &ctx, const Args &args) {
     }
     if (auto fmt = args.opt("format"); fmt && *fmt != "raw")
         return invalid_input("volume format '" + *fmt + "' is not supported", "iscsi-lvm volumes are raw block devices");
-    ILVM_ASSIGN_OR_RETURN(std::string pool_xml, ctx.active_pool_xml(pool));
-    ILVM_ASSIGN_OR_RETURN(auto lock, ctx.store.lock(pool));
-    ILVM_ASSIGN_OR_RETURN(auto v, created(ctx, pool_xml, vol_xml(name, capacity, allocation)));
-    after_volume_change(ctx, pool, pool_xml);
+    ILVM_ASSIGN_OR_RETURN(auto work, begin_work(ctx, args, pool, {name}, "vol-create-as", Owned::refuse));
+    ILVM_ASSIGN_OR_RETURN(auto v, created(ctx, work.ref.pool_xml, vol_xml(name, capacity, allocation)));
+    after_volume_change(ctx, pool, work.ref.pool_xml);
     *ctx.out << "Vol " << v.name << " created\n";
     return {};
 }
@@ -111,21 +157,24 @@ Status vol_create_as(Context &ctx, const Args &args) {
 Status vol_create_from(Context &ctx, const Args &args) {
     const std::string pool = args.get("pool"), file = args.get("file"), source = args.get("vol");
     ILVM_TRY(validate_lv_name(source));
-    ILVM_ASSIGN_OR_RETURN(std::string pool_xml, ctx.active_pool_xml(pool));
-    ILVM_ASSIGN_OR_RETURN(auto lock, ctx.store.lock(pool));
     ILVM_ASSIGN_OR_RETURN(std::string xml, read_xml_file(file));
     ILVM_ASSIGN_OR_RETURN(auto *be, ctx.backend());
-    ILVM_ASSIGN_OR_RETURN(auto vol, be->build_vol_from(pool_xml, xml, source));
+    ILVM_ASSIGN_OR_RETURN(auto canonical, be->parse_vol(xml));
+    ILVM_ASSIGN_OR_RETURN(auto def, host::summarize_vol(canonical));
+    ILVM_ASSIGN_OR_RETURN(auto work, begin_work(ctx, args, pool, {def.name, source}, "vol-create-from", Owned::refuse));
+    ILVM_ASSIGN_OR_RETURN(auto vol, be->build_vol_from(work.ref.pool_xml, xml, source));
     ILVM_ASSIGN_OR_RETURN(auto v, host::summarize_vol(vol));
-    after_volume_change(ctx, pool, pool_xml);
+    after_volume_change(ctx, pool, work.ref.pool_xml);
     *ctx.out << "Vol " << v.name << " created from input vol " << source << "\n";
     return {};
 }
 
 Status vol_clone(Context &ctx, const Args &args) {
-    ILVM_ASSIGN_OR_RETURN(auto ref, resolve(ctx, args, Access::change));
     const std::string newname = args.get("newname");
     ILVM_TRY(validate_lv_name(newname));
+    ILVM_ASSIGN_OR_RETURN(auto pv, volume_arg(ctx, args));
+    ILVM_ASSIGN_OR_RETURN(auto work, begin_work(ctx, args, pv.first, {pv.second, newname}, "vol-clone", Owned::refuse));
+    const VolRef &ref = work.ref;
     ILVM_ASSIGN_OR_RETURN(auto src, refresh_vol(ctx, ref));
     ILVM_ASSIGN_OR_RETURN(auto s, host::summarize_vol(src));
     const std::string xml = vol_xml(newname, s.capacity, std::nullopt);
@@ -137,7 +186,8 @@ Status vol_clone(Context &ctx, const Args &args) {
 }
 
 Status vol_delete(Context &ctx, const Args &args) {
-    ILVM_ASSIGN_OR_RETURN(auto ref, resolve(ctx, args, Access::change));
+    ILVM_ASSIGN_OR_RETURN(auto work, begin_work(ctx, args, "vol-delete"));
+    const VolRef &ref = work.ref;
     unsigned flags = (args.flag("wipe") ? ILVM_DELETE_VOL_WIPE : 0u) | (args.flag("no-wipe") ? ILVM_DELETE_VOL_NO_WIPE : 0u);
     ILVM_ASSIGN_OR_RETURN(auto *be, ctx.backend());
     ILVM_TRY(be->delete_vol(ref.pool_xml, ref.name, flags));
@@ -147,9 +197,10 @@ Status vol_delete(Context &ctx, const Args &args) {
 }
 
 Status vol_wipe(Context &ctx, const Args &args) {
-    ILVM_ASSIGN_OR_RETURN(auto ref, resolve(ctx, args, Access::change));
     if (auto alg = args.opt("algorithm"); alg && *alg != "zero")
         return invalid_input("wipe algorithm '" + *alg + "' is not supported", "only 'zero' is");
+    ILVM_ASSIGN_OR_RETURN(auto work, begin_work(ctx, args, "vol-wipe"));
+    const VolRef &ref = work.ref;
     ILVM_ASSIGN_OR_RETURN(auto *be, ctx.backend());
     ILVM_TRY(be->wipe_vol(ref.pool_xml, ref.name, 0));
     *ctx.out << "Vol " << ref.name << " wiped\n";
@@ -157,8 +208,12 @@ Status vol_wipe(Context &ctx, const Args &args) {
 }
 
 Status vol_resize(Context &ctx, const Args &args) {
-    ILVM_ASSIGN_OR_RETURN(auto ref, resolve(ctx, args, Access::change));
     ILVM_ASSIGN_OR_RETURN(uint64_t capacity, size_arg(args, "capacity"));
+    // Growing a running domain's disk is an online operation (then virsh blockresize);
+    // shrinking one never is (the backend refuses an open volume too).
+    const bool shrink = args.flag("allow-shrink") || args.flag("shrink");
+    ILVM_ASSIGN_OR_RETURN(auto work, begin_work(ctx, args, "vol-resize", shrink ? Owned::refuse : Owned::allow));
+    const VolRef &ref = work.ref;
     if (args.flag("delta")) {
         ILVM_ASSIGN_OR_RETURN(auto cur, refresh_vol(ctx, ref));
         ILVM_ASSIGN_OR_RETURN(auto s, host::summarize_vol(cur));
@@ -184,8 +239,7 @@ Status vol_list(Context &ctx, const Args &args) {
     const std::string pool = args.get("pool");
     ILVM_ASSIGN_OR_RETURN(std::string pool_xml, ctx.active_pool_xml(pool));
     ILVM_ASSIGN_OR_RETURN(auto *be, ctx.backend());
-    ILVM_ASSIGN_OR_RETURN(auto r, be->refresh_pool(pool_xml));
-    ILVM_TRY(ctx.store.save_runtime(pool, r.pool_xml));
+    ILVM_ASSIGN_OR_RETURN(auto r, be->refresh_pool(pool_xml));   // a read: nothing is recorded
     ILVM_ASSIGN_OR_RETURN(auto vols, host::summarize_volumes(r.volumes_xml));
     if (args.flag("json")) {
         JsonArray arr;
@@ -202,7 +256,7 @@ Status vol_list(Context &ctx, const Args &args) {
 }
 
 Status vol_info(Context &ctx, const Args &args) {
-    ILVM_ASSIGN_OR_RETURN(auto ref, resolve(ctx, args, Access::read));
+    ILVM_ASSIGN_OR_RETURN(auto ref, resolve(ctx, args));
     ILVM_ASSIGN_OR_RETURN(auto vol, refresh_vol(ctx, ref, ILVM_REFRESH_VOL_FIND_HOLDER));
     ILVM_ASSIGN_OR_RETURN(auto v, host::summarize_vol(vol));
     if (args.flag("json")) {
@@ -224,14 +278,14 @@ Status vol_info(Context &ctx, const Args &args) {
 }
 
 Status vol_dumpxml(Context &ctx, const Args &args) {
-    ILVM_ASSIGN_OR_RETURN(auto ref, resolve(ctx, args, Access::read));
+    ILVM_ASSIGN_OR_RETURN(auto ref, resolve(ctx, args));
     ILVM_ASSIGN_OR_RETURN(auto vol, refresh_vol(ctx, ref));
     *ctx.out << vol;
     return {};
 }
 
 Status vol_path(Context &ctx, const Args &args) {
-    ILVM_ASSIGN_OR_RETURN(auto ref, resolve(ctx, args, Access::read));
+    ILVM_ASSIGN_OR_RETURN(auto ref, resolve(ctx, args));
     ILVM_ASSIGN_OR_RETURN(auto vol, refresh_vol(ctx, ref));
     ILVM_ASSIGN_OR_RETURN(auto v, host::summarize_vol(vol));
     *ctx.out << v.path << "\n";
@@ -241,7 +295,6 @@ Status vol_path(Context &ctx, const Args &args) {
 namespace {
 
 Status transfer(Context &ctx, const Args &args, bool upload) {
-    ILVM_ASSIGN_OR_RETURN(auto ref, resolve(ctx, args, Access::change));
     const std::string file = args.get("file");
     if (file.empty()) return invalid_input("no file given");
     uint64_t offset = 0, length = 0;
@@ -255,6 +308,8 @@ Status transfer(Context &ctx, const Args &args, bool upload) {
         std::ifstream probe(file);
         if (!probe) return not_found("cannot read file '" + file + "'");
     }
+    ILVM_ASSIGN_OR_RETURN(auto work, begin_work(ctx, args, upload ? "vol-upload" : "vol-download"));
+    const VolRef &ref = work.ref;
     ILVM_ASSIGN_OR_RETURN(auto *be, ctx.backend());
     return upload ? be->upload_vol(ref.pool_xml, ref.name, file, offset, length)
                   : be->download_vol(ref.pool_xml, ref.name, file, offset, length);
@@ -266,7 +321,8 @@ Status vol_upload(Context &ctx, const Args &args) { return transfer(ctx, args, t
 Status vol_download(Context &ctx, const Args &args) { return transfer(ctx, args, false); }
 
 Status vol_activate(Context &ctx, const Args &args) {
-    ILVM_ASSIGN_OR_RETURN(auto ref, resolve(ctx, args, Access::change));
+    ILVM_ASSIGN_OR_RETURN(auto work, begin_work(ctx, args, "vol-activate"));
+    const VolRef &ref = work.ref;
     const bool shared = args.flag("shared");
     ILVM_ASSIGN_OR_RETURN(auto *be, ctx.backend());
     ILVM_TRY(be->activate_vol(ref.pool_xml, ref.name, shared ? ILVM_ACTIVATE_SHARED : 0u));
@@ -275,7 +331,8 @@ Status vol_activate(Context &ctx, const Args &args) {
 }
 
 Status vol_deactivate(Context &ctx, const Args &args) {
-    ILVM_ASSIGN_OR_RETURN(auto ref, resolve(ctx, args, Access::change));
+    ILVM_ASSIGN_OR_RETURN(auto work, begin_work(ctx, args, "vol-deactivate"));
+    const VolRef &ref = work.ref;
     ILVM_ASSIGN_OR_RETURN(auto *be, ctx.backend());
     ILVM_TRY(be->deactivate_vol(ref.pool_xml, ref.name));
     *ctx.out << "Vol " << ref.name << " deactivated\n";

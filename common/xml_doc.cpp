@@ -131,11 +131,12 @@ void harden_libxml2() {
     });
 }
 
-Result<XmlDoc> parse_untrusted_xml(std::string_view text, std::string_view what) {
+Result<XmlDoc> parse_untrusted_xml(std::string_view text, std::string_view what, std::size_t max_bytes) {
     const std::string w(what);
     // Size first: nothing hostile gets to libxml2 in bulk.
-    if (text.size() > k_max_xml_bytes)
-        return invalid_input(w + " is too large: " + std::to_string(text.size()) + " bytes, the limit is 1 MiB");
+    if (text.size() > max_bytes)
+        return invalid_input(w + " is too large: " + std::to_string(text.size()) + " bytes, the limit is " +
+                             std::to_string(max_bytes / (1024 * 1024)) + " MiB");
     if (trim(text).empty()) return invalid_input(w + " is empty");
 
     harden_libxml2();

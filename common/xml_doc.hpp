@@ -52,11 +52,12 @@ private:
 inline constexpr std::size_t k_max_xml_bytes = 1024 * 1024;
 
 // Parses `text` as a standalone XML document. `what` names it in errors ("pool XML").
-// Refuses (invalid_input, one-line messages): empty input, more than k_max_xml_bytes,
+// Refuses (invalid_input, one-line messages): empty input, more than `max_bytes`,
 // anything that is not well-formed ("<what> is not well-formed: line N: ..."), and any
 // DOCTYPE ("<what> must not contain a DOCTYPE or entity declarations"). Never touches the
 // network or the file system; never prints to stderr.
-Result<XmlDoc> parse_untrusted_xml(std::string_view text, std::string_view what);
+Result<XmlDoc> parse_untrusted_xml(std::string_view text, std::string_view what,
+                                   std::size_t max_bytes = k_max_xml_bytes);
 
 // Installs the refuse-everything external entity loader (idempotent, thread-safe). Called
 // by parse_untrusted_xml; exposed for code that calls libxml2 directly.

@@ -1,9 +1,13 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "shim/hook.hpp"
 
+#include <algorithm>
+#include <ctime>
 #include <ostream>
 
+#include "common/continue_after.hpp"
 #include "common/log.hpp"
+#include "shim/volume_claims.hpp"
 
 namespace ilvm::hook {
 
@@ -29,20 +33,42 @@ int activate_all(const Invocation &inv, const std::vector<DiskRef> &disks, const
         spdlog::error("domain {}: {}", inv.domain, msg);
         return 1;
     };
-    // A volume is used by at most one domain unless every user marks it shareable/readonly.
-    std::vector<DiskRef> others;
-    if (env.disks_of_other_running_domains) others = env.disks_of_other_running_domains();
-    for (const auto &d : disks)
-        for (const auto &o : others)
-            if (same_volume(d, o) && !(d.shared && o.shared))
-                return fail(describe(d) + ": volume '" + d.volume + "' of pool " + d.pool +
-                                " is in use by another running domain on this host",
-                            "mark the disk <shareable/> in both domains if that is intended");
+    // Check and activate under the volumes' host locks: no maintenance runs on them, and no
+    // other domain's hook checks them at the same moment.
+    auto locks = lock_volumes(*env.store, disks, (migrating ? "incoming migration of domain " : "start of domain ") + inv.domain,
+                              /*refuse_maintenance=*/true, *env.clock, env.wait_for_other_hooks);
+    if (!locks.ok()) return fail(locks.error().message, locks.error().hint);
+
+    // A volume is used by at most one domain unless every user marks it shareable/readonly:
+    // the owners recorded by earlier starts (whose status files libvirt may not have written
+    // yet), and the domains libvirt runs.
+    if (auto owned = check_owners(*env.store, inv.domain, disks); !owned.ok())
+        return fail(owned.error().message, owned.error().hint);
+    if (env.disks_of_other_running_domains) {
+        auto others = env.disks_of_other_running_domains();
+        if (!others.ok()) return fail(others.error().message, others.error().hint);
+        for (const auto &d : disks)
+            for (const auto &o : *others)
+                if (same_volume(d, o) && !(d.shared && o.shared))
+                    return fail(describe(d) + ": volume '" + d.volume + "' of pool " + d.pool +
+                                    " is in use by another running domain on this host",
+                                "mark the disk <shareable/> in both domains if that is intended");
+    }
 
     std::vector<DiskRef> activated;
+    // All or nothing: undo what this invocation activated.
+    auto roll_back = [&] {
+        for (const auto &a : activated) {
+            auto r = vc.deactivate(a.pool, a.volume);
+            if (!r.ok()) spdlog::error("domain {}: rollback of {} failed: {}", inv.domain, describe(a), r.error().message);
+        }
+    };
+    const auto out_of_time = [&] { return env.timed_out && env.timed_out(); };
     for (const auto &d : disks) {
         Status st;
-        if (!vc.pool_started(d.pool)) {
+        if (out_of_time()) {
+            st = system_error("the hook ran out of time (ILVM_HOOK_TIMEOUT) before this disk");
+        } else if (!vc.pool_started(d.pool)) {
             st = conflict("pool " + d.pool + " is not started on this host", "ilvm pool-start " + d.pool);
         } else {
             auto changed = vc.activate(d.pool, d.volume, d.shared || all_shared);
@@ -50,11 +76,7 @@ int activate_all(const Invocation &inv, const std::vector<DiskRef> &disks, const
             else if (*changed) activated.push_back(d);
         }
         if (!st.ok()) {
-            // All or nothing: undo what this invocation activated.
-            for (const auto &a : activated) {
-                auto r = vc.deactivate(a.pool, a.volume);
-                if (!r.ok()) spdlog::error("domain {}: rollback of {} failed: {}", inv.domain, describe(a), r.error().message);
-            }
+            roll_back();
             const bool lock_conflict = st.error().code == ErrorCode::conflict && vc.pool_started(d.pool);
             return fail(describe(d) + ": " + st.error().message,
                         lock_conflict && !refusal_hint.empty() ? refusal_hint : st.error().hint);
@@ -62,18 +84,47 @@ int activate_all(const Invocation &inv, const std::vector<DiskRef> &disks, const
         spdlog::info("domain {}: {} active here ({})", inv.domain, describe(d),
                      d.shared || all_shared ? "shared" : "exclusive");
     }
+    if (out_of_time()) {
+        roll_back();
+        return fail("the hook ran out of time (ILVM_HOOK_TIMEOUT)", "");
+    }
+    // The record is what stops a second domain: without it the start is not safe.
+    const int64_t now = static_cast<int64_t>(std::time(nullptr));
+    for (const auto &d : disks) {
+        auto recorded = host::add_volume_owner(*env.store, {d.pool, d.volume}, {inv.domain, d.shared, now});
+        if (!recorded.ok()) {
+            for (const auto &r : disks)
+                continue_after(host::remove_volume_owner(*env.store, {r.pool, r.volume}, inv.domain),
+                               "the start is refused; a record left behind is removed by the reconciler");
+            roll_back();
+            return fail(describe(d) + ": " + recorded.error().message, recorded.error().hint);
+        }
+    }
     return 0;
 }
 
 // Never fails: libvirt cannot undo a release, so each failure is logged loudly instead.
 void deactivate_all(const Invocation &inv, const std::vector<DiskRef> &disks, const HookEnv &env, VolumeControl &vc) {
+    auto locks = lock_volumes(*env.store, disks, "stop of domain " + inv.domain, /*refuse_maintenance=*/false, *env.clock,
+                              env.wait_for_other_hooks);
+    if (!locks.ok())
+        spdlog::error("domain {}: releasing its volumes without their host locks: {}", inv.domain, locks.error().message);
     std::vector<DiskRef> others;
-    if (env.disks_of_other_running_domains) others = env.disks_of_other_running_domains();
+    if (env.disks_of_other_running_domains) {
+        auto running = env.disks_of_other_running_domains();
+        if (running.ok()) others = std::move(*running);
+        else spdlog::error("domain {}: {} (volumes other domains may use stay active)", inv.domain, running.error().message);
+    }
     for (const auto &d : disks) {
-        bool still_used = false;
+        const host::VolumeRef v{d.pool, d.volume};
+        auto removed = host::remove_volume_owner(*env.store, v, inv.domain);
+        if (!removed.ok()) spdlog::error("domain {}: {}", inv.domain, removed.error().message);
+        auto owners = host::read_volume_owners(*env.store, v);
+        bool still_used = !owners.ok() || !owners->empty();
         for (const auto &o : others) still_used = still_used || same_volume(d, o);
         if (still_used) {
-            spdlog::info("domain {}: {} stays active: another running domain uses it", inv.domain, describe(d));
+            spdlog::info("domain {}: {} stays active: another domain here uses it{}", inv.domain, describe(d),
+                         owners.ok() && !owners->empty() ? " (" + host::owner_names(*owners) + ")" : "");
             continue;
         }
         auto st = vc.deactivate(d.pool, d.volume);
@@ -113,7 +164,26 @@ int accept_migration(const Invocation &inv, const std::vector<DiskRef> &disks, c
     return 0;
 }
 
-int verify_all(const Invocation &inv, const std::vector<DiskRef> &disks, VolumeControl &vc) {
+int verify_all(const Invocation &inv, const std::vector<DiskRef> &disks, const HookEnv &env, VolumeControl &vc) {
+    // A running domain owns its volumes: record it where the record is missing (a domain
+    // started before this version, or by a hook that could not write it).
+    if (auto locks = lock_volumes(*env.store, disks, "reconnect of domain " + inv.domain, /*refuse_maintenance=*/false,
+                                  *env.clock, env.wait_for_other_hooks);
+        locks.ok()) {
+        const int64_t now = static_cast<int64_t>(std::time(nullptr));
+        for (const auto &d : disks) {
+            auto owners = host::read_volume_owners(*env.store, {d.pool, d.volume});
+            const bool recorded = owners.ok() && std::any_of(owners->begin(), owners->end(), [&](const host::VolumeOwner &o) {
+                return o.domain == inv.domain;
+            });
+            if (!recorded)
+                continue_after(host::add_volume_owner(*env.store, {d.pool, d.volume}, {inv.domain, d.shared, now}),
+                               "the domain runs already; the next start of another domain on the volume still "
+                               "meets libvirt's status file");
+        }
+    } else {
+        spdlog::error("domain {}: {}", inv.domain, locks.error().message);
+    }
     for (const auto &d : disks) {
         auto active = vc.active_here(d.pool, d.volume);
         if (!active.ok())
@@ -161,7 +231,7 @@ int run_hook(const Invocation &inv, std::string_view domain_xml, const HookEnv &
         if (env.handover) env.handover->clear_incoming(inv.domain);  // a failed incoming migration ends here too
         return 0;
     }
-    case Action::verify: return verify_all(inv, *disks, vc);
+    case Action::verify: return verify_all(inv, *disks, env, vc);
     case Action::accept_migration: return accept_migration(inv, *disks, env, vc, err);
     case Action::none: break;
     }

@@ -13,9 +13,11 @@
 #include <string_view>
 #include <vector>
 
+#include "common/clock.hpp"
 #include "common/result.hpp"
 #include "host/core/domain_disks.hpp"
 #include "host/core/pool_bindings.hpp"
+#include "host/core/pool_store.hpp"
 #include "shim/handover.hpp"
 
 namespace ilvm::hook {
@@ -50,10 +52,19 @@ public:
 
 struct HookEnv {
     std::vector<host::PoolBinding> pools;
-    // iscsi-lvm disks of the *other* domains running on this host (libvirt status files).
-    std::function<std::vector<host::DiskRef>()> disks_of_other_running_domains;
+    // iscsi-lvm disks of the *other* domains running on this host (libvirt status files); an
+    // error when one of their status files cannot be read (a start is then refused).
+    std::function<Result<std::vector<host::DiskRef>>()> disks_of_other_running_domains;
     // Incoming live migrations (markers, the finisher unit); may be null (no migrations).
     Handover *handover = nullptr;
+    // The host-wide volume locks and owner records (shim/volume_claims.hpp). Required.
+    const host::PoolStore *store = nullptr;
+    Clock *clock = nullptr;
+    // How long a start waits for another domain's hook working on the same volume.
+    std::chrono::milliseconds wait_for_other_hooks{60'000};
+    // True once the hook's own time is up: a start activates nothing more and undoes what it
+    // activated. Null: never.
+    std::function<bool()> timed_out;
 };
 
 // Runs one hook invocation; returns the process exit code. Messages for libvirt's error go

@@ -13,6 +13,7 @@
 #include <spdlog/sinks/syslog_sink.h>
 #include <spdlog/spdlog.h>
 
+#include "common/clock.hpp"
 #include "common/env.hpp"
 #include "common/host_system.hpp"
 #include "common/xml_doc.hpp"
@@ -24,24 +25,39 @@
 namespace {
 
 constexpr unsigned kDefaultTimeoutSeconds = 120;
+// After the timeout, how long the hook may take to undo what it activated.
+constexpr unsigned kRollbackSeconds = 30;
 
 // libvirt waits for hooks without a limit; a wedged lock manager must not hang domain
-// starts forever. SIGALRM ends us with a clear message and a failing exit, and takes the
-// LVM command we are waiting for with us: we lead our own process group (see main), so
-// an lvs/lvchange stuck on lvmlockd does not outlive the hook (measured in the lab: it
-// did, and the next hook call queued behind it).
+// starts forever. The first SIGALRM takes the LVM command we are waiting for with us (we
+// lead our own process group, see main: an lvs/lvchange stuck on lvmlockd did outlive the
+// hook in the lab, and the next hook call queued behind it), so that command fails and the
+// start is refused all or nothing: what this call activated is deactivated again
+// (g_timed_out stops further activations). A second SIGALRM, kRollbackSeconds later, ends
+// the hook even if that rollback hangs too.
 volatile sig_atomic_t g_own_group = 0;
+volatile sig_atomic_t g_timed_out = 0;
+
+void say(const char *msg, size_t len) {
+    if (::write(STDERR_FILENO, msg, len) < 0) {
+        // Nothing async-signal-safe could report it; the exit status still refuses.
+    }
+}
 
 void on_alarm(int) {
-    static const char msg[] = "iscsi-lvm: hook timed out (ILVM_HOOK_TIMEOUT); refusing\n";
-    if (::write(STDERR_FILENO, msg, sizeof msg - 1) < 0) {
-        // Nothing async-signal-safe could report it; the exit status below still refuses.
+    if (g_timed_out) {
+        static const char msg[] = "iscsi-lvm: undoing the timed-out start timed out too; refusing\n";
+        say(msg, sizeof msg - 1);
+        _exit(1);
     }
+    g_timed_out = 1;
+    static const char msg[] = "iscsi-lvm: hook timed out (ILVM_HOOK_TIMEOUT); undoing what it activated and refusing\n";
+    say(msg, sizeof msg - 1);
     if (g_own_group) {  // never signal a group we share with libvirtd
         std::signal(SIGTERM, SIG_IGN);
         ::kill(0, SIGTERM);
     }
-    _exit(1);
+    ::alarm(kRollbackSeconds);
 }
 
 }  // namespace
@@ -75,26 +91,39 @@ int main(int argc, char **argv) {
     std::cin.read(xml.data(), static_cast<std::streamsize>(xml.size()));
     xml.resize(static_cast<size_t>(std::cin.gcount()));
 
+    // Fail closed: a start (or an incoming migration) that the hook cannot check is refused;
+    // a release or reconnect never is (libvirt cannot undo them).
+    const bool starting = hook::action_for(inv) == hook::Action::activate || hook::action_for(inv) == hook::Action::accept_migration;
+    auto refuse = [&](const Error &e) {
+        std::cerr << "iscsi-lvm: cannot check domain '" << inv.domain << "': " << e.message
+                  << (e.hint.empty() ? "" : " (hint: " + e.hint + ")") << "\n";
+        spdlog::error("domain {}: {}", inv.domain, e.message);
+        return starting ? 1 : 0;
+    };
+
     host::PoolStore store = host::PoolStore::from_environment();
     hook::HookEnv env;
-    env.pools = host::load_pool_bindings(store);
+    if (auto pools = host::load_pool_bindings_or_fail(store); pools.ok()) env.pools = std::move(*pools);
+    else if (starting) return refuse(pools.error());
+    else env.pools = host::load_pool_bindings(store);
     if (env.pools.empty()) return 0;  // no iscsi-lvm pool on this host
-    env.disks_of_other_running_domains = [&] {
+    env.disks_of_other_running_domains = [&]() -> Result<std::vector<host::DiskRef>> {
         return host::disks_of_others(host::read_status_dir(host::status_dir(), env.pools), inv.domain);
     };
+    SystemClock clock;
+    env.store = &store;
+    env.clock = &clock;
+    env.timed_out = [] { return g_timed_out != 0; };
 
     // Only now, with a domain that may be ours, load the module.
     std::map<std::string, std::string> options;
     if (std::string w = env_or("ILVM_COMMAND_WRAPPER", ""); !w.empty()) options["command_wrapper"] = w;
     auto module = host::BackendClient::load(options);
-    if (!module.ok()) {
-        std::cerr << "iscsi-lvm: " << module.error().message << "\n";
-        spdlog::error("{}", module.error().message);
-        return hook::action_for(inv) == hook::Action::activate ? 1 : 0;
-    }
+    if (!module.ok()) return refuse(module.error());
     hook::ModuleControl control(*module, store);
     HostSystem runner;
     hook::RunDirHandover handover(runner, env_or("ILVM_RUN_DIR", "/run/iscsi-lvm"), env_or("ILVM_SYSTEMCTL", "systemctl"));
     env.handover = &handover;
-    return hook::run_hook(inv, xml, env, control, std::cerr);
+    const int rc = hook::run_hook(inv, xml, env, control, std::cerr);
+    return g_timed_out && starting ? 1 : rc;
 }

@@ -1,6 +1,5 @@
-#include "host/core/handover_files.hpp"
-
 // SPDX-License-Identifier: LGPL-2.1-or-later
+#include "host/core/handover_files.hpp"
 
 #include <algorithm>
 #include <cerrno>
@@ -52,17 +51,12 @@ Result<FileLock> HandoverFiles::lock(const std::string &domain, Clock &clock, st
     ILVM_TRY(validate_domain_file_name(domain));
     ILVM_TRY(make_private_dir(run_dir_));
     ILVM_TRY(make_private_dir(dir_));
-    const std::string path = lock_path(domain);
-    const auto deadline = clock.now() + wait;
-    for (;;) {
-        ILVM_ASSIGN_OR_RETURN(auto held, FileLock::try_acquire(path));
-        if (held) return std::move(*held);
-        if (clock.now() >= deadline)
-            return conflict("another ilvm migrate, migrate-finish or reconcile is handling domain " + domain +
-                                " on this host right now",
-                            "wait for it (journalctl -u 'iscsi-lvm-migrate-finish@*' on a destination) and retry");
-        clock.sleep_for(std::chrono::milliseconds(250));
-    }
+    ILVM_ASSIGN_OR_RETURN(auto held, FileLock::acquire(lock_path(domain), LockMode::exclusive, clock, wait));
+    if (!held)
+        return conflict("another ilvm migrate, migrate-finish or reconcile is handling domain " + domain +
+                            " on this host right now",
+                        "wait for it (journalctl -u 'iscsi-lvm-migrate-finish@*' on a destination) and retry");
+    return std::move(*held);
 }
 
 bool HandoverFiles::lock_held(const std::string &domain) const { return FileLock::held(lock_path(domain)); }

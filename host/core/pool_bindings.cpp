@@ -20,6 +20,20 @@ std::vector<DefinedPool> load_defined_pools(const PoolStore &store) {
     return out;
 }
 
+Result<std::vector<PoolBinding>> load_pool_bindings_or_fail(const PoolStore &store) {
+    ILVM_ASSIGN_OR_RETURN(auto names, store.list());
+    std::vector<PoolBinding> out;
+    for (const auto &name : names) {
+        auto xml = store.load(name);
+        auto p = xml.ok() ? summarize_pool(*xml) : Result<PoolSummary>(xml.error());
+        if (!p.ok())
+            return system_error("cannot read the definition of pool " + name + ": " + p.error().message,
+                                "repair or remove " + store.definition_path(name));
+        out.push_back({p->name, p->vg});
+    }
+    return out;
+}
+
 std::vector<PoolBinding> load_pool_bindings(const PoolStore &store) {
     std::vector<PoolBinding> out;
     for (const auto &p : load_defined_pools(store)) out.push_back({p.def.name, p.def.vg});

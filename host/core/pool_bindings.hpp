@@ -27,5 +27,8 @@ struct DefinedPool {
 // and left out.
 std::vector<DefinedPool> load_defined_pools(const PoolStore &store);
 std::vector<PoolBinding> load_pool_bindings(const PoolStore &store);
+// The same for a caller that must fail closed (the qemu hook, on a start): an error when the
+// config dir or any definition in it cannot be read.
+Result<std::vector<PoolBinding>> load_pool_bindings_or_fail(const PoolStore &store);
 
 }  // namespace ilvm::host

@@ -9,7 +9,9 @@
 
 #include "common/atomic_file.hpp"
 #include "common/env.hpp"
+#include "common/log.hpp"
 #include "common/names.hpp"
+#include "common/strings.hpp"
 
 namespace fs = std::filesystem;
 
@@ -44,18 +46,29 @@ std::string PoolStore::definition_path(const std::string &name) const { return c
 std::string PoolStore::runtime_path(const std::string &name) const { return run_dir_ + "/" + name + ".xml"; }
 std::string PoolStore::autostart_path(const std::string &name) const { return config_dir_ + "/autostart/" + name + ".xml"; }
 
-std::vector<std::string> PoolStore::names() const {
+Result<std::vector<std::string>> PoolStore::list() const {
     std::vector<std::string> out;
     std::error_code ec;
-    for (const auto &e : fs::directory_iterator(config_dir_, ec)) {
-        if (!e.is_regular_file()) continue;
-        auto p = e.path();
+    fs::directory_iterator it(config_dir_, ec), end;
+    if (ec == std::errc::no_such_file_or_directory) return out;   // nothing defined on this host yet
+    for (; !ec && it != end; it.increment(ec)) {
+        if (!it->is_regular_file()) continue;
+        auto p = it->path();
         if (p.extension() != ".xml") continue;
         auto stem = p.stem().string();
         if (validate_pool_name(stem).ok()) out.push_back(stem);
     }
+    if (ec) return system_error("cannot list the pool definitions in " + config_dir_ + ": " + ec.message(),
+                                "it must be a directory root can read (ILVM_CONFIG_DIR moves it)");
     std::sort(out.begin(), out.end());
     return out;
+}
+
+std::vector<std::string> PoolStore::names() const {
+    auto names = list();
+    if (names.ok()) return std::move(*names);
+    spdlog::error("{}", names.error().message);
+    return {};
 }
 
 bool PoolStore::exists(const std::string &name) const { return fs::exists(definition_path(name)); }
@@ -119,12 +132,40 @@ Status PoolStore::set_autostart(const std::string &name, bool on) const {
     return {};
 }
 
-Result<FileLock> PoolStore::lock(const std::string &name) const {
+std::string PoolStore::busy_volumes(const std::string &name) const {
+    // The volume locks held right now (volume_lock.hpp keeps them in <name>.volumes/).
+    std::vector<std::string> busy;
+    std::error_code ec;
+    for (const auto &e : fs::directory_iterator(run_dir_ + "/" + name + ".volumes", ec)) {
+        if (e.path().extension() != ".lock" || !FileLock::held(e.path().string())) continue;
+        std::string what = FileLock::description(e.path().string());
+        // "maintenance<TAB>vol-wipe<TAB>pid<TAB>since": the operation is the second field.
+        const auto t1 = what.find('\t'), t2 = t1 == std::string::npos ? t1 : what.find('\t', t1 + 1);
+        busy.push_back(e.path().stem().string() + (t2 == std::string::npos ? "" : " (" + what.substr(t1 + 1, t2 - t1 - 1) + ")"));
+    }
+    return join(busy, ", ");
+}
+
+Result<FileLock> PoolStore::lock(const std::string &name, LockMode mode, Clock &clock, std::chrono::milliseconds wait,
+                                 const std::function<void(const std::string &)> &on_wait) const {
     std::error_code ec;
     fs::create_directories(run_dir_, ec);
-    ILVM_ASSIGN_OR_RETURN(auto held, FileLock::try_acquire(run_dir_ + "/" + name + ".lock"));
-    if (!held) return conflict("another ilvm command is changing pool '" + name + "' right now", "wait for it and retry");
+    auto what = [&] {
+        const std::string busy = busy_volumes(name);
+        return busy.empty() ? std::string("another ilvm command") : "work on volume(s) " + busy;
+    };
+    ILVM_ASSIGN_OR_RETURN(auto held, FileLock::acquire(run_dir_ + "/" + name + ".lock", mode, clock, wait, [&] {
+        if (on_wait) on_wait(what());
+    }));
+    if (!held)
+        return conflict("pool '" + name + "' is busy on this host: " + what() + (mode == LockMode::exclusive ? " is using it" : " is changing it"),
+                        "wait for it to finish, or give the command more time with --wait SECONDS");
     return std::move(*held);
+}
+
+Result<FileLock> PoolStore::lock(const std::string &name) const {
+    SystemClock clock;
+    return lock(name, LockMode::exclusive, clock, std::chrono::milliseconds(0));
 }
 
 }  // namespace ilvm::host

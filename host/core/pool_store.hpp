@@ -5,10 +5,13 @@
 // and the live XML of active pools in the run dir (/run/iscsi-lvm, $ILVM_RUN_DIR).
 #pragma once
 
+#include <chrono>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "common/clock.hpp"
 #include "common/file_lock.hpp"
 #include "common/result.hpp"
 
@@ -23,7 +26,10 @@ public:
     std::string runtime_path(const std::string &name) const;
     std::string autostart_path(const std::string &name) const;
 
-    std::vector<std::string> names() const;   // defined pools, sorted
+    // Defined pools, sorted; none when the config dir does not exist. An error when it exists
+    // but cannot be listed (a file, no permission): callers that must fail closed use this.
+    Result<std::vector<std::string>> list() const;
+    std::vector<std::string> names() const;   // list(), logging an error as none
     bool exists(const std::string &name) const;
     Result<std::string> load(const std::string &name) const;   // persistent XML
     Status save(const std::string &name, const std::string &xml) const;
@@ -42,14 +48,23 @@ public:
     bool autostart(const std::string &name) const;
     Status set_autostart(const std::string &name, bool on) const;
 
-    // An exclusive flock on <run_dir>/<name>.lock for the lifetime of the returned guard,
-    // so two ilvm commands never change the same pool at once on this host.
+    // The pool's lock, <run_dir>/<name>.lock, for the lifetime of the returned guard:
+    // exclusive for what changes the pool itself (define, build, start, destroy, delete,
+    // undefine, autostart), shared for volume work (many at once; each volume has its own
+    // lock, volume_lock.hpp). Waits up to `wait` (0: one attempt), saying once what it waits
+    // for through `on_wait`; still held then: a conflict naming the pool's busy volumes.
+    Result<FileLock> lock(const std::string &name, LockMode mode, Clock &clock, std::chrono::milliseconds wait,
+                          const std::function<void(const std::string &)> &on_wait = {}) const;
+    // One exclusive attempt, never waiting (the reconciler skips a pool that is busy).
     Result<FileLock> lock(const std::string &name) const;
 
     const std::string &config_dir() const { return config_dir_; }
     const std::string &run_dir() const { return run_dir_; }
 
 private:
+    // "vm1 (vol-wipe), vm2 (start of domain web2)": the pool's volume locks held right now.
+    std::string busy_volumes(const std::string &name) const;
+
     std::string config_dir_;
     std::string run_dir_;
 };

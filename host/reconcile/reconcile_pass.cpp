@@ -78,12 +78,19 @@ Result<std::vector<ReconcileStepView>> reconcile_pass(const PoolStore &store, co
     ILVM_ASSIGN_OR_RETURN(const int64_t grace, reconcile_grace_seconds());
     const int64_t now = unix_now();
     const IdleSince before = parse_idle_since(store.load_runtime_file(pool, kIdleExt));
-    const auto domains = read_status_dir(status_dir(), load_pool_bindings(store));
+    const StatusDir status = read_status_dir(status_dir(), load_pool_bindings(store));
+    const auto &domains = status.domains;
     const HandoverFiles files = HandoverFiles::for_store(store);
     const GuardPlan guard = plan_handover_guard(pool, domains, read_handover_traces(files, std::chrono::system_clock::now()));
     std::set<std::string> settled = settled_volumes(before, now, grace);
     if (!guard.hold.empty()) {
         spdlog::info("pool {}: no idle volume is released in this pass: {}", pool, guard.hold);
+        settled.clear();
+    }
+    if (!status.unreadable.empty()) {
+        // A domain whose status file does not read may use any volume: release nothing.
+        spdlog::warn("pool {}: no idle volume is released in this pass: cannot read {}: {}", pool,
+                     status.unreadable.front().path, status.unreadable.front().why);
         settled.clear();
     }
     const std::string state = format_reconcile_state(volumes_in_use(domains, pool), settled);

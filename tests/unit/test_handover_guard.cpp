@@ -3,6 +3,7 @@
 // hand-over's files (cli/handover_files.cpp), libvirt's status files as the reconciler
 // reads them (cli/local_domains.cpp), and where pool-info says a volume is (summaries).
 #include <fstream>
+#include <numeric>
 #include <sys/file.h>
 
 #include <gtest/gtest.h>
@@ -188,7 +189,8 @@ TEST(HandoverFiles, OneHolderAtATimeAndACleanEndRemovesTheFile) {
     auto b = files.lock("web1", clock, std::chrono::milliseconds(1000));
     ASSERT_FALSE(b.ok());
     EXPECT_EQ(b.error().code, ErrorCode::conflict);
-    EXPECT_EQ(clock.sleeps, (std::vector<int64_t>{250, 250, 250, 250}));
+    // Attempts until the wait is over, then the conflict: 1 s of sleeps, no more.
+    EXPECT_EQ(std::accumulate(clock.sleeps.begin(), clock.sleeps.end(), int64_t{0}), 1000);
     EXPECT_TRUE(files.lock("web2", clock, std::chrono::milliseconds(0)).ok());   // another domain: free
     a->remove_and_release();
     EXPECT_FALSE(exists(files.lock_path("web1")));
@@ -250,8 +252,15 @@ TEST(LocalDomains, StatusFilesGiveStateAndDisks) {
     write("b-incoming", "state='paused' reason='migration'");
     write("c-user", "state='paused' reason='user'");
     std::ofstream(dir.path() + "/d-broken.xml") << "<domstatus";
-    auto domains = host::read_status_dir(dir.path(), {{"san", "vg_san"}});
+    auto status = host::read_status_dir(dir.path(), {{"san", "vg_san"}});
+    const auto &domains = status.domains;
     ASSERT_EQ(domains.size(), 3u);
+    // The broken file is reported, not silently skipped: callers fail closed on it.
+    ASSERT_EQ(status.unreadable.size(), 1u);
+    EXPECT_EQ(status.unreadable[0].domain, "d-broken");
+    // Another domain's unreadable file stops a start's check; its own does not.
+    EXPECT_FALSE(host::disks_of_others(status, "web1").ok());
+    EXPECT_TRUE(host::disks_of_others(status, "d-broken").ok());
     EXPECT_EQ(domains[0].name, "a-running");
     EXPECT_EQ(domains[0].run, DomainRun::active);
     EXPECT_EQ(domains[1].run, DomainRun::transitional);

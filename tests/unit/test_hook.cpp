@@ -1,11 +1,17 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 // The qemu hook: XML-to-volume mapping and op dispatch, driven through the real Backend
 // with the fake runner so the exact lvchange commands are asserted.
+#include <filesystem>
+#include <fstream>
 #include <set>
+#include <variant>
 #include <sstream>
 
 #include "backend_fixture.hpp"
+#include "fake_handover.hpp"
 #include "host/core/domain_disks.hpp"
+#include "host/core/volume_lock.hpp"
+#include "host/core/volume_owners.hpp"
 #include "shim/hook.hpp"
 
 namespace ilvm::test {
@@ -122,16 +128,28 @@ protected:
     std::ostringstream err;
     std::vector<DiskRef> others;
     FakeHandover handover;
+    TempRunDir run_dir;   // the volume locks and owner records
+    host::PoolStore store{run_dir.path() + "/etc", run_dir.path() + "/run"};
+    FakeClock clock;
+    bool out_of_time = false;
     hook::HookEnv env() {
         hook::HookEnv e;
         e.pools = kPools;
-        e.disks_of_other_running_domains = [this] { return others; };
+        e.disks_of_other_running_domains = [this]() -> Result<std::vector<DiskRef>> { return others; };
         e.handover = &handover;
+        e.store = &store;
+        e.clock = &clock;
+        e.timed_out = [this] { return out_of_time; };
         return e;
     }
-    int run(const std::string &op, const std::string &subop, const std::string &xml) {
+    int run(const std::string &op, const std::string &subop, const std::string &xml, const std::string &domain = "web1") {
         BackendControl control(*backend, pool);
-        return hook::run_hook(Invocation{"web1", op, subop, "-"}, xml, env(), control, err);
+        return hook::run_hook(Invocation{domain, op, subop, "-"}, xml, env(), control, err);
+    }
+    std::vector<host::VolumeOwner> owners(const std::string &vol) {
+        auto o = host::read_volume_owners(store, {"san", vol});
+        EXPECT_TRUE(o.ok());
+        return o.ok() ? *o : std::vector<host::VolumeOwner>{};
     }
     // lvs answers for vm1 and vm9; `vm1_active_after` lvs calls, vm1 shows as active here.
     static std::string lvs_json(bool vm1_active) {
@@ -306,6 +324,111 @@ TEST_F(HookDispatch, ReconnectOnlyChecks) {
     two_volumes();
     EXPECT_EQ(run("reconnect", "begin", kOneDisk), 0);
     expect_no_mutation();
+    // A running domain owns its volumes: the record is written where it was missing.
+    EXPECT_EQ(owners("vm1").size(), 1u);
+    EXPECT_EQ(owners("vm9").front().domain, "web1");
+}
+
+// --- one writer per volume on this host (issue 14) -------------------------------------------
+
+TEST_F(HookDispatch, PrepareRecordsTheDomainAsOwnerAndReleaseRemovesIt) {
+    two_volumes();
+    ASSERT_EQ(run("prepare", "begin", kOneDisk), 0) << err.str();
+    ASSERT_EQ(owners("vm1").size(), 1u);
+    EXPECT_EQ(owners("vm1").front().domain, "web1");
+    EXPECT_FALSE(owners("vm1").front().shared);
+    ASSERT_EQ(run("release", "end", kOneDisk), 0);
+    EXPECT_TRUE(owners("vm1").empty());
+    EXPECT_TRUE(owners("vm9").empty());
+}
+
+TEST_F(HookDispatch, TwoDomainsPreparingOnOneVolumeBeforeEitherRunsOnlyTheFirstPasses) {
+    // libvirt writes a domain's status file only after `prepare`: the second start sees no
+    // running domain, only the first one's owner record.
+    two_volumes();
+    ASSERT_EQ(run("prepare", "begin", kOneDisk, "web1"), 0) << err.str();
+    const size_t before = sys.mutating_commands().size();
+    EXPECT_EQ(run("prepare", "begin", kOneDisk, "web2"), 1);
+    EXPECT_NE(err.str().find("cannot start domain 'web2': volume 'vm1' of pool san is in use by domain 'web1' on this host"),
+              std::string::npos)
+        << err.str();
+    EXPECT_EQ(sys.mutating_commands().size(), before) << sys.transcript();
+    EXPECT_EQ(owners("vm1").size(), 1u);
+}
+
+TEST_F(HookDispatch, SharedDisksMayHaveSeveralOwners) {
+    const char *shared = R"(<domain><name>w</name><devices>
+        <disk type='volume'><source pool='san' volume='vm9'/><target dev='vdb'/><shareable/></disk></devices></domain>)";
+    two_volumes();
+    ASSERT_EQ(run("prepare", "begin", shared, "web1"), 0) << err.str();
+    ASSERT_EQ(run("prepare", "begin", shared, "web2"), 0) << err.str();
+    EXPECT_EQ(owners("vm9").size(), 2u);
+    ASSERT_EQ(run("release", "end", shared, "web1"), 0);
+    // web2 still uses it: no deactivation.
+    expect_not_run({"lvchange", "-an", "vg_san/vm9"});
+    EXPECT_EQ(host::owner_names(owners("vm9")), "web2");
+}
+
+TEST_F(HookDispatch, PrepareIsRefusedWhileMaintenanceWorksOnTheVolumeNamingIt) {
+    two_volumes();
+    auto wipe = host::VolumeLock::try_acquire(store, {"san", "vm1"}, "vol-wipe", /*domain=*/false);
+    ASSERT_TRUE(wipe.ok());
+    ASSERT_TRUE(std::holds_alternative<host::VolumeLock>(*wipe));
+    EXPECT_EQ(run("prepare", "begin", kOneDisk), 1);
+    EXPECT_NE(err.str().find("cannot start domain 'web1': volume san/vm1 is busy on this host: vol-wipe (pid "),
+              std::string::npos)
+        << err.str();
+    EXPECT_TRUE(clock.sleeps.empty());   // refused at once, no wait
+    expect_no_mutation();
+    EXPECT_TRUE(owners("vm1").empty());
+}
+
+TEST_F(HookDispatch, PrepareWaitsForAnotherDomainsHookThenGivesUp) {
+    two_volumes();
+    auto other = host::VolumeLock::try_acquire(store, {"san", "vm9"}, "start of domain web2", /*domain=*/true);
+    ASSERT_TRUE(other.ok() && std::holds_alternative<host::VolumeLock>(*other));
+    EXPECT_EQ(run("prepare", "begin", kOneDisk), 1);
+    EXPECT_NE(err.str().find("volume san/vm9 is still busy on this host: start of domain web2"), std::string::npos) << err.str();
+    EXPECT_GE(clock.sleeps.size(), 500u);   // 60 s of 100 ms attempts
+    expect_no_mutation();
+}
+
+TEST_F(HookDispatch, ADamagedOwnerRecordRefusesTheStart) {
+    two_volumes();
+    std::filesystem::create_directories(run_dir.path() + "/run/san.volumes");
+    std::ofstream(run_dir.path() + "/run/san.volumes/vm1.owners") << "web7 sometimes\n";
+    EXPECT_EQ(run("prepare", "begin", kOneDisk), 1);
+    EXPECT_NE(err.str().find("is damaged"), std::string::npos) << err.str();
+    expect_no_mutation();
+}
+
+TEST_F(HookDispatch, AnUnreadableStatusFileOfAnotherDomainRefusesTheStartButNotTheRelease) {
+    two_volumes();
+    BackendControl control(*backend, pool);
+    auto e = env();
+    e.disks_of_other_running_domains = []() -> Result<std::vector<DiskRef>> {
+        return system_error("cannot tell which volumes the other domains here use: /run/libvirt/qemu/x.xml: too large");
+    };
+    EXPECT_EQ(hook::run_hook(Invocation{"web1", "prepare", "begin", "-"}, kOneDisk, e, control, err), 1);
+    EXPECT_NE(err.str().find("cannot tell which volumes the other domains here use"), std::string::npos) << err.str();
+    expect_no_mutation();
+    EXPECT_EQ(hook::run_hook(Invocation{"web1", "release", "end", "-"}, kOneDisk, e, control, err), 0);
+}
+
+TEST_F(HookDispatch, RunningOutOfTimeUndoesWhatThisStartActivated) {
+    // The first volume is activated; then the hook's time is up (the second lvchange hung and
+    // was killed): the first is deactivated again, nothing is recorded, the start is refused.
+    two_volumes(1);
+    int checks = 0;
+    BackendControl control(*backend, pool);
+    auto e = env();
+    e.timed_out = [&] { return ++checks > 1; };
+    EXPECT_EQ(hook::run_hook(Invocation{"web1", "prepare", "begin", "-"}, kOneDisk, e, control, err), 1);
+    EXPECT_TRUE(sys.ran({"lvchange", "-aey", "-K", "vg_san/vm1"}));
+    EXPECT_TRUE(sys.ran({"lvchange", "-an", "vg_san/vm1"})) << sys.transcript();
+    expect_not_run({"lvchange", "-aey", "-K", "vg_san/vm9"});
+    EXPECT_NE(err.str().find("ran out of time"), std::string::npos) << err.str();
+    EXPECT_TRUE(owners("vm1").empty());
 }
 
 }  // namespace

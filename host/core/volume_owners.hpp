@@ -1,0 +1,43 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// Which domains on this host use a volume: written by the qemu hook under the volume's lock
+// (volume_lock.hpp) when it lets a domain start (prepare, restore, an accepted incoming
+// migration) and removed when the domain is released. libvirt writes a domain's status file
+// only after the hook's `prepare`, so without this record two domains preparing at the same
+// moment on one volume would both pass. Maintenance verbs refuse a volume that has owners.
+//
+//   $ILVM_RUN_DIR/pools/<pool>.volumes/<volume>.owners    one "domain <TAB> mode <TAB> since" line each
+//
+// A record outlives its domain only if libvirtd never ran the release hook (libvirtd killed
+// mid-start); the reconciler removes records of domains without a status file after a grace.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "common/result.hpp"
+#include "host/core/pool_store.hpp"
+#include "host/core/volume_ref.hpp"
+
+namespace ilvm::host {
+
+struct VolumeOwner {
+    std::string domain;
+    bool shared = false;   // the domain's disk is <shareable/> or <readonly/>
+    int64_t since = 0;     // unix seconds
+
+    bool operator==(const VolumeOwner &) const = default;
+};
+
+// The volume's owners; none when there is no record. A record that cannot be read or parsed
+// is an error (the hook then refuses a start: it cannot tell who uses the volume).
+Result<std::vector<VolumeOwner>> read_volume_owners(const PoolStore &store, const VolumeRef &v);
+// Adds `owner` (replacing an earlier entry of the same domain). The caller holds the lock.
+Status add_volume_owner(const PoolStore &store, const VolumeRef &v, const VolumeOwner &owner);
+// Removes `domain`'s entry (the file goes with the last one). The caller holds the lock.
+Status remove_volume_owner(const PoolStore &store, const VolumeRef &v, const std::string &domain);
+
+// "web1 (since 10:02:03)" lists for messages: "web1, web2".
+std::string owner_names(const std::vector<VolumeOwner> &owners);
+
+}  // namespace ilvm::host
