@@ -2,6 +2,8 @@
 #include "host/core/domain_disks.hpp"
 
 #include <algorithm>
+#include <filesystem>
+#include <optional>
 
 #include "common/names.hpp"
 #include "common/strings.hpp"
@@ -22,26 +24,53 @@ const PoolBinding *pool_by_name(const std::vector<PoolBinding> &pools, const std
     return nullptr;
 }
 
-// Maps a block device path to (pool, lv) when it lies in one of our VGs.
-Result<bool> match_block_path(const std::string &dev, const std::vector<PoolBinding> &pools, DiskRef &ref) {
+struct LvName {
     std::string vg, lv;
-    if (dev.rfind("/dev/mapper/", 0) == 0) {
-        if (!split_dm_name(std::string_view(dev).substr(12), vg, lv)) return false;
-    } else if (dev.rfind("/dev/", 0) == 0) {
-        auto rest = dev.substr(5);
-        auto slash = rest.find('/');
-        if (slash == std::string::npos || rest.find('/', slash + 1) != std::string::npos) return false;
-        vg = rest.substr(0, slash);
-        lv = rest.substr(slash + 1);
-    } else {
-        return false;
+};
+
+// The LVM LV a device-mapper device is ("LVM-" uuid), or the LVs it is stacked on (a
+// partition mapping, a crypt or multipath device over an LV…), through its slaves.
+void lvs_of_device(const BlockDevices &devices, DevNum dev, std::vector<LvName> &out, int depth = 0) {
+    if (depth > 8) return;
+    if (devices.dm_uuid(dev).rfind("LVM-", 0) == 0) {
+        LvName n;
+        if (split_dm_name(devices.dm_name(dev), n.vg, n.lv)) out.push_back(n);
+        return;   // an LV's own slaves are PVs, not volumes
     }
-    const PoolBinding *p = pool_by_vg(pools, vg);
-    if (!p) return false;
-    ILVM_TRY(validate_lv_name(lv));
-    ref.pool = p->name;
-    ref.volume = lv;
-    return true;
+    for (DevNum s : devices.slaves(dev)) lvs_of_device(devices, s, out, depth + 1);
+}
+
+// The LV a path names by its text, for a path that does not exist (yet): an LV that is not
+// active here has no device node. /dev/<vg>/<lv>, /dev/mapper/<dm name>,
+// /dev/disk/by-id/dm-name-<dm name>, after removing "//", "/./" and "..".
+std::optional<LvName> lv_of_path_text(const std::string &path) {
+    const std::string norm = std::filesystem::path(path).lexically_normal().string();
+    LvName n;
+    for (std::string_view prefix : {"/dev/mapper/", "/dev/disk/by-id/dm-name-"})
+        if (norm.rfind(prefix, 0) == 0)
+            return split_dm_name(std::string_view(norm).substr(prefix.size()), n.vg, n.lv) ? std::optional(n) : std::nullopt;
+    if (norm.rfind("/dev/", 0) != 0) return std::nullopt;
+    const std::string rest = norm.substr(5);
+    const auto slash = rest.find('/');
+    if (slash == std::string::npos || rest.find('/', slash + 1) != std::string::npos) return std::nullopt;
+    return LvName{rest.substr(0, slash), rest.substr(slash + 1)};
+}
+
+// The volumes of our pools that a disk's path reaches: by device when the path exists (a
+// block device, or a file on a file system that lives on one of our LVs), by its text when
+// it does not. A path that cannot be looked at is an error.
+Result<std::vector<LvName>> lvs_of_path(const BlockDevices &devices, const std::string &path) {
+    ILVM_ASSIGN_OR_RETURN(PathLookup found, devices.lookup(path));
+    std::vector<LvName> out;
+    switch (found.kind) {
+    case PathLookup::Kind::missing:
+        if (auto n = lv_of_path_text(path)) out.push_back(*n);
+        break;
+    case PathLookup::Kind::block_device:
+    case PathLookup::Kind::on_device: lvs_of_device(devices, found.dev, out); break;
+    case PathLookup::Kind::other: break;
+    }
+    return out;
 }
 
 }  // namespace
@@ -70,36 +99,47 @@ bool split_dm_name(std::string_view dm_name, std::string &vg, std::string &lv) {
     return true;
 }
 
-Result<std::vector<DiskRef>> domain_disks(std::string_view xml, const std::vector<PoolBinding> &pools) {
+Result<std::vector<DiskRef>> domain_disks(std::string_view xml, const std::vector<PoolBinding> &pools,
+                                          const BlockDevices &devices) {
     ILVM_ASSIGN_OR_RETURN(XmlDoc doc, parse_untrusted_xml(xml, "domain XML"));
-    return domain_disks(doc, pools);
+    return domain_disks(doc, pools, devices);
 }
 
-Result<std::vector<DiskRef>> domain_disks(const XmlDoc &doc, const std::vector<PoolBinding> &pools) {
+Result<std::vector<DiskRef>> domain_disks(const XmlDoc &doc, const std::vector<PoolBinding> &pools,
+                                          const BlockDevices &devices) {
     const xmlNode *root = doc.root();
     // The hook gets <domain>; libvirt's status files wrap it in <domstatus>.
     const xmlNode *domain = xml::is_element(root, "domstatus") ? xml::first_child(root, "domain") : root;
     if (!xml::is_element(domain, "domain"))
         return invalid_input("domain XML has no <domain> element");
     std::vector<DiskRef> out;
-    const xmlNode *devices = xml::first_child(domain, "devices");
-    if (!devices) return out;
-    for (const xmlNode *disk : xml::child_elements(devices, "disk")) {
+    const xmlNode *devices_node = xml::first_child(domain, "devices");
+    if (!devices_node) return out;
+    for (const xmlNode *disk : xml::child_elements(devices_node, "disk")) {
         const xmlNode *source = xml::first_child(disk, "source");
         if (!source) continue;  // empty CD-ROM drive
         DiskRef ref;
         if (const xmlNode *target = xml::first_child(disk, "target")) ref.target = xml::attribute(target, "dev").value_or("");
         ref.shared = xml::first_child(disk, "readonly") || xml::first_child(disk, "shareable");
         const std::string type = xml::attribute(disk, "type").value_or("file");
-        if (type == "block") {
-            ref.source = xml::attribute(source, "dev").value_or("");
-            auto m = match_block_path(ref.source, pools, ref);
-            if (!m.ok()) {
-                Error e = m.take_error();
-                e.message = "disk " + ref.target + " (" + xml::shown(ref.source) + "): " + e.message;
-                return e;
+        if (type == "block" || type == "file") {
+            // A file disk may name a block device, or a file on one of our volumes.
+            ref.source = xml::attribute(source, type == "block" ? "dev" : "file").value_or("");
+            if (ref.source.empty()) continue;
+            auto where = [&](const std::string &why) {
+                return invalid_input("disk " + ref.target + " (" + xml::shown(ref.source) + "): " + why);
+            };
+            auto lvs = lvs_of_path(devices, ref.source);
+            if (!lvs.ok()) return where(lvs.error().message);
+            for (const auto &n : *lvs) {
+                const PoolBinding *p = pool_by_vg(pools, n.vg);
+                if (!p) continue;
+                if (auto valid = validate_lv_name(n.lv); !valid.ok()) return where(valid.error().message);
+                DiskRef r = ref;
+                r.pool = p->name;
+                r.volume = n.lv;
+                out.push_back(r);
             }
-            if (*m) out.push_back(ref);
         } else if (type == "volume") {
             const std::string pool = xml::attribute(source, "pool").value_or("");
             const std::string vol = xml::attribute(source, "volume").value_or("");

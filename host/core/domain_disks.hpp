@@ -9,6 +9,7 @@
 
 #include "common/result.hpp"
 #include "common/xml_doc.hpp"
+#include "host/core/block_devices.hpp"
 #include "host/core/pool_bindings.hpp"
 #include "host/core/volume_ref.hpp"
 
@@ -25,13 +26,19 @@ struct DiskRef {
 };
 
 // The iscsi-lvm disks of a <domain> (or libvirt <domstatus>) document:
-//   <disk type='block'>  <source dev='/dev/<vg>/<lv>'/> or '/dev/mapper/<vg>-<lv>'
-//   <disk type='volume'> <source pool='<pool>' volume='<lv>'/>
-// Unrelated disks are ignored. Malformed XML or a malformed volume name inside one of our
-// VGs is an invalid_input error.
-Result<std::vector<DiskRef>> domain_disks(std::string_view xml, const std::vector<PoolBinding> &pools);
+//   <disk type='block'> <source dev=PATH/>, <disk type='file'> <source file=PATH/>: matched by
+//     device when PATH exists (block_devices.hpp: a device-mapper LV of one of our VGs, or a
+//     device stacked on one, or a file on such a device's file system), by its text when it
+//     does not (/dev/<vg>/<lv>, /dev/mapper/<vg>-<lv>, /dev/disk/by-id/dm-name-<vg>-<lv>,
+//     with "//", "/./" and ".." removed first);
+//   <disk type='volume'> <source pool='<pool>' volume='<lv>'/>.
+// Unrelated disks are ignored. Malformed XML, a malformed volume name inside one of our
+// VGs, or a path that cannot be looked at, is an invalid_input error.
+Result<std::vector<DiskRef>> domain_disks(std::string_view xml, const std::vector<PoolBinding> &pools,
+                                          const BlockDevices &devices = host_block_devices());
 // The same, of a document already parsed.
-Result<std::vector<DiskRef>> domain_disks(const XmlDoc &doc, const std::vector<PoolBinding> &pools);
+Result<std::vector<DiskRef>> domain_disks(const XmlDoc &doc, const std::vector<PoolBinding> &pools,
+                                          const BlockDevices &devices = host_block_devices());
 
 // The volumes whose lock must be exclusive: disks neither <readonly/> nor <shareable/>
 // (those are activated shared on purpose), each volume once, in disk order.

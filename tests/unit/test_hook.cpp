@@ -2,6 +2,7 @@
 // The qemu hook: XML-to-volume mapping and op dispatch, driven through the real Backend
 // with the fake runner so the exact lvchange commands are asserted.
 #include <filesystem>
+#include <map>
 #include <fstream>
 #include <set>
 #include <variant>
@@ -67,6 +68,97 @@ TEST(HookMapping, RefusesMalformedAndHostileInput) {
         kPools);
     ASSERT_FALSE(bad.ok());
     EXPECT_NE(bad.error().message.find("disk vda"), std::string::npos);
+}
+
+// A host's devices as the disk matching sees them: vm1 of vg_san is active as dm-3 (253:3),
+// a partition mapping sits on it, a file system on it is mounted somewhere.
+class FakeBlockDevices final : public host::BlockDevices {
+public:
+    std::map<std::string, host::PathLookup> paths;
+    std::set<std::string> unreadable;
+    Result<host::PathLookup> lookup(const std::string &path) const override {
+        if (unreadable.count(path)) return system_error("cannot look at " + path + ": Permission denied");
+        auto it = paths.find(path);
+        return it == paths.end() ? host::PathLookup{} : it->second;
+    }
+    std::string dm_name(host::DevNum d) const override { return d.minor == 3 ? "vg_san-vm1" : d.minor == 7 ? "vg_san-vm1p1" : ""; }
+    std::string dm_uuid(host::DevNum d) const override {
+        return d.minor == 3 ? "LVM-Xg3K5o0v8Q9wZ1c2B3n4M5a6S7d8F9g07xoDtuyvNMiwQxC94tBbYsUzBlo8hAIa"
+               : d.minor == 7 ? "part1-LVM-Xg3K5o0v8Q9wZ1c2B3n4M5a6S7d8F9g07xoDtuyvNMiwQxC94tBbYsUzBlo8hAIa"
+                              : "";
+    }
+    std::vector<host::DevNum> slaves(host::DevNum d) const override {
+        if (d.minor == 7) return {{253, 3}};
+        if (d.minor == 3) return {{8, 16}};   // the pool's LUN: a PV, never a volume
+        return {};
+    }
+};
+
+std::string one_disk(const std::string &type, const std::string &attr, const std::string &path) {
+    return "<domain><name>d</name><devices><disk type='" + type + "'><source " + attr + "='" + path +
+           "'/><target dev='vda'/></disk></devices></domain>";
+}
+
+TEST(HookMapping, DisksAreMatchedByDeviceNotByText) {
+    FakeBlockDevices active;   // vm1 active here
+    const host::PathLookup dm3{host::PathLookup::Kind::block_device, {253, 3}};
+    for (const char *p : {"/dev/dm-3", "/dev/disk/by-id/dm-name-vg_san-vm1", "/dev/vg_san//vm1", "/dev/vg_san/vm1"})
+        active.paths[p] = dm3;
+    active.paths["/dev/mapper/vg_san-vm1p1"] = {host::PathLookup::Kind::block_device, {253, 7}};
+    active.paths["/srv/on-vm1/disk.img"] = {host::PathLookup::Kind::on_device, {253, 3}};
+    active.paths["/var/lib/images/other.img"] = {host::PathLookup::Kind::on_device, {254, 1}};
+    FakeBlockDevices inactive;  // no device node: matched by the path's text
+    struct Case {
+        const FakeBlockDevices &devices;
+        std::string type, attr, path;
+        bool ours;
+    };
+    const std::vector<Case> cases{
+        {active, "block", "dev", "/dev/dm-3", true},
+        {active, "block", "dev", "/dev/disk/by-id/dm-name-vg_san-vm1", true},
+        {active, "block", "dev", "/dev/vg_san//vm1", true},
+        {active, "block", "dev", "/dev/mapper/vg_san-vm1p1", true},   // stacked on vm1
+        {active, "file", "file", "/dev/vg_san/vm1", true},            // type='file' on the LV
+        {active, "file", "file", "/srv/on-vm1/disk.img", true},       // a file on vm1's file system
+        {active, "file", "file", "/var/lib/images/other.img", false},
+        {inactive, "block", "dev", "/dev//vg_san/vm1", true},
+        {inactive, "block", "dev", "/dev/vg_san//vm1", true},
+        {inactive, "block", "dev", "/dev/./vg_san/vm1", true},
+        {inactive, "block", "dev", "/dev/vg_san/../vg_san/vm1", true},
+        {inactive, "block", "dev", "/dev/disk/by-id/dm-name-vg_san-vm1", true},
+        {inactive, "file", "file", "/dev/vg_san/vm1", true},
+        {inactive, "block", "dev", "/dev/sdz", false},
+    };
+    for (const auto &c : cases) {
+        SCOPED_TRACE(c.type + " " + c.path);
+        auto disks = host::domain_disks(one_disk(c.type, c.attr, c.path), kPools, c.devices);
+        ASSERT_TRUE(disks.ok()) << disks.error().message;
+        if (!c.ours) {
+            EXPECT_TRUE(disks->empty());
+            continue;
+        }
+        ASSERT_EQ(disks->size(), 1u);
+        EXPECT_EQ(disks->front().pool, "san");
+        EXPECT_EQ(disks->front().volume, "vm1");
+    }
+}
+
+TEST(HookMapping, TheLockLvIsRefusedHoweverItIsWritten) {
+    FakeBlockDevices inactive;
+    for (const char *p : {"/dev/mapper/vg_san-lvmlock", "/dev//mapper/vg_san-lvmlock", "/dev/vg_san/lvmlock"}) {
+        SCOPED_TRACE(p);
+        auto disks = host::domain_disks(one_disk("block", "dev", p), kPools, inactive);
+        ASSERT_FALSE(disks.ok());
+        EXPECT_NE(disks.error().message.find("disk vda"), std::string::npos);
+    }
+}
+
+TEST(HookMapping, APathThatCannotBeLookedAtIsAnError) {
+    FakeBlockDevices devices;
+    devices.unreadable.insert("/srv/private/disk.img");
+    auto disks = host::domain_disks(one_disk("file", "file", "/srv/private/disk.img"), kPools, devices);
+    ASSERT_FALSE(disks.ok());
+    EXPECT_NE(disks.error().message.find("Permission denied"), std::string::npos);
 }
 
 TEST(HookMapping, DmNames) {
