@@ -8,6 +8,7 @@
 #include "common/log.hpp"
 #include "common/names.hpp"
 #include "common/numbers.hpp"
+#include "common/strings.hpp"
 #include "host/libvirt/libvirt_mirror_pool.hpp"
 
 namespace ilvm::cli {
@@ -61,7 +62,20 @@ void Context::announce_wait(const std::string &what) const {
 
 Result<FileLock> Context::lock_pool(const Args &args, const std::string &name, LockMode mode) {
     ILVM_ASSIGN_OR_RETURN(auto wait_for, wait(args));
-    return store.lock(name, mode, clock, wait_for, [&](const std::string &what) { announce_wait(what + " (pool " + name + ")"); });
+    // What holds the pool up: the work on its volumes here, if that is what it is.
+    auto busy = [&] {
+        std::vector<std::string> what;
+        for (const auto &[vol, h] : host::VolumeLock::held_in_pool(store, name)) what.push_back(h.operation + " on " + vol);
+        return join(what, ", ");
+    };
+    auto lock = store.lock(name, mode, clock, wait_for, [&] {
+        const std::string b = busy();
+        announce_wait((b.empty() ? "another ilvm command" : b) + " (pool " + name + ")");
+    });
+    if (lock.ok()) return lock;
+    Error e = lock.take_error();
+    if (const std::string b = busy(); !b.empty()) e.message += " (" + b + ")";
+    return e;
 }
 
 Result<host::VolumeLock> Context::lock_volume(const Args &args, const host::VolumeRef &v, const std::string &operation) {

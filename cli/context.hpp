@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 
+#include "cli/interrupts.hpp"
 #include "cli/ui/args.hpp"
 #include "common/clock.hpp"
 #include "common/file_lock.hpp"
@@ -25,7 +26,7 @@ inline constexpr std::chrono::seconds kDefaultWait{300};
 
 struct Context {
     host::PoolStore store = host::PoolStore::from_environment();
-    SystemClock clock;
+    InterruptibleClock clock;   // a lock wait ends on Ctrl-C
     std::map<std::string, std::string> module_options;
     std::optional<host::BackendClient> module;
     bool interactive = false;   // stdin is a terminal: destructive verbs may prompt

@@ -12,7 +12,8 @@ JsonValue to_json_value(const host::VolSummary &v) {
                  {"activation", v.activation},
                  {"open", v.open},
                  {"activation_skip", v.skip},
-                 {"autoactivation", v.autoactivation}};
+                 {"autoactivation", v.autoactivation},
+                 {"incomplete", v.incomplete}};
     if (v.has_holder)
         o.emplace_back("holder", JsonObject{{"host_id", v.holder_id},
                                             {"host_name", v.holder_name},

@@ -10,6 +10,7 @@
 #include <spdlog/spdlog.h>
 
 #include "cli/context.hpp"
+#include "cli/interrupts.hpp"
 #include "cli/ui/exit_codes.hpp"
 #include "common/env.hpp"
 #include "ilvm-config.h"
@@ -72,12 +73,16 @@ const std::vector<Verb> &verbs() {
         {{"mirror-sync", "define and start the libvirt mirror pool of every pool active here", {}, 0, {}, {},
           "Run by iscsi-lvm-mirror.service once libvirtd is up; warns (exit 0) when libvirt is unreachable."},
          mirror_sync},
-        {{"reconcile", "repair skip flags, release volumes active here that nothing uses", {}, 0, {"pool"}, {"dry-run", "json"},
+        {{"reconcile", "repair skip flags, release volumes active here that nothing uses", {}, 0, {"pool"},
+          {"dry-run", "json", "remove-incomplete"},
           "Per started pool (or only --pool P): one lvs, then\n"
           "  lvchange --setactivationskip y --setautoactivation n  on volumes lacking either, and\n"
           "  lvchange -an  on volumes active here, not open, used by no running domain for 10 s.\n"
           "  lvchange -aey -K  on volumes left shared here by a live-migration hand-over that did not\n"
           "    finish (a running domain uses them through a disk neither readonly nor shareable).\n"
+          "  Volumes tagged incomplete (a vol-create or vol-clone that was killed) are reported;\n"
+          "    --remove-incomplete removes them (lvremove, refused while another host has one active).\n"
+          "Volumes an ilvm command or the qemu hook here is working on are left alone.\n"
           "Prints one line per change, nothing when all is in order. --dry-run changes nothing.\n"
           "Run by iscsi-lvm-reconcile.timer every 15 s and after each ilvm volume change."},
          reconcile},
@@ -223,7 +228,17 @@ int main(int argc, char **argv) {
         Context ctx;
         ctx.module_options = module_options_from_env();
         ctx.interactive = ::isatty(STDIN_FILENO) != 0;
+        auto interrupt_fd = install_interrupt_handlers();
+        if (!interrupt_fd.ok()) return report(interrupt_fd.error());
+        ctx.module_options["interrupt_fd"] = std::to_string(*interrupt_fd);
         Status st = v.run(ctx, *parsed);
+        if (interrupted()) {
+            // What the verb made is undone (the backend's rollback); say that it did not finish.
+            Error e = st.ok() ? system_error("interrupted") : st.take_error();
+            if (e.message.find("interrupted") == std::string::npos) e.message = "interrupted: " + e.message;
+            e.hint = "the command stopped and undid what it had made; run it again";
+            return report(e);
+        }
         if (!st.ok()) return report(st.error());
         return kExitOk;
     }

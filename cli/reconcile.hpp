@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "cli/context.hpp"
+#include "host/reconcile/reconcile_pass.hpp"
 #include "host/reconcile/reconcile_wire.hpp"
 
 namespace ilvm::cli {
@@ -14,7 +15,7 @@ namespace ilvm::cli {
 // One pass over one active pool; the caller holds the pool's lock. A dry run changes
 // neither LVM nor the idle bookkeeping.
 Result<std::vector<host::ReconcileStepView>> reconcile_locked(Context &ctx, const std::string &pool, const std::string &pool_xml,
-                                                        bool dry_run);
+                                                              host::ReconcileOptions options);
 
 // After vol-create*, vol-clone, vol-delete, vol-resize (lock held): refresh the libvirt
 // mirror and reconcile this pool only. Failures are warnings: the change itself succeeded.

@@ -17,15 +17,15 @@ using host::is_change;
 using host::ReconcileStepView;
 
 Result<std::vector<ReconcileStepView>> reconcile_locked(Context &ctx, const std::string &pool, const std::string &pool_xml,
-                                                        bool dry_run) {
+                                                        host::ReconcileOptions options) {
     ILVM_ASSIGN_OR_RETURN(auto *be, ctx.backend());
-    return host::reconcile_pass(ctx.store, *be, pool, pool_xml, dry_run);
+    return host::reconcile_pass(ctx.store, *be, pool, pool_xml, options);
 }
 
 void after_volume_change(Context &ctx, const std::string &pool, const std::string &pool_xml) {
     auto p = host::summarize_pool(pool_xml);
     if (p.ok()) continue_after(host::mirror_refresh(ctx.mirror(), pool, p->vg), host::kMirrorIsAView);
-    auto steps = reconcile_locked(ctx, pool, pool_xml, false);
+    auto steps = reconcile_locked(ctx, pool, pool_xml, {});
     if (!steps.ok()) {
         spdlog::warn("reconcile of pool {} after the change failed: {}", pool, steps.error().message);
         return;
@@ -61,7 +61,7 @@ Status reconcile(Context &ctx, const Args &args) {
             spdlog::info("pool {} skipped: {}", pool, lock.error().message);
             continue;
         }
-        auto steps = reconcile_locked(ctx, pool, *xml, dry_run);
+        auto steps = reconcile_locked(ctx, pool, *xml, {.dry_run = dry_run, .remove_incomplete = args.flag("remove-incomplete")});
         if (!steps.ok()) {
             // One error line in the end (the first); the others as warnings.
             Error e = steps.take_error();

@@ -249,7 +249,8 @@ Status vol_list(Context &ctx, const Args &args) {
     }
     std::vector<std::vector<std::string>> rows;
     for (const auto &v : vols)
-        rows.push_back({v.name, v.path, human_size(v.capacity), v.activation + (v.open ? " (open)" : ""),
+        rows.push_back({v.name, v.path, human_size(v.capacity),
+                        v.activation + (v.open ? " (open)" : "") + (v.incomplete ? " INCOMPLETE" : ""),
                         v.skip ? "yes" : "NO", v.autoactivation ? "ON" : "off"});
     *ctx.out << format_table({"Name", "Path", "Capacity", "Activation", "Skip flag", "Autoactivation"}, rows);
     return {};
@@ -273,7 +274,10 @@ Status vol_info(Context &ctx, const Args &args) {
                                {"Key", v.key},
                                {"Activation", host::describe_activation(v)},
                                {"Activation skip", v.skip ? "yes" : "no"},
-                               {"Autoactivation", v.autoactivation ? "yes" : "no"}});
+                               {"Autoactivation", v.autoactivation ? "yes" : "no"},
+                               {"Content", v.incomplete ? "INCOMPLETE: being created or copied, or that was interrupted "
+                                                          "(ilvm reconcile --remove-incomplete removes an interrupted one)"
+                                                        : "complete"}});
     return {};
 }
 

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <gio/gio.h>
+#include <glib-unix.h>
 
 #include "common/atomic_file.hpp"
 #include "common/log.hpp"
@@ -50,6 +51,7 @@ std::string bytes_to_string(GBytes *b) {
 struct Wait {
     bool done = false;
     bool timed_out = false;
+    bool interrupted = false;
     GBytes *out = nullptr;
     GBytes *err = nullptr;
     GError *error = nullptr;
@@ -106,7 +108,24 @@ Result<CommandOutput> HostSystem::run(const Command &cmd) {
         &wait, nullptr);
     g_source_attach(timer, ctx.get());
 
-    while (!wait.done && !wait.timed_out) g_main_context_iteration(ctx.get(), TRUE);
+    GSource *interrupt = nullptr;
+    if (interrupt_fd_ >= 0) {
+        interrupt = g_unix_fd_source_new(interrupt_fd_, G_IO_IN);
+        GUnixFDSourceFunc on_interrupt = [](gint fd, GIOCondition, gpointer data) -> gboolean {
+            char byte;
+            if (::read(fd, &byte, 1) < 0) {
+                // Nothing to consume (a spurious wakeup): stop all the same, once.
+            }
+            static_cast<Wait *>(data)->interrupted = true;
+            return G_SOURCE_REMOVE;
+        };
+        // GLib's documented way to set a typed callback on a GSource: through a generic pointer.
+        g_source_set_callback(interrupt, reinterpret_cast<GSourceFunc>(reinterpret_cast<void (*)()>(on_interrupt)), &wait,
+                              nullptr);
+        g_source_attach(interrupt, ctx.get());
+    }
+
+    while (!wait.done && !wait.timed_out && !wait.interrupted) g_main_context_iteration(ctx.get(), TRUE);
 
     if (!wait.done) {
         // Bounded: kill the child and reap it; the pending communicate completes on exit.
@@ -115,6 +134,10 @@ Result<CommandOutput> HostSystem::run(const Command &cmd) {
     }
     g_source_destroy(timer);
     g_source_unref(timer);
+    if (interrupt) {
+        g_source_destroy(interrupt);
+        g_source_unref(interrupt);
+    }
     g_main_context_pop_thread_default(ctx.get());
 
     GBytesPtr out(wait.out), err(wait.err);
@@ -123,6 +146,8 @@ Result<CommandOutput> HostSystem::run(const Command &cmd) {
         return system_error(cmd.argv[0] + " did not finish within " +
                             std::to_string(cmd.timeout.count() / 1000) + " s and was killed");
     }
+    if (wait.interrupted && !wait.timed_out)
+        return system_error(cmd.argv[0] + " was stopped: the command was interrupted (SIGINT, SIGTERM or SIGHUP)");
     if (error) return system_error("running " + cmd.argv[0] + ": " + error->message);
 
     CommandOutput o;

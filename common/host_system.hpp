@@ -8,6 +8,12 @@ namespace ilvm {
 
 class HostSystem final : public System {
 public:
+    // `interrupt_fd` (or -1): a pipe the host program writes a byte to when it is asked to
+    // stop (SIGINT, SIGTERM, SIGHUP). The command running then is killed and run() fails
+    // ("interrupted"), so the backend's rollback runs; the byte is consumed, so the rollback's
+    // own commands run normally.
+    explicit HostSystem(int interrupt_fd = -1) : interrupt_fd_(interrupt_fd) {}
+
     Result<CommandOutput> run(const Command &cmd) override;
     bool path_exists(const std::string &path) override;
     Result<std::string> read_file(const std::string &path) override;
@@ -15,6 +21,9 @@ public:
     Result<std::vector<std::string>> list_dir(const std::string &path) override;
     void sleep_for(std::chrono::milliseconds d) override;
     std::chrono::steady_clock::time_point now() override;
+
+private:
+    int interrupt_fd_;
 };
 
 }  // namespace ilvm

@@ -33,6 +33,15 @@ std::vector<std::string> nonblank_lines(std::string_view text) {
     return out;
 }
 
+std::vector<std::string_view> split(std::string_view text, char separator) {
+    std::vector<std::string_view> out;
+    size_t start = 0;
+    for (size_t at; (at = text.find(separator, start)) != std::string_view::npos; start = at + 1)
+        out.push_back(text.substr(start, at - start));
+    out.push_back(text.substr(start));
+    return out;
+}
+
 std::string join(const std::vector<std::string> &parts, std::string_view separator) {
     std::string out;
     for (const auto &p : parts) {

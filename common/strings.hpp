@@ -18,6 +18,9 @@ std::vector<std::string_view> split_lines(std::string_view text);
 // The trimmed lines that are not blank: what a command's report is made of.
 std::vector<std::string> nonblank_lines(std::string_view text);
 
+// The pieces between `separator`s ("a,b" -> "a", "b"; "" -> one empty piece).
+std::vector<std::string_view> split(std::string_view text, char separator);
+
 std::string join(const std::vector<std::string> &parts, std::string_view separator);
 
 }  // namespace ilvm

@@ -132,33 +132,14 @@ Status PoolStore::set_autostart(const std::string &name, bool on) const {
     return {};
 }
 
-std::string PoolStore::busy_volumes(const std::string &name) const {
-    // The volume locks held right now (volume_lock.hpp keeps them in <name>.volumes/).
-    std::vector<std::string> busy;
-    std::error_code ec;
-    for (const auto &e : fs::directory_iterator(run_dir_ + "/" + name + ".volumes", ec)) {
-        if (e.path().extension() != ".lock" || !FileLock::held(e.path().string())) continue;
-        std::string what = FileLock::description(e.path().string());
-        // "maintenance<TAB>vol-wipe<TAB>pid<TAB>since": the operation is the second field.
-        const auto t1 = what.find('\t'), t2 = t1 == std::string::npos ? t1 : what.find('\t', t1 + 1);
-        busy.push_back(e.path().stem().string() + (t2 == std::string::npos ? "" : " (" + what.substr(t1 + 1, t2 - t1 - 1) + ")"));
-    }
-    return join(busy, ", ");
-}
-
 Result<FileLock> PoolStore::lock(const std::string &name, LockMode mode, Clock &clock, std::chrono::milliseconds wait,
-                                 const std::function<void(const std::string &)> &on_wait) const {
+                                 const std::function<void()> &on_wait) const {
     std::error_code ec;
     fs::create_directories(run_dir_, ec);
-    auto what = [&] {
-        const std::string busy = busy_volumes(name);
-        return busy.empty() ? std::string("another ilvm command") : "work on volume(s) " + busy;
-    };
-    ILVM_ASSIGN_OR_RETURN(auto held, FileLock::acquire(run_dir_ + "/" + name + ".lock", mode, clock, wait, [&] {
-        if (on_wait) on_wait(what());
-    }));
+    ILVM_ASSIGN_OR_RETURN(auto held, FileLock::acquire(run_dir_ + "/" + name + ".lock", mode, clock, wait, on_wait));
     if (!held)
-        return conflict("pool '" + name + "' is busy on this host: " + what() + (mode == LockMode::exclusive ? " is using it" : " is changing it"),
+        return conflict("pool '" + name + "' is busy: another ilvm command on this host is " +
+                            (mode == LockMode::exclusive ? "using it" : "changing it"),
                         "wait for it to finish, or give the command more time with --wait SECONDS");
     return std::move(*held);
 }

@@ -51,10 +51,10 @@ public:
     // The pool's lock, <run_dir>/<name>.lock, for the lifetime of the returned guard:
     // exclusive for what changes the pool itself (define, build, start, destroy, delete,
     // undefine, autostart), shared for volume work (many at once; each volume has its own
-    // lock, volume_lock.hpp). Waits up to `wait` (0: one attempt), saying once what it waits
-    // for through `on_wait`; still held then: a conflict naming the pool's busy volumes.
+    // lock, volume_lock.hpp). Waits up to `wait` (0: one attempt), calling `on_wait` once if it
+    // must wait; still held then: a conflict.
     Result<FileLock> lock(const std::string &name, LockMode mode, Clock &clock, std::chrono::milliseconds wait,
-                          const std::function<void(const std::string &)> &on_wait = {}) const;
+                          const std::function<void()> &on_wait = {}) const;
     // One exclusive attempt, never waiting (the reconciler skips a pool that is busy).
     Result<FileLock> lock(const std::string &name) const;
 
@@ -62,9 +62,6 @@ public:
     const std::string &run_dir() const { return run_dir_; }
 
 private:
-    // "vm1 (vol-wipe), vm2 (start of domain web2)": the pool's volume locks held right now.
-    std::string busy_volumes(const std::string &name) const;
-
     std::string config_dir_;
     std::string run_dir_;
 };

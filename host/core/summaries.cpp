@@ -45,6 +45,7 @@ Result<VolSummary> vol_from(const xmlNode *vol) {
     v.open = attr(vol, {"activation"}, "open") == "yes";
     v.skip = attr(vol, {"activation"}, "skip") == "yes";
     v.autoactivation = attr(vol, {"activation"}, "autoactivation") != "no";
+    v.incomplete = xml::first_child(vol, "incomplete") != nullptr;
     const std::string hid = attr(vol, {"holder"}, "host_id");
     if (!hid.empty()) {
         v.has_holder = true;

@@ -21,6 +21,7 @@ struct VolSummary {
     std::string holder_mode;   // exclusive | shared; "" from a module without <holder mode>
     uint64_t capacity = 0, allocation = 0;
     bool open = false, skip = false, autoactivation = true, has_holder = false;
+    bool incomplete = false;   // <incomplete/>: being made, or its making was interrupted
     uint32_t holder_id = 0;
 };
 

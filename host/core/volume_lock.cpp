@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "host/core/volume_lock.hpp"
 
+#include <algorithm>
 #include <cerrno>
+#include <filesystem>
 #include <cstring>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -93,6 +95,17 @@ Result<VolumeLock> VolumeLock::acquire(const PoolStore &store, const VolumeRef &
         said = true;
         clock.sleep_for(std::chrono::milliseconds(100));
     }
+}
+
+std::vector<std::pair<std::string, VolumeLockHolder>> VolumeLock::held_in_pool(const PoolStore &store, const std::string &pool) {
+    std::vector<std::pair<std::string, VolumeLockHolder>> out;
+    std::error_code ec;
+    for (const auto &e : std::filesystem::directory_iterator(store.run_dir() + "/" + pool + ".volumes", ec)) {
+        if (e.path().extension() != ".lock") continue;
+        if (auto h = holder(store, {pool, e.path().stem().string()})) out.emplace_back(e.path().stem().string(), *h);
+    }
+    std::sort(out.begin(), out.end(), [](const auto &a, const auto &b) { return a.first < b.first; });
+    return out;
 }
 
 std::optional<VolumeLockHolder> VolumeLock::holder(const PoolStore &store, const VolumeRef &v) {

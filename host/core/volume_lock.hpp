@@ -16,6 +16,7 @@
 #include <optional>
 #include <string>
 #include <variant>
+#include <vector>
 
 #include "common/clock.hpp"
 #include "common/file_lock.hpp"
@@ -48,6 +49,9 @@ public:
                                                                           const std::string &operation, bool domain);
     // The holder, while someone holds the volume's lock (a probe: takes nothing).
     static std::optional<VolumeLockHolder> holder(const PoolStore &store, const VolumeRef &v);
+
+    // Every volume of `pool` whose lock is held right now, with its holder, in name order.
+    static std::vector<std::pair<std::string, VolumeLockHolder>> held_in_pool(const PoolStore &store, const std::string &pool);
 
     const VolumeRef &volume() const { return volume_; }
 

@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
+#include <filesystem>
 #include <unistd.h>
 
 #include "common/atomic_file.hpp"
@@ -87,6 +88,15 @@ Status remove_volume_owner(const PoolStore &store, const VolumeRef &v, const std
     std::erase_if(owners, [&](const VolumeOwner &o) { return o.domain == domain; });
     if (owners.size() == before) return {};
     return write(store, v, owners);
+}
+
+std::vector<std::string> volumes_with_owners(const PoolStore &store, const std::string &pool) {
+    std::vector<std::string> out;
+    std::error_code ec;
+    for (const auto &e : std::filesystem::directory_iterator(store.run_dir() + "/" + pool + ".volumes", ec))
+        if (e.path().extension() == ".owners") out.push_back(e.path().stem().string());
+    std::sort(out.begin(), out.end());
+    return out;
 }
 
 std::string owner_names(const std::vector<VolumeOwner> &owners) {

@@ -37,6 +37,9 @@ Status add_volume_owner(const PoolStore &store, const VolumeRef &v, const Volume
 // Removes `domain`'s entry (the file goes with the last one). The caller holds the lock.
 Status remove_volume_owner(const PoolStore &store, const VolumeRef &v, const std::string &domain);
 
+// Every volume of `pool` with an owner record, in name order.
+std::vector<std::string> volumes_with_owners(const PoolStore &store, const std::string &pool);
+
 // "web1 (since 10:02:03)" lists for messages: "web1, web2".
 std::string owner_names(const std::vector<VolumeOwner> &owners);
 

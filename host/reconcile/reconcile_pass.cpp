@@ -3,13 +3,17 @@
 
 #include <chrono>
 #include <set>
+#include <variant>
 
+#include "common/continue_after.hpp"
 #include "common/env.hpp"
 #include "common/log.hpp"
 #include "host/core/handover_files.hpp"
 #include "host/core/pool_bindings.hpp"
 #include "host/core/status_files.hpp"
+#include "host/core/volume_lock.hpp"
 #include "host/core/volume_locks.hpp"
+#include "host/core/volume_owners.hpp"
 #include "host/handover/handover_guard.hpp"
 #include "host/reconcile/idle_tracker.hpp"
 
@@ -56,6 +60,51 @@ std::vector<ReconcileStepView> handover_steps(const PoolStore &store, const Back
     return out;
 }
 
+// Owner records (host/core/volume_owners.hpp) of domains libvirt does not know here: removed
+// after kStaleOwnerSeconds, under the volume's lock (a volume being worked on is skipped).
+// Returns the volumes that still have owners.
+std::set<std::string> owned_volumes(const PoolStore &store, const std::string &pool, const StatusDir &status, int64_t now,
+                                    bool dry_run) {
+    std::set<std::string> known, owned;
+    for (const auto &d : status.domains) known.insert(d.name);
+    for (const auto &u : status.unreadable) known.insert(u.domain);   // unreadable is not gone
+    for (const auto &vol : volumes_with_owners(store, pool)) {
+        const VolumeRef v{pool, vol};
+        auto owners = read_volume_owners(store, v);
+        if (!owners.ok()) {   // damaged: the hook refuses starts on it; keep it in use
+            spdlog::warn("pool {}: {}", pool, owners.error().message);
+            owned.insert(vol);
+            continue;
+        }
+        bool stale_left = false;
+        for (const auto &o : *owners) {
+            if (known.count(o.domain) || now - o.since < kStaleOwnerSeconds) {
+                owned.insert(vol);
+                continue;
+            }
+            stale_left = true;
+        }
+        if (!stale_left || dry_run) {
+            if (stale_left) owned.insert(vol);
+            continue;
+        }
+        auto lock = VolumeLock::try_acquire(store, v, "reconcile", /*domain=*/false);
+        if (!lock.ok() || !std::holds_alternative<VolumeLock>(*lock)) {
+            owned.insert(vol);
+            continue;
+        }
+        for (const auto &o : *owners)
+            if (!known.count(o.domain) && now - o.since >= kStaleOwnerSeconds) {
+                continue_after(remove_volume_owner(store, v, o.domain), "the record is tried again next pass");
+                spdlog::warn("pool {}: removed the stale owner record of {} for domain {} (no such domain here)", pool, vol,
+                             o.domain);
+            }
+        auto left = read_volume_owners(store, v);
+        if (!left.ok() || !left->empty()) owned.insert(vol);
+    }
+    return owned;
+}
+
 std::string describe_restore(const ReconcileStepView &s) {
     const std::string what = s.result == "planned"    ? "would restore the exclusive lock"
                              : s.result == "done"     ? "restored the exclusive lock"
@@ -74,7 +123,9 @@ Result<int64_t> reconcile_grace_seconds() {
 }
 
 Result<std::vector<ReconcileStepView>> reconcile_pass(const PoolStore &store, const BackendClient &client,
-                                                      const std::string &pool, const std::string &pool_xml, bool dry_run) {
+                                                      const std::string &pool, const std::string &pool_xml,
+                                                      ReconcileOptions options) {
+    const bool dry_run = options.dry_run;
     ILVM_ASSIGN_OR_RETURN(const int64_t grace, reconcile_grace_seconds());
     const int64_t now = unix_now();
     const IdleSince before = parse_idle_since(store.load_runtime_file(pool, kIdleExt));
@@ -93,9 +144,13 @@ Result<std::vector<ReconcileStepView>> reconcile_pass(const PoolStore &store, co
                      status.unreadable.front().path, status.unreadable.front().why);
         settled.clear();
     }
-    const std::string state = format_reconcile_state(volumes_in_use(domains, pool), settled);
-    ILVM_ASSIGN_OR_RETURN(std::string result,
-                          client.reconcile_pool(pool_xml, state, dry_run ? ILVM_RECONCILE_DRY_RUN : 0u));
+    std::set<std::string> in_use = volumes_in_use(domains, pool);
+    in_use.merge(owned_volumes(store, pool, status, now, dry_run));
+    std::set<std::string> busy;
+    for (const auto &[vol, holder] : VolumeLock::held_in_pool(store, pool)) busy.insert(vol);
+    const std::string state = format_reconcile_state(in_use, settled, busy);
+    const unsigned flags = (dry_run ? ILVM_RECONCILE_DRY_RUN : 0u) | (options.remove_incomplete ? ILVM_RECONCILE_REMOVE_INCOMPLETE : 0u);
+    ILVM_ASSIGN_OR_RETURN(std::string result, client.reconcile_pool(pool_xml, state, flags));
     ILVM_ASSIGN_OR_RETURN(auto steps, parse_reconcile_steps(pool, result));
     for (auto &s : handover_steps(store, client, pool, guard, files, dry_run)) steps.push_back(std::move(s));
     if (dry_run) return steps;
@@ -110,11 +165,20 @@ Result<std::vector<ReconcileStepView>> reconcile_pass(const PoolStore &store, co
 }
 
 bool is_change(const ReconcileStepView &s) {
-    return s.action == "set-flags" || s.action == "deactivate" || s.action == "restore-exclusive";
+    return s.action == "set-flags" || s.action == "deactivate" || s.action == "restore-exclusive" ||
+           s.action == "incomplete" || s.action == "remove-incomplete";
 }
 
 std::string describe(const ReconcileStepView &s) {
     if (s.action == "restore-exclusive") return describe_restore(s);
+    if (s.action == "incomplete")
+        return s.pool + "/" + s.volume + ": INCOMPLETE: " + s.reason + "; remove it with ilvm reconcile --remove-incomplete";
+    if (s.action == "remove-incomplete") {
+        const std::string what = s.result == "planned" ? "would remove the incomplete volume"
+                                 : s.result == "done"  ? "removed the incomplete volume"
+                                                       : "FAILED to remove the incomplete volume";
+        return s.pool + "/" + s.volume + ": " + what + " (" + s.reason + ")" + (s.error.empty() ? "" : ": " + s.error);
+    }
     const bool flags = s.action == "set-flags";
     std::string what = s.result == "planned" ? (flags ? "would set activation skip on and autoactivation off" : "would deactivate")
                        : s.result == "failed" ? (flags ? "FAILED to set activation skip / autoactivation" : "FAILED to deactivate")

@@ -22,9 +22,20 @@ namespace ilvm::host {
 // $ILVM_RECONCILE_GRACE_SECONDS overrides it (tests).
 Result<int64_t> reconcile_grace_seconds();
 
-// The caller holds the pool's lock. A dry run changes neither LVM nor the idle bookkeeping.
+struct ReconcileOptions {
+    bool dry_run = false;             // change neither LVM, the owner records nor the idle bookkeeping
+    bool remove_incomplete = false;   // lvremove volumes tagged incomplete that nobody here works on
+};
+
+// An owner record of a domain that has no status file (libvirtd never ran its release hook)
+// is removed once it is this old: a starting domain gets its status file within seconds.
+constexpr int64_t kStaleOwnerSeconds = 60;
+
+// The caller holds the pool's lock (shared). Volumes whose host lock is held (an ilvm verb
+// or the hook works on them) are left alone; volumes with owner records count as used.
 Result<std::vector<ReconcileStepView>> reconcile_pass(const PoolStore &store, const BackendClient &client,
-                                                      const std::string &pool, const std::string &pool_xml, bool dry_run);
+                                                      const std::string &pool, const std::string &pool_xml,
+                                                      ReconcileOptions options);
 
 // The steps that change something (set-flags, deactivate, restore-exclusive) and their
 // one-line descriptions, as `ilvm reconcile` prints them.

@@ -8,11 +8,61 @@ $ILVM_FAKE_LOG and answer from $ILVM_FAKE_SCRIPT: a JSON list of rules
 wins, no match means exit 0 with no output. A rule with "stdout_seq": [...] answers its
 entries in turn (the last repeats), counted in $ILVM_FAKE_LOG.state. A rule with
 "sleep": N first records its pid in $ILVM_FAKE_LOG.sleeping and sleeps N seconds (a wedged
-command). Nothing is executed."""
+command). With $ILVM_FAKE_LVM naming a JSON file, lvs/lvcreate/lvchange/lvremove that no rule
+answers with output or an exit status act on the LVs listed there (a tiny LVM: creates,
+activations, tags, removals; one process at a time under an flock), so concurrent ilvm runs see
+each other's volumes. Nothing is executed."""
+import fcntl
 import json
 import os
 import sys
 import time
+
+LVS_FIELDS = ("lv_name", "lv_uuid", "lv_size", "lv_path", "lv_active_locally", "lv_active_exclusively",
+              "lv_device_open", "lv_skip_activation", "lv_autoactivation", "lv_lockargs", "lv_tags")
+
+
+def fake_lvm(argv, path):
+    """(exit, stdout, stderr) of an LVM command on the LVs in `path`, or None if not LVM's."""
+    if argv[0] not in ("lvs", "lvcreate", "lvchange", "lvremove"):
+        return None
+    with open(path + ".lock", "a", encoding="utf-8") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        with open(path, encoding="utf-8") as f:
+            lvs = json.load(f)
+        vg = "vg_san"
+        out, rc, err = "", 0, ""
+        target = argv[-1].split("/")[-1]
+        if argv[0] == "lvs":
+            rows = []
+            for i, (name, lv) in enumerate(sorted(lvs.items())):
+                rows.append({"lv_name": name, "lv_uuid": "uuid-" + name, "lv_size": str(lv.get("size", 1073741824)),
+                             "lv_path": "/dev/%s/%s" % (vg, name), "lv_active_locally": "1" if lv.get("active") else "0",
+                             "lv_active_exclusively": "1" if lv.get("active") == "ex" else "0", "lv_device_open": "0",
+                             "lv_skip_activation": "1", "lv_autoactivation": "0",
+                             "lv_lockargs": "1.0.0:%d" % (70254592 + i * 1048576), "lv_tags": ",".join(lv.get("tags", []))})
+            out = json.dumps({"report": [{"lv": rows}]})
+        elif argv[0] == "lvcreate":
+            name = argv[argv.index("--name") + 1]
+            if name in lvs:
+                rc, err = 5, '  Logical Volume "%s" already exists in volume group "%s"\n' % (name, vg)
+            else:
+                tags = [argv[i + 1] for i, a in enumerate(argv) if a == "--addtag"]
+                lvs[name] = {"size": int(argv[argv.index("--size") + 1].rstrip("b")), "tags": tags}
+        elif target not in lvs:
+            rc, err = 5, '  Failed to find logical volume "%s/%s"\n' % (vg, target)
+        elif argv[0] == "lvremove":
+            del lvs[target]
+        elif "-aey" in argv or "-asy" in argv:
+            lvs[target]["active"] = "ex" if "-aey" in argv else "sh"
+        elif "-an" in argv:
+            lvs[target].pop("active", None)
+        elif "--deltag" in argv:
+            tag = argv[argv.index("--deltag") + 1]
+            lvs[target]["tags"] = [t for t in lvs[target].get("tags", []) if t != tag]
+        with open(path, "w", encoding="utf-8") as f:
+            json.dump(lvs, f)
+        return rc, out, err
 
 
 def main() -> int:
@@ -44,9 +94,17 @@ def main() -> int:
                 state[str(index)] = n + 1
                 with open(state_path, "w", encoding="utf-8") as f:
                     json.dump(state, f)
+            if os.environ.get("ILVM_FAKE_LVM") and not any(k in rule for k in ("stdout", "stdout_seq", "exit")):
+                break   # only a delay: the fake LVM answers
             sys.stdout.write(rule.get("stdout", ""))
             sys.stderr.write(rule.get("stderr", ""))
             return int(rule.get("exit", 0))
+    if os.environ.get("ILVM_FAKE_LVM"):
+        answer = fake_lvm(argv, os.environ["ILVM_FAKE_LVM"])
+        if answer is not None:
+            sys.stdout.write(answer[1])
+            sys.stderr.write(answer[2])
+            return answer[0]
     return 0
 
 

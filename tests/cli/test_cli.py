@@ -143,9 +143,11 @@ class CliTest(unittest.TestCase):
         self.assertEqual(r.stdout, "Vol vm9 created\n")
         cmds = self.commands()
         self.assertIn(["lvcreate", "--yes", "--activate", "n", "--zero", "n", "--wipesignatures", "n",
-                       "--setactivationskip", "y", "--setautoactivation", "n", "--name", "vm9",
-                       "--size", "1073741824b", "vg_san"], cmds)
-        self.assertEqual(cmds[-2], ["lvchange", "-an", "vg_san/vm9"])
+                       "--setactivationskip", "y", "--setautoactivation", "n", "--addtag", "ilvm_incomplete",
+                       "--name", "vm9", "--size", "1073741824b", "vg_san"], cmds)
+        self.assertIn(["blkdiscard", "--zeroout", "/dev/vg_san/vm9"], cmds)   # zeroed whole: no earlier data
+        self.assertEqual(cmds[-3], ["lvchange", "-an", "vg_san/vm9"])
+        self.assertEqual(cmds[-2], ["lvchange", "--deltag", "ilvm_incomplete", "vg_san/vm9"])
         self.assertEqual(cmds[-1][0], "lvs")   # the reconcile pass after the change
 
     def test_vol_list_json_and_table(self):

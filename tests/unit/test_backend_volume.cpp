@@ -86,12 +86,42 @@ TEST_F(VolumeOps, CreateRollsBackWhenClearingFails) {
     started_pool();
     vgs("vgs_vg_san.json");
     lvs({"lvs_vm1.json", "lvs_new_vm9.json"});
+    sys.on({"blkdiscard"}, fail_out(1, "blkdiscard: BLKZEROOUT ioctl failed: Operation not supported\n"));
     sys.on({"dd"}, fail_out(1, "dd: error writing '/dev/vg_san/vm9': Input/output error\n"));
     auto v = backend->create_vol(pool, vol("vm9", 1073741825));
     ASSERT_FALSE(v.ok());
     EXPECT_EQ(v.error().code, ErrorCode::system);
     expect_golden("vol-create-rollback", sys.transcript());
     EXPECT_TRUE(sys.ran({"lvremove", "--yes", "vg_san/vm9"}));
+    expect_not_run({"lvchange", "--deltag"});   // never marked complete
+}
+
+TEST_F(VolumeOps, ANewVolumeIsZeroedWholeAndMarkedCompleteOnlyAfterwards) {
+    // Extents of a deleted volume come back in a new one: zeroed whole by default, so a new
+    // volume never shows the previous tenant's data; the incomplete tag goes only then.
+    started_pool();
+    vgs("vgs_vg_san.json");
+    lvs({"lvs_vm1.json", "lvs_new_vm9.json"});
+    ASSERT_TRUE(backend->create_vol(pool, vol("vm9", 1 << 30)).ok());
+    const std::string t = sys.transcript();
+    const auto create = t.find("--addtag ilvm_incomplete"), zero = t.find("blkdiscard --zeroout /dev/vg_san/vm9"),
+               done = t.find("lvchange --deltag ilvm_incomplete vg_san/vm9");
+    ASSERT_NE(create, std::string::npos) << t;
+    ASSERT_NE(zero, std::string::npos) << t;
+    ASSERT_NE(done, std::string::npos) << t;
+    EXPECT_LT(create, zero);
+    EXPECT_LT(zero, done);
+}
+
+TEST_F(VolumeOps, APoolThatOptsOutOfWipeOnCreateClearsOnlyBothEnds) {
+    started_pool();
+    pool.wipe_on_create = false;
+    vgs("vgs_vg_san.json");
+    lvs({"lvs_vm1.json", "lvs_new_vm9.json"});
+    ASSERT_TRUE(backend->create_vol(pool, vol("vm9", 1 << 30)).ok());
+    expect_not_run({"blkdiscard"});
+    EXPECT_TRUE(sys.ran({"dd", "if=/dev/zero", "of=/dev/vg_san/vm9", "bs=1M", "count=1", "seek=0"})) << sys.transcript();
+    EXPECT_TRUE(sys.ran({"lvchange", "--deltag", "ilvm_incomplete", "vg_san/vm9"}));
 }
 
 TEST_F(VolumeOps, CreateFailsCleanlyWhenSomeoneElseGrabbedTheNewVolume) {

@@ -152,6 +152,7 @@ TEST(PoolXml, FormatIsLibvirtStyle) {
         "    <path>/dev/vg_san</path>\n"
         "  </target>\n"
         "  <locking type='sanlock'/>\n"
+        "  <wipe_on_create>yes</wipe_on_create>\n"
         "  <wipe_on_delete>no</wipe_on_delete>\n"
         "</pool>\n";
     EXPECT_EQ(format_pool_xml(full_def()), expected);

@@ -46,6 +46,30 @@ TEST_F(Reconcile, MissingFlagsAreSetButLvmlockIsNeverTouched) {
     expect_golden("reconcile-missing-flags", sys.transcript());
 }
 
+TEST_F(Reconcile, IncompleteVolumesAreReportedAndRemovedOnlyWhenAskedAndNobodyWorksOnThem) {
+    // "killed": a vol-create-as killed while it zeroed; "making": one this host is making now.
+    lvs({"lvs_incomplete.json"});
+    ReconcileInput in;
+    in.busy = {"making"};
+    in.settled = {"killed", "making"};
+    auto report = backend->reconcile_pool(pool, in, false);
+    ASSERT_TRUE(report.ok()) << report.error().message;
+    ASSERT_NE(step_for(*report, "killed", ReconcileAction::incomplete), nullptr);
+    EXPECT_EQ(step_for(*report, "killed", ReconcileAction::deactivate), nullptr);   // reported, not released
+    EXPECT_EQ(step_for(*report, "making", ReconcileAction::incomplete), nullptr);
+    ASSERT_NE(step_for(*report, "making", ReconcileAction::keep), nullptr);
+    EXPECT_EQ(step_for(*report, "making", ReconcileAction::keep)->reason, "an ilvm command on this host is working on it");
+    expect_no_mutation();
+
+    in.remove_incomplete = true;
+    auto removed = backend->reconcile_pool(pool, in, false);
+    ASSERT_TRUE(removed.ok());
+    auto *r = step_for(*removed, "killed", ReconcileAction::remove_incomplete);
+    ASSERT_NE(r, nullptr);
+    EXPECT_EQ(r->result, StepResult::done);
+    EXPECT_EQ(sys.mutating_commands(), (std::vector<std::string>{"lvremove --yes vg_san/killed"}));
+}
+
 TEST_F(Reconcile, SettledIdleActiveLvIsDeactivated) {
     lvs({"lvs_three.json"});
     ReconcileInput in;
@@ -116,10 +140,12 @@ TEST(ReconcileXml, InputRoundTripsAndRefusesBadNames) {
     in.in_use = {"vm1"};
     in.settled = {"vm3", "vm4"};
     // What the host writes (host/reconcile/reconcile_wire) is what the module reads.
-    auto back = parse_reconcile_input_xml(host::format_reconcile_state(in.in_use, in.settled));
+    in.busy = {"vm5"};
+    auto back = parse_reconcile_input_xml(host::format_reconcile_state(in.in_use, in.settled, in.busy));
     ASSERT_TRUE(back.ok()) << back.error().message;
     EXPECT_EQ(back->in_use, in.in_use);
     EXPECT_EQ(back->settled, in.settled);
+    EXPECT_EQ(back->busy, in.busy);
     EXPECT_TRUE(parse_reconcile_input_xml("").ok());
     EXPECT_FALSE(parse_reconcile_input_xml("<reconcile><settled volume='-rf'/></reconcile>").ok());
     EXPECT_FALSE(parse_reconcile_input_xml("<reconcile><evict volume='vm1'/></reconcile>").ok());

@@ -74,6 +74,8 @@ typedef struct ilvm_option {
                                                   no VG lock): for polls that must not compete
                                                   with another host's lock requests */
 #define ILVM_RECONCILE_DRY_RUN      (1u << 0)  /* reconcile_pool: run only lvs, change nothing */
+#define ILVM_RECONCILE_REMOVE_INCOMPLETE (1u << 1) /* reconcile_pool: lvremove volumes tagged
+                                                  ilvm_incomplete that nobody here works on */
 
 typedef struct ilvm_backend ilvm_backend;  /* opaque module instance */
 
@@ -85,7 +87,9 @@ typedef struct ilvm_backend_ops {
 
     /* Options (all optional): "libvirt_uri" (secret store, default qemu:///system),
      * "iscsi_nodes_dir" (/etc/iscsi/nodes), "device_timeout_ms" (30000),
-     * "command_wrapper" (test harnesses only: argv[0] of every command is prefixed). */
+     * "command_wrapper" (test harnesses only: argv[0] of every command is prefixed),
+     * "interrupt_fd" (a pipe's read end: a byte there stops the running command, so the call
+     * fails and rolls back what it made; the host writes it from its SIGINT/SIGTERM handler). */
     ilvm_backend *(*open)(const ilvm_option *options, size_t n_options, ilvm_reply *reply);
     void (*close)(ilvm_backend *b);
     void (*reply_clear)(ilvm_reply *reply);
@@ -133,7 +137,7 @@ typedef struct ilvm_backend_ops {
      * The reconciler: one lvs of the pool's VG, then `lvchange --setactivationskip y
      * --setautoactivation n` on every LV lacking either, and `lvchange -an` on LVs active on
      * this host that are not open, not in use and listed as settled. state_xml (may be NULL):
-     * <reconcile><in-use volume='V'/>…<settled volume='V'/>…</reconcile>, which the host
+     * <reconcile><in-use volume='V'/>…<settled volume='V'/>…<busy volume='V'/>…</reconcile>, which the host
      * derives from libvirt's status files and its own idle bookkeeping. reply->xml:
      * <reconcile pool='P'><step volume='V' action='set-flags|deactivate|idle|keep'
      * result='planned|done|failed' reason='…' [error='…']/>…</reconcile>. A failed step does

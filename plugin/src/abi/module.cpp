@@ -94,6 +94,7 @@ ilvm_backend *op_open(const ilvm_option *options, size_t n, ilvm_reply *reply) {
         auto b = std::make_unique<ilvm_backend>();
         BackendConfig cfg;
         std::string uri = "qemu:///system", wrapper;
+        int interrupt_fd = -1;
         for (size_t i = 0; i < n; ++i) {
             std::string key = options[i].key ? options[i].key : "", value = options[i].value ? options[i].value : "";
             if (key == "libvirt_uri") uri = value;
@@ -107,12 +108,20 @@ ilvm_backend *op_open(const ilvm_option *options, size_t n, ilvm_reply *reply) {
                 cfg.device_timeout = std::chrono::milliseconds(*ms);
             }
             else if (key == "command_wrapper") wrapper = value;
+            else if (key == "interrupt_fd") {
+                auto fd = parse_number(value, 0, 1 << 20, "backend option interrupt_fd");
+                if (!fd.ok()) {
+                    fail(reply, fd.error());
+                    return nullptr;
+                }
+                interrupt_fd = static_cast<int>(*fd);
+            }
             else {
                 fail(reply, invalid_input("unknown iscsi-lvm backend option '" + key + "'"));
                 return nullptr;
             }
         }
-        b->host = std::make_unique<HostSystem>();
+        b->host = std::make_unique<HostSystem>(interrupt_fd);
         System *sys = b->host.get();
         if (!wrapper.empty()) {
             b->wrapped = std::make_unique<WrappedSystem>(*b->host, wrapper);
@@ -317,6 +326,7 @@ int op_reconcile_pool(ilvm_backend *b, const char *pool_xml, const char *state_x
     return guarded(b, reply, pool_xml, [&](Backend &be, const PoolDef &pool) {
         auto input = parse_reconcile_input_xml(state_xml ? state_xml : "");
         if (!input.ok()) return fail(reply, input.error());
+        input->remove_incomplete = (flags & ILVM_RECONCILE_REMOVE_INCOMPLETE) != 0;
         auto steps = be.reconcile_pool(pool, *input, (flags & ILVM_RECONCILE_DRY_RUN) != 0);
         return steps.ok() ? ok(reply, format_reconcile_result_xml(pool.name, *steps)) : fail(reply, steps.error());
     });

@@ -57,6 +57,7 @@ VolInfo Backend::to_vol_info(const PoolDef &pool, const lvm::LvReport &lv) {
     v.status.activation_skip = lv.skip_activation;
     v.status.autoactivation = lv.autoactivation;
     v.status.lock_args = lv.lock_args;
+    v.status.incomplete = lv.incomplete();
     return v;
 }
 

@@ -106,6 +106,13 @@ private:
     // Runs `work` with the volume active here (exclusively, unless it already was) and
     // restores its previous state; the first error wins.
     Status with_volume_active(const PoolDef &pool, const lvm::LvReport &lv, const std::function<Status()> &work);
+    // The checks and the lvcreate of a new volume, tagged incomplete; its size.
+    Result<uint64_t> create_lv(const PoolDef &pool, const VolDef &vol);
+    // Removes the incomplete tag: the volume's content is made.
+    Status mark_complete(const PoolDef &pool, const std::string &name);
+    // Copies `src` into the new volume `target` (activating both as needed, zeroing a tail
+    // past the source's size), and deactivates what it activated.
+    Status copy_into(const PoolDef &pool, const lvm::LvReport &src, const std::string &target, uint64_t target_size);
     // lvremove of a volume this call made and could not finish; a failure is logged.
     void remove_unfinished(const PoolDef &pool, const std::string &name);
     Error activation_error(const PoolDef &pool, const lvm::LvReport &lv, const CommandOutput &out, const char *verb);

@@ -32,6 +32,19 @@ Command zero_whole(const std::string &device, uint64_t bytes) {
     return c;
 }
 
+Command discard_zeroout_range(const std::string &device, uint64_t offset, uint64_t length) {
+    Command c{"blkdiscard", "--zeroout", "--offset", std::to_string(offset), "--length", std::to_string(length), device};
+    c.timeout = std::chrono::hours(6);
+    return c;
+}
+
+Command zero_range_dd(const std::string &device, uint64_t offset, uint64_t length) {
+    Command c{"dd", "if=/dev/zero", "of=" + device, "bs=1M", "seek=" + std::to_string(offset / kMiB),
+              "count=" + std::to_string(length / kMiB), "oflag=direct", "conv=notrunc,fsync", "status=none"};
+    c.timeout = std::chrono::hours(12);
+    return c;
+}
+
 Status wait_for(System &sys, const std::string &path, std::chrono::milliseconds timeout) {
     auto deadline = sys.now() + timeout;
     bool settled = false;
@@ -66,6 +79,15 @@ Status clear_edges(System &sys, const std::string &device, uint64_t bytes) {
     ILVM_TRY(run_checked(sys, zero_mib(device, 0), "cannot clear the start of " + device));
     uint64_t mibs = bytes / kMiB;
     if (mibs > 1) ILVM_TRY(run_checked(sys, zero_mib(device, mibs - 1), "cannot clear the end of " + device));
+    return {};
+}
+
+Status zero_range(System &sys, const std::string &device, uint64_t offset, uint64_t length) {
+    if (length == 0) return {};
+    ILVM_ASSIGN_OR_RETURN(auto out, sys.run(discard_zeroout_range(device, offset, length)));
+    if (out.succeeded()) return {};
+    spdlog::info("blkdiscard --zeroout not supported on {} ({}); writing zeros", device, out.first_error_line());
+    ILVM_TRY(run_checked(sys, zero_range_dd(device, offset, length), "cannot zero " + device));
     return {};
 }
 

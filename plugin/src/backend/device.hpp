@@ -23,6 +23,9 @@ Command wipe_signatures(const std::string &device);
 Command zero_mib(const std::string &device, uint64_t offset_mib);
 Command discard_zeroout(const std::string &device);
 Command zero_whole(const std::string &device, uint64_t bytes);
+// The same for the MiB-aligned range [offset, offset + length).
+Command discard_zeroout_range(const std::string &device, uint64_t offset, uint64_t length);
+Command zero_range_dd(const std::string &device, uint64_t offset, uint64_t length);
 
 // Polls for the device node with a bounded wait (udev creates by-path links after login).
 Status wait_for(System &sys, const std::string &path, std::chrono::milliseconds timeout);
@@ -37,5 +40,8 @@ Status clear_edges(System &sys, const std::string &device, uint64_t bytes);
 // Zeroes the whole device: blkdiscard --zeroout (offloaded by most arrays), falling back
 // to writing zeros when the device or kernel cannot do it.
 Status zero_fill(System &sys, const std::string &device, uint64_t bytes);
+// The same for the MiB-aligned range [offset, offset + length) (the tail of a copy larger
+// than its source).
+Status zero_range(System &sys, const std::string &device, uint64_t offset, uint64_t length);
 
 }  // namespace ilvm::device

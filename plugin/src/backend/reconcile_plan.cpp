@@ -12,6 +12,8 @@ const char *reconcile_action_name(ReconcileAction a) {
     case ReconcileAction::deactivate: return "deactivate";
     case ReconcileAction::idle: return "idle";
     case ReconcileAction::keep: return "keep";
+    case ReconcileAction::incomplete: return "incomplete";
+    case ReconcileAction::remove_incomplete: return "remove-incomplete";
     }
     return "keep";
 }
@@ -41,6 +43,20 @@ std::vector<ReconcileStep> plan_reconcile(const PoolDef &pool, const std::vector
         // Defence in depth: the parser drops "lvmlock"; anything we would not have created
         // (reserved names, LVM-internal suffixes) is not ours to change either.
         if (lv.name == "lvmlock" || !validate_lv_name(lv.name).ok()) continue;
+        if (input.busy.count(lv.name)) {
+            steps.push_back({lv.name, ReconcileAction::keep, "an ilvm command on this host is working on it", std::nullopt,
+                             StepResult::planned, {}});
+            continue;
+        }
+        if (lv.incomplete() && !lv.device_open && !input.in_use.count(lv.name)) {
+            const std::string why = "created or copied but never finished (an interrupted vol-create or vol-clone)";
+            if (input.remove_incomplete)
+                steps.push_back({lv.name, ReconcileAction::remove_incomplete, why, lvm::lvremove(pool.vg_name, lv.name),
+                                 StepResult::planned, {}});
+            else
+                steps.push_back({lv.name, ReconcileAction::incomplete, why, std::nullopt, StepResult::planned, {}});
+            continue;
+        }
         if (!lv.skip_activation || lv.autoactivation)
             steps.push_back({lv.name, ReconcileAction::set_flags, flags_reason(lv),
                              lvm::lv_set_skip_flags(pool.vg_name, lv.name), StepResult::planned, {}});

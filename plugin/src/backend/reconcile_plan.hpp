@@ -26,6 +26,11 @@ struct ReconcileInput {
     // domain's status file and before qemu opens the device), so one idle sighting is not
     // enough.
     std::set<std::string> settled;
+    // Volumes an ilvm command on this host is working on (their volume lock is held): left
+    // alone whatever they look like (a volume being created is incomplete and idle).
+    std::set<std::string> busy;
+    // Remove volumes tagged incomplete (an interrupted create or copy), ILVM_RECONCILE_REMOVE_INCOMPLETE.
+    bool remove_incomplete = false;
 };
 
 enum class ReconcileAction {
@@ -33,6 +38,8 @@ enum class ReconcileAction {
     deactivate,  // lvchange -an
     idle,        // active here and unused, not settled yet: deactivated by a later pass
     keep,        // active here and in use (open / running domain): left alone
+    incomplete,  // tagged ilvm_incomplete and nobody here works on it: reported
+    remove_incomplete,  // the same, removed (lvremove: refused by lvmlockd while another host has it)
 };
 const char *reconcile_action_name(ReconcileAction a);
 

@@ -70,7 +70,7 @@ Result<VolInfo> Backend::refresh_vol(const PoolDef &pool, const std::string &nam
     return info;
 }
 
-Result<VolInfo> Backend::create_vol(const PoolDef &pool, const VolDef &vol) {
+Result<uint64_t> Backend::create_lv(const PoolDef &pool, const VolDef &vol) {
     ILVM_TRY(validate_lv_name(vol.name));
     // device-mapper names ("<vg>-<lv>" with '-' doubled) are limited to 127 characters.
     if (lvm::dm_path(pool.vg_name, vol.name).size() - std::string("/dev/mapper/").size() > 127)
@@ -88,24 +88,74 @@ Result<VolInfo> Backend::create_vol(const PoolDef &pool, const VolDef &vol) {
         return conflict("not enough free space in pool " + pool.name + ": volume '" + vol.name + "' needs " +
                             human_size(size) + ", " + human_size(vg.free) + " available",
                         "choose a smaller size or delete unused volumes");
-
     ILVM_TRY(run_checked(sys_, lvm::lvcreate(pool.vg_name, vol.name, size), "lvcreate " + pool.vg_name + "/" + vol.name));
-    // From here on, any failure removes the half-made volume: nothing half-built survives.
-    // (build_vol deactivates what it activated; lvremove also removes an idle active LV.)
-    auto rollback = [&](Error e) -> Error {
-        remove_unfinished(pool, vol.name);
-        return e;
-    };
+    return size;
+}
+
+Status Backend::mark_complete(const PoolDef &pool, const std::string &name) {
+    return run_status(sys_, lvm::lv_mark_complete(pool.vg_name, name), "lvchange --deltag " + pool.vg_name + "/" + name);
+}
+
+Result<VolInfo> Backend::create_vol(const PoolDef &pool, const VolDef &vol) {
+    ILVM_ASSIGN_OR_RETURN(uint64_t size, create_lv(pool, vol));
+    // From here on, any failure removes the half-made volume: nothing half-built survives. A
+    // crash leaves it tagged incomplete, which the reconciler reports.
     auto built = build_vol(pool, vol.name);
-    if (!built.ok()) return rollback(built.take_error());
+    if (!built.ok()) {
+        remove_unfinished(pool, vol.name);
+        return built.take_error();
+    }
     spdlog::info("created volume {}/{} ({})", pool.vg_name, vol.name, human_size(size));
     return built;
 }
 
 Result<VolInfo> Backend::build_vol(const PoolDef &pool, const std::string &name) {
     ILVM_ASSIGN_OR_RETURN(auto lv, load_lv(pool, name));
-    ILVM_TRY(with_volume_active(pool, lv, [&] { return device::clear_edges(sys_, lvm::lv_path(pool.vg_name, name), lv.size); }));
-    return to_vol_info(pool, lv);
+    const std::string dev = lvm::lv_path(pool.vg_name, name);
+    // Zeroed whole by default, so a new volume never shows an earlier volume's data (the LUN's
+    // extents are reused); <wipe_on_create>no</wipe_on_create> clears only both ends, enough
+    // that no partition table, PV label, file system or RAID superblock is seen again.
+    ILVM_TRY(with_volume_active(pool, lv, [&] {
+        return pool.wipe_on_create ? device::zero_fill(sys_, dev, lv.size) : device::clear_edges(sys_, dev, lv.size);
+    }));
+    ILVM_TRY(mark_complete(pool, name));
+    VolInfo info = to_vol_info(pool, lv);
+    info.status.incomplete = false;
+    return info;
+}
+
+Status Backend::copy_into(const PoolDef &pool, const lvm::LvReport &src, const std::string &target, uint64_t target_size) {
+    // Shared activation of the source keeps every other host from starting a domain on it
+    // (that needs an exclusive lock) while we copy; on this host the volume lock the caller
+    // holds does (host/core/volume_lock.hpp).
+    bool src_activated = false;
+    if (!src.active_locally) {
+        ILVM_ASSIGN_OR_RETURN(auto out, sys_.run(lvm::lv_activate(pool.vg_name, src.name, lvm::ActivationMode::shared)));
+        if (!out.succeeded()) return activation_error(pool, src, out, "activate");
+        src_activated = true;
+    }
+    Status copied;
+    auto dst = load_lv(pool, target);
+    if (!dst.ok()) {
+        copied = dst.take_error();
+    } else if (auto act = sys_.run(lvm::lv_activate(pool.vg_name, target, lvm::ActivationMode::exclusive)); !act.ok()) {
+        copied = act.take_error();
+    } else if (!act->succeeded()) {
+        copied = activation_error(pool, *dst, *act, "activate");
+    } else {
+        const std::string dst_dev = lvm::lv_path(pool.vg_name, target);
+        copied = run_status(sys_, dd_copy(lvm::lv_path(pool.vg_name, src.name), dst_dev, src.size),
+                            "copying volume '" + src.name + "' to '" + target + "'");
+        // A copy larger than its source: what lies past the copied data was someone else's.
+        if (copied.ok() && pool.wipe_on_create && target_size > src.size)
+            copied = device::zero_range(sys_, dst_dev, src.size, target_size - src.size);
+        continue_after(run_status(sys_, lvm::lv_deactivate(pool.vg_name, target), "deactivating copy " + target),
+                       "the reconciler releases a volume nothing uses");
+    }
+    if (src_activated)
+        continue_after(run_status(sys_, lvm::lv_deactivate(pool.vg_name, src.name), "deactivating source " + src.name),
+                       "the copy is over; the reconciler releases a volume nothing uses");
+    return copied;
 }
 
 Result<VolInfo> Backend::build_vol_from(const PoolDef &pool, const VolDef &vol, const std::string &source) {
@@ -114,44 +164,13 @@ Result<VolInfo> Backend::build_vol_from(const PoolDef &pool, const VolDef &vol, 
     VolDef target = vol;
     if (target.capacity < src.size) target.capacity = src.size;
     target.allocation.reset();
-    ILVM_ASSIGN_OR_RETURN(auto created, create_vol(pool, target));
-
-    // Shared activation of the source keeps any host from starting a domain on it
-    // (that needs an exclusive lock) while we copy.
-    bool src_activated = false;
-    if (!src.active_locally) {
-        ILVM_ASSIGN_OR_RETURN(auto out, sys_.run(lvm::lv_activate(pool.vg_name, source, lvm::ActivationMode::shared)));
-        if (!out.succeeded()) {
-            remove_unfinished(pool, vol.name);
-            return activation_error(pool, src, out, "activate");
-        }
-        src_activated = true;
-    }
-    auto cleanup_src = [&]() {
-        if (src_activated)
-            continue_after(run_status(sys_, lvm::lv_deactivate(pool.vg_name, source), "deactivating source " + source),
-                           "the copy is over; the reconciler releases a volume nothing uses");
-    };
-    auto dst = load_lv(pool, vol.name);
-    if (!dst.ok()) {
-        cleanup_src();
-        return dst.take_error();
-    }
-    Status copied;
-    auto act = sys_.run(lvm::lv_activate(pool.vg_name, vol.name, lvm::ActivationMode::exclusive));
-    if (!act.ok())
-        copied = act.take_error();
-    else if (!act->succeeded())
-        copied = activation_error(pool, *dst, *act, "activate");
-    else
-        copied = run_status(sys_, dd_copy(lvm::lv_path(pool.vg_name, source), lvm::lv_path(pool.vg_name, vol.name), src.size),
-                            "copying volume '" + source + "' to '" + vol.name + "'");
-    continue_after(run_status(sys_, lvm::lv_deactivate(pool.vg_name, vol.name), "deactivating copy " + vol.name),
-                   "the reconciler releases a volume nothing uses");
-    cleanup_src();
-    if (!copied.ok()) {
+    ILVM_ASSIGN_OR_RETURN(uint64_t size, create_lv(pool, target));
+    // Until the copy is made the new volume is tagged incomplete; any failure removes it.
+    Status made = copy_into(pool, src, vol.name, size);
+    if (made.ok()) made = mark_complete(pool, vol.name);
+    if (!made.ok()) {
         remove_unfinished(pool, vol.name);
-        return copied.take_error();
+        return made.take_error();
     }
     return refresh_vol(pool, vol.name);
 }

@@ -23,7 +23,7 @@ Command vgs_report(const std::string &vg) {
 Command lvs_report(const std::string &vg) {
     return report("lvs",
                   "lv_name,lv_uuid,lv_size,lv_path,lv_active_locally,lv_active_exclusively,lv_device_open,"
-                  "lv_skip_activation,lv_autoactivation,lv_lockargs",
+                  "lv_skip_activation,lv_autoactivation,lv_lockargs,lv_tags",
                   vg);
 }
 
@@ -68,7 +68,7 @@ Command lvcreate(const std::string &vg, const std::string &lv, uint64_t bytes) {
     // --zero/--wipesignatures n: the LV is not active, so lvcreate could not clear it
     // anyway; we clear both ends ourselves under an exclusive activation.
     return Command{"lvcreate", "--yes", "--activate", "n", "--zero", "n", "--wipesignatures", "n",
-                   "--setactivationskip", "y", "--setautoactivation", "n",
+                   "--setactivationskip", "y", "--setautoactivation", "n", "--addtag", kIncompleteTag,
                    "--name", lv, "--size", bytes_arg(bytes), vg};
 }
 
@@ -87,6 +87,10 @@ Command lv_activate(const std::string &vg, const std::string &lv, ActivationMode
 }
 
 Command lv_deactivate(const std::string &vg, const std::string &lv) { return Command{"lvchange", "-an", vg_lv(vg, lv)}; }
+
+Command lv_mark_complete(const std::string &vg, const std::string &lv) {
+    return Command{"lvchange", "--deltag", kIncompleteTag, vg_lv(vg, lv)};
+}
 
 Command lv_set_skip_flags(const std::string &vg, const std::string &lv) {
     return Command{"lvchange", "--setactivationskip", "y", "--setautoactivation", "n", vg_lv(vg, lv)};

@@ -32,8 +32,14 @@ Command vgremove(const std::string &vg);
 Command vg_lock_start(const std::string &vg);
 Command vg_lock_stop(const std::string &vg);
 
+// The LVM tag of a volume whose content is not finished yet: set by lvcreate, removed once the
+// volume is zeroed or copied. A crash (or SIGKILL) in between leaves it, so the volume never
+// looks fine; `ilvm reconcile` reports it, and removes it with --remove-incomplete.
+inline constexpr const char *kIncompleteTag = "ilvm_incomplete";
+
 // Thick LV, never activated by creation: the activation-skip flag and autoactivation off
-// keep libvirt's `vgchange -aly` (logical pool start) and udev autoactivation from touching it.
+// keep libvirt's `vgchange -aly` (logical pool start) and udev autoactivation from touching
+// it; tagged incomplete until its content is made.
 Command lvcreate(const std::string &vg, const std::string &lv, uint64_t bytes);
 Command lvremove(const std::string &vg, const std::string &lv);
 Command lvextend(const std::string &vg, const std::string &lv, uint64_t bytes);
@@ -41,6 +47,8 @@ Command lvreduce(const std::string &vg, const std::string &lv, uint64_t bytes);
 // `lvchange -aey -K` / `-asy -K`: -K is needed because the LV carries the skip flag.
 Command lv_activate(const std::string &vg, const std::string &lv, ActivationMode mode);
 Command lv_deactivate(const std::string &vg, const std::string &lv);
+// `lvchange --deltag ilvm_incomplete`: the volume's content is made.
+Command lv_mark_complete(const std::string &vg, const std::string &lv);
 // Repairs made by the reconciler and the activation path: skip flag on, autoactivation off.
 Command lv_set_skip_flags(const std::string &vg, const std::string &lv);
 

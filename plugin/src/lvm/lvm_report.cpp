@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "lvm/lvm_report.hpp"
 
+#include <algorithm>
 #include <functional>
 #include <memory>
 
 #include <json-glib/json-glib.h>
 
 #include "common/numbers.hpp"
+#include "common/strings.hpp"
+#include "lvm/lvm_argv.hpp"
 
 namespace ilvm::lvm {
 namespace {
@@ -120,6 +123,8 @@ Result<std::vector<LvReport>> parse_lvs_json(std::string_view json) {
         r.skip_activation = flag(o, "lv_skip_activation", false);
         r.autoactivation = flag(o, "lv_autoactivation", true);
         r.lock_args = str(o, "lv_lockargs");
+        for (std::string_view tag : split(str(o, "lv_tags"), ','))
+            if (!tag.empty()) r.tags.emplace_back(tag);
         out.push_back(std::move(r));
         return {};
     }));
@@ -139,6 +144,8 @@ Result<std::vector<PvReport>> parse_pvs_json(std::string_view json) {
     }));
     return out;
 }
+
+bool LvReport::incomplete() const { return std::find(tags.begin(), tags.end(), kIncompleteTag) != tags.end(); }
 
 Result<uint64_t> sanlock_offset_from_lock_args(std::string_view lock_args) {
     auto colon = lock_args.rfind(':');

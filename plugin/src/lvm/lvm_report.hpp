@@ -36,6 +36,8 @@ struct LvReport {
     bool skip_activation = false;
     bool autoactivation = true;
     std::string lock_args;
+    std::vector<std::string> tags;   // lv_tags
+    bool incomplete() const;         // tagged ilvm_incomplete (lvm_argv.hpp)
 };
 
 struct PvReport {

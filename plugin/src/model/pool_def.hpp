@@ -36,6 +36,9 @@ struct PoolDef {
     std::string vg_name;           // <source><name>
     std::string vg_uuid;           // <source><vg uuid=…/>: pinned at build / first start
     LockType lock_type = LockType::sanlock;
+    // <wipe_on_create>no</wipe_on_create>: a new volume is cleared only at both ends instead of
+    // zeroed whole, so it may show an earlier volume's data (single-tenant clusters).
+    bool wipe_on_create = true;
     bool wipe_on_delete = false;   // <wipe_on_delete>yes</wipe_on_delete>: default of vol-delete --wipe
 
     // "10.0.0.50:3260", "[fe80::1]:3260": the form iscsiadm -p and /dev/disk/by-path use.

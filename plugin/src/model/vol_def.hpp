@@ -33,6 +33,7 @@ struct VolStatus {
     bool activation_skip = false;    // the 'k' flag: skipped by vgchange -ay / autoactivation
     bool autoactivation = true;      // lv_autoactivation (LVM ≥ 2.03.12)
     std::string lock_args;           // lvmlockd lease location (sanlock: "1.0.0:<offset>")
+    bool incomplete = false;         // tagged ilvm_incomplete: being made, or a make was interrupted
     // Another host's lock, when known (filled by the holder lookup, not by lvs).
     std::optional<uint32_t> holder_host_id;
     std::string holder_host_name;

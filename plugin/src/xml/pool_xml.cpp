@@ -237,12 +237,14 @@ Result<PoolDef> parse_pool_xml(std::string_view text) {
                                  line_suffix(locking));
     }
 
-    ILVM_ASSIGN_OR_RETURN(const xmlNode *wipe, xml::optional_child(root, "wipe_on_delete"));
-    if (wipe != nullptr) {
-        const std::string v = xml::token(xml::text_content(wipe));
-        if (v == "yes") def.wipe_on_delete = true;
-        else if (v == "no") def.wipe_on_delete = false;
-        else return invalid_input("<wipe_on_delete> must be 'yes' or 'no', not " + xml::shown(v) + line_suffix(wipe));
+    for (auto [element, field] : {std::pair<const char *, bool *>{"wipe_on_create", &def.wipe_on_create},
+                                  std::pair<const char *, bool *>{"wipe_on_delete", &def.wipe_on_delete}}) {
+        ILVM_ASSIGN_OR_RETURN(const xmlNode *node, xml::optional_child(root, element));
+        if (node == nullptr) continue;
+        const std::string v = xml::token(xml::text_content(node));
+        if (v == "yes") *field = true;
+        else if (v == "no") *field = false;
+        else return invalid_input("<" + std::string(element) + "> must be 'yes' or 'no', not " + xml::shown(v) + line_suffix(node));
     }
     // <capacity>, <allocation>, <available>: pool-dumpxml output, ignored.
     return def;
@@ -283,6 +285,7 @@ std::string format_pool_xml(const PoolDef &def, const PoolStatus *status) {
     o += "    <path>" + escape("/dev/" + vg) + "</path>\n";
     o += "  </target>\n";
     o += "  <locking type='" + std::string(lock_type_name(def.lock_type)) + "'/>\n";
+    o += std::string("  <wipe_on_create>") + (def.wipe_on_create ? "yes" : "no") + "</wipe_on_create>\n";
     o += std::string("  <wipe_on_delete>") + (def.wipe_on_delete ? "yes" : "no") + "</wipe_on_delete>\n";
     o += "</pool>\n";
     return o;

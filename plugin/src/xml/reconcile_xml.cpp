@@ -20,6 +20,7 @@ Result<ReconcileInput> parse_reconcile_input_xml(std::string_view text) {
         ILVM_TRY(validate_lv_name(*vol));
         if (name == "in-use") in.in_use.insert(*vol);
         else if (name == "settled") in.settled.insert(*vol);
+        else if (name == "busy") in.busy.insert(*vol);
         else return invalid_input("reconcile XML: unknown element <" + xml::one_line(name, 40) + ">");
     }
     return in;

@@ -88,7 +88,7 @@ Result<VolDef> parse_vol_xml(std::string_view text) {
         def.allocation = alloc;
     }
     // <key>, <source>, <physical>, <target> (path, format, permissions, timestamps),
-    // <activation> and <holder> describe an existing volume: ignored on input.
+    // <activation>, <incomplete> and <holder> describe an existing volume: ignored on input.
     return def;
 }
 
@@ -118,6 +118,8 @@ std::string format_vol_xml(const VolDef &def, const VolStatus *status) {
         auto yn = [](bool b) { return b ? "yes" : "no"; };
         o += std::string("  <activation state='") + activation_state_name(status->activation) + "' open='" + yn(status->open) +
              "' skip='" + yn(status->activation_skip) + "' autoactivation='" + yn(status->autoactivation) + "'/>\n";
+        // Its content is not made yet: being created or copied, or that was interrupted.
+        if (status->incomplete) o += "  <incomplete/>\n";
         if (status->holder_host_id) {
             o += "  <holder host_id='" + std::to_string(*status->holder_host_id) + "'";
             if (!status->holder_host_name.empty()) o += " name='" + escape(status->holder_host_name) + "'";
