@@ -4,14 +4,50 @@
 // iscsi-lvm-mirror.service runs once libvirtd is up. Every pool is tried even when one
 // fails (one bad LUN must not keep the others down); the exit status says whether all
 // of them made it.
+//
+// Boot never holds libvirt hostage: with --deadline SECONDS the pools start in parallel,
+// one process per iSCSI session (pools on the same target and portal share the session,
+// so they start one after the other in one process), and after SECONDS the starts still
+// running are stopped: SIGTERM to the process group of each (the ilvm child and the command
+// it waits for), SIGKILL kKillGrace later. Their pools count as not started.
+//
+// Every autostart pool that a run was asked to start and did not gets a marker,
+// RUN_DIR/pools/POOL.autostart-pending, holding why; a pool started loses it. --retry
+// starts only the marked pools: iscsi-lvm-autostart-retry.service, which systemd runs
+// again every minute until it succeeds (docs/user-guide.md#boot).
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include "cli/pool_lifecycle.hpp"
+#include "cli/ui/exit_codes.hpp"
 #include "common/continue_after.hpp"
 #include "common/log.hpp"
+#include "common/numbers.hpp"
 #include "host/core/summaries.hpp"
 #include "host/libvirt/mirror_sync.hpp"
 
 namespace ilvm::cli {
 namespace {
+
+namespace fs = std::filesystem;
+using std::chrono::steady_clock;
+
+// The marker of an autostart pool that is still to be started (its content says why).
+constexpr const char *kPending = "autostart-pending";
+// How long a stopped start gets to end on SIGTERM before SIGKILL.
+constexpr std::chrono::seconds kKillGrace{5};
+// --deadline's upper bound: a day.
+constexpr uint64_t kMaxDeadlineSeconds = 86400;
 
 template <typename Each>
 Status for_each_pool(Context &ctx, const std::vector<std::string> &names, const char *verb, Each &&each) {
@@ -33,17 +69,217 @@ Status for_each_pool(Context &ctx, const std::vector<std::string> &names, const 
 
 Mirror mirror_option(const Args &args) { return args.flag("no-mirror") ? Mirror::leave : Mirror::sync; }
 
-}  // namespace
+// Sets or clears the pool's marker after an attempt to start it.
+void note_outcome(Context &ctx, const std::string &name, const std::string &failure) {
+    if (failure.empty()) {
+        ctx.store.remove_runtime_file(name, kPending);
+        return;
+    }
+    continue_after(ctx.store.save_runtime_file(name, kPending, failure + "\n"),
+                   "the start's failure is reported; without its marker the pool is not retried by "
+                   "iscsi-lvm-autostart-retry.service, ilvm pool-start starts it");
+}
 
-Status pool_autostart_all(Context &ctx, const Args &args) {
+// Starts one autostart pool (warning when it fails) and records the outcome in its marker.
+Status start_one(Context &ctx, const std::string &name, Mirror mirror) {
+    Status st = [&]() -> Status {
+        ILVM_ASSIGN_OR_RETURN(std::string xml, ctx.pool_xml(name));
+        ILVM_ASSIGN_OR_RETURN(auto lock, ctx.store.lock(name));
+        if (ctx.store.active(name)) return {};   // started by hand meanwhile
+        ILVM_TRY(start_pool_locked(ctx, name, xml, mirror));
+        *ctx.out << "Pool " << name << " started\n";
+        return {};
+    }();
+    if (!st.ok()) spdlog::warn("pool {} not started: {}", name, st.error().message);
+    note_outcome(ctx, name, st.ok() ? std::string() : st.error().message);
+    return st;
+}
+
+std::vector<std::string> autostart_pools(Context &ctx) {
     std::vector<std::string> names;
     for (const auto &name : ctx.store.names())
         if (ctx.store.autostart(name) && !ctx.store.active(name)) names.push_back(name);
-    return for_each_pool(ctx, names, "started", [&](const std::string &name, const std::string &xml) -> Status {
-        ILVM_TRY(start_pool_locked(ctx, name, xml, mirror_option(args)));
-        *ctx.out << "Pool " << name << " started\n";
-        return {};
-    });
+    return names;
+}
+
+// The marked pools still to be started. Markers of pools started meanwhile, no longer
+// autostart, or undefined are removed.
+std::vector<std::string> pending_pools(Context &ctx) {
+    const std::string suffix = std::string(".") + kPending;
+    std::vector<std::string> names;
+    std::error_code ec;
+    for (const auto &entry : fs::directory_iterator(ctx.store.run_dir(), ec)) {
+        const std::string file = entry.path().filename().string();
+        if (file.size() <= suffix.size() || !file.ends_with(suffix)) continue;
+        const std::string name = file.substr(0, file.size() - suffix.size());
+        const char *done = !ctx.store.exists(name)    ? "it is no longer defined"
+                           : !ctx.store.autostart(name) ? "it is no longer marked autostart"
+                           : ctx.store.active(name)     ? "it is active"
+                                                        : nullptr;
+        if (!done) {
+            names.push_back(name);
+            continue;
+        }
+        spdlog::info("pool {}: not retried, {}", name, done);
+        ctx.store.remove_runtime_file(name, kPending);
+    }
+    std::sort(names.begin(), names.end());
+    return names;
+}
+
+// Pools sharing an iSCSI session (the same target at the same portal) must start one after
+// the other: a failed start logs out a session it logged in, under the other pool's feet.
+// A pool whose XML cannot be read gets a group of its own (its start reports why).
+std::vector<std::vector<std::string>> session_groups(Context &ctx, const std::vector<std::string> &names) {
+    std::map<std::string, size_t> index;
+    std::vector<std::vector<std::string>> groups;
+    for (const auto &name : names) {
+        std::string key = "pool " + name;
+        if (auto xml = ctx.pool_xml(name); xml.ok())
+            if (auto p = host::summarize_pool(*xml); p.ok()) key = "session " + p->target + " " + p->host + ":" + p->port;
+        auto [it, fresh] = index.try_emplace(key, groups.size());
+        if (fresh) groups.emplace_back();
+        groups[it->second].push_back(name);
+    }
+    return groups;
+}
+
+struct Worker {
+    pid_t pid = -1;
+    std::vector<std::string> pools;
+    bool running = false;
+};
+
+void reap(std::vector<Worker> &workers) {
+    for (auto &w : workers) {
+        if (!w.running) continue;
+        int status = 0;
+        const pid_t r = ::waitpid(w.pid, &status, WNOHANG);
+        if (r == w.pid || (r < 0 && errno == ECHILD)) w.running = false;
+    }
+}
+
+bool any_running(const std::vector<Worker> &workers) {
+    return std::any_of(workers.begin(), workers.end(), [](const Worker &w) { return w.running; });
+}
+
+// Waits for a signal of `set` until `until`; the signal, or 0 when the time is up.
+int wait_signal(const sigset_t &set, steady_clock::time_point until) {
+    const auto left = until - steady_clock::now();
+    if (left <= steady_clock::duration::zero()) return 0;
+    const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(left).count();
+    timespec ts{static_cast<time_t>(ns / 1000000000), static_cast<long>(ns % 1000000000)};
+    const int sig = ::sigtimedwait(&set, nullptr, &ts);
+    return sig < 0 ? (errno == EAGAIN ? 0 : -1) : sig;   // -1: interrupted, look again
+}
+
+// Stops the starts still running: SIGTERM to each one's process group, SIGKILL after the
+// grace, and reaps them. Returns the pools whose start was stopped.
+std::vector<std::string> stop_workers(std::vector<Worker> &workers, const sigset_t &set) {
+    std::vector<std::string> stopped;
+    for (auto &w : workers)
+        if (w.running) {
+            ::kill(-w.pid, SIGTERM);
+            stopped.insert(stopped.end(), w.pools.begin(), w.pools.end());
+        }
+    const auto until = steady_clock::now() + kKillGrace;
+    for (reap(workers); any_running(workers) && wait_signal(set, until) != 0; reap(workers)) {
+    }
+    for (auto &w : workers)
+        if (w.running) {
+            ::kill(-w.pid, SIGKILL);
+            ::waitpid(w.pid, nullptr, 0);
+            w.running = false;
+        }
+    return stopped;
+}
+
+// Starts `names` in parallel processes and waits for them up to `deadline`. Returns how
+// many pools are not started.
+Result<size_t> start_within(Context &ctx, const std::vector<std::string> &names, std::chrono::seconds deadline,
+                            Mirror mirror) {
+    sigset_t set, previous;
+    sigemptyset(&set);
+    sigaddset(&set, SIGCHLD);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    // Blocked before the first fork, so that no child's end goes unnoticed.
+    ::sigprocmask(SIG_BLOCK, &set, &previous);
+    // Nothing buffered may be written twice, by a child too.
+    ctx.out->flush();
+    std::fflush(nullptr);
+
+    std::vector<Worker> workers;
+    for (auto &group : session_groups(ctx, names)) {
+        const pid_t pid = ::fork();
+        if (pid == 0) {
+            ::sigprocmask(SIG_SETMASK, &previous, nullptr);
+            // A group of its own, so that stopping it stops the command it waits for too.
+            ::setpgid(0, 0);
+            size_t failed = 0;
+            for (const auto &name : group)
+                if (!start_one(ctx, name, mirror).ok()) ++failed;
+            ctx.out->flush();
+            std::fflush(nullptr);
+            ::_exit(failed ? kExitSystem : kExitOk);
+        }
+        if (pid < 0) {
+            const std::string why = std::string("cannot start a process for it: ") + std::strerror(errno);
+            for (const auto &name : group) {
+                spdlog::warn("pool {} not started: {}", name, why);
+                note_outcome(ctx, name, why);
+            }
+            continue;
+        }
+        ::setpgid(pid, pid);   // the child does it too: whichever runs first
+        workers.push_back(Worker{pid, group, true});
+    }
+
+    const auto until = steady_clock::now() + deadline;
+    int interrupted = 0;
+    for (reap(workers); any_running(workers); reap(workers)) {
+        const int sig = wait_signal(set, until);
+        if (sig == 0) break;   // deadline
+        if (sig == SIGINT || sig == SIGTERM) {
+            interrupted = sig;
+            break;
+        }
+    }
+    const std::string why = interrupted ? std::string("interrupted by ") + ::strsignal(interrupted) + ", its start was stopped"
+                                        : "no answer within " + std::to_string(deadline.count()) + " s, its start was stopped";
+    for (const auto &name : stop_workers(workers, set)) {
+        if (ctx.store.active(name)) continue;
+        spdlog::warn("pool {} not started: {}", name, why);
+        note_outcome(ctx, name, why);
+    }
+    ::sigprocmask(SIG_SETMASK, &previous, nullptr);
+    if (interrupted) return system_error(std::string("pool-autostart-all interrupted by ") + ::strsignal(interrupted));
+    return static_cast<size_t>(std::count_if(names.begin(), names.end(),
+                                             [&](const std::string &n) { return !ctx.store.active(n); }));
+}
+
+}  // namespace
+
+Status pool_autostart_all(Context &ctx, const Args &args) {
+    std::optional<std::chrono::seconds> deadline;
+    if (auto text = args.opt("deadline")) {
+        ILVM_ASSIGN_OR_RETURN(uint64_t seconds, parse_number(*text, 1, kMaxDeadlineSeconds, "--deadline"));
+        deadline = std::chrono::seconds(seconds);
+    }
+    const bool retry = args.flag("retry");
+    const std::vector<std::string> names = retry ? pending_pools(ctx) : autostart_pools(ctx);
+    size_t failed = 0;
+    if (deadline) {
+        ILVM_ASSIGN_OR_RETURN(failed, start_within(ctx, names, *deadline, mirror_option(args)));
+    } else {
+        for (const auto &name : names)
+            if (!start_one(ctx, name, mirror_option(args)).ok()) ++failed;
+    }
+    if (failed)
+        return system_error(std::to_string(failed) + " of " + std::to_string(names.size()) + " pool(s) could not be started",
+                            "see the warnings above; ilvm pool-autostart-all --retry (iscsi-lvm-autostart-retry.service, "
+                            "every minute) starts them once their SAN answers");
+    return {};
 }
 
 Status pool_destroy_all(Context &ctx, const Args &args) {

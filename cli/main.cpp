@@ -64,8 +64,14 @@ const std::vector<Verb> &verbs() {
         {{"pool-info", "pool information (live numbers when active)", {"pool"}, 1, {}, {"json"}, ""}, pool_info},
         {{"pool-dumpxml", "pool XML", {"pool"}, 1, {}, {"inactive"}, ""}, pool_dumpxml},
         {{"pool-autostart", "mark the pool to be started at boot (by iscsi-lvm.service)", {"pool"}, 1, {}, {"disable"}, ""}, pool_autostart},
-        {{"pool-autostart-all", "start every autostart pool not active yet (iscsi-lvm.service at boot)", {}, 0, {},
-          {"no-mirror"}, "--no-mirror: leave the libvirt mirror pools alone (the boot service: libvirtd is not up yet)."},
+        {{"pool-autostart-all", "start every autostart pool not active yet (iscsi-lvm.service at boot)", {}, 0,
+          {"deadline"}, {"no-mirror", "retry"},
+          "--no-mirror: leave the libvirt mirror pools alone (the boot service: libvirtd is not up yet).\n"
+          "--deadline SECONDS: start the pools in parallel (one process per iSCSI session) and stop\n"
+          "  the starts still running after SECONDS; those pools count as not started.\n"
+          "Each autostart pool not started gets a marker, RUN_DIR/pools/POOL.autostart-pending;\n"
+          "--retry starts only the marked pools (iscsi-lvm-autostart-retry.service, every minute\n"
+          "until it succeeds). Exits 5 when a pool is not started."},
          pool_autostart_all},
         {{"pool-destroy-all", "stop every pool active on this host (iscsi-lvm.service at shutdown)", {}, 0, {},
           {"no-mirror"}, "--no-mirror: leave the libvirt mirror pools alone (libvirtd has already stopped)."},
@@ -217,12 +223,14 @@ int main(int argc, char **argv) {
     std::vector<std::string> rest(args.begin() + static_cast<long>(i) + 1, args.end());
     for (const auto &v : verbs()) {
         if (v.spec.name != verb) continue;
-        for (const auto &a : rest)
+        for (const auto &a : rest) {
+            if (a == "--") break;   // what follows is positional: a domain may be named --help
             if (a == "--help" || a == "-h") {
                 std::cout << "Usage: " << usage_text(v.spec) << "\n\n" << v.spec.summary << "\n";
                 if (!v.spec.details.empty()) std::cout << "\n" << v.spec.details << "\n";
                 return kExitOk;
             }
+        }
         auto parsed = Args::parse(v.spec, rest);
         if (!parsed.ok()) return report(parsed.error());
         Context ctx;

@@ -195,7 +195,7 @@ class HandoverCliTest(unittest.TestCase):
         self.assertIn("After=iscsi-lvm.service", lines)
         exec_start = [l for l in lines if l.startswith("ExecStart=")]
         self.assertEqual(len(exec_start), 1)
-        self.assertRegex(exec_start[0], r"^ExecStart=/\S+/ilvm -v migrate-finish %I$")
+        self.assertRegex(exec_start[0], r"^ExecStart=/\S+/ilvm -v migrate-finish -- %I$")
         self.assertNotIn("@SBINDIR@", unit)
 
     # --- reconcile ---------------------------------------------------------------------

@@ -112,7 +112,8 @@ TEST(Iscsi, SessionListing) {
 
 TEST(Iscsi, ChapSettingsReplaceOldOnesAndKeepEndMarker) {
     SecretString pw("pa ss=word");
-    auto rec = iscsi::with_chap_settings(data_file("iscsi/node_record_default.txt"), "vmhost", pw);
+    const auto record = iscsi::with_chap_settings(data_file("iscsi/node_record_default.txt"), "vmhost", pw);
+    const std::string_view rec = record.reveal();
     EXPECT_EQ(rec.find("authmethod = None"), std::string::npos);
     EXPECT_NE(rec.find("node.session.auth.password = pa ss=word\n# END RECORD\n"), std::string::npos);
     EXPECT_NE(rec.find("node.conn[0].port = 3260\n"), std::string::npos);

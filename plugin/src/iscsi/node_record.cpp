@@ -1,8 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "iscsi/node_record.hpp"
 
-#include <sstream>
-
 namespace ilvm::iscsi {
 
 Result<std::vector<std::string>> find_node_record_files(System &sys, const std::string &nodes_dir,
@@ -35,30 +33,44 @@ Result<std::vector<std::string>> find_node_record_files(System &sys, const std::
     return files;
 }
 
-std::string with_chap_settings(std::string_view record, const std::string &username, const SecretString &password) {
-    std::istringstream in{std::string(record)};
-    std::string out, line;
-    while (std::getline(in, line)) {
-        auto key_end = line.find_first_of(" =");
-        std::string key = line.substr(0, key_end);
+SecretString with_chap_settings(std::string_view record, const std::string &username, const SecretString &password) {
+    static constexpr std::string_view kMethod = "node.session.auth.authmethod = CHAP\n";
+    static constexpr std::string_view kUser = "node.session.auth.username = ";
+    static constexpr std::string_view kPassword = "node.session.auth.password = ";
+    static constexpr std::string_view kEnd = "# END RECORD";
+    // The lines kept never exceed the record (+1 for a missing final newline).
+    SecretString out = SecretString::with_capacity(record.size() + 1 + kMethod.size() + kUser.size() + username.size() +
+                                                   1 + kPassword.size() + password.size() + 1 + kEnd.size() + 1);
+    while (!record.empty()) {
+        const size_t nl = record.find('\n');
+        const std::string_view line = record.substr(0, nl);
+        record.remove_prefix(nl == std::string_view::npos ? record.size() : nl + 1);
+        const std::string_view key = line.substr(0, line.find_first_of(" ="));
         if (key == "node.session.auth.authmethod" || key == "node.session.auth.username" ||
             key == "node.session.auth.password")
             continue;
         // Keep the END marker last: open-iscsi writes "# END RECORD" as the final line.
-        if (line == "# END RECORD") continue;
-        out += line + "\n";
+        if (line == kEnd) continue;
+        out.append(line);
+        out.append("\n");
     }
-    out += "node.session.auth.authmethod = CHAP\n";
-    out += "node.session.auth.username = " + username + "\n";
-    out += "node.session.auth.password = " + password.reveal() + "\n";
-    out += "# END RECORD\n";
+    out.append(kMethod);
+    out.append(kUser);
+    out.append(username);
+    out.append("\n");
+    out.append(kPassword);
+    out.append(password.reveal());
+    out.append("\n");
+    out.append(kEnd);
+    out.append("\n");
     return out;
 }
 
 Status write_chap_settings(System &sys, const std::string &record_file, const std::string &username,
                            const SecretString &password) {
-    ILVM_ASSIGN_OR_RETURN(std::string current, sys.read_file(record_file));
-    SecretString updated(with_chap_settings(current, username, password));
+    ILVM_ASSIGN_OR_RETURN(std::string read, sys.read_file(record_file));
+    const SecretString current = SecretString::take(read);
+    const SecretString updated = with_chap_settings(current.reveal(), username, password);
     return sys.write_file(record_file, updated.reveal(), 0600);
 }
 

@@ -20,9 +20,11 @@ Result<std::vector<std::string>> find_node_record_files(System &sys, const std::
                                                         const NodeAddress &node, const std::string &host,
                                                         uint16_t port);
 
-// Record text with node.session.auth.{authmethod,username,password} replaced.
-std::string with_chap_settings(std::string_view record, const std::string &username, const SecretString &password);
+// Record text with node.session.auth.{authmethod,username,password} replaced: a secret
+// itself, built in one buffer sized up front (no copy left behind by a growing string).
+SecretString with_chap_settings(std::string_view record, const std::string &username, const SecretString &password);
 
+// Rewrites the record file; the text read (which may hold the previous password) is wiped.
 Status write_chap_settings(System &sys, const std::string &record_file, const std::string &username,
                            const SecretString &password);
 

@@ -65,7 +65,8 @@ public:
             return system_error("cannot read libvirt secret with " + what + ": " + last_libvirt_error(),
                                 "ilvm must run as root on a connection allowed to read secret values");
         }
-        SecretString value(std::string(reinterpret_cast<char *>(raw), len));
+        // Straight into the secret's own buffer: no std::string copy in between.
+        SecretString value(std::string_view(reinterpret_cast<const char *>(raw), len));
         explicit_bzero(raw, len);
         free(raw);
         ILVM_TRY(validate_chap_secret(value));
