@@ -28,6 +28,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cli/interrupts.hpp"
 #include "cli/pool_lifecycle.hpp"
 #include "cli/ui/exit_codes.hpp"
 #include "common/continue_after.hpp"
@@ -217,8 +218,15 @@ Result<size_t> start_within(Context &ctx, const std::vector<std::string> &names,
             // A group of its own, so that stopping it stops the command it waits for too.
             ::setpgid(0, 0);
             size_t failed = 0;
-            for (const auto &name : group)
+            for (const auto &name : group) {
+                // Stopped at the deadline (SIGTERM: cli/interrupts.hpp stops the running
+                // command and the start rolls back): the rest of the group waits for the retry.
+                if (interrupted()) {
+                    ++failed;
+                    continue;
+                }
                 if (!start_one(ctx, name, mirror).ok()) ++failed;
+            }
             ctx.out->flush();
             std::fflush(nullptr);
             ::_exit(failed ? kExitSystem : kExitOk);
@@ -236,16 +244,16 @@ Result<size_t> start_within(Context &ctx, const std::vector<std::string> &names,
     }
 
     const auto until = steady_clock::now() + deadline;
-    int interrupted = 0;
+    int stopped_by = 0;
     for (reap(workers); any_running(workers); reap(workers)) {
         const int sig = wait_signal(set, until);
         if (sig == 0) break;   // deadline
         if (sig == SIGINT || sig == SIGTERM) {
-            interrupted = sig;
+            stopped_by = sig;
             break;
         }
     }
-    const std::string why = interrupted ? std::string("interrupted by ") + ::strsignal(interrupted) + ", its start was stopped"
+    const std::string why = stopped_by ? std::string("interrupted by ") + ::strsignal(stopped_by) + ", its start was stopped"
                                         : "no answer within " + std::to_string(deadline.count()) + " s, its start was stopped";
     for (const auto &name : stop_workers(workers, set)) {
         if (ctx.store.active(name)) continue;
@@ -253,7 +261,7 @@ Result<size_t> start_within(Context &ctx, const std::vector<std::string> &names,
         note_outcome(ctx, name, why);
     }
     ::sigprocmask(SIG_SETMASK, &previous, nullptr);
-    if (interrupted) return system_error(std::string("pool-autostart-all interrupted by ") + ::strsignal(interrupted));
+    if (stopped_by) return system_error(std::string("pool-autostart-all interrupted by ") + ::strsignal(stopped_by));
     return static_cast<size_t>(std::count_if(names.begin(), names.end(),
                                              [&](const std::string &n) { return !ctx.store.active(n); }));
 }
