@@ -5,6 +5,8 @@
 // the file's name; no input at all is an error too (a wrong corpus path must not pass).
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
+#include <exception>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -47,7 +49,13 @@ int main(int argc, char **argv) {
             return 2;
         }
         ilvm::fuzz::current_input = f.c_str();
-        LLVMFuzzerTestOneInput(reinterpret_cast<const uint8_t *>(data.data()), data.size());
+        try {
+            LLVMFuzzerTestOneInput(reinterpret_cast<const uint8_t *>(data.data()), data.size());
+        } catch (const std::exception &e) {
+            // What libFuzzer reports as a deadly signal (std::terminate), with the input's name.
+            std::fprintf(stderr, "%s: uncaught exception: %s\n", f.c_str(), e.what());
+            std::abort();
+        }
     }
     ilvm::fuzz::current_input = nullptr;
     const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
