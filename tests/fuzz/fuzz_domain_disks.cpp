@@ -7,7 +7,7 @@
 //   <disk type='volume'> <pool>/<lv>
 //
 // Input: the domain XML, optionally after a first line "#pools NAME:VG NAME:VG ..." giving
-// the defined pools (only valid names are kept, as in a pool store); without it the pools
+// the defined pools (only valid names, each pool name once, as in a pool store); without it the pools
 // below, which include dashes (device-mapper doubles them) and a pool named like another's VG.
 #include <algorithm>
 #include <sstream>
@@ -35,7 +35,9 @@ std::vector<PoolBinding> pools_from_header(std::string_view &text) {
         const size_t colon = word.find(':');
         if (colon == std::string::npos) continue;
         PoolBinding p{word.substr(0, colon), word.substr(colon + 1)};
-        if (ilvm::validate_pool_name(p.name).ok() && ilvm::validate_vg_name(p.vg).ok()) pools.push_back(p);
+        // Pool names are unique (file names in the store); two pools may name one VG.
+        const bool taken = std::any_of(pools.begin(), pools.end(), [&](const PoolBinding &q) { return q.name == p.name; });
+        if (!taken && ilvm::validate_pool_name(p.name).ok() && ilvm::validate_vg_name(p.vg).ok()) pools.push_back(p);
     }
     return pools;
 }
