@@ -69,7 +69,10 @@ def unit_of(path):
 def tree_files(root):
     out = []
     for d, dirs, files in os.walk(root):
-        dirs[:] = [x for x in dirs if not x.startswith(".") and x not in ("build", "subprojects")]
+        # Build directories are not part of the tree, whatever their name (build-fuzz/ of
+        # docs/testing.md holds generated headers): meson marks each with meson-private/.
+        dirs[:] = [x for x in dirs if not x.startswith(".") and x not in ("build", "subprojects")
+                   and not os.path.isdir(os.path.join(d, x, "meson-private"))]
         for f in files:
             out.append(os.path.relpath(os.path.join(d, f), root))
     return out

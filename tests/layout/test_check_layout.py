@@ -86,6 +86,13 @@ class CheckLayout(unittest.TestCase):
         self.raw = {"common/strings.hpp": '#include "common/result.hpp"\n' + SPDX}
         self.assert_refused({}, "common/strings.hpp: no 'SPDX-License-Identifier")
 
+    def test_a_second_build_directory_is_left_out(self):
+        # A meson build dir of any name (build-fuzz/) holds generated files of no folder.
+        self.raw = {"build-fuzz/meson-private/coredata.dat": "", "build-fuzz/ilvm-config.h": "#pragma once\n",
+                    "build-fuzz/gen.cpp": '#include "cli/ui/args.hpp"\n'}
+        rc, out = self.run_on({})
+        self.assertEqual(rc, 0, out)
+
     def test_an_include_of_nothing_fails(self):
         self.assert_refused({"cli/main.cpp": '#include "no/such.hpp"\n'}, "names no file of the tree")
 

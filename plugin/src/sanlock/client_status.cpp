@@ -48,7 +48,8 @@ SanlockStatus parse_sanlock_status(std::string_view out) {
         }
         entry = line.substr(0, line.find(' '));
         if (entry == "daemon") {
-            st.daemon_name = line.substr(7);
+            // "daemon <name>"; a bare "daemon" line has no name (substr(7) would throw).
+            st.daemon_name = line.size() > 7 ? line.substr(7) : std::string();
         } else if (entry == "s" && line.size() > 2) {
             // "s lvm_vg:1:/dev/mapper/vg-lvmlock:0": name:host_id:path:offset
             const std::string rest = line.substr(2);
