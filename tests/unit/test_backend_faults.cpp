@@ -64,5 +64,135 @@ TEST_F(PoolFaults, OtherLockStartFailuresAreNotRetried) {
     expect_not_run({"udevadm"});
 }
 
+// --- bounded login, nothing left behind ------------------------------------------------
+
+const std::vector<std::string> k_node{"iscsiadm", "--mode", "node", "--targetname", "iqn.2024-04.com.example:vms",
+                                      "--portal", "10.0.0.50:3260"};
+
+std::vector<std::string> with(std::vector<std::string> argv, std::initializer_list<std::string> more) {
+    argv.insert(argv.end(), more);
+    return argv;
+}
+
+class LoginFaults : public PoolFaults {
+protected:
+    // No node record for the pool's target yet: this call creates it.
+    void no_record(const std::vector<std::string> &node = k_node) {
+        logged_in(false);
+        sys.on(node, fail_out(21, "iscsiadm: No records found\n"));
+        sys.on(with(node, {"--op"}), ok_out());
+        sys.on(with(node, {"--login"}), ok_out());
+        sys.on(with(node, {"--logout"}), ok_out());
+    }
+    const Command *login_command() const {
+        for (const auto &c : sys.commands)
+            if (!c.argv.empty() && c.argv.back() == "--login") return &c;
+        return nullptr;
+    }
+};
+
+// A portal that drops or refuses connections: iscsid gives up after the pool's login
+// settings (default 5 s per attempt, 4 retries: 20 s), long before the 40 s kill bound.
+TEST_F(LoginFaults, DeadPortalFailsWithinTheLoginSettingsAndLeavesNoRecord) {
+    no_record();
+    sys.on(with(k_node, {"--login"}), fail_out(8, data_file("stderr/iscsiadm-login-timed-out.txt")));
+    auto started = backend->start_pool(pool);
+    ASSERT_FALSE(started.ok());
+    EXPECT_EQ(started.error().code, ErrorCode::system);
+    EXPECT_EQ(started.error().message,
+              "iSCSI login to iqn.2024-04.com.example:vms at 10.0.0.50:3260 failed (tried for up to 20 s, 5 s per "
+              "attempt): iscsiadm: initiator reported error (8 - connection timed out)");
+    EXPECT_NE(started.error().hint.find("<login timeout="), std::string::npos) << started.error().hint;
+    // The login settings are in the record before the login, and our kill bound is later
+    // than iscsid's own give-up.
+    EXPECT_TRUE(sys.ran(with(k_node, {"--op", "update", "--name", "node.conn[0].timeo.login_timeout", "--value", "5"})));
+    EXPECT_TRUE(sys.ran(with(k_node, {"--op", "update", "--name", "node.session.initial_login_retry_max", "--value", "4"})));
+    ASSERT_NE(login_command(), nullptr);
+    EXPECT_EQ(login_command()->timeout, std::chrono::seconds(40));
+    EXPECT_TRUE(sys.ran(with(k_node, {"--op", "delete"}))) << sys.transcript();
+    expect_not_run(with(k_node, {"--logout"}));
+    expect_not_run({"pvs"});
+    expect_golden("pool-start-login-dead-portal", sys.transcript());
+}
+
+TEST_F(LoginFaults, KilledLoginIsLoggedOutAndItsRecordRemoved) {
+    no_record();
+    sys.fail_to_run(with(k_node, {"--login"}), system_error("iscsiadm did not finish within 40 s and was killed"));
+    auto started = backend->start_pool(pool);
+    ASSERT_FALSE(started.ok());
+    EXPECT_EQ(started.error().code, ErrorCode::system);
+    EXPECT_EQ(started.error().message,
+              "iSCSI login to iqn.2024-04.com.example:vms at 10.0.0.50:3260 failed (tried for up to 20 s, 5 s per "
+              "attempt): iscsiadm did not finish within 40 s and was killed");
+    EXPECT_FALSE(started.error().hint.empty());
+    // iscsid may still finish the login it was asked for: no session to the target existed
+    // before this call, so logging out cannot touch anyone else's.
+    EXPECT_TRUE(sys.ran(with(k_node, {"--logout"})));
+    EXPECT_TRUE(sys.ran(with(k_node, {"--op", "delete"})));
+    expect_golden("pool-start-login-killed", sys.transcript());
+}
+
+TEST_F(LoginFaults, ARecordAndIfaceThatExistedBeforeAreKept) {
+    use_pool("san_chap.xml");
+    secrets.by_usage["san-chap"] = "pw-12345";
+    logged_in(false);
+    const auto node = with(k_node, {"--interface", "ilvm-san"});
+    const std::string target_dir = "/etc/iscsi/nodes/iqn.2024-04.com.example:vms";
+    sys.dirs[target_dir] = {"10.0.0.50,3260,1"};
+    sys.dirs[target_dir + "/10.0.0.50,3260,1"] = {"ilvm-san"};
+    sys.files[target_dir + "/10.0.0.50,3260,1/ilvm-san"] = data_file("iscsi/node_record_default.txt");
+    sys.on(with(node, {"--login"}), fail_out(8, data_file("stderr/iscsiadm-login-refused.txt")));
+    auto started = backend->start_pool(pool);
+    ASSERT_FALSE(started.ok());
+    EXPECT_NE(started.error().message.find("(4 - encountered connection failure)"), std::string::npos);
+    expect_not_run(with(node, {"--op", "new"}));
+    expect_not_run(with(node, {"--op", "delete"}));
+    expect_not_run({"iscsiadm", "--mode", "iface", "--interface", "ilvm-san", "--op", "new"});
+    expect_not_run({"iscsiadm", "--mode", "iface", "--interface", "ilvm-san", "--op", "delete"});
+}
+
+TEST_F(LoginFaults, AnIfaceCreatedByAFailedLoginIsRemoved) {
+    use_pool("san_chap.xml");
+    secrets.by_usage["san-chap"] = "pw-12345";
+    const auto node = with(k_node, {"--interface", "ilvm-san"});
+    no_record(node);
+    sys.on({"iscsiadm", "--mode", "iface", "--interface", "ilvm-san"}, fail_out(6, "iscsiadm: Could not read iface ilvm-san (6).\n"));
+    sys.on({"iscsiadm", "--mode", "iface", "--interface", "ilvm-san", "--op"}, ok_out());
+    const std::string target_dir = "/etc/iscsi/nodes/iqn.2024-04.com.example:vms";
+    sys.dirs[target_dir] = {"10.0.0.50,3260"};
+    sys.files[target_dir + "/10.0.0.50,3260"] = data_file("iscsi/node_record_default.txt");
+    sys.on(with(node, {"--login"}), fail_out(8, data_file("stderr/iscsiadm-login-timed-out.txt")));
+    ASSERT_FALSE(backend->start_pool(pool).ok());
+    EXPECT_TRUE(sys.ran(with(node, {"--op", "delete"})));
+    EXPECT_TRUE(sys.ran({"iscsiadm", "--mode", "iface", "--interface", "ilvm-san", "--op", "delete"})) << sys.transcript();
+}
+
+TEST_F(LoginFaults, LunThatNeverAppearsUndoesTheWholeLogin) {
+    no_record();
+    // Logged in, but the by-path link never shows up.
+    auto started = backend->start_pool(pool);
+    ASSERT_FALSE(started.ok());
+    EXPECT_EQ(started.error().code, ErrorCode::not_found);
+    EXPECT_TRUE(sys.ran(with(k_node, {"--logout"})));
+    EXPECT_TRUE(sys.ran(with(k_node, {"--op", "delete"})));
+}
+
+TEST_F(LoginFaults, LoginSettingsComeFromThePoolXml) {
+    auto p = parse_pool_xml(
+        "<pool type='iscsi-lvm'><name>san</name><source><host name='10.0.0.50'/>"
+        "<login timeout='15' retries='8'/><device path='iqn.2024-04.com.example:vms'/><name>vg_san</name></source></pool>");
+    ASSERT_TRUE(p.ok()) << p.error().message;
+    no_record();
+    sys.on(with(k_node, {"--login"}), fail_out(8, data_file("stderr/iscsiadm-login-timed-out.txt")));
+    auto started = backend->start_pool(*p);
+    ASSERT_FALSE(started.ok());
+    EXPECT_NE(started.error().message.find("(tried for up to 120 s, 15 s per attempt)"), std::string::npos)
+        << started.error().message;
+    EXPECT_TRUE(sys.ran(with(k_node, {"--op", "update", "--name", "node.conn[0].timeo.login_timeout", "--value", "15"})));
+    EXPECT_TRUE(sys.ran(with(k_node, {"--op", "update", "--name", "node.session.initial_login_retry_max", "--value", "8"})));
+    ASSERT_NE(login_command(), nullptr);
+    EXPECT_EQ(login_command()->timeout, std::chrono::seconds(150));
+}
+
 }  // namespace
 }  // namespace ilvm::test

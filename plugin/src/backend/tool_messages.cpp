@@ -38,6 +38,10 @@ constexpr std::array kTexts{
     KnownText{ToolMessage::lock_lv_not_ready, "start failed: invalid parameters for sanlock",
               "vgchange --lock-start, lvm2 2.03.16 lib/locking/lvmlockd.c lockd_start_vg(): 'VG VG start failed: "
               "invalid parameters for sanlock' (-EARGS)"},
+    KnownText{ToolMessage::login_reason, "initiator reported error",
+              "iscsiadm --login, open-iscsi 2.1.8 usr/iscsi_err.c iscsi_err_print_msg(): 'iscsiadm: initiator reported "
+              "error (8 - connection timed out)', printed after usr/session_mgmt.c's 'Could not login to [iface: …, "
+              "target: …, portal: …].'"},
 };
 
 }  // namespace

@@ -4,7 +4,10 @@
 
 #include <sstream>
 
+#include "backend/tool_messages.hpp"
+#include "common/continue_after.hpp"
 #include "common/log.hpp"
+#include "common/strings.hpp"
 #include "iscsi/node_record.hpp"
 
 namespace ilvm::iscsi {
@@ -39,55 +42,102 @@ Result<bool> Session::logged_in() {
     return session_listed(out.out, pool_.target_iqn, pool_.portal());
 }
 
+// When to kill iscsiadm --login: after open-iscsi's own give-up (retries x timeout seconds
+// from the first attempt, plus the attempt under way when that time is up) and a margin,
+// so that a dead portal is always reported by iscsid itself. Default: 20 + 5 + 15 = 40 s.
+namespace {
+
+constexpr std::chrono::seconds kLoginKillMargin{15};
+
+std::chrono::seconds login_kill_bound(const LoginSettings &login) {
+    return std::chrono::seconds(login.window() + login.timeout) + kLoginKillMargin;
+}
+
+}  // namespace
+
 Status Session::ensure_iface() {
     if (node_.iface.empty()) return {};
-    auto created = sys_.run(iface_new(node_.iface));
-    if (!created.ok()) return created.take_error();
-    // An existing iface is fine ("already exists"); the update below makes it ours.
-    ILVM_TRY(run_checked(sys_, iface_set_initiator(node_.iface, pool_.initiator_iqn),
-                         "cannot set the initiator name of iSCSI iface " + node_.iface));
+    ILVM_ASSIGN_OR_RETURN(auto query, sys_.run(iface_query(node_.iface)));
+    if (!query.succeeded()) {
+        // `--op new` on an existing iface would reset its settings to the defaults
+        // (open-iscsi usr/iscsiadm.c exec_iface_op), so only a missing one is created.
+        ILVM_TRY(run_checked(sys_, iface_new(node_.iface), "cannot create iSCSI iface " + node_.iface));
+        created_iface_ = true;
+    }
+    return run_status(sys_, iface_set_initiator(node_.iface, pool_.initiator_iqn),
+                      "cannot set the initiator name of iSCSI iface " + node_.iface);
+}
+
+Status Session::configure_record(const std::optional<ChapCredentials> &chap) {
+    ILVM_ASSIGN_OR_RETURN(auto query, sys_.run(node_query(node_)));
+    if (!query.succeeded()) {
+        ILVM_TRY(run_checked(sys_, node_new(node_), "cannot create the iSCSI node record for " + pool_.target_iqn));
+        created_record_ = true;
+    }
+    // Manual startup: at boot, iscsi-lvm.service logs in the pools that are marked
+    // autostart, in order with lock-start; open-iscsi must not race it. The login settings
+    // bound how long iscsid tries before it reports a dead portal.
+    const std::pair<const char *, std::string> settings[] = {
+        {"node.startup", "manual"},
+        {"node.conn[0].timeo.login_timeout", std::to_string(pool_.login.timeout)},
+        {"node.session.initial_login_retry_max", std::to_string(pool_.login.retries)},
+    };
+    for (const auto &[key, value] : settings)
+        ILVM_TRY(run_checked(sys_, node_update(node_, key, value), "cannot update the iSCSI node record"));
+    if (chap) {
+        ILVM_ASSIGN_OR_RETURN(auto files, find_node_record_files(sys_, nodes_dir_, node_, pool_.portal_host, pool_.portal_port));
+        for (const auto &f : files) ILVM_TRY(write_chap_settings(sys_, f, chap->username, chap->password));
+    }
     return {};
 }
 
+Error Session::login_failed(const std::string &reason) const {
+    const std::string host = pool_.portal_host;
+    return system_error("iSCSI login to " + pool_.target_iqn + " at " + pool_.portal() + " failed (tried for up to " +
+                            std::to_string(pool_.login.window()) + " s, " + std::to_string(pool_.login.timeout) +
+                            " s per attempt): " + reason,
+                        "does the portal answer from this host (nc -zv " + host + " " + std::to_string(pool_.portal_port) +
+                            ")? A target that is only slow to answer needs more time: <login timeout='…' retries='…'/> "
+                            "in the pool's <source> (docs/xml-reference.md)");
+}
+
+void Session::remove_created(bool logout_first, const std::string &after) {
+    const std::string why = "the login failed and says why (" + after + "); a leftover only serves the next login";
+    if (logout_first) continue_after(logout(), why);
+    if (created_record_) continue_after(delete_record(), why);
+    if (created_iface_) continue_after(delete_iface(), why);
+    created_record_ = created_iface_ = false;
+}
+
+void Session::undo_login(const std::string &after) { remove_created(true, after); }
+
 Status Session::login(const std::optional<ChapCredentials> &chap) {
-    ILVM_TRY(ensure_iface());
-
-    ILVM_ASSIGN_OR_RETURN(auto query, sys_.run(node_query(node_)));
-    const bool had_record = query.succeeded();
-    if (!had_record)
-        ILVM_TRY(run_checked(sys_, node_new(node_), "cannot create the iSCSI node record for " + pool_.target_iqn));
-
-    auto undo = [&](Error e) -> Status {
-        if (!had_record) {
-            auto r = sys_.run(node_delete(node_));
-            if (!r.ok() || !r->succeeded()) spdlog::warn("could not remove the node record created for {}", pool_.target_iqn);
-        }
+    created_record_ = created_iface_ = false;
+    auto fail = [&](Error e, bool logout_first = false) -> Status {
+        remove_created(logout_first, e.message);
         return e;
     };
+    if (auto st = ensure_iface(); !st.ok()) return fail(st.take_error());
+    if (auto st = configure_record(chap); !st.ok()) return fail(st.take_error());
 
-    // Manual startup: at boot, iscsi-lvm.service logs in the pools that are marked
-    // autostart, in order with lock-start; open-iscsi must not race it.
-    auto st = run_checked(sys_, node_update(node_, "node.startup", "manual"), "cannot update the iSCSI node record");
-    if (!st.ok()) return undo(st.take_error());
-
-    if (chap) {
-        auto files = find_node_record_files(sys_, nodes_dir_, node_, pool_.portal_host, pool_.portal_port);
-        if (!files.ok()) return undo(files.take_error());
-        for (const auto &f : *files) {
-            auto w = write_chap_settings(sys_, f, chap->username, chap->password);
-            if (!w.ok()) return undo(w.take_error());
-        }
-    }
-
-    ILVM_ASSIGN_OR_RETURN(auto out, sys_.run(iscsi::login(node_)));
-    if (out.succeeded() || out.exit_code == kErrSessionExists) return {};
-    if (out.exit_code == kErrLoginAuthFailed)
-        return undo(invalid_input("iSCSI login to " + pool_.target_iqn + " at " + pool_.portal() +
+    auto out = sys_.run(iscsi::login(node_, login_kill_bound(pool_.login)));
+    // Killed (or not run at all): iscsid may still be trying, and finish later.
+    if (!out.ok()) return fail(login_failed(out.error().message), true);
+    if (out->succeeded() || out->exit_code == kErrSessionExists) return {};
+    if (out->exit_code == kErrLoginAuthFailed)
+        return fail(invalid_input("iSCSI login to " + pool_.target_iqn + " at " + pool_.portal() +
                                       " failed: CHAP authentication rejected by the target",
                                   "check the username in the pool XML and the value of its libvirt secret"));
-    return undo(system_error("iSCSI login to " + pool_.target_iqn + " at " + pool_.portal() + " failed: " +
-                                 out.first_error_line(),
-                             "is the target reachable from this host (iscsiadm --mode discovery)?"));
+    // iscsiadm first repeats what it tried ("Could not login to [iface: …, target: …,
+    // portal: …]"), then says why; we name target and portal ourselves.
+    std::string reason = out->first_error_line();
+    for (const auto &line : nonblank_lines(out->err))
+        if (says(line, ToolMessage::login_reason)) {
+            reason = line;
+            break;
+        }
+    if (reason.empty()) reason = "iscsiadm exit status " + std::to_string(out->exit_code);
+    return fail(login_failed(reason));
 }
 
 Status Session::logout() {

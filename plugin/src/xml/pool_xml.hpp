@@ -15,7 +15,8 @@ namespace ilvm {
 // checks whose messages must not depend on the schema (root element, pool type, inline
 // CHAP passwords), then validate_schema, then the value checks (names, host, port, IQNs,
 // LUN, UUIDs, target path). Every error is invalid_input with a one-line message.
-// Defaults: port 3260, lun 0, VG name = pool name, locking sanlock, wipe_on_delete no.
+// Defaults: port 3260, login timeout 5 s with 4 retries, lun 0, VG name = pool name,
+// locking sanlock, wipe_on_delete no.
 // UUIDs are returned in libvirt's canonical form (lower case, 8-4-4-4-12). The output-
 // only <capacity>, <allocation> and <available> are accepted and ignored.
 Result<PoolDef> parse_pool_xml(std::string_view xml);
