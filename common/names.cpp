@@ -6,6 +6,7 @@
 #include <arpa/inet.h>
 #include <array>
 #include <cctype>
+#include <optional>
 #include <string>
 
 namespace ilvm {
@@ -114,33 +115,37 @@ bool is_ipv6_literal(std::string_view host) {
     return ::inet_pton(AF_INET6, std::string(host).c_str(), &addr) == 1;
 }
 
-Status validate_host(std::string_view host) {
-    if (host.empty()) return invalid_input("portal host is empty");
-    if (host.size() > 253) return invalid_input("portal host " + shown(host) + " is longer than 253 characters");
-    if (is_ipv6_literal(host)) return {};
-    if (host.find(':') != std::string_view::npos)
-        return invalid_input("portal host " + shown(host) + " is not a valid IPv6 address");
-    // Dotted quad?
-    if (std::all_of(host.begin(), host.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)) || c == '.'; })) {
-        int parts = 0;
-        size_t start = 0;
-        while (start <= host.size()) {
-            auto dot = host.find('.', start);
-            auto part = host.substr(start, dot == std::string_view::npos ? std::string_view::npos : dot - start);
-            if (part.empty() || part.size() > 3 || std::stoi(std::string(part)) > 255)
-                return invalid_input("portal host " + shown(host) + " is not a valid IPv4 address");
-            ++parts;
-            if (dot == std::string_view::npos) break;
-            start = dot + 1;
-        }
-        if (parts != 4) return invalid_input("portal host " + shown(host) + " is not a valid IPv4 address");
-        return {};
-    }
-    // RFC 1123 host name: labels of [A-Za-z0-9-], 1..63, not starting/ending with '-'.
+namespace {
+
+// An address in binary: 4 bytes for IPv4 (and IPv4-mapped IPv6), 16 for IPv6.
+std::optional<std::string> address_bytes(std::string_view host) {
+    if (host.size() >= INET6_ADDRSTRLEN) return std::nullopt;
+    const std::string h(host);
+    in_addr v4{};
+    if (::inet_pton(AF_INET, h.c_str(), &v4) == 1) return std::string(reinterpret_cast<const char *>(&v4), sizeof v4);
+    in6_addr v6{};
+    if (::inet_pton(AF_INET6, h.c_str(), &v6) != 1) return std::nullopt;
+    if (IN6_IS_ADDR_V4MAPPED(&v6)) return std::string(reinterpret_cast<const char *>(&v6.s6_addr[12]), 4);
+    return std::string(reinterpret_cast<const char *>(&v6), sizeof v6);
+}
+
+// What inet_aton() (and so getaddrinfo(), and iscsid connecting to the record's address)
+// would read as an IPv4 address, or anything made of digits and dots.
+bool looks_like_ipv4(std::string_view host) {
+    if (std::all_of(host.begin(), host.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)) || c == '.'; }))
+        return true;
+    in_addr a{};
+    return ::inet_aton(std::string(host).c_str(), &a) != 0;
+}
+
+Status valid_host_name(std::string_view host) {
+    // RFC 1123: labels of [A-Za-z0-9-], 1..63, not starting/ending with '-'; the last label
+    // is not all digits (RFC 3696 2), so a name never reads as an address.
     size_t start = 0;
+    std::string_view label;
     while (true) {
         auto dot = host.find('.', start);
-        auto label = host.substr(start, dot == std::string_view::npos ? std::string_view::npos : dot - start);
+        label = host.substr(start, dot == std::string_view::npos ? std::string_view::npos : dot - start);
         bool ok = !label.empty() && label.size() <= 63 && label.front() != '-' && label.back() != '-' &&
                   std::all_of(label.begin(), label.end(),
                               [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '-'; });
@@ -148,7 +153,62 @@ Status validate_host(std::string_view host) {
         if (dot == std::string_view::npos) break;
         start = dot + 1;
     }
+    if (all_digits(label)) return invalid_input("portal host " + shown(host) + " is not a valid host name or IP address");
     return {};
+}
+
+Result<std::string> canonical_ipv6(std::string_view host) {
+    if (host.front() == '[')
+        return invalid_input("portal host " + shown(host) + ": write an IPv6 address without brackets",
+                             "e.g. <host name='fd00::50' port='3260'/>");
+    if (host.find('%') != std::string_view::npos)
+        return invalid_input("portal host " + shown(host) + " has a zone index (%…), which iscsi-lvm cannot use",
+                             "use the portal's global or unique-local IPv6 address, or its IPv4 address");
+    in6_addr a{};
+    if (host.size() >= INET6_ADDRSTRLEN || ::inet_pton(AF_INET6, std::string(host).c_str(), &a) != 1)
+        return invalid_input("portal host " + shown(host) + " is not a valid IPv6 address");
+    if (IN6_IS_ADDR_V4MAPPED(&a)) {
+        char v4[INET_ADDRSTRLEN] = {};
+        ::inet_ntop(AF_INET, &a.s6_addr[12], v4, sizeof v4);
+        return invalid_input("portal host " + shown(host) + " is an IPv4-mapped IPv6 address: write the IPv4 address " + v4,
+                             "one portal has one spelling, so that pool-define sees two pools on the same LUN");
+    }
+    char out[INET6_ADDRSTRLEN] = {};
+    if (::inet_ntop(AF_INET6, &a, out, sizeof out) == nullptr)
+        return invalid_input("portal host " + shown(host) + " is not a valid IPv6 address");
+    return std::string(out);
+}
+
+}  // namespace
+
+Result<std::string> canonical_host(std::string_view host, HostNames names) {
+    if (host.empty()) return invalid_input("portal host is empty");
+    if (host.size() > 253) return invalid_input("portal host " + shown(host) + " is longer than 253 characters");
+    if (host.find_first_of(":[%") != std::string_view::npos) return canonical_ipv6(host);
+    if (looks_like_ipv4(host)) {
+        in_addr a{};
+        if (::inet_pton(AF_INET, std::string(host).c_str(), &a) != 1)
+            return invalid_input("portal host " + shown(host) + " is not a valid IPv4 address",
+                                 "write four decimal numbers from 0 to 255, without leading zeros: other tools read "
+                                 "010.0.0.1 as 8.0.0.1, 0x7f.0.0.1 and 127.1 as 127.0.0.1");
+        return std::string(host);
+    }
+    ILVM_TRY(valid_host_name(host));
+    if (names == HostNames::refuse)
+        return invalid_input("portal host " + shown(host) + " is a host name: give the portal's IP address",
+                             "getent ahosts " + std::string(host) +
+                                 " lists its addresses; open-iscsi names sessions and /dev/disk/by-path links "
+                                 "after the portal as written, and pool-define compares portals by address");
+    return std::string(host);
+}
+
+bool same_host(std::string_view a, std::string_view b) {
+    auto x = address_bytes(a), y = address_bytes(b);
+    if (x || y) return x && y && *x == *y;
+    if (a.size() != b.size()) return false;
+    for (size_t i = 0; i < a.size(); ++i)
+        if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) return false;
+    return true;
 }
 
 Status validate_chap_username(std::string_view user) {

@@ -35,10 +35,23 @@ TEST(Names, IscsiNames) {
 }
 
 TEST(Names, Hosts) {
-    for (const char *good : {"10.0.0.50", "san.example.com", "fe80::1", "::1", "localhost"})
-        EXPECT_TRUE(validate_host(good).ok()) << good;
-    for (const char *bad : {"", "256.1.1.1", "1.2.3", "-bad.example", "a..b", "host name", "1.2.3.4.5"})
-        EXPECT_FALSE(validate_host(bad).ok()) << bad;
+    for (const char *good : {"10.0.0.50", "fe80::1", "::1", "0.0.0.0"}) {
+        auto h = canonical_host(good, HostNames::refuse);
+        ASSERT_TRUE(h.ok()) << good;
+        EXPECT_EQ(*h, good);
+    }
+    for (const char *name : {"san.example.com", "localhost", "a-b.c0"}) {
+        EXPECT_FALSE(canonical_host(name, HostNames::refuse).ok()) << name;
+        EXPECT_TRUE(canonical_host(name, HostNames::keep).ok()) << name;
+    }
+    for (const char *bad : {"", "256.1.1.1", "1.2.3", "-bad.example", "a..b", "host name", "1.2.3.4.5", "x.1"})
+        EXPECT_FALSE(canonical_host(bad, HostNames::keep).ok()) << bad;
+    EXPECT_FALSE(canonical_host(std::string(254, 'a'), HostNames::keep).ok());
+    EXPECT_TRUE(same_host("2001:db8::50", "2001:0DB8:0:0::50"));
+    EXPECT_TRUE(same_host("10.0.0.50", "::ffff:10.0.0.50"));
+    EXPECT_FALSE(same_host("10.0.0.50", "10.0.0.51"));
+    EXPECT_TRUE(same_host("San.example.org", "san.example.org"));
+    EXPECT_FALSE(same_host("san.example.org", "10.0.0.50"));
 }
 
 TEST(Names, Uuids) {

@@ -66,7 +66,7 @@ PoolDef full_def() {
 PoolDef minimal_def() {
     PoolDef d;
     d.name = "san";
-    d.portal_host = "san.example.org";
+    d.portal_host = "10.0.0.50";
     d.target_iqn = "iqn.2024-04.com.example:vms";
     d.vg_name = "san";
     return d;

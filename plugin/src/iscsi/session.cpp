@@ -7,6 +7,8 @@
 #include "backend/tool_messages.hpp"
 #include "common/continue_after.hpp"
 #include "common/log.hpp"
+#include "common/names.hpp"
+#include "common/numbers.hpp"
 #include "common/strings.hpp"
 #include "iscsi/node_record.hpp"
 
@@ -18,16 +20,22 @@ NodeAddress node_address(const PoolDef &pool) {
     return NodeAddress{pool.target_iqn, pool.portal(), pool.initiator_iqn.empty() ? "" : iface_name_for_pool(pool)};
 }
 
-bool session_listed(std::string_view session_output, const std::string &target_iqn, const std::string &portal) {
-    // "tcp: [3] 10.0.2.2:3260,1 iqn.2024-04.com.example:vms (non-flash)"
-    std::istringstream in{std::string(session_output)};
-    std::string line;
-    while (std::getline(in, line)) {
+bool session_listed(std::string_view session_output, const std::string &target_iqn, const std::string &host,
+                    uint16_t port) {
+    // "tcp: [3] 10.0.2.2:3260,1 iqn.2024-04.com.example:vms (non-flash)", IPv6 as
+    // "[fd00::50]:3260,1" (open-iscsi usr/session_info.c: brackets when the address has no '.').
+    for (const auto &line : nonblank_lines(session_output)) {
         std::istringstream fields(line);
         std::string transport, sid, portal_tpgt, iqn;
-        if (!(fields >> transport >> sid >> portal_tpgt >> iqn)) continue;
-        auto comma = portal_tpgt.rfind(',');
-        if (portal_tpgt.substr(0, comma) == portal && iqn == target_iqn) return true;
+        if (!(fields >> transport >> sid >> portal_tpgt >> iqn) || iqn != target_iqn) continue;
+        std::string_view portal(portal_tpgt);
+        portal = portal.substr(0, portal.rfind(','));
+        const auto colon = portal.rfind(':');
+        if (colon == std::string_view::npos) continue;
+        std::string_view h = portal.substr(0, colon);
+        if (h.size() >= 2 && h.front() == '[' && h.back() == ']') h = h.substr(1, h.size() - 2);
+        const auto p = parse_digits(portal.substr(colon + 1));
+        if (p && *p == port && same_host(h, host)) return true;
     }
     return false;
 }
@@ -39,7 +47,7 @@ Result<bool> Session::logged_in() {
     ILVM_ASSIGN_OR_RETURN(auto out, sys_.run(session_list()));
     if (out.exit_code == kErrNoObjectsFound) return false;  // "No active sessions."
     if (!out.succeeded()) return system_error("iscsiadm --mode session: " + out.first_error_line());
-    return session_listed(out.out, pool_.target_iqn, pool_.portal());
+    return session_listed(out.out, pool_.target_iqn, pool_.portal_host, pool_.portal_port);
 }
 
 // When to kill iscsiadm --login: after open-iscsi's own give-up (retries x timeout seconds

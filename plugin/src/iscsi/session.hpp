@@ -3,6 +3,7 @@
 // when a login fails (no node record, no half-open session).
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 
@@ -22,8 +23,11 @@ struct ChapCredentials {
 std::string iface_name_for_pool(const PoolDef &pool);
 NodeAddress node_address(const PoolDef &pool);
 
-// True when `iscsiadm -m session` output lists a session to target at portal.
-bool session_listed(std::string_view session_output, const std::string &target_iqn, const std::string &portal);
+// True when `iscsiadm -m session` output lists a session to target at host:port, the host
+// compared by address (common/names.hpp same_host): iscsiadm prints the record's address
+// as written, which need not be our spelling of it.
+bool session_listed(std::string_view session_output, const std::string &target_iqn, const std::string &host,
+                    uint16_t port);
 
 class Session {
 public:

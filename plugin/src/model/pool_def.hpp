@@ -40,7 +40,7 @@ struct LoginSettings {
 struct PoolDef {
     std::string name;
     std::string uuid;              // libvirt-style pool UUID (generated at define if absent)
-    std::string portal_host;       // <source><host name=…>
+    std::string portal_host;       // <source><host name=…>: canonical (common/names.hpp canonical_host)
     uint16_t portal_port = 3260;   // <source><host port=…>
     LoginSettings login;           // <source><login …/>
     std::string target_iqn;        // <source><device path=…>
@@ -54,7 +54,7 @@ struct PoolDef {
 
     // "10.0.0.50:3260", "[fe80::1]:3260": the form iscsiadm -p and /dev/disk/by-path use.
     std::string portal() const;
-    // /dev/disk/by-path/ip-<portal>-iscsi-<iqn>-lun-<n>
+    // /dev/disk/by-path/ip-<host>:<port>-iscsi-<iqn>-lun-<n>, the host unbracketed
     std::string by_path_device() const;
     // /dev/<vg>: <target><path>
     std::string target_path() const { return "/dev/" + vg_name; }

@@ -27,14 +27,8 @@ std::string line_suffix(const xmlNode *node) {
 
 // Digits only (no sign, no spaces, no hex), at most `max`; nullopt otherwise.
 std::optional<uint64_t> parse_decimal(std::string_view s, uint64_t max) {
-    if (s.empty() || s.size() > 20) return std::nullopt;
-    uint64_t v = 0;
-    for (char c : s) {
-        if (c < '0' || c > '9') return std::nullopt;
-        const auto d = static_cast<uint64_t>(c - '0');
-        if (v > (max - d) / 10) return std::nullopt;  // would exceed max (and never wraps)
-        v = v * 10 + d;
-    }
+    auto v = parse_digits(s);
+    if (!v || *v > max) return std::nullopt;
     return v;
 }
 
@@ -175,10 +169,11 @@ Result<ChapAuth> parse_auth(const xmlNode *auth) {
     return out;
 }
 
-Status parse_source(const xmlNode *source, PoolDef &def) {
+Status parse_source(const xmlNode *source, PoolDef &def, PoolXmlOrigin origin) {
     ILVM_ASSIGN_OR_RETURN(const xmlNode *host, xml::exactly_one_child(source, "host"));
-    ILVM_ASSIGN_OR_RETURN(def.portal_host, required_attr(host, "name"));
-    ILVM_TRY(validate_host(def.portal_host));
+    ILVM_ASSIGN_OR_RETURN(std::string host_name, required_attr(host, "name"));
+    ILVM_ASSIGN_OR_RETURN(def.portal_host,
+                          canonical_host(host_name, origin == PoolXmlOrigin::definition ? HostNames::refuse : HostNames::keep));
     if (auto port = xml::attribute(host, "port")) {
         ILVM_ASSIGN_OR_RETURN(def.portal_port, parse_port(*port));
     }
@@ -228,7 +223,7 @@ Status parse_source(const xmlNode *source, PoolDef &def) {
 
 }  // namespace
 
-Result<PoolDef> parse_pool_xml(std::string_view text) {
+Result<PoolDef> parse_pool_xml(std::string_view text, PoolXmlOrigin origin) {
     ILVM_ASSIGN_OR_RETURN(XmlDoc doc, parse_untrusted_xml(text, k_what));
     const xmlNode *root = doc.root();
     ILVM_TRY(check_root(root));
@@ -250,7 +245,7 @@ Result<PoolDef> parse_pool_xml(std::string_view text) {
     }
 
     ILVM_ASSIGN_OR_RETURN(const xmlNode *source, xml::exactly_one_child(root, "source"));
-    ILVM_TRY(parse_source(source, def));
+    ILVM_TRY(parse_source(source, def, origin));
 
     ILVM_ASSIGN_OR_RETURN(const xmlNode *target, xml::optional_child(root, "target"));
     if (target != nullptr) {
