@@ -54,18 +54,59 @@ Status validate_pool_name(std::string_view name) {
     return {};
 }
 
-Status validate_vg_name(std::string_view name) { return lvm_name(name, "volume group"); }
+namespace {
+
+// vgcreate refuses a VG whose /dev/<name> already exists (lvm2 2.03.16
+// lib/metadata/metadata.c validate_new_vg_name(): "%s: already exists in filesystem"), and
+// /dev/<vg> is where the VG's volumes appear. Entries every Linux host with udev has in
+// /dev: directories and single devices by name, device families by prefix + number. Disks
+// named by letters (sda, vdb) exist only where such a disk does: pool-build checks /dev
+// on the host itself.
+constexpr std::string_view k_dev_entries[]{
+    "autofs", "block", "bsg", "btrfs-control", "bus", "cdrom", "char", "console", "core", "cpu", "cpu_dma_latency",
+    "cuse", "disk", "dma_heap", "dri", "fd", "full", "fuse", "hpet", "hugepages", "hwrng", "initctl", "input",
+    "kmsg", "kvm", "log", "loop-control", "mapper", "mcelog", "mem", "mqueue", "net", "null", "nvram", "port",
+    "ppp", "ptmx", "pts", "random", "rfkill", "rtc", "sgx_provision", "shm", "snapshot", "snd", "stderr", "stdin",
+    "stdout", "tty", "uhid", "uinput", "urandom", "userfaultfd", "usb", "vfio", "vga_arbiter", "vhost-net",
+    "vhost-vsock", "virtio-ports", "zero"};
+// Followed by digits only: loop0, dm-3, md127, nbd0, sr0, sg1, tty1, ttyS0, vcs1, nvme0, …
+constexpr std::string_view k_dev_numbered[]{
+    "dm-", "fb", "gpiochip", "hidraw", "loop", "md", "mtd", "nbd", "nvme", "ram", "rtc", "sg", "sr", "tpm", "tty",
+    "ttyS", "ttyUSB", "ttyACM", "vcs", "vcsa", "vcsu", "watchdog", "zram"};
+
+bool is_dev_entry(std::string_view name) {
+    for (auto e : k_dev_entries)
+        if (name == e) return true;
+    for (auto p : k_dev_numbered)
+        if (name.size() > p.size() && name.substr(0, p.size()) == p && all_digits(name.substr(p.size()))) return true;
+    return false;
+}
+
+}  // namespace
+
+Status validate_vg_name(std::string_view name) {
+    ILVM_TRY(lvm_name(name, "volume group"));
+    if (is_dev_entry(name))
+        return invalid_input("volume group name " + shown(name) + " is taken: /dev/" + std::string(name) +
+                                 " exists on Linux hosts, and the VG's volumes appear under /dev/<VG name>",
+                             "choose another <source><name> (it defaults to the pool name)");
+    return {};
+}
 
 Status validate_lv_name(std::string_view name) {
     ILVM_TRY(lvm_name(name, "volume"));
-    // lvm(8): reserved prefixes and substrings used by LVM for hidden sub-LVs.
-    static constexpr std::array<std::string_view, 2> prefixes{"snapshot", "pvmove"};
+    // lvm2 lib/misc/lvm-string.c (2.03.16, unchanged in 2.03.2x): apply_lvname_restrictions()
+    // refuses these prefixes (_lvname_has_reserved_prefix) and substrings
+    // (_lvname_has_reserved_component_string, _lvname_has_reserved_string): names LVM gives
+    // to the hidden sub-volumes of snapshots, pvmove, cache, raid, thin, VDO, integrity and
+    // writecache volumes.
+    static constexpr std::array<std::string_view, 2> prefixes{"pvmove", "snapshot"};
     for (auto p : prefixes)
         if (name.substr(0, p.size()) == p)
             return invalid_input("volume name " + shown(name) + " must not start with '" + std::string(p) + "' (reserved by LVM)");
-    static constexpr std::array<std::string_view, 13> reserved{"_cdata", "_cmeta", "_corig", "_iorig", "_mimage", "_mlog",
-                                                               "_pmspare", "_rimage", "_rmeta", "_tdata", "_tmeta",
-                                                               "_vdata", "_vorigin"};
+    static constexpr std::array<std::string_view, 17> reserved{
+        "_cdata", "_cmeta", "_corig", "_cpool", "_cvol",  "_wcorig", "_mimage", "_mlog",    "_rimage",
+        "_rmeta", "_tdata", "_tmeta", "_vdata", "_imeta", "_iorig",  "_pmspare", "_vorigin"};
     for (auto r : reserved)
         if (name.find(r) != std::string_view::npos)
             return invalid_input("volume name " + shown(name) + " must not contain '" + std::string(r) + "' (reserved by LVM)");

@@ -13,10 +13,14 @@ namespace ilvm {
 // Our pool names become file names under /etc/iscsi-lvm/pools and libvirt mirror pool
 // names: [A-Za-z0-9_.+-], 1..64 chars, not starting with '.' or '-'.
 Status validate_pool_name(std::string_view name);
-// lvm(8) VALID NAMES: [A-Za-z0-9+_.-], not starting with '-', not "." or "..", ≤127.
+// lvm(8) VALID NAMES: [A-Za-z0-9+_.-], not starting with '-', not "." or "..", ≤127; and
+// not the name of an entry every Linux host has in /dev (mapper, disk, dm-0, sda, …):
+// vgcreate refuses a VG whose /dev/<name> exists.
 Status validate_vg_name(std::string_view name);
-// The VG rules plus the LV-specific reserved prefixes and substrings, and "lvmlock"
-// (lvmlockd's internal lease LV).
+// The VG's character rules plus LVM's reserved LV prefixes (pvmove, snapshot) and
+// substrings (_cdata, _cmeta, _corig, _cpool, _cvol, _wcorig, _mimage, _mlog, _rimage,
+// _rmeta, _tdata, _tmeta, _vdata, _imeta, _iorig, _pmspare, _vorigin: lvm2
+// lib/misc/lvm-string.c), and "lvmlock" (lvmlockd's internal lease LV).
 Status validate_lv_name(std::string_view name);
 // RFC 3720 iSCSI names: iqn.YYYY-MM.reversed.domain[:unique], eui.<16 hex>, naa.<16|32 hex>.
 // Lower case only (iSCSI names compare case-insensitively; we insist on the canonical form).

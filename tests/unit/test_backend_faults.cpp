@@ -2,6 +2,7 @@
 // Golden-argv tests of the pool lifecycle under faults (issue 15): lock-start racing udev,
 // portals that do not answer, logins that leave nothing behind.
 #include "backend_fixture.hpp"
+#include "iscsi/session.hpp"
 
 namespace ilvm::test {
 namespace {
@@ -192,6 +193,50 @@ TEST_F(LoginFaults, LoginSettingsComeFromThePoolXml) {
     EXPECT_TRUE(sys.ran(with(k_node, {"--op", "update", "--name", "node.session.initial_login_retry_max", "--value", "8"})));
     ASSERT_NE(login_command(), nullptr);
     EXPECT_EQ(login_command()->timeout, std::chrono::seconds(150));
+}
+
+// --- names ---------------------------------------------------------------------------
+
+TEST_F(PoolFaults, BuildRefusesAVgNameThatIsADevEntryOnThisHost) {
+    // "sdb" passes the name rules; on this host /dev/sdb is a disk, and vgcreate would fail
+    // late with "/dev/sdb: already exists in filesystem".
+    PoolDef p = pool;
+    p.vg_name = "sdb";
+    sys.paths.insert("/dev/sdb");
+    auto built = backend->build_pool(p, {});
+    ASSERT_FALSE(built.ok());
+    EXPECT_EQ(built.error().code, ErrorCode::invalid_input);
+    EXPECT_EQ(built.error().message,
+              "volume group name 'sdb' cannot be used on this host: /dev/sdb exists, and LVM puts a VG's volumes there");
+    EXPECT_TRUE(sys.commands.empty()) << sys.transcript();
+}
+
+TEST(IfaceNames, ShortNamesKeepTheirIfaceLongOnesGetOneOfTheirOwn) {
+    PoolDef a, b, c;
+    a.name = "san";
+    EXPECT_EQ(iscsi::iface_name_for_pool(a), "ilvm-san");  // what every earlier version made
+    a.name = std::string(59, 'p');
+    EXPECT_EQ(iscsi::iface_name_for_pool(a), "ilvm-" + a.name);
+    // Two 64-character names sharing 59 characters shared "ilvm-" + those 59 before.
+    b.name = std::string(59, 'p') + "aaaaa";
+    c.name = std::string(59, 'p') + "bbbbb";
+    const std::string ib = iscsi::iface_name_for_pool(b), ic = iscsi::iface_name_for_pool(c);
+    EXPECT_NE(ib, ic);
+    EXPECT_EQ(ib.size(), 64u);
+    EXPECT_EQ(ic.size(), 64u);
+    EXPECT_EQ(ib.substr(0, 48), "ilvm_" + std::string(42, 'p') + "_");
+    EXPECT_NE(ib, iscsi::iface_name_for_pool(a));
+    // A 59-character pool named like a long pool's iface (minus "ilvm-") cannot take it.
+    PoolDef d;
+    d.name = ib.substr(5);
+    EXPECT_EQ(d.name.size(), 59u);
+    EXPECT_NE(iscsi::iface_name_for_pool(d), ib);
+    // Stable: the same name gives the same iface in every run and on every host.
+    EXPECT_EQ(iscsi::iface_name_for_pool(b), ib);
+    PoolDef sixty;
+    sixty.name = std::string(60, 'q');
+    EXPECT_EQ(iscsi::iface_name_for_pool(sixty).size(), 64u);
+    EXPECT_EQ(iscsi::iface_name_for_pool(sixty).substr(0, 5), "ilvm_");
 }
 
 }  // namespace

@@ -17,6 +17,38 @@ TEST(Names, LvmNameRules) {
     EXPECT_FALSE(validate_vg_name("vg san").ok());
 }
 
+TEST(Names, LvmReservedLvNames) {
+    // lvm2 lib/misc/lvm-string.c: every reserved substring, anywhere in the name.
+    for (const char *r : {"_cdata", "_cmeta", "_corig", "_cpool", "_cvol", "_wcorig", "_mimage", "_mlog", "_rimage",
+                          "_rmeta", "_tdata", "_tmeta", "_vdata", "_imeta", "_iorig", "_pmspare", "_vorigin"}) {
+        for (const std::string &name : {std::string("vm") + r, std::string("vm") + r + "_0", std::string("a") + r + "b"}) {
+            auto st = validate_lv_name(name);
+            ASSERT_FALSE(st.ok()) << name;
+            EXPECT_NE(st.error().message.find(std::string("must not contain '") + r + "'"), std::string::npos)
+                << st.error().message;
+        }
+    }
+    for (const char *bad : {"snapshot", "snapshots", "pvmove", "pvmove0"}) EXPECT_FALSE(validate_lv_name(bad).ok()) << bad;
+    // Only the exact substrings: these are fine.
+    for (const char *good : {"vm_c", "cpool", "vm-cvol", "my_snapshot", "xpvmove", "imeta", "vm_cvo", "lvmlock2"})
+        EXPECT_TRUE(validate_lv_name(good).ok()) << good;
+}
+
+TEST(Names, VgNamesThatAreDevEntries) {
+    for (const char *bad : {"mapper", "disk", "block", "char", "pts", "shm", "null", "zero", "snapshot", "dm-0", "dm-12",
+                            "loop0", "md127", "nbd3", "sr0", "tty1", "ttyS0", ".", ".."}) {
+        auto st = validate_vg_name(bad);
+        EXPECT_FALSE(st.ok()) << bad;
+    }
+    auto st = validate_vg_name("mapper");
+    ASSERT_FALSE(st.ok());
+    EXPECT_EQ(st.error().message, "volume group name 'mapper' is taken: /dev/mapper exists on Linux hosts, and the VG's "
+                                  "volumes appear under /dev/<VG name>");
+    EXPECT_NE(st.error().hint.find("<source><name>"), std::string::npos);
+    for (const char *good : {"vg_san", "san", "mappers", "disks", "dm-x", "loop", "loopy", "md", "vdo", "hdd", "data"})
+        EXPECT_TRUE(validate_vg_name(good).ok()) << good;
+}
+
 TEST(Names, PoolNames) {
     EXPECT_TRUE(validate_pool_name("san").ok());
     EXPECT_FALSE(validate_pool_name("../etc").ok());

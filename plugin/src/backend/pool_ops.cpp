@@ -59,6 +59,13 @@ Result<bool> Backend::check_pool(const PoolDef &pool) {
 }
 
 Result<PoolDef> Backend::build_pool(const PoolDef &pool, BuildOptions opts) {
+    // vgcreate refuses a VG whose /dev/<name> exists ("already exists in filesystem"):
+    // validate_vg_name() knows the entries every host has, this host may have more (sdb).
+    const std::string vg_dir = "/dev/" + pool.vg_name;
+    if (sys_.path_exists(vg_dir))
+        return invalid_input("volume group name '" + pool.vg_name + "' cannot be used on this host: " + vg_dir +
+                                 " exists, and LVM puts a VG's volumes there",
+                             "choose another <source><name> for pool " + pool.name + " (ilvm pool-define)");
     iscsi::Session session(sys_, pool, cfg_.iscsi_nodes_dir);
     ILVM_ASSIGN_OR_RETURN(bool was_logged_in, session.logged_in());
     ILVM_TRY(login(pool, was_logged_in));

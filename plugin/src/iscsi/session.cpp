@@ -2,6 +2,8 @@
 
 // SPDX-License-Identifier: LGPL-2.1-or-later
 
+#include <glib.h>
+
 #include <sstream>
 
 #include "backend/tool_messages.hpp"
@@ -14,7 +16,21 @@
 
 namespace ilvm::iscsi {
 
-std::string iface_name_for_pool(const PoolDef &pool) { return ("ilvm-" + pool.name).substr(0, 64); }
+// open-iscsi iface names are at most 64 characters (ISCSI_MAX_IFACE_LEN 65 with the NUL,
+// usr/config.h). "ilvm-<pool>" fits pool names of up to 59 characters and is what every
+// earlier version made, so their ifaces keep working. Earlier versions cut longer names
+// (60-64 characters) to "ilvm-" + 59 characters, so two pools sharing those 59 shared one
+// iface, and undefining one deleted the other's. Such names now get "ilvm_" + their first
+// 42 characters + "_" + 16 hex digits of the SHA-256 of the whole name: 64 characters,
+// never a short form (the fifth character differs), distinct for distinct names.
+std::string iface_name_for_pool(const PoolDef &pool) {
+    constexpr size_t kMaxIface = 64, kShortMax = kMaxIface - 5, kKept = 42, kHashDigits = 16;
+    if (pool.name.size() <= kShortMax) return "ilvm-" + pool.name;
+    gchar *sha = g_compute_checksum_for_string(G_CHECKSUM_SHA256, pool.name.c_str(), static_cast<gssize>(pool.name.size()));
+    const std::string hash(sha, kHashDigits);
+    g_free(sha);
+    return "ilvm_" + pool.name.substr(0, kKept) + "_" + hash;
+}
 
 NodeAddress node_address(const PoolDef &pool) {
     return NodeAddress{pool.target_iqn, pool.portal(), pool.initiator_iqn.empty() ? "" : iface_name_for_pool(pool)};

@@ -19,7 +19,9 @@ struct ChapCredentials {
     SecretString password;
 };
 
-// open-iscsi iface names are at most 64 characters.
+// The open-iscsi iface of a pool that names an <initiator>: "ilvm-<pool>" for pool names
+// of up to 59 characters, "ilvm_<first 42>_<16 hex digits of SHA-256>" for longer ones
+// (at most 64 characters either way; distinct pools, distinct ifaces).
 std::string iface_name_for_pool(const PoolDef &pool);
 NodeAddress node_address(const PoolDef &pool);
 
