@@ -1,6 +1,5 @@
-#include "common/host_system.hpp"
-
 // SPDX-License-Identifier: LGPL-2.1-or-later
+#include "common/host_system.hpp"
 
 #include <cerrno>
 #include <cstring>

@@ -1,6 +1,5 @@
-#include "common/names.hpp"
-
 // SPDX-License-Identifier: LGPL-2.1-or-later
+#include "common/names.hpp"
 
 #include <algorithm>
 #include <arpa/inet.h>

@@ -1,6 +1,5 @@
-#include "backend/backend.hpp"
-
 // SPDX-License-Identifier: LGPL-2.1-or-later
+#include "backend/backend.hpp"
 
 #include "backend/device.hpp"
 #include "backend/tool_messages.hpp"

@@ -1,6 +1,5 @@
-#include "backend/tool_messages.hpp"
-
 // SPDX-License-Identifier: LGPL-2.1-or-later
+#include "backend/tool_messages.hpp"
 
 #include <array>
 

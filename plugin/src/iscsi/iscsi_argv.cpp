@@ -1,6 +1,5 @@
-#include "iscsi/iscsi_argv.hpp"
-
 // SPDX-License-Identifier: LGPL-2.1-or-later
+#include "iscsi/iscsi_argv.hpp"
 
 namespace ilvm::iscsi {
 namespace {

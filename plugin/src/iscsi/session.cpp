@@ -1,6 +1,5 @@
-#include "iscsi/session.hpp"
-
 // SPDX-License-Identifier: LGPL-2.1-or-later
+#include "iscsi/session.hpp"
 
 #include <glib.h>
 

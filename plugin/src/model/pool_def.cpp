@@ -1,6 +1,5 @@
-#include "model/pool_def.hpp"
-
 // SPDX-License-Identifier: LGPL-2.1-or-later
+#include "model/pool_def.hpp"
 
 #include "common/names.hpp"
 

@@ -1,6 +1,5 @@
-#include "xml/pool_xml.hpp"
-
 // SPDX-License-Identifier: LGPL-2.1-or-later
+#include "xml/pool_xml.hpp"
 
 #include <cctype>
 #include <cstdint>
