@@ -92,6 +92,10 @@ protected:
     }
 };
 
+// What a failed login of the fixture pool says before the reason, with the default settings.
+const std::string k_login_failed =
+    "iSCSI login to iqn.2024-04.com.example:vms at 10.0.0.50:3260 failed (tried for up to 20 s, 5 s per attempt): ";
+
 // A portal that drops or refuses connections: iscsid gives up after the pool's login
 // settings (default 5 s per attempt, 4 retries: 20 s), long before the 40 s kill bound.
 TEST_F(LoginFaults, DeadPortalFailsWithinTheLoginSettingsAndLeavesNoRecord) {
@@ -100,9 +104,7 @@ TEST_F(LoginFaults, DeadPortalFailsWithinTheLoginSettingsAndLeavesNoRecord) {
     auto started = backend->start_pool(pool);
     ASSERT_FALSE(started.ok());
     EXPECT_EQ(started.error().code, ErrorCode::system);
-    EXPECT_EQ(started.error().message,
-              "iSCSI login to iqn.2024-04.com.example:vms at 10.0.0.50:3260 failed (tried for up to 20 s, 5 s per "
-              "attempt): iscsiadm: initiator reported error (8 - connection timed out)");
+    EXPECT_EQ(started.error().message, k_login_failed + "iscsiadm: initiator reported error (8 - connection timed out)");
     EXPECT_NE(started.error().hint.find("<login timeout="), std::string::npos) << started.error().hint;
     // The login settings are in the record before the login, and our kill bound is later
     // than iscsid's own give-up.
@@ -122,9 +124,7 @@ TEST_F(LoginFaults, KilledLoginIsLoggedOutAndItsRecordRemoved) {
     auto started = backend->start_pool(pool);
     ASSERT_FALSE(started.ok());
     EXPECT_EQ(started.error().code, ErrorCode::system);
-    EXPECT_EQ(started.error().message,
-              "iSCSI login to iqn.2024-04.com.example:vms at 10.0.0.50:3260 failed (tried for up to 20 s, 5 s per "
-              "attempt): iscsiadm did not finish within 40 s and was killed");
+    EXPECT_EQ(started.error().message, k_login_failed + "iscsiadm did not finish within 40 s and was killed");
     EXPECT_FALSE(started.error().hint.empty());
     // iscsid may still finish the login it was asked for: no session to the target existed
     // before this call, so logging out cannot touch anyone else's.
