@@ -31,8 +31,15 @@ struct CommandOutput {
     std::string err;
 
     bool succeeded() const { return exit_code == 0; }
-    // First non-empty line of stderr (or stdout), trimmed: what we show the user.
+    // The line that says what failed, trimmed: what we show the user. The first non-blank
+    // line of stderr (of stdout when stderr is blank) that is not a warning or a progress
+    // note: LVM prints "WARNING: …" and lvmlockd's "Skipping global lock: …" before the
+    // real error (the texts skipped are listed in command.cpp, with the version each was
+    // seen in). When every line is such a note, the first one.
     std::string first_error_line() const;
+    // stderr for a debug log: every line, but a line that mentions a password is replaced
+    // by a note (no tool we run prints one there; this keeps it so if one ever did).
+    std::string loggable_stderr() const;
 };
 
 }  // namespace ilvm

@@ -142,7 +142,13 @@ Result<CommandOutput> HostSystem::run(const Command &cmd) {
 
     GBytesPtr out(wait.out), err(wait.err);
     GErrorPtr error(wait.error);
+    CommandOutput o;
+    o.out = bytes_to_string(out.get());
+    o.err = bytes_to_string(err.get());
     if (wait.timed_out) {
+        // What it said before it was killed is often the only clue to why it hung.
+        if (auto said = o.loggable_stderr(); !said.empty())
+            spdlog::debug("stderr of {} until it was killed:\n{}", cmd.argv[0], said);
         return system_error(cmd.argv[0] + " did not finish within " +
                             std::to_string(cmd.timeout.count() / 1000) + " s and was killed");
     }
@@ -150,12 +156,11 @@ Result<CommandOutput> HostSystem::run(const Command &cmd) {
         return system_error(cmd.argv[0] + " was stopped: the command was interrupted (SIGINT, SIGTERM or SIGHUP)");
     if (error) return system_error("running " + cmd.argv[0] + ": " + error->message);
 
-    CommandOutput o;
-    o.out = bytes_to_string(out.get());
-    o.err = bytes_to_string(err.get());
     int status = g_subprocess_get_status(proc.get());
     o.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
     spdlog::debug("exit {}: {}", o.exit_code, cmd.argv[0]);
+    // An error message quotes one line of it (CommandOutput::first_error_line); the rest is here.
+    if (auto said = o.loggable_stderr(); !o.succeeded() && !said.empty()) spdlog::debug("stderr of {}:\n{}", cmd.argv[0], said);
     return o;
 }
 

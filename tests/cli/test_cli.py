@@ -73,7 +73,7 @@ class CliTest(unittest.TestCase):
         for kind, fname, fragment in cases:
             with self.subTest(case=fname):
                 path = os.path.join(DATA, "xml", "invalid", fname)
-                if kind == "pool":
+                if kind in ("pool", "pool-define"):
                     r = self.ilvm("pool-define", path)
                 else:
                     r = self.ilvm("vol-create", "san", path)

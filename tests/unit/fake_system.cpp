@@ -23,8 +23,14 @@ static bool starts_with(const std::vector<std::string> &argv, const std::vector<
     return true;
 }
 
+void FakeSystem::fail_to_run(std::vector<std::string> prefix, Error error) {
+    run_errors_.emplace_back(std::move(prefix), std::move(error));
+}
+
 Result<CommandOutput> FakeSystem::run(const Command &cmd) {
     commands.push_back(cmd);
+    for (auto it = run_errors_.rbegin(); it != run_errors_.rend(); ++it)
+        if (starts_with(cmd.argv, it->first)) return it->second;
     for (auto it = rules_.rbegin(); it != rules_.rend(); ++it) {
         if (!starts_with(cmd.argv, it->prefix)) continue;
         CommandOutput out = it->outputs.front();

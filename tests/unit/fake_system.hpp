@@ -22,6 +22,9 @@ public:
     // turn; the last one repeats. Later rules win over earlier ones for the same command.
     void on(std::vector<std::string> prefix, std::vector<CommandOutput> outputs);
     void on(std::vector<std::string> prefix, CommandOutput output) { on(std::move(prefix), std::vector<CommandOutput>{output}); }
+    // The command cannot be run at all: run() returns `error`, as HostSystem does for a
+    // missing binary or a command killed at its timeout. Wins over on() rules.
+    void fail_to_run(std::vector<std::string> prefix, Error error);
 
     Result<CommandOutput> run(const Command &cmd) override;
     bool path_exists(const std::string &path) override;
@@ -53,6 +56,7 @@ private:
         std::deque<CommandOutput> outputs;
     };
     std::vector<Rule> rules_;
+    std::vector<std::pair<std::vector<std::string>, Error>> run_errors_;
     std::chrono::steady_clock::duration clock_{};
 };
 

@@ -98,6 +98,9 @@ TEST_F(PoolOps, BuildWithChapAndInitiatorNeverPutsSecretOnArgv) {
     sys.dirs[target_dir] = {"10.0.0.50,3260,-1"};
     sys.dirs[target_dir + "/10.0.0.50,3260,-1"] = {"ilvm-san"};
     sys.files[record] = data_file("iscsi/node_record_default.txt");
+    // A fresh host: no iface, no node record yet.
+    sys.on({"iscsiadm", "--mode", "iface", "--interface", "ilvm-san"}, fail_out(6, "iscsiadm: Could not read iface ilvm-san (6).\n"));
+    sys.on({"iscsiadm", "--mode", "iface", "--interface", "ilvm-san", "--op"}, ok_out());
     sys.on({"iscsiadm", "--mode", "node", "--targetname", "iqn.2024-04.com.example:vms", "--portal", "10.0.0.50:3260",
             "--interface", "ilvm-san"},
            fail_out(21, "iscsiadm: No records found\n"));
@@ -133,6 +136,8 @@ TEST_F(PoolOps, LoginAuthFailureLeavesNoRecordBehind) {
     sys.files[target_dir + "/10.0.0.50,3260,-1/ilvm-san"] = data_file("iscsi/node_record_default.txt");
     const std::vector<std::string> node{"iscsiadm", "--mode", "node", "--targetname", "iqn.2024-04.com.example:vms",
                                         "--portal", "10.0.0.50:3260", "--interface", "ilvm-san"};
+    sys.on({"iscsiadm", "--mode", "iface", "--interface", "ilvm-san"}, fail_out(6, "iscsiadm: Could not read iface ilvm-san (6).\n"));
+    sys.on({"iscsiadm", "--mode", "iface", "--interface", "ilvm-san", "--op"}, ok_out());
     sys.on(node, fail_out(21, "iscsiadm: No records found\n"));
     auto op = node;
     op.push_back("--op");
@@ -149,6 +154,8 @@ TEST_F(PoolOps, LoginAuthFailureLeavesNoRecordBehind) {
     auto del = node;
     del.insert(del.end(), {"--op", "delete"});
     EXPECT_TRUE(sys.ran(del)) << sys.transcript();
+    // The iface this login created goes too.
+    EXPECT_TRUE(sys.ran({"iscsiadm", "--mode", "iface", "--interface", "ilvm-san", "--op", "delete"})) << sys.transcript();
     expect_not_run({"vgchange"});
     expect_golden("pool-start-chap-auth-failure", sys.transcript());
 }

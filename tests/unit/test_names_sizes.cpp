@@ -17,6 +17,38 @@ TEST(Names, LvmNameRules) {
     EXPECT_FALSE(validate_vg_name("vg san").ok());
 }
 
+TEST(Names, LvmReservedLvNames) {
+    // lvm2 lib/misc/lvm-string.c: every reserved substring, anywhere in the name.
+    for (const char *r : {"_cdata", "_cmeta", "_corig", "_cpool", "_cvol", "_wcorig", "_mimage", "_mlog", "_rimage",
+                          "_rmeta", "_tdata", "_tmeta", "_vdata", "_imeta", "_iorig", "_pmspare", "_vorigin"}) {
+        for (const std::string &name : {std::string("vm") + r, std::string("vm") + r + "_0", std::string("a") + r + "b"}) {
+            auto st = validate_lv_name(name);
+            ASSERT_FALSE(st.ok()) << name;
+            EXPECT_NE(st.error().message.find(std::string("must not contain '") + r + "'"), std::string::npos)
+                << st.error().message;
+        }
+    }
+    for (const char *bad : {"snapshot", "snapshots", "pvmove", "pvmove0"}) EXPECT_FALSE(validate_lv_name(bad).ok()) << bad;
+    // Only the exact substrings: these are fine.
+    for (const char *good : {"vm_c", "cpool", "vm-cvol", "my_snapshot", "xpvmove", "imeta", "vm_cvo", "lvmlock2"})
+        EXPECT_TRUE(validate_lv_name(good).ok()) << good;
+}
+
+TEST(Names, VgNamesThatAreDevEntries) {
+    for (const char *bad : {"mapper", "disk", "block", "char", "pts", "shm", "null", "zero", "snapshot", "dm-0", "dm-12",
+                            "loop0", "md127", "nbd3", "sr0", "tty1", "ttyS0", ".", ".."}) {
+        auto st = validate_vg_name(bad);
+        EXPECT_FALSE(st.ok()) << bad;
+    }
+    auto st = validate_vg_name("mapper");
+    ASSERT_FALSE(st.ok());
+    EXPECT_EQ(st.error().message, "volume group name 'mapper' is taken: /dev/mapper exists on Linux hosts, and the VG's "
+                                  "volumes appear under /dev/<VG name>");
+    EXPECT_NE(st.error().hint.find("<source><name>"), std::string::npos);
+    for (const char *good : {"vg_san", "san", "mappers", "disks", "dm-x", "loop", "loopy", "md", "vdo", "hdd", "data"})
+        EXPECT_TRUE(validate_vg_name(good).ok()) << good;
+}
+
 TEST(Names, PoolNames) {
     EXPECT_TRUE(validate_pool_name("san").ok());
     EXPECT_FALSE(validate_pool_name("../etc").ok());
@@ -35,10 +67,23 @@ TEST(Names, IscsiNames) {
 }
 
 TEST(Names, Hosts) {
-    for (const char *good : {"10.0.0.50", "san.example.com", "fe80::1", "::1", "localhost"})
-        EXPECT_TRUE(validate_host(good).ok()) << good;
-    for (const char *bad : {"", "256.1.1.1", "1.2.3", "-bad.example", "a..b", "host name", "1.2.3.4.5"})
-        EXPECT_FALSE(validate_host(bad).ok()) << bad;
+    for (const char *good : {"10.0.0.50", "fe80::1", "::1", "0.0.0.0"}) {
+        auto h = canonical_host(good, HostNames::refuse);
+        ASSERT_TRUE(h.ok()) << good;
+        EXPECT_EQ(*h, good);
+    }
+    for (const char *name : {"san.example.com", "localhost", "a-b.c0"}) {
+        EXPECT_FALSE(canonical_host(name, HostNames::refuse).ok()) << name;
+        EXPECT_TRUE(canonical_host(name, HostNames::keep).ok()) << name;
+    }
+    for (const char *bad : {"", "256.1.1.1", "1.2.3", "-bad.example", "a..b", "host name", "1.2.3.4.5", "x.1"})
+        EXPECT_FALSE(canonical_host(bad, HostNames::keep).ok()) << bad;
+    EXPECT_FALSE(canonical_host(std::string(254, 'a'), HostNames::keep).ok());
+    EXPECT_TRUE(same_host("2001:db8::50", "2001:0DB8:0:0::50"));
+    EXPECT_TRUE(same_host("10.0.0.50", "::ffff:10.0.0.50"));
+    EXPECT_FALSE(same_host("10.0.0.50", "10.0.0.51"));
+    EXPECT_TRUE(same_host("San.example.org", "san.example.org"));
+    EXPECT_FALSE(same_host("san.example.org", "10.0.0.50"));
 }
 
 TEST(Names, Uuids) {

@@ -105,9 +105,9 @@ TEST(Sanlock, RecordedLabDump) {
 
 TEST(Iscsi, SessionListing) {
     const std::string out = data_file("iscsi/session_list.txt");
-    EXPECT_TRUE(iscsi::session_listed(out, "iqn.2024-04.com.example:vms", "10.0.0.50:3260"));
-    EXPECT_FALSE(iscsi::session_listed(out, "iqn.2024-04.com.example:vms", "10.0.0.51:3260"));
-    EXPECT_FALSE(iscsi::session_listed("", "iqn.2024-04.com.example:vms", "10.0.0.50:3260"));
+    EXPECT_TRUE(iscsi::session_listed(out, "iqn.2024-04.com.example:vms", "10.0.0.50", 3260));
+    EXPECT_FALSE(iscsi::session_listed(out, "iqn.2024-04.com.example:vms", "10.0.0.51", 3260));
+    EXPECT_FALSE(iscsi::session_listed("", "iqn.2024-04.com.example:vms", "10.0.0.50", 3260));
 }
 
 TEST(Iscsi, ChapSettingsReplaceOldOnesAndKeepEndMarker) {

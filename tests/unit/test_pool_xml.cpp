@@ -29,6 +29,8 @@ void expect_same(const PoolDef &a, const PoolDef &b) {
     EXPECT_EQ(a.uuid, b.uuid);
     EXPECT_EQ(a.portal_host, b.portal_host);
     EXPECT_EQ(a.portal_port, b.portal_port);
+    EXPECT_EQ(a.login.timeout, b.login.timeout);
+    EXPECT_EQ(a.login.retries, b.login.retries);
     EXPECT_EQ(a.target_iqn, b.target_iqn);
     EXPECT_EQ(a.lun, b.lun);
     EXPECT_EQ(a.initiator_iqn, b.initiator_iqn);
@@ -64,7 +66,7 @@ PoolDef full_def() {
 PoolDef minimal_def() {
     PoolDef d;
     d.name = "san";
-    d.portal_host = "san.example.org";
+    d.portal_host = "10.0.0.50";
     d.target_iqn = "iqn.2024-04.com.example:vms";
     d.vg_name = "san";
     return d;
@@ -137,6 +139,7 @@ TEST(PoolXml, FormatIsLibvirtStyle) {
         "  <uuid>8f2c1e5a-0b1d-4c3e-9f4a-5b6c7d8e9f00</uuid>\n"
         "  <source>\n"
         "    <host name='10.0.0.50' port='3260'/>\n"
+        "    <login timeout='5' retries='4'/>\n"
         "    <device path='iqn.2024-04.com.example:vms' lun='0'/>\n"
         "    <initiator>\n"
         "      <iqn name='iqn.2026-11.org.example:host-a'/>\n"
@@ -240,6 +243,11 @@ std::vector<RoundTripCase> round_trip_cases() {
         d.lun = 16383;
         d.portal_port = 1;
         v.push_back({"wipe_and_limits", d});
+    }
+    {
+        PoolDef d = minimal_def();
+        d.login = LoginSettings{600, 6};
+        v.push_back({"login", d});
     }
     {
         PoolDef d = minimal_def();

@@ -49,9 +49,11 @@ std::string read_file(const fs::path &p) {
 }
 
 // Parses as `kind` ("pool" | "volume"); returns the error, or nullopt if it parsed.
+// kind "pool": refused wherever pool XML is read; "pool-define": refused when a pool is
+// defined (the parse_pool callback), read as written from a stored definition.
 std::optional<Error> parse_as(const std::string &kind, const std::string &text) {
-    if (kind == "pool") {
-        auto r = parse_pool_xml(text);
+    if (kind == "pool" || kind == "pool-define") {
+        auto r = parse_pool_xml(text, kind == "pool" ? PoolXmlOrigin::stored : PoolXmlOrigin::definition);
         if (r.ok()) return std::nullopt;
         return r.error();
     }
@@ -102,7 +104,7 @@ TEST(InvalidCatalog, ManifestListsEveryFileOnceAndHasEnoughCases) {
     EXPECT_GE(entries.size(), 30u);
     std::set<std::string> listed;
     for (const auto &e : entries) {
-        EXPECT_TRUE(e.kind == "pool" || e.kind == "volume") << e.kind;
+        EXPECT_TRUE(e.kind == "pool" || e.kind == "pool-define" || e.kind == "volume") << e.kind;
         EXPECT_TRUE(listed.insert(e.file).second) << "listed twice: " << e.file;
         EXPECT_TRUE(fs::is_regular_file(k_invalid / e.file)) << "missing: " << e.file;
         EXPECT_FALSE(e.expected.empty()) << e.file;

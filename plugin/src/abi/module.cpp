@@ -62,12 +62,14 @@ int ok_status(ilvm_reply *reply, const Status &s) { return s.ok() ? ok(reply) : 
 
 // Every entry point: argument checks, pool XML parsing, and a catch-all so a bug becomes
 // an "internal" error instead of unwinding into a C caller.
+// Every callback but parse_pool reads a definition the host stored (PoolXmlOrigin::stored).
 template <typename F>
-int guarded(ilvm_backend *b, ilvm_reply *reply, const char *pool_xml, F &&body) {
+int guarded(ilvm_backend *b, ilvm_reply *reply, const char *pool_xml, F &&body,
+            PoolXmlOrigin origin = PoolXmlOrigin::stored) {
     if (reply) *reply = ilvm_reply{};
     try {
         if (!b || !pool_xml) return fail(reply, internal_error("NULL backend or pool XML passed to iscsi-lvm.so"));
-        auto pool = parse_pool_xml(pool_xml);
+        auto pool = parse_pool_xml(pool_xml, origin);
         if (!pool.ok()) return fail(reply, pool.error());
         return body(*b->backend, *pool);
     } catch (const std::exception &e) {
@@ -148,8 +150,11 @@ void op_reply_clear(ilvm_reply *r) {
     *r = ilvm_reply{};
 }
 
+// The host calls it to define a pool (pool-define): the canonical XML it returns is what is stored.
 int op_parse_pool(ilvm_backend *b, const char *xml, ilvm_reply *reply) {
-    return guarded(b, reply, xml, [&](Backend &, const PoolDef &pool) { return ok(reply, format_pool_xml(pool)); });
+    return guarded(
+        b, reply, xml, [&](Backend &, const PoolDef &pool) { return ok(reply, format_pool_xml(pool)); },
+        PoolXmlOrigin::definition);
 }
 
 int op_parse_vol(ilvm_backend *b, const char *xml, ilvm_reply *reply) {

@@ -3,7 +3,6 @@
 
 #include "backend/device.hpp"
 #include "backend/tool_messages.hpp"
-#include "common/continue_after.hpp"
 #include "common/log.hpp"
 #include "common/names.hpp"
 #include "iscsi/session.hpp"
@@ -85,12 +84,9 @@ Status Backend::login(const PoolDef &pool, bool logged_in) {
     }
     ILVM_TRY(session.login(chap));
     auto waited = device::wait_for(sys_, pool.by_path_device(), cfg_.device_timeout);
-    if (!waited.ok()) {
-        // Logged in but the LUN is missing: do not leave a session behind.
-        continue_after(session.logout(), "the LUN did not appear; the login is undone as far as it can be");
-        return waited;
-    }
-    return {};
+    // Logged in but the LUN is missing: leave no session, and no record or iface this login made.
+    if (!waited.ok()) session.undo_login(waited.error().message);
+    return waited;
 }
 
 }  // namespace ilvm

@@ -17,6 +17,39 @@ Error logout_if_new(iscsi::Session &session, bool was_logged_in, Error e) {
     return e;
 }
 
+// vgchange --lock-start activates the VG's lvmlock LV and asks lvmlockd to join the
+// lockspace; lvmlockd looks for the LV's device node one second later, and on a loaded host
+// udev has not made it by then (tool_messages.cpp: lock_lv_not_ready). The failed start
+// leaves the LV active, so once udev has settled the node is there and the next start finds
+// it. Other failures are not retried.
+constexpr int kLockStartAttempts = 3;
+
+Status start_lockspace(System &sys, const PoolDef &pool) {
+    const std::string what = "vgchange --lock-start " + pool.vg_name;
+    const std::string lock_lv = lvm::dm_path(pool.vg_name, "lvmlock");
+    const std::string daemons_hint = "are lvmlockd and " + std::string(lock_type_name(pool.lock_type)) +
+                                     " running, with a unique host_id in /etc/lvm/lvmlocal.conf? (see docs/troubleshooting.md)";
+    for (int attempt = 1;; ++attempt) {
+        auto run = sys.run(lvm::vg_lock_start(pool.vg_name));
+        if (!run.ok()) return Error(run.error().code, run.error().message, daemons_hint);
+        const CommandOutput &out = *run;
+        if (out.succeeded()) return {};
+        const std::string line = out.first_error_line();
+        if (!says(out.err, ToolMessage::lock_lv_not_ready)) return system_error(what + ": " + line, daemons_hint);
+        if (attempt == kLockStartAttempts)
+            return system_error(what + ": " + line + " (" + std::to_string(attempt) + " attempts)",
+                                "lvmlockd could not use " + lock_lv + ", the VG's lease volume: its log (journalctl -u lvmlockd) "
+                                "says why; 'prepare_lockspace_san stat error 2' means the device node never appeared "
+                                "(see docs/troubleshooting.md)");
+        spdlog::warn("{}: {}: lvmlockd looked for {} before udev had made it; trying again once udev has settled "
+                     "(attempt {} of {})",
+                     what, line, lock_lv, attempt + 1, kLockStartAttempts);
+        continue_after(run_status(sys, device::udev_settle(), "udevadm settle"),
+                       "settling only gives udev time to make the device node; the next lock-start tells whether it did");
+        if (!sys.path_exists(lock_lv)) spdlog::info("{} is still missing after udev settled", lock_lv);
+    }
+}
+
 }  // namespace
 
 Result<bool> Backend::check_pool(const PoolDef &pool) {
@@ -26,6 +59,13 @@ Result<bool> Backend::check_pool(const PoolDef &pool) {
 }
 
 Result<PoolDef> Backend::build_pool(const PoolDef &pool, BuildOptions opts) {
+    // vgcreate refuses a VG whose /dev/<name> exists ("already exists in filesystem"):
+    // validate_vg_name() knows the entries every host has, this host may have more (sdb).
+    const std::string vg_dir = "/dev/" + pool.vg_name;
+    if (sys_.path_exists(vg_dir))
+        return invalid_input("volume group name '" + pool.vg_name + "' cannot be used on this host: " + vg_dir +
+                                 " exists, and LVM puts a VG's volumes there",
+                             "choose another <source><name> for pool " + pool.name + " (ilvm pool-define)");
     iscsi::Session session(sys_, pool, cfg_.iscsi_nodes_dir);
     ILVM_ASSIGN_OR_RETURN(bool was_logged_in, session.logged_in());
     ILVM_TRY(login(pool, was_logged_in));
@@ -91,13 +131,8 @@ Result<PoolDef> Backend::start_pool(const PoolDef &pool) {
                                "this is not the LUN the pool was built on; check the target and LUN in the pool XML"));
 
     if (pool.shared()) {
-        auto started = run_checked(sys_, lvm::vg_lock_start(pool.vg_name), "vgchange --lock-start " + pool.vg_name);
-        if (!started.ok()) {
-            Error e = started.take_error();
-            e.hint = "are lvmlockd and " + std::string(lock_type_name(pool.lock_type)) +
-                     " running, with a unique host_id in /etc/lvm/lvmlocal.conf? (see docs/troubleshooting.md)";
-            return refuse(e);
-        }
+        auto started = start_lockspace(sys_, pool);
+        if (!started.ok()) return refuse(started.take_error());
     }
     PoolDef started = pool;
     if (started.vg_uuid.empty()) {

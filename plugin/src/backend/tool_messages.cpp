@@ -28,6 +28,19 @@ constexpr std::array kTexts{
     KnownText{ToolMessage::vg_in_use_elsewhere, "other host",
               "vgremove, lvm2 2.03.16 with lvmlockd: 'Lockspace for \"VG\" not stopped on other hosts'"},
     KnownText{ToolMessage::vg_in_use_elsewhere, "in use", "vgremove: kept from the first version, not seen in the lab"},
+    // lvmlockd's lm_prepare_lockspace_sanlock() (daemons/lvmlockd/lvmlockd-sanlock.c, 2.03.16 and
+    // still in 2.03.2x) sleeps 1 s ("FIXME: device is not always ready for us here"), then
+    // stat()s /dev/mapper/VG-lvmlock, which the vgchange had just activated and udev makes
+    // asynchronously; a failed stat ("prepare_lockspace_san stat error 2" in lvmlockd's log)
+    // is -EARGS, which lockd_start_vg() (lib/locking/lvmlockd.c) reports as below. Seen on a
+    // loaded lab host right after pool-build (issue 15).
+    KnownText{ToolMessage::lock_lv_not_ready, "start failed: invalid parameters for sanlock",
+              "vgchange --lock-start, lvm2 2.03.16 lib/locking/lvmlockd.c lockd_start_vg(): 'VG VG start failed: "
+              "invalid parameters for sanlock' (-EARGS)"},
+    KnownText{ToolMessage::login_reason, "initiator reported error",
+              "iscsiadm --login, open-iscsi 2.1.8 usr/iscsi_err.c iscsi_err_print_msg(): 'iscsiadm: initiator reported "
+              "error (8 - connection timed out)', printed after usr/session_mgmt.c's 'Could not login to [iface: …, "
+              "target: …, portal: …].'"},
 };
 
 }  // namespace

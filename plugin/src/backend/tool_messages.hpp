@@ -16,6 +16,8 @@ enum class ToolMessage {
     lv_locked_elsewhere,     // lvchange: another host holds an incompatible LV lock
     lockspace_not_started,   // any LVM command on a shared VG whose lockspace is not started here
     vg_in_use_elsewhere,     // vgremove: another host still has the VG's lockspace started
+    lock_lv_not_ready,       // vgchange --lock-start: lvmlockd could not use the VG's lvmlock LV (yet)
+    login_reason,            // iscsiadm --login: the line that says why the login failed
 };
 
 // `text` (a command's stderr, or stderr and stdout together) contains one of the table's

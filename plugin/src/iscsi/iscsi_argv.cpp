@@ -24,12 +24,13 @@ Command node_update(const NodeAddress &n, const std::string &key, const std::str
     return with(node_cmd(n), {"--op", "update", "--name", key, "--value", value});
 }
 Command node_delete(const NodeAddress &n) { return with(node_cmd(n), {"--op", "delete"}); }
-Command login(const NodeAddress &n) {
+Command login(const NodeAddress &n, std::chrono::seconds timeout) {
     auto c = with(node_cmd(n), {"--login"});
-    c.timeout = std::chrono::minutes(2);
+    c.timeout = timeout;
     return c;
 }
 Command logout(const NodeAddress &n) { return with(node_cmd(n), {"--logout"}); }
+Command iface_query(const std::string &iface) { return Command{"iscsiadm", "--mode", "iface", "--interface", iface}; }
 Command iface_new(const std::string &iface) { return Command{"iscsiadm", "--mode", "iface", "--interface", iface, "--op", "new"}; }
 Command iface_delete(const std::string &iface) {
     return Command{"iscsiadm", "--mode", "iface", "--interface", iface, "--op", "delete"};

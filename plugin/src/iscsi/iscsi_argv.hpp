@@ -3,6 +3,7 @@
 // No builder ever takes a password: CHAP secrets go into the node record file (0600).
 #pragma once
 
+#include <chrono>
 #include <string>
 
 #include "common/command.hpp"
@@ -27,8 +28,12 @@ Command node_query(const NodeAddress &n);
 Command node_new(const NodeAddress &n);
 Command node_update(const NodeAddress &n, const std::string &key, const std::string &value);
 Command node_delete(const NodeAddress &n);
-Command login(const NodeAddress &n);
+// `timeout`: when to kill iscsiadm. It must be later than open-iscsi's own give-up (the
+// record's login settings), so that a dead portal is reported by iscsid, not by the kill.
+Command login(const NodeAddress &n, std::chrono::seconds timeout);
 Command logout(const NodeAddress &n);
+// `iscsiadm --mode iface --interface NAME`: exits 0 when the iface exists.
+Command iface_query(const std::string &iface);
 Command iface_new(const std::string &iface);
 Command iface_delete(const std::string &iface);
 Command iface_set_initiator(const std::string &iface, const std::string &initiator_iqn);

@@ -1,29 +1,56 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "iscsi/session.hpp"
 
+#include <glib.h>
+
 #include <sstream>
 
+#include "backend/tool_messages.hpp"
+#include "common/continue_after.hpp"
 #include "common/log.hpp"
+#include "common/names.hpp"
+#include "common/numbers.hpp"
+#include "common/strings.hpp"
 #include "iscsi/node_record.hpp"
 
 namespace ilvm::iscsi {
 
-std::string iface_name_for_pool(const PoolDef &pool) { return ("ilvm-" + pool.name).substr(0, 64); }
+// open-iscsi iface names are at most 64 characters (ISCSI_MAX_IFACE_LEN 65 with the NUL,
+// usr/config.h). "ilvm-<pool>" fits pool names of up to 59 characters and is what every
+// earlier version made, so their ifaces keep working. Earlier versions cut longer names
+// (60-64 characters) to "ilvm-" + 59 characters, so two pools sharing those 59 shared one
+// iface, and undefining one deleted the other's. Such names now get "ilvm_" + their first
+// 42 characters + "_" + 16 hex digits of the SHA-256 of the whole name: 64 characters,
+// never a short form (the fifth character differs), distinct for distinct names.
+std::string iface_name_for_pool(const PoolDef &pool) {
+    constexpr size_t kMaxIface = 64, kShortMax = kMaxIface - 5, kKept = 42, kHashDigits = 16;
+    if (pool.name.size() <= kShortMax) return "ilvm-" + pool.name;
+    gchar *sha = g_compute_checksum_for_string(G_CHECKSUM_SHA256, pool.name.c_str(), static_cast<gssize>(pool.name.size()));
+    const std::string hash(sha, kHashDigits);
+    g_free(sha);
+    return "ilvm_" + pool.name.substr(0, kKept) + "_" + hash;
+}
 
 NodeAddress node_address(const PoolDef &pool) {
     return NodeAddress{pool.target_iqn, pool.portal(), pool.initiator_iqn.empty() ? "" : iface_name_for_pool(pool)};
 }
 
-bool session_listed(std::string_view session_output, const std::string &target_iqn, const std::string &portal) {
-    // "tcp: [3] 10.0.2.2:3260,1 iqn.2024-04.com.example:vms (non-flash)"
-    std::istringstream in{std::string(session_output)};
-    std::string line;
-    while (std::getline(in, line)) {
+bool session_listed(std::string_view session_output, const std::string &target_iqn, const std::string &host,
+                    uint16_t port) {
+    // "tcp: [3] 10.0.2.2:3260,1 iqn.2024-04.com.example:vms (non-flash)", IPv6 as
+    // "[fd00::50]:3260,1" (open-iscsi usr/session_info.c: brackets when the address has no '.').
+    for (const auto &line : nonblank_lines(session_output)) {
         std::istringstream fields(line);
         std::string transport, sid, portal_tpgt, iqn;
-        if (!(fields >> transport >> sid >> portal_tpgt >> iqn)) continue;
-        auto comma = portal_tpgt.rfind(',');
-        if (portal_tpgt.substr(0, comma) == portal && iqn == target_iqn) return true;
+        if (!(fields >> transport >> sid >> portal_tpgt >> iqn) || iqn != target_iqn) continue;
+        std::string_view portal(portal_tpgt);
+        portal = portal.substr(0, portal.rfind(','));
+        const auto colon = portal.rfind(':');
+        if (colon == std::string_view::npos) continue;
+        std::string_view h = portal.substr(0, colon);
+        if (h.size() >= 2 && h.front() == '[' && h.back() == ']') h = h.substr(1, h.size() - 2);
+        const auto p = parse_digits(portal.substr(colon + 1));
+        if (p && *p == port && same_host(h, host)) return true;
     }
     return false;
 }
@@ -35,58 +62,105 @@ Result<bool> Session::logged_in() {
     ILVM_ASSIGN_OR_RETURN(auto out, sys_.run(session_list()));
     if (out.exit_code == kErrNoObjectsFound) return false;  // "No active sessions."
     if (!out.succeeded()) return system_error("iscsiadm --mode session: " + out.first_error_line());
-    return session_listed(out.out, pool_.target_iqn, pool_.portal());
+    return session_listed(out.out, pool_.target_iqn, pool_.portal_host, pool_.portal_port);
 }
+
+// When to kill iscsiadm --login: after open-iscsi's own give-up (retries x timeout seconds
+// from the first attempt, plus the attempt under way when that time is up) and a margin,
+// so that a dead portal is always reported by iscsid itself. Default: 20 + 5 + 15 = 40 s.
+namespace {
+
+constexpr std::chrono::seconds kLoginKillMargin{15};
+
+std::chrono::seconds login_kill_bound(const LoginSettings &login) {
+    return std::chrono::seconds(login.window() + login.timeout) + kLoginKillMargin;
+}
+
+}  // namespace
 
 Status Session::ensure_iface() {
     if (node_.iface.empty()) return {};
-    auto created = sys_.run(iface_new(node_.iface));
-    if (!created.ok()) return created.take_error();
-    // An existing iface is fine ("already exists"); the update below makes it ours.
-    ILVM_TRY(run_checked(sys_, iface_set_initiator(node_.iface, pool_.initiator_iqn),
-                         "cannot set the initiator name of iSCSI iface " + node_.iface));
+    ILVM_ASSIGN_OR_RETURN(auto query, sys_.run(iface_query(node_.iface)));
+    if (!query.succeeded()) {
+        // `--op new` on an existing iface would reset its settings to the defaults
+        // (open-iscsi usr/iscsiadm.c exec_iface_op), so only a missing one is created.
+        ILVM_TRY(run_checked(sys_, iface_new(node_.iface), "cannot create iSCSI iface " + node_.iface));
+        created_iface_ = true;
+    }
+    return run_status(sys_, iface_set_initiator(node_.iface, pool_.initiator_iqn),
+                      "cannot set the initiator name of iSCSI iface " + node_.iface);
+}
+
+Status Session::configure_record(const std::optional<ChapCredentials> &chap) {
+    ILVM_ASSIGN_OR_RETURN(auto query, sys_.run(node_query(node_)));
+    if (!query.succeeded()) {
+        ILVM_TRY(run_checked(sys_, node_new(node_), "cannot create the iSCSI node record for " + pool_.target_iqn));
+        created_record_ = true;
+    }
+    // Manual startup: at boot, iscsi-lvm.service logs in the pools that are marked
+    // autostart, in order with lock-start; open-iscsi must not race it. The login settings
+    // bound how long iscsid tries before it reports a dead portal.
+    const std::pair<const char *, std::string> settings[] = {
+        {"node.startup", "manual"},
+        {"node.conn[0].timeo.login_timeout", std::to_string(pool_.login.timeout)},
+        {"node.session.initial_login_retry_max", std::to_string(pool_.login.retries)},
+    };
+    for (const auto &[key, value] : settings)
+        ILVM_TRY(run_checked(sys_, node_update(node_, key, value), "cannot update the iSCSI node record"));
+    if (chap) {
+        ILVM_ASSIGN_OR_RETURN(auto files, find_node_record_files(sys_, nodes_dir_, node_, pool_.portal_host, pool_.portal_port));
+        for (const auto &f : files) ILVM_TRY(write_chap_settings(sys_, f, chap->username, chap->password));
+    }
     return {};
 }
 
+Error Session::login_failed(const std::string &reason) const {
+    const std::string host = pool_.portal_host;
+    return system_error("iSCSI login to " + pool_.target_iqn + " at " + pool_.portal() + " failed (tried for up to " +
+                            std::to_string(pool_.login.window()) + " s, " + std::to_string(pool_.login.timeout) +
+                            " s per attempt): " + reason,
+                        "does the portal answer from this host (nc -zv " + host + " " + std::to_string(pool_.portal_port) +
+                            ")? A target that is only slow to answer needs more time: <login timeout='…' retries='…'/> "
+                            "in the pool's <source> (docs/xml-reference.md)");
+}
+
+void Session::remove_created(bool logout_first, const std::string &after) {
+    const std::string why = "the login failed and says why (" + after + "); a leftover only serves the next login";
+    if (logout_first) continue_after(logout(), why);
+    if (created_record_) continue_after(delete_record(), why);
+    if (created_iface_) continue_after(delete_iface(), why);
+    created_record_ = created_iface_ = false;
+}
+
+void Session::undo_login(const std::string &after) { remove_created(true, after); }
+
 Status Session::login(const std::optional<ChapCredentials> &chap) {
-    ILVM_TRY(ensure_iface());
-
-    ILVM_ASSIGN_OR_RETURN(auto query, sys_.run(node_query(node_)));
-    const bool had_record = query.succeeded();
-    if (!had_record)
-        ILVM_TRY(run_checked(sys_, node_new(node_), "cannot create the iSCSI node record for " + pool_.target_iqn));
-
-    auto undo = [&](Error e) -> Status {
-        if (!had_record) {
-            auto r = sys_.run(node_delete(node_));
-            if (!r.ok() || !r->succeeded()) spdlog::warn("could not remove the node record created for {}", pool_.target_iqn);
-        }
+    created_record_ = created_iface_ = false;
+    auto fail = [&](Error e, bool logout_first = false) -> Status {
+        remove_created(logout_first, e.message);
         return e;
     };
+    if (auto st = ensure_iface(); !st.ok()) return fail(st.take_error());
+    if (auto st = configure_record(chap); !st.ok()) return fail(st.take_error());
 
-    // Manual startup: at boot, iscsi-lvm.service logs in the pools that are marked
-    // autostart, in order with lock-start; open-iscsi must not race it.
-    auto st = run_checked(sys_, node_update(node_, "node.startup", "manual"), "cannot update the iSCSI node record");
-    if (!st.ok()) return undo(st.take_error());
-
-    if (chap) {
-        auto files = find_node_record_files(sys_, nodes_dir_, node_, pool_.portal_host, pool_.portal_port);
-        if (!files.ok()) return undo(files.take_error());
-        for (const auto &f : *files) {
-            auto w = write_chap_settings(sys_, f, chap->username, chap->password);
-            if (!w.ok()) return undo(w.take_error());
-        }
-    }
-
-    ILVM_ASSIGN_OR_RETURN(auto out, sys_.run(iscsi::login(node_)));
-    if (out.succeeded() || out.exit_code == kErrSessionExists) return {};
-    if (out.exit_code == kErrLoginAuthFailed)
-        return undo(invalid_input("iSCSI login to " + pool_.target_iqn + " at " + pool_.portal() +
+    auto out = sys_.run(iscsi::login(node_, login_kill_bound(pool_.login)));
+    // Killed (or not run at all): iscsid may still be trying, and finish later.
+    if (!out.ok()) return fail(login_failed(out.error().message), true);
+    if (out->succeeded() || out->exit_code == kErrSessionExists) return {};
+    if (out->exit_code == kErrLoginAuthFailed)
+        return fail(invalid_input("iSCSI login to " + pool_.target_iqn + " at " + pool_.portal() +
                                       " failed: CHAP authentication rejected by the target",
                                   "check the username in the pool XML and the value of its libvirt secret"));
-    return undo(system_error("iSCSI login to " + pool_.target_iqn + " at " + pool_.portal() + " failed: " +
-                                 out.first_error_line(),
-                             "is the target reachable from this host (iscsiadm --mode discovery)?"));
+    // iscsiadm first repeats what it tried ("Could not login to [iface: …, target: …,
+    // portal: …]"), then says why; we name target and portal ourselves.
+    std::string reason = out->first_error_line();
+    for (const auto &line : nonblank_lines(out->err))
+        if (says(line, ToolMessage::login_reason)) {
+            reason = line;
+            break;
+        }
+    if (reason.empty()) reason = "iscsiadm exit status " + std::to_string(out->exit_code);
+    return fail(login_failed(reason));
 }
 
 Status Session::logout() {

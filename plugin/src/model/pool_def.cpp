@@ -19,8 +19,13 @@ std::string PoolDef::portal() const {
     return host + ":" + std::to_string(portal_port);
 }
 
+// udev's path_id builtin (systemd src/udev/udev-builtin-path_id.c handle_scsi_iscsi()):
+// "ip-%s:%s-iscsi-%s-lun-%s" with the session's persistent_address, which iscsid sets to the
+// node record's address as iscsiadm was given it (open-iscsi usr/initiator_common.c): the
+// canonical host, without brackets even for IPv6.
 std::string PoolDef::by_path_device() const {
-    return "/dev/disk/by-path/ip-" + portal() + "-iscsi-" + target_iqn + "-lun-" + std::to_string(lun);
+    return "/dev/disk/by-path/ip-" + portal_host + ":" + std::to_string(portal_port) + "-iscsi-" + target_iqn + "-lun-" +
+           std::to_string(lun);
 }
 
 }  // namespace ilvm

@@ -24,11 +24,25 @@ struct ChapAuth {
     SecretRef secret;
 };
 
+// How long open-iscsi tries to log in before it gives up: each attempt may take `timeout`
+// seconds (node.conn[0].timeo.login_timeout), and iscsid stops retrying once `retries` ×
+// `timeout` seconds have passed since the first attempt (node.session.initial_login_retry_max;
+// open-iscsi usr/initiator.c iscsi_retry_initial_login()). open-iscsi's own defaults (15 s,
+// 8) make 120 s; ours make a dead portal fail within about 20-25 s.
+struct LoginSettings {
+    static constexpr uint32_t kDefaultTimeout = 5;
+    static constexpr uint32_t kDefaultRetries = 4;
+    uint32_t timeout = kDefaultTimeout;  // <source><login timeout=…>, seconds
+    uint32_t retries = kDefaultRetries;  // <source><login retries=…>
+    uint32_t window() const { return timeout * retries; }
+};
+
 struct PoolDef {
     std::string name;
     std::string uuid;              // libvirt-style pool UUID (generated at define if absent)
-    std::string portal_host;       // <source><host name=…>
+    std::string portal_host;       // <source><host name=…>: canonical (common/names.hpp canonical_host)
     uint16_t portal_port = 3260;   // <source><host port=…>
+    LoginSettings login;           // <source><login …/>
     std::string target_iqn;        // <source><device path=…>
     uint32_t lun = 0;              // <source><device lun=…>
     std::string initiator_iqn;     // empty: the host's /etc/iscsi/initiatorname.iscsi
@@ -43,7 +57,7 @@ struct PoolDef {
 
     // "10.0.0.50:3260", "[fe80::1]:3260": the form iscsiadm -p and /dev/disk/by-path use.
     std::string portal() const;
-    // /dev/disk/by-path/ip-<portal>-iscsi-<iqn>-lun-<n>
+    // /dev/disk/by-path/ip-<host>:<port>-iscsi-<iqn>-lun-<n>, the host unbracketed
     std::string by_path_device() const;
     // /dev/<vg>: <target><path>
     std::string target_path() const { return "/dev/" + vg_name; }

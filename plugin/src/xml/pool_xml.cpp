@@ -6,6 +6,7 @@
 #include <optional>
 
 #include "common/names.hpp"
+#include "common/numbers.hpp"
 #include "common/strings.hpp"
 #include "common/xml_doc.hpp"
 #include "xml/schema.hpp"
@@ -25,14 +26,8 @@ std::string line_suffix(const xmlNode *node) {
 
 // Digits only (no sign, no spaces, no hex), at most `max`; nullopt otherwise.
 std::optional<uint64_t> parse_decimal(std::string_view s, uint64_t max) {
-    if (s.empty() || s.size() > 20) return std::nullopt;
-    uint64_t v = 0;
-    for (char c : s) {
-        if (c < '0' || c > '9') return std::nullopt;
-        const auto d = static_cast<uint64_t>(c - '0');
-        if (v > (max - d) / 10) return std::nullopt;  // would exceed max (and never wraps)
-        v = v * 10 + d;
-    }
+    auto v = parse_digits(s);
+    if (!v || *v > max) return std::nullopt;
     return v;
 }
 
@@ -115,6 +110,35 @@ Result<uint32_t> parse_lun(std::string_view text) {
     return static_cast<uint32_t>(*v);
 }
 
+// <login timeout=… retries=…/>: each within bounds, and together at most an hour of trying.
+constexpr uint32_t k_max_login_timeout = 600;
+constexpr uint32_t k_max_login_retries = 100;
+constexpr uint32_t k_max_login_window = 3600;
+
+Result<LoginSettings> parse_login(const xmlNode *login) {
+    LoginSettings out;
+    const std::string hint = "<login timeout='SECONDS' retries='N'/>: each attempt may take up to timeout seconds, and "
+                             "open-iscsi gives up after timeout x retries seconds (default " +
+                             std::to_string(LoginSettings::kDefaultTimeout) + " and " +
+                             std::to_string(LoginSettings::kDefaultRetries) + ")";
+    if (auto t = xml::attribute(login, "timeout")) {
+        auto v = parse_number(*t, 1, k_max_login_timeout, "login timeout");
+        if (!v.ok()) return Error(ErrorCode::invalid_input, v.error().message + line_suffix(login), hint);
+        out.timeout = static_cast<uint32_t>(*v);
+    }
+    if (auto r = xml::attribute(login, "retries")) {
+        auto v = parse_number(*r, 1, k_max_login_retries, "login retries");
+        if (!v.ok()) return Error(ErrorCode::invalid_input, v.error().message + line_suffix(login), hint);
+        out.retries = static_cast<uint32_t>(*v);
+    }
+    if (out.window() > k_max_login_window)
+        return invalid_input("login timeout " + std::to_string(out.timeout) + " s x " + std::to_string(out.retries) +
+                                 " retries is more than " + std::to_string(k_max_login_window) + " s of trying" +
+                                 line_suffix(login),
+                             hint);
+    return out;
+}
+
 Result<std::string> required_attr(const xmlNode *node, std::string_view name) {
     auto v = xml::attribute(node, name);
     if (!v) return invalid_input("<" + std::string(xml::node_name(node)) + "> has no " + std::string(name) + " attribute" + line_suffix(node));
@@ -144,12 +168,18 @@ Result<ChapAuth> parse_auth(const xmlNode *auth) {
     return out;
 }
 
-Status parse_source(const xmlNode *source, PoolDef &def) {
+Status parse_source(const xmlNode *source, PoolDef &def, PoolXmlOrigin origin) {
     ILVM_ASSIGN_OR_RETURN(const xmlNode *host, xml::exactly_one_child(source, "host"));
-    ILVM_ASSIGN_OR_RETURN(def.portal_host, required_attr(host, "name"));
-    ILVM_TRY(validate_host(def.portal_host));
+    ILVM_ASSIGN_OR_RETURN(std::string host_name, required_attr(host, "name"));
+    ILVM_ASSIGN_OR_RETURN(def.portal_host,
+                          canonical_host(host_name, origin == PoolXmlOrigin::definition ? HostNames::refuse : HostNames::keep));
     if (auto port = xml::attribute(host, "port")) {
         ILVM_ASSIGN_OR_RETURN(def.portal_port, parse_port(*port));
+    }
+
+    ILVM_ASSIGN_OR_RETURN(const xmlNode *login, xml::optional_child(source, "login"));
+    if (login != nullptr) {
+        ILVM_ASSIGN_OR_RETURN(def.login, parse_login(login));
     }
 
     ILVM_ASSIGN_OR_RETURN(const xmlNode *device, xml::exactly_one_child(source, "device"));
@@ -192,7 +222,7 @@ Status parse_source(const xmlNode *source, PoolDef &def) {
 
 }  // namespace
 
-Result<PoolDef> parse_pool_xml(std::string_view text) {
+Result<PoolDef> parse_pool_xml(std::string_view text, PoolXmlOrigin origin) {
     ILVM_ASSIGN_OR_RETURN(XmlDoc doc, parse_untrusted_xml(text, k_what));
     const xmlNode *root = doc.root();
     ILVM_TRY(check_root(root));
@@ -214,7 +244,7 @@ Result<PoolDef> parse_pool_xml(std::string_view text) {
     }
 
     ILVM_ASSIGN_OR_RETURN(const xmlNode *source, xml::exactly_one_child(root, "source"));
-    ILVM_TRY(parse_source(source, def));
+    ILVM_TRY(parse_source(source, def, origin));
 
     ILVM_ASSIGN_OR_RETURN(const xmlNode *target, xml::optional_child(root, "target"));
     if (target != nullptr) {
@@ -265,6 +295,8 @@ std::string format_pool_xml(const PoolDef &def, const PoolStatus *status) {
     }
     o += "  <source>\n";
     o += "    <host name='" + escape(def.portal_host) + "' port='" + std::to_string(def.portal_port) + "'/>\n";
+    o += "    <login timeout='" + std::to_string(def.login.timeout) + "' retries='" + std::to_string(def.login.retries) +
+         "'/>\n";
     o += "    <device path='" + escape(def.target_iqn) + "' lun='" + std::to_string(def.lun) + "'/>\n";
     if (!def.initiator_iqn.empty()) {
         o += "    <initiator>\n";

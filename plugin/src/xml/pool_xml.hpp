@@ -15,10 +15,18 @@ namespace ilvm {
 // checks whose messages must not depend on the schema (root element, pool type, inline
 // CHAP passwords), then validate_schema, then the value checks (names, host, port, IQNs,
 // LUN, UUIDs, target path). Every error is invalid_input with a one-line message.
-// Defaults: port 3260, lun 0, VG name = pool name, locking sanlock, wipe_on_delete no.
+// Defaults: port 3260, login timeout 5 s with 4 retries, lun 0, VG name = pool name,
+// locking sanlock, wipe_on_delete no.
 // UUIDs are returned in libvirt's canonical form (lower case, 8-4-4-4-12). The output-
 // only <capacity>, <allocation> and <available> are accepted and ignored.
-Result<PoolDef> parse_pool_xml(std::string_view xml);
+// The portal host is returned in its one canonical spelling (common/names.hpp
+// canonical_host): an IPv4 dotted quad, or an IPv6 address as inet_ntop() writes it.
+// A host name is refused when a pool is being defined (PoolXmlOrigin::definition: the
+// parse_pool callback, pool-define) and read as written from a definition an older
+// version stored (PoolXmlOrigin::stored: every other callback), so that pool can still be
+// stopped and undefined.
+enum class PoolXmlOrigin { definition, stored };
+Result<PoolDef> parse_pool_xml(std::string_view xml, PoolXmlOrigin origin = PoolXmlOrigin::stored);
 
 // Formats a pool definition the way virsh pool-dumpxml prints pools: two-space indent,
 // single-quoted attributes, every default spelt out. With `status` (an active pool),
