@@ -105,10 +105,14 @@ int activate_all(const Invocation &inv, const std::vector<DiskRef> &disks, const
 
 // Never fails: libvirt cannot undo a release, so each failure is logged loudly instead.
 void deactivate_all(const Invocation &inv, const std::vector<DiskRef> &disks, const HookEnv &env, VolumeControl &vc) {
-    auto locks = lock_volumes(*env.store, disks, "stop of domain " + inv.domain, /*refuse_maintenance=*/false, *env.clock,
+    // Another hook call (a start of a domain on the same volume) is waited for. Maintenance
+    // is not: it never works on a volume a domain owns, so a volume it holds is one this
+    // domain never activated, which the owner check below leaves alone; waiting would only
+    // keep a refused `virsh start` from returning.
+    auto locks = lock_volumes(*env.store, disks, "stop of domain " + inv.domain, /*refuse_maintenance=*/true, *env.clock,
                               env.wait_for_other_hooks);
     if (!locks.ok())
-        spdlog::error("domain {}: releasing its volumes without their host locks: {}", inv.domain, locks.error().message);
+        spdlog::warn("domain {}: releasing its volumes without their host locks: {}", inv.domain, locks.error().message);
     std::vector<DiskRef> others;
     if (env.disks_of_other_running_domains) {
         auto running = env.disks_of_other_running_domains();
@@ -117,6 +121,19 @@ void deactivate_all(const Invocation &inv, const std::vector<DiskRef> &disks, co
     }
     for (const auto &d : disks) {
         const host::VolumeRef v{d.pool, d.volume};
+        // Release undoes what this domain's prepare (or incoming migration) did, nothing
+        // more: without its owner record it never activated the volume here (its start was
+        // refused, say while a vol-wipe held the volume, and libvirt releases all the same),
+        // so whoever made the volume active keeps it. A domain started before owner records
+        // existed gets one at libvirtd's reconnect; until then the reconciler releases its
+        // volumes once they are idle.
+        if (auto before = host::read_volume_owners(*env.store, v);
+            before.ok() && std::none_of(before->begin(), before->end(),
+                                        [&](const host::VolumeOwner &o) { return o.domain == inv.domain; })) {
+            spdlog::info("domain {}: {} left as it is: this domain did not activate it here (no owner record)",
+                         inv.domain, describe(d));
+            continue;
+        }
         auto removed = host::remove_volume_owner(*env.store, v, inv.domain);
         if (!removed.ok()) spdlog::error("domain {}: {}", inv.domain, removed.error().message);
         auto owners = host::read_volume_owners(*env.store, v);

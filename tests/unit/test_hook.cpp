@@ -238,6 +238,10 @@ protected:
         BackendControl control(*backend, pool);
         return hook::run_hook(Invocation{domain, op, subop, "-"}, xml, env(), control, err);
     }
+    // What prepare leaves: web1 recorded as the owner of each volume.
+    void owned_by_web1(const std::vector<std::string> &vols) {
+        for (const auto &v : vols) ASSERT_TRUE(host::add_volume_owner(store, {"san", v}, {"web1", false, 1}).ok());
+    }
     std::vector<host::VolumeOwner> owners(const std::string &vol) {
         auto o = host::read_volume_owners(store, {"san", vol});
         EXPECT_TRUE(o.ok());
@@ -338,6 +342,7 @@ TEST_F(HookDispatch, ReleaseDeactivatesButKeepsVolumesOthersUse) {
       {"lv_name":"vm1","lv_uuid":"a","lv_size":"1073741824","lv_path":"/dev/vg_san/vm1","lv_active_locally":"1","lv_active_exclusively":"1","lv_device_open":"0","lv_skip_activation":"1","lv_autoactivation":"0","lv_lockargs":"1.0.0:70254592"},
       {"lv_name":"vm9","lv_uuid":"b","lv_size":"1073741824","lv_path":"/dev/vg_san/vm9","lv_active_locally":"1","lv_active_exclusively":"0","lv_device_open":"0","lv_skip_activation":"1","lv_autoactivation":"0","lv_lockargs":"1.0.0:73400320"}]}]})"));
     others = {{"vdz", "san/vm9", "san", "vm9", true}};
+    owned_by_web1({"vm1", "vm9"});
     EXPECT_EQ(run("release", "end", kOneDisk), 0);
     EXPECT_TRUE(sys.ran({"lvchange", "-an", "vg_san/vm1"}));
     expect_not_run({"lvchange", "-an", "vg_san/vm9"});
@@ -345,8 +350,18 @@ TEST_F(HookDispatch, ReleaseDeactivatesButKeepsVolumesOthersUse) {
 
 TEST_F(HookDispatch, ReleaseToleratesAlreadyInactive) {
     two_volumes();
+    owned_by_web1({"vm1", "vm9"});
     EXPECT_EQ(run("release", "end", kOneDisk), 0);
     expect_no_mutation();
+}
+
+// Found in the lab: libvirt runs release after a refused prepare. A start refused while a
+// vol-wipe held vm1 was followed by a release that deactivated vm1 under the wipe.
+TEST_F(HookDispatch, ReleaseOfAStartThatNeverActivatedLeavesTheVolumesAlone) {
+    two_volumes(0);  // vm1 active here: a maintenance verb (or the admin) activated it
+    EXPECT_EQ(run("release", "end", kOneDisk), 0);
+    expect_no_mutation();
+    EXPECT_TRUE(err.str().empty());
 }
 
 TEST_F(HookDispatch, IncomingMigrationTakesVolumesSharedAndStartsTheFinisher) {
@@ -473,6 +488,18 @@ TEST_F(HookDispatch, PrepareIsRefusedWhileMaintenanceWorksOnTheVolumeNamingIt) {
     EXPECT_TRUE(clock.sleeps.empty());   // refused at once, no wait
     expect_no_mutation();
     EXPECT_TRUE(owners("vm1").empty());
+}
+
+// libvirt's release after that refusal: it returns at once (no wait for the wipe) and leaves
+// the wiped volume to the wipe.
+TEST_F(HookDispatch, ReleaseAfterARefusalDoesNotWaitForMaintenance) {
+    two_volumes(0);
+    auto wipe = host::VolumeLock::try_acquire(store, {"san", "vm1"}, "vol-wipe", /*domain=*/false);
+    ASSERT_TRUE(wipe.ok());
+    ASSERT_TRUE(std::holds_alternative<host::VolumeLock>(*wipe));
+    EXPECT_EQ(run("release", "end", kOneDisk), 0);
+    EXPECT_TRUE(clock.sleeps.empty());
+    expect_no_mutation();
 }
 
 TEST_F(HookDispatch, PrepareWaitsForAnotherDomainsHookThenGivesUp) {

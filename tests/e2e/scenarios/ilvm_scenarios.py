@@ -20,6 +20,12 @@ per step, with per-scenario times:
   hook-race  A and B `virsh start` the same disk at the same moment, 20 rounds: exactly
              one wins every time and the loser keeps nothing active (5 rounds in the
              ci set, 20 in the full set).
+  maintenance  one writer per volume on a host: virsh start refused naming vol-wipe,
+             vol-clone, vol-upload while one works on the domain's volume (held back by a
+             wrapper), results intact; two domains sharing a volume started at once: one
+             runs; 8 parallel vol-create-as per host on both hosts: 16 of 16; a new volume
+             where a patterned one was deleted reads zeros from B (zeroing cost printed);
+             a vol-create-as killed halfway is reported and removed by the reconciler.
   mirror     the libvirt mirror pool: running again after every libvirtd restart
              (iscsi-lvm-mirror.service); virsh vol-list shows the volumes active on that
              host (libvirt's logical backend skips inactive LVs); what a <disk type='volume'>
@@ -70,7 +76,7 @@ EXIT_INVALID, EXIT_NOT_FOUND, EXIT_CONFLICT = 2, 3, 4
 CHAP_USER, CHAP_PASSWORD = "labuser", "lab-chap-secret-42"
 # host-failure late: it power-cycles host A, which also cuts the A-B link (socket netdev);
 # lun-loss last: host A ends it reset by its watchdog, and stays off.
-ORDER = ["newcomer", "two-hosts", "chap", "data", "wrong-lun", "hook", "hook-race", "mirror", "migrate", "migrate-control",
+ORDER = ["newcomer", "two-hosts", "chap", "data", "wrong-lun", "hook", "hook-race", "maintenance", "mirror", "migrate", "migrate-control",
          "host-failure", "lun-loss"]
 # Run only when named: the control experiment for `migrate` (plain virsh migrate on a local
 # file disk, QEMU's default downtime) that showed nested TCG migration corrupting the guest's
@@ -370,6 +376,158 @@ def hook_race(ctx):
     say("%d rounds: exactly one winner every time (hosta %d, hostb %d)" % (RACE_ROUNDS, wins["hosta"], wins["hostb"]))
 
 
+
+
+# -- one writer per volume on a host (issue 14) ------------------------------------------
+
+# A wrapper (ILVM_COMMAND_WRAPPER, the runner's test seam) that holds each copy or zeroing
+# back for a while before running it for real: the maintenance verb holds its volume's lock
+# the whole time, so what happens meanwhile is decided by the locks, not by how fast the
+# lab's disk is.
+HOLD_SECONDS = 20
+HOLD_WRAPPER = "/root/ilvm-hold-copies"
+HOLD_WRAPPER_TEXT = """#!/bin/sh
+# e2e: hold dd and blkdiscard back %d s, then run them (tests/e2e/scenarios/ilvm_scenarios.py)
+case "$1" in dd|blkdiscard) sleep %d ;; esac
+exec "$@"
+""" % (HOLD_SECONDS, HOLD_SECONDS)
+
+
+def volume_lock_file(vol):
+    return "/run/iscsi-lvm/pools/san.volumes/%s.lock" % vol
+
+
+def wait_volume_lock_held(guest, vol, seconds=120):
+    lock = volume_lock_file(vol)
+    wait_until_ok(guest, ["sh", "-c", "test -e %s && ! flock -n -s %s true" % (lock, lock)], seconds)
+
+
+def sha_of_volume(ctx, guest, vol, nbytes=None):
+    """sha256 of a volume's first `nbytes` (all of it by default), read with vol-download."""
+    out = "/root/%s.download" % vol
+    ctx.ilvm(guest, "vol-download", vol, out, "--pool", "san")
+    head = "head -c %d %s" % (nbytes, out) if nbytes else "cat %s" % out
+    digest = guest.check(["sh", "-c", "%s | sha256sum && rm -f %s" % (head, out)], timeout=300)[1].split()[0]
+    return digest
+
+
+def start_refused_during(ctx, op_args, domain, vol):
+    """Runs `ilvm op_args` held back by the wrapper; while it holds `vol`, virsh start of
+    `domain` (a disk on `vol`) must be refused naming the operation; the verb then ends well."""
+    a = ctx.lab.a
+    op = op_args[0]
+    say("hosta: ilvm %s   # held back %d s by %s" % (" ".join(op_args), HOLD_SECONDS, HOLD_WRAPPER))
+    h = a.start_run("ILVM_COMMAND_WRAPPER=%s ilvm %s" % (HOLD_WRAPPER, " ".join(shlex.quote(x) for x in op_args)))
+    wait_volume_lock_held(a, vol)
+    say("hosta: virsh start %s   # while %s holds %s" % (domain, op, vol))
+    rc, _, err = a.run(["virsh", "start", domain], timeout=300)
+    expect(rc != 0, "virsh start %s ran while %s was working on %s" % (domain, op, vol))
+    line = next((l for l in err.splitlines() if "iscsi-lvm" in l), err.strip())
+    say("   refused: " + line[line.find("iscsi-lvm:"):].strip()[:300])
+    # The refusal names the holder as the hook found it ("vol-wipe (pid 975, for 6 s)"):
+    # proof that the verb held the volume at that moment. (virsh start itself returns later:
+    # libvirt runs the release hook after a refused prepare, which waits for the volume.)
+    expect(op in err and "busy" in err, "the refusal does not name %s: %r" % (op, err))
+    rc, out, err = h.wait(600)
+    expect(rc == 0, "ilvm %s failed: %s" % (" ".join(op_args), err.strip()))
+
+
+def maintenance(ctx):
+    """One writer per volume on one host: the hook refuses a domain start while a
+    maintenance verb works on its volume, naming the verb, and the verb's result is intact;
+    two domains sharing a volume started at once: exactly one runs; parallel creates on both
+    hosts all succeed; a new volume never shows a deleted one's data, from the other host;
+    a create killed halfway is reported and removed by the reconciler."""
+    a, b = ctx.lab.a, ctx.lab.b
+    mib = 32
+    ctx.put(a, HOLD_WRAPPER, HOLD_WRAPPER_TEXT)
+    a.check(["chmod", "755", HOLD_WRAPPER])
+    for vol in ("mvol", "msrc"):
+        ctx.ilvm(a, "vol-create-as", "san", vol, "%dM" % mib)
+    a.check(["sh", "-c", "head -c %d /dev/urandom > /root/pattern.bin && head -c %d /dev/urandom > /root/up.bin"
+             % (mib * MIB, 4 * MIB)])
+    ctx.ilvm(a, "vol-upload", "msrc", "/root/pattern.bin", "--pool", "san", why="a pattern to clone")
+    pattern = a.check(["sh", "-c", "sha256sum < /root/pattern.bin"])[1].split()[0]
+    for name, vol in (("maint1", "mvol"), ("maint2", "msrc"), ("share1", "mvol"), ("share2", "mvol")):
+        ctx.put(a, "/root/%s.xml" % name, domain_xml(name, block_disk(vol)))
+        virsh(a, "define", "/root/%s.xml" % name)
+
+    start_refused_during(ctx, ["vol-wipe", "mvol", "--pool", "san"], "maint1", "mvol")
+    zeros = a.check(["sh", "-c", "head -c %d /dev/zero | sha256sum" % (mib * MIB)])[1].split()[0]
+    expect(sha_of_volume(ctx, a, "mvol") == zeros, "mvol is not all zeros after vol-wipe")
+    say("   mvol reads zeros after the wipe")
+    start_refused_during(ctx, ["vol-clone", "msrc", "mclone", "--pool", "san"], "maint2", "msrc")
+    expect(sha_of_volume(ctx, a, "mclone") == pattern, "the clone differs from its source's pattern")
+    expect(sha_of_volume(ctx, a, "msrc") == pattern, "the clone's source changed")
+    say("   mclone and msrc both hold the pattern")
+    start_refused_during(ctx, ["vol-upload", "mvol", "/root/up.bin", "--pool", "san"], "maint1", "mvol")
+    up = a.check(["sh", "-c", "sha256sum < /root/up.bin"])[1].split()[0]
+    expect(sha_of_volume(ctx, a, "mvol", 4 * MIB) == up, "mvol does not begin with the uploaded file")
+    say("   mvol begins with the uploaded file")
+    virsh(a, "start", "maint1")
+    virsh(a, "destroy", "maint1")
+    say("   maint1 starts once the volume is free")
+
+    rounds = 3
+    for i in range(1, rounds + 1):
+        h1, h2 = a.start_run(["virsh", "start", "share1"]), a.start_run(["virsh", "start", "share2"])
+        (r1, _, e1), (r2, _, e2) = h1.wait(300), h2.wait(300)
+        winners = [d for d, rc in (("share1", r1), ("share2", r2)) if rc == 0]
+        expect(len(winners) == 1, "round %d: %d of share1/share2 started on one volume" % (i, len(winners)))
+        err = e2 if winners[0] == "share1" else e1
+        line = next((l for l in err.splitlines() if "iscsi-lvm" in l), err.strip())
+        say("round %d: %s runs; the other refused: %s" % (i, winners[0], line[line.find("iscsi-lvm:"):].strip()[:200]))
+        virsh(a, "destroy", winners[0])
+
+    per_host = 8
+    say("hosta + hostb: %d vol-create-as each, all at once" % per_host)
+    t = time.monotonic()
+    runs = [(g, "p%s%d" % (g.name[-1], i)) for g in (a, b) for i in range(1, per_host + 1)]
+    handles = [(g, v, g.start_run(["ilvm", "vol-create-as", "san", v, "16M"])) for g, v in runs]
+    results = [(g, v) + h.wait(900) for g, v, h in handles]
+    failed = ["%s:%s rc=%d %s" % (g.name, v, rc, err.strip()[:200]) for g, v, rc, _, err in results if rc != 0]
+    made = [v for v in ctx.vols(a, "san") if re.fullmatch(r"p[ab]\d+", v)]
+    say("   %d of %d created in %.0f s" % (len(made), len(runs), time.monotonic() - t))
+    expect(not failed and len(made) == len(runs), "parallel creates failed: %s" % "; ".join(failed))
+    handles = [(g, v, g.start_run(["ilvm", "vol-delete", v, "--pool", "san"])) for g, v in runs]
+    results = [(g, v) + h.wait(900) for g, v, h in handles]
+    failed = ["%s:%s rc=%d %s" % (g.name, v, rc, err.strip()[:200]) for g, v, rc, _, err in results if rc != 0]
+    expect(not failed, "parallel deletes failed: %s" % "; ".join(failed))
+    say("   %d deleted, 8 per host at once" % len(runs))
+
+    ctx.ilvm(a, "vol-create-as", "san", "tenant", "64M")
+    a.check(["sh", "-c", "head -c %d /dev/urandom > /root/tenant.bin" % (64 * MIB)])
+    ctx.ilvm(a, "vol-upload", "tenant", "/root/tenant.bin", "--pool", "san", why="the old tenant's data")
+    ctx.ilvm(a, "vol-delete", "tenant", "--pool", "san")
+    t = time.monotonic()
+    ctx.ilvm(a, "vol-create-as", "san", "tenant", "128M", why="same name, same extents, zeroed by default")
+    created = time.monotonic() - t
+    zeros = b.check(["sh", "-c", "head -c %d /dev/zero | sha256sum" % (128 * MIB)])[1].split()[0]
+    expect(sha_of_volume(ctx, b, "tenant") == zeros, "the new volume shows earlier data from host B")
+    say("   hostb reads the new 128 MiB volume: zeros end to end")
+    t = time.monotonic()
+    ctx.ilvm(a, "vol-wipe", "tenant", "--pool", "san", why="the zeroing alone, timed")
+    wiped = time.monotonic() - t
+    say("   zeroing cost in the lab: vol-create-as 128 MiB %.1f s, vol-wipe 128 MiB %.1f s = %.0f s/GiB"
+        % (created, wiped, wiped * 8))
+    ctx.ilvm(a, "vol-delete", "tenant", "--pool", "san")
+
+    say("hosta: ilvm vol-create-as san killme 32M, killed (SIGKILL, whole group) while it zeroes")
+    pid = a.check(["sh", "-c", "ILVM_COMMAND_WRAPPER=%s setsid ilvm vol-create-as san killme 32M "
+                   "</dev/null >/dev/null 2>&1 & echo $!" % HOLD_WRAPPER])[1].strip()
+    wait_until_ok(a, ["pgrep", "-g", pid, "-x", "sleep"], 120)
+    a.check(["kill", "-KILL", "--", "-" + pid])
+    out, _ = ctx.ilvm(a, "reconcile", "--pool", "san", "--dry-run")
+    expect("san/killme: INCOMPLETE" in out, "reconcile does not report the killed create: %r" % out)
+    say("   " + next(l for l in out.splitlines() if "killme" in l)[:200])
+    out, _ = ctx.ilvm(a, "reconcile", "--pool", "san", "--remove-incomplete")
+    expect("killme" not in ctx.vols(b, "san"), "killme still exists after reconcile --remove-incomplete")
+    say("   " + (next((l for l in out.splitlines() if "killme" in l), "(no line)"))[:200])
+
+    for name in ("maint1", "maint2", "share1", "share2"):
+        virsh(a, "undefine", name)
+    for vol in ("mvol", "msrc", "mclone"):
+        ctx.ilvm(a, "vol-delete", vol, "--pool", "san")
 
 
 def virsh(guest, *args, timeout=300):
@@ -1038,12 +1196,12 @@ def lun_loss(ctx):
 
 
 SCENARIOS = {"newcomer": newcomer, "chap": chap, "two-hosts": two_hosts, "data": data, "wrong-lun": wrong_lun,
-             "hook": hook, "hook-race": hook_race, "mirror": mirror, "migrate": migrate,
+             "hook": hook, "hook-race": hook_race, "maintenance": maintenance, "mirror": mirror, "migrate": migrate,
              "migrate-control": migrate_control, "host-failure": host_failure, "lun-loss": lun_loss}
 # chap builds a local (lock type none) VG: under lvmlockd even that needs the global lock,
 # which lives in a started sanlock VG (measured: "Global lock failed" otherwise).
 NEEDS = {"data": "two-hosts", "wrong-lun": "two-hosts", "hook": "two-hosts", "hook-race": "hook", "chap": "two-hosts",
-         "mirror": "hook", "migrate": "hook", "host-failure": "hook", "lun-loss": "hook"}
+         "maintenance": "hook", "mirror": "hook", "migrate": "hook", "host-failure": "hook", "lun-loss": "hook"}
 
 
 def teardown_pools(ctx):
