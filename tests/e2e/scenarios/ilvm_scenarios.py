@@ -381,16 +381,19 @@ def hook_race(ctx):
 # -- one writer per volume on a host (issue 14) ------------------------------------------
 
 # A wrapper (ILVM_COMMAND_WRAPPER, the runner's test seam) that holds each copy or zeroing
-# back for a while before running it for real: the maintenance verb holds its volume's lock
-# the whole time, so what happens meanwhile is decided by the locks, not by how fast the
-# lab's disk is.
-HOLD_SECONDS = 20
+# back while a flag file exists (at most 300 s), then runs it for real: the maintenance verb
+# holds its volume's lock the whole time, so what happens meanwhile is decided by the locks,
+# not by how fast the lab's disk or a loaded machine is.
+HOLD_FLAG = "/root/ilvm-hold.flag"
 HOLD_WRAPPER = "/root/ilvm-hold-copies"
 HOLD_WRAPPER_TEXT = """#!/bin/sh
-# e2e: hold dd and blkdiscard back %d s, then run them (tests/e2e/scenarios/ilvm_scenarios.py)
-case "$1" in dd|blkdiscard) sleep %d ;; esac
+# e2e: hold dd and blkdiscard back while %s exists (tests/e2e/scenarios/ilvm_scenarios.py)
+case "$1" in dd|blkdiscard)
+  n=0
+  while [ -e %s ] && [ $n -lt 600 ]; do sleep 0.5; n=$((n+1)); done ;;
+esac
 exec "$@"
-""" % (HOLD_SECONDS, HOLD_SECONDS)
+""" % (HOLD_FLAG, HOLD_FLAG)
 
 
 def volume_lock_file(vol):
@@ -416,7 +419,8 @@ def start_refused_during(ctx, op_args, domain, vol):
     `domain` (a disk on `vol`) must be refused naming the operation; the verb then ends well."""
     a = ctx.lab.a
     op = op_args[0]
-    say("hosta: ilvm %s   # held back %d s by %s" % (" ".join(op_args), HOLD_SECONDS, HOLD_WRAPPER))
+    say("hosta: ilvm %s   # its copy held back by %s" % (" ".join(op_args), HOLD_WRAPPER))
+    a.check(["touch", HOLD_FLAG])
     h = a.start_run("ILVM_COMMAND_WRAPPER=%s ilvm %s" % (HOLD_WRAPPER, " ".join(shlex.quote(x) for x in op_args)))
     wait_volume_lock_held(a, vol)
     say("hosta: virsh start %s   # while %s holds %s" % (domain, op, vol))
@@ -424,12 +428,32 @@ def start_refused_during(ctx, op_args, domain, vol):
     expect(rc != 0, "virsh start %s ran while %s was working on %s" % (domain, op, vol))
     line = next((l for l in err.splitlines() if "iscsi-lvm" in l), err.strip())
     say("   refused: " + line[line.find("iscsi-lvm:"):].strip()[:300])
-    # The refusal names the holder as the hook found it ("vol-wipe (pid 975, for 6 s)"):
-    # proof that the verb held the volume at that moment. (virsh start itself returns later:
-    # libvirt runs the release hook after a refused prepare, which waits for the volume.)
+    # The refusal names the holder as the hook found it ("vol-wipe (pid 975, for 6 s)").
     expect(op in err and "busy" in err, "the refusal does not name %s: %r" % (op, err))
+    expect(h.running_after(0), "%s ended while its copy was held back" % op)
+    a.check(["rm", "-f", HOLD_FLAG])
     rc, out, err = h.wait(600)
     expect(rc == 0, "ilvm %s failed: %s" % (" ".join(op_args), err.strip()))
+
+
+def run_in_parallel_on_hosts(names, template):
+    """Runs `template % name` for every name at once on its host (one ssh session per host:
+    the parallelism is the host's, not ssh's) and both hosts together; the failures, with
+    their error lines."""
+    handles = []
+    for g, vols in names.items():
+        script = " ".join("(%s >/tmp/%s.out 2>&1; echo %s $?) &" % (template % v, v, v) for v in vols) + " wait"
+        handles.append((g, g.start_run(script)))
+    failed = []
+    for g, h in handles:
+        rc, out, err = h.wait(1800)
+        expect(rc == 0, "%s: the parallel run failed: %s" % (g.name, err.strip()))
+        for line in out.splitlines():
+            vol, code = line.split()
+            if code != "0":
+                msg = g.run(["cat", "/tmp/%s.out" % vol])[1].strip().replace("\n", " | ")
+                failed.append("%s:%s rc=%s %s" % (g.name, vol, code, msg[:300]))
+    return failed
 
 
 def maintenance(ctx):
@@ -482,18 +506,14 @@ def maintenance(ctx):
     per_host = 8
     say("hosta + hostb: %d vol-create-as each, all at once" % per_host)
     t = time.monotonic()
-    runs = [(g, "p%s%d" % (g.name[-1], i)) for g in (a, b) for i in range(1, per_host + 1)]
-    handles = [(g, v, g.start_run(["ilvm", "vol-create-as", "san", v, "16M"])) for g, v in runs]
-    results = [(g, v) + h.wait(900) for g, v, h in handles]
-    failed = ["%s:%s rc=%d %s" % (g.name, v, rc, err.strip()[:200]) for g, v, rc, _, err in results if rc != 0]
+    names = {g: ["p%s%d" % (g.name[-1], i) for i in range(1, per_host + 1)] for g in (a, b)}
+    failed = run_in_parallel_on_hosts(names, "ilvm vol-create-as san %s 16M")
     made = [v for v in ctx.vols(a, "san") if re.fullmatch(r"p[ab]\d+", v)]
-    say("   %d of %d created in %.0f s" % (len(made), len(runs), time.monotonic() - t))
-    expect(not failed and len(made) == len(runs), "parallel creates failed: %s" % "; ".join(failed))
-    handles = [(g, v, g.start_run(["ilvm", "vol-delete", v, "--pool", "san"])) for g, v in runs]
-    results = [(g, v) + h.wait(900) for g, v, h in handles]
-    failed = ["%s:%s rc=%d %s" % (g.name, v, rc, err.strip()[:200]) for g, v, rc, _, err in results if rc != 0]
+    say("   %d of %d created in %.0f s" % (len(made), 2 * per_host, time.monotonic() - t))
+    expect(not failed and len(made) == 2 * per_host, "parallel creates failed: %s" % "; ".join(failed))
+    failed = run_in_parallel_on_hosts(names, "ilvm vol-delete %s --pool san")
     expect(not failed, "parallel deletes failed: %s" % "; ".join(failed))
-    say("   %d deleted, 8 per host at once" % len(runs))
+    say("   %d deleted, %d per host at once" % (2 * per_host, per_host))
 
     ctx.ilvm(a, "vol-create-as", "san", "tenant", "64M")
     a.check(["sh", "-c", "head -c %d /dev/urandom > /root/tenant.bin" % (64 * MIB)])
@@ -513,10 +533,12 @@ def maintenance(ctx):
     ctx.ilvm(a, "vol-delete", "tenant", "--pool", "san")
 
     say("hosta: ilvm vol-create-as san killme 32M, killed (SIGKILL, whole group) while it zeroes")
+    a.check(["touch", HOLD_FLAG])
     pid = a.check(["sh", "-c", "ILVM_COMMAND_WRAPPER=%s setsid ilvm vol-create-as san killme 32M "
                    "</dev/null >/dev/null 2>&1 & echo $!" % HOLD_WRAPPER])[1].strip()
     wait_until_ok(a, ["pgrep", "-g", pid, "-x", "sleep"], 120)
     a.check(["kill", "-KILL", "--", "-" + pid])
+    a.check(["rm", "-f", HOLD_FLAG])
     out, _ = ctx.ilvm(a, "reconcile", "--pool", "san", "--dry-run")
     expect("san/killme: INCOMPLETE" in out, "reconcile does not report the killed create: %r" % out)
     say("   " + next(l for l in out.splitlines() if "killme" in l)[:200])
