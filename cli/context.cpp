@@ -37,6 +37,18 @@ Result<std::string> Context::pool_xml(const std::string &name) {
     return store.load(name);
 }
 
+Result<std::vector<std::string>> Context::started_pools(const Args &args) {
+    std::vector<std::string> pools;
+    if (auto only = args.opt("pool")) {
+        ILVM_TRY(active_pool_xml(*only));
+        pools.push_back(*only);
+    } else {
+        for (const auto &name : store.names())
+            if (store.active(name)) pools.push_back(name);
+    }
+    return pools;
+}
+
 Result<std::string> Context::active_pool_xml(const std::string &name) {
     ILVM_TRY(pool_xml(name));  // defined (and a valid name)
     if (!store.active(name))

@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "cli/interrupts.hpp"
 #include "cli/ui/args.hpp"
@@ -45,6 +46,9 @@ struct Context {
     // The definition a started pool runs with (its run-state copy: a redefinition takes
     // effect at the next start); refuses (conflict class) when the pool is not started here.
     Result<std::string> active_pool_xml(const std::string &name);
+    // The pools a per-pool pass (reconcile, doctor) covers: the one named by `pool` (refused
+    // as active_pool_xml refuses when it is not started here), else every pool started here.
+    Result<std::vector<std::string>> started_pools(const Args &args);
     // --wait SECONDS (default kDefaultWait) or --no-wait: how long a verb waits for a lock.
     Result<std::chrono::milliseconds> wait(const Args &args) const;
     // The pool's lock (host/core/pool_store.hpp), waiting as `args` say; a wait is announced

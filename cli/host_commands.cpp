@@ -3,33 +3,16 @@
 // host_validate.hpp). Unlike the pool verbs they do not go through the backend module:
 // they prepare and check the host the module runs on.
 #include <cstdlib>
-#include <optional>
 
 #include "cli/context.hpp"
+#include "cli/host_runner.hpp"
 #include "cli/hostprep/host_setup.hpp"
 #include "cli/hostprep/host_validate.hpp"
 #include "common/env.hpp"
-#include "common/host_system.hpp"
-#include "common/wrapped_system.hpp"
 #include "ilvm-config.h"
 
 namespace ilvm::cli {
 namespace {
-
-// The real host, or under a test harness the same recording command wrapper the module
-// gets (ILVM_COMMAND_WRAPPER), so every command still goes through one runner.
-class HostRunner {
-public:
-    explicit HostRunner(const Context &ctx) {
-        if (auto it = ctx.module_options.find("command_wrapper"); it != ctx.module_options.end())
-            wrapped_.emplace(host_, it->second);
-    }
-    System &system() { return wrapped_ ? static_cast<System &>(*wrapped_) : host_; }
-
-private:
-    HostSystem host_;
-    std::optional<WrappedSystem> wrapped_;
-};
 
 // The hook binary to install: the one this build installed, or ILVM_HOOK_BINARY (a build
 // tree's shim/50-iscsi-lvm, or a test's stand-in).

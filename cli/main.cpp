@@ -10,6 +10,7 @@
 #include <spdlog/spdlog.h>
 
 #include "cli/context.hpp"
+#include "cli/doctor_command.hpp"
 #include "cli/interrupts.hpp"
 #include "cli/ui/exit_codes.hpp"
 #include "common/env.hpp"
@@ -145,6 +146,16 @@ const std::vector<Verb> &verbs() {
           "One line per check: 'ok   CHECK' or 'FAIL CHECK: PROBLEM (fix: FIX)'.\n"
           "Exits 5 when any check fails. Changes nothing."},
          host_validate},
+        {{"doctor", "diagnose this host's pools: lockspaces, sessions, stale LV locks", {"pool"}, 0, {}, {"json", "fix"},
+          "Per started pool (or only POOL), read-only: lvmlockd's lockspace (lvmlockctl -i, sanlock client\n"
+          "status), the iSCSI session, LV locks held here for LVs not active here (stale: other hosts get\n"
+          "\"LV locked by other host\"), volumes active here that nothing uses, incomplete volumes, the VG's\n"
+          "metadata area (warns under 10% free), lvm's global lock; for the host: iscsi-lvm.service,\n"
+          "iscsi-lvm-reconcile.timer, iscsi-lvm-mirror.service enabled and active, lvmlocal.conf host_id.\n"
+          "One line per finding: 'ok   WHERE: CHECK: WHAT', 'WARN …' or 'FAIL … (fix: FIX)'.\n"
+          "--fix runs only 'lvchange -an VG/LV' for each stale lock whose volume no domain here uses,\n"
+          "printing each command and its result. Exits 5 when a finding fails (after --fix: still fails)."},
+         doctor},
     });
     return v;
 }

@@ -39,14 +39,7 @@ void after_volume_change(Context &ctx, const std::string &pool, const std::strin
 
 Status reconcile(Context &ctx, const Args &args) {
     const bool dry_run = args.flag("dry-run");
-    std::vector<std::string> pools;
-    if (auto only = args.opt("pool")) {
-        ILVM_TRY(ctx.active_pool_xml(*only));
-        pools.push_back(*only);
-    } else {
-        for (const auto &name : ctx.store.names())
-            if (ctx.store.active(name)) pools.push_back(name);
-    }
+    ILVM_ASSIGN_OR_RETURN(const std::vector<std::string> pools, ctx.started_pools(args));
     std::vector<ReconcileStepView> all;
     std::optional<Error> first_error;
     size_t failed = 0;

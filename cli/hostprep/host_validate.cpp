@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "cli/hostprep/host_validate.hpp"
 
+#include <algorithm>
+
 #include <map>
 #include <optional>
 #include <set>
@@ -163,27 +165,34 @@ HostCheck hook_check(System &sys, const HostRoot &root, const std::string &hook_
 
 // --- daemons ------------------------------------------------------------------------
 
-void daemon_checks(System &sys, std::vector<HostCheck> &out) {
-    const auto &units = host_daemons();
-    auto r = sys.run(systemctl_is_active(units));
+// One check per unit from `systemctl is-active` (`enabled` false) or `is-enabled` (true),
+// named "<prefix><unit><suffix>"; a unit passes in one of `good` states.
+void unit_checks(System &sys, const std::vector<std::string> &units, bool enabled, const std::string &prefix,
+                 const std::string &suffix, const std::vector<std::string> &good, std::vector<HostCheck> &out) {
+    auto r = sys.run(enabled ? systemctl_is_enabled(units) : systemctl_is_active(units));
     // One state per unit; a non-zero exit only means that one of them is not active.
     std::vector<std::string> states = r.ok() ? nonblank_lines(r->out) : std::vector<std::string>{};
     std::string problem;
     if (!r.ok()) problem = command_problem(r, "systemctl");
     else if (states.size() != units.size()) {
         const auto err = nonblank_lines(r->err);
-        problem = "systemctl is-active answered " + std::to_string(states.size()) + " states for " +
-                  std::to_string(units.size()) + " units" + (err.empty() ? "" : ": " + err.front());
+        problem = std::string("systemctl ") + (enabled ? "is-enabled" : "is-active") + " answered " +
+                  std::to_string(states.size()) + " states for " + std::to_string(units.size()) + " units" +
+                  (err.empty() ? "" : ": " + err.front());
     }
     for (size_t i = 0; i < units.size(); ++i) {
-        const std::string check = "daemon " + units[i];
+        const std::string check = prefix + units[i] + suffix;
         if (!problem.empty())
             out.push_back(fail(check, problem, "check that systemd runs this host: systemctl is-system-running"));
-        else if (states[i] == "active")
+        else if (std::find(good.begin(), good.end(), states[i]) != good.end())
             out.push_back(pass(check));
         else
             out.push_back(fail(check, states[i], "systemctl enable --now " + units[i]));
     }
+}
+
+void daemon_checks(System &sys, std::vector<HostCheck> &out) {
+    unit_checks(sys, host_daemons(), /*enabled=*/false, "daemon ", "", {"active"}, out);
 }
 
 HostCheck sanlock_watchdog_check(const sanlock::SanlockStatus &st) {
@@ -257,6 +266,20 @@ std::vector<HostCheck> validate_host(System &sys, const HostRoot &root, const st
     out.push_back(hook_check(sys, root, hook_dir));
     daemon_checks(sys, out);
     sanlock_checks(sys, host_id, out);
+    return out;
+}
+
+std::vector<HostCheck> service_checks(System &sys) {
+    std::vector<HostCheck> out;
+    // The timer's service runs only now and then: the timer itself is what must be active.
+    const std::vector<std::string> units = {"iscsi-lvm.service", "iscsi-lvm-reconcile.timer", "iscsi-lvm-mirror.service"};
+    unit_checks(sys, units, /*enabled=*/true, "unit ", " enabled", {"enabled", "static"}, out);
+    unit_checks(sys, units, /*enabled=*/false, "unit ", " active", {"active"}, out);
+    const LvmSettings s = lvm_settings(sys);
+    std::vector<HostCheck> lvm;
+    lvm_checks(s, lvm);
+    for (auto &c : lvm)
+        if (c.name == "lvm host_id") out.push_back(std::move(c));
     return out;
 }
 

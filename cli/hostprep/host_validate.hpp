@@ -26,6 +26,11 @@ struct HostCheck {
 // Every check, in a fixed order; `hook_dir` is libvirt's qemu hook directory (a host path).
 std::vector<HostCheck> validate_host(System &sys, const HostRoot &root, const std::string &hook_dir);
 
+// `ilvm doctor`'s host checks: iscsi-lvm.service, iscsi-lvm-reconcile.timer and
+// iscsi-lvm-mirror.service enabled and active, and lvmlocal.conf's host_id ("lvm host_id",
+// as validate_host checks it).
+std::vector<HostCheck> service_checks(System &sys);
+
 // "ok   <name>" or "FAIL <name>: <problem> (fix: <fix>)"
 std::string format_check(const HostCheck &check);
 // [{"check": "...", "ok": true}, {"check": "...", "ok": false, "problem": "...", "fix": "..."}]

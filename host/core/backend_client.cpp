@@ -209,4 +209,11 @@ Result<std::string> BackendClient::reconcile_pool(const std::string &pool_xml, c
     });
 }
 
+Result<std::string> BackendClient::diagnose_pool(const std::string &pool_xml, const std::string &state_xml,
+                                                 unsigned flags) const {
+    return xml_of(*ops_, [&](ilvm_reply *r) {
+        return ops_->diagnose_pool(backend_, pool_xml.c_str(), state_xml.c_str(), flags, r);
+    });
+}
+
 }  // namespace ilvm::host

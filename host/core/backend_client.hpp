@@ -65,6 +65,8 @@ public:
 
     // The reconciler's pass; state_xml and the result as in backend.h.
     Result<std::string> reconcile_pool(const std::string &pool_xml, const std::string &state_xml, unsigned flags) const;
+    // `ilvm doctor`'s checks; state_xml as reconcile_pool's, the result as in backend.h.
+    Result<std::string> diagnose_pool(const std::string &pool_xml, const std::string &state_xml, unsigned flags) const;
 
 private:
     BackendClient() = default;

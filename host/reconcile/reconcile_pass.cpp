@@ -26,16 +26,6 @@ int64_t unix_now() {
     return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
-// Volumes of `pool` that domains on this host use (every status file: running, paused,
-// or being migrated in or out).
-std::set<std::string> volumes_in_use(const std::vector<LocalDomain> &domains, const std::string &pool) {
-    std::set<std::string> out;
-    for (const auto &dom : domains)
-        for (const auto &d : dom.disks)
-            if (d.pool == pool) out.insert(d.volume);
-    return out;
-}
-
 // The live-migration part of a pass (handover_guard.hpp): leftovers of domains not here
 // (host-wide, so the first pool's pass removes them), then this pool's restore steps.
 std::vector<ReconcileStepView> handover_steps(const PoolStore &store, const BackendClient &client, const std::string &pool,
@@ -116,6 +106,14 @@ std::string describe_restore(const ReconcileStepView &s) {
 }
 
 }  // namespace
+
+std::set<std::string> volumes_in_use(const std::vector<LocalDomain> &domains, const std::string &pool) {
+    std::set<std::string> out;
+    for (const auto &dom : domains)
+        for (const auto &d : dom.disks)
+            if (d.pool == pool) out.insert(d.volume);
+    return out;
+}
 
 Result<int64_t> reconcile_grace_seconds() {
     ILVM_ASSIGN_OR_RETURN(uint64_t s, env_number("ILVM_RECONCILE_GRACE_SECONDS", 10, 0, 86400));

@@ -8,14 +8,20 @@
 #pragma once
 
 #include <cstdint>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "host/core/backend_client.hpp"
 #include "host/core/pool_store.hpp"
+#include "host/core/status_files.hpp"
 #include "host/reconcile/reconcile_wire.hpp"
 
 namespace ilvm::host {
+
+// Volumes of `pool` that domains on this host use (every status file: running, paused,
+// or being migrated in or out).
+std::set<std::string> volumes_in_use(const std::vector<LocalDomain> &domains, const std::string &pool);
 
 // 10 s: longer than a domain start takes from the hook's activation to libvirt's status
 // file, shorter than the 15 s timer period, so an idle volume goes within two passes.

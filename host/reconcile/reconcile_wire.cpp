@@ -14,14 +14,34 @@ std::string format_reconcile_state(const std::set<std::string> &in_use, const st
     return out + "</reconcile>\n";
 }
 
-Result<std::vector<ReconcileStepView>> parse_reconcile_steps(const std::string &pool, const std::string &xml) {
+namespace {
+
+// The backend's answer, refused unless it parses and its root element is `root`.
+Result<XmlDoc> backend_doc(const std::string &xml, const char *root) {
     auto doc = parse_untrusted_xml(xml, "backend XML");
     if (!doc.ok()) return internal_error("the backend returned XML that does not parse: " + doc.error().message);
-    if (!xml::is_element(doc->root(), "reconcile")) return internal_error("the backend returned no <reconcile> document");
+    if (!xml::is_element(doc->root(), root)) return internal_error(std::string("the backend returned no <") + root + "> document");
+    return doc;
+}
+
+}  // namespace
+
+Result<std::vector<ReconcileStepView>> parse_reconcile_steps(const std::string &pool, const std::string &xml) {
+    ILVM_ASSIGN_OR_RETURN(auto doc, backend_doc(xml, "reconcile"));
     std::vector<ReconcileStepView> out;
-    for (const xmlNode *s : xml::child_elements(doc->root(), "step")) {
+    for (const xmlNode *s : xml::child_elements(doc.root(), "step")) {
         auto a = [&](std::string_view name) { return xml::attribute(s, name).value_or(""); };
         out.push_back({pool, a("volume"), a("action"), a("result"), a("reason"), a("error")});
+    }
+    return out;
+}
+
+Result<std::vector<FindingView>> parse_diagnosis(const std::string &pool, const std::string &xml) {
+    ILVM_ASSIGN_OR_RETURN(auto doc, backend_doc(xml, "diagnosis"));
+    std::vector<FindingView> out;
+    for (const xmlNode *f : xml::child_elements(doc.root(), "finding")) {
+        auto a = [&](std::string_view name) { return xml::attribute(f, name).value_or(""); };
+        out.push_back({pool, a("check"), a("severity"), a("volume"), a("what"), a("fix"), a("applied"), a("error")});
     }
     return out;
 }

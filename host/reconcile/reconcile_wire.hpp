@@ -24,4 +24,12 @@ struct ReconcileStepView {
 // <reconcile pool='P'><step volume='V' action='…' result='…' reason='…' [error='…']/>…
 Result<std::vector<ReconcileStepView>> parse_reconcile_steps(const std::string &pool, const std::string &xml);
 
+// diagnose_pool's answer (`ilvm doctor`), one finding each.
+struct FindingView {
+    std::string pool, check, severity, volume, what, fix, applied, error;
+};
+
+// <diagnosis pool='P'><finding check='…' severity='…' [volume='V'] what='…' [fix='…'] [applied='…' error='…']/>…
+Result<std::vector<FindingView>> parse_diagnosis(const std::string &pool, const std::string &xml);
+
 }  // namespace ilvm::host

@@ -69,6 +69,31 @@ TEST(LockInfo, ModesOfOneVgOnly) {
     EXPECT_TRUE(lvm::parse_lockctl_lv_modes("garbage\nLK LV ex x\n", "vg_san").empty());
 }
 
+// `ilvm doctor`: which VGs' lockspaces lvmlockd runs, and where the global lock is
+// (tests/e2e/recorded/lvmlockctl-info-A.txt's lines).
+TEST(LockInfo, LockspacesAndTheGlobalLock) {
+    const std::string recorded = "VG vg lock_type=sanlock YbUXhn-Uddl-gTXJ-Lta0-bOGF-EVYS-FucbcM\nLS sanlock lvm_vg\n"
+                                 "LK VG un ver 5\nLK GL un ver 0\nLK LV ex UgqGIJ-Mhna-JFPH-IUzT-c9Ni-6X4i-kQoI3n\n";
+    auto all = lvm::parse_lockctl_info(recorded);
+    ASSERT_EQ(all.size(), 1u);
+    EXPECT_TRUE(all.at("vg").holds_global);
+    EXPECT_EQ(all.at("vg").lv_modes.at("UgqGIJ-Mhna-JFPH-IUzT-c9Ni-6X4i-kQoI3n"), lvm::LockMode::exclusive);
+    auto two = lvm::parse_lockctl_info(data_file("lvmlockd/info_vm1_ex.txt"));
+    ASSERT_EQ(two.size(), 2u);
+    EXPECT_FALSE(two.at("vg_san").holds_global);
+    EXPECT_FALSE(two.at("vg_other").holds_global);
+}
+
+TEST(LvmReport, MetadataArea) {
+    auto mda = lvm::parse_vgs_mda_json(R"({"report":[{"vg":[{"vg_name":"vg_san","vg_mda_free":"507392","vg_mda_size":"1044480"}]}]})");
+    ASSERT_TRUE(mda.ok());
+    ASSERT_EQ(mda->size(), 1u);
+    EXPECT_EQ(mda->front().mda_free, 507392u);
+    EXPECT_EQ(mda->front().mda_size, 1044480u);
+    EXPECT_EQ(lvm::vgs_mda_report("vg_san").display(),
+              "vgs --reportformat json --units b --nosuffix --binary -o vg_name,vg_mda_free,vg_mda_size vg_san");
+}
+
 TEST(LvmArgv, DmPathDoublesDashes) {
     EXPECT_EQ(lvm::dm_path("vg-san", "lvmlock"), "/dev/mapper/vg--san-lvmlock");
     EXPECT_EQ(lvm::dm_path("vg_san", "vm-1"), "/dev/mapper/vg_san-vm--1");

@@ -76,6 +76,9 @@ typedef struct ilvm_option {
 #define ILVM_RECONCILE_DRY_RUN      (1u << 0)  /* reconcile_pool: run only lvs, change nothing */
 #define ILVM_RECONCILE_REMOVE_INCOMPLETE (1u << 1) /* reconcile_pool: lvremove volumes tagged
                                                   ilvm_incomplete that nobody here works on */
+#define ILVM_DIAGNOSE_FIX           (1u << 0)  /* diagnose_pool: lvchange -an each LV whose lock is
+                                                  held here while it is not active here, unless a
+                                                  domain here uses it; nothing else */
 
 typedef struct ilvm_backend ilvm_backend;  /* opaque module instance */
 
@@ -144,6 +147,16 @@ typedef struct ilvm_backend_ops {
      * not fail the call; flags: ILVM_RECONCILE_DRY_RUN. Never called by the qemu hook. */
     int (*reconcile_pool)(ilvm_backend *b, const char *pool_xml, const char *state_xml, unsigned int flags,
                           ilvm_reply *reply);
+
+    /* Appended after reconcile_pool (`ilvm doctor`, issue 15): checks of a started pool on
+     * this host, read-only: lvmlockd's lockspace (lvmlockctl -i, sanlock client status), the
+     * iSCSI session, one lvs --nolocking, the VG's metadata area (vgs), lvm's global lock.
+     * state_xml as reconcile_pool's (<in-use>: volumes domains here use; <busy>: skipped).
+     * reply->xml: <diagnosis pool='P'><finding check='…' severity='ok|warn|fail' [volume='V']
+     * what='…' [fix='…'] [applied='done|failed' [error='…']]/>…</diagnosis>.
+     * flags: ILVM_DIAGNOSE_FIX. Never called by the qemu hook. */
+    int (*diagnose_pool)(ilvm_backend *b, const char *pool_xml, const char *state_xml, unsigned int flags,
+                         ilvm_reply *reply);
 } ilvm_backend_ops;
 
 typedef const ilvm_backend_ops *(*ilvm_backend_register_fn)(uint32_t host_abi_version);

@@ -337,6 +337,15 @@ int op_reconcile_pool(ilvm_backend *b, const char *pool_xml, const char *state_x
     });
 }
 
+int op_diagnose_pool(ilvm_backend *b, const char *pool_xml, const char *state_xml, unsigned int flags, ilvm_reply *reply) {
+    return guarded(b, reply, pool_xml, [&](Backend &be, const PoolDef &pool) {
+        auto input = parse_reconcile_input_xml(state_xml ? state_xml : "");
+        if (!input.ok()) return fail(reply, input.error());
+        auto findings = be.diagnose_pool(pool, *input, (flags & ILVM_DIAGNOSE_FIX) != 0);
+        return findings.ok() ? ok(reply, format_diagnosis_xml(pool.name, *findings)) : fail(reply, findings.error());
+    });
+}
+
 // Filled by name: a callback added to backend.h cannot slide into another's slot.
 const ilvm_backend_ops k_ops = {
     .abi_version = ILVM_BACKEND_ABI_VERSION,
@@ -367,6 +376,7 @@ const ilvm_backend_ops k_ops = {
     .activate_vol = op_activate_vol,
     .deactivate_vol = op_deactivate_vol,
     .reconcile_pool = op_reconcile_pool,
+    .diagnose_pool = op_diagnose_pool,
 };
 
 }  // namespace

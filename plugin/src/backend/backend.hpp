@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "backend/diagnosis.hpp"
 #include "backend/reconcile_plan.hpp"
 #include "common/system.hpp"
 #include "lvm/lock_info.hpp"
@@ -90,6 +91,9 @@ public:
     // The reconciler: one lvs, then repairs of missing skip flags / autoactivation and
     // deactivation of settled idle LVs (reconcile_plan.hpp). dry_run runs only the lvs.
     Result<std::vector<ReconcileStep>> reconcile_pool(const PoolDef &pool, const ReconcileInput &input, bool dry_run);
+    // `ilvm doctor`'s read-only checks of the pool on this host (backend/diagnose.cpp);
+    // with `fix`, `lvchange -an VG/LV` of each stale LV lock whose LV no domain here uses.
+    Result<std::vector<Finding>> diagnose_pool(const PoolDef &pool, const ReconcileInput &input, bool fix);
 
 private:
     Result<lvm::VgReport> load_vg(const PoolDef &pool);

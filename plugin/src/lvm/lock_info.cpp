@@ -12,11 +12,11 @@ Command lockctl_info() {
     return c;
 }
 
-std::map<std::string, LockMode> parse_lockctl_lv_modes(std::string_view text, std::string_view vg) {
-    std::map<std::string, LockMode> out;
+std::map<std::string, LockctlVg> parse_lockctl_info(std::string_view text) {
+    std::map<std::string, LockctlVg> out;
     std::istringstream in{std::string(text)};
     std::string line;
-    bool in_vg = false;
+    LockctlVg *vg = nullptr;
     while (std::getline(in, line)) {
         std::istringstream words(line);
         std::vector<std::string> w;
@@ -24,14 +24,22 @@ std::map<std::string, LockMode> parse_lockctl_lv_modes(std::string_view text, st
         if (w.empty()) continue;
         // A "VG <name> lock_type=…" line opens the section of that VG's lockspace.
         if (w[0] == "VG") {
-            in_vg = w.size() > 1 && w[1] == vg;
+            vg = w.size() > 1 ? &out[w[1]] : nullptr;
             continue;
         }
-        if (!in_vg || w.size() < 4 || w[0] != "LK" || w[1] != "LV") continue;
-        if (w[2] == "ex") out[w[3]] = LockMode::exclusive;
-        else if (w[2] == "sh") out[w[3]] = LockMode::shared;
+        if (!vg || w.size() < 3 || w[0] != "LK") continue;
+        if (w[1] == "GL") vg->holds_global = true;
+        if (w[1] != "LV" || w.size() < 4) continue;
+        if (w[2] == "ex") vg->lv_modes[w[3]] = LockMode::exclusive;
+        else if (w[2] == "sh") vg->lv_modes[w[3]] = LockMode::shared;
     }
     return out;
+}
+
+std::map<std::string, LockMode> parse_lockctl_lv_modes(std::string_view text, std::string_view vg) {
+    auto all = parse_lockctl_info(text);
+    auto it = all.find(std::string(vg));
+    return it == all.end() ? std::map<std::string, LockMode>{} : it->second.lv_modes;
 }
 
 }  // namespace ilvm::lvm

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <map>
+#include <set>
 #include <string>
 #include <string_view>
 
@@ -18,6 +19,15 @@ enum class LockMode { none, shared, exclusive };
 
 // `lvmlockctl -i`
 Command lockctl_info();
+
+// What `lvmlockctl -i` says about one VG: its lockspace is started here when lvmlockd lists
+// the VG at all (a "VG <name> lock_type=…" section with its "LS" line).
+struct LockctlVg {
+    std::map<std::string, LockMode> lv_modes;   // LV uuid -> mode ("un" lines left out)
+    bool holds_global = false;                  // an "LK GL" line: the global lock lives in this VG
+};
+// VG name -> its section.
+std::map<std::string, LockctlVg> parse_lockctl_info(std::string_view text);
 
 // LV uuid -> mode of the locks lvmlockd holds for `vg` ("un" lines are locks it released).
 std::map<std::string, LockMode> parse_lockctl_lv_modes(std::string_view text, std::string_view vg);

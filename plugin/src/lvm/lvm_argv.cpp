@@ -20,6 +20,8 @@ Command vgs_report(const std::string &vg) {
                   vg);
 }
 
+Command vgs_mda_report(const std::string &vg) { return report("vgs", "vg_name,vg_mda_free,vg_mda_size", vg); }
+
 Command lvs_report(const std::string &vg) {
     return report("lvs",
                   "lv_name,lv_uuid,lv_size,lv_path,lv_active_locally,lv_active_exclusively,lv_device_open,"

@@ -24,6 +24,8 @@ Command lvs_report(const std::string &vg);
 Command lvs_report_unlocked(const std::string &vg);
 Command lvs_report_one(const std::string &vg, const std::string &lv);
 Command pvs_report(const std::string &device);
+// The VG's metadata area: vg_mda_free, vg_mda_size (`ilvm doctor`).
+Command vgs_mda_report(const std::string &vg);
 
 // Shared VG (sanlock/dlm through lvmlockd) or local VG (lock type none); autoactivation off
 // so no host activates anything from it at boot.

@@ -106,6 +106,19 @@ Result<std::vector<VgReport>> parse_vgs_json(std::string_view json) {
     return out;
 }
 
+Result<std::vector<VgMdaReport>> parse_vgs_mda_json(std::string_view json) {
+    std::vector<VgMdaReport> out;
+    ILVM_TRY(for_each_row(json, "vg", "vgs", [&](JsonObject *o) -> Status {
+        VgMdaReport r;
+        r.name = str(o, "vg_name");
+        ILVM_ASSIGN_OR_RETURN(r.mda_free, num(o, "vg_mda_free", "vgs"));
+        ILVM_ASSIGN_OR_RETURN(r.mda_size, num(o, "vg_mda_size", "vgs"));
+        out.push_back(std::move(r));
+        return {};
+    }));
+    return out;
+}
+
 Result<std::vector<LvReport>> parse_lvs_json(std::string_view json) {
     std::vector<LvReport> out;
     ILVM_TRY(for_each_row(json, "lv", "lvs", [&](JsonObject *o) -> Status {

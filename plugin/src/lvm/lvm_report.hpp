@@ -40,6 +40,13 @@ struct LvReport {
     bool incomplete() const;         // tagged ilvm_incomplete (lvm_argv.hpp)
 };
 
+// The smallest metadata area of a VG's PVs, free and in all (vgs vg_mda_free, vg_mda_size).
+struct VgMdaReport {
+    std::string name;
+    uint64_t mda_free = 0;
+    uint64_t mda_size = 0;
+};
+
 struct PvReport {
     std::string pv_name;
     std::string pv_uuid;
@@ -49,6 +56,7 @@ struct PvReport {
 
 Result<std::vector<VgReport>> parse_vgs_json(std::string_view json);
 // lvmlockd's internal lease LV ("lvmlock") is dropped: it is not a volume.
+Result<std::vector<VgMdaReport>> parse_vgs_mda_json(std::string_view json);
 Result<std::vector<LvReport>> parse_lvs_json(std::string_view json);
 Result<std::vector<PvReport>> parse_pvs_json(std::string_view json);
 

@@ -37,4 +37,18 @@ std::string format_reconcile_result_xml(const std::string &pool, const std::vect
     return x + "</reconcile>\n";
 }
 
+std::string format_diagnosis_xml(const std::string &pool, const std::vector<Finding> &findings) {
+    std::string x = "<diagnosis pool='" + xml::escape(pool) + "'>\n";
+    for (const auto &f : findings) {
+        x += "  <finding check='" + xml::escape(f.check) + "' severity='" + xml::escape(f.severity) + "'";
+        if (!f.volume.empty()) x += " volume='" + xml::escape(f.volume) + "'";
+        x += " what='" + xml::escape(xml::one_line(f.what)) + "'";
+        if (!f.fix.empty()) x += " fix='" + xml::escape(f.fix) + "'";
+        if (!f.applied.empty()) x += " applied='" + xml::escape(f.applied) + "'";
+        if (!f.error.empty()) x += " error='" + xml::escape(xml::one_line(f.error)) + "'";
+        x += "/>\n";
+    }
+    return x + "</diagnosis>\n";
+}
+
 }  // namespace ilvm

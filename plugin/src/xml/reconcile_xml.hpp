@@ -15,6 +15,7 @@
 #include <string_view>
 #include <vector>
 
+#include "backend/diagnosis.hpp"
 #include "backend/reconcile_plan.hpp"
 #include "common/result.hpp"
 
@@ -25,5 +26,11 @@ namespace ilvm {
 Result<ReconcileInput> parse_reconcile_input_xml(std::string_view xml);
 
 std::string format_reconcile_result_xml(const std::string &pool, const std::vector<ReconcileStep> &steps);
+
+// diagnose_pool's result (its input is reconcile's):
+//   <diagnosis pool='san'>
+//     <finding check='stale lock' severity='fail' volume='vm1' what='…' fix='…' [applied='done|failed' error='…']/>
+//   </diagnosis>
+std::string format_diagnosis_xml(const std::string &pool, const std::vector<Finding> &findings);
 
 }  // namespace ilvm

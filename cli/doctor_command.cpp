@@ -1,0 +1,83 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#include "cli/doctor_command.hpp"
+
+#include "cli/host_runner.hpp"
+#include "cli/hostprep/host_validate.hpp"
+#include "host/reconcile/diagnose_pass.hpp"
+
+namespace ilvm::cli {
+namespace {
+
+std::string label(const std::string &severity) {
+    if (severity == "ok") return "ok  ";
+    if (severity == "warn") return "WARN";
+    return "FAIL";
+}
+
+// This host's checks (units, host_id) as findings of the pool "".
+void host_findings(System &sys, std::vector<host::FindingView> &out) {
+    for (auto &c : service_checks(sys))
+        out.push_back({"", c.name, c.ok ? "ok" : "fail", "", c.ok ? std::string() : c.problem, c.ok ? "" : c.fix, "", ""});
+}
+
+}  // namespace
+
+bool still_fails(const host::FindingView &f) { return f.severity == "fail" && f.applied != "done"; }
+
+std::string format_finding(const host::FindingView &f) {
+    std::string where = f.pool.empty() ? "host" : f.pool + (f.volume.empty() ? "" : "/" + f.volume);
+    std::string line = label(f.severity) + " " + where + ": " + f.check + (f.what.empty() ? "" : ": " + f.what);
+    if (!f.fix.empty() && f.severity != "ok") line += " (fix: " + f.fix + ")";
+    if (f.applied == "done") line += "\n     ran: " + f.fix + ": done";
+    else if (f.applied == "failed") line += "\n     ran: " + f.fix + ": FAILED: " + f.error;
+    return line;
+}
+
+JsonValue findings_to_json(const std::vector<host::FindingView> &findings) {
+    JsonArray arr;
+    uint64_t ok = 0, warn = 0, fail = 0;
+    for (const auto &f : findings) {
+        JsonObject o{{"pool", f.pool.empty() ? JsonValue(nullptr) : JsonValue(f.pool)}, {"check", f.check}, {"severity", f.severity}};
+        if (!f.volume.empty()) o.emplace_back("volume", f.volume);
+        o.emplace_back("what", f.what);
+        if (!f.fix.empty()) o.emplace_back("fix", f.fix);
+        if (!f.applied.empty()) o.emplace_back("applied", f.applied);
+        if (!f.error.empty()) o.emplace_back("error", f.error);
+        arr.emplace_back(std::move(o));
+        if (still_fails(f)) ++fail;
+        else if (f.severity == "warn") ++warn;
+        else ++ok;
+    }
+    return JsonObject{{"findings", std::move(arr)}, {"ok", ok}, {"warn", warn}, {"fail", fail}};
+}
+
+Status doctor(Context &ctx, const Args &args) {
+    const bool fix = args.flag("fix");
+    ILVM_ASSIGN_OR_RETURN(const std::vector<std::string> pools, ctx.started_pools(args));
+    std::vector<host::FindingView> findings;
+    for (const auto &pool : pools) {
+        auto xml = ctx.active_pool_xml(pool);
+        if (!xml.ok()) continue;   // stopped meanwhile
+        ILVM_ASSIGN_OR_RETURN(auto *be, ctx.backend());
+        auto found = host::diagnose_pass(ctx.store, *be, pool, *xml, fix);
+        if (!found.ok()) {
+            findings.push_back({pool, "pool", "fail", "", found.error().message, found.error().hint, "", ""});
+            continue;
+        }
+        for (auto &f : *found) findings.push_back(std::move(f));
+    }
+    HostRunner runner(ctx);
+    host_findings(runner.system(), findings);
+
+    size_t failed = 0;
+    for (const auto &f : findings) failed += still_fails(f) ? 1 : 0;
+    if (args.flag("json")) *ctx.out << to_json(findings_to_json(findings));
+    else
+        for (const auto &f : findings) *ctx.out << format_finding(f) << "\n";
+    if (failed)
+        return system_error(std::to_string(failed) + " of " + std::to_string(findings.size()) + " doctor findings failed",
+                            "each FAIL line ends with its fix; ilvm doctor --fix releases stale LV locks");
+    return {};
+}
+
+}  // namespace ilvm::cli

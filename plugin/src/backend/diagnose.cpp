@@ -1,0 +1,147 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// Backend::diagnose_pool: the lvmlockd users' common troubles, read from this host only:
+// the pool's lockspace (lvmlockctl -i, sanlock client status), its iSCSI session, LV locks
+// held here for LVs not active here (left by a crash or reboot: "LV locked by other host"
+// for every other host), volumes active here and unused, incomplete volumes, the VG's
+// metadata area, lvm's global lock. The only change it ever makes, with `fix`, is
+// `lvchange -an VG/LV` for a stale lock whose LV is used by no domain here.
+#include <algorithm>
+#include <map>
+
+#include "backend/backend.hpp"
+#include "common/log.hpp"
+#include "iscsi/session.hpp"
+#include "lvm/lock_info.hpp"
+#include "lvm/lvm_argv.hpp"
+
+namespace ilvm {
+namespace {
+
+Finding ok_finding(std::string check, std::string what) { return {std::move(check), "ok", "", std::move(what), "", "", ""}; }
+
+std::string restart_fix(const PoolDef &pool) { return "ilvm pool-destroy " + pool.name + " && ilvm pool-start " + pool.name; }
+
+std::string command_problem(const Result<CommandOutput> &r) {
+    return r.ok() ? r->first_error_line() : r.error().message;
+}
+
+}  // namespace
+
+Result<std::vector<Finding>> Backend::diagnose_pool(const PoolDef &pool, const ReconcileInput &input, bool fix) {
+    std::vector<Finding> out;
+    const std::string vg = pool.vg_name;
+
+    // The lockspace, and lvmlockd's view of the LV locks held here.
+    std::map<std::string, lvm::LockctlVg> lockctl;
+    bool lockctl_ok = false;
+    if (pool.shared()) {
+        auto info = sys_.run(lvm::lockctl_info());
+        if (!info.ok() || !info->succeeded()) {
+            out.push_back({"lockspace", "fail", "", "lvmlockd does not answer lvmlockctl -i: " + command_problem(info),
+                           "systemctl start lvmlockd && " + restart_fix(pool), "", ""});
+        } else {
+            lockctl_ok = true;
+            lockctl = lvm::parse_lockctl_info(info->out);
+            std::optional<uint32_t> joined;
+            if (pool.lock_type == LockType::sanlock) joined = own_host_id(pool);
+            if (!lockctl.count(vg))
+                out.push_back({"lockspace", "fail", "", "lvmlockd has not started the lockspace of VG " + vg,
+                               restart_fix(pool), "", ""});
+            else if (pool.lock_type == LockType::sanlock && !joined)
+                out.push_back({"lockspace", "fail", "", "sanlock has not joined lockspace lvm_" + vg, restart_fix(pool), "", ""});
+            else
+                out.push_back(ok_finding("lockspace", "lockspace of VG " + vg + " started" +
+                                                          (joined ? " (sanlock host_id " + std::to_string(*joined) + ")" : "")));
+        }
+    }
+
+    // The iSCSI session to the pool's target.
+    iscsi::Session session(sys_, pool, cfg_.iscsi_nodes_dir);
+    auto logged_in = session.logged_in();
+    const std::string portal = pool.target_iqn + " at " + pool.portal_host + ":" + std::to_string(pool.portal_port);
+    if (!logged_in.ok())
+        out.push_back({"iscsi session", "fail", "", logged_in.error().message, "systemctl start iscsid", "", ""});
+    else if (!*logged_in)
+        out.push_back({"iscsi session", "fail", "", "no iSCSI session to " + portal, restart_fix(pool), "", ""});
+    else
+        out.push_back(ok_finding("iscsi session", "logged in to " + portal));
+
+    // The volumes: this host's local view (no VG lock, as the reconciler).
+    auto lvs = load_lvs(pool, VgLock::none);
+    if (!lvs.ok()) {
+        out.push_back({"volumes", "fail", "", "lvs " + vg + ": " + lvs.error().message, "", "", ""});
+    } else {
+        if (lockctl_ok && lockctl.count(vg)) {
+            size_t stale = 0;
+            for (const auto &[uuid, mode] : lockctl[vg].lv_modes) {
+                auto lv = std::find_if(lvs->begin(), lvs->end(), [&](const lvm::LvReport &l) { return l.uuid == uuid; });
+                if (lv == lvs->end() || lv->active_locally) continue;
+                ++stale;
+                const Command cmd = lvm::lv_deactivate(vg, lv->name);
+                Finding f{"stale lock", "fail", lv->name,
+                          std::string("this host holds an ") + (mode == lvm::LockMode::shared ? "sh" : "ex") +
+                              " lock on " + vg + "/" + lv->name + " but the LV is not active here: other hosts get \"LV locked by other host\"",
+                          cmd.display(), "", ""};
+                if (input.in_use.count(lv->name)) {
+                    f.what += "; a domain here uses it, so --fix leaves it alone";
+                } else if (fix) {
+                    auto r = sys_.run(cmd);
+                    if (r.ok() && r->succeeded()) {
+                        f.applied = "done";
+                        spdlog::info("doctor {}: released the stale lock ({})", vg + "/" + lv->name, cmd.display());
+                    } else {
+                        f.applied = "failed";
+                        f.error = command_problem(r);
+                    }
+                }
+                out.push_back(std::move(f));
+            }
+            if (!stale) out.push_back(ok_finding("stale locks", "no LV lock held here without its LV active here"));
+        }
+        for (const auto &lv : *lvs) {
+            if (input.busy.count(lv.name)) continue;   // an ilvm command here works on it
+            if (lv.active_locally && !lv.device_open && !input.in_use.count(lv.name))
+                out.push_back({"idle volume", "warn", lv.name, "active here, not open, used by no domain here",
+                               "none needed: ilvm reconcile (iscsi-lvm-reconcile.timer) releases it", "", ""});
+            if (lv.incomplete())
+                out.push_back({"incomplete volume", "warn", lv.name, "tagged ilvm_incomplete: an interrupted create or copy",
+                               "ilvm reconcile --remove-incomplete", "", ""});
+        }
+    }
+
+    // The VG's metadata area; lvm's global lock.
+    auto mda = sys_.run(lvm::vgs_mda_report(vg));
+    bool skipping_gl = false;
+    if (!mda.ok() || !mda->succeeded()) {
+        out.push_back({"metadata area", "warn", "", "vgs " + vg + ": " + command_problem(mda), "", "", ""});
+    } else {
+        skipping_gl = mda->err.find("Skipping global lock") != std::string::npos;
+        auto rows = lvm::parse_vgs_mda_json(mda->out);
+        if (!rows.ok() || rows->empty()) {
+            out.push_back({"metadata area", "warn", "", rows.ok() ? "vgs reported no VG " + vg : rows.error().message, "", "", ""});
+        } else {
+            const auto &r = rows->front();
+            const std::string numbers = std::to_string(r.mda_free) + " of " + std::to_string(r.mda_size) + " bytes free";
+            if (r.mda_size && r.mda_free * 10 < r.mda_size)
+                out.push_back({"metadata area", "warn", "", "VG " + vg + " metadata area nearly full: " + numbers,
+                               "remove unused volumes (every LV takes metadata space), or move the VG to PVs made with a "
+                               "larger pvcreate --metadatasize",
+                               "", ""});
+            else
+                out.push_back(ok_finding("metadata area", numbers));
+        }
+    }
+    if (pool.shared() && lockctl_ok) {
+        const bool held = std::any_of(lockctl.begin(), lockctl.end(), [](const auto &kv) { return kv.second.holds_global; });
+        if (!held || skipping_gl)
+            out.push_back({"global lock", "warn", "",
+                           skipping_gl ? "lvm is skipping the global lock (\"Skipping global lock\")"
+                                       : "no lockspace started here holds lvm's global lock",
+                           "lvmlockctl --gl-enable " + vg + " (on one host, when the VG that had it is gone)", "", ""});
+        else
+            out.push_back(ok_finding("global lock", "held in a lockspace started here"));
+    }
+    return out;
+}
+
+}  // namespace ilvm

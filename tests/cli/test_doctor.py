@@ -1,0 +1,184 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""CLI tests of `ilvm doctor` (issue 15), the real ilvm binary and module against the
+recording fake (fake_cmd.py): lvmlockctl -i, sanlock, iscsiadm, lvs, vgs, systemctl and
+lvmconfig answered from recorded outputs (tests/data/lvmlockd, tests/data/lvm).
+
+Usage: test_doctor.py <ilvm binary> <backend module dir> <tests/data dir>"""
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import unittest
+
+from cli_helpers import fake_env, logged_commands, mark_active, write_rules
+
+ILVM, MODULE_DIR, DATA = sys.argv[1:4]
+
+EXIT_SYSTEM = 5
+# Every command that changes something (lvs, vgs, lvmlockctl -i, sanlock client status,
+# iscsiadm --mode session, systemctl is-*, lvmconfig only read).
+MUTATING = ("lvchange", "lvcreate", "lvremove", "vgchange", "vgremove", "lvextend", "lvreduce")
+
+SANLOCK_JOINED = "daemon 8c58c3fb-810e-4bb5-8d7c-13adfdc4d880.hosta\np -1 helper\ns lvm_vg_san:1:/dev/mapper/vg_san-lvmlock:0\n"
+VGS_MDA = json.dumps({"report": [{"vg": [{"vg_name": "vg_san", "vg_mda_free": "500000", "vg_mda_size": "1044480"}]}]})
+VGS_MDA_FULL = json.dumps({"report": [{"vg": [{"vg_name": "vg_san", "vg_mda_free": "50000", "vg_mda_size": "1044480"}]}]})
+SESSIONS = "tcp: [1] 10.0.0.50:3260,1 iqn.2024-04.com.example:vms (non-flash)\n"
+UNITS = 3
+
+
+def data(*parts):
+    with open(os.path.join(DATA, *parts), encoding="utf-8") as f:
+        return f.read()
+
+
+def lockctl(lv_lines=""):
+    """`lvmlockctl -i` of a host with vg_san's lockspace started and the global lock in it."""
+    return ("VG vg_san lock_type=sanlock KONMr0-bGNi-kQ3P-rWNy-NrKt-9EPR-C1tqtO\nLS sanlock lvm_vg_san\n"
+            "LK VG un ver 4\nLK GL un ver 0\n" + lv_lines)
+
+
+class DoctorCliTest(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="ilvm-doctor-")
+        self.status = os.path.join(self.tmp, "status")
+        os.makedirs(self.status)
+        self.env = fake_env(self.tmp, MODULE_DIR, ILVM_LIBVIRT_STATUS_DIR=self.status)
+        self.script = self.env["ILVM_FAKE_SCRIPT"]
+        write_rules(self.script, [])
+        r = self.ilvm("pool-define", os.path.join(DATA, "pools", "san.xml"))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        mark_active(self.tmp)
+
+    def tearDown(self):
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def ilvm(self, *args):
+        return subprocess.run([ILVM, *args], env=self.env, capture_output=True, text=True, timeout=60)
+
+    def host(self, lockctl_out, lvs="lvs_vm1.json", sessions=SESSIONS, vgs=VGS_MDA, extra=()):
+        """A host whose every answer is healthy but for what the arguments change."""
+        write_rules(self.script, [
+            {"prefix": ["lvmlockctl", "-i"], "stdout": lockctl_out},
+            {"prefix": ["sanlock", "client", "status"], "stdout": SANLOCK_JOINED},
+            {"prefix": ["iscsiadm", "--mode", "session"], "stdout": sessions},
+            {"prefix": ["lvs"], "stdout": data("lvm", lvs)},
+            {"prefix": ["vgs"], "stdout": vgs},
+            {"prefix": ["systemctl", "is-enabled"], "stdout": "enabled\n" * UNITS},
+            {"prefix": ["systemctl", "is-active"], "stdout": "active\n" * UNITS},
+            {"prefix": ["lvmconfig"], "stdout": "use_lvmlockd=1\nhost_id=1\nscan_lvs=0\n"},
+            *extra])
+
+    def commands(self):
+        return logged_commands(self.env["ILVM_FAKE_LOG"])
+
+    def mutations(self):
+        return [c for c in self.commands() if c[0] in MUTATING]
+
+    def test_healthy_host_is_all_ok(self):
+        self.host(lockctl())
+        r = self.ilvm("doctor")
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        lines = r.stdout.splitlines()
+        self.assertTrue(lines and all(l.startswith("ok   ") for l in lines), r.stdout)
+        for fragment in ("ok   san: lockspace: lockspace of VG vg_san started (sanlock host_id 1)",
+                         "ok   san: iscsi session: logged in to iqn.2024-04.com.example:vms at 10.0.0.50:3260",
+                         "ok   san: stale locks:", "ok   san: metadata area:", "ok   san: global lock:",
+                         "ok   host: unit iscsi-lvm-reconcile.timer enabled", "ok   host: unit iscsi-lvm.service active",
+                         "ok   host: lvm host_id"):
+            self.assertTrue(any(l.startswith(fragment) for l in lines), f"{fragment!r} not in {r.stdout}")
+        self.assertEqual(r.stderr, "")
+        self.assertEqual(self.mutations(), [])
+
+    def test_stale_lv_lock_fails_with_its_fix_and_changes_nothing(self):
+        # lvmlockd holds vm1's lock ex (recorded), lvs says vm1 is not active here.
+        self.host(data("lvmlockd", "info_vm1_ex.txt").replace("LK VG un ver 4\n", "LK VG un ver 4\nLK GL un ver 0\n"))
+        r = self.ilvm("doctor")
+        self.assertEqual(r.returncode, EXIT_SYSTEM, r.stdout + r.stderr)
+        fails = [l for l in r.stdout.splitlines() if l.startswith("FAIL")]
+        self.assertEqual(len(fails), 1, r.stdout)
+        self.assertIn("FAIL san/vm1: stale lock: this host holds an ex lock on vg_san/vm1", fails[0])
+        self.assertTrue(fails[0].endswith("(fix: lvchange -an vg_san/vm1)"), fails[0])
+        self.assertIn("error: 1 of", r.stderr)
+        self.assertEqual(self.mutations(), [])
+
+    def test_fix_runs_exactly_the_deactivation(self):
+        self.host(data("lvmlockd", "info_vm1_ex.txt").replace("LK VG un ver 4\n", "LK VG un ver 4\nLK GL un ver 0\n"))
+        r = self.ilvm("doctor", "--fix")
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertIn("     ran: lvchange -an vg_san/vm1: done", r.stdout.splitlines())
+        self.assertEqual(self.mutations(), [["lvchange", "-an", "vg_san/vm1"]])
+
+    def test_fix_leaves_a_volume_a_domain_uses_alone(self):
+        self.host(data("lvmlockd", "info_vm1_ex.txt"))
+        with open(os.path.join(self.status, "web1.xml"), "w", encoding="utf-8") as f:
+            f.write("<domstatus state='running' pid='4242'><domain type='kvm'><name>web1</name><devices>"
+                    "<disk type='block' device='disk'><source dev='/dev/vg_san/vm1'/><target dev='vda' bus='virtio'/>"
+                    "</disk></devices></domain></domstatus>\n")
+        r = self.ilvm("doctor", "--fix")
+        self.assertEqual(r.returncode, EXIT_SYSTEM, r.stdout + r.stderr)
+        self.assertIn("a domain here uses it, so --fix leaves it alone", r.stdout)
+        self.assertEqual(self.mutations(), [])
+
+    def test_json_shape(self):
+        self.host(data("lvmlockd", "info_vm1_ex.txt"))
+        r = self.ilvm("doctor", "san", "--json")
+        self.assertEqual(r.returncode, EXIT_SYSTEM, r.stdout + r.stderr)
+        doc = json.loads(r.stdout)
+        self.assertEqual(set(doc), {"findings", "ok", "warn", "fail"})
+        self.assertEqual(doc["fail"], 1)
+        self.assertEqual(doc["ok"] + doc["warn"] + doc["fail"], len(doc["findings"]))
+        stale = [f for f in doc["findings"] if f["check"] == "stale lock"]
+        self.assertEqual(stale, [{"pool": "san", "check": "stale lock", "severity": "fail", "volume": "vm1",
+                                  "what": stale[0]["what"], "fix": "lvchange -an vg_san/vm1"}])
+        # No LK GL in the recorded output: the global lock is not held in any lockspace here.
+        gl = [f for f in doc["findings"] if f["check"] == "global lock"]
+        self.assertEqual(gl[0]["severity"], "warn")
+        self.assertEqual(gl[0]["fix"], "lvmlockctl --gl-enable vg_san (on one host, when the VG that had it is gone)")
+        host = [f for f in doc["findings"] if f["pool"] is None]
+        self.assertEqual({f["check"] for f in host} >= {"unit iscsi-lvm.service enabled", "lvm host_id"}, True)
+
+    def test_lockspace_not_started(self):
+        self.host("VG vg_other lock_type=sanlock Q9Vr2W\nLS sanlock lvm_vg_other\nLK GL un ver 0\n")
+        r = self.ilvm("doctor")
+        self.assertEqual(r.returncode, EXIT_SYSTEM, r.stdout + r.stderr)
+        self.assertIn("FAIL san: lockspace: lvmlockd has not started the lockspace of VG vg_san "
+                      "(fix: ilvm pool-destroy san && ilvm pool-start san)", r.stdout.splitlines())
+        self.assertEqual(self.mutations(), [])
+
+    def test_no_session_incomplete_volume_and_full_metadata(self):
+        self.host(lockctl(), lvs="lvs_incomplete.json", sessions="", vgs=VGS_MDA_FULL,
+                  extra=[{"prefix": ["iscsiadm", "--mode", "session"], "exit": 21, "stderr": "iscsiadm: No active sessions.\n"}])
+        r = self.ilvm("doctor")
+        self.assertEqual(r.returncode, EXIT_SYSTEM, r.stdout + r.stderr)
+        out = r.stdout
+        self.assertIn("FAIL san: iscsi session: no iSCSI session to iqn.2024-04.com.example:vms at 10.0.0.50:3260", out)
+        self.assertIn("incomplete volume: tagged ilvm_incomplete", out)
+        self.assertIn("(fix: ilvm reconcile --remove-incomplete)", out)
+        self.assertIn("WARN san: metadata area: VG vg_san metadata area nearly full: 50000 of 1044480 bytes free", out)
+        self.assertEqual(self.mutations(), [])
+
+    def test_units_and_host_id(self):
+        self.host(lockctl(), extra=[
+            {"prefix": ["systemctl", "is-enabled"], "stdout": "enabled\ndisabled\nenabled\n", "exit": 1},
+            {"prefix": ["lvmconfig"], "stdout": "use_lvmlockd=1\nhost_id=0\nscan_lvs=0\n"}])
+        r = self.ilvm("doctor")
+        self.assertEqual(r.returncode, EXIT_SYSTEM, r.stdout + r.stderr)
+        self.assertIn("FAIL host: unit iscsi-lvm-reconcile.timer enabled: disabled "
+                      "(fix: systemctl enable --now iscsi-lvm-reconcile.timer)", r.stdout.splitlines())
+        self.assertTrue(any(l.startswith("FAIL host: lvm host_id: local/host_id is not set") for l in r.stdout.splitlines()),
+                        r.stdout)
+
+    def test_no_started_pool_checks_only_the_host(self):
+        os.remove(os.path.join(self.tmp, "run", "pools", "san.xml"))
+        self.host(lockctl())
+        r = self.ilvm("doctor")
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertTrue(all(l.startswith("ok   host: ") for l in r.stdout.splitlines()), r.stdout)
+        self.assertFalse(any(c[0] in ("lvs", "lvmlockctl") for c in self.commands()))
+
+
+if __name__ == "__main__":
+    unittest.main(argv=[sys.argv[0]], verbosity=2)
