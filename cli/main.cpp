@@ -131,7 +131,10 @@ const std::vector<Verb> &verbs() {
         {{"vol-dumpxml", "volume XML", {"vol"}, 1, {"pool"}, {}, ""}, vol_dumpxml},
         {{"vol-path", "volume path", {"vol"}, 1, {"pool"}, {}, ""}, vol_path},
         {{"vol-upload", "copy a file into a volume", {"vol", "file"}, 2, {"pool", "offset", "length"}, {}, ""}, vol_upload},
-        {{"vol-download", "copy a volume into a file", {"vol", "file"}, 2, {"pool", "offset", "length"}, {}, ""}, vol_download},
+        {{"vol-download", "copy a volume into a file", {"vol", "file"}, 2, {"pool", "offset", "length"}, {"overwrite"},
+          "FILE is created with mode 0600 and never through a symbolic link; an existing FILE is refused\n"
+          "unless --overwrite (which truncates it)."},
+         vol_download},
         {{"vol-activate", "activate a volume on this host (exclusive unless --shared)", {"vol"}, 1, {"pool"}, {"shared"}, ""},
          vol_activate},
         {{"vol-deactivate", "deactivate a volume on this host", {"vol"}, 1, {"pool"}, {}, ""}, vol_deactivate},
@@ -245,6 +248,11 @@ int main(int argc, char **argv) {
         auto parsed = Args::parse(v.spec, rest);
         if (!parsed.ok()) return report(parsed.error());
         Context ctx;
+        // Before a verb reads a definition or run state: directories others could write to are
+        // refused (host/core/pool_store.hpp). host-setup and host-validate read none.
+        if (v.spec.name != "host-setup" && v.spec.name != "host-validate") {
+            if (Status dirs = ctx.store.check_directories(); !dirs.ok()) return report(dirs.error());
+        }
         ctx.module_options = module_options_from_env();
         ctx.interactive = ::isatty(STDIN_FILENO) != 0;
         auto interrupt_fd = install_interrupt_handlers();

@@ -1,9 +1,15 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 // vol-* verbs. A volume is named by `VOL --pool POOL`, or by its path /dev/<vg>/<lv>.
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
 #include <fstream>
 #include <optional>
 #include <sstream>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <utility>
 
 #include "cli/context.hpp"
 #include "cli/json_views.hpp"
@@ -298,6 +304,57 @@ Status vol_path(Context &ctx, const Args &args) {
 
 namespace {
 
+// The file vol-download writes, made here before dd runs (the module runs dd, by path: a
+// descriptor cannot be handed to it). New: O_CREAT|O_EXCL|O_NOFOLLOW, then fchmod 0600 (the
+// umask does not decide; a volume's bytes are nobody else's business). --overwrite: an
+// existing regular file opened O_NOFOLLOW and truncated, keeping its mode. dd then opens it
+// again with oflag=nofollow and conv=notrunc,nocreat (plugin/src/backend/volume_ops.cpp): a
+// symlink put in its place meanwhile is refused, a file removed meanwhile is not re-created
+// with dd's 0666 & ~umask, and nothing is truncated twice. What remains open in a directory
+// others can write to (a sticky /tmp forbids it) is a rename of our file and a new file in
+// its place: dd then writes into that other file, never through a link. The file is removed
+// again when the download fails, if we created it.
+class DownloadFile {
+public:
+    static Result<DownloadFile> open(const std::string &path, bool overwrite) {
+        const int flags = O_WRONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK;   // NONBLOCK: a FIFO must not hang us
+        int fd = ::open(path.c_str(), flags | O_CREAT | O_EXCL, 0600);
+        const bool created = fd >= 0;
+        if (!created && errno == EEXIST && overwrite) fd = ::open(path.c_str(), flags);
+        if (fd < 0) {
+            const int e = errno;
+            struct stat st {};
+            if (::lstat(path.c_str(), &st) == 0 && S_ISLNK(st.st_mode))
+                return conflict(path + " is a symbolic link: vol-download does not write through one",
+                                "give the path of the file itself");
+            if (e == EEXIST) return conflict(path + " already exists", "give --overwrite to replace it, or another file name");
+            if (e == ENOENT) return not_found("cannot create " + path + ": " + std::strerror(e));
+            return system_error("cannot create " + path + ": " + std::strerror(e));
+        }
+        DownloadFile file(path, fd, created);
+        struct stat st {};
+        if (::fstat(fd, &st) != 0) return system_error("cannot stat " + path + ": " + std::strerror(errno));
+        if (!S_ISREG(st.st_mode)) return conflict(path + " is not a regular file", "give a file name");
+        if (created && ::fchmod(fd, 0600) != 0) return system_error("cannot set the mode of " + path + ": " + std::strerror(errno));
+        if (!created && ::ftruncate(fd, 0) != 0) return system_error("cannot truncate " + path + ": " + std::strerror(errno));
+        return file;
+    }
+    DownloadFile(DownloadFile &&o) noexcept : path_(std::move(o.path_)), fd_(std::exchange(o.fd_, -1)), created_(std::exchange(o.created_, false)), kept_(o.kept_) {}
+    DownloadFile &operator=(DownloadFile &&) = delete;
+    ~DownloadFile() {
+        if (fd_ >= 0) ::close(fd_);
+        if (created_ && !kept_) ::unlink(path_.c_str());
+    }
+    void keep() { kept_ = true; }
+
+private:
+    DownloadFile(std::string path, int fd, bool created) : path_(std::move(path)), fd_(fd), created_(created) {}
+    std::string path_;
+    int fd_;
+    bool created_;
+    bool kept_ = false;
+};
+
 Status transfer(Context &ctx, const Args &args, bool upload) {
     const std::string file = args.get("file");
     if (file.empty()) return invalid_input("no file given");
@@ -315,8 +372,11 @@ Status transfer(Context &ctx, const Args &args, bool upload) {
     ILVM_ASSIGN_OR_RETURN(auto work, begin_work(ctx, args, upload ? "vol-upload" : "vol-download"));
     const VolRef &ref = work.ref;
     ILVM_ASSIGN_OR_RETURN(auto *be, ctx.backend());
-    return upload ? be->upload_vol(ref.pool_xml, ref.name, file, offset, length)
-                  : be->download_vol(ref.pool_xml, ref.name, file, offset, length);
+    if (upload) return be->upload_vol(ref.pool_xml, ref.name, file, offset, length);
+    ILVM_ASSIGN_OR_RETURN(auto dst, DownloadFile::open(file, args.flag("overwrite")));
+    ILVM_TRY(be->download_vol(ref.pool_xml, ref.name, file, offset, length));
+    dst.keep();
+    return {};
 }
 
 }  // namespace

@@ -2,9 +2,11 @@
 #include "common/atomic_file.hpp"
 
 #include <cerrno>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
-#include <glib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace ilvm {
@@ -16,24 +18,83 @@ std::string parent_of(const std::string &path) {
     return slash == 0 ? "/" : path.substr(0, slash);
 }
 
-}  // namespace
+std::string errno_text() { return std::strerror(errno); }
 
-Status write_file_atomically(const std::string &path, std::string_view content, mode_t mode) {
-    GError *error = nullptr;
-    const auto flags = static_cast<GFileSetContentsFlags>(G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE);
-    if (!g_file_set_contents_full(path.c_str(), content.data(), static_cast<gssize>(content.size()), flags,
-                                  static_cast<int>(mode), &error)) {
-        std::string why = error ? error->message : "unknown error";
-        g_clear_error(&error);
-        return system_error("cannot write " + path + ": " + why);
+Status write_all(int fd, std::string_view content) {
+    while (!content.empty()) {
+        const ssize_t n = ::write(fd, content.data(), content.size());
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) return system_error(errno_text());
+        content.remove_prefix(static_cast<size_t>(n));
     }
-    const std::string dir = parent_of(path);
+    return {};
+}
+
+Status sync_directory(const std::string &dir) {
     int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0) return system_error("cannot open directory " + dir + ": " + std::strerror(errno));
+    if (fd < 0) return system_error("cannot open directory " + dir + ": " + errno_text());
     const bool synced = ::fsync(fd) == 0;
     const int e = errno;
     ::close(fd);
     if (!synced) return system_error("cannot sync directory " + dir + ": " + std::strerror(e));
+    return {};
+}
+
+}  // namespace
+
+Status write_file_atomically(const std::string &path, std::string_view content, mode_t mode) {
+    std::string tmp = path + ".XXXXXX";
+    int fd = ::mkostemp(tmp.data(), O_CLOEXEC);   // 0600 from the start
+    if (fd < 0) return system_error("cannot write " + path + ": cannot create a temporary file: " + errno_text());
+    Status st;
+    if (::fchmod(fd, mode & 07777) != 0) st = system_error(errno_text());
+    if (st.ok()) st = write_all(fd, content);
+    if (st.ok() && ::fsync(fd) != 0) st = system_error(errno_text());
+    if (::close(fd) != 0 && st.ok()) st = system_error(errno_text());
+    if (st.ok() && ::rename(tmp.c_str(), path.c_str()) != 0) st = system_error(errno_text());
+    if (!st.ok()) {
+        ::unlink(tmp.c_str());
+        return system_error("cannot write " + path + ": " + st.error().message);
+    }
+    return sync_directory(parent_of(path));
+}
+
+Status make_directory_tree(const std::string &path, mode_t mode) {
+    // Each prefix ending before a '/', then the whole path; existing ones are fine.
+    for (size_t pos = 1; pos <= path.size(); ++pos) {
+        if (pos < path.size() && path[pos] != '/') continue;
+        if (path[pos - 1] == '/') continue;   // "a//b", "a/"
+        const std::string dir = path.substr(0, pos);
+        if (::mkdir(dir.c_str(), mode & 07777) == 0) {
+            // mkdir applied the umask; ours is the mode asked for.
+            if (::chmod(dir.c_str(), mode & 07777) != 0)
+                return system_error("cannot set the mode of directory " + dir + ": " + errno_text());
+            continue;
+        }
+        if (errno == EEXIST) continue;
+        return system_error("cannot create directory " + dir + ": " + errno_text());
+    }
+    return {};
+}
+
+Status check_trusted_directory(const std::string &path) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0) {
+        if (errno == ENOENT) return {};
+        return system_error("cannot check directory " + path + ": " + errno_text());
+    }
+    const std::string distrust = ": ilvm does not trust the files in it";
+    if (!S_ISDIR(st.st_mode))
+        return conflict(path + " is not a directory",
+                        "ILVM_CONFIG_DIR and ILVM_RUN_DIR must name directories; move the file away or point them elsewhere");
+    if (st.st_uid != 0 && st.st_uid != ::geteuid())
+        return conflict(path + " is owned by uid " + std::to_string(st.st_uid) + ", not root" + distrust,
+                        "chown root: " + path);
+    const bool group = (st.st_mode & S_IWGRP) != 0, others = (st.st_mode & S_IWOTH) != 0;
+    if (group || others)
+        return conflict(path + " is writable by " + (group && others ? "group and others" : group ? "group" : "others") +
+                            distrust,
+                        "chmod go-w " + path);
     return {};
 }
 

@@ -5,6 +5,7 @@
 #include <cstring>
 #include <sys/stat.h>
 
+#include "common/atomic_file.hpp"
 #include "common/log.hpp"
 
 namespace ilvm {
@@ -18,16 +19,7 @@ Result<mode_t> System::file_mode(const std::string &path) {
     return static_cast<mode_t>(st.st_mode & 07777);
 }
 
-Status System::make_directories(const std::string &path, mode_t mode) {
-    // Each prefix ending before a '/', then the whole path; existing ones are fine.
-    for (size_t pos = 1; pos <= path.size(); ++pos) {
-        if (pos < path.size() && path[pos] != '/') continue;
-        const std::string dir = path.substr(0, pos);
-        if (::mkdir(dir.c_str(), mode) == 0 || errno == EEXIST) continue;
-        return system_error("cannot create directory " + dir + ": " + std::strerror(errno));
-    }
-    return {};
-}
+Status System::make_directories(const std::string &path, mode_t mode) { return make_directory_tree(path, mode); }
 
 Result<CommandOutput> run_checked(System &sys, const Command &cmd, std::string_view what) {
     auto r = sys.run(cmd);

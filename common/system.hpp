@@ -33,7 +33,8 @@ public:
     // `host-validate` after HostSystem existed: the default stat(2)s the path, which is
     // what HostSystem would do; fakes override it.
     virtual Result<mode_t> file_mode(const std::string &path);
-    // `mkdir -p`: creates the missing directories of `path` with `mode`. Same default story.
+    // `mkdir -p`: creates the missing directories of `path` with exactly `mode`, whatever the
+    // umask (common/atomic_file.hpp). Same default story.
     virtual Status make_directories(const std::string &path, mode_t mode);
 
     virtual void sleep_for(std::chrono::milliseconds d) = 0;

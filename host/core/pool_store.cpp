@@ -18,10 +18,11 @@ namespace fs = std::filesystem;
 namespace ilvm::host {
 namespace {
 
+// Directories we create: 0755 whatever the umask (their files are 0600).
+constexpr mode_t kDirMode = 0755;
+
 Status write_atomically(const std::string &path, const std::string &content, mode_t mode) {
-    std::error_code ec;
-    fs::create_directories(fs::path(path).parent_path(), ec);
-    if (ec) return system_error("cannot create " + fs::path(path).parent_path().string() + ": " + ec.message());
+    ILVM_TRY(make_directory_tree(fs::path(path).parent_path().string(), kDirMode));
     return write_file_atomically(path, content, mode);
 }
 
@@ -40,6 +41,13 @@ PoolStore::PoolStore(std::string config_dir, std::string run_dir)
 
 PoolStore PoolStore::from_environment() {
     return PoolStore(env_or("ILVM_CONFIG_DIR", "/etc/iscsi-lvm") + "/pools", env_or("ILVM_RUN_DIR", "/run/iscsi-lvm") + "/pools");
+}
+
+Status PoolStore::check_directories() const {
+    for (const auto &dir : {fs::path(config_dir_).parent_path().string(), config_dir_, config_dir_ + "/autostart",
+                            fs::path(run_dir_).parent_path().string(), run_dir_})
+        ILVM_TRY(check_trusted_directory(dir));
+    return {};
 }
 
 std::string PoolStore::definition_path(const std::string &name) const { return config_dir_ + "/" + name + ".xml"; }
@@ -126,7 +134,7 @@ Status PoolStore::set_autostart(const std::string &name, bool on) const {
     std::error_code ec;
     fs::remove(autostart_path(name), ec);
     if (!on) return {};
-    fs::create_directories(config_dir_ + "/autostart", ec);
+    ILVM_TRY(make_directory_tree(config_dir_ + "/autostart", kDirMode));
     fs::create_symlink(definition_path(name), autostart_path(name), ec);
     if (ec) return system_error("cannot create " + autostart_path(name) + ": " + ec.message());
     return {};
@@ -134,8 +142,7 @@ Status PoolStore::set_autostart(const std::string &name, bool on) const {
 
 Result<FileLock> PoolStore::lock(const std::string &name, LockMode mode, Clock &clock, std::chrono::milliseconds wait,
                                  const std::function<void()> &on_wait) const {
-    std::error_code ec;
-    fs::create_directories(run_dir_, ec);
+    ILVM_TRY(make_directory_tree(run_dir_, kDirMode));
     ILVM_ASSIGN_OR_RETURN(auto held, FileLock::acquire(run_dir_ + "/" + name + ".lock", mode, clock, wait, on_wait));
     if (!held)
         return conflict("pool '" + name + "' is busy: another ilvm command on this host is " +

@@ -22,6 +22,13 @@ public:
     PoolStore(std::string config_dir, std::string run_dir);
     static PoolStore from_environment();
 
+    // Refuses (conflict) when the config dir, its pools/ and pools/autostart/, the run dir or
+    // its pools/ exists but is not a directory, is owned by neither root nor us, or is writable
+    // by group or others (common/atomic_file.hpp): a definition there may not be ours. Verbs
+    // check before they read anything here, so pool-autostart-all at boot starts nothing from a
+    // tampered directory.
+    Status check_directories() const;
+
     std::string definition_path(const std::string &name) const;
     std::string runtime_path(const std::string &name) const;
     std::string autostart_path(const std::string &name) const;

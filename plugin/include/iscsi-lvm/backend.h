@@ -124,6 +124,8 @@ typedef struct ilvm_backend_ops {
                     unsigned int flags, ilvm_reply *reply);
     int (*upload_vol)(ilvm_backend *b, const char *pool_xml, const char *vol_name, const char *src_path,
                       uint64_t offset, uint64_t length, unsigned int flags, ilvm_reply *reply);
+    /* dst_path must exist: the caller creates it with the mode it wants; the module writes
+     * into it without following a symlink, creating or truncating it. */
     int (*download_vol)(ilvm_backend *b, const char *pool_xml, const char *vol_name, const char *dst_path,
                         uint64_t offset, uint64_t length, unsigned int flags, ilvm_reply *reply);
 
