@@ -1114,7 +1114,8 @@ def host_failure(ctx):
     # comes up by itself.
     pending = a.run(["sh", "-c", "ls /run/iscsi-lvm/pools/ | grep autostart-pending"], timeout=60)[1].split()
     say("   hosta: left by boot for the retry: %s" % (" ".join(pending) or "nothing"))
-    wait_until_ok(a, ["sh", "-c", "ilvm pool-info san --json | grep -q '\"state\": *\"active\"'"], 900)
+    # ilvm's JSON writes '"state" : "active"' (json-glib's spacing): match either spacing.
+    wait_until_ok(a, ["sh", "-c", "ilvm pool-info san --json | grep -Eq '\"state\" *: *\"active\"'"], 900)
     pool = json.loads(ctx.ilvm(a, "pool-info", "san", "--json")[0])
     expect(pool.get("state") == "active", "pool san not started after A's boot: %s" % pool)
     say("   hosta: pool san active %.0f s after power-on (%s)" % (
