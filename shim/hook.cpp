@@ -127,21 +127,20 @@ void deactivate_all(const Invocation &inv, const std::vector<DiskRef> &disks, co
         // so whoever made the volume active keeps it. A domain started before owner records
         // existed gets one at libvirtd's reconnect; until then the reconciler releases its
         // volumes once they are idle.
-        if (auto before = host::read_volume_owners(*env.store, v);
-            before.ok() && std::none_of(before->begin(), before->end(),
-                                        [&](const host::VolumeOwner &o) { return o.domain == inv.domain; })) {
+        auto left = host::remove_volume_owner(*env.store, v, inv.domain);
+        if (left.ok() && !*left) {
             spdlog::info("domain {}: {} left as it is: this domain did not activate it here (no owner record)",
                          inv.domain, describe(d));
             continue;
         }
-        auto removed = host::remove_volume_owner(*env.store, v, inv.domain);
-        if (!removed.ok()) spdlog::error("domain {}: {}", inv.domain, removed.error().message);
-        auto owners = host::read_volume_owners(*env.store, v);
-        bool still_used = !owners.ok() || !owners->empty();
+        // Owners unknown (the record unreadable): the volume may be in use, so it stays.
+        if (!left.ok()) spdlog::error("domain {}: {}", inv.domain, left.error().message);
+        const std::vector<host::VolumeOwner> owners = left.ok() ? **left : std::vector<host::VolumeOwner>();
+        bool still_used = !left.ok() || !owners.empty();
         for (const auto &o : others) still_used = still_used || same_volume(d, o);
         if (still_used) {
             spdlog::info("domain {}: {} stays active: another domain here uses it{}", inv.domain, describe(d),
-                         owners.ok() && !owners->empty() ? " (" + host::owner_names(*owners) + ")" : "");
+                         owners.empty() ? "" : " (" + host::owner_names(owners) + ")");
             continue;
         }
         auto st = vc.deactivate(d.pool, d.volume);

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <fcntl.h>
 #include <filesystem>
+#include <optional>
 #include <unistd.h>
 
 #include "common/atomic_file.hpp"
@@ -82,12 +83,14 @@ Status add_volume_owner(const PoolStore &store, const VolumeRef &v, const Volume
     return write(store, v, owners);
 }
 
-Status remove_volume_owner(const PoolStore &store, const VolumeRef &v, const std::string &domain) {
+Result<std::optional<std::vector<VolumeOwner>>> remove_volume_owner(const PoolStore &store, const VolumeRef &v,
+                                                                    const std::string &domain) {
     ILVM_ASSIGN_OR_RETURN(auto owners, read_volume_owners(store, v));
     const auto before = owners.size();
     std::erase_if(owners, [&](const VolumeOwner &o) { return o.domain == domain; });
-    if (owners.size() == before) return {};
-    return write(store, v, owners);
+    if (owners.size() == before) return std::optional<std::vector<VolumeOwner>>();
+    ILVM_TRY(write(store, v, owners));
+    return std::optional<std::vector<VolumeOwner>>(std::move(owners));
 }
 
 std::vector<std::string> volumes_with_owners(const PoolStore &store, const std::string &pool) {

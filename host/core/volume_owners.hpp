@@ -12,6 +12,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -34,8 +35,10 @@ struct VolumeOwner {
 Result<std::vector<VolumeOwner>> read_volume_owners(const PoolStore &store, const VolumeRef &v);
 // Adds `owner` (replacing an earlier entry of the same domain). The caller holds the lock.
 Status add_volume_owner(const PoolStore &store, const VolumeRef &v, const VolumeOwner &owner);
-// Removes `domain`'s entry (the file goes with the last one). The caller holds the lock.
-Status remove_volume_owner(const PoolStore &store, const VolumeRef &v, const std::string &domain);
+// Removes `domain`'s entry (the file goes with the last one) and returns the owners left;
+// nullopt when `domain` had no entry (nothing written). The caller holds the lock.
+Result<std::optional<std::vector<VolumeOwner>>> remove_volume_owner(const PoolStore &store, const VolumeRef &v,
+                                                                    const std::string &domain);
 
 // Every volume of `pool` with an owner record, in name order.
 std::vector<std::string> volumes_with_owners(const PoolStore &store, const std::string &pool);
