@@ -56,6 +56,16 @@ protected:
     void expect_not_run(const std::vector<std::string> &prefix) {
         EXPECT_FALSE(sys.ran(prefix)) << "unexpected command in:\n" << sys.transcript();
     }
+    // Each of `fragments` appears in the transcript, after the one before it.
+    void expect_in_order(const std::vector<std::string> &fragments) {
+        const std::string t = sys.transcript();
+        size_t from = 0;
+        for (const auto &f : fragments) {
+            const auto at = t.find(f, from);
+            ASSERT_NE(at, std::string::npos) << "'" << f << "' missing, or not after what precedes it in:\n" << t;
+            from = at + f.size();
+        }
+    }
 };
 
 }  // namespace ilvm::test
