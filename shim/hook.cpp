@@ -112,7 +112,9 @@ void deactivate_all(const Invocation &inv, const std::vector<DiskRef> &disks, co
     auto locks = lock_volumes(*env.store, disks, "stop of domain " + inv.domain, /*refuse_maintenance=*/true, *env.clock,
                               env.wait_for_other_hooks);
     if (!locks.ok())
-        spdlog::warn("domain {}: releasing its volumes without their host locks: {}", inv.domain, locks.error().message);
+        spdlog::warn("domain {}: {}; releasing without the host locks: only the volumes this domain activated are "
+                     "deactivated, a volume it did not activate is left to its holder",
+                     inv.domain, locks.error().message);
     std::vector<DiskRef> others;
     if (env.disks_of_other_running_domains) {
         auto running = env.disks_of_other_running_domains();
