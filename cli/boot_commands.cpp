@@ -12,9 +12,10 @@
 // it waits for), SIGKILL kKillGrace later. Their pools count as not started.
 //
 // Every autostart pool that a run was asked to start and did not gets a marker,
-// RUN_DIR/pools/POOL.autostart-pending, holding why; a pool started loses it. --retry
-// starts only the marked pools: iscsi-lvm-autostart-retry.service, which systemd runs
-// again every minute until it succeeds (docs/user-guide.md#boot).
+// RUN_DIR/pools/POOL.autostart-pending, holding why; a pool started (and, unless
+// --no-mirror, its libvirt mirror) loses it. --retry starts only the marked pools:
+// iscsi-lvm-autostart-retry.service, which systemd runs again every minute until it
+// succeeds (docs/user-guide.md#boot).
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
@@ -81,19 +82,63 @@ void note_outcome(Context &ctx, const std::string &name, const std::string &fail
                    "iscsi-lvm-autostart-retry.service, ilvm pool-start starts it");
 }
 
-// Starts one autostart pool (warning when it fails) and records the outcome in its marker.
-Status start_one(Context &ctx, const std::string &name, Mirror mirror) {
+// A retried pool is done when its libvirt mirror runs too. libvirt's start of the mirror
+// (its `vgchange -aly VG`) can fail right after our lock-start (measured in the lab after an
+// unclean power-off: "Cannot access VG vg_san due to failed lock"), and
+// iscsi-lvm-mirror.service ran at libvirtd's start, before the pool was up: nothing else
+// would start the mirror. start_pool_locked() has tried once; this tries once more when
+// it is not running, and the error keeps the marker for the next retry.
+Status mirror_running(Context &ctx, const std::string &name, const std::string &xml) {
+    ILVM_ASSIGN_OR_RETURN(auto p, host::summarize_pool(xml));
+    if (ctx.mirror().inspect(name, p.vg).state == host::MirrorState::active) return {};
+    return host::mirror_bring_up(ctx.mirror(), name, p.vg);
+}
+
+enum class Outcome { started, mirror_missing, not_started };
+
+// Starts one autostart pool (and with Mirror::sync its libvirt mirror), warns when it
+// fails, and records the outcome in its marker.
+Outcome start_one(Context &ctx, const std::string &name, Mirror mirror) {
+    Outcome outcome = Outcome::not_started;
     Status st = [&]() -> Status {
         ILVM_ASSIGN_OR_RETURN(std::string xml, ctx.pool_xml(name));
         ILVM_ASSIGN_OR_RETURN(auto lock, ctx.store.lock(name));
-        if (ctx.store.active(name)) return {};   // started by hand meanwhile
-        ILVM_TRY(start_pool_locked(ctx, name, xml, mirror));
-        *ctx.out << "Pool " << name << " started\n";
+        if (!ctx.store.active(name)) {   // else: started by hand or by an earlier try meanwhile
+            ILVM_TRY(start_pool_locked(ctx, name, xml, mirror));
+            *ctx.out << "Pool " << name << " started\n";
+        }
+        outcome = Outcome::mirror_missing;
+        if (mirror == Mirror::sync) ILVM_TRY(mirror_running(ctx, name, xml));
+        outcome = Outcome::started;
         return {};
     }();
-    if (!st.ok()) spdlog::warn("pool {} not started: {}", name, st.error().message);
+    if (outcome == Outcome::mirror_missing)
+        spdlog::warn("pool {} started; {}", name, st.error().message);
+    else if (!st.ok())
+        spdlog::warn("pool {} not started: {}", name, st.error().message);
     note_outcome(ctx, name, st.ok() ? std::string() : st.error().message);
-    return st;
+    return outcome;
+}
+
+// A pool is done when it is started and its marker is gone (a retried pool whose mirror
+// did not start keeps it).
+bool done(Context &ctx, const std::string &name) {
+    return ctx.store.active(name) && ctx.store.load_runtime_file(name, kPending).empty();
+}
+
+// The verb's summary: its one error line when a pool is not done.
+Status summary(size_t not_started, size_t mirror_missing, size_t total) {
+    const std::string of = " of " + std::to_string(total) + " pool(s) could not be started";
+    if (not_started)
+        return system_error(std::to_string(not_started + mirror_missing) + of,
+                            "see the warnings above; ilvm pool-autostart-all --retry (iscsi-lvm-autostart-retry.service, "
+                            "every minute) starts them once their SAN answers");
+    if (mirror_missing)
+        return system_error("the libvirt mirror of " + std::to_string(mirror_missing) + of,
+                            "see the warnings above; the pools are started (virsh start works), the next "
+                            "ilvm pool-autostart-all --retry (iscsi-lvm-autostart-retry.service, every minute) "
+                            "starts their mirrors; ilvm mirror-sync does it now");
+    return {};
 }
 
 std::vector<std::string> autostart_pools(Context &ctx) {
@@ -103,9 +148,10 @@ std::vector<std::string> autostart_pools(Context &ctx) {
     return names;
 }
 
-// The marked pools still to be started. Markers of pools started meanwhile, no longer
-// autostart, or undefined are removed.
-std::vector<std::string> pending_pools(Context &ctx) {
+// The marked pools still to be started (with Mirror::sync: or whose libvirt mirror is).
+// Markers of pools no longer autostart or undefined are removed, and of pools started
+// meanwhile when the mirror is left alone.
+std::vector<std::string> pending_pools(Context &ctx, Mirror mirror) {
     const std::string suffix = std::string(".") + kPending;
     std::vector<std::string> names;
     std::error_code ec;
@@ -113,15 +159,16 @@ std::vector<std::string> pending_pools(Context &ctx) {
         const std::string file = entry.path().filename().string();
         if (file.size() <= suffix.size() || !file.ends_with(suffix)) continue;
         const std::string name = file.substr(0, file.size() - suffix.size());
-        const char *done = !ctx.store.exists(name)    ? "it is no longer defined"
-                           : !ctx.store.autostart(name) ? "it is no longer marked autostart"
-                           : ctx.store.active(name)     ? "it is active"
-                                                        : nullptr;
-        if (!done) {
+        // An active pool stays: its marker says its libvirt mirror is still to be started.
+        const char *gone = !ctx.store.exists(name)                           ? "it is no longer defined"
+                           : !ctx.store.autostart(name)                        ? "it is no longer marked autostart"
+                           : ctx.store.active(name) && mirror == Mirror::leave ? "it is active"
+                                                                               : nullptr;
+        if (!gone) {
             names.push_back(name);
             continue;
         }
-        spdlog::info("pool {}: not retried, {}", name, done);
+        spdlog::info("pool {}: not retried, {}", name, gone);
         ctx.store.remove_runtime_file(name, kPending);
     }
     std::sort(names.begin(), names.end());
@@ -195,10 +242,10 @@ std::vector<std::string> stop_workers(std::vector<Worker> &workers, const sigset
     return stopped;
 }
 
-// Starts `names` in parallel processes and waits for them up to `deadline`. Returns how
-// many pools are not started.
-Result<size_t> start_within(Context &ctx, const std::vector<std::string> &names, std::chrono::seconds deadline,
-                            Mirror mirror) {
+// Starts `names` in parallel processes and waits for them up to `deadline`; what each
+// achieved is in the pool store (started, and its marker).
+Status start_within(Context &ctx, const std::vector<std::string> &names, std::chrono::seconds deadline,
+                    Mirror mirror) {
     sigset_t set, previous;
     sigemptyset(&set);
     sigaddset(&set, SIGCHLD);
@@ -225,7 +272,7 @@ Result<size_t> start_within(Context &ctx, const std::vector<std::string> &names,
                     ++failed;
                     continue;
                 }
-                if (!start_one(ctx, name, mirror).ok()) ++failed;
+                if (start_one(ctx, name, mirror) != Outcome::started) ++failed;
             }
             ctx.out->flush();
             std::fflush(nullptr);
@@ -262,8 +309,7 @@ Result<size_t> start_within(Context &ctx, const std::vector<std::string> &names,
     }
     ::sigprocmask(SIG_SETMASK, &previous, nullptr);
     if (stopped_by) return system_error(std::string("pool-autostart-all interrupted by ") + ::strsignal(stopped_by));
-    return static_cast<size_t>(std::count_if(names.begin(), names.end(),
-                                             [&](const std::string &n) { return !ctx.store.active(n); }));
+    return {};
 }
 
 }  // namespace
@@ -275,19 +321,21 @@ Status pool_autostart_all(Context &ctx, const Args &args) {
         deadline = std::chrono::seconds(seconds);
     }
     const bool retry = args.flag("retry");
-    const std::vector<std::string> names = retry ? pending_pools(ctx) : autostart_pools(ctx);
-    size_t failed = 0;
+    const Mirror mirror = mirror_option(args);
+    const std::vector<std::string> names = retry ? pending_pools(ctx, mirror) : autostart_pools(ctx);
     if (deadline) {
-        ILVM_ASSIGN_OR_RETURN(failed, start_within(ctx, names, *deadline, mirror_option(args)));
+        ILVM_TRY(start_within(ctx, names, *deadline, mirror));
     } else {
-        for (const auto &name : names)
-            if (!start_one(ctx, name, mirror_option(args)).ok()) ++failed;
+        for (const auto &name : names) start_one(ctx, name, mirror);
     }
-    if (failed)
-        return system_error(std::to_string(failed) + " of " + std::to_string(names.size()) + " pool(s) could not be started",
-                            "see the warnings above; ilvm pool-autostart-all --retry (iscsi-lvm-autostart-retry.service, "
-                            "every minute) starts them once their SAN answers");
-    return {};
+    size_t not_started = 0, mirror_missing = 0;
+    for (const auto &name : names) {
+        if (!ctx.store.active(name))
+            ++not_started;
+        else if (!done(ctx, name))
+            ++mirror_missing;
+    }
+    return summary(not_started, mirror_missing, names.size());
 }
 
 Status pool_destroy_all(Context &ctx, const Args &args) {
