@@ -46,6 +46,10 @@ protected:
         for (const auto &f : files) outs.push_back(ok_out(data_file("lvm/" + f)));
         sys.on({"lvs"}, outs);
     }
+    // sanlock lists the pool's lockspace as joined: what a successful lock-start leaves.
+    void lockspace_joined() {
+        sys.on({"sanlock", "client", "status"}, ok_out(data_file("sanlock/status_joined_vg_san.txt")));
+    }
     void started_pool() {
         logged_in(true);
         lun_present();

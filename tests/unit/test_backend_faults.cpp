@@ -16,6 +16,7 @@ protected:
         logged_in(false);
         lun_present();
         sys.on({"pvs"}, ok_out(data_file("lvm/pvs_vg_san.json")));
+        lockspace_joined();
     }
     size_t count(const std::vector<std::string> &argv) const {
         size_t n = 0;
@@ -41,6 +42,7 @@ TEST_F(PoolFaults, LockStartRetriedWhenLvmlockdFoundNoLockLvDevice) {
 TEST_F(PoolFaults, LockStartGivesUpAfterThreeAttemptsAndQuotesTheError) {
     startable_pool();
     sys.on(lock_start, lvmlock_missing());
+    sys.on({"sanlock", "client", "status"}, ok_out());   // lvmlockd never got to join
     auto started = backend->start_pool(pool);
     ASSERT_FALSE(started.ok());
     EXPECT_EQ(started.error().code, ErrorCode::system);
@@ -63,6 +65,52 @@ TEST_F(PoolFaults, OtherLockStartFailuresAreNotRetried) {
     EXPECT_NE(started.error().hint.find("lvmlockd and sanlock running"), std::string::npos) << started.error().hint;
     EXPECT_EQ(count(lock_start), 1u);
     expect_not_run({"udevadm"});
+}
+
+// --- a lock-start that did not join --------------------------------------------------
+
+const std::vector<std::string> k_sanlock_status{"sanlock", "client", "status"};
+const std::vector<std::string> k_logout{"iscsiadm", "--mode", "node", "--targetname", "iqn.2024-04.com.example:vms",
+                                        "--portal", "10.0.0.50:3260", "--logout"};
+
+// Measured in the lab (host-failure): vgchange --lock-start exited 0 while sanlock's
+// add_lockspace had failed ("add_lockspace error -5"); the pool counted as started, and every
+// lock on it failed ("Cannot access VG vg_san due to failed lock"). A start is a start only
+// when sanlock has joined the lockspace.
+TEST_F(PoolFaults, ALockStartThatDidNotJoinTheLockspaceFailsTheStart) {
+    startable_pool();
+    sys.on(k_sanlock_status, ok_out("daemon 8c58c3fb.hosta\np -1 helper\n"));   // no lockspace
+    auto started = backend->start_pool(pool);
+    ASSERT_FALSE(started.ok());
+    EXPECT_EQ(started.error().code, ErrorCode::system);
+    EXPECT_EQ(started.error().message,
+              "vgchange --lock-start vg_san: sanlock has not joined lockspace lvm_vg_san although vgchange reported success");
+    EXPECT_NE(started.error().hint.find("journalctl -u lvmlockd -u sanlock"), std::string::npos) << started.error().hint;
+    // No join in progress: this call's login is undone.
+    EXPECT_TRUE(sys.ran(k_logout)) << sys.transcript();
+}
+
+// Boot's deadline stops a lock-start that waits out an old lease (after an unclean
+// power-off): lvmlockd goes on joining, on this session's disk. Logging out under it made
+// the join fail with I/O errors and left the lvmlock device mapped to the vanished disk, so
+// the retry's start failed too (lab, host-failure). The session stays for the next start.
+TEST_F(PoolFaults, AStoppedLockStartLeavesTheSessionToTheJoinStillRunning) {
+    startable_pool();
+    sys.fail_to_run(lock_start, system_error("vgchange was stopped by SIGTERM"));
+    sys.on(k_sanlock_status, ok_out(data_file("sanlock/status_joining_vg_san.txt")));
+    auto started = backend->start_pool(pool);
+    ASSERT_FALSE(started.ok());
+    EXPECT_NE(started.error().message.find("stopped by SIGTERM"), std::string::npos) << started.error().message;
+    expect_not_run(k_logout);
+    expect_not_run({"vgchange", "--lock-stop"});
+}
+
+// The join finished as the start was stopped: the lockspace is stopped before the logout.
+TEST_F(PoolFaults, AFailedStartWhoseLockspaceJoinedStopsItBeforeLoggingOut) {
+    startable_pool();
+    sys.fail_to_run(lock_start, system_error("vgchange was stopped by SIGTERM"));
+    ASSERT_FALSE(backend->start_pool(pool).ok());
+    expect_in_order({"vgchange --lock-stop vg_san", "--logout"});
 }
 
 // --- bounded login, nothing left behind ------------------------------------------------

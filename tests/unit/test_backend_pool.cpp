@@ -173,6 +173,7 @@ TEST_F(PoolOps, StartPinsVgUuidOnFirstUse) {
     logged_in(false);
     lun_present();
     sys.on({"pvs"}, ok_out(data_file("lvm/pvs_vg_san.json")));
+    lockspace_joined();
     auto started = backend->start_pool(pool);
     ASSERT_TRUE(started.ok()) << started.error().message;
     EXPECT_EQ(started->vg_uuid, "Xq3bVd-0nEm-7aKp-Lr2T-u9Wc-Hs4F-Jd81Qa");

@@ -47,6 +47,20 @@ TEST(SanlockClient, PlainStatusHasNoWatchdogField) {
     EXPECT_EQ(off.use_watchdog, false);
 }
 
+// sanlock 3.8 client_cmd.c prints " ADD" / " REM" / " ORPHAN" after a lockspace that is not
+// (or no longer) joined: its host_id is known, but the host is not in the lockspace yet.
+TEST(SanlockClient, ALockspaceStillJoiningIsNotJoined) {
+    const std::string joined = recorded("sanlock-client-status.txt");
+    EXPECT_EQ(sanlock::joined_host_id(sanlock::parse_sanlock_status(joined), "lvm_vg"), 1u);
+    for (const char *list : {"ADD", "REM", "ORPHAN"}) {
+        auto st = sanlock::parse_sanlock_status(replaced(joined, "vg-lvmlock:0\n", std::string("vg-lvmlock:0 ") + list + "\n"));
+        ASSERT_NE(sanlock::find_lockspace(st, "lvm_vg"), nullptr) << list;
+        EXPECT_EQ(sanlock::find_lockspace(st, "lvm_vg")->list, list);
+        EXPECT_EQ(sanlock::find_lockspace(st, "lvm_vg")->host_id, 1u);
+        EXPECT_EQ(sanlock::joined_host_id(st, "lvm_vg"), std::nullopt) << list;
+    }
+}
+
 TEST(SanlockClient, ParsesRecordedHostStatus) {
     auto hosts = sanlock::parse_sanlock_host_status(recorded("sanlock-client-host_status.txt"));
     ASSERT_EQ(hosts.size(), 2u);

@@ -42,6 +42,7 @@ TEST_F(SecretLeak, NotInArgvLogsOrErrors) {
     logged_in(false);
     lun_present();
     sys.on({"pvs"}, ok_out(data_file("lvm/pvs_vg_san.json")));
+    lockspace_joined();
     // A successful start, then a failing one (auth refused) to cover error paths too.
     auto ok = backend->start_pool(pool);
     ASSERT_TRUE(ok.ok()) << ok.error().message;

@@ -7,6 +7,7 @@
 #include "common/log.hpp"
 #include "common/strings.hpp"
 #include "iscsi/session.hpp"
+#include "sanlock/client_status.hpp"
 
 namespace ilvm {
 namespace {
@@ -48,6 +49,74 @@ Status start_lockspace(System &sys, const PoolDef &pool) {
                        "settling only gives udev time to make the device node; the next lock-start tells whether it did");
         if (!sys.path_exists(lock_lv)) spdlog::info("{} is still missing after udev settled", lock_lv);
     }
+}
+
+// Whether sanlock has joined the pool's lockspace ("lvm_<vg>"); unknown when it cannot be
+// asked.
+enum class Join { joined, in_progress, absent, unknown };
+
+Join lockspace_join(System &sys, const PoolDef &pool) {
+    auto res = sys.run(sanlock::sanlock_client_status());
+    if (!res.ok() || !res->succeeded()) return Join::unknown;
+    const auto *ls = sanlock::find_lockspace(sanlock::parse_sanlock_status(res->out), "lvm_" + pool.vg_name);
+    if (ls == nullptr) return Join::absent;
+    return ls->joined() ? Join::joined : Join::in_progress;
+}
+
+// vgchange --lock-start waits for lvmlockd's join and exits 0 even when the join failed
+// (measured in the lab, host-failure: "add_lockspace error -5" in lvmlockd's log, vgchange
+// exit 0; lvm2 lockd_start_wait() only logs). A pool whose lockspace is not joined would
+// count as started while every lock in it fails, so sanlock is asked.
+Status check_joined(System &sys, const PoolDef &pool) {
+    if (pool.lock_type != LockType::sanlock) return {};
+    const std::string what = "vgchange --lock-start " + pool.vg_name;
+    const std::string ls = "lvm_" + pool.vg_name;
+    switch (lockspace_join(sys, pool)) {
+    case Join::joined: return {};
+    case Join::unknown:
+        return system_error(what + ": cannot ask sanlock whether it joined lockspace " + ls,
+                            "is sanlock running? (systemctl status sanlock; see docs/troubleshooting.md)");
+    case Join::in_progress:
+    case Join::absent: break;
+    }
+    return system_error(what + ": sanlock has not joined lockspace " + ls + " although vgchange reported success",
+                        "journalctl -u lvmlockd -u sanlock says why ('add_lockspace error -5': I/O errors on " +
+                            lvm::dm_path(pool.vg_name, "lvmlock") + "; see docs/troubleshooting.md)");
+}
+
+// Undoes this call's login after a failed or stopped lock-start, unless that would pull the
+// disk from under lvmlockd: a stopped vgchange does not stop lvmlockd's join, which goes on
+// reading and writing leases on this session's disk (for minutes after an unclean power-off,
+// when boot's deadline stops it). Logging out under it made the join fail with I/O errors
+// and left the lvmlock device mapped to the vanished disk, so the retry failed too (lab,
+// host-failure). A join in progress keeps the session: the next start reuses both. A
+// lockspace that did join is stopped first.
+Error undo_lock_start(System &sys, iscsi::Session &session, bool was_logged_in, const PoolDef &pool, Error e) {
+    if (was_logged_in || pool.lock_type != LockType::sanlock) return logout_if_new(session, was_logged_in, std::move(e));
+    const std::string stop = "vgchange --lock-stop " + pool.vg_name;
+    switch (lockspace_join(sys, pool)) {
+    case Join::in_progress:
+        spdlog::warn("pool {}: lvmlockd is still joining lockspace lvm_{}: the iSCSI session stays logged in so that the "
+                     "join keeps its disk; the next start of the pool reuses both (to give up instead: {} once the join "
+                     "has ended, then log out of {})",
+                     pool.name, pool.vg_name, stop, pool.target_iqn);
+        return e;
+    case Join::joined:
+        if (auto st = run_status(sys, lvm::vg_lock_stop(pool.vg_name), stop); !st.ok()) {
+            spdlog::warn("pool {}: {}: the iSCSI session stays logged in under the lockspace; the next start of the "
+                         "pool reuses both",
+                         pool.name, st.error().message);
+            return e;
+        }
+        break;
+    case Join::unknown:
+        spdlog::warn("pool {}: cannot ask sanlock whether lvmlockd is still joining lockspace lvm_{}; logging out as "
+                     "nothing was started",
+                     pool.name, pool.vg_name);
+        break;
+    case Join::absent: break;
+    }
+    return logout_if_new(session, false, std::move(e));
 }
 
 }  // namespace
@@ -131,8 +200,9 @@ Result<PoolDef> Backend::start_pool(const PoolDef &pool) {
                                "this is not the LUN the pool was built on; check the target and LUN in the pool XML"));
 
     if (pool.shared()) {
-        auto started = start_lockspace(sys_, pool);
-        if (!started.ok()) return refuse(started.take_error());
+        Status joined = start_lockspace(sys_, pool);
+        if (joined.ok()) joined = check_joined(sys_, pool);
+        if (!joined.ok()) return undo_lock_start(sys_, session, was_logged_in, pool, joined.take_error());
     }
     PoolDef started = pool;
     if (started.vg_uuid.empty()) {

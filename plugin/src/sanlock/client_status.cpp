@@ -51,22 +51,35 @@ SanlockStatus parse_sanlock_status(std::string_view out) {
             // "daemon <name>"; a bare "daemon" line has no name (substr(7) would throw).
             st.daemon_name = line.size() > 7 ? line.substr(7) : std::string();
         } else if (entry == "s" && line.size() > 2) {
-            // "s lvm_vg:1:/dev/mapper/vg-lvmlock:0": name:host_id:path:offset
-            const std::string rest = line.substr(2);
+            // "s lvm_vg:1:/dev/mapper/vg-lvmlock:0[ ADD|REM|ORPHAN]": name:host_id:path:offset,
+            // then the list it is on unless joined. (A path with a space would be escaped.)
+            std::string rest = line.substr(2);
+            std::string list;
+            if (const size_t sp = rest.rfind(' '); sp != std::string::npos) {
+                list = rest.substr(sp + 1);
+                rest.resize(sp);
+            }
             const size_t c1 = rest.find(':');
             if (c1 == std::string::npos) continue;
             const size_t c2 = rest.find(':', c1 + 1);
             if (c2 == std::string::npos) continue;
-            st.lockspaces.push_back({rest.substr(0, c1), number<uint32_t>(std::string_view(rest).substr(c1 + 1, c2 - c1 - 1))});
+            st.lockspaces.push_back(
+                {rest.substr(0, c1), number<uint32_t>(std::string_view(rest).substr(c1 + 1, c2 - c1 - 1)), list});
         }
     }
     return st;
 }
 
-std::optional<uint32_t> joined_host_id(const SanlockStatus &st, std::string_view lockspace) {
+const SanlockLockspace *find_lockspace(const SanlockStatus &st, std::string_view lockspace) {
     for (const auto &ls : st.lockspaces)
-        if (ls.name == lockspace) return ls.host_id;
-    return std::nullopt;
+        if (ls.name == lockspace) return &ls;
+    return nullptr;
+}
+
+std::optional<uint32_t> joined_host_id(const SanlockStatus &st, std::string_view lockspace) {
+    const SanlockLockspace *ls = find_lockspace(st, lockspace);
+    if (ls == nullptr || !ls->joined()) return std::nullopt;
+    return ls->host_id;
 }
 
 std::vector<SanlockHost> parse_sanlock_host_status(std::string_view out) {

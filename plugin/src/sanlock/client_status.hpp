@@ -18,7 +18,12 @@ namespace ilvm::sanlock {
 
 struct SanlockLockspace {
     std::string name;          // "lvm_<vg>" for lvmlockd's lockspaces
-    uint32_t host_id = 0;      // the host_id this host joined with
+    uint32_t host_id = 0;      // the host_id this host joined (or is joining) with
+    // sanlock's list the lockspace is on: "" joined; "ADD" still joining (add_lockspace
+    // waits out the delta lease, up to minutes after an unclean stop), "REM" leaving,
+    // "ORPHAN" (client_cmd.c, add_rem_str()).
+    std::string list;
+    bool joined() const { return list.empty(); }
 };
 
 struct SanlockStatus {
@@ -41,8 +46,11 @@ Command sanlock_client_status();
 Command sanlock_client_host_status(const std::string &lockspace);
 
 SanlockStatus parse_sanlock_status(std::string_view out);
-// The host_id this host joined `lockspace` with ("lvm_<vg>"), if it has joined it.
+// The host_id this host joined `lockspace` with ("lvm_<vg>"), if it has joined it (one
+// still joining or leaving does not count).
 std::optional<uint32_t> joined_host_id(const SanlockStatus &st, std::string_view lockspace);
+// `lockspace` as sanlock lists it, in whatever state; nullptr when it is not listed.
+const SanlockLockspace *find_lockspace(const SanlockStatus &st, std::string_view lockspace);
 std::vector<SanlockHost> parse_sanlock_host_status(std::string_view out);
 
 // sanlock's own rule (lockspace.c, get_host_flag): a host is failing once its timestamp
