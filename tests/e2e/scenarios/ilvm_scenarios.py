@@ -1110,17 +1110,22 @@ def host_failure(ctx):
     say("   hosta: booted, iscsi-lvm.service active %.0f s after power-on" % (time.monotonic() - t1))
     # After an unclean power-off sanlock makes the lockspace start wait out the dead host's
     # old lease (~3 min in the lab): longer than boot's deadline (ILVM_BOOT_DEADLINE, 120 s),
-    # so iscsi-lvm-autostart-retry.service may be the one that starts it. Either way, it
-    # comes up by itself.
-    pending = a.run(["sh", "-c", "ls /run/iscsi-lvm/pools/ | grep autostart-pending"], timeout=60)[1].split()
-    say("   hosta: left by boot for the retry: %s" % (" ".join(pending) or "nothing"))
+    # so iscsi-lvm-autostart-retry.service may be the one that starts it (the join boot began
+    # keeps going; its session stays for the retry). Either way, pool and mirror come up by
+    # themselves.
     # ilvm's JSON writes '"state" : "active"' (json-glib's spacing): match either spacing.
     wait_until_ok(a, ["sh", "-c", "ilvm pool-info san --json | grep -Eq '\"state\" *: *\"active\"'"], 900)
     pool = json.loads(ctx.ilvm(a, "pool-info", "san", "--json")[0])
     expect(pool.get("state") == "active", "pool san not started after A's boot: %s" % pool)
+    by_retry = a.run(["sh", "-c", "journalctl -b -o cat -u iscsi-lvm-autostart-retry.service | grep -q 'Pool san started'"],
+                     timeout=60)[0] == 0
     say("   hosta: pool san active %.0f s after power-on (%s)" % (
-        time.monotonic() - t1, "by iscsi-lvm-autostart-retry.service" if pending else "by iscsi-lvm.service"))
-    wait_until_ok(a, ["systemctl", "is-active", "iscsi-lvm-mirror.service"], 300)
+        time.monotonic() - t1, "by iscsi-lvm-autostart-retry.service" if by_retry else "by iscsi-lvm.service"))
+    wait_until_ok(a, ["sh", "-c", "virsh pool-info san | grep -Eq '^State: +running'"], 300)
+    say("   hosta: libvirt mirror pool san running %.0f s after power-on" % (time.monotonic() - t1))
+    boot_log = a.run(["sh", "-c", "journalctl -b -o short-monotonic -u iscsi-lvm -u iscsi-lvm-autostart-retry "
+                                  "-u iscsi-lvm-mirror | grep -v 'systemd\\['"], timeout=60)[1]
+    print("\n".join("      " + l[:220] for l in boot_log.splitlines()[-12:]), flush=True)
     expect("running" in virsh(a, "pool-info", "san"), "mirror pool not running after A's boot")
     a.check(["test", "-x", "/etc/libvirt/hooks/qemu.d/50-iscsi-lvm"])
     say("   hosta: pool san active, libvirt mirror running, hook installed: no manual step")
