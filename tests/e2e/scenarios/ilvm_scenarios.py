@@ -23,7 +23,8 @@ per step, with per-scenario times:
   maintenance  one writer per volume on a host: virsh start refused naming vol-wipe,
              vol-clone, vol-upload while one works on the domain's volume (held back by a
              wrapper), results intact; two domains sharing a volume started at once: one
-             runs; 8 parallel vol-create-as per host on both hosts: 16 of 16; a new volume
+             runs (2 rounds in the ci set, 3 in full); 4 (ci) or 8 (full) parallel
+             vol-create-as per host on both hosts, all succeed; a new volume
              where a patterned one was deleted reads zeros from B (zeroing cost printed);
              a vol-create-as killed halfway is reported and removed by the reconciler.
   mirror     the libvirt mirror pool: running again after every libvirtd restart
@@ -34,7 +35,7 @@ per step, with per-scenario times:
              volume made by `virsh vol-create-as` (no skip flag, active on A) is repaired
              and released by the reconcile timer so B can start a VM on it.
   migrate    live migration with the lock hand-over: a nested VM writing a checksummed
-             pattern (lab/workload.py) goes A->B->A with `ilvm migrate` (2 round trips in
+             pattern (lab/workload.py) goes A->B->A with `ilvm migrate` (1 round trip in
              the ci set, 5 in the full set); after
              each step exactly one host holds the LV lock, exclusively (lvmlockctl -i of
              both hosts printed) and the workload keeps writing on the destination; plain
@@ -87,8 +88,11 @@ ON_REQUEST = {"migrate-control"}
 # repeats the races and migrations enough to catch a rare loser; `ci` (the README's test
 # command, within CI's time budget) runs every scenario, so every capability, with fewer
 # repetitions. ILVM_RACE_ROUNDS and ILVM_MIGRATE_ROUND_TRIPS override either.
-SETS = {"ci": {"race_rounds": 5, "migrate_round_trips": 2},
-        "full": {"race_rounds": 20, "migrate_round_trips": 5}}
+# maintenance: "share_rounds" starts of two domains on one volume, "parallel_creates"
+# vol-create-as per host at once.
+SETS = {"ci": {"race_rounds": 5, "migrate_round_trips": 1, "share_rounds": 2, "parallel_creates": 4},
+        "full": {"race_rounds": 20, "migrate_round_trips": 5, "share_rounds": 3, "parallel_creates": 8}}
+SHARE_ROUNDS = PARALLEL_CREATES = 0  # set by use_set()
 RACE_ROUNDS = 0  # set by use_set()
 # A `virsh start` that has not answered after this long is stuck somewhere in the lock stack:
 # capture what both hosts are doing while it is still stuck, then keep waiting.
@@ -492,8 +496,7 @@ def maintenance(ctx):
     virsh(a, "destroy", "maint1")
     say("   maint1 starts once the volume is free")
 
-    rounds = 3
-    for i in range(1, rounds + 1):
+    for i in range(1, SHARE_ROUNDS + 1):
         h1, h2 = a.start_run(["virsh", "start", "share1"]), a.start_run(["virsh", "start", "share2"])
         (r1, _, e1), (r2, _, e2) = h1.wait(300), h2.wait(300)
         winners = [d for d, rc in (("share1", r1), ("share2", r2)) if rc == 0]
@@ -503,7 +506,7 @@ def maintenance(ctx):
         say("round %d: %s runs; the other refused: %s" % (i, winners[0], line[line.find("iscsi-lvm:"):].strip()[:200]))
         virsh(a, "destroy", winners[0])
 
-    per_host = 8
+    per_host = PARALLEL_CREATES
     say("hosta + hostb: %d vol-create-as each, all at once" % per_host)
     t = time.monotonic()
     names = {g: ["p%s%d" % (g.name[-1], i) for i in range(1, per_host + 1)] for g in (a, b)}
@@ -673,10 +676,12 @@ MIG_ROUND_TRIPS = 0  # set by use_set()
 
 
 def use_set(name):
-    global RACE_ROUNDS, MIG_ROUND_TRIPS
+    global RACE_ROUNDS, MIG_ROUND_TRIPS, SHARE_ROUNDS, PARALLEL_CREATES
     RACE_ROUNDS = int(os.environ.get("ILVM_RACE_ROUNDS", SETS[name]["race_rounds"]))
     MIG_ROUND_TRIPS = int(os.environ.get("ILVM_MIGRATE_ROUND_TRIPS", SETS[name]["migrate_round_trips"]))
-    say("e2e set %s: hook-race %d rounds, migrate %d round trips" % (name, RACE_ROUNDS, MIG_ROUND_TRIPS))
+    SHARE_ROUNDS, PARALLEL_CREATES = SETS[name]["share_rounds"], SETS[name]["parallel_creates"]
+    say("e2e set %s: hook-race %d rounds, migrate %d round trips, maintenance %d shared-volume rounds and "
+        "%d parallel creates per host" % (name, RACE_ROUNDS, MIG_ROUND_TRIPS, SHARE_ROUNDS, PARALLEL_CREATES))
 
 
 def enable_libvirt_tcp(guest):
