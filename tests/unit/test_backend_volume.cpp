@@ -129,25 +129,40 @@ TEST_F(VolumeOps, CreateFailsCleanlyWhenSomeoneElseGrabbedTheNewVolume) {
     expect_not_run({"dd"});
 }
 
-TEST_F(VolumeOps, DeleteProbesLockThenRemoves) {
+// One VG-lock round: the read takes none, lvremove takes the LV lock itself (no
+// activation probe: two VG-lock rounds fewer, each a sanlock paxos round on the LUN).
+TEST_F(VolumeOps, DeleteLeavesTheLvLockToLvremove) {
     started_pool();
     lvs({"lvs_vm1.json"});
     ASSERT_TRUE(backend->delete_vol(pool, "vm1", {}).ok());
+    expect_not_run({"lvchange"});
     expect_golden("vol-delete", sys.transcript());
 }
 
+// lvremove refuses before it changes anything when another host holds the LV lock
+// (lvm2 2.03.16 lv_remove_single locks the LV "ex" first): the refusal names the holder.
 TEST_F(VolumeOps, DeleteRefusedWhileActiveOnAnotherHostNamesTheHolder) {
     started_pool();
     lvs({"lvs_vm1.json"});
-    sys.on({"lvchange", "-aey"}, fail_out(5, kLockedByOther));
+    sys.on({"lvremove"}, fail_out(5, kLockedByOther));
     leases_show_vm1_held_by_kvm_b(sys);
     auto st = backend->delete_vol(pool, "vm1", {});
     ASSERT_FALSE(st.ok());
     EXPECT_EQ(st.error().code, ErrorCode::conflict);
     EXPECT_EQ(st.error().message, "cannot delete volume 'vm1' of pool san: it is active on host 2 (kvm-b)");
-    expect_not_run({"lvremove"});
+    expect_not_run({"lvchange"});
     expect_not_run({"dd"});
     expect_golden("vol-delete-held-elsewhere", sys.transcript());
+}
+
+TEST_F(VolumeOps, DeleteReportsAnLvremoveFailureWithItsErrorLine) {
+    started_pool();
+    lvs({"lvs_vm1.json"});
+    sys.on({"lvremove"}, fail_out(5, "  WARNING: something\n  Failed to update VG vg_san metadata.\n"));
+    auto st = backend->delete_vol(pool, "vm1", {});
+    ASSERT_FALSE(st.ok());
+    EXPECT_EQ(st.error().code, ErrorCode::system);
+    EXPECT_EQ(st.error().message, "cannot delete volume 'vm1': Failed to update VG vg_san metadata.");
 }
 
 TEST_F(VolumeOps, DeleteRefusedWhileActiveHere) {

@@ -180,28 +180,32 @@ Result<VolInfo> Backend::build_vol_from(const PoolDef &pool, const VolDef &vol, 
 }
 
 Status Backend::delete_vol(const PoolDef &pool, const std::string &name, DeleteVolOptions opts) {
-    ILVM_ASSIGN_OR_RETURN(auto lv, load_lv(pool, name));
+    // Local state only (is it active or open here?): lvremove takes the real locks.
+    ILVM_ASSIGN_OR_RETURN(auto lv, load_lv(pool, name, VgLock::none));
     ILVM_TRY(refuse_open(lv, pool));
     if (lv.active_locally)
         return conflict("volume '" + name + "' of pool " + pool.name + " is active on this host",
                         "deactivate it first (ilvm vol-deactivate " + name + " --pool " + pool.name + ")");
     const bool wipe = opts.wipe.value_or(pool.wipe_on_delete);
-    // With lvmlockd an exclusive activation is the probe: it fails when any other host has
-    // the LV active, and while we hold it nobody else can start using it.
-    if (pool.shared() || wipe) {
+    if (wipe) {
+        // Zeroing needs the device: the exclusive activation also fails when another host
+        // has the LV active, and while we hold it nobody else can start using it.
         ILVM_ASSIGN_OR_RETURN(auto out, sys_.run(lvm::lv_activate(pool.vg_name, name, lvm::ActivationMode::exclusive)));
         if (!out.succeeded()) return activation_error(pool, lv, out, "delete");
-        if (wipe) {
-            Status z = device::zero_fill(sys_, lvm::lv_path(pool.vg_name, name), lv.size);
-            if (!z.ok()) {
-                continue_after(run_status(sys_, lvm::lv_deactivate(pool.vg_name, name), "deactivating " + name),
-                               "the wipe failed and is reported; the reconciler releases a volume nothing uses");
-                return z;
-            }
+        Status z = device::zero_fill(sys_, lvm::lv_path(pool.vg_name, name), lv.size);
+        if (!z.ok()) {
+            continue_after(run_status(sys_, lvm::lv_deactivate(pool.vg_name, name), "deactivating " + name),
+                           "the wipe failed and is reported; the reconciler releases a volume nothing uses");
+            return z;
         }
         ILVM_TRY(run_checked(sys_, lvm::lv_deactivate(pool.vg_name, name), "cannot deactivate volume '" + name + "'"));
     }
-    ILVM_TRY(run_checked(sys_, lvm::lvremove(pool.vg_name, name), "lvremove " + pool.vg_name + "/" + name));
+    // In a shared VG lvremove itself takes the LV's lock exclusive before it changes anything
+    // (lvm2 2.03.16 lv_remove_single: lockd_lv "ex", persistent) and refuses with "LV locked
+    // by other host" while any host has the LV active: the same check an activation probe
+    // made, without its two extra VG-lock rounds (each a sanlock paxos round on the LUN).
+    ILVM_ASSIGN_OR_RETURN(auto out, sys_.run(lvm::lvremove(pool.vg_name, name)));
+    if (!out.succeeded()) return activation_error(pool, lv, out, "delete");
     spdlog::info("deleted volume {}/{}{}", pool.vg_name, name, wipe ? " (zeroed first)" : "");
     return {};
 }
