@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /* Experiment only: this container lacks CAP_SYS_RESOURCE, so sanlock's raising of its
    rlimits fails and it exits; pretend the raise worked (mlock is off with -l 0). */
 #define _GNU_SOURCE

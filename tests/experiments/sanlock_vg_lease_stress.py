@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """Experiment, not a test: two sanlock daemons (host_id 1 and 2) on one loop device, each
 cycling a VG-lock-like lease the way lvmlockd does (SH 60 % / EX 40 %, LVB, set_lvb on EX,
 release; a refusal retried after up to 200 ms), to see whether an acquire can spin forever
