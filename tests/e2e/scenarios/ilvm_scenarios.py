@@ -241,6 +241,12 @@ def two_hosts(ctx):
     expect("host 1 (hosta)" in err, "B's refusal does not name host A: %r" % err)
     info = json.loads(ctx.ilvm(b, "vol-info", "vm1", "--pool", "san", "--json")[0])
     expect(info["holder"] and info["holder"]["host_id"] == 1, "vol-info on B does not show holder 1: %s" % info)
+    # vol-delete leaves the cross-host check to lvremove's own exclusive LV lock (no
+    # activation probe): real lvm2 + sanlock must refuse it, naming A, and keep the volume.
+    _, err = ctx.ilvm(b, "vol-delete", "vm1", "--pool", "san", expect=EXIT_CONFLICT, why="A has it active")
+    expect("host 1 (hosta)" in err, "B's refused delete does not name host A: %r" % err)
+    expect("vm1" in ctx.vols(b, "san"), "vm1 is gone after B's refused delete")
+    say("   vm1 still there")
     ctx.ilvm(a, "vol-deactivate", "vm1", "--pool", "san")
     ctx.ilvm(b, "vol-activate", "vm1", "--pool", "san", why="free now")
     ctx.ilvm(b, "vol-deactivate", "vm1", "--pool", "san")
@@ -515,7 +521,7 @@ def maintenance(ctx):
     say("   %d of %d created in %.0f s" % (len(made), 2 * per_host, time.monotonic() - t))
     expect(not failed and len(made) == 2 * per_host, "parallel creates failed: %s" % "; ".join(failed))
     # The deletes run at once per host, one host after the other. Both hosts deleting at
-    # once (each delete takes the VG lock up to four times) wedged hosta's VG lock for good
+    # once (each delete then took the VG lock up to four times) wedged hosta's VG lock for good
     # in CI (sanlock 3.8.5, Debian 12: every later lvremove, vgs and `virsh destroy` on hosta
     # hung; docs/troubleshooting.md). That is sanlock's paxos, not the one-writer-per-volume
     # rule this scenario checks; the creates above keep both hosts contending at once.
