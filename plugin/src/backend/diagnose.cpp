@@ -73,8 +73,10 @@ Result<std::vector<Finding>> Backend::diagnose_pool(const PoolDef &pool, const R
     } else {
         if (lockctl_ok && lockctl.count(vg)) {
             size_t stale = 0;
-            for (const auto &[uuid, mode] : lockctl[vg].lv_modes) {
-                auto lv = std::find_if(lvs->begin(), lvs->end(), [&](const lvm::LvReport &l) { return l.uuid == uuid; });
+            for (const auto &held : lockctl[vg].lv_modes) {
+                // Not a structured binding: clang 14 (the fuzzing build) cannot capture one.
+                const lvm::LockMode mode = held.second;
+                auto lv = std::find_if(lvs->begin(), lvs->end(), [&](const lvm::LvReport &l) { return l.uuid == held.first; });
                 if (lv == lvs->end() || lv->active_locally) continue;
                 ++stale;
                 const Command cmd = lvm::lv_deactivate(vg, lv->name);
