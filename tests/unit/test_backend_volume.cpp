@@ -2,6 +2,7 @@
 // Golden-argv tests of volume operations, including every refusal: a refusal issues no
 // mutating command.
 #include "backend_fixture.hpp"
+#include "log_capture.hpp"
 
 namespace ilvm::test {
 namespace {
@@ -496,6 +497,40 @@ TEST_F(VolumeOps, WipeActivatesZeroesDeactivates) {
     lvs({"lvs_vm1.json"});
     ASSERT_TRUE(backend->wipe_vol(pool, "vm1", WipeAlgorithm::zero).ok());
     expect_golden("vol-wipe", sys.transcript());
+}
+
+// The wipe's error is the one reported; the deactivation that failed after it is not lost
+// either: it is logged with what is left behind (the volume stays active here).
+TEST_F(VolumeOps, AFailedWipeReportsItsErrorAndLogsAFailedDeactivation) {
+    started_pool();
+    lvs({"lvs_vm1.json"});
+    sys.on({"blkdiscard"}, fail_out(1, "blkdiscard: /dev/vg_san/vm1: BLKZEROOUT ioctl failed: Input/output error\n"));
+    sys.on({"dd"}, fail_out(1, "dd: error writing '/dev/vg_san/vm1': Input/output error\n"));
+    sys.on({"lvchange", "-an"}, fail_out(5, "  Logical volume vg_san/vm1 in use.\n"));
+    LogCapture log;
+    auto st = backend->wipe_vol(pool, "vm1", WipeAlgorithm::zero);
+    ASSERT_FALSE(st.ok());
+    EXPECT_NE(st.error().message.find("Input/output error"), std::string::npos) << st.error().message;
+    EXPECT_TRUE(log.contains("cannot deactivate volume 'vm1'")) << log.text();
+    EXPECT_TRUE(log.contains("Logical volume vg_san/vm1 in use.")) << log.text();
+}
+
+// delete --wipe activates through the same helper as wipe/upload/download; its refusal
+// still says what was refused (delete) and names the holder.
+TEST_F(VolumeOps, DeleteWithWipeRefusedWhileActiveOnAnotherHostNamesTheHolder) {
+    started_pool();
+    lvs({"lvs_vm1.json"});
+    sys.on({"lvchange", "-aey"}, fail_out(5, kLockedByOther));
+    leases_show_vm1_held_by_kvm_b(sys);
+    DeleteVolOptions o;
+    o.wipe = true;
+    auto st = backend->delete_vol(pool, "vm1", o);
+    ASSERT_FALSE(st.ok());
+    EXPECT_EQ(st.error().code, ErrorCode::conflict);
+    EXPECT_EQ(st.error().message, "cannot delete volume 'vm1' of pool san: it is active on host 2 (kvm-b)");
+    expect_not_run({"blkdiscard"});
+    expect_not_run({"dd"});
+    expect_not_run({"lvremove"});
 }
 
 TEST_F(VolumeOps, CloneCopiesUnderSharedSourceLock) {

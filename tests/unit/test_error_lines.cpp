@@ -2,13 +2,12 @@
 // Which line of a failing command's stderr an error quotes: the one that says what failed,
 // not a warning printed before it; and the whole stderr reaches the debug log.
 #include <gtest/gtest.h>
-#include <spdlog/sinks/ostream_sink.h>
-#include <spdlog/spdlog.h>
 #include <sstream>
 
 #include "common/host_system.hpp"
 #include "common/system.hpp"
 #include "fake_system.hpp"
+#include "log_capture.hpp"
 
 namespace ilvm::test {
 namespace {
@@ -60,15 +59,7 @@ TEST(ErrorLines, LoggableStderrKeepsEveryLineButPasswords) {
 
 class CapturedLog : public ::testing::Test {
 protected:
-    std::ostringstream log;
-    std::shared_ptr<spdlog::logger> previous;
-    void SetUp() override {
-        previous = spdlog::default_logger();
-        auto logger = std::make_shared<spdlog::logger>("capture", std::make_shared<spdlog::sinks::ostream_sink_st>(log));
-        logger->set_level(spdlog::level::trace);
-        spdlog::set_default_logger(logger);
-    }
-    void TearDown() override { spdlog::set_default_logger(previous); }
+    LogCapture log;
 };
 
 TEST_F(CapturedLog, HostSystemLogsTheWholeStderrOfAFailingCommand) {
@@ -77,8 +68,8 @@ TEST_F(CapturedLog, HostSystemLogsTheWholeStderrOfAFailingCommand) {
     auto r = sys.run(Command{"ls", "/nonexistent-ilvm-test-a", "/nonexistent-ilvm-test-b"});
     ASSERT_TRUE(r.ok()) << r.error().message;
     EXPECT_NE(r->exit_code, 0);
-    EXPECT_NE(log.str().find("cannot access '/nonexistent-ilvm-test-a'"), std::string::npos) << log.str();
-    EXPECT_NE(log.str().find("nonexistent-ilvm-test-b': No such file"), std::string::npos) << log.str();
+    EXPECT_NE(log.text().find("cannot access '/nonexistent-ilvm-test-a'"), std::string::npos) << log.text();
+    EXPECT_NE(log.text().find("nonexistent-ilvm-test-b': No such file"), std::string::npos) << log.text();
 }
 
 TEST_F(CapturedLog, RunCheckedQuotesTheErrorLine) {

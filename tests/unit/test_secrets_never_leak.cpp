@@ -4,32 +4,22 @@
 // and keeps the process undumpable while it exists.
 #include <algorithm>
 #include <new>
-#include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/spdlog.h>
 #include <sstream>
 #include <sys/prctl.h>
 
 #include "backend_fixture.hpp"
 #include "iscsi/node_record.hpp"
+#include "log_capture.hpp"
 
 namespace ilvm::test {
 namespace {
 
 class SecretLeak : public BackendTest {
 protected:
-    std::ostringstream log;
-    std::shared_ptr<spdlog::logger> previous;
+    LogCapture log;
 
-    void SetUp() override {
-        use_pool("san_chap.xml");
-        previous = spdlog::default_logger();
-        auto sink = std::make_shared<spdlog::sinks::ostream_sink_st>(log);
-        auto logger = std::make_shared<spdlog::logger>("capture", sink);
-        logger->set_level(spdlog::level::trace);
-        spdlog::set_default_logger(logger);
-        spdlog::set_level(spdlog::level::trace);
-    }
-    void TearDown() override { spdlog::set_default_logger(previous); }
+    void SetUp() override { use_pool("san_chap.xml"); }
 };
 
 TEST_F(SecretLeak, NotInArgvLogsOrErrors) {
@@ -53,8 +43,8 @@ TEST_F(SecretLeak, NotInArgvLogsOrErrors) {
     ASSERT_FALSE(bad.ok());
 
     EXPECT_EQ(secrets.lookups, 2);
-    ASSERT_FALSE(log.str().empty()) << "the capture sink saw nothing: the test would prove nothing";
-    EXPECT_EQ(log.str().find(secret), std::string::npos) << log.str();
+    ASSERT_FALSE(log.text().empty()) << "the capture sink saw nothing: the test would prove nothing";
+    EXPECT_EQ(log.text().find(secret), std::string::npos) << log.text();
     EXPECT_EQ(bad.error().message.find(secret), std::string::npos);
     EXPECT_EQ(bad.error().hint.find(secret), std::string::npos);
     ASSERT_GT(sys.commands.size(), 5u);

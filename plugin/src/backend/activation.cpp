@@ -3,6 +3,7 @@
 // maintenance, and naming the host that holds a lock when we cannot get it.
 #include "backend/backend.hpp"
 #include "backend/tool_messages.hpp"
+#include "common/continue_after.hpp"
 #include "common/log.hpp"
 #include "common/names.hpp"
 #include "sanlock/client_status.hpp"
@@ -81,23 +82,28 @@ Error Backend::activation_error(const PoolDef &pool, const lvm::LvReport &lv, co
     return system_error("cannot " + std::string(verb) + " volume '" + lv.name + "': " + out.first_error_line());
 }
 
-Result<bool> Backend::activate_for_maintenance(const PoolDef &pool, const lvm::LvReport &lv) {
+Result<bool> Backend::activate_for_maintenance(const PoolDef &pool, const lvm::LvReport &lv, const char *verb) {
     if (lv.active_locally) {
         if (lv.device_open)
             return conflict("volume '" + lv.name + "' is open on this host", "stop the domain that uses it first");
         return false;
     }
     ILVM_ASSIGN_OR_RETURN(auto out, sys_.run(lvm::lv_activate(pool.vg_name, lv.name, lvm::ActivationMode::exclusive)));
-    if (!out.succeeded()) return activation_error(pool, lv, out, "activate");
+    if (!out.succeeded()) return activation_error(pool, lv, out, verb);
     return true;
 }
 
-Status Backend::with_volume_active(const PoolDef &pool, const lvm::LvReport &lv, const std::function<Status()> &work) {
-    ILVM_ASSIGN_OR_RETURN(bool activated, activate_for_maintenance(pool, lv));
+Status Backend::with_volume_active(const PoolDef &pool, const lvm::LvReport &lv, const std::function<Status()> &work,
+                                   const char *verb) {
+    ILVM_ASSIGN_OR_RETURN(bool activated, activate_for_maintenance(pool, lv, verb));
     Status result = work();
     if (activated) {
         auto d = run_status(sys_, lvm::lv_deactivate(pool.vg_name, lv.name), "cannot deactivate volume '" + lv.name + "'");
-        if (result.ok()) result = d;
+        if (result.ok())
+            result = d;
+        else
+            continue_after(d, "the work's own failure is reported; the volume stays active here until "
+                              "ilvm vol-deactivate or the reconciler releases it");
     }
     return result;
 }

@@ -105,11 +105,13 @@ private:
     // Logs in unless `logged_in` says the session exists, then waits for the LUN.
     Status login(const PoolDef &pool, bool logged_in);
     // Activates for our own short maintenance work (clearing, wiping, copying); returns
-    // whether we did so, so the caller can restore the inactive state afterwards.
-    Result<bool> activate_for_maintenance(const PoolDef &pool, const lvm::LvReport &lv);
+    // whether we did so, so the caller can restore the inactive state afterwards. `verb`
+    // says what a refusal refused ("cannot VERB volume …: it is active on host N").
+    Result<bool> activate_for_maintenance(const PoolDef &pool, const lvm::LvReport &lv, const char *verb = "activate");
     // Runs `work` with the volume active here (exclusively, unless it already was) and
-    // restores its previous state; the first error wins.
-    Status with_volume_active(const PoolDef &pool, const lvm::LvReport &lv, const std::function<Status()> &work);
+    // restores its previous state; the first error wins, a later one is logged.
+    Status with_volume_active(const PoolDef &pool, const lvm::LvReport &lv, const std::function<Status()> &work,
+                              const char *verb = "activate");
     // The checks and the lvcreate of a new volume, tagged incomplete; its size.
     Result<uint64_t> create_lv(const PoolDef &pool, const VolDef &vol);
     // Removes the incomplete tag: the volume's content is made.

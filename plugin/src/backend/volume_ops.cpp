@@ -190,15 +190,8 @@ Status Backend::delete_vol(const PoolDef &pool, const std::string &name, DeleteV
     if (wipe) {
         // Zeroing needs the device: the exclusive activation also fails when another host
         // has the LV active, and while we hold it nobody else can start using it.
-        ILVM_ASSIGN_OR_RETURN(auto out, sys_.run(lvm::lv_activate(pool.vg_name, name, lvm::ActivationMode::exclusive)));
-        if (!out.succeeded()) return activation_error(pool, lv, out, "delete");
-        Status z = device::zero_fill(sys_, lvm::lv_path(pool.vg_name, name), lv.size);
-        if (!z.ok()) {
-            continue_after(run_status(sys_, lvm::lv_deactivate(pool.vg_name, name), "deactivating " + name),
-                           "the wipe failed and is reported; the reconciler releases a volume nothing uses");
-            return z;
-        }
-        ILVM_TRY(run_checked(sys_, lvm::lv_deactivate(pool.vg_name, name), "cannot deactivate volume '" + name + "'"));
+        ILVM_TRY(with_volume_active(
+            pool, lv, [&] { return device::zero_fill(sys_, lvm::lv_path(pool.vg_name, name), lv.size); }, "delete"));
     }
     // In a shared VG lvremove itself takes the LV's lock exclusive before it changes anything
     // (lvm2 2.03.16 lv_remove_single: lockd_lv "ex", persistent) and refuses with "LV locked
