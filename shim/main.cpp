@@ -14,6 +14,7 @@
 #include <spdlog/spdlog.h>
 
 #include "common/clock.hpp"
+#include "common/continue_after.hpp"
 #include "common/env.hpp"
 #include "common/host_system.hpp"
 #include "common/xml_doc.hpp"
@@ -102,6 +103,14 @@ int main(int argc, char **argv) {
     };
 
     host::PoolStore store = host::PoolStore::from_environment();
+    // The definitions decide which volumes a start activates: read them only from
+    // directories no one but root can change (the check every ilvm verb makes).
+    if (Status dirs = store.check_directories(); !dirs.ok()) {
+        if (starting) return refuse(dirs.error());
+        std::cerr << "iscsi-lvm: warning: " << dirs.error().message
+                  << (dirs.error().hint.empty() ? "" : " (hint: " + dirs.error().hint + ")") << "\n";
+        continue_after(dirs, "a release is never refused: libvirt has already stopped the domain");
+    }
     hook::HookEnv env;
     if (auto pools = host::load_pool_bindings_or_fail(store); pools.ok()) env.pools = std::move(*pools);
     else if (starting) return refuse(pools.error());

@@ -76,6 +76,38 @@ class HookBinaryTest(unittest.TestCase):
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertIn(["lvchange", "-aey", "-K", "vg_san/vm1"], self.commands())
 
+    # The verbs refuse configuration directories others could change (test_files.py); the
+    # hook reads the same definitions, so a start checks them too and refuses before it
+    # runs anything; a release never refuses (libvirt cannot undo a stop): it warns and goes on.
+    def test_a_start_is_refused_when_a_config_dir_is_writable_by_others(self):
+        with open(os.path.join(DATA, "lvm", "lvs_vm1.json"), encoding="utf-8") as f:
+            self.rules([{"prefix": ["lvs"], "stdout": f.read()}])
+        pools = os.path.join(self.tmp, "etc", "pools")
+        for op, sub in (("prepare", "begin"), ("migrate", "begin")):
+            with self.subTest(op=op):
+                os.chmod(pools, 0o777)
+                try:
+                    r = self.hook(op, sub)
+                finally:
+                    os.chmod(pools, 0o755)
+                self.assertEqual(r.returncode, 1, r.stderr)
+                self.assertIn(pools, r.stderr)
+                self.assertIn("writable by", r.stderr)
+        self.assertEqual(self.commands(), [])
+
+    def test_a_release_goes_on_when_a_config_dir_is_writable_by_others(self):
+        with open(os.path.join(DATA, "lvm", "lvs_vm1.json"), encoding="utf-8") as f:
+            self.rules([{"prefix": ["lvs"], "stdout": f.read()}])
+        self.assertEqual(self.hook("prepare", "begin").returncode, 0)   # web1 activates vm1 here
+        with open(os.path.join(DATA, "lvm", "lvs_vm1_active_here.json"), encoding="utf-8") as f:
+            self.rules([{"prefix": ["lvs"], "stdout": f.read()}])
+        start_log(self.log)
+        os.chmod(os.path.join(self.tmp, "run", "pools"), 0o777)
+        r = self.hook("release", "end")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("writable by", r.stderr)
+        self.assertIn(["lvchange", "-an", "vg_san/vm1"], self.commands())
+
     def test_timeout_refuses_and_kills_the_stuck_command(self):
         self.rules([{"prefix": ["lvs"], "sleep": 60}])
         self.env["ILVM_HOOK_TIMEOUT"] = "2"
