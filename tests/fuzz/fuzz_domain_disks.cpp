@@ -10,6 +10,7 @@
 // the defined pools (only valid names, each pool name once, as in a pool store); without it the pools
 // below, which include dashes (device-mapper doubles them) and a pool named like another's VG.
 #include <algorithm>
+#include <filesystem>
 #include <sstream>
 
 #include "common/names.hpp"
@@ -72,9 +73,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         auto binding = std::find_if(pools.begin(), pools.end(), [&](const PoolBinding &p) { return p.name == d.pool; });
         FUZZ_CHECK(binding != pools.end(), "a disk outside every defined pool: " + describe(d));
         FUZZ_CHECK(ilvm::validate_lv_name(d.volume).ok(), "an invalid volume name: " + describe(d));
-        const bool as_volume = d.source == d.pool + "/" + d.volume;
-        const bool as_path = d.source == "/dev/" + binding->vg + "/" + d.volume;
-        const bool as_dm = d.source == "/dev/mapper/" + dm_name(binding->vg, d.volume);
+        // A path counts after "//", "/./" and ".." are resolved, as domain_disks() resolves
+        // it: /dev/vg_san/../vg_san/vm1 *is* vm1, and the hook must lock it as vm1.
+        const std::string source =
+            d.source.starts_with('/') ? std::filesystem::path(d.source).lexically_normal().string() : d.source;
+        const bool as_volume = source == d.pool + "/" + d.volume;
+        const bool as_path = source == "/dev/" + binding->vg + "/" + d.volume;
+        const bool as_dm = source == "/dev/mapper/" + dm_name(binding->vg, d.volume);
         FUZZ_CHECK(as_volume || as_path || as_dm, "the source is not that volume of the pool's VG '" + binding->vg + "': " + describe(d));
     }
 
