@@ -64,8 +64,15 @@ int activate_all(const Invocation &inv, const std::vector<DiskRef> &disks, const
         }
     };
     const auto out_of_time = [&] { return env.timed_out && env.timed_out(); };
+    const auto caller_gone = [&] { return env.caller_gone && env.caller_gone(); };
+    const std::string gone_message =
+        "libvirt stopped waiting for this hook (its daemon exited or restarted): what it activated is undone";
     for (const auto &d : disks) {
         Status st;
+        if (caller_gone()) {
+            roll_back();
+            return fail(gone_message, "start the domain again");
+        }
         if (out_of_time()) {
             st = system_error("the hook ran out of time (ILVM_HOOK_TIMEOUT) before this disk");
         } else if (!vc.pool_started(d.pool)) {
@@ -87,6 +94,10 @@ int activate_all(const Invocation &inv, const std::vector<DiskRef> &disks, const
     if (out_of_time()) {
         roll_back();
         return fail("the hook ran out of time (ILVM_HOOK_TIMEOUT)", "");
+    }
+    if (caller_gone()) {
+        roll_back();
+        return fail(gone_message, "start the domain again");
     }
     // The record is what stops a second domain: without it the start is not safe.
     const int64_t now = static_cast<int64_t>(std::time(nullptr));

@@ -65,6 +65,9 @@ struct HookEnv {
     // True once the hook's own time is up: a start activates nothing more and undoes what it
     // activated. Null: never.
     std::function<bool()> timed_out;
+    // True once the process that ran the hook (libvirtd, virtqemud) has exited: nobody waits
+    // for this start any more (a daemon restart), so what it activated is undone. Null: never.
+    std::function<bool()> caller_gone;
 };
 
 // Runs one hook invocation; returns the process exit code. Messages for libvirt's error go

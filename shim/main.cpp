@@ -123,6 +123,8 @@ int main(int argc, char **argv) {
     env.store = &store;
     env.clock = &clock;
     env.timed_out = [] { return g_timed_out != 0; };
+    // libvirtd waits for the hook; once it has exited (a restart) our parent is someone else.
+    env.caller_gone = [parent = ::getppid()] { return ::getppid() != parent; };
 
     // Only now, with a domain that may be ours, load the module.
     std::map<std::string, std::string> options;

@@ -108,6 +108,37 @@ class HookBinaryTest(unittest.TestCase):
         self.assertIn("writable by", r.stderr)
         self.assertIn(["lvchange", "-an", "vg_san/vm1"], self.commands())
 
+    def test_a_start_whose_libvirtd_exits_meanwhile_undoes_its_activation(self):
+        # libvirtd restarted while the hook ran (e2e `faults`): the orphaned hook must not
+        # leave the volume active for a start nobody waits for. Its parent here is a shell
+        # that exits while lvchange (held 3 s by the fake) runs.
+        lvs = []
+        for name in ("lvs_vm1.json", "lvs_vm1_active_here.json"):   # before and after the activation
+            with open(os.path.join(DATA, "lvm", name), encoding="utf-8") as f:
+                lvs.append(f.read())
+        self.rules([{"prefix": ["lvs"], "stdout_seq": lvs}, {"prefix": ["lvchange", "-aey"], "sleep": 3}])
+        xml = os.path.join(self.tmp, "web1.xml")
+        with open(xml, "w", encoding="utf-8") as f:
+            f.write(DOMAIN)
+        errfile, pidfile = os.path.join(self.tmp, "hook.err"), os.path.join(self.tmp, "hook.pid")
+        subprocess.run(["sh", "-c", '"$0" web1 prepare begin - <"$1" 2>"$2" & echo $! >"$3"; sleep 1',
+                        HOOK, xml, errfile, pidfile], env=self.env, check=True, timeout=60)
+        with open(pidfile, encoding="utf-8") as f:
+            pid = int(f.read())
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and os.path.exists("/proc/%d" % pid):
+            with open("/proc/%d/stat" % pid, encoding="utf-8") as f:
+                if f.read().split(")")[-1].split()[0] == "Z":
+                    break
+            time.sleep(0.1)
+        with open(errfile, encoding="utf-8") as f:
+            err = f.read()
+        self.assertIn("libvirt stopped waiting for this hook", err)
+        cmds = self.commands()
+        self.assertIn(["lvchange", "-aey", "-K", "vg_san/vm1"], cmds)
+        self.assertIn(["lvchange", "-an", "vg_san/vm1"], cmds)
+        self.assertEqual(os.listdir(os.path.join(self.tmp, "run", "pools", "san.volumes")), ["vm1.lock"])
+
     def test_timeout_refuses_and_kills_the_stuck_command(self):
         self.rules([{"prefix": ["lvs"], "sleep": 60}])
         self.env["ILVM_HOOK_TIMEOUT"] = "2"

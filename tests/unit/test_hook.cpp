@@ -550,5 +550,21 @@ TEST_F(HookDispatch, RunningOutOfTimeUndoesWhatThisStartActivated) {
     EXPECT_TRUE(owners("vm1").empty());
 }
 
+// libvirtd restarted while its hook waited (measured in e2e `faults`: the orphaned hook went
+// on, activated the volume and recorded a domain that never ran; the volume stayed held
+// until the reconciler's stale-owner delay). Nobody waits for this start any more: undo it.
+TEST_F(HookDispatch, AStartWhoseLibvirtdWentAwayUndoesItsActivation) {
+    two_volumes(1);
+    BackendControl control(*backend, pool);
+    auto e = env();
+    int checks = 0;
+    e.caller_gone = [&] { return ++checks > 1; };   // libvirtd exits while vm1's lvchange runs
+    EXPECT_EQ(hook::run_hook(Invocation{"web1", "prepare", "begin", "-"}, kOneDisk, e, control, err), 1);
+    EXPECT_TRUE(sys.ran({"lvchange", "-an", "vg_san/vm1"})) << sys.transcript();
+    expect_not_run({"lvchange", "-aey", "-K", "vg_san/vm9"});
+    EXPECT_NE(err.str().find("libvirt stopped waiting"), std::string::npos) << err.str();
+    EXPECT_TRUE(owners("vm1").empty());
+}
+
 }  // namespace
 }  // namespace ilvm::test
