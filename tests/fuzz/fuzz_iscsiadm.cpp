@@ -54,14 +54,13 @@ void check_sessions(std::string_view text, const std::vector<std::string> &lines
         if (colon == std::string::npos) continue;
         std::string host = portal.substr(0, colon);
         if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
-        unsigned long port = 0;
-        try {
-            size_t used = 0;
-            port = std::stoul(portal.substr(colon + 1), &used);
-            if (used != portal.size() - colon - 1 || port == 0 || port > 65535) continue;
-        } catch (const std::exception &) {
+        // Digits only: std::stoul also takes a sign and blanks ("+260"), iscsiadm never prints one.
+        const std::string digits = portal.substr(colon + 1);
+        if (digits.empty() || digits.size() > 5 ||
+            !std::all_of(digits.begin(), digits.end(), [](unsigned char c) { return c >= '0' && c <= '9'; }))
             continue;
-        }
+        const unsigned long port = std::stoul(digits);
+        if (port == 0 || port > 65535) continue;
         // Only a host written as an address is compared (a session record holds one).
         if (!ilvm::canonical_host(host, ilvm::HostNames::refuse).ok()) continue;
         FUZZ_CHECK(ilvm::iscsi::session_listed(text, iqn, host, static_cast<uint16_t>(port)),
