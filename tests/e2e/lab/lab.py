@@ -28,6 +28,7 @@ import time
 from .guest import Guest, GuestCommandError
 from .image import ensure_base
 from .payload import make_payload_image, meson_stage
+from .stress import CpuHogs, stress_requested
 from .target import GIB, Target, TargetSpec
 from .util import Cleanup, LabError, free_port, install_signal_handlers, log, tcp_listening, wait_until
 
@@ -57,6 +58,7 @@ class Lab:
         self.base = None
         self.timings = {}
         self._cleanup = None
+        self.hogs = None
 
     @property
     def spec(self):
@@ -102,6 +104,11 @@ class Lab:
         if self.staging_dir:
             self.payload_img = make_payload_image(
                 self.staging_dir, os.path.join(self.workdir, "payload.img"))
+
+        if stress_requested():
+            self.hogs = CpuHogs()
+            self.hogs.start()
+            self._cleanup.push(self.hogs.stop, "stress mode hogs")
 
         t = time.monotonic()
         self.target = Target(self.workdir, self.specs)
