@@ -9,6 +9,7 @@ Guests reach it as 10.0.2.2:PORT through qemu's slirp.
 
 import os
 import random
+import signal
 import subprocess
 import time
 
@@ -63,12 +64,14 @@ class Target:
         raise LabError("no free tgtd control port")
 
     # -- lifecycle -------------------------------------------------------
-    def start(self, timeout=30):
+    def start(self, timeout=30, port=None):
+        """Starts tgtd and creates the targets. `port` (a restart): that portal again, and the
+        LUN files as they are (their data kept)."""
         if not os.path.exists("/usr/sbin/tgtd"):
             raise LabError("tgtd missing: apt-get install tgt")
         os.makedirs("/var/run/tgtd", exist_ok=True)
         for attempt in range(3):
-            self.port = free_port()
+            self.port = port or free_port()
             self.ctrl = self._pick_ctrl()
             logf = open(self.log_path, "a")
             # -f: foreground, so we own the process and its exit status.
@@ -93,17 +96,33 @@ class Target:
             raise LabError("tgtd did not start, see %s" % self.log_path)
         log("tgtd pid %d on 127.0.0.1:%d (control %d)" % (self.proc.pid, self.port, self.ctrl))
         for tid, spec in enumerate(self.specs, start=1):
-            self._create(tid, spec)
+            self._create(tid, spec, keep_data=port is not None)
 
-    def _create(self, tid, spec):
+    def crash_and_restart(self, down_seconds):
+        """A target crash: tgtd SIGKILLed (sessions dropped, no logout), down for
+        `down_seconds`, then started again on the same portal with the same LUNs and data."""
+        port = self.port
+        os.killpg(self.proc.pid, signal.SIGKILL)
+        self.proc.wait(timeout=30)
+        log("tgtd killed (SIGKILL); down for %.0f s" % down_seconds)
+        for suffix in ("", ".lock"):
+            try:
+                os.unlink("/var/run/tgtd/socket.%d%s" % (self.ctrl, suffix))
+            except OSError:
+                pass
+        time.sleep(down_seconds)
+        self.start(port=port)
+
+    def _create(self, tid, spec, keep_data=False):
         spec.tid = tid
         self.adm("--op", "new", "--mode", "target", "--tid", str(tid), "-T", spec.iqn)
         for lun, size in enumerate(spec.lun_sizes, start=1):
             path = os.path.join(self.workdir, "lun-t%d-l%d.img" % (tid, lun))
-            # Sparse: a 4 GiB LUN costs only what sanlock/LVM actually write.
-            with open(path, "wb") as f:
-                f.truncate(size)
-            spec.lun_files.append(path)
+            if not keep_data:
+                # Sparse: a 4 GiB LUN costs only what sanlock/LVM actually write.
+                with open(path, "wb") as f:
+                    f.truncate(size)
+                spec.lun_files.append(path)
             self.adm("--op", "new", "--mode", "logicalunit", "--tid", str(tid),
                      "--lun", str(lun), "-b", path)
         for ini in (spec.initiators or ["ALL"]):
