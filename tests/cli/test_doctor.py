@@ -105,11 +105,25 @@ class DoctorCliTest(unittest.TestCase):
         self.assertEqual(self.mutations(), [])
 
     def test_fix_runs_exactly_the_deactivation(self):
-        self.host(data("lvmlockd", "info_vm1_ex.txt").replace("LK VG un ver 4\n", "LK VG un ver 4\nLK GL un ver 0\n"))
+        held = data("lvmlockd", "info_vm1_ex.txt").replace("LK VG un ver 4\n", "LK VG un ver 4\nLK GL un ver 0\n")
+        # lvmlockd before the fix, and after it (the lock gone): the fix is checked, not assumed.
+        self.host(held, extra=[{"prefix": ["lvmlockctl", "-i"], "stdout_seq": [held, lockctl()]}])
         r = self.ilvm("doctor", "--fix")
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
         self.assertIn("     ran: lvchange -an vg_san/vm1: done", r.stdout.splitlines())
         self.assertEqual(self.mutations(), [["lvchange", "-an", "vg_san/vm1"]])
+
+    def test_a_fix_whose_lock_stays_is_reported_failed(self):
+        # Measured in e2e `faults`: after `systemctl restart lvmlockd` timed out, lvchange -an
+        # succeeded but lvmlockd released nothing; doctor said "done".
+        held = data("lvmlockd", "info_vm1_ex.txt").replace("LK VG un ver 4\n", "LK VG un ver 4\nLK GL un ver 0\n")
+        self.host(held)
+        r = self.ilvm("doctor", "--fix")
+        self.assertEqual(r.returncode, EXIT_SYSTEM, r.stdout + r.stderr)
+        ran = [l for l in r.stdout.splitlines() if l.startswith("     ran: lvchange -an vg_san/vm1")]
+        self.assertEqual(len(ran), 1, r.stdout)
+        self.assertIn(": FAILED: ", ran[0])
+        self.assertIn("lvmlockd still holds the lock", ran[0])
 
     def test_fix_leaves_a_volume_a_domain_uses_alone(self):
         self.host(data("lvmlockd", "info_vm1_ex.txt"))

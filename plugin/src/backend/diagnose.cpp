@@ -89,8 +89,20 @@ Result<std::vector<Finding>> Backend::diagnose_pool(const PoolDef &pool, const R
                 } else if (fix) {
                     auto r = sys_.run(cmd);
                     if (r.ok() && r->succeeded()) {
-                        f.applied = "done";
-                        spdlog::info("doctor {}: released the stale lock ({})", vg + "/" + lv->name, cmd.display());
+                        // lvchange -an succeeds even when lvmlockd releases nothing (measured after
+                        // a `systemctl restart lvmlockd` that timed out): ask lvmlockd again.
+                        auto again = sys_.run(lvm::lockctl_info());
+                        const bool still_held = again.ok() && again->succeeded() &&
+                                                lvm::parse_lockctl_info(again->out)[vg].lv_modes.count(held.first) > 0;
+                        if (still_held) {
+                            f.applied = "failed";
+                            f.error = "lvmlockd still holds the lock after " + cmd.display() +
+                                      " (it serves no unlock after a SIGTERM, e.g. a timed-out `systemctl restart "
+                                      "lvmlockd`: see troubleshooting, The fault matrix)";
+                        } else {
+                            f.applied = "done";
+                            spdlog::info("doctor {}: released the stale lock ({})", vg + "/" + lv->name, cmd.display());
+                        }
                     } else {
                         f.applied = "failed";
                         f.error = command_problem(r);
