@@ -95,9 +95,9 @@ int main(int argc, char **argv) {
     // Fail closed: a start (or an incoming migration) that the hook cannot check is refused;
     // a release or reconnect never is (libvirt cannot undo them).
     const bool starting = hook::action_for(inv) == hook::Action::activate || hook::action_for(inv) == hook::Action::accept_migration;
+    auto with_hint = [](const Error &e) { return e.message + (e.hint.empty() ? "" : " (hint: " + e.hint + ")"); };
     auto refuse = [&](const Error &e) {
-        std::cerr << "iscsi-lvm: cannot check domain '" << inv.domain << "': " << e.message
-                  << (e.hint.empty() ? "" : " (hint: " + e.hint + ")") << "\n";
+        std::cerr << "iscsi-lvm: cannot check domain '" << inv.domain << "': " << with_hint(e) << "\n";
         spdlog::error("domain {}: {}", inv.domain, e.message);
         return starting ? 1 : 0;
     };
@@ -107,8 +107,7 @@ int main(int argc, char **argv) {
     // directories no one but root can change (the check every ilvm verb makes).
     if (Status dirs = store.check_directories(); !dirs.ok()) {
         if (starting) return refuse(dirs.error());
-        std::cerr << "iscsi-lvm: warning: " << dirs.error().message
-                  << (dirs.error().hint.empty() ? "" : " (hint: " + dirs.error().hint + ")") << "\n";
+        std::cerr << "iscsi-lvm: warning: " << with_hint(dirs.error()) << "\n";
         continue_after(dirs, "a release is never refused: libvirt has already stopped the domain");
     }
     hook::HookEnv env;

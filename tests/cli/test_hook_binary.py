@@ -24,6 +24,21 @@ DOMAIN = """<domain type='kvm'><name>web1</name><devices>
 </devices></domain>"""
 
 
+def wait_process_ended(pid, seconds):
+    """Waits up to `seconds` for `pid` to exit (a zombie counts: it waits for init to reap
+    it); whether it ended."""
+    def running():
+        try:
+            with open("/proc/%d/stat" % pid, encoding="utf-8") as f:
+                return f.read().split(")")[-1].split()[0] != "Z"
+        except FileNotFoundError:
+            return False
+    deadline = time.monotonic() + seconds
+    while running() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return not running()
+
+
 class HookBinaryTest(unittest.TestCase):
     def setUp(self):
         self.tmp = tempfile.mkdtemp(prefix="ilvm-hook-")
@@ -125,12 +140,7 @@ class HookBinaryTest(unittest.TestCase):
                         HOOK, xml, errfile, pidfile], env=self.env, check=True, timeout=60)
         with open(pidfile, encoding="utf-8") as f:
             pid = int(f.read())
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and os.path.exists("/proc/%d" % pid):
-            with open("/proc/%d/stat" % pid, encoding="utf-8") as f:
-                if f.read().split(")")[-1].split()[0] == "Z":
-                    break
-            time.sleep(0.1)
+        self.assertTrue(wait_process_ended(pid, 60), "the orphaned hook (pid %d) did not end" % pid)
         with open(errfile, encoding="utf-8") as f:
             err = f.read()
         self.assertIn("libvirt stopped waiting for this hook", err)
@@ -148,17 +158,7 @@ class HookBinaryTest(unittest.TestCase):
         with open(self.log + ".sleeping", encoding="utf-8") as f:
             pid = int(f.read())
         # The stuck command must die with the hook, not linger for its full 60 s.
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline and os.path.exists("/proc/%d" % pid):
-            with open("/proc/%d/stat" % pid, encoding="utf-8") as f:
-                if f.read().split(")")[-1].split()[0] == "Z":
-                    break  # killed, waiting to be reaped by init
-            time.sleep(0.1)
-        alive = os.path.exists("/proc/%d" % pid)
-        if alive:
-            with open("/proc/%d/stat" % pid, encoding="utf-8") as f:
-                alive = f.read().split(")")[-1].split()[0] != "Z"
-        self.assertFalse(alive, "the stuck lvs (pid %d) outlived the hook" % pid)
+        self.assertTrue(wait_process_ended(pid, 20), "the stuck lvs (pid %d) outlived the hook" % pid)
         self.assertNotIn(["lvchange", "-aey", "-K", "vg_san/vm1"], self.commands())
 
 
