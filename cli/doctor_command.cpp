@@ -3,6 +3,7 @@
 
 #include "cli/host_runner.hpp"
 #include "cli/hostprep/host_validate.hpp"
+#include "cli/hostprep/lvmlockd_guard.hpp"
 #include "host/reconcile/diagnose_pass.hpp"
 
 namespace ilvm::cli {
@@ -14,10 +15,23 @@ std::string label(const std::string &severity) {
     return "FAIL";
 }
 
-// This host's checks (units, host_id) as findings of the pool "".
-void host_findings(System &sys, std::vector<host::FindingView> &out) {
-    for (auto &c : service_checks(sys))
-        out.push_back({"", c.name, c.ok ? "ok" : "fail", "", c.ok ? std::string() : c.problem, c.ok ? "" : c.fix, "", ""});
+// This host's checks (units, host_id, lvmlockd) as findings of the pool "". The one repair
+// among them, with `fix`: lvmlockd's missing pid file (lvmlockd_guard.hpp).
+void host_findings(System &sys, const HostRoot &root, bool fix, std::vector<host::FindingView> &out) {
+    for (auto &c : service_checks(sys, root)) {
+        host::FindingView f{"", c.name, c.ok ? "ok" : "fail", "", c.ok ? std::string() : c.problem, c.ok ? "" : c.fix, "", ""};
+        if (!c.ok && fix && c.name == "lvmlockd pid file") {
+            auto restored = restore_lvmlockd_pid_file(sys, root);
+            // Done only when the check now passes: two lvmlockd processes are left to a human.
+            const bool passes = restored.ok() && lvmlockd_pid_file_check(sys, root).ok;
+            f.applied = passes ? "done" : "failed";
+            if (restored.ok() && *restored)
+                f.fix = "write " + std::to_string(**restored) + " to " + kLvmlockdPidFile;
+            if (!restored.ok()) f.error = restored.error().message;
+            else if (!passes) f.error = "not a case --fix repairs: " + c.problem;
+        }
+        out.push_back(std::move(f));
+    }
 }
 
 }  // namespace
@@ -54,6 +68,11 @@ JsonValue findings_to_json(const std::vector<host::FindingView> &findings) {
 Status doctor(Context &ctx, const Args &args) {
     const bool fix = args.flag("fix");
     ILVM_ASSIGN_OR_RETURN(const std::vector<std::string> pools, ctx.started_pools(args));
+    // The host first: with --fix, lvmlockd's pid file must be back before a stale lock is
+    // released (without it, lvchange -an skips lvmlockd and releases nothing). Printed last.
+    std::vector<host::FindingView> host_checks;
+    HostRunner runner(ctx);
+    host_findings(runner.system(), HostRoot::from_environment(), fix, host_checks);
     std::vector<host::FindingView> findings;
     for (const auto &pool : pools) {
         auto xml = ctx.active_pool_xml(pool);
@@ -66,8 +85,7 @@ Status doctor(Context &ctx, const Args &args) {
         }
         for (auto &f : *found) findings.push_back(std::move(f));
     }
-    HostRunner runner(ctx);
-    host_findings(runner.system(), findings);
+    for (auto &f : host_checks) findings.push_back(std::move(f));
 
     size_t failed = 0;
     for (const auto &f : findings) failed += still_fails(f) ? 1 : 0;
@@ -76,7 +94,8 @@ Status doctor(Context &ctx, const Args &args) {
         for (const auto &f : findings) *ctx.out << format_finding(f) << "\n";
     if (failed)
         return system_error(std::to_string(failed) + " of " + std::to_string(findings.size()) + " doctor findings failed",
-                            "each FAIL line ends with its fix; ilvm doctor --fix releases stale LV locks");
+                            "each FAIL line ends with its fix; ilvm doctor --fix releases stale LV locks and restores "
+                            "lvmlockd's pid file");
     return {};
 }
 

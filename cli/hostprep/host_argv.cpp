@@ -23,6 +23,7 @@ const std::vector<std::string> &host_daemons() {
 Command systemctl_is_active(const std::vector<std::string> &units) { return systemctl({"is-active"}, units); }
 Command systemctl_is_enabled(const std::vector<std::string> &units) { return systemctl({"is-enabled"}, units); }
 Command systemctl_enable_now(const std::vector<std::string> &units) { return systemctl({"enable", "--now"}, units); }
+Command systemctl_daemon_reload() { return systemctl({"daemon-reload"}, {}); }
 
 Command lvmconfig_full(const std::vector<std::string> &settings) {
     Command c{"lvmconfig", "--typeconfig", "full"};

@@ -18,6 +18,7 @@ Command systemctl_is_active(const std::vector<std::string> &units);
 // One line per unit: "enabled", "disabled", "masked", ...
 Command systemctl_is_enabled(const std::vector<std::string> &units);
 Command systemctl_enable_now(const std::vector<std::string> &units);
+Command systemctl_daemon_reload();
 
 // `lvmconfig --typeconfig full` prints `key=value` per setting: the value LVM uses, from
 // lvm.conf, lvmlocal.conf and the built-in defaults together.

@@ -6,6 +6,7 @@
 #include "cli/hostprep/host_argv.hpp"
 #include "cli/hostprep/kv_file.hpp"
 #include "cli/hostprep/lvm_conf.hpp"
+#include "cli/hostprep/lvmlockd_guard.hpp"
 #include "common/log.hpp"
 #include "common/names.hpp"
 #include "common/numbers.hpp"
@@ -109,6 +110,16 @@ Result<SetupStep> hook_step(System &sys, const HostRoot &root, const HostSetupOp
     return s;
 }
 
+// systemd reads a new drop-in only on daemon-reload; the restart it guards against must be
+// refused from now on, not from the next boot.
+Result<SetupStep> lvmlockd_guard_step(System &sys, const HostRoot &root) {
+    ILVM_ASSIGN_OR_RETURN(HostFile f, read_host_file(sys, root, kLvmlockdDropIn, 0644));
+    SetupStep s = file_step(std::string("lvmlockd refuses a manual stop or restart (") + kLvmlockdDropIn + ")",
+                            kLvmlockdDropIn, f, lvmlockd_drop_in());
+    if (s.write) s.command = systemctl_daemon_reload();
+    return s;
+}
+
 // The unit states in order, or an empty list when systemctl did not answer one per unit
 // (then every unit counts as needing `enable --now`, which reports the real problem).
 Result<std::vector<std::string>> unit_states(System &sys, const Command &cmd, size_t units) {
@@ -150,13 +161,14 @@ SetupStep daemons_step(const DaemonStates &d) {
                      systemctl_enable_now(needed)};
 }
 
+// The file first, then the command that makes it take effect.
 Status apply_step(System &sys, const HostRoot &root, const SetupStep &s) {
     if (s.write) {
         const std::string path = root.at(s.write->path);
         ILVM_TRY(sys.make_directories(parent_directory(path), 0755));
-        return sys.write_file(path, s.write->content, s.write->mode);
+        ILVM_TRY(sys.write_file(path, s.write->content, s.write->mode));
     }
-    if (s.command) return run_status(sys, *s.command, "systemctl enable --now");
+    if (s.command) return run_status(sys, *s.command, s.command->display());
     return {};
 }
 
@@ -222,10 +234,11 @@ Result<SetupPlan> plan_host_setup(System &sys, const HostRoot &root, const HostS
     ILVM_ASSIGN_OR_RETURN(SetupStep sanlock, sanlock_step(sys, root, daemons.is_active("sanlock"), plan));
     ILVM_ASSIGN_OR_RETURN(SetupStep initiator, initiator_step(sys, root, opt.initiator));
     ILVM_ASSIGN_OR_RETURN(SetupStep hook, hook_step(sys, root, opt, plan));
+    ILVM_ASSIGN_OR_RETURN(SetupStep guard, lvmlockd_guard_step(sys, root));
     // The daemons last: sanlock reads its options, lvmlockd its host_id and iscsid its name
     // when they start.
-    plan.steps = {std::move(lvm), std::move(host_id), std::move(sanlock), std::move(initiator), std::move(hook),
-                  daemons_step(daemons)};
+    plan.steps = {std::move(lvm),  std::move(host_id), std::move(sanlock), std::move(initiator),
+                  std::move(hook), std::move(guard),   daemons_step(daemons)};
     return plan;
 }
 

@@ -10,6 +10,8 @@
 //    sanlock without the watchdog that makes a host that loses its lease reset;
 //  * initiatorname.iscsi  InitiatorName, only when there is none;
 //  * the libvirt qemu hook, copied into libvirt's hook directory with mode 0755;
+//  * a drop-in that makes lvmlockd refuse a manual stop or restart (lvmlockd_guard.hpp),
+//    then `systemctl daemon-reload`;
 //  * `systemctl enable --now wdmd sanlock lvmlockd iscsid`.
 //
 // Guest PVs: with devices/scan_lvs = 0 (lvm2's built-in default since 2.03) LVM's own

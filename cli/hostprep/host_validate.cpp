@@ -11,6 +11,7 @@
 #include "cli/hostprep/host_argv.hpp"
 #include "cli/hostprep/host_setup.hpp"
 #include "cli/hostprep/kv_file.hpp"
+#include "cli/hostprep/lvmlockd_guard.hpp"
 #include "common/names.hpp"
 #include "common/strings.hpp"
 #include "sanlock/client_status.hpp"
@@ -265,11 +266,13 @@ std::vector<HostCheck> validate_host(System &sys, const HostRoot &root, const st
     out.push_back(initiator_check(sys, root));
     out.push_back(hook_check(sys, root, hook_dir));
     daemon_checks(sys, out);
+    out.push_back(lvmlockd_stop_guard_check(sys, root));
+    out.push_back(lvmlockd_pid_file_check(sys, root));
     sanlock_checks(sys, host_id, out);
     return out;
 }
 
-std::vector<HostCheck> service_checks(System &sys) {
+std::vector<HostCheck> service_checks(System &sys, const HostRoot &root) {
     std::vector<HostCheck> out;
     // The timer's service runs only now and then: the timer itself is what must be active.
     const std::vector<std::string> units = {"iscsi-lvm.service", "iscsi-lvm-reconcile.timer", "iscsi-lvm-mirror.service"};
@@ -280,6 +283,8 @@ std::vector<HostCheck> service_checks(System &sys) {
     lvm_checks(s, lvm);
     for (auto &c : lvm)
         if (c.name == "lvm host_id") out.push_back(std::move(c));
+    out.push_back(lvmlockd_stop_guard_check(sys, root));
+    out.push_back(lvmlockd_pid_file_check(sys, root));
     return out;
 }
 

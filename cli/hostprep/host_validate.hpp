@@ -27,9 +27,9 @@ struct HostCheck {
 std::vector<HostCheck> validate_host(System &sys, const HostRoot &root, const std::string &hook_dir);
 
 // `ilvm doctor`'s host checks: iscsi-lvm.service, iscsi-lvm-reconcile.timer and
-// iscsi-lvm-mirror.service enabled and active, and lvmlocal.conf's host_id ("lvm host_id",
-// as validate_host checks it).
-std::vector<HostCheck> service_checks(System &sys);
+// iscsi-lvm-mirror.service enabled and active, lvmlocal.conf's host_id ("lvm host_id",
+// as validate_host checks it), and lvmlockd's stop guard and pid file (lvmlockd_guard.hpp).
+std::vector<HostCheck> service_checks(System &sys, const HostRoot &root);
 
 // "ok   <name>" or "FAIL <name>: <problem> (fix: <fix>)"
 std::string format_check(const HostCheck &check);

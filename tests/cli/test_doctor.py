@@ -27,6 +27,7 @@ VGS_MDA = json.dumps({"report": [{"vg": [{"vg_name": "vg_san", "vg_mda_free": "5
 VGS_MDA_FULL = json.dumps({"report": [{"vg": [{"vg_name": "vg_san", "vg_mda_free": "50000", "vg_mda_size": "1044480"}]}]})
 SESSIONS = "tcp: [1] 10.0.0.50:3260,1 iqn.2024-04.com.example:vms (non-flash)\n"
 UNITS = 3
+LVMLOCKD_DROP_IN = "/etc/systemd/system/lvmlockd.service.d/50-iscsi-lvm.conf"
 
 
 def data(*parts):
@@ -45,12 +46,23 @@ class DoctorCliTest(unittest.TestCase):
         self.tmp = tempfile.mkdtemp(prefix="ilvm-doctor-")
         self.status = os.path.join(self.tmp, "status")
         os.makedirs(self.status)
-        self.env = fake_env(self.tmp, MODULE_DIR, ILVM_LIBVIRT_STATUS_DIR=self.status)
+        # The host's files: lvmlockd's stop guard as host-setup writes it, no process in /proc.
+        self.root = os.path.join(self.tmp, "host")
+        self.write_host_file(LVMLOCKD_DROP_IN, "[Unit]\nRefuseManualStop=yes\n")
+        os.makedirs(os.path.join(self.root, "run"))
+        self.write_host_file("/proc/1/comm", "systemd\n")
+        self.env = fake_env(self.tmp, MODULE_DIR, ILVM_LIBVIRT_STATUS_DIR=self.status, ILVM_HOST_ROOT=self.root)
         self.script = self.env["ILVM_FAKE_SCRIPT"]
         write_rules(self.script, [])
         r = self.ilvm("pool-define", os.path.join(DATA, "pools", "san.xml"))
         self.assertEqual(r.returncode, 0, r.stderr)
         mark_active(self.tmp)
+
+    def write_host_file(self, path, text):
+        full = self.root + path
+        os.makedirs(os.path.dirname(full), exist_ok=True)
+        with open(full, "w", encoding="utf-8") as f:
+            f.write(text)
 
     def tearDown(self):
         shutil.rmtree(self.tmp, ignore_errors=True)
@@ -184,6 +196,45 @@ class DoctorCliTest(unittest.TestCase):
                       "(fix: systemctl enable --now iscsi-lvm-reconcile.timer)", r.stdout.splitlines())
         self.assertTrue(any(l.startswith("FAIL host: lvm host_id: local/host_id is not set") for l in r.stdout.splitlines()),
                         r.stdout)
+
+    def test_lvmlockd_without_its_pid_file_fails_and_fix_writes_it(self):
+        # Measured in e2e `faults`: a timed-out `systemctl restart lvmlockd` leaves lvmlockd
+        # running while systemd deletes /run/lvmlockd.pid; LVM then skips lvmlockd.
+        self.host(lockctl())
+        self.write_host_file("/proc/234/comm", "lvmlockd\n")
+        r = self.ilvm("doctor")
+        self.assertEqual(r.returncode, EXIT_SYSTEM, r.stdout + r.stderr)
+        self.assertIn("FAIL host: lvmlockd pid file: lvmlockd (pid 234) runs but /run/lvmlockd.pid is missing",
+                      r.stdout)
+        self.assertIn("(fix: ilvm doctor --fix (writes 234 to /run/lvmlockd.pid)", r.stdout)
+        self.assertFalse(os.path.exists(os.path.join(self.root, "run", "lvmlockd.pid")))
+        r = self.ilvm("doctor", "--fix")
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertIn("     ran: write 234 to /run/lvmlockd.pid: done", r.stdout.splitlines())
+        with open(os.path.join(self.root, "run", "lvmlockd.pid"), encoding="utf-8") as f:
+            self.assertEqual(f.read(), "234\n")
+        self.assertEqual(self.mutations(), [])
+        r = self.ilvm("doctor")
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertIn("ok   host: lvmlockd pid file", r.stdout.splitlines())
+
+    def test_two_lvmlockd_processes_are_left_to_a_human(self):
+        self.host(lockctl())
+        self.write_host_file("/proc/234/comm", "lvmlockd\n")
+        self.write_host_file("/proc/901/comm", "lvmlockd\n")
+        r = self.ilvm("doctor", "--fix")
+        self.assertEqual(r.returncode, EXIT_SYSTEM, r.stdout + r.stderr)
+        self.assertIn("FAIL host: lvmlockd pid file: 2 lvmlockd processes run (pids 234, 901)", r.stdout)
+        self.assertIn(": FAILED: not a case --fix repairs", r.stdout)
+        self.assertFalse(os.path.exists(os.path.join(self.root, "run", "lvmlockd.pid")))
+
+    def test_no_stop_guard_fails(self):
+        self.host(lockctl())
+        os.remove(self.root + LVMLOCKD_DROP_IN)
+        r = self.ilvm("doctor")
+        self.assertEqual(r.returncode, EXIT_SYSTEM, r.stdout + r.stderr)
+        self.assertIn("FAIL host: lvmlockd stop guard: no RefuseManualStop=yes in " + LVMLOCKD_DROP_IN, r.stdout)
+        self.assertIn("(fix: ilvm host-setup --host-id N)", r.stdout)
 
     def test_no_started_pool_checks_only_the_host(self):
         os.remove(os.path.join(self.tmp, "run", "pools", "san.xml"))

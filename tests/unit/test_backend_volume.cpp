@@ -426,6 +426,20 @@ TEST_F(VolumeOps, DeactivateIdleAndToleratesInactive) {
     expect_golden("vol-deactivate", sys.transcript());
 }
 
+// Measured in e2e `faults`: with /run/lvmlockd.pid gone (a timed-out `systemctl restart
+// lvmlockd`), lvchange -an removes the device, skips lvmlockd and keeps the lock; it exits 0.
+TEST_F(VolumeOps, ADeactivationThatSkippedLvmlockdSaysTheLockStays) {
+    started_pool();
+    lvs({"lvs_three.json"});
+    sys.on({"lvchange", "-an"}, CommandOutput{0, "", "  WARNING: lvmlockd process is not running.\n"});
+    LogCapture log;
+    ASSERT_TRUE(backend->deactivate_vol(pool, "vm3").ok());
+    EXPECT_TRUE(log.contains("deactivated vg_san/vm3, but LVM did not reach lvmlockd (lvmlockd process is not running): "
+                             "this host keeps the volume's lock and other hosts are refused it; ilvm doctor --fix "
+                             "repairs it"))
+        << log.text();
+}
+
 TEST_F(VolumeOps, RefreshVolReportsHolderOfInactiveVolume) {
     started_pool();
     lvs({"lvs_vm1.json"});

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "cli/hostprep/host_setup.hpp"
+#include "cli/hostprep/lvmlockd_guard.hpp"
 #include "cli/hostprep/kv_file.hpp"
 #include "cli/hostprep/lvm_conf.hpp"
 #include "fake_system.hpp"
@@ -240,8 +241,13 @@ TEST_F(HostSetupRun, FirstRunChangesEverythingSecondRunNothing) {
               "changed      sanlock uses the watchdog (sanlock_opts in /etc/default/sanlock)\n"
               "changed      InitiatorName iqn.2024-04.com.example:kvm-a in /etc/iscsi/initiatorname.iscsi\n"
               "changed      qemu hook /etc/libvirt/hooks/qemu.d/50-iscsi-lvm (mode 0755)\n"
+              "changed      lvmlockd refuses a manual stop or restart "
+              "(/etc/systemd/system/lvmlockd.service.d/50-iscsi-lvm.conf)\n"
               "changed      enable and start wdmd sanlock lvmlockd iscsid (systemctl enable --now)\n"
-              "Host set up: 6 changes made. Check it with ilvm host-validate.\n");
+              "Host set up: 7 changes made. Check it with ilvm host-validate.\n");
+    EXPECT_EQ(fake.files[root + "/etc/systemd/system/lvmlockd.service.d/50-iscsi-lvm.conf"], cli::lvmlockd_drop_in());
+    EXPECT_NE(cli::lvmlockd_drop_in().find("\n[Unit]\nRefuseManualStop=yes\n"), std::string::npos);
+    EXPECT_TRUE(fake.ran({"systemctl", "daemon-reload"}));
     EXPECT_TRUE(fake.ran({"systemctl", "enable", "--now", "wdmd", "sanlock", "lvmlockd", "iscsid"}));
     EXPECT_EQ(fake.files[root + "/etc/libvirt/hooks/qemu.d/50-iscsi-lvm"], "hook binary v1");
     EXPECT_EQ(fake.modes[root + "/etc/libvirt/hooks/qemu.d/50-iscsi-lvm"], 0755u);
@@ -259,6 +265,8 @@ TEST_F(HostSetupRun, FirstRunChangesEverythingSecondRunNothing) {
               "unchanged    sanlock uses the watchdog (sanlock_opts in /etc/default/sanlock)\n"
               "unchanged    InitiatorName iqn.2024-04.com.example:kvm-a in /etc/iscsi/initiatorname.iscsi\n"
               "unchanged    qemu hook /etc/libvirt/hooks/qemu.d/50-iscsi-lvm (mode 0755)\n"
+              "unchanged    lvmlockd refuses a manual stop or restart "
+              "(/etc/systemd/system/lvmlockd.service.d/50-iscsi-lvm.conf)\n"
               "unchanged    daemons enabled and running: wdmd sanlock lvmlockd iscsid\n"
               "Host already set up: nothing changed.\n");
     EXPECT_EQ(fake.files, files_after_first);
@@ -276,7 +284,7 @@ TEST_F(HostSetupRun, DryRunWritesAndStartsNothing) {
     const auto before = fake.files;
     std::string out = run(options(true));
     EXPECT_NE(out.find("would change global/use_lvmlockd = 1 in /etc/lvm/lvm.conf\n"), std::string::npos);
-    EXPECT_NE(out.find("Dry run: 6 changes would be made; nothing was changed.\n"), std::string::npos);
+    EXPECT_NE(out.find("Dry run: 7 changes would be made; nothing was changed.\n"), std::string::npos);
     EXPECT_EQ(fake.files, before);
     EXPECT_EQ(enables(), 0u);
 }

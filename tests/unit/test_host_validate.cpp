@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "cli/hostprep/host_validate.hpp"
+#include "cli/hostprep/lvmlockd_guard.hpp"
 #include "fake_system.hpp"
 #include "sanlock/client_status.hpp"
 
@@ -98,10 +99,21 @@ protected:
         fake.paths.insert(root + "/dev/watchdog");
         fake.files[root + "/etc/iscsi/initiatorname.iscsi"] = data_file("host/initiatorname.iscsi");
         ASSERT_TRUE(fake.write_file(root + hook_dir + "/50-iscsi-lvm", "hook", 0755).ok());
+        fake.files[root + cli::kLvmlockdDropIn] = cli::lvmlockd_drop_in();
+        processes({{1, "systemd"}, {234, "lvmlockd"}});
+        fake.files[root + "/run/lvmlockd.pid"] = "234\n";
         lvmconfig("1", "1", "0");
         fake.on({"systemctl", "is-active"}, ok_out("active\nactive\nactive\nactive\n"));
         fake.on({"sanlock", "client", "status"}, ok_out(recorded("sanlock-client-status-D.txt")));
         fake.on({"sanlock", "client", "host_status", "-s", "lvm_vg"}, ok_out(recorded("sanlock-client-host_status.txt")));
+    }
+    void processes(const std::vector<std::pair<long, std::string>> &running) {
+        auto &names = fake.dirs[root + "/proc"];
+        names = {"self", "meminfo"};
+        for (const auto &[pid, comm] : running) {
+            names.push_back(std::to_string(pid));
+            fake.files[root + "/proc/" + std::to_string(pid) + "/comm"] = comm + "\n";
+        }
     }
     void lvmconfig(const std::string &lockd, const std::string &host_id, const std::string &scan_lvs) {
         fake.on({"lvmconfig", "--typeconfig", "full", "global/use_lvmlockd", "local/host_id", "devices/scan_lvs"},
@@ -125,7 +137,8 @@ TEST_F(HostValidate, AReadyHostPassesEveryCheck) {
                            "ok   kernel module dm_mod", "ok   kernel module iscsi_tcp", "ok   watchdog device",
                            "ok   lvm use_lvmlockd", "ok   lvm host_id", "ok   lvm scan_lvs off", "ok   initiator name",
                            "ok   libvirt hook", "ok   daemon wdmd", "ok   daemon sanlock", "ok   daemon lvmlockd",
-                           "ok   daemon iscsid", "ok   sanlock uses the watchdog", "ok   host_id unique"}));
+                           "ok   daemon iscsid", "ok   lvmlockd stop guard", "ok   lvmlockd pid file",
+                           "ok   sanlock uses the watchdog", "ok   host_id unique"}));
     std::ostringstream out;
     EXPECT_TRUE(cli::host_validate_run(fake, HostRoot(root), hook_dir, false, out).ok());
 }
@@ -171,7 +184,72 @@ TEST_F(HostValidate, EachProblemIsOneFailLineWithItsFix) {
     Status st = cli::host_validate_run(fake, HostRoot(root), hook_dir, false, out);
     ASSERT_FALSE(st.ok());
     EXPECT_EQ(st.error().code, ErrorCode::system);
-    EXPECT_EQ(st.error().message, "12 of 14 host checks failed");
+    EXPECT_EQ(st.error().message, "12 of 16 host checks failed");
+}
+
+// Measured in e2e `faults`: a timed-out `systemctl restart lvmlockd` leaves the same lvmlockd
+// running and systemd deletes its pid file; LVM then takes lvmlockd for stopped.
+TEST_F(HostValidate, LvmlockdWithoutItsPidFileFailsAndTheRestoreWritesIt) {
+    fake.files.erase(root + "/run/lvmlockd.pid");
+    auto f = failures();
+    ASSERT_EQ(f.size(), 1u);
+    EXPECT_EQ(f[0].rfind("FAIL lvmlockd pid file: lvmlockd (pid 234) runs but /run/lvmlockd.pid is missing", 0), 0u) << f[0];
+    auto restored = cli::restore_lvmlockd_pid_file(fake, HostRoot(root));
+    ASSERT_TRUE(restored.ok());
+    EXPECT_EQ(*restored, 234);
+    EXPECT_EQ(fake.files[root + "/run/lvmlockd.pid"], "234\n");
+    EXPECT_EQ(fake.modes[root + "/run/lvmlockd.pid"], 0644u);
+    EXPECT_EQ(failures(), std::vector<std::string>{});
+    // A second restore has nothing to do.
+    restored = cli::restore_lvmlockd_pid_file(fake, HostRoot(root));
+    ASSERT_TRUE(restored.ok());
+    EXPECT_EQ(*restored, std::nullopt);
+}
+
+TEST_F(HostValidate, APidFileNamingAnotherProcessOrGarbageIsRewritten) {
+    for (const char *text : {"999\n", "lvmlockd\n", ""}) {
+        fake.files[root + "/run/lvmlockd.pid"] = text;
+        auto f = failures();
+        ASSERT_EQ(f.size(), 1u) << text;
+        EXPECT_EQ(f[0].rfind("FAIL lvmlockd pid file: ", 0), 0u) << f[0];
+        auto restored = cli::restore_lvmlockd_pid_file(fake, HostRoot(root));
+        ASSERT_TRUE(restored.ok());
+        EXPECT_EQ(*restored, 234);
+        EXPECT_EQ(failures(), std::vector<std::string>{}) << text;
+    }
+}
+
+TEST_F(HostValidate, TwoLvmlockdOrNoProcfsAreLeftToAHuman) {
+    processes({{234, "lvmlockd"}, {901, "lvmlockd"}});
+    fake.files.erase(root + "/run/lvmlockd.pid");
+    EXPECT_EQ(failures(), std::vector<std::string>{
+                              "FAIL lvmlockd pid file: 2 lvmlockd processes run (pids 234, 901) (fix: find the one that "
+                              "holds the locks (lvmlockctl -i) before anything else; see troubleshooting, The fault matrix)"});
+    auto restored = cli::restore_lvmlockd_pid_file(fake, HostRoot(root));
+    ASSERT_TRUE(restored.ok());
+    EXPECT_EQ(*restored, std::nullopt);
+    EXPECT_FALSE(fake.files.count(root + "/run/lvmlockd.pid"));
+
+    fake.dirs.erase(root + "/proc");
+    auto f = failures();
+    ASSERT_EQ(f.size(), 1u);
+    EXPECT_EQ(f[0], "FAIL lvmlockd pid file: no such directory: /r/proc (fix: check that /proc is mounted)");
+    EXPECT_FALSE(cli::restore_lvmlockd_pid_file(fake, HostRoot(root)).ok());
+}
+
+TEST_F(HostValidate, NoLvmlockdRunningIsNotThisChecksFailure) {
+    processes({{1, "systemd"}});
+    fake.files.erase(root + "/run/lvmlockd.pid");
+    EXPECT_EQ(failures(), std::vector<std::string>{});
+}
+
+TEST_F(HostValidate, WithoutTheStopGuardAManualRestartIsNotRefused) {
+    fake.files[root + cli::kLvmlockdDropIn] = "[Unit]\nRefuseManualStop=no\n";
+    auto f = failures();
+    ASSERT_EQ(f.size(), 1u);
+    EXPECT_EQ(f[0].rfind("FAIL lvmlockd stop guard: no RefuseManualStop=yes in /etc/systemd/system/lvmlockd.service.d/", 0), 0u);
+    fake.files.erase(root + cli::kLvmlockdDropIn);
+    EXPECT_EQ(failures().size(), 1u);
 }
 
 TEST_F(HostValidate, AnotherLiveHostWithOurHostIdFails) {

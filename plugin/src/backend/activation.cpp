@@ -145,7 +145,13 @@ Result<VolInfo> Backend::deactivate_vol(const PoolDef &pool, const std::string &
         return conflict("volume '" + name + "' is open on this host", "stop the domain that uses it first");
     ILVM_ASSIGN_OR_RETURN(auto out, sys_.run(lvm::lv_deactivate(pool.vg_name, name)));
     if (!out.succeeded()) return activation_error(pool, lv, out, "deactivate");
-    spdlog::info("deactivated {}/{}", pool.vg_name, name);
+    if (const std::string why = lvm::lvmlockd_skipped(out); pool.shared() && !why.empty())
+        // The device is gone, so this is not a failure to deactivate; the lock is the problem.
+        spdlog::warn("deactivated {}/{}, but LVM did not reach lvmlockd ({}): this host keeps the volume's lock and "
+                     "other hosts are refused it; ilvm doctor --fix repairs it",
+                     pool.vg_name, name, why);
+    else
+        spdlog::info("deactivated {}/{}", pool.vg_name, name);
     return before;
 }
 

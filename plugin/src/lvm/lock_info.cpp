@@ -42,4 +42,10 @@ std::map<std::string, LockMode> parse_lockctl_lv_modes(std::string_view text, st
     return it == all.end() ? std::map<std::string, LockMode>{} : it->second.lv_modes;
 }
 
+std::string lvmlockd_skipped(const CommandOutput &out) {
+    for (const char *why : {"lvmlockd process is not running", "lvmlockd connect failed"})
+        if (out.err.find(why) != std::string::npos) return why;
+    return {};
+}
+
 }  // namespace ilvm::lvm

@@ -29,6 +29,12 @@ struct LockctlVg {
 // VG name -> its section.
 std::map<std::string, LockctlVg> parse_lockctl_info(std::string_view text);
 
+// Why an LVM command ran without lvmlockd, from its stderr, or "" when it reached it. LVM
+// goes on without lvmlockd for what it may do unlocked — a deactivation, which then keeps
+// the LV's lock — and says so only in a warning: "lvmlockd process is not running" (no
+// /run/lvmlockd.pid, lvm2 lib/locking/lvmlockd.c) or "lvmlockd connect failed".
+std::string lvmlockd_skipped(const CommandOutput &out);
+
 // LV uuid -> mode of the locks lvmlockd holds for `vg` ("un" lines are locks it released).
 std::map<std::string, LockMode> parse_lockctl_lv_modes(std::string_view text, std::string_view vg);
 

@@ -48,8 +48,10 @@ per step, with per-scenario times:
              lockspaces kept); a stale LV lock made on purpose (dm device removed) named by
              `ilvm doctor` and released by `doctor --fix`; libvirtd restarted while its hook
              waits in prepare (the orphaned hook undoes its activation); lvmlockd restarted
-             with a volume active (another host still refused; the way back printed). Ends
-             with the table docs/troubleshooting.md keeps.
+             with a volume active (refused by host-setup's guard; without it, doctor --fix
+             and the way back without a reboot); sanlock SIGKILLed (A reset by its watchdog
+             before B takes the volume, A's data read on B, A back). Ends with the table
+             docs/troubleshooting.md keeps.
   host-failure  power cut of host A while it runs web1: B's start is refused naming A,
              then succeeds once sanlock's lease expires (seconds reported); A boots with
              pool, libvirt mirror and hook back by itself and nothing active.
@@ -69,6 +71,7 @@ import re
 import shlex
 import shutil
 import sys
+import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
@@ -91,8 +94,8 @@ ORDER = ["newcomer", "two-hosts", "chap", "data", "wrong-lun", "hook", "hook-rac
 # RAM; `migrate` itself avoids that with a long allowed downtime (MIG_MAX_DOWNTIME_MS) and
 # runs in CI.
 ON_REQUEST = {"migrate-control"}
-# In the full set only (still runnable by name): the fault matrix is new and takes its
-# lvmlockd case ~4 min of systemd's stop timeouts; CI's capabilities of surviving faults are
+# In the full set only (still runnable by name): the fault matrix takes ~15 min (its
+# sanlock case resets and reboots host A); CI's capabilities of surviving faults are
 # covered by host-failure and lun-loss meanwhile.
 FULL_ONLY = {"faults"}
 # Two sets of the same scenarios (--set, or ILVM_E2E_SET): `full` (before an issue is closed)
@@ -1387,59 +1390,180 @@ def fault_libvirtd_restart_in_prepare(ctx):
             time.monotonic() - t0, None)
 
 
+LAB_FAST_STOP = "/run/systemd/system/lvmlockd.service.d/lab-fast-stop.conf"
+
+
+def show(guest, cmd, rc_out_err=None, only=None):
+    """Runs (or takes) a command's result and prints its lines indented."""
+    rc, out, err = rc_out_err or guest.run(cmd, timeout=300)
+    lines = [l for l in (out + err).splitlines() if only is None or only(l)]
+    print("\n".join("      " + l for l in lines), flush=True)
+    return rc, out, err
+
+
+def lvmlockd_restart(guest, seconds):
+    """`systemctl restart lvmlockd`, then waits until systemd has no lvmlockd job left (it
+    goes on after its client gave up). Returns (exit, stderr, seconds until no job)."""
+    t0 = time.monotonic()
+    rc, _, err = guest.run(["timeout", str(seconds), "systemctl", "restart", "lvmlockd"], timeout=seconds + 60)
+    wait_until_ok(guest, ["sh", "-c", "! systemctl list-jobs --no-legend | grep -q lvmlockd"], 600)
+    return rc, err.strip(), time.monotonic() - t0
+
+
 def fault_lvmlockd_restart(ctx):
-    """`systemctl restart lvmlockd` on a host with a volume active. Measured (lvm2 2.03.16):
-    lvmlockd ignores SIGTERM while it has lockspaces, and Debian's unit never SIGKILLs it
-    (SendSIGKILL=no: a killed lvmlockd would orphan its locks), so the stop times out after
-    90 s, the start fails ('left-over process'), and the same lvmlockd keeps every lock.
-    Checked: the daemon and its locks survive, another host stays refused, and the volume
-    is released normally afterwards."""
+    """`systemctl restart lvmlockd` on a host with a volume active (lvm2-lockd's postinst runs
+    it on every upgrade). Measured (lvm2 2.03.16): lvmlockd ignores SIGTERM while it has
+    lockspaces, Debian's unit never SIGKILLs it (SendSIGKILL=no), so the stop times out
+    (2 x 90 s), the start fails ('left-over process'), and systemd deletes /run/lvmlockd.pid
+    (PIDFile=) while the same lvmlockd keeps every lock; LVM reads that file alone to decide
+    whether lvmlockd runs, so A's deactivation kept its lock. Checked here, in order:
+    1. with host-setup's stop guard (RefuseManualStop=yes) the restart is refused at once;
+    2. without it (the guard removed, stop timeout cut to 10 s for the lab): the pid file is
+       gone, doctor names it, vol-deactivate warns, B stays refused; doctor --fix writes the
+       pid file back and releases the lock, B gets the volume;
+    3. the way back to a unit systemd manages, without a reboot: pool-destroy, SIGTERM (lvmlockd
+       exits without lockspaces), start the unit, pool-start; then the guard again."""
     a, b = ctx.lab.a, ctx.lab.b
+    t_case = time.monotonic()
+    uuid = a.check(["lvs", "--nolocking", "--noheadings", "-o", "lv_uuid", "vg_san/" + FAULT_VOL])[1].strip()
+
+    def a_holds_it():
+        return any(uuid in l and " ex " in l for l in lv_locks(a))
+
+    # 1. The guard.
+    say("hosta: ilvm host-setup --host-id 1   # adds lvmlockd's stop guard (the lab image has the rest)")
+    rc, out, err = show(a, None, a.run(["ilvm", "host-setup", "--host-id", "1"], timeout=300))
+    expect(rc == 0 and "lvmlockd refuses a manual stop or restart" in out, "host-setup did not add the stop guard")
     ctx.ilvm(a, "vol-activate", FAULT_VOL, "--pool", "san")
     opener = hold_open(a, FAULT_DEV)
     pid = a.check(["pidof", "lvmlockd"])[1].strip()
-    t0 = time.monotonic()
     say("hosta: systemctl restart lvmlockd   # %s active exclusively (held open); lvmlockd pid %s" % (FAULT_VOL, pid))
-    rc, _, err = a.run(["timeout", "150", "systemctl", "restart", "lvmlockd"], timeout=300)
-    say("   exit %d after %.0f s %s" % (rc, time.monotonic() - t0, err.strip()[:200]))
-    # systemd goes on with the job after its client gave up: wait until it has none left.
-    wait_until_ok(a, ["sh", "-c", "! systemctl list-jobs --no-legend | grep -q lvmlockd"], 600)
-    took = time.monotonic() - t0
+    rc, err, guarded = lvmlockd_restart(a, 150)
+    say("   exit %d after %.1f s: %s" % (rc, guarded, err[:200]))
+    expect(rc != 0 and "refuse" in err.lower(), "the guarded restart was not refused")
+    expect(a.run(["pidof", "lvmlockd"], timeout=60)[1].strip() == pid, "lvmlockd changed across a refused restart")
+    expect(a.run(["systemctl", "is-active", "lvmlockd"], timeout=60)[1].strip() == "active", "lvmlockd's unit not active")
+    expect(a_holds_it(), "A lost its ex lock on %s" % FAULT_VOL)
+    ctx.ilvm(b, "vol-activate", FAULT_VOL, "--pool", "san", expect=4, why="A still holds it")
+
+    # 2. A host without the guard.
+    say("hosta: guard removed; TimeoutStopSec=10 (Debian: 90) in %s; systemctl restart lvmlockd" % LAB_FAST_STOP)
+    a.check(["rm", "-f", "/etc/systemd/system/lvmlockd.service.d/50-iscsi-lvm.conf"])
+    a.check(["sh", "-c", "mkdir -p %s && printf '[Service]\\nTimeoutStopSec=10\\n' > %s && systemctl daemon-reload"
+             % (os.path.dirname(LAB_FAST_STOP), LAB_FAST_STOP)])
+    rc, err, unguarded = lvmlockd_restart(a, 150)
     state = a.run(["systemctl", "is-active", "lvmlockd"], timeout=60)[1].strip()
     pid_after = a.run(["pidof", "lvmlockd"], timeout=60)[1].strip()
-    say("   hosta: after %.0f s: unit %s, lvmlockd pid %s" % (took, state, pid_after or "(none)"))
-    print("\n".join("      " + l for l in a.run(
-        "journalctl -b -o cat -u lvmlockd | grep -E 'timed out|left-over|Failed|SIGKILL' | tail -n 6",
-        timeout=60)[1].splitlines()), flush=True)
+    pid_file = a.run(["test", "-e", "/run/lvmlockd.pid"], timeout=60)[0] == 0
+    say("   exit %d after %.0f s; unit %s, lvmlockd pid %s, /run/lvmlockd.pid %s" % (
+        rc, unguarded, state, pid_after or "(none)", "present" if pid_file else "MISSING"))
+    show(a, "journalctl -b -o cat -u lvmlockd | grep -E 'timed out|left-over|Failed|SIGKILL' | tail -n 6")
     expect(pid_after == pid, "lvmlockd did not survive the restart (pid %s -> %r)" % (pid, pid_after))
-    uuid = a.check(["lvs", "--nolocking", "--noheadings", "-o", "lv_uuid", "vg_san/" + FAULT_VOL])[1].strip()
-    expect(any(uuid in l and " ex " in l for l in lv_locks(a)), "A lost its ex lock on %s" % FAULT_VOL)
-    expect(lv_active_here(a, FAULT_VOL), "%s is no longer active on A" % FAULT_VOL)
+    expect(not pid_file, "the pid file survived the failed restart (the measured cause is gone?)")
+    expect(a_holds_it() and lv_active_here(a, FAULT_VOL), "A lost %s or its lock" % FAULT_VOL)
     ctx.ilvm(b, "vol-activate", FAULT_VOL, "--pool", "san", expect=4, why="A still holds it")
-    if state != "active":
-        say("hosta: systemctl reset-failed lvmlockd   # the unit's state; the daemon never stopped")
-        a.run(["systemctl", "reset-failed", "lvmlockd"], timeout=60)
+    say("hosta: ilvm doctor san")
+    rc, out, _ = show(a, ["ilvm", "doctor", "san"], only=lambda l: not l.startswith("ok"))
+    expect(rc != 0 and "FAIL host: lvmlockd pid file: lvmlockd (pid %s) runs but /run/lvmlockd.pid is missing" % pid in out,
+           "doctor did not name the missing pid file")
     let_go(a, opener)
-    ctx.ilvm(a, "vol-deactivate", FAULT_VOL, "--pool", "san")
-    # Measured in the first runs: after the failed restart, A's release left its ex lock
-    # behind (B still refused). What the doctor says and whether its --fix frees it is the
-    # way back this case records; B getting the volume in the end is required.
-    way_back = "released normally"
-    if b.run(["ilvm", "vol-activate", FAULT_VOL, "--pool", "san"], timeout=300)[0] != 0:
-        say("   hostb: still refused after A's vol-deactivate: A kept a stale lock; A's lvmlockctl -i:")
-        print("\n".join("      " + l for l in lv_locks(a)), flush=True)
-        rc_f, out_f, err_f = a.run(["ilvm", "doctor", "san", "--fix"], timeout=300)
-        say("   hosta: ilvm doctor san --fix (exit %d):" % rc_f)
-        print("\n".join("      " + l for l in (out_f + err_f).splitlines() if "host: unit" not in l), flush=True)
-        rc_b = b.run(["ilvm", "vol-activate", FAULT_VOL, "--pool", "san"], timeout=300)[0]
-        way_back = "A's release left a stale ex lock; doctor --fix %s" % ("freed it" if rc_b == 0 else "did NOT free it")
-        expect(rc_b == 0, "B still cannot activate %s after A's doctor --fix (lvmlockd after a failed restart)"
-               % FAULT_VOL)
-    say("   hostb: %s active here: %s" % (FAULT_VOL, way_back))
+    _, err = ctx.ilvm(a, "vol-deactivate", FAULT_VOL, "--pool", "san")
+    expect("did not reach lvmlockd" in err, "vol-deactivate did not warn that the lock stays: %r" % err)
+    expect(a_holds_it(), "the lock went away without lvmlockd (the measured gap is gone?)")
+    ctx.ilvm(b, "vol-activate", FAULT_VOL, "--pool", "san", expect=4, why="A's lock stayed behind")
+    t0 = time.monotonic()
+    say("hosta: ilvm doctor san --fix")
+    rc, out, _ = show(a, ["ilvm", "doctor", "san", "--fix"], only=lambda l: not l.startswith("ok"))
+    fixed = time.monotonic() - t0
+    # Its exit status also counts the lab's own unit findings (iscsi-lvm.service is enabled
+    # only by host-failure) and the guard removed above: the two repairs are what counts.
+    expect("ran: write %s to /run/lvmlockd.pid: done" % pid in out and
+           "ran: lvchange -an vg_san/%s: done" % FAULT_VOL in out and "FAILED" not in out,
+           "doctor --fix did not repair both")
+    ctx.ilvm(b, "vol-activate", FAULT_VOL, "--pool", "san", why="A's lock released by doctor --fix")
     ctx.ilvm(b, "vol-deactivate", FAULT_VOL, "--pool", "san")
+
+    # 3. Back to a unit systemd manages, without a reboot (nothing of the pool active on A).
+    t0 = time.monotonic()
+    say("hosta: the way back: pool-destroy, SIGTERM lvmlockd, start the unit, pool-start")
+    a.check(["rm", "-f", LAB_FAST_STOP])
+    ctx.ilvm(a, "pool-destroy", "san")
+    a.check(["kill", pid])
+    wait_until_ok(a, ["sh", "-c", "! pidof lvmlockd >/dev/null"], 120)
+    a.check(["sh", "-c", "systemctl reset-failed lvmlockd; systemctl daemon-reload; systemctl start lvmlockd"], timeout=300)
+    ctx.ilvm(a, "pool-start", "san", timeout=900)
+    back = time.monotonic() - t0
+    new_pid = a.check(["pidof", "lvmlockd"])[1].strip()
+    say("   hosta: lvmlockd pid %s under its unit, pool started again, %.0f s" % (new_pid, back))
+    rc, out, _ = a.run(["ilvm", "host-setup", "--host-id", "1"], timeout=300)
+    expect(rc == 0 and "changed      lvmlockd refuses" in out, "host-setup did not put the guard back")
+    ctx.ilvm(a, "vol-activate", FAULT_VOL, "--pool", "san", why="A works again")
+    ctx.ilvm(a, "vol-deactivate", FAULT_VOL, "--pool", "san")
+    rc, out, _ = a.run(["ilvm", "doctor", "san"], timeout=300)
+    expect("FAIL host: lvmlockd" not in out, "doctor still reports lvmlockd:\n%s" % out)
     return ("`systemctl restart lvmlockd` with a volume active",
-            "stop timed out, SIGKILL skipped (SendSIGKILL=no), start failed; the same lvmlockd kept its "
-            "locks (unit %s afterwards); B refused; %s" % (state, way_back), took, None)
+            "guarded (host-setup): refused in %.1f s, locks kept, B refused. Unguarded: failed after %.0f s (stop "
+            "timeout 10 s), same lvmlockd, pid file deleted, A's deactivation kept its lock (warned); doctor named it, "
+            "--fix restored the pid file and released the lock in %.0f s; B activated; way back without reboot "
+            "(pool-destroy, SIGTERM, unit start, pool-start) %.0f s" % (guarded, unguarded, fixed, back),
+            time.monotonic() - t_case, None)
+
+
+def fault_sanlock_killed(ctx):
+    """sanlock SIGKILLed on A while A holds a volume open (sanlock.service: no Restart=,
+    SendSIGKILL=no). By sanlock's design its death stops wdmd from petting the watchdog, so
+    the host resets before its lease expires; only then may B take the volume. Checked: A is
+    gone before B activates, B reads what A wrote, and A comes back (boot, pool-start)."""
+    a, b = ctx.lab.a, ctx.lab.b
+    ctx.ilvm(a, "vol-activate", FAULT_VOL, "--pool", "san")
+    a.check("head -c %d /dev/urandom > /root/sanlock-pattern && dd if=/root/sanlock-pattern of=%s bs=1M "
+            "oflag=direct status=none" % (16 << 20, FAULT_DEV), timeout=300)
+    want = a.check(["sha256sum", "/root/sanlock-pattern"])[1].split()[0]
+    a.start_run("exec 3<%s; exec sleep 900" % FAULT_DEV)   # open until A dies
+    say("hosta: kill -9 sanlock   # %s active exclusively and open, 16 MiB pattern written" % FAULT_VOL)
+    t0 = time.monotonic()
+    a.run(["pkill", "-9", "-x", "sanlock"], timeout=60)
+    died = {}
+
+    def watch_a():   # A's death to the second, while B's attempts take seconds each
+        while time.monotonic() - t0 < 600 and a.proc.poll() is None:
+            time.sleep(0.5)
+        if a.proc.poll() is not None:
+            died["at"] = time.monotonic() - t0
+
+    watcher = threading.Thread(target=watch_a, daemon=True)
+    watcher.start()
+    b_at = None
+    while time.monotonic() - t0 < 600:
+        if b.run(["ilvm", "vol-activate", FAULT_VOL, "--pool", "san"], timeout=300)[0] == 0:
+            b_at = time.monotonic() - t0
+            break
+        time.sleep(5)
+    a_dead = died.get("at")
+    if a_dead is not None:
+        say("hosta: its qemu exited %.0f s after the kill (watchdog reset; the lab runs -no-reboot)" % a_dead)
+    console = ctx.lab.a.console_log
+    with open(console, errors="replace") as f:
+        tail = [l.rstrip() for l in f.readlines()[-200:] if re.search(r"softdog|watchdog|reboot", l, re.I)]
+    say("hosta: console: " + (" | ".join(tail[-3:]) or "(no watchdog line)"))
+    expect(b_at is not None, "B could not activate %s within 600 s of A's sanlock kill" % FAULT_VOL)
+    expect(a_dead is not None and a_dead <= b_at,
+           "B activated %s %.0f s after the kill while A still runs: two hosts may use it" % (FAULT_VOL, b_at))
+    got = b.check("dd if=%s bs=1M count=16 iflag=direct status=none | sha256sum" % FAULT_DEV, timeout=300)[1].split()[0]
+    intact = got == want
+    expect(intact, "B does not read the pattern A wrote before its sanlock was killed")
+    say("hostb: %s activated %.0f s after the kill (A reset at %.0f s); A's pattern reads back" % (FAULT_VOL, b_at, a_dead))
+    ctx.ilvm(b, "vol-deactivate", FAULT_VOL, "--pool", "san")
+    say("hosta: power on again; ilvm pool-start san")
+    t1 = time.monotonic()
+    a.boot_again(timeout=1200)
+    ctx.ilvm(a, "pool-start", "san", timeout=1200, why="the lockspace waits out A's old lease after the reset")
+    back = time.monotonic() - t1
+    say("   hosta: pool san started again %.0f s after power-on" % back)
+    return ("sanlock killed (SIGKILL) on A with a volume active and open",
+            "A reset by its watchdog %.0f s after the kill (wdmd stopped petting it); B activated the volume at %.0f s, "
+            "only after A was gone; A back (boot + pool-start) %.0f s after power-on" % (a_dead, b_at, back),
+            b_at, intact)
 
 
 def faults(ctx):
@@ -1448,7 +1572,8 @@ def faults(ctx):
         g.check(["systemctl", "enable", "--now", "iscsi-lvm-reconcile.timer"], timeout=120)
     ctx.ilvm(a, "vol-create-as", "san", FAULT_VOL, "%dM" % FAULT_MIB)
     rows = []
-    cases = (fault_tgtd_crash, fault_stale_lock, fault_libvirtd_restart_in_prepare, fault_lvmlockd_restart)
+    cases = (fault_tgtd_crash, fault_stale_lock, fault_libvirtd_restart_in_prepare, fault_lvmlockd_restart,
+             fault_sanlock_killed)
     # ILVM_FAULT_CASES=lvmlockd,tgtd runs only the cases whose names contain one of the words.
     only = [w for w in os.environ.get("ILVM_FAULT_CASES", "").split(",") if w]
     for case in (c for c in cases if not only or any(w in c.__name__ for w in only)):
