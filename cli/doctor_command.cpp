@@ -20,7 +20,7 @@ std::string label(const std::string &severity) {
 void host_findings(System &sys, const HostRoot &root, bool fix, std::vector<host::FindingView> &out) {
     for (auto &c : service_checks(sys, root)) {
         host::FindingView f{"", c.name, c.ok ? "ok" : "fail", "", c.ok ? std::string() : c.problem, c.ok ? "" : c.fix, "", ""};
-        if (!c.ok && fix && c.name == "lvmlockd pid file") {
+        if (!c.ok && fix && c.name == kLvmlockdPidFileCheck) {
             auto restored = restore_lvmlockd_pid_file(sys, root);
             // Done only when the check now passes: two lvmlockd processes are left to a human.
             const bool passes = restored.ok() && lvmlockd_pid_file_check(sys, root).ok;

@@ -79,7 +79,7 @@ HostCheck lvmlockd_stop_guard_check(System &sys, const HostRoot &root) {
 }
 
 HostCheck lvmlockd_pid_file_check(System &sys, const HostRoot &root) {
-    const std::string check = "lvmlockd pid file";
+    const std::string check = kLvmlockdPidFileCheck;
     auto running = running_lvmlockd(sys, root);
     if (!running.ok()) return HostCheck{check, false, running.error().message, "check that /proc is mounted"};
     const std::vector<long> &pids = *running;

@@ -29,6 +29,8 @@ namespace ilvm::cli {
 
 inline constexpr const char *kLvmlockdPidFile = "/run/lvmlockd.pid";
 inline constexpr const char *kLvmlockdDropIn = "/etc/systemd/system/lvmlockd.service.d/50-iscsi-lvm.conf";
+// The name of the check below whose failure doctor --fix repairs.
+inline constexpr const char *kLvmlockdPidFileCheck = "lvmlockd pid file";
 
 // The drop-in host-setup writes (mode 0644).
 const std::string &lvmlockd_drop_in();
