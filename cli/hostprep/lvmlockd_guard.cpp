@@ -16,9 +16,9 @@ constexpr uint64_t kPidMaxLimit = 4194304;
 constexpr const char *kFaultMatrix = "see troubleshooting, The fault matrix";
 
 std::string pid_list(const std::vector<long> &pids) {
-    std::string s;
-    for (long p : pids) s += (s.empty() ? "" : ", ") + std::to_string(p);
-    return s;
+    std::vector<std::string> words;
+    for (long p : pids) words.push_back(std::to_string(p));
+    return join(words, ", ");
 }
 
 // The pid /run/lvmlockd.pid names ("%u\n", written by lvmlockd itself), nullopt when the
