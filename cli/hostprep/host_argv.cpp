@@ -20,6 +20,14 @@ const std::vector<std::string> &host_daemons() {
     return units;
 }
 
+const std::vector<std::string> &product_units() {
+    static const std::vector<std::string> units = {"iscsi-lvm.service", "iscsi-lvm-reconcile.timer",
+                                                   "iscsi-lvm-mirror.service"};
+    return units;
+}
+
+Command modprobe(const std::string &module) { return Command{"modprobe", module}; }
+
 Command systemctl_is_active(const std::vector<std::string> &units) { return systemctl({"is-active"}, units); }
 Command systemctl_is_enabled(const std::vector<std::string> &units) { return systemctl({"is-enabled"}, units); }
 Command systemctl_enable_now(const std::vector<std::string> &units) { return systemctl({"enable", "--now"}, units); }

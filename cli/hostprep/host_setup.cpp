@@ -7,6 +7,7 @@
 #include "cli/hostprep/kv_file.hpp"
 #include "cli/hostprep/lvm_conf.hpp"
 #include "cli/hostprep/lvmlockd_guard.hpp"
+#include "cli/hostprep/watchdog.hpp"
 #include "common/log.hpp"
 #include "common/names.hpp"
 #include "common/numbers.hpp"
@@ -129,36 +130,50 @@ Result<std::vector<std::string>> unit_states(System &sys, const Command &cmd, si
     return states;
 }
 
-struct DaemonStates {
+struct UnitStates {
+    std::vector<std::string> units;
     std::vector<std::string> enabled;
     std::vector<std::string> active;
     bool is_active(const std::string &unit) const {
-        const auto &units = host_daemons();
         for (size_t i = 0; i < units.size() && i < active.size(); ++i)
             if (units[i] == unit) return active[i] == "active";
         return false;
     }
 };
 
-Result<DaemonStates> daemon_states(System &sys) {
-    const auto &units = host_daemons();
-    DaemonStates d;
+Result<UnitStates> read_unit_states(System &sys, const std::vector<std::string> &units) {
+    UnitStates d{units, {}, {}};
     ILVM_ASSIGN_OR_RETURN(d.enabled, unit_states(sys, systemctl_is_enabled(units), units.size()));
     ILVM_ASSIGN_OR_RETURN(d.active, unit_states(sys, systemctl_is_active(units), units.size()));
     return d;
 }
 
-SetupStep daemons_step(const DaemonStates &d) {
-    const auto &units = host_daemons();
+// `systemctl enable --now` for the units not both enabled and active.
+SetupStep units_step(const UnitStates &d, const std::string &kind) {
     std::vector<std::string> needed;
-    for (size_t i = 0; i < units.size(); ++i) {
+    for (size_t i = 0; i < d.units.size(); ++i) {
         const bool ok = i < d.enabled.size() && i < d.active.size() && d.enabled[i] == "enabled" &&
                         d.active[i] == "active";
-        if (!ok) needed.push_back(units[i]);
+        if (!ok) needed.push_back(d.units[i]);
     }
-    if (needed.empty()) return SetupStep{"daemons enabled and running: " + joined(units), {}, {}};
+    if (needed.empty()) return SetupStep{kind + " enabled and running: " + joined(d.units), {}, {}};
     return SetupStep{"enable and start " + joined(needed) + " (systemctl enable --now)", {},
                      systemctl_enable_now(needed)};
+}
+
+// softdog when the host has no watchdog of its own, loaded now and at every boot (why: see
+// watchdog.hpp). A hardware watchdog is left alone.
+Result<SetupStep> watchdog_step(System &sys, const HostRoot &root) {
+    const KernelModules modules(sys, root);
+    const WatchdogState w = read_watchdog_state(sys, root, modules);
+    if (w.hardware()) return SetupStep{"watchdog device: " + *w.identity + " (hardware, no softdog needed)", {}, {}};
+    SetupStep s{"softdog loaded, now and at boot (" + w.softdog_at_boot.value_or(kSoftdogBootFile) + ")", {}, {}};
+    if (!w.softdog_at_boot) {
+        ILVM_ASSIGN_OR_RETURN(HostFile f, read_host_file(sys, root, kSoftdogBootFile, 0644));
+        s = file_step(s.what, kSoftdogBootFile, f, softdog_boot_file_content());
+    }
+    if (!w.softdog_loaded) s.command = modprobe("softdog");
+    return s;
 }
 
 // The file first, then the command that makes it take effect.
@@ -228,17 +243,20 @@ Result<std::optional<std::string>> initiator_file_with(std::string_view text, co
 
 Result<SetupPlan> plan_host_setup(System &sys, const HostRoot &root, const HostSetupOptions &opt) {
     SetupPlan plan;
-    ILVM_ASSIGN_OR_RETURN(DaemonStates daemons, daemon_states(sys));
+    ILVM_ASSIGN_OR_RETURN(UnitStates daemons, read_unit_states(sys, host_daemons()));
+    ILVM_ASSIGN_OR_RETURN(UnitStates ours, read_unit_states(sys, product_units()));
     ILVM_ASSIGN_OR_RETURN(SetupStep lvm, lvm_conf_step(sys, root, plan));
     ILVM_ASSIGN_OR_RETURN(SetupStep host_id, host_id_step(sys, root, opt.host_id, plan));
     ILVM_ASSIGN_OR_RETURN(SetupStep sanlock, sanlock_step(sys, root, daemons.is_active("sanlock"), plan));
     ILVM_ASSIGN_OR_RETURN(SetupStep initiator, initiator_step(sys, root, opt.initiator));
     ILVM_ASSIGN_OR_RETURN(SetupStep hook, hook_step(sys, root, opt, plan));
     ILVM_ASSIGN_OR_RETURN(SetupStep guard, lvmlockd_guard_step(sys, root));
-    // The daemons last: sanlock reads its options, lvmlockd its host_id and iscsid its name
-    // when they start.
-    plan.steps = {std::move(lvm),  std::move(host_id), std::move(sanlock), std::move(initiator),
-                  std::move(hook), std::move(guard),   daemons_step(daemons)};
+    ILVM_ASSIGN_OR_RETURN(SetupStep watchdog, watchdog_step(sys, root));
+    // The daemons last: wdmd needs the watchdog device, sanlock reads its options, lvmlockd
+    // its host_id and iscsid its name when they start; our units need all of them.
+    plan.steps = {std::move(lvm),      std::move(host_id),          std::move(sanlock),
+                  std::move(initiator), std::move(hook),            std::move(guard),
+                  std::move(watchdog), units_step(daemons, "daemons"), units_step(ours, "iscsi-lvm units")};
     return plan;
 }
 

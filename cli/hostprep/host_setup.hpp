@@ -12,7 +12,11 @@
 //  * the libvirt qemu hook, copied into libvirt's hook directory with mode 0755;
 //  * a drop-in that makes lvmlockd refuse a manual stop or restart (lvmlockd_guard.hpp),
 //    then `systemctl daemon-reload`;
-//  * `systemctl enable --now wdmd sanlock lvmlockd iscsid`.
+//  * softdog loaded and listed in /etc/modules-load.d/iscsi-lvm.conf, unless the host has a
+//    hardware watchdog or already loads softdog at boot (watchdog.hpp);
+//  * `systemctl enable --now wdmd sanlock lvmlockd iscsid`;
+//  * `systemctl enable --now` of our own units: iscsi-lvm.service (autostart pools at boot,
+//    stopped cleanly at shutdown), iscsi-lvm-mirror.service, iscsi-lvm-reconcile.timer.
 //
 // Guest PVs: with devices/scan_lvs = 0 (lvm2's built-in default since 2.03) LVM's own
 // filter ignores every LV as a PV candidate, so a guest's PV inside one of our volumes is

@@ -12,6 +12,7 @@
 #include "cli/hostprep/host_setup.hpp"
 #include "cli/hostprep/kv_file.hpp"
 #include "cli/hostprep/lvmlockd_guard.hpp"
+#include "cli/hostprep/watchdog.hpp"
 #include "common/names.hpp"
 #include "common/strings.hpp"
 #include "sanlock/client_status.hpp"
@@ -37,37 +38,26 @@ std::string command_problem(const Result<CommandOutput> &r, const std::string &w
 
 // --- kernel ------------------------------------------------------------------------
 
-// Loaded modules are listed in /proc/modules; a built-in one shows only in /sys/module.
-class Modules {
-public:
-    Modules(System &sys, const HostRoot &root) : sys_(sys), root_(root) {
-        auto text = read_if_exists(sys, root.at("/proc/modules"));
-        if (!text.ok() || !*text) return;
-        std::istringstream in(**text);
-        for (std::string line; std::getline(in, line);) loaded_.insert(line.substr(0, line.find(' ')));
-    }
-    bool present(const std::string &name) const {
-        return loaded_.count(name) != 0 || sys_.path_exists(root_.at("/sys/module/" + name));
-    }
-
-private:
-    System &sys_;
-    const HostRoot &root_;
-    std::set<std::string> loaded_;
-};
-
-HostCheck module_check(const Modules &modules, const std::string &name) {
+HostCheck module_check(const KernelModules &modules, const std::string &name) {
     const std::string check = "kernel module " + name;
     if (modules.present(name)) return pass(check);
     return fail(check, "not loaded",
                 "modprobe " + name + " && echo " + name + " >> /etc/modules-load.d/iscsi-lvm.conf");
 }
 
-HostCheck watchdog_check(System &sys, const HostRoot &root, const Modules &modules) {
-    // wdmd needs a watchdog device; softdog provides one when the machine has none.
-    if (sys.path_exists(root.at("/dev/watchdog")) || modules.present("softdog")) return pass("watchdog device");
-    return fail("watchdog device", "no /dev/watchdog and softdog is not loaded",
-                "modprobe softdog && echo softdog > /etc/modules-load.d/softdog.conf, or load your hardware watchdog's driver");
+HostCheck watchdog_check(const WatchdogState &w) {
+    const std::string check = "watchdog device";
+    if (w.hardware()) return pass(check);
+    const std::string setup = std::string(kSetupFix) + " (loads softdog now and at boot), or load your hardware "
+                                                        "watchdog's driver";
+    if (w.softdog_loaded || w.identity) {
+        if (w.softdog_at_boot) return pass(check);
+        return fail(check, "softdog is loaded now but not at boot: after a reboot wdmd, sanlock and every pool fail",
+                    setup);
+    }
+    // A watchdog the kernel does not name (no sysfs class): wdmd can use it.
+    if (w.device) return pass(check);
+    return fail(check, "no /dev/watchdog and softdog is not loaded", setup);
 }
 
 // --- LVM configuration --------------------------------------------------------------
@@ -192,6 +182,12 @@ void unit_checks(System &sys, const std::vector<std::string> &units, bool enable
     }
 }
 
+// The timer's service runs only now and then: the timer itself is what must be active.
+void product_unit_checks(System &sys, std::vector<HostCheck> &out) {
+    unit_checks(sys, product_units(), /*enabled=*/true, "unit ", " enabled", {"enabled", "static"}, out);
+    unit_checks(sys, product_units(), /*enabled=*/false, "unit ", " active", {"active"}, out);
+}
+
 void daemon_checks(System &sys, std::vector<HostCheck> &out) {
     unit_checks(sys, host_daemons(), /*enabled=*/false, "daemon ", "", {"active"}, out);
 }
@@ -258,10 +254,10 @@ void sanlock_checks(System &sys, std::optional<uint32_t> host_id, std::vector<Ho
 
 std::vector<HostCheck> validate_host(System &sys, const HostRoot &root, const std::string &hook_dir) {
     std::vector<HostCheck> out;
-    const Modules modules(sys, root);
+    const KernelModules modules(sys, root);
     out.push_back(module_check(modules, "dm_mod"));
     out.push_back(module_check(modules, "iscsi_tcp"));
-    out.push_back(watchdog_check(sys, root, modules));
+    out.push_back(watchdog_check(read_watchdog_state(sys, root, modules)));
     const std::optional<uint32_t> host_id = lvm_checks(lvm_settings(sys), out);
     out.push_back(initiator_check(sys, root));
     out.push_back(hook_check(sys, root, hook_dir));
@@ -269,15 +265,13 @@ std::vector<HostCheck> validate_host(System &sys, const HostRoot &root, const st
     out.push_back(lvmlockd_stop_guard_check(sys, root));
     out.push_back(lvmlockd_pid_file_check(sys, root));
     sanlock_checks(sys, host_id, out);
+    product_unit_checks(sys, out);
     return out;
 }
 
 std::vector<HostCheck> service_checks(System &sys, const HostRoot &root) {
     std::vector<HostCheck> out;
-    // The timer's service runs only now and then: the timer itself is what must be active.
-    const std::vector<std::string> units = {"iscsi-lvm.service", "iscsi-lvm-reconcile.timer", "iscsi-lvm-mirror.service"};
-    unit_checks(sys, units, /*enabled=*/true, "unit ", " enabled", {"enabled", "static"}, out);
-    unit_checks(sys, units, /*enabled=*/false, "unit ", " active", {"active"}, out);
+    product_unit_checks(sys, out);
     const LvmSettings s = lvm_settings(sys);
     std::vector<HostCheck> lvm;
     lvm_checks(s, lvm);

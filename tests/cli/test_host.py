@@ -25,6 +25,9 @@ EXIT_INVALID, EXIT_CONFLICT, EXIT_SYSTEM = 2, 4, 5
 HOOK = "etc/libvirt/hooks/qemu.d/50-iscsi-lvm"
 IQN = "iqn.2024-04.com.example:kvm-a"
 UNITS = ["wdmd", "sanlock", "lvmlockd", "iscsid"]
+OUR_UNITS = ["iscsi-lvm.service", "iscsi-lvm-reconcile.timer", "iscsi-lvm-mirror.service"]
+SOFTDOG_FILE = "etc/modules-load.d/iscsi-lvm.conf"
+MODULES = "dm_mod 184320 9 - Live 0x0\niscsi_tcp 24576 2 - Live 0x0\nsoftdog 16384 2 - Live 0x0\n"
 
 
 def recorded(name):
@@ -88,6 +91,10 @@ class HostCliTest(unittest.TestCase):
         self.rules([
             {"prefix": ["systemctl", "is-enabled"], "stdout": (enabled + "\n") * 4, "exit": 0 if enabled == "enabled" else 1},
             {"prefix": ["systemctl", "is-active"], "stdout": (active + "\n") * 4, "exit": 0 if active == "active" else 3},
+            {"prefix": ["systemctl", "is-enabled", OUR_UNITS[0]], "stdout": (enabled + "\n") * 3,
+             "exit": 0 if enabled == "enabled" else 1},
+            {"prefix": ["systemctl", "is-active", OUR_UNITS[0]], "stdout": (active + "\n") * 3,
+             "exit": 0 if active == "active" else 3},
             *extra,
         ])
 
@@ -113,7 +120,7 @@ class HostCliTest(unittest.TestCase):
 
     def ready_host(self):
         """What the kernel and the daemons of a set-up host report (host_id 3, lab's sanlock)."""
-        self.write("proc/modules", "dm_mod 184320 9 - Live 0x0\niscsi_tcp 24576 2 - Live 0x0\nsoftdog 16384 2 - Live 0x0\n")
+        self.write("proc/modules", MODULES)
         status = recorded("sanlock-client-status-D.txt").replace("s lvm_vg:1:", "s lvm_vg:3:")
         hosts = recorded("sanlock-client-host_status.txt").replace("\n1 timestamp", "\n3 timestamp")
         self.daemons("enabled", "active", [
@@ -134,8 +141,11 @@ class HostCliTest(unittest.TestCase):
             f"changed      InitiatorName {IQN} in /etc/iscsi/initiatorname.iscsi",
             "changed      qemu hook /etc/libvirt/hooks/qemu.d/50-iscsi-lvm (mode 0755)",
             f"changed      lvmlockd refuses a manual stop or restart (/{DROP_IN})",
+            "changed      softdog loaded, now and at boot (/etc/modules-load.d/iscsi-lvm.conf)",
             "changed      enable and start wdmd sanlock lvmlockd iscsid (systemctl enable --now)",
-            "Host set up: 7 changes made. Check it with ilvm host-validate.",
+            "changed      enable and start iscsi-lvm.service iscsi-lvm-reconcile.timer iscsi-lvm-mirror.service "
+            "(systemctl enable --now)",
+            "Host set up: 9 changes made. Check it with ilvm host-validate.",
         ])
         self.assertIn("\n[Unit]\nRefuseManualStop=yes\n", self.read(DROP_IN))
         self.assertEqual(stat.S_IMODE(os.stat(self.path(DROP_IN)).st_mode), 0o644)
@@ -155,21 +165,32 @@ class HostCliTest(unittest.TestCase):
             self.assertEqual(f.read(), g.read())
         self.assertEqual(stat.S_IMODE(os.stat(self.path(HOOK)).st_mode), 0o755)
         self.assertIn(["systemctl", "enable", "--now", *UNITS], self.commands())
+        self.assertIn(["systemctl", "enable", "--now", *OUR_UNITS], self.commands())
+        self.assertIn(["modprobe", "softdog"], self.commands())
+        self.assertTrue(self.read(SOFTDOG_FILE).endswith("\nsoftdog\n"))
+        self.assertEqual(stat.S_IMODE(os.stat(self.path(SOFTDOG_FILE)).st_mode), 0o644)
+        # The watchdog first (wdmd needs it), then the daemons, then our units (they need them).
+        ran = self.commands()
+        self.assertLess(ran.index(["modprobe", "softdog"]), ran.index(["systemctl", "enable", "--now", *UNITS]))
+        self.assertLess(ran.index(["systemctl", "enable", "--now", *UNITS]),
+                        ran.index(["systemctl", "enable", "--now", *OUR_UNITS]))
 
-        # The daemons now run; a second run finds nothing to do and touches nothing.
+        # The daemons now run and softdog is loaded; a second run finds nothing to do and
+        # touches nothing.
         self.daemons("enabled", "active")
+        self.write("proc/modules", MODULES)
         before = self.snapshot()
         logged = len(self.commands())
         r = self.ilvm("host-setup", "--host-id", "3", "--initiator", IQN)
         self.assertEqual(r.returncode, 0, r.stderr)
         lines = r.stdout.splitlines()
-        self.assertEqual(len(lines), 8, r.stdout)
-        self.assertTrue(all(l.startswith("unchanged    ") for l in lines[:7]), r.stdout)
+        self.assertEqual(len(lines), 10, r.stdout)
+        self.assertTrue(all(l.startswith("unchanged    ") for l in lines[:9]), r.stdout)
         self.assertEqual(lines[-1], "Host already set up: nothing changed.")
         self.assertEqual(r.stderr, "")
         self.assertEqual(self.snapshot(), before)
         self.assertEqual([c[:2] for c in self.commands()[logged:]],
-                         [["systemctl", "is-enabled"], ["systemctl", "is-active"]])
+                         [["systemctl", "is-enabled"], ["systemctl", "is-active"]] * 2)
 
     def test_dry_run_changes_nothing(self):
         before = self.snapshot()
@@ -177,9 +198,17 @@ class HostCliTest(unittest.TestCase):
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertIn("would change local/host_id = 7 in /etc/lvm/lvmlocal.conf\n", r.stdout)
         self.assertIn("unchanged    InitiatorName generated by iscsid in /etc/iscsi/initiatorname.iscsi\n", r.stdout)
-        self.assertTrue(r.stdout.endswith("Dry run: 6 changes would be made; nothing was changed.\n"), r.stdout)
+        self.assertTrue(r.stdout.endswith("Dry run: 8 changes would be made; nothing was changed.\n"), r.stdout)
         self.assertEqual(self.snapshot(), before)
-        self.assertFalse(any(c[:2] == ["systemctl", "enable"] for c in self.commands()))
+        self.assertFalse(any(c[:2] == ["systemctl", "enable"] or c[0] == "modprobe" for c in self.commands()))
+
+    def test_a_hardware_watchdog_gets_no_softdog(self):
+        self.write("sys/class/watchdog/watchdog0/identity", "iTCO_wdt\n")
+        r = self.ilvm("host-setup", "--host-id", "3", "--initiator", IQN)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("unchanged    watchdog device: iTCO_wdt (hardware, no softdog needed)\n", r.stdout)
+        self.assertFalse(any(c[0] == "modprobe" for c in self.commands()))
+        self.assertFalse(os.path.exists(self.path(SOFTDOG_FILE)))
 
     def test_refusals_change_nothing(self):
         self.write("etc/iscsi/initiatorname.iscsi", "InitiatorName=iqn.1993-08.org.debian:01:5c295537cb2d\n", 0o600)
@@ -208,9 +237,10 @@ class HostCliTest(unittest.TestCase):
                                           "Unit file lvmlockd.service does not exist.")
         self.assertIn("changed      qemu hook", r.stdout)
         self.daemons("disabled", "inactive")
+        self.write("proc/modules", MODULES)   # the first run's modprobe
         r = self.ilvm("host-setup", "--host-id", "3", "--initiator", IQN)
         self.assertEqual(r.returncode, 0, r.stderr)
-        self.assertEqual([l.split()[0] for l in r.stdout.splitlines()[:7]], ["unchanged"] * 6 + ["changed"])
+        self.assertEqual([l.split()[0] for l in r.stdout.splitlines()[:9]], ["unchanged"] * 7 + ["changed"] * 2)
 
     # --- host-validate ------------------------------------------------------------------
     def test_validate_fresh_host_fails_with_exact_lines(self):
@@ -220,12 +250,12 @@ class HostCliTest(unittest.TestCase):
         ])
         before = self.snapshot()
         r = self.ilvm("host-validate")
-        self.assert_error(r, EXIT_SYSTEM, "14 of 16 host checks failed")
+        self.assert_error(r, EXIT_SYSTEM, "20 of 22 host checks failed")
         self.assertEqual(r.stdout.splitlines(), [
             "FAIL kernel module dm_mod: not loaded (fix: modprobe dm_mod && echo dm_mod >> /etc/modules-load.d/iscsi-lvm.conf)",
             "FAIL kernel module iscsi_tcp: not loaded (fix: modprobe iscsi_tcp && echo iscsi_tcp >> /etc/modules-load.d/iscsi-lvm.conf)",
-            "FAIL watchdog device: no /dev/watchdog and softdog is not loaded (fix: modprobe softdog && echo softdog > "
-            "/etc/modules-load.d/softdog.conf, or load your hardware watchdog's driver)",
+            "FAIL watchdog device: no /dev/watchdog and softdog is not loaded (fix: ilvm host-setup --host-id N (loads "
+            "softdog now and at boot), or load your hardware watchdog's driver)",
             "FAIL lvm use_lvmlockd: global/use_lvmlockd is 0 (fix: ilvm host-setup --host-id N (sets use_lvmlockd = 1 in /etc/lvm/lvm.conf))",
             "FAIL lvm host_id: local/host_id is not set (fix: ilvm host-setup --host-id N (N from 1 to 2000, unique among the hosts sharing a LUN))",
             "ok   lvm scan_lvs off",
@@ -241,6 +271,8 @@ class HostCliTest(unittest.TestCase):
             "ok   lvmlockd pid file",
             "FAIL sanlock uses the watchdog: sanlock client status failed: connect error -2 (fix: systemctl enable --now wdmd sanlock)",
             "FAIL host_id unique: sanlock client status failed: connect error -2 (fix: systemctl enable --now wdmd sanlock)",
+            *[f"FAIL unit {u} enabled: disabled (fix: systemctl enable --now {u})" for u in OUR_UNITS],
+            *[f"FAIL unit {u} active: inactive (fix: systemctl enable --now {u})" for u in OUR_UNITS],
         ])
         self.assertEqual(self.snapshot(), before)
         self.assertIn(["systemctl", "is-active", *UNITS], self.commands())
@@ -255,7 +287,7 @@ class HostCliTest(unittest.TestCase):
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
         self.assertEqual(r.stderr, "")
         lines = r.stdout.splitlines()
-        self.assertEqual(len(lines), 16, r.stdout)
+        self.assertEqual(len(lines), 22, r.stdout)
         self.assertTrue(all(l.startswith("ok   ") for l in lines), r.stdout)
         self.assertIn(["sanlock", "client", "host_status", "-s", "lvm_vg", "-D"], self.commands())
 
@@ -273,7 +305,7 @@ class HostCliTest(unittest.TestCase):
             {"prefix": ["sanlock", "client", "host_status", "-s", "lvm_vg", "-D"], "stdout": hosts},
         ])
         r = self.ilvm("host-validate")
-        self.assert_error(r, EXIT_SYSTEM, "3 of 16 host checks failed")
+        self.assert_error(r, EXIT_SYSTEM, "3 of 22 host checks failed")
         self.assertEqual([l for l in r.stdout.splitlines() if l.startswith("FAIL")], [
             "FAIL lvm scan_lvs off: devices/scan_lvs is 1: LVM here reads PVs inside volumes, guests' too "
             "(fix: set scan_lvs = 0 in the devices section of /etc/lvm/lvm.conf)",
@@ -288,10 +320,12 @@ class HostCliTest(unittest.TestCase):
         r = self.ilvm("host-validate", "--json")
         self.assertEqual(r.returncode, EXIT_SYSTEM)
         checks = json.loads(r.stdout)
-        self.assertEqual(len(checks), 16)
+        self.assertEqual(len(checks), 22)
         failed = [c for c in checks if not c["ok"]]
-        self.assertEqual([c["check"] for c in failed], ["initiator name", "libvirt hook", "lvmlockd stop guard"])
-        self.assertEqual(failed[1]["fix"], "ilvm host-setup --host-id N, then restart libvirtd")
+        # softdog is loaded, but nothing loads it at boot until host-setup runs.
+        self.assertEqual([c["check"] for c in failed],
+                         ["watchdog device", "initiator name", "libvirt hook", "lvmlockd stop guard"])
+        self.assertEqual(failed[2]["fix"], "ilvm host-setup --host-id N, then restart libvirtd")
         self.assertNotIn("problem", checks[0])
 
 

@@ -9,6 +9,7 @@
 #include "cli/hostprep/lvmlockd_guard.hpp"
 #include "cli/hostprep/kv_file.hpp"
 #include "cli/hostprep/lvm_conf.hpp"
+#include "cli/hostprep/watchdog.hpp"
 #include "fake_system.hpp"
 
 namespace ilvm::test {
@@ -204,12 +205,24 @@ protected:
         fake.files[root + "/etc/iscsi/initiatorname.iscsi"] = "GenerateName=yes\n";
         fake.modes[root + "/etc/iscsi/initiatorname.iscsi"] = 0600;
         fake.files["/build/50-iscsi-lvm"] = "hook binary v1";
+        fake.files[root + "/proc/modules"] = "dm_mod 184320 9 - Live 0x0000000000000000\n";
         daemons("disabled", 1, "inactive", 3);
     }
+    // Every unit of host_daemons() (four) and product_units() (three) in one state.
     void daemons(const std::string &enabled, int enabled_rc, const std::string &active, int active_rc) {
-        auto four = [](const std::string &s) { return s + "\n" + s + "\n" + s + "\n" + s + "\n"; };
-        fake.on({"systemctl", "is-enabled"}, CommandOutput{enabled_rc, four(enabled), {}});
-        fake.on({"systemctl", "is-active"}, CommandOutput{active_rc, four(active), {}});
+        auto times = [](const std::string &s, int n) {
+            std::string out;
+            for (int i = 0; i < n; ++i) out += s + "\n";
+            return out;
+        };
+        fake.on({"systemctl", "is-enabled"}, CommandOutput{enabled_rc, times(enabled, 4), {}});
+        fake.on({"systemctl", "is-active"}, CommandOutput{active_rc, times(active, 4), {}});
+        fake.on({"systemctl", "is-enabled", "iscsi-lvm.service"}, CommandOutput{enabled_rc, times(enabled, 3), {}});
+        fake.on({"systemctl", "is-active", "iscsi-lvm.service"}, CommandOutput{active_rc, times(active, 3), {}});
+    }
+    void softdog_loaded() {
+        fake.files[root + "/proc/modules"] += "softdog 16384 2 - Live 0x0000000000000000\n";
+        fake.files[root + "/sys/class/watchdog/watchdog0/identity"] = "Software Watchdog\n";
     }
     HostSetupOptions options(bool dry_run = false) {
         HostSetupOptions o;
@@ -243,12 +256,20 @@ TEST_F(HostSetupRun, FirstRunChangesEverythingSecondRunNothing) {
               "changed      qemu hook /etc/libvirt/hooks/qemu.d/50-iscsi-lvm (mode 0755)\n"
               "changed      lvmlockd refuses a manual stop or restart "
               "(/etc/systemd/system/lvmlockd.service.d/50-iscsi-lvm.conf)\n"
+              "changed      softdog loaded, now and at boot (/etc/modules-load.d/iscsi-lvm.conf)\n"
               "changed      enable and start wdmd sanlock lvmlockd iscsid (systemctl enable --now)\n"
-              "Host set up: 7 changes made. Check it with ilvm host-validate.\n");
+              "changed      enable and start iscsi-lvm.service iscsi-lvm-reconcile.timer iscsi-lvm-mirror.service "
+              "(systemctl enable --now)\n"
+              "Host set up: 9 changes made. Check it with ilvm host-validate.\n");
     EXPECT_EQ(fake.files[root + "/etc/systemd/system/lvmlockd.service.d/50-iscsi-lvm.conf"], cli::lvmlockd_drop_in());
     EXPECT_NE(cli::lvmlockd_drop_in().find("\n[Unit]\nRefuseManualStop=yes\n"), std::string::npos);
     EXPECT_TRUE(fake.ran({"systemctl", "daemon-reload"}));
     EXPECT_TRUE(fake.ran({"systemctl", "enable", "--now", "wdmd", "sanlock", "lvmlockd", "iscsid"}));
+    EXPECT_TRUE(fake.ran({"systemctl", "enable", "--now", "iscsi-lvm.service", "iscsi-lvm-reconcile.timer",
+                          "iscsi-lvm-mirror.service"}));
+    EXPECT_TRUE(fake.ran({"modprobe", "softdog"}));
+    EXPECT_EQ(fake.files[root + "/etc/modules-load.d/iscsi-lvm.conf"], cli::softdog_boot_file_content());
+    EXPECT_EQ(fake.modes[root + "/etc/modules-load.d/iscsi-lvm.conf"], 0644u);
     EXPECT_EQ(fake.files[root + "/etc/libvirt/hooks/qemu.d/50-iscsi-lvm"], "hook binary v1");
     EXPECT_EQ(fake.modes[root + "/etc/libvirt/hooks/qemu.d/50-iscsi-lvm"], 0755u);
     EXPECT_TRUE(fake.dirs.count(root + "/etc/libvirt/hooks/qemu.d"));
@@ -256,6 +277,7 @@ TEST_F(HostSetupRun, FirstRunChangesEverythingSecondRunNothing) {
     EXPECT_EQ(fake.modes[root + "/etc/lvm/lvm.conf"], 0644u);
     EXPECT_EQ(cli::lvm_conf_value(fake.files[root + "/etc/lvm/lvmlocal.conf"], "local", "host_id"), "3");
 
+    softdog_loaded();
     const auto files_after_first = fake.files;
     daemons("enabled", 0, "active", 0);
     std::string second = run(options());
@@ -267,26 +289,59 @@ TEST_F(HostSetupRun, FirstRunChangesEverythingSecondRunNothing) {
               "unchanged    qemu hook /etc/libvirt/hooks/qemu.d/50-iscsi-lvm (mode 0755)\n"
               "unchanged    lvmlockd refuses a manual stop or restart "
               "(/etc/systemd/system/lvmlockd.service.d/50-iscsi-lvm.conf)\n"
+              "unchanged    softdog loaded, now and at boot (/etc/modules-load.d/iscsi-lvm.conf)\n"
               "unchanged    daemons enabled and running: wdmd sanlock lvmlockd iscsid\n"
+              "unchanged    iscsi-lvm units enabled and running: iscsi-lvm.service iscsi-lvm-reconcile.timer "
+              "iscsi-lvm-mirror.service\n"
               "Host already set up: nothing changed.\n");
     EXPECT_EQ(fake.files, files_after_first);
-    EXPECT_EQ(enables(), 1u);
+    EXPECT_EQ(enables(), 2u);
 }
 
 TEST_F(HostSetupRun, OnlyTheDaemonsThatNeedItAreEnabled) {
     fake.on({"systemctl", "is-enabled"}, CommandOutput{1, "enabled\nenabled\ndisabled\nenabled\n", {}});
     fake.on({"systemctl", "is-active"}, CommandOutput{3, "active\ninactive\ninactive\nactive\n", {}});
+    fake.on({"systemctl", "is-enabled", "iscsi-lvm.service"}, CommandOutput{1, "enabled\ndisabled\nenabled\n", {}});
+    fake.on({"systemctl", "is-active", "iscsi-lvm.service"}, CommandOutput{3, "active\ninactive\nactive\n", {}});
     run(options());
-    EXPECT_EQ(fake.commands.back().argv, (std::vector<std::string>{"systemctl", "enable", "--now", "sanlock", "lvmlockd"}));
+    ASSERT_GE(fake.commands.size(), 2u);
+    EXPECT_EQ(fake.commands[fake.commands.size() - 2].argv,
+              (std::vector<std::string>{"systemctl", "enable", "--now", "sanlock", "lvmlockd"}));
+    EXPECT_EQ(fake.commands.back().argv,
+              (std::vector<std::string>{"systemctl", "enable", "--now", "iscsi-lvm-reconcile.timer"}));
 }
 
 TEST_F(HostSetupRun, DryRunWritesAndStartsNothing) {
     const auto before = fake.files;
     std::string out = run(options(true));
     EXPECT_NE(out.find("would change global/use_lvmlockd = 1 in /etc/lvm/lvm.conf\n"), std::string::npos);
-    EXPECT_NE(out.find("Dry run: 7 changes would be made; nothing was changed.\n"), std::string::npos);
+    EXPECT_NE(out.find("Dry run: 9 changes would be made; nothing was changed.\n"), std::string::npos);
     EXPECT_EQ(fake.files, before);
     EXPECT_EQ(enables(), 0u);
+    EXPECT_FALSE(fake.ran({"modprobe"}));
+}
+
+TEST_F(HostSetupRun, AHardwareWatchdogGetsNoSoftdog) {
+    fake.files[root + "/sys/class/watchdog/watchdog0/identity"] = "iTCO_wdt\n";
+    std::string out = run(options());
+    EXPECT_NE(out.find("unchanged    watchdog device: iTCO_wdt (hardware, no softdog needed)\n"), std::string::npos);
+    EXPECT_FALSE(fake.ran({"modprobe"}));
+    EXPECT_FALSE(fake.files.count(root + "/etc/modules-load.d/iscsi-lvm.conf"));
+}
+
+TEST_F(HostSetupRun, SoftdogAlreadyLoadedAtBootByAnotherFileIsKept) {
+    // The lab's image lists softdog in a file of its own; a second file would only repeat it.
+    fake.dirs[root + "/etc/modules-load.d"] = {"README", "ilvm-lab.conf"};
+    fake.files[root + "/etc/modules-load.d/ilvm-lab.conf"] = "# lab\nsoftdog\niscsi_tcp\n";
+    std::string out = run(options());
+    EXPECT_NE(out.find("changed      softdog loaded, now and at boot (/etc/modules-load.d/ilvm-lab.conf)\n"),
+              std::string::npos);
+    EXPECT_TRUE(fake.ran({"modprobe", "softdog"}));   // listed, but not loaded yet
+    EXPECT_FALSE(fake.files.count(root + "/etc/modules-load.d/iscsi-lvm.conf"));
+    softdog_loaded();
+    out = run(options());
+    EXPECT_NE(out.find("unchanged    softdog loaded, now and at boot (/etc/modules-load.d/ilvm-lab.conf)\n"),
+              std::string::npos);
 }
 
 TEST_F(HostSetupRun, ARefusalChangesNothing) {
@@ -299,6 +354,7 @@ TEST_F(HostSetupRun, ARefusalChangesNothing) {
     EXPECT_EQ(out.str(), "");
     EXPECT_EQ(fake.files, before);
     EXPECT_EQ(enables(), 0u);
+    EXPECT_FALSE(fake.ran({"modprobe"}));
 }
 
 TEST_F(HostSetupRun, HookWithTheWrongModeOrContentIsReplaced) {

@@ -104,6 +104,8 @@ protected:
         fake.files[root + "/run/lvmlockd.pid"] = "234\n";
         lvmconfig("1", "1", "0");
         fake.on({"systemctl", "is-active"}, ok_out("active\nactive\nactive\nactive\n"));
+        fake.on({"systemctl", "is-active", "iscsi-lvm.service"}, ok_out("active\nactive\nactive\n"));
+        fake.on({"systemctl", "is-enabled", "iscsi-lvm.service"}, ok_out("enabled\nenabled\nenabled\n"));
         fake.on({"sanlock", "client", "status"}, ok_out(recorded("sanlock-client-status-D.txt")));
         fake.on({"sanlock", "client", "host_status", "-s", "lvm_vg"}, ok_out(recorded("sanlock-client-host_status.txt")));
     }
@@ -138,14 +140,33 @@ TEST_F(HostValidate, AReadyHostPassesEveryCheck) {
                            "ok   lvm use_lvmlockd", "ok   lvm host_id", "ok   lvm scan_lvs off", "ok   initiator name",
                            "ok   libvirt hook", "ok   daemon wdmd", "ok   daemon sanlock", "ok   daemon lvmlockd",
                            "ok   daemon iscsid", "ok   lvmlockd stop guard", "ok   lvmlockd pid file",
-                           "ok   sanlock uses the watchdog", "ok   host_id unique"}));
+                           "ok   sanlock uses the watchdog", "ok   host_id unique",
+                           "ok   unit iscsi-lvm.service enabled", "ok   unit iscsi-lvm-reconcile.timer enabled",
+                           "ok   unit iscsi-lvm-mirror.service enabled", "ok   unit iscsi-lvm.service active",
+                           "ok   unit iscsi-lvm-reconcile.timer active", "ok   unit iscsi-lvm-mirror.service active"}));
     std::ostringstream out;
     EXPECT_TRUE(cli::host_validate_run(fake, HostRoot(root), hook_dir, false, out).ok());
 }
 
-TEST_F(HostValidate, BuiltInModulesAndSoftdogCount) {
+TEST_F(HostValidate, BuiltInModulesAndSoftdogLoadedAtBootCount) {
     fake.files[root + "/proc/modules"] = "softdog 16384 2 - Live 0x0000000000000000\n";
     fake.paths = {root + "/sys/module/dm_mod", root + "/sys/module/iscsi_tcp"};
+    fake.files[root + "/etc/modules"] = "# /etc/modules\nsoftdog   # wdmd\n";
+    EXPECT_EQ(failures(), std::vector<std::string>{});
+}
+
+// wdmd starts before any pool at boot: softdog loaded by hand today is gone after a reboot,
+// and with it wdmd, sanlock and every pool.
+TEST_F(HostValidate, SoftdogLoadedOnlyUntilTheNextBootFails) {
+    fake.files[root + "/proc/modules"] += "softdog 16384 2 - Live 0x0000000000000000\n";
+    fake.files[root + "/sys/class/watchdog/watchdog0/identity"] = "Software Watchdog\n";
+    fake.dirs[root + "/etc/modules-load.d"] = {"other.conf"};
+    fake.files[root + "/etc/modules-load.d/other.conf"] = "# softdog\n;softdog\nsoftdogs\n";
+    EXPECT_EQ(failures(), std::vector<std::string>{
+                              "FAIL watchdog device: softdog is loaded now but not at boot: after a reboot wdmd, sanlock "
+                              "and every pool fail (fix: ilvm host-setup --host-id N (loads softdog now and at boot), or "
+                              "load your hardware watchdog's driver)"});
+    fake.files[root + "/sys/class/watchdog/watchdog0/identity"] = "iTCO_wdt\n";   // a hardware one needs nothing
     EXPECT_EQ(failures(), std::vector<std::string>{});
 }
 
@@ -156,14 +177,15 @@ TEST_F(HostValidate, EachProblemIsOneFailLineWithItsFix) {
     fake.modes[root + hook_dir + "/50-iscsi-lvm"] = 0644;
     lvmconfig("0", "0", "1");
     fake.on({"systemctl", "is-active"}, CommandOutput{3, "active\ninactive\nactive\nfailed\n", {}});
+    fake.on({"systemctl", "is-active", "iscsi-lvm.service"}, CommandOutput{3, "active\nactive\ninactive\n", {}});
     fake.on({"sanlock", "client", "status"},
             ok_out(replaced(recorded("sanlock-client-status-D.txt"), "use_watchdog=1", "use_watchdog=0")));
     EXPECT_EQ(failures(),
               (std::vector<std::string>{
                   "FAIL kernel module dm_mod: not loaded (fix: modprobe dm_mod && echo dm_mod >> /etc/modules-load.d/iscsi-lvm.conf)",
                   "FAIL kernel module iscsi_tcp: not loaded (fix: modprobe iscsi_tcp && echo iscsi_tcp >> /etc/modules-load.d/iscsi-lvm.conf)",
-                  "FAIL watchdog device: no /dev/watchdog and softdog is not loaded (fix: modprobe softdog && echo softdog > "
-                  "/etc/modules-load.d/softdog.conf, or load your hardware watchdog's driver)",
+                  "FAIL watchdog device: no /dev/watchdog and softdog is not loaded (fix: ilvm host-setup --host-id N (loads "
+                  "softdog now and at boot), or load your hardware watchdog's driver)",
                   "FAIL lvm use_lvmlockd: global/use_lvmlockd is 0 (fix: ilvm host-setup --host-id N (sets use_lvmlockd = 1 in "
                   "/etc/lvm/lvm.conf))",
                   "FAIL lvm host_id: local/host_id is not set (fix: ilvm host-setup --host-id N (N from 1 to 2000, unique among "
@@ -179,12 +201,14 @@ TEST_F(HostValidate, EachProblemIsOneFailLineWithItsFix) {
                   "FAIL sanlock uses the watchdog: sanlock runs with -w 0 (fix: ilvm host-setup --host-id N (sets -w 1 in "
                   "/etc/default/sanlock), then systemctl restart wdmd sanlock while no pool is started here)",
                   "FAIL host_id unique: no valid host_id to compare (fix: ilvm host-setup --host-id N)",
+                  "FAIL unit iscsi-lvm-mirror.service active: inactive (fix: systemctl enable --now "
+                  "iscsi-lvm-mirror.service)",
               }));
     std::ostringstream out;
     Status st = cli::host_validate_run(fake, HostRoot(root), hook_dir, false, out);
     ASSERT_FALSE(st.ok());
     EXPECT_EQ(st.error().code, ErrorCode::system);
-    EXPECT_EQ(st.error().message, "12 of 16 host checks failed");
+    EXPECT_EQ(st.error().message, "13 of 22 host checks failed");
 }
 
 // Measured in e2e `faults`: a timed-out `systemctl restart lvmlockd` leaves the same lvmlockd
@@ -277,7 +301,8 @@ TEST_F(HostValidate, SanlockOrLvmconfigUnreachable) {
     fake.on({"lvmconfig"}, fail_out(5, "  Parse error at byte 12 (line 1): unexpected token\n"));
     fake.on({"systemctl", "is-active"}, CommandOutput{1, "", "System has not been booted with systemd as init system (PID 1). Can't operate.\n"});
     auto f = failures();
-    ASSERT_EQ(f.size(), 9u);
+    // 9, and our three units' "active" checks, asked of the same systemctl.
+    ASSERT_EQ(f.size(), 12u);
     EXPECT_EQ(f[0],
               "FAIL lvm use_lvmlockd: lvmconfig failed: Parse error at byte 12 (line 1): unexpected token (fix: install lvm2 "
               "and lvm2-lockd; lvmconfig --validate shows errors in /etc/lvm/lvm.conf)");
