@@ -12,6 +12,7 @@
 #include "cli/context.hpp"
 #include "cli/doctor_command.hpp"
 #include "cli/interrupts.hpp"
+#include "cli/journal_log.hpp"
 #include "cli/ui/exit_codes.hpp"
 #include "common/env.hpp"
 #include "ilvm-config.h"
@@ -176,9 +177,19 @@ void print_help(std::ostream &out) {
            "5 system failure.  See ilvm(8).\n";
 }
 
+// The command's pool, volume and domain, attached to journal entries once known.
+std::shared_ptr<LogFields> log_fields = std::make_shared<LogFields>();
+bool logging_to_journal = false;
+
 void setup_logging(int verbosity) {
-    auto logger = spdlog::stderr_logger_st("ilvm");
-    logger->set_pattern("%l: %v");
+    logging_to_journal = stderr_is_journal();
+    std::shared_ptr<spdlog::logger> logger;
+    if (logging_to_journal) {
+        logger = std::make_shared<spdlog::logger>("ilvm", make_journal_sink(log_fields));
+    } else {
+        logger = spdlog::stderr_logger_st("ilvm");
+        logger->set_pattern("%l: %v");
+    }
     spdlog::set_default_logger(logger);
     spdlog::set_level(verbosity < 0 ? spdlog::level::err
                       : verbosity == 0 ? spdlog::level::warn
@@ -190,6 +201,12 @@ int report(const Error &e) {
     std::string msg = e.message;
     for (auto &c : msg)
         if (c == '\n') c = ' ';
+    if (logging_to_journal) {
+        // Under systemd the error is a journal entry at priority err, with the command's fields.
+        spdlog::error("error: {}", msg);
+        if (!e.hint.empty()) spdlog::info("hint: {}", e.hint);
+        return exit_code_for(e.code);
+    }
     std::cerr << "error: " << msg << "\n";
     if (!e.hint.empty()) std::cerr << "hint: " << e.hint << "\n";
     return exit_code_for(e.code);
@@ -247,6 +264,10 @@ int main(int argc, char **argv) {
         }
         auto parsed = Args::parse(v.spec, rest);
         if (!parsed.ok()) return report(parsed.error());
+        // The volume is "vol" in most verbs, "name" in vol-create-as.
+        std::string volume = parsed->get("vol");
+        if (volume.empty() && verb.rfind("vol-", 0) == 0) volume = parsed->get("name");
+        *log_fields = LogFields{parsed->get("pool"), volume, parsed->get("domain")};
         Context ctx;
         // Before a verb reads a definition or run state: directories others could write to are
         // refused (host/core/pool_store.hpp). host-setup and host-validate read none.

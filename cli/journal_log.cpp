@@ -1,0 +1,83 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#include "cli/journal_log.hpp"
+
+#include <cinttypes>
+#include <cstdio>
+#include <cstdlib>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <syslog.h>
+#include <unistd.h>
+#include <vector>
+
+#include <spdlog/details/null_mutex.h>
+#include <spdlog/sinks/base_sink.h>
+#include <systemd/sd-journal.h>
+
+namespace ilvm::cli {
+namespace {
+
+class JournalSink final : public spdlog::sinks::base_sink<spdlog::details::null_mutex> {
+public:
+    JournalSink(std::shared_ptr<const LogFields> fields, JournalSender send)
+        : fields_(std::move(fields)), send_(std::move(send)) {}
+
+protected:
+    void sink_it_(const spdlog::details::log_msg &msg) override {
+        std::vector<std::string> entries;
+        entries.push_back("MESSAGE=" + std::string(msg.payload.data(), msg.payload.size()));
+        entries.push_back("PRIORITY=" + std::to_string(journal_priority(static_cast<int>(msg.level))));
+        entries.push_back("SYSLOG_IDENTIFIER=ilvm");
+        if (fields_) {
+            if (!fields_->pool.empty()) entries.push_back("POOL=" + fields_->pool);
+            if (!fields_->volume.empty()) entries.push_back("VOLUME=" + fields_->volume);
+            if (!fields_->domain.empty()) entries.push_back("DOMAIN=" + fields_->domain);
+        }
+        if (send_(entries) < 0) {
+            // The journal is gone (shutdown): the line must not be lost, stderr still works.
+            std::fprintf(stderr, "%.*s\n", static_cast<int>(msg.payload.size()), msg.payload.data());
+        }
+    }
+    void flush_() override {}
+
+private:
+    std::shared_ptr<const LogFields> fields_;
+    JournalSender send_;
+};
+
+}  // namespace
+
+bool stderr_is_journal() {
+    const char *stream = std::getenv("JOURNAL_STREAM");
+    if (!stream || !*stream) return false;
+    uintmax_t dev = 0, ino = 0;
+    if (std::sscanf(stream, "%" SCNuMAX ":%" SCNuMAX, &dev, &ino) != 2) return false;
+    struct stat st {};
+    if (fstat(STDERR_FILENO, &st) != 0) return false;
+    return static_cast<uintmax_t>(st.st_dev) == dev && static_cast<uintmax_t>(st.st_ino) == ino;
+}
+
+int send_to_journal(const std::vector<std::string> &fields) {
+    std::vector<iovec> iov;
+    iov.reserve(fields.size());
+    for (const auto &f : fields) iov.push_back(iovec{const_cast<char *>(f.data()), f.size()});
+    return sd_journal_sendv(iov.data(), static_cast<int>(iov.size()));
+}
+
+std::shared_ptr<spdlog::sinks::sink> make_journal_sink(std::shared_ptr<const LogFields> fields, JournalSender send) {
+    return std::make_shared<JournalSink>(std::move(fields), std::move(send));
+}
+
+int journal_priority(int spdlog_level) {
+    switch (static_cast<spdlog::level::level_enum>(spdlog_level)) {
+    case spdlog::level::trace:
+    case spdlog::level::debug: return LOG_DEBUG;
+    case spdlog::level::info: return LOG_INFO;
+    case spdlog::level::warn: return LOG_WARNING;
+    case spdlog::level::err: return LOG_ERR;
+    case spdlog::level::critical: return LOG_CRIT;
+    default: return LOG_NOTICE;
+    }
+}
+
+}  // namespace ilvm::cli

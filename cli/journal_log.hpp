@@ -1,0 +1,43 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// Where ilvm's log lines go. On a terminal or a pipe: stderr as "warning: text", the way an
+// administrator reads them. When systemd runs ilvm (the boot service, the reconciler, the
+// migration finisher), stderr is a stream into the journal, which would store each line at
+// priority info with no fields; there each line becomes a journal entry of its own with
+// PRIORITY from its level, SYSLOG_IDENTIFIER=ilvm and the POOL, VOLUME and DOMAIN the
+// command works on, so `journalctl -p warning POOL=san` finds them.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <spdlog/sinks/sink.h>
+
+namespace ilvm::cli {
+
+struct LogFields {
+    std::string pool;
+    std::string volume;
+    std::string domain;
+};
+
+// systemd.exec(5): JOURNAL_STREAM holds "device:inode" of the stream it connected to
+// stderr; it is inherited, so only a match with stderr's own says the journal reads it.
+bool stderr_is_journal();
+
+// Sends one journal entry ("FIELD=value" each); < 0 (an errno) when it could not.
+using JournalSender = std::function<int(const std::vector<std::string> &fields)>;
+
+// sd_journal_sendv.
+int send_to_journal(const std::vector<std::string> &fields);
+
+// A sink sending each message as one entry; `fields` (set once the command line is parsed)
+// are added to every later entry. When sending fails the line goes to stderr instead.
+std::shared_ptr<spdlog::sinks::sink> make_journal_sink(std::shared_ptr<const LogFields> fields,
+                                                       JournalSender send = send_to_journal);
+
+// The journal's priority (syslog's levels) of an spdlog level.
+int journal_priority(int spdlog_level);
+
+}  // namespace ilvm::cli
