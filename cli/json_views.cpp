@@ -5,8 +5,8 @@ namespace ilvm::cli {
 
 JsonValue to_json_value(const host::VolSummary &v) {
     JsonObject o{{"name", v.name},
-                 {"key", v.key},
-                 {"path", v.path},
+                 {"key", text_or_null(v.key)},
+                 {"path", text_or_null(v.path)},
                  {"capacity", v.capacity},
                  {"allocation", v.allocation},
                  {"activation", v.activation},
@@ -16,11 +16,20 @@ JsonValue to_json_value(const host::VolSummary &v) {
                  {"incomplete", v.incomplete}};
     if (v.has_holder)
         o.emplace_back("holder", JsonObject{{"host_id", v.holder_id},
-                                            {"host_name", v.holder_name},
-                                            {"mode", v.holder_mode.empty() ? JsonValue() : JsonValue(v.holder_mode)}});
+                                            {"host_name", text_or_null(v.holder_name)},
+                                            {"mode", text_or_null(v.holder_mode)}});
     else
         o.emplace_back("holder", nullptr);
     return o;
 }
+
+JsonValue placed_json_value(const host::VolSummary &v) {
+    auto j = to_json_value(v);
+    std::get<JsonObject>(j.v).emplace_back("state", host::placement_state(v));
+    std::get<JsonObject>(j.v).emplace_back("mode", text_or_null(host::placement_mode(v)));
+    return j;
+}
+
+const char *pool_state_name(bool active) { return active ? "running" : "inactive"; }
 
 }  // namespace ilvm::cli

@@ -13,7 +13,9 @@
 #include "cli/doctor_command.hpp"
 #include "cli/interrupts.hpp"
 #include "cli/journal_log.hpp"
+#include "cli/lookup.hpp"
 #include "cli/ui/exit_codes.hpp"
+#include "cli/ui/help.hpp"
 #include "common/env.hpp"
 #include "ilvm-config.h"
 
@@ -48,8 +50,77 @@ std::vector<Verb> with_wait_options(std::vector<Verb> table) {
     return table;
 }
 
+// What an argument or option means for one verb, where the text most verbs share
+// (cli/ui/help.cpp) does not fit or there is none.
+using OptionHelp = std::map<std::string, std::map<std::string, std::string>>;
+const OptionHelp &verb_option_help() {
+    static const OptionHelp help = {
+        {"pool-define", {{"file", "pool XML file (docs/xml-reference.md)"}}},
+        {"pool-build", {{"overwrite", "initialise a LUN that carries a signature (PV, filesystem, partition table)"}}},
+        {"pool-start", {{"build", "run pool-build first (asks for the pool's name, or takes --confirm)"},
+                        {"overwrite", "with --build: initialise a LUN that carries a signature"}}},
+        {"pool-list", {{"name", "print only the names (with --uuid: UUID and name)"}}},
+        {"pool-dumpxml", {{"inactive", "the stored definition, without live numbers"}}},
+        {"pool-autostart", {{"disable", "clear the autostart flag instead"}}},
+        {"pool-autostart-all", {{"no-mirror", "leave the libvirt mirror pools alone (libvirtd is not up yet)"},
+                                {"deadline", "seconds after which the starts still running are stopped"},
+                                {"retry", "start only the pools whose start failed before (their marker)"}}},
+        {"pool-destroy-all", {{"no-mirror", "leave the libvirt mirror pools alone (libvirtd has already stopped)"}}},
+        {"reconcile", {{"pool", "only this started pool (name or UUID)"},
+                       {"remove-incomplete", "remove volumes left incomplete by a killed vol-create or vol-clone"}}},
+        {"migrate", {{"desturi", "the destination's libvirt URI, e.g. qemu+ssh://kvm-b/system"},
+                     {"migrateuri", "where QEMU sends the memory, e.g. tcp://10.0.0.2"},
+                     {"timeout", "seconds to wait for the destination to hold each volume (default 60)"},
+                     {"persistent", "define the domain on the destination (virsh's --persistent)"},
+                     {"undefinesource", "undefine it here afterwards (virsh's --undefinesource)"}}},
+        {"migrate-finish", {{"timeout", "seconds to keep trying (default 600)"}}},
+        {"vol-create", {{"file", "volume XML file (docs/xml-reference.md)"}}},
+        {"vol-create-as", {{"name", "the new volume's name"},
+                           {"allocation", "must equal the capacity (volumes are thick)"},
+                           {"format", "only raw"}}},
+        {"vol-create-from", {{"file", "the new volume's XML file"}, {"vol", "the volume to copy (same pool)"}}},
+        {"vol-clone", {{"newname", "the copy's name"}}},
+        {"vol-delete", {{"wipe", "zero the volume before removing it"},
+                        {"no-wipe", "do not zero it, whatever the pool's <wipe_on_delete> says"}}},
+        {"vol-wipe", {{"algorithm", "only zero"}}},
+        {"vol-resize", {{"capacity", "the new size, or with --delta the change (e.g. 40G)"},
+                        {"allow-shrink", "allow a smaller size (shrink the guest's filesystem first)"},
+                        {"shrink", "the same as --allow-shrink"},
+                        {"delta", "grow by CAPACITY (with --shrink: shrink by it)"}}},
+        {"vol-list", {{"name", "print only the volumes' names"}}},
+        {"vol-upload", {{"file", "the file to copy into the volume"},
+                        {"offset", "where in the volume to start (a size, default 0)"},
+                        {"length", "how much to copy at most (a size, default all)"}}},
+        {"vol-download", {{"file", "the file to create (mode 0600)"},
+                          {"offset", "where in the volume to start (a size, default 0)"},
+                          {"length", "how much to copy at most (a size, default to the end)"},
+                          {"overwrite", "replace an existing file"}}},
+        {"vol-activate", {{"shared", "a shared lock instead of an exclusive one"}}},
+        {"host-setup", {{"host-id", "this host's sanlock host_id, 1..2000, different on every host"},
+                        {"initiator", "iSCSI initiator name (IQN), written only when the host has none"}}},
+        {"doctor", {{"pool", "only this started pool (name or UUID)"},
+                    {"fix", "release stale volume locks (lvchange -an), nothing else"}}},
+    };
+    return help;
+}
+
+// Value options a verb cannot do without (it checks them itself, with its own hint).
+const std::map<std::string, std::set<std::string>> &verb_required_options() {
+    static const std::map<std::string, std::set<std::string>> required = {{"host-setup", {"host-id"}}};
+    return required;
+}
+
+std::vector<Verb> with_option_help(std::vector<Verb> table) {
+    for (auto &v : table) {
+        if (auto h = verb_option_help().find(v.spec.name); h != verb_option_help().end()) v.spec.option_help = h->second;
+        if (auto r = verb_required_options().find(v.spec.name); r != verb_required_options().end())
+            v.spec.required_options = r->second;
+    }
+    return table;
+}
+
 const std::vector<Verb> &verbs() {
-    static const std::vector<Verb> v = with_wait_options({
+    static const std::vector<Verb> v = with_option_help(with_wait_options({
         {{"pool-define", "define an inactive persistent pool from an XML file", {"file"}, 1, {}, {}, ""}, pool_define},
         {{"pool-undefine", "forget a pool's definition (its data stays on the LUN)", {"pool"}, 1, {}, {}, ""}, pool_undefine},
         {{"pool-build", "initialise the pool's LUN: PV + (shared) volume group", {"pool"}, 1, {"confirm"}, {"overwrite"},
@@ -62,8 +133,8 @@ const std::vector<Verb> &verbs() {
         {{"pool-destroy", "stop a pool on this host: deactivate idle volumes, lock-stop, log out", {"pool"}, 1, {}, {}, ""}, pool_destroy},
         {{"pool-delete", "remove the pool's (empty) volume group and PV label from the LUN", {"pool"}, 1, {}, {}, ""}, pool_delete},
         {{"pool-refresh", "re-read capacity and volumes", {"pool"}, 1, {}, {}, ""}, pool_refresh},
-        {{"pool-list", "list pools", {}, 0, {}, {"all", "inactive", "json"}, ""}, pool_list},
-        {{"pool-info", "pool information (live numbers when active)", {"pool"}, 1, {}, {"json"}, ""}, pool_info},
+        {{"pool-list", "list pools", {}, 0, {}, {"all", "inactive", "json", "details", "name", "uuid"}, ""}, pool_list},
+        {{"pool-info", "pool information (live numbers when active)", {"pool"}, 1, {}, {"json", "bytes"}, ""}, pool_info},
         {{"pool-dumpxml", "pool XML", {"pool"}, 1, {}, {"inactive"}, ""}, pool_dumpxml},
         {{"pool-autostart", "mark the pool to be started at boot (by iscsi-lvm.service)", {"pool"}, 1, {}, {"disable"}, ""}, pool_autostart},
         {{"pool-autostart-all", "start every autostart pool not active yet (iscsi-lvm.service at boot)", {}, 0,
@@ -127,8 +198,8 @@ const std::vector<Verb> &verbs() {
         {{"vol-resize", "grow a volume (shrinking needs --allow-shrink)", {"vol", "capacity"}, 2, {"pool"},
           {"allow-shrink", "shrink", "delta"}, ""},
          vol_resize},
-        {{"vol-list", "list a pool's volumes", {"pool"}, 1, {}, {"json"}, ""}, vol_list},
-        {{"vol-info", "volume information, including which host holds it", {"vol"}, 1, {"pool"}, {"json"}, ""}, vol_info},
+        {{"vol-list", "list a pool's volumes", {"pool"}, 1, {}, {"json", "details", "name"}, ""}, vol_list},
+        {{"vol-info", "volume information, including which host holds it", {"vol"}, 1, {"pool"}, {"json", "bytes"}, ""}, vol_info},
         {{"vol-dumpxml", "volume XML", {"vol"}, 1, {"pool"}, {}, ""}, vol_dumpxml},
         {{"vol-path", "volume path", {"vol"}, 1, {"pool"}, {}, ""}, vol_path},
         {{"vol-upload", "copy a file into a volume", {"vol", "file"}, 2, {"pool", "offset", "length"}, {}, ""}, vol_upload},
@@ -141,8 +212,7 @@ const std::vector<Verb> &verbs() {
         {{"vol-deactivate", "deactivate a volume on this host", {"vol"}, 1, {"pool"}, {}, ""}, vol_deactivate},
         {{"host-setup", "prepare this host: lvmlockd, sanlock host_id and watchdog, initiator name, hook, daemons", {}, 0,
           {"host-id", "initiator"}, {"dry-run"},
-          "--host-id N (required): this host's sanlock host_id, 1..2000, different on every host.\n"
-          "--initiator IQN: written to /etc/iscsi/initiatorname.iscsi only when it has no name.\n"
+          "--initiator IQN is written to /etc/iscsi/initiatorname.iscsi only when it has no name.\n"
           "Idempotent: a second run changes nothing and says so. --dry-run only prints the plan.\n"
           "ILVM_HOST_ROOT=DIR edits DIR/etc/... instead of /etc/... (tests, trial runs)."},
          host_setup},
@@ -160,13 +230,20 @@ const std::vector<Verb> &verbs() {
           "--fix runs only 'lvchange -an VG/LV' for each stale lock whose volume no domain here uses,\n"
           "printing each command and its result. Exits 5 when a finding fails (after --fix: still fails)."},
          doctor},
-    });
+    }));
     return v;
+}
+
+const Verb *find_verb(const std::string &name) {
+    for (const auto &v : verbs())
+        if (v.spec.name == name) return &v;
+    return nullptr;
 }
 
 void print_help(std::ostream &out) {
     out << "Usage: ilvm [-v|-vv|-q] <command> [args...]\n"
-           "       ilvm <command> --help\n\n"
+           "       ilvm <command> --help\n"
+           "       ilvm help [<command>]\n\n"
            "iscsi-lvm pools: one shared LVM volume group on an iSCSI LUN, one volume per VM disk,\n"
            "each active on at most one host at a time.\n\nCommands:\n";
     for (const auto &v : verbs()) {
@@ -252,13 +329,24 @@ int main(int argc, char **argv) {
     }
     const std::string verb = args[i];
     std::vector<std::string> rest(args.begin() + static_cast<long>(i) + 1, args.end());
+    if (verb == "help") {
+        // virsh's `help [COMMAND]`.
+        if (rest.empty()) {
+            print_help(std::cout);
+            return kExitOk;
+        }
+        if (rest.size() > 1) return report(invalid_input("help takes one command", "usage: ilvm help [<command>]"));
+        const Verb *v = find_verb(rest[0]);
+        if (!v) return report(invalid_input("unknown command '" + rest[0] + "'", "see ilvm help"));
+        std::cout << verb_help(v->spec);
+        return kExitOk;
+    }
     for (const auto &v : verbs()) {
         if (v.spec.name != verb) continue;
         for (const auto &a : rest) {
             if (a == "--") break;   // what follows is positional: a domain may be named --help
             if (a == "--help" || a == "-h") {
-                std::cout << "Usage: " << usage_text(v.spec) << "\n\n" << v.spec.summary << "\n";
-                if (!v.spec.details.empty()) std::cout << "\n" << v.spec.details << "\n";
+                std::cout << verb_help(v.spec);
                 return kExitOk;
             }
         }
@@ -274,6 +362,8 @@ int main(int argc, char **argv) {
         if (v.spec.name != "host-setup" && v.spec.name != "host-validate") {
             if (Status dirs = ctx.store.check_directories(); !dirs.ok()) return report(dirs.error());
         }
+        // A pool is named by its name or its UUID, as in virsh; the verbs see the name.
+        if (auto pool = parsed->opt("pool")) parsed->set("pool", pool_by_name_or_uuid(ctx.store, *pool));
         ctx.module_options = module_options_from_env();
         ctx.interactive = ::isatty(STDIN_FILENO) != 0;
         auto interrupt_fd = install_interrupt_handlers();

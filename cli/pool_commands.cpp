@@ -8,6 +8,7 @@
 
 #include "cli/context.hpp"
 #include "cli/json_views.hpp"
+#include "cli/placement.hpp"
 #include "cli/pool_lifecycle.hpp"
 #include "cli/ui/output.hpp"
 #include "cli/ui/xml_file.hpp"
@@ -286,19 +287,63 @@ Status pool_refresh(Context &ctx, const Args &args) {
     return {};
 }
 
+namespace {
+
+// An active pool's definition and numbers now, as it runs.
+Result<host::PoolSummary> live_summary(Context &ctx, const std::string &name) {
+    ILVM_ASSIGN_OR_RETURN(std::string running, ctx.active_pool_xml(name));
+    ILVM_ASSIGN_OR_RETURN(auto live, refresh(ctx, running));
+    return host::summarize_pool(live.pool_xml);
+}
+
+// What pool-list --details shows of a pool: virsh's columns, "-" for the numbers of a pool
+// not started here.
+std::vector<std::string> pool_details_row(Context &ctx, const std::string &name, bool active, bool autostart) {
+    std::vector<std::string> row{name, pool_state_name(active), autostart ? "yes" : "no", "yes"};
+    std::vector<std::string> numbers{"-", "-", "-"};
+    if (active) {
+        auto p = live_summary(ctx, name);
+        // virsh prints "unknown" for a pool it cannot read, and lists the others.
+        continue_after(p, "pool-list --details shows that pool's numbers as unknown");
+        numbers = p.ok() ? std::vector<std::string>{human_size(p->capacity), human_size(p->allocation), human_size(p->available)}
+                         : std::vector<std::string>{"unknown", "unknown", "unknown"};
+    }
+    row.insert(row.end(), numbers.begin(), numbers.end());
+    return row;
+}
+
+}  // namespace
+
 Status pool_list(Context &ctx, const Args &args) {
-    const bool all = args.flag("all"), inactive = args.flag("inactive");
+    const bool all = args.flag("all"), inactive = args.flag("inactive"), details = args.flag("details");
+    const bool by_name = args.flag("name"), by_uuid = args.flag("uuid");
+    if (int(args.flag("json")) + int(details) + int(by_name || by_uuid) > 1)
+        return invalid_input("--json, --details and --name/--uuid are mutually exclusive", "give one of them");
     std::vector<std::vector<std::string>> rows;
+    std::string lines;
     JsonArray arr;
     for (const auto &name : ctx.store.names()) {
         const bool active = ctx.store.active(name);
         if (!all && (inactive ? active : !active)) continue;
         const bool autostart = ctx.store.autostart(name);
-        rows.push_back({name, active ? "active" : "inactive", autostart ? "yes" : "no"});
-        arr.push_back(JsonObject{{"name", name}, {"state", active ? "active" : "inactive"}, {"autostart", autostart},
+        if (by_name || by_uuid) {
+            ILVM_ASSIGN_OR_RETURN(std::string xml, ctx.pool_xml(name));
+            ILVM_ASSIGN_OR_RETURN(auto p, host::summarize_pool(xml));
+            // virsh's format: "%-36s " before the name with both, the name padded to 20.
+            if (by_uuid) lines += by_name ? pad_right(p.uuid, 36) + " " : p.uuid + "\n";
+            if (by_name) lines += pad_right(name, 20) + "\n";
+            continue;
+        }
+        rows.push_back(details ? pool_details_row(ctx, name, active, autostart)
+                               : std::vector<std::string>{name, active ? "active" : "inactive", autostart ? "yes" : "no"});
+        arr.push_back(JsonObject{{"name", name}, {"state", pool_state_name(active)}, {"autostart", autostart},
                                  {"persistent", true}});
     }
-    *ctx.out << (args.flag("json") ? to_json(arr) : format_table({"Name", "State", "Autostart"}, rows));
+    if (by_name || by_uuid) *ctx.out << lines;
+    else if (args.flag("json")) *ctx.out << to_json(arr);
+    else if (details)
+        *ctx.out << format_table({"Name", "State", "Autostart", "Persistent", "Capacity", "Allocation", "Available"}, rows);
+    else *ctx.out << format_table({"Name", "State", "Autostart"}, rows);
     return {};
 }
 
@@ -311,34 +356,22 @@ Status pool_info(Context &ctx, const Args &args) {
         ILVM_ASSIGN_OR_RETURN(std::string running, ctx.active_pool_xml(name));
         ILVM_ASSIGN_OR_RETURN(auto live, refresh(ctx, running));
         xml = live.pool_xml;
-        ILVM_ASSIGN_OR_RETURN(vols, host::summarize_volumes(live.volumes_xml));
-        // Where each volume is: this host's lock mode (lvmlockd) or another host's lease.
-        // refresh_pool's one lvs can tell neither, so one refresh_vol with the holder lookup
-        // per volume: an lvs and lvmlockctl -i, plus two 8 MiB sanlock reads when inactive here.
-        ILVM_ASSIGN_OR_RETURN(auto *be, ctx.backend());
-        host::ModuleVolumeLocks locks(*be, ctx.store);
-        for (auto &v : vols) {
-            ILVM_ASSIGN_OR_RETURN(v, locks.inspect({name, v.name}, {.find_holder = true}));
-        }
+        ILVM_ASSIGN_OR_RETURN(vols, placed_volumes(ctx, name, live.volumes_xml));
     }
     ILVM_ASSIGN_OR_RETURN(auto p, host::summarize_pool(xml));
     const bool autostart = ctx.store.autostart(name);
     const host::MirrorInfo mirror = ctx.mirror().inspect(name, p.vg);
     if (args.flag("json")) {
         JsonArray jv;
-        for (const auto &v : vols) {
-            auto j = to_json_value(v);
-            const std::string mode = host::placement_mode(v);
-            std::get<JsonObject>(j.v).emplace_back("state", host::placement_state(v));
-            std::get<JsonObject>(j.v).emplace_back("mode", mode.empty() ? JsonValue() : JsonValue(mode));
-            jv.push_back(std::move(j));
-        }
-        JsonObject o{{"name", p.name}, {"uuid", p.uuid}, {"state", active ? "active" : "inactive"},
+        for (const auto &v : vols) jv.push_back(placed_json_value(v));
+        JsonObject o{{"name", p.name}, {"uuid", text_or_null(p.uuid)}, {"state", pool_state_name(active)},
                      {"persistent", true}, {"autostart", autostart},
-                     {"source", JsonObject{{"host", p.host}, {"port", p.port}, {"target", p.target}, {"lun", p.lun},
-                                           {"initiator", p.initiator}, {"chap_username", p.auth_user}}},
-                     {"vg", JsonObject{{"name", p.vg}, {"uuid", p.vg_uuid}}}, {"lock_type", p.lock_type},
-                     {"libvirt_mirror", JsonObject{{"state", host::mirror_state_name(mirror.state)}, {"detail", mirror.detail}}}};
+                     {"source", JsonObject{{"host", p.host}, {"port", number_or_null(p.port)}, {"target", p.target},
+                                           {"lun", number_or_null(p.lun)}, {"initiator", text_or_null(p.initiator)},
+                                           {"chap_username", text_or_null(p.auth_user)}}},
+                     {"vg", JsonObject{{"name", p.vg}, {"uuid", text_or_null(p.vg_uuid)}}}, {"lock_type", p.lock_type},
+                     {"libvirt_mirror", JsonObject{{"state", host::mirror_state_name(mirror.state)},
+                                                   {"detail", text_or_null(mirror.detail)}}}};
         if (active) {
             o.emplace_back("capacity", p.capacity);
             o.emplace_back("allocation", p.allocation);
@@ -349,12 +382,13 @@ Status pool_info(Context &ctx, const Args &args) {
         return {};
     }
     std::vector<std::pair<std::string, std::string>> f{
-        {"Name", p.name}, {"UUID", p.uuid}, {"State", active ? "running" : "inactive"}, {"Persistent", "yes"},
+        {"Name", p.name}, {"UUID", p.uuid}, {"State", pool_state_name(active)}, {"Persistent", "yes"},
         {"Autostart", autostart ? "yes" : "no"}};
     if (active) {
-        f.emplace_back("Capacity", human_size(p.capacity));
-        f.emplace_back("Allocation", human_size(p.allocation));
-        f.emplace_back("Available", human_size(p.available));
+        const bool bytes = args.flag("bytes");
+        f.emplace_back("Capacity", size_text(p.capacity, bytes));
+        f.emplace_back("Allocation", size_text(p.allocation, bytes));
+        f.emplace_back("Available", size_text(p.available, bytes));
         size_t here = 0, elsewhere = 0;
         for (const auto &v : vols) {
             const std::string state = host::placement_state(v);

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-// vol-* verbs. A volume is named by `VOL --pool POOL`, or by its path /dev/<vg>/<lv>.
+// vol-* verbs. A volume is named by `VOL --pool POOL`, by its key (LV UUID) or by its path /dev/<vg>/<lv>.
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
@@ -13,6 +13,8 @@
 
 #include "cli/context.hpp"
 #include "cli/json_views.hpp"
+#include "cli/lookup.hpp"
+#include "cli/placement.hpp"
 #include "cli/reconcile.hpp"
 #include "cli/ui/output.hpp"
 #include "cli/ui/xml_file.hpp"
@@ -46,7 +48,7 @@ struct VolumeWork {
 // Whether a volume some domain on this host is recorded to use may be worked on.
 enum class Owned { refuse, allow };
 
-// The volume named by VOL (+ --pool), or by its /dev/<vg>/<lv> path: the pool and LV name.
+// The volume named by VOL (+ --pool), by its key, or by its /dev/<vg>/<lv> path: the pool and LV name.
 Result<std::pair<std::string, std::string>> volume_arg(Context &ctx, const Args &args) {
     std::string vol = args.get("vol"), pool = args.get("pool");
     if (vol.rfind("/dev/", 0) == 0) {
@@ -63,6 +65,13 @@ Result<std::pair<std::string, std::string>> volume_arg(Context &ctx, const Args 
             }
         }
         if (pool.empty() || vol.rfind("/dev/", 0) == 0) return not_found("no defined pool has volume group '" + vg + "'");
+    } else {
+        // virsh's second way: the volume's key (LV UUID), with or without --pool.
+        ILVM_ASSIGN_OR_RETURN(auto by_key, volume_by_key(ctx, vol, pool));
+        if (by_key) return *by_key;
+        if (pool.empty() && validate_lvm_uuid(vol).ok())
+            return not_found("no volume of a pool started here has key '" + vol + "'",
+                             "list keys with ilvm vol-list POOL --json, or name the volume with --pool POOL");
     }
     if (pool.empty()) return invalid_input("which pool? pass --pool POOL (or the volume's /dev/<vg>/<name> path)");
     ILVM_TRY(validate_lv_name(vol));
@@ -247,13 +256,28 @@ Status vol_list(Context &ctx, const Args &args) {
     ILVM_ASSIGN_OR_RETURN(auto *be, ctx.backend());
     ILVM_ASSIGN_OR_RETURN(auto r, be->refresh_pool(pool_xml));   // a read: nothing is recorded
     ILVM_ASSIGN_OR_RETURN(auto vols, host::summarize_volumes(r.volumes_xml));
+    if (int(args.flag("json")) + int(args.flag("details")) + int(args.flag("name")) > 1)
+        return invalid_input("--json, --details and --name are mutually exclusive", "give one of them");
     if (args.flag("json")) {
+        // The holder of a volume inactive here, as pool-info reports it: refresh_pool's lvs
+        // cannot name it (it said "holder": null for a volume host 2 holds).
+        ILVM_ASSIGN_OR_RETURN(auto placed, placed_volumes(ctx, pool, r.volumes_xml));
         JsonArray arr;
-        for (const auto &v : vols) arr.push_back(to_json_value(v));
+        for (const auto &v : placed) arr.push_back(placed_json_value(v));
         *ctx.out << to_json(arr);
         return {};
     }
+    if (args.flag("name")) {
+        for (const auto &v : vols) *ctx.out << v.name << "\n";
+        return {};
+    }
     std::vector<std::vector<std::string>> rows;
+    if (args.flag("details")) {
+        // virsh's columns; ours (activation, flags) are in the default table and --json.
+        for (const auto &v : vols) rows.push_back({v.name, v.path, "block", human_size(v.capacity), human_size(v.allocation)});
+        *ctx.out << format_table({"Name", "Path", "Type", "Capacity", "Allocation"}, rows);
+        return {};
+    }
     for (const auto &v : vols)
         rows.push_back({v.name, v.path, human_size(v.capacity),
                         v.activation + (v.open ? " (open)" : "") + (v.incomplete ? " INCOMPLETE" : ""),
@@ -274,8 +298,8 @@ Status vol_info(Context &ctx, const Args &args) {
     }
     *ctx.out << format_fields({{"Name", v.name},
                                {"Type", "block"},
-                               {"Capacity", human_size(v.capacity)},
-                               {"Allocation", human_size(v.allocation)},
+                               {"Capacity", size_text(v.capacity, args.flag("bytes"), "bytes")},
+                               {"Allocation", size_text(v.allocation, args.flag("bytes"), "bytes")},
                                {"Path", v.path},
                                {"Key", v.key},
                                {"Activation", host::describe_activation(v)},

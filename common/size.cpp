@@ -2,6 +2,7 @@
 #include "common/size.hpp"
 
 #include <array>
+#include <string>
 #include <cctype>
 #include <cstdio>
 #include <limits>
@@ -10,22 +11,21 @@
 namespace ilvm {
 
 Result<uint64_t> unit_multiplier(std::string_view unit) {
-    struct U { std::string_view name; uint64_t mult; };
-    static constexpr uint64_t K = 1024;
-    static constexpr std::array<U, 21> units{{
-        {"", 1}, {"b", 1}, {"bytes", 1},
-        {"KB", 1000ULL}, {"k", K}, {"K", K}, {"KiB", K},
-        {"MB", 1000ULL * 1000}, {"M", K * K}, {"MiB", K * K},
-        {"GB", 1000ULL * 1000 * 1000}, {"G", K * K * K}, {"GiB", K * K * K},
-        {"TB", 1000ULL * 1000 * 1000 * 1000}, {"T", K * K * K * K}, {"TiB", K * K * K * K},
-        {"PB", 1000ULL * 1000 * 1000 * 1000 * 1000}, {"P", K * K * K * K * K}, {"PiB", K * K * K * K * K},
-        {"E", K * K * K * K * K * K}, {"EiB", K * K * K * K * K * K},
-    }};
-    for (const auto &u : units)
-        if (u.name == unit) return u.mult;
-    if (unit == "EB") return 1000ULL * 1000 * 1000 * 1000 * 1000 * 1000;
-    std::string shown(unit.substr(0, 16));
-    return invalid_input("unknown size unit '" + shown + "'", "use b, KiB, MiB, GiB, TiB (or k, M, G, T) or KB, MB, GB, TB");
+    // libvirt's virScaleInteger, which virsh and the XML parsers use: any case.
+    std::string u(unit);
+    for (auto &c : u) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (u.empty() || u == "b" || u == "byte" || u == "bytes") return uint64_t{1};
+    static constexpr std::string_view kPrefixes = "kmgtpe";   // K = base^1 ... E = base^6
+    const size_t power = kPrefixes.find(u[0]);
+    const bool binary = u.size() == 1 || u.substr(1) == "ib", decimal = u.size() == 2 && u[1] == 'b';
+    if (power == std::string_view::npos || !(binary || decimal)) {
+        std::string shown(unit.substr(0, 16));
+        return invalid_input("unknown size unit '" + shown + "'",
+                             "use b, KiB, MiB, GiB, TiB (or k, M, G, T) or KB, MB, GB, TB, in any case");
+    }
+    uint64_t mult = 1;
+    for (size_t i = 0; i <= power; ++i) mult *= binary ? 1024 : 1000;
+    return mult;
 }
 
 Result<uint64_t> scale_size(uint64_t value, std::string_view unit) {

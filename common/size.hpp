@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-// Byte sizes as virsh and libvirt XML spell them: a number with an optional unit
-// (b/bytes, KB/MB/GB/TB/PB/EB powers of 1000; k/KiB, M/MiB, G/GiB, T/TiB, P/PiB, E/EiB
-// powers of 1024). Overflow is an error, never a wrap.
+// Byte sizes as virsh and libvirt XML spell them (libvirt's virScaleInteger): a number with
+// an optional unit in any case (b/byte/bytes; KB/MB/GB/TB/PB/EB powers of 1000; k/KiB,
+// M/MiB, G/GiB, T/TiB, P/PiB, E/EiB powers of 1024: "20g" = "20GiB"). Overflow is an
+// error, never a wrap.
 #pragma once
 
 #include <cstdint>

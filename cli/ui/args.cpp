@@ -72,7 +72,8 @@ std::string usage_text(const VerbSpec &spec) {
     std::string s = "ilvm " + spec.name;
     for (size_t i = 0; i < spec.positional.size(); ++i)
         s += i < spec.required ? " <" + spec.positional[i] + ">" : " [<" + spec.positional[i] + ">]";
-    for (const auto &o : spec.value_options) s += " [--" + o + " VALUE]";
+    for (const auto &o : spec.value_options)
+        s += spec.required_options.count(o) ? " --" + o + " VALUE" : " [--" + o + " VALUE]";
     for (const auto &f : spec.flag_options) s += " [--" + f + "]";
     return s;
 }

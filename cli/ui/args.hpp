@@ -21,6 +21,12 @@ struct VerbSpec {
     std::set<std::string> value_options;          // --opt VALUE
     std::set<std::string> flag_options;           // --flag
     std::string details;                          // extra help text
+    // Value options the verb needs (it checks them itself, with its own hint): shown
+    // without brackets in the usage and as "(required)" in --help.
+    std::set<std::string> required_options = {};
+    // What an argument or option means for this verb, where the shared text (ui/help.cpp)
+    // does not fit or there is none.
+    std::map<std::string, std::string> option_help = {};
 };
 
 class Args {
@@ -30,6 +36,8 @@ public:
     std::string get(const std::string &name) const;   // "" when absent
     std::optional<std::string> opt(const std::string &name) const;
     bool flag(const std::string &name) const { return flags_.count(name) != 0; }
+    // Replaces a value the user gave by what it names (a pool's UUID by its name).
+    void set(const std::string &name, std::string value) { values_[name] = std::move(value); }
 
 private:
     std::map<std::string, std::string> values_;

@@ -5,6 +5,11 @@
 #include <json-glib/json-glib.h>
 #include <memory>
 
+#include <limits>
+
+#include "common/numbers.hpp"
+#include "common/size.hpp"
+
 namespace ilvm::cli {
 
 std::string format_table(const std::vector<std::string> &headers, const std::vector<std::vector<std::string>> &rows) {
@@ -34,6 +39,15 @@ std::string format_fields(const std::vector<std::pair<std::string, std::string>>
     std::string out;
     for (const auto &[k, v] : fields) out += k + ":" + std::string(w - k.size() + 4, ' ') + v + "\n";
     return out;
+}
+
+std::string pad_right(const std::string &text, size_t width) {
+    return text.size() >= width ? text : text + std::string(width - text.size(), ' ');
+}
+
+std::string size_text(uint64_t bytes, bool exact, const std::string &bytes_unit) {
+    if (!exact) return human_size(bytes);
+    return std::to_string(bytes) + (bytes_unit.empty() ? "" : " " + bytes_unit);
 }
 
 namespace {
@@ -77,6 +91,14 @@ std::string to_json(const JsonValue &value) {
     g_free(text);
     json_node_unref(root);
     return out + "\n";
+}
+
+JsonValue text_or_null(const std::string &text) { return text.empty() ? JsonValue() : JsonValue(text); }
+
+JsonValue number_or_null(const std::string &text) {
+    if (text.empty()) return JsonValue();
+    auto n = parse_number(text, 0, std::numeric_limits<int64_t>::max(), "number");
+    return n.ok() ? JsonValue(*n) : JsonValue(text);
 }
 
 }  // namespace ilvm::cli

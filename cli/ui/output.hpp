@@ -17,6 +17,13 @@ std::string format_table(const std::vector<std::string> &headers, const std::vec
 // "Name:           san" lines, aligned like virsh pool-info.
 std::string format_fields(const std::vector<std::pair<std::string, std::string>> &fields);
 
+// `text` padded with blanks to `width` (printf's "%-20s", as virsh pads its name lists).
+std::string pad_right(const std::string &text, size_t width);
+
+// A size as virsh prints it: "10.00 GiB", or with --bytes the number of bytes and `bytes_unit`
+// after it ("" for pool-info's "10737418240", "bytes" for vol-info's "10737418240 bytes").
+std::string size_text(uint64_t bytes, bool exact, const std::string &bytes_unit = "");
+
 // A JSON value tree small enough for our reports.
 struct JsonValue;
 using JsonObject = std::vector<std::pair<std::string, JsonValue>>;
@@ -37,5 +44,11 @@ struct JsonValue {
 };
 
 std::string to_json(const JsonValue &value);
+
+// JSON for a value that may be absent (docs/man/ilvm.8, JSON OUTPUT): null, never "".
+JsonValue text_or_null(const std::string &text);
+// A number kept as text (a port, a LUN): a JSON number, null when absent, the text itself
+// when it is not a number (never dropped).
+JsonValue number_or_null(const std::string &text);
 
 }  // namespace ilvm::cli

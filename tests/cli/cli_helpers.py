@@ -3,6 +3,8 @@
 contract of a refusal (one `error:` line, then only `hint:` lines, and its exit status)."""
 import json
 import os
+import re
+import subprocess
 
 
 def start_log(log_path):
@@ -65,3 +67,24 @@ def mark_active(tmp, pool="san"):
     with open(os.path.join(tmp, "etc", "pools", pool + ".xml"), encoding="utf-8") as src, \
             open(os.path.join(run, pool + ".xml"), "w", encoding="utf-8") as dst:
         dst.write(src.read())
+
+
+def define_three_volume_pool(tmp, env, ilvm, data):
+    """Pool `san` defined by `ilvm` and started (run state only), its VG answering with
+    vgs_vg_san_used.json and its volumes with lvs_three.json (vm1 free, vm2 and vm3 active
+    here), no sanlock lease found. Returns san's UUID."""
+    def lvm(name):
+        with open(os.path.join(data, "lvm", name), encoding="utf-8") as f:
+            return f.read()
+    write_rules(env["ILVM_FAKE_SCRIPT"], [
+        {"prefix": ["vgs"], "stdout": lvm("vgs_vg_san_used.json")},
+        {"prefix": ["lvs"], "stdout": lvm("lvs_three.json")},
+        {"prefix": ["sanlock"], "exit": 1},
+    ])
+    r = subprocess.run([ilvm, "pool-define", os.path.join(data, "pools", "san.xml")], env=env,
+                       capture_output=True, text=True, timeout=60)
+    if r.returncode != 0:
+        raise AssertionError("pool-define failed: " + r.stderr)
+    mark_active(tmp)
+    with open(os.path.join(tmp, "etc", "pools", "san.xml"), encoding="utf-8") as f:
+        return re.search(r"<uuid>([0-9a-f-]{36})</uuid>", f.read()).group(1)

@@ -323,6 +323,19 @@ class HandoverCliTest(unittest.TestCase):
         r = self.ilvm("pool-info", "san")
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertRegex(r.stdout, r"(?m)^Volumes:\s+3 \(2 active here, 1 held elsewhere, 0 free\)$")
+
+    def test_vol_list_json_says_where_each_volume_is_as_pool_info_does(self):
+        # Issue 20: vol-list --json said "holder": null for vm1, which pool-info reports held by host 2.
+        mark_active(self.tmp)
+        self.placement_rules()
+        r = self.ilvm("vol-list", "san", "--json")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        listed = {v["name"]: v for v in json.loads(r.stdout)}
+        self.assertEqual(listed["vm1"]["holder"], {"host_id": 2, "host_name": "kvm-b", "mode": "exclusive"})
+        info = {v["name"]: v for v in json.loads(self.ilvm("pool-info", "san", "--json").stdout)["volumes"]}
+        for name in ("vm1", "vm2", "vm3"):
+            for field in ("holder", "state", "mode", "activation"):
+                self.assertEqual(listed[name][field], info[name][field], (name, field))
         self.assertEqual(self.mutations(), [])
 
     def test_vol_info_shows_the_holders_mode(self):

@@ -109,6 +109,25 @@ TEST(Sizes, VirshUnits) {
     EXPECT_FALSE(parse_size("20000000T").ok());
 }
 
+// libvirt's virScaleInteger: the unit in any case; one letter or letter + "iB" is a power of
+// 1024, letter + "B" a power of 1000; "b", "byte", "bytes" are bytes.
+TEST(Sizes, UnitsInAnyCaseAsLibvirt) {
+    const struct { const char *text; uint64_t bytes; } cases[] = {
+        {"20g", 20ULL << 30},   {"20G", 20ULL << 30},    {"20GiB", 20ULL << 30}, {"20gib", 20ULL << 30},
+        {"20GIB", 20ULL << 30}, {"512m", 512ULL << 20},  {"1t", 1ULL << 40},     {"3k", 3072},
+        {"3K", 3072},           {"3kib", 3072},          {"3KB", 3000},          {"3kb", 3000},
+        {"2gb", 2000000000ULL}, {"2Gb", 2000000000ULL},  {"7B", 7},              {"7byte", 7},
+        {"7BYTES", 7},          {"1e", 1ULL << 60},      {"1EB", 1000000000000000000ULL}, {"1pib", 1ULL << 50},
+    };
+    for (const auto &c : cases) {
+        auto r = parse_size(c.text);
+        ASSERT_TRUE(r.ok()) << c.text << ": " << r.error().message;
+        EXPECT_EQ(*r, c.bytes) << c.text;
+    }
+    for (const char *bad : {"1x", "1gi", "1gibb", "1ib", "1kbb", "1bb", "1 g", "g"})
+        EXPECT_FALSE(parse_size(bad).ok()) << bad;
+}
+
 TEST(Sizes, ExtentRounding) {
     EXPECT_EQ(*round_up_to_extent(1, 4 << 20), 4u << 20);
     EXPECT_EQ(*round_up_to_extent(8 << 20, 4 << 20), 8u << 20);

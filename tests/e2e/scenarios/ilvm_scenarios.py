@@ -1144,10 +1144,10 @@ def host_failure(ctx):
     # so iscsi-lvm-autostart-retry.service may be the one that starts it (the join boot began
     # keeps going; its session stays for the retry). Either way, pool and mirror come up by
     # themselves.
-    # ilvm's JSON writes '"state" : "active"' (json-glib's spacing): match either spacing.
-    wait_until_ok(a, ["sh", "-c", "ilvm pool-info san --json | grep -Eq '\"state\" *: *\"active\"'"], 900)
+    # ilvm's JSON writes '"state" : "running"' (json-glib's spacing): match either spacing.
+    wait_until_ok(a, ["sh", "-c", "ilvm pool-info san --json | grep -Eq '\"state\" *: *\"running\"'"], 900)
     pool = json.loads(ctx.ilvm(a, "pool-info", "san", "--json")[0])
-    expect(pool.get("state") == "active", "pool san not started after A's boot: %s" % pool)
+    expect(pool.get("state") == "running", "pool san not started after A's boot: %s" % pool)
     by_retry = a.run(["sh", "-c", "journalctl -b -o cat -u iscsi-lvm-autostart-retry.service | grep -q 'Pool san started'"],
                      timeout=60)[0] == 0
     say("   hosta: pool san active %.0f s after power-on (%s)" % (
