@@ -565,7 +565,9 @@ def maintenance(ctx):
     a.check(["touch", HOLD_FLAG])
     pid = a.check(["sh", "-c", "ILVM_COMMAND_WRAPPER=%s setsid ilvm vol-create-as san killme 32M "
                    "</dev/null >/dev/null 2>&1 & echo $!" % HOLD_WRAPPER])[1].strip()
-    wait_until_ok(a, ["pgrep", "-g", pid, "-x", "sleep"], 120)
+    # The wrapper itself lives for the whole hold; its `sleep 0.5` children come and go, and
+    # under load (ILVM_LAB_STRESS) every 2-s poll missed them for 68 s: wait for the wrapper.
+    wait_until_ok(a, ["pgrep", "-g", pid, "-f", HOLD_WRAPPER + " blkdiscard"], 120)
     a.check(["kill", "-KILL", "--", "-" + pid])
     a.check(["rm", "-f", HOLD_FLAG])
     out, _ = ctx.ilvm(a, "reconcile", "--pool", "san", "--dry-run")
