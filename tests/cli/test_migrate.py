@@ -308,7 +308,10 @@ class HandoverCliTest(unittest.TestCase):
                     {"prefix": ["sanlock", "direct", "dump", "/dev/mapper/vg_san-lvmlock:70254592:8388608"],
                      "stdout": self.data("sanlock", "dump_lv_held_by_2.txt")},
                     {"prefix": ["sanlock", "direct", "dump", "/dev/mapper/vg_san-lvmlock:0:8388608"],
-                     "stdout": self.data("sanlock", "dump_delta.txt")}])
+                     "stdout": self.data("sanlock", "dump_delta.txt")},
+                    # pool-info's one read of the whole lease area: delta leases to vm1's lease.
+                    {"prefix": ["sanlock", "direct", "dump", "/dev/mapper/vg_san-lvmlock:0:78643200"],
+                     "stdout": self.data("sanlock", "dump_pool_vm1_held_by_2.txt")}])
 
     def test_pool_info_json_says_where_each_volume_is(self):
         mark_active(self.tmp)
@@ -324,6 +327,33 @@ class HandoverCliTest(unittest.TestCase):
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertRegex(r.stdout, r"(?m)^Volumes:\s+3 \(2 active here, 1 held elsewhere, 0 free\)$")
         self.assertEqual(self.mutations(), [])
+
+    def test_pool_info_reads_every_lease_at_once(self):
+        # vgs, lvs, one lvmlockctl -i for vm2/vm3 (active here), one dump from offset 0 to the
+        # end of vm1's lease (the only volume inactive here): no read per volume.
+        mark_active(self.tmp)
+        self.placement_rules()
+        r = self.ilvm("pool-info", "san", "--json")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual([c[:4] if c[0] == "sanlock" else c[:2] for c in self.commands()],
+                         [["vgs", "--reportformat"], ["lvs", "--reportformat"], ["lvmlockctl", "-i"],
+                          ["sanlock", "direct", "dump", "/dev/mapper/vg_san-lvmlock:0:78643200"]])
+
+    def test_pool_info_runs_five_commands_at_most_whatever_the_volume_count(self):
+        mark_active(self.tmp)
+        lvm = os.path.join(self.tmp, "lvm.json")
+        with open(lvm, "w", encoding="utf-8") as f:
+            json.dump({"v%04d" % i: {} for i in range(300)}, f)
+        self.env["ILVM_FAKE_LVM"] = lvm
+        self.rules([{"prefix": ["vgs"], "stdout": self.data("lvm", "vgs_vg_san.json")}])
+        r = self.ilvm("pool-info", "san")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertRegex(r.stdout, r"(?m)^Volumes:\s+300 \(0 active here, 0 held elsewhere, 300 free\)$")
+        ran = self.commands()
+        self.assertLessEqual(len(ran), 5, ran)
+        # fake_cmd.py's leases are 1 MiB apart from 70254592: the last one ends 8 MiB after its start.
+        self.assertIn(["sanlock", "direct", "dump", "/dev/mapper/vg_san-lvmlock:0:%d" % (70254592 + 299 * 1048576 + 8388608)],
+                      ran)
 
     def test_vol_info_shows_the_holders_mode(self):
         mark_active(self.tmp)

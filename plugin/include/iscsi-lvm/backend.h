@@ -159,6 +159,14 @@ typedef struct ilvm_backend_ops {
      * flags: ILVM_DIAGNOSE_FIX. Never called by the qemu hook. */
     int (*diagnose_pool)(ilvm_backend *b, const char *pool_xml, const char *state_xml, unsigned int flags,
                          ilvm_reply *reply);
+
+    /* Appended after diagnose_pool (`ilvm pool-info`, issue 16): refresh_pool's two documents,
+     * each <volume> also saying where it is: <activation state='exclusive|shared'> from this
+     * host's lock (one lvmlockctl -i) and <holder> for one held by another host (one sanlock
+     * direct dump over the whole lease area), as refresh_vol with ILVM_REFRESH_VOL_FIND_HOLDER
+     * says of one volume. At most four commands whatever the number of volumes. flags: none
+     * yet (pass 0). */
+    int (*inspect_pool)(ilvm_backend *b, const char *pool_xml, unsigned int flags, ilvm_reply *reply);
 } ilvm_backend_ops;
 
 typedef const ilvm_backend_ops *(*ilvm_backend_register_fn)(uint32_t host_abi_version);

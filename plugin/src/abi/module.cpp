@@ -192,15 +192,23 @@ int op_build_pool(ilvm_backend *b, const char *pool_xml, unsigned int flags, ilv
     });
 }
 
+// The pool with its numbers, and <volumes>: refresh_pool's and inspect_pool's reply.
+int reply_snapshot(ilvm_reply *reply, const PoolDef &pool, const Result<PoolSnapshot> &r) {
+    if (!r.ok()) return fail(reply, r.error());
+    std::string vols = "<volumes>\n";
+    for (const auto &v : r->volumes) vols += volume_xml(v);
+    vols += "</volumes>\n";
+    return ok(reply, format_pool_xml(pool, &r->status), vols);
+}
+
 int op_refresh_pool(ilvm_backend *b, const char *pool_xml, ilvm_reply *reply) {
-    return guarded(b, reply, pool_xml, [&](Backend &be, const PoolDef &pool) {
-        auto r = be.refresh_pool(pool);
-        if (!r.ok()) return fail(reply, r.error());
-        std::string vols = "<volumes>\n";
-        for (const auto &v : r->volumes) vols += volume_xml(v);
-        vols += "</volumes>\n";
-        return ok(reply, format_pool_xml(pool, &r->status), vols);
-    });
+    return guarded(b, reply, pool_xml,
+                   [&](Backend &be, const PoolDef &pool) { return reply_snapshot(reply, pool, be.refresh_pool(pool)); });
+}
+
+int op_inspect_pool(ilvm_backend *b, const char *pool_xml, unsigned int, ilvm_reply *reply) {
+    return guarded(b, reply, pool_xml,
+                   [&](Backend &be, const PoolDef &pool) { return reply_snapshot(reply, pool, be.inspect_pool(pool)); });
 }
 
 SessionUse session_use(unsigned int flags) {
@@ -377,6 +385,7 @@ const ilvm_backend_ops k_ops = {
     .deactivate_vol = op_deactivate_vol,
     .reconcile_pool = op_reconcile_pool,
     .diagnose_pool = op_diagnose_pool,
+    .inspect_pool = op_inspect_pool,
 };
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include "common/log.hpp"
 #include "common/names.hpp"
 #include "sanlock/client_status.hpp"
+#include "sanlock/lease_table.hpp"
 
 namespace ilvm {
 namespace {
@@ -46,24 +47,16 @@ std::optional<sanlock::Holder> Backend::find_holder(const PoolDef &pool, const l
     const std::string leases = lvm::dm_path(pool.vg_name, "lvmlock");
     auto res = sys_.run(sanlock::direct_dump(leases, *offset, sanlock::kLeaseReadSize));
     if (!res.ok() || !res->succeeded()) return std::nullopt;
-    auto records = sanlock::parse_direct_dump(res->out);
-    auto owner = sanlock::lease_owner(records, lv.uuid);
-    bool shared_only = false;
-    if (!owner) {
-        // Held shared: name the first other host (exclusive use is refused all the same). When
-        // the LV is active here, this host is one of the shared holders itself (a sh->ex
-        // conversion refused during a hand-over): naming it would send the admin to itself.
-        auto shared = sanlock::shared_holders(records, lv.uuid);
-        if (lv.active_locally) {
-            if (auto self = own_host_id(pool)) std::erase(shared, *self);
-        }
-        if (shared.empty()) return std::nullopt;
-        owner = shared.front();
-        shared_only = true;
-    }
-    sanlock::Holder h{*owner, {}, shared_only};
+    const sanlock::LeaseTable table(sanlock::parse_direct_dump(res->out), {});
+    // Held shared while the LV is active here: this host is one of the shared holders itself
+    // (a sh->ex conversion refused during a hand-over), and naming it would send the admin to
+    // itself. Only then is sanlock asked for our host_id.
+    std::optional<uint32_t> self;
+    if (lv.active_locally && !table.owner(lv.uuid) && !table.shared_holders(lv.uuid).empty()) self = own_host_id(pool);
+    auto h = table.holder(lv.uuid, self);
+    if (!h) return std::nullopt;
     auto delta = sys_.run(sanlock::direct_dump(leases, 0, sanlock::kLeaseReadSize));
-    if (delta.ok() && delta->succeeded()) h.host_name = sanlock::host_name_for(sanlock::parse_direct_dump(delta->out), *owner);
+    if (delta.ok() && delta->succeeded()) h->host_name = sanlock::host_name_for(sanlock::parse_direct_dump(delta->out), h->host_id);
     return h;
 }
 

@@ -60,6 +60,9 @@ public:
     Result<PoolDef> build_pool(const PoolDef &pool, BuildOptions opts);
     Result<PoolDef> start_pool(const PoolDef &pool);
     Result<PoolSnapshot> refresh_pool(const PoolDef &pool);
+    // refresh_pool plus where each volume is (backend/placement.cpp): this host's lock mode
+    // of those active here, the host holding each of the others. At most four commands.
+    Result<PoolSnapshot> inspect_pool(const PoolDef &pool);
     Status stop_pool(const PoolDef &pool, SessionUse use = SessionUse::exclusive);
     Status delete_pool(const PoolDef &pool, SessionUse use = SessionUse::exclusive);
     Status forget_pool(const PoolDef &pool, SessionUse use = SessionUse::exclusive);
@@ -101,6 +104,8 @@ private:
     Result<std::vector<lvm::LvReport>> load_lvs(const PoolDef &pool, VgLock lock = VgLock::shared);
     Result<lvm::LvReport> load_lv(const PoolDef &pool, const std::string &name, VgLock lock = VgLock::shared);
     VolInfo to_vol_info(const PoolDef &pool, const lvm::LvReport &lv);
+    // The pool's numbers and one VolInfo per LV, in the report's order.
+    PoolSnapshot snapshot_of(const PoolDef &pool, const lvm::VgReport &vg, const std::vector<lvm::LvReport> &lvs);
     Result<std::optional<std::pair<std::string, std::string>>> find_vg_on_device(const PoolDef &pool);
     // Logs in unless `logged_in` says the session exists, then waits for the LUN.
     Status login(const PoolDef &pool, bool logged_in);

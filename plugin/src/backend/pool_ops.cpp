@@ -217,12 +217,17 @@ Result<PoolSnapshot> Backend::refresh_pool(const PoolDef &pool) {
     // Exactly one vgs and one lvs, whatever the number of volumes.
     ILVM_ASSIGN_OR_RETURN(auto vg, load_vg(pool));
     ILVM_ASSIGN_OR_RETURN(auto lvs, load_lvs(pool));
+    return snapshot_of(pool, vg, lvs);
+}
+
+PoolSnapshot Backend::snapshot_of(const PoolDef &pool, const lvm::VgReport &vg, const std::vector<lvm::LvReport> &lvs) {
     PoolSnapshot snap;
     snap.status.capacity = vg.size;
     snap.status.available = vg.free;
     snap.status.allocation = vg.size - vg.free;
     snap.status.extent_size = vg.extent_size;
     snap.status.vg_uuid = vg.uuid;
+    snap.volumes.reserve(lvs.size());
     for (const auto &lv : lvs) snap.volumes.push_back(to_vol_info(pool, lv));
     return snap;
 }
