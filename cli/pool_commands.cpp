@@ -306,6 +306,7 @@ Status pool_info(Context &ctx, const Args &args) {
     ILVM_ASSIGN_OR_RETURN(std::string xml, ctx.pool_xml(name));
     const bool active = ctx.store.active(name);
     std::vector<host::VolSummary> vols;
+    std::string live_volumes;
     if (active) {
         ILVM_ASSIGN_OR_RETURN(std::string running, ctx.active_pool_xml(name));
         // Where each volume is (this host's lock mode, another host's lease) in one call:
@@ -313,9 +314,12 @@ Status pool_info(Context &ctx, const Args &args) {
         ILVM_ASSIGN_OR_RETURN(auto *be, ctx.backend());
         ILVM_ASSIGN_OR_RETURN(auto live, be->inspect_pool(running));
         xml = std::move(live.pool_xml);
-        ILVM_ASSIGN_OR_RETURN(vols, host::summarize_volumes(live.volumes_xml));
+        live_volumes = std::move(live.volumes_xml);
     }
     ILVM_ASSIGN_OR_RETURN(auto p, host::summarize_pool(xml));
+    if (active) {
+        ILVM_ASSIGN_OR_RETURN(vols, host::summarize_volumes(live_volumes, p));
+    }
     const bool autostart = ctx.store.autostart(name);
     const host::MirrorInfo mirror = ctx.mirror().inspect(name, p.vg);
     if (args.flag("json")) {

@@ -246,7 +246,8 @@ Status vol_list(Context &ctx, const Args &args) {
     ILVM_ASSIGN_OR_RETURN(std::string pool_xml, ctx.active_pool_xml(pool));
     ILVM_ASSIGN_OR_RETURN(auto *be, ctx.backend());
     ILVM_ASSIGN_OR_RETURN(auto r, be->refresh_pool(pool_xml));   // a read: nothing is recorded
-    ILVM_ASSIGN_OR_RETURN(auto vols, host::summarize_volumes(r.volumes_xml));
+    ILVM_ASSIGN_OR_RETURN(auto live, host::summarize_pool(r.pool_xml));
+    ILVM_ASSIGN_OR_RETURN(auto vols, host::summarize_volumes(r.volumes_xml, live));
     if (args.flag("json")) {
         JsonArray arr;
         for (const auto &v : vols) arr.push_back(to_json_value(v));

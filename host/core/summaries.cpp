@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "host/core/summaries.hpp"
 
+#include <cstdint>
+
 #include "common/numbers.hpp"
 #include "common/xml_doc.hpp"
 
@@ -58,8 +60,8 @@ Result<VolSummary> vol_from(const xmlNode *vol) {
 }
 
 // A document the backend module returned, with the expected document element.
-Result<XmlDoc> backend_document(const std::string &text, std::string_view root) {
-    auto doc = parse_untrusted_xml(text, "backend XML");
+Result<XmlDoc> backend_document(const std::string &text, std::string_view root, std::size_t max_bytes = k_max_xml_bytes) {
+    auto doc = parse_untrusted_xml(text, "backend XML", max_bytes);
     if (!doc.ok()) return internal_error("the backend returned XML that does not parse: " + doc.error().message);
     if (!xml::is_element(doc->root(), root))
         return internal_error("the backend returned <" + std::string(xml::node_name(doc->root())) + "> where <" +
@@ -102,10 +104,19 @@ Result<VolSummary> summarize_vol(const std::string &xml) {
     return vol_from(doc.root());
 }
 
-Result<std::vector<VolSummary>> summarize_volumes(const std::string &volumes_xml) {
-    ILVM_ASSIGN_OR_RETURN(auto doc, backend_document(volumes_xml, "volumes"));
+std::size_t volumes_xml_limit(uint64_t pool_capacity) {
+    constexpr uint64_t k_per_mib = 2048;
+    const uint64_t mib = pool_capacity / (1024 * 1024);
+    const uint64_t extra = mib > (SIZE_MAX - k_max_xml_bytes) / k_per_mib ? SIZE_MAX - k_max_xml_bytes : mib * k_per_mib;
+    return k_max_xml_bytes + static_cast<std::size_t>(extra);
+}
+
+Result<std::vector<VolSummary>> summarize_volumes(const std::string &volumes_xml, const PoolSummary &pool) {
+    ILVM_ASSIGN_OR_RETURN(auto doc, backend_document(volumes_xml, "volumes", volumes_xml_limit(pool.capacity)));
+    const auto elements = xml::child_elements(doc.root(), "volume");
     std::vector<VolSummary> out;
-    for (const xmlNode *vol : xml::child_elements(doc.root(), "volume")) {
+    out.reserve(elements.size());
+    for (const xmlNode *vol : elements) {
         ILVM_ASSIGN_OR_RETURN(auto v, vol_from(vol));
         out.push_back(std::move(v));
     }

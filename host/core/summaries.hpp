@@ -2,6 +2,7 @@
 // Typed views of the pool and volume XML the backend returns, for printing.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -27,8 +28,13 @@ struct VolSummary {
 
 Result<PoolSummary> summarize_pool(const std::string &xml);
 Result<VolSummary> summarize_vol(const std::string &xml);
-// The <volume> elements of refresh_pool's <volumes> document.
-Result<std::vector<VolSummary>> summarize_volumes(const std::string &volumes_xml);
+// The <volume> elements of refresh_pool's <volumes> document, of the pool `pool` describes
+// (its live XML, with <capacity>): one parse and one walk, as long as the pool's size allows.
+Result<std::vector<VolSummary>> summarize_volumes(const std::string &volumes_xml, const PoolSummary &pool);
+// How large that document may be: 1 MiB, plus 2 KiB per MiB of the pool's capacity. A volume
+// takes one extent at least (pool-build's are 4 MiB) and its <volume> element ~400 bytes, so
+// no pool reaches it; a fixed 1 MiB cap broke vol-list from ~2,870 volumes (issue 16).
+std::size_t volumes_xml_limit(uint64_t pool_capacity);
 
 // "inactive", "active here, exclusive, open", "held by host 2 (kvm-b), exclusive" ...
 std::string describe_activation(const VolSummary &v);

@@ -165,6 +165,23 @@ class CliTest(unittest.TestCase):
         table = self.ilvm("vol-list", "san").stdout
         self.assertRegex(table, r"vm1\s+/dev/vg_san/vm1\s+1.00 GiB\s+inactive\s+yes\s+off")
 
+    def test_vol_list_of_thousands_of_volumes(self):
+        # ~330 bytes of module XML per volume: 4,000 volumes passed the old fixed 1 MiB cap
+        # ("backend XML is too large"); the bound now grows with the pool (10 GiB here).
+        self.define()
+        self.make_active()
+        lvm = os.path.join(self.tmp, "lvm.json")
+        with open(lvm, "w", encoding="utf-8") as f:
+            json.dump({"v%04d" % i: {} for i in range(4000)}, f)
+        self.env["ILVM_FAKE_LVM"] = lvm
+        self.rules([{"prefix": ["vgs"], "stdout": self.lvm_data("vgs_vg_san_used.json")}])
+        r = self.ilvm("vol-list", "san", "--json")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        vols = json.loads(r.stdout)
+        self.assertEqual(len(vols), 4000)
+        self.assertEqual((vols[0]["name"], vols[-1]["name"]), ("v0000", "v3999"))
+        self.assertEqual([c[0] for c in self.commands()], ["vgs", "lvs"])
+
     def test_delete_of_volume_held_elsewhere_is_conflict_and_changes_nothing(self):
         self.define()
         self.make_active()
