@@ -317,8 +317,9 @@ Status pool_info(Context &ctx, const Args &args) {
         live_volumes = std::move(live.volumes_xml);
     }
     ILVM_ASSIGN_OR_RETURN(auto p, host::summarize_pool(xml));
+    host::MetadataArea area;
     if (active) {
-        ILVM_ASSIGN_OR_RETURN(vols, host::summarize_volumes(live_volumes, p));
+        ILVM_ASSIGN_OR_RETURN(vols, host::summarize_volumes(live_volumes, p, &area));
     }
     const bool autostart = ctx.store.autostart(name);
     const host::MirrorInfo mirror = ctx.mirror().inspect(name, p.vg);
@@ -342,6 +343,8 @@ Status pool_info(Context &ctx, const Args &args) {
             o.emplace_back("allocation", p.allocation);
             o.emplace_back("available", p.available);
             o.emplace_back("volumes", jv);
+            if (area.known)
+                o.emplace_back("metadata_area", JsonObject{{"size", area.size}, {"free", area.free}});
         }
         *ctx.out << to_json(o);
         return {};
@@ -362,6 +365,7 @@ Status pool_info(Context &ctx, const Args &args) {
         f.emplace_back("Volumes", std::to_string(vols.size()) + " (" + std::to_string(here) + " active here, " +
                                       std::to_string(elsewhere) + " held elsewhere, " +
                                       std::to_string(vols.size() - here - elsewhere) + " free)");
+        if (area.known) f.emplace_back("Metadata area", host::describe_metadata_area(area, vols.size()));
     }
     f.emplace_back("Source", lun_description(p));
     f.emplace_back("Volume group", p.vg + (p.vg_uuid.empty() ? " (not pinned yet)" : " (" + p.vg_uuid + ")"));

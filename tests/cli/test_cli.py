@@ -18,6 +18,8 @@ from cli_helpers import assert_one_error_line, fake_env, logged_commands
 ILVM, MODULE_DIR, DATA = sys.argv[1:4]
 
 EXIT_INVALID, EXIT_NOT_FOUND, EXIT_CONFLICT, EXIT_SYSTEM = 2, 3, 4, 5
+# What every command that writes LVM metadata carries (plugin/src/lvm/lvm_argv.hpp kArchiveConfig).
+ARCHIVE_CONFIG = "backup{retain_min=4 retain_days=0}"
 
 
 class CliTest(unittest.TestCase):
@@ -144,10 +146,10 @@ class CliTest(unittest.TestCase):
         cmds = self.commands()
         self.assertIn(["lvcreate", "--yes", "--activate", "n", "--zero", "n", "--wipesignatures", "n",
                        "--setactivationskip", "y", "--setautoactivation", "n", "--addtag", "ilvm_incomplete",
-                       "--name", "vm9", "--size", "1073741824b", "vg_san"], cmds)
+                       "--name", "vm9", "--size", "1073741824b", "--config", ARCHIVE_CONFIG, "vg_san"], cmds)
         self.assertIn(["blkdiscard", "--zeroout", "/dev/vg_san/vm9"], cmds)   # zeroed whole: no earlier data
         self.assertEqual(cmds[-3], ["lvchange", "-an", "vg_san/vm9"])
-        self.assertEqual(cmds[-2], ["lvchange", "--deltag", "ilvm_incomplete", "vg_san/vm9"])
+        self.assertEqual(cmds[-2], ["lvchange", "--deltag", "ilvm_incomplete", "--config", ARCHIVE_CONFIG, "vg_san/vm9"])
         self.assertEqual(cmds[-1][0], "lvs")   # the reconcile pass after the change
 
     def test_vol_list_json_and_table(self):

@@ -260,9 +260,13 @@ TEST_F(PoolOps, RefreshIsOneVgsAndOneLvs) {
     EXPECT_EQ(snap->volumes[1].status.path, "/dev/vg_san/vm2");
 }
 
+// The metadata area's vgs (lvm::vgs_mda_report): an argv prefix its own, not refresh_pool's vgs.
+const std::vector<std::string> kMdaReport{"vgs", "--reportformat", "json", "--units", "b", "--nosuffix", "--binary",
+                                          "-o", "vg_name,vg_mda_free,vg_mda_size"};
+
 // pool-info: where every volume is, in a constant number of commands (issue 16): vgs, lvs,
-// one lvmlockctl -i for the volumes active here, one dump of the whole lease area (offset 0
-// to the end of the last lease of a volume inactive here) for the others.
+// the metadata area's vgs, one lvmlockctl -i for the volumes active here, one dump of the
+// whole lease area (offset 0 to the end of the last lease of a volume inactive here).
 TEST_F(PoolOps, InspectReadsEveryLeaseInOneDump) {
     started_pool();
     vgs("vgs_vg_san_used.json");
@@ -271,9 +275,13 @@ TEST_F(PoolOps, InspectReadsEveryLeaseInOneDump) {
            ok_out("VG vg_san lock_type=sanlock KONMr0-bGNi-kQ3P-rWNy-NrKt-9EPR-C1tqtO\nLS sanlock lvm_vg_san\n"
                   "LK LV ex exxNPX-wZdO-uCNy-yiGa-aJGT-JKVl-arfcYT\nLK LV sh Gk2mQe-8dPz-Lm0v-Yt7R-cW1x-Fb5N-aS3uJh\n"));
     sys.on({"sanlock", "direct", "dump"}, ok_out(data_file("sanlock/dump_pool_vm1_held_by_2.txt")));
+    sys.on(kMdaReport, ok_out(R"({"report":[{"vg":[{"vg_name":"vg_san","vg_mda_free":"520000","vg_mda_size":"1044480"}]}]})"));
     auto snap = backend->inspect_pool(pool);
     ASSERT_TRUE(snap.ok()) << snap.error().message;
     expect_golden("pool-inspect", sys.transcript());
+    ASSERT_TRUE(snap->metadata_area.has_value());
+    EXPECT_EQ(snap->metadata_area->mda_size, 1044480u);
+    EXPECT_EQ(snap->metadata_area->mda_free, 520000u);
     ASSERT_EQ(snap->volumes.size(), 3u);
     EXPECT_EQ(snap->volumes[0].status.holder_host_id, 2u);
     EXPECT_EQ(snap->volumes[0].status.holder_host_name, "kvm-b");
@@ -311,7 +319,7 @@ TEST_F(PoolOps, InspectAgreesWithRefreshVolPerVolume) {
     }
 }
 
-// A local pool has no leases and no lvmlockd: refresh_pool's two commands.
+// A local pool has no leases and no lvmlockd: refresh_pool's two commands and the metadata area.
 TEST_F(PoolOps, InspectOfALocalPoolIsVgsAndLvs) {
     use_pool("local.xml");
     started_pool();
@@ -319,7 +327,7 @@ TEST_F(PoolOps, InspectOfALocalPoolIsVgsAndLvs) {
     lvs({"lvs_three.json"});
     auto snap = backend->inspect_pool(pool);
     ASSERT_TRUE(snap.ok()) << snap.error().message;
-    EXPECT_EQ(sys.commands.size(), 2u) << sys.transcript();
+    EXPECT_EQ(sys.commands.size(), 3u) << sys.transcript();   // vgs, lvs, the metadata area's vgs
 }
 
 // sanlock cannot read the leases: the volumes are listed without holders, and the log says why.
@@ -335,7 +343,7 @@ TEST_F(PoolOps, InspectWithoutLeasesSaysSoAndListsTheVolumes) {
     EXPECT_FALSE(snap->volumes[0].status.holder_host_id.has_value());
     EXPECT_TRUE(log.contains("cannot read the sanlock leases of vg_san (open error -13 /dev/mapper/vg_san-lvmlock)"))
         << log.text();
-    EXPECT_EQ(sys.commands.size(), 3u) << sys.transcript();
+    EXPECT_EQ(sys.commands.size(), 4u) << sys.transcript();
 }
 
 TEST_F(PoolOps, StopRefusesWhileAVolumeIsOpen) {

@@ -164,8 +164,9 @@ typedef struct ilvm_backend_ops {
      * each <volume> also saying where it is: <activation state='exclusive|shared'> from this
      * host's lock (one lvmlockctl -i) and <holder> for one held by another host (one sanlock
      * direct dump over the whole lease area), as refresh_vol with ILVM_REFRESH_VOL_FIND_HOLDER
-     * says of one volume. At most four commands whatever the number of volumes. flags: none
-     * yet (pass 0). */
+     * says of one volume; <volumes metadata_size='B' metadata_free='B'> gives the VG's
+     * metadata area (vgs vg_mda_size, vg_mda_free) when vgs could say. At most five commands
+     * whatever the number of volumes. flags: none yet (pass 0). */
     int (*inspect_pool)(ilvm_backend *b, const char *pool_xml, unsigned int flags, ilvm_reply *reply);
 } ilvm_backend_ops;
 

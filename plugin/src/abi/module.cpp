@@ -196,6 +196,9 @@ int op_build_pool(ilvm_backend *b, const char *pool_xml, unsigned int flags, ilv
 int reply_snapshot(ilvm_reply *reply, const PoolDef &pool, const Result<PoolSnapshot> &r) {
     if (!r.ok()) return fail(reply, r.error());
     std::string vols = "<volumes>\n";
+    if (r->metadata_area)
+        vols = "<volumes metadata_size='" + std::to_string(r->metadata_area->mda_size) + "' metadata_free='" +
+               std::to_string(r->metadata_area->mda_free) + "'>\n";
     for (const auto &v : r->volumes) vols += volume_xml(v);
     vols += "</volumes>\n";
     return ok(reply, format_pool_xml(pool, &r->status), vols);

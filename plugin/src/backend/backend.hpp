@@ -38,6 +38,8 @@ struct VolInfo {
 struct PoolSnapshot {
     PoolStatus status;
     std::vector<VolInfo> volumes;
+    // inspect_pool only: the VG's metadata area (vgs vg_mda_size, vg_mda_free), when vgs said.
+    std::optional<lvm::VgMdaReport> metadata_area;
 };
 
 struct BuildOptions {
@@ -61,7 +63,8 @@ public:
     Result<PoolDef> start_pool(const PoolDef &pool);
     Result<PoolSnapshot> refresh_pool(const PoolDef &pool);
     // refresh_pool plus where each volume is (backend/placement.cpp): this host's lock mode
-    // of those active here, the host holding each of the others. At most four commands.
+    // of those active here, the host holding each of the others; and the VG's metadata area.
+    // At most five commands.
     Result<PoolSnapshot> inspect_pool(const PoolDef &pool);
     Status stop_pool(const PoolDef &pool, SessionUse use = SessionUse::exclusive);
     Status delete_pool(const PoolDef &pool, SessionUse use = SessionUse::exclusive);

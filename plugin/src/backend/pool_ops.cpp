@@ -156,7 +156,7 @@ Result<PoolDef> Backend::build_pool(const PoolDef &pool, BuildOptions opts) {
 
     // No separate pvcreate: it needs lvmlockd's global lock, which does not exist before
     // the first shared VG (lvmlockd(8)); vgcreate initialises the PV itself.
-    auto vg = run_checked(sys_, lvm::vgcreate(pool.vg_name, dev, pool.lock_type), "vgcreate " + pool.vg_name);
+    auto vg = run_checked(sys_, lvm::vgcreate(pool.vg_name, dev, pool.lock_type, pool.metadata_size), "vgcreate " + pool.vg_name);
     if (!vg.ok()) {
         // Back to the blank LUN we had.
         continue_after(run_status(sys_, device::wipe_signatures(dev), "wipefs " + dev),
