@@ -73,6 +73,13 @@ typedef struct ilvm_option {
 #define ILVM_REFRESH_VOL_NO_VG_LOCK (1u << 1)  /* refresh_vol: lvs --nolocking (this host's view,
                                                   no VG lock): for polls that must not compete
                                                   with another host's lock requests */
+#define ILVM_REUSE_LVS_REPORT       (1u << 8)  /* activate_vol, deactivate_vol: reuse the `lvs --nolocking`
+                                                  of the pool's VG that an earlier call of this
+                                                  instance read, unless that call changed this
+                                                  volume (then read it again). For one hook call
+                                                  holding every volume's host lock: one lvs per
+                                                  pool, not per disk. A module without it reads
+                                                  lvs each time, as before. */
 #define ILVM_RECONCILE_DRY_RUN      (1u << 0)  /* reconcile_pool: run only lvs, change nothing */
 #define ILVM_RECONCILE_REMOVE_INCOMPLETE (1u << 1) /* reconcile_pool: lvremove volumes tagged
                                                   ilvm_incomplete that nobody here works on */

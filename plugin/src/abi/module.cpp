@@ -327,14 +327,15 @@ int op_activate_vol(ilvm_backend *b, const char *pool_xml, const char *vol_name,
         auto name = name_arg(vol_name);
         if (!name.ok()) return fail(reply, name.error());
         auto mode = (flags & ILVM_ACTIVATE_SHARED) ? lvm::ActivationMode::shared : lvm::ActivationMode::exclusive;
-        return reply_vol(reply, be.activate_vol(pool, *name, mode));
+        return reply_vol(reply, be.activate_vol(pool, *name, mode, (flags & ILVM_REUSE_LVS_REPORT) != 0));
     });
 }
 
-int op_deactivate_vol(ilvm_backend *b, const char *pool_xml, const char *vol_name, unsigned int, ilvm_reply *reply) {
+int op_deactivate_vol(ilvm_backend *b, const char *pool_xml, const char *vol_name, unsigned int flags, ilvm_reply *reply) {
     return guarded(b, reply, pool_xml, [&](Backend &be, const PoolDef &pool) {
         auto name = name_arg(vol_name);
-        return name.ok() ? reply_vol(reply, be.deactivate_vol(pool, *name)) : fail(reply, name.error());
+        const bool reuse = (flags & ILVM_REUSE_LVS_REPORT) != 0;
+        return name.ok() ? reply_vol(reply, be.deactivate_vol(pool, *name, reuse)) : fail(reply, name.error());
     });
 }
 

@@ -101,9 +101,10 @@ Status Backend::with_volume_active(const PoolDef &pool, const lvm::LvReport &lv,
     return result;
 }
 
-Result<VolInfo> Backend::activate_vol(const PoolDef &pool, const std::string &name, lvm::ActivationMode mode) {
+Result<VolInfo> Backend::activate_vol(const PoolDef &pool, const std::string &name, lvm::ActivationMode mode,
+                                      bool reuse_report) {
     // Local state only (is it active here, open?); lvchange takes the real locks.
-    ILVM_ASSIGN_OR_RETURN(auto lv, load_lv(pool, name, VgLock::none));
+    ILVM_ASSIGN_OR_RETURN(auto lv, load_lv_unlocked(pool, name, reuse_report));
     VolInfo before = to_vol_info(pool, lv);
     const bool want_exclusive = mode == lvm::ActivationMode::exclusive;
     bool converting = false;
@@ -122,6 +123,7 @@ Result<VolInfo> Backend::activate_vol(const PoolDef &pool, const std::string &na
     // Active here in the other mode: the same lvchange converts the lock (ex->sh always
     // works; sh->ex fails with "locked by other host" while another host still holds it
     // shared, and the LV stays active shared here: measured, lvm2 2.03.16 + sanlock).
+    forget_lv(pool, name);  // whatever lvchange did, the kept row no longer says how it is
     ILVM_ASSIGN_OR_RETURN(auto out, sys_.run(lvm::lv_activate(pool.vg_name, name, mode)));
     if (!out.succeeded()) return activation_error(pool, lv, out, converting ? "convert the lock of" : "activate");
     spdlog::info("{} {}/{} ({})", converting ? "converted" : "activated", pool.vg_name, name,
@@ -129,13 +131,14 @@ Result<VolInfo> Backend::activate_vol(const PoolDef &pool, const std::string &na
     return before;
 }
 
-Result<VolInfo> Backend::deactivate_vol(const PoolDef &pool, const std::string &name) {
+Result<VolInfo> Backend::deactivate_vol(const PoolDef &pool, const std::string &name, bool reuse_report) {
     // Local state only (is it active here, open?); lvchange takes the real locks.
-    ILVM_ASSIGN_OR_RETURN(auto lv, load_lv(pool, name, VgLock::none));
+    ILVM_ASSIGN_OR_RETURN(auto lv, load_lv_unlocked(pool, name, reuse_report));
     VolInfo before = to_vol_info(pool, lv);
     if (!lv.active_locally) return before;
     if (lv.device_open)
         return conflict("volume '" + name + "' is open on this host", "stop the domain that uses it first");
+    forget_lv(pool, name);
     ILVM_ASSIGN_OR_RETURN(auto out, sys_.run(lvm::lv_deactivate(pool.vg_name, name)));
     if (!out.succeeded()) return activation_error(pool, lv, out, "deactivate");
     if (const std::string why = lvm::lvmlockd_skipped(out); pool.shared() && !why.empty())
