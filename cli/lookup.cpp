@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "cli/lookup.hpp"
 
+#include "cli/placement.hpp"
 #include "common/names.hpp"
 #include "host/core/pool_bindings.hpp"
 #include "host/core/summaries.hpp"
@@ -25,11 +26,9 @@ Result<std::optional<std::pair<std::string, std::string>>> volume_by_key(Context
     else
         for (const auto &name : ctx.store.names())
             if (ctx.store.active(name)) pools.push_back(name);
-    ILVM_ASSIGN_OR_RETURN(auto *be, ctx.backend());
     for (const auto &name : pools) {
         ILVM_ASSIGN_OR_RETURN(std::string xml, ctx.active_pool_xml(name));
-        ILVM_ASSIGN_OR_RETURN(auto r, be->refresh_pool(xml));   // a read: nothing is recorded
-        ILVM_ASSIGN_OR_RETURN(auto vols, host::summarize_volumes(r.volumes_xml));
+        ILVM_ASSIGN_OR_RETURN(auto vols, listed_volumes(ctx, xml));
         for (const auto &v : vols)
             if (v.key == key) return Found{std::make_pair(name, v.name)};
     }

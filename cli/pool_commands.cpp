@@ -19,7 +19,6 @@
 #include "common/strings.hpp"
 #include "host/core/pool_bindings.hpp"
 #include "host/core/summaries.hpp"
-#include "host/core/volume_locks.hpp"
 #include "host/libvirt/mirror_sync.hpp"
 
 namespace ilvm::cli {
@@ -351,14 +350,17 @@ Status pool_info(Context &ctx, const Args &args) {
     const std::string name = args.get("pool");
     ILVM_ASSIGN_OR_RETURN(std::string xml, ctx.pool_xml(name));
     const bool active = ctx.store.active(name);
-    std::vector<host::VolSummary> vols;
+    Placement placed;
     if (active) {
+        // The live numbers and where each volume is, in one inspection (placement.hpp).
         ILVM_ASSIGN_OR_RETURN(std::string running, ctx.active_pool_xml(name));
-        ILVM_ASSIGN_OR_RETURN(auto live, refresh(ctx, running));
-        xml = live.pool_xml;
-        ILVM_ASSIGN_OR_RETURN(vols, placed_volumes(ctx, name, live.volumes_xml));
+        ILVM_ASSIGN_OR_RETURN(placed, placed_volumes(ctx, running));
+    } else {
+        ILVM_ASSIGN_OR_RETURN(placed.pool, host::summarize_pool(xml));
     }
-    ILVM_ASSIGN_OR_RETURN(auto p, host::summarize_pool(xml));
+    const host::PoolSummary &p = placed.pool;
+    const std::vector<host::VolSummary> &vols = placed.volumes;
+    const host::MetadataArea &area = placed.metadata_area;
     const bool autostart = ctx.store.autostart(name);
     const host::MirrorInfo mirror = ctx.mirror().inspect(name, p.vg);
     if (args.flag("json")) {
@@ -377,6 +379,8 @@ Status pool_info(Context &ctx, const Args &args) {
             o.emplace_back("allocation", p.allocation);
             o.emplace_back("available", p.available);
             o.emplace_back("volumes", jv);
+            if (area.known)
+                o.emplace_back("metadata_area", JsonObject{{"size", area.size}, {"free", area.free}});
         }
         *ctx.out << to_json(o);
         return {};
@@ -398,6 +402,7 @@ Status pool_info(Context &ctx, const Args &args) {
         f.emplace_back("Volumes", std::to_string(vols.size()) + " (" + std::to_string(here) + " active here, " +
                                       std::to_string(elsewhere) + " held elsewhere, " +
                                       std::to_string(vols.size() - here - elsewhere) + " free)");
+        if (area.known) f.emplace_back("Metadata area", host::describe_metadata_area(area, vols.size()));
     }
     f.emplace_back("Source", lun_description(p));
     f.emplace_back("Volume group", p.vg + (p.vg_uuid.empty() ? " (not pinned yet)" : " (" + p.vg_uuid + ")"));

@@ -252,21 +252,20 @@ Status vol_resize(Context &ctx, const Args &args) {
 
 Status vol_list(Context &ctx, const Args &args) {
     const std::string pool = args.get("pool");
-    ILVM_ASSIGN_OR_RETURN(std::string pool_xml, ctx.active_pool_xml(pool));
-    ILVM_ASSIGN_OR_RETURN(auto *be, ctx.backend());
-    ILVM_ASSIGN_OR_RETURN(auto r, be->refresh_pool(pool_xml));   // a read: nothing is recorded
-    ILVM_ASSIGN_OR_RETURN(auto vols, host::summarize_volumes(r.volumes_xml));
     if (int(args.flag("json")) + int(args.flag("details")) + int(args.flag("name")) > 1)
         return invalid_input("--json, --details and --name are mutually exclusive", "give one of them");
+    ILVM_ASSIGN_OR_RETURN(std::string pool_xml, ctx.active_pool_xml(pool));
     if (args.flag("json")) {
-        // The holder of a volume inactive here, as pool-info reports it: refresh_pool's lvs
-        // cannot name it (it said "holder": null for a volume host 2 holds).
-        ILVM_ASSIGN_OR_RETURN(auto placed, placed_volumes(ctx, pool, r.volumes_xml));
+        // The holder of a volume inactive here, as pool-info reports it (refresh_pool's lvs
+        // cannot name it: "holder": null for a volume host 2 holds), from pool-info's one
+        // inspection: the same commands at any number of volumes.
+        ILVM_ASSIGN_OR_RETURN(auto placed, placed_volumes(ctx, pool_xml));
         JsonArray arr;
-        for (const auto &v : placed) arr.push_back(placed_json_value(v));
+        for (const auto &v : placed.volumes) arr.push_back(placed_json_value(v));
         *ctx.out << to_json(arr);
         return {};
     }
+    ILVM_ASSIGN_OR_RETURN(auto vols, listed_volumes(ctx, pool_xml));
     if (args.flag("name")) {
         for (const auto &v : vols) *ctx.out << v.name << "\n";
         return {};

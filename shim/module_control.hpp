@@ -13,7 +13,7 @@ namespace ilvm::hook {
 class ModuleControl final : public VolumeControl {
 public:
     ModuleControl(const host::BackendClient &client, const host::PoolStore &store)
-        : store_(store), locks_(client, store, /*started_only=*/false) {}
+        : store_(store), locks_(client, store, /*started_only=*/false, /*reuse_report=*/true) {}
 
     bool pool_started(const std::string &pool) override { return store_.active(pool); }
     Result<bool> active_here(const std::string &pool, const std::string &volume) override;

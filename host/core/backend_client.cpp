@@ -130,6 +130,12 @@ Result<PoolRefresh> BackendClient::refresh_pool(const std::string &pool_xml) con
     return PoolRefresh{r.xml(), r.extra_xml()};
 }
 
+Result<PoolRefresh> BackendClient::inspect_pool(const std::string &pool_xml) const {
+    Reply r(*ops_);
+    if (auto e = r.error(ops_->inspect_pool(backend_, pool_xml.c_str(), 0, r.get()))) return *e;
+    return PoolRefresh{r.xml(), r.extra_xml()};
+}
+
 Status BackendClient::stop_pool(const std::string &pool_xml, unsigned flags) const {
     return status_of(*ops_, [&](ilvm_reply *r) { return ops_->stop_pool(backend_, pool_xml.c_str(), flags, r); });
 }

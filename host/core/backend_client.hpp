@@ -41,6 +41,9 @@ public:
     Result<std::string> start_pool(const std::string &pool_xml, unsigned flags = 0) const;
     Result<std::string> build_pool(const std::string &pool_xml, unsigned flags) const;
     Result<PoolRefresh> refresh_pool(const std::string &pool_xml) const;
+    // refresh_pool, each volume also saying where it is (this host's lock mode, another
+    // host's lease): pool-info's one call, at most four commands at any size.
+    Result<PoolRefresh> inspect_pool(const std::string &pool_xml) const;
     Status stop_pool(const std::string &pool_xml, unsigned flags) const;
     Status delete_pool(const std::string &pool_xml, unsigned flags) const;
     Status forget_pool(const std::string &pool_xml, unsigned flags) const;

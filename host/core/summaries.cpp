@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "host/core/summaries.hpp"
 
+#include <cstdint>
+
 #include "common/numbers.hpp"
+#include "common/size.hpp"
 #include "common/xml_doc.hpp"
 
 namespace ilvm::host {
@@ -58,8 +61,8 @@ Result<VolSummary> vol_from(const xmlNode *vol) {
 }
 
 // A document the backend module returned, with the expected document element.
-Result<XmlDoc> backend_document(const std::string &text, std::string_view root) {
-    auto doc = parse_untrusted_xml(text, "backend XML");
+Result<XmlDoc> backend_document(const std::string &text, std::string_view root, std::size_t max_bytes = k_max_xml_bytes) {
+    auto doc = parse_untrusted_xml(text, "backend XML", max_bytes);
     if (!doc.ok()) return internal_error("the backend returned XML that does not parse: " + doc.error().message);
     if (!xml::is_element(doc->root(), root))
         return internal_error("the backend returned <" + std::string(xml::node_name(doc->root())) + "> where <" +
@@ -102,14 +105,44 @@ Result<VolSummary> summarize_vol(const std::string &xml) {
     return vol_from(doc.root());
 }
 
-Result<std::vector<VolSummary>> summarize_volumes(const std::string &volumes_xml) {
-    ILVM_ASSIGN_OR_RETURN(auto doc, backend_document(volumes_xml, "volumes"));
+std::size_t volumes_xml_limit(uint64_t pool_capacity) {
+    constexpr uint64_t k_per_mib = 2048;
+    const uint64_t mib = pool_capacity / (1024 * 1024);
+    const uint64_t extra = mib > (SIZE_MAX - k_max_xml_bytes) / k_per_mib ? SIZE_MAX - k_max_xml_bytes : mib * k_per_mib;
+    return k_max_xml_bytes + static_cast<std::size_t>(extra);
+}
+
+Result<std::vector<VolSummary>> summarize_volumes(const std::string &volumes_xml, const PoolSummary &pool,
+                                                  MetadataArea *area) {
+    ILVM_ASSIGN_OR_RETURN(auto doc, backend_document(volumes_xml, "volumes", volumes_xml_limit(pool.capacity)));
+    if (area) {
+        *area = MetadataArea{};
+        const std::string size = xml::attribute(doc.root(), "metadata_size").value_or("");
+        if (!size.empty()) {
+            area->known = true;
+            ILVM_ASSIGN_OR_RETURN(area->size, number(size, "a metadata area size"));
+            ILVM_ASSIGN_OR_RETURN(area->free, number(xml::attribute(doc.root(), "metadata_free").value_or(""),
+                                                     "a metadata area's free bytes"));
+        }
+    }
+    const auto elements = xml::child_elements(doc.root(), "volume");
     std::vector<VolSummary> out;
-    for (const xmlNode *vol : xml::child_elements(doc.root(), "volume")) {
+    out.reserve(elements.size());
+    for (const xmlNode *vol : elements) {
         ILVM_ASSIGN_OR_RETURN(auto v, vol_from(vol));
         out.push_back(std::move(v));
     }
     return out;
+}
+
+std::string describe_metadata_area(const MetadataArea &area, size_t volumes) {
+    // LVM writes a new copy beside the old one: the metadata may fill half the area at most,
+    // and vg_mda_free is what is left of that half (measured: a fresh 64 MiB area says 32 MiB).
+    const uint64_t usable = area.size / 2, used = usable > area.free ? usable - area.free : 0;
+    constexpr uint64_t k_measured_bytes_per_volume = 355;
+    const uint64_t per_volume = volumes > 0 && used / volumes > 0 ? used / volumes : k_measured_bytes_per_volume;
+    return human_size(area.size) + ", " + human_size(area.free) + " free (room for about " +
+           std::to_string(area.free / per_volume) + " more volumes)";
 }
 
 std::string describe_activation(const VolSummary &v) {

@@ -2,6 +2,7 @@
 // Typed views of the pool and volume XML the backend returns, for printing.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -27,8 +28,24 @@ struct VolSummary {
 
 Result<PoolSummary> summarize_pool(const std::string &xml);
 Result<VolSummary> summarize_vol(const std::string &xml);
-// The <volume> elements of refresh_pool's <volumes> document.
-Result<std::vector<VolSummary>> summarize_volumes(const std::string &volumes_xml);
+// The VG's LVM metadata area, as inspect_pool's <volumes metadata_size= metadata_free=> says.
+struct MetadataArea {
+    bool known = false;
+    uint64_t size = 0, free = 0;   // vg_mda_size, vg_mda_free (LVM uses at most half the area)
+};
+
+// The <volume> elements of refresh_pool's <volumes> document, of the pool `pool` describes
+// (its live XML, with <capacity>): one parse and one walk, as long as the pool's size allows.
+// `area`, if given, gets the metadata area the document carries.
+Result<std::vector<VolSummary>> summarize_volumes(const std::string &volumes_xml, const PoolSummary &pool,
+                                                  MetadataArea *area = nullptr);
+// "64.00 MiB, 29.11 MiB free (room for about 86000 more volumes)": the volumes the free part
+// holds at the pool's own bytes per volume (~355 measured; that, for a pool without any).
+std::string describe_metadata_area(const MetadataArea &area, size_t volumes);
+// How large that document may be: 1 MiB, plus 2 KiB per MiB of the pool's capacity. A volume
+// takes one extent at least (pool-build's are 4 MiB) and its <volume> element ~400 bytes, so
+// no pool reaches it; a fixed 1 MiB cap broke vol-list from ~2,870 volumes (issue 16).
+std::size_t volumes_xml_limit(uint64_t pool_capacity);
 
 // "inactive", "active here, exclusive, open", "held by host 2 (kvm-b), exclusive" ...
 std::string describe_activation(const VolSummary &v);

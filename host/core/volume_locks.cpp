@@ -27,13 +27,14 @@ Status ModuleVolumeLocks::activate(const VolumeRef &v, bool shared) {
 
 Result<VolSummary> ModuleVolumeLocks::activate_from(const VolumeRef &v, bool shared) {
     ILVM_ASSIGN_OR_RETURN(std::string xml, pool_xml(v.pool));
-    ILVM_ASSIGN_OR_RETURN(std::string before, client_.activate_vol(xml, v.volume, shared ? ILVM_ACTIVATE_SHARED : 0u));
+    const unsigned flags = (shared ? ILVM_ACTIVATE_SHARED : 0u) | (reuse_report_ ? ILVM_REUSE_LVS_REPORT : 0u);
+    ILVM_ASSIGN_OR_RETURN(std::string before, client_.activate_vol(xml, v.volume, flags));
     return summarize_vol(before);
 }
 
 Status ModuleVolumeLocks::deactivate(const VolumeRef &v) {
     ILVM_ASSIGN_OR_RETURN(std::string xml, pool_xml(v.pool));
-    ILVM_TRY(client_.deactivate_vol(xml, v.volume));
+    ILVM_TRY(client_.deactivate_vol(xml, v.volume, reuse_report_ ? ILVM_REUSE_LVS_REPORT : 0u));
     return {};
 }
 

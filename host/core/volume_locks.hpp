@@ -41,8 +41,11 @@ public:
     // started_only: refuse (conflict naming pool-start) pools not started on this host, before
     // asking the module. The hook checks that itself and must still release volumes of a pool
     // whose run state is gone.
-    ModuleVolumeLocks(const BackendClient &client, const PoolStore &store, bool started_only = true)
-        : client_(client), store_(store), started_only_(started_only) {}
+    // reuse_report: activate/deactivate pass ILVM_REUSE_LVS_REPORT (one lvs per pool for all
+    // of them), for a caller that holds the host locks of every volume it changes (the hook).
+    ModuleVolumeLocks(const BackendClient &client, const PoolStore &store, bool started_only = true,
+                      bool reuse_report = false)
+        : client_(client), store_(store), started_only_(started_only), reuse_report_(reuse_report) {}
 
     Result<VolSummary> inspect(const VolumeRef &v, InspectOptions how) override;
     Status activate(const VolumeRef &v, bool shared) override;
@@ -57,6 +60,7 @@ private:
     const BackendClient &client_;
     const PoolStore &store_;
     bool started_only_;
+    bool reuse_report_;
     std::map<std::string, std::string> cache_;
 };
 

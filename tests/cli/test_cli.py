@@ -18,6 +18,8 @@ from cli_helpers import assert_one_error_line, fake_env, logged_commands
 ILVM, MODULE_DIR, DATA = sys.argv[1:4]
 
 EXIT_INVALID, EXIT_NOT_FOUND, EXIT_CONFLICT, EXIT_SYSTEM = 2, 3, 4, 5
+# What every command that writes LVM metadata carries (plugin/src/lvm/lvm_argv.hpp kArchiveConfig).
+ARCHIVE_CONFIG = "backup{retain_min=4 retain_days=0}"
 
 
 class CliTest(unittest.TestCase):
@@ -144,10 +146,10 @@ class CliTest(unittest.TestCase):
         cmds = self.commands()
         self.assertIn(["lvcreate", "--yes", "--activate", "n", "--zero", "n", "--wipesignatures", "n",
                        "--setactivationskip", "y", "--setautoactivation", "n", "--addtag", "ilvm_incomplete",
-                       "--name", "vm9", "--size", "1073741824b", "vg_san"], cmds)
+                       "--name", "vm9", "--size", "1073741824b", "--config", ARCHIVE_CONFIG, "vg_san"], cmds)
         self.assertIn(["blkdiscard", "--zeroout", "/dev/vg_san/vm9"], cmds)   # zeroed whole: no earlier data
         self.assertEqual(cmds[-3], ["lvchange", "-an", "vg_san/vm9"])
-        self.assertEqual(cmds[-2], ["lvchange", "--deltag", "ilvm_incomplete", "vg_san/vm9"])
+        self.assertEqual(cmds[-2], ["lvchange", "--deltag", "ilvm_incomplete", "--config", ARCHIVE_CONFIG, "vg_san/vm9"])
         self.assertEqual(cmds[-1][0], "lvs")   # the reconcile pass after the change
 
     def test_vol_list_json_and_table(self):
@@ -164,6 +166,25 @@ class CliTest(unittest.TestCase):
         self.assertFalse(vols[0]["autoactivation"])
         table = self.ilvm("vol-list", "san").stdout
         self.assertRegex(table, r"vm1\s+/dev/vg_san/vm1\s+1.00 GiB\s+inactive\s+yes\s+off")
+
+    def test_vol_list_of_thousands_of_volumes(self):
+        # ~330 bytes of module XML per volume: 4,000 volumes passed the old fixed 1 MiB cap
+        # ("backend XML is too large"); the bound now grows with the pool (10 GiB here).
+        self.define()
+        self.make_active()
+        lvm = os.path.join(self.tmp, "lvm.json")
+        with open(lvm, "w", encoding="utf-8") as f:
+            json.dump({"v%04d" % i: {} for i in range(4000)}, f)
+        self.env["ILVM_FAKE_LVM"] = lvm
+        self.rules([{"prefix": ["vgs"], "stdout": self.lvm_data("vgs_vg_san_used.json")}])
+        r = self.ilvm("vol-list", "san", "--json")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        vols = json.loads(r.stdout)
+        self.assertEqual(len(vols), 4000)
+        self.assertEqual((vols[0]["name"], vols[-1]["name"]), ("v0000", "v3999"))
+        # --json says where each volume is: pool-info's one inspection (the metadata area's
+        # vgs, one read of the whole lease area), no command per volume.
+        self.assertEqual([c[0] for c in self.commands()], ["vgs", "lvs", "vgs", "sanlock"])
 
     def test_delete_of_volume_held_elsewhere_is_conflict_and_changes_nothing(self):
         self.define()

@@ -230,7 +230,7 @@ class Exclusivity(unittest.TestCase):
         out, err = job.communicate(timeout=60)
         self.assertEqual(job.returncode, 5, err)
         self.assertIn("interrupted", err)
-        self.assertIn(["lvremove", "--yes", "vg_san/vm9"], self.commands())
+        self.assertIn(["lvremove", "--yes", "--config", "backup{retain_min=4 retain_days=0}", "vg_san/vm9"], self.commands())
         self.assertNotIn("vm9", self.lvs_state())
 
     def test_7_a_killed_create_leaves_a_volume_that_says_it_is_incomplete(self):

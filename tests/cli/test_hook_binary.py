@@ -91,6 +91,28 @@ class HookBinaryTest(unittest.TestCase):
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertIn(["lvchange", "-aey", "-K", "vg_san/vm1"], self.commands())
 
+    def test_prepare_and_release_of_many_disks_read_lvs_once(self):
+        # One whole-VG lvs per pool per hook call, not one per disk (issue 16: 16 disks at
+        # 10,000 volumes took 4.78 s). fake_cmd.py's small LVM answers lvs and lvchange.
+        lvm = os.path.join(self.tmp, "lvm.json")
+        with open(lvm, "w", encoding="utf-8") as f:
+            json.dump({"d%02d" % i: {} for i in range(16)}, f)
+        self.env["ILVM_FAKE_LVM"] = lvm
+        domain = ("<domain type='kvm'><name>web1</name><devices>" +
+                  "".join("<disk type='block' device='disk'><source dev='/dev/vg_san/d%02d'/><target dev='vd%s'/></disk>"
+                          % (i, chr(ord("a") + i)) for i in range(16)) + "</devices></domain>")
+        r = self.hook("prepare", "begin", stdin=domain)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        ran = self.commands()
+        self.assertEqual(sum(c[0] == "lvs" for c in ran), 1, ran)
+        self.assertEqual(sorted(c[-1] for c in ran if c[:2] == ["lvchange", "-aey"]), ["vg_san/d%02d" % i for i in range(16)])
+        start_log(self.log)
+        r = self.hook("release", "end", stdin=domain)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        ran = self.commands()
+        self.assertEqual(sum(c[0] == "lvs" for c in ran), 1, ran)
+        self.assertEqual(sum(c[:2] == ["lvchange", "-an"] for c in ran), 16, ran)
+
     # The verbs refuse configuration directories others could change (test_files.py); the
     # hook reads the same definitions, so a start checks them too and refuses before it
     # runs anything; a release never refuses (libvirt cannot undo a stop): it warns and goes on.

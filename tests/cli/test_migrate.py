@@ -308,7 +308,15 @@ class HandoverCliTest(unittest.TestCase):
                     {"prefix": ["sanlock", "direct", "dump", "/dev/mapper/vg_san-lvmlock:70254592:8388608"],
                      "stdout": self.data("sanlock", "dump_lv_held_by_2.txt")},
                     {"prefix": ["sanlock", "direct", "dump", "/dev/mapper/vg_san-lvmlock:0:8388608"],
-                     "stdout": self.data("sanlock", "dump_delta.txt")}])
+                     "stdout": self.data("sanlock", "dump_delta.txt")},
+                    # pool-info's look at the VG's metadata area: 64 MiB, 3 volumes in it.
+                    {"prefix": ["vgs", "--reportformat", "json", "--units", "b", "--nosuffix", "--binary", "-o",
+                                "vg_name,vg_mda_free,vg_mda_size"],
+                     "stdout": json.dumps({"report": [{"vg": [{"vg_name": "vg_san", "vg_mda_free": str((32 << 20) - 1065),
+                                                               "vg_mda_size": str(64 << 20)}]}]})},
+                    # pool-info's one read of the whole lease area: delta leases to vm1's lease.
+                    {"prefix": ["sanlock", "direct", "dump", "/dev/mapper/vg_san-lvmlock:0:78643200"],
+                     "stdout": self.data("sanlock", "dump_pool_vm1_held_by_2.txt")}])
 
     def test_pool_info_json_says_where_each_volume_is(self):
         mark_active(self.tmp)
@@ -337,6 +345,50 @@ class HandoverCliTest(unittest.TestCase):
             for field in ("holder", "state", "mode", "activation"):
                 self.assertEqual(listed[name][field], info[name][field], (name, field))
         self.assertEqual(self.mutations(), [])
+
+    def test_pool_info_reads_every_lease_at_once(self):
+        # vgs, lvs, the metadata area's vgs, one lvmlockctl -i for vm2/vm3 (active here), one
+        # dump from offset 0 to the end of vm1's lease (the only volume inactive here): no read
+        # per volume.
+        mark_active(self.tmp)
+        self.placement_rules()
+        r = self.ilvm("pool-info", "san", "--json")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        # vgs and lvs by their fields (the last but one argument), the others whole.
+        self.assertEqual([c[:2] + c[-2:-1] if c[0] in ("vgs", "lvs") else c for c in self.commands()],
+                         [["vgs", "--reportformat", "vg_name,vg_uuid,vg_size,vg_free,vg_extent_size,vg_extent_count,"
+                           "vg_free_count,lv_count,vg_lock_type,vg_lock_args"],
+                          ["lvs", "--reportformat", "lv_name,lv_uuid,lv_size,lv_path,lv_active_locally,"
+                           "lv_active_exclusively,lv_device_open,lv_skip_activation,lv_autoactivation,lv_lockargs,lv_tags"],
+                          ["vgs", "--reportformat", "vg_name,vg_mda_free,vg_mda_size"],
+                          ["lvmlockctl", "-i"],
+                          ["sanlock", "direct", "dump", "/dev/mapper/vg_san-lvmlock:0:78643200"]])
+        self.assertEqual(json.loads(r.stdout)["metadata_area"], {"size": 64 << 20, "free": (32 << 20) - 1065})
+        self.assertEqual(r.stderr, "")
+
+    def test_pool_info_shows_the_metadata_area_and_its_room(self):
+        # 3 volumes in 1065 bytes: 355 bytes each; 32 MiB - 1065 bytes free holds 94,516 more.
+        mark_active(self.tmp)
+        self.placement_rules()
+        r = self.ilvm("pool-info", "san")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertRegex(r.stdout, r"(?m)^Metadata area:\s+64.00 MiB, 32.00 MiB free \(room for about 94516 more volumes\)$")
+
+    def test_pool_info_runs_five_commands_at_most_whatever_the_volume_count(self):
+        mark_active(self.tmp)
+        lvm = os.path.join(self.tmp, "lvm.json")
+        with open(lvm, "w", encoding="utf-8") as f:
+            json.dump({"v%04d" % i: {} for i in range(300)}, f)
+        self.env["ILVM_FAKE_LVM"] = lvm
+        self.rules([{"prefix": ["vgs"], "stdout": self.data("lvm", "vgs_vg_san.json")}])
+        r = self.ilvm("pool-info", "san")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertRegex(r.stdout, r"(?m)^Volumes:\s+300 \(0 active here, 0 held elsewhere, 300 free\)$")
+        ran = self.commands()
+        self.assertLessEqual(len(ran), 5, ran)
+        # fake_cmd.py's leases are 1 MiB apart from 70254592: the last one ends 8 MiB after its start.
+        self.assertIn(["sanlock", "direct", "dump", "/dev/mapper/vg_san-lvmlock:0:%d" % (70254592 + 299 * 1048576 + 8388608)],
+                      ran)
 
     def test_vol_info_shows_the_holders_mode(self):
         mark_active(self.tmp)

@@ -175,7 +175,8 @@ class ReconcileCliTest(unittest.TestCase):
             self.rules([{"prefix": ["lvs"], "stdout": f.read()}])
         r = self.ilvm("vol-delete", "vm1", "--pool", "san")
         self.assertEqual(r.returncode, 0, r.stderr)
-        self.assertIn(["lvchange", "--setactivationskip", "y", "--setautoactivation", "n", "vg_san/fromvirsh"],
+        self.assertIn(["lvchange", "--setactivationskip", "y", "--setautoactivation", "n", "--config", "backup{retain_min=4 retain_days=0}",
+                       "vg_san/fromvirsh"],
                       self.commands())
 
     # --- mirror pool ---------------------------------------------------------------

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 // Golden-argv tests of the pool lifecycle (libvirt storagepoolxml2argvtest style).
 #include "backend_fixture.hpp"
+#include "log_capture.hpp"
 
 namespace ilvm::test {
 namespace {
@@ -257,6 +258,92 @@ TEST_F(PoolOps, RefreshIsOneVgsAndOneLvs) {
     EXPECT_EQ(snap->volumes[1].status.activation, ActivationState::exclusive);
     EXPECT_TRUE(snap->volumes[1].status.open);
     EXPECT_EQ(snap->volumes[1].status.path, "/dev/vg_san/vm2");
+}
+
+// The metadata area's vgs (lvm::vgs_mda_report): an argv prefix its own, not refresh_pool's vgs.
+const std::vector<std::string> kMdaReport{"vgs", "--reportformat", "json", "--units", "b", "--nosuffix", "--binary",
+                                          "-o", "vg_name,vg_mda_free,vg_mda_size"};
+
+// pool-info: where every volume is, in a constant number of commands (issue 16): vgs, lvs,
+// the metadata area's vgs, one lvmlockctl -i for the volumes active here, one dump of the
+// whole lease area (offset 0 to the end of the last lease of a volume inactive here).
+TEST_F(PoolOps, InspectReadsEveryLeaseInOneDump) {
+    started_pool();
+    vgs("vgs_vg_san_used.json");
+    lvs({"lvs_three.json"});
+    sys.on({"lvmlockctl", "-i"},
+           ok_out("VG vg_san lock_type=sanlock KONMr0-bGNi-kQ3P-rWNy-NrKt-9EPR-C1tqtO\nLS sanlock lvm_vg_san\n"
+                  "LK LV ex exxNPX-wZdO-uCNy-yiGa-aJGT-JKVl-arfcYT\nLK LV sh Gk2mQe-8dPz-Lm0v-Yt7R-cW1x-Fb5N-aS3uJh\n"));
+    sys.on({"sanlock", "direct", "dump"}, ok_out(data_file("sanlock/dump_pool_vm1_held_by_2.txt")));
+    sys.on(kMdaReport, ok_out(R"({"report":[{"vg":[{"vg_name":"vg_san","vg_mda_free":"520000","vg_mda_size":"1044480"}]}]})"));
+    auto snap = backend->inspect_pool(pool);
+    ASSERT_TRUE(snap.ok()) << snap.error().message;
+    expect_golden("pool-inspect", sys.transcript());
+    ASSERT_TRUE(snap->metadata_area.has_value());
+    EXPECT_EQ(snap->metadata_area->mda_size, 1044480u);
+    EXPECT_EQ(snap->metadata_area->mda_free, 520000u);
+    ASSERT_EQ(snap->volumes.size(), 3u);
+    EXPECT_EQ(snap->volumes[0].status.holder_host_id, 2u);
+    EXPECT_EQ(snap->volumes[0].status.holder_host_name, "kvm-b");
+    EXPECT_FALSE(snap->volumes[0].status.holder_shared);
+    EXPECT_EQ(snap->volumes[1].status.activation, ActivationState::exclusive);
+    EXPECT_FALSE(snap->volumes[1].status.holder_host_id.has_value());
+    EXPECT_EQ(snap->volumes[2].status.activation, ActivationState::shared);
+    EXPECT_EQ(snap->status.capacity, 10733223936u);
+    expect_no_mutation();
+}
+
+// The same answers as refresh_vol with the holder lookup, volume by volume: pool-info and
+// vol-info must not disagree.
+TEST_F(PoolOps, InspectAgreesWithRefreshVolPerVolume) {
+    started_pool();
+    vgs("vgs_vg_san_used.json");
+    lvs({"lvs_three.json"});
+    sys.on({"lvmlockctl", "-i"},
+           ok_out("VG vg_san lock_type=sanlock KONMr0-bGNi-kQ3P-rWNy-NrKt-9EPR-C1tqtO\nLS sanlock lvm_vg_san\n"
+                  "LK LV sh Gk2mQe-8dPz-Lm0v-Yt7R-cW1x-Fb5N-aS3uJh\n"));
+    sys.on({"sanlock", "direct", "dump", "/dev/mapper/vg_san-lvmlock:70254592:8388608"},
+           ok_out(data_file("sanlock/dump_lv_held_by_2.txt")));
+    sys.on({"sanlock", "direct", "dump", "/dev/mapper/vg_san-lvmlock:0:8388608"}, ok_out(data_file("sanlock/dump_delta.txt")));
+    sys.on({"sanlock", "direct", "dump", "/dev/mapper/vg_san-lvmlock:0:78643200"},
+           ok_out(data_file("sanlock/dump_pool_vm1_held_by_2.txt")));
+    auto snap = backend->inspect_pool(pool);
+    ASSERT_TRUE(snap.ok()) << snap.error().message;
+    for (const auto &whole : snap->volumes) {
+        auto one = backend->refresh_vol(pool, whole.def.name, true);
+        ASSERT_TRUE(one.ok()) << one.error().message;
+        EXPECT_EQ(whole.status.activation, one->status.activation) << whole.def.name;
+        EXPECT_EQ(whole.status.holder_host_id, one->status.holder_host_id) << whole.def.name;
+        EXPECT_EQ(whole.status.holder_host_name, one->status.holder_host_name) << whole.def.name;
+        EXPECT_EQ(whole.status.holder_shared, one->status.holder_shared) << whole.def.name;
+    }
+}
+
+// A local pool has no leases and no lvmlockd: refresh_pool's two commands and the metadata area.
+TEST_F(PoolOps, InspectOfALocalPoolIsVgsAndLvs) {
+    use_pool("local.xml");
+    started_pool();
+    sys.on({"vgs"}, ok_out(R"({"report":[{"vg":[{"vg_name":"vg_lab","vg_uuid":"Ab12Cd-0000-1111-2222-3333-4444-55EeFf","vg_size":"4290772992","vg_free":"2143289344","vg_extent_size":"4194304","vg_extent_count":"1023","vg_free_count":"511","lv_count":"3","vg_lock_type":"","vg_lock_args":""}]}]})"));
+    lvs({"lvs_three.json"});
+    auto snap = backend->inspect_pool(pool);
+    ASSERT_TRUE(snap.ok()) << snap.error().message;
+    EXPECT_EQ(sys.commands.size(), 3u) << sys.transcript();   // vgs, lvs, the metadata area's vgs
+}
+
+// sanlock cannot read the leases: the volumes are listed without holders, and the log says why.
+TEST_F(PoolOps, InspectWithoutLeasesSaysSoAndListsTheVolumes) {
+    started_pool();
+    vgs("vgs_vg_san_used.json");
+    lvs({"lvs_vm1.json"});
+    sys.on({"sanlock", "direct", "dump"}, fail_out(1, "open error -13 /dev/mapper/vg_san-lvmlock\n"));
+    LogCapture log;
+    auto snap = backend->inspect_pool(pool);
+    ASSERT_TRUE(snap.ok()) << snap.error().message;
+    ASSERT_EQ(snap->volumes.size(), 1u);
+    EXPECT_FALSE(snap->volumes[0].status.holder_host_id.has_value());
+    EXPECT_TRUE(log.contains("cannot read the sanlock leases of vg_san (open error -13 /dev/mapper/vg_san-lvmlock)"))
+        << log.text();
+    EXPECT_EQ(sys.commands.size(), 4u) << sys.transcript();
 }
 
 TEST_F(PoolOps, StopRefusesWhileAVolumeIsOpen) {

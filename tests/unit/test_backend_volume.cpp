@@ -93,7 +93,7 @@ TEST_F(VolumeOps, CreateRollsBackWhenClearingFails) {
     ASSERT_FALSE(v.ok());
     EXPECT_EQ(v.error().code, ErrorCode::system);
     expect_golden("vol-create-rollback", sys.transcript());
-    EXPECT_TRUE(sys.ran({"lvremove", "--yes", "vg_san/vm9"}));
+    EXPECT_TRUE(sys.ran({"lvremove", "--yes", "--config", lvm::kArchiveConfig, "vg_san/vm9"}));
     expect_not_run({"lvchange", "--deltag"});   // never marked complete
 }
 
@@ -105,7 +105,7 @@ TEST_F(VolumeOps, ANewVolumeIsZeroedWholeAndMarkedCompleteOnlyAfterwards) {
     lvs({"lvs_vm1.json", "lvs_new_vm9.json"});
     ASSERT_TRUE(backend->create_vol(pool, vol("vm9", 1 << 30)).ok());
     expect_in_order({"--addtag ilvm_incomplete", "blkdiscard --zeroout /dev/vg_san/vm9",
-                     "lvchange --deltag ilvm_incomplete vg_san/vm9"});
+                     "lvchange --deltag ilvm_incomplete --config 'backup{retain_min=4 retain_days=0}' vg_san/vm9"});
 }
 
 TEST_F(VolumeOps, APoolThatOptsOutOfWipeOnCreateClearsOnlyBothEnds) {
@@ -116,7 +116,7 @@ TEST_F(VolumeOps, APoolThatOptsOutOfWipeOnCreateClearsOnlyBothEnds) {
     ASSERT_TRUE(backend->create_vol(pool, vol("vm9", 1 << 30)).ok());
     expect_not_run({"blkdiscard"});
     EXPECT_TRUE(sys.ran({"dd", "if=/dev/zero", "of=/dev/vg_san/vm9", "bs=1M", "count=1", "seek=0"})) << sys.transcript();
-    EXPECT_TRUE(sys.ran({"lvchange", "--deltag", "ilvm_incomplete", "vg_san/vm9"}));
+    EXPECT_TRUE(sys.ran({"lvchange", "--deltag", "ilvm_incomplete", "--config", lvm::kArchiveConfig, "vg_san/vm9"}));
 }
 
 TEST_F(VolumeOps, CreateFailsCleanlyWhenSomeoneElseGrabbedTheNewVolume) {

@@ -181,12 +181,14 @@ public:
         return info.status.activation != ActivationState::inactive;
     }
     Result<bool> activate(const std::string &, const std::string &v, bool shared) override {
-        ILVM_ASSIGN_OR_RETURN(auto before,
-                              be_.activate_vol(pool_, v, shared ? lvm::ActivationMode::shared : lvm::ActivationMode::exclusive));
+        // reuse_report: as the hook's ModuleControl asks the module (ILVM_REUSE_LVS_REPORT).
+        ILVM_ASSIGN_OR_RETURN(auto before, be_.activate_vol(pool_, v,
+                                                            shared ? lvm::ActivationMode::shared : lvm::ActivationMode::exclusive,
+                                                            /*reuse_report=*/true));
         return before.status.activation == ActivationState::inactive;
     }
     Status deactivate(const std::string &, const std::string &v) override {
-        ILVM_TRY(be_.deactivate_vol(pool_, v));
+        ILVM_TRY(be_.deactivate_vol(pool_, v, /*reuse_report=*/true));
         return {};
     }
 
@@ -294,8 +296,8 @@ TEST_F(HookDispatch, PrepareActivatesEveryDiskExclusively) {
 }
 
 TEST_F(HookDispatch, PrepareFailureNamesDiskAndHolderAndRollsBack) {
-    // lvs calls: vm1 activation, vm9 activation (one each); then vm1 is active.
-    two_volumes(2);
+    // One lvs for both activations; the rollback reads vm1 again (this call changed it).
+    two_volumes(1);
     vm9_held_by_host1("-aey");
     EXPECT_EQ(run("prepare", "begin", kOneDisk), 1);
     EXPECT_EQ(err.str(),
@@ -375,7 +377,7 @@ TEST_F(HookDispatch, IncomingMigrationTakesVolumesSharedAndStartsTheFinisher) {
 
 TEST_F(HookDispatch, UnpreparedMigrationIsRefusedBeforeAnyMemoryIsCopied) {
     // The source still holds vm9 exclusively (plain `virsh migrate`): -asy fails here.
-    two_volumes(2);
+    two_volumes(1);
     vm9_held_by_host1("-asy");
     EXPECT_EQ(run("migrate", "begin", kOneDisk), 1);
     EXPECT_EQ(err.str(),

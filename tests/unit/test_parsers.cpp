@@ -2,6 +2,8 @@
 // Parsers of what LVM, sanlock and iscsiadm print, fed recorded output.
 #include <gtest/gtest.h>
 
+#include <tuple>
+
 #include "fake_system.hpp"
 #include "iscsi/node_record.hpp"
 #include "iscsi/session.hpp"
@@ -9,6 +11,7 @@
 #include "lvm/lvm_argv.hpp"
 #include "lvm/lvm_report.hpp"
 #include "sanlock/lease_dump.hpp"
+#include "sanlock/lease_table.hpp"
 
 namespace ilvm::test {
 namespace {
@@ -126,6 +129,53 @@ TEST(Sanlock, RecordedLabDump) {
     EXPECT_EQ(sanlock::shared_holders(rec, "cFp46F-Aktr-ZEmT-rIaD-RSaf-WoOy-aqnwKj"), (std::vector<uint32_t>{1, 2}));
     EXPECT_EQ(sanlock::host_name_for(rec, 1), "hosta");
     EXPECT_EQ(sanlock::host_name_for(rec, 2), "hostb");
+}
+
+// One dump of the whole lease area (pool-info): the delta leases name the hosts, the
+// resource leases say who holds what; a resource lease past the delta area is no host name.
+TEST(Sanlock, LeaseTableOfAWholeAreaDump) {
+    auto table = sanlock::LeaseTable::from_whole_dump(data_file("sanlock/dump_pool_vm1_held_by_2.txt"));
+    EXPECT_EQ(table.owner("7xoDtu-yvNM-iwQx-C94t-BbYs-UzBl-o8hAIa"), 2u);
+    EXPECT_EQ(table.host_name(2), "kvm-b");
+    EXPECT_EQ(table.host_name(1), "kvm-a");
+    auto h = table.holder("7xoDtu-yvNM-iwQx-C94t-BbYs-UzBl-o8hAIa");
+    ASSERT_TRUE(h.has_value());
+    EXPECT_EQ(std::tuple(h->host_id, h->host_name, h->shared), std::tuple(2u, std::string("kvm-b"), false));
+    EXPECT_FALSE(table.holder("VGLK").has_value());   // released: timestamp 0
+    EXPECT_FALSE(table.holder("no-such-lv").has_value());
+
+    // Host 3 owns a lease but has no delta lease: unnamed, not named after the lease.
+    auto odd = sanlock::LeaseTable::from_whole_dump(
+        "00000000 lvm_vg_san e7bd3cc0-b522-4b43-b28a-f897c90e98f2.kvm-a 0000000365 0001 0001\n"
+        "70254592 lvm_vg_san 7xoDtu-yvNM-iwQx-C94t-BbYs-UzBl-o8hAIa 0000000278 0003 0001 1\n");
+    EXPECT_EQ(odd.owner("7xoDtu-yvNM-iwQx-C94t-BbYs-UzBl-o8hAIa"), 3u);
+    EXPECT_EQ(odd.host_name(3), "");
+}
+
+// The lab's whole-area dump (offset 0, 560 MiB): the same answers as the per-lease functions.
+TEST(Sanlock, LeaseTableAgreesWithThePerLeaseFunctions) {
+    const auto text = data_file("sanlock/recorded_dump_from_B.txt");
+    auto records = sanlock::parse_direct_dump(text);
+    auto table = sanlock::LeaseTable::from_whole_dump(text);
+    for (const auto &r : records) {
+        EXPECT_EQ(table.owner(r.resource), sanlock::lease_owner(records, r.resource)) << r.resource;
+        EXPECT_EQ(table.shared_holders(r.resource), sanlock::shared_holders(records, r.resource)) << r.resource;
+    }
+    auto ex = table.holder("jO1ciS-L0Wr-3AaD-Osvs-LBjB-N3xy-KFP1cy");
+    ASSERT_TRUE(ex.has_value());
+    EXPECT_EQ(std::tuple(ex->host_id, ex->host_name, ex->shared), std::tuple(1u, std::string("hosta"), false));
+    auto sh = table.holder("cFp46F-Aktr-ZEmT-rIaD-RSaf-WoOy-aqnwKj");
+    ASSERT_TRUE(sh.has_value());
+    EXPECT_EQ(std::tuple(sh->host_id, sh->shared), std::tuple(1u, true));
+    // Seen from host 1 itself, the other shared holder is named.
+    auto other = table.holder("cFp46F-Aktr-ZEmT-rIaD-RSaf-WoOy-aqnwKj", 1u);
+    ASSERT_TRUE(other.has_value());
+    EXPECT_EQ(std::tuple(other->host_id, other->host_name), std::tuple(2u, std::string("hostb")));
+}
+
+TEST(Sanlock, LeaseAreaCoversTheLastLease) {
+    EXPECT_EQ(sanlock::lease_area_size({70254592, 72351744, 71303168}), 72351744u + 8388608u);
+    EXPECT_EQ(sanlock::lease_area_size({}), 8388608u);
 }
 
 TEST(Iscsi, SessionListing) {

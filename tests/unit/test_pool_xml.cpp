@@ -44,6 +44,7 @@ void expect_same(const PoolDef &a, const PoolDef &b) {
     EXPECT_EQ(a.vg_uuid, b.vg_uuid);
     EXPECT_EQ(a.lock_type, b.lock_type);
     EXPECT_EQ(a.wipe_on_delete, b.wipe_on_delete);
+    EXPECT_EQ(a.metadata_size, b.metadata_size);
 }
 
 PoolDef full_def() {
@@ -157,10 +158,44 @@ TEST(PoolXml, FormatIsLibvirtStyle) {
         "  <locking type='sanlock'/>\n"
         "  <wipe_on_create>yes</wipe_on_create>\n"
         "  <wipe_on_delete>no</wipe_on_delete>\n"
+        "  <metadata_size unit='MiB'>64</metadata_size>\n"
         "</pool>\n";
     EXPECT_EQ(format_pool_xml(full_def()), expected);
     // The committed example is exactly what we print.
     EXPECT_EQ(read_file(k_data / "xml/valid/pool-full.xml"), expected);
+}
+
+// <metadata_size>: the LVM metadata area pool-build makes (issue 16). 64 MiB unless given;
+// whole MiB from 1 MiB to 1 GiB in any size unit; printed in MiB, and read back the same.
+TEST(PoolXml, MetadataSize) {
+    EXPECT_EQ(minimal_def().metadata_size, 64ULL << 20);
+    auto with = [](const std::string &element) {
+        std::string xml = format_pool_xml(minimal_def());
+        return parse_pool_xml(xml.replace(xml.find("</pool>"), 7, element + "</pool>"));
+    };
+    // minimal_def()'s output already carries the default: replace it rather than add a second.
+    auto set = [](const std::string &element) {
+        std::string xml = format_pool_xml(minimal_def());
+        const auto at = xml.find("  <metadata_size");
+        return parse_pool_xml(xml.replace(at, xml.find('\n', at) + 1 - at, element + "\n"));
+    };
+    EXPECT_EQ(set("<metadata_size>128</metadata_size>").value().metadata_size, 128ULL << 20);
+    EXPECT_EQ(set("<metadata_size unit='GiB'>1</metadata_size>").value().metadata_size, 1ULL << 30);
+    EXPECT_EQ(set("<metadata_size unit='KiB'>2048</metadata_size>").value().metadata_size, 2ULL << 20);
+    for (const char *bad : {"<metadata_size>0</metadata_size>", "<metadata_size>1025</metadata_size>",
+                            "<metadata_size unit='KiB'>1536</metadata_size>", "<metadata_size>64M</metadata_size>",
+                            "<metadata_size unit='Q'>64</metadata_size>"}) {
+        auto r = set(bad);
+        ASSERT_FALSE(r.ok()) << bad;
+        EXPECT_EQ(r.error().code, ErrorCode::invalid_input) << bad;
+        EXPECT_NE(r.error().message.find("<metadata_size>"), std::string::npos) << r.error().message;
+    }
+    EXPECT_FALSE(with("<metadata_size>64</metadata_size>").ok());   // two of them
+    PoolDef d = minimal_def();
+    d.metadata_size = 256ULL << 20;
+    const std::string out = format_pool_xml(d);
+    EXPECT_NE(out.find("  <metadata_size unit='MiB'>256</metadata_size>\n</pool>"), std::string::npos) << out;
+    expect_same(parse_ok(out), d);
 }
 
 TEST(PoolXml, FormatWithStatusAddsSizesAfterUuid) {

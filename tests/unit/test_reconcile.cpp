@@ -67,7 +67,7 @@ TEST_F(Reconcile, IncompleteVolumesAreReportedAndRemovedOnlyWhenAskedAndNobodyWo
     auto *r = step_for(*removed, "killed", ReconcileAction::remove_incomplete);
     ASSERT_NE(r, nullptr);
     EXPECT_EQ(r->result, StepResult::done);
-    EXPECT_EQ(sys.mutating_commands(), (std::vector<std::string>{"lvremove --yes vg_san/killed"}));
+    EXPECT_EQ(sys.mutating_commands(), (std::vector<std::string>{"lvremove --yes --config 'backup{retain_min=4 retain_days=0}' vg_san/killed"}));
 }
 
 TEST_F(Reconcile, SettledIdleActiveLvIsDeactivated) {
@@ -116,7 +116,8 @@ TEST_F(Reconcile, DryRunChangesNothingButReportsThePlan) {
 
 TEST_F(Reconcile, AFailedRepairIsReportedAndTheOthersStillRun) {
     lvs({"lvs_flags_missing.json"});
-    sys.on({"lvchange", "--setactivationskip", "y", "--setautoactivation", "n", "vg_san/fromvirsh"},
+    sys.on({"lvchange", "--setactivationskip", "y", "--setautoactivation", "n", "--config", lvm::kArchiveConfig,
+            "vg_san/fromvirsh"},
            fail_out(5, "  LV locked by other host: vg_san/fromvirsh\n"));
     auto steps = backend->reconcile_pool(pool, {}, false);
     ASSERT_TRUE(steps.ok()) << steps.error().message;
@@ -124,7 +125,8 @@ TEST_F(Reconcile, AFailedRepairIsReportedAndTheOthersStillRun) {
     ASSERT_NE(failed, nullptr);
     EXPECT_EQ(failed->result, StepResult::failed);
     EXPECT_EQ(failed->error, "LV locked by other host: vg_san/fromvirsh");
-    EXPECT_TRUE(sys.ran({"lvchange", "--setactivationskip", "y", "--setautoactivation", "n", "vg_san/byhand"}));
+    EXPECT_TRUE(sys.ran({"lvchange", "--setactivationskip", "y", "--setautoactivation", "n", "--config", lvm::kArchiveConfig,
+                         "vg_san/byhand"}));
 }
 
 TEST_F(Reconcile, LvsFailureIsASystemError) {

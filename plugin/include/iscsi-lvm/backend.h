@@ -73,6 +73,13 @@ typedef struct ilvm_option {
 #define ILVM_REFRESH_VOL_NO_VG_LOCK (1u << 1)  /* refresh_vol: lvs --nolocking (this host's view,
                                                   no VG lock): for polls that must not compete
                                                   with another host's lock requests */
+#define ILVM_REUSE_LVS_REPORT       (1u << 8)  /* activate_vol, deactivate_vol: reuse the `lvs --nolocking`
+                                                  of the pool's VG that an earlier call of this
+                                                  instance read, unless that call changed this
+                                                  volume (then read it again). For one hook call
+                                                  holding every volume's host lock: one lvs per
+                                                  pool, not per disk. A module without it reads
+                                                  lvs each time, as before. */
 #define ILVM_RECONCILE_DRY_RUN      (1u << 0)  /* reconcile_pool: run only lvs, change nothing */
 #define ILVM_RECONCILE_REMOVE_INCOMPLETE (1u << 1) /* reconcile_pool: lvremove volumes tagged
                                                   ilvm_incomplete that nobody here works on */
@@ -159,6 +166,15 @@ typedef struct ilvm_backend_ops {
      * flags: ILVM_DIAGNOSE_FIX. Never called by the qemu hook. */
     int (*diagnose_pool)(ilvm_backend *b, const char *pool_xml, const char *state_xml, unsigned int flags,
                          ilvm_reply *reply);
+
+    /* Appended after diagnose_pool (`ilvm pool-info`, issue 16): refresh_pool's two documents,
+     * each <volume> also saying where it is: <activation state='exclusive|shared'> from this
+     * host's lock (one lvmlockctl -i) and <holder> for one held by another host (one sanlock
+     * direct dump over the whole lease area), as refresh_vol with ILVM_REFRESH_VOL_FIND_HOLDER
+     * says of one volume; <volumes metadata_size='B' metadata_free='B'> gives the VG's
+     * metadata area (vgs vg_mda_size, vg_mda_free) when vgs could say. At most five commands
+     * whatever the number of volumes. flags: none yet (pass 0). */
+    int (*inspect_pool)(ilvm_backend *b, const char *pool_xml, unsigned int flags, ilvm_reply *reply);
 } ilvm_backend_ops;
 
 typedef const ilvm_backend_ops *(*ilvm_backend_register_fn)(uint32_t host_abi_version);

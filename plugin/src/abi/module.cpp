@@ -192,15 +192,26 @@ int op_build_pool(ilvm_backend *b, const char *pool_xml, unsigned int flags, ilv
     });
 }
 
+// The pool with its numbers, and <volumes>: refresh_pool's and inspect_pool's reply.
+int reply_snapshot(ilvm_reply *reply, const PoolDef &pool, const Result<PoolSnapshot> &r) {
+    if (!r.ok()) return fail(reply, r.error());
+    std::string vols = "<volumes>\n";
+    if (r->metadata_area)
+        vols = "<volumes metadata_size='" + std::to_string(r->metadata_area->mda_size) + "' metadata_free='" +
+               std::to_string(r->metadata_area->mda_free) + "'>\n";
+    for (const auto &v : r->volumes) vols += volume_xml(v);
+    vols += "</volumes>\n";
+    return ok(reply, format_pool_xml(pool, &r->status), vols);
+}
+
 int op_refresh_pool(ilvm_backend *b, const char *pool_xml, ilvm_reply *reply) {
-    return guarded(b, reply, pool_xml, [&](Backend &be, const PoolDef &pool) {
-        auto r = be.refresh_pool(pool);
-        if (!r.ok()) return fail(reply, r.error());
-        std::string vols = "<volumes>\n";
-        for (const auto &v : r->volumes) vols += volume_xml(v);
-        vols += "</volumes>\n";
-        return ok(reply, format_pool_xml(pool, &r->status), vols);
-    });
+    return guarded(b, reply, pool_xml,
+                   [&](Backend &be, const PoolDef &pool) { return reply_snapshot(reply, pool, be.refresh_pool(pool)); });
+}
+
+int op_inspect_pool(ilvm_backend *b, const char *pool_xml, unsigned int, ilvm_reply *reply) {
+    return guarded(b, reply, pool_xml,
+                   [&](Backend &be, const PoolDef &pool) { return reply_snapshot(reply, pool, be.inspect_pool(pool)); });
 }
 
 SessionUse session_use(unsigned int flags) {
@@ -316,14 +327,15 @@ int op_activate_vol(ilvm_backend *b, const char *pool_xml, const char *vol_name,
         auto name = name_arg(vol_name);
         if (!name.ok()) return fail(reply, name.error());
         auto mode = (flags & ILVM_ACTIVATE_SHARED) ? lvm::ActivationMode::shared : lvm::ActivationMode::exclusive;
-        return reply_vol(reply, be.activate_vol(pool, *name, mode));
+        return reply_vol(reply, be.activate_vol(pool, *name, mode, (flags & ILVM_REUSE_LVS_REPORT) != 0));
     });
 }
 
-int op_deactivate_vol(ilvm_backend *b, const char *pool_xml, const char *vol_name, unsigned int, ilvm_reply *reply) {
+int op_deactivate_vol(ilvm_backend *b, const char *pool_xml, const char *vol_name, unsigned int flags, ilvm_reply *reply) {
     return guarded(b, reply, pool_xml, [&](Backend &be, const PoolDef &pool) {
         auto name = name_arg(vol_name);
-        return name.ok() ? reply_vol(reply, be.deactivate_vol(pool, *name)) : fail(reply, name.error());
+        const bool reuse = (flags & ILVM_REUSE_LVS_REPORT) != 0;
+        return name.ok() ? reply_vol(reply, be.deactivate_vol(pool, *name, reuse)) : fail(reply, name.error());
     });
 }
 
@@ -377,6 +389,7 @@ const ilvm_backend_ops k_ops = {
     .deactivate_vol = op_deactivate_vol,
     .reconcile_pool = op_reconcile_pool,
     .diagnose_pool = op_diagnose_pool,
+    .inspect_pool = op_inspect_pool,
 };
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include "common/log.hpp"
 #include "common/names.hpp"
 #include "sanlock/client_status.hpp"
+#include "sanlock/lease_table.hpp"
 
 namespace ilvm {
 namespace {
@@ -46,24 +47,16 @@ std::optional<sanlock::Holder> Backend::find_holder(const PoolDef &pool, const l
     const std::string leases = lvm::dm_path(pool.vg_name, "lvmlock");
     auto res = sys_.run(sanlock::direct_dump(leases, *offset, sanlock::kLeaseReadSize));
     if (!res.ok() || !res->succeeded()) return std::nullopt;
-    auto records = sanlock::parse_direct_dump(res->out);
-    auto owner = sanlock::lease_owner(records, lv.uuid);
-    bool shared_only = false;
-    if (!owner) {
-        // Held shared: name the first other host (exclusive use is refused all the same). When
-        // the LV is active here, this host is one of the shared holders itself (a sh->ex
-        // conversion refused during a hand-over): naming it would send the admin to itself.
-        auto shared = sanlock::shared_holders(records, lv.uuid);
-        if (lv.active_locally) {
-            if (auto self = own_host_id(pool)) std::erase(shared, *self);
-        }
-        if (shared.empty()) return std::nullopt;
-        owner = shared.front();
-        shared_only = true;
-    }
-    sanlock::Holder h{*owner, {}, shared_only};
+    const sanlock::LeaseTable table(sanlock::parse_direct_dump(res->out), {});
+    // Held shared while the LV is active here: this host is one of the shared holders itself
+    // (a sh->ex conversion refused during a hand-over), and naming it would send the admin to
+    // itself. Only then is sanlock asked for our host_id.
+    std::optional<uint32_t> self;
+    if (lv.active_locally && !table.owner(lv.uuid) && !table.shared_holders(lv.uuid).empty()) self = own_host_id(pool);
+    auto h = table.holder(lv.uuid, self);
+    if (!h) return std::nullopt;
     auto delta = sys_.run(sanlock::direct_dump(leases, 0, sanlock::kLeaseReadSize));
-    if (delta.ok() && delta->succeeded()) h.host_name = sanlock::host_name_for(sanlock::parse_direct_dump(delta->out), *owner);
+    if (delta.ok() && delta->succeeded()) h->host_name = sanlock::host_name_for(sanlock::parse_direct_dump(delta->out), h->host_id);
     return h;
 }
 
@@ -108,9 +101,10 @@ Status Backend::with_volume_active(const PoolDef &pool, const lvm::LvReport &lv,
     return result;
 }
 
-Result<VolInfo> Backend::activate_vol(const PoolDef &pool, const std::string &name, lvm::ActivationMode mode) {
+Result<VolInfo> Backend::activate_vol(const PoolDef &pool, const std::string &name, lvm::ActivationMode mode,
+                                      bool reuse_report) {
     // Local state only (is it active here, open?); lvchange takes the real locks.
-    ILVM_ASSIGN_OR_RETURN(auto lv, load_lv(pool, name, VgLock::none));
+    ILVM_ASSIGN_OR_RETURN(auto lv, load_lv_unlocked(pool, name, reuse_report));
     VolInfo before = to_vol_info(pool, lv);
     const bool want_exclusive = mode == lvm::ActivationMode::exclusive;
     bool converting = false;
@@ -129,6 +123,7 @@ Result<VolInfo> Backend::activate_vol(const PoolDef &pool, const std::string &na
     // Active here in the other mode: the same lvchange converts the lock (ex->sh always
     // works; sh->ex fails with "locked by other host" while another host still holds it
     // shared, and the LV stays active shared here: measured, lvm2 2.03.16 + sanlock).
+    forget_lv(pool, name);  // whatever lvchange did, the kept row no longer says how it is
     ILVM_ASSIGN_OR_RETURN(auto out, sys_.run(lvm::lv_activate(pool.vg_name, name, mode)));
     if (!out.succeeded()) return activation_error(pool, lv, out, converting ? "convert the lock of" : "activate");
     spdlog::info("{} {}/{} ({})", converting ? "converted" : "activated", pool.vg_name, name,
@@ -136,13 +131,14 @@ Result<VolInfo> Backend::activate_vol(const PoolDef &pool, const std::string &na
     return before;
 }
 
-Result<VolInfo> Backend::deactivate_vol(const PoolDef &pool, const std::string &name) {
+Result<VolInfo> Backend::deactivate_vol(const PoolDef &pool, const std::string &name, bool reuse_report) {
     // Local state only (is it active here, open?); lvchange takes the real locks.
-    ILVM_ASSIGN_OR_RETURN(auto lv, load_lv(pool, name, VgLock::none));
+    ILVM_ASSIGN_OR_RETURN(auto lv, load_lv_unlocked(pool, name, reuse_report));
     VolInfo before = to_vol_info(pool, lv);
     if (!lv.active_locally) return before;
     if (lv.device_open)
         return conflict("volume '" + name + "' is open on this host", "stop the domain that uses it first");
+    forget_lv(pool, name);
     ILVM_ASSIGN_OR_RETURN(auto out, sys_.run(lvm::lv_deactivate(pool.vg_name, name)));
     if (!out.succeeded()) return activation_error(pool, lv, out, "deactivate");
     if (const std::string why = lvm::lvmlockd_skipped(out); pool.shared() && !why.empty())

@@ -7,6 +7,8 @@
 
 #include <chrono>
 #include <functional>
+#include <map>
+#include <set>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -38,6 +40,8 @@ struct VolInfo {
 struct PoolSnapshot {
     PoolStatus status;
     std::vector<VolInfo> volumes;
+    // inspect_pool only: the VG's metadata area (vgs vg_mda_size, vg_mda_free), when vgs said.
+    std::optional<lvm::VgMdaReport> metadata_area;
 };
 
 struct BuildOptions {
@@ -60,6 +64,10 @@ public:
     Result<PoolDef> build_pool(const PoolDef &pool, BuildOptions opts);
     Result<PoolDef> start_pool(const PoolDef &pool);
     Result<PoolSnapshot> refresh_pool(const PoolDef &pool);
+    // refresh_pool plus where each volume is (backend/placement.cpp): this host's lock mode
+    // of those active here, the host holding each of the others; and the VG's metadata area.
+    // At most five commands.
+    Result<PoolSnapshot> inspect_pool(const PoolDef &pool);
     Status stop_pool(const PoolDef &pool, SessionUse use = SessionUse::exclusive);
     Status delete_pool(const PoolDef &pool, SessionUse use = SessionUse::exclusive);
     Status forget_pool(const PoolDef &pool, SessionUse use = SessionUse::exclusive);
@@ -85,8 +93,11 @@ public:
     // Activation for the hook and vol-activate/vol-deactivate.
     // Both return the volume as found before the call, so a caller (the hook) learns from the
     // one lvs they already run whether the call changed anything: what it must undo on rollback.
-    Result<VolInfo> activate_vol(const PoolDef &pool, const std::string &name, lvm::ActivationMode mode);
-    Result<VolInfo> deactivate_vol(const PoolDef &pool, const std::string &name);
+    // reuse_report: the unlocked lvs this instance read for the pool's VG before, unless this
+    // volume was changed since (ILVM_REUSE_LVS_REPORT, the hook: one lvs per pool per call).
+    Result<VolInfo> activate_vol(const PoolDef &pool, const std::string &name, lvm::ActivationMode mode,
+                                 bool reuse_report = false);
+    Result<VolInfo> deactivate_vol(const PoolDef &pool, const std::string &name, bool reuse_report = false);
 
     // The reconciler: one lvs, then repairs of missing skip flags / autoactivation and
     // deactivation of settled idle LVs (reconcile_plan.hpp). dry_run runs only the lvs.
@@ -100,7 +111,14 @@ private:
     enum class VgLock { shared, none };  // none: lvs --nolocking (local state only)
     Result<std::vector<lvm::LvReport>> load_lvs(const PoolDef &pool, VgLock lock = VgLock::shared);
     Result<lvm::LvReport> load_lv(const PoolDef &pool, const std::string &name, VgLock lock = VgLock::shared);
+    // load_lv(pool, name, VgLock::none), from the report kept for the VG when `reuse` and the
+    // volume was not changed since it was read (backend/lvs_cache.cpp).
+    Result<lvm::LvReport> load_lv_unlocked(const PoolDef &pool, const std::string &name, bool reuse);
+    // This volume's row of the kept report no longer says how it is (we just changed it).
+    void forget_lv(const PoolDef &pool, const std::string &name);
     VolInfo to_vol_info(const PoolDef &pool, const lvm::LvReport &lv);
+    // The pool's numbers and one VolInfo per LV, in the report's order.
+    PoolSnapshot snapshot_of(const PoolDef &pool, const lvm::VgReport &vg, const std::vector<lvm::LvReport> &lvs);
     Result<std::optional<std::pair<std::string, std::string>>> find_vg_on_device(const PoolDef &pool);
     // Logs in unless `logged_in` says the session exists, then waits for the LUN.
     Status login(const PoolDef &pool, bool logged_in);
@@ -133,6 +151,12 @@ private:
     System &sys_;
     SecretProvider &secrets_;
     BackendConfig cfg_;
+    // The last `lvs --nolocking` of each VG, and the volumes changed since it was read.
+    struct KeptReport {
+        std::vector<lvm::LvReport> lvs;
+        std::set<std::string> changed;
+    };
+    std::map<std::string, KeptReport> kept_reports_;
 };
 
 }  // namespace ilvm

@@ -156,7 +156,7 @@ Result<PoolDef> Backend::build_pool(const PoolDef &pool, BuildOptions opts) {
 
     // No separate pvcreate: it needs lvmlockd's global lock, which does not exist before
     // the first shared VG (lvmlockd(8)); vgcreate initialises the PV itself.
-    auto vg = run_checked(sys_, lvm::vgcreate(pool.vg_name, dev, pool.lock_type), "vgcreate " + pool.vg_name);
+    auto vg = run_checked(sys_, lvm::vgcreate(pool.vg_name, dev, pool.lock_type, pool.metadata_size), "vgcreate " + pool.vg_name);
     if (!vg.ok()) {
         // Back to the blank LUN we had.
         continue_after(run_status(sys_, device::wipe_signatures(dev), "wipefs " + dev),
@@ -217,12 +217,17 @@ Result<PoolSnapshot> Backend::refresh_pool(const PoolDef &pool) {
     // Exactly one vgs and one lvs, whatever the number of volumes.
     ILVM_ASSIGN_OR_RETURN(auto vg, load_vg(pool));
     ILVM_ASSIGN_OR_RETURN(auto lvs, load_lvs(pool));
+    return snapshot_of(pool, vg, lvs);
+}
+
+PoolSnapshot Backend::snapshot_of(const PoolDef &pool, const lvm::VgReport &vg, const std::vector<lvm::LvReport> &lvs) {
     PoolSnapshot snap;
     snap.status.capacity = vg.size;
     snap.status.available = vg.free;
     snap.status.allocation = vg.size - vg.free;
     snap.status.extent_size = vg.extent_size;
     snap.status.vg_uuid = vg.uuid;
+    snap.volumes.reserve(lvs.size());
     for (const auto &lv : lvs) snap.volumes.push_back(to_vol_info(pool, lv));
     return snap;
 }

@@ -43,12 +43,13 @@ Command lvs_report_one(const std::string &vg, const std::string &lv) {
 
 Command pvs_report(const std::string &device) { return report("pvs", "pv_name,pv_uuid,vg_name,vg_uuid", device); }
 
-Command vgcreate(const std::string &vg, const std::string &device, LockType lock) {
+Command vgcreate(const std::string &vg, const std::string &device, LockType lock, uint64_t metadata_bytes) {
     Command c{"vgcreate"};
     if (lock != LockType::none) {
         c.argv.insert(c.argv.end(), {"--shared", "--lock-type", lock_type_name(lock)});
     }
-    c.argv.insert(c.argv.end(), {"--setautoactivation", "n", vg, device});
+    c.argv.insert(c.argv.end(), {"--metadatasize", bytes_arg(metadata_bytes), "--setautoactivation", "n", "--config", kArchiveConfig,
+                                 vg, device});
     // sanlock initialises its lease area (1 GiB) on the LUN: slow over iSCSI.
     c.timeout = std::chrono::minutes(10);
     return c;
@@ -71,17 +72,19 @@ Command lvcreate(const std::string &vg, const std::string &lv, uint64_t bytes) {
     // anyway; we clear both ends ourselves under an exclusive activation.
     return Command{"lvcreate", "--yes", "--activate", "n", "--zero", "n", "--wipesignatures", "n",
                    "--setactivationskip", "y", "--setautoactivation", "n", "--addtag", kIncompleteTag,
-                   "--name", lv, "--size", bytes_arg(bytes), vg};
+                   "--name", lv, "--size", bytes_arg(bytes), "--config", kArchiveConfig, vg};
 }
 
-Command lvremove(const std::string &vg, const std::string &lv) { return Command{"lvremove", "--yes", vg_lv(vg, lv)}; }
+Command lvremove(const std::string &vg, const std::string &lv) {
+    return Command{"lvremove", "--yes", "--config", kArchiveConfig, vg_lv(vg, lv)};
+}
 
 Command lvextend(const std::string &vg, const std::string &lv, uint64_t bytes) {
-    return Command{"lvextend", "--size", bytes_arg(bytes), vg_lv(vg, lv)};
+    return Command{"lvextend", "--size", bytes_arg(bytes), "--config", kArchiveConfig, vg_lv(vg, lv)};
 }
 
 Command lvreduce(const std::string &vg, const std::string &lv, uint64_t bytes) {
-    return Command{"lvreduce", "--yes", "--size", bytes_arg(bytes), vg_lv(vg, lv)};
+    return Command{"lvreduce", "--yes", "--size", bytes_arg(bytes), "--config", kArchiveConfig, vg_lv(vg, lv)};
 }
 
 Command lv_activate(const std::string &vg, const std::string &lv, ActivationMode mode) {
@@ -91,11 +94,12 @@ Command lv_activate(const std::string &vg, const std::string &lv, ActivationMode
 Command lv_deactivate(const std::string &vg, const std::string &lv) { return Command{"lvchange", "-an", vg_lv(vg, lv)}; }
 
 Command lv_mark_complete(const std::string &vg, const std::string &lv) {
-    return Command{"lvchange", "--deltag", kIncompleteTag, vg_lv(vg, lv)};
+    return Command{"lvchange", "--deltag", kIncompleteTag, "--config", kArchiveConfig, vg_lv(vg, lv)};
 }
 
 Command lv_set_skip_flags(const std::string &vg, const std::string &lv) {
-    return Command{"lvchange", "--setactivationskip", "y", "--setautoactivation", "n", vg_lv(vg, lv)};
+    return Command{"lvchange", "--setactivationskip", "y", "--setautoactivation", "n", "--config", kArchiveConfig,
+                   vg_lv(vg, lv)};
 }
 
 std::string lv_path(const std::string &vg, const std::string &lv) { return "/dev/" + vg + "/" + lv; }

@@ -54,6 +54,12 @@ struct PoolDef {
     // zeroed whole, so it may show an earlier volume's data (single-tenant clusters).
     bool wipe_on_create = true;
     bool wipe_on_delete = false;   // <wipe_on_delete>yes</wipe_on_delete>: default of vol-delete --wipe
+    // <metadata_size unit='MiB'>: the LVM metadata area pool-build makes (vgcreate
+    // --metadatasize). LVM's default area holds ~1,470 volumes with their lock args; a volume
+    // takes ~355 bytes and LVM uses at most half the area, so the default holds ~96,000
+    // (measured, docs/xml-reference.md). Fixed once the VG exists.
+    uint64_t metadata_size = kDefaultMetadataSize;
+    static constexpr uint64_t kDefaultMetadataSize = 64ULL << 20;
 
     // "10.0.0.50:3260", "[fe80::1]:3260": the form iscsiadm -p and /dev/disk/by-path use.
     std::string portal() const;

@@ -7,6 +7,7 @@
 
 #include "common/names.hpp"
 #include "common/numbers.hpp"
+#include "common/size.hpp"
 #include "common/strings.hpp"
 #include "common/xml_doc.hpp"
 #include "xml/schema.hpp"
@@ -220,6 +221,24 @@ Status parse_source(const xmlNode *source, PoolDef &def, PoolXmlOrigin origin) {
     return {};
 }
 
+// <metadata_size unit='MiB'>64</metadata_size>: whole MiB from 1 MiB to 1 GiB (LVM rounds
+// an area to its own alignment; more than 1 GiB is a typo, not a plan), unit MiB by default.
+Result<uint64_t> parse_metadata_size(const xmlNode *node) {
+    const std::string text = xml::token(xml::text_content(node));
+    const std::string unit = xml::token(xml::attribute(node, "unit").value_or("MiB"));
+    const std::string hint = "e.g. <metadata_size unit='MiB'>64</metadata_size> (the default)";
+    const auto value = parse_digits(text);
+    if (!value) return invalid_input("<metadata_size> " + xml::shown(text, 40) + " is not a whole number" + line_suffix(node), hint);
+    auto bytes = scale_size(*value, unit);
+    if (!bytes.ok()) return invalid_input("<metadata_size>: " + bytes.error().message + line_suffix(node), hint);
+    constexpr uint64_t mib = 1ULL << 20;
+    if (*bytes < mib || *bytes > 1024 * mib || *bytes % mib != 0)
+        return invalid_input("<metadata_size> must be a whole number of MiB from 1 MiB to 1 GiB, not " +
+                                 std::to_string(*bytes) + " bytes" + line_suffix(node),
+                             hint);
+    return *bytes;
+}
+
 }  // namespace
 
 Result<PoolDef> parse_pool_xml(std::string_view text, PoolXmlOrigin origin) {
@@ -276,6 +295,10 @@ Result<PoolDef> parse_pool_xml(std::string_view text, PoolXmlOrigin origin) {
         else if (v == "no") *field = false;
         else return invalid_input("<" + std::string(element) + "> must be 'yes' or 'no', not " + xml::shown(v) + line_suffix(node));
     }
+    ILVM_ASSIGN_OR_RETURN(const xmlNode *mda, xml::optional_child(root, "metadata_size"));
+    if (mda != nullptr) {
+        ILVM_ASSIGN_OR_RETURN(def.metadata_size, parse_metadata_size(mda));
+    }
     // <capacity>, <allocation>, <available>: pool-dumpxml output, ignored.
     return def;
 }
@@ -319,6 +342,7 @@ std::string format_pool_xml(const PoolDef &def, const PoolStatus *status) {
     o += "  <locking type='" + std::string(lock_type_name(def.lock_type)) + "'/>\n";
     o += std::string("  <wipe_on_create>") + (def.wipe_on_create ? "yes" : "no") + "</wipe_on_create>\n";
     o += std::string("  <wipe_on_delete>") + (def.wipe_on_delete ? "yes" : "no") + "</wipe_on_delete>\n";
+    o += "  <metadata_size unit='MiB'>" + std::to_string(def.metadata_size >> 20) + "</metadata_size>\n";
     o += "</pool>\n";
     return o;
 }

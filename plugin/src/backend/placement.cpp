@@ -1,0 +1,100 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// Where every volume of a pool is (pool-info): refresh_pool's vgs and lvs, the VG's metadata
+// area (one more vgs), then at most one `lvmlockctl -i` for the lock modes of the volumes
+// active here and one `sanlock direct dump` over the whole lease area for the hosts holding
+// the others. Five commands whatever the number of volumes: refresh_vol per volume cost two
+// 8 MiB reads each.
+#include <algorithm>
+#include <map>
+
+#include "backend/backend.hpp"
+#include "common/log.hpp"
+#include "sanlock/lease_table.hpp"
+
+namespace ilvm {
+namespace {
+
+// The LV lock modes lvmlockd holds here for the pool's VG; nullopt when it cannot be asked.
+std::optional<std::map<std::string, lvm::LockMode>> local_lock_modes(System &sys, const PoolDef &pool) {
+    auto res = sys.run(lvm::lockctl_info());
+    if (!res.ok() || !res->succeeded()) {
+        spdlog::warn("lvmlockctl -i failed: cannot tell whether the volumes active here in {} are locked shared or "
+                     "exclusive",
+                     pool.vg_name);
+        return std::nullopt;
+    }
+    return lvm::parse_lockctl_lv_modes(res->out, pool.vg_name);
+}
+
+// Every lease of the pool's lockspace, read once; nullopt when sanlock cannot read them.
+std::optional<sanlock::LeaseTable> read_leases(System &sys, const PoolDef &pool, const std::vector<uint64_t> &offsets) {
+    const std::string area = lvm::dm_path(pool.vg_name, "lvmlock");
+    auto res = sys.run(sanlock::direct_dump(area, 0, sanlock::lease_area_size(offsets)));
+    if (!res.ok() || !res->succeeded()) {
+        spdlog::warn("cannot read the sanlock leases of {} ({}): volumes held by other hosts are shown as free",
+                     pool.vg_name, res.ok() ? res->first_error_line() : res.error().message);
+        return std::nullopt;
+    }
+    return sanlock::LeaseTable::from_whole_dump(res->out);
+}
+
+// The VG's metadata area: how many more volumes it has room for (pool-info). Optional: a
+// failure leaves it out of the answer, and the log says why.
+std::optional<lvm::VgMdaReport> read_metadata_area(System &sys, const PoolDef &pool) {
+    auto res = sys.run(lvm::vgs_mda_report(pool.vg_name));
+    if (!res.ok() || !res->succeeded()) {
+        spdlog::warn("cannot read the metadata area of {} ({}): pool-info leaves it out", pool.vg_name,
+                     res.ok() ? res->first_error_line() : res.error().message);
+        return std::nullopt;
+    }
+    auto rows = lvm::parse_vgs_mda_json(res->out);
+    if (!rows.ok() || rows->size() != 1) {
+        spdlog::warn("vgs did not report the metadata area of {} ({}): pool-info leaves it out", pool.vg_name,
+                     rows.ok() ? std::to_string(rows->size()) + " rows" : rows.error().message);
+        return std::nullopt;
+    }
+    return rows->front();
+}
+
+}  // namespace
+
+Result<PoolSnapshot> Backend::inspect_pool(const PoolDef &pool) {
+    ILVM_ASSIGN_OR_RETURN(auto vg, load_vg(pool));
+    ILVM_ASSIGN_OR_RETURN(auto lvs, load_lvs(pool));
+    PoolSnapshot snap = snapshot_of(pool, vg, lvs);
+    snap.metadata_area = read_metadata_area(sys_, pool);
+
+    // This host's lock modes: one question to lvmlockd, only when a volume is active here.
+    const bool any_here = std::any_of(lvs.begin(), lvs.end(), [](const auto &lv) { return lv.active_locally; });
+    if (pool.shared() && any_here) {
+        if (auto modes = local_lock_modes(sys_, pool)) {
+            for (size_t i = 0; i < lvs.size(); ++i) {
+                if (!lvs[i].active_locally) continue;
+                auto it = modes->find(lvs[i].uuid);
+                set_activation_mode(snap.volumes[i], it == modes->end() ? lvm::LockMode::none : it->second);
+            }
+        }
+    }
+
+    // The other hosts' leases: of the volumes inactive here that have one.
+    if (pool.lock_type != LockType::sanlock) return snap;
+    std::vector<uint64_t> offsets;
+    for (const auto &lv : lvs) {
+        if (lv.active_locally) continue;
+        if (auto offset = lvm::sanlock_offset_from_lock_args(lv.lock_args); offset.ok()) offsets.push_back(*offset);
+    }
+    if (offsets.empty()) return snap;
+    auto leases = read_leases(sys_, pool, offsets);
+    if (!leases) return snap;
+    for (size_t i = 0; i < lvs.size(); ++i) {
+        if (lvs[i].active_locally || !lvm::sanlock_offset_from_lock_args(lvs[i].lock_args).ok()) continue;
+        if (auto h = leases->holder(lvs[i].uuid)) {
+            snap.volumes[i].status.holder_host_id = h->host_id;
+            snap.volumes[i].status.holder_host_name = h->host_name;
+            snap.volumes[i].status.holder_shared = h->shared;
+        }
+    }
+    return snap;
+}
+
+}  // namespace ilvm

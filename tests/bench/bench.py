@@ -1,0 +1,168 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""Control-plane benchmark (issue 16): `ilvm` and the qemu hook against a static fake of the
+external commands (fake_static.sh: it prints a report written beforehand and exits), each
+operation beside a minimal bare shell script running the fewest commands for the same result
+through the same fake. The difference is our own cost: process start, module load, parsing,
+XML, locks. Prints, per pool size and operation, the median time and the command count of
+both and their ratio, measured in the same run. It asserts nothing about time (a loaded
+machine is slower, not wrong); it fails only when an operation itself fails.
+
+Usage: bench.py ILVM HOOK MODULE_DIR DATA_DIR
+  BENCH_SIZES=20,200,2000,10000  pool sizes (volumes)
+  BENCH_RUNS=5                   runs per operation (median); 3 above 2,000 volumes"""
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ILVM, HOOK, MODULE_DIR, DATA = sys.argv[1:5]
+FAKE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fake_static.sh")
+LEASE0, LEASE_STEP = 70254592, 8 << 20   # lvmlockd's first LV lease; 8 MiB apart (4 KiB sectors)
+HOOK_DISKS = 16
+
+
+def lv_row(name, i):
+    return {"lv_name": name, "lv_uuid": "bench-uuid-%06d" % i, "lv_size": "1073741824",
+            "lv_path": "/dev/vg_san/" + name, "lv_active_locally": "0", "lv_active_exclusively": "0",
+            "lv_device_open": "0", "lv_skip_activation": "1", "lv_autoactivation": "0",
+            "lv_lockargs": "1.0.0:%d" % (LEASE0 + i * LEASE_STEP), "lv_tags": ""}
+
+
+def write_fixtures(d, n):
+    """The reports of a pool of `n` volumes v00000…: inactive here, every third held by host 2."""
+    rows = [lv_row("v%05d" % i, i) for i in range(n)]
+    with open(os.path.join(d, "lvs.json"), "w", encoding="utf-8") as f:
+        json.dump({"report": [{"lv": rows}]}, f)
+    with open(os.path.join(d, "lvs-created.json"), "w", encoding="utf-8") as f:
+        json.dump({"report": [{"lv": rows + [dict(lv_row("bench-new", n), lv_tags="ilvm_incomplete")]}]}, f)
+    size = (n + 64) << 30
+    with open(os.path.join(d, "vgs.json"), "w", encoding="utf-8") as f:
+        json.dump({"report": [{"vg": [{"vg_name": "vg_san", "vg_uuid": "Xq3bVd-0nEm-7aKp-Lr2T-u9Wc-Hs4F-Jd81Qa",
+                                       "vg_size": str(size), "vg_free": str(32 << 30), "vg_extent_size": "4194304",
+                                       "vg_extent_count": str(size >> 22), "vg_free_count": str(8192), "lv_count": str(n),
+                                       "vg_lock_type": "sanlock", "vg_lock_args": "1.0.0:lvmlock"}]}]}, f)
+    with open(os.path.join(d, "vgs-mda.json"), "w", encoding="utf-8") as f:
+        json.dump({"report": [{"vg": [{"vg_name": "vg_san", "vg_mda_size": str(64 << 20),
+                                       "vg_mda_free": str((32 << 20) - 355 * n)}]}]}, f)
+    with open(os.path.join(d, "dump.txt"), "w", encoding="utf-8") as f:
+        f.write("  offset lockspace resource timestamp own gen lver\n")
+        f.write("00000000 lvm_vg_san e7bd3cc0-b522-4b43-b28a-f897c90e98f2.kvm-a 0000000365 0001 0001\n")
+        f.write("00004096 lvm_vg_san f11af1e6-8b6b-4d0b-9c33-936f12562f59.kvm-b 0000000375 0002 0001\n")
+        for i in range(n):
+            held = i % 3 == 0
+            f.write("%08d lvm_vg_san bench-uuid-%06d %010d %04d 0001 1\n" % (LEASE0 + i * LEASE_STEP, i,
+                                                                         278 if held else 0, 2 if held else 0))
+    with open(os.path.join(d, "lockctl.txt"), "w", encoding="utf-8") as f:
+        f.write("VG vg_san lock_type=sanlock KONMr0-bGNi-kQ3P-rWNy-NrKt-9EPR-C1tqtO\nLS sanlock lvm_vg_san\n")
+
+
+def domain_xml():
+    disks = "".join("<disk type='block' device='disk'><source dev='/dev/vg_san/v%05d'/><target dev='vd%s'/></disk>"
+                    % (i, chr(ord("a") + i)) for i in range(HOOK_DISKS))
+    return "<domain type='kvm'><name>bench</name><devices>%s</devices></domain>" % disks
+
+
+class Pool:
+    """A private config and run directory with pool `san` (tests/data/pools/san.xml) started."""
+
+    def __init__(self, n):
+        self.tmp = tempfile.mkdtemp(prefix="ilvm-bench-")
+        self.log = os.path.join(self.tmp, "commands.log")
+        write_fixtures(self.tmp, n)
+        os.makedirs(os.path.join(self.tmp, "status"))
+        self.env = dict(os.environ, ILVM_CONFIG_DIR=os.path.join(self.tmp, "etc"), ILVM_RUN_DIR=os.path.join(self.tmp, "run"),
+                        ILVM_BACKEND_DIR=MODULE_DIR, ILVM_COMMAND_WRAPPER=FAKE, BENCH_DIR=self.tmp, BENCH_LOG=self.log,
+                        ILVM_LIBVIRT_URI="test:///default", ILVM_DEVICE_TIMEOUT_MS="0",
+                        ILVM_LIBVIRT_STATUS_DIR=os.path.join(self.tmp, "status"))
+        self.run([ILVM, "pool-define", os.path.join(DATA, "pools", "san.xml")])
+        os.makedirs(os.path.join(self.tmp, "run", "pools"), exist_ok=True)
+        shutil.copy(os.path.join(self.tmp, "etc", "pools", "san.xml"), os.path.join(self.tmp, "run", "pools", "san.xml"))
+
+    def run(self, argv, stdin=None):
+        """(seconds, commands run through the fake) of one run; a failure ends the benchmark."""
+        open(self.log, "w", encoding="utf-8").close()
+        t0 = time.perf_counter()
+        r = subprocess.run(argv, env=self.env, input=stdin, capture_output=True, text=True, timeout=1800)
+        elapsed = time.perf_counter() - t0
+        if r.returncode != 0:
+            sys.exit("bench: %s failed (%d): %s" % (" ".join(argv[:3]), r.returncode, r.stderr.strip()))
+        with open(self.log, encoding="utf-8") as f:
+            return elapsed, sum(1 for _ in f)
+
+    def reset(self):
+        """What a run left that the next one must not see: the new volume, the hook's owner records."""
+        for path in (os.path.join(self.tmp, "created"),):
+            if os.path.exists(path):
+                os.unlink(path)
+        shutil.rmtree(os.path.join(self.tmp, "run", "pools", "san.volumes"), ignore_errors=True)
+
+    def close(self):
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+def bare(*commands):
+    """A minimal shell script: each command through the same fake, output discarded."""
+    return ["sh", "-c", "; ".join('"%s" %s > /dev/null' % (FAKE, c) for c in commands)]
+
+
+LVS = "lvs --reportformat json --units b --nosuffix --binary -o lv_name,lv_uuid,lv_size vg_san"
+VGS = "vgs --reportformat json --units b --nosuffix --binary -o vg_name,vg_size,vg_free vg_san"
+
+
+def operations():
+    """(name, our argv, stdin, bare argv, per size) in the order they run."""
+    dom = domain_xml()
+    activate = ["lvchange -aey -K vg_san/v%05d" % i for i in range(HOOK_DISKS)]
+    return [
+        ("ilvm --help", [ILVM, "--help"], None, ["true"], False),
+        ("pool-refresh", [ILVM, "pool-refresh", "san"], None, bare(VGS, LVS), True),
+        ("vol-list", [ILVM, "vol-list", "san"], None, bare(LVS), True),
+        ("pool-info", [ILVM, "pool-info", "san"], None,
+         bare(VGS, LVS, "lvmlockctl -i", "sanlock direct dump /dev/mapper/vg_san-lvmlock"), True),
+        ("vol-create-as", [ILVM, "vol-create-as", "san", "bench-new", "1G"], None,
+         bare("lvcreate --yes --activate n --name bench-new --size 1073741824b vg_san", "lvchange -aey -K vg_san/bench-new",
+              "blkdiscard --zeroout /dev/vg_san/bench-new", "lvchange -an vg_san/bench-new",
+              "lvchange --deltag ilvm_incomplete vg_san/bench-new"), True),
+        ("vol-delete", [ILVM, "vol-delete", "v00001", "--pool", "san"], None,
+         bare("lvchange -aey -K vg_san/v00001", "lvchange -an vg_san/v00001", "lvremove --yes vg_san/v00001"), True),
+        ("hook prepare, %d disks" % HOOK_DISKS, [HOOK, "bench", "prepare", "begin", "-"], dom, bare(LVS, *activate), True),
+        ("hook release, %d disks" % HOOK_DISKS, [HOOK, "bench", "release", "end", "-"], dom, bare(LVS), True),
+    ]
+
+
+def main():
+    sizes = [int(s) for s in os.environ.get("BENCH_SIZES", "20,200,2000,10000").split(",")]
+    runs = int(os.environ.get("BENCH_RUNS", "5"))
+    print("%-8s %-24s %10s %6s %10s %6s %7s %10s" % ("volumes", "operation", "ours ms", "cmds", "bare ms", "cmds",
+                                                      "ratio", "own ms"))
+    for index, n in enumerate(sizes):
+        pool = Pool(n)
+        try:
+            for name, ours, stdin, script, per_size in operations():
+                if not per_size and index > 0:
+                    continue
+                k = runs if n <= 2000 else min(runs, 3)
+                ours_t, bare_t, ours_n, bare_n = [], [], 0, 0
+                for _ in range(k):   # paired: ours then bare, so both see the same machine load
+                    pool.reset()
+                    if name.startswith("hook release"):
+                        pool.run([HOOK, "bench", "prepare", "begin", "-"], stdin)   # what release undoes
+                    t, ours_n = pool.run(ours, stdin)
+                    ours_t.append(t)
+                    t, bare_n = pool.run(script)
+                    bare_t.append(t)
+                o, b = statistics.median(ours_t) * 1000, statistics.median(bare_t) * 1000
+                print("%-8d %-24s %10.1f %6d %10.1f %6d %6.1fx %10.1f" % (n, name, o, ours_n, b, bare_n, o / b, o - b),
+                      flush=True)
+        finally:
+            pool.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
