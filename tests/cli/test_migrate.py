@@ -390,6 +390,28 @@ class HandoverCliTest(unittest.TestCase):
         self.assertIn(["sanlock", "direct", "dump", "/dev/mapper/vg_san-lvmlock:0:%d" % (70254592 + 299 * 1048576 + 8388608)],
                       ran)
 
+    def test_vol_list_json_runs_the_same_commands_at_any_volume_count(self):
+        # Issue 16 with issue 20's placement: vol-list --json looked every volume up (an lvs
+        # each, lvmlockctl -i for one active here, an 8 MiB sanlock read for one inactive
+        # here): 3 volumes ran 8 commands, 300 ran 602. Now pool-info's inspection: the same
+        # commands at 3 and 300 volumes (the lease read only reaches further).
+        mark_active(self.tmp)
+        self.rules([{"prefix": ["vgs"], "stdout": self.data("lvm", "vgs_vg_san.json")}])
+        self.env["ILVM_FAKE_LVM"] = os.path.join(self.tmp, "lvm.json")
+        ran = {}
+        for count in (3, 300):
+            with open(self.env["ILVM_FAKE_LVM"], "w", encoding="utf-8") as f:
+                # v0000 active here (exclusive), the others inactive: both kinds of lookup.
+                json.dump({"v%04d" % i: {"active": "ex"} if i == 0 else {} for i in range(count)}, f)
+            open(os.path.join(self.tmp, "commands.log"), "w", encoding="utf-8").close()
+            r = self.ilvm("vol-list", "san", "--json")
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertEqual(len(json.loads(r.stdout)), count)
+            ran[count] = [c[0] for c in self.commands()]
+        self.assertEqual(ran[300], ran[3])
+        self.assertLessEqual(len(ran[300]), 5, ran[300])
+        self.assertEqual(self.mutations(), [])
+
     def test_vol_info_shows_the_holders_mode(self):
         mark_active(self.tmp)
         self.placement_rules()
