@@ -11,6 +11,13 @@ using VolumeOps = BackendTest;
 
 const char *kLockedByOther = "  LV locked by other host: vg_san/vm1\n  Failed to lock logical volume vg_san/vm1.\n";
 
+// How many times an exclusive activation was asked of lvchange.
+size_t lvchange_runs(const FakeSystem &sys) {
+    size_t n = 0;
+    for (const auto &c : sys.commands) n += c.argv.size() > 1 && c.argv[0] == "lvchange" && c.argv[1] == "-aey";
+    return n;
+}
+
 VolDef vol(const std::string &name, uint64_t capacity) {
     VolDef v;
     v.name = name;
@@ -124,9 +131,16 @@ TEST_F(VolumeOps, CreateFailsCleanlyWhenSomeoneElseGrabbedTheNewVolume) {
     vgs("vgs_vg_san.json");
     lvs({"lvs_vm1.json", "lvs_new_vm9.json"});
     sys.on({"lvchange", "-aey"}, fail_out(5, "  LV locked by other host: vg_san/vm9\n"));
+    // Host 2 holds the new volume's lease: a real conflict, refused at once.
+    sys.on({"sanlock", "direct", "dump", "/dev/mapper/vg_san-lvmlock:73400320:8388608"},
+           ok_out("  offset                            lockspace                                         resource  timestamp  "
+                  "own  gen lver\n73400320                            lvm_vg_san           "
+                  "Pq9sLk-2Wm4-Zx8c-Vb3n-Mq1a-Rt6y-Ue5iOp 0000000278 0002 0001 1\n"));
     auto v = backend->create_vol(pool, vol("vm9", 1073741825));
     ASSERT_FALSE(v.ok());
     EXPECT_EQ(v.error().code, ErrorCode::conflict);
+    EXPECT_NE(v.error().message.find("it is active on host 2"), std::string::npos) << v.error().message;
+    EXPECT_EQ(lvchange_runs(sys), 1u);
     expect_not_run({"dd"});
 }
 
@@ -386,6 +400,64 @@ TEST_F(VolumeOps, ActivateHeldElsewhereNamesHostEvenWithoutName) {
     ASSERT_FALSE(st.ok());
     EXPECT_EQ(st.error().code, ErrorCode::conflict);
     EXPECT_EQ(st.error().message, "cannot activate volume 'vm1' of pool san: it is active on host 2");
+}
+
+// lvmlockd says "LV locked by other host" (-EAGAIN) for a lock another host holds, but also
+// when sanlock lost a race for the lease or timed out reading the lease area
+// (SANLK_DBLOCK_LVER/MBAL, SANLK_AIO_TIMEOUT: lvm2 daemons/lvmlockd/lvmlockd-sanlock.c,
+// lm_lock_sanlock()). Seen in the lab under load: `ilvm vol-create-as` of a brand-new volume
+// refused "active on another host" after sanlock's "aio timeout RD ... acquire_token disk
+// error -202". When the lease shows no holder, the activation is tried again.
+TEST_F(VolumeOps, ActivationIsTriedAgainWhenNoHostHoldsTheLease) {
+    started_pool();
+    lvs({"lvs_vm1.json"});
+    sys.on({"lvchange", "-aey"}, std::vector<CommandOutput>{fail_out(5, kLockedByOther), ok_out()});
+    sys.on({"sanlock", "direct", "dump", "/dev/mapper/vg_san-lvmlock:70254592:8388608"},
+           ok_out(data_file("sanlock/dump_lv_free.txt")));
+    const auto before = sys.now();
+    auto st = backend->activate_vol(pool, "vm1", lvm::ActivationMode::exclusive);
+    ASSERT_TRUE(st.ok()) << st.error().message;
+    EXPECT_EQ(lvchange_runs(sys), 2u);
+    EXPECT_GE(sys.now() - before, std::chrono::seconds(1));   // a pause between the attempts
+}
+
+TEST_F(VolumeOps, ActivationRefusedWithoutAHolderIsASystemErrorAfterThreeAttempts) {
+    started_pool();
+    lvs({"lvs_vm1.json"});
+    sys.on({"lvchange", "-aey"}, fail_out(5, kLockedByOther));
+    sys.on({"sanlock", "direct", "dump", "/dev/mapper/vg_san-lvmlock:70254592:8388608"},
+           ok_out(data_file("sanlock/dump_lv_free.txt")));
+    auto st = backend->activate_vol(pool, "vm1", lvm::ActivationMode::exclusive);
+    ASSERT_FALSE(st.ok());
+    EXPECT_EQ(st.error().code, ErrorCode::system);
+    EXPECT_EQ(st.error().message,
+              "cannot activate volume 'vm1' of pool san: lvmlockd refused its lock 3 times, but no host holds its lease");
+    EXPECT_NE(st.error().hint.find("aio timeout"), std::string::npos);
+    EXPECT_EQ(lvchange_runs(sys), 3u);
+}
+
+TEST_F(VolumeOps, ActivationHeldByAnotherHostIsNotTriedAgain) {
+    started_pool();
+    lvs({"lvs_vm1.json"});
+    sys.on({"lvchange", "-aey"}, fail_out(5, kLockedByOther));
+    leases_show_vm1_held_by_kvm_b(sys);
+    auto st = backend->activate_vol(pool, "vm1", lvm::ActivationMode::exclusive);
+    ASSERT_FALSE(st.ok());
+    EXPECT_EQ(st.error().code, ErrorCode::conflict);
+    EXPECT_EQ(st.error().message, "cannot activate volume 'vm1' of pool san: it is active on host 2 (kvm-b)");
+    EXPECT_EQ(lvchange_runs(sys), 1u);
+}
+
+TEST_F(VolumeOps, MaintenanceActivationIsTriedAgainWhenNoHostHoldsTheLease) {
+    // The lab's case: the short exclusive activation of vol-create's wipe, vol-wipe's, etc.
+    started_pool();
+    lvs({"lvs_vm1.json"});
+    sys.on({"lvchange", "-aey"}, std::vector<CommandOutput>{fail_out(5, kLockedByOther), ok_out()});
+    sys.on({"sanlock", "direct", "dump", "/dev/mapper/vg_san-lvmlock:70254592:8388608"},
+           ok_out(data_file("sanlock/dump_lv_free.txt")));
+    auto st = backend->wipe_vol(pool, "vm1", WipeAlgorithm::zero);
+    ASSERT_TRUE(st.ok()) << st.error().message;
+    EXPECT_EQ(lvchange_runs(sys), 2u);
 }
 
 TEST_F(VolumeOps, ActivateHeldElsewhereWithUnreadableLeasesStillConflicts) {

@@ -14,6 +14,17 @@ namespace {
 
 bool is_lock_conflict(const std::string &text) { return says(text, ToolMessage::lv_locked_elsewhere); }
 
+// lvmlockd answers -EAGAIN, printed by lvchange as "LV locked by other host", not only for a
+// lock another host holds but also when sanlock lost a race for the lease or timed out
+// reading the lease area (SANLK_DBLOCK_LVER/MBAL, SANLK_AIO_TIMEOUT; lvm2
+// daemons/lvmlockd/lvmlockd-sanlock.c, lm_lock_sanlock(), 2.03.16 and later). Seen in the lab
+// under load: a brand-new volume refused after sanlock's "aio timeout RD … acquire_token disk
+// error -202". When the lease shows no holder the lvchange is run again after a pause; when
+// it shows one, the refusal is final at once. Retrying never weakens exclusivity: lvmlockd
+// decides every attempt.
+constexpr int kLockAttempts = 3;
+constexpr std::chrono::milliseconds kLockRetryPause{1000};   // x the attempt number
+
 }  // namespace
 
 std::optional<lvm::LockMode> Backend::local_lock_mode(const PoolDef &pool, const lvm::LvReport &lv) {
@@ -41,12 +52,17 @@ std::optional<uint32_t> Backend::own_host_id(const PoolDef &pool) {
 }
 
 std::optional<sanlock::Holder> Backend::find_holder(const PoolDef &pool, const lvm::LvReport &lv) {
-    if (pool.lock_type != LockType::sanlock) return std::nullopt;
+    return look_up_lease(pool, lv).holder;
+}
+
+Backend::LeaseLookup Backend::look_up_lease(const PoolDef &pool, const lvm::LvReport &lv) {
+    const LeaseLookup unreadable{LeaseLookup::Kind::unreadable, std::nullopt};
+    if (pool.lock_type != LockType::sanlock) return unreadable;
     auto offset = lvm::sanlock_offset_from_lock_args(lv.lock_args);
-    if (!offset.ok()) return std::nullopt;
+    if (!offset.ok()) return unreadable;
     const std::string leases = lvm::dm_path(pool.vg_name, "lvmlock");
     auto res = sys_.run(sanlock::direct_dump(leases, *offset, sanlock::kLeaseReadSize));
-    if (!res.ok() || !res->succeeded()) return std::nullopt;
+    if (!res.ok() || !res->succeeded()) return unreadable;
     const sanlock::LeaseTable table(sanlock::parse_direct_dump(res->out), {});
     // Held shared while the LV is active here: this host is one of the shared holders itself
     // (a sh->ex conversion refused during a hand-over), and naming it would send the admin to
@@ -54,16 +70,43 @@ std::optional<sanlock::Holder> Backend::find_holder(const PoolDef &pool, const l
     std::optional<uint32_t> self;
     if (lv.active_locally && !table.owner(lv.uuid) && !table.shared_holders(lv.uuid).empty()) self = own_host_id(pool);
     auto h = table.holder(lv.uuid, self);
-    if (!h) return std::nullopt;
+    if (!h) {
+        // No record of the LV's lease in what was read: nothing tells that it is free.
+        if (!table.has(lv.uuid)) return unreadable;
+        return {LeaseLookup::Kind::free, std::nullopt};
+    }
     auto delta = sys_.run(sanlock::direct_dump(leases, 0, sanlock::kLeaseReadSize));
     if (delta.ok() && delta->succeeded()) h->host_name = sanlock::host_name_for(sanlock::parse_direct_dump(delta->out), h->host_id);
-    return h;
+    return {LeaseLookup::Kind::held, h};
 }
 
-Error Backend::activation_error(const PoolDef &pool, const lvm::LvReport &lv, const CommandOutput &out, const char *verb) {
+Result<CommandOutput> Backend::run_activation(const PoolDef &pool, const lvm::LvReport &lv, lvm::ActivationMode mode,
+                                              std::optional<LeaseLookup> &lease) {
+    lease.reset();
+    for (int attempt = 1;; ++attempt) {
+        ILVM_ASSIGN_OR_RETURN(auto out, sys_.run(lvm::lv_activate(pool.vg_name, lv.name, mode)));
+        if (out.succeeded() || !is_lock_conflict(out.err + out.out)) return out;
+        lease = look_up_lease(pool, lv);
+        if (lease->kind != LeaseLookup::Kind::free || attempt == kLockAttempts) return out;
+        spdlog::warn("lvchange of {}/{}: {}, but no host holds its lease (sanlock lost a race for it or timed out on "
+                     "the lease area); trying again (attempt {} of {})",
+                     pool.vg_name, lv.name, out.first_error_line(), attempt + 1, kLockAttempts);
+        sys_.sleep_for(kLockRetryPause * attempt);
+    }
+}
+
+Error Backend::activation_error(const PoolDef &pool, const lvm::LvReport &lv, const CommandOutput &out, const char *verb,
+                                const std::optional<LeaseLookup> &lease) {
     const std::string text = out.err + out.out;
+    if (is_lock_conflict(text) && lease && lease->kind == LeaseLookup::Kind::free)
+        return system_error("cannot " + std::string(verb) + " volume '" + lv.name + "' of pool " + pool.name +
+                                ": lvmlockd refused its lock " + std::to_string(kLockAttempts) +
+                                " times, but no host holds its lease",
+                            "sanlock lost a race for the lease or timed out reading the lease area: look for 'aio "
+                            "timeout' in sanlock log_dump (the LUN answered too slowly); try again, and see "
+                            "docs/troubleshooting.md");
     if (is_lock_conflict(text)) {
-        auto holder = find_holder(pool, lv);
+        auto holder = lease ? lease->holder : find_holder(pool, lv);
         return conflict("cannot " + std::string(verb) + " volume '" + lv.name + "' of pool " + pool.name +
                             ": it is active on " + sanlock::describe_holder(holder),
                         "stop the domain that uses it there, or run ilvm vol-deactivate " + lv.name + " --pool " +
@@ -81,8 +124,9 @@ Result<bool> Backend::activate_for_maintenance(const PoolDef &pool, const lvm::L
             return conflict("volume '" + lv.name + "' is open on this host", "stop the domain that uses it first");
         return false;
     }
-    ILVM_ASSIGN_OR_RETURN(auto out, sys_.run(lvm::lv_activate(pool.vg_name, lv.name, lvm::ActivationMode::exclusive)));
-    if (!out.succeeded()) return activation_error(pool, lv, out, verb);
+    std::optional<LeaseLookup> lease;
+    ILVM_ASSIGN_OR_RETURN(auto out, run_activation(pool, lv, lvm::ActivationMode::exclusive, lease));
+    if (!out.succeeded()) return activation_error(pool, lv, out, verb, lease);
     return true;
 }
 
@@ -124,8 +168,9 @@ Result<VolInfo> Backend::activate_vol(const PoolDef &pool, const std::string &na
     // works; sh->ex fails with "locked by other host" while another host still holds it
     // shared, and the LV stays active shared here: measured, lvm2 2.03.16 + sanlock).
     forget_lv(pool, name);  // whatever lvchange did, the kept row no longer says how it is
-    ILVM_ASSIGN_OR_RETURN(auto out, sys_.run(lvm::lv_activate(pool.vg_name, name, mode)));
-    if (!out.succeeded()) return activation_error(pool, lv, out, converting ? "convert the lock of" : "activate");
+    std::optional<LeaseLookup> lease;
+    ILVM_ASSIGN_OR_RETURN(auto out, run_activation(pool, lv, mode, lease));
+    if (!out.succeeded()) return activation_error(pool, lv, out, converting ? "convert the lock of" : "activate", lease);
     spdlog::info("{} {}/{} ({})", converting ? "converted" : "activated", pool.vg_name, name,
                  want_exclusive ? "exclusive" : "shared");
     return before;

@@ -139,9 +139,21 @@ private:
     Status copy_into(const PoolDef &pool, const lvm::LvReport &src, const std::string &target, uint64_t target_size);
     // lvremove of a volume this call made and could not finish; a failure is logged.
     void remove_unfinished(const PoolDef &pool, const std::string &name);
-    Error activation_error(const PoolDef &pool, const lvm::LvReport &lv, const CommandOutput &out, const char *verb);
+    // What the sanlock lease area says about an LV's lock: held (by whom), free, or unreadable
+    // (another lock manager, no lease, a failed read).
+    struct LeaseLookup {
+        enum class Kind { held, free, unreadable } kind;
+        std::optional<sanlock::Holder> holder;
+    };
+    // lvchange -aey/-asy -K, run again (at most 3 times) while lvmlockd refuses the lock but
+    // the lease shows no holder; `lease` is what was read after the last refusal, if any.
+    Result<CommandOutput> run_activation(const PoolDef &pool, const lvm::LvReport &lv, lvm::ActivationMode mode,
+                                         std::optional<LeaseLookup> &lease);
+    Error activation_error(const PoolDef &pool, const lvm::LvReport &lv, const CommandOutput &out, const char *verb,
+                           const std::optional<LeaseLookup> &lease = std::nullopt);
     // The host_id this host joined the pool's sanlock lockspace with, if sanlock can say.
     std::optional<uint32_t> own_host_id(const PoolDef &pool);
+    LeaseLookup look_up_lease(const PoolDef &pool, const lvm::LvReport &lv);
     std::optional<sanlock::Holder> find_holder(const PoolDef &pool, const lvm::LvReport &lv);
     // The mode of this host's lock on an LV active here in a shared VG (lvmlockctl -i);
     // nullopt for other VGs / inactive LVs, or when lvmlockd cannot be asked.

@@ -134,18 +134,20 @@ Status Backend::copy_into(const PoolDef &pool, const lvm::LvReport &src, const s
     // holds does (host/core/volume_lock.hpp).
     bool src_activated = false;
     if (!src.active_locally) {
-        ILVM_ASSIGN_OR_RETURN(auto out, sys_.run(lvm::lv_activate(pool.vg_name, src.name, lvm::ActivationMode::shared)));
-        if (!out.succeeded()) return activation_error(pool, src, out, "activate");
+        std::optional<LeaseLookup> lease;
+        ILVM_ASSIGN_OR_RETURN(auto out, run_activation(pool, src, lvm::ActivationMode::shared, lease));
+        if (!out.succeeded()) return activation_error(pool, src, out, "activate", lease);
         src_activated = true;
     }
     Status copied;
+    std::optional<LeaseLookup> lease;
     auto dst = load_lv(pool, target);
     if (!dst.ok()) {
         copied = dst.take_error();
-    } else if (auto act = sys_.run(lvm::lv_activate(pool.vg_name, target, lvm::ActivationMode::exclusive)); !act.ok()) {
+    } else if (auto act = run_activation(pool, *dst, lvm::ActivationMode::exclusive, lease); !act.ok()) {
         copied = act.take_error();
     } else if (!act->succeeded()) {
-        copied = activation_error(pool, *dst, *act, "activate");
+        copied = activation_error(pool, *dst, *act, "activate", lease);
     } else {
         const std::string dst_dev = lvm::lv_path(pool.vg_name, target);
         copied = run_status(sys_, dd_copy(lvm::lv_path(pool.vg_name, src.name), dst_dev, src.size),

@@ -30,6 +30,8 @@ public:
 
     // As lease_owner() / shared_holders() / host_name_for() of lease_dump.hpp, in constant time.
     std::optional<uint32_t> owner(std::string_view resource) const;
+    // Whether the dump holds a record of `resource` at all (a free lease has one too).
+    bool has(std::string_view resource) const { return first_.count(std::string(resource)) != 0; }
     std::vector<uint32_t> shared_holders(std::string_view resource) const;
     std::string host_name(uint32_t host_id) const;
 
