@@ -66,7 +66,7 @@ public:
     Result<PoolSnapshot> refresh_pool(const PoolDef &pool);
     // refresh_pool plus where each volume is (backend/placement.cpp): this host's lock mode
     // of those active here, the host holding each of the others; and the VG's metadata area.
-    // At most five commands.
+    // At most six commands.
     Result<PoolSnapshot> inspect_pool(const PoolDef &pool);
     Status stop_pool(const PoolDef &pool, SessionUse use = SessionUse::exclusive);
     Status delete_pool(const PoolDef &pool, SessionUse use = SessionUse::exclusive);

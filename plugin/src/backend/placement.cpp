@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 // Where every volume of a pool is (pool-info): refresh_pool's vgs and lvs, the VG's metadata
 // area (one more vgs), then at most one `lvmlockctl -i` for the lock modes of the volumes
-// active here and one `sanlock direct dump` over the whole lease area for the hosts holding
-// the others. Five commands whatever the number of volumes: refresh_vol per volume cost two
-// 8 MiB reads each.
+// active here and two `sanlock direct dump`s for the hosts holding the others (the delta
+// leases, then the LV leases from the first to the last of the volumes inactive here). Six
+// commands whatever the number of volumes: refresh_vol per volume cost two 8 MiB reads each.
 #include <algorithm>
 #include <map>
 
@@ -26,16 +26,24 @@ std::optional<std::map<std::string, lvm::LockMode>> local_lock_modes(System &sys
     return lvm::parse_lockctl_lv_modes(res->out, pool.vg_name);
 }
 
-// Every lease of the pool's lockspace, read once; nullopt when sanlock cannot read them.
+// The leases at `offsets` and the delta leases naming the hosts, in two reads (never the
+// gap between them: lease_table.hpp, lease_range); nullopt when sanlock cannot read them.
 std::optional<sanlock::LeaseTable> read_leases(System &sys, const PoolDef &pool, const std::vector<uint64_t> &offsets) {
     const std::string area = lvm::dm_path(pool.vg_name, "lvmlock");
-    auto res = sys.run(sanlock::direct_dump(area, 0, sanlock::lease_area_size(offsets)));
-    if (!res.ok() || !res->succeeded()) {
-        spdlog::warn("cannot read the sanlock leases of {} ({}): volumes held by other hosts are shown as free",
-                     pool.vg_name, res.ok() ? res->first_error_line() : res.error().message);
-        return std::nullopt;
+    const auto range = sanlock::lease_range(offsets);
+    std::vector<sanlock::LeaseRecord> parts[2];
+    const Command reads[2] = {sanlock::direct_dump(area, 0, sanlock::kLeaseReadSize),
+                              sanlock::direct_dump(area, range.offset, range.size)};
+    for (int i = 0; i < 2; ++i) {
+        auto res = sys.run(reads[i]);
+        if (!res.ok() || !res->succeeded()) {
+            spdlog::warn("cannot read the sanlock leases of {} ({}): volumes held by other hosts are shown as free",
+                         pool.vg_name, res.ok() ? res->first_error_line() : res.error().message);
+            return std::nullopt;
+        }
+        parts[i] = sanlock::parse_direct_dump(res->out);
     }
-    return sanlock::LeaseTable::from_whole_dump(res->out);
+    return sanlock::LeaseTable(std::move(parts[1]), std::move(parts[0]));
 }
 
 // The VG's metadata area: how many more volumes it has room for (pool-info). Optional: a

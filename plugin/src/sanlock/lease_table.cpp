@@ -5,9 +5,10 @@
 
 namespace ilvm::sanlock {
 
-uint64_t lease_area_size(const std::vector<uint64_t> &lease_offsets) {
-    const uint64_t last = lease_offsets.empty() ? 0 : *std::max_element(lease_offsets.begin(), lease_offsets.end());
-    return last + kLeaseReadSize;
+LeaseRange lease_range(const std::vector<uint64_t> &lease_offsets) {
+    if (lease_offsets.empty()) return {};
+    const auto [first, last] = std::minmax_element(lease_offsets.begin(), lease_offsets.end());
+    return {*first, *last + kLeaseReadSize - *first};
 }
 
 LeaseTable::LeaseTable(std::vector<LeaseRecord> leases, std::vector<LeaseRecord> delta)

@@ -16,9 +16,17 @@
 
 namespace ilvm::sanlock {
 
-// The bytes of the lease LV to read so that one dump holds the delta leases and the lease
-// at every offset in `lease_offsets` (each one lease long): [0, max offset + kLeaseReadSize).
-uint64_t lease_area_size(const std::vector<uint64_t> &lease_offsets);
+// The part of the lease LV that holds the leases at `lease_offsets` (each one lease long):
+// from the first to the end of the last. Not from offset 0: lvmlockd puts the LV leases far
+// from the delta leases (528 MiB and up in the lab, with sanlock's 8 MiB alignment), and a
+// dump from 0 read that whole gap on every vol-list --json (~570 MiB for four volumes);
+// sanlock's own lease reads then timed out behind it ("aio timeout", lock failures: the CI
+// set failed on it). The delta leases are read on their own: [0, kLeaseReadSize).
+struct LeaseRange {
+    uint64_t offset = 0;
+    uint64_t size = 0;
+};
+LeaseRange lease_range(const std::vector<uint64_t> &lease_offsets);   // not empty
 
 class LeaseTable {
 public:
