@@ -80,14 +80,13 @@ Backend::LeaseLookup Backend::look_up_lease(const PoolDef &pool, const lvm::LvRe
     return {LeaseLookup::Kind::held, h};
 }
 
-Result<CommandOutput> Backend::run_activation(const PoolDef &pool, const lvm::LvReport &lv, lvm::ActivationMode mode,
-                                              std::optional<LeaseLookup> &lease) {
-    lease.reset();
+Status Backend::activate_lv(const PoolDef &pool, const lvm::LvReport &lv, lvm::ActivationMode mode, const char *verb) {
     for (int attempt = 1;; ++attempt) {
         ILVM_ASSIGN_OR_RETURN(auto out, sys_.run(lvm::lv_activate(pool.vg_name, lv.name, mode)));
-        if (out.succeeded() || !is_lock_conflict(out.err + out.out)) return out;
-        lease = look_up_lease(pool, lv);
-        if (lease->kind != LeaseLookup::Kind::free || attempt == kLockAttempts) return out;
+        if (out.succeeded()) return {};
+        if (!is_lock_conflict(out.err + out.out)) return activation_error(pool, lv, out, verb);
+        const LeaseLookup lease = look_up_lease(pool, lv);
+        if (lease.kind != LeaseLookup::Kind::free || attempt == kLockAttempts) return activation_error(pool, lv, out, verb, lease);
         spdlog::warn("lvchange of {}/{}: {}, but no host holds its lease (sanlock lost a race for it or timed out on "
                      "the lease area); trying again (attempt {} of {})",
                      pool.vg_name, lv.name, out.first_error_line(), attempt + 1, kLockAttempts);
@@ -124,9 +123,7 @@ Result<bool> Backend::activate_for_maintenance(const PoolDef &pool, const lvm::L
             return conflict("volume '" + lv.name + "' is open on this host", "stop the domain that uses it first");
         return false;
     }
-    std::optional<LeaseLookup> lease;
-    ILVM_ASSIGN_OR_RETURN(auto out, run_activation(pool, lv, lvm::ActivationMode::exclusive, lease));
-    if (!out.succeeded()) return activation_error(pool, lv, out, verb, lease);
+    ILVM_TRY(activate_lv(pool, lv, lvm::ActivationMode::exclusive, verb));
     return true;
 }
 
@@ -168,9 +165,7 @@ Result<VolInfo> Backend::activate_vol(const PoolDef &pool, const std::string &na
     // works; sh->ex fails with "locked by other host" while another host still holds it
     // shared, and the LV stays active shared here: measured, lvm2 2.03.16 + sanlock).
     forget_lv(pool, name);  // whatever lvchange did, the kept row no longer says how it is
-    std::optional<LeaseLookup> lease;
-    ILVM_ASSIGN_OR_RETURN(auto out, run_activation(pool, lv, mode, lease));
-    if (!out.succeeded()) return activation_error(pool, lv, out, converting ? "convert the lock of" : "activate", lease);
+    ILVM_TRY(activate_lv(pool, lv, mode, converting ? "convert the lock of" : "activate"));
     spdlog::info("{} {}/{} ({})", converting ? "converted" : "activated", pool.vg_name, name,
                  want_exclusive ? "exclusive" : "shared");
     return before;

@@ -146,9 +146,10 @@ private:
         std::optional<sanlock::Holder> holder;
     };
     // lvchange -aey/-asy -K, run again (at most 3 times) while lvmlockd refuses the lock but
-    // the lease shows no holder; `lease` is what was read after the last refusal, if any.
-    Result<CommandOutput> run_activation(const PoolDef &pool, const lvm::LvReport &lv, lvm::ActivationMode mode,
-                                         std::optional<LeaseLookup> &lease);
+    // the lease shows no holder; a refusal is activation_error()'s, `verb` naming the work.
+    Status activate_lv(const PoolDef &pool, const lvm::LvReport &lv, lvm::ActivationMode mode, const char *verb);
+    // The error of a failed lvchange/lvremove/lvextend on `lv`; `lease`, when the caller read
+    // it already, spares a second read.
     Error activation_error(const PoolDef &pool, const lvm::LvReport &lv, const CommandOutput &out, const char *verb,
                            const std::optional<LeaseLookup> &lease = std::nullopt);
     // The host_id this host joined the pool's sanlock lockspace with, if sanlock can say.

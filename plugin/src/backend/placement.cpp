@@ -30,20 +30,19 @@ std::optional<std::map<std::string, lvm::LockMode>> local_lock_modes(System &sys
 // gap between them: lease_table.hpp, lease_range); nullopt when sanlock cannot read them.
 std::optional<sanlock::LeaseTable> read_leases(System &sys, const PoolDef &pool, const std::vector<uint64_t> &offsets) {
     const std::string area = lvm::dm_path(pool.vg_name, "lvmlock");
+    auto read = [&](uint64_t offset, uint64_t size) -> std::optional<std::vector<sanlock::LeaseRecord>> {
+        auto res = sys.run(sanlock::direct_dump(area, offset, size));
+        if (res.ok() && res->succeeded()) return sanlock::parse_direct_dump(res->out);
+        spdlog::warn("cannot read the sanlock leases of {} ({}): volumes held by other hosts are shown as free",
+                     pool.vg_name, res.ok() ? res->first_error_line() : res.error().message);
+        return std::nullopt;
+    };
+    auto delta = read(0, sanlock::kLeaseReadSize);
+    if (!delta) return std::nullopt;
     const auto range = sanlock::lease_range(offsets);
-    std::vector<sanlock::LeaseRecord> parts[2];
-    const Command reads[2] = {sanlock::direct_dump(area, 0, sanlock::kLeaseReadSize),
-                              sanlock::direct_dump(area, range.offset, range.size)};
-    for (int i = 0; i < 2; ++i) {
-        auto res = sys.run(reads[i]);
-        if (!res.ok() || !res->succeeded()) {
-            spdlog::warn("cannot read the sanlock leases of {} ({}): volumes held by other hosts are shown as free",
-                         pool.vg_name, res.ok() ? res->first_error_line() : res.error().message);
-            return std::nullopt;
-        }
-        parts[i] = sanlock::parse_direct_dump(res->out);
-    }
-    return sanlock::LeaseTable(std::move(parts[1]), std::move(parts[0]));
+    auto leases = read(range.offset, range.size);
+    if (!leases) return std::nullopt;
+    return sanlock::LeaseTable(std::move(*leases), std::move(*delta));
 }
 
 // The VG's metadata area: how many more volumes it has room for (pool-info). Optional: a

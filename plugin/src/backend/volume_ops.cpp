@@ -134,29 +134,25 @@ Status Backend::copy_into(const PoolDef &pool, const lvm::LvReport &src, const s
     // holds does (host/core/volume_lock.hpp).
     bool src_activated = false;
     if (!src.active_locally) {
-        std::optional<LeaseLookup> lease;
-        ILVM_ASSIGN_OR_RETURN(auto out, run_activation(pool, src, lvm::ActivationMode::shared, lease));
-        if (!out.succeeded()) return activation_error(pool, src, out, "activate", lease);
+        ILVM_TRY(activate_lv(pool, src, lvm::ActivationMode::shared, "activate"));
         src_activated = true;
     }
     Status copied;
-    std::optional<LeaseLookup> lease;
     auto dst = load_lv(pool, target);
     if (!dst.ok()) {
         copied = dst.take_error();
-    } else if (auto act = run_activation(pool, *dst, lvm::ActivationMode::exclusive, lease); !act.ok()) {
-        copied = act.take_error();
-    } else if (!act->succeeded()) {
-        copied = activation_error(pool, *dst, *act, "activate", lease);
     } else {
-        const std::string dst_dev = lvm::lv_path(pool.vg_name, target);
-        copied = run_status(sys_, dd_copy(lvm::lv_path(pool.vg_name, src.name), dst_dev, src.size),
-                            "copying volume '" + src.name + "' to '" + target + "'");
-        // A copy larger than its source: what lies past the copied data was someone else's.
-        if (copied.ok() && pool.wipe_on_create && target_size > src.size)
-            copied = device::zero_range(sys_, dst_dev, src.size, target_size - src.size);
-        continue_after(run_status(sys_, lvm::lv_deactivate(pool.vg_name, target), "deactivating copy " + target),
-                       "the reconciler releases a volume nothing uses");
+        copied = activate_lv(pool, *dst, lvm::ActivationMode::exclusive, "activate");
+        if (copied.ok()) {
+            const std::string dst_dev = lvm::lv_path(pool.vg_name, target);
+            copied = run_status(sys_, dd_copy(lvm::lv_path(pool.vg_name, src.name), dst_dev, src.size),
+                                "copying volume '" + src.name + "' to '" + target + "'");
+            // A copy larger than its source: what lies past the copied data was someone else's.
+            if (copied.ok() && pool.wipe_on_create && target_size > src.size)
+                copied = device::zero_range(sys_, dst_dev, src.size, target_size - src.size);
+            continue_after(run_status(sys_, lvm::lv_deactivate(pool.vg_name, target), "deactivating copy " + target),
+                           "the reconciler releases a volume nothing uses");
+        }
     }
     if (src_activated)
         continue_after(run_status(sys_, lvm::lv_deactivate(pool.vg_name, src.name), "deactivating source " + src.name),

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-// Every lease of a pool's lockspace from one read: `sanlock direct dump` of the lvmlock LV
-// from offset 0 (the delta leases naming the hosts) to the end of the last LV lease, parsed
-// once and indexed by resource. pool-info asks it where each of thousands of volumes is;
-// two 8 MiB dumps per volume made that 4,003 commands at 2,000 volumes (issue 16).
+// The leases of a pool's lockspace from two reads of the lvmlock LV - its delta leases (the
+// hosts' names) and its LV leases from the first to the last asked about (lease_range) -
+// parsed once and indexed by resource. pool-info asks it where each of thousands of volumes
+// is; two 8 MiB dumps per volume made that 4,003 commands at 2,000 volumes (issue 16).
 #pragma once
 
 #include <cstdint>
@@ -33,7 +33,8 @@ public:
     // `leases`: the resource leases (any dump that holds them); `delta`: the lockspace's delta
     // leases. A whole-area dump is both: delta() takes its first kLeaseReadSize bytes.
     LeaseTable(std::vector<LeaseRecord> leases, std::vector<LeaseRecord> delta);
-    // One dump from offset 0 over the whole lease area.
+    // One dump from offset 0 over the whole lease area (a recorded dump; pool-info reads the
+    // two parts apart, see lease_range).
     static LeaseTable from_whole_dump(std::string_view text);
 
     // As lease_owner() / shared_holders() / host_name_for() of lease_dump.hpp, in constant time.
