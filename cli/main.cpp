@@ -12,15 +12,20 @@
 #include "cli/context.hpp"
 #include "cli/doctor_command.hpp"
 #include "cli/interrupts.hpp"
-#include "cli/journal_log.hpp"
 #include "cli/lookup.hpp"
 #include "cli/ui/exit_codes.hpp"
 #include "cli/ui/help.hpp"
 #include "common/env.hpp"
+#include "host/core/module_options.hpp"
+#include "host/journal/journal_log.hpp"
 #include "ilvm-config.h"
 
 namespace ilvm::cli {
 namespace {
+
+using host::LogFields;
+using host::make_journal_sink;
+using host::stderr_is_journal;
 
 struct Verb {
     VerbSpec spec;
@@ -163,7 +168,7 @@ const std::vector<Verb> &verbs() {
           "    --remove-incomplete removes them (lvremove, refused while another host has one active).\n"
           "Volumes an ilvm command or the qemu hook here is working on are left alone.\n"
           "Prints one line per change, nothing when all is in order. --dry-run changes nothing.\n"
-          "Run by iscsi-lvm-reconcile.timer every 15 s and after each ilvm volume change."},
+          "Run by ilvmd on events, by iscsi-lvm-reconcile.timer every 5 min and after each ilvm volume change."},
          reconcile},
         {{"migrate", "live-migrate a running domain, handing its volumes' locks over", {"domain", "desturi"}, 2,
           {"migrateuri", "timeout"}, {"persistent", "undefinesource", "json"},
@@ -225,7 +230,8 @@ const std::vector<Verb> &verbs() {
           "status), the iSCSI session, LV locks held here for LVs not active here (stale: other hosts get\n"
           "\"LV locked by other host\"), volumes active here that nothing uses, incomplete volumes, the VG's\n"
           "metadata area (warns under 10% free), lvm's global lock; for the host: iscsi-lvm.service,\n"
-          "iscsi-lvm-reconcile.timer, iscsi-lvm-mirror.service enabled and active, lvmlocal.conf host_id.\n"
+          "iscsi-lvm-reconcile.timer, iscsi-lvm-mirror.service, ilvmd.service enabled and active,\n"
+          "lvmlocal.conf host_id.\n"
           "One line per finding: 'ok   WHERE: CHECK: WHAT', 'WARN …' or 'FAIL … (fix: FIX)'.\n"
           "--fix runs only 'lvchange -an VG/LV' for each stale lock whose volume no domain here uses,\n"
           "printing each command and its result. Exits 5 when a finding fails (after --fix: still fails)."},
@@ -262,7 +268,7 @@ void setup_logging(int verbosity) {
     logging_to_journal = stderr_is_journal();
     std::shared_ptr<spdlog::logger> logger;
     if (logging_to_journal) {
-        logger = std::make_shared<spdlog::logger>("ilvm", make_journal_sink(log_fields));
+        logger = std::make_shared<spdlog::logger>("ilvm", make_journal_sink("ilvm", log_fields));
     } else {
         logger = spdlog::stderr_logger_st("ilvm");
         logger->set_pattern("%l: %v");
@@ -287,18 +293,6 @@ int report(const Error &e) {
     std::cerr << "error: " << msg << "\n";
     if (!e.hint.empty()) std::cerr << "hint: " << e.hint << "\n";
     return exit_code_for(e.code);
-}
-
-std::map<std::string, std::string> module_options_from_env() {
-    std::map<std::string, std::string> o;
-    auto env = [&](const char *var, const char *key) {
-        if (std::string v = env_or(var, ""); !v.empty()) o[key] = v;
-    };
-    env("ILVM_LIBVIRT_URI", "libvirt_uri");
-    env("ILVM_ISCSI_NODES_DIR", "iscsi_nodes_dir");
-    env("ILVM_DEVICE_TIMEOUT_MS", "device_timeout_ms");
-    env("ILVM_COMMAND_WRAPPER", "command_wrapper");
-    return o;
 }
 
 }  // namespace
@@ -364,7 +358,7 @@ int main(int argc, char **argv) {
         }
         // A pool is named by its name or its UUID, as in virsh; the verbs see the name.
         if (auto pool = parsed->opt("pool")) parsed->set("pool", pool_by_name_or_uuid(ctx.store, *pool));
-        ctx.module_options = module_options_from_env();
+        ctx.module_options = host::module_options_from_env();
         ctx.interactive = ::isatty(STDIN_FILENO) != 0;
         auto interrupt_fd = install_interrupt_handlers();
         if (!interrupt_fd.ok()) return report(interrupt_fd.error());

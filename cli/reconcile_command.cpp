@@ -30,11 +30,7 @@ void after_volume_change(Context &ctx, const std::string &pool, const std::strin
         spdlog::warn("reconcile of pool {} after the change failed: {}", pool, steps.error().message);
         return;
     }
-    for (const auto &s : *steps)
-        if (is_change(s)) {
-            if (s.result == "failed") spdlog::warn("reconcile: {}", describe(s));
-            else spdlog::info("reconcile: {}", describe(s));
-        }
+    host::log_changes(*steps);
 }
 
 Status reconcile(Context &ctx, const Args &args) {

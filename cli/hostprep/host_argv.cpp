@@ -22,7 +22,7 @@ const std::vector<std::string> &host_daemons() {
 
 const std::vector<std::string> &product_units() {
     static const std::vector<std::string> units = {"iscsi-lvm.service", "iscsi-lvm-reconcile.timer",
-                                                   "iscsi-lvm-mirror.service"};
+                                                   "iscsi-lvm-mirror.service", "ilvmd.service"};
     return units;
 }
 

@@ -15,8 +15,8 @@ const std::vector<std::string> &host_daemons();
 
 // This product's units, enabled and started by host-setup: the boot service (starts
 // autostart pools at boot and, being active, stops them at shutdown before the daemons
-// above), the reconciler's timer (the timer, not its service, is what runs), and the mirror
-// that shows volumes to libvirt.
+// above), the reconciler's timer (the timer, not its service, is what runs; now the slow
+// safety net), the mirror that shows volumes to libvirt, and ilvmd, the host agent.
 const std::vector<std::string> &product_units();
 
 // One line per unit, in order: "active", "inactive", "failed", ...

@@ -16,7 +16,8 @@
 //    hardware watchdog or already loads softdog at boot (watchdog.hpp);
 //  * `systemctl enable --now wdmd sanlock lvmlockd iscsid`;
 //  * `systemctl enable --now` of our own units: iscsi-lvm.service (autostart pools at boot,
-//    stopped cleanly at shutdown), iscsi-lvm-mirror.service, iscsi-lvm-reconcile.timer.
+//    stopped cleanly at shutdown), iscsi-lvm-mirror.service, iscsi-lvm-reconcile.timer,
+//    ilvmd.service (the host agent).
 //
 // Guest PVs: with devices/scan_lvs = 0 (lvm2's built-in default since 2.03) LVM's own
 // filter ignores every LV as a PV candidate, so a guest's PV inside one of our volumes is

@@ -26,8 +26,8 @@ struct HostCheck {
 // Every check, in a fixed order; `hook_dir` is libvirt's qemu hook directory (a host path).
 std::vector<HostCheck> validate_host(System &sys, const HostRoot &root, const std::string &hook_dir);
 
-// `ilvm doctor`'s host checks: iscsi-lvm.service, iscsi-lvm-reconcile.timer and
-// iscsi-lvm-mirror.service enabled and active, lvmlocal.conf's host_id ("lvm host_id",
+// `ilvm doctor`'s host checks: iscsi-lvm.service, iscsi-lvm-reconcile.timer,
+// iscsi-lvm-mirror.service and ilvmd.service enabled and active, lvmlocal.conf's host_id ("lvm host_id",
 // as validate_host checks it), and lvmlockd's stop guard and pid file (lvmlockd_guard.hpp).
 std::vector<HostCheck> service_checks(System &sys, const HostRoot &root);
 

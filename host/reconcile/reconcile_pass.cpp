@@ -155,11 +155,23 @@ Result<std::vector<ReconcileStepView>> reconcile_pass(const PoolStore &store, co
     // Still idle: not deactivated yet, or the deactivation failed (retried next pass).
     std::vector<std::string> idle_now;
     for (const auto &s : steps)
-        if (s.action == "idle" || (s.action == "deactivate" && s.result != "done")) idle_now.push_back(s.volume);
+        if (still_idle(s)) idle_now.push_back(s.volume);
     auto next = next_idle_since(before, idle_now, now);
     if (next.empty()) store.remove_runtime_file(pool, kIdleExt);
     else ILVM_TRY(store.save_runtime_file(pool, kIdleExt, format_idle_since(next)));
     return steps;
+}
+
+bool still_idle(const ReconcileStepView &s) {
+    return s.action == "idle" || (s.action == "deactivate" && s.result != "done");
+}
+
+void log_changes(const std::vector<ReconcileStepView> &steps) {
+    for (const auto &s : steps) {
+        if (!is_change(s)) continue;
+        if (s.result == "failed") spdlog::warn("reconcile: {}", describe(s));
+        else spdlog::info("reconcile: {}", describe(s));
+    }
 }
 
 bool is_change(const ReconcileStepView &s) {

@@ -48,4 +48,13 @@ Result<std::vector<ReconcileStepView>> reconcile_pass(const PoolStore &store, co
 bool is_change(const ReconcileStepView &s);
 std::string describe(const ReconcileStepView &s);
 
+// A volume the pass saw idle and left active: not deactivated yet (its grace runs) or its
+// deactivation failed. The idle bookkeeping keeps its first sighting; the agent comes back
+// after the grace.
+bool still_idle(const ReconcileStepView &s);
+
+// The changes of a pass as log lines ("reconcile: …"), failures as warnings: what the CLI
+// logs after its own volume changes and the agent after each pass.
+void log_changes(const std::vector<ReconcileStepView> &steps);
+
 }  // namespace ilvm::host

@@ -26,7 +26,7 @@ SANLOCK_JOINED = "daemon 8c58c3fb-810e-4bb5-8d7c-13adfdc4d880.hosta\np -1 helper
 VGS_MDA = json.dumps({"report": [{"vg": [{"vg_name": "vg_san", "vg_mda_free": "500000", "vg_mda_size": "1044480"}]}]})
 VGS_MDA_FULL = json.dumps({"report": [{"vg": [{"vg_name": "vg_san", "vg_mda_free": "50000", "vg_mda_size": "1044480"}]}]})
 SESSIONS = "tcp: [1] 10.0.0.50:3260,1 iqn.2024-04.com.example:vms (non-flash)\n"
-UNITS = 3
+UNITS = 4
 LVMLOCKD_DROP_IN = "/etc/systemd/system/lvmlockd.service.d/50-iscsi-lvm.conf"
 
 
@@ -188,7 +188,7 @@ class DoctorCliTest(unittest.TestCase):
 
     def test_units_and_host_id(self):
         self.host(lockctl(), extra=[
-            {"prefix": ["systemctl", "is-enabled"], "stdout": "enabled\ndisabled\nenabled\n", "exit": 1},
+            {"prefix": ["systemctl", "is-enabled"], "stdout": "enabled\ndisabled\nenabled\nenabled\n", "exit": 1},
             {"prefix": ["lvmconfig"], "stdout": "use_lvmlockd=1\nhost_id=0\nscan_lvs=0\n"}])
         r = self.ilvm("doctor")
         self.assertEqual(r.returncode, EXIT_SYSTEM, r.stdout + r.stderr)

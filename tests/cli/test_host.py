@@ -25,7 +25,7 @@ EXIT_INVALID, EXIT_CONFLICT, EXIT_SYSTEM = 2, 4, 5
 HOOK = "etc/libvirt/hooks/qemu.d/50-iscsi-lvm"
 IQN = "iqn.2024-04.com.example:kvm-a"
 UNITS = ["wdmd", "sanlock", "lvmlockd", "iscsid"]
-OUR_UNITS = ["iscsi-lvm.service", "iscsi-lvm-reconcile.timer", "iscsi-lvm-mirror.service"]
+OUR_UNITS = ["iscsi-lvm.service", "iscsi-lvm-reconcile.timer", "iscsi-lvm-mirror.service", "ilvmd.service"]
 SOFTDOG_FILE = "etc/modules-load.d/iscsi-lvm.conf"
 MODULES = "dm_mod 184320 9 - Live 0x0\niscsi_tcp 24576 2 - Live 0x0\nsoftdog 16384 2 - Live 0x0\n"
 
@@ -91,9 +91,9 @@ class HostCliTest(unittest.TestCase):
         self.rules([
             {"prefix": ["systemctl", "is-enabled"], "stdout": (enabled + "\n") * 4, "exit": 0 if enabled == "enabled" else 1},
             {"prefix": ["systemctl", "is-active"], "stdout": (active + "\n") * 4, "exit": 0 if active == "active" else 3},
-            {"prefix": ["systemctl", "is-enabled", OUR_UNITS[0]], "stdout": (enabled + "\n") * 3,
+            {"prefix": ["systemctl", "is-enabled", OUR_UNITS[0]], "stdout": (enabled + "\n") * 4,
              "exit": 0 if enabled == "enabled" else 1},
-            {"prefix": ["systemctl", "is-active", OUR_UNITS[0]], "stdout": (active + "\n") * 3,
+            {"prefix": ["systemctl", "is-active", OUR_UNITS[0]], "stdout": (active + "\n") * 4,
              "exit": 0 if active == "active" else 3},
             *extra,
         ])
@@ -144,7 +144,7 @@ class HostCliTest(unittest.TestCase):
             "changed      softdog loaded, now and at boot (/etc/modules-load.d/iscsi-lvm.conf)",
             "changed      enable and start wdmd sanlock lvmlockd iscsid (systemctl enable --now)",
             "changed      enable and start iscsi-lvm.service iscsi-lvm-reconcile.timer iscsi-lvm-mirror.service "
-            "(systemctl enable --now)",
+            "ilvmd.service (systemctl enable --now)",
             "Host set up: 9 changes made. Check it with ilvm host-validate.",
         ])
         self.assertIn("\n[Unit]\nRefuseManualStop=yes\n", self.read(DROP_IN))
@@ -250,7 +250,7 @@ class HostCliTest(unittest.TestCase):
         ])
         before = self.snapshot()
         r = self.ilvm("host-validate")
-        self.assert_error(r, EXIT_SYSTEM, "20 of 22 host checks failed")
+        self.assert_error(r, EXIT_SYSTEM, "22 of 24 host checks failed")
         self.assertEqual(r.stdout.splitlines(), [
             "FAIL kernel module dm_mod: not loaded (fix: modprobe dm_mod && echo dm_mod >> /etc/modules-load.d/iscsi-lvm.conf)",
             "FAIL kernel module iscsi_tcp: not loaded (fix: modprobe iscsi_tcp && echo iscsi_tcp >> /etc/modules-load.d/iscsi-lvm.conf)",
@@ -287,7 +287,7 @@ class HostCliTest(unittest.TestCase):
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
         self.assertEqual(r.stderr, "")
         lines = r.stdout.splitlines()
-        self.assertEqual(len(lines), 22, r.stdout)
+        self.assertEqual(len(lines), 24, r.stdout)
         self.assertTrue(all(l.startswith("ok   ") for l in lines), r.stdout)
         self.assertIn(["sanlock", "client", "host_status", "-s", "lvm_vg", "-D"], self.commands())
 
@@ -305,7 +305,7 @@ class HostCliTest(unittest.TestCase):
             {"prefix": ["sanlock", "client", "host_status", "-s", "lvm_vg", "-D"], "stdout": hosts},
         ])
         r = self.ilvm("host-validate")
-        self.assert_error(r, EXIT_SYSTEM, "3 of 22 host checks failed")
+        self.assert_error(r, EXIT_SYSTEM, "3 of 24 host checks failed")
         self.assertEqual([l for l in r.stdout.splitlines() if l.startswith("FAIL")], [
             "FAIL lvm scan_lvs off: devices/scan_lvs is 1: LVM here reads PVs inside volumes, guests' too "
             "(fix: set scan_lvs = 0 in the devices section of /etc/lvm/lvm.conf)",
@@ -320,7 +320,7 @@ class HostCliTest(unittest.TestCase):
         r = self.ilvm("host-validate", "--json")
         self.assertEqual(r.returncode, EXIT_SYSTEM)
         checks = json.loads(r.stdout)
-        self.assertEqual(len(checks), 22)
+        self.assertEqual(len(checks), 24)
         failed = [c for c in checks if not c["ok"]]
         # softdog is loaded, but nothing loads it at boot until host-setup runs.
         self.assertEqual([c["check"] for c in failed],

@@ -3,7 +3,7 @@
 """ilvm(8) and the code name the same things (issue 20): every verb `ilvm --help` lists and
 every option its `--help` shows appear in the man page, every ILVM_* variable the sources
 read is in its ENVIRONMENT section, and every verb or variable the man page describes
-exists.
+exists. ilvmd(8) documents every ILVM_* variable the agent's own sources read.
 
 Usage: test_manpage.py <ilvm binary> <source root>"""
 import os
@@ -14,12 +14,13 @@ import unittest
 
 ILVM, ROOT = sys.argv[1:3]
 MAN = os.path.join(ROOT, "docs", "man", "ilvm.8")
+AGENT_MAN = os.path.join(ROOT, "docs", "man", "ilvmd.8")
 CODE_DIRS = ("cli", "common", "host", "plugin", "shim")
 
 
-def man_text():
+def man_text(path=MAN):
     """The page with roff's escaped hyphens and font changes read as plain text."""
-    with open(MAN, encoding="utf-8") as f:
+    with open(path, encoding="utf-8") as f:
         text = f.read()
     text = text.replace("\\-", "-").replace("\\(aq", "'")
     return re.sub(r"\\f[BIRP]", "", text)
@@ -41,9 +42,9 @@ def verbs():
     return [l.split()[0] for l in listed.splitlines() if l.startswith("  ") and l.strip()]
 
 
-def env_vars_in_code():
+def env_vars_in_code(dirs=CODE_DIRS):
     names = set()
-    for d in CODE_DIRS:
+    for d in dirs:
         for dirpath, _, files in os.walk(os.path.join(ROOT, d)):
             for n in files:
                 if n.endswith((".cpp", ".hpp", ".h", ".c")):
@@ -92,6 +93,13 @@ class ManPageTest(unittest.TestCase):
         self.assertGreater(len(in_code), 5)
         self.assertEqual(sorted(in_code - documented), [], "read by the code, missing from ENVIRONMENT")
         self.assertEqual(sorted(documented - in_code), [], "documented, read by nothing")
+
+    def test_the_agents_environment_is_in_its_page(self):
+        body = section(man_text(AGENT_MAN), "ENVIRONMENT")
+        documented = set(re.findall(r"ILVM_[A-Z_]+", body))
+        in_agent = env_vars_in_code(("agent",))
+        self.assertIn("ILVM_AGENT_SAFETY_NET_SECONDS", in_agent)   # guards the scan
+        self.assertEqual(sorted(in_agent - documented), [], "read by ilvmd, missing from ilvmd(8) ENVIRONMENT")
 
 
 if __name__ == "__main__":

@@ -208,7 +208,7 @@ protected:
         fake.files[root + "/proc/modules"] = "dm_mod 184320 9 - Live 0x0000000000000000\n";
         daemons("disabled", 1, "inactive", 3);
     }
-    // Every unit of host_daemons() (four) and product_units() (three) in one state.
+    // Every unit of host_daemons() (four) and product_units() (four) in one state.
     void daemons(const std::string &enabled, int enabled_rc, const std::string &active, int active_rc) {
         auto times = [](const std::string &s, int n) {
             std::string out;
@@ -217,8 +217,8 @@ protected:
         };
         fake.on({"systemctl", "is-enabled"}, CommandOutput{enabled_rc, times(enabled, 4), {}});
         fake.on({"systemctl", "is-active"}, CommandOutput{active_rc, times(active, 4), {}});
-        fake.on({"systemctl", "is-enabled", "iscsi-lvm.service"}, CommandOutput{enabled_rc, times(enabled, 3), {}});
-        fake.on({"systemctl", "is-active", "iscsi-lvm.service"}, CommandOutput{active_rc, times(active, 3), {}});
+        fake.on({"systemctl", "is-enabled", "iscsi-lvm.service"}, CommandOutput{enabled_rc, times(enabled, 4), {}});
+        fake.on({"systemctl", "is-active", "iscsi-lvm.service"}, CommandOutput{active_rc, times(active, 4), {}});
     }
     void softdog_loaded() {
         fake.files[root + "/proc/modules"] += "softdog 16384 2 - Live 0x0000000000000000\n";
@@ -259,14 +259,14 @@ TEST_F(HostSetupRun, FirstRunChangesEverythingSecondRunNothing) {
               "changed      softdog loaded, now and at boot (/etc/modules-load.d/iscsi-lvm.conf)\n"
               "changed      enable and start wdmd sanlock lvmlockd iscsid (systemctl enable --now)\n"
               "changed      enable and start iscsi-lvm.service iscsi-lvm-reconcile.timer iscsi-lvm-mirror.service "
-              "(systemctl enable --now)\n"
+              "ilvmd.service (systemctl enable --now)\n"
               "Host set up: 9 changes made. Check it with ilvm host-validate.\n");
     EXPECT_EQ(fake.files[root + "/etc/systemd/system/lvmlockd.service.d/50-iscsi-lvm.conf"], cli::lvmlockd_drop_in());
     EXPECT_NE(cli::lvmlockd_drop_in().find("\n[Unit]\nRefuseManualStop=yes\n"), std::string::npos);
     EXPECT_TRUE(fake.ran({"systemctl", "daemon-reload"}));
     EXPECT_TRUE(fake.ran({"systemctl", "enable", "--now", "wdmd", "sanlock", "lvmlockd", "iscsid"}));
     EXPECT_TRUE(fake.ran({"systemctl", "enable", "--now", "iscsi-lvm.service", "iscsi-lvm-reconcile.timer",
-                          "iscsi-lvm-mirror.service"}));
+                          "iscsi-lvm-mirror.service", "ilvmd.service"}));
     EXPECT_TRUE(fake.ran({"modprobe", "softdog"}));
     EXPECT_EQ(fake.files[root + "/etc/modules-load.d/iscsi-lvm.conf"], cli::softdog_boot_file_content());
     EXPECT_EQ(fake.modes[root + "/etc/modules-load.d/iscsi-lvm.conf"], 0644u);
@@ -292,7 +292,7 @@ TEST_F(HostSetupRun, FirstRunChangesEverythingSecondRunNothing) {
               "unchanged    softdog loaded, now and at boot (/etc/modules-load.d/iscsi-lvm.conf)\n"
               "unchanged    daemons enabled and running: wdmd sanlock lvmlockd iscsid\n"
               "unchanged    iscsi-lvm units enabled and running: iscsi-lvm.service iscsi-lvm-reconcile.timer "
-              "iscsi-lvm-mirror.service\n"
+              "iscsi-lvm-mirror.service ilvmd.service\n"
               "Host already set up: nothing changed.\n");
     EXPECT_EQ(fake.files, files_after_first);
     EXPECT_EQ(enables(), 2u);
@@ -301,8 +301,8 @@ TEST_F(HostSetupRun, FirstRunChangesEverythingSecondRunNothing) {
 TEST_F(HostSetupRun, OnlyTheDaemonsThatNeedItAreEnabled) {
     fake.on({"systemctl", "is-enabled"}, CommandOutput{1, "enabled\nenabled\ndisabled\nenabled\n", {}});
     fake.on({"systemctl", "is-active"}, CommandOutput{3, "active\ninactive\ninactive\nactive\n", {}});
-    fake.on({"systemctl", "is-enabled", "iscsi-lvm.service"}, CommandOutput{1, "enabled\ndisabled\nenabled\n", {}});
-    fake.on({"systemctl", "is-active", "iscsi-lvm.service"}, CommandOutput{3, "active\ninactive\nactive\n", {}});
+    fake.on({"systemctl", "is-enabled", "iscsi-lvm.service"}, CommandOutput{1, "enabled\ndisabled\nenabled\nenabled\n", {}});
+    fake.on({"systemctl", "is-active", "iscsi-lvm.service"}, CommandOutput{3, "active\ninactive\nactive\nactive\n", {}});
     run(options());
     ASSERT_GE(fake.commands.size(), 2u);
     EXPECT_EQ(fake.commands[fake.commands.size() - 2].argv,

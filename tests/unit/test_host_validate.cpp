@@ -104,8 +104,8 @@ protected:
         fake.files[root + "/run/lvmlockd.pid"] = "234\n";
         lvmconfig("1", "1", "0");
         fake.on({"systemctl", "is-active"}, ok_out("active\nactive\nactive\nactive\n"));
-        fake.on({"systemctl", "is-active", "iscsi-lvm.service"}, ok_out("active\nactive\nactive\n"));
-        fake.on({"systemctl", "is-enabled", "iscsi-lvm.service"}, ok_out("enabled\nenabled\nenabled\n"));
+        fake.on({"systemctl", "is-active", "iscsi-lvm.service"}, ok_out("active\nactive\nactive\nactive\n"));
+        fake.on({"systemctl", "is-enabled", "iscsi-lvm.service"}, ok_out("enabled\nenabled\nenabled\nenabled\n"));
         fake.on({"sanlock", "client", "status"}, ok_out(recorded("sanlock-client-status-D.txt")));
         fake.on({"sanlock", "client", "host_status", "-s", "lvm_vg"}, ok_out(recorded("sanlock-client-host_status.txt")));
     }
@@ -142,8 +142,9 @@ TEST_F(HostValidate, AReadyHostPassesEveryCheck) {
                            "ok   daemon iscsid", "ok   lvmlockd stop guard", "ok   lvmlockd pid file",
                            "ok   sanlock uses the watchdog", "ok   host_id unique",
                            "ok   unit iscsi-lvm.service enabled", "ok   unit iscsi-lvm-reconcile.timer enabled",
-                           "ok   unit iscsi-lvm-mirror.service enabled", "ok   unit iscsi-lvm.service active",
-                           "ok   unit iscsi-lvm-reconcile.timer active", "ok   unit iscsi-lvm-mirror.service active"}));
+                           "ok   unit iscsi-lvm-mirror.service enabled", "ok   unit ilvmd.service enabled",
+                           "ok   unit iscsi-lvm.service active", "ok   unit iscsi-lvm-reconcile.timer active",
+                           "ok   unit iscsi-lvm-mirror.service active", "ok   unit ilvmd.service active"}));
     std::ostringstream out;
     EXPECT_TRUE(cli::host_validate_run(fake, HostRoot(root), hook_dir, false, out).ok());
 }
@@ -177,7 +178,7 @@ TEST_F(HostValidate, EachProblemIsOneFailLineWithItsFix) {
     fake.modes[root + hook_dir + "/50-iscsi-lvm"] = 0644;
     lvmconfig("0", "0", "1");
     fake.on({"systemctl", "is-active"}, CommandOutput{3, "active\ninactive\nactive\nfailed\n", {}});
-    fake.on({"systemctl", "is-active", "iscsi-lvm.service"}, CommandOutput{3, "active\nactive\ninactive\n", {}});
+    fake.on({"systemctl", "is-active", "iscsi-lvm.service"}, CommandOutput{3, "active\nactive\ninactive\nactive\n", {}});
     fake.on({"sanlock", "client", "status"},
             ok_out(replaced(recorded("sanlock-client-status-D.txt"), "use_watchdog=1", "use_watchdog=0")));
     EXPECT_EQ(failures(),
@@ -208,7 +209,7 @@ TEST_F(HostValidate, EachProblemIsOneFailLineWithItsFix) {
     Status st = cli::host_validate_run(fake, HostRoot(root), hook_dir, false, out);
     ASSERT_FALSE(st.ok());
     EXPECT_EQ(st.error().code, ErrorCode::system);
-    EXPECT_EQ(st.error().message, "13 of 22 host checks failed");
+    EXPECT_EQ(st.error().message, "13 of 24 host checks failed");
 }
 
 // Measured in e2e `faults`: a timed-out `systemctl restart lvmlockd` leaves the same lvmlockd
@@ -301,8 +302,8 @@ TEST_F(HostValidate, SanlockOrLvmconfigUnreachable) {
     fake.on({"lvmconfig"}, fail_out(5, "  Parse error at byte 12 (line 1): unexpected token\n"));
     fake.on({"systemctl", "is-active"}, CommandOutput{1, "", "System has not been booted with systemd as init system (PID 1). Can't operate.\n"});
     auto f = failures();
-    // 9, and our three units' "active" checks, asked of the same systemctl.
-    ASSERT_EQ(f.size(), 12u);
+    // 9, and our four units' "active" checks, asked of the same systemctl.
+    ASSERT_EQ(f.size(), 13u);
     EXPECT_EQ(f[0],
               "FAIL lvm use_lvmlockd: lvmconfig failed: Parse error at byte 12 (line 1): unexpected token (fix: install lvm2 "
               "and lvm2-lockd; lvmconfig --validate shows errors in /etc/lvm/lvm.conf)");

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 // ilvm under systemd: log lines become journal entries with a priority and the command's
-// pool/volume/domain (cli/journal_log.hpp), through a capturing sender instead of journald.
+// pool/volume/domain (host/journal/journal_log.hpp), through a capturing sender instead of journald.
 #include <gtest/gtest.h>
 
 #include <cerrno>
@@ -12,7 +12,7 @@
 #include <syslog.h>
 #include <unistd.h>
 
-#include "cli/journal_log.hpp"
+#include "host/journal/journal_log.hpp"
 
 namespace ilvm::test {
 namespace {
@@ -24,19 +24,19 @@ struct Captured {
     int result = 0;
 };
 
-spdlog::logger journal_logger(const std::shared_ptr<cli::LogFields> &fields, Captured &c) {
-    return spdlog::logger("t", cli::make_journal_sink(fields, [&c](const Entry &e) {
+spdlog::logger journal_logger(const std::shared_ptr<host::LogFields> &fields, Captured &c) {
+    return spdlog::logger("t", host::make_journal_sink("ilvm", fields, [&c](const Entry &e) {
                               c.entries.push_back(e);
                               return c.result;
                           }));
 }
 
 TEST(JournalLog, AWarningIsOneEntryAtPriorityWarningWithTheCommandsFields) {
-    auto fields = std::make_shared<cli::LogFields>();
+    auto fields = std::make_shared<host::LogFields>();
     Captured c;
     auto log = journal_logger(fields, c);
     log.warn("before the command line was read");
-    *fields = cli::LogFields{"san", "vm1", ""};
+    *fields = host::LogFields{"san", "vm1", ""};
     log.warn("vol-deactivate: lvchange did not reach lvmlockd");
     log.error("error: volume vm1 is in use");
     ASSERT_EQ(c.entries.size(), 3u);
@@ -47,11 +47,11 @@ TEST(JournalLog, AWarningIsOneEntryAtPriorityWarningWithTheCommandsFields) {
 }
 
 TEST(JournalLog, PrioritiesFollowSyslog) {
-    EXPECT_EQ(cli::journal_priority(spdlog::level::debug), LOG_DEBUG);
-    EXPECT_EQ(cli::journal_priority(spdlog::level::info), LOG_INFO);
-    EXPECT_EQ(cli::journal_priority(spdlog::level::warn), LOG_WARNING);
-    EXPECT_EQ(cli::journal_priority(spdlog::level::err), LOG_ERR);
-    EXPECT_EQ(cli::journal_priority(spdlog::level::critical), LOG_CRIT);
+    EXPECT_EQ(host::journal_priority(spdlog::level::debug), LOG_DEBUG);
+    EXPECT_EQ(host::journal_priority(spdlog::level::info), LOG_INFO);
+    EXPECT_EQ(host::journal_priority(spdlog::level::warn), LOG_WARNING);
+    EXPECT_EQ(host::journal_priority(spdlog::level::err), LOG_ERR);
+    EXPECT_EQ(host::journal_priority(spdlog::level::critical), LOG_CRIT);
 }
 
 // JOURNAL_STREAM is inherited by every child: only stderr's own device:inode counts.
@@ -67,13 +67,13 @@ TEST(JournalLog, StderrIsTheJournalOnlyWhenJournalStreamNamesIt) {
     const std::string other = std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino + 1);
 
     unsetenv("JOURNAL_STREAM");
-    const bool unset = cli::stderr_is_journal();
+    const bool unset = host::stderr_is_journal();
     setenv("JOURNAL_STREAM", other.c_str(), 1);
-    const bool inherited = cli::stderr_is_journal();
+    const bool inherited = host::stderr_is_journal();
     setenv("JOURNAL_STREAM", "garbage", 1);
-    const bool garbage = cli::stderr_is_journal();
+    const bool garbage = host::stderr_is_journal();
     setenv("JOURNAL_STREAM", mine.c_str(), 1);
-    const bool ours = cli::stderr_is_journal();
+    const bool ours = host::stderr_is_journal();
 
     unsetenv("JOURNAL_STREAM");
     dup2(saved, STDERR_FILENO);
@@ -87,7 +87,7 @@ TEST(JournalLog, StderrIsTheJournalOnlyWhenJournalStreamNamesIt) {
 }
 
 TEST(JournalLog, AnUnreachableJournalFallsBackToStderr) {
-    auto fields = std::make_shared<cli::LogFields>();
+    auto fields = std::make_shared<host::LogFields>();
     Captured c;
     c.result = -ENOENT;
     auto log = journal_logger(fields, c);

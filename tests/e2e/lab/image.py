@@ -70,6 +70,8 @@ APT_PACKAGES = [
     # runtime libraries of our C++ build (shipped via the payload disk)
     "libvirt0", "libxml2", "libglib2.0-0", "libjson-glib-1.0-0",
     "libspdlog1.10", "libfmt9",
+    # the host agent ilvmd: libvirt events on GLib, udev block events
+    "libvirt-glib-1.0-0", "libgudev-1.0-0",
 ]
 
 # Kernel module subtrees not needed by a headless virtio guest; pruned to keep

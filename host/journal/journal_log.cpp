@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-#include "cli/journal_log.hpp"
+#include "host/journal/journal_log.hpp"
 
 #include <cinttypes>
 #include <cstdio>
@@ -14,20 +14,20 @@
 #include <spdlog/sinks/base_sink.h>
 #include <systemd/sd-journal.h>
 
-namespace ilvm::cli {
+namespace ilvm::host {
 namespace {
 
 class JournalSink final : public spdlog::sinks::base_sink<spdlog::details::null_mutex> {
 public:
-    JournalSink(std::shared_ptr<const LogFields> fields, JournalSender send)
-        : fields_(std::move(fields)), send_(std::move(send)) {}
+    JournalSink(std::string identifier, std::shared_ptr<const LogFields> fields, JournalSender send)
+        : identifier_(std::move(identifier)), fields_(std::move(fields)), send_(std::move(send)) {}
 
 protected:
     void sink_it_(const spdlog::details::log_msg &msg) override {
         std::vector<std::string> entries;
         entries.push_back("MESSAGE=" + std::string(msg.payload.data(), msg.payload.size()));
         entries.push_back("PRIORITY=" + std::to_string(journal_priority(static_cast<int>(msg.level))));
-        entries.push_back("SYSLOG_IDENTIFIER=ilvm");
+        entries.push_back("SYSLOG_IDENTIFIER=" + identifier_);
         if (fields_) {
             if (!fields_->pool.empty()) entries.push_back("POOL=" + fields_->pool);
             if (!fields_->volume.empty()) entries.push_back("VOLUME=" + fields_->volume);
@@ -41,6 +41,7 @@ protected:
     void flush_() override {}
 
 private:
+    std::string identifier_;
     std::shared_ptr<const LogFields> fields_;
     JournalSender send_;
 };
@@ -64,8 +65,9 @@ int send_to_journal(const std::vector<std::string> &fields) {
     return sd_journal_sendv(iov.data(), static_cast<int>(iov.size()));
 }
 
-std::shared_ptr<spdlog::sinks::sink> make_journal_sink(std::shared_ptr<const LogFields> fields, JournalSender send) {
-    return std::make_shared<JournalSink>(std::move(fields), std::move(send));
+std::shared_ptr<spdlog::sinks::sink> make_journal_sink(std::string identifier, std::shared_ptr<const LogFields> fields,
+                                                       JournalSender send) {
+    return std::make_shared<JournalSink>(std::move(identifier), std::move(fields), std::move(send));
 }
 
 int journal_priority(int spdlog_level) {
@@ -80,4 +82,4 @@ int journal_priority(int spdlog_level) {
     }
 }
 
-}  // namespace ilvm::cli
+}  // namespace ilvm::host

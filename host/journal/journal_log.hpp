@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-// Where ilvm's log lines go. On a terminal or a pipe: stderr as "warning: text", the way an
-// administrator reads them. When systemd runs ilvm (the boot service, the reconciler, the
-// migration finisher), stderr is a stream into the journal, which would store each line at
-// priority info with no fields; there each line becomes a journal entry of its own with
-// PRIORITY from its level, SYSLOG_IDENTIFIER=ilvm and the POOL, VOLUME and DOMAIN the
-// command works on, so `journalctl -p warning POOL=san` finds them.
+// Where the log lines of ilvm and ilvmd go. On a terminal or a pipe: stderr as "warning: text",
+// the way an administrator reads them. When systemd runs them (the boot service, the
+// reconciler, the migration finisher, the agent), stderr is a stream into the journal, which
+// would store each line at priority info with no fields; there each line becomes a journal
+// entry of its own with PRIORITY from its level, SYSLOG_IDENTIFIER (ilvm, ilvmd) and the POOL,
+// VOLUME and DOMAIN the program works on, so `journalctl -p warning POOL=san` finds them.
+// Its own library (ilvm-journal) so that only the programs that log this way link libsystemd.
 #pragma once
 
 #include <functional>
@@ -14,7 +15,7 @@
 
 #include <spdlog/sinks/sink.h>
 
-namespace ilvm::cli {
+namespace ilvm::host {
 
 struct LogFields {
     std::string pool;
@@ -34,10 +35,10 @@ int send_to_journal(const std::vector<std::string> &fields);
 
 // A sink sending each message as one entry; `fields` (set once the command line is parsed)
 // are added to every later entry. When sending fails the line goes to stderr instead.
-std::shared_ptr<spdlog::sinks::sink> make_journal_sink(std::shared_ptr<const LogFields> fields,
+std::shared_ptr<spdlog::sinks::sink> make_journal_sink(std::string identifier, std::shared_ptr<const LogFields> fields,
                                                        JournalSender send = send_to_journal);
 
 // The journal's priority (syslog's levels) of an spdlog level.
 int journal_priority(int spdlog_level);
 
-}  // namespace ilvm::cli
+}  // namespace ilvm::host

@@ -1,0 +1,206 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#include "agent/agent.hpp"
+
+#include <csignal>
+
+#include <glib-unix.h>
+
+#include "agent/pool_pass.hpp"
+#include "common/env.hpp"
+#include "common/log.hpp"
+#include "host/core/summaries.hpp"
+#include "host/libvirt/libvirt_mirror_pool.hpp"
+#include "host/reconcile/reconcile_pass.hpp"
+
+namespace ilvm::agent {
+namespace {
+
+std::chrono::milliseconds until(SteadyTime when) {
+    auto d = std::chrono::duration_cast<std::chrono::milliseconds>(when - std::chrono::steady_clock::now());
+    return d.count() > 0 ? d : std::chrono::milliseconds(0);
+}
+
+// A finished pass, carried from the worker thread to the main loop.
+struct Finished {
+    Agent *agent;
+    std::string pool;
+    PassOutcome outcome;
+};
+
+std::string join(const std::vector<std::string> &v) {
+    std::string out;
+    for (const auto &s : v) out += (out.empty() ? "" : ", ") + s;
+    return out;
+}
+
+}  // namespace
+
+Result<AgentOptions> agent_options_from_env(const std::string &libvirt_uri) {
+    AgentOptions o;
+    o.libvirt_uri = libvirt_uri;
+    ILVM_ASSIGN_OR_RETURN(uint64_t net, env_number("ILVM_AGENT_SAFETY_NET_SECONDS", 60, 5, 86400));
+    o.safety_net = std::chrono::seconds(net);
+    ILVM_ASSIGN_OR_RETURN(int64_t grace, host::reconcile_grace_seconds());
+    o.follow_up.grace = std::chrono::seconds(grace);
+    return o;
+}
+
+Agent::Agent(host::PoolStore store, host::BackendClient client, AgentOptions options)
+    : store_(std::move(store)),
+      client_(std::move(client)),
+      options_(std::move(options)),
+      loop_(g_main_loop_new(nullptr, FALSE)),
+      worker_([this](const std::string &pool) { return run_pass(pool); },
+              [this](const std::string &pool, PassOutcome outcome) {
+                  // On the worker thread: hand the result to the main loop.
+                  g_main_context_invoke_full(
+                      nullptr, G_PRIORITY_DEFAULT,
+                      [](gpointer p) -> gboolean {
+                          auto *f = static_cast<Finished *>(p);
+                          f->agent->pass_done(f->pool, f->outcome);
+                          return G_SOURCE_REMOVE;
+                      },
+                      new Finished{this, pool, outcome}, [](gpointer p) { delete static_cast<Finished *>(p); });
+              }),
+      libvirt_(options_.libvirt_uri,
+               {.domain =
+                    [this](const std::string &domain, int event, int detail) {
+                        request(route_domain_event(event, detail, started_pools()),
+                                "domain " + domain + " event " + std::to_string(event) + "/" + std::to_string(detail));
+                    },
+                .pool =
+                    [this](const std::string &pool, int event) {
+                        request(route_pool_event(pool, event, started_pools()),
+                                "libvirt pool " + pool + " event " + std::to_string(event));
+                    },
+                .connected = [this] { request_all("connected to libvirt (events may have been missed)"); }}),
+      devices_([this](const std::string &action, const std::string &vg, const std::string &lv) {
+          request(route_device_event(action, vg, lv, started_pools()), "udev " + action + " " + vg + "/" + lv);
+      }) {}
+
+Agent::~Agent() {
+    if (timer_source_) g_source_remove(timer_source_);
+    g_main_loop_unref(loop_);
+}
+
+std::vector<StartedPool> Agent::started_pools() const {
+    std::vector<StartedPool> out;
+    for (const auto &name : store_.names()) {
+        if (!store_.active(name)) continue;
+        auto xml = store_.load_runtime(name);
+        if (!xml.ok()) continue;   // stopped meanwhile
+        auto summary = host::summarize_pool(*xml);
+        if (!summary.ok()) {
+            spdlog::warn("pool {}: run-state definition unreadable ({}); only the safety net passes over it", name,
+                         summary.error().message);
+            continue;
+        }
+        out.push_back({name, summary->vg});
+    }
+    return out;
+}
+
+void Agent::request(const std::optional<Route> &route, const std::string &why) {
+    if (!route) {
+        spdlog::debug("{}: no pool concerned", why);
+        return;
+    }
+    spdlog::debug("{}: pass of {} in {} ms", why, join(route->pools), route->delay.count());
+    last_event_ = why;
+    const auto due = std::chrono::steady_clock::now() + route->delay;
+    for (const auto &p : route->pools) scheduler_.request(p, due);
+    rearm();
+}
+
+void Agent::request_all(const std::string &why) {
+    std::vector<std::string> names;
+    for (const auto &p : started_pools()) names.push_back(p.name);
+    if (names.empty()) return;
+    request(Route{names, std::chrono::milliseconds(0)}, why);
+}
+
+void Agent::rearm() {
+    if (timer_source_) g_source_remove(timer_source_);
+    timer_source_ = 0;
+    auto next = scheduler_.next_due();
+    if (!next) return;
+    timer_source_ = g_timeout_add(
+        static_cast<guint>(until(*next).count()),
+        [](gpointer self) -> gboolean {
+            auto *me = static_cast<Agent *>(self);
+            me->timer_source_ = 0;
+            me->run_due();
+            return G_SOURCE_REMOVE;
+        },
+        this);
+}
+
+void Agent::run_due() {
+    for (const auto &pool : scheduler_.take_due(std::chrono::steady_clock::now())) worker_.submit(pool);
+    rearm();
+}
+
+PassOutcome Agent::run_pass(const std::string &pool) {
+    // A fresh libvirt connection per pass: one that a libvirtd restart closed is never reused.
+    auto mirror = host::make_libvirt_mirror_pool(options_.libvirt_uri);
+    return run_pool_pass(store_, client_, mirror.get(), pool);
+}
+
+void Agent::pass_done(const std::string &pool, PassOutcome outcome) {
+    ++passes_;
+    if (auto after = follow_up_after(outcome, options_.follow_up)) {
+        scheduler_.request(pool, std::chrono::steady_clock::now() + *after);
+        rearm();
+    }
+    notifier_.status("following libvirt and udev events; " + std::to_string(passes_) + " passes; last event: " +
+                     (last_event_.empty() ? "none" : last_event_) +
+                     (libvirt_.connected() ? "" : "; libvirt unreachable: " + libvirt_.last_error()));
+}
+
+bool Agent::watchdog_tick() {
+    if (auto since = worker_.busy_since(); since && std::chrono::steady_clock::now() - *since > options_.stuck_pass) {
+        // No ping: systemd restarts the agent (WatchdogSec=); a restart changes no lock.
+        if (!stuck_reported_)
+            spdlog::error("a pool pass has run for more than {} min: not feeding the systemd watchdog",
+                          options_.stuck_pass.count());
+        stuck_reported_ = true;
+        return true;
+    }
+    notifier_.watchdog_ping();
+    return true;
+}
+
+int Agent::run() {
+    auto quit = [](gpointer loop) -> gboolean {
+        g_main_loop_quit(static_cast<GMainLoop *>(loop));
+        return G_SOURCE_CONTINUE;
+    };
+    const guint term = g_unix_signal_add(SIGTERM, quit, loop_);
+    const guint intr = g_unix_signal_add(SIGINT, quit, loop_);
+    const guint net = g_timeout_add_seconds(
+        static_cast<guint>(options_.safety_net.count()),
+        [](gpointer self) -> gboolean {
+            static_cast<Agent *>(self)->request_all("safety net");
+            return G_SOURCE_CONTINUE;
+        },
+        this);
+    guint dog = 0;
+    if (auto period = notifier_.watchdog_period())
+        dog = g_timeout_add(static_cast<guint>(std::chrono::duration_cast<std::chrono::milliseconds>(*period).count() / 2),
+                            [](gpointer self) -> gboolean { return static_cast<Agent *>(self)->watchdog_tick(); }, this);
+
+    libvirt_.start();
+    request_all("agent start");
+    notifier_.ready(libvirt_.connected() ? "following libvirt and udev events"
+                                         : "following udev events; libvirt unreachable: " + libvirt_.last_error());
+    spdlog::info("ilvmd ready: {} started pool(s), safety net every {} s", started_pools().size(), options_.safety_net.count());
+    g_main_loop_run(loop_);
+
+    notifier_.stopping();
+    spdlog::info("ilvmd stopping after {} passes", passes_);
+    for (guint id : {term, intr, net, dog})
+        if (id) g_source_remove(id);
+    return 0;
+}
+
+}  // namespace ilvm::agent

@@ -1,0 +1,75 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// ilvmd, the host agent (docs/agent.md): one GLib main loop that follows libvirt's domain and
+// pool events and udev's block device events, turns them into pool passes (reconcile + mirror
+// refresh, agent/pool_pass.hpp) through the scheduler, runs the passes on one worker thread,
+// and keeps systemd's watchdog fed while it is healthy. A slow timer passes over every pool
+// as the safety net for anything no event announced.
+//
+// It keeps no state of its own: everything it acts on is read at each pass from LVM,
+// lvmlockd, libvirt's status files and the pool store, so restarting it never changes a lock.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <glib.h>
+
+#include "agent/device_events.hpp"
+#include "agent/event_routing.hpp"
+#include "agent/libvirt_events.hpp"
+#include "agent/pass_scheduler.hpp"
+#include "agent/pass_worker.hpp"
+#include "agent/service_notifier.hpp"
+#include "host/core/backend_client.hpp"
+#include "host/core/pool_store.hpp"
+
+namespace ilvm::agent {
+
+struct AgentOptions {
+    std::string libvirt_uri = "qemu:///system";
+    std::chrono::seconds safety_net{60};     // every pool passed over at least this often
+    std::chrono::minutes stuck_pass{10};     // a pass this long stops the watchdog pings
+    FollowUpPolicy follow_up;
+};
+
+// $ILVM_AGENT_SAFETY_NET_SECONDS, $ILVM_RECONCILE_GRACE_SECONDS, the module's libvirt URI.
+Result<AgentOptions> agent_options_from_env(const std::string &libvirt_uri);
+
+class Agent {
+public:
+    Agent(host::PoolStore store, host::BackendClient client, AgentOptions options);
+    ~Agent();
+    Agent(const Agent &) = delete;
+    Agent &operator=(const Agent &) = delete;
+
+    // Until SIGTERM or SIGINT; the exit status.
+    int run();
+
+private:
+    std::vector<StartedPool> started_pools() const;
+    void request(const std::optional<Route> &route, const std::string &why);
+    void request_all(const std::string &why);
+    void rearm();
+    void run_due();
+    void pass_done(const std::string &pool, PassOutcome outcome);
+    bool watchdog_tick();
+    PassOutcome run_pass(const std::string &pool);
+
+    host::PoolStore store_;
+    host::BackendClient client_;
+    AgentOptions options_;
+    ServiceNotifier notifier_;
+    PassScheduler scheduler_;
+    GMainLoop *loop_ = nullptr;
+    guint timer_source_ = 0;
+    std::string last_event_;   // for the STATUS line: what the agent reacted to last
+    size_t passes_ = 0;
+    bool stuck_reported_ = false;
+    PassWorker worker_;        // after what its job uses; destroyed (joined) before it
+    LibvirtEvents libvirt_;
+    DeviceEvents devices_;
+};
+
+}  // namespace ilvm::agent
