@@ -100,7 +100,8 @@ const OptionHelp &verb_option_help() {
                           {"offset", "where in the volume to start (a size, default 0)"},
                           {"length", "how much to copy at most (a size, default to the end)"},
                           {"overwrite", "replace an existing file"}}},
-        {"vol-activate", {{"shared", "a shared lock instead of an exclusive one"}}},
+        {"vol-activate", {{"shared", "a shared lock instead of an exclusive one"},
+                          {"hold", "keep it active here that long although nothing uses it (90s, 30m, 2h, up to 7d)"}}},
         {"host-setup", {{"host-id", "this host's sanlock host_id, 1..2000, different on every host"},
                         {"initiator", "iSCSI initiator name (IQN), written only when the host has none"}}},
         {"doctor", {{"pool", "only this started pool (name or UUID)"},
@@ -212,7 +213,10 @@ const std::vector<Verb> &verbs() {
           "FILE is created with mode 0600 and never through a symbolic link; an existing FILE is refused\n"
           "unless --overwrite (which truncates it)."},
          vol_download},
-        {{"vol-activate", "activate a volume on this host (exclusive unless --shared)", {"vol"}, 1, {"pool"}, {"shared"}, ""},
+        {{"vol-activate", "activate a volume on this host (exclusive unless --shared)", {"vol"}, 1, {"pool", "hold"}, {"shared"},
+          "The reconciler releases a volume that nothing uses after 10 s; --hold DURATION keeps it active\n"
+          "here until then (e.g. while virt-install or virt-manager picks it from the mirror pool).\n"
+          "vol-deactivate ends a hold."},
          vol_activate},
         {{"vol-deactivate", "deactivate a volume on this host", {"vol"}, 1, {"pool"}, {}, ""}, vol_deactivate},
         {{"host-setup", "prepare this host: lvmlockd, sanlock host_id and watchdog, initiator name, hook, daemons", {}, 0,

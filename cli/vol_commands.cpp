@@ -18,15 +18,22 @@
 #include "cli/reconcile.hpp"
 #include "cli/ui/output.hpp"
 #include "cli/ui/xml_file.hpp"
+#include "common/continue_after.hpp"
+#include "common/duration.hpp"
 #include "common/names.hpp"
 #include "common/size.hpp"
 #include "host/core/pool_bindings.hpp"
 #include "host/core/summaries.hpp"
+#include "host/core/volume_holds.hpp"
 #include "host/core/volume_lock.hpp"
 #include "host/core/volume_owners.hpp"
 
 namespace ilvm::cli {
 namespace {
+
+// The longest `vol-activate --hold`: a hold is for a wizard or a maintenance window, not a
+// way to pin a volume to a host for good.
+constexpr std::chrono::seconds kMaxHold{7 * 86400};
 
 struct VolRef {
     std::string pool;
@@ -408,12 +415,26 @@ Status vol_upload(Context &ctx, const Args &args) { return transfer(ctx, args, t
 Status vol_download(Context &ctx, const Args &args) { return transfer(ctx, args, false); }
 
 Status vol_activate(Context &ctx, const Args &args) {
+    std::optional<std::chrono::seconds> hold;
+    if (auto h = args.opt("hold")) {
+        ILVM_ASSIGN_OR_RETURN(auto d, parse_duration(*h, std::chrono::seconds(1), kMaxHold, "--hold"));
+        hold = d;
+    }
     ILVM_ASSIGN_OR_RETURN(auto work, begin_work(ctx, args, "vol-activate"));
     const VolRef &ref = work.ref;
     const bool shared = args.flag("shared");
     ILVM_ASSIGN_OR_RETURN(auto *be, ctx.backend());
     ILVM_TRY(be->activate_vol(ref.pool_xml, ref.name, shared ? ILVM_ACTIVATE_SHARED : 0u));
-    *ctx.out << "Vol " << ref.name << " activated " << (shared ? "shared" : "exclusively") << " on this host\n";
+    *ctx.out << "Vol " << ref.name << " activated " << (shared ? "shared" : "exclusively") << " on this host";
+    if (hold) {
+        const auto until = std::chrono::system_clock::now() + *hold;
+        const int64_t until_s = std::chrono::duration_cast<std::chrono::seconds>(until.time_since_epoch()).count();
+        ILVM_TRY(host::hold_volume(ctx.store, {ref.pool, ref.name}, until_s));
+        *ctx.out << ", held for " << hold->count() << " s (ilvm vol-deactivate " << ref.name << " ends the hold)";
+    }
+    *ctx.out << "\n";
+    // The mirror lists volumes active here: refreshed so that virsh and virt-install see it now.
+    after_volume_change(ctx, ref.pool, ref.pool_xml);
     return {};
 }
 
@@ -422,7 +443,10 @@ Status vol_deactivate(Context &ctx, const Args &args) {
     const VolRef &ref = work.ref;
     ILVM_ASSIGN_OR_RETURN(auto *be, ctx.backend());
     ILVM_TRY(be->deactivate_vol(ref.pool_xml, ref.name));
+    continue_after(host::release_hold(ctx.store, {ref.pool, ref.name}),
+                   "the volume is deactivated; the reconciler removes the hold when it ends");
     *ctx.out << "Vol " << ref.name << " deactivated\n";
+    after_volume_change(ctx, ref.pool, ref.pool_xml);
     return {};
 }
 

@@ -98,4 +98,20 @@ Status check_trusted_directory(const std::string &path) {
     return {};
 }
 
+Result<std::optional<std::string>> read_state_file(const std::string &path) {
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0) {
+        if (errno == ENOENT) return std::optional<std::string>();
+        return system_error("cannot read " + path + ": " + errno_text());
+    }
+    std::string text;
+    char buf[4096];
+    ssize_t n;
+    while ((n = ::read(fd, buf, sizeof buf)) > 0) text.append(buf, static_cast<size_t>(n));
+    const int read_errno = errno;
+    ::close(fd);
+    if (n < 0) return system_error("cannot read " + path + ": " + std::strerror(read_errno));
+    return std::optional<std::string>(std::move(text));
+}
+
 }  // namespace ilvm

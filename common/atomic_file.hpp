@@ -12,6 +12,9 @@
 
 #include <string>
 #include <string_view>
+#include <optional>
+#include <string>
+
 #include <sys/types.h>
 
 #include "common/result.hpp"
@@ -19,6 +22,10 @@
 namespace ilvm {
 
 Status write_file_atomically(const std::string &path, std::string_view content, mode_t mode);
+
+// A small state file's content, never through a symbolic link (O_NOFOLLOW); nullopt when it
+// does not exist.
+Result<std::optional<std::string>> read_state_file(const std::string &path);
 
 // Creates the missing directories of `path`, each with exactly `mode` (mkdir, then chmod: the
 // umask does not decide). Directories that exist are left as they are.

@@ -52,17 +52,10 @@ Status write(const PoolStore &store, const VolumeRef &v, const std::vector<Volum
 
 Result<std::vector<VolumeOwner>> read_volume_owners(const PoolStore &store, const VolumeRef &v) {
     const std::string path = owners_path(store, v);
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-    if (fd < 0) {
-        if (errno == ENOENT) return std::vector<VolumeOwner>{};
-        return system_error("cannot read " + path + ": " + std::strerror(errno));
-    }
-    std::string text;
-    char buf[4096];
-    for (ssize_t n; (n = ::read(fd, buf, sizeof buf)) > 0;) text.append(buf, static_cast<size_t>(n));
-    ::close(fd);
+    ILVM_ASSIGN_OR_RETURN(auto content, read_state_file(path));
+    if (!content) return std::vector<VolumeOwner>{};
     std::vector<VolumeOwner> out;
-    for (std::string_view line : split_lines(text)) {
+    for (std::string_view line : split_lines(*content)) {
         if (trim(line).empty()) continue;
         const auto t1 = line.find('\t'), t2 = t1 == std::string_view::npos ? t1 : line.find('\t', t1 + 1);
         const auto since = t2 == std::string_view::npos ? std::nullopt : parse_digits(line.substr(t2 + 1));

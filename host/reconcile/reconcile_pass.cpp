@@ -11,6 +11,7 @@
 #include "host/core/handover_files.hpp"
 #include "host/core/pool_bindings.hpp"
 #include "host/core/status_files.hpp"
+#include "host/core/volume_holds.hpp"
 #include "host/core/volume_lock.hpp"
 #include "host/core/volume_locks.hpp"
 #include "host/core/volume_owners.hpp"
@@ -146,7 +147,9 @@ Result<std::vector<ReconcileStepView>> reconcile_pass(const PoolStore &store, co
     in_use.merge(owned_volumes(store, pool, status, now, dry_run));
     std::set<std::string> busy;
     for (const auto &[vol, holder] : VolumeLock::held_in_pool(store, pool)) busy.insert(vol);
-    const std::string state = format_reconcile_state(in_use, settled, busy);
+    if (!dry_run)
+        for (const auto &vol : remove_ended_holds(store, pool, now)) spdlog::info("pool {}: the hold of {} ended", pool, vol);
+    const std::string state = format_reconcile_state(in_use, settled, busy, held_volumes(store, pool, now));
     const unsigned flags = (dry_run ? ILVM_RECONCILE_DRY_RUN : 0u) | (options.remove_incomplete ? ILVM_RECONCILE_REMOVE_INCOMPLETE : 0u);
     ILVM_ASSIGN_OR_RETURN(std::string result, client.reconcile_pool(pool_xml, state, flags));
     ILVM_ASSIGN_OR_RETURN(auto steps, parse_reconcile_steps(pool, result));

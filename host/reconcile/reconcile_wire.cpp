@@ -6,11 +6,12 @@
 namespace ilvm::host {
 
 std::string format_reconcile_state(const std::set<std::string> &in_use, const std::set<std::string> &settled,
-                                   const std::set<std::string> &busy) {
+                                   const std::set<std::string> &busy, const std::set<std::string> &held) {
     std::string out = "<reconcile>\n";
     for (const auto &v : in_use) out += "  <in-use volume='" + xml::escape(v) + "'/>\n";
     for (const auto &v : settled) out += "  <settled volume='" + xml::escape(v) + "'/>\n";
     for (const auto &v : busy) out += "  <busy volume='" + xml::escape(v) + "'/>\n";
+    for (const auto &v : held) out += "  <held volume='" + xml::escape(v) + "'/>\n";
     return out + "</reconcile>\n";
 }
 

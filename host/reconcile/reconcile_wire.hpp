@@ -13,9 +13,9 @@
 
 namespace ilvm::host {
 
-// <reconcile><in-use volume='V'/>…<settled volume='V'/>…<busy volume='V'/>…</reconcile>
+// <reconcile><in-use volume='V'/>…<settled volume='V'/>…<busy volume='V'/>…<held volume='V'/>…</reconcile>
 std::string format_reconcile_state(const std::set<std::string> &in_use, const std::set<std::string> &settled,
-                                   const std::set<std::string> &busy = {});
+                                   const std::set<std::string> &busy = {}, const std::set<std::string> &held = {});
 
 struct ReconcileStepView {
     std::string pool, volume, action, result, reason, error;

@@ -122,6 +122,46 @@ class ReconcileCliTest(unittest.TestCase):
         self.assertIn(["lvchange", "-an", "vg_san/fromvirsh"], self.commands())
         self.assertFalse(any("lvmlock" in " ".join(c) for c in self.mutations()))
 
+    def test_a_held_volume_stays_active_until_its_hold_ends(self):
+        self.make_active()
+        self.lvs("lvs_three.json")
+        r = self.ilvm("vol-activate", "vm3", "--pool", "san", "--hold", "1h")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("held for 3600 s (ilvm vol-deactivate vm3 ends the hold)", r.stdout)
+        hold = os.path.join(self.tmp, "run", "pools", "san.volumes", "vm3.hold")
+        self.assertTrue(os.path.exists(hold))
+        for _ in range(2):   # the grace is 0 here: without the hold the second pass deactivates vm3
+            r = self.ilvm("reconcile", "--json")
+            self.assertEqual(r.returncode, 0, r.stderr)
+        steps = {(s["volume"], s["action"]): s for s in json.loads(r.stdout)}
+        self.assertEqual(steps[("vm3", "keep")]["reason"], "held on this host by ilvm vol-activate --hold")
+        self.assertNotIn(["lvchange", "-an", "vg_san/vm3"], self.commands())
+        # The hold ends: the next passes release it and remove the hold.
+        with open(hold, "w", encoding="utf-8") as f:
+            f.write("1\n")
+        for _ in range(2):
+            r = self.ilvm("reconcile")
+            self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn(["lvchange", "-an", "vg_san/vm3"], self.commands())
+        self.assertFalse(os.path.exists(hold))
+
+    def test_a_hold_that_is_no_duration_is_refused_before_anything_runs(self):
+        self.make_active()
+        self.lvs("lvs_three.json")
+        r = self.ilvm("vol-activate", "vm3", "--pool", "san", "--hold", "2w")
+        self.assert_one_error(r, 2, "--hold '2w' is not a duration")
+        self.assertEqual(self.commands(), [])
+
+    def test_vol_deactivate_ends_the_hold(self):
+        self.make_active()
+        self.lvs("lvs_three.json")
+        self.assertEqual(self.ilvm("vol-activate", "vm3", "--pool", "san", "--hold", "30m").returncode, 0)
+        hold = os.path.join(self.tmp, "run", "pools", "san.volumes", "vm3.hold")
+        self.assertTrue(os.path.exists(hold))
+        r = self.ilvm("vol-deactivate", "vm3", "--pool", "san")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertFalse(os.path.exists(hold))
+
     def test_grace_period_keeps_a_just_activated_lv(self):
         self.env["ILVM_RECONCILE_GRACE_SECONDS"] = "3600"
         self.make_active()

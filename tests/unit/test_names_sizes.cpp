@@ -1,11 +1,29 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include <gtest/gtest.h>
 
+#include "common/duration.hpp"
 #include "common/names.hpp"
 #include "common/size.hpp"
 
 namespace ilvm {
 namespace {
+
+TEST(Durations, SecondsOrOneUnitCaseInsensitiveWithinBounds) {
+    using std::chrono::seconds;
+    const seconds lo(1), hi(7 * 86400);
+    for (auto [text, want] : std::vector<std::pair<const char *, int64_t>>{
+             {"90", 90}, {"90s", 90}, {"30m", 1800}, {"2H", 7200}, {"1d", 86400}, {"7d", 604800}}) {
+        auto d = parse_duration(text, lo, hi, "--hold");
+        ASSERT_TRUE(d.ok()) << text << ": " << d.error().message;
+        EXPECT_EQ(d->count(), want) << text;
+    }
+    for (const char *bad : {"", "m", "0", "8d", "-5", "1.5h", "10 m", "2w", "1hh", "99999999999999999999", "18446744073709551615d"}) {
+        auto d = parse_duration(bad, lo, hi, "--hold");
+        ASSERT_FALSE(d.ok()) << bad;
+        EXPECT_EQ(d.error().code, ErrorCode::invalid_input);
+    }
+    EXPECT_EQ(parse_duration("2w", lo, hi, "--hold").error().message, "--hold '2w' is not a duration");
+}
 
 TEST(Names, LvmNameRules) {
     for (const char *good : {"vm1", "a", "web-01_disk.0", "A+B"}) EXPECT_TRUE(validate_lv_name(good).ok()) << good;

@@ -100,6 +100,19 @@ TEST_F(Reconcile, OpenLvAndLvOfRunningDomainAreLeftAloneWithTheReason) {
     expect_golden("reconcile-in-use", sys.transcript());
 }
 
+TEST_F(Reconcile, AHeldVolumeIsKeptEvenWhenSettled) {
+    lvs({"lvs_three.json"});
+    ReconcileInput in;
+    in.held = {"vm3"};
+    in.settled = {"vm3"};   // idle for long: the hold wins until it ends
+    auto steps = backend->reconcile_pool(pool, in, false);
+    ASSERT_TRUE(steps.ok()) << steps.error().message;
+    auto *held = step_for(*steps, "vm3", ReconcileAction::keep);
+    ASSERT_NE(held, nullptr);
+    EXPECT_EQ(held->reason, "held on this host by ilvm vol-activate --hold");
+    expect_no_mutation();
+}
+
 TEST_F(Reconcile, DryRunChangesNothingButReportsThePlan) {
     lvs({"lvs_flags_missing.json"});
     ReconcileInput in;
@@ -143,11 +156,13 @@ TEST(ReconcileXml, InputRoundTripsAndRefusesBadNames) {
     in.settled = {"vm3", "vm4"};
     // What the host writes (host/reconcile/reconcile_wire) is what the module reads.
     in.busy = {"vm5"};
-    auto back = parse_reconcile_input_xml(host::format_reconcile_state(in.in_use, in.settled, in.busy));
+    in.held = {"vm6"};
+    auto back = parse_reconcile_input_xml(host::format_reconcile_state(in.in_use, in.settled, in.busy, in.held));
     ASSERT_TRUE(back.ok()) << back.error().message;
     EXPECT_EQ(back->in_use, in.in_use);
     EXPECT_EQ(back->settled, in.settled);
     EXPECT_EQ(back->busy, in.busy);
+    EXPECT_EQ(back->held, in.held);
     EXPECT_TRUE(parse_reconcile_input_xml("").ok());
     EXPECT_FALSE(parse_reconcile_input_xml("<reconcile><settled volume='-rf'/></reconcile>").ok());
     EXPECT_FALSE(parse_reconcile_input_xml("<reconcile><evict volume='vm1'/></reconcile>").ok());

@@ -114,7 +114,7 @@ Result<std::vector<Finding>> Backend::diagnose_pool(const PoolDef &pool, const R
         }
         for (const auto &lv : *lvs) {
             if (input.busy.count(lv.name)) continue;   // an ilvm command here works on it
-            if (lv.active_locally && !lv.device_open && !input.in_use.count(lv.name))
+            if (lv.active_locally && !lv.device_open && !input.in_use.count(lv.name) && !input.held.count(lv.name))
                 out.push_back({"idle volume", "warn", lv.name, "active here, not open, used by no domain here",
                                "none needed: ilvm reconcile (iscsi-lvm-reconcile.timer) releases it", "", ""});
             if (lv.incomplete())

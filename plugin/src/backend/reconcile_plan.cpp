@@ -66,6 +66,9 @@ std::vector<ReconcileStep> plan_reconcile(const PoolDef &pool, const std::vector
         } else if (input.in_use.count(lv.name)) {
             steps.push_back({lv.name, ReconcileAction::keep, "used by a running domain on this host", std::nullopt,
                              StepResult::planned, {}});
+        } else if (input.held.count(lv.name)) {
+            steps.push_back({lv.name, ReconcileAction::keep, "held on this host by ilvm vol-activate --hold", std::nullopt,
+                             StepResult::planned, {}});
         } else if (input.settled.count(lv.name)) {
             steps.push_back({lv.name, ReconcileAction::deactivate,
                              "active on this host, not open, used by no running domain",

@@ -29,6 +29,9 @@ struct ReconcileInput {
     // Volumes an ilvm command on this host is working on (their volume lock is held): left
     // alone whatever they look like (a volume being created is incomplete and idle).
     std::set<std::string> busy;
+    // Volumes an administrator holds active here (`ilvm vol-activate --hold`), e.g. while
+    // virt-install's wizard picks them from the mirror: kept until the hold ends.
+    std::set<std::string> held;
     // Remove volumes tagged incomplete (an interrupted create or copy), ILVM_RECONCILE_REMOVE_INCOMPLETE.
     bool remove_incomplete = false;
 };

@@ -21,6 +21,7 @@ Result<ReconcileInput> parse_reconcile_input_xml(std::string_view text) {
         if (name == "in-use") in.in_use.insert(*vol);
         else if (name == "settled") in.settled.insert(*vol);
         else if (name == "busy") in.busy.insert(*vol);
+        else if (name == "held") in.held.insert(*vol);
         else return invalid_input("reconcile XML: unknown element <" + xml::one_line(name, 40) + ">");
     }
     return in;

@@ -5,6 +5,8 @@
 //   input   <reconcile>
 //             <in-use volume='vm1'/>     used by a running domain on this host
 //             <settled volume='vm3'/>    seen idle for the grace period already
+//             <busy volume='vm4'/>       an ilvm command or the hook here works on it
+//             <held volume='vm5'/>       held active by ilvm vol-activate --hold
 //           </reconcile>
 //   result  <reconcile pool='san'>
 //             <step volume='vm3' action='deactivate' result='done' reason='…' [error='…']/>
