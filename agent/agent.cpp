@@ -2,6 +2,7 @@
 #include "agent/agent.hpp"
 
 #include <csignal>
+#include <unistd.h>
 
 #include <glib-unix.h>
 
@@ -14,6 +15,10 @@
 
 namespace ilvm::agent {
 namespace {
+
+int64_t unix_now() {
+    return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
 
 std::chrono::milliseconds until(SteadyTime when) {
     auto d = std::chrono::duration_cast<std::chrono::milliseconds>(when - std::chrono::steady_clock::now());
@@ -106,7 +111,8 @@ void Agent::request(const std::optional<Route> &route, const std::string &why) {
         return;
     }
     spdlog::debug("{}: pass of {} in {} ms", why, join(route->pools), route->delay.count());
-    last_event_ = why;
+    status_.last_event = why;
+    status_.last_event_at = unix_now();
     const auto due = std::chrono::steady_clock::now() + route->delay;
     for (const auto &p : route->pools) scheduler_.request(p, due);
     rearm();
@@ -147,14 +153,25 @@ PassOutcome Agent::run_pass(const std::string &pool) {
 }
 
 void Agent::pass_done(const std::string &pool, PassOutcome outcome) {
-    ++passes_;
+    ++status_.passes;
     if (auto after = follow_up_after(outcome, options_.follow_up)) {
         scheduler_.request(pool, std::chrono::steady_clock::now() + *after);
         rearm();
     }
-    notifier_.status("following libvirt and udev events; " + std::to_string(passes_) + " passes; last event: " +
-                     (last_event_.empty() ? "none" : last_event_) +
+    notifier_.status("following libvirt and udev events; " + std::to_string(status_.passes) + " passes; last event: " +
+                     (status_.last_event.empty() ? "none" : status_.last_event) +
                      (libvirt_.connected() ? "" : "; libvirt unreachable: " + libvirt_.last_error()));
+    publish_status();
+}
+
+void Agent::publish_status() {
+    status_.updated = unix_now();
+    status_.libvirt_connected = libvirt_.connected();
+    status_.libvirt_error = libvirt_.last_error();
+    auto st = host::write_agent_status(store_, status_);
+    if (!st.ok() && !status_warned_)
+        spdlog::warn("{} (going on: the status is only for ilvm doctor; tried again after each pass)", st.error().message);
+    status_warned_ = !st.ok();
 }
 
 bool Agent::watchdog_tick() {
@@ -189,15 +206,19 @@ int Agent::run() {
         dog = g_timeout_add(static_cast<guint>(std::chrono::duration_cast<std::chrono::milliseconds>(*period).count() / 2),
                             [](gpointer self) -> gboolean { return static_cast<Agent *>(self)->watchdog_tick(); }, this);
 
+    status_.pid = ::getpid();
+    status_.started = unix_now();
+    status_.safety_net = options_.safety_net.count();
     libvirt_.start();
     request_all("agent start");
+    publish_status();
     notifier_.ready(libvirt_.connected() ? "following libvirt and udev events"
                                          : "following udev events; libvirt unreachable: " + libvirt_.last_error());
     spdlog::info("ilvmd ready: {} started pool(s), safety net every {} s", started_pools().size(), options_.safety_net.count());
     g_main_loop_run(loop_);
 
     notifier_.stopping();
-    spdlog::info("ilvmd stopping after {} passes", passes_);
+    spdlog::info("ilvmd stopping after {} passes", status_.passes);
     for (guint id : {term, intr, net, dog})
         if (id) g_source_remove(id);
     return 0;

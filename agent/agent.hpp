@@ -22,6 +22,7 @@
 #include "agent/pass_scheduler.hpp"
 #include "agent/pass_worker.hpp"
 #include "agent/service_notifier.hpp"
+#include "host/core/agent_status.hpp"
 #include "host/core/backend_client.hpp"
 #include "host/core/pool_store.hpp"
 
@@ -56,6 +57,8 @@ private:
     void pass_done(const std::string &pool, PassOutcome outcome);
     bool watchdog_tick();
     PassOutcome run_pass(const std::string &pool);
+    // Rewrites ilvmd.status (host/core/agent_status.hpp) for `ilvm doctor`.
+    void publish_status();
 
     host::PoolStore store_;
     host::BackendClient client_;
@@ -64,9 +67,9 @@ private:
     PassScheduler scheduler_;
     GMainLoop *loop_ = nullptr;
     guint timer_source_ = 0;
-    std::string last_event_;   // for the STATUS line: what the agent reacted to last
-    size_t passes_ = 0;
+    host::AgentStatus status_;   // what publish_status() writes; last_event for the STATUS line too
     bool stuck_reported_ = false;
+    bool status_warned_ = false;
     PassWorker worker_;        // after what its job uses; destroyed (joined) before it
     LibvirtEvents libvirt_;
     DeviceEvents devices_;

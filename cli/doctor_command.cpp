@@ -1,9 +1,14 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "cli/doctor_command.hpp"
 
+#include <chrono>
+#include <csignal>
+#include <cerrno>
+
 #include "cli/host_runner.hpp"
 #include "cli/hostprep/host_validate.hpp"
 #include "cli/hostprep/lvmlockd_guard.hpp"
+#include "host/core/agent_status.hpp"
 #include "host/reconcile/diagnose_pass.hpp"
 
 namespace ilvm::cli {
@@ -32,6 +37,18 @@ void host_findings(System &sys, const HostRoot &root, bool fix, std::vector<host
         }
         out.push_back(std::move(f));
     }
+}
+
+// ilvmd's own view (host/core/agent_status.hpp): running, passing, reaching libvirt.
+host::FindingView agent_finding(const host::PoolStore &store) {
+    auto status = host::read_agent_status(store);
+    if (!status.ok()) return {"", "agent", "fail", "", status.error().message, status.error().hint, "", ""};
+    bool alive = false;
+    if (*status) alive = ::kill(static_cast<pid_t>((*status)->pid), 0) == 0 || errno == EPERM;
+    const int64_t now =
+        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+    const auto h = host::judge_agent(*status, alive, now);
+    return {"", "agent", h.severity, "", h.what, h.fix, "", ""};
 }
 
 }  // namespace
@@ -73,6 +90,7 @@ Status doctor(Context &ctx, const Args &args) {
     std::vector<host::FindingView> host_checks;
     HostRunner runner(ctx);
     host_findings(runner.system(), HostRoot::from_environment(), fix, host_checks);
+    host_checks.push_back(agent_finding(ctx.store));
     std::vector<host::FindingView> findings;
     for (const auto &pool : pools) {
         auto xml = ctx.active_pool_xml(pool);

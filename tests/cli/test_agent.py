@@ -101,6 +101,16 @@ class AgentTest(unittest.TestCase):
         # Idle for its grace (1 s): the pass after it deactivates it, long before the safety net (1 h).
         t = self.wait_for(["lvchange", "-an", "vg_san/fromvirsh"])
         self.assertLess(t - t0, 15)
+        end = time.monotonic() + 10
+        while True:   # the status is written once the pass's result is back on the main loop
+            with open(os.path.join(self.tmp, "run", "ilvmd.status"), encoding="utf-8") as f:
+                status = dict(line.split("=", 1) for line in f.read().splitlines())
+            if int(status["passes"]) >= 2 or time.monotonic() > end:
+                break
+            time.sleep(0.05)
+        self.assertEqual(int(status["pid"]), self.proc.pid)
+        self.assertGreaterEqual(int(status["passes"]), 2)
+        self.assertEqual(status["libvirt"], "connected")   # test:///default
         code, err = self.stop()
         self.assertEqual(code, 0, err)
         self.assertIn("reconcile: san/fromvirsh: set activation skip on and autoactivation off", err)

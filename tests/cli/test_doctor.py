@@ -11,6 +11,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 import unittest
 
 from cli_helpers import fake_env, logged_commands, mark_active, write_rules
@@ -57,6 +58,16 @@ class DoctorCliTest(unittest.TestCase):
         r = self.ilvm("pool-define", os.path.join(DATA, "pools", "san.xml"))
         self.assertEqual(r.returncode, 0, r.stderr)
         mark_active(self.tmp)
+        self.agent_status()
+
+    def agent_status(self, pid=None, updated_ago=5, libvirt="connected", error=""):
+        """ilvmd's status file as the agent writes it; by default a live agent (this test's
+        own pid) that passed 5 s ago."""
+        now = int(time.time())
+        with open(os.path.join(self.tmp, "run", "ilvmd.status"), "w", encoding="utf-8") as f:
+            f.write(f"pid={pid or os.getpid()}\nstarted={now - 600}\nupdated={now - updated_ago}\npasses=42\n"
+                    f"safety_net=60\nlibvirt={libvirt}\nlibvirt_error={error}\n"
+                    f"last_event=domain web1 event 2/0\nlast_event_at={now - 30}\n")
 
     def write_host_file(self, path, text):
         full = self.root + path
@@ -99,7 +110,7 @@ class DoctorCliTest(unittest.TestCase):
                          "ok   san: iscsi session: logged in to iqn.2024-04.com.example:vms at 10.0.0.50:3260",
                          "ok   san: stale locks:", "ok   san: metadata area:", "ok   san: global lock:",
                          "ok   host: unit iscsi-lvm-reconcile.timer enabled", "ok   host: unit iscsi-lvm.service active",
-                         "ok   host: lvm host_id"):
+                         "ok   host: lvm host_id", "ok   host: agent: ilvmd (pid "):
             self.assertTrue(any(l.startswith(fragment) for l in lines), f"{fragment!r} not in {r.stdout}")
         self.assertEqual(r.stderr, "")
         self.assertEqual(self.mutations(), [])
@@ -184,6 +195,32 @@ class DoctorCliTest(unittest.TestCase):
         self.assertIn("incomplete volume: tagged ilvm_incomplete", out)
         self.assertIn("(fix: ilvm reconcile --remove-incomplete)", out)
         self.assertIn("WARN san: metadata area: VG vg_san metadata area nearly full: 50000 of 1044480 bytes free", out)
+        self.assertEqual(self.mutations(), [])
+
+    def test_the_agents_own_view(self):
+        self.host(lockctl())
+        r = self.ilvm("doctor")
+        self.assertIn("ok   host: agent: ilvmd (pid %d) running, 42 passes, last 5 s ago, last event 30 s ago: "
+                      "domain web1 event 2/0" % os.getpid(), r.stdout.splitlines())
+        os.remove(os.path.join(self.tmp, "run", "ilvmd.status"))
+        r = self.ilvm("doctor")
+        self.assertEqual(r.returncode, EXIT_SYSTEM, r.stdout + r.stderr)
+        self.assertIn("FAIL host: agent: ilvmd has not run on this host since boot (no status file) "
+                      "(fix: systemctl enable --now ilvmd)", r.stdout.splitlines())
+        dead = subprocess.Popen(["true"])
+        dead.wait()
+        self.agent_status(pid=dead.pid)
+        r = self.ilvm("doctor")
+        self.assertTrue(any(l.startswith("FAIL host: agent: ilvmd (pid %d) is not running" % dead.pid)
+                            for l in r.stdout.splitlines()), r.stdout)
+        self.agent_status(updated_ago=400)
+        r = self.ilvm("doctor")
+        self.assertTrue(any(l.startswith("WARN host: agent: ilvmd (pid %d) has finished no pass for 400 s" % os.getpid())
+                            for l in r.stdout.splitlines()), r.stdout)
+        self.agent_status(libvirt="unreachable", error="cannot connect to libvirt at qemu:///system: no socket")
+        r = self.ilvm("doctor")
+        self.assertTrue(any(l.startswith("WARN host: agent: ilvmd (pid %d) cannot reach libvirt (cannot connect" % os.getpid())
+                            for l in r.stdout.splitlines()), r.stdout)
         self.assertEqual(self.mutations(), [])
 
     def test_units_and_host_id(self):

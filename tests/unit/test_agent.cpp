@@ -15,6 +15,7 @@
 #include "agent/event_routing.hpp"
 #include "agent/pass_scheduler.hpp"
 #include "agent/pass_worker.hpp"
+#include "host/core/agent_status.hpp"
 
 namespace ilvm::test {
 namespace {
@@ -160,6 +161,30 @@ TEST(AgentWorker, StoppingFinishesThePassUnderWayAndDropsTheQueue) {
         w.submit("b");
     }   // destructor: "a" finishes, "b" never starts
     EXPECT_EQ(done, std::vector<std::string>{"a"});
+}
+
+TEST(AgentStatusFile, RoundTripsAndRefusesWhatLacksPidOrTime) {
+    host::AgentStatus s{1234, 100, 160, 7, 60, false, "cannot connect\nto libvirt", "udev add vg_san/vm1", 150};
+    auto back = host::parse_agent_status(host::format_agent_status(s));
+    ASSERT_TRUE(back);
+    s.libvirt_error = "cannot connect to libvirt";   // one line in the file
+    EXPECT_EQ(*back, s);
+    EXPECT_FALSE(host::parse_agent_status("updated=5\n"));
+    EXPECT_FALSE(host::parse_agent_status("pid=x\nupdated=5\n"));
+}
+
+TEST(AgentStatusFile, TheDoctorsJudgement) {
+    host::AgentStatus s{1234, 100, 1000, 7, 60, true, "", "domain web1 event 2/0", 990};
+    EXPECT_EQ(host::judge_agent(std::nullopt, false, 1000).severity, "fail");
+    EXPECT_EQ(host::judge_agent(s, false, 1000).severity, "fail");
+    auto ok = host::judge_agent(s, true, 1005);
+    EXPECT_EQ(ok.severity, "ok");
+    EXPECT_EQ(ok.what, "ilvmd (pid 1234) running, 7 passes, last 5 s ago, last event 15 s ago: domain web1 event 2/0");
+    EXPECT_EQ(host::judge_agent(s, true, 1000 + 180).severity, "ok");     // three safety nets: still fine
+    EXPECT_EQ(host::judge_agent(s, true, 1000 + 181).severity, "warn");   // beyond: a pass may hang
+    s.libvirt_connected = false;
+    s.libvirt_error = "no socket";
+    EXPECT_EQ(host::judge_agent(s, true, 1005).severity, "warn");
 }
 
 }  // namespace
