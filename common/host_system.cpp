@@ -16,20 +16,11 @@
 #include <glib-unix.h>
 
 #include "common/atomic_file.hpp"
+#include "common/gobject_ptr.hpp"
 #include "common/log.hpp"
 
 namespace ilvm {
 namespace {
-
-struct GObjectDeleter {
-    void operator()(gpointer p) const { if (p) g_object_unref(p); }
-};
-template <typename T> using GObjectPtr = std::unique_ptr<T, GObjectDeleter>;
-
-struct GErrorDeleter {
-    void operator()(GError *e) const { if (e) g_error_free(e); }
-};
-using GErrorPtr = std::unique_ptr<GError, GErrorDeleter>;
 
 struct GBytesDeleter {
     void operator()(GBytes *b) const { if (b) g_bytes_unref(b); }

@@ -71,7 +71,7 @@ APT_PACKAGES = [
     "libvirt0", "libxml2", "libglib2.0-0", "libjson-glib-1.0-0",
     "libspdlog1.10", "libfmt9",
     # the host agent ilvmd: libvirt events on GLib, udev block events
-    "libvirt-glib-1.0-0", "libgudev-1.0-0",
+    "libvirt-glib-1.0-0", "libgudev-1.0-0", "glib-networking",
 ]
 
 # Kernel module subtrees not needed by a headless virtio guest; pruned to keep

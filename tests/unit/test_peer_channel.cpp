@@ -1,0 +1,135 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// The agents' peer channel (agent/peer_channel.hpp) over 127.0.0.1 with a test PKI made by
+// tests/data/pki/make-pki.sh in libvirt's layout: a request answered between two hosts of
+// the cluster's CA; a client or a server with a certificate from another CA refused; an
+// unreachable agent a clear error within the timeout. Needs openssl and glib-networking.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <filesystem>
+#include <future>
+#include <thread>
+
+#include <gio/gio.h>
+
+#include "agent/peer_channel.hpp"
+
+namespace ilvm::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+class PeerChannel : public ::testing::Test {
+protected:
+    static void SetUpTestSuite() {
+        dir_ = new std::string(std::filesystem::temp_directory_path() / ("ilvm-pki-" + std::to_string(::getpid())));
+        const std::string script = std::string(ILVM_TEST_DATA_DIR) + "/pki/make-pki.sh";
+        const gchar *argv[] = {"sh", script.c_str(), dir_->c_str(), nullptr};
+        gint status = 0;
+        GError *err = nullptr;
+        made_ = g_spawn_sync(nullptr, const_cast<gchar **>(argv), nullptr, G_SPAWN_SEARCH_PATH, nullptr, nullptr, nullptr,
+                             nullptr, &status, &err) &&
+                g_spawn_check_wait_status(status, nullptr);
+        if (err) g_error_free(err);
+    }
+    static void TearDownTestSuite() {
+        std::error_code ec;
+        std::filesystem::remove_all(*dir_, ec);
+        delete dir_;
+    }
+    void SetUp() override {
+        if (!made_) GTEST_SKIP() << "openssl could not make the test PKI";
+        if (!g_tls_backend_supports_tls(g_tls_backend_get_default())) GTEST_SKIP() << "no GIO TLS backend (glib-networking)";
+    }
+    static agent::PkiFiles pki(const char *which) { return agent::libvirt_pki(*dir_ + "/" + which); }
+
+    // The call on a thread while this one runs the main context the server accepts on.
+    static Result<std::string> call(uint16_t port, const agent::PkiFiles &client, const std::string &host = "localhost") {
+        auto fut = std::async(std::launch::async, [&] { return agent::peer_call(host, port, client, "hello", 5s); });
+        while (fut.wait_for(10ms) != std::future_status::ready) g_main_context_iteration(nullptr, FALSE);
+        return fut.get();
+    }
+
+    static std::unique_ptr<agent::PeerServer> serve(const agent::PkiFiles &server, std::atomic<int> &served,
+                                                    std::string *subject = nullptr, const char *address = "127.0.0.1") {
+        auto s = agent::PeerServer::start(address, 0, server,
+                                          [&served, subject](const std::string &req, const std::string &who) {
+                                              ++served;
+                                              if (subject) *subject = who;
+                                              return "answer to " + req;
+                                          },
+                                          5s);
+        EXPECT_TRUE(s.ok()) << s.error().message;
+        return s.ok() ? std::move(*s) : nullptr;
+    }
+
+    static std::string *dir_;
+    static bool made_;
+};
+std::string *PeerChannel::dir_ = nullptr;
+bool PeerChannel::made_ = false;
+
+TEST_F(PeerChannel, TwoHostsOfTheClusterTalk) {
+    std::atomic<int> served{0};
+    std::string subject;
+    auto server = serve(pki("good"), served, &subject);
+    ASSERT_TRUE(server);
+    auto r = call(server->port(), pki("good"));
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    EXPECT_EQ(*r, "answer to hello");
+    EXPECT_EQ(served.load(), 1);
+    EXPECT_NE(subject.find("hosta"), std::string::npos) << subject;
+}
+
+TEST_F(PeerChannel, AClientFromAnotherCaIsRefusedBeforeItsRequest) {
+    std::atomic<int> served{0};
+    auto server = serve(pki("good"), served);
+    ASSERT_TRUE(server);
+    auto r = call(server->port(), pki("rogue"));
+    EXPECT_FALSE(r.ok());
+    EXPECT_EQ(served.load(), 0);   // the handler never saw the intruder's request
+}
+
+TEST_F(PeerChannel, AServerFromAnotherCaIsRefusedByTheClient) {
+    std::atomic<int> served{0};
+    auto server = serve(pki("rogue"), served);
+    ASSERT_TRUE(server);
+    auto r = call(server->port(), pki("good"));
+    ASSERT_FALSE(r.ok());
+    EXPECT_NE(r.error().message.find("TLS handshake with the agent at localhost:"), std::string::npos) << r.error().message;
+    EXPECT_EQ(served.load(), 0);
+}
+
+TEST_F(PeerChannel, AServerCertificateForAnotherNameIsRefused) {
+    std::atomic<int> served{0};
+    auto server = serve(pki("good"), served, nullptr, "127.0.0.2");
+    ASSERT_TRUE(server);
+    auto r = call(server->port(), pki("good"), "127.0.0.2");   // the certificate names localhost and 127.0.0.1 only
+    ASSERT_FALSE(r.ok());
+    EXPECT_NE(r.error().message.find("TLS handshake with the agent at 127.0.0.2:"), std::string::npos) << r.error().message;
+    EXPECT_EQ(served.load(), 0);
+}
+
+TEST_F(PeerChannel, NoAgentListeningIsAClearError) {
+    uint16_t port = 0;
+    {
+        std::atomic<int> served{0};
+        auto server = serve(pki("good"), served);   // a port that was free a moment ago
+        ASSERT_TRUE(server);
+        port = server->port();
+    }
+    auto r = call(port, pki("good"));
+    ASSERT_FALSE(r.ok());
+    EXPECT_NE(r.error().message.find("cannot reach the agent at localhost:" + std::to_string(port)), std::string::npos)
+        << r.error().message;
+}
+
+TEST_F(PeerChannel, MissingCertificatesAreNamed) {
+    auto r = agent::peer_call("localhost", 1, agent::libvirt_pki(*dir_ + "/nothing"), "hello", 1s);
+    ASSERT_FALSE(r.ok());
+    EXPECT_NE(r.error().message.find("/etc/pki/libvirt/clientcert.pem"), std::string::npos) << r.error().message;
+}
+
+}  // namespace
+}  // namespace ilvm::test
