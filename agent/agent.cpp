@@ -7,6 +7,7 @@
 #include <glib-unix.h>
 
 #include "agent/pool_pass.hpp"
+#include "common/clock.hpp"
 #include "common/env.hpp"
 #include "common/log.hpp"
 #include "host/core/summaries.hpp"
@@ -15,10 +16,6 @@
 
 namespace ilvm::agent {
 namespace {
-
-int64_t unix_now() {
-    return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
 
 std::chrono::milliseconds until(SteadyTime when) {
     auto d = std::chrono::duration_cast<std::chrono::milliseconds>(when - std::chrono::steady_clock::now());
@@ -112,7 +109,7 @@ void Agent::request(const std::optional<Route> &route, const std::string &why) {
     }
     spdlog::debug("{}: pass of {} in {} ms", why, join(route->pools), route->delay.count());
     status_.last_event = why;
-    status_.last_event_at = unix_now();
+    status_.last_event_at = unix_seconds();
     const auto due = std::chrono::steady_clock::now() + route->delay;
     for (const auto &p : route->pools) scheduler_.request(p, due);
     rearm();
@@ -165,7 +162,7 @@ void Agent::pass_done(const std::string &pool, PassOutcome outcome) {
 }
 
 void Agent::publish_status() {
-    status_.updated = unix_now();
+    status_.updated = unix_seconds();
     status_.libvirt_connected = libvirt_.connected();
     status_.libvirt_error = libvirt_.last_error();
     auto st = host::write_agent_status(store_, status_);
@@ -207,7 +204,7 @@ int Agent::run() {
                             [](gpointer self) -> gboolean { return static_cast<Agent *>(self)->watchdog_tick(); }, this);
 
     status_.pid = ::getpid();
-    status_.started = unix_now();
+    status_.started = unix_seconds();
     status_.safety_net = options_.safety_net.count();
     libvirt_.start();
     request_all("agent start");

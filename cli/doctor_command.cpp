@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "cli/doctor_command.hpp"
 
-#include <chrono>
 #include <csignal>
 #include <cerrno>
 
 #include "cli/host_runner.hpp"
 #include "cli/hostprep/host_validate.hpp"
 #include "cli/hostprep/lvmlockd_guard.hpp"
+#include "common/clock.hpp"
 #include "host/core/agent_status.hpp"
 #include "host/reconcile/diagnose_pass.hpp"
 
@@ -45,9 +45,7 @@ host::FindingView agent_finding(const host::PoolStore &store) {
     if (!status.ok()) return {"", "agent", "fail", "", status.error().message, status.error().hint, "", ""};
     bool alive = false;
     if (*status) alive = ::kill(static_cast<pid_t>((*status)->pid), 0) == 0 || errno == EPERM;
-    const int64_t now =
-        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-    const auto h = host::judge_agent(*status, alive, now);
+    const auto h = host::judge_agent(*status, alive, unix_seconds());
     return {"", "agent", h.severity, "", h.what, h.fix, "", ""};
 }
 

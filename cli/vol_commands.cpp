@@ -427,9 +427,7 @@ Status vol_activate(Context &ctx, const Args &args) {
     ILVM_TRY(be->activate_vol(ref.pool_xml, ref.name, shared ? ILVM_ACTIVATE_SHARED : 0u));
     *ctx.out << "Vol " << ref.name << " activated " << (shared ? "shared" : "exclusively") << " on this host";
     if (hold) {
-        const auto until = std::chrono::system_clock::now() + *hold;
-        const int64_t until_s = std::chrono::duration_cast<std::chrono::seconds>(until.time_since_epoch()).count();
-        ILVM_TRY(host::hold_volume(ctx.store, {ref.pool, ref.name}, until_s));
+        ILVM_TRY(host::hold_volume(ctx.store, {ref.pool, ref.name}, unix_seconds(std::chrono::system_clock::now() + *hold)));
         *ctx.out << ", held for " << hold->count() << " s (ilvm vol-deactivate " << ref.name << " ends the hold)";
     }
     *ctx.out << "\n";

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <thread>
 
 namespace ilvm {
@@ -22,6 +23,12 @@ public:
     std::chrono::system_clock::time_point wall_now() override { return std::chrono::system_clock::now(); }
     void sleep_for(std::chrono::milliseconds d) override { std::this_thread::sleep_for(d); }
 };
+
+// Unix time in whole seconds: what the run-state files record (owner records, idle
+// bookkeeping, holds, ilvmd.status).
+inline int64_t unix_seconds(std::chrono::system_clock::time_point t = std::chrono::system_clock::now()) {
+    return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
+}
 
 // Whole milliseconds from a to b.
 inline int64_t millis_between(std::chrono::steady_clock::time_point a, std::chrono::steady_clock::time_point b) {

@@ -8,20 +8,17 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/clock.hpp"
 #include "common/numbers.hpp"
 #include "common/strings.hpp"
 
 namespace ilvm::host {
 namespace {
 
-int64_t unix_now() {
-    return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
-
 // "maintenance|domain <TAB> operation <TAB> pid <TAB> since": one line, written by the holder.
 std::string format_holder(bool domain, const std::string &operation) {
     return std::string(domain ? "domain" : "maintenance") + "\t" + operation + "\t" + std::to_string(::getpid()) + "\t" +
-           std::to_string(unix_now());
+           std::to_string(unix_seconds());
 }
 
 VolumeLockHolder parse_holder(const std::string &text) {
@@ -89,7 +86,7 @@ Result<VolumeLock> VolumeLock::acquire(const PoolStore &store, const VolumeRef &
         if (auto *lock = std::get_if<VolumeLock>(&got)) return std::move(*lock);
         const auto &holder = std::get<VolumeLockHolder>(got);
         if (clock.now() >= deadline)
-            return conflict("volume " + v.display() + " is busy: " + holder.describe(unix_now()),
+            return conflict("volume " + v.display() + " is busy: " + holder.describe(unix_seconds()),
                             "wait for it to finish, or give the command more time with --wait SECONDS");
         if (!said && on_wait) on_wait(holder);
         said = true;

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "host/reconcile/diagnose_pass.hpp"
 
-#include <chrono>
 #include <set>
 
+#include "common/clock.hpp"
 #include "host/core/pool_bindings.hpp"
 #include "host/core/status_files.hpp"
 #include "host/core/volume_holds.hpp"
@@ -22,7 +22,7 @@ Result<std::vector<FindingView>> diagnose_pass(const PoolStore &store, const Bac
     std::set<std::string> busy;
     for (const auto &[vol, holder] : VolumeLock::held_in_pool(store, pool)) busy.insert(vol);
     const bool blind = !status.unreadable.empty();
-    const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+    const int64_t now = unix_seconds();
     ILVM_ASSIGN_OR_RETURN(std::string xml,
                           client.diagnose_pool(pool_xml, format_reconcile_state(in_use, {}, busy, held_volumes(store, pool, now)),
                                                fix && !blind ? ILVM_DIAGNOSE_FIX : 0u));

@@ -5,6 +5,7 @@
 #include <set>
 #include <variant>
 
+#include "common/clock.hpp"
 #include "common/continue_after.hpp"
 #include "common/env.hpp"
 #include "common/log.hpp"
@@ -22,10 +23,6 @@ namespace ilvm::host {
 namespace {
 
 constexpr const char *kIdleExt = "idle";
-
-int64_t unix_now() {
-    return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
 
 // The live-migration part of a pass (handover_guard.hpp): leftovers of domains not here
 // (host-wide, so the first pool's pass removes them), then this pool's restore steps.
@@ -126,7 +123,7 @@ Result<std::vector<ReconcileStepView>> reconcile_pass(const PoolStore &store, co
                                                       ReconcileOptions options) {
     const bool dry_run = options.dry_run;
     ILVM_ASSIGN_OR_RETURN(const int64_t grace, reconcile_grace_seconds());
-    const int64_t now = unix_now();
+    const int64_t now = unix_seconds();
     const IdleSince before = parse_idle_since(store.load_runtime_file(pool, kIdleExt));
     const StatusDir status = read_status_dir(status_dir(), load_pool_bindings(store));
     const auto &domains = status.domains;
