@@ -1599,15 +1599,6 @@ def faults(ctx):
               flush=True)
 
 
-SCENARIOS = {"newcomer": newcomer, "chap": chap, "two-hosts": two_hosts, "data": data, "wrong-lun": wrong_lun,
-             "hook": hook, "hook-race": hook_race, "maintenance": maintenance, "mirror": mirror, "agent": agent, "migrate": migrate,
-             "migrate-control": migrate_control, "faults": faults, "host-failure": host_failure, "lun-loss": lun_loss}
-# chap builds a local (lock type none) VG: under lvmlockd even that needs the global lock,
-# which lives in a started sanlock VG (measured: "Global lock failed" otherwise).
-NEEDS = {"data": "two-hosts", "wrong-lun": "two-hosts", "hook": "two-hosts", "hook-race": "hook", "chap": "two-hosts",
-         "maintenance": "hook", "mirror": "hook", "agent": "hook", "migrate": "hook", "host-failure": "hook", "lun-loss": "hook", "faults": "hook"}
-
-
 def lv_attr(guest, lv):
     rc, out, _ = guest.run(["lvs", "--nolocking", "--noheadings", "-o", "lv_attr", "vg_san/" + lv], timeout=60)
     return out.strip() if rc == 0 else ""
@@ -1675,6 +1666,15 @@ def agent(ctx):
     for g in (a, b):
         g.check(["systemctl", "stop", "ilvmd"], timeout=300)
     ctx.ilvm(a, "vol-delete", "fromagent", "--pool", "san")
+
+
+SCENARIOS = {"newcomer": newcomer, "chap": chap, "two-hosts": two_hosts, "data": data, "wrong-lun": wrong_lun,
+             "hook": hook, "hook-race": hook_race, "maintenance": maintenance, "mirror": mirror, "agent": agent, "migrate": migrate,
+             "migrate-control": migrate_control, "faults": faults, "host-failure": host_failure, "lun-loss": lun_loss}
+# chap builds a local (lock type none) VG: under lvmlockd even that needs the global lock,
+# which lives in a started sanlock VG (measured: "Global lock failed" otherwise).
+NEEDS = {"data": "two-hosts", "wrong-lun": "two-hosts", "hook": "two-hosts", "hook-race": "hook", "chap": "two-hosts",
+         "maintenance": "hook", "mirror": "hook", "agent": "hook", "migrate": "hook", "host-failure": "hook", "lun-loss": "hook", "faults": "hook"}
 
 
 def teardown_pools(ctx):
