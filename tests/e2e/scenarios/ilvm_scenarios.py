@@ -1641,26 +1641,26 @@ def agent(ctx):
     expect(repaired is not None, "ilvmd did not set the activation-skip flag on fromagent within 60 s")
     say("   fromagent carries the activation-skip flag %.1f s after virsh vol-create-as returned (%.1f s after it began)"
         % (repaired - created, repaired - t0))
-    ctx.put(b, "/root/web3.xml", domain_xml("web3", block_disk("fromagent")))
-    virsh(b, "define", "/root/web3.xml")
+    ctx.put(b, "/root/web4.xml", domain_xml("web4", block_disk("fromagent")))
+    virsh(b, "define", "/root/web4.xml")
     started = False
     while time.monotonic() - created < 120 and not started:   # bounded: grace 10 s + passes
-        rc, _, _ = b.run(["virsh", "start", "web3"], timeout=300)
+        rc, _, _ = b.run(["virsh", "start", "web4"], timeout=300)
         started = rc == 0
         if not started:
             time.sleep(2)
-    expect(started, "B could not start web3 on fromagent within 120 s: A's agent did not release it")
-    say("   hostb started web3 %.1f s after virsh vol-create-as returned on A" % (time.monotonic() - created))
+    expect(started, "B could not start web4 on fromagent within 120 s: A's agent did not release it")
+    say("   hostb started web4 %.1f s after virsh vol-create-as returned on A" % (time.monotonic() - created))
 
     # Restarting the agent under a running VM changes no lock.
     before = lv_locks(b)
-    say("hostb: systemctl restart ilvmd   # web3 running; LV locks %s" % before)
+    say("hostb: systemctl restart ilvmd   # web4 running; LV locks %s" % before)
     b.check(["systemctl", "restart", "ilvmd"], timeout=300)
     time.sleep(3)
     after = lv_locks(b)
     expect(after == before, "restarting ilvmd changed the LV locks on B: %s -> %s" % (before, after))
-    expect("running" in virsh(b, "domstate", "web3"), "web3 is not running after the agent restart")
-    virsh(b, "destroy", "web3")
+    expect("running" in virsh(b, "domstate", "web4"), "web4 is not running after the agent restart")
+    virsh(b, "destroy", "web4")
 
     # A hold keeps an idle volume active past the grace, listed by the mirror.
     ctx.ilvm(a, "vol-activate", "vm1", "--pool", "san", "--hold", "5m", why="e.g. while virt-install picks it")
@@ -1688,7 +1688,7 @@ NEEDS = {"data": "two-hosts", "wrong-lun": "two-hosts", "hook": "two-hosts", "ho
 def teardown_pools(ctx):
     # Stop domains and pools so the lab's teardown finds lockspaces it can stop cleanly.
     for g in ctx.lab.guests:
-        for dom in ("web1", "web2", "web3", MIG_DOMAIN):
+        for dom in ("web1", "web2", "web3", "web4", MIG_DOMAIN):
             g.run(["virsh", "destroy", dom], timeout=120)
     for g in ctx.lab.guests:
         for pool in ("san", "chap", "wrong"):
