@@ -9,13 +9,40 @@ Guests reach it as 10.0.2.2:PORT through qemu's slirp.
 
 import os
 import random
+import shutil
 import signal
 import subprocess
+import tempfile
 import time
 
 from .util import LabError, child_setup, kill_group, log, run, tcp_listening, free_port, wait_until
 
 GIB = 1024 ** 3
+
+# Where the LUN files live.  sanlock gives every lease read and write 10 s
+# (io_timeout); a LUN file on the outer machine's disk stalled a read longer
+# than that during CI (sanlock: "aio timeout RD ... ioto 10", lvmlockd:
+# "lock_san acquire error -210", so `lvchange -aey` failed "due to failed
+# lock"), most likely behind the outer disk's writeback (tgtd's backing
+# file is page-cached and flushed on SYNCHRONIZE CACHE).  Sparse files on tmpfs cost only what LVM and sanlock write
+# (tens of MiB) and never wait for a disk.  ILVM_LAB_LUN_DIR overrides.
+LUN_DIR_ROOT = "/dev/shm"
+LUN_DIR_MIN_FREE = 8 * GIB
+
+
+def lun_dir_root():
+    root = os.environ.get("ILVM_LAB_LUN_DIR")
+    if root:
+        return root
+    try:
+        st = os.statvfs(LUN_DIR_ROOT)
+    except OSError:
+        return None
+    if st.f_bavail * st.f_frsize < LUN_DIR_MIN_FREE:
+        log("LUN files in the work dir: %s has less than %d GiB free"
+            % (LUN_DIR_ROOT, LUN_DIR_MIN_FREE // GIB))
+        return None
+    return LUN_DIR_ROOT
 
 
 class TargetSpec:
@@ -39,6 +66,9 @@ class Target:
         self.port = None
         self.ctrl = None
         self.log_path = os.path.join(workdir, "tgtd.log")
+        root = lun_dir_root()
+        self.lun_dir = (tempfile.mkdtemp(prefix="ilvm-lab-luns-", dir=root)
+                        if root else workdir)
 
     # -- helpers ---------------------------------------------------------
     def adm(self, *args, timeout=30, check=True):
@@ -117,7 +147,7 @@ class Target:
         spec.tid = tid
         self.adm("--op", "new", "--mode", "target", "--tid", str(tid), "-T", spec.iqn)
         for lun, size in enumerate(spec.lun_sizes, start=1):
-            path = os.path.join(self.workdir, "lun-t%d-l%d.img" % (tid, lun))
+            path = os.path.join(self.lun_dir, "lun-t%d-l%d.img" % (tid, lun))
             if not keep_data:
                 # Sparse: a 4 GiB LUN costs only what sanlock/LVM actually write.
                 with open(path, "wb") as f:
@@ -174,3 +204,5 @@ class Target:
                     os.unlink(path)
                 except OSError:
                     pass
+        if self.lun_dir != self.workdir:
+            shutil.rmtree(self.lun_dir, ignore_errors=True)
