@@ -2,6 +2,7 @@
 #include "agent/agent.hpp"
 
 #include <csignal>
+#include <filesystem>
 #include <unistd.h>
 
 #include <glib-unix.h>
@@ -10,6 +11,7 @@
 #include "common/clock.hpp"
 #include "common/env.hpp"
 #include "common/log.hpp"
+#include "host/core/agent_client.hpp"
 #include "host/core/summaries.hpp"
 #include "host/libvirt/libvirt_mirror_pool.hpp"
 #include "host/reconcile/reconcile_pass.hpp"
@@ -44,6 +46,7 @@ Result<AgentOptions> agent_options_from_env(const std::string &libvirt_uri) {
     o.safety_net = std::chrono::seconds(net);
     ILVM_ASSIGN_OR_RETURN(int64_t grace, host::reconcile_grace_seconds());
     o.follow_up.grace = std::chrono::seconds(grace);
+    ILVM_ASSIGN_OR_RETURN(o.handover, handover_config_from_env(libvirt_uri));
     return o;
 }
 
@@ -184,6 +187,32 @@ bool Agent::watchdog_tick() {
     return true;
 }
 
+void Agent::start_handover() {
+    handover_ = std::make_unique<HandoverService>(store_, client_, options_.handover);
+    const std::string socket = host::agent_socket_path(std::filesystem::path(store_.run_dir()).parent_path().string());
+    auto local = LocalServer::start(
+        socket, [this](const std::string &line) { return handover_->answer_local(line); }, std::chrono::seconds(60));
+    if (local.ok()) local_ = std::move(*local);
+    else
+        spdlog::error("{}: the qemu hook cannot ask this agent for a hand-over; a stock virsh migrate to this host is "
+                      "refused (ilvm migrate still works)", local.error().message);
+    auto peers = PeerServer::start(
+        "", options_.handover.port, options_.handover.pki,
+        [this](const std::string &line, const std::string &subject) { return handover_->answer_peer(line, subject); },
+        options_.handover.peer_timeout);
+    if (peers.ok()) peers_ = std::move(*peers);
+    else
+        spdlog::error("{}: other hosts cannot ask this one to share volumes; a stock virsh migrate away from this host is "
+                      "refused (ilvm migrate still works){}",
+                      peers.error().message, peers.error().hint.empty() ? "" : " (hint: " + peers.error().hint + ")");
+}
+
+void Agent::stop_handover() {
+    peers_.reset();
+    local_.reset();
+    handover_.reset();   // its watchers stop; their hand-over lock files stay for the reconciler
+}
+
 int Agent::run() {
     auto quit = [](gpointer loop) -> gboolean {
         g_main_loop_quit(static_cast<GMainLoop *>(loop));
@@ -207,6 +236,7 @@ int Agent::run() {
     status_.started = unix_seconds();
     status_.safety_net = options_.safety_net.count();
     libvirt_.start();
+    start_handover();
     request_all("agent start");
     publish_status();
     notifier_.ready(libvirt_.connected() ? "following libvirt and udev events"
@@ -216,6 +246,7 @@ int Agent::run() {
 
     notifier_.stopping();
     spdlog::info("ilvmd stopping after {} passes", status_.passes);
+    stop_handover();
     for (guint id : {term, intr, net, dog})
         if (id) g_source_remove(id);
     return 0;

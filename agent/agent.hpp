@@ -3,7 +3,8 @@
 // pool events and udev's block device events, turns them into pool passes (reconcile + mirror
 // refresh, agent/pool_pass.hpp) through the scheduler, runs the passes on one worker thread,
 // and keeps systemd's watchdog fed while it is healthy. A slow timer passes over every pool
-// as the safety net for anything no event announced.
+// as the safety net for anything no event announced. It also serves the live-migration
+// hand-over: its hook on a local socket, the other hosts' agents over TLS.
 //
 // It keeps no state of its own: everything it acts on is read at each pass from LVM,
 // lvmlockd, libvirt's status files and the pool store, so restarting it never changes a lock.
@@ -18,9 +19,12 @@
 
 #include "agent/device_events.hpp"
 #include "agent/event_routing.hpp"
+#include "agent/handover_service.hpp"
 #include "agent/libvirt_events.hpp"
+#include "agent/local_socket.hpp"
 #include "agent/pass_scheduler.hpp"
 #include "agent/pass_worker.hpp"
+#include "agent/peer_channel.hpp"
 #include "agent/service_notifier.hpp"
 #include "host/core/agent_status.hpp"
 #include "host/core/backend_client.hpp"
@@ -33,9 +37,11 @@ struct AgentOptions {
     std::chrono::seconds safety_net{60};     // every pool passed over at least this often
     std::chrono::minutes stuck_pass{10};     // a pass this long stops the watchdog pings
     FollowUpPolicy follow_up;
+    HandoverConfig handover;
 };
 
-// $ILVM_AGENT_SAFETY_NET_SECONDS, $ILVM_RECONCILE_GRACE_SECONDS, the module's libvirt URI.
+// $ILVM_AGENT_SAFETY_NET_SECONDS, $ILVM_RECONCILE_GRACE_SECONDS, $ILVM_AGENT_PORT, the module's
+// libvirt URI.
 Result<AgentOptions> agent_options_from_env(const std::string &libvirt_uri);
 
 class Agent {
@@ -59,6 +65,10 @@ private:
     PassOutcome run_pass(const std::string &pool);
     // Rewrites ilvmd.status (host/core/agent_status.hpp) for `ilvm doctor`.
     void publish_status();
+    // The hook's socket and the peer channel (handover_service.hpp); either may fail to
+    // start: logged, and the agent goes on without it (a stock migration is then refused).
+    void start_handover();
+    void stop_handover();
 
     host::PoolStore store_;
     host::BackendClient client_;
@@ -73,6 +83,9 @@ private:
     PassWorker worker_;        // after what its job uses; destroyed (joined) before it
     LibvirtEvents libvirt_;
     DeviceEvents devices_;
+    std::unique_ptr<HandoverService> handover_;
+    std::unique_ptr<LocalServer> local_;    // stopped before handover_, which it calls
+    std::unique_ptr<PeerServer> peers_;     // likewise
 };
 
 }  // namespace ilvm::agent

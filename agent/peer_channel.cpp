@@ -4,6 +4,7 @@
 #include <gio/gio.h>
 
 #include "common/gobject_ptr.hpp"
+#include "common/line_stream.hpp"
 #include "common/log.hpp"
 
 namespace ilvm::agent {
@@ -37,31 +38,6 @@ Result<std::pair<GObjectPtr<GTlsCertificate>, GObjectPtr<GTlsDatabase>>> load_pk
     err.reset(raw);
     if (!db) return system_error("cannot load the CA certificate " + pki.ca + ": " + message_of(err), "see docs/agent.md");
     return std::make_pair(std::move(c), std::move(db));
-}
-
-// One line from `in`, without its newline; refused past kMaxPeerLine.
-Result<std::string> read_line(GInputStream *in) {
-    GObjectPtr<GDataInputStream> data(g_data_input_stream_new(in));
-    g_filter_input_stream_set_close_base_stream(G_FILTER_INPUT_STREAM(data.get()), FALSE);
-    gsize len = 0;
-    GError *raw = nullptr;
-    char *line = g_data_input_stream_read_line(data.get(), &len, nullptr, &raw);
-    GErrorPtr err(raw);
-    if (!line) return system_error(err ? "cannot read the peer's line: " + message_of(err) : "the peer sent no line");
-    std::string out(line, len);
-    g_free(line);
-    if (out.size() > kMaxPeerLine) return system_error("the peer's line is longer than " + std::to_string(kMaxPeerLine) + " bytes");
-    return out;
-}
-
-Status write_line(GOutputStream *out, const std::string &line) {
-    const std::string data = line + "\n";
-    GError *raw = nullptr;
-    if (!g_output_stream_write_all(out, data.data(), data.size(), nullptr, nullptr, &raw)) {
-        GErrorPtr err(raw);
-        return system_error("cannot send a line to the peer: " + message_of(err));
-    }
-    return {};
 }
 
 std::string remote_of(GSocketConnection *conn) {
@@ -106,13 +82,13 @@ void serve(PeerServer::State &st, GSocketConnection *conn) {
     gchar *subject = theirs ? g_tls_certificate_get_subject_name(theirs) : nullptr;
     const std::string who = subject ? subject : "";
     g_free(subject);
-    auto request = read_line(g_io_stream_get_input_stream(tls.get()));
+    auto request = read_line(g_io_stream_get_input_stream(tls.get()), kMaxPeerLine, "the peer");
     if (!request.ok()) {
         spdlog::warn("peer {} ({}): {}", peer, who, request.error().message);
         return;
     }
     const std::string answer = st.handler(*request, who);
-    if (auto w = write_line(g_io_stream_get_output_stream(tls.get()), answer); !w.ok())
+    if (auto w = write_line(g_io_stream_get_output_stream(tls.get()), answer, "the peer"); !w.ok())
         spdlog::warn("peer {} ({}): {}", peer, who, w.error().message);
     raw = nullptr;
     if (!g_io_stream_close(tls.get(), nullptr, &raw)) {
@@ -146,19 +122,29 @@ Result<std::unique_ptr<PeerServer>> PeerServer::start(const std::string &address
     st.io_timeout = io_timeout;
     // A few threads: hand-overs are rare, each one short; more callers wait for a thread.
     st.service.reset(g_threaded_socket_service_new(4));
-    GObjectPtr<GInetAddress> inet(g_inet_address_new_from_string(address.c_str()));
-    if (!inet) return invalid_input("'" + address + "' is not an IP address to listen on");
-    GObjectPtr<GSocketAddress> want(g_inet_socket_address_new(inet.get(), port));
-    GSocketAddress *got = nullptr;
     GError *raw = nullptr;
-    if (!g_socket_listener_add_address(G_SOCKET_LISTENER(st.service.get()), want.get(), G_SOCKET_TYPE_STREAM,
-                                       G_SOCKET_PROTOCOL_TCP, nullptr, &got, &raw)) {
+    auto cannot_listen = [&](const std::string &where) {
         GErrorPtr err(raw);
-        return system_error("cannot listen on " + address + ":" + std::to_string(port) + ": " + message_of(err),
+        return system_error("cannot listen on " + where + ":" + std::to_string(port) + ": " + message_of(err),
                             "another program uses the port? ILVM_AGENT_PORT chooses another (every host the same)");
+    };
+    if (address.empty()) {
+        // Every address, IPv4 and IPv6 (GIO opens one socket per family as needed).
+        if (port == 0) return invalid_input("listening on every address needs a port");
+        if (!g_socket_listener_add_inet_port(G_SOCKET_LISTENER(st.service.get()), port, nullptr, &raw))
+            return cannot_listen("every address");
+        server->port_ = port;
+    } else {
+        GObjectPtr<GInetAddress> inet(g_inet_address_new_from_string(address.c_str()));
+        if (!inet) return invalid_input("'" + address + "' is not an IP address to listen on");
+        GObjectPtr<GSocketAddress> want(g_inet_socket_address_new(inet.get(), port));
+        GSocketAddress *got = nullptr;
+        if (!g_socket_listener_add_address(G_SOCKET_LISTENER(st.service.get()), want.get(), G_SOCKET_TYPE_STREAM,
+                                           G_SOCKET_PROTOCOL_TCP, nullptr, &got, &raw))
+            return cannot_listen(address);
+        GObjectPtr<GSocketAddress> bound(got);
+        server->port_ = g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(bound.get()));
     }
-    GObjectPtr<GSocketAddress> bound(got);
-    server->port_ = g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(bound.get()));
     g_signal_connect(st.service.get(), "run", G_CALLBACK(on_run), &st);
     g_socket_service_start(st.service.get());
     return server;
@@ -196,8 +182,8 @@ Result<std::string> peer_call(const std::string &host, uint16_t port, const PkiF
         return system_error("TLS handshake with the agent at " + where + " failed: " + message_of(err),
                             "both hosts need certificates from the same CA, the server's naming " + host + " (docs/agent.md)");
     }
-    ILVM_TRY(write_line(g_io_stream_get_output_stream(tls.get()), request));
-    auto answer = read_line(g_io_stream_get_input_stream(tls.get()));
+    ILVM_TRY(write_line(g_io_stream_get_output_stream(tls.get()), request, "the agent at " + where));
+    auto answer = read_line(g_io_stream_get_input_stream(tls.get()), kMaxPeerLine, "the agent at " + where);
     if (!answer.ok()) return system_error("the agent at " + where + " gave no answer: " + answer.error().message);
     raw = nullptr;
     if (!g_io_stream_close(tls.get(), nullptr, &raw)) {

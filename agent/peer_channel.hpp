@@ -6,7 +6,7 @@
 // checks that the server's certificate names the host it dialled. One request, one answer,
 // each one line (at most kMaxPeerLine bytes), every step bounded by a timeout.
 //
-// The hand-over protocol that runs over it comes next (issue 17); this is the transport.
+// The hand-over protocol that runs over it: handover_service.hpp and host/core/agent_wire.hpp.
 #pragma once
 
 #include <chrono>
@@ -34,7 +34,8 @@ using PeerHandler = std::function<std::string(const std::string &request, const 
 
 class PeerServer {
 public:
-    // Listens on `address`:`port` (port 0: any free one, see port()).
+    // Listens on `address`:`port` (port 0: any free one, see port()); address "": every
+    // address of the host (IPv4 and IPv6), on a given port.
     static Result<std::unique_ptr<PeerServer>> start(const std::string &address, uint16_t port, const PkiFiles &pki,
                                                      PeerHandler handler, std::chrono::seconds io_timeout);
     ~PeerServer();

@@ -7,12 +7,9 @@
 #include "cli/migrate_report.hpp"
 #include "common/log.hpp"
 #include "common/numbers.hpp"
-#include "host/core/pool_bindings.hpp"
-#include "host/core/volume_locks.hpp"
-#include "host/handover/handover_env.hpp"
+#include "host/handover/local_handover.hpp"
 #include "host/handover/migrate_in.hpp"
 #include "host/handover/migrate_out.hpp"
-#include "host/libvirt/libvirt_domains.hpp"
 
 namespace ilvm::cli {
 namespace {
@@ -23,21 +20,6 @@ Result<std::chrono::milliseconds> timeout_arg(const Args &args, int default_seco
     ILVM_ASSIGN_OR_RETURN(uint64_t seconds, parse_number(*given, 1, 86400, "--timeout"));
     return std::chrono::milliseconds(seconds * 1000);
 }
-
-// Everything a hand-over verb needs on this host, alive for the verb's duration.
-struct LocalHandover {
-    std::unique_ptr<host::Domains> domains;
-    host::ModuleVolumeLocks locks;
-    host::HandoverFiles files;
-    SystemClock clock;
-    host::HandoverEnv env;
-
-    LocalHandover(Context &ctx, host::BackendClient &module)
-        : domains(host::make_libvirt_domains(ctx.libvirt_uri())),
-          locks(module, ctx.store),
-          files(host::HandoverFiles::for_store(ctx.store)),
-          env{*domains, locks, files, clock, host::load_pool_bindings(ctx.store)} {}
-};
 
 }  // namespace
 
@@ -51,7 +33,7 @@ Status migrate(Context &ctx, const Args &args) {
     ILVM_ASSIGN_OR_RETURN(opt.poll_timeout, timeout_arg(args, 60));
     if (opt.request.dest_uri.empty()) return invalid_input("migrate needs <desturi>, e.g. qemu+tcp://hostb/system");
     ILVM_ASSIGN_OR_RETURN(auto *be, ctx.backend());
-    LocalHandover local(ctx, *be);
+    host::LocalHandover local(ctx.libvirt_uri(), *be, ctx.store);
     ILVM_ASSIGN_OR_RETURN(auto report, host::migrate_out(opt, local.env));
     *ctx.out << format_migrate_report(opt, report, args.flag("json"));
     if (auto w = unconfirmed_warning(opt, report); !w.empty()) spdlog::warn("{}", w);
@@ -63,7 +45,7 @@ Status migrate_finish(Context &ctx, const Args &args) {
     opt.domain = args.get("domain");
     ILVM_ASSIGN_OR_RETURN(opt.timeout, timeout_arg(args, 600));
     ILVM_ASSIGN_OR_RETURN(auto *be, ctx.backend());
-    LocalHandover local(ctx, *be);
+    host::LocalHandover local(ctx.libvirt_uri(), *be, ctx.store);
     ILVM_ASSIGN_OR_RETURN(auto report, host::migrate_in(opt, local.env));
     *ctx.out << host::format_finish_report(opt, report);
     return {};

@@ -164,17 +164,46 @@ void deactivate_all(const Invocation &inv, const std::vector<DiskRef> &disks, co
     }
 }
 
+// Asks this host's agent to have the holders of the domain's volumes share them (a stock
+// `virsh migrate`: the source still holds them exclusively). No agent here: nothing asked,
+// the shared activation decides (it works after `ilvm migrate` on the source). The agent's
+// refusal, or an agent that cannot answer, refuses the migration.
+Status ask_holders_to_share(const Invocation &inv, const std::vector<DiskRef> &disks, const HookEnv &env) {
+    if (!env.ask_agent) return {};
+    host::AgentRequest request{host::AgentOp::incoming, inv.domain, host::exclusive_volumes(disks), {}};
+    if (request.volumes.empty()) return {};
+    auto answer = env.ask_agent(request);
+    if (!answer.ok() && answer.error().code == ErrorCode::not_found) {
+        spdlog::info("domain {}: no agent on this host to ask for the hand-over ({}); only a source that ran "
+                     "`ilvm migrate` has shared the volumes", inv.domain, answer.error().message);
+        return {};
+    }
+    if (!answer.ok()) return answer.take_error();
+    if (!answer->status.ok()) return answer->status;
+    spdlog::info("domain {}: {}", inv.domain, answer->detail);
+    return {};
+}
+
 // Destination of a live migration, before libvirt starts the incoming qemu (and before any
-// memory is copied). Without `ilvm migrate` on the source, the source still holds the locks
-// exclusively, the shared activation fails, and the migration is refused here.
+// memory is copied). The source's agent shares the volumes when asked (ilvmd), or the
+// source's `ilvm migrate` has; otherwise the source still holds the locks exclusively, the
+// shared activation fails, and the migration is refused here.
 int accept_migration(const Invocation &inv, const std::vector<DiskRef> &disks, const HookEnv &env, VolumeControl &vc,
                      std::ostream &err) {
     if (env.handover == nullptr) {
         err << "iscsi-lvm: live migration of domain '" << inv.domain << "' is refused: this hook has no hand-over state\n";
         return 1;
     }
-    const std::string hint = "if that is the migration's source, migrate with `ilvm migrate " + inv.domain +
-                             " DESTURI` on it: it shares the volumes' locks for the hand-over";
+    if (auto asked = ask_holders_to_share(inv, disks, env); !asked.ok()) {
+        err << "iscsi-lvm: cannot accept the live migration of domain '" << inv.domain << "': " << asked.error().message;
+        if (!asked.error().hint.empty()) err << " (hint: " << asked.error().hint << ")";
+        err << "\n";
+        spdlog::error("domain {}: {}", inv.domain, asked.error().message);
+        return 1;
+    }
+    const std::string hint = "if that is the migration's source, run the agent on both hosts (systemctl start ilvmd), or "
+                             "migrate with `ilvm migrate " + inv.domain + " DESTURI` on it: either shares the volumes' "
+                             "locks for the hand-over";
     if (int rc = activate_all(inv, disks, env, vc, err, true, hint); rc != 0) return rc;
     auto marked = env.handover->mark_incoming(inv.domain);
     if (!marked.ok()) {

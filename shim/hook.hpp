@@ -15,6 +15,7 @@
 
 #include "common/clock.hpp"
 #include "common/result.hpp"
+#include "host/core/agent_wire.hpp"
 #include "host/core/domain_disks.hpp"
 #include "host/core/pool_bindings.hpp"
 #include "host/core/pool_store.hpp"
@@ -57,6 +58,10 @@ struct HookEnv {
     std::function<Result<std::vector<host::DiskRef>>()> disks_of_other_running_domains;
     // Incoming live migrations (markers, the finisher unit); may be null (no migrations).
     Handover *handover = nullptr;
+    // Asks this host's agent (ilvmd's local socket, host/core/agent_client.hpp) to have the
+    // holders of an incoming domain's volumes share them. not_found: no agent runs here.
+    // Null: never asked (then only a source that ran `ilvm migrate` has shared them).
+    std::function<Result<host::AgentAnswer>(const host::AgentRequest &)> ask_agent;
     // The host-wide volume locks and owner records (shim/volume_claims.hpp). Required.
     const host::PoolStore *store = nullptr;
     Clock *clock = nullptr;

@@ -18,6 +18,7 @@
 #include "common/env.hpp"
 #include "common/host_system.hpp"
 #include "common/xml_doc.hpp"
+#include "host/core/agent_client.hpp"
 #include "host/core/pool_bindings.hpp"
 #include "host/core/status_files.hpp"
 #include "shim/hook.hpp"
@@ -132,8 +133,14 @@ int main(int argc, char **argv) {
     if (!module.ok()) return refuse(module.error());
     hook::ModuleControl control(*module, store);
     HostSystem runner;
-    hook::RunDirHandover handover(runner, env_or("ILVM_RUN_DIR", "/run/iscsi-lvm"), env_or("ILVM_SYSTEMCTL", "systemctl"));
+    const std::string run_dir = env_or("ILVM_RUN_DIR", "/run/iscsi-lvm");
+    hook::RunDirHandover handover(runner, run_dir, env_or("ILVM_SYSTEMCTL", "systemctl"));
     env.handover = &handover;
+    env.ask_agent = [socket = host::agent_socket_path(run_dir)](const host::AgentRequest &request) {
+        // Within the hook's own bound (ILVM_HOOK_TIMEOUT): the agent's calls to other hosts
+        // are bounded more tightly still.
+        return host::call_local_agent(socket, request, std::chrono::seconds(kDefaultTimeoutSeconds / 2));
+    };
     const int rc = hook::run_hook(inv, xml, env, control, std::cerr);
     return g_timed_out && starting ? 1 : rc;
 }

@@ -5,60 +5,12 @@
 
 #include "common/log.hpp"
 #include "host/core/status_files.hpp"
+#include "host/handover/convert_back.hpp"
 
 namespace ilvm::host {
 namespace {
 
 using std::chrono::milliseconds;
-
-struct StillShared {
-    VolumeRef volume;
-    std::string last_error;
-};
-
-// sh -> ex for every volume, retrying (every `interval`, up to `bound`) while another host
-// still holds one shared. Returns the volumes that stayed shared here.
-std::vector<StillShared> convert_back(const std::vector<VolumeRef> &volumes, HandoverEnv &env, milliseconds bound,
-                                      milliseconds interval) {
-    std::vector<StillShared> pending;
-    for (const auto &v : volumes) pending.push_back({v, {}});
-    const auto deadline = env.clock.now() + bound;
-    for (;;) {
-        for (auto it = pending.begin(); it != pending.end();) {
-            auto st = env.locks.activate(it->volume, false);
-            if (st.ok()) {
-                spdlog::info("{}: exclusive again on this host", it->volume.display());
-                it = pending.erase(it);
-                continue;
-            }
-            if (it->last_error != st.error().message)
-                spdlog::info("{}: not exclusive yet: {}", it->volume.display(), st.error().message);
-            it->last_error = st.error().message;
-            ++it;
-        }
-        const auto now = env.clock.now();
-        if (pending.empty() || now >= deadline) return pending;
-        env.clock.sleep_for(std::min(interval, std::chrono::duration_cast<milliseconds>(deadline - now)));
-    }
-}
-
-std::string names_of(const std::vector<StillShared> &left) {
-    std::string s;
-    for (const auto &l : left) s += (s.empty() ? "" : ", ") + l.volume.display();
-    return s;
-}
-
-// Said loudly: a volume shared here while its domain runs here is not protected against a
-// shared activation elsewhere. One warning per volume (with why), the hint says the repair.
-std::string repair_hint(const std::string &domain, const std::vector<StillShared> &left) {
-    std::string cmds;
-    for (const auto &l : left) {
-        spdlog::warn("{} of domain {} is still SHARED on this host: {}", l.volume.display(), domain, l.last_error);
-        cmds += (cmds.empty() ? "" : "; ") + std::string("ilvm vol-activate ") + l.volume.volume + " --pool " + l.volume.pool;
-    }
-    return domain + " runs on this host but " + names_of(left) + " could not be made exclusive again: once the destination "
-           "has released them, run " + cmds + " (ilvm reconcile also retries every 15 s)";
-}
 
 Error migration_failed(const MigrateOutOptions &opt, HandoverEnv &env, const std::vector<VolumeRef> &shared,
                        FileLock &lock, const Error &why) {

@@ -2,7 +2,7 @@
 // libvirt domains as the live-migration hand-over sees them: is a domain running here, its
 // live XML, and the migration call itself. An interface so that the hand-over's decisions
 // (migrate_out.hpp, migrate_in.hpp) are tested with a fake; libvirt_domains.hpp is the
-// real one. Only `ilvm` uses it: the qemu hook must never call libvirt.
+// real one. Only `ilvm` and ilvmd use it: the qemu hook must never call libvirt.
 #pragma once
 
 #include <optional>
@@ -21,6 +21,18 @@ struct MigrateRequest {
     bool undefine_source = false;           // VIR_MIGRATE_UNDEFINE_SOURCE
 };
 
+// libvirt's job on a domain, as ilvmd's peer hand-over needs it (share_out.hpp): a source
+// shares a domain's volumes only while libvirt migrates that domain away.
+enum class DomainJob { none, outgoing_migration, other };
+inline const char *domain_job_name(DomainJob job) {
+    switch (job) {
+    case DomainJob::none: return "no job";
+    case DomainJob::outgoing_migration: return "an outgoing migration";
+    case DomainJob::other: return "a job other than an outgoing migration";
+    }
+    return "an unknown job";
+}
+
 class Domains {
 public:
     virtual ~Domains() = default;
@@ -34,6 +46,9 @@ public:
     // (client-managed: virDomainMigrate3 with a destination connection). Blocks until
     // libvirt is done; the error carries libvirt's message.
     virtual Status migrate(const std::string &name, const MigrateRequest &req) = 0;
+    // The domain's current job (virDomainGetJobStats: its type and VIR_DOMAIN_JOB_OPERATION).
+    // An unknown domain is not_found.
+    virtual Result<DomainJob> job(const std::string &name) = 0;
 };
 
 }  // namespace ilvm::host

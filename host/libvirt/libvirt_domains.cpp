@@ -103,6 +103,23 @@ public:
         return {};
     }
 
+    Result<DomainJob> job(const std::string &name) override {
+        ILVM_TRY(connect());
+        DomainHandle dom(virDomainLookupByName(conn_.get(), name.c_str()));
+        if (!dom) return not_found("no domain " + name + " on this host: " + libvirt_error());
+        int type = VIR_DOMAIN_JOB_NONE;
+        virTypedParameterPtr params = nullptr;
+        int nparams = 0;
+        if (virDomainGetJobStats(dom.get(), &type, &params, &nparams, 0) < 0)
+            return system_error("cannot read the job of domain " + name + ": " + libvirt_error());
+        int operation = VIR_DOMAIN_JOB_OPERATION_UNKNOWN;
+        const int found = virTypedParamsGetInt(params, nparams, VIR_DOMAIN_JOB_OPERATION, &operation);
+        virTypedParamsFree(params, nparams);
+        if (type == VIR_DOMAIN_JOB_NONE) return DomainJob::none;
+        if (found == 1 && operation == VIR_DOMAIN_JOB_OPERATION_MIGRATION_OUT) return DomainJob::outgoing_migration;
+        return DomainJob::other;
+    }
+
 private:
     Status connect() {
         // A libvirtd restarted under us (during a migration, say) leaves a dead connection:

@@ -88,6 +88,26 @@ public:
         return migration;
     }
 
+    // Per domain, the jobs job() answers in turn; the last one repeats. Unknown domain: not_found.
+    std::map<std::string, std::deque<host::DomainJob>> jobs;
+    int job_failures = 0;   // job() fails this often first (libvirtd restarting)
+    Result<host::DomainJob> job(const std::string &name) override {
+        calls.push_back("job " + name);
+        clock_.advance(std::chrono::milliseconds(10));
+        if (job_failures > 0) {
+            --job_failures;
+            return system_error("internal error: client socket is closed");
+        }
+        auto it = jobs.find(name);
+        if (it == jobs.end() || it->second.empty()) {
+            if (states.count(name)) return host::DomainJob::none;
+            return not_found("no domain " + name);
+        }
+        host::DomainJob j = it->second.front();
+        if (it->second.size() > 1) it->second.pop_front();
+        return j;
+    }
+
 private:
     FakeClock &clock_;
 };

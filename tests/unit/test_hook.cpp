@@ -234,8 +234,15 @@ protected:
         e.store = &store;
         e.clock = &clock;
         e.timed_out = [this] { return out_of_time; };
+        if (agent) e.ask_agent = [this](const host::AgentRequest &r) {
+            asked.push_back(r);
+            return agent(r);
+        };
         return e;
     }
+    // The local agent's answer to the hook (null: the hook has no agent to ask).
+    std::function<Result<host::AgentAnswer>(const host::AgentRequest &)> agent;
+    std::vector<host::AgentRequest> asked;
     int run(const std::string &op, const std::string &subop, const std::string &xml, const std::string &domain = "web1") {
         BackendControl control(*backend, pool);
         return hook::run_hook(Invocation{domain, op, subop, "-"}, xml, env(), control, err);
@@ -382,11 +389,83 @@ TEST_F(HookDispatch, UnpreparedMigrationIsRefusedBeforeAnyMemoryIsCopied) {
     EXPECT_EQ(run("migrate", "begin", kOneDisk), 1);
     EXPECT_EQ(err.str(),
               "iscsi-lvm: cannot accept the live migration of domain 'web1': disk vdb (san/vm9): cannot activate volume "
-              "'vm9' of pool san: it is active on host 1 (kvm-a) (hint: if that is the migration's source, migrate with "
-              "`ilvm migrate web1 DESTURI` on it: it shares the volumes' locks for the hand-over)\n");
+              "'vm9' of pool san: it is active on host 1 (kvm-a) (hint: if that is the migration's source, run the agent on "
+              "both hosts (systemctl start ilvmd), or migrate with `ilvm migrate web1 DESTURI` on it: either shares the "
+              "volumes' locks for the hand-over)\n");
     EXPECT_TRUE(sys.ran({"lvchange", "-an", "vg_san/vm1"})) << sys.transcript();  // rolled back
     EXPECT_TRUE(handover.markers.empty());
     EXPECT_TRUE(handover.finishers.empty());
+}
+
+// A stock `virsh migrate`: the hook asks its agent to have the source share the volumes,
+// then takes them shared as after `ilvm migrate`.
+TEST_F(HookDispatch, IncomingMigrationAsksTheAgentFirstThenTakesTheVolumesShared) {
+    two_volumes();
+    agent = [](const host::AgentRequest &) -> Result<host::AgentAnswer> { return host::AgentAnswer{{}, {}, "kvm-a shared san/vm9"}; };
+    EXPECT_EQ(run("migrate", "begin", kOneDisk), 0) << err.str();
+    ASSERT_EQ(asked.size(), 1u);
+    EXPECT_EQ(asked[0].op, host::AgentOp::incoming);
+    EXPECT_EQ(asked[0].domain, "web1");
+    EXPECT_EQ(asked[0].volumes, (std::vector<host::VolumeRef>{{"san", "vm1"}, {"san", "vm9"}}));
+    EXPECT_EQ(sys.mutating_commands(), (std::vector<std::string>{"lvchange -asy -K vg_san/vm1", "lvchange -asy -K vg_san/vm9"}));
+    EXPECT_EQ(handover.markers, std::set<std::string>{"web1"});
+}
+
+// The source's agent said no (the domain is not migrating away from there, say): refused
+// before any memory is copied, and nothing was activated here.
+TEST_F(HookDispatch, AnAgentsRefusalRefusesTheMigrationWithoutTouchingAVolume) {
+    two_volumes(1);
+    agent = [](const host::AgentRequest &) -> Result<host::AgentAnswer> {
+        return host::AgentAnswer{conflict("kvm-a refused to share san/vm9 for the migration of web1: domain web1 runs on "
+                                          "this host with no job, not an outgoing migration",
+                                          "migrate it from this host"),
+                                 {}, {}};
+    };
+    EXPECT_EQ(run("migrate", "begin", kOneDisk), 1);
+    EXPECT_EQ(err.str(), "iscsi-lvm: cannot accept the live migration of domain 'web1': kvm-a refused to share san/vm9 "
+                         "for the migration of web1: domain web1 runs on this host with no job, not an outgoing migration "
+                         "(hint: migrate it from this host)\n");
+    expect_no_mutation();
+    EXPECT_TRUE(handover.markers.empty());
+}
+
+// Fail closed: an agent that cannot answer (timed out, say) refuses the migration.
+TEST_F(HookDispatch, AnAgentThatCannotAnswerRefusesTheMigration) {
+    two_volumes(1);
+    agent = [](const host::AgentRequest &) -> Result<host::AgentAnswer> {
+        return system_error("cannot read from ilvmd (/run/iscsi-lvm/ilvmd.sock): Socket I/O timed out");
+    };
+    EXPECT_EQ(run("migrate", "begin", kOneDisk), 1);
+    EXPECT_NE(err.str().find("Socket I/O timed out"), std::string::npos) << err.str();
+    expect_no_mutation();
+}
+
+// No agent on this host: nothing to ask; the shared activation decides (it works after
+// `ilvm migrate`; against an exclusive holder it is refused, the hint names both ways).
+TEST_F(HookDispatch, WithoutAnAgentTheSharedActivationDecides) {
+    two_volumes(1);
+    vm9_held_by_host1("-asy");
+    agent = [](const host::AgentRequest &) -> Result<host::AgentAnswer> {
+        return not_found("cannot reach ilvmd (/run/iscsi-lvm/ilvmd.sock): No such file or directory");
+    };
+    EXPECT_EQ(run("migrate", "begin", kOneDisk), 1);
+    EXPECT_EQ(asked.size(), 1u);
+    EXPECT_NE(err.str().find("run the agent on both hosts (systemctl start ilvmd), or migrate with `ilvm migrate web1 "
+                             "DESTURI` on it"),
+              std::string::npos)
+        << err.str();
+    EXPECT_TRUE(sys.ran({"lvchange", "-an", "vg_san/vm1"})) << sys.transcript();  // rolled back
+}
+
+// Readonly and shareable disks are never exclusive anywhere: nothing to ask for.
+TEST_F(HookDispatch, AMigrationOfSharedDisksOnlyAsksNoAgent) {
+    two_volumes();
+    agent = [](const host::AgentRequest &) -> Result<host::AgentAnswer> { return system_error("must not be asked"); };
+    const char *shared_only = R"(<domain type='kvm'><name>web1</name><devices>
+    <disk type='block' device='disk'><source dev='/dev/vg_san/vm1'/><target dev='vda'/><shareable/></disk>
+</devices></domain>)";
+    EXPECT_EQ(run("migrate", "begin", shared_only), 0) << err.str();
+    EXPECT_TRUE(asked.empty());
 }
 
 TEST_F(HookDispatch, PrepareOfAnAcceptedMigrationKeepsTheSharedLocks) {

@@ -72,6 +72,8 @@ APT_PACKAGES = [
     "libspdlog1.10", "libfmt9",
     # the host agent ilvmd: libvirt events on GLib, udev block events
     "libvirt-glib-1.0-0", "libgudev-1.0-0", "glib-networking",
+    # libvirt's Python binding: migrateToURI3, what virt-manager calls (issue 17)
+    "python3-libvirt",
 ]
 
 # Kernel module subtrees not needed by a headless virtio guest; pruned to keep

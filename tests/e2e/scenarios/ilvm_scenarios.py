@@ -49,7 +49,13 @@ per step, with per-scenario times:
              `virsh migrate` is refused by the destination's hook before any memory is
              copied; a migration whose destination QEMU is killed halfway leaves A running
              with its exclusive lock, and so does one during which A's libvirtd restarts;
-             the pattern is verified at the end.
+             then, with ilvmd on both hosts and a lab PKI, libvirt's own migration
+             (`virsh migrate --live`, `--p2p`, the Python binding's migrateToURI3: each
+             once in the ci set, 5 round trips each in the full set) with the same checks
+             after each step and the hand-over's own part printed; refused naming the host
+             when the source's agent is stopped and when the destination's certificate
+             comes from another CA; a killed destination QEMU leaves A exclusive (seconds
+             printed); the pattern is verified at the end.
   faults     the fault matrix, each case checked for one host per volume and its way back:
              tgtd SIGKILLed during O_DIRECT writes and back 10 s later (pattern read back,
              lockspaces kept); a stale LV lock made on purpose (dm device removed) named by
@@ -77,6 +83,7 @@ import os
 import re
 import shlex
 import shutil
+import subprocess
 import sys
 import threading
 import time
@@ -913,26 +920,222 @@ def incoming_qemu(dst):
     return pid
 
 
-def interrupted_migration(ctx, uuid, how, step, disturb, after=None):
-    """`ilvm migrate` A->B slowed to 1 MiB/s, disturbed by disturb(incoming_pid, t0) once
-    B's QEMU receives memory: it must fail, and mig1 keep running on A only with A holding
-    the only lock, exclusively. after(): what else must hold once ilvm migrate has exited."""
+ILVM_MIGRATE_CMD = ["ilvm", "migrate", MIG_DOMAIN, "qemu+tcp://hostb/system", "--persistent", "--undefinesource"]
+
+
+def interrupted_migration(ctx, uuid, how, step, disturb, after=None, cmd=None):
+    """A migration A->B (`ilvm migrate`, or `cmd`) slowed to 1 MiB/s, disturbed by
+    disturb(incoming_pid, t0) once B's QEMU receives memory: it must fail, and mig1 keep
+    running on A only with A holding the only lock, exclusively. after(): what else must hold
+    once the migration command has exited. Returns the seconds from its exit to A's
+    exclusive lock seen again (the only lock)."""
     a, b = ctx.lab.a, ctx.lab.b
+    cmd = cmd or ILVM_MIGRATE_CMD
     virsh(a, "migrate-setspeed", MIG_DOMAIN, "1")  # MiB/s: the copy takes ~1 min, time to act
-    say("hosta: ilvm migrate mig1 qemu+tcp://hostb/system   # %s" % how)
-    h = a.start_run(["ilvm", "migrate", MIG_DOMAIN, "qemu+tcp://hostb/system", "--persistent", "--undefinesource"])
+    say("hosta: %s   # %s" % (" ".join(cmd), how))
+    h = a.start_run(cmd)
     t0 = time.monotonic()
     disturb(incoming_qemu(b), t0)
     rc, _, err = h.wait(300)
-    say("   ilvm migrate rc=%d: %s" % (rc, " | ".join(l for l in err.splitlines() if l.startswith(("error", "hint")))[:400]))
-    expect(rc != 0, "ilvm migrate reported success after %s" % step)
+    ended = time.monotonic()
+    say("   rc=%d: %s" % (rc, " | ".join(l for l in err.splitlines() if l.startswith(("error", "hint")))[:400]))
+    expect(rc != 0, "%s reported success after %s" % (cmd[0], step))
+    restored = None
+    while time.monotonic() - ended < 90:   # bounded
+        if mig_lock_holders(ctx, uuid) == {"hosta": "ex"}:
+            restored = time.monotonic() - ended
+            break
+        time.sleep(0.2)
     if after:
         after()
     virsh(a, "migrate-setspeed", MIG_DOMAIN, "0")
     expect(domain_running_on(a) and not domain_running_on(b), "after %s mig1 must run on A only" % step)
-    wait_until_ok(a, ["sh", "-c", "lvmlockctl -i | grep -q 'LK LV ex %s'" % uuid], 90)
     expect(show_locks(ctx, uuid, "after %s" % step) == {"hosta": "ex"},
            "after %s A must hold the only (exclusive) lock" % step)
+    say("   A exclusive again (and B holding nothing) %.1f s after the migration command returned" % restored)
+    return restored
+
+
+AGENT_PORT = 16520
+# What virt-manager calls (virDomainMigrateToURI3 through the Python binding), peer to peer.
+URI3_SCRIPT = ("import libvirt, sys\n"
+               "d = libvirt.open('qemu:///system').lookupByName(sys.argv[1])\n"
+               "d.migrateToURI3('qemu+tcp://%s/system' % sys.argv[2], {}, libvirt.VIR_MIGRATE_LIVE | "
+               "libvirt.VIR_MIGRATE_PEER2PEER | libvirt.VIR_MIGRATE_PERSIST_DEST | libvirt.VIR_MIGRATE_UNDEFINE_SOURCE)\n")
+STOCK_KINDS = [
+    ("virsh migrate --live", lambda dst: ["virsh", "migrate", "--live", "--persistent", "--undefinesource",
+                                          MIG_DOMAIN, "qemu+tcp://%s/system" % dst]),
+    ("virsh migrate --live --p2p", lambda dst: ["virsh", "migrate", "--live", "--p2p", "--persistent",
+                                                "--undefinesource", MIG_DOMAIN, "qemu+tcp://%s/system" % dst]),
+    ("migrateToURI3", lambda dst: ["python3", "-c", URI3_SCRIPT, MIG_DOMAIN, dst]),
+]
+
+
+def lab_pki(ctx):
+    """A cluster CA and a rogue one; for each host, libvirt's server and client certificates
+    (CN and SAN: its name) from the cluster CA, and a rogue client certificate. Made here with
+    openssl (as tests/data/pki/make-pki.sh); returns {file name: PEM text}."""
+    d = os.path.join(ctx.lab.workdir, "pki")
+    os.makedirs(d, exist_ok=True)
+
+    def ossl(*args):
+        subprocess.run(["openssl"] + list(args), cwd=d, check=True, capture_output=True, timeout=60)
+
+    ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
+    for ca in ("cluster", "rogue"):
+        ossl("req", "-x509", *ec, "-keyout", ca + ".key", "-out", ca + ".pem", "-days", "2", "-subj", "/CN=%s CA" % ca,
+             "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign")
+    leaves = [("cluster", g.name + "-" + role, g.name, eku) for g in ctx.lab.guests
+              for role, eku in (("server", "serverAuth"), ("client", "clientAuth"))]
+    leaves.append(("rogue", "rogue-client", "hostb", "clientAuth"))
+    for ca, name, cn, eku in leaves:
+        ossl("req", *ec, "-keyout", name + ".key", "-out", name + ".csr", "-subj", "/CN=" + cn)
+        with open(os.path.join(d, name + ".ext"), "w") as f:
+            f.write("subjectAltName=DNS:%s\nextendedKeyUsage=%s\nkeyUsage=critical,digitalSignature,keyEncipherment\n"
+                    "basicConstraints=CA:FALSE\n" % (cn, eku))
+        ossl("x509", "-req", "-in", name + ".csr", "-CA", ca + ".pem", "-CAkey", ca + ".key", "-CAcreateserial",
+             "-out", name + ".pem", "-days", "2", "-extfile", name + ".ext")
+    out = {}
+    for f in os.listdir(d):
+        if f.endswith((".pem", ".key")):
+            with open(os.path.join(d, f)) as fh:
+                out[f] = fh.read()
+    return out
+
+
+def install_client_cert(ctx, g, pki, name):
+    ctx.put(g, "/etc/pki/libvirt/clientcert.pem", pki[name + ".pem"])
+    ctx.put(g, "/etc/pki/libvirt/private/clientkey.pem", pki[name + ".key"])
+    g.check(["chmod", "600", "/etc/pki/libvirt/private/clientkey.pem"])
+
+
+def install_lab_pki(ctx, pki):
+    """libvirt's TLS layout (virt-pki-validate(1)) on both hosts: what the agents use."""
+    for g in ctx.lab.guests:
+        say("%s: /etc/pki/CA/cacert.pem, /etc/pki/libvirt/{server,client}cert.pem (lab CA, CN=%s)" % (g.name, g.name))
+        g.check(["mkdir", "-p", "/etc/pki/CA", "/etc/pki/libvirt/private"])
+        ctx.put(g, "/etc/pki/CA/cacert.pem", pki["cluster.pem"])
+        ctx.put(g, "/etc/pki/libvirt/servercert.pem", pki[g.name + "-server.pem"])
+        ctx.put(g, "/etc/pki/libvirt/private/serverkey.pem", pki[g.name + "-server.key"])
+        g.check(["chmod", "600", "/etc/pki/libvirt/private/serverkey.pem"])
+        install_client_cert(ctx, g, pki, g.name + "-client")
+
+
+def hook_handover_ms(guest, since):
+    """The destination agent's time for the hand-over of the last incoming migration (its log
+    line "incoming migration of mig1: … (N ms)"), or None."""
+    out = guest.run("journalctl -u ilvmd --no-pager -o cat --since=@%d | grep 'incoming migration of %s' | tail -n 1"
+                    % (int(since), MIG_DOMAIN), timeout=60)[1].strip()
+    m = re.search(r"\((\d+) ms\)$", out)
+    return int(m.group(1)) if m else None
+
+
+def stock_migration(ctx, uuid, kind, argv, src, dst):
+    """One migration with libvirt's own API and the agents' hand-over. Returns (seconds the
+    command took, seconds from its return to dst's exclusive lock, the agent's ms at migrate begin)."""
+    before = workload.parse_console(serial_text(src))["last_gen"]
+    seen = len(serial_text(dst))
+    if MIG_MAX_DOWNTIME_MS:
+        virsh(src, "migrate-setmaxdowntime", MIG_DOMAIN, str(MIG_MAX_DOWNTIME_MS))
+    wall = src.check("date +%s")[1].strip()
+    say("%s: %s   # %s" % (src.name, " ".join(argv) if kind != "migrateToURI3" else "python3: migrateToURI3(qemu+tcp://%s/system)" % dst.name, kind))
+    t0 = time.monotonic()
+    rc, _, err = src.run(argv, timeout=600)
+    took = time.monotonic() - t0
+    expect(rc == 0, "%s %s->%s failed: %s" % (kind, src.name, dst.name, err.strip()[-400:]))
+    tail = None
+    while time.monotonic() - t0 < took + 120:   # bounded: the finisher converts within seconds
+        if mig_lock_holders(ctx, uuid) == {dst.name: "ex"}:
+            tail = time.monotonic() - t0 - took
+            break
+        time.sleep(0.2)
+    asked = hook_handover_ms(dst, int(wall))
+    try:
+        expect(domain_running_on(dst) and not domain_running_on(src),
+               "after %s %s->%s mig1 must run on %s only" % (kind, src.name, dst.name, dst.name))
+        holders = show_locks(ctx, uuid, "after %s->%s" % (src.name, dst.name))
+        expect(holders == {dst.name: "ex"}, "after %s %s->%s the lock is %s, want {%s: ex}" % (
+            kind, src.name, dst.name, holders, dst.name))
+        st = wait_workload(dst, before + 1, 300)
+    except ScenarioFailure:
+        panic = guest_panic(serial_text(dst)[seen:]) or guest_spinning(dst)
+        if not panic:
+            raise
+        st = restart_after_guest_crash(ctx, uuid, src, dst, before, panic)
+    say("   %s -> %s in %.1f s; dst exclusive %.1f s after it returned; agents at migrate begin: %s ms; "
+        "workload at generation %d on %s" % (src.name, dst.name, took, tail if tail is not None else -1,
+                                             asked if asked is not None else "?", st["last_gen"], dst.name))
+    return took, tail, asked
+
+
+def stock_migrations(ctx, uuid, last):
+    """Issue 17: libvirt's own migration (virsh migrate --live, --p2p, migrateToURI3) made safe
+    by ilvmd on both hosts (docs/agent.md, "Hand-over"), then its refusals and a killed
+    destination. mig1 runs on A before and after. Returns the workload's last generation."""
+    a, b = ctx.lab.a, ctx.lab.b
+    pki = lab_pki(ctx)
+    install_lab_pki(ctx, pki)
+    for g in (a, b):
+        say("%s: systemctl start ilvmd" % g.name)
+        g.check(["systemctl", "start", "ilvmd"], timeout=300)
+        wait_until_ok(g, ["sh", "-c", "ss -ltn | grep -q ':%d '" % AGENT_PORT], 60)
+
+    # The full set: MIG_ROUND_TRIPS round trips of each kind. The ci set (one round trip):
+    # each kind once, A->B, B->A, A->B, and back to A with the first.
+    if MIG_ROUND_TRIPS > 1:
+        plan = [(kind, argv, src, dst) for kind, argv in STOCK_KINDS for _ in range(MIG_ROUND_TRIPS)
+                for src, dst in ((a, b), (b, a))]
+    else:
+        hops = [(a, b), (b, a), (a, b), (b, a)]
+        plan = [STOCK_KINDS[i % len(STOCK_KINDS)] + hops[i] for i in range(len(hops))]
+    ours = []
+    for kind, argv, src, dst in plan:
+        took, tail, asked = stock_migration(ctx, uuid, kind, argv(dst.name), src, dst)
+        if tail is not None and asked is not None:
+            ours.append(tail * 1000 + asked)
+    if ours:
+        ours.sort()
+        say("the hand-over's own part (agents at migrate begin + return to exclusive) over %d stock migrations: "
+            "median %d ms (min %d, max %d)" % (len(ours), ours[len(ours) // 2], ours[0], ours[-1]))
+
+    # Refused before any memory is copied: the source's agent stopped, a destination whose
+    # client certificate comes from another CA.
+    virsh_live = STOCK_KINDS[0][1]("hostb")
+    a.check(["systemctl", "stop", "ilvmd"], timeout=300)
+    say("hosta: virsh migrate --live mig1 qemu+tcp://hostb/system   # A's agent stopped: refused")
+    rc, _, err = a.run(virsh_live, timeout=300)
+    line = next((l for l in err.splitlines() if "iscsi-lvm:" in l), err.strip())
+    say("   rc=%d %s" % (rc, line[line.find("iscsi-lvm:"):].strip()[:400]))
+    expect(rc != 0 and "cannot ask hosta" in err and "systemctl start ilvmd" in err,
+           "with A's agent stopped the migration was not refused naming hosta and the agent: rc=%d %r" % (rc, err))
+    expect(domain_running_on(a) and not domain_running_on(b), "after the refusal mig1 must run on A only")
+    expect(show_locks(ctx, uuid, "after the refusal") == {"hosta": "ex"}, "locks changed by the refused migration")
+    a.check(["systemctl", "start", "ilvmd"], timeout=300)
+    wait_until_ok(a, ["sh", "-c", "ss -ltn | grep -q ':%d '" % AGENT_PORT], 60)
+
+    install_client_cert(ctx, b, pki, "rogue-client")
+    say("hostb: client certificate from another CA; hosta: virsh migrate --live mig1 qemu+tcp://hostb/system")
+    rc, _, err = a.run(virsh_live, timeout=300)
+    line = next((l for l in err.splitlines() if "iscsi-lvm:" in l), err.strip())
+    say("   rc=%d %s" % (rc, line[line.find("iscsi-lvm:"):].strip()[:400]))
+    expect(rc != 0 and "TLS handshake" in err, "a destination with a rogue certificate was not refused: rc=%d %r" % (rc, err))
+    logged = a.run("journalctl -u ilvmd --no-pager -o cat | grep 'refused: TLS handshake failed' | tail -n 1", timeout=60)[1]
+    say("   hosta's agent logged: %s" % logged.strip()[:300])
+    expect(logged.strip(), "hosta's agent did not log the refused peer")
+    expect(show_locks(ctx, uuid, "after the rogue peer") == {"hosta": "ex"}, "locks changed by the refused migration")
+    install_client_cert(ctx, b, pki, "hostb-client")
+
+    # The destination's QEMU killed during the copy: the job ends, A's agent makes the
+    # volume exclusive again and B's release hook drops its shared lock.
+    def kill_incoming(pid, t0):
+        say("hostb: kill -9 %s   # the incoming QEMU, %.0f s into the migration" % (pid, time.monotonic() - t0))
+        b.run(["kill", "-9"] + pid.split(), timeout=30)
+    restored = interrupted_migration(ctx, uuid, "virsh migrate --live, B's QEMU gets killed during the copy",
+                                     "the killed stock migration", kill_incoming, cmd=virsh_live)
+    say("   (issue 17's target: within 2 s of the job's end: %.1f s)" % restored)
+    for g in (a, b):
+        g.check(["systemctl", "stop", "ilvmd"], timeout=300)
+    return wait_workload(a, last + 1, 300)["last_gen"]
 
 
 def migrate(ctx):
@@ -1032,6 +1235,8 @@ def migrate_round_trips(ctx):
     interrupted_migration(ctx, uuid, "A's libvirtd restarts during the copy",
                           "A's libvirtd restart during the migration", restart_libvirtd, incoming_gone)
     last = wait_workload(a, last + 1, 300)["last_gen"]
+
+    last = stock_migrations(ctx, uuid, last)
 
     # The data: pause (drains I/O), read the pattern area through the LV, verify.
     virsh(a, "suspend", MIG_DOMAIN)

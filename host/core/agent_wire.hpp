@@ -1,0 +1,45 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// The messages of ilvmd's hand-over (docs/agent.md, "Hand-over"), one JSON object per line:
+//
+//   hook -> local ilvmd (unix socket)   {"op":"incoming","domain":"web1","volumes":[{"pool":"san","volume":"vm1"}]}
+//   ilvmd -> holder's ilvmd (TLS)       {"op":"share","domain":"web1","from":"hostb"}
+//   every answer                        {"ok":true,"volumes":[…],"detail":"…"}
+//                                       {"ok":false,"class":"conflict","message":"…","hint":"…"}
+//
+// Decoding checks every field (a peer is authenticated, not trusted to be well-formed): a
+// domain name as libvirt allows it, pool and volume names as pool-define and vol-create do.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/result.hpp"
+#include "host/core/volume_ref.hpp"
+
+namespace ilvm::host {
+
+enum class AgentOp {
+    incoming,   // the destination's hook: make this domain's volumes shareable for its migration here
+    share,      // one agent to the holder's: share this domain's volumes (it migrates away from you)
+};
+
+struct AgentRequest {
+    AgentOp op = AgentOp::incoming;
+    std::string domain;
+    std::vector<VolumeRef> volumes;   // incoming: the domain's disks that are neither readonly nor shareable
+    std::string from;                 // share: the asking host, for the logs
+};
+
+struct AgentAnswer {
+    Status status;                    // the refusal, with its class, message and hint
+    std::vector<VolumeRef> volumes;   // share: the volumes shared; incoming: the volumes handed over
+    std::string detail;               // one line for the logs, e.g. "hosta shared 1 volume(s)"
+};
+
+std::string encode_request(const AgentRequest &request);
+Result<AgentRequest> decode_request(std::string_view line);
+std::string encode_answer(const AgentAnswer &answer);
+Result<AgentAnswer> decode_answer(std::string_view line);
+
+}  // namespace ilvm::host

@@ -1,0 +1,107 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// ilvmd's socket for the hook (agent/local_socket.hpp) with its client (host/core/agent_client.hpp):
+// one request, one answer; the socket's mode; no agent is not_found; another uid is refused.
+#include <filesystem>
+#include <future>
+#include <cstdio>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <gio/gio.h>
+#include <gtest/gtest.h>
+
+#include "agent/local_socket.hpp"
+#include "fake_handover.hpp"
+#include "host/core/agent_client.hpp"
+
+namespace ilvm::test {
+namespace {
+
+using host::AgentOp;
+using host::AgentRequest;
+
+class LocalSocket : public ::testing::Test {
+protected:
+    TempRunDir dir;
+    std::string path = host::agent_socket_path(dir.path());
+    std::vector<std::string> seen;
+    const AgentRequest request{AgentOp::incoming, "web1", {{"san", "vm1"}}, {}};
+
+    // The call on a thread while this one runs the main context the server accepts on (as
+    // ilvmd's main loop does).
+    Result<host::AgentAnswer> call() {
+        auto fut = std::async(std::launch::async,
+                              [this] { return host::call_local_agent(path, request, std::chrono::seconds(5)); });
+        while (fut.wait_for(std::chrono::milliseconds(10)) != std::future_status::ready)
+            g_main_context_iteration(nullptr, FALSE);
+        return fut.get();
+    }
+
+    Result<std::unique_ptr<agent::LocalServer>> serve(uid_t allowed = ::getuid()) {
+        return agent::LocalServer::start(
+            path,
+            [this](const std::string &line) {
+                seen.push_back(line);
+                return host::encode_answer({conflict("hosta refused", "ask hosta"), {}, {}});
+            },
+            std::chrono::seconds(5), allowed);
+    }
+};
+
+TEST_F(LocalSocket, OneRequestOneAnswer) {
+    auto server = serve();
+    ASSERT_TRUE(server.ok()) << server.error().message;
+    struct stat sb {};
+    ASSERT_EQ(::stat(path.c_str(), &sb), 0);
+    EXPECT_EQ(sb.st_mode & 0777, 0600u);
+    auto answer = call();
+    ASSERT_TRUE(answer.ok()) << answer.error().message;
+    ASSERT_FALSE(answer->status.ok());
+    EXPECT_EQ(answer->status.error().message, "hosta refused");
+    EXPECT_EQ(seen, std::vector<std::string>{host::encode_request(request)});
+    server->reset();
+    EXPECT_FALSE(std::filesystem::exists(path));   // removed at stop
+}
+
+TEST_F(LocalSocket, NoAgentIsNotFound) {
+    auto answer = call();
+    ASSERT_FALSE(answer.ok());
+    EXPECT_EQ(answer.error().code, ErrorCode::not_found);
+    EXPECT_EQ(answer.error().hint, "start the agent on this host: systemctl start ilvmd");
+}
+
+TEST_F(LocalSocket, ASocketLeftByADeadAgentIsReplacedButALiveOneIsNot) {
+    {
+        auto first = serve();
+        ASSERT_TRUE(first.ok());
+        auto second = serve();
+        ASSERT_FALSE(second.ok());
+        EXPECT_NE(second.error().message.find("another ilvmd answers on"), std::string::npos);
+    }
+    // A crashed agent leaves its socket file: one bound, then closed without unlink.
+    int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
+    ASSERT_GE(fd, 0);
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", path.c_str());
+    ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr *>(&addr), sizeof addr), 0);
+    ::close(fd);
+    ASSERT_TRUE(std::filesystem::exists(path));
+    auto replaced = serve();
+    ASSERT_TRUE(replaced.ok()) << replaced.error().message;
+    EXPECT_TRUE(call().ok());
+}
+
+TEST_F(LocalSocket, AnotherUidIsRefusedBeforeItsRequestIsRead) {
+    auto server = serve(::getuid() + 1);
+    ASSERT_TRUE(server.ok());
+    auto answer = call();
+    ASSERT_FALSE(answer.ok());
+    EXPECT_EQ(answer.error().code, ErrorCode::system);
+    EXPECT_TRUE(seen.empty());
+}
+
+}  // namespace
+}  // namespace ilvm::test
