@@ -923,6 +923,27 @@ def incoming_qemu(dst):
 ILVM_MIGRATE_CMD = ["ilvm", "migrate", MIG_DOMAIN, "qemu+tcp://hostb/system", "--persistent", "--undefinesource"]
 
 
+def check_after_migration(ctx, uuid, how, src, dst, before, seen):
+    """After a migration src->dst (`how`): mig1 runs on dst only, dst holds the only lock,
+    exclusively (listings of both hosts printed), and the workload writes on dst. A nested
+    guest that died in the switch-over (the lab's TCG, see migrate-control) is restarted
+    there. Returns the workload's state on dst."""
+    try:
+        expect(domain_running_on(dst) and not domain_running_on(src),
+               "after %s %s->%s mig1 must run on %s only" % (how, src.name, dst.name, dst.name))
+        holders = show_locks(ctx, uuid, "after %s->%s" % (src.name, dst.name))
+        expect(holders == {dst.name: "ex"}, "after %s %s->%s the lock is %s, want {%s: ex}" % (
+            how, src.name, dst.name, holders, dst.name))
+        # The destination's serial log may hold lines of an earlier stay there: only a
+        # generation beyond the source's last one proves the guest writes here now.
+        return wait_workload(dst, before + 1, 300)
+    except ScenarioFailure:
+        panic = guest_panic(serial_text(dst)[seen:]) or guest_spinning(dst)
+        if not panic:
+            raise
+        return restart_after_guest_crash(ctx, uuid, src, dst, before, panic)
+
+
 def interrupted_migration(ctx, uuid, how, step, disturb, after=None, cmd=None):
     """A migration A->B (`ilvm migrate`, or `cmd`) slowed to 1 MiB/s, disturbed by
     disturb(incoming_pid, t0) once B's QEMU receives memory: it must fail, and mig1 keep
@@ -1050,18 +1071,7 @@ def stock_migration(ctx, uuid, kind, argv, src, dst):
             break
         time.sleep(0.2)
     asked = hook_handover_ms(dst, int(wall))
-    try:
-        expect(domain_running_on(dst) and not domain_running_on(src),
-               "after %s %s->%s mig1 must run on %s only" % (kind, src.name, dst.name, dst.name))
-        holders = show_locks(ctx, uuid, "after %s->%s" % (src.name, dst.name))
-        expect(holders == {dst.name: "ex"}, "after %s %s->%s the lock is %s, want {%s: ex}" % (
-            kind, src.name, dst.name, holders, dst.name))
-        st = wait_workload(dst, before + 1, 300)
-    except ScenarioFailure:
-        panic = guest_panic(serial_text(dst)[seen:]) or guest_spinning(dst)
-        if not panic:
-            raise
-        st = restart_after_guest_crash(ctx, uuid, src, dst, before, panic)
+    st = check_after_migration(ctx, uuid, kind, src, dst, before, seen)
     say("   %s -> %s in %.1f s; dst exclusive %.1f s after it returned; agents at migrate begin: %s ms; "
         "workload at generation %d on %s" % (src.name, dst.name, took, tail if tail is not None else -1,
                                              asked if asked is not None else "?", st["last_gen"], dst.name))
@@ -1199,20 +1209,7 @@ def migrate_round_trips(ctx):
             say("   %s -> %s in %.1f s; non-exclusive window %s ms, of which ex->sh %d ms, libvirt's migration %d ms" % (
                 src.name, dst.name, took, win, report.get("share_ms", 0), mig_ms))
             say("      QEMU: %s" % migration_stats(dst))
-            try:
-                expect(domain_running_on(dst) and not domain_running_on(src),
-                       "after %s->%s mig1 must run on %s only" % (src.name, dst.name, dst.name))
-                holders = show_locks(ctx, uuid, "after %s->%s" % (src.name, dst.name))
-                expect(holders == {dst.name: "ex"}, "after %s->%s the lock is %s, want {%s: ex}" % (
-                    src.name, dst.name, holders, dst.name))
-                # The destination's serial log may hold lines of an earlier stay there: only a
-                # generation beyond the source's last one proves the guest writes here now.
-                st = wait_workload(dst, before + 1, 300)
-            except ScenarioFailure:
-                panic = guest_panic(serial_text(dst)[seen:]) or guest_spinning(dst)
-                if not panic:
-                    raise
-                st = restart_after_guest_crash(ctx, uuid, src, dst, before, panic)
+            st = check_after_migration(ctx, uuid, "ilvm migrate", src, dst, before, seen)
             say("   workload writing on %s (generation %d there; %d on %s before)" % (
                 dst.name, st["last_gen"], before, src.name))
 
