@@ -188,7 +188,7 @@ bool Agent::watchdog_tick() {
 }
 
 void Agent::start_handover() {
-    handover_ = std::make_unique<HandoverService>(store_, client_, options_.handover);
+    handover_ = std::make_unique<HandoverService>(store_, options_.handover);
     const std::string socket = host::agent_socket_path(std::filesystem::path(store_.run_dir()).parent_path().string());
     auto local = LocalServer::start(
         socket, [this](const std::string &line) { return handover_->answer_local(line); }, std::chrono::seconds(60));
@@ -196,10 +196,13 @@ void Agent::start_handover() {
     else
         spdlog::error("{}: the qemu hook cannot ask this agent for a hand-over; a stock virsh migrate to this host is "
                       "refused (ilvm migrate still works)", local.error().message);
+    status_.handover = local.ok() ? "" : "off: " + local.error().message;
     auto peers = PeerServer::start(
         "", options_.handover.port, options_.handover.pki,
         [this](const std::string &line, const std::string &subject) { return handover_->answer_peer(line, subject); },
         options_.handover.peer_timeout);
+    if (status_.handover.empty())
+        status_.handover = peers.ok() ? "ready (port " + std::to_string((*peers)->port()) + ")" : "off: " + peers.error().message;
     if (peers.ok()) peers_ = std::move(*peers);
     else
         spdlog::error("{}: other hosts cannot ask this one to share volumes; a stock virsh migrate away from this host is "

@@ -14,6 +14,15 @@ namespace {
 
 std::string refusal_line(const Error &e) { return host::encode_answer({Status(e), {}, {}}); }
 
+// One share's own module instance and what works through it (declared after it, so
+// destroyed before it).
+struct OwnedHandover {
+    host::BackendClient module;
+    host::LocalHandover local;
+    OwnedHandover(host::BackendClient m, const std::string &libvirt_uri, const host::PoolStore &store)
+        : module(std::move(m)), local(libvirt_uri, module, store) {}
+};
+
 }  // namespace
 
 Result<HandoverConfig> handover_config_from_env(const std::string &libvirt_uri) {
@@ -25,9 +34,8 @@ Result<HandoverConfig> handover_config_from_env(const std::string &libvirt_uri) 
     return c;
 }
 
-HandoverService::HandoverService(const host::PoolStore &store, const host::BackendClient &client, HandoverConfig config,
-                                 host::AskHolder ask)
-    : store_(store), client_(client), config_(std::move(config)), ask_(std::move(ask)) {
+HandoverService::HandoverService(const host::PoolStore &store, HandoverConfig config, host::AskHolder ask)
+    : store_(store), config_(std::move(config)), ask_(std::move(ask)) {
     if (!ask_)
         ask_ = [this](const std::string &holder, const host::AgentRequest &request) -> Result<host::AgentAnswer> {
             ILVM_ASSIGN_OR_RETURN(std::string line,
@@ -51,7 +59,9 @@ std::string HandoverService::answer_local(const std::string &request_line) {
     if (request->op != host::AgentOp::incoming)
         return refusal_line(invalid_input("the local socket takes incoming-migration requests only"));
     const auto began = std::chrono::steady_clock::now();
-    host::ModuleVolumeLocks locks(client_, store_);
+    auto module = host::BackendClient::load(config_.module_options);
+    if (!module.ok()) return refusal_line(module.error());
+    host::ModuleVolumeLocks locks(*module, store_);
     auto shared = host::share_in(*request, locks, ask_, config_.self_name);
     const auto ms = millis_between(began, std::chrono::steady_clock::now());
     if (!shared.ok()) {
@@ -84,8 +94,10 @@ host::AgentAnswer HandoverService::share(const host::AgentRequest &request, cons
             if (w.domain == request.domain && !w.done)
                 return {Status(), w.volumes, "already shared for this migration"};
     }
-    auto local = std::make_unique<host::LocalHandover>(config_.libvirt_uri, client_, store_);
-    auto shared = host::share_out(request.domain, requester, local->env, config_.share);
+    auto module = host::BackendClient::load(config_.module_options);
+    if (!module.ok()) return {Status(module.error()), {}, {}};
+    auto owned = std::make_unique<OwnedHandover>(std::move(*module), config_.libvirt_uri, store_);
+    auto shared = host::share_out(request.domain, requester, owned->local.env, config_.share);
     if (!shared.ok()) {
         spdlog::warn("refused to share the volumes of {} with {}: {}", request.domain, requester, shared.error().message);
         return {Status(shared.error()), {}, {}};
@@ -96,8 +108,8 @@ host::AgentAnswer HandoverService::share(const host::AgentRequest &request, cons
     Watch &w = watches_.emplace_back();
     w.domain = request.domain;
     w.volumes = shared->volumes;
-    w.thread = std::thread([this, &w, local = std::move(local), out = std::move(*shared)]() mutable {
-        auto outcome = host::watch_out(std::move(out), local->env, config_.share, [this] { return stopping_.load(); });
+    w.thread = std::thread([this, &w, owned = std::move(owned), out = std::move(*shared)]() mutable {
+        auto outcome = host::watch_out(std::move(out), owned->local.env, config_.share, [this] { return stopping_.load(); });
         const std::string line = "migration of " + w.domain + " ended: " + host::watch_end_name(outcome.end) + ": " + outcome.detail;
         if (outcome.end == host::WatchEnd::migrated || outcome.end == host::WatchEnd::exclusive_again)
             spdlog::info("{}{}", line, outcome.end == host::WatchEnd::exclusive_again

@@ -9,7 +9,7 @@
 //     then a watcher thread waits for the migration job to end (host::watch_out) and brings
 //     the volumes back to exclusive if the domain stays.
 //
-// Each request and watcher has its own libvirt connection and module handles
+// Each request and watcher has its own module instance and libvirt connection
 // (host::LocalHandover); nothing is kept but the watchers themselves: an agent restarted
 // during a migration leaves the hand-over lock file, and the reconciler finishes the job.
 #pragma once
@@ -42,6 +42,9 @@ struct HandoverConfig {
     std::chrono::seconds peer_timeout{20};    // each step of a call to another agent
     std::string self_name;                    // this host's name, for the holder's logs
     host::ShareOutOptions share;
+    // The backend module's options: each request and watcher opens its own module instance
+    // (an instance keeps state between calls; the pass worker has the agent's).
+    std::map<std::string, std::string> module_options;
 };
 
 // $ILVM_AGENT_PORT, this host's name.
@@ -50,8 +53,7 @@ Result<HandoverConfig> handover_config_from_env(const std::string &libvirt_uri);
 class HandoverService {
 public:
     // `ask` reaches another agent (peer_call in production, a fake in tests).
-    HandoverService(const host::PoolStore &store, const host::BackendClient &client, HandoverConfig config,
-                    host::AskHolder ask = {});
+    HandoverService(const host::PoolStore &store, HandoverConfig config, host::AskHolder ask = {});
     ~HandoverService();   // the watchers stop (their lock files stay for the reconciler) and are joined
     HandoverService(const HandoverService &) = delete;
     HandoverService &operator=(const HandoverService &) = delete;
@@ -73,7 +75,6 @@ private:
     };
 
     const host::PoolStore &store_;
-    const host::BackendClient &client_;
     HandoverConfig config_;
     host::AskHolder ask_;
     std::atomic<bool> stopping_{false};

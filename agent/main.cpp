@@ -77,6 +77,7 @@ int main(int argc, char **argv) {
     const std::string uri = options.count("libvirt_uri") ? options["libvirt_uri"] : "qemu:///system";
     auto agent_options = ilvm::agent::agent_options_from_env(uri);
     if (!agent_options.ok()) return fail(agent_options.error());
+    agent_options->handover.module_options = options;
     auto store = ilvm::host::PoolStore::from_environment();
     if (auto dirs = store.check_directories(); !dirs.ok()) return fail(dirs.error());
     auto client = ilvm::host::BackendClient::load(options);

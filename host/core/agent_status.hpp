@@ -4,7 +4,8 @@
 // `ilvm doctor`. One "key=value" line each:
 //
 //   $ILVM_RUN_DIR/ilvmd.status   pid, started, updated, passes, safety_net, libvirt,
-//                                libvirt_error, last_event, last_event_at (unix seconds)
+//                                libvirt_error, last_event, last_event_at (unix seconds),
+//                                handover (the live-migration hand-over: ready or off, why)
 #pragma once
 
 #include <cstdint>
@@ -27,6 +28,9 @@ struct AgentStatus {
     std::string libvirt_error;
     std::string last_event;     // one line; "" before the first
     int64_t last_event_at = 0;
+    // "ready (port 16520)", or "off: <why>" (no certificates, the port taken…); "" from an
+    // agent that did not say.
+    std::string handover;
 
     bool operator==(const AgentStatus &) const = default;
 };

@@ -164,7 +164,8 @@ TEST(AgentWorker, StoppingFinishesThePassUnderWayAndDropsTheQueue) {
 }
 
 TEST(AgentStatusFile, RoundTripsAndRefusesWhatLacksPidOrTime) {
-    host::AgentStatus s{1234, 100, 160, 7, 60, false, "cannot connect\nto libvirt", "udev add vg_san/vm1", 150};
+    host::AgentStatus s{1234, 100, 160, 7, 60, false, "cannot connect\nto libvirt", "udev add vg_san/vm1", 150,
+                        "off: cannot load the certificate /etc/pki/libvirt/servercert.pem"};
     auto back = host::parse_agent_status(host::format_agent_status(s));
     ASSERT_TRUE(back);
     s.libvirt_error = "cannot connect to libvirt";   // one line in the file
@@ -180,6 +181,10 @@ TEST(AgentStatusFile, TheDoctorsJudgement) {
     auto ok = host::judge_agent(s, true, 1005);
     EXPECT_EQ(ok.severity, "ok");
     EXPECT_EQ(ok.what, "ilvmd (pid 1234) running, 7 passes, last 5 s ago, last event 15 s ago: domain web1 event 2/0");
+    s.handover = "ready (port 16520)";
+    EXPECT_EQ(host::judge_agent(s, true, 1005).what, ok.what + "; hand-over ready (port 16520)");
+    s.handover = "off: cannot load the certificate /etc/pki/libvirt/servercert.pem";
+    EXPECT_EQ(host::judge_agent(s, true, 1005).severity, "ok");   // works; only stock migrations are refused
     EXPECT_EQ(host::judge_agent(s, true, 1000 + 180).severity, "ok");     // three safety nets: still fine
     EXPECT_EQ(host::judge_agent(s, true, 1000 + 181).severity, "warn");   // beyond: a pass may hang
     s.libvirt_connected = false;

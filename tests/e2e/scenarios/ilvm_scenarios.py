@@ -1070,7 +1070,7 @@ def stock_migration(ctx, uuid, kind, argv, src, dst):
             tail = time.monotonic() - t0 - took
             break
         time.sleep(0.2)
-    asked = hook_handover_ms(dst, int(wall))
+    asked = hook_handover_ms(dst, int(wall) - 10)   # the guests' clocks may differ by a few seconds
     st = check_after_migration(ctx, uuid, kind, src, dst, before, seen)
     say("   %s -> %s in %.1f s; dst exclusive %.1f s after it returned; agents at migrate begin: %s ms; "
         "workload at generation %d on %s" % (src.name, dst.name, took, tail if tail is not None else -1,
@@ -1089,6 +1089,10 @@ def stock_migrations(ctx, uuid, last):
         say("%s: systemctl start ilvmd" % g.name)
         g.check(["systemctl", "start", "ilvmd"], timeout=300)
         wait_until_ok(g, ["sh", "-c", "ss -ltn | grep -q ':%d '" % AGENT_PORT], 60)
+    out = a.run(["ilvm", "doctor"], timeout=300)[1]
+    line = next((l for l in out.splitlines() if "host: agent:" in l), "(no agent line)")
+    say("hosta: ilvm doctor   # %s" % line.strip())
+    expect("hand-over ready (port %d)" % AGENT_PORT in line, "doctor does not see the hand-over ready on A")
 
     # The full set: MIG_ROUND_TRIPS round trips of each kind. The ci set (one round trip):
     # each kind once, A->B, B->A, A->B, and back to A with the first.
@@ -1128,7 +1132,9 @@ def stock_migrations(ctx, uuid, last):
     rc, _, err = a.run(virsh_live, timeout=300)
     line = next((l for l in err.splitlines() if "iscsi-lvm:" in l), err.strip())
     say("   rc=%d %s" % (rc, line[line.find("iscsi-lvm:"):].strip()[:400]))
-    expect(rc != 0 and "TLS handshake" in err, "a destination with a rogue certificate was not refused: rc=%d %r" % (rc, err))
+    # TLS 1.3: the client's handshake completes before the server judges its certificate, so
+    # B may see the refusal as "gave no answer"; A's log line is the proof that A refused.
+    expect(rc != 0 and "cannot ask hosta" in err, "a destination with a rogue certificate was not refused: rc=%d %r" % (rc, err))
     logged = a.run("journalctl -u ilvmd --no-pager -o cat | grep 'refused: TLS handshake failed' | tail -n 1", timeout=60)[1]
     say("   hosta's agent logged: %s" % logged.strip()[:300])
     expect(logged.strip(), "hosta's agent did not log the refused peer")
