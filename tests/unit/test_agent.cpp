@@ -175,7 +175,7 @@ TEST(AgentStatusFile, RoundTripsAndRefusesWhatLacksPidOrTime) {
 }
 
 TEST(AgentStatusFile, TheDoctorsJudgement) {
-    host::AgentStatus s{1234, 100, 1000, 7, 60, true, "", "domain web1 event 2/0", 990};
+    host::AgentStatus s{1234, 100, 1000, 7, 60, true, "", "domain web1 event 2/0", 990, ""};
     EXPECT_EQ(host::judge_agent(std::nullopt, false, 1000).severity, "fail");
     EXPECT_EQ(host::judge_agent(s, false, 1000).severity, "fail");
     auto ok = host::judge_agent(s, true, 1005);
