@@ -9,6 +9,18 @@ namespace ilvm::host {
 
 using std::chrono::milliseconds;
 
+Result<DomainRun> domain_state_with_retries(const std::string &domain, HandoverEnv &env, milliseconds bound,
+                                            milliseconds interval) {
+    auto run = env.domains.state(domain);
+    const auto deadline = env.clock.now() + bound;
+    while (!run.ok() && env.clock.now() < deadline) {
+        spdlog::info("cannot tell yet whether {} still runs here ({}); asking libvirt again", domain, run.error().message);
+        env.clock.sleep_for(interval);
+        run = env.domains.state(domain);
+    }
+    return run;
+}
+
 std::vector<StillShared> convert_back(const std::vector<VolumeRef> &volumes, HandoverEnv &env, milliseconds bound,
                                       milliseconds interval) {
     std::vector<StillShared> pending;

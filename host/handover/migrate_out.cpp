@@ -15,13 +15,7 @@ using std::chrono::milliseconds;
 Error migration_failed(const MigrateOutOptions &opt, HandoverEnv &env, const std::vector<VolumeRef> &shared,
                        FileLock &lock, const Error &why) {
     const std::string what = "migration of " + opt.domain + " to " + opt.request.dest_uri + " failed: " + why.message;
-    auto run = env.domains.state(opt.domain);
-    const auto deadline = env.clock.now() + opt.state_retry_timeout;
-    while (!run.ok() && env.clock.now() < deadline) {
-        spdlog::info("cannot tell yet whether {} still runs here ({}); asking libvirt again", opt.domain, run.error().message);
-        env.clock.sleep_for(opt.state_retry_interval);
-        run = env.domains.state(opt.domain);
-    }
+    auto run = domain_state_with_retries(opt.domain, env, opt.state_retry_timeout, opt.state_retry_interval);
     if (!run.ok())
         return system_error(what + "; cannot tell whether it still runs here: " + run.error().message,
                             "if it runs here (virsh list), make its volumes exclusive again: ilvm vol-activate VOL --pool POOL");

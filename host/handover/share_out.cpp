@@ -25,16 +25,6 @@ Result<DomainJob> job_with_retries(const std::string &domain, HandoverEnv &env, 
     }
 }
 
-Result<DomainRun> state_with_retries(const std::string &domain, HandoverEnv &env, const ShareOutOptions &opt) {
-    const auto deadline = env.clock.now() + opt.state_retry_timeout;
-    for (;;) {
-        auto run = env.domains.state(domain);
-        if (run.ok() || env.clock.now() >= deadline) return run;
-        spdlog::info("cannot tell yet whether {} still runs here ({}); asking libvirt again", domain, run.error().message);
-        env.clock.sleep_for(opt.state_retry_interval);
-    }
-}
-
 }  // namespace
 
 const char *watch_end_name(WatchEnd end) {
@@ -108,7 +98,7 @@ WatchOutcome watch_out(SharedOut shared, HandoverEnv &env, const ShareOutOptions
         env.clock.sleep_for(opt.job_poll);
     }
     const auto ended = env.clock.now();
-    auto run = state_with_retries(domain, env, opt);
+    auto run = domain_state_with_retries(domain, env, opt.state_retry_timeout, opt.state_retry_interval);
     if (!run.ok())
         return {WatchEnd::unknown, "the migration of " + domain + " ended, but libvirt cannot say whether it still runs here: " +
                                        run.error().message, 0};
