@@ -343,6 +343,18 @@ def volume_disk(vol):
 DOMAIN_XML = domain_xml("web1", block_disk("vmdisk"))
 
 
+def keep_starting(guest, domain, since, bound, pause, before_each=None):
+    """`virsh start domain` on guest until it starts (True) or `bound` seconds have passed
+    since `since` (False); before_each() before every attempt, `pause` seconds after a refusal."""
+    while time.monotonic() - since < bound:
+        if before_each:
+            before_each()
+        if guest.run(["virsh", "start", domain], timeout=300)[0] == 0:
+            return True
+        time.sleep(pause)
+    return False
+
+
 def lv_active_here(guest, lv):
     # --nolocking: a local device-mapper fact needs no VG lock (one less sanlock round).
     rc, out, _ = guest.run(["lvs", "--nolocking", "--noheadings", "--binary", "-o", "lv_active_locally", "vg_san/" + lv])
@@ -696,13 +708,8 @@ def mirror(ctx):
     # service is started by hand here, every 10 s, as the timer would start it.
     say("hosta: systemctl start iscsi-lvm-reconcile.service   # what the 5-minute timer runs; again every 10 s")
     t0 = time.monotonic()
-    started = False
-    while time.monotonic() - t0 < 120 and not started:  # bounded: the grace is 10 s
-        a.check(["systemctl", "start", "iscsi-lvm-reconcile.service"], timeout=300)
-        rc, _, _ = b.run(["virsh", "start", "web3"], timeout=300)
-        started = rc == 0
-        if not started:
-            time.sleep(10)
+    started = keep_starting(b, "web3", t0, 120, 10,   # bounded: the grace is 10 s
+                            before_each=lambda: a.check(["systemctl", "start", "iscsi-lvm-reconcile.service"], timeout=300))
     expect(started, "B could not start web3 within 120 s of the first reconcile pass on A")
     say("   hostb started web3 %.0f s after the first reconcile pass on A" % (time.monotonic() - t0))
     attr = a.check(["lvs", "--nolocking", "--noheadings", "-o", "lv_attr", "vg_san/fromvirsh"])[1].split()
@@ -1851,12 +1858,7 @@ def agent(ctx):
         % (repaired - created, repaired - t0))
     ctx.put(b, "/root/web4.xml", domain_xml("web4", block_disk("fromagent")))
     virsh(b, "define", "/root/web4.xml")
-    started = False
-    while time.monotonic() - created < 120 and not started:   # bounded: grace 10 s + passes
-        rc, _, _ = b.run(["virsh", "start", "web4"], timeout=300)
-        started = rc == 0
-        if not started:
-            time.sleep(2)
+    started = keep_starting(b, "web4", created, 120, 2)   # bounded: grace 10 s + passes
     expect(started, "B could not start web4 on fromagent within 120 s: A's agent did not release it")
     say("   hostb started web4 %.1f s after virsh vol-create-as returned on A" % (time.monotonic() - created))
 
