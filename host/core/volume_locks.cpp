@@ -25,9 +25,15 @@ Status ModuleVolumeLocks::activate(const VolumeRef &v, bool shared) {
     return {};
 }
 
-Result<VolSummary> ModuleVolumeLocks::activate_from(const VolumeRef &v, bool shared) {
+Status ModuleVolumeLocks::poll_exclusive(const VolumeRef &v) {
+    ILVM_TRY(activate_from(v, false, ILVM_ACTIVATE_NO_LEASE_READ));
+    return {};
+}
+
+Result<VolSummary> ModuleVolumeLocks::activate_from(const VolumeRef &v, bool shared, unsigned extra_flags) {
     ILVM_ASSIGN_OR_RETURN(std::string xml, pool_xml(v.pool));
-    const unsigned flags = (shared ? ILVM_ACTIVATE_SHARED : 0u) | (reuse_report_ ? ILVM_REUSE_LVS_REPORT : 0u);
+    const unsigned flags =
+        (shared ? ILVM_ACTIVATE_SHARED : 0u) | (reuse_report_ ? ILVM_REUSE_LVS_REPORT : 0u) | extra_flags;
     ILVM_ASSIGN_OR_RETURN(std::string before, client_.activate_vol(xml, v.volume, flags));
     return summarize_vol(before);
 }

@@ -33,6 +33,10 @@ public:
     // Exclusive, or shared. Another host's incompatible lock is an ErrorCode::conflict
     // ("locked by other host"); the volume then stays as it was here.
     virtual Status activate(const VolumeRef &v, bool shared) = 0;
+    // Exclusive, for a loop that tries again a moment later (the hand-over waiting for the
+    // other host to let go): a refusal is a conflict at once, the leases are not read to name
+    // the holder (two 8 MiB reads per refusal, ILVM_ACTIVATE_NO_LEASE_READ).
+    virtual Status poll_exclusive(const VolumeRef &v) = 0;
 };
 
 // Through the module, with each pool's persistent definition (read once per pool).
@@ -49,9 +53,10 @@ public:
 
     Result<VolSummary> inspect(const VolumeRef &v, InspectOptions how) override;
     Status activate(const VolumeRef &v, bool shared) override;
+    Status poll_exclusive(const VolumeRef &v) override;
     // As activate(), returning the volume as found before the call: its activation says
     // whether this call changed anything, i.e. what a rollback must undo.
-    Result<VolSummary> activate_from(const VolumeRef &v, bool shared);
+    Result<VolSummary> activate_from(const VolumeRef &v, bool shared, unsigned extra_flags = 0);
     Status deactivate(const VolumeRef &v);
 
 private:

@@ -28,7 +28,7 @@ std::vector<StillShared> convert_back(const std::vector<VolumeRef> &volumes, Han
     const auto deadline = env.clock.now() + bound;
     for (;;) {
         for (auto it = pending.begin(); it != pending.end();) {
-            auto st = env.locks.activate(it->volume, false);
+            auto st = env.locks.poll_exclusive(it->volume);
             if (st.ok()) {
                 spdlog::info("{}: exclusive again on this host", it->volume.display());
                 it = pending.erase(it);

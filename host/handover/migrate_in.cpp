@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <map>
 #include <optional>
+#include <utility>
 
 #include "common/log.hpp"
 #include "host/core/status_files.hpp"
@@ -21,6 +22,10 @@ struct Progress {
     std::optional<std::vector<VolumeRef>> volumes;  // its exclusive volumes, once read
     std::vector<FinishedVolume> done;
     std::map<VolumeRef, std::string> last_error;    // per volume still shared
+    // Per volume: conversion attempts and the time spent in them, logged when it turns
+    // exclusive: how much of the hand-over's tail is our own attempts, how much the wait
+    // for the source to let go.
+    std::map<VolumeRef, std::pair<int, milliseconds>> attempts;
     std::string last_state_error;
 
     bool is_done(const VolumeRef &v) const {
@@ -51,16 +56,24 @@ void read_volumes(const MigrateInOptions &opt, HandoverEnv &env, Progress &p) {
 void convert(const MigrateInOptions &opt, HandoverEnv &env, std::chrono::system_clock::time_point began, Progress &p) {
     for (const auto &v : *p.volumes) {
         if (p.is_done(v)) continue;
-        auto st = env.locks.activate(v, false);
+        const auto t0 = env.clock.now();
+        auto st = env.locks.poll_exclusive(v);
+        auto &[count, spent] = p.attempts[v];
+        const auto took = std::chrono::duration_cast<milliseconds>(env.clock.now() - t0);
+        ++count;
+        spent += took;
         if (st.ok()) {
             p.done.push_back({v, seconds_between(began, env.clock.wall_now())});
+            spdlog::info("domain {}: {} exclusive at attempt {} ({} ms; {} ms in all attempts)", opt.domain,
+                         v.display(), count, took.count(), spent.count());
             p.last_error.erase(v);
             continue;
         }
         auto &last = p.last_error[v];
         if (last != st.error().message)
-            spdlog::info("domain {}: {} not exclusive yet{}: {}", opt.domain, v.display(),
-                         st.error().code == ErrorCode::conflict ? " (the source has not let go)" : "", st.error().message);
+            spdlog::info("domain {}: {} not exclusive yet{} (attempt {}, {} ms): {}", opt.domain, v.display(),
+                         st.error().code == ErrorCode::conflict ? " (the source has not let go)" : "", count,
+                         took.count(), st.error().message);
         last = st.error().message;
     }
 }

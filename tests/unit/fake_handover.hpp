@@ -159,8 +159,16 @@ public:
     }
 
     Status activate(const host::VolumeRef &v, bool shared) override {
-        const std::string mode = shared ? "shared" : "exclusive";
         calls.push_back((shared ? "share " : "exclusive ") + v.display());
+        return set(v, shared ? "shared" : "exclusive");
+    }
+
+    Status poll_exclusive(const host::VolumeRef &v) override {
+        calls.push_back("poll-exclusive " + v.display());
+        return set(v, "exclusive");
+    }
+
+    Status set(const host::VolumeRef &v, const std::string &mode) {
         clock_.advance(activate_takes);
         auto &f = failures[{v, mode}];
         if (!f.empty()) {

@@ -448,6 +448,23 @@ TEST_F(VolumeOps, ActivationHeldByAnotherHostIsNotTriedAgain) {
     EXPECT_EQ(lvchange_runs(sys), 1u);
 }
 
+// The hand-over's loops (the destination waiting for the source to let go, the source
+// waiting for a failed destination) try again a moment later: a refusal is a conflict at
+// once, without two 8 MiB lease reads per refusal and without retries (ILVM_ACTIVATE_NO_LEASE_READ).
+TEST_F(VolumeOps, ActivationForALoopIsRefusedAtOnceWithoutReadingTheLeases) {
+    started_pool();
+    lvs({"lvs_vm1.json"});
+    sys.on({"lvchange", "-aey"}, fail_out(5, kLockedByOther));
+    leases_show_vm1_held_by_kvm_b(sys);
+    auto st = backend->activate_vol(pool, "vm1", lvm::ActivationMode::exclusive, false, /*read_leases=*/false);
+    ASSERT_FALSE(st.ok());
+    EXPECT_EQ(st.error().code, ErrorCode::conflict);
+    EXPECT_EQ(st.error().message.rfind("cannot activate volume 'vm1' of pool san: another host holds its lock (", 0), 0u)
+        << st.error().message;
+    EXPECT_EQ(lvchange_runs(sys), 1u);
+    EXPECT_FALSE(sys.ran({"sanlock"}));
+}
+
 TEST_F(VolumeOps, MaintenanceActivationIsTriedAgainWhenNoHostHoldsTheLease) {
     // The lab's case: the short exclusive activation of vol-create's wipe, vol-wipe's, etc.
     started_pool();

@@ -48,8 +48,8 @@ TEST_F(MigrateIn, WaitsWhilePausedForTheMigrationThenTakesTheLocksRetryingWhileT
     EXPECT_TRUE(r->finished);
     EXPECT_TRUE(r->since_marker);
     // Nothing was converted while the domain was absent or paused for the migration.
-    EXPECT_EQ(locks.calls, (std::vector<std::string>{"exclusive san/vm1", "exclusive san/vm3", "exclusive san/vm1",
-                                                     "exclusive san/vm1"}));
+    EXPECT_EQ(locks.calls, (std::vector<std::string>{"poll-exclusive san/vm1", "poll-exclusive san/vm3", "poll-exclusive san/vm1",
+                                                     "poll-exclusive san/vm1"}));
     ASSERT_EQ(r->volumes.size(), 2u);
     EXPECT_EQ(r->volumes[0].volume, kVm3);
     EXPECT_EQ(r->volumes[1].volume, kVm1);

@@ -147,8 +147,8 @@ TEST_F(MigrateOut, FailedMigrationConvertsBackRetryingWhileTheDestinationHoldsTh
     EXPECT_EQ(r.error().message, "migration of web1 to qemu+tcp://hostb/system failed: operation failed: migration out job: "
                                  "unexpectedly failed");
     EXPECT_EQ(r.error().hint, "web1 keeps running on this host with its volumes exclusive");
-    EXPECT_EQ(locks.count("exclusive san/vm1"), 4u);
-    EXPECT_EQ(locks.count("exclusive san/vm3"), 1u);
+    EXPECT_EQ(locks.count("poll-exclusive san/vm1"), 4u);
+    EXPECT_EQ(locks.count("poll-exclusive san/vm3"), 1u);
     EXPECT_EQ(locks.vols[kVm1].activation, "exclusive");
     EXPECT_EQ(locks.vols[kVm3].activation, "exclusive");
     EXPECT_EQ(clock.sleeps, (std::vector<int64_t>{500, 500, 500}));
@@ -169,8 +169,8 @@ TEST_F(MigrateOut, ConversionBackThatNeverSucceedsSaysHowToRepairAndLeavesATrace
     EXPECT_EQ(locks.vols[kVm1].activation, "exclusive");
     EXPECT_EQ(locks.vols[kVm3].activation, "shared");
     // Bounded: about 5 s of retries every 0.5 s, then it stops.
-    EXPECT_GE(locks.count("exclusive san/vm3"), 5u);
-    EXPECT_LE(locks.count("exclusive san/vm3"), 11u);
+    EXPECT_GE(locks.count("poll-exclusive san/vm3"), 5u);
+    EXPECT_LE(locks.count("poll-exclusive san/vm3"), 11u);
     // The lock file stays: the reconciler keeps trying.
     EXPECT_TRUE(exists(files.lock_path("web1")));
     EXPECT_FALSE(files.lock_held("web1"));
@@ -199,7 +199,7 @@ TEST_F(MigrateOut, LibvirtdThatNeverAnswersAgainLeavesTheRepairToTheReconciler) 
     EXPECT_NE(r.error().message.find("cannot tell whether it still runs here"), std::string::npos) << r.error().message;
     EXPECT_EQ(clock.sleeps.size(), 5u);   // bounded: 10 s, asked every 2 s
     // Nothing converted blindly: the domain may run on the destination by now.
-    EXPECT_EQ(locks.count("exclusive san/vm1") + locks.count("exclusive san/vm3"), 0u);
+    EXPECT_EQ(locks.count("poll-exclusive san/vm1") + locks.count("poll-exclusive san/vm3"), 0u);
     EXPECT_TRUE(exists(files.lock_path("web1")));
 }
 
@@ -209,7 +209,7 @@ TEST_F(MigrateOut, FailedMigrationOfADomainNoLongerHereConvertsNothingBack) {
     auto r = host::migrate_out(opt, env);
     ASSERT_FALSE(r.ok());
     EXPECT_NE(r.error().hint.find("no longer running on this host"), std::string::npos);
-    EXPECT_EQ(locks.count("exclusive san/vm1") + locks.count("exclusive san/vm3"), 0u);
+    EXPECT_EQ(locks.count("poll-exclusive san/vm1") + locks.count("poll-exclusive san/vm3"), 0u);
 }
 
 TEST_F(MigrateOut, ConversionFailingMidwayRollsBackAndMigratesNothing) {
@@ -220,7 +220,7 @@ TEST_F(MigrateOut, ConversionFailingMidwayRollsBackAndMigratesNothing) {
     EXPECT_EQ(r.error().message,
               "cannot share the lock of san/vm3 for the hand-over: cannot convert the lock of volume 'vm3': lvmlockd not running");
     EXPECT_EQ(r.error().hint, "nothing was migrated: web1 keeps running on this host with its volumes exclusive");
-    EXPECT_EQ(locks.calls, (std::vector<std::string>{"share san/vm1", "share san/vm3", "exclusive san/vm1"}));
+    EXPECT_EQ(locks.calls, (std::vector<std::string>{"share san/vm1", "share san/vm3", "poll-exclusive san/vm1"}));
     EXPECT_EQ(locks.vols[kVm1].activation, "exclusive");
     for (const auto &c : domains.calls) EXPECT_EQ(c.rfind("migrate", 0), std::string::npos) << c;
     EXPECT_FALSE(exists(files.lock_path("web1")));

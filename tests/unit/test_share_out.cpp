@@ -87,7 +87,7 @@ TEST_F(ShareOut, AVolumeThatCannotBeSharedBringsTheOthersBackAndRefuses) {
     auto r = host::share_out("web1", "hostb", env, opt);
     ASSERT_FALSE(r.ok());
     EXPECT_NE(r.error().message.find("cannot share the lock of san/vm3"), std::string::npos) << r.error().message;
-    EXPECT_EQ(locks.calls, (std::vector<std::string>{"share san/vm1", "share san/vm3", "exclusive san/vm1"}));
+    EXPECT_EQ(locks.calls, (std::vector<std::string>{"share san/vm1", "share san/vm3", "poll-exclusive san/vm1"}));
     EXPECT_EQ(locks.vols[kVm1].activation, "exclusive");
     EXPECT_FALSE(exists(files.lock_path("web1")));
 }
@@ -117,8 +117,8 @@ TEST_F(ShareOut, AFailedMigrationMakesTheVolumesExclusiveAgain) {
     locks.calls.clear();
     auto w = host::watch_out(std::move(*shared), env, opt, [] { return false; });
     EXPECT_EQ(w.end, host::WatchEnd::exclusive_again) << w.detail;
-    EXPECT_EQ(locks.calls, (std::vector<std::string>{"exclusive san/vm1", "exclusive san/vm3", "exclusive san/vm1",
-                                                     "exclusive san/vm1"}));
+    EXPECT_EQ(locks.calls, (std::vector<std::string>{"poll-exclusive san/vm1", "poll-exclusive san/vm3", "poll-exclusive san/vm1",
+                                                     "poll-exclusive san/vm1"}));
     EXPECT_EQ(locks.vols[kVm1].activation, "exclusive");
     EXPECT_EQ(locks.vols[kVm3].activation, "exclusive");
     EXPECT_FALSE(exists(files.lock_path("web1")));

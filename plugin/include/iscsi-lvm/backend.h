@@ -68,6 +68,12 @@ typedef struct ilvm_option {
 #define ILVM_DELETE_VOL_NO_WIPE     (1u << 1)  /* delete_vol: override the pool default */
 #define ILVM_RESIZE_ALLOW_SHRINK    (1u << 0)
 #define ILVM_ACTIVATE_SHARED        (1u << 0)  /* activate_vol: -asy instead of -aey */
+#define ILVM_ACTIVATE_NO_LEASE_READ (1u << 1)  /* activate_vol: for a loop that tries again in a
+                                                  moment: a lock refusal is answered at once
+                                                  (conflict, "another host holds its lock"),
+                                                  without reading the sanlock leases to name
+                                                  the holder or to retry. A module without it
+                                                  reads them, as before. */
 #define ILVM_REFRESH_VOL_FIND_HOLDER (1u << 0) /* refresh_vol: read sanlock leases to name the
                                                   host holding an inactive volume */
 #define ILVM_REFRESH_VOL_NO_VG_LOCK (1u << 1)  /* refresh_vol: lvs --nolocking (this host's view,

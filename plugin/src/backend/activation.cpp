@@ -80,11 +80,18 @@ Backend::LeaseLookup Backend::look_up_lease(const PoolDef &pool, const lvm::LvRe
     return {LeaseLookup::Kind::held, h};
 }
 
-Status Backend::activate_lv(const PoolDef &pool, const lvm::LvReport &lv, lvm::ActivationMode mode, const char *verb) {
+Status Backend::activate_lv(const PoolDef &pool, const lvm::LvReport &lv, lvm::ActivationMode mode, const char *verb,
+                            bool read_leases) {
     for (int attempt = 1;; ++attempt) {
         ILVM_ASSIGN_OR_RETURN(auto out, sys_.run(lvm::lv_activate(pool.vg_name, lv.name, mode)));
         if (out.succeeded()) return {};
         if (!is_lock_conflict(out.err + out.out)) return activation_error(pool, lv, out, verb);
+        // A loop that tries again in a moment (the hand-over waiting for the other host to
+        // let go): reading two lease areas per refusal would only delay its next try.
+        if (!read_leases)
+            return conflict("cannot " + std::string(verb) + " volume '" + lv.name + "' of pool " + pool.name +
+                                ": another host holds its lock (" + out.first_error_line() + ")",
+                            "ilvm vol-info " + lv.name + " --pool " + pool.name + " names the host");
         const LeaseLookup lease = look_up_lease(pool, lv);
         if (lease.kind != LeaseLookup::Kind::free || attempt == kLockAttempts) return activation_error(pool, lv, out, verb, lease);
         spdlog::warn("lvchange of {}/{}: {}, but no host holds its lease (sanlock lost a race for it or timed out on "
@@ -143,7 +150,7 @@ Status Backend::with_volume_active(const PoolDef &pool, const lvm::LvReport &lv,
 }
 
 Result<VolInfo> Backend::activate_vol(const PoolDef &pool, const std::string &name, lvm::ActivationMode mode,
-                                      bool reuse_report) {
+                                      bool reuse_report, bool read_leases) {
     // Local state only (is it active here, open?); lvchange takes the real locks.
     ILVM_ASSIGN_OR_RETURN(auto lv, load_lv_unlocked(pool, name, reuse_report));
     VolInfo before = to_vol_info(pool, lv);
@@ -165,7 +172,7 @@ Result<VolInfo> Backend::activate_vol(const PoolDef &pool, const std::string &na
     // works; sh->ex fails with "locked by other host" while another host still holds it
     // shared, and the LV stays active shared here: measured, lvm2 2.03.16 + sanlock).
     forget_lv(pool, name);  // whatever lvchange did, the kept row no longer says how it is
-    ILVM_TRY(activate_lv(pool, lv, mode, converting ? "convert the lock of" : "activate"));
+    ILVM_TRY(activate_lv(pool, lv, mode, converting ? "convert the lock of" : "activate", read_leases));
     spdlog::info("{} {}/{} ({})", converting ? "converted" : "activated", pool.vg_name, name,
                  want_exclusive ? "exclusive" : "shared");
     return before;

@@ -95,8 +95,10 @@ public:
     // one lvs they already run whether the call changed anything: what it must undo on rollback.
     // reuse_report: the unlocked lvs this instance read for the pool's VG before, unless this
     // volume was changed since (ILVM_REUSE_LVS_REPORT, the hook: one lvs per pool per call).
+    // read_leases false: a refusal is a conflict at once (ILVM_ACTIVATE_NO_LEASE_READ, the
+    // hand-over's loops, which try again a moment later).
     Result<VolInfo> activate_vol(const PoolDef &pool, const std::string &name, lvm::ActivationMode mode,
-                                 bool reuse_report = false);
+                                 bool reuse_report = false, bool read_leases = true);
     Result<VolInfo> deactivate_vol(const PoolDef &pool, const std::string &name, bool reuse_report = false);
 
     // The reconciler: one lvs, then repairs of missing skip flags / autoactivation and
@@ -147,7 +149,9 @@ private:
     };
     // lvchange -aey/-asy -K, run again (at most 3 times) while lvmlockd refuses the lock but
     // the lease shows no holder; a refusal is activation_error()'s, `verb` naming the work.
-    Status activate_lv(const PoolDef &pool, const lvm::LvReport &lv, lvm::ActivationMode mode, const char *verb);
+    // read_leases false: one lvchange; a lock refusal is a conflict without reading leases.
+    Status activate_lv(const PoolDef &pool, const lvm::LvReport &lv, lvm::ActivationMode mode, const char *verb,
+                       bool read_leases = true);
     // The error of a failed lvchange/lvremove/lvextend on `lv`; `lease`, when the caller read
     // it already, spares a second read.
     Error activation_error(const PoolDef &pool, const lvm::LvReport &lv, const CommandOutput &out, const char *verb,
