@@ -58,7 +58,7 @@ std::string repair_hint(const std::string &domain, const std::vector<StillShared
         cmds += (cmds.empty() ? "" : "; ") + std::string("ilvm vol-activate ") + l.volume.volume + " --pool " + l.volume.pool;
     }
     return domain + " runs on this host but " + names_of(left) + " could not be made exclusive again: once the destination "
-           "has released them, run " + cmds + " (ilvm reconcile also retries every 15 s)";
+           "has released them, run " + cmds + " (ilvmd's reconcile also retries, on each domain or pool event and at least every 5 minutes)";
 }
 
 }  // namespace ilvm::host

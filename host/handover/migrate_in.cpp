@@ -151,8 +151,8 @@ Result<MigrateInReport> migrate_in(const MigrateInOptions &opt, HandoverEnv &env
                                     "ilvm reconcile makes its volumes exclusive once it runs");
             return system_error("the hand-over of domain " + opt.domain + " did not finish within " + limit + ": " + left +
                                     " still shared here",
-                                "has the source let go (its ilvm migrate done, the domain stopped there)? ilvm reconcile "
-                                "retries every 15 s; by hand: ilvm vol-activate VOL --pool POOL");
+                                "has the source let go (its ilvm migrate done, the domain stopped there)? ilvmd's reconcile "
+                                "retries on each domain or pool event and at least every 5 minutes; by hand: ilvm vol-activate VOL --pool POOL");
         }
         env.clock.sleep_for(std::min(opt.tick, std::chrono::duration_cast<milliseconds>(deadline - now)));
     }
