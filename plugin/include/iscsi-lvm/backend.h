@@ -72,7 +72,9 @@ typedef struct ilvm_option {
                                                   moment: a lock refusal is answered at once
                                                   (conflict, "another host holds its lock"),
                                                   without reading the sanlock leases to name
-                                                  the holder or to retry. A module without it
+                                                  the holder or to retry; a volume active here
+                                                  is converted by lvchange alone, without asking
+                                                  lvmlockd its mode first. A module without it
                                                   reads them, as before. */
 #define ILVM_REFRESH_VOL_FIND_HOLDER (1u << 0) /* refresh_vol: read sanlock leases to name the
                                                   host holding an inactive volume */

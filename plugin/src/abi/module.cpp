@@ -328,7 +328,7 @@ int op_activate_vol(ilvm_backend *b, const char *pool_xml, const char *vol_name,
         if (!name.ok()) return fail(reply, name.error());
         auto mode = (flags & ILVM_ACTIVATE_SHARED) ? lvm::ActivationMode::shared : lvm::ActivationMode::exclusive;
         return reply_vol(reply, be.activate_vol(pool, *name, mode, (flags & ILVM_REUSE_LVS_REPORT) != 0,
-                                                (flags & ILVM_ACTIVATE_NO_LEASE_READ) == 0));
+                                                (flags & ILVM_ACTIVATE_NO_LEASE_READ) != 0));
     });
 }
 

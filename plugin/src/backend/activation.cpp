@@ -31,8 +31,8 @@ std::optional<lvm::LockMode> Backend::local_lock_mode(const PoolDef &pool, const
     if (!pool.shared() || !lv.active_locally) return std::nullopt;
     auto res = sys_.run(lvm::lockctl_info());
     if (!res.ok() || !res->succeeded()) {
-        spdlog::warn("lvmlockctl -i failed: cannot tell whether {}/{} is locked shared or exclusive here", pool.vg_name,
-                     lv.name);
+        spdlog::warn("lvmlockctl -i failed ({}): cannot tell whether {}/{} is locked shared or exclusive here",
+                     res.ok() ? res->first_error_line() : res.error().message, pool.vg_name, lv.name);
         return std::nullopt;
     }
     auto modes = lvm::parse_lockctl_lv_modes(res->out, pool.vg_name);
@@ -150,7 +150,7 @@ Status Backend::with_volume_active(const PoolDef &pool, const lvm::LvReport &lv,
 }
 
 Result<VolInfo> Backend::activate_vol(const PoolDef &pool, const std::string &name, lvm::ActivationMode mode,
-                                      bool reuse_report, bool read_leases) {
+                                      bool reuse_report, bool polling) {
     // Local state only (is it active here, open?); lvchange takes the real locks.
     ILVM_ASSIGN_OR_RETURN(auto lv, load_lv_unlocked(pool, name, reuse_report));
     VolInfo before = to_vol_info(pool, lv);
@@ -159,6 +159,11 @@ Result<VolInfo> Backend::activate_vol(const PoolDef &pool, const std::string &na
     if (lv.active_locally) {
         if (!pool.shared()) {
             if (want_exclusive || !lv.active_exclusively) return before;  // one host: nothing to convert
+        } else if (polling) {
+            // The loop knows it holds the volume shared; lvchange converts, or does nothing if
+            // it is exclusive already. Asking lvmlockd first costs a command per try, and right
+            // after a switch-over (lab, lvm2 2.03.16) `lvmlockctl -i` did not answer for 30 s.
+            converting = true;
         } else if (auto held = local_lock_mode(pool, lv)) {
             set_activation_mode(before, *held);
             if ((*held == lvm::LockMode::exclusive) == want_exclusive) return before;  // idempotent
@@ -172,7 +177,7 @@ Result<VolInfo> Backend::activate_vol(const PoolDef &pool, const std::string &na
     // works; sh->ex fails with "locked by other host" while another host still holds it
     // shared, and the LV stays active shared here: measured, lvm2 2.03.16 + sanlock).
     forget_lv(pool, name);  // whatever lvchange did, the kept row no longer says how it is
-    ILVM_TRY(activate_lv(pool, lv, mode, converting ? "convert the lock of" : "activate", read_leases));
+    ILVM_TRY(activate_lv(pool, lv, mode, converting ? "convert the lock of" : "activate", /*read_leases=*/!polling));
     spdlog::info("{} {}/{} ({})", converting ? "converted" : "activated", pool.vg_name, name,
                  want_exclusive ? "exclusive" : "shared");
     return before;

@@ -95,10 +95,11 @@ public:
     // one lvs they already run whether the call changed anything: what it must undo on rollback.
     // reuse_report: the unlocked lvs this instance read for the pool's VG before, unless this
     // volume was changed since (ILVM_REUSE_LVS_REPORT, the hook: one lvs per pool per call).
-    // read_leases false: a refusal is a conflict at once (ILVM_ACTIVATE_NO_LEASE_READ, the
-    // hand-over's loops, which try again a moment later).
+    // polling (ILVM_ACTIVATE_NO_LEASE_READ, the hand-over's loops, which try again a moment
+    // later): a refusal is a conflict at once, without lease reads; a volume active here is
+    // handed to lvchange without asking lvmlockd its mode first (one command per try).
     Result<VolInfo> activate_vol(const PoolDef &pool, const std::string &name, lvm::ActivationMode mode,
-                                 bool reuse_report = false, bool read_leases = true);
+                                 bool reuse_report = false, bool polling = false);
     Result<VolInfo> deactivate_vol(const PoolDef &pool, const std::string &name, bool reuse_report = false);
 
     // The reconciler: one lvs, then repairs of missing skip flags / autoactivation and
