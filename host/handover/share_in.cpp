@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <map>
 
+#include "common/clock.hpp"
 #include "common/log.hpp"
 
 namespace ilvm::host {
@@ -20,6 +21,8 @@ std::string names(const std::vector<VolumeRef> &volumes) {
 Result<std::string> share_in(const AgentRequest &incoming, VolumeLocks &locks, const AskHolder &ask,
                              const std::string &self_name) {
     const std::string &domain = incoming.domain;
+    // Where the time at `migrate begin` goes (it delays libvirt's migration): logged per holder.
+    const auto began = std::chrono::steady_clock::now();
     // Holder name -> the volumes it holds exclusively.
     std::map<std::string, std::vector<VolumeRef>> by_holder;
     for (const auto &v : incoming.volumes) {
@@ -37,11 +40,14 @@ Result<std::string> share_in(const AgentRequest &incoming, VolumeLocks &locks, c
         by_holder[info->holder_name].push_back(v);
     }
     if (by_holder.empty()) return "no volume of " + domain + " is held exclusively by another host";
+    const int64_t read_ms = millis_between(began, std::chrono::steady_clock::now());
 
     std::string detail;
     for (const auto &[holder, wanted] : by_holder) {
         AgentRequest share{AgentOp::share, domain, {}, self_name};
+        const auto asked = std::chrono::steady_clock::now();
         auto answer = ask(holder, share);
+        const int64_t ask_ms = millis_between(asked, std::chrono::steady_clock::now());
         if (!answer.ok())
             return system_error("cannot ask " + holder + ", which holds " + names(wanted) + ", to share it for the migration of " +
                                     domain + ": " + answer.error().message,
@@ -59,7 +65,8 @@ Result<std::string> share_in(const AgentRequest &incoming, VolumeLocks &locks, c
             return conflict(holder + " shared the volumes of " + domain + " it knows, but not " + names(missing) +
                                 ": that host's " + domain + " does not use them",
                             "the domain's disks differ between the hosts; compare virsh dumpxml " + domain + " on both");
-        spdlog::info("{} shared {} for the incoming migration of {}", holder, names(wanted), domain);
+        spdlog::info("{} shared {} for the incoming migration of {} (its answer took {} ms; reading the locks here {} ms)",
+                     holder, names(wanted), domain, ask_ms, read_ms);
         detail += (detail.empty() ? "" : "; ") + holder + " shared " + names(wanted);
     }
     return detail;

@@ -63,9 +63,11 @@ Result<SharedOut> share_out(const std::string &domain, const std::string &reques
     }
     std::vector<VolumeRef> shared;
     for (const auto &v : *listed) {
+        const auto t0 = env.clock.now();
         auto st = env.locks.activate(v, true);
         if (st.ok()) {
-            spdlog::info("{}: shared for the migration of {} to {}", v.display(), domain, requester);
+            spdlog::info("{}: shared for the migration of {} to {} ({} ms)", v.display(), domain, requester,
+                         millis_between(t0, env.clock.now()));
             shared.push_back(v);
             continue;
         }
