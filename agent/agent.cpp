@@ -10,7 +10,9 @@
 #include "agent/pool_pass.hpp"
 #include "common/clock.hpp"
 #include "common/env.hpp"
+#include "common/host_system.hpp"
 #include "common/log.hpp"
+#include "common/wrapped_system.hpp"
 #include "host/core/agent_client.hpp"
 #include "host/core/summaries.hpp"
 #include "host/libvirt/libvirt_mirror_pool.hpp"
@@ -29,6 +31,12 @@ struct Finished {
     Agent *agent;
     std::string pool;
     PassOutcome outcome;
+};
+
+// A probe round, carried from the prober's thread to the main loop.
+struct Probed {
+    Agent *agent;
+    Result<std::vector<PeerResult>> round;
 };
 
 std::string join(const std::vector<std::string> &v) {
@@ -203,14 +211,65 @@ void Agent::start_handover() {
         options_.handover.peer_timeout);
     if (status_.handover.empty())
         status_.handover = peers.ok() ? "ready (port " + std::to_string((*peers)->port()) + ")" : "off: " + peers.error().message;
-    if (peers.ok()) peers_ = std::move(*peers);
-    else
+    if (peers.ok()) {
+        peers_ = std::move(*peers);
+        // Without the certificates there is nothing to ping with; the hand-over line says why.
+        prober_ = std::make_unique<PeerProber>(
+            [this] { return probe_round(); },
+            [this](Result<std::vector<PeerResult>> round) {
+                g_main_context_invoke_full(
+                    nullptr, G_PRIORITY_DEFAULT,
+                    [](gpointer p) -> gboolean {
+                        auto *done = static_cast<Probed *>(p);
+                        done->agent->peers_probed(done->round);
+                        return G_SOURCE_REMOVE;
+                    },
+                    new Probed{this, std::move(round)}, [](gpointer p) { delete static_cast<Probed *>(p); });
+            },
+            options_.safety_net);
+    } else {
         spdlog::error("{}: other hosts cannot ask this one to share volumes; a stock virsh migrate away from this host is "
                       "refused (ilvm migrate still works){}",
                       peers.error().message, peers.error().hint.empty() ? "" : " (hint: " + peers.error().hint + ")");
+    }
+}
+
+Result<std::vector<PeerResult>> Agent::probe_round() {
+    HostSystem host;
+    std::optional<WrappedSystem> wrapped;   // tests: the recording command wrapper, as the module's
+    if (auto it = options_.handover.module_options.find("command_wrapper"); it != options_.handover.module_options.end())
+        wrapped.emplace(host, it->second);
+    System &sys = wrapped ? static_cast<System &>(*wrapped) : host;
+    ILVM_ASSIGN_OR_RETURN(auto hosts, live_peer_hosts(sys));
+    return probe_peers(hosts, [this](const std::string &peer) { return handover_->ping(peer); });
+}
+
+void Agent::peers_probed(const Result<std::vector<PeerResult>> &round) {
+    std::string failed;
+    if (round.ok()) {
+        status_.peers = describe_peers(*round);
+        status_.peers_failed = failed_peers(*round);
+        for (const auto &r : *round)
+            if (!r.status.ok()) failed += (failed.empty() ? "" : "; ") + r.host + ": " + r.status.error().message;
+    } else {
+        // sanlock not answering is doctor's own finding; no peer is to blame.
+        status_.peers = "unknown (" + round.error().message + ")";
+        status_.peers_failed = 0;
+    }
+    status_.peers_at = unix_seconds();
+    if (failed != unreachable_) {
+        if (failed.empty()) spdlog::info("every peer's agent answers: {}", status_.peers);
+        else
+            spdlog::warn("cannot reach the agent of {} (a stock migration between this host and that one is refused "
+                         "until it answers)",
+                         failed);
+        unreachable_ = failed;
+    }
+    publish_status();
 }
 
 void Agent::stop_handover() {
+    prober_.reset();
     peers_.reset();
     local_.reset();
     handover_.reset();   // its watchers stop; their hand-over lock files stay for the reconciler

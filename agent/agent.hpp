@@ -4,7 +4,8 @@
 // refresh, agent/pool_pass.hpp) through the scheduler, runs the passes on one worker thread,
 // and keeps systemd's watchdog fed while it is healthy. A slow timer passes over every pool
 // as the safety net for anything no event announced. It also serves the live-migration
-// hand-over: its hook on a local socket, the other hosts' agents over TLS.
+// hand-over: its hook on a local socket, the other hosts' agents over TLS, and pings those
+// agents once per safety-net period so that `ilvm doctor` can say which it reaches.
 //
 // It keeps no state of its own: everything it acts on is read at each pass from LVM,
 // lvmlockd, libvirt's status files and the pool store, so restarting it never changes a lock.
@@ -25,6 +26,7 @@
 #include "agent/pass_scheduler.hpp"
 #include "agent/pass_worker.hpp"
 #include "agent/peer_channel.hpp"
+#include "agent/peer_probe.hpp"
 #include "agent/service_notifier.hpp"
 #include "host/core/agent_status.hpp"
 #include "host/core/backend_client.hpp"
@@ -69,6 +71,10 @@ private:
     // start: logged, and the agent goes on without it (a stock migration is then refused).
     void start_handover();
     void stop_handover();
+    // On the prober's thread: the other hosts' agents, each pinged.
+    Result<std::vector<PeerResult>> probe_round();
+    // On the main loop: the round's line into ilvmd.status; a change in who fails is logged.
+    void peers_probed(const Result<std::vector<PeerResult>> &round);
 
     host::PoolStore store_;
     host::BackendClient client_;
@@ -86,6 +92,8 @@ private:
     std::unique_ptr<HandoverService> handover_;
     std::unique_ptr<LocalServer> local_;    // stopped before handover_, which it calls
     std::unique_ptr<PeerServer> peers_;     // likewise
+    std::unique_ptr<PeerProber> prober_;    // pings through handover_: stopped first
+    std::string unreachable_;               // the peers the last round could not reach, as logged
 };
 
 }  // namespace ilvm::agent

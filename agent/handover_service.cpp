@@ -79,9 +79,15 @@ std::string HandoverService::answer_peer(const std::string &request_line, const 
         spdlog::warn("peer {}: {}", peer_subject, request.error().message);
         return refusal_line(request.error());
     }
+    if (request->op == host::AgentOp::ping) return host::encode_answer({Status(), {}, "ilvmd on " + config_.self_name});
     if (request->op != host::AgentOp::share)
-        return refusal_line(invalid_input("the peer channel takes share requests only"));
+        return refusal_line(invalid_input("the peer channel takes share and ping requests only"));
     return host::encode_answer(share(*request, peer_subject));
+}
+
+Status HandoverService::ping(const std::string &host) {
+    ILVM_ASSIGN_OR_RETURN(auto answer, ask_(host, {host::AgentOp::ping, "", {}, config_.self_name}));
+    return answer.status;
 }
 
 host::AgentAnswer HandoverService::share(const host::AgentRequest &request, const std::string &peer_subject) {
@@ -94,6 +100,7 @@ host::AgentAnswer HandoverService::share(const host::AgentRequest &request, cons
             if (w.domain == request.domain && !w.done)
                 return {Status(), w.volumes, "already shared for this migration"};
     }
+    const auto began = std::chrono::steady_clock::now();
     auto module = host::BackendClient::load(config_.module_options);
     if (!module.ok()) return {Status(module.error()), {}, {}};
     auto owned = std::make_unique<OwnedHandover>(std::move(*module), config_.libvirt_uri, store_);
@@ -102,7 +109,8 @@ host::AgentAnswer HandoverService::share(const host::AgentRequest &request, cons
         spdlog::warn("refused to share the volumes of {} with {}: {}", request.domain, requester, shared.error().message);
         return {Status(shared.error()), {}, {}};
     }
-    spdlog::info("shared {} volume(s) of {} with {} for its migration", shared->volumes.size(), request.domain, requester);
+    spdlog::info("shared {} volume(s) of {} with {} for its migration ({} ms)", shared->volumes.size(), request.domain,
+                 requester, millis_between(began, std::chrono::steady_clock::now()));
     host::AgentAnswer answer{Status(), shared->volumes, "shared for the migration"};
     std::lock_guard lock(mutex_);
     Watch &w = watches_.emplace_back();

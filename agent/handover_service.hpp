@@ -4,7 +4,8 @@
 //   * answer_local():  the destination's qemu hook asks at `migrate begin` (local socket);
 //     host::share_in asks the holders' agents to share the domain's volumes. No call to the
 //     local libvirtd: it is waiting for that hook.
-//   * answer_peer():   another agent asks this host, the holder, to share a domain's volumes;
+//   * answer_peer():   another agent pings this one (peer_probe.hpp), or asks this host,
+//     the holder, to share a domain's volumes;
 //     host::share_out checks that the domain migrates away from here and converts ex -> sh,
 //     then a watcher thread waits for the migration job to end (host::watch_out) and brings
 //     the volumes back to exclusive if the domain stays.
@@ -60,6 +61,9 @@ public:
 
     std::string answer_local(const std::string &request_line);
     std::string answer_peer(const std::string &request_line, const std::string &peer_subject);
+    // Asks `host`'s agent to answer a ping (peer_probe.hpp): reached, port open, both
+    // certificates accepted; otherwise why not.
+    Status ping(const std::string &host);
     // Domains whose outgoing migration a watcher follows now.
     std::vector<std::string> watching() const;
 

@@ -1,9 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "cli/doctor_command.hpp"
 
-#include <csignal>
-#include <cerrno>
-
 #include "cli/host_runner.hpp"
 #include "cli/hostprep/host_validate.hpp"
 #include "cli/hostprep/lvmlockd_guard.hpp"
@@ -41,11 +38,7 @@ void host_findings(System &sys, const HostRoot &root, bool fix, std::vector<host
 
 // ilvmd's own view (host/core/agent_status.hpp): running, passing, reaching libvirt.
 host::FindingView agent_finding(const host::PoolStore &store) {
-    auto status = host::read_agent_status(store);
-    if (!status.ok()) return {"", "agent", "fail", "", status.error().message, status.error().hint, "", ""};
-    bool alive = false;
-    if (*status) alive = ::kill(static_cast<pid_t>((*status)->pid), 0) == 0 || errno == EPERM;
-    const auto h = host::judge_agent(*status, alive, unix_seconds());
+    const auto h = host::agent_health(store, unix_seconds());
     return {"", "agent", h.severity, "", h.what, h.fix, "", ""};
 }
 

@@ -17,12 +17,20 @@
 #include "common/names.hpp"
 #include "common/size.hpp"
 #include "common/strings.hpp"
+#include "common/clock.hpp"
+#include "host/core/agent_status.hpp"
 #include "host/core/pool_bindings.hpp"
 #include "host/core/summaries.hpp"
 #include "host/libvirt/mirror_sync.hpp"
 
 namespace ilvm::cli {
 namespace {
+
+// "running, …" as doctor says it; a problem starts with its severity and ends with its fix.
+std::string agent_text(const host::AgentHealth &h) {
+    if (h.severity == "ok") return h.what;
+    return (h.severity == "warn" ? "WARN: " : "FAIL: ") + h.what + (h.fix.empty() ? "" : " (fix: " + h.fix + ")");
+}
 
 // Inserts `element` before `before` in canonical XML we produced ourselves.
 std::string insert_before(const std::string &xml, const std::string &before, const std::string &element) {
@@ -363,6 +371,9 @@ Status pool_info(Context &ctx, const Args &args) {
     const host::MetadataArea &area = placed.metadata_area;
     const bool autostart = ctx.store.autostart(name);
     const host::MirrorInfo mirror = ctx.mirror().inspect(name, p.vg);
+    // The host's agent follows every pool here (events, hand-overs): its health is part of
+    // the pool's, as the mirror's is.
+    const host::AgentHealth agent = host::agent_health(ctx.store, unix_seconds());
     if (args.flag("json")) {
         JsonArray jv;
         for (const auto &v : vols) jv.push_back(placed_json_value(v));
@@ -373,7 +384,9 @@ Status pool_info(Context &ctx, const Args &args) {
                                            {"chap_username", text_or_null(p.auth_user)}}},
                      {"vg", JsonObject{{"name", p.vg}, {"uuid", text_or_null(p.vg_uuid)}}}, {"lock_type", p.lock_type},
                      {"libvirt_mirror", JsonObject{{"state", host::mirror_state_name(mirror.state)},
-                                                   {"detail", text_or_null(mirror.detail)}}}};
+                                                   {"detail", text_or_null(mirror.detail)}}},
+                     {"agent", JsonObject{{"health", agent.severity}, {"detail", agent.what},
+                                          {"fix", text_or_null(agent.fix)}}}};
         if (active) {
             o.emplace_back("capacity", p.capacity);
             o.emplace_back("allocation", p.allocation);
@@ -408,6 +421,7 @@ Status pool_info(Context &ctx, const Args &args) {
     f.emplace_back("Volume group", p.vg + (p.vg_uuid.empty() ? " (not pinned yet)" : " (" + p.vg_uuid + ")"));
     f.emplace_back("Lock type", p.lock_type);
     f.emplace_back("Libvirt mirror", std::string(host::mirror_state_name(mirror.state)) + (mirror.detail.empty() ? "" : " (" + mirror.detail + ")"));
+    f.emplace_back("Host agent", agent_text(agent));
     *ctx.out << format_fields(f);
     return {};
 }

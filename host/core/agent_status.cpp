@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "host/core/agent_status.hpp"
 
+#include <cerrno>
+#include <csignal>
 #include <filesystem>
 #include <map>
 
@@ -30,7 +32,9 @@ std::string format_agent_status(const AgentStatus &s) {
            std::to_string(s.updated) + "\npasses=" + std::to_string(s.passes) + "\nsafety_net=" +
            std::to_string(s.safety_net) + "\nlibvirt=" + (s.libvirt_connected ? "connected" : "unreachable") +
            "\nlibvirt_error=" + one_line(s.libvirt_error) + "\nlast_event=" + one_line(s.last_event) +
-           "\nlast_event_at=" + std::to_string(s.last_event_at) + "\nhandover=" + one_line(s.handover) + "\n";
+           "\nlast_event_at=" + std::to_string(s.last_event_at) + "\nhandover=" + one_line(s.handover) +
+           "\npeers=" + one_line(s.peers) + "\npeers_failed=" + std::to_string(s.peers_failed) +
+           "\npeers_at=" + std::to_string(s.peers_at) + "\n";
 }
 
 std::optional<AgentStatus> parse_agent_status(std::string_view text) {
@@ -57,6 +61,9 @@ std::optional<AgentStatus> parse_agent_status(std::string_view text) {
     s.libvirt_error = kv["libvirt_error"];
     s.last_event = kv["last_event"];
     s.handover = kv["handover"];
+    s.peers = kv["peers"];
+    s.peers_failed = number("peers_failed").value_or(0);
+    s.peers_at = static_cast<int64_t>(number("peers_at").value_or(0));
     return s;
 }
 
@@ -99,7 +106,23 @@ AgentHealth judge_agent(const std::optional<AgentStatus> &status, bool alive, in
     // Not a warning: a host without libvirt's TLS certificates works, only stock migrations
     // to and from it are refused (with their own error). Shown so that doctor says it.
     if (!s.handover.empty()) what += "; hand-over " + s.handover;
+    if (!s.peers.empty()) what += "; peers " + ago(now, s.peers_at) + ": " + s.peers;
+    // A peer this agent cannot reach cannot hand over volumes to or from this host: a stock
+    // migration between the two is refused, with the same reason.
+    if (s.peers_failed > 0)
+        return {"warn", what,
+                "on each FAILED peer: systemctl start ilvmd; TCP port 16520 open between the hosts; certificates "
+                "from this cluster's CA (virt-pki-validate); see docs/agent.md"};
     return {"ok", what, ""};
+}
+
+AgentHealth agent_health(const PoolStore &store, int64_t now) {
+    auto status = read_agent_status(store);
+    if (!status.ok()) return {"fail", status.error().message, status.error().hint};
+    bool alive = false;
+    // EPERM: the process lives under another user (ilvm run unprivileged); it is alive.
+    if (*status) alive = ::kill(static_cast<pid_t>((*status)->pid), 0) == 0 || errno == EPERM;
+    return judge_agent(*status, alive, now);
 }
 
 }  // namespace ilvm::host

@@ -5,7 +5,9 @@
 //
 //   $ILVM_RUN_DIR/ilvmd.status   pid, started, updated, passes, safety_net, libvirt,
 //                                libvirt_error, last_event, last_event_at (unix seconds),
-//                                handover (the live-migration hand-over: ready or off, why)
+//                                handover (the live-migration hand-over: ready or off, why),
+//                                peers (the other hosts' agents: each reached or not),
+//                                peers_failed, peers_at (unix seconds)
 #pragma once
 
 #include <cstdint>
@@ -31,6 +33,11 @@ struct AgentStatus {
     // "ready (port 16520)", or "off: <why>" (no certificates, the port taken…); "" from an
     // agent that did not say.
     std::string handover;
+    // The last probe of the other hosts' agents (agent/peer_probe.hpp): "hosta ok (12 ms),
+    // hostc FAILED (…)", "none live"; "" before the first (or with the hand-over off).
+    std::string peers;
+    uint64_t peers_failed = 0;
+    int64_t peers_at = 0;
 
     bool operator==(const AgentStatus &) const = default;
 };
@@ -49,5 +56,8 @@ struct AgentHealth {
 };
 // `status`: what the file says (nullopt: none); `alive`: whether its pid is a live process.
 AgentHealth judge_agent(const std::optional<AgentStatus> &status, bool alive, int64_t now);
+// The status file judged, with a look at whether its pid still lives: what `ilvm doctor` and
+// `ilvm pool-info` say of the agent. A damaged file is a failure with its own fix.
+AgentHealth agent_health(const PoolStore &store, int64_t now);
 
 }  // namespace ilvm::host

@@ -14,7 +14,14 @@ namespace {
 
 constexpr size_t kMaxVolumes = 4096;   // a domain's disks; far more than libvirt attaches
 
-const char *op_name(AgentOp op) { return op == AgentOp::incoming ? "incoming" : "share"; }
+const char *op_name(AgentOp op) {
+    switch (op) {
+    case AgentOp::incoming: return "incoming";
+    case AgentOp::share: return "share";
+    case AgentOp::ping: return "ping";
+    }
+    return "?";
+}
 
 struct NodeDeleter {
     void operator()(JsonNode *n) const {
@@ -105,7 +112,7 @@ std::string encode_request(const AgentRequest &request) {
     GObjectPtr<JsonBuilder> b(json_builder_new());
     json_builder_begin_object(b.get());
     add_string(b.get(), "op", op_name(request.op));
-    add_string(b.get(), "domain", request.domain);
+    if (request.op != AgentOp::ping) add_string(b.get(), "domain", request.domain);
     if (request.op == AgentOp::incoming) add_volumes(b.get(), request.volumes);
     if (!request.from.empty()) add_string(b.get(), "from", request.from);
     json_builder_end_object(b.get());
@@ -119,9 +126,12 @@ Result<AgentRequest> decode_request(std::string_view line) {
     ILVM_ASSIGN_OR_RETURN(std::string op, string_member(o, "op", true));
     if (op == "incoming") r.op = AgentOp::incoming;
     else if (op == "share") r.op = AgentOp::share;
+    else if (op == "ping") r.op = AgentOp::ping;
     else return invalid_input("unknown request \"" + op + "\"", "the other side runs another iscsi-lvm version");
-    ILVM_ASSIGN_OR_RETURN(r.domain, string_member(o, "domain", true));
-    ILVM_TRY(validate_domain_file_name(r.domain));
+    if (r.op != AgentOp::ping) {
+        ILVM_ASSIGN_OR_RETURN(r.domain, string_member(o, "domain", true));
+        ILVM_TRY(validate_domain_file_name(r.domain));
+    }
     ILVM_ASSIGN_OR_RETURN(r.volumes, volumes_member(o));
     ILVM_ASSIGN_OR_RETURN(r.from, string_member(o, "from", false));
     if (r.from.size() > 255) return invalid_input("\"from\" is longer than a host name");

@@ -3,6 +3,7 @@
 //
 //   hook -> local ilvmd (unix socket)   {"op":"incoming","domain":"web1","volumes":[{"pool":"san","volume":"vm1"}]}
 //   ilvmd -> holder's ilvmd (TLS)       {"op":"share","domain":"web1","from":"hostb"}
+//   ilvmd -> any peer's ilvmd (TLS)     {"op":"ping","from":"hostb"}   (is it reachable? docs/agent.md)
 //   every answer                        {"ok":true,"volumes":[…],"detail":"…"}
 //                                       {"ok":false,"class":"conflict","message":"…","hint":"…"}
 //
@@ -22,13 +23,14 @@ namespace ilvm::host {
 enum class AgentOp {
     incoming,   // the destination's hook: make this domain's volumes shareable for its migration here
     share,      // one agent to the holder's: share this domain's volumes (it migrates away from you)
+    ping,       // one agent to another: answer, so that doctor can say the peer is reachable
 };
 
 struct AgentRequest {
     AgentOp op = AgentOp::incoming;
-    std::string domain;
+    std::string domain;               // incoming, share
     std::vector<VolumeRef> volumes;   // incoming: the domain's disks that are neither readonly nor shareable
-    std::string from;                 // share: the asking host, for the logs
+    std::string from;                 // share, ping: the asking host, for the logs
 };
 
 struct AgentAnswer {

@@ -275,6 +275,30 @@ class ReconcileCliTest(unittest.TestCase):
         self.assertIn("Libvirt mirror:", r.stdout)
         self.assertIn("unknown (cannot connect to libvirt at test:///nonexistent", r.stdout)
 
+    def test_pool_info_shows_the_host_agent_as_doctor_does(self):
+        # Issue 17: pool-info shows the agent's view. No status file: it never ran since boot.
+        r = self.ilvm("pool-info", "san")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertRegex(r.stdout, r"(?m)^Host agent:\s+FAIL: ilvmd has not run on this host since boot \(no status "
+                                   r"file\) \(fix: systemctl enable --now ilvmd\)$")
+        agent = json.loads(self.ilvm("pool-info", "san", "--json").stdout)["agent"]
+        self.assertEqual((agent["health"], agent["fix"]), ("fail", "systemctl enable --now ilvmd"))
+        # A live agent (this test's own pid stands in for it) that passed a second ago.
+        import time
+        now = int(time.time())
+        os.makedirs(os.path.join(self.tmp, "run"), exist_ok=True)
+        with open(os.path.join(self.tmp, "run", "ilvmd.status"), "w", encoding="utf-8") as f:
+            f.write(f"pid={os.getpid()}\nstarted={now - 60}\nupdated={now - 1}\npasses=7\nsafety_net=300\n"
+                    f"libvirt=connected\nlibvirt_error=\nlast_event=domain web1 started\nlast_event_at={now - 2}\n"
+                    f"handover=ready (port 16520)\n")
+        r = self.ilvm("pool-info", "san")
+        self.assertRegex(r.stdout, r"(?m)^Host agent:\s+ilvmd \(pid %d\) running, 7 passes, last \d+ s ago, last event "
+                                   r"\d+ s ago: domain web1 started; hand-over ready \(port 16520\)$" % os.getpid())
+        agent = json.loads(self.ilvm("pool-info", "san", "--json").stdout)["agent"]
+        self.assertEqual((agent["health"], agent["fix"]), ("ok", None))
+        doctor = self.ilvm("doctor")
+        self.assertIn("ok   host: agent: ilvmd (pid %d) running, 7 passes" % os.getpid(), doctor.stdout)
+
     def test_pool_destroy_without_libvirt_warns_once_and_succeeds(self):
         self.make_active()
         self.env["ILVM_LIBVIRT_URI"] = "test:///nonexistent/ilvm-no-such-file.xml"

@@ -49,7 +49,7 @@ ALLOWED = {
     "host-reconcile": {"common", "abi", "host-core", "host-libvirt", "host-handover"},
     "host-journal": {"common"},
     "shim": {"common", "abi", "host-core"},
-    "agent": {"common", "abi"} | HOST,
+    "agent": {"common", "abi", "plugin-sanlock"} | HOST,
     "cli-ui": {"common"},
     "cli-hostprep": {"common", "cli-ui", "plugin-sanlock"},
     "cli": {"common", "abi", "cli-ui", "cli-hostprep"} | HOST,

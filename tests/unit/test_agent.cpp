@@ -165,7 +165,8 @@ TEST(AgentWorker, StoppingFinishesThePassUnderWayAndDropsTheQueue) {
 
 TEST(AgentStatusFile, RoundTripsAndRefusesWhatLacksPidOrTime) {
     host::AgentStatus s{1234, 100, 160, 7, 60, false, "cannot connect\nto libvirt", "udev add vg_san/vm1", 150,
-                        "off: cannot load the certificate /etc/pki/libvirt/servercert.pem"};
+                        "off: cannot load the certificate /etc/pki/libvirt/servercert.pem",
+                        "hosta ok (12 ms), hostc FAILED (cannot reach the agent at hostc:16520)", 1, 155};
     auto back = host::parse_agent_status(host::format_agent_status(s));
     ASSERT_TRUE(back);
     s.libvirt_error = "cannot connect to libvirt";   // one line in the file
@@ -175,7 +176,7 @@ TEST(AgentStatusFile, RoundTripsAndRefusesWhatLacksPidOrTime) {
 }
 
 TEST(AgentStatusFile, TheDoctorsJudgement) {
-    host::AgentStatus s{1234, 100, 1000, 7, 60, true, "", "domain web1 event 2/0", 990, ""};
+    host::AgentStatus s{1234, 100, 1000, 7, 60, true, "", "domain web1 event 2/0", 990, "", "", 0, 0};
     EXPECT_EQ(host::judge_agent(std::nullopt, false, 1000).severity, "fail");
     EXPECT_EQ(host::judge_agent(s, false, 1000).severity, "fail");
     auto ok = host::judge_agent(s, true, 1005);
@@ -190,6 +191,20 @@ TEST(AgentStatusFile, TheDoctorsJudgement) {
     s.libvirt_connected = false;
     s.libvirt_error = "no socket";
     EXPECT_EQ(host::judge_agent(s, true, 1005).severity, "warn");
+}
+
+TEST(AgentStatusFile, APeerItCannotReachIsAWarningWithItsFix) {
+    host::AgentStatus s{1234, 100, 1000, 7, 60, true, "", "", 0, "ready (port 16520)", "hosta ok (12 ms)", 0, 990};
+    auto ok = host::judge_agent(s, true, 1005);
+    EXPECT_EQ(ok.severity, "ok");
+    EXPECT_EQ(ok.what, "ilvmd (pid 1234) running, 7 passes, last 5 s ago; hand-over ready (port 16520); peers 15 s ago: "
+                       "hosta ok (12 ms)");
+    s.peers = "hosta ok (12 ms), hostc FAILED (cannot reach the agent at hostc:16520: Connection refused)";
+    s.peers_failed = 1;
+    auto warn = host::judge_agent(s, true, 1005);
+    EXPECT_EQ(warn.severity, "warn");
+    EXPECT_NE(warn.what.find("hostc FAILED (cannot reach the agent at hostc:16520: Connection refused)"), std::string::npos);
+    EXPECT_NE(warn.fix.find("systemctl start ilvmd"), std::string::npos);
 }
 
 }  // namespace

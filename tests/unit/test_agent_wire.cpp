@@ -29,6 +29,15 @@ TEST(AgentWire, ARequestRoundTrips) {
     EXPECT_EQ(share->from, "hostb");
 }
 
+TEST(AgentWire, APingNamesNoDomain) {
+    const std::string line = host::encode_request({AgentOp::ping, "", {}, "hostb"});
+    EXPECT_EQ(line, R"({"op":"ping","from":"hostb"})");
+    auto back = host::decode_request(line);
+    ASSERT_TRUE(back.ok()) << back.error().message;
+    EXPECT_EQ(back->op, AgentOp::ping);
+    EXPECT_EQ(back->from, "hostb");
+}
+
 TEST(AgentWire, AnAnswerRoundTripsWithItsErrorClassAndHint) {
     const std::string ok = host::encode_answer({{}, {{"san", "vm1"}}, "shared"});
     EXPECT_EQ(ok, R"({"ok":true,"volumes":[{"pool":"san","volume":"vm1"}],"detail":"shared"})");

@@ -1065,8 +1065,12 @@ def handover_timeline(src, dst, since):
     finisher = "iscsi-lvm-migrate-finish@%s.service" % MIG_DOMAIN
     lines = dst.run("journalctl -u %s --no-pager -o short-precise --since=@%d | grep -E 'attempt|exclusive|Hand-over'"
                     " | tail -n 8" % (finisher, since), timeout=60)[1].strip().splitlines()
-    lines += src.run("journalctl --no-pager -o short-precise --since=@%d | grep -E '%s' | grep -vE 'pam_unix|sshd'"
-                     " | tail -n 8" % (since, MIG_LV), timeout=60)[1].strip().splitlines()
+    # migrate begin: the destination agent's ask (its answer's time, reading the locks) and the
+    # source agent's share (each conversion's time, the whole answer's).
+    lines += dst.run("journalctl -u ilvmd --no-pager -o short-precise --since=@%d | grep -E 'for the incoming migration of %s'"
+                     " | tail -n 2" % (since, MIG_DOMAIN), timeout=60)[1].strip().splitlines()
+    lines += src.run("journalctl --no-pager -o short-precise --since=@%d | grep -E '%s|volume.s. of %s' | grep -vE 'pam_unix|sshd'"
+                     " | tail -n 9" % (since, MIG_LV, MIG_DOMAIN), timeout=60)[1].strip().splitlines()
     for l in lines:
         say("      | %s" % l.strip()[:220])
 
@@ -1106,14 +1110,20 @@ def stock_migrations(ctx, uuid, last):
     a, b = ctx.lab.a, ctx.lab.b
     pki = lab_pki(ctx)
     install_lab_pki(ctx, pki)
-    for g in (a, b):
+    # B first: A's agent pings B's as it starts (agent/peer_probe.hpp), and doctor says so.
+    for g in (b, a):
         say("%s: systemctl start ilvmd" % g.name)
         g.check(["systemctl", "start", "ilvmd"], timeout=300)
         wait_until_ok(g, ["sh", "-c", "ss -ltn | grep -q ':%d '" % AGENT_PORT], 60)
+    wait_until_ok(a, ["sh", "-c", "ilvm doctor | grep 'host: agent:' | grep -q 'peers .*: hostb ok ('"], 90)
     out = a.run(["ilvm", "doctor"], timeout=300)[1]
     line = next((l for l in out.splitlines() if "host: agent:" in l), "(no agent line)")
     say("hosta: ilvm doctor   # %s" % line.strip())
     expect("hand-over ready (port %d)" % AGENT_PORT in line, "doctor does not see the hand-over ready on A")
+    expect(line.startswith("ok ") and "hostb ok (" in line, "doctor on A does not see B's agent reachable")
+    info = a.run(["ilvm", "pool-info", "san"], timeout=300)[1]
+    say("hosta: ilvm pool-info san   # %s" % next((l.strip() for l in info.splitlines() if l.startswith("Host agent:")),
+                                                 "(no Host agent line)"))
 
     # The full set: MIG_ROUND_TRIPS round trips of each kind. The ci set (one round trip, to
     # keep .ci/run within its budget): virsh migrate --live A->B, --p2p back to A.
