@@ -109,6 +109,14 @@ std::string data_file(const std::string &relative) {
     return ss.str();
 }
 
+std::string recorded(const std::string &name) {
+    std::istringstream in(data_file("../e2e/recorded/" + name));
+    std::string out;
+    for (std::string l; std::getline(in, l);)
+        if (l.rfind('#', 0) != 0) out += l + "\n";
+    return out;
+}
+
 void expect_golden(const std::string &name, const std::string &actual) {
     const std::string path = std::string(ILVM_TEST_DATA_DIR) + "/golden/" + name + ".argv";
     const char *regen = std::getenv("ILVM_TEST_REGENERATE");

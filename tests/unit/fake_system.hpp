@@ -62,6 +62,8 @@ private:
 
 // Reads tests/data/<relative>; a missing file throws, which fails and ends the test.
 std::string data_file(const std::string &relative);
+// A lab recording (tests/e2e/recorded/<name>) without its '#' header lines: what the command printed.
+std::string recorded(const std::string &name);
 
 // Compares `actual` with tests/data/golden/<name>.argv; ILVM_TEST_REGENERATE=1 rewrites it.
 void expect_golden(const std::string &name, const std::string &actual);

@@ -15,15 +15,6 @@ namespace {
 
 using cli::HostRoot;
 
-// A lab recording without its '#' header lines: what the command printed.
-std::string recorded(const std::string &name) {
-    std::istringstream in(data_file("../e2e/recorded/" + name));
-    std::string out;
-    for (std::string l; std::getline(in, l);)
-        if (l.rfind('#', 0) != 0) out += l + "\n";
-    return out;
-}
-
 std::string replaced(std::string text, const std::string &from, const std::string &to) {
     const size_t at = text.find(from);
     EXPECT_NE(at, std::string::npos) << from;

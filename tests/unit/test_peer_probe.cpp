@@ -5,7 +5,6 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
-#include <sstream>
 
 #include "agent/handover_service.hpp"
 #include "agent/peer_probe.hpp"
@@ -16,14 +15,6 @@ namespace ilvm::test {
 namespace {
 
 using namespace std::chrono_literals;
-
-std::string recorded(const std::string &name) {
-    std::istringstream in(data_file("../e2e/recorded/" + name));
-    std::string out;
-    for (std::string l; std::getline(in, l);)
-        if (l.rfind('#', 0) != 0) out += l + "\n";
-    return out;
-}
 
 class PeerProbe : public ::testing::Test {
 protected:
