@@ -6,7 +6,8 @@ The backend runs `fake_cmd.py <argv...>`. We append the argv as one JSON line to
 $ILVM_FAKE_LOG and answer from $ILVM_FAKE_SCRIPT: a JSON list of rules
 {"prefix": [...], "exit": N, "stdout": "...", "stderr": "..."}; the last matching rule
 wins, no match means exit 0 with no output. A rule with "stdout_seq": [...] answers its
-entries in turn (the last repeats), counted in $ILVM_FAKE_LOG.state. A rule with
+entries in turn (the last repeats), counted in $ILVM_FAKE_LOG.state; "answers": [{"exit",
+"stdout", "stderr"}, ...] likewise with whole answers (a failure, then a success). A rule with
 "sleep": N first records its pid in $ILVM_FAKE_LOG.sleeping and sleeps N seconds (a wedged
 command). With $ILVM_FAKE_LVM naming a JSON file, lvs/lvcreate/lvchange/lvremove that no rule
 answers with output or an exit status act on the LVs listed there (a tiny LVM: creates,
@@ -65,6 +66,20 @@ def fake_lvm(argv, path):
         return rc, out, err
 
 
+def next_in_turn(index):
+    """How many times rule `index` gave one of its "answers" before, counted in $ILVM_FAKE_LOG.state."""
+    state_path = os.environ["ILVM_FAKE_LOG"] + ".state"
+    state = {}
+    if os.path.exists(state_path):
+        with open(state_path, encoding="utf-8") as f:
+            state = json.load(f)
+    n = state.get("answers-%d" % index, 0)
+    state["answers-%d" % index] = n + 1
+    with open(state_path, "w", encoding="utf-8") as f:
+        json.dump(state, f)
+    return n
+
+
 def main() -> int:
     argv = sys.argv[1:]
     with open(os.environ["ILVM_FAKE_LOG"], "a", encoding="utf-8") as log:
@@ -82,6 +97,8 @@ def main() -> int:
                 with open(os.environ["ILVM_FAKE_LOG"] + ".sleeping", "w", encoding="utf-8") as f:
                     f.write(str(os.getpid()))
                 time.sleep(float(rule["sleep"]))
+            if "answers" in rule:
+                rule = dict(rule, **rule["answers"][min(next_in_turn(index), len(rule["answers"]) - 1)])
             if "stdout_seq" in rule:
                 state_path = os.environ["ILVM_FAKE_LOG"] + ".state"
                 state = {}

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "backend/backend.hpp"
+#include "backend/lock_io_retry.hpp"
 #include "common/host_system.hpp"
 #include "common/log.hpp"
 #include "common/numbers.hpp"
@@ -22,6 +23,7 @@
 struct ilvm_backend {
     std::unique_ptr<ilvm::System> host;
     std::unique_ptr<ilvm::System> wrapped;
+    std::unique_ptr<ilvm::System> lock_retry;   // what the backend runs on (backend/lock_io_retry.hpp)
     std::unique_ptr<ilvm::SecretProvider> secrets;
     std::unique_ptr<ilvm::Backend> backend;
 };
@@ -129,6 +131,8 @@ ilvm_backend *op_open(const ilvm_option *options, size_t n, ilvm_reply *reply) {
             b->wrapped = std::make_unique<WrappedSystem>(*b->host, wrapper);
             sys = b->wrapped.get();
         }
+        b->lock_retry = std::make_unique<LockIoRetry>(*sys);
+        sys = b->lock_retry.get();
         b->secrets = make_libvirt_secret_provider(uri);
         b->backend = std::make_unique<Backend>(*sys, *b->secrets, cfg);
         ok(reply);

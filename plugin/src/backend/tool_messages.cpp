@@ -37,6 +37,13 @@ constexpr std::array kTexts{
     KnownText{ToolMessage::lock_lv_not_ready, "start failed: invalid parameters for sanlock",
               "vgchange --lock-start, lvm2 2.03.16 lib/locking/lvmlockd.c lockd_start_vg(): 'VG VG start failed: "
               "invalid parameters for sanlock' (-EARGS)"},
+    // lvmlockd's ELOCKIO (daemons/lvmlockd/lvmlockd-internal.h, 221): sanlock failed a lease's
+    // I/O (lease io error -210, after "aio timeout" -202 when the LUN answered too slowly),
+    // reported by lib/locking/lvmlockd.c as "Global lock failed: error -221", "VG VG lock
+    // failed: error -221" or "LV VG/LV lock failed: error -221", before the command did anything.
+    KnownText{ToolMessage::lock_io_error, "lock failed: error -221",
+              "any LVM command with lvmlockd, lvm2 2.03.16 lib/locking/lvmlockd.c: '… lock failed: error -221' "
+              "(-ELOCKIO; seen in the lab under load, sanlock 3.8.5 'aio timeout RD')"},
     KnownText{ToolMessage::login_reason, "initiator reported error",
               "iscsiadm --login, open-iscsi 2.1.8 usr/iscsi_err.c iscsi_err_print_msg(): 'iscsiadm: initiator reported "
               "error (8 - connection timed out)', printed after usr/session_mgmt.c's 'Could not login to [iface: …, "

@@ -18,6 +18,7 @@ enum class ToolMessage {
     vg_in_use_elsewhere,     // vgremove: another host still has the VG's lockspace started
     lock_lv_not_ready,       // vgchange --lock-start: lvmlockd could not use the VG's lvmlock LV (yet)
     login_reason,            // iscsiadm --login: the line that says why the login failed
+    lock_io_error,           // any LVM command on a shared VG: sanlock could not read or write a lease in time
 };
 
 // `text` (a command's stderr, or stderr and stdout together) contains one of the table's

@@ -1,0 +1,57 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// backend/lock_io_retry.hpp: an LVM command refused a lock because sanlock timed out on the
+// lease (lvmlockd's ELOCKIO, -221) runs again after a pause, at most three times; any other
+// failure, a lock another host holds included, is returned at once.
+#include <gtest/gtest.h>
+
+#include "backend/lock_io_retry.hpp"
+#include "fake_system.hpp"
+
+namespace ilvm::test {
+namespace {
+
+const CommandOutput kVgLockIo = fail_out(5, "  VG vg_san lock failed: error -221\n  Cannot access VG vg_san due to failed lock.\n");
+const CommandOutput kGlobalLockIo = fail_out(5, "  Global lock failed: error -221.\n");
+
+TEST(LockIoRetry, AskedAgainAfterAPauseUntilGranted) {
+    FakeSystem fake;
+    fake.on({"pvs"}, std::vector<CommandOutput>{kGlobalLockIo, kVgLockIo, ok_out("pv\n")});
+    LockIoRetry sys(fake);
+    const auto t0 = fake.now();
+    auto out = sys.run(Command{"pvs", "/dev/sdb"});
+    ASSERT_TRUE(out.ok());
+    EXPECT_TRUE(out->succeeded());
+    EXPECT_EQ(out->out, "pv\n");
+    EXPECT_EQ(fake.commands.size(), 3u);
+    EXPECT_EQ(fake.now() - t0, kLockIoPause + kLockIoPause * 2);   // 1 s, then 2 s
+}
+
+TEST(LockIoRetry, GivesUpAfterThreeRunsWithWhatLvmSaid) {
+    FakeSystem fake;
+    fake.on({"lvchange"}, std::vector<CommandOutput>{kVgLockIo});
+    LockIoRetry sys(fake);
+    auto out = sys.run(Command{"lvchange", "-aey", "-K", "vg_san/vm1"});
+    ASSERT_TRUE(out.ok());
+    EXPECT_FALSE(out->succeeded());
+    EXPECT_EQ(out->first_error_line(), "VG vg_san lock failed: error -221");
+    EXPECT_EQ(fake.commands.size(), static_cast<size_t>(kLockIoAttempts));
+}
+
+TEST(LockIoRetry, OtherFailuresAreReturnedAtOnce) {
+    for (const auto &failure : {fail_out(5, "  LV locked by other host: vg_san/vm1\n"),
+                                fail_out(5, "  Volume group \"vg_san\" not found\n"),
+                                fail_out(5, "  VG vg_san lock failed: error -11\n")}) {
+        FakeSystem fake;
+        fake.on({"lvchange"}, failure);
+        LockIoRetry sys(fake);
+        const auto t0 = fake.now();
+        auto out = sys.run(Command{"lvchange", "-aey", "-K", "vg_san/vm1"});
+        ASSERT_TRUE(out.ok());
+        EXPECT_FALSE(out->succeeded());
+        EXPECT_EQ(fake.commands.size(), 1u) << failure.err;
+        EXPECT_EQ(fake.now(), t0);   // no pause
+    }
+}
+
+}  // namespace
+}  // namespace ilvm::test
