@@ -13,31 +13,17 @@
 
 #include <chrono>
 
-#include "common/system.hpp"
+#include "common/forwarding_system.hpp"
 
 namespace ilvm {
 
 inline constexpr int kLockIoAttempts = 3;
 inline constexpr std::chrono::milliseconds kLockIoPause{1000};
 
-class LockIoRetry final : public System {
+class LockIoRetry final : public ForwardingSystem {
 public:
-    explicit LockIoRetry(System &inner) : inner_(inner) {}
-
+    explicit LockIoRetry(System &inner) : ForwardingSystem(inner) {}
     Result<CommandOutput> run(const Command &cmd) override;
-    bool path_exists(const std::string &path) override { return inner_.path_exists(path); }
-    Result<std::string> read_file(const std::string &path) override { return inner_.read_file(path); }
-    Status write_file(const std::string &path, std::string_view content, mode_t mode) override {
-        return inner_.write_file(path, content, mode);
-    }
-    Result<std::vector<std::string>> list_dir(const std::string &path) override { return inner_.list_dir(path); }
-    Result<mode_t> file_mode(const std::string &path) override { return inner_.file_mode(path); }
-    Status make_directories(const std::string &path, mode_t mode) override { return inner_.make_directories(path, mode); }
-    void sleep_for(std::chrono::milliseconds d) override { inner_.sleep_for(d); }
-    std::chrono::steady_clock::time_point now() override { return inner_.now(); }
-
-private:
-    System &inner_;
 };
 
 }  // namespace ilvm
