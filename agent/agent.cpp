@@ -10,9 +10,8 @@
 #include "agent/pool_pass.hpp"
 #include "common/clock.hpp"
 #include "common/env.hpp"
-#include "common/host_system.hpp"
+#include "common/command_runner.hpp"
 #include "common/log.hpp"
-#include "common/wrapped_system.hpp"
 #include "host/core/agent_client.hpp"
 #include "host/core/summaries.hpp"
 #include "host/libvirt/libvirt_mirror_pool.hpp"
@@ -235,12 +234,8 @@ void Agent::start_handover() {
 }
 
 Result<std::vector<PeerResult>> Agent::probe_round() {
-    HostSystem host;
-    std::optional<WrappedSystem> wrapped;   // tests: the recording command wrapper, as the module's
-    if (auto it = options_.handover.module_options.find("command_wrapper"); it != options_.handover.module_options.end())
-        wrapped.emplace(host, it->second);
-    System &sys = wrapped ? static_cast<System &>(*wrapped) : host;
-    ILVM_ASSIGN_OR_RETURN(auto hosts, live_peer_hosts(sys));
+    CommandRunner runner(command_wrapper(options_.handover.module_options));   // tests: the module's wrapper
+    ILVM_ASSIGN_OR_RETURN(auto hosts, live_peer_hosts(runner.system()));
     return probe_peers(hosts, [this](const std::string &peer) { return handover_->ping(peer); });
 }
 

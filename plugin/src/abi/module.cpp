@@ -10,10 +10,9 @@
 
 #include "backend/backend.hpp"
 #include "backend/lock_io_retry.hpp"
-#include "common/host_system.hpp"
+#include "common/command_runner.hpp"
 #include "common/log.hpp"
 #include "common/numbers.hpp"
-#include "common/wrapped_system.hpp"
 #include "ilvm-config.h"
 #include "iscsi-lvm/backend.h"
 #include "xml/pool_xml.hpp"
@@ -21,8 +20,7 @@
 #include "xml/vol_xml.hpp"
 
 struct ilvm_backend {
-    std::unique_ptr<ilvm::System> host;
-    std::unique_ptr<ilvm::System> wrapped;
+    std::unique_ptr<ilvm::CommandRunner> runner;
     std::unique_ptr<ilvm::System> lock_retry;   // what the backend runs on (backend/lock_io_retry.hpp)
     std::unique_ptr<ilvm::SecretProvider> secrets;
     std::unique_ptr<ilvm::Backend> backend;
@@ -125,16 +123,10 @@ ilvm_backend *op_open(const ilvm_option *options, size_t n, ilvm_reply *reply) {
                 return nullptr;
             }
         }
-        b->host = std::make_unique<HostSystem>(interrupt_fd);
-        System *sys = b->host.get();
-        if (!wrapper.empty()) {
-            b->wrapped = std::make_unique<WrappedSystem>(*b->host, wrapper);
-            sys = b->wrapped.get();
-        }
-        b->lock_retry = std::make_unique<LockIoRetry>(*sys);
-        sys = b->lock_retry.get();
+        b->runner = std::make_unique<CommandRunner>(wrapper, interrupt_fd);
+        b->lock_retry = std::make_unique<LockIoRetry>(b->runner->system());
         b->secrets = make_libvirt_secret_provider(uri);
-        b->backend = std::make_unique<Backend>(*sys, *b->secrets, cfg);
+        b->backend = std::make_unique<Backend>(*b->lock_retry, *b->secrets, cfg);
         ok(reply);
         return b.release();
     } catch (const std::exception &e) {
