@@ -53,6 +53,17 @@ TEST(LvmReport, UnknownBinaryFieldsAreNotSet) {
     EXPECT_EQ((*rec)[0].size, 67108864u);
 }
 
+TEST(LvmReport, ReadsEveryTagWhateverItsLength) {
+    // The tags were once split out of a temporary string: beyond the small-string buffer
+    // (15 characters) they were read from freed memory (found by the qcow2 volumes' tags).
+    const std::string tags = "ilvm_qcow2,ilvm_capacity_107374182400,an_administrators_own_tag_of_some_length";
+    auto lvs = lvm::parse_lvs_json(R"({"report":[{"lv":[{"lv_name":"thin","lv_size":"4194304","lv_tags":")" + tags +
+                                   R"("}]}]})");
+    ASSERT_TRUE(lvs.ok()) << lvs.error().message;
+    EXPECT_EQ((*lvs)[0].tags, (std::vector<std::string>{"ilvm_qcow2", "ilvm_capacity_107374182400",
+                                                        "an_administrators_own_tag_of_some_length"}));
+}
+
 TEST(LvmReport, RejectsGarbage) {
     EXPECT_FALSE(lvm::parse_lvs_json("not json").ok());
     EXPECT_FALSE(lvm::parse_lvs_json("{\"nope\":1}").ok());

@@ -136,7 +136,10 @@ Result<std::vector<LvReport>> parse_lvs_json(std::string_view json) {
         r.skip_activation = flag(o, "lv_skip_activation", false);
         r.autoactivation = flag(o, "lv_autoactivation", true);
         r.lock_args = str(o, "lv_lockargs");
-        for (std::string_view tag : split(str(o, "lv_tags"), ','))
+        // split() returns views into its argument: the string must outlive the loop (a
+        // temporary here dangled once the tags outgrew the small-string buffer).
+        const std::string tags = str(o, "lv_tags");
+        for (std::string_view tag : split(tags, ','))
             if (!tag.empty()) r.tags.emplace_back(tag);
         out.push_back(std::move(r));
         return {};
