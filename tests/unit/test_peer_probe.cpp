@@ -50,6 +50,13 @@ TEST_F(PeerProbe, SanlockNotAnsweringIsAnError) {
     EXPECT_NE(peers.error().message.find("connect error -111"), std::string::npos);
 }
 
+TEST_F(PeerProbe, ALockspaceWhoseHostsSanlockCannotListIsAnError) {
+    fake.on({"sanlock", "client", "host_status", "-s", "lvm_vg"}, fail_out(1, "host_status error -2"));
+    auto peers = agent::live_peer_hosts(fake);
+    ASSERT_FALSE(peers.ok());
+    EXPECT_EQ(peers.error().message, "sanlock client host_status -s lvm_vg failed: host_status error -2");
+}
+
 TEST(PeerProbeLine, SaysEachPeerAndWhyOneFailed) {
     auto results = agent::probe_peers({"hosta", "hostc"}, [](const std::string &host) -> Status {
         if (host == "hostc") return system_error("cannot reach the agent at hostc:16520: Connection refused");
