@@ -10,7 +10,8 @@
 // A record outlives its domain only if libvirtd never ran the release hook (libvirtd killed
 // mid-start); the reconciler removes records of domains without a status file after a grace.
 // libvirt deletes a stopping domain's status file before it runs `release`, so a pass may
-// remove the record first: that pass then releases the volume itself (reconcile_pass.cpp).
+// find the record stale first: it then releases the volume itself, and keeps the record while
+// the volume stays active, so that `release` still deactivates it (reconcile_pass.cpp).
 #pragma once
 
 #include <cstdint>

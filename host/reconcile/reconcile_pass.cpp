@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "host/reconcile/reconcile_pass.hpp"
 
+#include <algorithm>
 #include <chrono>
+#include <map>
 #include <set>
 #include <variant>
 
@@ -49,55 +51,88 @@ std::vector<ReconcileStepView> handover_steps(const PoolStore &store, const Back
 }
 
 struct Owners {
-    std::set<std::string> owned;      // volumes that still have owners
-    std::set<std::string> released;   // volumes whose last owner record this pass removed
+    std::set<std::string> owned;      // volumes a domain here may still use
+    std::map<std::string, std::string> orphaned;   // volume → its owners, every record stale
 };
 
-// Owner records (host/core/volume_owners.hpp) of domains libvirt does not know here: removed
-// after kStaleOwnerSeconds, under the volume's lock (a volume being worked on is skipped).
-Owners owned_volumes(const PoolStore &store, const std::string &pool, const StatusDir &status, int64_t now,
-                     bool dry_run) {
+std::set<std::string> known_domains(const StatusDir &status) {
     std::set<std::string> known;
-    Owners out;
-    auto &owned = out.owned;
     for (const auto &d : status.domains) known.insert(d.name);
     for (const auto &u : status.unreadable) known.insert(u.domain);   // unreadable is not gone
+    return known;
+}
+
+bool is_stale(const VolumeOwner &o, const std::set<std::string> &known, int64_t now) {
+    return !known.count(o.domain) && now - o.since >= kStaleOwnerSeconds;
+}
+
+// Removes the stale owner records of `vol`, under the volume's lock: a volume the hook or an
+// ilvm verb is working on is skipped (the next pass tries again).
+void remove_stale_owners(const PoolStore &store, const VolumeRef &v, const std::set<std::string> &known, int64_t now) {
+    auto lock = VolumeLock::try_acquire(store, v, "reconcile", /*domain=*/false);
+    if (!lock.ok() || !std::holds_alternative<VolumeLock>(*lock)) return;
+    auto owners = read_volume_owners(store, v);   // again, under the lock
+    if (!owners.ok()) return;
+    for (const auto &o : *owners)
+        if (is_stale(o, known, now)) {
+            continue_after(remove_volume_owner(store, v, o.domain), "the record is tried again next pass");
+            spdlog::warn("pool {}: removed the stale owner record of {} for domain {} (no such domain here)", v.pool,
+                         v.volume, o.domain);
+        }
+}
+
+// Owner records (host/core/volume_owners.hpp) of domains libvirt does not know here are
+// stale after kStaleOwnerSeconds. Beside a live owner they are removed at once; a volume with
+// stale records only is "orphaned": released by this pass, its records kept until then.
+Owners owned_volumes(const PoolStore &store, const std::string &pool, const std::set<std::string> &known, int64_t now,
+                     bool dry_run) {
+    Owners out;
     for (const auto &vol : volumes_with_owners(store, pool)) {
         const VolumeRef v{pool, vol};
         auto owners = read_volume_owners(store, v);
         if (!owners.ok()) {   // damaged: the hook refuses starts on it; keep it in use
             spdlog::warn("pool {}: {}", pool, owners.error().message);
-            owned.insert(vol);
+            out.owned.insert(vol);
             continue;
         }
-        bool stale_left = false;
-        for (const auto &o : *owners) {
-            if (known.count(o.domain) || now - o.since < kStaleOwnerSeconds) {
-                owned.insert(vol);
-                continue;
-            }
-            stale_left = true;
-        }
-        if (!stale_left || dry_run) {
-            if (stale_left) owned.insert(vol);
+        const auto stale = std::count_if(owners->begin(), owners->end(), [&](const auto &o) { return is_stale(o, known, now); });
+        if (stale > 0 && stale == static_cast<std::ptrdiff_t>(owners->size())) {
+            out.orphaned.emplace(vol, owner_names(*owners));
             continue;
         }
-        auto lock = VolumeLock::try_acquire(store, v, "reconcile", /*domain=*/false);
-        if (!lock.ok() || !std::holds_alternative<VolumeLock>(*lock)) {
-            owned.insert(vol);
-            continue;
-        }
-        for (const auto &o : *owners)
-            if (!known.count(o.domain) && now - o.since >= kStaleOwnerSeconds) {
-                continue_after(remove_volume_owner(store, v, o.domain), "the record is tried again next pass");
-                spdlog::warn("pool {}: removed the stale owner record of {} for domain {} (no such domain here)", pool, vol,
-                             o.domain);
-            }
-        auto left = read_volume_owners(store, v);
-        if (!left.ok() || !left->empty()) owned.insert(vol);
-        else out.released.insert(vol);
+        out.owned.insert(vol);
+        if (stale > 0 && !dry_run) remove_stale_owners(store, v, known, now);
     }
     return out;
+}
+
+// The step that keeps `vol` active on this host after the pass (open, in use, held, busy,
+// idle, or a deactivation that failed); none when the pass released it or it is not active.
+const ReconcileStepView *still_active(const std::vector<ReconcileStepView> &steps, const std::string &vol) {
+    for (const auto &s : steps)
+        if (s.volume == vol && (s.action == "keep" || still_idle(s))) return &s;
+    return nullptr;
+}
+
+// An orphaned volume's records go once the volume is no longer active here. While it is
+// (QEMU still closing it, or the hand-over guard holding releases), they stay: libvirt
+// deletes a stopping domain's status file before it runs the hook's `release`, and that
+// `release` deactivates only a volume its domain has a record for. Measured in the lab: a
+// pass removed the record of a domain that had just migrated away, but could not release its
+// volume yet; the hook 184 ms later left the volume active ("no owner record"), and the
+// destination's finisher waited 17 s for the idle grace of a later pass.
+void forget_released_owners(const PoolStore &store, const std::string &pool, const Owners &owners,
+                            const std::vector<ReconcileStepView> &steps, const std::set<std::string> &known,
+                            int64_t now) {
+    for (const auto &[vol, names] : owners.orphaned) {
+        if (const auto *kept = still_active(steps, vol)) {
+            spdlog::info("{}/{}: keeps the owner record of domain {} (no longer here) until the volume is released "
+                         "({}), so that the domain's release hook still deactivates it",
+                         pool, vol, names, kept->reason);
+            continue;
+        }
+        remove_stale_owners(store, {pool, vol}, known, now);
+    }
 }
 
 std::string describe_restore(const ReconcileStepView &s) {
@@ -148,18 +183,16 @@ Result<std::vector<ReconcileStepView>> reconcile_pass(const PoolStore &store, co
         settled.clear();
     }
     std::set<std::string> in_use = volumes_in_use(domains, pool);
-    Owners owners = owned_volumes(store, pool, status, now, dry_run);
-    in_use.merge(owners.owned);
-    // libvirt deletes a stopping domain's status file before it runs the release hook; a pass
-    // in between removes the record, and the hook then leaves the volume as it is (not
-    // activated by that domain, as far as it can tell). So the pass that removed a volume's
-    // last record releases it now, as the hook would have: the idle grace is for a domain
-    // that may still be starting, and this one had a record older than kStaleOwnerSeconds.
-    // Measured in the lab: after a stock migration the source kept the volume shared 24 s
-    // longer, and the destination's finisher waited for it. The module still keeps an open
-    // volume, or one a running domain uses.
+    const std::set<std::string> known = known_domains(status);
+    const Owners owners = owned_volumes(store, pool, known, now, dry_run);
+    in_use.merge(std::set<std::string>(owners.owned));
+    // A volume whose every owner record is stale is released now, as the hook's `release`
+    // would have: the idle grace is for a domain that may still be starting, and these records
+    // are older than kStaleOwnerSeconds. Measured in the lab: waiting for the grace kept a
+    // migrated volume shared on the source 24 s longer, and the destination's finisher waited.
+    // The module still keeps an open volume, or one a running domain uses.
     if (guard.hold.empty() && status.unreadable.empty())
-        for (const auto &vol : owners.released)
+        for (const auto &[vol, names] : owners.orphaned)
             if (!in_use.count(vol)) settled.insert(vol);
     std::set<std::string> busy;
     for (const auto &[vol, holder] : VolumeLock::held_in_pool(store, pool)) busy.insert(vol);
@@ -171,6 +204,7 @@ Result<std::vector<ReconcileStepView>> reconcile_pass(const PoolStore &store, co
     ILVM_ASSIGN_OR_RETURN(auto steps, parse_reconcile_steps(pool, result));
     for (auto &s : handover_steps(store, client, pool, guard, files, dry_run)) steps.push_back(std::move(s));
     if (dry_run) return steps;
+    forget_released_owners(store, pool, owners, steps, known, now);
     // Still idle: not deactivated yet, or the deactivation failed (retried next pass).
     std::vector<std::string> idle_now;
     for (const auto &s : steps)

@@ -198,6 +198,53 @@ class ReconcileCliTest(unittest.TestCase):
         self.assertIn("san/vm1: deactivated (active on this host, not open, used by no running domain)",
                       r.stdout.splitlines())
 
+    def test_an_open_volume_whose_domain_is_gone_keeps_its_owner_record_until_it_is_released(self):
+        # The same race, when the pass comes while QEMU still has the volume open: had the pass
+        # removed the record, the hook's release 184 ms later would have left the volume active
+        # ("no owner record") and the destination's finisher would have waited for a later
+        # pass's idle grace (17 s in the lab). The record stays while the volume is active here;
+        # the first pass that finds it closed releases it and removes the record.
+        self.env["ILVM_RECONCILE_GRACE_SECONDS"] = "3600"
+        self.make_active()
+        with open(os.path.join(DATA, "lvm", "lvs_three.json"), encoding="utf-8") as f:
+            report = f.read()
+        self.assertEqual(report.count('"lv_device_open":"1"'), 1)   # vm2 only
+        self.rules([{"prefix": ["lvs"], "stdout": report}])
+        owners = self.write_owner("vm2", "gone", 1000)
+        r = self.ilvm("-v", "reconcile")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertTrue(os.path.exists(owners), r.stderr)
+        self.assertIn("san/vm2: keeps the owner record of domain gone (no longer here) until the volume is released "
+                      "(open on this host)", r.stderr)
+        self.assertEqual(self.mutations(), [])
+        self.rules([{"prefix": ["lvs"], "stdout": report.replace('"lv_device_open":"1"', '"lv_device_open":"0"')}])
+        r = self.ilvm("reconcile")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn(["lvchange", "-an", "vg_san/vm2"], self.commands())
+        self.assertFalse(os.path.exists(owners))
+
+    def test_a_stale_owner_record_of_a_volume_not_active_here_is_removed(self):
+        self.make_active()
+        self.lvs("lvs_three.json")   # vm1 inactive here
+        owners = self.write_owner("vm1", "gone", 1000)
+        r = self.ilvm("reconcile")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertFalse(os.path.exists(owners))
+        self.assertNotIn(["lvchange", "-an", "vg_san/vm1"], self.commands())
+
+    def test_a_stale_owner_record_beside_a_live_one_goes_and_the_volume_stays(self):
+        import time
+        self.make_active()
+        self.lvs("lvs_vm1_active_here.json")
+        owners = self.write_owner("vm1", "gone", 1000)
+        with open(owners, "a", encoding="utf-8") as f:
+            f.write(f"starting\tshared\t{int(time.time())}\n")
+        r = self.ilvm("reconcile")
+        self.assertEqual((r.returncode, r.stdout), (0, ""), r.stderr)
+        with open(owners, encoding="utf-8") as f:
+            self.assertEqual([l.split("\t")[0] for l in f.read().splitlines()], ["starting"])
+        self.assertEqual(self.mutations(), [])
+
     def test_a_fresh_owner_record_keeps_its_volume(self):
         # A domain that is starting has its record before libvirt writes its status file.
         import time
