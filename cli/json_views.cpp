@@ -7,6 +7,7 @@ JsonValue to_json_value(const host::VolSummary &v) {
     JsonObject o{{"name", v.name},
                  {"key", text_or_null(v.key)},
                  {"path", text_or_null(v.path)},
+                 {"format", v.format},
                  {"capacity", v.capacity},
                  {"allocation", v.allocation},
                  {"activation", v.activation},

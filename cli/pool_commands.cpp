@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 // pool-* verbs.
+#include <cstdint>
+#include <cstdio>
 #include <fstream>
 #include <functional>
 #include <sstream>
@@ -92,6 +94,34 @@ unsigned session_flags(Context &ctx, const std::string &name, const std::string 
         if (o.target == me->target && o.host == me->host && o.port == me->port) return ILVM_KEEP_SESSION;
     }
     return 0;
+}
+
+// What the guests see in all: the volumes' capacities, qcow2 ones at their virtual size
+// (saturating: a sum past 2^64 bytes stays at the maximum), and how many are qcow2.
+struct VirtualSize {
+    uint64_t bytes = 0;
+    size_t qcow2 = 0;
+};
+VirtualSize virtual_size(const std::vector<host::VolSummary> &vols) {
+    VirtualSize s;
+    for (const auto &v : vols) {
+        s.bytes = v.capacity > UINT64_MAX - s.bytes ? UINT64_MAX : s.bytes + v.capacity;
+        s.qcow2 += v.format == "qcow2";
+    }
+    return s;
+}
+
+// "120.00 GiB in 3 volumes, 2 of them qcow2: 12.00 times the pool's capacity" (qcow2 volumes
+// hold less than they show, so the pool can promise more than it has).
+std::string describe_virtual_size(const VirtualSize &s, size_t volumes, uint64_t pool_capacity, bool bytes) {
+    std::string out = size_text(s.bytes, bytes) + " in " + std::to_string(volumes) + " volume(s), " +
+                      std::to_string(s.qcow2) + " of them qcow2";
+    if (pool_capacity > 0) {
+        char ratio[32];
+        std::snprintf(ratio, sizeof ratio, "%.2f", static_cast<double>(s.bytes) / static_cast<double>(pool_capacity));
+        out += std::string(": ") + ratio + " times the pool's capacity";
+    }
+    return out;
 }
 
 std::string lun_description(const host::PoolSummary &p) {
@@ -391,6 +421,8 @@ Status pool_info(Context &ctx, const Args &args) {
             o.emplace_back("capacity", p.capacity);
             o.emplace_back("allocation", p.allocation);
             o.emplace_back("available", p.available);
+            const VirtualSize virt = virtual_size(vols);
+            o.emplace_back("virtual_size", JsonObject{{"bytes", virt.bytes}, {"qcow2_volumes", virt.qcow2}});
             o.emplace_back("volumes", jv);
             if (area.known)
                 o.emplace_back("metadata_area", JsonObject{{"size", area.size}, {"free", area.free}});
@@ -415,6 +447,7 @@ Status pool_info(Context &ctx, const Args &args) {
         f.emplace_back("Volumes", std::to_string(vols.size()) + " (" + std::to_string(here) + " active here, " +
                                       std::to_string(elsewhere) + " held elsewhere, " +
                                       std::to_string(vols.size() - here - elsewhere) + " free)");
+        f.emplace_back("Virtual size", describe_virtual_size(virtual_size(vols), vols.size(), p.capacity, bytes));
         if (area.known) f.emplace_back("Metadata area", host::describe_metadata_area(area, vols.size()));
     }
     f.emplace_back("Source", lun_description(p));

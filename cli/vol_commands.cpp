@@ -123,11 +123,13 @@ Result<VolumeWork> begin_work(Context &ctx, const Args &args, const std::string 
     return begin_work(ctx, args, pv.first, {pv.second}, operation, owned);
 }
 
-std::string vol_xml(const std::string &name, uint64_t capacity, std::optional<uint64_t> allocation) {
+std::string vol_xml(const std::string &name, uint64_t capacity, std::optional<uint64_t> allocation,
+                    const std::string &format) {
     // Only called with validated LV names: [A-Za-z0-9+_.-], nothing XML would escape.
     std::string x = "<volume type='block'>\n  <name>" + name + "</name>\n  <capacity unit='bytes'>" +
                     std::to_string(capacity) + "</capacity>\n";
     if (allocation) x += "  <allocation unit='bytes'>" + std::to_string(*allocation) + "</allocation>\n";
+    x += "  <target><format type='" + format + "'/></target>\n";
     return x + "</volume>\n";
 }
 
@@ -167,10 +169,12 @@ Status vol_create_as(Context &ctx, const Args &args) {
     if (args.opt("allocation")) {
         ILVM_ASSIGN_OR_RETURN(allocation, size_arg(args, "allocation"));
     }
-    if (auto fmt = args.opt("format"); fmt && *fmt != "raw")
-        return invalid_input("volume format '" + *fmt + "' is not supported", "iscsi-lvm volumes are raw block devices");
+    // The module checks the volume XML too; this keeps the argument out of the XML unchecked.
+    const std::string format = args.opt("format").value_or("raw");
+    if (format != "raw" && format != "qcow2")
+        return invalid_input("volume format '" + format + "' is not supported", "iscsi-lvm volumes are raw (the default) or qcow2");
     ILVM_ASSIGN_OR_RETURN(auto work, begin_work(ctx, args, pool, {name}, "vol-create-as", Owned::refuse));
-    ILVM_ASSIGN_OR_RETURN(auto v, created(ctx, work.ref.pool_xml, vol_xml(name, capacity, allocation)));
+    ILVM_ASSIGN_OR_RETURN(auto v, created(ctx, work.ref.pool_xml, vol_xml(name, capacity, allocation, format)));
     after_volume_change(ctx, pool, work.ref.pool_xml);
     *ctx.out << "Vol " << v.name << " created\n";
     return {};
@@ -199,7 +203,7 @@ Status vol_clone(Context &ctx, const Args &args) {
     const VolRef &ref = work.ref;
     ILVM_ASSIGN_OR_RETURN(auto src, refresh_vol(ctx, ref));
     ILVM_ASSIGN_OR_RETURN(auto s, host::summarize_vol(src));
-    const std::string xml = vol_xml(newname, s.capacity, std::nullopt);
+    const std::string xml = vol_xml(newname, s.capacity, std::nullopt, s.format);
     ILVM_ASSIGN_OR_RETURN(auto *be, ctx.backend());
     ILVM_TRY(be->build_vol_from(ref.pool_xml, xml, ref.name));
     after_volume_change(ctx, ref.pool, ref.pool_xml);
@@ -304,6 +308,7 @@ Status vol_info(Context &ctx, const Args &args) {
     }
     *ctx.out << format_fields({{"Name", v.name},
                                {"Type", "block"},
+                               {"Format", v.format},
                                {"Capacity", size_text(v.capacity, args.flag("bytes"), "bytes")},
                                {"Allocation", size_text(v.allocation, args.flag("bytes"), "bytes")},
                                {"Path", v.path},

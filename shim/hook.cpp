@@ -7,6 +7,7 @@
 
 #include "common/continue_after.hpp"
 #include "common/log.hpp"
+#include "shim/disk_format.hpp"
 #include "shim/volume_claims.hpp"
 
 namespace ilvm::hook {
@@ -78,9 +79,13 @@ int activate_all(const Invocation &inv, const std::vector<DiskRef> &disks, const
         } else if (!vc.pool_started(d.pool)) {
             st = conflict("pool " + d.pool + " is not started on this host", "ilvm pool-start " + d.pool);
         } else {
-            auto changed = vc.activate(d.pool, d.volume, d.shared || all_shared);
-            if (!changed.ok()) st = changed.take_error();
-            else if (*changed) activated.push_back(d);
+            auto done = vc.activate(d.pool, d.volume, d.shared || all_shared);
+            if (!done.ok()) {
+                st = done.take_error();
+            } else {
+                if (done->changed) activated.push_back(d);
+                st = check_disk_format(d, done->format);
+            }
         }
         if (!st.ok()) {
             roll_back();

@@ -46,8 +46,13 @@ public:
     virtual ~VolumeControl() = default;
     virtual bool pool_started(const std::string &pool) = 0;
     virtual Result<bool> active_here(const std::string &pool, const std::string &volume) = 0;
-    // true: this call activated the volume (it was inactive here), so a rollback must undo it.
-    virtual Result<bool> activate(const std::string &pool, const std::string &volume, bool shared) = 0;
+    // changed: this call activated the volume (it was inactive here), so a rollback must undo
+    // it; format: what the volume holds ("raw" | "qcow2"), from the same lvs.
+    struct Activated {
+        bool changed = false;
+        std::string format = "raw";
+    };
+    virtual Result<Activated> activate(const std::string &pool, const std::string &volume, bool shared) = 0;
     virtual Status deactivate(const std::string &pool, const std::string &volume) = 0;
 };
 

@@ -8,10 +8,10 @@ Result<bool> ModuleControl::active_here(const std::string &pool, const std::stri
     return v.activation != "inactive";
 }
 
-Result<bool> ModuleControl::activate(const std::string &pool, const std::string &volume, bool shared) {
+Result<VolumeControl::Activated> ModuleControl::activate(const std::string &pool, const std::string &volume, bool shared) {
     // The reply is the volume as found before activation (one lvs, not two).
     ILVM_ASSIGN_OR_RETURN(auto before, locks_.activate_from({pool, volume}, shared));
-    return before.activation == "inactive";
+    return Activated{before.activation == "inactive", before.format};
 }
 
 Status ModuleControl::deactivate(const std::string &pool, const std::string &volume) {

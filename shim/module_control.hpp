@@ -17,7 +17,7 @@ public:
 
     bool pool_started(const std::string &pool) override { return store_.active(pool); }
     Result<bool> active_here(const std::string &pool, const std::string &volume) override;
-    Result<bool> activate(const std::string &pool, const std::string &volume, bool shared) override;
+    Result<Activated> activate(const std::string &pool, const std::string &volume, bool shared) override;
     Status deactivate(const std::string &pool, const std::string &volume) override;
 
 private:

@@ -121,6 +121,10 @@ Result<std::vector<DiskRef>> domain_disks(const XmlDoc &doc, const std::vector<P
         DiskRef ref;
         if (const xmlNode *target = xml::first_child(disk, "target")) ref.target = xml::attribute(target, "dev").value_or("");
         ref.shared = xml::first_child(disk, "readonly") || xml::first_child(disk, "shareable");
+        if (const xmlNode *driver = xml::first_child(disk, "driver")) {
+            ref.driver_type = xml::attribute(driver, "type").value_or("");
+            ref.error_policy = xml::attribute(driver, "error_policy").value_or("");
+        }
         const std::string type = xml::attribute(disk, "type").value_or("file");
         if (type == "block" || type == "file") {
             // A file disk may name a block device, or a file on one of our volumes.

@@ -21,6 +21,9 @@ struct DiskRef {
     std::string pool;
     std::string volume;
     bool shared = false;  // <readonly/> or <shareable/>: activated with a shared lock
+    // <driver type=… error_policy=…>, "" when absent: how QEMU is told to read the volume
+    // (shim/disk_format.hpp checks it against the volume's format).
+    std::string driver_type = {}, error_policy = {};
 
     bool operator==(const DiskRef &) const = default;
 };

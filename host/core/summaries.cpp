@@ -41,6 +41,7 @@ Result<VolSummary> vol_from(const xmlNode *vol) {
     v.name = text(vol, {"name"});
     v.key = text(vol, {"key"});
     v.path = text(vol, {"target", "path"});
+    if (std::string f = attr(vol, {"target", "format"}, "type"); !f.empty()) v.format = f;
     ILVM_ASSIGN_OR_RETURN(v.capacity, number(text(vol, {"capacity"}), "a volume capacity"));
     ILVM_ASSIGN_OR_RETURN(v.allocation, number(text(vol, {"allocation"}), "a volume allocation"));
     v.activation = attr(vol, {"activation"}, "state");

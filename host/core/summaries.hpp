@@ -20,6 +20,7 @@ struct PoolSummary {
 struct VolSummary {
     std::string name, key, path, activation, holder_name;
     std::string holder_mode;   // exclusive | shared; "" from a module without <holder mode>
+    std::string format = "raw";   // raw | qcow2 (<target><format type=…/>)
     uint64_t capacity = 0, allocation = 0;
     bool open = false, skip = false, autoactivation = true, has_holder = false;
     bool incomplete = false;   // <incomplete/>: being made, or its making was interrupted

@@ -152,6 +152,52 @@ class CliTest(unittest.TestCase):
         self.assertEqual(cmds[-2], ["lvchange", "--deltag", "ilvm_incomplete", "--config", ARCHIVE_CONFIG, "vg_san/vm9"])
         self.assertEqual(cmds[-1][0], "lvs")   # the reconcile pass after the change
 
+    def test_a_qcow2_volume_is_made_listed_and_described(self):
+        # vol-create-as --format qcow2 --allocation: an LV of the allocation holding a qcow2
+        # image of the capacity; its format and capacity in the LV's tags, so every host's
+        # vol-list and vol-info say them from one lvs.
+        self.define()
+        self.make_active()
+        lvm = os.path.join(self.tmp, "lvm.json")
+        with open(lvm, "w", encoding="utf-8") as f:
+            json.dump({"vm1": {}}, f)
+        self.env["ILVM_FAKE_LVM"] = lvm
+        with open(os.path.join(DATA, "qemu", "measure_qcow2_100g.json"), encoding="utf-8") as f:
+            measure = f.read()
+        self.rules([{"prefix": ["vgs"], "stdout": self.lvm_data("vgs_vg_san.json")},
+                    {"prefix": ["qemu-img", "measure"], "stdout": measure}])
+        r = self.ilvm("vol-create-as", "san", "thin", "100G", "--format", "qcow2", "--allocation", "1G")
+        self.assertEqual((r.returncode, r.stdout), (0, "Vol thin created\n"), r.stderr)
+        cmds = self.commands()
+        self.assertIn(["lvcreate", "--yes", "--activate", "n", "--zero", "n", "--wipesignatures", "n",
+                       "--setactivationskip", "y", "--setautoactivation", "n", "--addtag", "ilvm_incomplete",
+                       "--addtag", "ilvm_qcow2", "--addtag", "ilvm_capacity_107374182400",
+                       "--name", "thin", "--size", "1073741824b", "--config", ARCHIVE_CONFIG, "vg_san"], cmds)
+        self.assertIn(["qemu-img", "create", "-q", "-f", "qcow2", "-o", "compat=1.1,cluster_size=65536,lazy_refcounts=off",
+                       "/dev/vg_san/thin", "107374182400"], cmds)
+        info = json.loads(self.ilvm("vol-info", "thin", "--pool", "san", "--json").stdout)
+        self.assertEqual((info["format"], info["capacity"], info["allocation"]), ("qcow2", 107374182400, 1073741824))
+        text = self.ilvm("vol-info", "thin", "--pool", "san").stdout
+        self.assertRegex(text, r"\nFormat:\s+qcow2\nCapacity:\s+100.00 GiB\nAllocation:\s+1.00 GiB\n")
+        vols = {v["name"]: v for v in json.loads(self.ilvm("vol-list", "san", "--json").stdout)}
+        self.assertEqual((vols["vm1"]["format"], vols["thin"]["format"]), ("raw", "qcow2"))
+        # The pool promises more than it has: pool-info says by how much.
+        info = json.loads(self.ilvm("pool-info", "san", "--json").stdout)
+        self.assertEqual(info["virtual_size"], {"bytes": 101 << 30, "qcow2_volumes": 1})
+        ratio = (101 << 30) / info["capacity"]
+        self.assertRegex(self.ilvm("pool-info", "san").stdout,
+                         r"\nVirtual size:\s+101.00 GiB in 2 volume\(s\), 1 of them qcow2: %.2f times the pool's capacity\n"
+                         % ratio)
+
+    def test_an_unknown_volume_format_is_refused_before_anything_runs(self):
+        self.define()
+        self.make_active()
+        self.assert_error(self.ilvm("vol-create-as", "san", "v", "1G", "--format", "vmdk"), EXIT_INVALID,
+                          "volume format 'vmdk' is not supported")
+        self.assert_error(self.ilvm("vol-create-as", "san", "v", "1G", "--allocation", "512M"), EXIT_INVALID,
+                          "a raw volume is thick")
+        self.assertEqual([c for c in self.commands() if c[0] not in ("vgs", "lvs")], [])
+
     def test_vol_list_json_and_table(self):
         self.define()
         self.make_active()

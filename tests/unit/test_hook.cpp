@@ -180,12 +180,12 @@ public:
         ILVM_ASSIGN_OR_RETURN(auto info, be_.refresh_vol(pool_, v));
         return info.status.activation != ActivationState::inactive;
     }
-    Result<bool> activate(const std::string &, const std::string &v, bool shared) override {
+    Result<Activated> activate(const std::string &, const std::string &v, bool shared) override {
         // reuse_report: as the hook's ModuleControl asks the module (ILVM_REUSE_LVS_REPORT).
         ILVM_ASSIGN_OR_RETURN(auto before, be_.activate_vol(pool_, v,
                                                             shared ? lvm::ActivationMode::shared : lvm::ActivationMode::exclusive,
                                                             /*reuse_report=*/true));
-        return before.status.activation == ActivationState::inactive;
+        return Activated{before.status.activation == ActivationState::inactive, vol_format_name(before.def.format)};
     }
     Status deactivate(const std::string &, const std::string &v) override {
         ILVM_TRY(be_.deactivate_vol(pool_, v, /*reuse_report=*/true));
@@ -314,6 +314,60 @@ TEST_F(HookDispatch, PrepareFailureNamesDiskAndHolderAndRollsBack) {
     // vm1 was activated by this call, so it is released again: nothing stays active here.
     EXPECT_TRUE(sys.ran({"lvchange", "-an", "vg_san/vm1"})) << sys.transcript();
     expect_golden("hook-prepare-conflict-rollback", sys.transcript());
+}
+
+// A qcow2 volume (shim/disk_format.hpp): the disk must read it as qcow2, and a full LV must
+// pause the guest rather than hand it errors.
+std::string thin_disk(const std::string &volume, const std::string &driver) {
+    return "<domain><name>web1</name><devices><disk type='volume' device='disk'>" + driver + "<source pool='san' volume='" +
+           volume + "'/><target dev='vda'/></disk></devices></domain>";
+}
+
+TEST_F(HookDispatch, AQcow2VolumeReadAsRawIsRefusedAndLeftInactive) {
+    started_pool();
+    sys.on({"lvs"}, std::vector<CommandOutput>{ok_out(data_file("lvm/lvs_thin.json")), ok_out(data_file("lvm/lvs_thin_active_here.json"))});
+    EXPECT_EQ(run("prepare", "begin", thin_disk("thin", "")), 1);
+    EXPECT_EQ(err.str(),
+              "iscsi-lvm: cannot start domain 'web1': disk vda (san/thin): volume 'thin' of pool san holds a qcow2 image, but "
+              "the disk's driver type is raw (no <driver type>): the guest would overwrite the image's tables (hint: write "
+              "<driver name='qemu' type='qcow2'/> in the disk (see docs/user-guide.md, qcow2 volumes))\n");
+    EXPECT_TRUE(sys.ran({"lvchange", "-aey", "-K", "vg_san/thin"}));
+    EXPECT_TRUE(sys.ran({"lvchange", "-an", "vg_san/thin"})) << sys.transcript();   // what this start activated goes
+    EXPECT_TRUE(owners("thin").empty());
+    err.str("");
+    EXPECT_EQ(run("prepare", "begin", thin_disk("thin", "<driver name='qemu' type='raw'/>")), 1);
+    EXPECT_NE(err.str().find("the disk's driver type is 'raw'"), std::string::npos) << err.str();
+}
+
+TEST_F(HookDispatch, AQcow2VolumeReadAsQcow2Starts) {
+    started_pool();
+    sys.on({"lvs"}, ok_out(data_file("lvm/lvs_thin.json")));
+    for (const char *policy : {"", " error_policy='stop'", " error_policy='enospace'"}) {
+        EXPECT_EQ(run("prepare", "begin", thin_disk("thin", std::string("<driver name='qemu' type='qcow2'") + policy + "/>")), 0)
+            << err.str();
+        EXPECT_EQ(owners("thin").size(), 1u);
+    }
+    expect_not_run({"lvchange", "-an"});
+}
+
+TEST_F(HookDispatch, AQcow2VolumeWhoseGuestWouldSeeWriteErrorsIsRefused) {
+    started_pool();
+    sys.on({"lvs"}, ok_out(data_file("lvm/lvs_thin.json")));
+    EXPECT_EQ(run("prepare", "begin", thin_disk("thin", "<driver name='qemu' type='qcow2' error_policy='report'/>")), 1);
+    EXPECT_NE(err.str().find("error_policy 'report' would hand the guest write errors instead of pausing it (hint: remove "
+                             "error_policy from the disk's <driver>, or set it to 'stop' or 'enospace')"),
+              std::string::npos)
+        << err.str();
+    err.str("");
+    EXPECT_EQ(run("prepare", "begin", thin_disk("thin", "<driver name='qemu' type='qcow2' error_policy='ignore'/>")), 1);
+    EXPECT_NE(err.str().find("would drop the guest's writes"), std::string::npos) << err.str();
+}
+
+TEST_F(HookDispatch, ARawVolumeMayHoldAnImageItsAdministratorWrote) {
+    started_pool();
+    sys.on({"lvs"}, ok_out(data_file("lvm/lvs_thin.json")));
+    EXPECT_EQ(run("prepare", "begin", thin_disk("vm1", "<driver name='qemu' type='qcow2' error_policy='report'/>")), 0)
+        << err.str();
 }
 
 TEST_F(HookDispatch, PrepareRefusesWhenPoolNotStarted) {

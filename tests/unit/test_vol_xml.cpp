@@ -39,6 +39,7 @@ void expect_same(const VolDef &a, const VolDef &b) {
     EXPECT_EQ(a.name, b.name);
     EXPECT_EQ(a.capacity, b.capacity);
     EXPECT_EQ(a.allocation, b.allocation);
+    EXPECT_EQ(a.format, b.format);
 }
 
 std::string vol(const std::string &capacity, const std::string &extra = "") {
@@ -113,13 +114,33 @@ TEST(VolXml, CapacityErrors) {
     }
 }
 
-TEST(VolXml, ThinVolumesAreRefused) {
+TEST(VolXml, RawVolumesAreThick) {
     for (const char *alloc : {"<allocation>0</allocation>", "<allocation unit='G'>5</allocation>",
                               "<allocation unit='G'>11</allocation>", "<allocation unit='GB'>10</allocation>"}) {
-        Error e = parse_err(vol("<capacity unit='G'>10</capacity>", alloc));
-        EXPECT_EQ(e.message, "thin/sparse volumes are not supported: omit <allocation> or set it equal to <capacity>") << alloc;
-        EXPECT_NE(e.hint.find("10737418240"), std::string::npos) << e.hint;
+        for (const char *format : {"", "<target><format type='raw'/></target>"}) {
+            Error e = parse_err(vol("<capacity unit='G'>10</capacity>", std::string(alloc) + format));
+            EXPECT_EQ(e.message, "a raw volume is thick: its allocation must equal its capacity") << alloc;
+            EXPECT_NE(e.hint.find("10737418240"), std::string::npos) << e.hint;
+            EXPECT_NE(e.hint.find("<format type='qcow2'/>"), std::string::npos) << e.hint;
+        }
     }
+}
+
+TEST(VolXml, Qcow2VolumesTakeTheirLvSizeAsAllocation) {
+    const std::string qcow2 = "<target><format type='qcow2'/></target>";
+    VolDef d = parse_ok(vol("<capacity unit='G'>100</capacity>", "<allocation unit='G'>1</allocation>" + qcow2));
+    EXPECT_EQ(d.format, VolFormat::qcow2);
+    EXPECT_EQ(d.capacity, 100 * GiB);
+    EXPECT_EQ(d.allocation, std::optional<uint64_t>(GiB));
+    d = parse_ok(vol("<capacity unit='G'>100</capacity>", qcow2));
+    EXPECT_EQ(d.format, VolFormat::qcow2);
+    EXPECT_FALSE(d.allocation.has_value());
+    // Larger than the capacity: a fully written image needs its tables too.
+    EXPECT_EQ(parse_ok(vol("<capacity unit='G'>1</capacity>", "<allocation unit='M'>1100</allocation>" + qcow2)).allocation,
+              std::optional<uint64_t>(1100ULL << 20));
+    EXPECT_EQ(parse_err(vol("<capacity unit='G'>1</capacity>", "<allocation>0</allocation>" + qcow2)).message,
+              "volume allocation must be greater than zero");
+    EXPECT_EQ(parse_ok(vol("<capacity>1</capacity>")).format, VolFormat::raw);
 }
 
 TEST(VolXml, LvNamesFollowLvm) {
@@ -141,11 +162,13 @@ TEST(VolXml, TypeAndFormat) {
         EXPECT_NE(e.message.find("is not supported: iscsi-lvm volumes are logical volumes (type='block')"), std::string::npos)
             << e.message;
     }
-    for (const char *format : {"qcow2", "vmdk", "iso", "none"}) {
+    EXPECT_EQ(parse_ok("<volume><name>v</name><capacity>1</capacity><target><format type='qcow2'/></target></volume>").format,
+              VolFormat::qcow2);
+    for (const char *format : {"vmdk", "iso", "none", "QCOW2", "qcow"}) {
         Error e = parse_err(std::string("<volume><name>v</name><capacity>1</capacity><target><format type='") + format +
                             "'/></target></volume>");
         EXPECT_EQ(e.message, "volume format '" + std::string(format) +
-                                 "' is not supported: iscsi-lvm volumes are raw logical volumes");
+                                 "' is not supported: iscsi-lvm volumes are logical volumes holding a raw disk or a qcow2 image");
     }
 }
 
@@ -193,6 +216,22 @@ TEST(VolXml, FormatWithStatusIsLikeVolDumpxml) {
               "</volume>\n");
 }
 
+TEST(VolXml, AQcow2VolumeShowsItsVirtualSizeAndItsLv) {
+    VolDef d{"thin", 100 * GiB, std::nullopt, VolFormat::qcow2};
+    VolStatus st = sample_status();
+    st.capacity = 100 * GiB;
+    st.allocation = 2560ULL << 20;
+    const std::string out = format_vol_xml(d, &st);
+    EXPECT_NE(out.find("  <capacity unit='bytes'>107374182400</capacity>\n"
+                       "  <allocation unit='bytes'>2684354560</allocation>\n"),
+              std::string::npos)
+        << out;
+    EXPECT_NE(out.find("    <format type='qcow2'/>\n"), std::string::npos) << out;
+    VolDef back = parse_ok(out);   // dumpxml feeds back in
+    EXPECT_EQ(back.format, VolFormat::qcow2);
+    EXPECT_EQ(back.allocation, std::optional<uint64_t>(2560ULL << 20));
+}
+
 TEST(VolXml, FormatWithHolder) {
     VolDef d{"vm1", 10 * GiB, std::nullopt};
     VolStatus st = sample_status();
@@ -225,6 +264,8 @@ TEST(VolXml, RoundTrips) {
         {"a", 1, std::nullopt},
         {std::string(127, 'x'), UINT64_MAX, UINT64_MAX},
         {"disk.0+a_b-c", 4 * 1024 * 1024, std::nullopt},
+        {"thin", 100 * GiB, GiB, VolFormat::qcow2},
+        {"thin", 100 * GiB, std::nullopt, VolFormat::qcow2},
     };
     for (const auto &d : defs) {
         const std::string once = format_vol_xml(d);

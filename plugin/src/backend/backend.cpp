@@ -6,6 +6,7 @@
 #include "common/log.hpp"
 #include "common/names.hpp"
 #include "iscsi/session.hpp"
+#include "lvm/volume_tags.hpp"
 
 namespace ilvm {
 
@@ -45,11 +46,15 @@ Result<lvm::LvReport> Backend::load_lv(const PoolDef &pool, const std::string &n
 VolInfo Backend::to_vol_info(const PoolDef &pool, const lvm::LvReport &lv) {
     VolInfo v;
     v.def.name = lv.name;
-    v.def.capacity = lv.size;
+    auto image = lvm::image_of(lv);
+    if (!image.ok())   // still a qcow2 volume: its capacity shown as its LV's size until the tag is mended
+        spdlog::warn("{} (its capacity is shown as its LV's size)", image.error().message);
+    v.def.format = image.ok() ? image->format : VolFormat::qcow2;
+    v.def.capacity = image.ok() ? image->capacity : lv.size;
     v.status.key = lv.uuid;
     v.status.path = lv.path.empty() ? lvm::lv_path(pool.vg_name, lv.name) : lv.path;
-    v.status.capacity = lv.size;
-    v.status.allocation = lv.size;  // thick
+    v.status.capacity = v.def.capacity;
+    v.status.allocation = lv.size;  // raw volumes are thick; a qcow2 image fills its LV as the guest writes
     if (lv.active_locally)
         v.status.activation = lv.active_exclusively || !pool.shared() ? ActivationState::exclusive : ActivationState::shared;
     v.status.open = lv.device_open;

@@ -20,6 +20,7 @@
 #include "lvm/lock_info.hpp"
 #include "lvm/lvm_argv.hpp"
 #include "lvm/lvm_report.hpp"
+#include "lvm/volume_tags.hpp"
 #include "model/pool_def.hpp"
 #include "model/vol_def.hpp"
 #include "sanlock/lease_dump.hpp"
@@ -133,8 +134,15 @@ private:
     // restores its previous state; the first error wins, a later one is logged.
     Status with_volume_active(const PoolDef &pool, const lvm::LvReport &lv, const std::function<Status()> &work,
                               const char *verb = "activate");
-    // The checks and the lvcreate of a new volume, tagged incomplete; its size.
+    // The checks and the lvcreate of a new volume, tagged incomplete (and with its format's
+    // tags, lvm/volume_tags.hpp); its size.
     Result<uint64_t> create_lv(const PoolDef &pool, const VolDef &vol);
+    // The LV size of a new qcow2 volume: its allocation if given (at least what an empty
+    // image needs), else one chunk, at most what the image can ever need (qemu-img measure).
+    Result<uint64_t> qcow2_lv_size(const VolDef &vol);
+    // An empty qcow2 image of the volume's capacity at the start of `dev` (active here
+    // exclusively); nothing for raw volumes.
+    Status write_empty_image(const lvm::ImageInfo &image, const std::string &dev);
     // Removes the incomplete tag: the volume's content is made.
     Status mark_complete(const PoolDef &pool, const std::string &name);
     // Copies `src` into the new volume `target` (activating both as needed, zeroing a tail

@@ -1,12 +1,17 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-// Volume lifecycle: create (thick, skip-flagged, cleared), clone, refresh, delete (with a
-// cross-host lock probe), resize, wipe, upload/download.
+// Volume lifecycle: create (raw: thick; qcow2: an image in an LV that may be smaller than its
+// capacity; skip-flagged, cleared), clone, refresh, delete (with a cross-host lock probe),
+// resize, wipe, upload/download.
+#include <algorithm>
+
 #include "backend/backend.hpp"
 #include "backend/device.hpp"
 #include "common/continue_after.hpp"
 #include "common/log.hpp"
 #include "common/names.hpp"
 #include "common/size.hpp"
+#include "lvm/volume_tags.hpp"
+#include "qemu/qemu_img.hpp"
 
 namespace ilvm {
 namespace {
@@ -45,6 +50,13 @@ Status check_range(const lvm::LvReport &lv, uint64_t offset, uint64_t length) {
     return {};
 }
 
+// qemu-img refuses a qcow2 virtual size that is not a whole number of 512-byte sectors.
+constexpr uint64_t kSector = 512;
+
+// A qcow2 volume made without an allocation starts with one chunk: oVirt's extension unit
+// for thin block volumes (2.5 GiB), which its hosts grow by when a VM nears the end.
+constexpr uint64_t kQcow2FirstChunk = 2560ULL << 20;
+
 Status refuse_open(const lvm::LvReport &lv, const PoolDef &pool) {
     if (lv.device_open)
         return conflict("volume '" + lv.name + "' of pool " + pool.name + " is open on this host",
@@ -74,25 +86,51 @@ Result<VolInfo> Backend::refresh_vol(const PoolDef &pool, const std::string &nam
     return info;
 }
 
-Result<uint64_t> Backend::create_lv(const PoolDef &pool, const VolDef &vol) {
+Result<uint64_t> Backend::qcow2_lv_size(const VolDef &vol) {
+    ILVM_ASSIGN_OR_RETURN(auto out, sys_.run(qemu::measure_qcow2(vol.capacity)));
+    if (!out.succeeded())
+        return system_error("qemu-img measure (qcow2, " + std::to_string(vol.capacity) + " bytes): " + out.first_error_line(),
+                            "qcow2 volumes need qemu-img on this host (Debian: apt install qemu-utils)");
+    ILVM_ASSIGN_OR_RETURN(auto need, qemu::parse_measure_json(out.out));
+    if (!vol.allocation) return std::min(kQcow2FirstChunk, need.fully_allocated);
+    if (*vol.allocation < need.required)
+        return invalid_input("allocation " + human_size(*vol.allocation) + " of qcow2 volume '" + vol.name +
+                                 "' is too small: an empty image of " + human_size(vol.capacity) + " needs " +
+                                 human_size(need.required),
+                             "give at least " + std::to_string(need.required) + " bytes, or omit the allocation");
+    return *vol.allocation;
+}
+
+Result<uint64_t> Backend::create_lv(const PoolDef &pool, const VolDef &given) {
+    VolDef vol = given;
     ILVM_TRY(validate_lv_name(vol.name));
     // device-mapper names ("<vg>-<lv>" with '-' doubled) are limited to 127 characters.
     if (lvm::dm_path(pool.vg_name, vol.name).size() - std::string("/dev/mapper/").size() > 127)
         return invalid_input("volume name '" + vol.name + "' is too long for volume group " + pool.vg_name,
                              "the device-mapper name <vg>-<volume> must fit in 127 characters");
     if (vol.capacity == 0) return invalid_input("volume capacity must be greater than zero");
-    if (vol.allocation && *vol.allocation != vol.capacity)
-        return invalid_input("thin/sparse volumes are not supported: omit <allocation> or set it equal to <capacity>");
+    if (vol.format == VolFormat::raw && vol.allocation && *vol.allocation != vol.capacity)
+        return invalid_input("a raw volume is thick: its allocation must equal its capacity",
+                             "omit the allocation, or make a thin volume with format qcow2");
+    if (vol.format == VolFormat::qcow2) {
+        if (vol.capacity > UINT64_MAX - kSector) return invalid_input("volume capacity is too large");
+        vol.capacity = (vol.capacity + kSector - 1) / kSector * kSector;
+    }
     ILVM_ASSIGN_OR_RETURN(auto vg, load_vg(pool));
     ILVM_ASSIGN_OR_RETURN(auto lvs, load_lvs(pool));
     for (const auto &lv : lvs)
         if (lv.name == vol.name) return conflict("volume '" + vol.name + "' already exists in pool " + pool.name);
-    ILVM_ASSIGN_OR_RETURN(uint64_t size, round_up_to_extent(vol.capacity, vg.extent_size));
+    uint64_t wanted = vol.capacity;
+    if (vol.format == VolFormat::qcow2) {
+        ILVM_ASSIGN_OR_RETURN(wanted, qcow2_lv_size(vol));
+    }
+    ILVM_ASSIGN_OR_RETURN(uint64_t size, round_up_to_extent(wanted, vg.extent_size));
     if (size > vg.free)
         return conflict("not enough free space in pool " + pool.name + ": volume '" + vol.name + "' needs " +
                             human_size(size) + ", " + human_size(vg.free) + " available",
                         "choose a smaller size or delete unused volumes");
-    ILVM_TRY(run_checked(sys_, lvm::lvcreate(pool.vg_name, vol.name, size), "lvcreate " + pool.vg_name + "/" + vol.name));
+    ILVM_TRY(run_checked(sys_, lvm::lvcreate(pool.vg_name, vol.name, size, lvm::image_tags(vol.format, vol.capacity)),
+                         "lvcreate " + pool.vg_name + "/" + vol.name));
     return size;
 }
 
@@ -113,14 +151,23 @@ Result<VolInfo> Backend::create_vol(const PoolDef &pool, const VolDef &vol) {
     return built;
 }
 
+Status Backend::write_empty_image(const lvm::ImageInfo &image, const std::string &dev) {
+    if (image.format == VolFormat::raw) return {};
+    return run_status(sys_, qemu::create_qcow2(dev, image.capacity), "qemu-img create (qcow2) on " + dev);
+}
+
 Result<VolInfo> Backend::build_vol(const PoolDef &pool, const std::string &name) {
     ILVM_ASSIGN_OR_RETURN(auto lv, load_lv(pool, name));
+    ILVM_ASSIGN_OR_RETURN(const auto image, lvm::image_of(lv));
     const std::string dev = lvm::lv_path(pool.vg_name, name);
     // Zeroed whole by default, so a new volume never shows an earlier volume's data (the LUN's
     // extents are reused); <wipe_on_create>no</wipe_on_create> clears only both ends, enough
-    // that no partition table, PV label, file system or RAID superblock is seen again.
-    ILVM_TRY(with_volume_active(pool, lv, [&] {
-        return pool.wipe_on_create ? device::zero_fill(sys_, dev, lv.size) : device::clear_edges(sys_, dev, lv.size);
+    // that no partition table, PV label, file system or RAID superblock is seen again. A
+    // qcow2 image then goes at its start (a guest reads its unwritten clusters as zeros
+    // whatever the LV holds there).
+    ILVM_TRY(with_volume_active(pool, lv, [&]() -> Status {
+        ILVM_TRY(pool.wipe_on_create ? device::zero_fill(sys_, dev, lv.size) : device::clear_edges(sys_, dev, lv.size));
+        return write_empty_image(image, dev);
     }));
     ILVM_TRY(mark_complete(pool, name));
     VolInfo info = to_vol_info(pool, lv);
@@ -163,9 +210,20 @@ Status Backend::copy_into(const PoolDef &pool, const lvm::LvReport &src, const s
 Result<VolInfo> Backend::build_vol_from(const PoolDef &pool, const VolDef &vol, const std::string &source) {
     ILVM_ASSIGN_OR_RETURN(auto src, load_lv(pool, source));
     ILVM_TRY(refuse_open(src, pool));
+    ILVM_ASSIGN_OR_RETURN(const auto image, lvm::image_of(src));
     VolDef target = vol;
-    if (target.capacity < src.size) target.capacity = src.size;
-    target.allocation.reset();
+    target.format = image.format;
+    if (image.format == VolFormat::qcow2) {
+        // The copy is the source's image, byte for byte: its virtual size comes with it.
+        if (vol.capacity > image.capacity)
+            return invalid_input("a copy of qcow2 volume '" + source + "' has its capacity (" + human_size(image.capacity) +
+                                 "), not " + human_size(vol.capacity));
+        target.capacity = image.capacity;
+        target.allocation = src.size;
+    } else {
+        if (target.capacity < src.size) target.capacity = src.size;
+        target.allocation.reset();
+    }
     ILVM_ASSIGN_OR_RETURN(uint64_t size, create_lv(pool, target));
     // Until the copy is made the new volume is tagged incomplete; any failure removes it.
     Status made = copy_into(pool, src, vol.name, size);
@@ -204,6 +262,11 @@ Status Backend::delete_vol(const PoolDef &pool, const std::string &name, DeleteV
 Result<VolInfo> Backend::resize_vol(const PoolDef &pool, const std::string &name, uint64_t capacity, ResizeOptions opts) {
     if (capacity == 0) return invalid_input("volume capacity must be greater than zero");
     ILVM_ASSIGN_OR_RETURN(auto lv, load_lv(pool, name));
+    ILVM_ASSIGN_OR_RETURN(const auto image, lvm::image_of(lv));
+    if (image.format == VolFormat::qcow2)
+        return invalid_input("volume '" + name + "' is a qcow2 volume: changing its capacity is not supported yet",
+                             "its LV holds what the guest wrote, not its capacity; create a qcow2 volume of the capacity "
+                             "you need");
     ILVM_ASSIGN_OR_RETURN(auto vg, load_vg(pool));
     ILVM_ASSIGN_OR_RETURN(uint64_t size, round_up_to_extent(capacity, vg.extent_size));
     if (size == lv.size) return to_vol_info(pool, lv);
@@ -228,7 +291,14 @@ Result<VolInfo> Backend::resize_vol(const PoolDef &pool, const std::string &name
 
 Status Backend::wipe_vol(const PoolDef &pool, const std::string &name, WipeAlgorithm) {
     ILVM_ASSIGN_OR_RETURN(auto lv, load_lv(pool, name));
-    return with_volume_active(pool, lv, [&] { return device::zero_fill(sys_, lvm::lv_path(pool.vg_name, name), lv.size); });
+    ILVM_ASSIGN_OR_RETURN(const auto image, lvm::image_of(lv));
+    // A wiped qcow2 volume is an empty image again (its guest reads zeros), not a zeroed LV
+    // that no longer is what its tags say.
+    const std::string dev = lvm::lv_path(pool.vg_name, name);
+    return with_volume_active(pool, lv, [&]() -> Status {
+        ILVM_TRY(device::zero_fill(sys_, dev, lv.size));
+        return write_empty_image(image, dev);
+    });
 }
 
 Status Backend::upload_vol(const PoolDef &pool, const std::string &name, const std::string &src_file, uint64_t offset,

@@ -67,12 +67,14 @@ Command vg_lock_start(const std::string &vg) {
 
 Command vg_lock_stop(const std::string &vg) { return Command{"vgchange", "--lock-stop", vg}; }
 
-Command lvcreate(const std::string &vg, const std::string &lv, uint64_t bytes) {
+Command lvcreate(const std::string &vg, const std::string &lv, uint64_t bytes, const std::vector<std::string> &tags) {
     // --zero/--wipesignatures n: the LV is not active, so lvcreate could not clear it
     // anyway; we clear both ends ourselves under an exclusive activation.
-    return Command{"lvcreate", "--yes", "--activate", "n", "--zero", "n", "--wipesignatures", "n",
-                   "--setactivationskip", "y", "--setautoactivation", "n", "--addtag", kIncompleteTag,
-                   "--name", lv, "--size", bytes_arg(bytes), "--config", kArchiveConfig, vg};
+    Command c{"lvcreate", "--yes", "--activate", "n", "--zero", "n", "--wipesignatures", "n",
+              "--setactivationskip", "y", "--setautoactivation", "n", "--addtag", kIncompleteTag};
+    for (const auto &tag : tags) c.argv.insert(c.argv.end(), {"--addtag", tag});
+    c.argv.insert(c.argv.end(), {"--name", lv, "--size", bytes_arg(bytes), "--config", kArchiveConfig, vg});
+    return c;
 }
 
 Command lvremove(const std::string &vg, const std::string &lv) {

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "common/command.hpp"
 #include "model/pool_def.hpp"
@@ -48,8 +49,8 @@ inline constexpr const char *kIncompleteTag = "ilvm_incomplete";
 
 // Thick LV, never activated by creation: the activation-skip flag and autoactivation off
 // keep libvirt's `vgchange -aly` (logical pool start) and udev autoactivation from touching
-// it; tagged incomplete until its content is made.
-Command lvcreate(const std::string &vg, const std::string &lv, uint64_t bytes);
+// it; tagged incomplete until its content is made, and with `tags` (lvm/volume_tags.hpp).
+Command lvcreate(const std::string &vg, const std::string &lv, uint64_t bytes, const std::vector<std::string> &tags = {});
 Command lvremove(const std::string &vg, const std::string &lv);
 Command lvextend(const std::string &vg, const std::string &lv, uint64_t bytes);
 Command lvreduce(const std::string &vg, const std::string &lv, uint64_t bytes);

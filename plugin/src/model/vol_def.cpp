@@ -12,4 +12,18 @@ const char *activation_state_name(ActivationState s) {
     return "inactive";
 }
 
+const char *vol_format_name(VolFormat f) {
+    switch (f) {
+    case VolFormat::raw: return "raw";
+    case VolFormat::qcow2: return "qcow2";
+    }
+    return "raw";
+}
+
+std::optional<VolFormat> parse_vol_format(std::string_view name) {
+    if (name == "raw") return VolFormat::raw;
+    if (name == "qcow2") return VolFormat::qcow2;
+    return std::nullopt;
+}
+
 }  // namespace ilvm

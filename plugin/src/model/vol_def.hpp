@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace ilvm {
 
@@ -16,10 +17,21 @@ enum class ActivationState {
 };
 const char *activation_state_name(ActivationState s);
 
+// What the LV holds. raw: the disk itself, as big as the LV. qcow2: a qcow2 image whose
+// virtual size is the volume's capacity and which fills the LV as the guest writes; the LV
+// (the allocation) may be smaller than the capacity and is grown when it fills up
+// (docs/user-guide.md, "qcow2 volumes"). The LV's tags say which (lvm/volume_tags.hpp).
+enum class VolFormat { raw, qcow2 };
+const char *vol_format_name(VolFormat f);
+std::optional<VolFormat> parse_vol_format(std::string_view name);
+
 struct VolDef {
     std::string name;
-    uint64_t capacity = 0;                 // bytes
-    std::optional<uint64_t> allocation;    // input only: thick volumes, must equal capacity
+    uint64_t capacity = 0;                 // bytes: the disk's size as the guest sees it
+    // Input: raw volumes are thick, so it must equal the capacity; qcow2: the LV's size
+    // (unset: one chunk, at most what the image can ever need).
+    std::optional<uint64_t> allocation;
+    VolFormat format = VolFormat::raw;
 };
 
 // Everything refresh learns about a volume.

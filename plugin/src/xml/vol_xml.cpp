@@ -30,11 +30,21 @@ Status check_root(const xmlNode *root) {
     for (const xmlNode *target : xml::child_elements(root, "target"))
         for (const xmlNode *format : xml::child_elements(target, "format")) {
             auto type = xml::attribute(format, "type");
-            if (type && xml::token(*type) != "raw")
-                return invalid_input("volume format " + xml::shown(*type) + " is not supported: iscsi-lvm volumes are raw logical volumes",
-                                     "omit <format> or write <format type='raw'/>");
+            if (type && !parse_vol_format(xml::token(*type)))
+                return invalid_input("volume format " + xml::shown(*type) +
+                                         " is not supported: iscsi-lvm volumes are logical volumes holding a raw disk or a qcow2 image",
+                                     "omit <format> (raw) or write <format type='raw'/> or <format type='qcow2'/>");
         }
     return {};
+}
+
+// <target><format type='…'/></target>; raw when absent (check_root checked the value).
+VolFormat format_of(const xmlNode *root) {
+    for (const xmlNode *target : xml::child_elements(root, "target"))
+        for (const xmlNode *format : xml::child_elements(target, "format"))
+            if (auto type = xml::attribute(format, "type"))
+                if (auto f = parse_vol_format(xml::token(*type))) return *f;
+    return VolFormat::raw;
 }
 
 // A libvirt scaled integer: <capacity unit='G'>10</capacity>. Digits only; the unit
@@ -78,13 +88,17 @@ Result<VolDef> parse_vol_xml(std::string_view text) {
     ILVM_ASSIGN_OR_RETURN(def.capacity, parse_scaled(capacity, "capacity"));
     if (def.capacity == 0) return invalid_input("volume capacity must be greater than zero");
 
+    def.format = format_of(root);
     ILVM_ASSIGN_OR_RETURN(const xmlNode *allocation, xml::optional_child(root, "allocation"));
     if (allocation != nullptr) {
         ILVM_ASSIGN_OR_RETURN(uint64_t alloc, parse_scaled(allocation, "allocation"));
-        if (alloc != def.capacity)
-            return invalid_input("thin/sparse volumes are not supported: omit <allocation> or set it equal to <capacity>",
-                                 "capacity is " + std::to_string(def.capacity) + " bytes, allocation " + std::to_string(alloc) +
-                                     " bytes");
+        // A qcow2 volume's allocation is its LV's size, checked against what the image needs
+        // when it is made (backend/volume_ops.cpp).
+        if (def.format == VolFormat::raw && alloc != def.capacity)
+            return invalid_input("a raw volume is thick: its allocation must equal its capacity",
+                                 "omit <allocation>, set it equal to <capacity> (" + std::to_string(def.capacity) +
+                                     " bytes), or make a thin volume with <format type='qcow2'/>");
+        if (alloc == 0) return invalid_input("volume allocation must be greater than zero");
         def.allocation = alloc;
     }
     // <key>, <source>, <physical>, <target> (path, format, permissions, timestamps),
@@ -103,7 +117,8 @@ std::string format_vol_xml(const VolDef &def, const VolStatus *status) {
     uint64_t capacity = def.capacity;
     std::optional<uint64_t> allocation = def.allocation;
     if (status != nullptr) {
-        // The LV as it is (rounded up to whole extents). Volumes are thick: an unknown
+        // The LV as it is (rounded up to whole extents): for raw volumes both numbers, for
+        // qcow2 the allocation (the capacity is the image's virtual size). An unknown
         // allocation is the capacity.
         if (status->capacity != 0) capacity = status->capacity;
         allocation = status->allocation != 0 ? status->allocation : capacity;
@@ -112,7 +127,7 @@ std::string format_vol_xml(const VolDef &def, const VolStatus *status) {
     if (allocation) o += "  <allocation unit='bytes'>" + std::to_string(*allocation) + "</allocation>\n";
     o += "  <target>\n";
     if (status != nullptr && !status->path.empty()) o += "    <path>" + escape(status->path) + "</path>\n";
-    o += "    <format type='raw'/>\n";
+    o += std::string("    <format type='") + vol_format_name(def.format) + "'/>\n";
     o += "  </target>\n";
     if (status != nullptr) {
         auto yn = [](bool b) { return b ? "yes" : "no"; };

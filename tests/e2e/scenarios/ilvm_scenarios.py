@@ -20,6 +20,9 @@ per step, with per-scenario times:
   hook-race  A and B `virsh start` the same disk at the same moment, 20 rounds: exactly
              one wins every time and the loser keeps nothing active (5 rounds in the
              ci set, 20 in the full set).
+  thin       a qcow2 volume (1 GiB image in a 64 MiB LV) made on A, described by B,
+             checked with qemu-img info; a domain reading it as raw is refused by the
+             hook, as qcow2 it starts; destroyed, the volume is released.
   maintenance  one writer per volume on a host: virsh start refused naming vol-wipe,
              vol-clone, vol-upload while one works on the domain's volume (held back by a
              wrapper), results intact; two domains sharing a volume started at once: one
@@ -101,7 +104,8 @@ EXIT_INVALID, EXIT_NOT_FOUND, EXIT_CONFLICT = 2, 3, 4
 CHAP_USER, CHAP_PASSWORD = "labuser", "lab-chap-secret-42"
 # host-failure late: it power-cycles host A, which also cuts the A-B link (socket netdev);
 # lun-loss last: host A ends it reset by its watchdog, and stays off.
-ORDER = ["newcomer", "two-hosts", "chap", "data", "wrong-lun", "hook", "hook-race", "maintenance", "mirror", "agent", "migrate", "migrate-control",
+ORDER = ["newcomer", "two-hosts", "chap", "data", "wrong-lun", "hook", "hook-race", "thin", "maintenance", "mirror", "agent", "migrate",
+         "migrate-control",
          "faults", "host-failure", "lun-loss"]
 # Run only when named: the control experiment for `migrate` (plain virsh migrate on a local
 # file disk, QEMU's default downtime) that showed nested TCG migration corrupting the guest's
@@ -426,6 +430,48 @@ def hook_race(ctx):
     say("%d rounds: exactly one winner every time (hosta %d, hostb %d)" % (RACE_ROUNDS, wins["hosta"], wins["hostb"]))
 
 
+
+# -- qcow2 volumes (issue 18) ------------------------------------------------------------
+
+def thin_domain_xml(driver_type):
+    """thinvm: web1's small domain on the qcow2 volume thin1, its disk read as `driver_type`."""
+    xml = domain_xml("thinvm", block_disk("thin1"))
+    return xml.replace("<driver name='qemu' type='raw' cache='none'/>",
+                       "<driver name='qemu' type='%s' cache='none'/>" % driver_type)
+
+
+def thin(ctx):
+    a, b = ctx.lab.a, ctx.lab.b
+    ctx.ilvm(a, "vol-create-as", "san", "thin1", "1G", "--format", "qcow2", "--allocation", "64M",
+             why="a 1 GiB qcow2 image in a 64 MiB LV")
+    info = json.loads(ctx.ilvm(b, "vol-info", "thin1", "--pool", "san", "--json")[0])
+    say("   hostb sees: format %s, capacity %d, allocation %d" % (info["format"], info["capacity"], info["allocation"]))
+    expect((info["format"], info["capacity"], info["allocation"]) == ("qcow2", 1 << 30, 64 << 20),
+           "B does not see thin1 as a 1 GiB qcow2 image in 64 MiB: %s" % info)
+    ctx.ilvm(a, "vol-activate", "thin1", "--pool", "san")
+    _, out, _ = a.check(["qemu-img", "info", "--output=json", "/dev/vg_san/thin1"])
+    image = json.loads(out)
+    say("   hosta: qemu-img info: format %s, virtual size %d" % (image["format"], image["virtual-size"]))
+    expect((image["format"], image["virtual-size"]) == ("qcow2", 1 << 30), "thin1 holds no 1 GiB qcow2 image: %s" % image)
+    ctx.ilvm(a, "vol-deactivate", "thin1", "--pool", "san")
+    for driver, ok in (("raw", False), ("qcow2", True)):
+        ctx.put(a, "/root/thinvm.xml", thin_domain_xml(driver))
+        a.run(["virsh", "undefine", "thinvm"], timeout=120)   # the refused one, defined with another UUID
+        a.check(["virsh", "define", "/root/thinvm.xml"], timeout=120)
+        say("hosta: virsh start thinvm   # disk driver type %s" % driver)
+        rc, out, err = a.run(["virsh", "start", "thinvm"], timeout=300)
+        if not ok:
+            expect(rc != 0 and "holds a qcow2 image" in err, "the hook let thinvm read thin1 as raw: rc=%d %s" % (rc, err))
+            say("   refused as expected: " + err[err.find("iscsi-lvm:"):].strip()[:300])
+            expect(not lv_active_here(a, "thin1"), "the refused start left thin1 active on A")
+        else:
+            if rc != 0:
+                raise GuestCommandError(a, "virsh start thinvm", rc, out, err)
+            expect(lv_active_here(a, "thin1"), "thin1 is not active on A while thinvm runs")
+    a.check(["virsh", "destroy", "thinvm"], timeout=300)
+    expect(not lv_active_here(a, "thin1"), "thin1 still active on A after destroy")
+    a.check(["virsh", "undefine", "thinvm"], timeout=120)
+    ctx.ilvm(a, "vol-delete", "thin1", "--pool", "san")
 
 
 # -- one writer per volume on a host (issue 14) ------------------------------------------
@@ -1910,18 +1956,18 @@ def agent(ctx):
 
 
 SCENARIOS = {"newcomer": newcomer, "chap": chap, "two-hosts": two_hosts, "data": data, "wrong-lun": wrong_lun,
-             "hook": hook, "hook-race": hook_race, "maintenance": maintenance, "mirror": mirror, "agent": agent, "migrate": migrate,
+             "hook": hook, "hook-race": hook_race, "thin": thin, "maintenance": maintenance, "mirror": mirror, "agent": agent, "migrate": migrate,
              "migrate-control": migrate_control, "faults": faults, "host-failure": host_failure, "lun-loss": lun_loss}
 # chap builds a local (lock type none) VG: under lvmlockd even that needs the global lock,
 # which lives in a started sanlock VG (measured: "Global lock failed" otherwise).
-NEEDS = {"data": "two-hosts", "wrong-lun": "two-hosts", "hook": "two-hosts", "hook-race": "hook", "chap": "two-hosts",
+NEEDS = {"data": "two-hosts", "wrong-lun": "two-hosts", "hook": "two-hosts", "hook-race": "hook", "thin": "hook", "chap": "two-hosts",
          "maintenance": "hook", "mirror": "hook", "agent": "mirror", "migrate": "hook", "host-failure": "hook", "lun-loss": "hook", "faults": "hook"}
 
 
 def teardown_pools(ctx):
     # Stop domains and pools so the lab's teardown finds lockspaces it can stop cleanly.
     for g in ctx.lab.guests:
-        for dom in ("web1", "web2", "web3", "web4", MIG_DOMAIN):
+        for dom in ("web1", "web2", "web3", "web4", "thinvm", MIG_DOMAIN):
             g.run(["virsh", "destroy", dom], timeout=120)
     for g in ctx.lab.guests:
         for pool in ("san", "chap", "wrong"):

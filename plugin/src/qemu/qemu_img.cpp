@@ -1,0 +1,53 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#include "qemu/qemu_img.hpp"
+
+#include <memory>
+
+#include <json-glib/json-glib.h>
+
+namespace ilvm::qemu {
+namespace {
+
+struct ParserDeleter {
+    void operator()(JsonParser *p) const { if (p) g_object_unref(p); }
+};
+
+// A member that is a JSON integer ≥ 0.
+Result<uint64_t> size_member(JsonObject *o, const char *key) {
+    if (!json_object_has_member(o, key)) return system_error(std::string("qemu-img measure gave no \"") + key + "\"");
+    JsonNode *n = json_object_get_member(o, key);
+    if (!JSON_NODE_HOLDS_VALUE(n) || json_node_get_value_type(n) != G_TYPE_INT64 || json_node_get_int(n) < 0)
+        return system_error(std::string("qemu-img measure's \"") + key + "\" is not a size");
+    return static_cast<uint64_t>(json_node_get_int(n));
+}
+
+}  // namespace
+
+Command measure_qcow2(uint64_t virtual_bytes) {
+    return Command{"qemu-img", "measure", "--output=json", "-O", "qcow2", "-o", kQcow2Options, "--size",
+                   std::to_string(virtual_bytes)};
+}
+
+Result<Qcow2Measure> parse_measure_json(std::string_view json) {
+    if (json.empty()) return system_error("qemu-img measure printed nothing");
+    std::unique_ptr<JsonParser, ParserDeleter> parser(json_parser_new());
+    GError *err = nullptr;
+    if (!json_parser_load_from_data(parser.get(), json.data(), static_cast<gssize>(json.size()), &err)) {
+        std::string msg = err ? err->message : "unknown error";
+        if (err) g_error_free(err);
+        return system_error("cannot parse qemu-img measure's JSON output: " + msg);
+    }
+    JsonNode *root = json_parser_get_root(parser.get());
+    if (!root || !JSON_NODE_HOLDS_OBJECT(root)) return system_error("qemu-img measure's JSON output has no top-level object");
+    JsonObject *o = json_node_get_object(root);
+    Qcow2Measure m;
+    ILVM_ASSIGN_OR_RETURN(m.required, size_member(o, "required"));
+    ILVM_ASSIGN_OR_RETURN(m.fully_allocated, size_member(o, "fully-allocated"));
+    return m;
+}
+
+Command create_qcow2(const std::string &device, uint64_t virtual_bytes) {
+    return Command{"qemu-img", "create", "-q", "-f", "qcow2", "-o", kQcow2Options, device, std::to_string(virtual_bytes)};
+}
+
+}  // namespace ilvm::qemu

@@ -1,0 +1,36 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// qemu-img, for qcow2 volumes: the commands as data (like lvm/lvm_argv.hpp) and the parser of
+// `qemu-img measure`'s JSON. Every image is made with the same options, so what `measure`
+// says holds for what `create` makes.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "common/command.hpp"
+#include "common/result.hpp"
+
+namespace ilvm::qemu {
+
+// compat=1.1 (QEMU ≥ 1.1; what libvirt and oVirt create), 64 KiB clusters (qcow2's default,
+// written out so measure and create agree), no lazy refcounts (a crash never needs a repair
+// before the next open on another host).
+inline constexpr const char *kQcow2Options = "compat=1.1,cluster_size=65536,lazy_refcounts=off";
+
+// `qemu-img measure --output=json -O qcow2 -o OPTIONS --size N`: what an empty image of that
+// virtual size needs, and what it needs once every cluster is written. Reads no file.
+Command measure_qcow2(uint64_t virtual_bytes);
+
+struct Qcow2Measure {
+    uint64_t required = 0;          // an empty image: header, L1 and refcount tables
+    uint64_t fully_allocated = 0;   // every cluster written: the most the LV ever needs
+};
+Result<Qcow2Measure> parse_measure_json(std::string_view json);
+
+// `qemu-img create -q -f qcow2 -o OPTIONS DEVICE N` on the volume's device, active here
+// exclusively: writes the header and tables at the start of the LV; the data clusters come
+// later, as the guest writes.
+Command create_qcow2(const std::string &device, uint64_t virtual_bytes);
+
+}  // namespace ilvm::qemu
