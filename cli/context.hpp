@@ -64,6 +64,8 @@ struct Context {
 
 // Verb implementations; each returns Status and prints its own success output.
 Status pool_define(Context &, const Args &);
+Status pool_define_as(Context &, const Args &);
+Status pool_edit(Context &, const Args &);
 Status pool_undefine(Context &, const Args &);
 Status pool_build(Context &, const Args &);
 Status pool_start(Context &, const Args &);

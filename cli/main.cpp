@@ -61,6 +61,21 @@ using OptionHelp = std::map<std::string, std::map<std::string, std::string>>;
 const OptionHelp &verb_option_help() {
     static const OptionHelp help = {
         {"pool-define", {{"file", "pool XML file (docs/xml-reference.md)"}}},
+        {"pool-define-as", {{"name", "the new pool's name"},
+                            {"type", "iscsi-lvm (the only type; may be omitted)"},
+                            {"source-host", "the iSCSI portal's address (IPv4 or IPv6)"},
+                            {"source-port", "the portal's TCP port (default 3260)"},
+                            {"source-dev", "the target's IQN"},
+                            {"lun", "the LUN that carries the volume group (default 0)"},
+                            {"source-initiator", "this host's initiator IQN for the pool (default: the host's)"},
+                            {"source-name", "the volume group's name"},
+                            {"auth-type", "chap (the only type)"},
+                            {"auth-username", "the CHAP user name"},
+                            {"secret-usage", "the usage of the libvirt secret holding the CHAP password"},
+                            {"secret-uuid", "the UUID of that libvirt secret"},
+                            {"target", "/dev/VG (the only path the pool can have)"},
+                            {"locking", "sanlock (default), dlm or none"}}},
+        {"pool-edit", {{"pool", "the pool to edit (name or UUID)"}}},
         {"pool-build", {{"overwrite", "initialise a LUN that carries a signature (PV, filesystem, partition table)"}}},
         {"pool-start", {{"build", "run pool-build first (asks for the pool's name, or takes --confirm)"},
                         {"overwrite", "with --build: initialise a LUN that carries a signature"}}},
@@ -112,7 +127,8 @@ const OptionHelp &verb_option_help() {
 
 // Value options a verb cannot do without (it checks them itself, with its own hint).
 const std::map<std::string, std::set<std::string>> &verb_required_options() {
-    static const std::map<std::string, std::set<std::string>> required = {{"host-setup", {"host-id"}}};
+    static const std::map<std::string, std::set<std::string>> required = {
+        {"host-setup", {"host-id"}}, {"pool-define-as", {"source-host", "source-dev", "source-name"}}};
     return required;
 }
 
@@ -128,6 +144,15 @@ std::vector<Verb> with_option_help(std::vector<Verb> table) {
 const std::vector<Verb> &verbs() {
     static const std::vector<Verb> v = with_option_help(with_wait_options({
         {{"pool-define", "define an inactive persistent pool from an XML file", {"file"}, 1, {}, {}, ""}, pool_define},
+        {{"pool-define-as", "define an inactive persistent pool from arguments", {"name", "type"}, 1,
+          {"source-host", "source-port", "source-dev", "lun", "source-initiator", "source-name", "auth-type", "auth-username",
+           "secret-usage", "secret-uuid", "target", "locking"},
+          {},
+          "Needs --source-host, --source-dev and --source-name; the checks are pool-define's."},
+         pool_define_as},
+        {{"pool-edit", "edit a pool's definition in $VISUAL or $EDITOR, then define it", {"pool"}, 1, {}, {},
+          "As virsh pool-edit: an unchanged file changes nothing; a refused one is offered again on a terminal."},
+         pool_edit},
         {{"pool-undefine", "forget a pool's definition (its data stays on the LUN)", {"pool"}, 1, {}, {}, ""}, pool_undefine},
         {{"pool-build", "initialise the pool's LUN: PV + (shared) volume group", {"pool"}, 1, {"confirm"}, {"overwrite"},
           "Destructive: asks you to type the pool name, or takes --confirm NAME.\n"

@@ -11,6 +11,7 @@
 #include "cli/context.hpp"
 #include "cli/json_views.hpp"
 #include "cli/placement.hpp"
+#include "cli/pool_definition.hpp"
 #include "cli/pool_lifecycle.hpp"
 #include "cli/ui/output.hpp"
 #include "cli/ui/xml_file.hpp"
@@ -141,13 +142,16 @@ Status build(Context &ctx, const Args &args, const std::string &name, const std:
     return ctx.store.save(name, built);
 }
 
-}  // namespace
-
-Status pool_define(Context &ctx, const Args &args) {
-    const std::string file = args.get("file");
-    ILVM_ASSIGN_OR_RETURN(std::string text, read_xml_file(file));
+// pool-define, pool-define-as and pool-edit: the module's checks, then the host's (a running
+// pool's identity, one definition per LUN and per VG), then the store. The pool's name.
+// `editing`: the pool being edited, whose name the XML must keep.
+Result<std::string> define_pool(Context &ctx, const Args &args, const std::string &text, const std::string &editing = "") {
     ILVM_ASSIGN_OR_RETURN(std::string xml, canonical_pool(ctx, text));
     ILVM_ASSIGN_OR_RETURN(auto p, host::summarize_pool(xml));
+    if (!editing.empty() && p.name != editing)
+        return invalid_input("pool-edit cannot rename pool '" + editing + "' to '" + p.name + "'",
+                             "define the new pool with pool-define (its own name, UUID, LUN and VG), then pool-undefine " +
+                                 editing);
     ILVM_ASSIGN_OR_RETURN(auto lock, ctx.lock_pool(args, p.name, LockMode::exclusive));
     if (ctx.store.active(p.name)) {
         ILVM_ASSIGN_OR_RETURN(auto running_xml, ctx.store.load_runtime(p.name));
@@ -187,8 +191,51 @@ Status pool_define(Context &ctx, const Args &args) {
         ILVM_ASSIGN_OR_RETURN(xml, canonical_pool(ctx, xml));
     }
     ILVM_TRY(ctx.store.save(p.name, xml));
-    *ctx.out << "Pool " << p.name << " defined from " << file << "\n";
+    return p.name;
+}
+
+}  // namespace
+
+Status pool_define(Context &ctx, const Args &args) {
+    const std::string file = args.get("file");
+    ILVM_ASSIGN_OR_RETURN(std::string text, read_xml_file(file));
+    ILVM_ASSIGN_OR_RETURN(std::string name, define_pool(ctx, args, text));
+    *ctx.out << "Pool " << name << " defined from " << file << "\n";
     return {};
+}
+
+Status pool_define_as(Context &ctx, const Args &args) {
+    ILVM_ASSIGN_OR_RETURN(std::string xml, pool_xml_from_args(args));
+    ILVM_ASSIGN_OR_RETURN(std::string name, define_pool(ctx, args, xml));
+    *ctx.out << "Pool " << name << " defined\n";
+    return {};
+}
+
+Status pool_edit(Context &ctx, const Args &args) {
+    const std::string name = args.get("pool");
+    ILVM_ASSIGN_OR_RETURN(const std::string stored, ctx.pool_xml(name));
+    std::string text = stored;
+    for (;;) {
+        ILVM_ASSIGN_OR_RETURN(std::string edited, edit_text(text, "ilvm-pool-" + name));
+        if (edited == stored) {
+            *ctx.out << "Pool " << name << " XML configuration not changed.\n";
+            return {};
+        }
+        auto defined = define_pool(ctx, args, edited, name);
+        if (defined.ok()) {
+            *ctx.out << "Pool " << name << " XML configuration edited.\n";
+            return {};
+        }
+        // As virsh: on a terminal, offer to edit the same text again; else fail with the error.
+        if (!ctx.interactive) return defined.take_error();
+        *ctx.out << "error: " << defined.error().message << "\n";
+        if (!defined.error().hint.empty()) *ctx.out << "hint: " << defined.error().hint << "\n";
+        *ctx.out << "Failed. Try again? [y,n]: " << std::flush;
+        std::string answer;
+        if (!std::getline(*ctx.in, answer) || (answer != "y" && answer != "Y"))
+            return invalid_input("pool " + name + " was not changed");
+        text = edited;
+    }
 }
 
 Status pool_undefine(Context &ctx, const Args &args) {

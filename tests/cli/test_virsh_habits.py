@@ -131,6 +131,97 @@ class VirshHabitsTest(unittest.TestCase):
         self.assertEqual([(v["name"], v["capacity"], v["state"]) for v in vols],
                          [("vm1", 1 << 30, "free"), ("vm2", 2 << 30, "active-here"), ("vm3", 1 << 30, "active-here")])
 
+    # 6. pool-define-as and pool-edit
+    def define_as(self, *extra):
+        return self.ilvm("pool-define-as", "two", "--source-host", "10.0.0.51", "--source-dev",
+                         "iqn.2024-04.com.example:two", "--source-name", "vg_two", *extra)
+
+    def test_pool_define_as_defines_what_the_xml_would(self):
+        r = self.define_as("iscsi-lvm", "--lun", "1", "--source-port", "3261", "--auth-username", "vmhost",
+                           "--secret-usage", "two-chap", "--source-initiator", "iqn.2026-11.org.example:host-a")
+        self.assertEqual((r.returncode, r.stdout), (0, "Pool two defined\n"), r.stderr)
+        info = json.loads(self.ilvm("pool-info", "two", "--json").stdout)
+        self.assertEqual(info["source"], {"host": "10.0.0.51", "port": 3261, "target": "iqn.2024-04.com.example:two",
+                                          "lun": 1, "initiator": "iqn.2026-11.org.example:host-a",
+                                          "chap_username": "vmhost"})
+        self.assertEqual((info["vg"]["name"], info["lock_type"], info["state"]), ("vg_two", "sanlock", "inactive"))
+        xml = self.ilvm("pool-dumpxml", "two").stdout
+        self.assertIn("usage='two-chap'", xml)
+        self.assertRegex(xml, r"<uuid>[0-9a-f-]{36}</uuid>")
+
+    def test_pool_define_as_refusals_change_nothing(self):
+        before = sorted(os.listdir(os.path.join(self.tmp, "etc", "pools")))
+        for extra, code, fragment in [
+            (["--type", "logical"], 2, "pool type 'logical' is not supported here"),
+            (["--auth-username", "u"], 2, "CHAP needs exactly one of --secret-usage and --secret-uuid"),
+            (["--auth-username", "u", "--secret-usage", "a", "--secret-uuid", "b"], 2, "exactly one of"),
+            (["--secret-usage", "a"], 2, "need --auth-username"),
+            (["--auth-username", "u", "--secret-usage", "a", "--auth-type", "none"], 2, "auth type 'none' is not supported"),
+            (["--lun", "x"], 2, "invalid LUN 'x'"),
+            (["--target", "/dev/elsewhere"], 2, "/dev/vg_two"),
+        ]:
+            with self.subTest(extra=extra):
+                r = self.define_as(*extra)
+                self.assertEqual(r.returncode, code, r.stderr)
+                self.assertIn(fragment, r.stderr.splitlines()[0])
+        r = self.ilvm("pool-define-as", "two", "--source-host", "10.0.0.51", "--source-name", "vg_two")
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertIn("pool-define-as needs --source-dev (the target's IQN)", r.stderr)
+        # san's LUN under another name: pool-define's own check.
+        r = self.ilvm("pool-define-as", "again", "--source-host", "10.0.0.50", "--source-dev",
+                      "iqn.2024-04.com.example:vms", "--source-name", "vg_again")
+        self.assertEqual(r.returncode, 4, r.stderr)
+        self.assertIn("pool 'san' already uses LUN 0", r.stderr)
+        self.assertEqual(sorted(os.listdir(os.path.join(self.tmp, "etc", "pools"))), before)
+
+    def edit(self, pool, editor, visual=None):
+        env = dict(self.env, EDITOR=editor, TMPDIR=self.tmp)
+        env.pop("VISUAL", None)
+        if visual is not None:
+            env["VISUAL"] = visual
+        return subprocess.run([ILVM, "pool-edit", pool], env=env, capture_output=True, text=True, timeout=60,
+                              stdin=subprocess.DEVNULL)
+
+    def stored(self, pool):
+        with open(os.path.join(self.tmp, "etc", "pools", pool + ".xml"), encoding="utf-8") as f:
+            return f.read()
+
+    def test_pool_edit_defines_what_the_editor_leaves(self):
+        self.assertEqual(self.define_as().returncode, 0)
+        before = self.stored("two")
+        r = self.edit("two", "true")
+        self.assertEqual((r.returncode, r.stdout), (0, "Pool two XML configuration not changed.\n"), r.stderr)
+        r = self.edit("two", "sed -i 's/10.0.0.51/10.0.0.52/'")
+        self.assertEqual((r.returncode, r.stdout), (0, "Pool two XML configuration edited.\n"), r.stderr)
+        self.assertEqual(json.loads(self.ilvm("pool-info", "two", "--json").stdout)["source"]["host"], "10.0.0.52")
+        self.assertEqual(re.search(r"<uuid>.*</uuid>", self.stored("two")).group(0),
+                         re.search(r"<uuid>.*</uuid>", before).group(0))
+        # VISUAL wins over EDITOR, as in virsh.
+        r = self.edit("two", "false", visual="true")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        # The private copy is gone.
+        self.assertEqual([n for n in os.listdir(self.tmp) if n.startswith("ilvm-pool-")], [])
+
+    def test_pool_edit_refusals_leave_the_definition(self):
+        before = self.stored("san")
+        # A started pool's portal cannot change (without a terminal: no second try).
+        r = self.edit("san", "sed -i 's/10.0.0.50/10.0.0.99/'")
+        self.assertEqual(r.returncode, 4, r.stderr)
+        self.assertRegex(r.stderr, r"\Aerror: pool 'san' is active: its portal 10.0.0.50:3260 -> 10.0.0.99:3260 cannot change")
+        r = self.edit("san", "sed -i 's/<name>vg_san/<name>vg san/'")
+        self.assertEqual(r.returncode, 2, r.stderr)
+        r = self.edit("san", "sed -i 's#<name>san</name>#<name>san2</name>#'")
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertIn("error: pool-edit cannot rename pool 'san' to 'san2'", r.stderr)
+        self.assertFalse(os.path.exists(os.path.join(self.tmp, "etc", "pools", "san2.xml")))
+        r = self.edit("san", "false")
+        self.assertEqual(r.returncode, 5, r.stderr)
+        self.assertIn("the editor 'false' failed", r.stderr)
+        r = self.edit("san", "'unterminated")
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertEqual(self.stored("san"), before)
+        self.assertEqual(self.edit("nope", "true").returncode, 3)
+
     def test_sizes_in_any_case(self):
         lvm = os.path.join(self.tmp, "lvm.json")
         with open(lvm, "w", encoding="utf-8") as f:
