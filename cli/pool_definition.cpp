@@ -11,6 +11,7 @@
 
 #include <glib.h>
 
+#include "common/gobject_ptr.hpp"
 #include "common/xml_doc.hpp"
 
 namespace ilvm::cli {
@@ -74,20 +75,21 @@ Result<std::string> edit_text(const std::string &text, const std::string &file_p
     if (editor == nullptr || *editor == '\0') editor = "vi";
     gint argc = 0;
     gchar **argv = nullptr;
-    GError *err = nullptr;
-    if (!g_shell_parse_argv(editor, &argc, &argv, &err)) {
-        std::string why = err ? err->message : "cannot be split into words";
-        g_clear_error(&err);
-        return invalid_input("the editor command '" + std::string(editor) + "' " + why, "set VISUAL or EDITOR to an editor");
+    GError *raw = nullptr;
+    if (!g_shell_parse_argv(editor, &argc, &argv, &raw)) {
+        GErrorPtr err(raw);
+        return invalid_input("the editor command '" + std::string(editor) + "' " + (err ? err->message : "cannot be split into words"),
+                             "set VISUAL or EDITOR to an editor");
     }
     std::vector<std::string> words(argv, argv + argc);
     g_strfreev(argv);
 
     // A private copy: mode 0600 whatever the umask, in a fresh file.
-    const char *tmpdir = std::getenv("TMPDIR");
-    std::string path = std::string(tmpdir && *tmpdir ? tmpdir : "/tmp") + "/" + file_prefix + "-XXXXXX.xml";
+    const char *tmpdir_env = std::getenv("TMPDIR");
+    const std::string tmpdir = tmpdir_env && *tmpdir_env ? tmpdir_env : "/tmp";
+    std::string path = tmpdir + "/" + file_prefix + "-XXXXXX.xml";
     const int fd = ::mkstemps(path.data(), 4);
-    if (fd < 0) return system_error("cannot create a temporary file for the editor in " + std::string(tmpdir ? tmpdir : "/tmp"));
+    if (fd < 0) return system_error("cannot create a temporary file for the editor in " + tmpdir);
     struct Removed {
         std::string path;
         ~Removed() { ::unlink(path.c_str()); }
@@ -104,15 +106,15 @@ Result<std::string> edit_text(const std::string &text, const std::string &file_p
     // The editor gets this terminal: stdin, stdout and stderr are inherited.
     if (!g_spawn_sync(nullptr, child_argv.data(), nullptr,
                       static_cast<GSpawnFlags>(G_SPAWN_SEARCH_PATH | G_SPAWN_CHILD_INHERITS_STDIN), nullptr, nullptr, nullptr,
-                      nullptr, &status, &err)) {
-        std::string why = err ? err->message : "cannot run it";
-        g_clear_error(&err);
-        return system_error("cannot run the editor '" + words.front() + "': " + why, "set VISUAL or EDITOR to an editor");
+                      nullptr, &status, &raw)) {
+        GErrorPtr err(raw);
+        return system_error("cannot run the editor '" + words.front() + "': " + (err ? err->message : "cannot run it"),
+                            "set VISUAL or EDITOR to an editor");
     }
-    if (!g_spawn_check_wait_status(status, &err)) {
-        std::string why = err ? err->message : "it failed";
-        g_clear_error(&err);
-        return system_error("the editor '" + words.front() + "' failed (" + why + "); nothing was changed");
+    if (!g_spawn_check_wait_status(status, &raw)) {
+        GErrorPtr err(raw);
+        return system_error("the editor '" + words.front() + "' failed (" + (err ? err->message : "it failed") +
+                            "); nothing was changed");
     }
     std::ifstream in(path, std::ios::binary);
     std::ostringstream edited;

@@ -184,8 +184,8 @@ Result<std::vector<ReconcileStepView>> reconcile_pass(const PoolStore &store, co
     }
     std::set<std::string> in_use = volumes_in_use(domains, pool);
     const std::set<std::string> known = known_domains(status);
-    const Owners owners = owned_volumes(store, pool, known, now, dry_run);
-    in_use.merge(std::set<std::string>(owners.owned));
+    Owners owners = owned_volumes(store, pool, known, now, dry_run);
+    in_use.merge(owners.owned);   // moves them: only `orphaned` is used after this
     // A volume whose every owner record is stale is released now, as the hook's `release`
     // would have: the idle grace is for a domain that may still be starting, and these records
     // are older than kStaleOwnerSeconds. Measured in the lab: waiting for the grace kept a

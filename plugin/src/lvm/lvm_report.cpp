@@ -7,6 +7,7 @@
 
 #include <json-glib/json-glib.h>
 
+#include "common/gobject_ptr.hpp"
 #include "common/numbers.hpp"
 #include "common/strings.hpp"
 #include "lvm/lvm_argv.hpp"
@@ -14,20 +15,15 @@
 namespace ilvm::lvm {
 namespace {
 
-struct ParserDeleter {
-    void operator()(JsonParser *p) const { if (p) g_object_unref(p); }
-};
-
 // Visits every row of report[*].<section>[*], failing on any structural surprise so a
 // changed LVM output format is a clear error rather than silently empty data.
 Status for_each_row(std::string_view json, const char *section, const char *tool,
                     const std::function<Status(JsonObject *)> &visit) {
-    std::unique_ptr<JsonParser, ParserDeleter> parser(json_parser_new());
-    GError *err = nullptr;
-    if (!json_parser_load_from_data(parser.get(), json.data(), static_cast<gssize>(json.size()), &err)) {
-        std::string msg = err ? err->message : "unknown error";
-        if (err) g_error_free(err);
-        return system_error(std::string("cannot parse ") + tool + " JSON output: " + msg);
+    GObjectPtr<JsonParser> parser(json_parser_new());
+    GError *raw = nullptr;
+    if (!json_parser_load_from_data(parser.get(), json.data(), static_cast<gssize>(json.size()), &raw)) {
+        GErrorPtr err(raw);
+        return system_error(std::string("cannot parse ") + tool + " JSON output: " + (err ? err->message : "unknown error"));
     }
     JsonNode *root = json_parser_get_root(parser.get());
     if (!root || !JSON_NODE_HOLDS_OBJECT(root))

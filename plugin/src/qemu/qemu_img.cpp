@@ -1,16 +1,12 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "qemu/qemu_img.hpp"
 
-#include <memory>
-
 #include <json-glib/json-glib.h>
+
+#include "common/gobject_ptr.hpp"
 
 namespace ilvm::qemu {
 namespace {
-
-struct ParserDeleter {
-    void operator()(JsonParser *p) const { if (p) g_object_unref(p); }
-};
 
 // A member that is a JSON integer ≥ 0.
 Result<uint64_t> size_member(JsonObject *o, const char *key) {
@@ -30,12 +26,11 @@ Command measure_qcow2(uint64_t virtual_bytes) {
 
 Result<Qcow2Measure> parse_measure_json(std::string_view json) {
     if (json.empty()) return system_error("qemu-img measure printed nothing");
-    std::unique_ptr<JsonParser, ParserDeleter> parser(json_parser_new());
-    GError *err = nullptr;
-    if (!json_parser_load_from_data(parser.get(), json.data(), static_cast<gssize>(json.size()), &err)) {
-        std::string msg = err ? err->message : "unknown error";
-        if (err) g_error_free(err);
-        return system_error("cannot parse qemu-img measure's JSON output: " + msg);
+    GObjectPtr<JsonParser> parser(json_parser_new());
+    GError *raw = nullptr;
+    if (!json_parser_load_from_data(parser.get(), json.data(), static_cast<gssize>(json.size()), &raw)) {
+        GErrorPtr err(raw);
+        return system_error(std::string("cannot parse qemu-img measure's JSON output: ") + (err ? err->message : "unknown error"));
     }
     JsonNode *root = json_parser_get_root(parser.get());
     if (!root || !JSON_NODE_HOLDS_OBJECT(root)) return system_error("qemu-img measure's JSON output has no top-level object");
