@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-// The real System: GLib's GSubprocess for commands (argv, no shell), POSIX for files.
+// The real System: commands as child processes (common/child_process.hpp: argv, no shell),
+// POSIX for files.
 #pragma once
 
 #include "common/system.hpp"
