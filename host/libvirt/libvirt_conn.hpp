@@ -7,9 +7,9 @@
 #include <memory>
 #include <string>
 
-#include <libvirt/libvirt.h>
 
 #include "common/result.hpp"
+#include "host/libvirt/libvirt_api.hpp"
 
 namespace ilvm::host {
 

@@ -3,7 +3,6 @@
 
 #include <cstdlib>
 
-#include <libvirt/virterror.h>
 
 #include "common/log.hpp"
 #include "host/libvirt/libvirt_conn.hpp"
@@ -13,7 +12,7 @@ namespace {
 
 struct DomainDeleter {
     void operator()(virDomainPtr d) const {
-        if (d) virDomainFree(d);
+        if (d) loaded_libvirt().virDomainFree(d);
     }
 };
 using DomainHandle = std::unique_ptr<virDomain, DomainDeleter>;
@@ -47,15 +46,15 @@ public:
 
     Result<DomainRun> state(const std::string &name) override {
         ILVM_TRY(connect());
-        DomainHandle dom(virDomainLookupByName(conn_.get(), name.c_str()));
+        DomainHandle dom(loaded_libvirt().virDomainLookupByName(conn_.get(), name.c_str()));
         if (!dom) {
-            virErrorPtr e = virGetLastError();
+            virErrorPtr e = loaded_libvirt().virGetLastError();
             if (e && e->code == VIR_ERR_NO_DOMAIN) return DomainRun::absent;
             return system_error("cannot look up domain " + name + ": " + libvirt_error());
         }
         int state = 0, reason = 0;
-        if (virDomainGetState(dom.get(), &state, &reason, 0) < 0) {
-            virErrorPtr e = virGetLastError();
+        if (loaded_libvirt().virDomainGetState(dom.get(), &state, &reason, 0) < 0) {
+            virErrorPtr e = loaded_libvirt().virGetLastError();
             if (e && e->code == VIR_ERR_NO_DOMAIN) return DomainRun::absent;  // went away meanwhile
             return system_error("cannot read the state of domain " + name + ": " + libvirt_error());
         }
@@ -64,9 +63,9 @@ public:
 
     Result<std::string> live_xml(const std::string &name) override {
         ILVM_TRY(connect());
-        DomainHandle dom(virDomainLookupByName(conn_.get(), name.c_str()));
+        DomainHandle dom(loaded_libvirt().virDomainLookupByName(conn_.get(), name.c_str()));
         if (!dom) return not_found("no domain " + name + " on this host: " + libvirt_error());
-        char *raw = virDomainGetXMLDesc(dom.get(), 0);
+        char *raw = loaded_libvirt().virDomainGetXMLDesc(dom.get(), 0);
         if (!raw) return system_error("cannot read the XML of domain " + name + ": " + libvirt_error());
         std::string xml(raw);
         std::free(raw);
@@ -85,36 +84,36 @@ public:
     Status migrate(const std::string &name, const MigrateRequest &req) override {
         ILVM_TRY(connect());
         if (!dest_) return internal_error("migrate called before open_destination");
-        DomainHandle dom(virDomainLookupByName(conn_.get(), name.c_str()));
+        DomainHandle dom(loaded_libvirt().virDomainLookupByName(conn_.get(), name.c_str()));
         if (!dom) return not_found("no domain " + name + " on this host: " + libvirt_error());
         virTypedParameterPtr params = nullptr;
         int nparams = 0, maxparams = 0;
         if (req.migrate_uri &&
-            virTypedParamsAddString(&params, &nparams, &maxparams, VIR_MIGRATE_PARAM_URI, req.migrate_uri->c_str()) < 0)
+            loaded_libvirt().virTypedParamsAddString(&params, &nparams, &maxparams, VIR_MIGRATE_PARAM_URI, req.migrate_uri->c_str()) < 0)
             return internal_error("cannot build the migration parameters: " + libvirt_error());
         unsigned int flags = VIR_MIGRATE_LIVE;
         if (req.persistent) flags |= VIR_MIGRATE_PERSIST_DEST;
         if (req.undefine_source) flags |= VIR_MIGRATE_UNDEFINE_SOURCE;
         spdlog::info("virDomainMigrate3 {} -> {} (flags {:#x})", name, req.dest_uri, flags);
-        DomainHandle moved(virDomainMigrate3(dom.get(), dest_.get(), params, static_cast<unsigned>(nparams), flags));
+        DomainHandle moved(loaded_libvirt().virDomainMigrate3(dom.get(), dest_.get(), params, static_cast<unsigned>(nparams), flags));
         const std::string error = moved ? "" : libvirt_error();
-        virTypedParamsFree(params, nparams);
+        loaded_libvirt().virTypedParamsFree(params, nparams);
         if (!moved) return system_error(error);
         return {};
     }
 
     Result<DomainJob> job(const std::string &name) override {
         ILVM_TRY(connect());
-        DomainHandle dom(virDomainLookupByName(conn_.get(), name.c_str()));
+        DomainHandle dom(loaded_libvirt().virDomainLookupByName(conn_.get(), name.c_str()));
         if (!dom) return not_found("no domain " + name + " on this host: " + libvirt_error());
         int type = VIR_DOMAIN_JOB_NONE;
         virTypedParameterPtr params = nullptr;
         int nparams = 0;
-        if (virDomainGetJobStats(dom.get(), &type, &params, &nparams, 0) < 0)
+        if (loaded_libvirt().virDomainGetJobStats(dom.get(), &type, &params, &nparams, 0) < 0)
             return system_error("cannot read the job of domain " + name + ": " + libvirt_error());
         int operation = VIR_DOMAIN_JOB_OPERATION_UNKNOWN;
-        const int found = virTypedParamsGetInt(params, nparams, VIR_DOMAIN_JOB_OPERATION, &operation);
-        virTypedParamsFree(params, nparams);
+        const int found = loaded_libvirt().virTypedParamsGetInt(params, nparams, VIR_DOMAIN_JOB_OPERATION, &operation);
+        loaded_libvirt().virTypedParamsFree(params, nparams);
         if (type == VIR_DOMAIN_JOB_NONE) return DomainJob::none;
         if (found == 1 && operation == VIR_DOMAIN_JOB_OPERATION_MIGRATION_OUT) return DomainJob::outgoing_migration;
         return DomainJob::other;
@@ -124,7 +123,7 @@ private:
     Status connect() {
         // A libvirtd restarted under us (during a migration, say) leaves a dead connection:
         // open a new one rather than fail every later call on the old.
-        if (conn_ && virConnectIsAlive(conn_.get()) == 1) return {};
+        if (conn_ && loaded_libvirt().virConnectIsAlive(conn_.get()) == 1) return {};
         if (conn_) spdlog::info("connection to {} lost; opening a new one", uri_);
         conn_.reset();
         auto conn = open_libvirt(uri_);

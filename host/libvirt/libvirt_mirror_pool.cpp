@@ -1,8 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "host/libvirt/libvirt_mirror_pool.hpp"
 
-#include <libvirt/libvirt.h>
-#include <libvirt/virterror.h>
 
 #include "common/log.hpp"
 #include "common/xml_doc.hpp"
@@ -13,7 +11,7 @@ namespace ilvm::host {
 namespace {
 
 struct PoolDeleter {
-    void operator()(virStoragePoolPtr p) const { if (p) virStoragePoolFree(p); }
+    void operator()(virStoragePoolPtr p) const { if (p) loaded_libvirt().virStoragePoolFree(p); }
 };
 using PoolHandle = std::unique_ptr<virStoragePool, PoolDeleter>;
 
@@ -23,11 +21,11 @@ public:
 
     MirrorInfo inspect(const std::string &name, const std::string &vg) override {
         if (!connect()) return {MirrorState::unreachable, connect_error_};
-        PoolHandle pool(virStoragePoolLookupByName(conn_.get(), name.c_str()));
+        PoolHandle pool(loaded_libvirt().virStoragePoolLookupByName(conn_.get(), name.c_str()));
         if (!pool) return {MirrorState::absent, {}};
         // Flags 0: type, source and device are the same in the live XML, and libvirt's test
         // driver (our unit tests) refuses VIR_STORAGE_XML_INACTIVE.
-        char *raw = virStoragePoolGetXMLDesc(pool.get(), 0);
+        char *raw = loaded_libvirt().virStoragePoolGetXMLDesc(pool.get(), 0);
         if (!raw) return {MirrorState::foreign, "cannot read its XML: " + libvirt_error()};
         std::string desc(raw);
         free(raw);
@@ -43,32 +41,32 @@ public:
         // A <device> lets `virsh pool-build --overwrite` / `pool-delete` wipe our LUN.
         if (device && !xml::attribute(device, "path").value_or("").empty())
             return {MirrorState::foreign, "it names a source device, which virsh pool-build/pool-delete would wipe"};
-        return {virStoragePoolIsActive(pool.get()) == 1 ? MirrorState::active : MirrorState::defined, {}};
+        return {loaded_libvirt().virStoragePoolIsActive(pool.get()) == 1 ? MirrorState::active : MirrorState::defined, {}};
     }
 
     Status define(const std::string &name, const std::string &vg) override {
         ILVM_TRY(require_connection());
         const std::string xml = mirror_pool_xml(name, vg);
-        PoolHandle pool(virStoragePoolDefineXML(conn_.get(), xml.c_str(), 0));
+        PoolHandle pool(loaded_libvirt().virStoragePoolDefineXML(conn_.get(), xml.c_str(), 0));
         if (!pool) return system_error("cannot define libvirt mirror pool " + name + ": " + libvirt_error());
         // We start it when the lockspace is ready; libvirt's own autostart would run
         // vgchange on a VG whose LUN may not even be logged in yet.
-        if (virStoragePoolSetAutostart(pool.get(), 0) < 0)
+        if (loaded_libvirt().virStoragePoolSetAutostart(pool.get(), 0) < 0)
             return system_error("cannot turn off autostart of libvirt mirror pool " + name + ": " + libvirt_error());
         return {};
     }
 
     Status start(const std::string &name) override {
-        return with_pool(name, "start", [](virStoragePoolPtr p) { return virStoragePoolCreate(p, 0); });
+        return with_pool(name, "start", [](virStoragePoolPtr p) { return loaded_libvirt().virStoragePoolCreate(p, 0); });
     }
     Status refresh(const std::string &name) override {
-        return with_pool(name, "refresh", [](virStoragePoolPtr p) { return virStoragePoolRefresh(p, 0); });
+        return with_pool(name, "refresh", [](virStoragePoolPtr p) { return loaded_libvirt().virStoragePoolRefresh(p, 0); });
     }
     Status stop(const std::string &name) override {
-        return with_pool(name, "stop", [](virStoragePoolPtr p) { return virStoragePoolDestroy(p); });
+        return with_pool(name, "stop", [](virStoragePoolPtr p) { return loaded_libvirt().virStoragePoolDestroy(p); });
     }
     Status undefine(const std::string &name) override {
-        return with_pool(name, "undefine", [](virStoragePoolPtr p) { return virStoragePoolUndefine(p); });
+        return with_pool(name, "undefine", [](virStoragePoolPtr p) { return loaded_libvirt().virStoragePoolUndefine(p); });
     }
 
 private:
@@ -92,7 +90,7 @@ private:
     template <typename F>
     Status with_pool(const std::string &name, const char *verb, F &&call) {
         ILVM_TRY(require_connection());
-        PoolHandle pool(virStoragePoolLookupByName(conn_.get(), name.c_str()));
+        PoolHandle pool(loaded_libvirt().virStoragePoolLookupByName(conn_.get(), name.c_str()));
         if (!pool) return not_found("no libvirt pool " + name + " to " + verb);
         if (call(pool.get()) < 0)
             return system_error(std::string("cannot ") + verb + " libvirt mirror pool " + name + ": " + libvirt_error());

@@ -58,7 +58,7 @@ ALLOWED = {
 # Headers the build writes (meson.build, xml-schemas/meson.build).
 GENERATED = {"ilvm-config.h", "ilvm-embedded-schemas.h"}
 # Libraries whose dependency brings libvirt: the hook must name none of them.
-LIBVIRT_DEPS = {"libvirt_dep", "ilvm_libvirt_dep", "ilvm_handover_dep", "ilvm_reconcile_dep", "ilvm_verbs_dep"}
+LIBVIRT_DEPS = {"libvirt_dep", "libvirt_headers_dep", "ilvm_libvirt_dep", "ilvm_handover_dep", "ilvm_reconcile_dep", "ilvm_verbs_dep"}
 SOURCE_SUFFIXES = (".cpp", ".hpp", ".h", ".c")
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.M)
 
