@@ -104,12 +104,6 @@ gboolean on_run(GThreadedSocketService *, GSocketConnection *conn, GObject *, gp
 
 }  // namespace
 
-PkiFiles libvirt_pki(const std::string &root) {
-    return {root + "/etc/pki/CA/cacert.pem", root + "/etc/pki/libvirt/servercert.pem",
-            root + "/etc/pki/libvirt/private/serverkey.pem", root + "/etc/pki/libvirt/clientcert.pem",
-            root + "/etc/pki/libvirt/private/clientkey.pem"};
-}
-
 Result<std::unique_ptr<PeerServer>> PeerServer::start(const std::string &address, uint16_t port, const PkiFiles &pki,
                                                       PeerHandler handler, std::chrono::seconds io_timeout) {
     ILVM_ASSIGN_OR_RETURN(auto loaded, load_pki(pki, pki.server_cert, pki.server_key));

@@ -15,16 +15,10 @@
 #include <memory>
 #include <string>
 
+#include "common/pki_files.hpp"
 #include "common/result.hpp"
 
 namespace ilvm::agent {
-
-// libvirt's TLS file layout (libvirtd.conf, virt-pki-validate(1)); `root` prefixes every path
-// ($ILVM_HOST_ROOT in tests).
-struct PkiFiles {
-    std::string ca, server_cert, server_key, client_cert, client_key;
-};
-PkiFiles libvirt_pki(const std::string &root = "");
 
 inline constexpr size_t kMaxPeerLine = 64 * 1024;
 

@@ -12,6 +12,7 @@
 #include "cli/hostprep/host_setup.hpp"
 #include "cli/hostprep/kv_file.hpp"
 #include "cli/hostprep/lvmlockd_guard.hpp"
+#include "cli/hostprep/pki_check.hpp"
 #include "cli/hostprep/watchdog.hpp"
 #include "common/names.hpp"
 #include "common/strings.hpp"
@@ -266,6 +267,7 @@ std::vector<HostCheck> validate_host(System &sys, const HostRoot &root, const st
     out.push_back(lvmlockd_pid_file_check(sys, root));
     sanlock_checks(sys, host_id, out);
     product_unit_checks(sys, out);
+    out.push_back(agent_certificates_check(sys, root));
     return out;
 }
 

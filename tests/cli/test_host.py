@@ -39,6 +39,16 @@ def recorded(name):
 DROP_IN = "etc/systemd/system/lvmlockd.service.d/50-iscsi-lvm.conf"
 
 class HostCliTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        # libvirt's TLS files of a host whose CA signed them (tests/data/pki/make-pki.sh).
+        cls.pki = tempfile.mkdtemp(prefix="ilvm-host-pki-")
+        subprocess.run(["sh", os.path.join(DATA, "pki", "make-pki.sh"), cls.pki], check=True, timeout=120)
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.pki, ignore_errors=True)
+
     def setUp(self):
         self.tmp = tempfile.mkdtemp(prefix="ilvm-host-")
         self.root = os.path.join(self.tmp, "root")
@@ -119,8 +129,12 @@ class HostCliTest(unittest.TestCase):
         assert_one_error_line(self, r, code, fragment)
 
     def ready_host(self):
-        """What the kernel and the daemons of a set-up host report (host_id 3, lab's sanlock)."""
+        """What the kernel and the daemons of a set-up host report (host_id 3, lab's sanlock),
+        and the certificates its administrator installed for libvirt's TLS."""
         self.write("proc/modules", MODULES)
+        shutil.copytree(os.path.join(self.pki, "good", "etc", "pki"), self.path("etc/pki"), dirs_exist_ok=True)
+        for key in ("serverkey.pem", "clientkey.pem"):
+            os.chmod(self.path("etc/pki/libvirt/private/" + key), 0o600)
         status = recorded("sanlock-client-status-D.txt").replace("s lvm_vg:1:", "s lvm_vg:3:")
         hosts = recorded("sanlock-client-host_status.txt").replace("\n1 timestamp", "\n3 timestamp")
         self.daemons("enabled", "active", [
@@ -250,7 +264,7 @@ class HostCliTest(unittest.TestCase):
         ])
         before = self.snapshot()
         r = self.ilvm("host-validate")
-        self.assert_error(r, EXIT_SYSTEM, "22 of 24 host checks failed")
+        self.assert_error(r, EXIT_SYSTEM, "23 of 25 host checks failed")
         self.assertEqual(r.stdout.splitlines(), [
             "FAIL kernel module dm_mod: not loaded (fix: modprobe dm_mod && echo dm_mod >> /etc/modules-load.d/iscsi-lvm.conf)",
             "FAIL kernel module iscsi_tcp: not loaded (fix: modprobe iscsi_tcp && echo iscsi_tcp >> /etc/modules-load.d/iscsi-lvm.conf)",
@@ -273,6 +287,12 @@ class HostCliTest(unittest.TestCase):
             "FAIL host_id unique: sanlock client status failed: connect error -2 (fix: systemctl enable --now wdmd sanlock)",
             *[f"FAIL unit {u} enabled: disabled (fix: systemctl enable --now {u})" for u in OUR_UNITS],
             *[f"FAIL unit {u} active: inactive (fix: systemctl enable --now {u})" for u in OUR_UNITS],
+            "FAIL agent certificates: /etc/pki/CA/cacert.pem is missing; /etc/pki/libvirt/servercert.pem is missing; "
+            "/etc/pki/libvirt/private/serverkey.pem is missing; /etc/pki/libvirt/clientcert.pem is missing; "
+            "/etc/pki/libvirt/private/clientkey.pem is missing: a stock virsh migrate to or from this host is refused "
+            "(ilvm migrate still works) (fix: install the cluster CA and this host's libvirt server and client "
+            "certificates (the files virsh migrate over qemu+tls:// uses; virt-pki-validate checks them; see "
+            "docs/agent.md, Peer channel))",
         ])
         self.assertEqual(self.snapshot(), before)
         self.assertIn(["systemctl", "is-active", *UNITS], self.commands())
@@ -287,7 +307,7 @@ class HostCliTest(unittest.TestCase):
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
         self.assertEqual(r.stderr, "")
         lines = r.stdout.splitlines()
-        self.assertEqual(len(lines), 24, r.stdout)
+        self.assertEqual(len(lines), 25, r.stdout)
         self.assertTrue(all(l.startswith("ok   ") for l in lines), r.stdout)
         self.assertIn(["sanlock", "client", "host_status", "-s", "lvm_vg", "-D"], self.commands())
 
@@ -305,7 +325,7 @@ class HostCliTest(unittest.TestCase):
             {"prefix": ["sanlock", "client", "host_status", "-s", "lvm_vg", "-D"], "stdout": hosts},
         ])
         r = self.ilvm("host-validate")
-        self.assert_error(r, EXIT_SYSTEM, "3 of 24 host checks failed")
+        self.assert_error(r, EXIT_SYSTEM, "3 of 25 host checks failed")
         self.assertEqual([l for l in r.stdout.splitlines() if l.startswith("FAIL")], [
             "FAIL lvm scan_lvs off: devices/scan_lvs is 1: LVM here reads PVs inside volumes, guests' too "
             "(fix: set scan_lvs = 0 in the devices section of /etc/lvm/lvm.conf)",
@@ -315,12 +335,30 @@ class HostCliTest(unittest.TestCase):
             "hosts another host_id: ilvm pool-destroy its pools, ilvm host-setup --host-id N, ilvm pool-start)",
         ])
 
+    def test_validate_names_a_readable_key_and_a_certificate_from_another_ca(self):
+        self.ilvm("host-setup", "--host-id", "3", "--initiator", IQN)
+        self.ready_host()
+        rogue = os.path.join(self.pki, "rogue", "etc", "pki", "libvirt", "servercert.pem")
+        shutil.copy(rogue, self.path("etc/pki/libvirt/servercert.pem"))
+        os.chmod(self.path("etc/pki/libvirt/private/clientkey.pem"), 0o640)
+        before = self.snapshot()
+        r = self.ilvm("host-validate")
+        self.assert_error(r, EXIT_SYSTEM, "1 of 25 host checks failed")
+        self.assertEqual([l for l in r.stdout.splitlines() if l.startswith("FAIL")], [
+            "FAIL agent certificates: the server certificate /etc/pki/libvirt/servercert.pem is not signed by the CA "
+            "in /etc/pki/CA/cacert.pem; /etc/pki/libvirt/private/clientkey.pem is readable by other users than its "
+            "owner (mode 0640): a stock virsh migrate to or from this host is refused (ilvm migrate still works) "
+            "(fix: install the cluster CA and this host's libvirt server and client certificates (the files virsh "
+            "migrate over qemu+tls:// uses; virt-pki-validate checks them; see docs/agent.md, Peer channel))",
+        ])
+        self.assertEqual(self.snapshot(), before)
+
     def test_validate_json(self):
         self.ready_host()
         r = self.ilvm("host-validate", "--json")
         self.assertEqual(r.returncode, EXIT_SYSTEM)
         checks = json.loads(r.stdout)
-        self.assertEqual(len(checks), 24)
+        self.assertEqual(len(checks), 25)
         failed = [c for c in checks if not c["ok"]]
         # softdog is loaded, but nothing loads it at boot until host-setup runs.
         self.assertEqual([c["check"] for c in failed],

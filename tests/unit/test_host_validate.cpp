@@ -7,8 +7,11 @@
 
 #include "cli/hostprep/host_validate.hpp"
 #include "cli/hostprep/lvmlockd_guard.hpp"
+#include "common/host_system.hpp"
+#include "common/pki_files.hpp"
 #include "fake_system.hpp"
 #include "sanlock/client_status.hpp"
+#include "test_pki.hpp"
 
 namespace ilvm::test {
 namespace {
@@ -99,6 +102,21 @@ protected:
         fake.on({"systemctl", "is-enabled", "iscsi-lvm.service"}, ok_out("enabled\nenabled\nenabled\nenabled\n"));
         fake.on({"sanlock", "client", "status"}, ok_out(recorded("sanlock-client-status-D.txt")));
         fake.on({"sanlock", "client", "host_status", "-s", "lvm_vg"}, ok_out(recorded("sanlock-client-host_status.txt")));
+        install_pki("good");
+    }
+    // libvirt's TLS files from tests/data/pki/make-pki.sh's `which` (good, rogue), keys 0600.
+    void install_pki(const std::string &which) {
+        ASSERT_NE(test_pki_dir(), nullptr) << "openssl could not make the test PKI (tests/data/pki/make-pki.sh)";
+        const PkiFiles from = libvirt_pki(*test_pki_dir() + "/" + which), to = libvirt_pki(root);
+        for (auto file : {&PkiFiles::ca, &PkiFiles::server_cert, &PkiFiles::server_key, &PkiFiles::client_cert,
+                          &PkiFiles::client_key}) {
+            HostSystem host;
+            auto text = host.read_file(from.*file);
+            ASSERT_TRUE(text.ok()) << text.error().message;
+            fake.files[to.*file] = *text;
+        }
+        fake.modes[to.server_key] = 0600;
+        fake.modes[to.client_key] = 0600;
     }
     void processes(const std::vector<std::pair<long, std::string>> &running) {
         auto &names = fake.dirs[root + "/proc"];
@@ -135,7 +153,8 @@ TEST_F(HostValidate, AReadyHostPassesEveryCheck) {
                            "ok   unit iscsi-lvm.service enabled", "ok   unit iscsi-lvm-reconcile.timer enabled",
                            "ok   unit iscsi-lvm-mirror.service enabled", "ok   unit ilvmd.service enabled",
                            "ok   unit iscsi-lvm.service active", "ok   unit iscsi-lvm-reconcile.timer active",
-                           "ok   unit iscsi-lvm-mirror.service active", "ok   unit ilvmd.service active"}));
+                           "ok   unit iscsi-lvm-mirror.service active", "ok   unit ilvmd.service active",
+                           "ok   agent certificates"}));
     std::ostringstream out;
     EXPECT_TRUE(cli::host_validate_run(fake, HostRoot(root), hook_dir, false, out).ok());
 }
@@ -200,7 +219,7 @@ TEST_F(HostValidate, EachProblemIsOneFailLineWithItsFix) {
     Status st = cli::host_validate_run(fake, HostRoot(root), hook_dir, false, out);
     ASSERT_FALSE(st.ok());
     EXPECT_EQ(st.error().code, ErrorCode::system);
-    EXPECT_EQ(st.error().message, "13 of 24 host checks failed");
+    EXPECT_EQ(st.error().message, "13 of 25 host checks failed");
 }
 
 // Measured in e2e `faults`: a timed-out `systemctl restart lvmlockd` leaves the same lvmlockd
@@ -302,6 +321,56 @@ TEST_F(HostValidate, SanlockOrLvmconfigUnreachable) {
               "FAIL daemon wdmd: systemctl is-active answered 0 states for 4 units: System has not been booted with systemd "
               "as init system (PID 1). Can't operate. (fix: check that systemd runs this host: systemctl is-system-running)");
     EXPECT_EQ(f[7], "FAIL sanlock uses the watchdog: sanlock client status failed: connect error -2 (fix: systemctl enable --now wdmd sanlock)");
+}
+
+constexpr const char *kRefused = ": a stock virsh migrate to or from this host is refused (ilvm migrate still works)";
+constexpr const char *kInstallCertificates =
+    " (fix: install the cluster CA and this host's libvirt server and client certificates (the files virsh migrate "
+    "over qemu+tls:// uses; virt-pki-validate checks them; see docs/agent.md, Peer channel))";
+
+TEST_F(HostValidate, WithoutCertificatesAStockMigrationIsRefusedAndSaysSo) {
+    const PkiFiles pki = libvirt_pki(root);
+    for (const auto &f : {pki.ca, pki.server_cert, pki.server_key, pki.client_cert, pki.client_key}) fake.files.erase(f);
+    EXPECT_EQ(failures(), std::vector<std::string>{
+                              std::string("FAIL agent certificates: /etc/pki/CA/cacert.pem is missing; "
+                                          "/etc/pki/libvirt/servercert.pem is missing; /etc/pki/libvirt/private/serverkey.pem "
+                                          "is missing; /etc/pki/libvirt/clientcert.pem is missing; "
+                                          "/etc/pki/libvirt/private/clientkey.pem is missing") +
+                              kRefused + kInstallCertificates});
+}
+
+// rogue/: the cluster's cacert.pem, but server and client certificates from another CA.
+TEST_F(HostValidate, CertificatesFromAnotherCaFail) {
+    install_pki("rogue");
+    EXPECT_EQ(failures(), std::vector<std::string>{
+                              std::string("FAIL agent certificates: the server certificate /etc/pki/libvirt/servercert.pem "
+                                          "is not signed by the CA in /etc/pki/CA/cacert.pem; the client certificate "
+                                          "/etc/pki/libvirt/clientcert.pem is not signed by the CA in /etc/pki/CA/cacert.pem") +
+                              kRefused + kInstallCertificates});
+}
+
+TEST_F(HostValidate, AKeyOthersCanReadFailsWithItsChmod) {
+    fake.modes[root + "/etc/pki/libvirt/private/serverkey.pem"] = 0644;
+    EXPECT_EQ(failures(), std::vector<std::string>{
+                              std::string("FAIL agent certificates: /etc/pki/libvirt/private/serverkey.pem is readable by "
+                                          "other users than its owner (mode 0644)") +
+                              kRefused + " (fix: chmod 600 /etc/pki/libvirt/private/serverkey.pem)"});
+}
+
+// A key that is not the certificate's, or a CA file that holds no certificate.
+TEST_F(HostValidate, ACertificateThatDoesNotLoadIsNamed) {
+    const PkiFiles pki = libvirt_pki(root);
+    fake.files[pki.client_key] = "-----BEGIN PRIVATE KEY-----\nnot base64\n-----END PRIVATE KEY-----\n";
+    fake.files[pki.ca] = "not a certificate\n";
+    auto f = failures();
+    ASSERT_EQ(f.size(), 1u);
+    EXPECT_EQ(f[0].rfind("FAIL agent certificates: /etc/pki/CA/cacert.pem is not a certificate: ", 0), 0u) << f[0];
+    EXPECT_NE(f[0].find("; the client certificate /etc/pki/libvirt/clientcert.pem with its key "
+                        "/etc/pki/libvirt/private/clientkey.pem cannot be loaded: "),
+              std::string::npos)
+        << f[0];
+    // Without a CA nothing is verified against it: the server pair only loads.
+    EXPECT_EQ(f[0].find("servercert.pem"), std::string::npos) << f[0];
 }
 
 TEST_F(HostValidate, JsonNamesEveryCheck) {

@@ -14,6 +14,7 @@
 #include <gio/gio.h>
 
 #include "agent/peer_channel.hpp"
+#include "test_pki.hpp"
 
 namespace ilvm::test {
 namespace {
@@ -22,36 +23,20 @@ using namespace std::chrono_literals;
 
 class PeerChannel : public ::testing::Test {
 protected:
-    static void SetUpTestSuite() {
-        dir_ = new std::string(std::filesystem::temp_directory_path() / ("ilvm-pki-" + std::to_string(::getpid())));
-        const std::string script = std::string(ILVM_TEST_DATA_DIR) + "/pki/make-pki.sh";
-        const gchar *argv[] = {"sh", script.c_str(), dir_->c_str(), nullptr};
-        gint status = 0;
-        GError *err = nullptr;
-        made_ = g_spawn_sync(nullptr, const_cast<gchar **>(argv), nullptr, G_SPAWN_SEARCH_PATH, nullptr, nullptr, nullptr,
-                             nullptr, &status, &err) &&
-                g_spawn_check_wait_status(status, nullptr);
-        if (err) g_error_free(err);
-    }
-    static void TearDownTestSuite() {
-        std::error_code ec;
-        std::filesystem::remove_all(*dir_, ec);
-        delete dir_;
-    }
     void SetUp() override {
-        if (!made_) GTEST_SKIP() << "openssl could not make the test PKI";
+        ASSERT_NE(test_pki_dir(), nullptr) << "openssl could not make the test PKI (tests/data/pki/make-pki.sh)";
         if (!g_tls_backend_supports_tls(g_tls_backend_get_default())) GTEST_SKIP() << "no GIO TLS backend (glib-networking)";
     }
-    static agent::PkiFiles pki(const char *which) { return agent::libvirt_pki(*dir_ + "/" + which); }
+    static PkiFiles pki(const char *which) { return libvirt_pki(*test_pki_dir() + "/" + which); }
 
     // The call on a thread while this one runs the main context the server accepts on.
-    static Result<std::string> call(uint16_t port, const agent::PkiFiles &client, const std::string &host = "localhost") {
+    static Result<std::string> call(uint16_t port, const PkiFiles &client, const std::string &host = "localhost") {
         auto fut = std::async(std::launch::async, [&] { return agent::peer_call(host, port, client, "hello", 5s); });
         while (fut.wait_for(10ms) != std::future_status::ready) g_main_context_iteration(nullptr, FALSE);
         return fut.get();
     }
 
-    static std::unique_ptr<agent::PeerServer> serve(const agent::PkiFiles &server, std::atomic<int> &served,
+    static std::unique_ptr<agent::PeerServer> serve(const PkiFiles &server, std::atomic<int> &served,
                                                     std::string *subject = nullptr, const char *address = "127.0.0.1") {
         auto s = agent::PeerServer::start(address, 0, server,
                                           [&served, subject](const std::string &req, const std::string &who) {
@@ -64,11 +49,7 @@ protected:
         return s.ok() ? std::move(*s) : nullptr;
     }
 
-    static std::string *dir_;
-    static bool made_;
 };
-std::string *PeerChannel::dir_ = nullptr;
-bool PeerChannel::made_ = false;
 
 TEST_F(PeerChannel, TwoHostsOfTheClusterTalk) {
     std::atomic<int> served{0};
@@ -126,7 +107,7 @@ TEST_F(PeerChannel, NoAgentListeningIsAClearError) {
 }
 
 TEST_F(PeerChannel, MissingCertificatesAreNamed) {
-    auto r = agent::peer_call("localhost", 1, agent::libvirt_pki(*dir_ + "/nothing"), "hello", 1s);
+    auto r = agent::peer_call("localhost", 1, libvirt_pki(*test_pki_dir() + "/nothing"), "hello", 1s);
     ASSERT_FALSE(r.ok());
     EXPECT_NE(r.error().message.find("/etc/pki/libvirt/clientcert.pem"), std::string::npos) << r.error().message;
 }
