@@ -27,10 +27,13 @@ Command dd_upload(const std::string &src, const std::string &dev, uint64_t offse
 // `dst` exists: the caller creates it with its mode (ilvm vol-download: 0600, O_EXCL,
 // O_NOFOLLOW, cli/vol_commands.cpp). dd only writes into it: oflag=nofollow refuses a symlink
 // put in its place, conv=nocreat does not re-create it (with dd's 0666 & ~umask) if it went,
-// conv=notrunc leaves the truncation to the caller.
+// conv=notrunc leaves the truncation to the caller. conv=sparse seeks over blocks of zeros
+// instead of writing them (a new or truncated file reads zeros there; dd extends the file to
+// its full size at the end): a 512 MiB volume holding 16 MiB of data downloads as 16 MiB
+// allocated, not 512 (issue 16).
 Command dd_download(const std::string &dev, const std::string &dst, uint64_t offset, uint64_t length) {
     Command c{"dd", "if=" + dev, "of=" + dst, "bs=1M", "iflag=skip_bytes" + std::string(length ? ",count_bytes" : ""),
-              "skip=" + std::to_string(offset), "oflag=nofollow", "conv=notrunc,nocreat,fsync", "status=none"};
+              "skip=" + std::to_string(offset), "oflag=nofollow", "conv=notrunc,nocreat,fsync,sparse", "status=none"};
     if (length) c.argv.push_back("count=" + std::to_string(length));
     c.timeout = std::chrono::hours(12);
     return c;
