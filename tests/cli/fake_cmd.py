@@ -58,9 +58,10 @@ def fake_lvm(argv, path):
             lvs[target]["active"] = "ex" if "-aey" in argv else "sh"
         elif "-an" in argv:
             lvs[target].pop("active", None)
-        elif "--deltag" in argv:
-            tag = argv[argv.index("--deltag") + 1]
-            lvs[target]["tags"] = [t for t in lvs[target].get("tags", []) if t != tag]
+        elif "--deltag" in argv or "--addtag" in argv:
+            gone = [argv[i + 1] for i, a in enumerate(argv) if a == "--deltag"]
+            added = [argv[i + 1] for i, a in enumerate(argv) if a == "--addtag"]
+            lvs[target]["tags"] = [t for t in lvs[target].get("tags", []) if t not in gone] + added
         with open(path, "w", encoding="utf-8") as f:
             json.dump(lvs, f)
         return rc, out, err

@@ -188,6 +188,18 @@ class CliTest(unittest.TestCase):
         self.assertRegex(self.ilvm("pool-info", "san").stdout,
                          r"\nVirtual size:\s+101.00 GiB in 2 volume\(s\), 1 of them qcow2: %.2f times the pool's capacity\n"
                          % ratio)
+        # vol-resize grows the image, not the LV, and the capacity every host reads follows.
+        r = self.ilvm("vol-resize", "thin", "200G", "--pool", "san")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        cmds = self.commands()
+        self.assertIn(["qemu-img", "resize", "-q", "-f", "qcow2", "/dev/vg_san/thin", "214748364800"], cmds)
+        self.assertIn(["lvchange", "--deltag", "ilvm_capacity_107374182400", "--addtag", "ilvm_capacity_214748364800",
+                       "--config", ARCHIVE_CONFIG, "vg_san/thin"], cmds)
+        self.assertNotIn("lvextend", [c[0] for c in cmds])
+        info = json.loads(self.ilvm("vol-info", "thin", "--pool", "san", "--json").stdout)
+        self.assertEqual((info["capacity"], info["allocation"]), (214748364800, 1073741824))
+        self.assert_error(self.ilvm("vol-resize", "thin", "150G", "--pool", "san", "--allow-shrink"), EXIT_INVALID,
+                          "shrinking qcow2 volume 'thin' from 200.00 GiB to 150.00 GiB is not supported")
 
     def test_an_unknown_volume_format_is_refused_before_anything_runs(self):
         self.define()

@@ -58,6 +58,8 @@ TEST(QemuImg, CommandsAreData) {
     EXPECT_EQ(qemu::create_qcow2("/dev/vg_san/thin", 100 * GiB).display(),
               "qemu-img create -q -f qcow2 -o compat=1.1,cluster_size=65536,lazy_refcounts=off /dev/vg_san/thin "
               "107374182400");
+    EXPECT_EQ(qemu::resize_qcow2("/dev/vg_san/thin", 200 * GiB).display(),
+              "qemu-img resize -q -f qcow2 /dev/vg_san/thin 214748364800");
 }
 
 TEST(QemuImg, MeasureAsQemu72PrintsIt) {
@@ -218,15 +220,64 @@ TEST_F(Qcow2Volumes, ACopyCannotBeLargerThanItsQcow2Source) {
     expect_no_mutation();
 }
 
-TEST_F(Qcow2Volumes, ChangingTheCapacityIsRefusedForNow) {
+// The capacity of a qcow2 volume is its image's virtual size: qemu-img grows the image
+// (active here exclusively, nobody has it open); the LV keeps its size, the tag follows.
+TEST_F(Qcow2Volumes, GrowingTheCapacityGrowsTheImageNotTheLv) {
+    started_pool();
+    lvs({"lvs_thin.json", "lvs_thin_grown.json"});
+    vgs("vgs_vg_san.json");
+    auto v = backend->resize_vol(pool, "thin", 200 * GiB - 100, {});
+    ASSERT_TRUE(v.ok()) << v.error().message << "\n" << sys.transcript();
+    EXPECT_EQ(v->def.capacity, 200 * GiB);
+    EXPECT_EQ(v->status.allocation, 2560 * MiB);
+    expect_golden("vol-resize-qcow2", sys.transcript());
+    expect_not_run({"lvextend"});
+}
+
+TEST_F(Qcow2Volumes, TheSameCapacityChangesNothing) {
     started_pool();
     lvs({"lvs_thin.json"});
-    vgs("vgs_vg_san.json");
+    auto v = backend->resize_vol(pool, "thin", 100 * GiB, {});
+    ASSERT_TRUE(v.ok()) << v.error().message;
+    EXPECT_EQ(v->def.capacity, 100 * GiB);
+    expect_no_mutation();
+}
+
+// Where the guest's data lies in its virtual disk is not known from outside: no shrink, even
+// with --allow-shrink.
+TEST_F(Qcow2Volumes, ShrinkingIsRefused) {
+    started_pool();
+    lvs({"lvs_thin.json", "lvs_thin.json"});
+    for (bool allow : {false, true}) {
+        auto v = backend->resize_vol(pool, "thin", 50 * GiB, ResizeOptions{allow});
+        ASSERT_FALSE(v.ok());
+        EXPECT_EQ(v.error().code, ErrorCode::invalid_input);
+        EXPECT_EQ(v.error().message, "shrinking qcow2 volume 'thin' from 100.00 GiB to 50.00 GiB is not supported");
+        expect_no_mutation();
+    }
+}
+
+// A running QEMU has the image open: another process must never change it under it.
+TEST_F(Qcow2Volumes, AnOpenVolumeIsNotGrown) {
+    started_pool();
+    lvs({"lvs_thin_open_here.json"});
     auto v = backend->resize_vol(pool, "thin", 200 * GiB, {});
     ASSERT_FALSE(v.ok());
-    EXPECT_EQ(v.error().code, ErrorCode::invalid_input);
-    EXPECT_EQ(v.error().message, "volume 'thin' is a qcow2 volume: changing its capacity is not supported yet");
+    EXPECT_EQ(v.error().code, ErrorCode::conflict);
+    EXPECT_EQ(v.error().message, "volume 'thin' of pool san is open on this host");
     expect_no_mutation();
+}
+
+TEST_F(Qcow2Volumes, AFailedResizeLeavesTheCapacityTagAlone) {
+    started_pool();
+    lvs({"lvs_thin.json"});
+    sys.on({"qemu-img", "resize"}, fail_out(1, "qemu-img: Could not resize image: No space left on device\n"));
+    auto v = backend->resize_vol(pool, "thin", 200 * GiB, {});
+    ASSERT_FALSE(v.ok());
+    EXPECT_EQ(v.error().message,
+              "growing the qcow2 image of volume 'thin': qemu-img: Could not resize image: No space left on device");
+    expect_not_run({"lvchange", "--deltag"});
+    expect_in_order({"lvchange -aey -K vg_san/thin", "qemu-img resize", "lvchange -an vg_san/thin"});
 }
 
 }  // namespace

@@ -143,6 +143,8 @@ private:
     // An empty qcow2 image of the volume's capacity at the start of `dev` (active here
     // exclusively); nothing for raw volumes.
     Status write_empty_image(const lvm::ImageInfo &image, const std::string &dev);
+    Result<VolInfo> resize_qcow2_vol(const PoolDef &pool, const lvm::LvReport &lv, const lvm::ImageInfo &image,
+                                     uint64_t capacity);
     // Removes the incomplete tag: the volume's content is made.
     Status mark_complete(const PoolDef &pool, const std::string &name);
     // Copies `src` into the new volume `target` (activating both as needed, zeroing a tail

@@ -266,10 +266,7 @@ Result<VolInfo> Backend::resize_vol(const PoolDef &pool, const std::string &name
     if (capacity == 0) return invalid_input("volume capacity must be greater than zero");
     ILVM_ASSIGN_OR_RETURN(auto lv, load_lv(pool, name));
     ILVM_ASSIGN_OR_RETURN(const auto image, lvm::image_of(lv));
-    if (image.format == VolFormat::qcow2)
-        return invalid_input("volume '" + name + "' is a qcow2 volume: changing its capacity is not supported yet",
-                             "its LV holds what the guest wrote, not its capacity; create a qcow2 volume of the capacity "
-                             "you need");
+    if (image.format == VolFormat::qcow2) return resize_qcow2_vol(pool, lv, image, capacity);
     ILVM_ASSIGN_OR_RETURN(auto vg, load_vg(pool));
     ILVM_ASSIGN_OR_RETURN(uint64_t size, round_up_to_extent(capacity, vg.extent_size));
     if (size == lv.size) return to_vol_info(pool, lv);
@@ -290,6 +287,36 @@ Result<VolInfo> Backend::resize_vol(const PoolDef &pool, const std::string &name
     ILVM_ASSIGN_OR_RETURN(auto out, sys_.run(cmd));
     if (!out.succeeded()) return activation_error(pool, lv, out, "resize");
     return refresh_vol(pool, name);
+}
+
+// A qcow2 volume's capacity is its image's virtual size, which qemu-img grows on the volume
+// held exclusively here and open nowhere (another process must never change an image a
+// running QEMU has open). The LV keeps its size: what the guest wrote needs no more room.
+// The capacity tag follows only a resize that succeeded, so it never claims more than the
+// image has. No shrinking: where the guest's data lies in its disk is not known from here.
+Result<VolInfo> Backend::resize_qcow2_vol(const PoolDef &pool, const lvm::LvReport &lv, const lvm::ImageInfo &image,
+                                          uint64_t capacity) {
+    if (capacity > UINT64_MAX - kSector) return invalid_input("volume capacity is too large");
+    const uint64_t size = (capacity + kSector - 1) / kSector * kSector;
+    if (size == image.capacity) return to_vol_info(pool, lv);
+    if (size < image.capacity)
+        return invalid_input("shrinking qcow2 volume '" + lv.name + "' from " + human_size(image.capacity) + " to " +
+                                 human_size(size) + " is not supported",
+                             "make a new volume of the size you need and copy what the guest needs into it");
+    ILVM_TRY(refuse_open(lv, pool));
+    const std::string dev = lvm::lv_path(pool.vg_name, lv.name);
+    ILVM_TRY(with_volume_active(pool, lv, [&] {
+        return run_status(sys_, qemu::resize_qcow2(dev, size), "growing the qcow2 image of volume '" + lv.name + "'");
+    }));
+    Status tagged = run_status(sys_, lvm::lv_replace_tag(pool.vg_name, lv.name, lvm::capacity_tag(image.capacity),
+                                                         lvm::capacity_tag(size)),
+                               "recording the new capacity of volume '" + lv.name + "'");
+    if (!tagged.ok()) {
+        Error e = tagged.take_error();
+        e.hint = "the image already has the new size; run the same vol-resize again to record it";
+        return e;
+    }
+    return refresh_vol(pool, lv.name);
 }
 
 Status Backend::wipe_vol(const PoolDef &pool, const std::string &name, WipeAlgorithm) {

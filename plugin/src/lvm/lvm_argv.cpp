@@ -99,6 +99,11 @@ Command lv_mark_complete(const std::string &vg, const std::string &lv) {
     return Command{"lvchange", "--deltag", kIncompleteTag, "--config", kArchiveConfig, vg_lv(vg, lv)};
 }
 
+Command lv_replace_tag(const std::string &vg, const std::string &lv, const std::string &old_tag,
+                       const std::string &new_tag) {
+    return Command{"lvchange", "--deltag", old_tag, "--addtag", new_tag, "--config", kArchiveConfig, vg_lv(vg, lv)};
+}
+
 Command lv_set_skip_flags(const std::string &vg, const std::string &lv) {
     return Command{"lvchange", "--setactivationskip", "y", "--setautoactivation", "n", "--config", kArchiveConfig,
                    vg_lv(vg, lv)};

@@ -59,6 +59,9 @@ Command lv_activate(const std::string &vg, const std::string &lv, ActivationMode
 Command lv_deactivate(const std::string &vg, const std::string &lv);
 // `lvchange --deltag ilvm_incomplete`: the volume's content is made.
 Command lv_mark_complete(const std::string &vg, const std::string &lv);
+// `lvchange --deltag OLD --addtag NEW`: one tag replaced by another in one metadata write.
+Command lv_replace_tag(const std::string &vg, const std::string &lv, const std::string &old_tag,
+                       const std::string &new_tag);
 // Repairs made by the reconciler and the activation path: skip flag on, autoactivation off.
 Command lv_set_skip_flags(const std::string &vg, const std::string &lv);
 

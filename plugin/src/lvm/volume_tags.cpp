@@ -10,8 +10,10 @@ namespace ilvm::lvm {
 
 std::vector<std::string> image_tags(VolFormat format, uint64_t capacity) {
     if (format == VolFormat::raw) return {};
-    return {kQcow2Tag, kCapacityTagPrefix + std::to_string(capacity)};
+    return {kQcow2Tag, capacity_tag(capacity)};
 }
+
+std::string capacity_tag(uint64_t capacity) { return kCapacityTagPrefix + std::to_string(capacity); }
 
 Result<ImageInfo> image_of(const LvReport &lv) {
     if (std::find(lv.tags.begin(), lv.tags.end(), kQcow2Tag) == lv.tags.end()) return ImageInfo{VolFormat::raw, lv.size};

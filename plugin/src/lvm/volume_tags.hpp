@@ -27,6 +27,8 @@ inline constexpr const char *kCapacityTagPrefix = "ilvm_capacity_";
 
 // The tags lvcreate adds for a new volume: none for raw.
 std::vector<std::string> image_tags(VolFormat format, uint64_t capacity);
+// ilvm_capacity_<bytes>
+std::string capacity_tag(uint64_t capacity);
 
 struct ImageInfo {
     VolFormat format = VolFormat::raw;

@@ -45,4 +45,8 @@ Command create_qcow2(const std::string &device, uint64_t virtual_bytes) {
     return Command{"qemu-img", "create", "-q", "-f", "qcow2", "-o", kQcow2Options, device, std::to_string(virtual_bytes)};
 }
 
+Command resize_qcow2(const std::string &device, uint64_t virtual_bytes) {
+    return Command{"qemu-img", "resize", "-q", "-f", "qcow2", device, std::to_string(virtual_bytes)};
+}
+
 }  // namespace ilvm::qemu

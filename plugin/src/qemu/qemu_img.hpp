@@ -33,4 +33,8 @@ Result<Qcow2Measure> parse_measure_json(std::string_view json);
 // later, as the guest writes.
 Command create_qcow2(const std::string &device, uint64_t virtual_bytes);
 
+// `qemu-img resize -q -f qcow2 DEVICE N`: the image's virtual size grows to N; only its L1
+// table may move, within the LV. Never on an image a running QEMU has open.
+Command resize_qcow2(const std::string &device, uint64_t virtual_bytes);
+
 }  // namespace ilvm::qemu

@@ -454,6 +454,15 @@ def thin(ctx):
     say("   hosta: qemu-img info: format %s, virtual size %d" % (image["format"], image["virtual-size"]))
     expect((image["format"], image["virtual-size"]) == ("qcow2", 1 << 30), "thin1 holds no 1 GiB qcow2 image: %s" % image)
     ctx.ilvm(a, "vol-deactivate", "thin1", "--pool", "san")
+    # Grown from the other host: qemu-img resize on B's device, the capacity tag for both.
+    ctx.ilvm(b, "vol-resize", "thin1", "2G", "--pool", "san", why="the image's virtual size, not the LV")
+    info = json.loads(ctx.ilvm(a, "vol-info", "thin1", "--pool", "san", "--json")[0])
+    expect((info["capacity"], info["allocation"]) == (2 << 30, 64 << 20), "A does not see thin1 grown to 2 GiB: %s" % info)
+    ctx.ilvm(a, "vol-activate", "thin1", "--pool", "san")
+    image = json.loads(a.check(["qemu-img", "info", "--output=json", "/dev/vg_san/thin1"])[1])
+    say("   hosta: qemu-img info after vol-resize on B: virtual size %d" % image["virtual-size"])
+    expect(image["virtual-size"] == 2 << 30, "thin1's image was not grown to 2 GiB: %s" % image)
+    ctx.ilvm(a, "vol-deactivate", "thin1", "--pool", "san")
     for driver, ok in (("raw", False), ("qcow2", True)):
         ctx.put(a, "/root/thinvm.xml", thin_domain_xml(driver))
         a.run(["virsh", "undefine", "thinvm"], timeout=120)   # the refused one, defined with another UUID
