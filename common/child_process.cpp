@@ -185,13 +185,16 @@ int millis_until(SteadyClock::time_point deadline) {
     return static_cast<int>(std::clamp<long long>(left, 0, INT_MAX));
 }
 
-// Appends what `fd` holds now. At its end (or a read error, logged) the end is closed.
-void read_available(Fd &fd, std::string &into) {
+// Appends what `fd` holds now, at most `max_reads` pipe-fulls: a child that writes without
+// pause must not keep this loop from its deadline and interrupt checks. At the pipe's end
+// (or a read error, logged) the end is closed.
+void read_available(Fd &fd, std::string &into, int max_reads = 4) {
     char buf[65536];
-    for (;;) {
+    for (int reads = 0; reads < max_reads;) {
         ssize_t n = ::read(fd.get(), buf, sizeof buf);
         if (n > 0) {
             into.append(buf, static_cast<size_t>(n));
+            ++reads;
             continue;
         }
         if (n < 0 && errno == EINTR) continue;
@@ -341,7 +344,7 @@ Result<ChildRun> run_child_process(const Command &cmd, int interrupt_fd) {
         // own children may still hold open is not waited for (the hook's timeout signals
         // its whole process group, theirs included).
         for (auto [fd, text] : {std::pair{&out.read_end, &run.output.out}, std::pair{&err.read_end, &run.output.err}})
-            if (fd->is_open()) read_available(*fd, *text);
+            if (fd->is_open()) read_available(*fd, *text, 16);
         return run;
     }
     int status = child.status();

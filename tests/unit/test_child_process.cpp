@@ -82,6 +82,17 @@ TEST(ChildProcess, ATimeoutKillsTheCommandWithoutWaitingForWhatItStarted) {
     ::kill(std::stoi(r.output.out), SIGKILL);   // the test's own leftover
 }
 
+// `yes` writes as fast as it is read: the loop that reads it must still see its deadline.
+TEST(ChildProcess, AChildThatNeverStopsWritingStillTimesOut) {
+    Command c{"yes"};
+    c.timeout = 500ms;
+    auto start = std::chrono::steady_clock::now();
+    auto r = run_ok(c);
+    EXPECT_EQ(r.ending, ChildRun::Ending::timed_out);
+    EXPECT_LT(std::chrono::steady_clock::now() - start, 20s) << "read past its deadline";
+    EXPECT_FALSE(r.output.out.empty());
+}
+
 TEST(ChildProcess, AChildThatClosesItsOutputAndGoesOnStillTimesOut) {
     auto r = run_ok(sh("exec >/dev/null 2>&1; sleep 30", 500ms));
     EXPECT_EQ(r.ending, ChildRun::Ending::timed_out);
