@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "cli/interrupts.hpp"
+#include "cli/transfer_progress.hpp"
 #include "cli/ui/args.hpp"
 #include "common/clock.hpp"
 #include "common/file_lock.hpp"
@@ -35,6 +36,8 @@ struct Context {
     std::ostream *out = &std::cout;
 
     std::unique_ptr<host::MirrorPool> mirror_pool;   // libvirt, opened on first use; tests may inject
+    // --progress of a copying verb (cli/transfer_progress.hpp), or nullptr.
+    TransferProgress *progress = nullptr;
 
     Result<host::BackendClient *> backend();
     // This host's libvirt: ILVM_LIBVIRT_URI (module option libvirt_uri), else qemu:///system.

@@ -220,8 +220,9 @@ const std::vector<Verb> &verbs() {
           "CAPACITY takes virsh's units: 10G, 512MiB, 1TB (powers of 1000), bytes by default.\n"
           "The size is rounded up to whole extents."},
          vol_create_as},
-        {{"vol-create-from", "create a volume as a copy of another", {"pool", "file", "vol"}, 3, {}, {}, ""}, vol_create_from},
-        {{"vol-clone", "clone a volume", {"vol", "newname"}, 2, {"pool"}, {}, ""}, vol_clone},
+        {{"vol-create-from", "create a volume as a copy of another", {"pool", "file", "vol"}, 3, {}, {"progress"}, ""},
+         vol_create_from},
+        {{"vol-clone", "clone a volume", {"vol", "newname"}, 2, {"pool"}, {"progress"}, ""}, vol_clone},
         {{"vol-delete", "delete a volume (refused while active on any host)", {"vol"}, 1, {"pool"}, {"wipe", "no-wipe"},
           "--wipe zeroes it first (blkdiscard --zeroout, else zero writes); the pool's <wipe_on_delete> sets the default."},
          vol_delete},
@@ -233,8 +234,9 @@ const std::vector<Verb> &verbs() {
         {{"vol-info", "volume information, including which host holds it", {"vol"}, 1, {"pool"}, {"json", "bytes"}, ""}, vol_info},
         {{"vol-dumpxml", "volume XML", {"vol"}, 1, {"pool"}, {}, ""}, vol_dumpxml},
         {{"vol-path", "volume path", {"vol"}, 1, {"pool"}, {}, ""}, vol_path},
-        {{"vol-upload", "copy a file into a volume", {"vol", "file"}, 2, {"pool", "offset", "length"}, {}, ""}, vol_upload},
-        {{"vol-download", "copy a volume into a file", {"vol", "file"}, 2, {"pool", "offset", "length"}, {"overwrite"},
+        {{"vol-upload", "copy a file into a volume", {"vol", "file"}, 2, {"pool", "offset", "length"}, {"progress"}, ""},
+         vol_upload},
+        {{"vol-download", "copy a volume into a file", {"vol", "file"}, 2, {"pool", "offset", "length"}, {"overwrite", "progress"},
           "FILE is created with mode 0600 and never through a symbolic link; an existing FILE is refused\n"
           "unless --overwrite (which truncates it)."},
          vol_download},
@@ -392,7 +394,16 @@ int main(int argc, char **argv) {
         auto interrupt_fd = install_interrupt_handlers();
         if (!interrupt_fd.ok()) return report(interrupt_fd.error());
         ctx.module_options["interrupt_fd"] = std::to_string(*interrupt_fd);
+        std::unique_ptr<TransferProgress> progress;
+        if (parsed->flag("progress")) {
+            auto started = TransferProgress::start(std::cerr, ::isatty(STDERR_FILENO) != 0);
+            if (!started.ok()) return report(started.error());
+            progress = std::move(*started);
+            ctx.module_options["progress_fd"] = std::to_string(progress->write_fd());
+            ctx.progress = progress.get();
+        }
         Status st = v.run(ctx, *parsed);
+        if (progress) progress->finish();   // its last line before the verb's error, if any
         if (interrupted()) {
             // What the verb made is undone (the backend's rollback); say that it did not finish.
             Error e = st.ok() ? system_error("interrupted") : st.take_error();

@@ -188,6 +188,11 @@ Status vol_create_from(Context &ctx, const Args &args) {
     ILVM_ASSIGN_OR_RETURN(auto canonical, be->parse_vol(xml));
     ILVM_ASSIGN_OR_RETURN(auto def, host::summarize_vol(canonical));
     ILVM_ASSIGN_OR_RETURN(auto work, begin_work(ctx, args, pool, {def.name, source}, "vol-create-from", Owned::refuse));
+    if (ctx.progress) {
+        ILVM_ASSIGN_OR_RETURN(auto src, refresh_vol(ctx, VolRef{work.ref.pool, work.ref.pool_xml, source}));
+        ILVM_ASSIGN_OR_RETURN(auto s, host::summarize_vol(src));
+        ctx.progress->describe(def.name, s.allocation);
+    }
     ILVM_ASSIGN_OR_RETURN(auto vol, be->build_vol_from(work.ref.pool_xml, xml, source));
     ILVM_ASSIGN_OR_RETURN(auto v, host::summarize_vol(vol));
     after_volume_change(ctx, pool, work.ref.pool_xml);
@@ -204,6 +209,7 @@ Status vol_clone(Context &ctx, const Args &args) {
     ILVM_ASSIGN_OR_RETURN(auto src, refresh_vol(ctx, ref));
     ILVM_ASSIGN_OR_RETURN(auto s, host::summarize_vol(src));
     const std::string xml = vol_xml(newname, s.capacity, std::nullopt, s.format);
+    if (ctx.progress) ctx.progress->describe(newname, s.allocation);
     ILVM_ASSIGN_OR_RETURN(auto *be, ctx.backend());
     ILVM_TRY(be->build_vol_from(ref.pool_xml, xml, ref.name));
     after_volume_change(ctx, ref.pool, ref.pool_xml);
@@ -407,6 +413,19 @@ Status transfer(Context &ctx, const Args &args, bool upload) {
     ILVM_ASSIGN_OR_RETURN(auto work, begin_work(ctx, args, upload ? "vol-upload" : "vol-download"));
     const VolRef &ref = work.ref;
     ILVM_ASSIGN_OR_RETURN(auto *be, ctx.backend());
+    if (ctx.progress) {
+        // What dd will copy: --length, else the rest of the file (upload) or of the LV (download).
+        uint64_t total = length;
+        if (!total && upload) {
+            struct stat st {};
+            if (::stat(file.c_str(), &st) == 0 && static_cast<uint64_t>(st.st_size) > offset) total = static_cast<uint64_t>(st.st_size);
+        } else if (!total) {
+            ILVM_ASSIGN_OR_RETURN(auto cur, refresh_vol(ctx, ref));
+            ILVM_ASSIGN_OR_RETURN(auto s, host::summarize_vol(cur));
+            total = s.allocation > offset ? s.allocation - offset : 0;
+        }
+        ctx.progress->describe(ref.name, total);
+    }
     if (upload) return be->upload_vol(ref.pool_xml, ref.name, file, offset, length);
     ILVM_ASSIGN_OR_RETURN(auto dst, DownloadFile::open(file, args.flag("overwrite")));
     ILVM_TRY(be->download_vol(ref.pool_xml, ref.name, file, offset, length));

@@ -206,16 +206,15 @@ void read_available(Fd &fd, std::string &into, int max_reads = 4) {
     }
 }
 
-// Writes as much of `pending` as the pipe takes now; closes the end when all is written or
-// the child stopped reading (EPIPE: not an error — it may exit without reading). SIGPIPE is
-// held off for this thread meanwhile, so it never ends this process.
-void write_available(Fd &fd, std::string_view &pending) {
+// write(2) with SIGPIPE held off for this thread, so that a reader gone away is EPIPE, never
+// the end of this process.
+ssize_t write_without_sigpipe(int fd, std::string_view data, int &err) {
     sigset_t sigpipe, old;
     sigemptyset(&sigpipe);
     sigaddset(&sigpipe, SIGPIPE);
     pthread_sigmask(SIG_BLOCK, &sigpipe, &old);
-    ssize_t n = ::write(fd.get(), pending.data(), pending.size());
-    int err = errno;
+    ssize_t n = ::write(fd, data.data(), data.size());
+    err = errno;
     if (n < 0 && err == EPIPE && !sigismember(&old, SIGPIPE)) {
         // The write raised SIGPIPE at this thread: take it while it is still blocked.
         timespec none{};
@@ -223,6 +222,14 @@ void write_available(Fd &fd, std::string_view &pending) {
         }
     }
     pthread_sigmask(SIG_SETMASK, &old, nullptr);
+    return n;
+}
+
+// Writes as much of `pending` as the pipe takes now; closes the end when all is written or
+// the child stopped reading (EPIPE: not an error — it may exit without reading).
+void write_available(Fd &fd, std::string_view &pending) {
+    int err = 0;
+    ssize_t n = write_without_sigpipe(fd.get(), pending, err);
     if (n > 0) {
         pending.remove_prefix(static_cast<size_t>(n));
         if (pending.empty()) fd.reset();
@@ -231,6 +238,15 @@ void write_available(Fd &fd, std::string_view &pending) {
     if (n < 0 && (err == EINTR || err == EAGAIN)) return;
     spdlog::debug("the command stopped reading its input ({}): {} byte(s) not sent", errno_text(err), pending.size());
     fd.reset();
+}
+
+// Passes a piece of a command's progress on. Progress is advisory: a descriptor that is full
+// (its reader is slow) or closed loses the piece, and the command goes on.
+void forward_progress(int progress_fd, std::string_view piece) {
+    if (piece.empty()) return;
+    int err = 0;
+    if (write_without_sigpipe(progress_fd, piece, err) < 0 && err != EAGAIN)
+        spdlog::debug("progress descriptor {}: {} (this piece of progress is not shown)", progress_fd, errno_text(err));
 }
 
 // Takes the byte the interrupt pipe carries.
@@ -271,7 +287,7 @@ Result<pid_t> spawn(const Command &cmd, const Pipe &in, const Pipe &out, const P
 
 }  // namespace
 
-Result<ChildRun> run_child_process(const Command &cmd, int interrupt_fd) {
+Result<ChildRun> run_child_process(const Command &cmd, int interrupt_fd, int progress_fd) {
     if (cmd.argv.empty()) return internal_error("empty command");
     const auto deadline = SteadyClock::now() + cmd.timeout;
     // stdin: the data through a pipe, or /dev/null (end of file at once) when there is none.
@@ -308,7 +324,10 @@ Result<ChildRun> run_child_process(const Command &cmd, int interrupt_fd) {
             } else if (p.fd == out.read_end.get()) {
                 read_available(out.read_end, run.output.out);
             } else if (p.fd == err.read_end.get()) {
+                const size_t before = run.output.err.size();
                 read_available(err.read_end, run.output.err);
+                if (cmd.reports_progress && progress_fd >= 0)
+                    forward_progress(progress_fd, std::string_view(run.output.err).substr(before));
             } else if (p.fd == in.write_end.get()) {
                 write_available(in.write_end, pending);
             }

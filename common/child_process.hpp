@@ -28,8 +28,10 @@ struct ChildRun {
 };
 
 // Runs `cmd.argv` (searched in PATH) until it exits, `cmd.timeout` passes or a byte arrives
-// on `interrupt_fd` (-1: none; the byte is consumed). An Error only when it could not be
+// on `interrupt_fd` (-1: none; the byte is consumed). A command that reports progress has
+// its stderr also written, as it comes, to `progress_fd` (-1: nowhere; a full or closed
+// descriptor loses that piece, never the command). An Error only when it could not be
 // started at all (no such program, no pipes).
-Result<ChildRun> run_child_process(const Command &cmd, int interrupt_fd);
+Result<ChildRun> run_child_process(const Command &cmd, int interrupt_fd, int progress_fd = -1);
 
 }  // namespace ilvm

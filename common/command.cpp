@@ -65,7 +65,21 @@ bool matches(const Note &n, std::string_view text) {
     return false;
 }
 
+// dd's statistics, printed during (status=progress) and after a copy, also after a failed
+// one (coreutils 9.1): "1+0 records in", "1+0 records out", "1048576 bytes (1.0 MB, 1.0 MiB)
+// copied, 0.01 s, 105 MB/s".
+bool is_dd_statistics(std::string_view line) {
+    size_t digits = 0;
+    while (digits < line.size() && std::isdigit(static_cast<unsigned char>(line[digits]))) ++digits;
+    if (digits == 0) return false;
+    const std::string_view rest = line.substr(digits);
+    if (rest.rfind("+", 0) == 0)
+        return rest.find(" records in") != std::string_view::npos || rest.find(" records out") != std::string_view::npos;
+    return rest.rfind(" bytes ", 0) == 0 && rest.find(" copied, ") != std::string_view::npos;
+}
+
 bool is_note(std::string_view line) {
+    if (is_dd_statistics(line)) return true;
     for (std::string_view text : {line, without_program(line)})
         for (const auto &n : kNotes)
             if (matches(n, text)) return true;
@@ -73,7 +87,10 @@ bool is_note(std::string_view line) {
 }
 
 std::string error_line_of(const std::string &text) {
-    auto lines = nonblank_lines(text);
+    // dd's progress lines end in \r, not \n (status=progress): each is a line of its own.
+    std::string unfolded = text;
+    std::replace(unfolded.begin(), unfolded.end(), '\r', '\n');
+    auto lines = nonblank_lines(unfolded);
     for (const auto &l : lines)
         if (!is_note(l)) return l;
     return lines.empty() ? std::string() : lines.front();

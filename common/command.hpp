@@ -15,6 +15,9 @@ struct Command {
     // Fed to the child's stdin. May carry secrets: never logged, never on argv.
     std::string stdin_data;
     std::chrono::milliseconds timeout{std::chrono::minutes(5)};
+    // Its stderr is also its progress (dd status=progress): the runner passes it on, as it
+    // comes, to whoever asked for progress (HostSystem's progress descriptor).
+    bool reports_progress = false;
 
     Command() = default;
     Command(std::initializer_list<std::string> args) : argv(args) {}

@@ -17,8 +17,9 @@ namespace ilvm {
 
 class CommandRunner {
 public:
-    // `wrapper` "": the host itself. `interrupt_fd`: as HostSystem's.
-    explicit CommandRunner(const std::string &wrapper = {}, int interrupt_fd = -1) : host_(interrupt_fd) {
+    // `wrapper` "": the host itself. `interrupt_fd`, `progress_fd`: as HostSystem's.
+    explicit CommandRunner(const std::string &wrapper = {}, int interrupt_fd = -1, int progress_fd = -1)
+        : host_(interrupt_fd, progress_fd) {
         if (!wrapper.empty()) wrapped_.emplace(host_, wrapper);
     }
     CommandRunner(const CommandRunner &) = delete;

@@ -20,7 +20,7 @@ namespace ilvm {
 Result<CommandOutput> HostSystem::run(const Command &cmd) {
     if (cmd.argv.empty()) return internal_error("empty command");
     spdlog::debug("run: {}", cmd.display());
-    ILVM_ASSIGN_OR_RETURN(ChildRun child, run_child_process(cmd, interrupt_fd_));
+    ILVM_ASSIGN_OR_RETURN(ChildRun child, run_child_process(cmd, interrupt_fd_, progress_fd_));
     CommandOutput &o = child.output;
     switch (child.ending) {
     case ChildRun::Ending::timed_out:

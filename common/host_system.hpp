@@ -13,7 +13,9 @@ public:
     // stop (SIGINT, SIGTERM, SIGHUP). The command running then is killed and run() fails
     // ("interrupted"), so the backend's rollback runs; the byte is consumed, so the rollback's
     // own commands run normally.
-    explicit HostSystem(int interrupt_fd = -1) : interrupt_fd_(interrupt_fd) {}
+    // `progress_fd` (or -1): where the stderr of commands that report progress goes as it
+    // comes (common/child_process.hpp): the CLI's --progress reads it.
+    explicit HostSystem(int interrupt_fd = -1, int progress_fd = -1) : interrupt_fd_(interrupt_fd), progress_fd_(progress_fd) {}
 
     Result<CommandOutput> run(const Command &cmd) override;
     bool path_exists(const std::string &path) override;
@@ -25,6 +27,7 @@ public:
 
 private:
     int interrupt_fd_;
+    int progress_fd_;
 };
 
 }  // namespace ilvm

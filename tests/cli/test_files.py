@@ -157,6 +157,26 @@ class FilesTest(unittest.TestCase):
         with open(volume, "rb") as a, open(out, "rb") as b:
             self.assertTrue(all(a.read(1 << 20) == b.read(1 << 20) for _ in range(512)))
 
+    def test_download_shows_its_progress_on_stderr(self):
+        """--progress: dd's own progress (status=progress), passed on by the module as it comes,
+        one line at the end when stderr is not a terminal (a line every 10 s on a long copy)."""
+        self.download_setup()
+        with open(os.path.join(DATA, "lvm", "lvs_vm1.json"), encoding="utf-8") as f:
+            lvs = f.read()
+        self.rules([{"prefix": ["lvs"], "stdout": lvs}, {"prefix": ["sanlock"], "exit": 1},
+                    {"prefix": ["dd"], "stderr": "536870912 bytes (537 MB, 512 MiB) copied, 1 s, 537 MB/s\r"
+                                                 "1073741824 bytes (1.1 GB, 1.0 GiB) copied, 2 s, 537 MB/s\n"
+                                                 "1024+0 records in\n1024+0 records out\n"}])
+        out = os.path.join(self.tmp, "out.raw")
+        r = self.ilvm("vol-download", "vm1", out, "--pool", "san", "--progress")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertRegex(r.stderr, r"(?m)^progress: vm1: 100% \(1\.00 GiB of 1\.00 GiB, [0-9.]+ MiB/s\)$")
+        self.assertIn("status=progress", self.dd_runs()[0])
+        # Without --progress the same copy says nothing.
+        os.unlink(out)
+        r = self.ilvm("vol-download", "vm1", out, "--pool", "san")
+        self.assertEqual((r.returncode, r.stderr), (0, ""))
+
     def test_download_refuses_a_symlink(self):
         self.download_setup()
         target = os.path.join(self.tmp, "victim")

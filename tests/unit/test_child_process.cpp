@@ -114,6 +114,31 @@ TEST(ChildProcess, AnInterruptStopsTheCommandAndItsByteIsConsumed) {
     ::close(fds[1]);
 }
 
+// A command that reports progress has its stderr passed on as it comes; others do not.
+TEST(ChildProcess, ProgressIsPassedOnOnlyForCommandsThatReportIt) {
+    int fds[2];
+    ASSERT_EQ(::pipe2(fds, O_CLOEXEC | O_NONBLOCK), 0);
+    Command quiet = sh("printf 'not progress' >&2");
+    auto r = run_child_process(quiet, -1, fds[1]);
+    ASSERT_TRUE(r.ok());
+    char buf[256];
+    EXPECT_EQ(::read(fds[0], buf, sizeof buf), -1);
+    Command dd = sh("printf '1048576 bytes (1.0 MB, 1.0 MiB) copied, 1 s, 1.0 MB/s\\r' >&2");
+    dd.reports_progress = true;
+    r = run_child_process(dd, -1, fds[1]);
+    ASSERT_TRUE(r.ok());
+    EXPECT_EQ(r->output.err, "1048576 bytes (1.0 MB, 1.0 MiB) copied, 1 s, 1.0 MB/s\r");   // kept for errors too
+    ssize_t n = ::read(fds[0], buf, sizeof buf);
+    ASSERT_GT(n, 0);
+    EXPECT_EQ(std::string(buf, static_cast<size_t>(n)), r->output.err);
+    // A reader gone away loses the progress, never the command.
+    ::close(fds[0]);
+    r = run_child_process(dd, -1, fds[1]);
+    ASSERT_TRUE(r.ok());
+    EXPECT_EQ(r->output.exit_code, 0);
+    ::close(fds[1]);
+}
+
 TEST(ChildProcess, AMissingProgramIsAnErrorNotAnExitCode) {
     auto r = run_child_process(Command{"ilvm-test-no-such-program"}, -1);
     ASSERT_FALSE(r.ok());

@@ -62,6 +62,19 @@ protected:
     LogCapture log;
 };
 
+// A failed dd with status=progress (coreutils 9.1): its progress and statistics are not
+// what failed.
+TEST(ErrorLines, DdProgressAndStatisticsAreNotTheError) {
+    CommandOutput o{1, "",
+                    "1048576 bytes (1.0 MB, 1.0 MiB) copied, 1 s, 1.0 MB/s\r2097152 bytes (2.1 MB, 2.0 MiB) copied, 2 s, "
+                    "1.0 MB/s\ndd: error writing '/dev/vg_san/vm1': No space left on device\n2+0 records in\n1+0 records "
+                    "out\n2097152 bytes (2.1 MB, 2.0 MiB) copied, 2.1 s, 1.0 MB/s\n"};
+    EXPECT_EQ(o.first_error_line(), "dd: error writing '/dev/vg_san/vm1': No space left on device");
+    // Without the newline dd puts before an error: the \r still ends the progress line.
+    o.err = "1048576 bytes (1.0 MB, 1.0 MiB) copied, 1 s, 1.0 MB/s\rdd: error reading '/dev/sdb': Input/output error\n";
+    EXPECT_EQ(o.first_error_line(), "dd: error reading '/dev/sdb': Input/output error");
+}
+
 TEST_F(CapturedLog, HostSystemLogsTheWholeStderrOfAFailingCommand) {
     HostSystem sys;
     // A real command with a two-line stderr and a non-zero exit.

@@ -96,7 +96,7 @@ ilvm_backend *op_open(const ilvm_option *options, size_t n, ilvm_reply *reply) {
         auto b = std::make_unique<ilvm_backend>();
         BackendConfig cfg;
         std::string uri = "qemu:///system", wrapper;
-        int interrupt_fd = -1;
+        int interrupt_fd = -1, progress_fd = -1;
         for (size_t i = 0; i < n; ++i) {
             std::string key = options[i].key ? options[i].key : "", value = options[i].value ? options[i].value : "";
             if (key == "libvirt_uri") uri = value;
@@ -118,12 +118,20 @@ ilvm_backend *op_open(const ilvm_option *options, size_t n, ilvm_reply *reply) {
                 }
                 interrupt_fd = static_cast<int>(*fd);
             }
+            else if (key == "progress_fd") {
+                auto fd = parse_number(value, 0, 1 << 20, "backend option progress_fd");
+                if (!fd.ok()) {
+                    fail(reply, fd.error());
+                    return nullptr;
+                }
+                progress_fd = static_cast<int>(*fd);
+            }
             else {
                 fail(reply, invalid_input("unknown iscsi-lvm backend option '" + key + "'"));
                 return nullptr;
             }
         }
-        b->runner = std::make_unique<CommandRunner>(wrapper, interrupt_fd);
+        b->runner = std::make_unique<CommandRunner>(wrapper, interrupt_fd, progress_fd);
         b->lock_retry = std::make_unique<LockIoRetry>(b->runner->system());
         b->secrets = make_libvirt_secret_provider(uri);
         b->backend = std::make_unique<Backend>(*b->lock_retry, *b->secrets, cfg);

@@ -16,11 +16,14 @@
 namespace ilvm {
 namespace {
 
+// The copies (upload, download, copy) print dd's progress (status=progress: a line a second
+// on stderr), which the runner passes on to --progress (Command::reports_progress).
 Command dd_upload(const std::string &src, const std::string &dev, uint64_t offset, uint64_t length) {
     Command c{"dd", "if=" + src, "of=" + dev, "bs=1M", "iflag=fullblock" + std::string(length ? ",count_bytes" : ""),
-              "oflag=seek_bytes", "seek=" + std::to_string(offset), "conv=notrunc,fsync", "status=none"};
+              "oflag=seek_bytes", "seek=" + std::to_string(offset), "conv=notrunc,fsync", "status=progress"};
     if (length) c.argv.push_back("count=" + std::to_string(length));
     c.timeout = std::chrono::hours(12);
+    c.reports_progress = true;
     return c;
 }
 
@@ -33,16 +36,18 @@ Command dd_upload(const std::string &src, const std::string &dev, uint64_t offse
 // allocated, not 512 (issue 16).
 Command dd_download(const std::string &dev, const std::string &dst, uint64_t offset, uint64_t length) {
     Command c{"dd", "if=" + dev, "of=" + dst, "bs=1M", "iflag=skip_bytes" + std::string(length ? ",count_bytes" : ""),
-              "skip=" + std::to_string(offset), "oflag=nofollow", "conv=notrunc,nocreat,fsync,sparse", "status=none"};
+              "skip=" + std::to_string(offset), "oflag=nofollow", "conv=notrunc,nocreat,fsync,sparse", "status=progress"};
     if (length) c.argv.push_back("count=" + std::to_string(length));
     c.timeout = std::chrono::hours(12);
+    c.reports_progress = true;
     return c;
 }
 
 Command dd_copy(const std::string &src, const std::string &dst, uint64_t bytes) {
     Command c{"dd", "if=" + src, "of=" + dst, "bs=1M", "count=" + std::to_string(bytes / device::kMiB),
-              "iflag=direct", "oflag=direct", "conv=notrunc,fsync", "status=none"};
+              "iflag=direct", "oflag=direct", "conv=notrunc,fsync", "status=progress"};
     c.timeout = std::chrono::hours(12);
+    c.reports_progress = true;
     return c;
 }
 

@@ -1,0 +1,54 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// --progress (cli/transfer_progress.hpp): dd's progress read back, the line shown, and the
+// whole path from a pipe to what stderr says.
+#include <gtest/gtest.h>
+
+#include <sstream>
+#include <unistd.h>
+
+#include "cli/transfer_progress.hpp"
+
+namespace ilvm::test {
+namespace {
+
+TEST(TransferProgress, ReadsTheLastCountDdPrinted) {
+    // coreutils 9.1, status=progress: lines separated by \r, the last one by \n.
+    EXPECT_EQ(cli::copied_bytes("1048576 bytes (1.0 MB, 1.0 MiB) copied, 1 s, 1.0 MB/s\r"
+                                "2097152 bytes (2.1 MB, 2.0 MiB) copied, 2 s, 1.0 MB/s\r"),
+              2097152u);
+    EXPECT_EQ(cli::copied_bytes("1+0 records in\n1+0 records out\n512 bytes copied, 0.01 s, 51 kB/s\n"), 512u);
+    EXPECT_EQ(cli::copied_bytes("dd: error writing '/dev/x': No space left on device\n"), std::nullopt);
+    EXPECT_EQ(cli::copied_bytes(" bytes copied"), std::nullopt);
+    EXPECT_EQ(cli::copied_bytes("99999999999999999999999 bytes (1 YB) copied, 1 s\r"), std::nullopt);
+}
+
+TEST(TransferProgress, SaysHowFarAndHowFast) {
+    EXPECT_EQ(cli::progress_line("vm1", 1ULL << 30, 4ULL << 30, 100.0 * (1 << 20)), "vm1: 25% (1.00 GiB of 4.00 GiB, 100.0 MiB/s)");
+    EXPECT_EQ(cli::progress_line("vm1", 5ULL << 30, 4ULL << 30, 0), "vm1: 100% (4.00 GiB of 4.00 GiB, 0.0 MiB/s)");
+    EXPECT_EQ(cli::progress_line("vm1", 1ULL << 20, 0, 1 << 20), "vm1: 1.00 MiB (1.0 MiB/s)");
+}
+
+// What a runner writes into the pipe comes out on the stream, the last state at the end.
+TEST(TransferProgress, APipeOfDdProgressBecomesLinesOnStderr) {
+    std::ostringstream err;
+    auto p = cli::TransferProgress::start(err, false);
+    ASSERT_TRUE(p.ok()) << p.error().message;
+    (*p)->describe("vm1", 4ULL << 20);
+    const std::string piece = "2097152 bytes (2.1 MB, 2.0 MiB) copied, 1 s, 2.1 MB/s\r";
+    ASSERT_EQ(::write((*p)->write_fd(), piece.data(), piece.size()), static_cast<ssize_t>(piece.size()));
+    (*p)->finish();
+    EXPECT_EQ(err.str().rfind("progress: vm1: 50% (2.00 MiB of 4.00 MiB, ", 0), 0u) << err.str();
+    EXPECT_EQ(err.str().back(), '\n');
+    // On a terminal: one line, rewritten.
+    std::ostringstream tty;
+    auto t = cli::TransferProgress::start(tty, true);
+    ASSERT_TRUE(t.ok());
+    (*t)->describe("vm1", 4ULL << 20);
+    ASSERT_EQ(::write((*t)->write_fd(), piece.data(), piece.size()), static_cast<ssize_t>(piece.size()));
+    (*t)->finish();
+    EXPECT_EQ(tty.str().rfind("\rvm1: 50% (2.00 MiB of 4.00 MiB, ", 0), 0u) << tty.str();
+    EXPECT_EQ(tty.str().find("progress:"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace ilvm::test
