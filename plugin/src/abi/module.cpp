@@ -110,21 +110,13 @@ ilvm_backend *op_open(const ilvm_option *options, size_t n, ilvm_reply *reply) {
                 cfg.device_timeout = std::chrono::milliseconds(*ms);
             }
             else if (key == "command_wrapper") wrapper = value;
-            else if (key == "interrupt_fd") {
-                auto fd = parse_number(value, 0, 1 << 20, "backend option interrupt_fd");
+            else if (key == "interrupt_fd" || key == "progress_fd") {
+                auto fd = parse_number(value, 0, 1 << 20, "backend option " + key);
                 if (!fd.ok()) {
                     fail(reply, fd.error());
                     return nullptr;
                 }
-                interrupt_fd = static_cast<int>(*fd);
-            }
-            else if (key == "progress_fd") {
-                auto fd = parse_number(value, 0, 1 << 20, "backend option progress_fd");
-                if (!fd.ok()) {
-                    fail(reply, fd.error());
-                    return nullptr;
-                }
-                progress_fd = static_cast<int>(*fd);
+                (key == "interrupt_fd" ? interrupt_fd : progress_fd) = static_cast<int>(*fd);
             }
             else {
                 fail(reply, invalid_input("unknown iscsi-lvm backend option '" + key + "'"));
