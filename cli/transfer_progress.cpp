@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "common/log.hpp"
+#include "common/numbers.hpp"
 #include "common/size.hpp"
 
 namespace ilvm::cli {
@@ -27,14 +28,7 @@ std::optional<uint64_t> copied_bytes(std::string_view chunk) {
         size_t begin = at;
         while (begin > 0 && chunk[begin - 1] >= '0' && chunk[begin - 1] <= '9') --begin;
         if (begin == at || chunk.find(" copied", at) == std::string_view::npos) continue;
-        uint64_t n = 0;
-        bool fits = true;
-        for (size_t i = begin; i < at; ++i) {
-            const uint64_t digit = static_cast<uint64_t>(chunk[i] - '0');
-            if (n > (UINT64_MAX - digit) / 10) fits = false;
-            n = n * 10 + digit;
-        }
-        if (fits) last = n;
+        if (auto n = parse_digits(chunk.substr(begin, at - begin))) last = n;
     }
     return last;
 }

@@ -31,6 +31,21 @@ public:
         return Status::success();
     }
 
+    // A table of functions from `soname`, loaded at the first call and kept for the process
+    // with its outcome, success or error (thread-safe). `Table::resolve_from(lib, table)`
+    // fills its members, each typed by the library's own declaration.
+    template <typename Table>
+    static Result<const Table *> table_once(const char *soname, const char *hint) {
+        static const Result<Table> table = [&]() -> Result<Table> {
+            ILVM_ASSIGN_OR_RETURN(SharedLibrary lib, load(soname, hint));
+            Table t;
+            ILVM_TRY(Table::resolve_from(lib, t));
+            return t;
+        }();
+        if (!table.ok()) return table.error();
+        return &table.value();
+    }
+
 private:
     SharedLibrary(void *handle, std::string soname) : handle_(handle), soname_(std::move(soname)) {}
     void *handle_;

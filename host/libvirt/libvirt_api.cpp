@@ -4,15 +4,10 @@
 #include <cstdlib>
 
 #include "common/log.hpp"
-#include "common/shared_library.hpp"
 
 namespace ilvm::host {
-namespace {
 
-Result<LibvirtApi> load_libvirt() {
-    ILVM_ASSIGN_OR_RETURN(SharedLibrary lib,
-                          SharedLibrary::load("libvirt.so.0", "install libvirt's client library (Debian: libvirt0)"));
-    LibvirtApi api;
+Status LibvirtApi::resolve_from(const SharedLibrary &lib, LibvirtApi &api) {
 #define ILVM_LIBVIRT_RESOLVE(name) ILVM_TRY(lib.resolve(#name, api.name));
     ILVM_LIBVIRT_FUNCTIONS(ILVM_LIBVIRT_RESOLVE)
 #undef ILVM_LIBVIRT_RESOLVE
@@ -20,15 +15,11 @@ Result<LibvirtApi> load_libvirt() {
     ILVM_TRY(lib.resolve("virConnectAuthPtrDefault", default_auth));
     api.default_auth = *default_auth;
     spdlog::debug("libvirt.so.0 loaded");
-    return api;
+    return Status::success();
 }
 
-}  // namespace
-
 Result<const LibvirtApi *> libvirt_api() {
-    static const Result<LibvirtApi> api = load_libvirt();
-    if (!api.ok()) return api.error();
-    return &api.value();
+    return SharedLibrary::table_once<LibvirtApi>("libvirt.so.0", "install libvirt's client library (Debian: libvirt0)");
 }
 
 const LibvirtApi &loaded_libvirt() {

@@ -10,6 +10,7 @@
 #include <libvirt/virterror.h>
 
 #include "common/result.hpp"
+#include "common/shared_library.hpp"
 
 namespace ilvm::host {
 
@@ -46,6 +47,8 @@ struct LibvirtApi {
 #undef ILVM_LIBVIRT_MEMBER
     // libvirt's virConnectAuthPtrDefault (a variable): the callbacks virsh uses.
     virConnectAuthPtr default_auth = nullptr;
+
+    static Status resolve_from(const SharedLibrary &lib, LibvirtApi &api);
 };
 
 // The table, loading libvirt.so.0 on the first call (thread-safe; the outcome, success or

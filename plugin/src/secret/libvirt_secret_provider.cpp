@@ -26,23 +26,17 @@ struct SecretLibvirt {
 #define ILVM_SECRET_LIBVIRT_MEMBER(name) decltype(&::name) name = nullptr;
     ILVM_SECRET_LIBVIRT_FUNCTIONS(ILVM_SECRET_LIBVIRT_MEMBER)
 #undef ILVM_SECRET_LIBVIRT_MEMBER
+
+    static Status resolve_from(const SharedLibrary &lib, SecretLibvirt &api) {
+#define ILVM_SECRET_LIBVIRT_RESOLVE(name) ILVM_TRY(lib.resolve(#name, api.name));
+        ILVM_SECRET_LIBVIRT_FUNCTIONS(ILVM_SECRET_LIBVIRT_RESOLVE)
+#undef ILVM_SECRET_LIBVIRT_RESOLVE
+        return Status::success();
+    }
 };
 
-Result<SecretLibvirt> load_secret_libvirt() {
-    ILVM_ASSIGN_OR_RETURN(SharedLibrary lib,
-                          SharedLibrary::load("libvirt.so.0", "install libvirt's client library (Debian: libvirt0)"));
-    SecretLibvirt api;
-#define ILVM_SECRET_LIBVIRT_RESOLVE(name) ILVM_TRY(lib.resolve(#name, api.name));
-    ILVM_SECRET_LIBVIRT_FUNCTIONS(ILVM_SECRET_LIBVIRT_RESOLVE)
-#undef ILVM_SECRET_LIBVIRT_RESOLVE
-    return api;
-}
-
-// Loaded once per process; the outcome, success or error, is kept.
 Result<const SecretLibvirt *> secret_libvirt() {
-    static const Result<SecretLibvirt> api = load_secret_libvirt();
-    if (!api.ok()) return api.error();
-    return &api.value();
+    return SharedLibrary::table_once<SecretLibvirt>("libvirt.so.0", "install libvirt's client library (Debian: libvirt0)");
 }
 
 // For a handle's deleter: a handle exists only after a call through the table succeeded.
