@@ -36,27 +36,58 @@ Result<uint64_t> number(const std::string &s, std::string_view what) {
     return internal_error("the backend returned " + std::string(what) + " '" + xml::shown(s) + "', not a number");
 }
 
+// The first child element of each name, found in one pass over a volume's children (a
+// lookup per field walked them again for each: a fifth of a vol-list of 10,000 volumes).
+struct VolElements {
+    const xmlNode *name = nullptr, *key = nullptr, *capacity = nullptr, *allocation = nullptr, *target = nullptr,
+                  *activation = nullptr, *incomplete = nullptr, *holder = nullptr;
+    explicit VolElements(const xmlNode *vol) {
+        for (const xmlNode *c = vol->children; c != nullptr; c = c->next) {
+            if (!xml::is_element(c)) continue;
+            const std::string_view n = xml::node_name(c);
+            const xmlNode **slot = n == "name"         ? &name
+                                   : n == "key"        ? &key
+                                   : n == "capacity"   ? &capacity
+                                   : n == "allocation" ? &allocation
+                                   : n == "target"     ? &target
+                                   : n == "activation" ? &activation
+                                   : n == "incomplete" ? &incomplete
+                                   : n == "holder"     ? &holder
+                                                       : nullptr;
+            if (slot != nullptr && *slot == nullptr) *slot = c;
+        }
+    }
+};
+
+std::string text(const xmlNode *node) { return node ? xml::text_content(node) : std::string(); }
+std::string attr(const xmlNode *node, std::string_view name) {
+    return node ? xml::attribute(node, name).value_or("") : std::string();
+}
+
 Result<VolSummary> vol_from(const xmlNode *vol) {
+    const VolElements e(vol);
     VolSummary v;
-    v.name = text(vol, {"name"});
-    v.key = text(vol, {"key"});
-    v.path = text(vol, {"target", "path"});
-    if (std::string f = attr(vol, {"target", "format"}, "type"); !f.empty()) v.format = f;
-    ILVM_ASSIGN_OR_RETURN(v.capacity, number(text(vol, {"capacity"}), "a volume capacity"));
-    ILVM_ASSIGN_OR_RETURN(v.allocation, number(text(vol, {"allocation"}), "a volume allocation"));
-    v.activation = attr(vol, {"activation"}, "state");
+    v.name = text(e.name);
+    v.key = text(e.key);
+    if (e.target) {
+        v.path = text(xml::first_child(e.target, "path"));
+        if (std::string f = attr(xml::first_child(e.target, "format"), "type"); !f.empty()) v.format = f;
+    }
+    ILVM_ASSIGN_OR_RETURN(v.capacity, number(text(e.capacity), "a volume capacity"));
+    ILVM_ASSIGN_OR_RETURN(v.allocation, number(text(e.allocation), "a volume allocation"));
+    v.activation = attr(e.activation, "state");
     if (v.activation.empty()) v.activation = "inactive";
-    v.open = attr(vol, {"activation"}, "open") == "yes";
-    v.skip = attr(vol, {"activation"}, "skip") == "yes";
-    v.autoactivation = attr(vol, {"activation"}, "autoactivation") != "no";
-    v.incomplete = xml::first_child(vol, "incomplete") != nullptr;
-    const std::string hid = attr(vol, {"holder"}, "host_id");
+    v.open = attr(e.activation, "open") == "yes";
+    v.skip = attr(e.activation, "skip") == "yes";
+    v.autoactivation = attr(e.activation, "autoactivation") != "no";
+    v.incomplete = e.incomplete != nullptr;
+    const std::string hid = attr(e.holder, "host_id");
     if (!hid.empty()) {
         v.has_holder = true;
         ILVM_ASSIGN_OR_RETURN(uint64_t id, number(hid, "a holder host_id"));
         v.holder_id = static_cast<uint32_t>(id);
-        v.holder_name = attr(vol, {"holder"}, "name");
-        v.holder_mode = attr(vol, {"holder"}, "mode");
+        v.holder_name = attr(e.holder, "name");
+        v.holder_mode = attr(e.holder, "mode");
     }
     return v;
 }

@@ -72,6 +72,36 @@ TEST(LvmReport, RejectsGarbage) {
     EXPECT_FALSE(lvm::sanlock_offset_from_lock_args("").ok());
 }
 
+TEST(LvmReport, RefusesWhatLvmNeverPrints) {
+    const std::string row = R"({"lv_name":"vm1","lv_uuid":"u","lv_size":"4194304"})";
+    const auto report = [](const std::string &rows) { return R"({"report":[{"lv":[)" + rows + "]}]}"; };
+    ASSERT_TRUE(lvm::parse_lvs_json(report(row)).ok());
+    // A NUL written \u0000 would cut the name short wherever it meets a C string.
+    auto nul = lvm::parse_lvs_json(report(R"({"lv_name":"vm1\u0000x","lv_size":"4194304"})"));
+    ASSERT_FALSE(nul.ok());
+    EXPECT_NE(nul.error().message.find("NUL"), std::string::npos) << nul.error().message;
+    EXPECT_FALSE(lvm::parse_lvs_json(report(row) + " {}").ok());            // something after the report
+    EXPECT_FALSE(lvm::parse_lvs_json(report(row).substr(0, 30)).ok());       // cut short
+    EXPECT_FALSE(lvm::parse_lvs_json(R"({"report":{"lv":[]}})").ok());      // report not an array
+    EXPECT_FALSE(lvm::parse_lvs_json(R"({"report":[{"lv":{}}]})").ok());    // section not an array
+    EXPECT_FALSE(lvm::parse_lvs_json(report("1")).ok());                     // row not an object
+    EXPECT_FALSE(lvm::parse_lvs_json("[]").ok());                            // no top-level object
+    EXPECT_FALSE(lvm::parse_lvs_json("{\"report\":[{\"lv\":[{\"lv_name\":\"\xff\"}]}]}").ok());  // not UTF-8
+}
+
+TEST(LvmReport, FieldsOfAnotherTypeReadAsEmpty) {
+    // Every field LVM prints is a string; a number or null where a string belongs is empty
+    // (a size then fails as non-numeric), and an unknown section or field is passed over.
+    auto lvs = lvm::parse_lvs_json(
+        R"({"log":[{"x":1}],"report":[{"vg":[]},{"lv":[{"lv_name":"a","lv_size":"512","lv_tags":null,"extra":{"deep":[1,{"k":"v"}]},"lv_device_open":1}]}]})");
+    ASSERT_TRUE(lvs.ok()) << lvs.error().message;
+    ASSERT_EQ(lvs->size(), 1u);
+    EXPECT_TRUE((*lvs)[0].tags.empty());
+    EXPECT_FALSE((*lvs)[0].device_open);   // present but not a string: not "1"
+    EXPECT_EQ((*lvs)[0].size, 512u);
+    EXPECT_FALSE(lvm::parse_lvs_json(R"({"report":[{"lv":[{"lv_name":"a","lv_size":512}]}]})").ok());
+}
+
 TEST(LockInfo, ModesOfOneVgOnly) {
     const auto text = data_file("lvmlockd/info_vm1_sh.txt");
     auto san = lvm::parse_lockctl_lv_modes(text, "vg_san");

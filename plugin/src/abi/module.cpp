@@ -195,7 +195,8 @@ int reply_snapshot(ilvm_reply *reply, const PoolDef &pool, const Result<PoolSnap
     if (r->metadata_area)
         vols = "<volumes metadata_size='" + std::to_string(r->metadata_area->mda_size) + "' metadata_free='" +
                std::to_string(r->metadata_area->mda_free) + "'>\n";
-    for (const auto &v : r->volumes) vols += volume_xml(v);
+    // Read by a program, not a person: compact (parsing it is most of a vol-list of a large pool).
+    for (const auto &v : r->volumes) vols += format_vol_xml(v.def, &v.status, XmlLayout::compact);
     vols += "</volumes>\n";
     return ok(reply, format_pool_xml(pool, &r->status), vols);
 }

@@ -3,11 +3,11 @@
 
 #include <algorithm>
 #include <functional>
-#include <memory>
+#include <optional>
+#include <utility>
 
-#include <json-glib/json-glib.h>
+#include <simdjson.h>
 
-#include "common/gobject_ptr.hpp"
 #include "common/numbers.hpp"
 #include "common/strings.hpp"
 #include "lvm/lvm_argv.hpp"
@@ -15,51 +15,124 @@
 namespace ilvm::lvm {
 namespace {
 
-// Visits every row of report[*].<section>[*], failing on any structural surprise so a
-// changed LVM output format is a clear error rather than silently empty data.
-Status for_each_row(std::string_view json, const char *section, const char *tool,
-                    const std::function<Status(JsonObject *)> &visit) {
-    GObjectPtr<JsonParser> parser(json_parser_new());
-    GError *raw = nullptr;
-    if (!json_parser_load_from_data(parser.get(), json.data(), static_cast<gssize>(json.size()), &raw)) {
-        GErrorPtr err(raw);
-        return system_error(std::string("cannot parse ") + tool + " JSON output: " + (err ? err->message : "unknown error"));
+namespace sj = simdjson;
+
+// One row of a report. LVM prints every field as a string (sizes with --units b
+// --nosuffix, flags with --binary); a field of another JSON type reads as absent-valued.
+// The views point into the parser's buffers: a Row lives only while its row is visited.
+class Row {
+public:
+    void add(std::string_view key, std::optional<std::string_view> value) { fields_.emplace_back(key, value); }
+    bool has(std::string_view key) const { return find(key) != nullptr; }
+    std::string str(std::string_view key) const {
+        const auto *f = find(key);
+        return f != nullptr && f->second ? std::string(*f->second) : std::string();
     }
-    JsonNode *root = json_parser_get_root(parser.get());
-    if (!root || !JSON_NODE_HOLDS_OBJECT(root))
-        return system_error(std::string(tool) + " JSON output has no top-level object");
-    JsonObject *obj = json_node_get_object(root);
-    if (!json_object_has_member(obj, "report"))
-        return system_error(std::string(tool) + " JSON output has no \"report\" member");
-    JsonNode *report = json_object_get_member(obj, "report");
-    if (!JSON_NODE_HOLDS_ARRAY(report)) return system_error(std::string(tool) + " JSON \"report\" is not an array");
-    JsonArray *reports = json_node_get_array(report);
-    for (guint i = 0; i < json_array_get_length(reports); ++i) {
-        JsonNode *rep = json_array_get_element(reports, i);
-        if (!JSON_NODE_HOLDS_OBJECT(rep)) continue;
-        JsonObject *ro = json_node_get_object(rep);
-        if (!json_object_has_member(ro, section)) continue;
-        JsonNode *rows = json_object_get_member(ro, section);
-        if (!JSON_NODE_HOLDS_ARRAY(rows)) return system_error(std::string(tool) + " JSON section is not an array");
-        JsonArray *arr = json_node_get_array(rows);
-        for (guint j = 0; j < json_array_get_length(arr); ++j) {
-            JsonNode *row = json_array_get_element(arr, j);
-            if (!JSON_NODE_HOLDS_OBJECT(row)) return system_error(std::string(tool) + " JSON row is not an object");
-            ILVM_TRY(visit(json_node_get_object(row)));
+
+private:
+    using Field = std::pair<std::string_view, std::optional<std::string_view>>;
+    // A dozen fields per row: a linear search beats any index built for it.
+    const Field *find(std::string_view key) const {
+        for (const auto &f : fields_)
+            if (f.first == key) return &f;
+        return nullptr;
+    }
+    std::vector<Field> fields_;
+};
+
+Error parse_failure(const char *tool, sj::error_code e) {
+    return system_error(std::string("cannot parse ") + tool + " JSON output: " + sj::error_message(e));
+}
+
+// A NUL inside a JSON string (written \u0000) would cut every name we hand to C APIs.
+bool holds_nul(std::string_view s) { return s.find('\0') != std::string_view::npos; }
+
+Result<Row> read_row(sj::ondemand::object object, const char *tool) {
+    Row row;
+    for (auto field : object) {
+        std::string_view key;
+        if (auto e = field.unescaped_key().get(key)) return parse_failure(tool, e);
+        sj::ondemand::value value;
+        if (auto e = field.value().get(value)) return parse_failure(tool, e);
+        sj::ondemand::json_type type{};
+        if (auto e = value.type().get(type)) return parse_failure(tool, e);
+        if (type != sj::ondemand::json_type::string) {
+            row.add(key, std::nullopt);   // skipped by the iterator when the loop moves on
+            continue;
+        }
+        std::string_view text;
+        if (auto e = value.get_string().get(text)) return parse_failure(tool, e);
+        if (holds_nul(key) || holds_nul(text)) return system_error(std::string(tool) + " JSON output holds a NUL character");
+        row.add(key, text);
+    }
+    return row;
+}
+
+// Visits every row of report[*].<section>[*] in one pass over the text (simdjson's
+// on-demand parser: no tree is built, which json-glib's was, at 10,000 volumes most of a
+// vol-list's time). Any structural surprise fails, so a changed LVM output format is a
+// clear error rather than silently empty data.
+Status for_each_row(std::string_view json, const char *section, const char *tool,
+                    const std::function<Status(const Row &)> &visit) {
+    const sj::padded_string text(json.data(), json.size());
+    sj::ondemand::parser parser;
+    sj::ondemand::document doc;
+    if (auto e = parser.iterate(text).get(doc)) return parse_failure(tool, e);
+    sj::ondemand::object top;
+    if (auto e = doc.get_object().get(top)) {
+        if (e == sj::INCORRECT_TYPE) return system_error(std::string(tool) + " JSON output has no top-level object");
+        return parse_failure(tool, e);
+    }
+    bool saw_report = false;
+    for (auto member : top) {
+        std::string_view key;
+        if (auto e = member.unescaped_key().get(key)) return parse_failure(tool, e);
+        if (key != "report") continue;
+        saw_report = true;
+        sj::ondemand::array reports;
+        if (auto e = member.value().get_array().get(reports)) {
+            if (e == sj::INCORRECT_TYPE) return system_error(std::string(tool) + " JSON \"report\" is not an array");
+            return parse_failure(tool, e);
+        }
+        for (auto report : reports) {
+            sj::ondemand::value rep;
+            if (auto e = report.get(rep)) return parse_failure(tool, e);
+            sj::ondemand::json_type type{};
+            if (auto e = rep.type().get(type)) return parse_failure(tool, e);
+            if (type != sj::ondemand::json_type::object) continue;
+            sj::ondemand::object sections;
+            if (auto e = rep.get_object().get(sections)) return parse_failure(tool, e);
+            for (auto part : sections) {
+                std::string_view name;
+                if (auto e = part.unescaped_key().get(name)) return parse_failure(tool, e);
+                if (name != section) continue;
+                sj::ondemand::array rows;
+                if (auto e = part.value().get_array().get(rows)) {
+                    if (e == sj::INCORRECT_TYPE) return system_error(std::string(tool) + " JSON section is not an array");
+                    return parse_failure(tool, e);
+                }
+                for (auto element : rows) {
+                    sj::ondemand::object object;
+                    if (auto e = element.get_object().get(object)) {
+                        if (e == sj::INCORRECT_TYPE) return system_error(std::string(tool) + " JSON row is not an object");
+                        return parse_failure(tool, e);
+                    }
+                    ILVM_ASSIGN_OR_RETURN(Row row, read_row(object, tool));
+                    ILVM_TRY(visit(row));
+                }
+            }
         }
     }
+    // What follows the top-level object (the parser stops reading where it ends).
+    if (doc.current_location().error() != sj::OUT_OF_BOUNDS)
+        return system_error(std::string(tool) + " JSON output continues after its top-level object");
+    if (!saw_report) return system_error(std::string(tool) + " JSON output has no \"report\" member");
     return {};
 }
 
-std::string str(JsonObject *o, const char *key) {
-    if (!json_object_has_member(o, key)) return {};
-    JsonNode *n = json_object_get_member(o, key);
-    if (!JSON_NODE_HOLDS_VALUE(n) || json_node_get_value_type(n) != G_TYPE_STRING) return {};
-    const char *s = json_node_get_string(n);
-    return s ? s : "";
-}
+std::string str(const Row &o, const char *key) { return o.str(key); }
 
-Result<uint64_t> num(JsonObject *o, const char *key, const char *tool) {
+Result<uint64_t> num(const Row &o, const char *key, const char *tool) {
     std::string s = str(o, key);
     // LVM prints sizes as "10737418240" with --nosuffix --units b; tolerate a stray "B".
     if (!s.empty() && (s.back() == 'B' || s.back() == 'b')) s.pop_back();
@@ -68,8 +141,8 @@ Result<uint64_t> num(JsonObject *o, const char *key, const char *tool) {
     return *v;
 }
 
-bool flag(JsonObject *o, const char *key, bool dflt) {
-    if (!json_object_has_member(o, key)) return dflt;
+bool flag(const Row &o, const char *key, bool dflt) {
+    if (!o.has(key)) return dflt;
     std::string s = str(o, key);
     if (s == "1") return true;
     // --binary prints "-1" when LVM cannot tell (lv_device_open of an inactive LV: seen in
@@ -83,7 +156,7 @@ bool flag(JsonObject *o, const char *key, bool dflt) {
 
 Result<std::vector<VgReport>> parse_vgs_json(std::string_view json) {
     std::vector<VgReport> out;
-    ILVM_TRY(for_each_row(json, "vg", "vgs", [&](JsonObject *o) -> Status {
+    ILVM_TRY(for_each_row(json, "vg", "vgs", [&](const Row &o) -> Status {
         VgReport r;
         r.name = str(o, "vg_name");
         r.uuid = str(o, "vg_uuid");
@@ -104,7 +177,7 @@ Result<std::vector<VgReport>> parse_vgs_json(std::string_view json) {
 
 Result<std::vector<VgMdaReport>> parse_vgs_mda_json(std::string_view json) {
     std::vector<VgMdaReport> out;
-    ILVM_TRY(for_each_row(json, "vg", "vgs", [&](JsonObject *o) -> Status {
+    ILVM_TRY(for_each_row(json, "vg", "vgs", [&](const Row &o) -> Status {
         VgMdaReport r;
         r.name = str(o, "vg_name");
         ILVM_ASSIGN_OR_RETURN(r.mda_free, num(o, "vg_mda_free", "vgs"));
@@ -117,7 +190,7 @@ Result<std::vector<VgMdaReport>> parse_vgs_mda_json(std::string_view json) {
 
 Result<std::vector<LvReport>> parse_lvs_json(std::string_view json) {
     std::vector<LvReport> out;
-    ILVM_TRY(for_each_row(json, "lv", "lvs", [&](JsonObject *o) -> Status {
+    ILVM_TRY(for_each_row(json, "lv", "lvs", [&](const Row &o) -> Status {
         LvReport r;
         r.name = str(o, "lv_name");
         if (r.name.empty()) return system_error("lvs reported an LV without a name");
@@ -145,7 +218,7 @@ Result<std::vector<LvReport>> parse_lvs_json(std::string_view json) {
 
 Result<std::vector<PvReport>> parse_pvs_json(std::string_view json) {
     std::vector<PvReport> out;
-    ILVM_TRY(for_each_row(json, "pv", "pvs", [&](JsonObject *o) -> Status {
+    ILVM_TRY(for_each_row(json, "pv", "pvs", [&](const Row &o) -> Status {
         PvReport r;
         r.pv_name = str(o, "pv_name");
         r.pv_uuid = str(o, "pv_uuid");

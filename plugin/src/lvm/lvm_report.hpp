@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 // Parsing of `vgs/lvs/pvs --reportformat json --units b --nosuffix --binary` output
-// (json-glib). One vgs and one lvs call describe a whole pool, whatever its size.
+// (simdjson's on-demand parser). One vgs and one lvs call describe a whole pool, whatever its size.
 #pragma once
 
 #include <cstdint>

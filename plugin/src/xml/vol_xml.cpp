@@ -106,12 +106,19 @@ Result<VolDef> parse_vol_xml(std::string_view text) {
     return def;
 }
 
-std::string format_vol_xml(const VolDef &def, const VolStatus *status) {
+std::string format_vol_xml(const VolDef &def, const VolStatus *status, XmlLayout layout) {
     using xml::escape;
     std::string o;
-    o += "<volume type='block'>\n";
-    o += "  <name>" + escape(def.name) + "</name>\n";
-    if (status != nullptr && !status->key.empty()) o += "  <key>" + escape(status->key) + "</key>\n";
+    // One element per line, indented two spaces per level; compact: neither (libxml2 makes
+    // no text node of what is not there: a pool's list of 10,000 volumes parses faster).
+    const auto line = [&o, layout](int depth, const std::string &element) {
+        if (layout == XmlLayout::indented) o.append(static_cast<size_t>(depth) * 2, ' ');
+        o += element;
+        if (layout == XmlLayout::indented) o += '\n';
+    };
+    line(0, "<volume type='block'>");
+    line(1, "<name>" + escape(def.name) + "</name>");
+    if (status != nullptr && !status->key.empty()) line(1, "<key>" + escape(status->key) + "</key>");
     // libvirt prints <source> with the PV extents of an LV; they mean nothing to a shared
     // LUN, so it is omitted.
     uint64_t capacity = def.capacity;
@@ -123,25 +130,25 @@ std::string format_vol_xml(const VolDef &def, const VolStatus *status) {
         if (status->capacity != 0) capacity = status->capacity;
         allocation = status->allocation != 0 ? status->allocation : capacity;
     }
-    o += "  <capacity unit='bytes'>" + std::to_string(capacity) + "</capacity>\n";
-    if (allocation) o += "  <allocation unit='bytes'>" + std::to_string(*allocation) + "</allocation>\n";
-    o += "  <target>\n";
-    if (status != nullptr && !status->path.empty()) o += "    <path>" + escape(status->path) + "</path>\n";
-    o += std::string("    <format type='") + vol_format_name(def.format) + "'/>\n";
-    o += "  </target>\n";
+    line(1, "<capacity unit='bytes'>" + std::to_string(capacity) + "</capacity>");
+    if (allocation) line(1, "<allocation unit='bytes'>" + std::to_string(*allocation) + "</allocation>");
+    line(1, "<target>");
+    if (status != nullptr && !status->path.empty()) line(2, "<path>" + escape(status->path) + "</path>");
+    line(2, std::string("<format type='") + vol_format_name(def.format) + "'/>");
+    line(1, "</target>");
     if (status != nullptr) {
         auto yn = [](bool b) { return b ? "yes" : "no"; };
-        o += std::string("  <activation state='") + activation_state_name(status->activation) + "' open='" + yn(status->open) +
-             "' skip='" + yn(status->activation_skip) + "' autoactivation='" + yn(status->autoactivation) + "'/>\n";
+        line(1, std::string("<activation state='") + activation_state_name(status->activation) + "' open='" + yn(status->open) +
+                    "' skip='" + yn(status->activation_skip) + "' autoactivation='" + yn(status->autoactivation) + "'/>");
         // Its content is not made yet: being created or copied, or that was interrupted.
-        if (status->incomplete) o += "  <incomplete/>\n";
+        if (status->incomplete) line(1, "<incomplete/>");
         if (status->holder_host_id) {
-            o += "  <holder host_id='" + std::to_string(*status->holder_host_id) + "'";
-            if (!status->holder_host_name.empty()) o += " name='" + escape(status->holder_host_name) + "'";
-            o += std::string(" mode='") + (status->holder_shared ? "shared" : "exclusive") + "'/>\n";
+            std::string holder = "<holder host_id='" + std::to_string(*status->holder_host_id) + "'";
+            if (!status->holder_host_name.empty()) holder += " name='" + escape(status->holder_host_name) + "'";
+            line(1, holder + " mode='" + (status->holder_shared ? "shared" : "exclusive") + "'/>");
         }
     }
-    o += "</volume>\n";
+    line(0, "</volume>");
     return o;
 }
 

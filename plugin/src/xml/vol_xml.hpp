@@ -24,7 +24,9 @@ Result<VolDef> parse_vol_xml(std::string_view xml);
 // `status`: name, capacity, allocation (only when def.allocation is set) and
 // <target><format type='raw|qcow2'/></target>. With `status`: also <key>, the actual
 // capacity/allocation, <target><path>, and <activation …/> plus <holder …/> when another
-// host's lock is known. parse_vol_xml(format_vol_xml(def)) gives back `def`.
-std::string format_vol_xml(const VolDef &def, const VolStatus *status = nullptr);
+// host's lock is known. parse_vol_xml(format_vol_xml(def)) gives back `def`. Compact: the
+// same elements without line breaks or indentation (the module's list of a pool's volumes).
+enum class XmlLayout { indented, compact };
+std::string format_vol_xml(const VolDef &def, const VolStatus *status = nullptr, XmlLayout layout = XmlLayout::indented);
 
 }  // namespace ilvm

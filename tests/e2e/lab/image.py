@@ -68,7 +68,7 @@ APT_PACKAGES = [
     "libvirt-daemon-system", "libvirt-daemon-driver-qemu", "libvirt-clients",
     "qemu-system-x86", "qemu-utils",
     # runtime libraries of our C++ build (shipped via the payload disk)
-    "libvirt0", "libxml2", "libglib2.0-0", "libjson-glib-1.0-0",
+    "libvirt0", "libxml2", "libglib2.0-0", "libjson-glib-1.0-0", "libsimdjson14",
     "libspdlog1.10", "libfmt9",
     # the host agent ilvmd: libvirt events on GLib, udev block events
     "libvirt-glib-1.0-0", "libgudev-1.0-0", "glib-networking",
