@@ -7,6 +7,7 @@
 #include <sstream>
 #include <string>
 
+#include "common/strings.hpp"
 #include "xml/vol_xml.hpp"
 
 namespace ilvm {
@@ -214,6 +215,24 @@ TEST(VolXml, FormatWithStatusIsLikeVolDumpxml) {
               "  </target>\n"
               "  <activation state='exclusive' open='yes' skip='no' autoactivation='yes'/>\n"
               "</volume>\n");
+}
+
+TEST(VolXml, CompactIsTheSameElementsWithoutWhitespace) {
+    // The module's list of a pool's volumes: what vol-dumpxml prints, less its line breaks
+    // and indentation, element for element.
+    VolDef d{"vm1", 10 * GiB, std::nullopt};
+    VolStatus st = sample_status();
+    st.holder_host_id = 2;
+    st.holder_host_name = "hostb";
+    st.incomplete = true;
+    std::string indented = format_vol_xml(d, &st);
+    std::string stripped;
+    for (std::string_view line : split(indented, '\n')) stripped += std::string(trim(line));
+    const std::string compact = format_vol_xml(d, &st, XmlLayout::compact);
+    EXPECT_EQ(compact, stripped);
+    EXPECT_EQ(compact.find('\n'), std::string::npos);
+    EXPECT_NE(compact.find("<holder host_id='2' name='hostb' mode='exclusive'/></volume>"), std::string::npos) << compact;
+    EXPECT_EQ(parse_ok(compact).name, "vm1");
 }
 
 TEST(VolXml, AQcow2VolumeShowsItsVirtualSizeAndItsLv) {
