@@ -44,6 +44,18 @@ Error parse_failure(const char *tool, sj::error_code e) {
     return system_error(std::string("cannot parse ") + tool + " JSON output: " + sj::error_message(e));
 }
 
+// What `got` holds, or an error: "<tool> JSON <wrong_type>" when LVM printed another JSON
+// type there, else the parser's own.
+template <typename T, typename Source>
+Result<T> expect(Source &&got, const char *tool, const char *wrong_type) {
+    T out;
+    if (auto e = std::forward<Source>(got).get(out)) {
+        if (e == sj::INCORRECT_TYPE) return system_error(std::string(tool) + " JSON " + wrong_type);
+        return parse_failure(tool, e);
+    }
+    return out;
+}
+
 // A NUL inside a JSON string (written \u0000) would cut every name we hand to C APIs.
 bool holds_nul(std::string_view s) { return s.find('\0') != std::string_view::npos; }
 
@@ -78,22 +90,15 @@ Status for_each_row(std::string_view json, const char *section, const char *tool
     sj::ondemand::parser parser;
     sj::ondemand::document doc;
     if (auto e = parser.iterate(text).get(doc)) return parse_failure(tool, e);
-    sj::ondemand::object top;
-    if (auto e = doc.get_object().get(top)) {
-        if (e == sj::INCORRECT_TYPE) return system_error(std::string(tool) + " JSON output has no top-level object");
-        return parse_failure(tool, e);
-    }
+    ILVM_ASSIGN_OR_RETURN(auto top, expect<sj::ondemand::object>(doc.get_object(), tool, "output has no top-level object"));
     bool saw_report = false;
     for (auto member : top) {
         std::string_view key;
         if (auto e = member.unescaped_key().get(key)) return parse_failure(tool, e);
         if (key != "report") continue;
         saw_report = true;
-        sj::ondemand::array reports;
-        if (auto e = member.value().get_array().get(reports)) {
-            if (e == sj::INCORRECT_TYPE) return system_error(std::string(tool) + " JSON \"report\" is not an array");
-            return parse_failure(tool, e);
-        }
+        ILVM_ASSIGN_OR_RETURN(auto reports,
+                              expect<sj::ondemand::array>(member.value().get_array(), tool, "\"report\" is not an array"));
         for (auto report : reports) {
             sj::ondemand::value rep;
             if (auto e = report.get(rep)) return parse_failure(tool, e);
@@ -106,17 +111,9 @@ Status for_each_row(std::string_view json, const char *section, const char *tool
                 std::string_view name;
                 if (auto e = part.unescaped_key().get(name)) return parse_failure(tool, e);
                 if (name != section) continue;
-                sj::ondemand::array rows;
-                if (auto e = part.value().get_array().get(rows)) {
-                    if (e == sj::INCORRECT_TYPE) return system_error(std::string(tool) + " JSON section is not an array");
-                    return parse_failure(tool, e);
-                }
+                ILVM_ASSIGN_OR_RETURN(auto rows, expect<sj::ondemand::array>(part.value().get_array(), tool, "section is not an array"));
                 for (auto element : rows) {
-                    sj::ondemand::object object;
-                    if (auto e = element.get_object().get(object)) {
-                        if (e == sj::INCORRECT_TYPE) return system_error(std::string(tool) + " JSON row is not an object");
-                        return parse_failure(tool, e);
-                    }
+                    ILVM_ASSIGN_OR_RETURN(auto object, expect<sj::ondemand::object>(element.get_object(), tool, "row is not an object"));
                     ILVM_ASSIGN_OR_RETURN(Row row, read_row(object, tool));
                     ILVM_TRY(visit(row));
                 }
