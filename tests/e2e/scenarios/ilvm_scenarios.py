@@ -23,6 +23,12 @@ per step, with per-scenario times:
   thin       a qcow2 volume (1 GiB image in a 64 MiB LV) made on A, described by B,
              checked with qemu-img info; a domain reading it as raw is refused by the
              hook, as qcow2 it starts; destroyed, the volume is released.
+  bench      (full set only) our verbs beside the fewest bare commands for the same result,
+             timed inside host A, 5 pairs each, medians and ratios: vol-create-as, vol-delete,
+             vol-activate, vol-deactivate, pool-refresh; bare `lvchange -asy` (what a hand-over
+             costs per step under TCG); vol-clone and vol-download of 256 MiB beside dd with
+             4 MiB direct I/O; a download of a volume holding 16 MiB stays sparse. Asserts
+             only that everything succeeds and the download's allocation (times are printed).
   maintenance  one writer per volume on a host: virsh start refused naming vol-wipe,
              vol-clone, vol-upload while one works on the domain's volume (held back by a
              wrapper), results intact; two domains sharing a volume started at once: one
@@ -86,6 +92,7 @@ import os
 import re
 import shlex
 import shutil
+import statistics
 import subprocess
 import sys
 import threading
@@ -104,7 +111,7 @@ EXIT_INVALID, EXIT_NOT_FOUND, EXIT_CONFLICT = 2, 3, 4
 CHAP_USER, CHAP_PASSWORD = "labuser", "lab-chap-secret-42"
 # host-failure late: it power-cycles host A, which also cuts the A-B link (socket netdev);
 # lun-loss last: host A ends it reset by its watchdog, and stays off.
-ORDER = ["newcomer", "two-hosts", "chap", "data", "wrong-lun", "hook", "hook-race", "thin", "maintenance", "mirror", "agent", "migrate",
+ORDER = ["newcomer", "two-hosts", "chap", "data", "wrong-lun", "hook", "hook-race", "thin", "bench", "maintenance", "mirror", "agent", "migrate",
          "migrate-control",
          "faults", "host-failure", "lun-loss"]
 # Run only when named: the control experiment for `migrate` (plain virsh migrate on a local
@@ -115,7 +122,7 @@ ON_REQUEST = {"migrate-control"}
 # In the full set only (still runnable by name): the fault matrix takes ~15 min (its
 # sanlock case resets and reboots host A); CI's capabilities of surviving faults are
 # covered by host-failure and lun-loss meanwhile.
-FULL_ONLY = {"faults"}
+FULL_ONLY = {"faults", "bench"}
 # Two sets of the same scenarios (--set, or ILVM_E2E_SET): `full` (before an issue is closed)
 # repeats the races and migrations enough to catch a rare loser; `ci` (the README's test
 # command, within CI's time budget) runs every scenario, so every capability, with fewer
@@ -1966,13 +1973,123 @@ def agent(ctx):
         g.check(["systemctl", "stop", "ilvmd"], timeout=300)
     ctx.ilvm(a, "vol-delete", "fromagent", "--pool", "san")
 
+BENCH_PAIRS = 5
+LVM_REPORT_ARGS = "--reportformat json --units b --nosuffix --binary"
+# Times a shell command inside the guest (no ssh in the measure): prints seconds.
+GUEST_TIMER = ("import subprocess, sys, time; t = time.monotonic(); "
+               "subprocess.run(['sh', '-c', sys.argv[1]], check=True, stdout=subprocess.DEVNULL); "
+               "print('%.4f' % (time.monotonic() - t))")
+
+
+def guest_seconds(guest, command, timeout=600):
+    out = guest.check(["python3", "-c", GUEST_TIMER, command], timeout=timeout)[1]
+    return float(out.strip().splitlines()[-1])
+
+
+def bare_lvcreate(name, size_bytes):
+    return ("lvcreate --yes --activate n --zero n --wipesignatures n --setactivationskip y --setautoactivation n "
+            "--addtag ilvm_incomplete --name %s --size %db vg_san >/dev/null" % (name, size_bytes))
+
+
+def bare_create(name, size_bytes):
+    """What vol-create-as runs at the least: the LV made inactive with our flags, cleared
+    while active here, released, its incomplete tag dropped."""
+    lv = "vg_san/" + name
+    return " && ".join([bare_lvcreate(name, size_bytes), "lvchange -aey -K " + lv, "blkdiscard --zeroout /dev/" + lv,
+                        "lvchange -an " + lv, "lvchange --deltag ilvm_incomplete " + lv])
+
+
+def bare_clone(source, name, size_bytes):
+    """What vol-clone runs at the least, its copy as dd with 4 MiB direct I/O."""
+    return " && ".join([bare_lvcreate(name, size_bytes), "lvchange -asy -K vg_san/" + source, "lvchange -aey -K vg_san/" + name,
+                        "dd if=/dev/vg_san/%s of=/dev/vg_san/%s bs=4M iflag=direct oflag=direct conv=fsync status=none"
+                        % (source, name),
+                        "lvchange -an vg_san/" + name, "lvchange -an vg_san/" + source,
+                        "lvchange --deltag ilvm_incomplete vg_san/" + name])
+
+
+def bench_pairs(a, name, ours, bare, before=None, after=None):
+    """`ours(i)` and `bare(i)` (shell commands) timed alternately BENCH_PAIRS times, with
+    untimed `before(i)`/`after(i)` around each pair; prints medians and the ratio."""
+    t_ours, t_bare = [], []
+    for i in range(BENCH_PAIRS):
+        if before:
+            a.check(["sh", "-c", before(i)], timeout=600)
+        t_ours.append(guest_seconds(a, ours(i)))
+        t_bare.append(guest_seconds(a, bare(i)))
+        if after:
+            a.check(["sh", "-c", after(i)], timeout=600)
+    o, b = statistics.median(t_ours), statistics.median(t_bare)
+    say("   bench %-26s ours %7.3f s  bare %7.3f s  ratio %5.2fx  (medians of %d)" % (name, o, b, o / b, BENCH_PAIRS))
+    return o, b
+
+
+def bench(ctx):
+    a = ctx.lab.a
+    size = 64 * MIB
+    say("hosta: control-plane verbs beside bare LVM commands, timed in the guest")
+    bench_pairs(a, "vol-create-as 64M",
+                lambda i: "ilvm vol-create-as san bo%d 64M" % i, lambda i: bare_create("bb%d" % i, size),
+                after=lambda i: "ilvm -q vol-delete bo%d --pool san && lvremove --yes vg_san/bb%d >/dev/null" % (i, i))
+    for i in range(BENCH_PAIRS):
+        ctx.ilvm(a, "vol-create-as", "san", "bo%d" % i, "64M", why="for vol-delete")
+        ctx.ilvm(a, "vol-create-as", "san", "bb%d" % i, "64M")
+    bench_pairs(a, "vol-delete", lambda i: "ilvm vol-delete bo%d --pool san" % i, lambda i: "lvremove --yes vg_san/bb%d" % i)
+    ctx.ilvm(a, "vol-create-as", "san", "bo", "64M")
+    ctx.ilvm(a, "vol-create-as", "san", "bb", "64M")
+    bench_pairs(a, "vol-activate (exclusive)", lambda i: "ilvm vol-activate bo --pool san", lambda i: "lvchange -aey -K vg_san/bb",
+                after=lambda i: "ilvm -q vol-deactivate bo --pool san && lvchange -an vg_san/bb")
+    bench_pairs(a, "vol-deactivate", lambda i: "ilvm vol-deactivate bo --pool san", lambda i: "lvchange -an vg_san/bb",
+                before=lambda i: "ilvm -q vol-activate bo --pool san && lvchange -aey -K vg_san/bb")
+    bench_pairs(a, "lvchange -asy / -aey (bare)", lambda i: "lvchange -asy -K vg_san/bo", lambda i: "lvchange -aey -K vg_san/bb",
+                after=lambda i: "lvchange -an vg_san/bo && lvchange -an vg_san/bb")
+    bench_pairs(a, "pool-refresh", lambda i: "ilvm pool-refresh san",
+                lambda i: "vgs %s vg_san >/dev/null && lvs %s vg_san" % (LVM_REPORT_ARGS, LVM_REPORT_ARGS))
+
+    say("hosta: copies of 256 MiB: vol-clone and vol-download beside dd with 4 MiB direct I/O")
+    big = 256 * MIB
+    ctx.ilvm(a, "vol-create-as", "san", "bsrc", "256M")
+    ctx.ilvm(a, "vol-activate", "bsrc", "--pool", "san")
+    a.check("head -c %d /dev/urandom | dd of=/dev/vg_san/bsrc bs=4M oflag=direct iflag=fullblock status=none" % big,
+            timeout=600)
+    ctx.ilvm(a, "vol-deactivate", "bsrc", "--pool", "san")
+    o, b = bench_pairs(
+        a, "vol-clone 256M",
+        lambda i: "ilvm vol-clone bsrc bco%d --pool san" % i,
+        lambda i: bare_clone("bsrc", "bcb%d" % i, big),
+        after=lambda i: "ilvm -q vol-delete bco%d --pool san && lvremove --yes vg_san/bcb%d >/dev/null" % (i, i))
+    say("   copy throughput: vol-clone %.1f MiB/s, bare sequence with dd %.1f MiB/s (%.2fx)" % (256 / o, 256 / b, b / o))
+    o, b = bench_pairs(
+        a, "vol-download 256M",
+        lambda i: "ilvm vol-download bsrc /root/bench.out --pool san",
+        lambda i: "lvchange -aey -K vg_san/bsrc && dd if=/dev/vg_san/bsrc of=/root/bench.dd bs=4M iflag=direct "
+                  "conv=fsync status=none && lvchange -an vg_san/bsrc",
+        after=lambda i: "rm -f /root/bench.out /root/bench.dd")
+    say("   download throughput: vol-download %.1f MiB/s, dd %.1f MiB/s (%.2fx)" % (256 / o, 256 / b, b / o))
+
+    say("hosta: a 128 MiB volume holding 16 MiB, downloaded")
+    ctx.ilvm(a, "vol-create-as", "san", "bsparse", "128M")
+    ctx.ilvm(a, "vol-activate", "bsparse", "--pool", "san")
+    a.check("head -c %d /dev/urandom | dd of=/dev/vg_san/bsparse bs=1M seek=32 oflag=direct iflag=fullblock status=none"
+            % (16 * MIB), timeout=300)
+    ctx.ilvm(a, "vol-deactivate", "bsparse", "--pool", "san")
+    ctx.ilvm(a, "vol-download", "bsparse", "/root/sparse.out", "--pool", "san")
+    apparent, blocks, block_size = (int(x) for x in a.check(["stat", "-c", "%s %b %B", "/root/sparse.out"])[1].split())
+    allocated = blocks * block_size
+    say("   /root/sparse.out: %d bytes, %d allocated" % (apparent, allocated))
+    expect(apparent == 128 * MIB, "the download is %d bytes, not 128 MiB" % apparent)
+    expect(allocated <= 32 * MIB, "a download of a volume holding 16 MiB allocates %d bytes" % allocated)
+    a.check(["rm", "-f", "/root/sparse.out"])
+    for vol in ("bo", "bb", "bsrc", "bsparse"):
+        ctx.ilvm(a, "vol-delete", vol, "--pool", "san")
+
 
 SCENARIOS = {"newcomer": newcomer, "chap": chap, "two-hosts": two_hosts, "data": data, "wrong-lun": wrong_lun,
-             "hook": hook, "hook-race": hook_race, "thin": thin, "maintenance": maintenance, "mirror": mirror, "agent": agent, "migrate": migrate,
+             "hook": hook, "hook-race": hook_race, "thin": thin, "bench": bench, "maintenance": maintenance, "mirror": mirror, "agent": agent, "migrate": migrate,
              "migrate-control": migrate_control, "faults": faults, "host-failure": host_failure, "lun-loss": lun_loss}
 # chap builds a local (lock type none) VG: under lvmlockd even that needs the global lock,
 # which lives in a started sanlock VG (measured: "Global lock failed" otherwise).
-NEEDS = {"data": "two-hosts", "wrong-lun": "two-hosts", "hook": "two-hosts", "hook-race": "hook", "thin": "hook", "chap": "two-hosts",
+NEEDS = {"data": "two-hosts", "wrong-lun": "two-hosts", "hook": "two-hosts", "hook-race": "hook", "thin": "hook", "bench": "two-hosts", "chap": "two-hosts",
          "maintenance": "hook", "mirror": "hook", "agent": "mirror", "migrate": "hook", "host-failure": "hook", "lun-loss": "hook", "faults": "hook"}
 
 
