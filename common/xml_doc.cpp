@@ -58,6 +58,8 @@ std::once_flag g_harden_once;
 
 struct ParseState {
     bool saw_dtd = false;
+    XmlEvents *events = nullptr;   // read_untrusted_xml: no tree, events instead
+    bool saw_element = false;
 };
 
 // Called through the SAX handler as soon as the parser has read "<!DOCTYPE name ...":
@@ -74,6 +76,54 @@ void stop_on_dtd(void *ctx) {
 void on_internal_subset(void *ctx, const xmlChar *, const xmlChar *, const xmlChar *) { stop_on_dtd(ctx); }
 void on_external_subset(void *ctx, const xmlChar *, const xmlChar *, const xmlChar *) { stop_on_dtd(ctx); }
 void on_entity_decl(void *ctx, const xmlChar *, int, const xmlChar *, const xmlChar *, xmlChar *) { stop_on_dtd(ctx); }
+
+ParseState *state_of(void *ctx) {
+    auto *ctxt = static_cast<xmlParserCtxtPtr>(ctx);
+    return ctxt != nullptr ? static_cast<ParseState *>(ctxt->_private) : nullptr;
+}
+
+std::string_view chars(const xmlChar *s) { return s != nullptr ? reinterpret_cast<const char *>(s) : std::string_view(); }
+
+// Without entity substitution libxml2 hands SAX an attribute's '&' as "&#38;" (so a tree
+// could keep entity references); every other reference arrives decoded.
+std::string decode_attribute(const xmlChar *begin, const xmlChar *end) {
+    std::string_view raw(reinterpret_cast<const char *>(begin), static_cast<std::size_t>(end - begin));
+    std::string out;
+    out.reserve(raw.size());
+    for (std::size_t i = 0; i < raw.size();) {
+        if (raw.compare(i, 5, "&#38;") == 0) {
+            out += '&';
+            i += 5;
+        } else {
+            out += raw[i++];
+        }
+    }
+    return out;
+}
+
+void on_start_element(void *ctx, const xmlChar *localname, const xmlChar *, const xmlChar *uri, int, const xmlChar **,
+                      int nb_attributes, int, const xmlChar **attributes) {
+    ParseState *state = state_of(ctx);
+    if (state == nullptr || state->events == nullptr) return;
+    state->saw_element = true;
+    std::vector<XmlEvents::Attribute> attrs;
+    attrs.reserve(static_cast<std::size_t>(nb_attributes));
+    // Five pointers per attribute: local name, prefix, URI, value, end of value.
+    for (int i = 0; i < nb_attributes; ++i) {
+        const xmlChar **a = attributes + 5 * i;
+        attrs.push_back({std::string(chars(a[0])), decode_attribute(a[3], a[4]), a[2] != nullptr});
+    }
+    state->events->start(chars(localname), uri != nullptr, attrs);
+}
+
+void on_end_element(void *ctx, const xmlChar *, const xmlChar *, const xmlChar *) {
+    if (ParseState *state = state_of(ctx); state != nullptr && state->events != nullptr) state->events->end();
+}
+
+void on_characters(void *ctx, const xmlChar *text, int len) {
+    if (ParseState *state = state_of(ctx); state != nullptr && state->events != nullptr && len > 0)
+        state->events->text(std::string_view(reinterpret_cast<const char *>(text), static_cast<std::size_t>(len)));
+}
 
 bool is_xml_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
@@ -131,7 +181,10 @@ void harden_libxml2() {
     });
 }
 
-Result<XmlDoc> parse_untrusted_xml(std::string_view text, std::string_view what, std::size_t max_bytes) {
+namespace {
+
+// Both readers: parse_untrusted_xml (a tree) and read_untrusted_xml (events, no tree).
+Result<XmlDoc> parse_hardened(std::string_view text, std::string_view what, std::size_t max_bytes, XmlEvents *events) {
     const std::string w(what);
     // Size first: nothing hostile gets to libxml2 in bulk.
     if (text.size() > max_bytes)
@@ -145,12 +198,23 @@ Result<XmlDoc> parse_untrusted_xml(std::string_view text, std::string_view what,
     std::unique_ptr<xmlParserCtxt, decltype(&xmlFreeParserCtxt)> ctxt(xmlNewParserCtxt(), &xmlFreeParserCtxt);
     if (!ctxt || ctxt->sax == nullptr) return internal_error("cannot allocate an XML parser");
     ParseState state;
+    state.events = events;
     ctxt->_private = &state;
     // ctxt->sax is this context's own copy of the SAX2 handler: overriding it affects
     // nobody else.
     ctxt->sax->internalSubset = on_internal_subset;
     ctxt->sax->externalSubset = on_external_subset;
     ctxt->sax->entityDecl = on_entity_decl;
+    if (events != nullptr) {
+        // Our handlers instead of SAX2's: nothing is added to the (empty) document.
+        ctxt->sax->startElementNs = on_start_element;
+        ctxt->sax->endElementNs = on_end_element;
+        ctxt->sax->characters = on_characters;
+        ctxt->sax->ignorableWhitespace = on_characters;
+        ctxt->sax->cdataBlock = on_characters;
+        ctxt->sax->comment = nullptr;
+        ctxt->sax->processingInstruction = nullptr;
+    }
 
     // NONET: no network access even if something asks for it. Deliberately absent:
     // NOENT (substitutes entities), DTDLOAD/DTDATTR/DTDVALID (load the DTD), XINCLUDE,
@@ -164,8 +228,19 @@ Result<XmlDoc> parse_untrusted_xml(std::string_view text, std::string_view what,
         return invalid_input(w + " must not contain a DOCTYPE or entity declarations",
                              "iscsi-lvm XML never uses a DTD: remove the <!DOCTYPE ...> block");
     if (!doc || ctxt->wellFormed == 0) return invalid_input(w + " is not well-formed: " + errors.first());
-    if (doc.root() == nullptr) return invalid_input(w + " has no root element");
+    if (events != nullptr ? !state.saw_element : doc.root() == nullptr) return invalid_input(w + " has no root element");
     return doc;
+}
+
+}  // namespace
+
+Result<XmlDoc> parse_untrusted_xml(std::string_view text, std::string_view what, std::size_t max_bytes) {
+    return parse_hardened(text, what, max_bytes, nullptr);
+}
+
+Status read_untrusted_xml(std::string_view text, std::string_view what, XmlEvents &events, std::size_t max_bytes) {
+    ILVM_TRY(parse_hardened(text, what, max_bytes, &events));
+    return {};
 }
 
 namespace xml {

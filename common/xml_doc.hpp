@@ -59,6 +59,29 @@ inline constexpr std::size_t k_max_xml_bytes = 1024 * 1024;
 Result<XmlDoc> parse_untrusted_xml(std::string_view text, std::string_view what,
                                    std::size_t max_bytes = k_max_xml_bytes);
 
+// What read_untrusted_xml() reports while it reads, in document order, without building a
+// tree (for documents too large to want one: a pool's list of 10,000 volumes).
+class XmlEvents {
+public:
+    struct Attribute {
+        std::string name;        // local name (owned: libxml2 frees its buffers when the parse ends)
+        std::string value;       // as attribute() would return it
+        bool namespaced = false;
+    };
+    virtual ~XmlEvents() = default;
+    // An element opens: its local name, whether it has a namespace (the DOM helpers below
+    // never match those), its attributes.
+    virtual void start(std::string_view name, bool namespaced, const std::vector<Attribute> &attributes) = 0;
+    virtual void end() = 0;
+    // Character data, in as many pieces as libxml2 delivers it.
+    virtual void text(std::string_view piece) = 0;
+};
+
+// parse_untrusted_xml()'s checks and refusals, with the content handed to `events` instead
+// of kept in a tree.
+Status read_untrusted_xml(std::string_view text, std::string_view what, XmlEvents &events,
+                          std::size_t max_bytes = k_max_xml_bytes);
+
 // Installs the refuse-everything external entity loader (idempotent, thread-safe). Called
 // by parse_untrusted_xml; exposed for code that calls libxml2 directly.
 void harden_libxml2();

@@ -33,63 +33,151 @@ std::string attr(const xmlNode *node, std::initializer_list<std::string_view> pa
 Result<uint64_t> number(const std::string &s, std::string_view what) {
     if (s.empty()) return uint64_t{0};
     if (auto v = parse_digits(s)) return *v;
-    return internal_error("the backend returned " + std::string(what) + " '" + xml::shown(s) + "', not a number");
+    return internal_error("the backend returned " + std::string(what) + " " + xml::shown(s) + ", not a number");
 }
 
-// The first child element of each name, found in one pass over a volume's children (a
-// lookup per field walked them again for each: a fifth of a vol-list of 10,000 volumes).
-struct VolElements {
-    const xmlNode *name = nullptr, *key = nullptr, *capacity = nullptr, *allocation = nullptr, *target = nullptr,
-                  *activation = nullptr, *incomplete = nullptr, *holder = nullptr;
-    explicit VolElements(const xmlNode *vol) {
-        for (const xmlNode *c = vol->children; c != nullptr; c = c->next) {
-            if (!xml::is_element(c)) continue;
-            const std::string_view n = xml::node_name(c);
-            const xmlNode **slot = n == "name"         ? &name
-                                   : n == "key"        ? &key
-                                   : n == "capacity"   ? &capacity
-                                   : n == "allocation" ? &allocation
-                                   : n == "target"     ? &target
-                                   : n == "activation" ? &activation
-                                   : n == "incomplete" ? &incomplete
-                                   : n == "holder"     ? &holder
-                                                       : nullptr;
-            if (slot != nullptr && *slot == nullptr) *slot = c;
-        }
-    }
+// One <volume> as the module wrote it: the text of its first <name>, <key>, <capacity>,
+// <allocation>, of <path> in its first <target>, and the attributes of the first <format>
+// there, of its first <activation> and <holder>.
+struct RawVolume {
+    std::string name, key, capacity, allocation, path, format;
+    std::string state, open, skip, autoactivation;
+    std::string holder_id, holder_name, holder_mode;
+    bool incomplete = false;
 };
 
-std::string text(const xmlNode *node) { return node ? xml::text_content(node) : std::string(); }
-std::string attr(const xmlNode *node, std::string_view name) {
-    return node ? xml::attribute(node, name).value_or("") : std::string();
-}
-
-Result<VolSummary> vol_from(const xmlNode *vol) {
-    const VolElements e(vol);
+Result<VolSummary> vol_from(const RawVolume &r) {
     VolSummary v;
-    v.name = text(e.name);
-    v.key = text(e.key);
-    if (e.target) {
-        v.path = text(xml::first_child(e.target, "path"));
-        if (std::string f = attr(xml::first_child(e.target, "format"), "type"); !f.empty()) v.format = f;
-    }
-    ILVM_ASSIGN_OR_RETURN(v.capacity, number(text(e.capacity), "a volume capacity"));
-    ILVM_ASSIGN_OR_RETURN(v.allocation, number(text(e.allocation), "a volume allocation"));
-    v.activation = attr(e.activation, "state");
-    if (v.activation.empty()) v.activation = "inactive";
-    v.open = attr(e.activation, "open") == "yes";
-    v.skip = attr(e.activation, "skip") == "yes";
-    v.autoactivation = attr(e.activation, "autoactivation") != "no";
-    v.incomplete = e.incomplete != nullptr;
-    const std::string hid = attr(e.holder, "host_id");
-    if (!hid.empty()) {
+    v.name = r.name;
+    v.key = r.key;
+    v.path = r.path;
+    if (!r.format.empty()) v.format = r.format;
+    ILVM_ASSIGN_OR_RETURN(v.capacity, number(r.capacity, "a volume capacity"));
+    ILVM_ASSIGN_OR_RETURN(v.allocation, number(r.allocation, "a volume allocation"));
+    v.activation = r.state.empty() ? "inactive" : r.state;
+    v.open = r.open == "yes";
+    v.skip = r.skip == "yes";
+    v.autoactivation = r.autoactivation != "no";
+    v.incomplete = r.incomplete;
+    if (!r.holder_id.empty()) {
         v.has_holder = true;
-        ILVM_ASSIGN_OR_RETURN(uint64_t id, number(hid, "a holder host_id"));
+        ILVM_ASSIGN_OR_RETURN(uint64_t id, number(r.holder_id, "a holder host_id"));
         v.holder_id = static_cast<uint32_t>(id);
-        v.holder_name = attr(e.holder, "name");
-        v.holder_mode = attr(e.holder, "mode");
+        v.holder_name = r.holder_name;
+        v.holder_mode = r.holder_mode;
     }
     return v;
+}
+
+// Reads the module's volume documents as they stream past (no tree: for a pool's list of
+// 10,000 volumes, building and freeing one cost more than reading the text). The document
+// element is `root`; the volumes are that element itself (`in_list` false: <volume>) or
+// its <volume> children (<volumes>). Elements with a namespace never match, as in the DOM
+// helpers.
+class VolumeReader final : public XmlEvents {
+public:
+    VolumeReader(std::string_view root, bool in_list) : root_(root), in_list_(in_list) {}
+
+    void start(std::string_view name, bool namespaced, const std::vector<Attribute> &attrs) override {
+        ++depth_;
+        const std::string_view n = namespaced ? std::string_view() : name;
+        if (depth_ == 1) {
+            root_seen_ = std::string(name);
+            root_ok_ = !namespaced && n == root_;
+            if (root_ok_ && in_list_) root_attrs_ = attrs;
+        }
+        if (!root_ok_) return;
+        if (depth_ == volume_depth()) {
+            if (in_list_ && n != "volume") return;
+            volumes_.emplace_back();
+            in_volume_ = true;
+            seen_ = {};
+            return;
+        }
+        if (!in_volume_) return;
+        RawVolume &v = volumes_.back();
+        if (depth_ == volume_depth() + 1) {
+            if (n == "name") capture_first(seen_.name, v.name);
+            else if (n == "key") capture_first(seen_.key, v.key);
+            else if (n == "capacity") capture_first(seen_.capacity, v.capacity);
+            else if (n == "allocation") capture_first(seen_.allocation, v.allocation);
+            else if (n == "incomplete") v.incomplete = true;
+            else if (n == "target" && !seen_.target) seen_.target = in_target_ = true;
+            else if (n == "activation" && !seen_.activation) {
+                seen_.activation = true;
+                v.state = value(attrs, "state");
+                v.open = value(attrs, "open");
+                v.skip = value(attrs, "skip");
+                v.autoactivation = value(attrs, "autoactivation");
+            } else if (n == "holder" && !seen_.holder) {
+                seen_.holder = true;
+                v.holder_id = value(attrs, "host_id");
+                v.holder_name = value(attrs, "name");
+                v.holder_mode = value(attrs, "mode");
+            }
+        } else if (depth_ == volume_depth() + 2 && in_target_) {
+            if (n == "path") capture_first(seen_.path, v.path);
+            else if (n == "format" && !seen_.format) {
+                seen_.format = true;
+                v.format = value(attrs, "type");
+            }
+        }
+    }
+
+    void end() override {
+        if (capture_ != nullptr && depth_ == capture_depth_) capture_ = nullptr;
+        if (depth_ == volume_depth()) in_volume_ = false;
+        if (depth_ == volume_depth() + 1) in_target_ = false;
+        --depth_;
+    }
+
+    // Every piece of text beneath the element being read, as xmlNodeGetContent joined them.
+    void text(std::string_view piece) override {
+        if (capture_ != nullptr) capture_->append(piece);
+    }
+
+    Status check_root() const {
+        if (root_ok_) return {};
+        return internal_error("the backend returned <" + root_seen_ + "> where <" + std::string(root_) + "> was expected");
+    }
+    std::string root_attribute(std::string_view name) const { return value(root_attrs_, name); }
+    const std::vector<RawVolume> &volumes() const { return volumes_; }
+
+private:
+    struct Seen {
+        bool name = false, key = false, capacity = false, allocation = false, target = false, path = false, format = false,
+             activation = false, holder = false;
+    };
+
+    int volume_depth() const { return in_list_ ? 2 : 1; }
+    static std::string value(const std::vector<Attribute> &attrs, std::string_view name) {
+        for (const auto &a : attrs)
+            if (!a.namespaced && a.name == name) return a.value;
+        return {};
+    }
+    void capture_first(bool &seen, std::string &into) {
+        if (seen) return;
+        seen = true;
+        capture_ = &into;
+        capture_depth_ = depth_;
+    }
+
+    std::string_view root_;
+    bool in_list_;
+    int depth_ = 0;
+    bool root_ok_ = false, in_volume_ = false, in_target_ = false;
+    std::string root_seen_;
+    std::vector<Attribute> root_attrs_;
+    std::vector<RawVolume> volumes_;
+    Seen seen_;
+    std::string *capture_ = nullptr;
+    int capture_depth_ = 0;
+};
+
+Status read_volumes(const std::string &text, VolumeReader &reader, std::size_t max_bytes = k_max_xml_bytes) {
+    auto read = read_untrusted_xml(text, "backend XML", reader, max_bytes);
+    if (!read.ok()) return internal_error("the backend returned XML that does not parse: " + read.error().message);
+    return reader.check_root();
 }
 
 // A document the backend module returned, with the expected document element.
@@ -133,8 +221,9 @@ Result<PoolSummary> summarize_pool(const std::string &xml) {
 }
 
 Result<VolSummary> summarize_vol(const std::string &xml) {
-    ILVM_ASSIGN_OR_RETURN(auto doc, backend_document(xml, "volume"));
-    return vol_from(doc.root());
+    VolumeReader reader("volume", false);
+    ILVM_TRY(read_volumes(xml, reader));
+    return vol_from(reader.volumes().front());
 }
 
 std::size_t volumes_xml_limit(uint64_t pool_capacity) {
@@ -146,22 +235,21 @@ std::size_t volumes_xml_limit(uint64_t pool_capacity) {
 
 Result<std::vector<VolSummary>> summarize_volumes(const std::string &volumes_xml, const PoolSummary &pool,
                                                   MetadataArea *area) {
-    ILVM_ASSIGN_OR_RETURN(auto doc, backend_document(volumes_xml, "volumes", volumes_xml_limit(pool.capacity)));
+    VolumeReader reader("volumes", true);
+    ILVM_TRY(read_volumes(volumes_xml, reader, volumes_xml_limit(pool.capacity)));
     if (area) {
         *area = MetadataArea{};
-        const std::string size = xml::attribute(doc.root(), "metadata_size").value_or("");
+        const std::string size = reader.root_attribute("metadata_size");
         if (!size.empty()) {
             area->known = true;
             ILVM_ASSIGN_OR_RETURN(area->size, number(size, "a metadata area size"));
-            ILVM_ASSIGN_OR_RETURN(area->free, number(xml::attribute(doc.root(), "metadata_free").value_or(""),
-                                                     "a metadata area's free bytes"));
+            ILVM_ASSIGN_OR_RETURN(area->free, number(reader.root_attribute("metadata_free"), "a metadata area's free bytes"));
         }
     }
-    const auto elements = xml::child_elements(doc.root(), "volume");
     std::vector<VolSummary> out;
-    out.reserve(elements.size());
-    for (const xmlNode *vol : elements) {
-        ILVM_ASSIGN_OR_RETURN(auto v, vol_from(vol));
+    out.reserve(reader.volumes().size());
+    for (const RawVolume &raw : reader.volumes()) {
+        ILVM_ASSIGN_OR_RETURN(auto v, vol_from(raw));
         out.push_back(std::move(v));
     }
     return out;

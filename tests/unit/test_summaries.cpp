@@ -51,5 +51,62 @@ TEST(Summaries, TheBoundGrowsWithThePool) {
     EXPECT_NE(small.error().message.find("too large"), std::string::npos) << small.error().message;
 }
 
+TEST(Summaries, EachVolumesFieldsAsTheModuleWroteThem) {
+    // The first element of each name counts; elements in a namespace and unknown ones are
+    // passed over; text split by references is joined; attribute references decoded.
+    const std::string xml =
+        "<volumes metadata_size='1048576' metadata_free='4096' xmlns:x='urn:x'>"
+        "<x:volume><name>not-this</name></x:volume>"
+        "<volume><x:name>nor-this</x:name><name>vm&#45;1</name><name>second</name><key>k</key>"
+        "<capacity unit='bytes'>10</capacity><allocation unit='bytes'>4</allocation><unknown><name>deep</name></unknown>"
+        "<target><path>/dev/vg_san/vm-1</path><format type='qcow2'/><format type='raw'/></target>"
+        "<target><path>/elsewhere</path></target>"
+        "<activation state='exclusive' open='yes' skip='yes' autoactivation='no'/><incomplete/>"
+        "<holder host_id='2' name='b&amp;b' mode='shared'/></volume>"
+        "<volume><name>vm2</name><capacity>1</capacity></volume>"
+        "</volumes>";
+    host::MetadataArea area;
+    auto vols = host::summarize_volumes(xml, pool_of(1ULL << 30), &area);
+    ASSERT_TRUE(vols.ok()) << vols.error().message;
+    ASSERT_EQ(vols->size(), 2u);
+    const auto &v = (*vols)[0];
+    EXPECT_EQ(v.name, "vm-1");
+    EXPECT_EQ(v.key, "k");
+    EXPECT_EQ(v.capacity, 10u);
+    EXPECT_EQ(v.allocation, 4u);
+    EXPECT_EQ(v.path, "/dev/vg_san/vm-1");
+    EXPECT_EQ(v.format, "qcow2");
+    EXPECT_EQ(v.activation, "exclusive");
+    EXPECT_TRUE(v.open && v.skip && v.incomplete);
+    EXPECT_FALSE(v.autoactivation);
+    EXPECT_TRUE(v.has_holder);
+    EXPECT_EQ(v.holder_id, 2u);
+    EXPECT_EQ(v.holder_name, "b&b");
+    EXPECT_EQ(v.holder_mode, "shared");
+    EXPECT_EQ((*vols)[1].name, "vm2");
+    EXPECT_EQ((*vols)[1].activation, "inactive");
+    EXPECT_FALSE((*vols)[1].has_holder);
+    EXPECT_TRUE(area.known);
+    EXPECT_EQ(area.size, 1048576u);
+    EXPECT_EQ(area.free, 4096u);
+}
+
+TEST(Summaries, WhatTheModuleCannotHaveWrittenIsItsBug) {
+    auto wrong_root = host::summarize_volumes("<pool/>", pool_of(1ULL << 30));
+    ASSERT_FALSE(wrong_root.ok());
+    EXPECT_EQ(wrong_root.error().code, ErrorCode::internal);
+    EXPECT_EQ(wrong_root.error().message, "the backend returned <pool> where <volumes> was expected");
+    auto broken = host::summarize_volumes("<volumes><volume>", pool_of(1ULL << 30));
+    ASSERT_FALSE(broken.ok());
+    EXPECT_NE(broken.error().message.find("the backend returned XML that does not parse"), std::string::npos);
+    auto nan = host::summarize_vol("<volume><name>v</name><capacity>12x</capacity></volume>");
+    ASSERT_FALSE(nan.ok());
+    EXPECT_NE(nan.error().message.find("a volume capacity '12x', not a number"), std::string::npos) << nan.error().message;
+    auto one = host::summarize_vol("<volume type='block'>\n  <name>v</name>\n  <capacity unit='bytes'>5</capacity>\n</volume>\n");
+    ASSERT_TRUE(one.ok()) << one.error().message;
+    EXPECT_EQ(one->name, "v");
+    EXPECT_EQ(one->capacity, 5u);
+}
+
 }  // namespace
 }  // namespace ilvm::test

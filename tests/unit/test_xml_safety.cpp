@@ -467,6 +467,61 @@ TEST(XmlSchema, StrayTextIsNamed) {
 // ---------------------------------------------------------------------------------------
 // XmlDoc and helpers
 
+// ---------------------------------------------------------------------------------------
+// read_untrusted_xml: the same refusals, events instead of a tree
+
+// Records the events as one string: "<name a=v ns:b=v>", "text", "</>".
+class RecordedEvents : public XmlEvents {
+public:
+    std::string log;
+    void start(std::string_view name, bool namespaced, const std::vector<Attribute> &attributes) override {
+        log += "<" + std::string(namespaced ? "ns:" : "") + std::string(name);
+        for (const auto &a : attributes) log += " " + std::string(a.namespaced ? "ns:" : "") + a.name + "=" + a.value;
+        log += ">";
+    }
+    void end() override { log += "</>"; }
+    void text(std::string_view piece) override { log += piece; }
+};
+
+TEST(XmlEvents, ElementsAttributesAndTextInDocumentOrder) {
+    RecordedEvents events;
+    auto r = read_untrusted_xml("<a x='1&amp;2&#38;3' xmlns:q='urn:q' q:y='&lt;'><b>t&lt;u&#x41;</b><q:c/><![CDATA[&]]></a>",
+                                "test XML", events);
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    EXPECT_EQ(events.log, "<a x=1&2&3 ns:y=<><b>t<uA</><ns:c></>&</>");
+}
+
+TEST(XmlEvents, RefusesWhatTheTreeReaderRefuses) {
+    std::vector<std::string> docs = {
+        "", "   ", "not xml", "<a>", "<a></b>", "<a/><b/>", "\xff\xfe<a/>",
+        "<!DOCTYPE a [<!ENTITY e \"x\">]><a>&e;</a>",
+        "<!DOCTYPE a SYSTEM \"file:///etc/passwd\"><a/>",
+        "<a>&undefined;</a>",
+        std::string(k_max_xml_bytes + 1, ' '),
+    };
+    std::string deep;
+    for (int i = 0; i < 5000; ++i) deep += "<a>";
+    for (int i = 0; i < 5000; ++i) deep += "</a>";
+    docs.push_back(deep);
+    for (const auto &dir : {k_invalid, k_data / "xml" / "valid"})
+        for (const auto &f : fs::directory_iterator(dir))
+            if (f.path().extension() == ".xml") docs.push_back(read_file(f.path()));
+    int refused = 0;
+    for (const auto &doc : docs) {
+        SCOPED_TRACE(doc.substr(0, 80));
+        RecordedEvents events;
+        auto tree = parse_untrusted_xml(doc, "test XML");
+        auto stream = read_untrusted_xml(doc, "test XML", events);
+        ASSERT_EQ(tree.ok(), stream.ok()) << (tree.ok() ? stream.error().message : tree.error().message);
+        if (!tree.ok()) {
+            EXPECT_EQ(stream.error().message, tree.error().message);
+            EXPECT_EQ(stream.error().hint, tree.error().hint);
+            ++refused;
+        }
+    }
+    EXPECT_GE(refused, 11);
+}
+
 TEST(XmlDoc, MoveOnlyOwnership) {
     auto r = parse_untrusted_xml("<a><b/></a>", "test XML");
     ASSERT_TRUE(r.ok());
