@@ -127,10 +127,8 @@ Status for_each_row(std::string_view json, const char *section, const char *tool
     return {};
 }
 
-std::string str(const Row &o, const char *key) { return o.str(key); }
-
 Result<uint64_t> num(const Row &o, const char *key, const char *tool) {
-    std::string s = str(o, key);
+    std::string s = o.str(key);
     // LVM prints sizes as "10737418240" with --nosuffix --units b; tolerate a stray "B".
     if (!s.empty() && (s.back() == 'B' || s.back() == 'b')) s.pop_back();
     auto v = parse_digits(s);
@@ -140,7 +138,7 @@ Result<uint64_t> num(const Row &o, const char *key, const char *tool) {
 
 bool flag(const Row &o, const char *key, bool dflt) {
     if (!o.has(key)) return dflt;
-    std::string s = str(o, key);
+    std::string s = o.str(key);
     if (s == "1") return true;
     // --binary prints "-1" when LVM cannot tell (lv_device_open of an inactive LV: seen in
     // the lab); "unknown" is the same without --binary. Neither means "set".
@@ -155,16 +153,16 @@ Result<std::vector<VgReport>> parse_vgs_json(std::string_view json) {
     std::vector<VgReport> out;
     ILVM_TRY(for_each_row(json, "vg", "vgs", [&](const Row &o) -> Status {
         VgReport r;
-        r.name = str(o, "vg_name");
-        r.uuid = str(o, "vg_uuid");
+        r.name = o.str("vg_name");
+        r.uuid = o.str("vg_uuid");
         ILVM_ASSIGN_OR_RETURN(r.size, num(o, "vg_size", "vgs"));
         ILVM_ASSIGN_OR_RETURN(r.free, num(o, "vg_free", "vgs"));
         ILVM_ASSIGN_OR_RETURN(r.extent_size, num(o, "vg_extent_size", "vgs"));
         ILVM_ASSIGN_OR_RETURN(r.extent_count, num(o, "vg_extent_count", "vgs"));
         ILVM_ASSIGN_OR_RETURN(r.free_count, num(o, "vg_free_count", "vgs"));
         ILVM_ASSIGN_OR_RETURN(r.lv_count, num(o, "lv_count", "vgs"));
-        r.lock_type = str(o, "vg_lock_type");
-        r.lock_args = str(o, "vg_lock_args");
+        r.lock_type = o.str("vg_lock_type");
+        r.lock_args = o.str("vg_lock_args");
         if (r.name.empty()) return system_error("vgs reported a VG without a name");
         out.push_back(std::move(r));
         return {};
@@ -176,7 +174,7 @@ Result<std::vector<VgMdaReport>> parse_vgs_mda_json(std::string_view json) {
     std::vector<VgMdaReport> out;
     ILVM_TRY(for_each_row(json, "vg", "vgs", [&](const Row &o) -> Status {
         VgMdaReport r;
-        r.name = str(o, "vg_name");
+        r.name = o.str("vg_name");
         ILVM_ASSIGN_OR_RETURN(r.mda_free, num(o, "vg_mda_free", "vgs"));
         ILVM_ASSIGN_OR_RETURN(r.mda_size, num(o, "vg_mda_size", "vgs"));
         out.push_back(std::move(r));
@@ -189,22 +187,22 @@ Result<std::vector<LvReport>> parse_lvs_json(std::string_view json) {
     std::vector<LvReport> out;
     ILVM_TRY(for_each_row(json, "lv", "lvs", [&](const Row &o) -> Status {
         LvReport r;
-        r.name = str(o, "lv_name");
+        r.name = o.str("lv_name");
         if (r.name.empty()) return system_error("lvs reported an LV without a name");
         // lvmlockd's sanlock lease LV ("lvmlock", shown as "[lvmlock]" with -a).
         if (r.name == "lvmlock" || r.name == "[lvmlock]") return {};
-        r.uuid = str(o, "lv_uuid");
-        r.path = str(o, "lv_path");
+        r.uuid = o.str("lv_uuid");
+        r.path = o.str("lv_path");
         ILVM_ASSIGN_OR_RETURN(r.size, num(o, "lv_size", "lvs"));
         r.active_locally = flag(o, "lv_active_locally", false);
         r.active_exclusively = flag(o, "lv_active_exclusively", false);
         r.device_open = flag(o, "lv_device_open", false);
         r.skip_activation = flag(o, "lv_skip_activation", false);
         r.autoactivation = flag(o, "lv_autoactivation", true);
-        r.lock_args = str(o, "lv_lockargs");
+        r.lock_args = o.str("lv_lockargs");
         // split() returns views into its argument: the string must outlive the loop (a
         // temporary here dangled once the tags outgrew the small-string buffer).
-        const std::string tags = str(o, "lv_tags");
+        const std::string tags = o.str("lv_tags");
         for (std::string_view tag : split(tags, ','))
             if (!tag.empty()) r.tags.emplace_back(tag);
         out.push_back(std::move(r));
@@ -217,10 +215,10 @@ Result<std::vector<PvReport>> parse_pvs_json(std::string_view json) {
     std::vector<PvReport> out;
     ILVM_TRY(for_each_row(json, "pv", "pvs", [&](const Row &o) -> Status {
         PvReport r;
-        r.pv_name = str(o, "pv_name");
-        r.pv_uuid = str(o, "pv_uuid");
-        r.vg_name = str(o, "vg_name");
-        r.vg_uuid = str(o, "vg_uuid");
+        r.pv_name = o.str("pv_name");
+        r.pv_uuid = o.str("pv_uuid");
+        r.vg_name = o.str("vg_name");
+        r.vg_uuid = o.str("vg_uuid");
         out.push_back(std::move(r));
         return {};
     }));
