@@ -5,7 +5,8 @@
 // would store each line at priority info with no fields; there each line becomes a journal
 // entry of its own with PRIORITY from its level, SYSLOG_IDENTIFIER (ilvm, ilvmd) and the POOL,
 // VOLUME and DOMAIN the program works on, so `journalctl -p warning POOL=san` finds them.
-// Its own library (ilvm-journal) so that only the programs that log this way link libsystemd.
+// Its own library (ilvm-journal): the qemu hook logs to syslog. libsystemd itself is loaded
+// when the first entry is sent, not linked (journal_log.cpp).
 #pragma once
 
 #include <functional>
@@ -30,7 +31,7 @@ bool stderr_is_journal();
 // Sends one journal entry ("FIELD=value" each); < 0 (an errno) when it could not.
 using JournalSender = std::function<int(const std::vector<std::string> &fields)>;
 
-// sd_journal_sendv.
+// sd_journal_sendv of libsystemd.so.0, loaded at the first call; -ENOSYS when it cannot be.
 int send_to_journal(const std::vector<std::string> &fields);
 
 // A sink sending each message as one entry; `fields` (set once the command line is parsed)

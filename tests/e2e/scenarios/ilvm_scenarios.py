@@ -780,6 +780,11 @@ def mirror(ctx):
     journal = a.check("journalctl -u iscsi-lvm-reconcile.service --no-pager -o cat | "
                       "grep -v -E 'Starting|Finished|Deactivated|Consumed' | tail -n 5")[1]
     say("   reconcile said on A:\n" + "\n".join("     " + l for l in journal.splitlines()))
+    # Entries of their own (libsystemd loaded when the first one is sent), not stderr's stream.
+    native = a.run("journalctl -u iscsi-lvm-reconcile.service _TRANSPORT=journal SYSLOG_IDENTIFIER=ilvm "
+                   "--no-pager -o cat | wc -l", timeout=60)[1].strip()
+    expect(native.isdigit() and int(native) > 0, "the reconciler wrote no journal entry of its own: %r" % native)
+    say("   %s of them are journal entries with fields (_TRANSPORT=journal), not lines of stderr" % native)
     virsh(b, "destroy", "web3")
 
 
