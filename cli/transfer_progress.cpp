@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include "cli/ui/output.hpp"
 #include "common/log.hpp"
 #include "common/numbers.hpp"
 #include "common/size.hpp"
@@ -17,8 +18,25 @@ namespace {
 
 using SteadyClock = std::chrono::steady_clock;
 
-// Not on a terminal: one line this often, so that a log shows a long copy moving.
+// In a log: one line this often, so that a log shows a long copy moving.
 constexpr auto kLogInterval = std::chrono::seconds(10);
+// For a program: an event a second (dd's own pace), not one per read.
+constexpr auto kEventInterval = std::chrono::seconds(1);
+
+// How often the reader shows progress in `style`; zero: at every read.
+SteadyClock::duration interval(ProgressStyle style) {
+    switch (style) {
+    case ProgressStyle::terminal: return SteadyClock::duration::zero();
+    case ProgressStyle::log: return kLogInterval;
+    case ProgressStyle::json: return kEventInterval;
+    }
+    return kLogInterval;
+}
+
+unsigned percent_of(uint64_t copied, uint64_t total) {
+    const uint64_t shown = copied > total ? total : copied;
+    return static_cast<unsigned>(static_cast<double>(shown) * 100.0 / static_cast<double>(total));
+}
 
 }  // namespace
 
@@ -33,17 +51,47 @@ std::optional<uint64_t> copied_bytes(std::string_view chunk) {
     return last;
 }
 
+std::optional<uint64_t> DdProgressStream::feed(std::string_view chunk) {
+    pending_.append(chunk);
+    const size_t end = pending_.find_last_of("\r\n");
+    if (end == std::string::npos) {
+        // dd's lines are ~80 characters: anything this long is not one, and is not kept.
+        if (pending_.size() > kLongestLine) {
+            pending_.clear();
+            skipping_ = true;
+        }
+        return std::nullopt;
+    }
+    std::string_view whole(pending_.data(), end + 1);
+    if (skipping_) {
+        whole.remove_prefix(whole.find_first_of("\r\n") + 1);   // the rest of the line dropped above
+        skipping_ = false;
+    }
+    const auto copied = copied_bytes(whole);
+    pending_.erase(0, end + 1);
+    return copied;
+}
+
 std::string progress_line(const std::string &label, uint64_t copied, uint64_t total, double bytes_per_second) {
     char rate[32];
     std::snprintf(rate, sizeof rate, "%.1f MiB/s", bytes_per_second / (1024.0 * 1024.0));
     if (total == 0) return label + ": " + human_size(copied) + " (" + rate + ")";
-    const uint64_t shown = copied > total ? total : copied;
-    const auto percent = static_cast<unsigned>(static_cast<double>(shown) * 100.0 / static_cast<double>(total));
-    return label + ": " + std::to_string(percent) + "% (" + human_size(shown) + " of " + human_size(total) +
-           ", " + rate + ")";
+    return label + ": " + std::to_string(percent_of(copied, total)) + "% (" + human_size(copied > total ? total : copied) +
+           " of " + human_size(total) + ", " + rate + ")";
 }
 
-Result<std::unique_ptr<TransferProgress>> TransferProgress::start(std::ostream &err, bool terminal) {
+std::string progress_event(const std::string &label, uint64_t copied, uint64_t total, double bytes_per_second, bool final) {
+    return to_json(JsonObject{{"event", "progress"},
+                              {"volume", label},
+                              {"bytes", copied},
+                              {"total", total ? JsonValue(total) : JsonValue()},
+                              {"percent", total ? JsonValue(percent_of(copied, total)) : JsonValue()},
+                              {"bytes_per_second", static_cast<uint64_t>(bytes_per_second)},
+                              {"final", final}},
+                   JsonLayout::one_line);
+}
+
+Result<std::unique_ptr<TransferProgress>> TransferProgress::start(std::ostream &err, ProgressStyle style) {
     int fds[2];
     if (::pipe2(fds, O_CLOEXEC) != 0) return system_error(std::string("cannot create the progress pipe: ") + std::strerror(errno));
     // The runner never waits for this reader: a full pipe loses a piece of progress.
@@ -53,11 +101,11 @@ Result<std::unique_ptr<TransferProgress>> TransferProgress::start(std::ostream &
         ::close(fds[1]);
         return system_error(std::string("cannot set up the progress pipe: ") + std::strerror(e));
     }
-    return std::unique_ptr<TransferProgress>(new TransferProgress(err, terminal, fds[0], fds[1]));
+    return std::unique_ptr<TransferProgress>(new TransferProgress(err, style, fds[0], fds[1]));
 }
 
-TransferProgress::TransferProgress(std::ostream &err, bool terminal, int read_fd, int write_fd)
-    : err_(err), terminal_(terminal), read_fd_(read_fd), write_fd_(write_fd), started_(SteadyClock::now()) {
+TransferProgress::TransferProgress(std::ostream &err, ProgressStyle style, int read_fd, int write_fd)
+    : err_(err), style_(style), read_fd_(read_fd), write_fd_(write_fd), started_(SteadyClock::now()) {
     reader_ = std::thread([this] { read_loop(); });
 }
 
@@ -93,24 +141,31 @@ void TransferProgress::show(uint64_t copied, bool last) {
         total = total_;
         seconds = std::chrono::duration<double>(SteadyClock::now() - started_).count();
     }
-    const std::string line = progress_line(label, copied, total, seconds > 0 ? copied / seconds : 0);
-    if (terminal_) err_ << "\r" << line << "\033[K" << (last ? "\n" : "") << std::flush;
-    else err_ << "progress: " << line << "\n" << std::flush;
+    const double rate = seconds > 0 ? static_cast<double>(copied) / seconds : 0;
+    switch (style_) {
+    case ProgressStyle::terminal:
+        err_ << "\r" << progress_line(label, copied, total, rate) << "\033[K" << (last ? "\n" : "") << std::flush;
+        break;
+    case ProgressStyle::log: err_ << "progress: " << progress_line(label, copied, total, rate) << "\n" << std::flush; break;
+    case ProgressStyle::json: err_ << progress_event(label, copied, total, rate, last) << std::flush; break;
+    }
 }
 
 void TransferProgress::read_loop() {
     char buf[4096];
+    DdProgressStream stream;
     std::optional<uint64_t> copied;
-    auto next_log = SteadyClock::now() + kLogInterval;
+    const auto every = interval(style_);
+    auto next = SteadyClock::now() + every;
     for (;;) {
         const ssize_t n = ::read(read_fd_, buf, sizeof buf);
         if (n < 0 && errno == EINTR) continue;
         if (n <= 0) break;   // every write end closed: the verb is done
-        if (auto c = copied_bytes(std::string_view(buf, static_cast<size_t>(n)))) copied = c;
+        if (auto c = stream.feed(std::string_view(buf, static_cast<size_t>(n)))) copied = c;
         if (!copied) continue;
-        if (terminal_ || SteadyClock::now() >= next_log) {
+        if (SteadyClock::now() >= next) {
             show(*copied, false);
-            next_log = SteadyClock::now() + kLogInterval;
+            next = SteadyClock::now() + every;
         }
     }
     if (copied) show(*copied, true);
