@@ -220,9 +220,9 @@ const std::vector<Verb> &verbs() {
           "CAPACITY takes virsh's units: 10G, 512MiB, 1TB (powers of 1000), bytes by default.\n"
           "The size is rounded up to whole extents."},
          vol_create_as},
-        {{"vol-create-from", "create a volume as a copy of another", {"pool", "file", "vol"}, 3, {}, {"progress"}, ""},
+        {{"vol-create-from", "create a volume as a copy of another", {"pool", "file", "vol"}, 3, {}, {"progress", "json"}, ""},
          vol_create_from},
-        {{"vol-clone", "clone a volume", {"vol", "newname"}, 2, {"pool"}, {"progress"}, ""}, vol_clone},
+        {{"vol-clone", "clone a volume", {"vol", "newname"}, 2, {"pool"}, {"progress", "json"}, ""}, vol_clone},
         {{"vol-delete", "delete a volume (refused while active on any host)", {"vol"}, 1, {"pool"}, {"wipe", "no-wipe"},
           "--wipe zeroes it first (blkdiscard --zeroout, else zero writes); the pool's <wipe_on_delete> sets the default."},
          vol_delete},
@@ -234,9 +234,9 @@ const std::vector<Verb> &verbs() {
         {{"vol-info", "volume information, including which host holds it", {"vol"}, 1, {"pool"}, {"json", "bytes"}, ""}, vol_info},
         {{"vol-dumpxml", "volume XML", {"vol"}, 1, {"pool"}, {}, ""}, vol_dumpxml},
         {{"vol-path", "volume path", {"vol"}, 1, {"pool"}, {}, ""}, vol_path},
-        {{"vol-upload", "copy a file into a volume", {"vol", "file"}, 2, {"pool", "offset", "length"}, {"progress"}, ""},
+        {{"vol-upload", "copy a file into a volume", {"vol", "file"}, 2, {"pool", "offset", "length"}, {"progress", "json"}, ""},
          vol_upload},
-        {{"vol-download", "copy a volume into a file", {"vol", "file"}, 2, {"pool", "offset", "length"}, {"overwrite", "progress"},
+        {{"vol-download", "copy a volume into a file", {"vol", "file"}, 2, {"pool", "offset", "length"}, {"overwrite", "progress", "json"},
           "FILE is created with mode 0600 and never through a symbolic link; an existing FILE is refused\n"
           "unless --overwrite (which truncates it)."},
          vol_download},
@@ -396,7 +396,10 @@ int main(int argc, char **argv) {
         ctx.module_options["interrupt_fd"] = std::to_string(*interrupt_fd);
         std::unique_ptr<TransferProgress> progress;
         if (parsed->flag("progress")) {
-            auto started = TransferProgress::start(std::cerr, ::isatty(STDERR_FILENO) != 0);
+            const ProgressStyle style = parsed->flag("json")                ? ProgressStyle::json
+                                        : ::isatty(STDERR_FILENO) != 0 ? ProgressStyle::terminal
+                                                                       : ProgressStyle::log;
+            auto started = TransferProgress::start(std::cerr, style);
             if (!started.ok()) return report(started.error());
             progress = std::move(*started);
             ctx.module_options["progress_fd"] = std::to_string(progress->write_fd());

@@ -146,6 +146,20 @@ Result<host::VolSummary> created(Context &ctx, const std::string &pool_xml, cons
 
 Result<uint64_t> size_arg(const Args &args, const char *name) { return parse_size(args.get(name), "b"); }
 
+// What a copying verb says when it is done: `line` (none when empty), or with --json one
+// object naming the pool and volume, then `more`.
+Status copied(Context &ctx, const Args &args, const std::string &line, const std::string &pool, const std::string &volume,
+              JsonObject more) {
+    if (args.flag("json")) {
+        JsonObject j{{"pool", pool}, {"volume", volume}};
+        for (auto &field : more) j.push_back(std::move(field));
+        *ctx.out << to_json(j);
+    } else if (!line.empty()) {
+        *ctx.out << line << "\n";
+    }
+    return {};
+}
+
 }  // namespace
 
 Status vol_create(Context &ctx, const Args &args) {
@@ -196,8 +210,7 @@ Status vol_create_from(Context &ctx, const Args &args) {
     ILVM_ASSIGN_OR_RETURN(auto vol, be->build_vol_from(work.ref.pool_xml, xml, source));
     ILVM_ASSIGN_OR_RETURN(auto v, host::summarize_vol(vol));
     after_volume_change(ctx, pool, work.ref.pool_xml);
-    *ctx.out << "Vol " << v.name << " created from input vol " << source << "\n";
-    return {};
+    return copied(ctx, args, "Vol " + v.name + " created from input vol " + source, pool, v.name, {{"source", source}});
 }
 
 Status vol_clone(Context &ctx, const Args &args) {
@@ -213,8 +226,7 @@ Status vol_clone(Context &ctx, const Args &args) {
     ILVM_ASSIGN_OR_RETURN(auto *be, ctx.backend());
     ILVM_TRY(be->build_vol_from(ref.pool_xml, xml, ref.name));
     after_volume_change(ctx, ref.pool, ref.pool_xml);
-    *ctx.out << "Vol " << newname << " cloned from " << ref.name << "\n";
-    return {};
+    return copied(ctx, args, "Vol " + newname + " cloned from " + ref.name, ref.pool, newname, {{"source", ref.name}});
 }
 
 Status vol_delete(Context &ctx, const Args &args) {
@@ -426,11 +438,15 @@ Status transfer(Context &ctx, const Args &args, bool upload) {
         }
         ctx.progress->describe(ref.name, total);
     }
-    if (upload) return be->upload_vol(ref.pool_xml, ref.name, file, offset, length);
+    const JsonObject what{{"file", file}, {"offset", offset}, {"length", length ? JsonValue(length) : JsonValue()}};
+    if (upload) {
+        ILVM_TRY(be->upload_vol(ref.pool_xml, ref.name, file, offset, length));
+        return copied(ctx, args, "", ref.pool, ref.name, what);   // virsh prints nothing
+    }
     ILVM_ASSIGN_OR_RETURN(auto dst, DownloadFile::open(file, args.flag("overwrite")));
     ILVM_TRY(be->download_vol(ref.pool_xml, ref.name, file, offset, length));
     dst.keep();
-    return {};
+    return copied(ctx, args, "", ref.pool, ref.name, what);
 }
 
 }  // namespace

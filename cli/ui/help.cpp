@@ -32,7 +32,7 @@ const std::map<std::string, std::string> &shared_descriptions() {
         {"capacity", "size: a number with a unit, e.g. 20G, 512MiB, 1TB (ilvm(8), SIZES)"},
         {"wait", "seconds to wait for another command on the same pool or volume (default 300)"},
         {"no-wait", "refuse at once (exit 4) instead of waiting"},
-        {"progress", "show the copy's progress on stderr (one line on a terminal, else a line every 10 s)"},
+        {"progress", "show the copy's progress on stderr (one line on a terminal, else a line every 10 s; with --json an event a second)"},
     };
     return d;
 }

@@ -79,12 +79,12 @@ void build(JsonBuilder *b, const JsonValue &value) {
 
 }  // namespace
 
-std::string to_json(const JsonValue &value) {
+std::string to_json(const JsonValue &value, JsonLayout layout) {
     std::unique_ptr<JsonBuilder, decltype(&g_object_unref)> b(json_builder_new(), g_object_unref);
     build(b.get(), value);
     JsonNode *root = json_builder_get_root(b.get());
     std::unique_ptr<JsonGenerator, decltype(&g_object_unref)> gen(json_generator_new(), g_object_unref);
-    json_generator_set_pretty(gen.get(), TRUE);
+    json_generator_set_pretty(gen.get(), layout == JsonLayout::indented ? TRUE : FALSE);
     json_generator_set_root(gen.get(), root);
     gchar *text = json_generator_to_data(gen.get(), nullptr);
     std::string out = text ? text : "null";

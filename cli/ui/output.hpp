@@ -43,7 +43,10 @@ struct JsonValue {
     JsonValue(JsonArray a) : v(std::move(a)) {}
 };
 
-std::string to_json(const JsonValue &value);
+// Indented for a reader (what --json prints), or one line (a stream of events, one a line);
+// either ends with \n.
+enum class JsonLayout { indented, one_line };
+std::string to_json(const JsonValue &value, JsonLayout layout = JsonLayout::indented);
 
 // JSON for a value that may be absent (docs/man/ilvm.8, JSON OUTPUT): null, never "".
 JsonValue text_or_null(const std::string &text);

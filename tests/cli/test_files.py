@@ -177,6 +177,26 @@ class FilesTest(unittest.TestCase):
         r = self.ilvm("vol-download", "vm1", out, "--pool", "san")
         self.assertEqual((r.returncode, r.stderr), (0, ""))
 
+    def test_download_with_json_says_its_progress_and_outcome_as_json(self):
+        """--json --progress: events on stderr, one object a line, the last final; the outcome as one
+        object on stdout (ilvm(8), JSON OUTPUT)."""
+        self.download_setup()
+        with open(os.path.join(DATA, "lvm", "lvs_vm1.json"), encoding="utf-8") as f:
+            lvs = f.read()
+        self.rules([{"prefix": ["lvs"], "stdout": lvs}, {"prefix": ["sanlock"], "exit": 1},
+                    {"prefix": ["dd"], "stderr": "1073741824 bytes (1.1 GB, 1.0 GiB) copied, 2 s, 537 MB/s\n"
+                                                 "1024+0 records in\n1024+0 records out\n"}])
+        out = os.path.join(self.tmp, "out.raw")
+        r = self.ilvm("vol-download", "vm1", out, "--pool", "san", "--progress", "--json")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(json.loads(r.stdout), {"pool": "san", "volume": "vm1", "file": out, "offset": 0, "length": None})
+        events = [json.loads(line) for line in r.stderr.splitlines()]
+        self.assertTrue(events, r.stderr)
+        self.assertEqual({k: v for k, v in events[-1].items() if k != "bytes_per_second"},
+                         {"event": "progress", "volume": "vm1", "bytes": 1 << 30, "total": 1 << 30, "percent": 100,
+                          "final": True})
+        self.assertEqual([e["final"] for e in events[:-1]], [False] * (len(events) - 1))
+
     def test_download_refuses_a_symlink(self):
         self.download_setup()
         target = os.path.join(self.tmp, "victim")
