@@ -150,7 +150,9 @@ class FilesTest(unittest.TestCase):
             for at in (100, 300):
                 f.seek(at << 20)
                 f.write(os.urandom(8 << 20))
-        argv = ["if=" + volume if a.startswith("if=") else a for a in self.dd_runs()[0]]
+        # Without ",direct": O_DIRECT is refused on tmpfs (Debian 13's /tmp); what is checked here
+        # is the sparse writing. The lab runs the command as it is, on a volume.
+        argv = ["if=" + volume if a.startswith("if=") else a.replace(",direct", "") for a in self.dd_runs()[0]]
         subprocess.run(argv, check=True, timeout=120)
         self.assertEqual(os.path.getsize(out), 512 << 20)
         self.assertLessEqual(os.stat(out).st_blocks * 512, 32 << 20)

@@ -202,7 +202,7 @@ TEST_F(Qcow2Volumes, ACopyIsTheSameImageInAnLvAsLarge) {
     auto v = backend->build_vol_from(pool, copy, "thin");
     ASSERT_TRUE(v.ok()) << v.error().message << "\n" << sys.transcript();
     expect_in_order({"--addtag ilvm_qcow2 --addtag ilvm_capacity_107374182400 --name copy --size 2684354560b",
-                     "dd if=/dev/vg_san/thin of=/dev/vg_san/copy bs=1M count=2560",
+                     "dd if=/dev/vg_san/thin of=/dev/vg_san/copy bs=4M count=2684354560 iflag=direct,count_bytes",
                      "lvchange --deltag ilvm_incomplete"});
     expect_not_run({"qemu-img", "create"});   // the copy brings its image
 }
