@@ -45,38 +45,35 @@ TEST(TransferProgress, SaysHowFarAndHowFast) {
     EXPECT_EQ(cli::progress_line("vm1", 1ULL << 20, 0, 1 << 20), "vm1: 1.00 MiB (1.0 MiB/s)");
 }
 
-// What a runner writes into the pipe comes out on the stream, the last state at the end.
-TEST(TransferProgress, APipeOfDdProgressBecomesLinesOnStderr) {
+// What stderr shows in `style` when a runner writes one piece of dd's progress into the pipe
+// of a 4 MiB copy of vm1.
+std::string shown_after_one_piece(cli::ProgressStyle style) {
     std::ostringstream err;
-    auto p = cli::TransferProgress::start(err, cli::ProgressStyle::log);
-    ASSERT_TRUE(p.ok()) << p.error().message;
+    auto p = cli::TransferProgress::start(err, style);
+    EXPECT_TRUE(p.ok()) << p.error().message;
+    if (!p.ok()) return "";
     (*p)->describe("vm1", 4ULL << 20);
     const std::string piece = "2097152 bytes (2.1 MB, 2.0 MiB) copied, 1 s, 2.1 MB/s\r";
-    ASSERT_EQ(::write((*p)->write_fd(), piece.data(), piece.size()), static_cast<ssize_t>(piece.size()));
+    EXPECT_EQ(::write((*p)->write_fd(), piece.data(), piece.size()), static_cast<ssize_t>(piece.size()));
     (*p)->finish();
-    EXPECT_EQ(err.str().rfind("progress: vm1: 50% (2.00 MiB of 4.00 MiB, ", 0), 0u) << err.str();
-    EXPECT_EQ(err.str().back(), '\n');
+    return err.str();
+}
+
+// What a runner writes into the pipe comes out on the stream, the last state at the end.
+TEST(TransferProgress, APipeOfDdProgressBecomesLinesOnStderr) {
+    const std::string log = shown_after_one_piece(cli::ProgressStyle::log);
+    EXPECT_EQ(log.rfind("progress: vm1: 50% (2.00 MiB of 4.00 MiB, ", 0), 0u) << log;
+    EXPECT_EQ(log.back(), '\n');
     // On a terminal: one line, rewritten.
-    std::ostringstream tty;
-    auto t = cli::TransferProgress::start(tty, cli::ProgressStyle::terminal);
-    ASSERT_TRUE(t.ok());
-    (*t)->describe("vm1", 4ULL << 20);
-    ASSERT_EQ(::write((*t)->write_fd(), piece.data(), piece.size()), static_cast<ssize_t>(piece.size()));
-    (*t)->finish();
-    EXPECT_EQ(tty.str().rfind("\rvm1: 50% (2.00 MiB of 4.00 MiB, ", 0), 0u) << tty.str();
-    EXPECT_EQ(tty.str().find("progress:"), std::string::npos);
+    const std::string tty = shown_after_one_piece(cli::ProgressStyle::terminal);
+    EXPECT_EQ(tty.rfind("\rvm1: 50% (2.00 MiB of 4.00 MiB, ", 0), 0u) << tty;
+    EXPECT_EQ(tty.find("progress:"), std::string::npos);
     // With --json: events, one JSON object a line, the last one final.
-    std::ostringstream events;
-    auto j = cli::TransferProgress::start(events, cli::ProgressStyle::json);
-    ASSERT_TRUE(j.ok());
-    (*j)->describe("vm1", 4ULL << 20);
-    ASSERT_EQ(::write((*j)->write_fd(), piece.data(), piece.size()), static_cast<ssize_t>(piece.size()));
-    (*j)->finish();
-    EXPECT_EQ(events.str().rfind("{\"event\":\"progress\",\"volume\":\"vm1\",\"bytes\":2097152,\"total\":4194304,"
-                                 "\"percent\":50,\"bytes_per_second\":", 0), 0u) << events.str();
-    EXPECT_NE(events.str().find(",\"final\":true}\n"), std::string::npos) << events.str();
-    const std::string text = events.str();
-    EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 1);
+    const std::string events = shown_after_one_piece(cli::ProgressStyle::json);
+    EXPECT_EQ(events.rfind("{\"event\":\"progress\",\"volume\":\"vm1\",\"bytes\":2097152,\"total\":4194304,"
+                           "\"percent\":50,\"bytes_per_second\":", 0), 0u) << events;
+    EXPECT_NE(events.find(",\"final\":true}\n"), std::string::npos) << events;
+    EXPECT_EQ(std::count(events.begin(), events.end(), '\n'), 1);
 }
 
 TEST(TransferProgress, AnEventIsOneLineOfJson) {   // with its \n
