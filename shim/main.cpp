@@ -19,6 +19,7 @@
 #include "common/host_system.hpp"
 #include "common/xml_doc.hpp"
 #include "host/core/agent_client.hpp"
+#include "host/core/domain_disks.hpp"
 #include "host/core/pool_bindings.hpp"
 #include "host/core/status_files.hpp"
 #include "shim/hook.hpp"
@@ -126,7 +127,12 @@ int main(int argc, char **argv) {
     // libvirtd waits for the hook; once it has exited (a restart) our parent is someone else.
     env.caller_gone = [parent = ::getppid()] { return ::getppid() != parent; };
 
-    // Only now, with a domain that may be ours, load the module.
+    // Which disks are ours needs only the definitions and the domain's XML: a domain with none
+    // (most of a host's) is left here, before the module is loaded (issue 16). An XML that
+    // cannot be read goes on to run_hook, which refuses its start.
+    if (auto disks = host::domain_disks(xml, env.pools); disks.ok() && disks->empty()) return 0;
+
+    // Only now, with a domain that is ours, load the module.
     std::map<std::string, std::string> options;
     if (std::string w = env_or("ILVM_COMMAND_WRAPPER", ""); !w.empty()) options["command_wrapper"] = w;
     auto module = host::BackendClient::load(options);

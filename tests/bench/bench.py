@@ -4,7 +4,8 @@
 external commands (fake_static.sh: it prints a report written beforehand and exits), each
 operation beside a minimal bare shell script running the fewest commands for the same result
 through the same fake. The difference is our own cost: process start, module load, parsing,
-XML, locks. Prints, per pool size and operation, the median time and the command count of
+XML, locks. Two rows compare instead with a null program loading the same libraries (`true`
+with them preloaded): `ilvm --help`, and the hook called for a domain with none of our disks. Prints, per pool size and operation, the median time and the command count of
 both and their ratio, measured in the same run. It asserts nothing about time (a loaded
 machine is slower, not wrong); it fails only when an operation itself fails.
 
@@ -85,9 +86,12 @@ class Pool:
 
     def run(self, argv, stdin=None):
         """(seconds, commands run through the fake) of one run; a failure ends the benchmark."""
+        env = self.env
+        if isinstance(argv, Preloaded):
+            env, argv = dict(self.env, **argv.env), argv.argv
         open(self.log, "w", encoding="utf-8").close()
         t0 = time.perf_counter()
-        r = subprocess.run(argv, env=self.env, input=stdin, capture_output=True, text=True, timeout=1800)
+        r = subprocess.run(argv, env=env, input=stdin, capture_output=True, text=True, timeout=1800)
         elapsed = time.perf_counter() - t0
         if r.returncode != 0:
             sys.exit("bench: %s failed (%d): %s" % (" ".join(argv[:3]), r.returncode, r.stderr.strip()))
@@ -114,12 +118,41 @@ LVS = "lvs --reportformat json --units b --nosuffix --binary -o lv_name,lv_uuid,
 VGS = "vgs --reportformat json --units b --nosuffix --binary -o vg_name,vg_size,vg_free vg_san"
 
 
+class Preloaded:
+    """A bare program run with extra environment (no `env` in between, whose exec would count)."""
+
+    def __init__(self, argv, env):
+        self.argv, self.env = argv, env
+
+
+def needed(binary):
+    """The DT_NEEDED entries of an ELF file (readelf -d)."""
+    out = subprocess.run(["readelf", "-d", binary], check=True, capture_output=True, text=True, timeout=60).stdout
+    return [line.split("[", 1)[1].split("]", 1)[0] for line in out.splitlines() if "(NEEDED)" in line]
+
+
+def null_with_libraries_of(binary):
+    """A null program that loads the libraries `binary` links: `true` with them preloaded, so the
+    dynamic linker maps, relocates and initialises the same set. What is left of the binary's
+    time beyond it is its own code (the issue's "null program linked to the same libraries")."""
+    return Preloaded(["true"], {"LD_PRELOAD": " ".join(needed(binary))})
+
+
+def foreign_domain_xml():
+    """A domain with none of our disks: a file disk in libvirt's default pool."""
+    return ("<domain type='kvm'><name>other</name><devices><disk type='file' device='disk'>"
+            "<source file='/var/lib/libvirt/images/other.qcow2'/><target dev='vda'/></disk></devices></domain>")
+
+
 def operations():
     """(name, our argv, stdin, bare argv, per size) in the order they run."""
     dom = domain_xml()
     activate = ["lvchange -aey -K vg_san/v%05d" % i for i in range(HOOK_DISKS)]
     return [
         ("ilvm --help", [ILVM, "--help"], None, ["true"], False),
+        ("ilvm --help / its libs", [ILVM, "--help"], None, null_with_libraries_of(ILVM), False),
+        ("hook, not our domain", [HOOK, "other", "prepare", "begin", "-"], foreign_domain_xml(),
+         null_with_libraries_of(HOOK), False),
         ("pool-refresh", [ILVM, "pool-refresh", "san"], None, bare(VGS, LVS), True),
         ("vol-list", [ILVM, "vol-list", "san"], None, bare(LVS), True),
         ("pool-info", [ILVM, "pool-info", "san"], None,

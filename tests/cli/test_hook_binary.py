@@ -84,6 +84,19 @@ class HookBinaryTest(unittest.TestCase):
             self.assertEqual(r.returncode, 0, r.stderr)
         self.assertEqual(self.commands(), [])
 
+    def test_a_domain_without_our_disks_is_left_before_the_module_loads(self):
+        # Most domains of a host are not ours: their start pays no module load (issue 16), and
+        # a module that cannot load refuses only the starts it concerns (fail closed there).
+        foreign = ("<domain type='kvm'><name>web1</name><devices><disk type='file' device='disk'>"
+                   "<source file='/var/lib/libvirt/images/web1.qcow2'/><target dev='vda'/></disk></devices></domain>")
+        self.env["ILVM_BACKEND_DIR"] = os.path.join(self.tmp, "no-module-here")
+        r = self.hook("prepare", "begin", stdin=foreign)
+        self.assertEqual((r.returncode, r.stderr), (0, ""))
+        self.assertEqual(self.commands(), [])
+        r = self.hook("prepare", "begin")   # one of ours: refused, it cannot be checked
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertIn("cannot check domain 'web1'", r.stderr)
+
     def test_prepare_activates_the_disk_exclusively(self):
         with open(os.path.join(DATA, "lvm", "lvs_vm1.json"), encoding="utf-8") as f:
             self.rules([{"prefix": ["lvs"], "stdout": f.read()}])
