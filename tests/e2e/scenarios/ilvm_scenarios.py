@@ -780,11 +780,15 @@ def mirror(ctx):
     journal = a.check("journalctl -u iscsi-lvm-reconcile.service --no-pager -o cat | "
                       "grep -v -E 'Starting|Finished|Deactivated|Consumed' | tail -n 5")[1]
     say("   reconcile said on A:\n" + "\n".join("     " + l for l in journal.splitlines()))
-    # Entries of their own (libsystemd loaded when the first one is sent), not stderr's stream.
-    native = a.run("journalctl -u iscsi-lvm-reconcile.service _TRANSPORT=journal SYSLOG_IDENTIFIER=ilvm "
+    # Under systemd, ilvm's log lines are journal entries of their own with fields (libsystemd
+    # is loaded when the first is sent), not lines of the stderr stream.
+    say("hosta: systemd-run --wait --unit ilvm-journal-check ilvm -vv pool-refresh san")
+    a.check(["systemd-run", "--wait", "--quiet", "--unit", "ilvm-journal-check", "ilvm", "-vv", "pool-refresh", "san"],
+            timeout=300)
+    native = a.run("journalctl -u ilvm-journal-check _TRANSPORT=journal SYSLOG_IDENTIFIER=ilvm POOL=san "
                    "--no-pager -o cat | wc -l", timeout=60)[1].strip()
-    expect(native.isdigit() and int(native) > 0, "the reconciler wrote no journal entry of its own: %r" % native)
-    say("   %s of them are journal entries with fields (_TRANSPORT=journal), not lines of stderr" % native)
+    expect(native.isdigit() and int(native) > 0, "ilvm under systemd wrote no journal entry with POOL=san: %r" % native)
+    say("   %s journal entries with POOL=san (_TRANSPORT=journal), not lines of stderr" % native)
     virsh(b, "destroy", "web3")
 
 
