@@ -2,6 +2,7 @@
 // 50-iscsi-lvm: libvirt qemu hook (installed in /etc/libvirt/hooks/qemu.d/) that activates a
 // domain's iscsi-lvm volumes exclusively before it starts and deactivates them after it
 // stops. Unrelated calls return at once without reading stdin or touching LVM.
+#include <array>
 #include <csignal>
 #include <signal.h>
 #include <cstdlib>
@@ -88,11 +89,18 @@ int main(int argc, char **argv) {
     std::signal(SIGALRM, on_alarm);
     ::alarm(static_cast<unsigned>(timeout.ok() ? *timeout : kDefaultTimeoutSeconds));
 
-    // Bounded read: domain XML larger than the parser accepts is refused anyway.
+    // Bounded read: domain XML larger than the parser accepts is refused anyway. In pieces: a
+    // domain's XML is a few KiB, and a buffer as large as the bound, zeroed first, cost every
+    // call 1 M instructions and 256 page faults (issue 16, callgrind of the hook).
     std::string xml;
-    xml.resize(k_max_xml_bytes + 1);
-    std::cin.read(xml.data(), static_cast<std::streamsize>(xml.size()));
-    xml.resize(static_cast<size_t>(std::cin.gcount()));
+    std::array<char, 16384> piece;
+    while (xml.size() <= k_max_xml_bytes) {
+        std::cin.read(piece.data(), static_cast<std::streamsize>(piece.size()));
+        const auto got = static_cast<size_t>(std::cin.gcount());
+        xml.append(piece.data(), got);
+        if (got < piece.size()) break;   // end of input
+    }
+    if (xml.size() > k_max_xml_bytes + 1) xml.resize(k_max_xml_bytes + 1);
 
     // Fail closed: a start (or an incoming migration) that the hook cannot check is refused;
     // a release or reconnect never is (libvirt cannot undo them).

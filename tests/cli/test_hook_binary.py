@@ -97,6 +97,22 @@ class HookBinaryTest(unittest.TestCase):
         self.assertEqual(r.returncode, 1, r.stderr)
         self.assertIn("cannot check domain 'web1'", r.stderr)
 
+    def test_a_domain_xml_beyond_the_bound_is_refused_for_a_start(self):
+        # Read in pieces up to one byte past the parser's bound (1 MiB): larger is refused, not cut.
+        padding = "<!-- %s -->" % ("x" * (2 << 20))
+        big = DOMAIN.replace("<devices>", padding + "<devices>")
+        r = self.hook("prepare", "begin", stdin=big)
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertIn("too large", r.stderr)
+        self.assertEqual(self.commands(), [])
+        # Just under the bound, in many pieces of the read: read whole, the disk found.
+        with open(os.path.join(DATA, "lvm", "lvs_vm1.json"), encoding="utf-8") as f:
+            self.rules([{"prefix": ["lvs"], "stdout": f.read()}])
+        fits = DOMAIN.replace("<devices>", "<!-- %s --><devices>" % ("x" * ((1 << 20) - len(DOMAIN) - 100)))
+        r = self.hook("prepare", "begin", stdin=fits)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn(["lvchange", "-aey", "-K", "vg_san/vm1"], self.commands())
+
     def test_prepare_activates_the_disk_exclusively(self):
         with open(os.path.join(DATA, "lvm", "lvs_vm1.json"), encoding="utf-8") as f:
             self.rules([{"prefix": ["lvs"], "stdout": f.read()}])
