@@ -270,9 +270,14 @@ Action action_for(const Invocation &inv) {
 }
 
 int run_hook(const Invocation &inv, std::string_view domain_xml, const HookEnv &env, VolumeControl &vc, std::ostream &err) {
+    if (action_for(inv) == Action::none) return 0;
+    return run_hook_on_disks(inv, host::domain_disks(domain_xml, env.pools), env, vc, err);
+}
+
+int run_hook_on_disks(const Invocation &inv, const Result<std::vector<DiskRef>> &disks, const HookEnv &env, VolumeControl &vc,
+                      std::ostream &err) {
     const Action action = action_for(inv);
     if (action == Action::none) return 0;
-    auto disks = host::domain_disks(domain_xml, env.pools);
     if (!disks.ok()) {
         // Fail closed only where it matters: we cannot vouch for a start we cannot read.
         spdlog::error("domain {} ({} {}): {}", inv.domain, inv.op, inv.subop, disks.error().message);

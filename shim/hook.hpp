@@ -84,4 +84,9 @@ struct HookEnv {
 // to `err`; details are logged (syslog).
 int run_hook(const Invocation &inv, std::string_view domain_xml, const HookEnv &env, VolumeControl &vc, std::ostream &err);
 
+// The same with the domain's disks already looked for (host::domain_disks of its XML and
+// env.pools): the hook's main() looks before it loads the module, and does not look twice.
+int run_hook_on_disks(const Invocation &inv, const Result<std::vector<host::DiskRef>> &disks, const HookEnv &env, VolumeControl &vc,
+                      std::ostream &err);
+
 }  // namespace ilvm::hook

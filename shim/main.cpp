@@ -138,7 +138,8 @@ int main(int argc, char **argv) {
     // Which disks are ours needs only the definitions and the domain's XML: a domain with none
     // (most of a host's) is left here, before the module is loaded (issue 16). An XML that
     // cannot be read goes on to run_hook, which refuses its start.
-    if (auto disks = host::domain_disks(xml, env.pools); disks.ok() && disks->empty()) return 0;
+    const auto disks = host::domain_disks(xml, env.pools);
+    if (disks.ok() && disks->empty()) return 0;
 
     // Only now, with a domain that is ours, load the module.
     std::map<std::string, std::string> options;
@@ -155,6 +156,6 @@ int main(int argc, char **argv) {
         // are bounded more tightly still.
         return host::call_local_agent(socket, request, std::chrono::seconds(kDefaultTimeoutSeconds / 2));
     };
-    const int rc = hook::run_hook(inv, xml, env, control, std::cerr);
+    const int rc = hook::run_hook_on_disks(inv, disks, env, control, std::cerr);
     return g_timed_out && starting ? 1 : rc;
 }
