@@ -438,15 +438,16 @@ Status transfer(Context &ctx, const Args &args, bool upload) {
         }
         ctx.progress->describe(ref.name, total);
     }
-    const JsonObject what{{"file", file}, {"offset", offset}, {"length", length ? JsonValue(length) : JsonValue()}};
     if (upload) {
         ILVM_TRY(be->upload_vol(ref.pool_xml, ref.name, file, offset, length));
-        return copied(ctx, args, "", ref.pool, ref.name, what);   // virsh prints nothing
+    } else {
+        ILVM_ASSIGN_OR_RETURN(auto dst, DownloadFile::open(file, args.flag("overwrite")));
+        ILVM_TRY(be->download_vol(ref.pool_xml, ref.name, file, offset, length));
+        dst.keep();
     }
-    ILVM_ASSIGN_OR_RETURN(auto dst, DownloadFile::open(file, args.flag("overwrite")));
-    ILVM_TRY(be->download_vol(ref.pool_xml, ref.name, file, offset, length));
-    dst.keep();
-    return copied(ctx, args, "", ref.pool, ref.name, what);
+    // virsh prints nothing here; --json says what was copied.
+    return copied(ctx, args, "", ref.pool, ref.name,
+                  {{"file", file}, {"offset", offset}, {"length", length ? JsonValue(length) : JsonValue()}});
 }
 
 }  // namespace
