@@ -28,11 +28,11 @@ namespace {
 constexpr const char *kCopyBlock = "bs=4M";
 constexpr uint64_t kDirectAlignment = 4096;
 
-bool direct_io_fits(uint64_t offset, uint64_t length) { return offset % kDirectAlignment == 0 && length % kDirectAlignment == 0; }
+bool direct_io_aligned(uint64_t bytes) { return bytes % kDirectAlignment == 0; }
 
 Command dd_upload(const std::string &src, const std::string &dev, uint64_t offset, uint64_t length) {
     Command c{"dd", "if=" + src, "of=" + dev, kCopyBlock, "iflag=fullblock" + std::string(length ? ",count_bytes" : ""),
-              "oflag=seek_bytes" + std::string(direct_io_fits(offset, 0) ? ",direct" : ""), "seek=" + std::to_string(offset),
+              "oflag=seek_bytes" + std::string(direct_io_aligned(offset) ? ",direct" : ""), "seek=" + std::to_string(offset),
               "conv=notrunc,fsync", "status=progress"};
     if (length) c.argv.push_back("count=" + std::to_string(length));
     c.timeout = std::chrono::hours(12);
@@ -50,7 +50,7 @@ Command dd_upload(const std::string &src, const std::string &dev, uint64_t offse
 // volume), which decides whether its reads can be direct.
 Command dd_download(const std::string &dev, const std::string &dst, uint64_t offset, uint64_t length, uint64_t to_read) {
     Command c{"dd", "if=" + dev, "of=" + dst, kCopyBlock,
-              "iflag=skip_bytes" + std::string(length ? ",count_bytes" : "") + (direct_io_fits(offset, to_read) ? ",direct" : ""),
+              "iflag=skip_bytes" + std::string(length ? ",count_bytes" : "") + (direct_io_aligned(offset) && direct_io_aligned(to_read) ? ",direct" : ""),
               "skip=" + std::to_string(offset), "oflag=nofollow", "conv=notrunc,nocreat,fsync,sparse", "status=progress"};
     if (length) c.argv.push_back("count=" + std::to_string(length));
     c.timeout = std::chrono::hours(12);
