@@ -21,6 +21,9 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "cli"))
+from cli_helpers import needed  # noqa: E402  (the tests' reading of DT_NEEDED)
+
 ILVM, HOOK, MODULE_DIR, DATA = sys.argv[1:5]
 FAKE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fake_static.sh")
 LEASE0, LEASE_STEP = 70254592, 8 << 20   # lvmlockd's first LV lease; 8 MiB apart (4 KiB sectors)
@@ -123,12 +126,6 @@ class Preloaded:
 
     def __init__(self, argv, env):
         self.argv, self.env = argv, env
-
-
-def needed(binary):
-    """The DT_NEEDED entries of an ELF file (readelf -d)."""
-    out = subprocess.run(["readelf", "-d", binary], check=True, capture_output=True, text=True, timeout=60).stdout
-    return [line.split("[", 1)[1].split("]", 1)[0] for line in out.splitlines() if "(NEEDED)" in line]
 
 
 def null_with_libraries_of(binary):

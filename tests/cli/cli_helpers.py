@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
-"""What the CLI test files share: the log of the recording fake (fake_cmd.py) and the
-contract of a refusal (one `error:` line, then only `hint:` lines, and its exit status)."""
+"""What the CLI test files share: the log of the recording fake (fake_cmd.py), the
+contract of a refusal (one `error:` line, then only `hint:` lines, and its exit status), and
+the libraries a binary links (also read by tests/bench/bench.py)."""
 import json
 import os
 import re
@@ -88,3 +89,9 @@ def define_three_volume_pool(tmp, env, ilvm, data):
     mark_active(tmp)
     with open(os.path.join(tmp, "etc", "pools", "san.xml"), encoding="utf-8") as f:
         return re.search(r"<uuid>([0-9a-f-]{36})</uuid>", f.read()).group(1)
+
+
+def needed(binary):
+    """The DT_NEEDED entries of an ELF file, as readelf -d prints them (what it links)."""
+    out = subprocess.run(["readelf", "-d", binary], check=True, capture_output=True, text=True, timeout=60).stdout
+    return [line.split("[", 1)[1].split("]", 1)[0] for line in out.splitlines() if "(NEEDED)" in line]

@@ -15,7 +15,7 @@ import tempfile
 import time
 import unittest
 
-from cli_helpers import fake_env, logged_commands, start_log
+from cli_helpers import fake_env, logged_commands, needed, start_log
 
 HOOK, ILVM, MODULE_DIR, DATA = sys.argv[1:5]
 
@@ -72,11 +72,9 @@ class HookBinaryTest(unittest.TestCase):
     def test_the_hook_links_no_libvirt(self):
         # libvirtd waits for the hook: a hook able to call libvirt could deadlock it. The
         # layout check keeps libvirt out of shim/meson.build; this checks the binary itself.
-        r = subprocess.run(["readelf", "--dynamic", HOOK], capture_output=True, text=True, timeout=60)
-        self.assertEqual(r.returncode, 0, r.stderr)
-        needed = [l.split("[", 1)[1].rstrip("]") for l in r.stdout.splitlines() if "(NEEDED)" in l]
-        self.assertTrue(needed, r.stdout)
-        self.assertFalse([n for n in needed if "libvirt" in n], needed)
+        libs = needed(HOOK)
+        self.assertTrue(libs, HOOK)
+        self.assertFalse([n for n in libs if "libvirt" in n], libs)
 
     def test_unrelated_operations_touch_nothing(self):
         for op, sub in (("start", "begin"), ("started", "begin"), ("stopped", "end"), ("migrate", "end")):

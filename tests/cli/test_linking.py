@@ -12,13 +12,9 @@ import subprocess
 import sys
 import unittest
 
+from cli_helpers import needed
+
 ILVM, HOOK, MODULE, ILVMD = sys.argv[1:5]
-
-
-def needed(binary):
-    """The DT_NEEDED entries of an ELF file, as readelf -d prints them."""
-    out = subprocess.run(["readelf", "-d", binary], check=True, capture_output=True, text=True, timeout=60).stdout
-    return [line.split("[", 1)[1].split("]", 1)[0] for line in out.splitlines() if "(NEEDED)" in line]
 
 
 class Linking(unittest.TestCase):
