@@ -26,6 +26,22 @@ TEST(LockIoRetry, AskedAgainAfterAPauseUntilGranted) {
     EXPECT_EQ(fake.now() - t0, kLockIoPause + kLockIoPause * 2);   // 1 s, then 2 s
 }
 
+// A shared VG lock (lvchange -aey/-an and every reporting command take the VG lock sh) is
+// "skipped" with a warning, not "failed" (lvm2 lib/locking/lvmlockd.c lockd_vg()), and the
+// command then ends "Cannot access VG … due to failed lock": the lab's `ilvm vol-activate`
+// on a loaded host, after sanlock's "dblock read error -202" (lease I/O), one attempt only.
+TEST(LockIoRetry, ASharedVgLockSkippedForLeaseIoIsAskedAgain) {
+    FakeSystem fake;
+    fake.on({"lvchange"}, std::vector<CommandOutput>{
+                              fail_out(5, "  VG vg_san lock skipped: error -221\n  Cannot access VG vg_san due to failed lock.\n"),
+                              ok_out("")});
+    LockIoRetry sys(fake);
+    auto out = sys.run(Command{"lvchange", "-aey", "-K", "vg_san/vm1"});
+    ASSERT_TRUE(out.ok());
+    EXPECT_TRUE(out->succeeded());
+    EXPECT_EQ(fake.commands.size(), 2u);
+}
+
 TEST(LockIoRetry, GivesUpAfterThreeRunsWithWhatLvmSaid) {
     FakeSystem fake;
     fake.on({"lvchange"}, std::vector<CommandOutput>{kVgLockIo});

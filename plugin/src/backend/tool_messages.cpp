@@ -44,6 +44,13 @@ constexpr std::array kTexts{
     KnownText{ToolMessage::lock_io_error, "lock failed: error -221",
               "any LVM command with lvmlockd, lvm2 2.03.16 lib/locking/lvmlockd.c: '… lock failed: error -221' "
               "(-ELOCKIO; seen in the lab under load, sanlock 3.8.5 'aio timeout RD')"},
+    // The same refusal of a shared VG lock, which lockd_vg() reports as a warning ("skipped")
+    // before the command ends with "Cannot access VG VG due to failed lock." (lvchange -aey
+    // takes the VG lock sh; seen in the lab, issue 16's review run).
+    KnownText{ToolMessage::lock_io_error, "lock skipped: error -221",
+              "lvchange and reporting commands with lvmlockd, lvm2 2.03.16 lib/locking/lvmlockd.c lockd_vg(): "
+              "'VG VG lock skipped: error -221' for mode sh (-ELOCKIO; seen in the lab under load, sanlock "
+              "'dblock read error -202')"},
     KnownText{ToolMessage::login_reason, "initiator reported error",
               "iscsiadm --login, open-iscsi 2.1.8 usr/iscsi_err.c iscsi_err_print_msg(): 'iscsiadm: initiator reported "
               "error (8 - connection timed out)', printed after usr/session_mgmt.c's 'Could not login to [iface: …, "
