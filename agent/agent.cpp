@@ -7,6 +7,7 @@
 
 #include <glib-unix.h>
 
+#include "agent/pool_change.hpp"
 #include "agent/pool_pass.hpp"
 #include "common/clock.hpp"
 #include "common/env.hpp"
@@ -30,6 +31,12 @@ struct Finished {
     Agent *agent;
     std::string pool;
     PassOutcome outcome;
+};
+
+// A pool an ilvm verb changed, carried from a socket thread to the main loop.
+struct Changed {
+    Agent *agent;
+    std::string pool;
 };
 
 // A probe round, carried from the prober's thread to the main loop.
@@ -198,7 +205,7 @@ void Agent::start_handover() {
     handover_ = std::make_unique<HandoverService>(store_, options_.handover);
     const std::string socket = host::agent_socket_path(std::filesystem::path(store_.run_dir()).parent_path().string());
     auto local = LocalServer::start(
-        socket, [this](const std::string &line) { return handover_->answer_local(line); }, std::chrono::seconds(60));
+        socket, [this](const std::string &line) { return answer_local(line); }, std::chrono::seconds(60));
     if (local.ok()) local_ = std::move(*local);
     else
         spdlog::error("{}: the qemu hook cannot ask this agent for a hand-over; a stock virsh migrate to this host is "
@@ -231,6 +238,36 @@ void Agent::start_handover() {
                       "refused (ilvm migrate still works){}",
                       peers.error().message, peers.error().hint.empty() ? "" : " (hint: " + peers.error().hint + ")");
     }
+}
+
+std::string Agent::answer_local(const std::string &line) {
+    auto request = host::decode_request(line);
+    if (!request.ok() || request->op != host::AgentOp::pool_changed) return handover_->answer_local(line);
+    const auto began = std::chrono::steady_clock::now();
+    host::AgentAnswer answer = refresh_changed_pool(store_, options_.libvirt_uri, request->pool);
+    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - began).count();
+    if (answer.status.ok()) {
+        spdlog::debug("pool {} changed by an ilvm verb: mirror refreshed ({} ms)", request->pool, ms);
+    } else {
+        spdlog::warn("pool {} changed by an ilvm verb: {} ({} ms)", request->pool, answer.status.error().message, ms);
+    }
+    // The reconcile the verb no longer runs itself; a pool not started here has none.
+    if (answer.status.ok() || answer.status.error().code != ErrorCode::not_found) pass_after_verb(request->pool);
+    return host::encode_answer(answer);
+}
+
+void Agent::pass_after_verb(const std::string &pool) {
+    g_main_context_invoke_full(
+        nullptr, G_PRIORITY_DEFAULT,
+        [](gpointer p) -> gboolean {
+            auto *changed = static_cast<Changed *>(p);
+            Agent *me = changed->agent;
+            // The verb holds the pool until it exits, just after our answer: a pass at once
+            // would find it busy and come back after busy_retry anyway.
+            me->request(Route{{changed->pool}, me->options_.follow_up.busy_retry}, "pool " + changed->pool + " changed by ilvm");
+            return G_SOURCE_REMOVE;
+        },
+        new Changed{this, pool}, [](gpointer p) { delete static_cast<Changed *>(p); });
 }
 
 Result<std::vector<PeerResult>> Agent::probe_round() {

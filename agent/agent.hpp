@@ -71,6 +71,11 @@ private:
     // start: logged, and the agent goes on without it (a stock migration is then refused).
     void start_handover();
     void stop_handover();
+    // On a local socket thread: an ilvm verb's pool-changed request (agent/pool_change.hpp),
+    // else the hook's hand-over request.
+    std::string answer_local(const std::string &line);
+    // From any thread: a pass of `pool` once the verb that asked has let go of it.
+    void pass_after_verb(const std::string &pool);
     // On the prober's thread: the other hosts' agents, each pinged.
     Result<std::vector<PeerResult>> probe_round();
     // On the main loop: the round's line into ilvmd.status; a change in who fails is logged.

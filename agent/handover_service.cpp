@@ -86,7 +86,7 @@ std::string HandoverService::answer_peer(const std::string &request_line, const 
 }
 
 Status HandoverService::ping(const std::string &host) {
-    ILVM_ASSIGN_OR_RETURN(auto answer, ask_(host, {host::AgentOp::ping, "", {}, config_.self_name}));
+    ILVM_ASSIGN_OR_RETURN(auto answer, ask_(host, {host::AgentOp::ping, "", {}, config_.self_name, {}}));
     return answer.status;
 }
 

@@ -18,7 +18,9 @@ Result<std::vector<host::ReconcileStepView>> reconcile_locked(Context &ctx, cons
                                                               host::ReconcileOptions options);
 
 // After vol-create*, vol-clone, vol-delete, vol-resize (lock held): refresh the libvirt
-// mirror and reconcile this pool only. Failures are warnings: the change itself succeeded.
+// mirror and reconcile this pool only. Handed to this host's ilvmd when it runs (it refreshes
+// the mirror before answering, and reconciles once the verb has let go of the pool), done here
+// otherwise. Failures are warnings: the change itself succeeded.
 void after_volume_change(Context &ctx, const std::string &pool, const std::string &pool_xml);
 
 }  // namespace ilvm::cli

@@ -175,7 +175,7 @@ void deactivate_all(const Invocation &inv, const std::vector<DiskRef> &disks, co
 // refusal, or an agent that cannot answer, refuses the migration.
 Status ask_holders_to_share(const Invocation &inv, const std::vector<DiskRef> &disks, const HookEnv &env) {
     if (!env.ask_agent) return {};
-    host::AgentRequest request{host::AgentOp::incoming, inv.domain, host::exclusive_volumes(disks), {}};
+    host::AgentRequest request{host::AgentOp::incoming, inv.domain, host::exclusive_volumes(disks), {}, {}};
     if (request.volumes.empty()) return {};
     auto answer = env.ask_agent(request);
     if (!answer.ok() && answer.error().code == ErrorCode::not_found) {

@@ -19,6 +19,7 @@ const char *op_name(AgentOp op) {
     case AgentOp::incoming: return "incoming";
     case AgentOp::share: return "share";
     case AgentOp::ping: return "ping";
+    case AgentOp::pool_changed: return "pool-changed";
     }
     return "?";
 }
@@ -112,7 +113,8 @@ std::string encode_request(const AgentRequest &request) {
     GObjectPtr<JsonBuilder> b(json_builder_new());
     json_builder_begin_object(b.get());
     add_string(b.get(), "op", op_name(request.op));
-    if (request.op != AgentOp::ping) add_string(b.get(), "domain", request.domain);
+    if (request.op == AgentOp::pool_changed) add_string(b.get(), "pool", request.pool);
+    else if (request.op != AgentOp::ping) add_string(b.get(), "domain", request.domain);
     if (request.op == AgentOp::incoming) add_volumes(b.get(), request.volumes);
     if (!request.from.empty()) add_string(b.get(), "from", request.from);
     json_builder_end_object(b.get());
@@ -127,8 +129,12 @@ Result<AgentRequest> decode_request(std::string_view line) {
     if (op == "incoming") r.op = AgentOp::incoming;
     else if (op == "share") r.op = AgentOp::share;
     else if (op == "ping") r.op = AgentOp::ping;
+    else if (op == "pool-changed") r.op = AgentOp::pool_changed;
     else return invalid_input("unknown request \"" + op + "\"", "the other side runs another iscsi-lvm version");
-    if (r.op != AgentOp::ping) {
+    if (r.op == AgentOp::pool_changed) {
+        ILVM_ASSIGN_OR_RETURN(r.pool, string_member(o, "pool", true));
+        ILVM_TRY(validate_pool_name(r.pool));
+    } else if (r.op != AgentOp::ping) {
         ILVM_ASSIGN_OR_RETURN(r.domain, string_member(o, "domain", true));
         ILVM_TRY(validate_domain_file_name(r.domain));
     }

@@ -4,6 +4,7 @@
 //   hook -> local ilvmd (unix socket)   {"op":"incoming","domain":"web1","volumes":[{"pool":"san","volume":"vm1"}]}
 //   ilvmd -> holder's ilvmd (TLS)       {"op":"share","domain":"web1","from":"hostb"}
 //   ilvmd -> any peer's ilvmd (TLS)     {"op":"ping","from":"hostb"}   (is it reachable? docs/agent.md)
+//   ilvm -> local ilvmd (unix socket)   {"op":"pool-changed","pool":"san"}  (a verb changed its volumes)
 //   every answer                        {"ok":true,"volumes":[…],"detail":"…"}
 //                                       {"ok":false,"class":"conflict","message":"…","hint":"…"}
 //
@@ -24,6 +25,8 @@ enum class AgentOp {
     incoming,   // the destination's hook: make this domain's volumes shareable for its migration here
     share,      // one agent to the holder's: share this domain's volumes (it migrates away from you)
     ping,       // one agent to another: answer, so that doctor can say the peer is reachable
+    pool_changed,   // ilvm to its host's agent: a verb changed this pool's volumes; refresh the
+                    // libvirt mirror now (answered when it shows the change), reconcile after
 };
 
 struct AgentRequest {
@@ -31,6 +34,7 @@ struct AgentRequest {
     std::string domain;               // incoming, share
     std::vector<VolumeRef> volumes;   // incoming: the domain's disks that are neither readonly nor shareable
     std::string from;                 // share, ping: the asking host, for the logs
+    std::string pool;                 // pool_changed
 };
 
 struct AgentAnswer {

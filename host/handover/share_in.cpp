@@ -44,7 +44,7 @@ Result<std::string> share_in(const AgentRequest &incoming, VolumeLocks &locks, c
 
     std::string detail;
     for (const auto &[holder, wanted] : by_holder) {
-        AgentRequest share{AgentOp::share, domain, {}, self_name};
+        AgentRequest share{AgentOp::share, domain, {}, self_name, {}};
         const auto asked = std::chrono::steady_clock::now();
         auto answer = ask(holder, share);
         const int64_t ask_ms = millis_between(asked, std::chrono::steady_clock::now());

@@ -9,7 +9,12 @@ with them preloaded): `ilvm --help`, and the hook called for a domain with none 
 both and their ratio, measured in the same run. It asserts nothing about time (a loaded
 machine is slower, not wrong); it fails only when an operation itself fails.
 
-Usage: bench.py ILVM HOOK MODULE_DIR DATA_DIR
+The mutating verbs run twice: alone, and with ilvmd (ILVMD, the host agent) running on the
+same fake, to which they hand the libvirt mirror's refresh and the reconcile after a change
+(agent/pool_change.hpp), as on a host set up by `ilvm host-setup`. The agent's own pass after
+each change runs untimed, before the next pair.
+
+Usage: bench.py ILVM HOOK MODULE_DIR DATA_DIR [ILVMD]
   BENCH_SIZES=20,200,2000,10000  pool sizes (volumes)
   BENCH_RUNS=5                   runs per operation (median); 3 above 2,000 volumes"""
 import json
@@ -25,6 +30,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 from cli_helpers import needed  # noqa: E402  (the tests' reading of DT_NEEDED)
 
 ILVM, HOOK, MODULE_DIR, DATA = sys.argv[1:5]
+ILVMD = sys.argv[5] if len(sys.argv) > 5 else None
 FAKE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fake_static.sh")
 LEASE0, LEASE_STEP = 70254592, 8 << 20   # lvmlockd's first LV lease; 8 MiB apart (4 KiB sectors)
 HOOK_DISKS = 16
@@ -101,6 +107,40 @@ class Pool:
         with open(self.log, encoding="utf-8") as f:
             return elapsed, sum(1 for _ in f)
 
+    def start_agent(self):
+        """ilvmd on this pool and fake, its commands in a log of its own; waits for its socket."""
+        env = dict(self.env, BENCH_LOG=os.path.join(self.tmp, "agent-commands.log"), ILVM_AGENT_SAFETY_NET_SECONDS="3600")
+        env.pop("NOTIFY_SOCKET", None)
+        self.agent = subprocess.Popen([ILVMD, "-q"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        socket = os.path.join(self.tmp, "run", "ilvmd.sock")
+        end = time.monotonic() + 60
+        while not os.path.exists(socket):
+            if self.agent.poll() is not None or time.monotonic() > end:
+                sys.exit("bench: ilvmd did not start: " + (self.agent.stderr.read() if self.agent.poll() is not None else "timeout"))
+            time.sleep(0.05)
+        self.agent_settle(0)
+
+    def agent_passes(self):
+        """The passes the agent has finished (its ilvmd.status, written after each)."""
+        try:
+            with open(os.path.join(self.tmp, "run", "ilvmd.status"), encoding="utf-8") as f:
+                status = dict(line.split("=", 1) for line in f.read().splitlines() if "=" in line)
+            return int(status.get("passes", "0"))
+        except FileNotFoundError:
+            return 0
+
+    def agent_settle(self, seen):
+        """Until the agent's pass after a verb has ended (untimed), so it never overlaps a run."""
+        end = time.monotonic() + 30
+        while self.agent_passes() <= seen and time.monotonic() < end:
+            time.sleep(0.05)
+
+    def stop_agent(self):
+        if getattr(self, "agent", None):
+            self.agent.terminate()
+            self.agent.wait(timeout=30)
+            self.agent = None
+
     def reset(self):
         """What a run left that the next one must not see: the new volume, the hook's owner records."""
         for path in (os.path.join(self.tmp, "created"),):
@@ -109,6 +149,7 @@ class Pool:
         shutil.rmtree(os.path.join(self.tmp, "run", "pools", "san.volumes"), ignore_errors=True)
 
     def close(self):
+        self.stop_agent()
         shutil.rmtree(self.tmp, ignore_errors=True)
 
 
@@ -142,7 +183,8 @@ def foreign_domain_xml():
 
 
 def operations():
-    """(name, our argv, stdin, bare argv, per size) in the order they run."""
+    """(name, our argv, stdin, bare argv, per size) in the order they run. The verbs that
+    change the pool (vol-create-as, vol-delete) come again in agent_operations()."""
     dom = domain_xml()
     activate = ["lvchange -aey -K vg_san/v%05d" % i for i in range(HOOK_DISKS)]
     return [
@@ -165,6 +207,35 @@ def operations():
     ]
 
 
+def agent_operations():
+    """The verbs that change the pool, with ilvmd running (names end in ", ilvmd")."""
+    return [(name + ", ilvmd", ours, stdin, script, per_size) for name, ours, stdin, script, per_size in operations()
+            if name in ("vol-create-as", "vol-delete")]
+
+
+def measure(pool, n, runs, rows, index):
+    for name, ours, stdin, script, per_size in rows:
+        if not per_size and index > 0:
+            continue
+        with_agent = name.endswith(", ilvmd")
+        k = runs if n <= 2000 else min(runs, 3)
+        ours_t, bare_t, ours_n, bare_n = [], [], 0, 0
+        for _ in range(k):   # paired: ours then bare, so both see the same machine load
+            pool.reset()
+            if name.startswith("hook release"):
+                pool.run([HOOK, "bench", "prepare", "begin", "-"], stdin)   # what release undoes
+            seen = pool.agent_passes() if with_agent else 0
+            t, ours_n = pool.run(ours, stdin)
+            ours_t.append(t)
+            if with_agent:
+                pool.agent_settle(seen)
+            t, bare_n = pool.run(script)
+            bare_t.append(t)
+        o, b = statistics.median(ours_t) * 1000, statistics.median(bare_t) * 1000
+        print("%-8d %-24s %10.1f %6d %10.1f %6d %6.1fx %10.1f" % (n, name, o, ours_n, b, bare_n, o / b, o - b),
+              flush=True)
+
+
 def main():
     sizes = [int(s) for s in os.environ.get("BENCH_SIZES", "20,200,2000,10000").split(",")]
     runs = int(os.environ.get("BENCH_RUNS", "5"))
@@ -173,22 +244,10 @@ def main():
     for index, n in enumerate(sizes):
         pool = Pool(n)
         try:
-            for name, ours, stdin, script, per_size in operations():
-                if not per_size and index > 0:
-                    continue
-                k = runs if n <= 2000 else min(runs, 3)
-                ours_t, bare_t, ours_n, bare_n = [], [], 0, 0
-                for _ in range(k):   # paired: ours then bare, so both see the same machine load
-                    pool.reset()
-                    if name.startswith("hook release"):
-                        pool.run([HOOK, "bench", "prepare", "begin", "-"], stdin)   # what release undoes
-                    t, ours_n = pool.run(ours, stdin)
-                    ours_t.append(t)
-                    t, bare_n = pool.run(script)
-                    bare_t.append(t)
-                o, b = statistics.median(ours_t) * 1000, statistics.median(bare_t) * 1000
-                print("%-8d %-24s %10.1f %6d %10.1f %6d %6.1fx %10.1f" % (n, name, o, ours_n, b, bare_n, o / b, o - b),
-                      flush=True)
+            measure(pool, n, runs, operations(), index)
+            if ILVMD:
+                pool.start_agent()
+                measure(pool, n, runs, agent_operations(), index)
         finally:
             pool.close()
     return 0

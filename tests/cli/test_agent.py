@@ -9,6 +9,7 @@ safety net, waits for a pool an ilvm verb holds, and stops cleanly on SIGTERM.
 Usage: test_agent.py <ilvmd binary> <ilvm binary> <backend module dir> <tests/data dir>"""
 import fcntl
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -132,6 +133,43 @@ class AgentTest(unittest.TestCase):
         self.assertTrue(any(c[0] == "lvs" for c in self.commands()), "no pass after the lock was released")
         code, err = self.stop()
         self.assertEqual(code, 0, err)
+
+    @unittest.skipUnless(os.geteuid() == 0, "the agent's socket answers root only (SO_PEERCRED)")
+    def test_a_verb_hands_the_mirror_and_the_reconcile_to_the_agent(self):
+        """With ilvmd running, a verb that changed a pool asks it to refresh the libvirt mirror
+        and waits for the answer; it loads no libvirt and runs no reconcile itself (issue 16:
+        that was most of a verb's own cost); the agent's pass follows once the verb is gone."""
+        mark_active(self.tmp)
+        write_rules(self.env["ILVM_FAKE_SCRIPT"], [{"prefix": ["lvs"], "stdout": lvm("lvs_vm1.json")}])
+        self.start()
+        self.wait_for_count("lvs", 0, 1, seconds=20)   # the start pass
+        socket = os.path.join(self.tmp, "run", "ilvmd.sock")
+        end = time.monotonic() + 20
+        while not os.path.exists(socket) and time.monotonic() < end:
+            time.sleep(0.05)
+        time.sleep(0.5)   # the start pass over
+        before = len(self.commands())
+        r = subprocess.run([ILVM, "-vv", "vol-delete", "vm1", "--pool", "san"], env=dict(self.env, LD_DEBUG="files"),
+                           capture_output=True, text=True, timeout=60)
+        # LD_DEBUG's lines start with the pid; the verb's own log is the rest.
+        log = "\n".join(line for line in r.stderr.splitlines() if not re.match(r"\s+\d+:", line))
+        self.assertEqual(r.returncode, 0, log)
+        self.assertIn("ilvmd: mirror of pool san refreshed", log)
+        loaded = [line.strip() for line in r.stderr.splitlines() if "file=libvirt.so.0" in line]
+        self.assertEqual(loaded, [], "the verb loaded libvirt")
+        verb = self.commands()[before:]
+        self.assertEqual([c[0] for c in verb], ["lvs", "lvremove"], verb)
+        self.wait_for_count("lvs", before, 2, seconds=15)   # the agent's pass, after the verb
+        code, err = self.stop()
+        self.assertEqual(code, 0, err)
+
+    def wait_for_count(self, tool, since, count, seconds):
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            if sum(1 for c in self.commands()[since:] if c[0] == tool) >= count:
+                return
+            time.sleep(0.05)
+        self.fail(f"fewer than {count} {tool} since the verb within {seconds} s: {self.commands()[since:]}")
 
 
 if __name__ == "__main__":

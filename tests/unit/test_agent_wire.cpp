@@ -13,7 +13,7 @@ using host::AgentOp;
 using host::AgentRequest;
 
 TEST(AgentWire, ARequestRoundTrips) {
-    AgentRequest r{AgentOp::incoming, "web 1 (prod)", {{"san", "vm1"}, {"san", "vm-2"}}, {}};
+    AgentRequest r{AgentOp::incoming, "web 1 (prod)", {{"san", "vm1"}, {"san", "vm-2"}}, {}, {}};
     const std::string line = host::encode_request(r);
     EXPECT_EQ(line, R"j({"op":"incoming","domain":"web 1 (prod)","volumes":[{"pool":"san","volume":"vm1"},)j"
                     R"j({"pool":"san","volume":"vm-2"}]})j");
@@ -23,19 +23,30 @@ TEST(AgentWire, ARequestRoundTrips) {
     EXPECT_EQ(back->domain, r.domain);
     EXPECT_EQ(back->volumes, r.volumes);
 
-    auto share = host::decode_request(host::encode_request({AgentOp::share, "web1", {}, "hostb"}));
+    auto share = host::decode_request(host::encode_request({AgentOp::share, "web1", {}, "hostb", {}}));
     ASSERT_TRUE(share.ok());
     EXPECT_EQ(share->op, AgentOp::share);
     EXPECT_EQ(share->from, "hostb");
 }
 
 TEST(AgentWire, APingNamesNoDomain) {
-    const std::string line = host::encode_request({AgentOp::ping, "", {}, "hostb"});
+    const std::string line = host::encode_request({AgentOp::ping, "", {}, "hostb", {}});
     EXPECT_EQ(line, R"({"op":"ping","from":"hostb"})");
     auto back = host::decode_request(line);
     ASSERT_TRUE(back.ok()) << back.error().message;
     EXPECT_EQ(back->op, AgentOp::ping);
     EXPECT_EQ(back->from, "hostb");
+}
+
+TEST(AgentWire, APoolChangeNamesOnlyItsPool) {
+    AgentRequest r{AgentOp::pool_changed, "", {}, "", "san"};
+    const std::string line = host::encode_request(r);
+    EXPECT_EQ(line, R"({"op":"pool-changed","pool":"san"})");
+    auto back = host::decode_request(line);
+    ASSERT_TRUE(back.ok()) << back.error().message;
+    EXPECT_EQ(back->op, AgentOp::pool_changed);
+    EXPECT_EQ(back->pool, "san");
+    EXPECT_TRUE(back->domain.empty());
 }
 
 TEST(AgentWire, AnAnswerRoundTripsWithItsErrorClassAndHint) {
@@ -68,6 +79,8 @@ TEST(AgentWire, RefusesWhatAPeerShouldNotSend) {
              R"({"op":"incoming","domain":"web1","volumes":[{"pool":"san"}]})",
              R"({"op":"incoming","domain":"web1","volumes":[{"pool":"san","volume":"../../dev/sda"}]})",
              R"({"op":"incoming","domain":"web1","volumes":[{"pool":"-x","volume":"vm1"}]})",
+             R"({"op":"pool-changed"})",                                 // no pool
+             R"({"op":"pool-changed","pool":"../san"})",                 // not a pool name
          }) {
         auto r = host::decode_request(bad);
         EXPECT_FALSE(r.ok()) << bad;

@@ -27,7 +27,7 @@ protected:
     TempRunDir dir;
     std::string path = host::agent_socket_path(dir.path());
     std::vector<std::string> seen;
-    const AgentRequest request{AgentOp::incoming, "web1", {{"san", "vm1"}}, {}};
+    const AgentRequest request{AgentOp::incoming, "web1", {{"san", "vm1"}}, {}, {}};
 
     // The call on a thread while this one runs the main context the server accepts on (as
     // ilvmd's main loop does).

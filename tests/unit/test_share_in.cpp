@@ -23,7 +23,7 @@ protected:
     std::vector<std::pair<std::string, AgentRequest>> asked;
     // What each holder answers; a holder without an entry shares what it was asked for.
     std::map<std::string, Result<AgentAnswer>> answers;
-    AgentRequest incoming{AgentOp::incoming, "web1", {kVm1, kVm2, kVm3}, {}};
+    AgentRequest incoming{AgentOp::incoming, "web1", {kVm1, kVm2, kVm3}, {}, {}};
 
     host::AskHolder ask() {
         return [this](const std::string &holder, const AgentRequest &r) -> Result<AgentAnswer> {
