@@ -12,7 +12,9 @@ entries in turn (the last repeats), counted in $ILVM_FAKE_LOG.state; "answers": 
 command). With $ILVM_FAKE_LVM naming a JSON file, lvs/lvcreate/lvchange/lvremove that no rule
 answers with output or an exit status act on the LVs listed there (a tiny LVM: creates,
 activations, tags, removals; one process at a time under an flock), so concurrent ilvm runs see
-each other's volumes. Nothing is executed."""
+each other's volumes. An lvs that asks for the VG's fields (-o …,vg_free,vg_extent_size) gets
+them on each LV row, as LVM prints them, from the VG of tests/data/lvm/vgs_vg_san.json
+(recorded reports of lvs have only the LV fields). Nothing is executed."""
 import fcntl
 import json
 import os
@@ -67,6 +69,23 @@ def fake_lvm(argv, path):
         return rc, out, err
 
 
+VG_SPACE = {"vg_free": "9659482112", "vg_extent_size": "4194304"}   # tests/data/lvm/vgs_vg_san.json
+
+
+def with_vg_fields(argv, out):
+    """`out` (an lvs JSON report) with the VG fields `argv` asks for on each LV row."""
+    fields = argv[argv.index("-o") + 1].split(",") if "-o" in argv else []
+    wanted = {k: v for k, v in VG_SPACE.items() if k in fields}
+    if argv[0] != "lvs" or not wanted or not out.strip():
+        return out
+    report = json.loads(out)
+    for part in report.get("report", []):
+        for row in part.get("lv", []):
+            for k, v in wanted.items():
+                row.setdefault(k, v)
+    return json.dumps(report)
+
+
 def next_in_turn(index):
     """How many times rule `index` gave one of its "answers" before, counted in $ILVM_FAKE_LOG.state."""
     state_path = os.environ["ILVM_FAKE_LOG"] + ".state"
@@ -108,19 +127,20 @@ def main() -> int:
                         state = json.load(f)
                 n = state.get(str(index), 0)
                 seq = rule["stdout_seq"]
-                sys.stdout.write(seq[min(n, len(seq) - 1)])
+                sys.stdout.write(with_vg_fields(argv, seq[min(n, len(seq) - 1)]))
                 state[str(index)] = n + 1
                 with open(state_path, "w", encoding="utf-8") as f:
                     json.dump(state, f)
             if os.environ.get("ILVM_FAKE_LVM") and not any(k in rule for k in ("stdout", "stdout_seq", "exit")):
                 break   # only a delay: the fake LVM answers
-            sys.stdout.write(rule.get("stdout", ""))
+            sys.stdout.write(with_vg_fields(argv, rule.get("stdout", "")) if int(rule.get("exit", 0)) == 0
+                             else rule.get("stdout", ""))
             sys.stderr.write(rule.get("stderr", ""))
             return int(rule.get("exit", 0))
     if os.environ.get("ILVM_FAKE_LVM"):
         answer = fake_lvm(argv, os.environ["ILVM_FAKE_LVM"])
         if answer is not None:
-            sys.stdout.write(answer[1])
+            sys.stdout.write(with_vg_fields(argv, answer[1]) if answer[0] == 0 else answer[1])
             sys.stderr.write(answer[2])
             return answer[0]
     return 0

@@ -34,8 +34,7 @@ void leases_show_vm1_held_by_kvm_b(FakeSystem &sys) {
 
 TEST_F(VolumeOps, CreateRoundsUpSkipsActivationAndClearsBothEnds) {
     started_pool();
-    vgs("vgs_vg_san.json");
-    lvs({"lvs_vm1.json", "lvs_new_vm9.json"});
+    lvs({"lvs_vm1_space.json", "lvs_new_vm9.json"});
     // 1 GiB + 1 byte rounds up to 257 extents of 4 MiB.
     auto v = backend->create_vol(pool, vol("vm9", 1073741825));
     ASSERT_TRUE(v.ok()) << v.error().message;
@@ -45,10 +44,23 @@ TEST_F(VolumeOps, CreateRoundsUpSkipsActivationAndClearsBothEnds) {
     expect_golden("vol-create", sys.transcript());
 }
 
-TEST_F(VolumeOps, CreateRefusesDuplicateName) {
+// One lvs answers both checks before lvcreate, from the VG's fields on each LV's row; a
+// VG without LVs has no row, and vgs tells its space.
+TEST_F(VolumeOps, CreateInAPoolWithoutVolumesAsksVgsForItsSpace) {
     started_pool();
     vgs("vgs_vg_san.json");
-    lvs({"lvs_vm1.json"});
+    lvs({"lvs_empty.json", "lvs_new_vm9.json"});
+    auto v = backend->create_vol(pool, vol("vm9", 1073741825));
+    ASSERT_TRUE(v.ok()) << v.error().message;
+    ASSERT_GE(sys.commands.size(), 3u);
+    EXPECT_EQ(sys.commands[0].argv[0], "lvs");
+    EXPECT_EQ(sys.commands[1].argv[0], "vgs");
+    EXPECT_EQ(sys.commands[2].argv[0], "lvcreate");
+}
+
+TEST_F(VolumeOps, CreateRefusesDuplicateName) {
+    started_pool();
+    lvs({"lvs_vm1_space.json"});
     auto v = backend->create_vol(pool, vol("vm1", 1 << 30));
     ASSERT_FALSE(v.ok());
     EXPECT_EQ(v.error().code, ErrorCode::conflict);
@@ -58,8 +70,7 @@ TEST_F(VolumeOps, CreateRefusesDuplicateName) {
 
 TEST_F(VolumeOps, CreateRefusesSizeBeyondFreeSpace) {
     started_pool();
-    vgs("vgs_vg_san.json");
-    lvs({"lvs_vm1.json"});
+    lvs({"lvs_vm1_space.json"});
     auto v = backend->create_vol(pool, vol("big", 20ULL << 30));
     ASSERT_FALSE(v.ok());
     EXPECT_EQ(v.error().code, ErrorCode::conflict);
@@ -92,8 +103,7 @@ TEST_F(VolumeOps, CreateRefusesZeroAndThinSizes) {
 
 TEST_F(VolumeOps, CreateRollsBackWhenClearingFails) {
     started_pool();
-    vgs("vgs_vg_san.json");
-    lvs({"lvs_vm1.json", "lvs_new_vm9.json"});
+    lvs({"lvs_vm1_space.json", "lvs_new_vm9.json"});
     sys.on({"blkdiscard"}, fail_out(1, "blkdiscard: BLKZEROOUT ioctl failed: Operation not supported\n"));
     sys.on({"dd"}, fail_out(1, "dd: error writing '/dev/vg_san/vm9': Input/output error\n"));
     auto v = backend->create_vol(pool, vol("vm9", 1073741825));
@@ -108,8 +118,7 @@ TEST_F(VolumeOps, ANewVolumeIsZeroedWholeAndMarkedCompleteOnlyAfterwards) {
     // Extents of a deleted volume come back in a new one: zeroed whole by default, so a new
     // volume never shows the previous tenant's data; the incomplete tag goes only then.
     started_pool();
-    vgs("vgs_vg_san.json");
-    lvs({"lvs_vm1.json", "lvs_new_vm9.json"});
+    lvs({"lvs_vm1_space.json", "lvs_new_vm9.json"});
     ASSERT_TRUE(backend->create_vol(pool, vol("vm9", 1 << 30)).ok());
     expect_in_order({"--addtag ilvm_incomplete", "blkdiscard --zeroout /dev/vg_san/vm9",
                      "lvchange --deltag ilvm_incomplete --config 'backup{retain_min=4 retain_days=0}' vg_san/vm9"});
@@ -118,8 +127,7 @@ TEST_F(VolumeOps, ANewVolumeIsZeroedWholeAndMarkedCompleteOnlyAfterwards) {
 TEST_F(VolumeOps, APoolThatOptsOutOfWipeOnCreateClearsOnlyBothEnds) {
     started_pool();
     pool.wipe_on_create = false;
-    vgs("vgs_vg_san.json");
-    lvs({"lvs_vm1.json", "lvs_new_vm9.json"});
+    lvs({"lvs_vm1_space.json", "lvs_new_vm9.json"});
     ASSERT_TRUE(backend->create_vol(pool, vol("vm9", 1 << 30)).ok());
     expect_not_run({"blkdiscard"});
     EXPECT_TRUE(sys.ran({"dd", "if=/dev/zero", "of=/dev/vg_san/vm9", "bs=1M", "count=1", "seek=0"})) << sys.transcript();
@@ -128,8 +136,7 @@ TEST_F(VolumeOps, APoolThatOptsOutOfWipeOnCreateClearsOnlyBothEnds) {
 
 TEST_F(VolumeOps, CreateFailsCleanlyWhenSomeoneElseGrabbedTheNewVolume) {
     started_pool();
-    vgs("vgs_vg_san.json");
-    lvs({"lvs_vm1.json", "lvs_new_vm9.json"});
+    lvs({"lvs_vm1_space.json", "lvs_new_vm9.json"});
     sys.on({"lvchange", "-aey"}, fail_out(5, "  LV locked by other host: vg_san/vm9\n"));
     // Host 2 holds the new volume's lease: a real conflict, refused at once.
     sys.on({"sanlock", "direct", "dump", "/dev/mapper/vg_san-lvmlock:73400320:8388608"},
@@ -651,8 +658,7 @@ TEST_F(VolumeOps, DeleteWithWipeRefusedWhileActiveOnAnotherHostNamesTheHolder) {
 
 TEST_F(VolumeOps, CloneCopiesUnderSharedSourceLock) {
     started_pool();
-    vgs("vgs_vg_san.json");
-    lvs({"lvs_vm1.json", "lvs_vm1.json", "lvs_new_vm9.json"});
+    lvs({"lvs_vm1_space.json", "lvs_new_vm9.json"});
     auto v = backend->build_vol_from(pool, vol("vm9", 1), "vm1");
     ASSERT_TRUE(v.ok()) << v.error().message;
     expect_golden("vol-clone", sys.transcript());

@@ -88,8 +88,7 @@ VolDef qcow2(const std::string &name, uint64_t capacity, std::optional<uint64_t>
 
 TEST_F(Qcow2Volumes, ANewVolumeStartsWithOneChunkAndAnEmptyImage) {
     started_pool();
-    vgs("vgs_vg_san.json");
-    lvs({"lvs_vm1.json", "lvs_new_thin.json"});
+    lvs({"lvs_vm1_space.json", "lvs_new_thin.json"});
     sys.on({"qemu-img", "measure"}, ok_out(data_file("qemu/measure_qcow2_100g.json")));
     auto v = backend->create_vol(pool, qcow2("thin", 100 * GiB));
     ASSERT_TRUE(v.ok()) << v.error().message;
@@ -101,8 +100,7 @@ TEST_F(Qcow2Volumes, ANewVolumeStartsWithOneChunkAndAnEmptyImage) {
 
 TEST_F(Qcow2Volumes, AnImageThatCanNeverNeedAChunkGetsWhatItCanNeed) {
     started_pool();
-    vgs("vgs_vg_san.json");
-    lvs({"lvs_vm1.json", "lvs_new_thin.json"});
+    lvs({"lvs_vm1_space.json", "lvs_new_thin.json"});
     sys.on({"qemu-img", "measure"}, ok_out(data_file("qemu/measure_qcow2_1g.json")));
     ASSERT_TRUE(backend->create_vol(pool, qcow2("thin", GiB)).ok());
     // 1074135040 bytes, rounded up to whole 4 MiB extents.
@@ -111,8 +109,7 @@ TEST_F(Qcow2Volumes, AnImageThatCanNeverNeedAChunkGetsWhatItCanNeed) {
 
 TEST_F(Qcow2Volumes, TheVirtualSizeIsWholeSectors) {
     started_pool();
-    vgs("vgs_vg_san.json");
-    lvs({"lvs_vm1.json", "lvs_new_thin.json"});
+    lvs({"lvs_vm1_space.json", "lvs_new_thin.json"});
     sys.on({"qemu-img", "measure"}, ok_out(data_file("qemu/measure_qcow2_1g.json")));
     ASSERT_TRUE(backend->create_vol(pool, qcow2("thin", GiB - 1000, 64 * MiB)).ok());
     expect_in_order({"qemu-img measure --output=json -O qcow2 -o compat=1.1,cluster_size=65536,lazy_refcounts=off --size 1073741312",
@@ -121,8 +118,7 @@ TEST_F(Qcow2Volumes, TheVirtualSizeIsWholeSectors) {
 
 TEST_F(Qcow2Volumes, AnAllocationTooSmallForTheEmptyImageIsRefused) {
     started_pool();
-    vgs("vgs_vg_san.json");
-    lvs({"lvs_vm1.json"});
+    lvs({"lvs_vm1_space.json"});
     sys.on({"qemu-img", "measure"}, ok_out(data_file("qemu/measure_qcow2_100g.json")));
     auto v = backend->create_vol(pool, qcow2("thin", 100 * GiB, 8 * MiB));
     ASSERT_FALSE(v.ok());
@@ -136,8 +132,7 @@ TEST_F(Qcow2Volumes, AnAllocationTooSmallForTheEmptyImageIsRefused) {
 
 TEST_F(Qcow2Volumes, WithoutQemuImgNothingIsMade) {
     started_pool();
-    vgs("vgs_vg_san.json");
-    lvs({"lvs_vm1.json"});
+    lvs({"lvs_vm1_space.json"});
     sys.on({"qemu-img", "measure"}, fail_out(127, "qemu-img: No such file or directory\n"));
     auto v = backend->create_vol(pool, qcow2("thin", 100 * GiB));
     ASSERT_FALSE(v.ok());
@@ -148,8 +143,7 @@ TEST_F(Qcow2Volumes, WithoutQemuImgNothingIsMade) {
 
 TEST_F(Qcow2Volumes, AFailedImageRemovesTheHalfMadeVolume) {
     started_pool();
-    vgs("vgs_vg_san.json");
-    lvs({"lvs_vm1.json", "lvs_new_thin.json"});
+    lvs({"lvs_vm1_space.json", "lvs_new_thin.json"});
     sys.on({"qemu-img", "measure"}, ok_out(data_file("qemu/measure_qcow2_100g.json")));
     sys.on({"qemu-img", "create"}, fail_out(1, "qemu-img: /dev/vg_san/thin: Could not open: Permission denied\n"));
     auto v = backend->create_vol(pool, qcow2("thin", 100 * GiB));
@@ -193,8 +187,7 @@ TEST_F(Qcow2Volumes, AWipedVolumeIsAnEmptyImageAgain) {
 
 TEST_F(Qcow2Volumes, ACopyIsTheSameImageInAnLvAsLarge) {
     started_pool();
-    vgs("vgs_vg_san.json");
-    lvs({"lvs_thin.json", "lvs_thin.json", "lvs_thin_and_copy.json"});
+    lvs({"lvs_thin_space.json", "lvs_thin_and_copy.json"});
     sys.on({"qemu-img", "measure"}, ok_out(data_file("qemu/measure_qcow2_100g.json")));
     VolDef copy;
     copy.name = "copy";
@@ -209,7 +202,7 @@ TEST_F(Qcow2Volumes, ACopyIsTheSameImageInAnLvAsLarge) {
 
 TEST_F(Qcow2Volumes, ACopyCannotBeLargerThanItsQcow2Source) {
     started_pool();
-    lvs({"lvs_thin.json"});
+    lvs({"lvs_thin_space.json"});
     VolDef copy;
     copy.name = "copy";
     copy.capacity = 200 * GiB;

@@ -43,6 +43,32 @@ Result<lvm::LvReport> Backend::load_lv(const PoolDef &pool, const std::string &n
                      "list the pool's volumes with ilvm vol-list " + pool.name);
 }
 
+Result<lvm::LvReport> Backend::load_one_lv(const PoolDef &pool, const std::string &name) {
+    ILVM_TRY(validate_lv_name(name));
+    ILVM_ASSIGN_OR_RETURN(auto out, run_checked(sys_, lvm::lvs_report_one(pool.vg_name, name), "lvs " + pool.vg_name + "/" + name));
+    ILVM_ASSIGN_OR_RETURN(auto lvs, lvm::parse_lvs_json(out.out));
+    for (auto &lv : lvs)
+        if (lv.name == name) return lv;
+    return not_found("volume '" + name + "' not found in pool " + pool.name);
+}
+
+Result<lvm::LvsWithSpace> Backend::load_lvs_with_space(const PoolDef &pool) {
+    ILVM_ASSIGN_OR_RETURN(auto out, sys_.run(lvm::lvs_report_with_space(pool.vg_name)));
+    if (!out.succeeded()) {
+        std::string line = out.first_error_line();
+        if (says(line, ToolMessage::vg_not_found))
+            return not_found("volume group " + pool.vg_name + " of pool " + pool.name + " not found",
+                             "is the pool started on this host (ilvm pool-start " + pool.name + ")?");
+        return system_error("lvs " + pool.vg_name + ": " + line);
+    }
+    ILVM_ASSIGN_OR_RETURN(auto listing, lvm::parse_lvs_with_space_json(out.out));
+    if (!listing.space) {
+        ILVM_ASSIGN_OR_RETURN(auto vg, load_vg(pool));
+        listing.space = lvm::VgSpace{vg.free, vg.extent_size};
+    }
+    return listing;
+}
+
 VolInfo Backend::to_vol_info(const PoolDef &pool, const lvm::LvReport &lv) {
     VolInfo v;
     v.def.name = lv.name;

@@ -115,6 +115,10 @@ private:
     enum class VgLock { shared, none };  // none: lvs --nolocking (local state only)
     Result<std::vector<lvm::LvReport>> load_lvs(const PoolDef &pool, VgLock lock = VgLock::shared);
     Result<lvm::LvReport> load_lv(const PoolDef &pool, const std::string &name, VgLock lock = VgLock::shared);
+    // One LV's row only (lvs VG/LV): a volume just created, without reading all of them.
+    Result<lvm::LvReport> load_one_lv(const PoolDef &pool, const std::string &name);
+    // The LVs and the VG's free space and extent size, in one lvs (vgs too only for a VG without LVs).
+    Result<lvm::LvsWithSpace> load_lvs_with_space(const PoolDef &pool);
     // load_lv(pool, name, VgLock::none), from the report kept for the VG when `reuse` and the
     // volume was not changed since it was read (backend/lvs_cache.cpp).
     Result<lvm::LvReport> load_lv_unlocked(const PoolDef &pool, const std::string &name, bool reuse);
@@ -135,8 +139,9 @@ private:
     Status with_volume_active(const PoolDef &pool, const lvm::LvReport &lv, const std::function<Status()> &work,
                               const char *verb = "activate");
     // The checks and the lvcreate of a new volume, tagged incomplete (and with its format's
-    // tags, lvm/volume_tags.hpp); its size.
-    Result<uint64_t> create_lv(const PoolDef &pool, const VolDef &vol);
+    // tags, lvm/volume_tags.hpp); its size. `listing`: the pool's LVs and space as the
+    // caller already read them (vol-clone reads its source there), else read here.
+    Result<uint64_t> create_lv(const PoolDef &pool, const VolDef &vol, const lvm::LvsWithSpace *listing = nullptr);
     // The LV size of a new qcow2 volume: its allocation if given (at least what an empty
     // image needs), else one chunk, at most what the image can ever need (qemu-img measure).
     Result<uint64_t> qcow2_lv_size(const VolDef &vol);
@@ -149,7 +154,7 @@ private:
     Status mark_complete(const PoolDef &pool, const std::string &name);
     // Copies `src` into the new volume `target` (activating both as needed, zeroing a tail
     // past the source's size), and deactivates what it activated.
-    Status copy_into(const PoolDef &pool, const lvm::LvReport &src, const std::string &target, uint64_t target_size);
+    Status copy_into(const PoolDef &pool, const lvm::LvReport &src, const lvm::LvReport &target, uint64_t target_size);
     // lvremove of a volume this call made and could not finish; a failure is logged.
     void remove_unfinished(const PoolDef &pool, const std::string &name);
     // What the sanlock lease area says about an LV's lock: held (by whom), free, or unreadable

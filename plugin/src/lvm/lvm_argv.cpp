@@ -22,11 +22,14 @@ Command vgs_report(const std::string &vg) {
 
 Command vgs_mda_report(const std::string &vg) { return report("vgs", "vg_name,vg_mda_free,vg_mda_size", vg); }
 
-Command lvs_report(const std::string &vg) {
-    return report("lvs",
-                  "lv_name,lv_uuid,lv_size,lv_path,lv_active_locally,lv_active_exclusively,lv_device_open,"
-                  "lv_skip_activation,lv_autoactivation,lv_lockargs,lv_tags",
-                  vg);
+constexpr const char *kLvFields =
+    "lv_name,lv_uuid,lv_size,lv_path,lv_active_locally,lv_active_exclusively,lv_device_open,"
+    "lv_skip_activation,lv_autoactivation,lv_lockargs,lv_tags";
+
+Command lvs_report(const std::string &vg) { return report("lvs", kLvFields, vg); }
+
+Command lvs_report_with_space(const std::string &vg) {
+    return report("lvs", std::string(kLvFields) + ",vg_free,vg_extent_size", vg);
 }
 
 Command lvs_report_unlocked(const std::string &vg) {

@@ -24,6 +24,8 @@ Command lvs_report(const std::string &vg);
 // spin forever acquiring the VG lock while the other host cycled it (see docs/hook.md).
 Command lvs_report_unlocked(const std::string &vg);
 Command lvs_report_one(const std::string &vg, const std::string &lv);
+// lvs_report() with the VG's free space and extent size on each row (parse_lvs_with_space_json).
+Command lvs_report_with_space(const std::string &vg);
 Command pvs_report(const std::string &device);
 // The VG's metadata area: vg_mda_free, vg_mda_size (`ilvm doctor`).
 Command vgs_mda_report(const std::string &vg);

@@ -183,29 +183,55 @@ Result<std::vector<VgMdaReport>> parse_vgs_mda_json(std::string_view json) {
     return out;
 }
 
+namespace {
+
+// One row of an lvs report as a volume; nullopt for lvmlockd's sanlock lease LV ("lvmlock",
+// shown as "[lvmlock]" with -a), which is none.
+Result<std::optional<LvReport>> read_lv(const Row &o) {
+    LvReport r;
+    r.name = o.str("lv_name");
+    if (r.name.empty()) return system_error("lvs reported an LV without a name");
+    if (r.name == "lvmlock" || r.name == "[lvmlock]") return std::optional<LvReport>();
+    r.uuid = o.str("lv_uuid");
+    r.path = o.str("lv_path");
+    ILVM_ASSIGN_OR_RETURN(r.size, num(o, "lv_size", "lvs"));
+    r.active_locally = flag(o, "lv_active_locally", false);
+    r.active_exclusively = flag(o, "lv_active_exclusively", false);
+    r.device_open = flag(o, "lv_device_open", false);
+    r.skip_activation = flag(o, "lv_skip_activation", false);
+    r.autoactivation = flag(o, "lv_autoactivation", true);
+    r.lock_args = o.str("lv_lockargs");
+    // split() returns views into its argument: the string must outlive the loop (a
+    // temporary here dangled once the tags outgrew the small-string buffer).
+    const std::string tags = o.str("lv_tags");
+    for (std::string_view tag : split(tags, ','))
+        if (!tag.empty()) r.tags.emplace_back(tag);
+    return std::optional<LvReport>(std::move(r));
+}
+
+}  // namespace
+
 Result<std::vector<LvReport>> parse_lvs_json(std::string_view json) {
     std::vector<LvReport> out;
     ILVM_TRY(for_each_row(json, "lv", "lvs", [&](const Row &o) -> Status {
-        LvReport r;
-        r.name = o.str("lv_name");
-        if (r.name.empty()) return system_error("lvs reported an LV without a name");
-        // lvmlockd's sanlock lease LV ("lvmlock", shown as "[lvmlock]" with -a).
-        if (r.name == "lvmlock" || r.name == "[lvmlock]") return {};
-        r.uuid = o.str("lv_uuid");
-        r.path = o.str("lv_path");
-        ILVM_ASSIGN_OR_RETURN(r.size, num(o, "lv_size", "lvs"));
-        r.active_locally = flag(o, "lv_active_locally", false);
-        r.active_exclusively = flag(o, "lv_active_exclusively", false);
-        r.device_open = flag(o, "lv_device_open", false);
-        r.skip_activation = flag(o, "lv_skip_activation", false);
-        r.autoactivation = flag(o, "lv_autoactivation", true);
-        r.lock_args = o.str("lv_lockargs");
-        // split() returns views into its argument: the string must outlive the loop (a
-        // temporary here dangled once the tags outgrew the small-string buffer).
-        const std::string tags = o.str("lv_tags");
-        for (std::string_view tag : split(tags, ','))
-            if (!tag.empty()) r.tags.emplace_back(tag);
-        out.push_back(std::move(r));
+        ILVM_ASSIGN_OR_RETURN(auto lv, read_lv(o));
+        if (lv) out.push_back(std::move(*lv));
+        return {};
+    }));
+    return out;
+}
+
+Result<LvsWithSpace> parse_lvs_with_space_json(std::string_view json) {
+    LvsWithSpace out;
+    ILVM_TRY(for_each_row(json, "lv", "lvs", [&](const Row &o) -> Status {
+        if (!out.space) {
+            VgSpace space;
+            ILVM_ASSIGN_OR_RETURN(space.free, num(o, "vg_free", "lvs"));
+            ILVM_ASSIGN_OR_RETURN(space.extent_size, num(o, "vg_extent_size", "lvs"));
+            out.space = space;
+        }
+        ILVM_ASSIGN_OR_RETURN(auto lv, read_lv(o));
+        if (lv) out.lvs.push_back(std::move(*lv));
         return {};
     }));
     return out;

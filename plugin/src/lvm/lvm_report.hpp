@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -58,6 +59,19 @@ Result<std::vector<VgReport>> parse_vgs_json(std::string_view json);
 // lvmlockd's internal lease LV ("lvmlock") is dropped: it is not a volume.
 Result<std::vector<VgMdaReport>> parse_vgs_mda_json(std::string_view json);
 Result<std::vector<LvReport>> parse_lvs_json(std::string_view json);
+
+// What vol-create checks before lvcreate, from one lvs (lvs_report_with_space()): the VG's
+// LVs, and its free space and extent size, which LVM repeats on every LV's row. A VG with no
+// LV has no row: then `space` is empty and vgs tells.
+struct VgSpace {
+    uint64_t free = 0;
+    uint64_t extent_size = 0;
+};
+struct LvsWithSpace {
+    std::vector<LvReport> lvs;
+    std::optional<VgSpace> space;
+};
+Result<LvsWithSpace> parse_lvs_with_space_json(std::string_view json);
 Result<std::vector<PvReport>> parse_pvs_json(std::string_view json);
 
 // The sanlock lease offset from an LV's lock_args ("1.0.0:70254592"), if any.
