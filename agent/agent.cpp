@@ -7,7 +7,7 @@
 
 #include <glib-unix.h>
 
-#include "agent/pool_change.hpp"
+#include "agent/mirror_requests.hpp"
 #include "agent/pool_pass.hpp"
 #include "common/clock.hpp"
 #include "common/env.hpp"
@@ -242,17 +242,22 @@ void Agent::start_handover() {
 
 std::string Agent::answer_local(const std::string &line) {
     auto request = host::decode_request(line);
-    if (!request.ok() || request->op != host::AgentOp::pool_changed) return handover_->answer_local(line);
+    if (request.ok() && request->op == host::AgentOp::mirror_state)
+        return host::encode_answer(inspect_pool_mirror(store_, options_.libvirt_uri, request->pool));
+    if (request.ok() && request->op == host::AgentOp::pool_changed) return answer_pool_changed(request->pool);
+    return handover_->answer_local(line);   // the hook's hand-over, or the refusal of what is none
+}
+
+std::string Agent::answer_pool_changed(const std::string &pool) {
     const auto began = std::chrono::steady_clock::now();
-    host::AgentAnswer answer = refresh_changed_pool(store_, options_.libvirt_uri, request->pool);
+    host::AgentAnswer answer = refresh_changed_pool(store_, options_.libvirt_uri, pool);
     const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - began).count();
-    if (answer.status.ok()) {
-        spdlog::debug("pool {} changed by an ilvm verb: mirror refreshed ({} ms)", request->pool, ms);
-    } else {
-        spdlog::warn("pool {} changed by an ilvm verb: {} ({} ms)", request->pool, answer.status.error().message, ms);
-    }
+    if (answer.status.ok())
+        spdlog::debug("pool {} changed by an ilvm verb: mirror refreshed ({} ms)", pool, ms);
+    else
+        spdlog::warn("pool {} changed by an ilvm verb: {} ({} ms)", pool, answer.status.error().message, ms);
     // The reconcile the verb no longer runs itself; a pool not started here has none.
-    if (answer.status.ok() || answer.status.error().code != ErrorCode::not_found) pass_after_verb(request->pool);
+    if (answer.status.ok() || answer.status.error().code != ErrorCode::not_found) pass_after_verb(pool);
     return host::encode_answer(answer);
 }
 

@@ -71,9 +71,11 @@ private:
     // start: logged, and the agent goes on without it (a stock migration is then refused).
     void start_handover();
     void stop_handover();
-    // On a local socket thread: an ilvm verb's pool-changed request (agent/pool_change.hpp),
-    // else the hook's hand-over request.
+    // On a local socket thread: an ilvm verb's request about a pool's mirror
+    // (agent/mirror_requests.hpp), else the hook's hand-over request.
     std::string answer_local(const std::string &line);
+    // The mirror refreshed for the verb, and a pass of the pool after it.
+    std::string answer_pool_changed(const std::string &pool);
     // From any thread: a pass of `pool` once the verb that asked has let go of it.
     void pass_after_verb(const std::string &pool);
     // On the prober's thread: the other hosts' agents, each pinged.

@@ -8,6 +8,7 @@
 
 #include <glib.h>
 
+#include "cli/agent_mirror.hpp"
 #include "cli/context.hpp"
 #include "cli/json_views.hpp"
 #include "cli/placement.hpp"
@@ -447,7 +448,7 @@ Status pool_info(Context &ctx, const Args &args) {
     const std::vector<host::VolSummary> &vols = placed.volumes;
     const host::MetadataArea &area = placed.metadata_area;
     const bool autostart = ctx.store.autostart(name);
-    const host::MirrorInfo mirror = ctx.mirror().inspect(name, p.vg);
+    const host::MirrorInfo mirror = inspect_mirror(ctx, name, p.vg);
     // The host's agent follows every pool here (events, hand-overs): its health is part of
     // the pool's, as the mirror's is.
     const host::AgentHealth agent = host::agent_health(ctx.store, unix_seconds());

@@ -1,13 +1,12 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "cli/reconcile.hpp"
 
-#include <filesystem>
 #include <optional>
 
+#include "cli/agent_mirror.hpp"
 #include "cli/ui/output.hpp"
 #include "common/continue_after.hpp"
 #include "common/log.hpp"
-#include "host/core/agent_client.hpp"
 #include "host/core/summaries.hpp"
 #include "host/libvirt/mirror_sync.hpp"
 #include "host/reconcile/reconcile_pass.hpp"
@@ -24,39 +23,8 @@ Result<std::vector<ReconcileStepView>> reconcile_locked(Context &ctx, const std:
     return host::reconcile_pass(ctx.store, *be, pool, pool_xml, options);
 }
 
-namespace {
-
-// How long a verb waits for its agent to refresh the mirror (libvirtd runs vgs and lvs for it:
-// seconds on a busy host, ~2 s in the lab's TCG guests).
-constexpr std::chrono::seconds kAgentRefreshTimeout{60};
-
-// True when this host's agent refreshed the pool's mirror and will reconcile the pool once
-// this verb lets go of it (agent/pool_change.hpp): then the verb loads neither libvirt nor
-// runs a reconcile of its own. False (the verb does both itself) when no agent runs, or it
-// could not: an agent that cannot reach libvirtd is asked nothing the verb could do better,
-// but the verb tries once more and says what failed.
-bool agent_took_change(const Context &ctx, const std::string &pool) {
-    const host::AgentRequest request{host::AgentOp::pool_changed, {}, {}, {}, pool};
-    const std::string socket = host::agent_socket_path(std::filesystem::path(ctx.store.run_dir()).parent_path().string());
-    auto answer = host::call_local_agent(socket, request, kAgentRefreshTimeout);
-    if (!answer.ok()) {
-        if (answer.error().code == ErrorCode::not_found) spdlog::debug("no ilvmd on this host: the verb refreshes the mirror itself");
-        else spdlog::info("ilvmd did not take the change of pool {} ({}): the verb refreshes the mirror itself", pool, answer.error().message);
-        return false;
-    }
-    if (!answer->status.ok()) {
-        spdlog::info("ilvmd could not refresh the mirror of pool {} ({}): the verb tries itself", pool,
-                     answer->status.error().message);
-        return false;
-    }
-    spdlog::debug("ilvmd: {}", answer->detail);
-    return true;
-}
-
-}  // namespace
-
 void after_volume_change(Context &ctx, const std::string &pool, const std::string &pool_xml) {
-    if (agent_took_change(ctx, pool)) return;
+    if (mirror_refreshed_by_agent(ctx, pool)) return;
     auto p = host::summarize_pool(pool_xml);
     if (p.ok()) continue_after(host::mirror_refresh(ctx.mirror(), pool, p->vg), host::kMirrorIsAView);
     auto steps = reconcile_locked(ctx, pool, pool_xml, {});

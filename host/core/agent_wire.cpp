@@ -20,9 +20,13 @@ const char *op_name(AgentOp op) {
     case AgentOp::share: return "share";
     case AgentOp::ping: return "ping";
     case AgentOp::pool_changed: return "pool-changed";
+    case AgentOp::mirror_state: return "mirror-state";
     }
     return "?";
 }
+
+// The local requests about one pool (not a domain's hand-over).
+bool names_a_pool(AgentOp op) { return op == AgentOp::pool_changed || op == AgentOp::mirror_state; }
 
 struct NodeDeleter {
     void operator()(JsonNode *n) const {
@@ -113,7 +117,7 @@ std::string encode_request(const AgentRequest &request) {
     GObjectPtr<JsonBuilder> b(json_builder_new());
     json_builder_begin_object(b.get());
     add_string(b.get(), "op", op_name(request.op));
-    if (request.op == AgentOp::pool_changed) add_string(b.get(), "pool", request.pool);
+    if (names_a_pool(request.op)) add_string(b.get(), "pool", request.pool);
     else if (request.op != AgentOp::ping) add_string(b.get(), "domain", request.domain);
     if (request.op == AgentOp::incoming) add_volumes(b.get(), request.volumes);
     if (!request.from.empty()) add_string(b.get(), "from", request.from);
@@ -130,8 +134,9 @@ Result<AgentRequest> decode_request(std::string_view line) {
     else if (op == "share") r.op = AgentOp::share;
     else if (op == "ping") r.op = AgentOp::ping;
     else if (op == "pool-changed") r.op = AgentOp::pool_changed;
+    else if (op == "mirror-state") r.op = AgentOp::mirror_state;
     else return invalid_input("unknown request \"" + op + "\"", "the other side runs another iscsi-lvm version");
-    if (r.op == AgentOp::pool_changed) {
+    if (names_a_pool(r.op)) {
         ILVM_ASSIGN_OR_RETURN(r.pool, string_member(o, "pool", true));
         ILVM_TRY(validate_pool_name(r.pool));
     } else if (r.op != AgentOp::ping) {
@@ -156,6 +161,13 @@ std::string encode_answer(const AgentAnswer &answer) {
     }
     add_volumes(b.get(), answer.volumes);
     if (!answer.detail.empty()) add_string(b.get(), "detail", answer.detail);
+    if (!answer.mirror_state.empty()) {
+        json_builder_set_member_name(b.get(), "mirror");
+        json_builder_begin_object(b.get());
+        add_string(b.get(), "state", answer.mirror_state);
+        add_string(b.get(), "detail", answer.mirror_detail);
+        json_builder_end_object(b.get());
+    }
     json_builder_end_object(b.get());
     return to_line(b.get());
 }
@@ -176,6 +188,12 @@ Result<AgentAnswer> decode_answer(std::string_view line) {
     }
     ILVM_ASSIGN_OR_RETURN(a.volumes, volumes_member(o));
     ILVM_ASSIGN_OR_RETURN(a.detail, string_member(o, "detail", false));
+    if (json_object_has_member(o, "mirror")) {
+        JsonNode *m = json_object_get_member(o, "mirror");
+        if (!JSON_NODE_HOLDS_OBJECT(m)) return invalid_input("\"mirror\" is not an object");
+        ILVM_ASSIGN_OR_RETURN(a.mirror_state, string_member(json_node_get_object(m), "state", true));
+        ILVM_ASSIGN_OR_RETURN(a.mirror_detail, string_member(json_node_get_object(m), "detail", false));
+    }
     return a;
 }
 

@@ -5,6 +5,8 @@
 //   ilvmd -> holder's ilvmd (TLS)       {"op":"share","domain":"web1","from":"hostb"}
 //   ilvmd -> any peer's ilvmd (TLS)     {"op":"ping","from":"hostb"}   (is it reachable? docs/agent.md)
 //   ilvm -> local ilvmd (unix socket)   {"op":"pool-changed","pool":"san"}  (a verb changed its volumes)
+//   ilvm -> local ilvmd (unix socket)   {"op":"mirror-state","pool":"san"}  (pool-info: the libvirt mirror)
+//                                       answer: {"ok":true,…,"mirror":{"state":"active","detail":""}}
 //   every answer                        {"ok":true,"volumes":[…],"detail":"…"}
 //                                       {"ok":false,"class":"conflict","message":"…","hint":"…"}
 //
@@ -27,6 +29,7 @@ enum class AgentOp {
     ping,       // one agent to another: answer, so that doctor can say the peer is reachable
     pool_changed,   // ilvm to its host's agent: a verb changed this pool's volumes; refresh the
                     // libvirt mirror now (answered when it shows the change), reconcile after
+    mirror_state,   // ilvm to its host's agent: how is this pool's libvirt mirror (pool-info)
 };
 
 struct AgentRequest {
@@ -34,13 +37,15 @@ struct AgentRequest {
     std::string domain;               // incoming, share
     std::vector<VolumeRef> volumes;   // incoming: the domain's disks that are neither readonly nor shareable
     std::string from;                 // share, ping: the asking host, for the logs
-    std::string pool;                 // pool_changed
+    std::string pool;                 // pool_changed, mirror_state
 };
 
 struct AgentAnswer {
     Status status;                    // the refusal, with its class, message and hint
     std::vector<VolumeRef> volumes;   // share: the volumes shared; incoming: the volumes handed over
     std::string detail;               // one line for the logs, e.g. "hosta shared 1 volume(s)"
+    std::string mirror_state{};       // mirror_state: mirror_state_name() of host/libvirt/mirror_pool.hpp
+    std::string mirror_detail{};      // mirror_state: why unreachable / foreign
 };
 
 std::string encode_request(const AgentRequest &request);

@@ -15,7 +15,9 @@
 // (`ilvm reconcile`) repairs LVs that lack the flags, e.g. made by `virsh vol-create-as`.
 #pragma once
 
+#include <optional>
 #include <string>
+#include <string_view>
 
 #include "common/result.hpp"
 
@@ -29,6 +31,8 @@ enum class MirrorState {
     foreign,      // a libvirt pool of that name that is not our mirror: never touched
 };
 const char *mirror_state_name(MirrorState s);
+// The state mirror_state_name() named ("unknown" is unreachable); nullopt for any other word.
+std::optional<MirrorState> mirror_state_from_name(std::string_view name);
 
 struct MirrorInfo {
     MirrorState state = MirrorState::absent;

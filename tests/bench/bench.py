@@ -11,7 +11,7 @@ machine is slower, not wrong); it fails only when an operation itself fails.
 
 The mutating verbs run twice: alone, and with ilvmd (ILVMD, the host agent) running on the
 same fake, to which they hand the libvirt mirror's refresh and the reconcile after a change
-(agent/pool_change.hpp), as on a host set up by `ilvm host-setup`. The agent's own pass after
+(agent/mirror_requests.hpp), as on a host set up by `ilvm host-setup`. The agent's own pass after
 each change runs untimed, before the next pair.
 
 Usage: bench.py ILVM HOOK MODULE_DIR DATA_DIR [ILVMD]

@@ -8,6 +8,7 @@ safety net, waits for a pool an ilvm verb holds, and stops cleanly on SIGTERM.
 
 Usage: test_agent.py <ilvmd binary> <ilvm binary> <backend module dir> <tests/data dir>"""
 import fcntl
+import json
 import os
 import re
 import shutil
@@ -160,6 +161,29 @@ class AgentTest(unittest.TestCase):
         verb = self.commands()[before:]
         self.assertEqual([c[0] for c in verb], ["lvs", "lvremove"], verb)
         self.wait_for_count("lvs", before, 2, seconds=15)   # the agent's pass, after the verb
+        code, err = self.stop()
+        self.assertEqual(code, 0, err)
+
+    @unittest.skipUnless(os.geteuid() == 0, "the agent's socket answers root only (SO_PEERCRED)")
+    def test_pool_info_asks_the_agent_about_the_mirror(self):
+        """pool-info's mirror line comes from the agent, which has libvirt loaded; the verb loads
+        none. test:///default has no pool san: the mirror is absent."""
+        mark_active(self.tmp)
+        write_rules(self.env["ILVM_FAKE_SCRIPT"], [{"prefix": ["lvs"], "stdout": lvm("lvs_vm1.json")},
+                                                   {"prefix": ["vgs"], "stdout": lvm("vgs_vg_san.json")},
+                                                   {"prefix": ["sanlock"], "exit": 1}])
+        self.start()
+        socket = os.path.join(self.tmp, "run", "ilvmd.sock")
+        end = time.monotonic() + 20
+        while not os.path.exists(socket) and time.monotonic() < end:
+            time.sleep(0.05)
+        r = subprocess.run([ILVM, "pool-info", "san", "--json"], env=dict(self.env, LD_DEBUG="files"),
+                           capture_output=True, text=True, timeout=60)
+        log = "\n".join(line for line in r.stderr.splitlines() if not re.match(r"\s+\d+:", line))
+        self.assertEqual(r.returncode, 0, log)
+        self.assertEqual(json.loads(r.stdout)["libvirt_mirror"]["state"], "absent")
+        loaded = [line.strip() for line in r.stderr.splitlines() if "file=libvirt.so.0" in line]
+        self.assertEqual(loaded, [], "the verb loaded libvirt")
         code, err = self.stop()
         self.assertEqual(code, 0, err)
 

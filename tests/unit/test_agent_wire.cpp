@@ -49,6 +49,24 @@ TEST(AgentWire, APoolChangeNamesOnlyItsPool) {
     EXPECT_TRUE(back->domain.empty());
 }
 
+TEST(AgentWire, AMirrorStateAnswerCarriesTheStateAndItsDetail) {
+    auto asked = host::decode_request(host::encode_request({AgentOp::mirror_state, "", {}, "", "san"}));
+    ASSERT_TRUE(asked.ok()) << asked.error().message;
+    EXPECT_EQ(asked->op, AgentOp::mirror_state);
+    EXPECT_EQ(asked->pool, "san");
+
+    AgentAnswer a{{}, {}, {}};
+    a.mirror_state = "foreign";
+    a.mirror_detail = "a libvirt pool of type dir";
+    const std::string line = host::encode_answer(a);
+    EXPECT_EQ(line, R"({"ok":true,"volumes":[],"mirror":{"state":"foreign","detail":"a libvirt pool of type dir"}})");
+    auto back = host::decode_answer(line);
+    ASSERT_TRUE(back.ok()) << back.error().message;
+    EXPECT_EQ(back->mirror_state, "foreign");
+    EXPECT_EQ(back->mirror_detail, "a libvirt pool of type dir");
+    EXPECT_FALSE(host::decode_answer(R"({"ok":true,"mirror":"active"})").ok());
+}
+
 TEST(AgentWire, AnAnswerRoundTripsWithItsErrorClassAndHint) {
     const std::string ok = host::encode_answer({{}, {{"san", "vm1"}}, "shared"});
     EXPECT_EQ(ok, R"({"ok":true,"volumes":[{"pool":"san","volume":"vm1"}],"detail":"shared"})");
