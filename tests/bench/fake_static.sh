@@ -7,6 +7,9 @@
 echo "$1" >> "$BENCH_LOG"
 case "$1" in
 lvs)
+    case "$*" in
+    *vg_free*) exec cat "$BENCH_DIR/lvs-space.json" ;;
+    esac
     if [ -e "$BENCH_DIR/created" ]; then exec cat "$BENCH_DIR/lvs-created.json"; fi
     exec cat "$BENCH_DIR/lvs.json" ;;
 vgs)
