@@ -13,15 +13,23 @@ namespace ilvm {
 Backend::Backend(System &sys, SecretProvider &secrets, BackendConfig cfg)
     : sys_(sys), secrets_(secrets), cfg_(std::move(cfg)) {}
 
+namespace {
+
+// A report of the pool's VG (vgs, lvs) that failed: not_found when LVM does not know the VG
+// (the pool is not started here), else the tool's first error line.
+Error vg_report_failed(const PoolDef &pool, const char *tool, const CommandOutput &out) {
+    std::string line = out.first_error_line();
+    if (says(line, ToolMessage::vg_not_found))
+        return not_found("volume group " + pool.vg_name + " of pool " + pool.name + " not found",
+                         "is the pool started on this host (ilvm pool-start " + pool.name + ")?");
+    return system_error(std::string(tool) + " " + pool.vg_name + ": " + line);
+}
+
+}  // namespace
+
 Result<lvm::VgReport> Backend::load_vg(const PoolDef &pool) {
     ILVM_ASSIGN_OR_RETURN(auto out, sys_.run(lvm::vgs_report(pool.vg_name)));
-    if (!out.succeeded()) {
-        std::string line = out.first_error_line();
-        if (says(line, ToolMessage::vg_not_found))
-            return not_found("volume group " + pool.vg_name + " of pool " + pool.name + " not found",
-                             "is the pool started on this host (ilvm pool-start " + pool.name + ")?");
-        return system_error("vgs " + pool.vg_name + ": " + line);
-    }
+    if (!out.succeeded()) return vg_report_failed(pool, "vgs", out);
     ILVM_ASSIGN_OR_RETURN(auto vgs, lvm::parse_vgs_json(out.out));
     for (auto &vg : vgs)
         if (vg.name == pool.vg_name) return vg;
@@ -54,13 +62,7 @@ Result<lvm::LvReport> Backend::load_one_lv(const PoolDef &pool, const std::strin
 
 Result<lvm::LvsWithSpace> Backend::load_lvs_with_space(const PoolDef &pool) {
     ILVM_ASSIGN_OR_RETURN(auto out, sys_.run(lvm::lvs_report_with_space(pool.vg_name)));
-    if (!out.succeeded()) {
-        std::string line = out.first_error_line();
-        if (says(line, ToolMessage::vg_not_found))
-            return not_found("volume group " + pool.vg_name + " of pool " + pool.name + " not found",
-                             "is the pool started on this host (ilvm pool-start " + pool.name + ")?");
-        return system_error("lvs " + pool.vg_name + ": " + line);
-    }
+    if (!out.succeeded()) return vg_report_failed(pool, "lvs", out);
     ILVM_ASSIGN_OR_RETURN(auto listing, lvm::parse_lvs_with_space_json(out.out));
     if (!listing.space) {
         ILVM_ASSIGN_OR_RETURN(auto vg, load_vg(pool));
