@@ -36,7 +36,7 @@ private:
 struct PassOutcome {
     enum class Kind {
         done,          // the pass ran
-        busy,          // an ilvm verb holds the pool's lock: that verb reconciles when done
+        busy,          // an ilvm verb holds the pool's lock: it asks for a pass (or reconciles) when done
         not_started,   // the pool is not started here (any more): nothing to do
         failed,        // the pass could not run (module, LVM, lvmlockd): logged by the pass
     };

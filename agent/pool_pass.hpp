@@ -2,7 +2,8 @@
 // One pool's pass as the agent runs it (on its worker thread): the reconcile pass that
 // `ilvm reconcile` runs (host/reconcile/reconcile_pass.hpp) under the pool's shared lock,
 // then a refresh of the libvirt mirror so that `virsh vol-list` shows what is active now.
-// A pool an ilvm verb holds is not waited for (the verb reconciles its pool when it is done;
+// A pool an ilvm verb holds is not waited for (the verb asks this agent for a pass when it is
+// done, agent/mirror_requests.hpp, or reconciles the pool itself without an agent;
 // the scheduler looks again shortly). Changes are logged one line each, as the reconcile
 // service logs them.
 #pragma once

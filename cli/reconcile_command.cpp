@@ -45,7 +45,7 @@ Status reconcile(Context &ctx, const Args &args) {
         auto xml = ctx.active_pool_xml(pool);
         if (!xml.ok()) continue;   // stopped meanwhile
         // A pool another ilvm command is changing is skipped, not waited for: the timer
-        // comes back in 15 s, and that command reconciles its pool when it is done.
+        // comes back, and that command has its pool reconciled when it is done (by ilvmd, or itself).
         auto lock = ctx.store.lock(pool, LockMode::shared, ctx.clock, std::chrono::milliseconds(0));
         if (!lock.ok()) {
             if (args.opt("pool")) return lock.take_error();
