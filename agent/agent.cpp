@@ -2,7 +2,6 @@
 #include "agent/agent.hpp"
 
 #include <csignal>
-#include <filesystem>
 #include <unistd.h>
 
 #include <glib-unix.h>
@@ -203,7 +202,7 @@ bool Agent::watchdog_tick() {
 
 void Agent::start_handover() {
     handover_ = std::make_unique<HandoverService>(store_, options_.handover);
-    const std::string socket = host::agent_socket_path(std::filesystem::path(store_.run_dir()).parent_path().string());
+    const std::string socket = host::agent_socket_path(store_);
     auto local = LocalServer::start(
         socket, [this](const std::string &line) { return answer_local(line); }, std::chrono::seconds(60));
     if (local.ok()) local_ = std::move(*local);

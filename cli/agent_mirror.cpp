@@ -1,8 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "cli/agent_mirror.hpp"
 
-#include <filesystem>
-
 #include "common/log.hpp"
 #include "host/core/agent_client.hpp"
 
@@ -17,8 +15,7 @@ constexpr std::chrono::seconds kAgentMirrorTimeout{60};
 // caller then does the work itself.
 std::optional<host::AgentAnswer> ask_agent(const Context &ctx, host::AgentOp op, const std::string &pool) {
     const host::AgentRequest request{op, {}, {}, {}, pool};
-    const std::string socket = host::agent_socket_path(std::filesystem::path(ctx.store.run_dir()).parent_path().string());
-    auto answer = host::call_local_agent(socket, request, kAgentMirrorTimeout);
+    auto answer = host::call_local_agent(host::agent_socket_path(ctx.store), request, kAgentMirrorTimeout);
     if (!answer.ok()) {
         if (answer.error().code == ErrorCode::not_found) spdlog::debug("no ilvmd on this host: the verb asks libvirt itself");
         else spdlog::info("ilvmd did not answer about the mirror of pool {} ({}): the verb asks libvirt itself", pool,

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "host/core/agent_client.hpp"
 
+#include <filesystem>
+
 #include <gio/gio.h>
 #include <gio/gunixsocketaddress.h>
 
@@ -10,6 +12,10 @@
 namespace ilvm::host {
 
 std::string agent_socket_path(const std::string &run_dir) { return run_dir + "/ilvmd.sock"; }
+
+std::string agent_socket_path(const PoolStore &store) {
+    return agent_socket_path(std::filesystem::path(store.run_dir()).parent_path().string());
+}
 
 Result<AgentAnswer> call_local_agent(const std::string &socket_path, const AgentRequest &request,
                                      std::chrono::seconds timeout) {

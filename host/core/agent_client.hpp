@@ -9,6 +9,7 @@
 
 #include "common/result.hpp"
 #include "host/core/agent_wire.hpp"
+#include "host/core/pool_store.hpp"
 
 namespace ilvm::host {
 
@@ -16,6 +17,8 @@ inline constexpr size_t kMaxAgentLine = 64 * 1024;
 
 // $ILVM_RUN_DIR/ilvmd.sock
 std::string agent_socket_path(const std::string &run_dir);
+// The same for the pool store's run directory ($ILVM_RUN_DIR/pools): the agent and the verbs.
+std::string agent_socket_path(const PoolStore &store);
 
 // not_found when no agent listens there (no socket, or nobody accepts on it): ilvmd is not
 // running on this host. Any other failure to talk is a system error; the agent's own refusal

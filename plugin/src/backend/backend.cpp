@@ -45,7 +45,11 @@ Result<std::vector<lvm::LvReport>> Backend::load_lvs(const PoolDef &pool, VgLock
 Result<lvm::LvReport> Backend::load_lv(const PoolDef &pool, const std::string &name, VgLock lock) {
     ILVM_TRY(validate_lv_name(name));
     ILVM_ASSIGN_OR_RETURN(auto lvs, load_lvs(pool, lock));
-    for (auto &lv : lvs)
+    return lv_named(pool, lvs, name);
+}
+
+Result<lvm::LvReport> Backend::lv_named(const PoolDef &pool, const std::vector<lvm::LvReport> &lvs, const std::string &name) {
+    for (const auto &lv : lvs)
         if (lv.name == name) return lv;
     return not_found("volume '" + name + "' not found in pool " + pool.name,
                      "list the pool's volumes with ilvm vol-list " + pool.name);
@@ -55,9 +59,7 @@ Result<lvm::LvReport> Backend::load_one_lv(const PoolDef &pool, const std::strin
     ILVM_TRY(validate_lv_name(name));
     ILVM_ASSIGN_OR_RETURN(auto out, run_checked(sys_, lvm::lvs_report_one(pool.vg_name, name), "lvs " + pool.vg_name + "/" + name));
     ILVM_ASSIGN_OR_RETURN(auto lvs, lvm::parse_lvs_json(out.out));
-    for (auto &lv : lvs)
-        if (lv.name == name) return lv;
-    return not_found("volume '" + name + "' not found in pool " + pool.name);
+    return lv_named(pool, lvs, name);
 }
 
 Result<lvm::LvsWithSpace> Backend::load_lvs_with_space(const PoolDef &pool) {

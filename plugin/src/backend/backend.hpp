@@ -124,6 +124,8 @@ private:
     Result<lvm::LvReport> load_lv_unlocked(const PoolDef &pool, const std::string &name, bool reuse);
     // This volume's row of the kept report no longer says how it is (we just changed it).
     void forget_lv(const PoolDef &pool, const std::string &name);
+    // The row of volume `name` among `lvs`, else not_found (with where to list the pool's volumes).
+    static Result<lvm::LvReport> lv_named(const PoolDef &pool, const std::vector<lvm::LvReport> &lvs, const std::string &name);
     VolInfo to_vol_info(const PoolDef &pool, const lvm::LvReport &lv);
     // The pool's numbers and one VolInfo per LV, in the report's order.
     PoolSnapshot snapshot_of(const PoolDef &pool, const lvm::VgReport &vg, const std::vector<lvm::LvReport> &lvs);

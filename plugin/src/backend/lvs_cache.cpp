@@ -17,10 +17,7 @@ Result<lvm::LvReport> Backend::load_lv_unlocked(const PoolDef &pool, const std::
         ILVM_ASSIGN_OR_RETURN(auto lvs, load_lvs(pool, VgLock::none));
         kept = kept_reports_.insert_or_assign(pool.vg_name, KeptReport{std::move(lvs), {}}).first;
     }
-    for (const auto &lv : kept->second.lvs)
-        if (lv.name == name) return lv;
-    return not_found("volume '" + name + "' not found in pool " + pool.name,
-                     "list the pool's volumes with ilvm vol-list " + pool.name);
+    return lv_named(pool, kept->second.lvs, name);
 }
 
 void Backend::forget_lv(const PoolDef &pool, const std::string &name) {

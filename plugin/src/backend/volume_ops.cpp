@@ -236,11 +236,7 @@ Result<VolInfo> Backend::build_vol_from(const PoolDef &pool, const VolDef &vol, 
     // commands where the bare sequence runs 7).
     ILVM_TRY(validate_lv_name(source));
     ILVM_ASSIGN_OR_RETURN(const auto listing, load_lvs_with_space(pool));
-    auto found = std::find_if(listing.lvs.begin(), listing.lvs.end(), [&](const lvm::LvReport &lv) { return lv.name == source; });
-    if (found == listing.lvs.end())
-        return not_found("volume '" + source + "' not found in pool " + pool.name,
-                         "list the pool's volumes with ilvm vol-list " + pool.name);
-    const lvm::LvReport src = *found;
+    ILVM_ASSIGN_OR_RETURN(const lvm::LvReport src, lv_named(pool, listing.lvs, source));
     ILVM_TRY(refuse_open(src, pool));
     ILVM_ASSIGN_OR_RETURN(const auto image, lvm::image_of(src));
     VolDef target = vol;
