@@ -177,6 +177,19 @@ TEST_F(VolumeOps, DeleteRefusedWhileActiveOnAnotherHostNamesTheHolder) {
     expect_golden("vol-delete-held-elsewhere", sys.transcript());
 }
 
+// A single-volume verb reads only its LV (lvs VG/LV): LVM's answer for an LV the VG does not
+// have is our not_found, and nothing else runs.
+TEST_F(VolumeOps, AMissingVolumeIsNotFoundFromItsOwnLvs) {
+    started_pool();
+    sys.on({"lvs"}, fail_out(5, "  Failed to find logical volume \"vg_san/nosuch\"\n"));
+    auto st = backend->delete_vol(pool, "nosuch", {});
+    ASSERT_FALSE(st.ok());
+    EXPECT_EQ(st.error().code, ErrorCode::not_found);
+    EXPECT_EQ(st.error().message, "volume 'nosuch' not found in pool san");
+    ASSERT_EQ(sys.commands.size(), 1u);
+    EXPECT_EQ(sys.commands[0].argv.back(), "vg_san/nosuch");
+}
+
 TEST_F(VolumeOps, DeleteReportsAnLvremoveFailureWithItsErrorLine) {
     started_pool();
     lvs({"lvs_vm1.json"});

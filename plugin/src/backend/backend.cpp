@@ -42,10 +42,19 @@ Result<std::vector<lvm::LvReport>> Backend::load_lvs(const PoolDef &pool, VgLock
     return lvm::parse_lvs_json(out.out);
 }
 
+// One LV's row (lvs VG/LV): at 10,000 volumes a whole-VG report per single-volume verb cost
+// most of its time (issue 16).
 Result<lvm::LvReport> Backend::load_lv(const PoolDef &pool, const std::string &name, VgLock lock) {
     ILVM_TRY(validate_lv_name(name));
-    ILVM_ASSIGN_OR_RETURN(auto lvs, load_lvs(pool, lock));
-    return lv_named(pool, lvs, name);
+    Command cmd = lvm::lvs_report_one(pool.vg_name, name);
+    if (lock == VgLock::none) cmd.argv.insert(cmd.argv.begin() + 1, "--nolocking");
+    ILVM_ASSIGN_OR_RETURN(auto out, sys_.run(cmd));
+    if (out.succeeded()) {
+        ILVM_ASSIGN_OR_RETURN(auto lvs, lvm::parse_lvs_json(out.out));
+        return lv_named(pool, lvs, name);
+    }
+    if (says(out.first_error_line(), ToolMessage::lv_not_found)) return lv_named(pool, {}, name);
+    return vg_report_failed(pool, "lvs", out);
 }
 
 Result<lvm::LvReport> Backend::lv_named(const PoolDef &pool, const std::vector<lvm::LvReport> &lvs, const std::string &name) {
@@ -53,13 +62,6 @@ Result<lvm::LvReport> Backend::lv_named(const PoolDef &pool, const std::vector<l
         if (lv.name == name) return lv;
     return not_found("volume '" + name + "' not found in pool " + pool.name,
                      "list the pool's volumes with ilvm vol-list " + pool.name);
-}
-
-Result<lvm::LvReport> Backend::load_one_lv(const PoolDef &pool, const std::string &name) {
-    ILVM_TRY(validate_lv_name(name));
-    ILVM_ASSIGN_OR_RETURN(auto out, run_checked(sys_, lvm::lvs_report_one(pool.vg_name, name), "lvs " + pool.vg_name + "/" + name));
-    ILVM_ASSIGN_OR_RETURN(auto lvs, lvm::parse_lvs_json(out.out));
-    return lv_named(pool, lvs, name);
 }
 
 Result<lvm::LvsWithSpace> Backend::load_lvs_with_space(const PoolDef &pool) {

@@ -115,8 +115,6 @@ private:
     enum class VgLock { shared, none };  // none: lvs --nolocking (local state only)
     Result<std::vector<lvm::LvReport>> load_lvs(const PoolDef &pool, VgLock lock = VgLock::shared);
     Result<lvm::LvReport> load_lv(const PoolDef &pool, const std::string &name, VgLock lock = VgLock::shared);
-    // One LV's row only (lvs VG/LV): a volume just created, without reading all of them.
-    Result<lvm::LvReport> load_one_lv(const PoolDef &pool, const std::string &name);
     // The LVs and the VG's free space and extent size, in one lvs (vgs too only for a VG without LVs).
     Result<lvm::LvsWithSpace> load_lvs_with_space(const PoolDef &pool);
     // load_lv(pool, name, VgLock::none), from the report kept for the VG when `reuse` and the

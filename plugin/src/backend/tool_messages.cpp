@@ -15,6 +15,8 @@ struct KnownText {
 // lvm2 2.03.16 is Debian 12's (the lab's); its lvmlockd talks to sanlock 3.8.5.
 constexpr std::array kTexts{
     KnownText{ToolMessage::vg_not_found, "not found", "vgs, lvm2 2.03.16: 'Volume group \"VG\" not found'"},
+    KnownText{ToolMessage::lv_not_found, "Failed to find logical volume",
+              "lvs VG/LV, lvm2 2.03.16 tools/toollib.c: 'Failed to find logical volume \"VG/LV\"'"},
     KnownText{ToolMessage::no_pv_label, "Failed to find physical volume",
               "pvs, lvm2 2.03.16: 'Failed to find physical volume \"DEV\".'"},
     KnownText{ToolMessage::lv_locked_elsewhere, "locked by other host",

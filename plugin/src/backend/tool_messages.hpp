@@ -12,6 +12,7 @@ namespace ilvm {
 
 enum class ToolMessage {
     vg_not_found,            // vgs: the VG does not exist (or is not visible) here
+    lv_not_found,            // lvs VG/LV: the VG has no such LV
     no_pv_label,             // pvs: the device carries no LVM label
     lv_locked_elsewhere,     // lvchange: another host holds an incompatible LV lock
     lockspace_not_started,   // any LVM command on a shared VG whose lockspace is not started here

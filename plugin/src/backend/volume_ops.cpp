@@ -187,7 +187,7 @@ Status Backend::write_empty_image(const lvm::ImageInfo &image, const std::string
 }
 
 Result<VolInfo> Backend::build_vol(const PoolDef &pool, const std::string &name) {
-    ILVM_ASSIGN_OR_RETURN(auto lv, load_one_lv(pool, name));
+    ILVM_ASSIGN_OR_RETURN(auto lv, load_lv(pool, name));
     ILVM_ASSIGN_OR_RETURN(const auto image, lvm::image_of(lv));
     const std::string dev = lvm::lv_path(pool.vg_name, name);
     // Zeroed whole by default, so a new volume never shows an earlier volume's data (the LUN's
@@ -254,7 +254,7 @@ Result<VolInfo> Backend::build_vol_from(const PoolDef &pool, const VolDef &vol, 
     }
     ILVM_ASSIGN_OR_RETURN(uint64_t size, create_lv(pool, target, &listing));
     // Until the copy is made the new volume is tagged incomplete; any failure removes it.
-    auto made_lv = load_one_lv(pool, vol.name);
+    auto made_lv = load_lv(pool, vol.name);
     Status made = made_lv.ok() ? copy_into(pool, src, *made_lv, size) : Status(made_lv.error());
     if (made.ok()) made = mark_complete(pool, vol.name);
     if (!made.ok()) {
