@@ -50,6 +50,11 @@ def write_fixtures(d, n):
         json.dump({"report": [{"lv": rows}]}, f)
     with open(os.path.join(d, "lvs-created.json"), "w", encoding="utf-8") as f:
         json.dump({"report": [{"lv": rows + [dict(lv_row("bench-new", n), lv_tags="ilvm_incomplete")]}]}, f)
+    # The verbs on one volume read its row alone (`lvs VG/LV`): the one vol-delete deletes, the new one.
+    for name, row in (("v00001", rows[1] if n > 1 else None), ("bench-new", dict(lv_row("bench-new", n), lv_tags="ilvm_incomplete"))):
+        if row is not None:
+            with open(os.path.join(d, "lv-%s.json" % name), "w", encoding="utf-8") as f:
+                json.dump({"report": [{"lv": [row]}]}, f)
     # vol-create's one lvs before lvcreate also asks for the VG's space, which LVM repeats on each row.
     with open(os.path.join(d, "lvs-space.json"), "w", encoding="utf-8") as f:
         json.dump({"report": [{"lv": [dict(r, vg_free=str(32 << 30), vg_extent_size="4194304") for r in rows]}]}, f)
