@@ -273,5 +273,109 @@ TEST_F(Qcow2Volumes, AFailedResizeLeavesTheCapacityTagAlone) {
     expect_in_order({"lvchange -aey -K vg_san/thin", "qemu-img resize", "lvchange -an vg_san/thin"});
 }
 
+
+// ilvmd's growth of a qcow2 volume under its running guest (ILVM_RESIZE_ALLOCATION): the
+// LV grows, the image does not; only under this host's exclusive lock; never beyond what
+// the image can need nor the VG's free space.
+std::string thin_row(uint64_t lv_size, bool active, bool exclusive, uint64_t vg_free,
+                     const std::string &tags = "ilvm_qcow2,ilvm_capacity_107374182400") {
+    auto flag = [](bool b) { return std::string(b ? "1" : "0"); };
+    return R"({"report":[{"lv":[{"lv_name":"thin", "lv_uuid":"Th1nQc-2Wm4-Zx8c-Vb3n-Mq1a-Rt6y-Ue5iOp", "lv_size":")" +
+           std::to_string(lv_size) + R"(", "lv_path":"/dev/vg_san/thin", "lv_active_locally":")" + flag(active) +
+           R"(", "lv_active_exclusively":")" + flag(exclusive) + R"(", "lv_device_open":")" + flag(active) +
+           R"(", "lv_skip_activation":"1", "lv_autoactivation":"0", "lv_lockargs":"1.0.0:74448896", "lv_tags":")" + tags +
+           R"(", "vg_free":")" + std::to_string(vg_free) + R"(", "vg_extent_size":"4194304"}]}]})";
+}
+
+class Qcow2Growth : public BackendTest {
+protected:
+    void running(uint64_t lv_size, uint64_t vg_free, bool active = true, bool exclusive = true) {
+        started_pool();
+        sys.on({"lvs"}, ok_out(thin_row(lv_size, active, exclusive, vg_free)));
+        sys.on({"qemu-img", "measure"}, ok_out(data_file("qemu/measure_qcow2_100g.json")));
+    }
+};
+
+// qemu-img measure: 107390828544 bytes with every cluster of 100 GiB written; whole extents.
+constexpr uint64_t kCeiling = 25604ULL * 4 * MiB;
+
+TEST_F(Qcow2Growth, TheLvGrowsToWhatIsAskedUnderTheRunningGuest) {
+    running(2560 * MiB, 6975127552);
+    auto v = backend->grow_allocation(pool, "thin", 5 * GiB);
+    ASSERT_TRUE(v.ok()) << v.error().message << "\n" << sys.transcript();
+    EXPECT_EQ(v->status.allocation, 5 * GiB);
+    EXPECT_EQ(v->def.capacity, 100 * GiB);
+    expect_golden("vol-grow-allocation", sys.transcript());
+    expect_not_run({"qemu-img", "resize"});
+    expect_not_run({"lvchange"});
+}
+
+TEST_F(Qcow2Growth, NeverBeyondWhatTheImageCanNeed) {
+    running(100 * GiB, 200 * GiB);
+    auto v = backend->grow_allocation(pool, "thin", 120 * GiB);
+    ASSERT_TRUE(v.ok()) << v.error().message;
+    EXPECT_EQ(v->status.allocation, kCeiling);
+    EXPECT_TRUE(sys.ran({"lvextend", "--size", std::to_string(kCeiling) + "b"})) << sys.transcript();
+}
+
+TEST_F(Qcow2Growth, AtItsCeilingNothingChanges) {
+    running(kCeiling, 200 * GiB);
+    auto v = backend->grow_allocation(pool, "thin", kCeiling + 2560 * MiB);
+    ASSERT_TRUE(v.ok()) << v.error().message;
+    EXPECT_EQ(v->status.allocation, kCeiling);
+    expect_no_mutation();
+}
+
+// A partial growth buys the guest time; the rest of a chunk is not there to be had.
+TEST_F(Qcow2Growth, ANearlyFullPoolGivesWhatItHasInWholeExtents) {
+    running(2560 * MiB, 1 * GiB + 1 * MiB);
+    LogCapture log;
+    auto v = backend->grow_allocation(pool, "thin", 5 * GiB);
+    ASSERT_TRUE(v.ok()) << v.error().message;
+    EXPECT_EQ(v->status.allocation, 2560 * MiB + 1 * GiB);
+    EXPECT_TRUE(sys.ran({"lvextend", "--size", std::to_string(2560 * MiB + 1 * GiB) + "b"})) << sys.transcript();
+    EXPECT_TRUE(log.contains("only 1.00 GiB free: volume thin grows by that")) << log.text();
+}
+
+TEST_F(Qcow2Growth, AFullPoolIsAConflictAndNothingRuns) {
+    running(2560 * MiB, 2 * MiB);
+    auto v = backend->grow_allocation(pool, "thin", 5 * GiB);
+    ASSERT_FALSE(v.ok());
+    EXPECT_EQ(v.error().code, ErrorCode::conflict);
+    EXPECT_EQ(v.error().message, "pool san has no free space left to grow volume 'thin' (2.50 GiB of at most 100.02 GiB)");
+    expect_no_mutation();
+}
+
+// Both hosts hold it shared while a migration hands it over: LVM would refuse lvextend; the
+// agent is told why and grows it after the switch-over.
+TEST_F(Qcow2Growth, AVolumeSharedForAHandOverIsNotGrown) {
+    running(2560 * MiB, 6975127552, true, false);
+    auto v = backend->grow_allocation(pool, "thin", 5 * GiB);
+    ASSERT_FALSE(v.ok());
+    EXPECT_EQ(v.error().code, ErrorCode::conflict);
+    EXPECT_EQ(v.error().message, "volume 'thin' of pool san is active shared (a migration hand-over): LVM extends it only "
+                                 "under an exclusive lock");
+    expect_no_mutation();
+}
+
+TEST_F(Qcow2Growth, OnlyTheHostThatRunsTheGuestGrowsIt) {
+    running(2560 * MiB, 6975127552, false, false);
+    auto v = backend->grow_allocation(pool, "thin", 5 * GiB);
+    ASSERT_FALSE(v.ok());
+    EXPECT_EQ(v.error().code, ErrorCode::conflict);
+    EXPECT_EQ(v.error().message, "volume 'thin' of pool san is not active on this host");
+    expect_no_mutation();
+}
+
+TEST_F(Qcow2Growth, ARawVolumesAllocationIsItsCapacity) {
+    started_pool();
+    sys.on({"lvs"}, ok_out(thin_row(2560 * MiB, true, true, 6975127552, "")));
+    auto v = backend->grow_allocation(pool, "thin", 5 * GiB);
+    ASSERT_FALSE(v.ok());
+    EXPECT_EQ(v.error().code, ErrorCode::invalid_input);
+    EXPECT_EQ(v.error().message, "volume 'thin' is raw: its allocation is its capacity");
+    expect_no_mutation();
+}
+
 }  // namespace
 }  // namespace ilvm::test

@@ -67,6 +67,9 @@ typedef struct ilvm_option {
 #define ILVM_DELETE_VOL_WIPE        (1u << 0)  /* delete_vol: zero before removing */
 #define ILVM_DELETE_VOL_NO_WIPE     (1u << 1)  /* delete_vol: override the pool default */
 #define ILVM_RESIZE_ALLOW_SHRINK    (1u << 0)
+#define ILVM_RESIZE_ALLOCATION      (1u << 1)  /* resize_vol of a qcow2 volume: `capacity` is the
+                                                  size its LV should reach (the image is left as
+                                                  it is); ilvmd's growth of a running guest's disk */
 #define ILVM_ACTIVATE_SHARED        (1u << 0)  /* activate_vol: -asy instead of -aey */
 #define ILVM_ACTIVATE_NO_LEASE_READ (1u << 1)  /* activate_vol: for a loop that tries again in a
                                                   moment: a lock refusal is answered at once

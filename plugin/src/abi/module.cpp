@@ -285,6 +285,7 @@ int op_resize_vol(ilvm_backend *b, const char *pool_xml, const char *vol_name, u
     return guarded(b, reply, pool_xml, [&](Backend &be, const PoolDef &pool) {
         auto name = name_arg(vol_name);
         if (!name.ok()) return fail(reply, name.error());
+        if (flags & ILVM_RESIZE_ALLOCATION) return reply_vol(reply, be.grow_allocation(pool, *name, capacity));
         return reply_vol(reply, be.resize_vol(pool, *name, capacity, {(flags & ILVM_RESIZE_ALLOW_SHRINK) != 0}));
     });
 }

@@ -57,6 +57,19 @@ Result<lvm::LvReport> Backend::load_lv(const PoolDef &pool, const std::string &n
     return vg_report_failed(pool, "lvs", out);
 }
 
+Result<std::pair<lvm::LvReport, lvm::VgSpace>> Backend::load_lv_with_space(const PoolDef &pool, const std::string &name) {
+    ILVM_TRY(validate_lv_name(name));
+    ILVM_ASSIGN_OR_RETURN(auto out, sys_.run(lvm::lvs_report_one_with_space(pool.vg_name, name)));
+    if (!out.succeeded()) {
+        if (says(out.first_error_line(), ToolMessage::lv_not_found)) return lv_named(pool, {}, name).error();
+        return vg_report_failed(pool, "lvs", out);
+    }
+    ILVM_ASSIGN_OR_RETURN(auto listing, lvm::parse_lvs_with_space_json(out.out));
+    ILVM_ASSIGN_OR_RETURN(auto lv, lv_named(pool, listing.lvs, name));
+    if (!listing.space) return system_error("lvs gave no free space for volume group " + pool.vg_name);
+    return std::make_pair(std::move(lv), *listing.space);
+}
+
 Result<lvm::LvReport> Backend::lv_named(const PoolDef &pool, const std::vector<lvm::LvReport> &lvs, const std::string &name) {
     for (const auto &lv : lvs)
         if (lv.name == name) return lv;

@@ -23,6 +23,7 @@
 #include "lvm/volume_tags.hpp"
 #include "model/pool_def.hpp"
 #include "model/vol_def.hpp"
+#include "qemu/qemu_img.hpp"
 #include "sanlock/lease_dump.hpp"
 #include "secret/secret_provider.hpp"
 
@@ -50,7 +51,10 @@ struct BuildOptions {
     bool keep_started = false;  // stay logged in with the lockspace started (pool-start --build)
 };
 struct DeleteVolOptions { std::optional<bool> wipe; };  // unset: the pool's wipe_on_delete
-struct ResizeOptions { bool allow_shrink = false; };
+struct ResizeOptions {
+    bool allow_shrink = false;
+    bool allocation = false;   // ILVM_RESIZE_ALLOCATION: grow a qcow2 volume's LV, not its image
+};
 // Whether other pools on this host share the pool's target session and node record (two
 // pools on two LUNs of one target): then stopping or forgetting one must leave them.
 enum class SessionUse { exclusive, shared };
@@ -85,6 +89,11 @@ public:
                                 bool without_vg_lock = false);
     Status delete_vol(const PoolDef &pool, const std::string &name, DeleteVolOptions opts);
     Result<VolInfo> resize_vol(const PoolDef &pool, const std::string &name, uint64_t capacity, ResizeOptions opts);
+    // The LV of a qcow2 volume a running guest fills, grown towards `target` bytes by ilvmd on
+    // the host that holds it exclusively (agent/thin_growth.hpp): rounded up to whole extents,
+    // never beyond qcow2_allocation_ceiling() nor the VG's free space (a partial growth buys
+    // the guest time). The volume's new row; unchanged at its ceiling.
+    Result<VolInfo> grow_allocation(const PoolDef &pool, const std::string &name, uint64_t target);
     Status wipe_vol(const PoolDef &pool, const std::string &name, WipeAlgorithm algorithm);
     Status upload_vol(const PoolDef &pool, const std::string &name, const std::string &src_file, uint64_t offset,
                       uint64_t length);
@@ -117,6 +126,8 @@ private:
     Result<lvm::LvReport> load_lv(const PoolDef &pool, const std::string &name, VgLock lock = VgLock::shared);
     // The LVs and the VG's free space and extent size, in one lvs (vgs too only for a VG without LVs).
     Result<lvm::LvsWithSpace> load_lvs_with_space(const PoolDef &pool);
+    // One LV and the VG's free space and extent size, in one lvs (an LV's row repeats them).
+    Result<std::pair<lvm::LvReport, lvm::VgSpace>> load_lv_with_space(const PoolDef &pool, const std::string &name);
     // load_lv(pool, name, VgLock::none), from the report kept for the VG when `reuse` and the
     // volume was not changed since it was read (backend/lvs_cache.cpp).
     Result<lvm::LvReport> load_lv_unlocked(const PoolDef &pool, const std::string &name, bool reuse);
@@ -145,6 +156,8 @@ private:
     // The LV size of a new qcow2 volume: its allocation if given (at least what an empty
     // image needs), else one chunk, at most what the image can ever need (qemu-img measure).
     Result<uint64_t> qcow2_lv_size(const VolDef &vol);
+    // `qemu-img measure` of a qcow2 image of `capacity` bytes (qemu/qemu_img.hpp).
+    Result<qemu::Qcow2Measure> measure_qcow2(uint64_t capacity);
     // An empty qcow2 image of the volume's capacity at the start of `dev` (active here
     // exclusively); nothing for raw volumes.
     Status write_empty_image(const lvm::ImageInfo &image, const std::string &dev);

@@ -110,12 +110,16 @@ Result<VolInfo> Backend::refresh_vol(const PoolDef &pool, const std::string &nam
     return info;
 }
 
-Result<uint64_t> Backend::qcow2_lv_size(const VolDef &vol) {
-    ILVM_ASSIGN_OR_RETURN(auto out, sys_.run(qemu::measure_qcow2(vol.capacity)));
+Result<qemu::Qcow2Measure> Backend::measure_qcow2(uint64_t capacity) {
+    ILVM_ASSIGN_OR_RETURN(auto out, sys_.run(qemu::measure_qcow2(capacity)));
     if (!out.succeeded())
-        return system_error("qemu-img measure (qcow2, " + std::to_string(vol.capacity) + " bytes): " + out.first_error_line(),
+        return system_error("qemu-img measure (qcow2, " + std::to_string(capacity) + " bytes): " + out.first_error_line(),
                             "qcow2 volumes need qemu-img on this host (Debian: apt install qemu-utils)");
-    ILVM_ASSIGN_OR_RETURN(auto need, qemu::parse_measure_json(out.out));
+    return qemu::parse_measure_json(out.out);
+}
+
+Result<uint64_t> Backend::qcow2_lv_size(const VolDef &vol) {
+    ILVM_ASSIGN_OR_RETURN(auto need, measure_qcow2(vol.capacity));
     if (!vol.allocation) return std::min(kQcow2FirstChunk, need.fully_allocated);
     if (*vol.allocation < need.required)
         return invalid_input("allocation " + human_size(*vol.allocation) + " of qcow2 volume '" + vol.name +

@@ -44,6 +44,12 @@ Command lvs_report_one(const std::string &vg, const std::string &lv) {
     return c;
 }
 
+Command lvs_report_one_with_space(const std::string &vg, const std::string &lv) {
+    auto c = lvs_report_with_space(vg);
+    c.argv.back() = vg_lv(vg, lv);
+    return c;
+}
+
 Command pvs_report(const std::string &device) { return report("pvs", "pv_name,pv_uuid,vg_name,vg_uuid", device); }
 
 Command vgcreate(const std::string &vg, const std::string &device, LockType lock, uint64_t metadata_bytes) {

@@ -26,6 +26,8 @@ Command lvs_report_unlocked(const std::string &vg);
 Command lvs_report_one(const std::string &vg, const std::string &lv);
 // lvs_report() with the VG's free space and extent size on each row (parse_lvs_with_space_json).
 Command lvs_report_with_space(const std::string &vg);
+// lvs_report_one() with the same two VG fields.
+Command lvs_report_one_with_space(const std::string &vg, const std::string &lv);
 Command pvs_report(const std::string &device);
 // The VG's metadata area: vg_mda_free, vg_mda_size (`ilvm doctor`).
 Command vgs_mda_report(const std::string &vg);
