@@ -38,6 +38,12 @@ struct Changed {
     std::string pool;
 };
 
+// A growth's outcome, carried from its thread to the main loop.
+struct Grown {
+    std::function<void(Result<uint64_t>)> done;
+    Result<uint64_t> result;
+};
+
 // A probe round, carried from the prober's thread to the main loop.
 struct Probed {
     Agent *agent;
@@ -60,6 +66,7 @@ Result<AgentOptions> agent_options_from_env(const std::string &libvirt_uri) {
     ILVM_ASSIGN_OR_RETURN(int64_t grace, host::reconcile_grace_seconds());
     o.follow_up.grace = std::chrono::seconds(grace);
     ILVM_ASSIGN_OR_RETURN(o.handover, handover_config_from_env(libvirt_uri));
+    ILVM_ASSIGN_OR_RETURN(o.growth, growth_policy_from_env());
     return o;
 }
 
@@ -81,17 +88,48 @@ Agent::Agent(host::PoolStore store, host::BackendClient client, AgentOptions opt
                       new Finished{this, pool, outcome}, [](gpointer p) { delete static_cast<Finished *>(p); });
               }),
       libvirt_(options_.libvirt_uri,
-               {.domain =
-                    [this](const std::string &domain, int event, int detail) {
-                        request(route_domain_event(event, detail, started_pools()),
-                                "domain " + domain + " event " + std::to_string(event) + "/" + std::to_string(detail));
-                    },
+               {.domain = [this](const std::string &domain, int event, int detail) { domain_event(domain, event, detail); },
                 .pool =
                     [this](const std::string &pool, int event) {
                         request(route_pool_event(pool, event, started_pools()),
                                 "libvirt pool " + pool + " event " + std::to_string(event));
                     },
-                .connected = [this] { request_all("connected to libvirt (events may have been missed)"); }}),
+                .connected =
+                    [this] {
+                        request_all("connected to libvirt (events may have been missed)");
+                        growth_.all_running();
+                    },
+                .threshold =
+                    [this](const std::string &domain, const std::string &node, uint64_t threshold, uint64_t excess) {
+                        growth_.threshold_reached(domain, node, threshold, excess);
+                    },
+                .io_error =
+                    [this](const std::string &domain, const std::string &source, int action, const std::string &reason) {
+                        growth_.io_error(domain, source, action, reason);
+                    }}),
+      guest_disks_([this] { return libvirt_.connection(); }),
+      volumes_(store_, options_.handover.module_options),
+      growth_(
+          guest_disks_, volumes_,
+          [this] {
+              std::vector<host::PoolBinding> out;
+              for (auto &p : started_pools()) out.push_back({p.name, p.vg});
+              return out;
+          },
+          options_.growth,
+          [this](std::function<Result<uint64_t>()> job, std::function<void(Result<uint64_t>)> done) {
+              submit_growth(std::move(job), std::move(done));
+          },
+          [](std::chrono::seconds delay, std::function<void()> what) {
+              g_timeout_add_seconds_full(
+                  G_PRIORITY_DEFAULT, static_cast<guint>(delay.count()),
+                  [](gpointer p) -> gboolean {
+                      (*static_cast<std::function<void()> *>(p))();
+                      return G_SOURCE_REMOVE;
+                  },
+                  new std::function<void()>(std::move(what)),
+                  [](gpointer p) { delete static_cast<std::function<void()> *>(p); });
+          }),
       devices_([this](const std::string &action, const std::string &vg, const std::string &lv) {
           request(route_device_event(action, vg, lv, started_pools()), "udev " + action + " " + vg + "/" + lv);
       }) {}
@@ -99,6 +137,30 @@ Agent::Agent(host::PoolStore store, host::BackendClient client, AgentOptions opt
 Agent::~Agent() {
     if (timer_source_) g_source_remove(timer_source_);
     g_main_loop_unref(loop_);
+}
+
+void Agent::domain_event(const std::string &domain, int event, int detail) {
+    request(route_domain_event(event, detail, started_pools()),
+            "domain " + domain + " event " + std::to_string(event) + "/" + std::to_string(detail));
+    // An incoming migration's domain runs at its RESUMED event; its STARTED comes while
+    // libvirt still migrates it in.
+    if (event == VIR_DOMAIN_EVENT_RESUMED ||
+        (event == VIR_DOMAIN_EVENT_STARTED && detail != VIR_DOMAIN_EVENT_STARTED_MIGRATED))
+        growth_.domain_running(domain);
+}
+
+void Agent::submit_growth(std::function<Result<uint64_t>()> job, std::function<void(Result<uint64_t>)> done) {
+    growth_jobs_.submit([job = std::move(job), done = std::move(done)] {
+        auto *grown = new Grown{done, job()};
+        g_main_context_invoke_full(
+            nullptr, G_PRIORITY_DEFAULT,
+            [](gpointer p) -> gboolean {
+                auto *g = static_cast<Grown *>(p);
+                g->done(g->result);
+                return G_SOURCE_REMOVE;
+            },
+            grown, [](gpointer p) { delete static_cast<Grown *>(p); });
+    });
 }
 
 std::vector<StartedPool> Agent::started_pools() const {
@@ -321,7 +383,9 @@ int Agent::run() {
     const guint net = g_timeout_add_seconds(
         static_cast<guint>(options_.safety_net.count()),
         [](gpointer self) -> gboolean {
-            static_cast<Agent *>(self)->request_all("safety net");
+            auto *me = static_cast<Agent *>(self);
+            me->request_all("safety net");
+            me->growth_.all_running();
             return G_SOURCE_CONTINUE;
         },
         this);
@@ -336,6 +400,7 @@ int Agent::run() {
     libvirt_.start();
     start_handover();
     request_all("agent start");
+    if (libvirt_.connected()) growth_.all_running();
     publish_status();
     notifier_.ready(libvirt_.connected() ? "following libvirt and udev events"
                                          : "following udev events; libvirt unreachable: " + libvirt_.last_error());

@@ -21,13 +21,17 @@
 #include "agent/device_events.hpp"
 #include "agent/event_routing.hpp"
 #include "agent/handover_service.hpp"
+#include "agent/job_thread.hpp"
 #include "agent/libvirt_events.hpp"
+#include "agent/libvirt_guest_disks.hpp"
 #include "agent/local_socket.hpp"
 #include "agent/pass_scheduler.hpp"
 #include "agent/pass_worker.hpp"
 #include "agent/peer_channel.hpp"
 #include "agent/peer_probe.hpp"
 #include "agent/service_notifier.hpp"
+#include "agent/thin_growth.hpp"
+#include "agent/volume_growth.hpp"
 #include "host/core/agent_status.hpp"
 #include "host/core/backend_client.hpp"
 #include "host/core/pool_store.hpp"
@@ -40,10 +44,11 @@ struct AgentOptions {
     std::chrono::minutes stuck_pass{10};     // a pass this long stops the watchdog pings
     FollowUpPolicy follow_up;
     HandoverConfig handover;
+    GrowthPolicy growth;                     // qcow2 volumes under running guests
 };
 
-// $ILVM_AGENT_SAFETY_NET_SECONDS, $ILVM_RECONCILE_GRACE_SECONDS, $ILVM_AGENT_PORT, the module's
-// libvirt URI.
+// $ILVM_AGENT_SAFETY_NET_SECONDS, $ILVM_RECONCILE_GRACE_SECONDS, $ILVM_AGENT_PORT,
+// $ILVM_THIN_CHUNK_MIB, $ILVM_THIN_THRESHOLD_MIB, the module's libvirt URI.
 Result<AgentOptions> agent_options_from_env(const std::string &libvirt_uri);
 
 class Agent {
@@ -78,6 +83,11 @@ private:
     std::string answer_pool_changed(const std::string &pool);
     // From any thread: a pass of `pool` once the verb that asked has let go of it.
     void pass_after_verb(const std::string &pool);
+    // A domain lifecycle event: the pools to pass over, and a domain that runs (again)
+    // has its qcow2 volumes watched.
+    void domain_event(const std::string &domain, int event, int detail);
+    // Runs a growth's job on its thread and hands the result back to the main loop.
+    void submit_growth(std::function<Result<uint64_t>()> job, std::function<void(Result<uint64_t>)> done);
     // On the prober's thread: the other hosts' agents, each pinged.
     Result<std::vector<PeerResult>> probe_round();
     // On the main loop: the round's line into ilvmd.status; a change in who fails is logged.
@@ -95,6 +105,10 @@ private:
     bool status_warned_ = false;
     PassWorker worker_;        // after what its job uses; destroyed (joined) before it
     LibvirtEvents libvirt_;
+    LibvirtGuestDisks guest_disks_;   // on libvirt_'s connection
+    BackendVolumes volumes_;
+    ThinGrowth growth_;
+    JobThread growth_jobs_;           // after what its jobs use; joined before them
     DeviceEvents devices_;
     std::unique_ptr<HandoverService> handover_;
     std::unique_ptr<LocalServer> local_;    // stopped before handover_, which it calls

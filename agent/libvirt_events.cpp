@@ -54,7 +54,14 @@ bool LibvirtEvents::connect() {
                                                         VIR_DOMAIN_EVENT_CALLBACK(on_domain), this, nullptr);
     pool_callback_ = virConnectStoragePoolEventRegisterAny(conn_.get(), nullptr, VIR_STORAGE_POOL_EVENT_ID_LIFECYCLE,
                                                            VIR_STORAGE_POOL_EVENT_CALLBACK(on_pool), this, nullptr);
-    if (domain_callback_ < 0 || pool_callback_ < 0) {
+    if (handlers_.threshold)
+        threshold_callback_ = virConnectDomainEventRegisterAny(conn_.get(), nullptr, VIR_DOMAIN_EVENT_ID_BLOCK_THRESHOLD,
+                                                               VIR_DOMAIN_EVENT_CALLBACK(on_threshold), this, nullptr);
+    if (handlers_.io_error)
+        io_error_callback_ = virConnectDomainEventRegisterAny(conn_.get(), nullptr, VIR_DOMAIN_EVENT_ID_IO_ERROR_REASON,
+                                                              VIR_DOMAIN_EVENT_CALLBACK(on_io_error), this, nullptr);
+    if (domain_callback_ < 0 || pool_callback_ < 0 || (handlers_.threshold && threshold_callback_ < 0) ||
+        (handlers_.io_error && io_error_callback_ < 0)) {
         last_error_ = "cannot subscribe to libvirt events on " + uri_ + ": " + host::libvirt_error();
         spdlog::warn("{}; trying again every {} s", last_error_, retry_.count());
         disconnect();
@@ -73,6 +80,10 @@ void LibvirtEvents::disconnect() {
         spdlog::debug("domain event callback not deregistered (connection gone): {}", host::libvirt_error());
     if (pool_callback_ >= 0 && virConnectStoragePoolEventDeregisterAny(conn_.get(), pool_callback_) < 0)
         spdlog::debug("pool event callback not deregistered (connection gone): {}", host::libvirt_error());
+    for (int id : {threshold_callback_, io_error_callback_})
+        if (id >= 0 && virConnectDomainEventDeregisterAny(conn_.get(), id) < 0)
+            spdlog::debug("domain event callback not deregistered (connection gone): {}", host::libvirt_error());
+    threshold_callback_ = io_error_callback_ = -1;
     if (close_callback_ && virConnectUnregisterCloseCallback(conn_.get(), on_close) < 0)
         spdlog::debug("close callback not unregistered (connection gone): {}", host::libvirt_error());
     domain_callback_ = pool_callback_ = -1;
@@ -123,6 +134,20 @@ void LibvirtEvents::on_pool(virConnectPtr, virStoragePoolPtr pool, int event, in
     auto *me = static_cast<LibvirtEvents *>(opaque);
     const char *name = virStoragePoolGetName(pool);
     if (me->handlers_.pool) me->handlers_.pool(name ? name : "", event);
+}
+
+void LibvirtEvents::on_threshold(virConnectPtr, virDomainPtr dom, const char *dev, const char *, unsigned long long threshold,
+                                 unsigned long long excess, void *opaque) {
+    auto *me = static_cast<LibvirtEvents *>(opaque);
+    const char *name = virDomainGetName(dom);
+    if (me->handlers_.threshold) me->handlers_.threshold(name ? name : "", dev ? dev : "", threshold, excess);
+}
+
+void LibvirtEvents::on_io_error(virConnectPtr, virDomainPtr dom, const char *src_path, const char *, int action,
+                                const char *reason, void *opaque) {
+    auto *me = static_cast<LibvirtEvents *>(opaque);
+    const char *name = virDomainGetName(dom);
+    if (me->handlers_.io_error) me->handlers_.io_error(name ? name : "", src_path ? src_path : "", action, reason ? reason : "");
 }
 
 }  // namespace ilvm::agent

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <string>
 
@@ -26,6 +27,13 @@ public:
         std::function<void(const std::string &domain, int event, int detail)> domain;
         std::function<void(const std::string &pool, int event)> pool;
         std::function<void()> connected;
+        // VIR_DOMAIN_EVENT_ID_BLOCK_THRESHOLD: the disk's node ("vda[1]"), the threshold that
+        // fired and how far the write went past it (thin_growth.hpp).
+        std::function<void(const std::string &domain, const std::string &node, uint64_t threshold, uint64_t excess)>
+            threshold = {};
+        // VIR_DOMAIN_EVENT_ID_IO_ERROR_REASON: the disk's source path, QEMU's action, the reason.
+        std::function<void(const std::string &domain, const std::string &source, int action, const std::string &reason)>
+            io_error = {};
     };
 
     LibvirtEvents(std::string uri, Handlers handlers, std::chrono::seconds retry = std::chrono::seconds(5));
@@ -36,6 +44,8 @@ public:
     // Connects now, or keeps trying every `retry`.
     void start();
     bool connected() const { return static_cast<bool>(conn_); }
+    // The connection, for calls made from the main loop; nullptr while disconnected.
+    virConnectPtr connection() const { return conn_.get(); }
     const std::string &last_error() const { return last_error_; }
 
 private:
@@ -45,6 +55,10 @@ private:
     static void on_close(virConnectPtr conn, int reason, void *opaque);
     static int on_domain(virConnectPtr conn, virDomainPtr dom, int event, int detail, void *opaque);
     static void on_pool(virConnectPtr conn, virStoragePoolPtr pool, int event, int detail, void *opaque);
+    static void on_threshold(virConnectPtr conn, virDomainPtr dom, const char *dev, const char *path,
+                             unsigned long long threshold, unsigned long long excess, void *opaque);
+    static void on_io_error(virConnectPtr conn, virDomainPtr dom, const char *src_path, const char *dev_alias,
+                            int action, const char *reason, void *opaque);
 
     std::string uri_;
     Handlers handlers_;
@@ -52,6 +66,8 @@ private:
     host::ConnHandle conn_;
     int domain_callback_ = -1;
     int pool_callback_ = -1;
+    int threshold_callback_ = -1;
+    int io_error_callback_ = -1;
     bool close_callback_ = false;
     guint retry_source_ = 0;
     guint drop_source_ = 0;   // a lost connection, dropped from the main loop

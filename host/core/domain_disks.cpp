@@ -73,6 +73,12 @@ Result<std::vector<LvName>> lvs_of_path(const BlockDevices &devices, const std::
     return out;
 }
 
+// libvirt's <source index='N'>: a small positive number; anything else is taken as absent.
+int parse_index(const std::string &text) {
+    if (text.empty() || text.size() > 6 || text.find_first_not_of("0123456789") != std::string::npos) return -1;
+    return std::stoi(text);
+}
+
 }  // namespace
 
 bool split_dm_name(std::string_view dm_name, std::string &vg, std::string &lv) {
@@ -125,6 +131,7 @@ Result<std::vector<DiskRef>> domain_disks(const XmlDoc &doc, const std::vector<P
             ref.driver_type = xml::attribute(driver, "type").value_or("");
             ref.error_policy = xml::attribute(driver, "error_policy").value_or("");
         }
+        if (auto index = xml::attribute(source, "index")) ref.source_index = parse_index(*index);
         const std::string type = xml::attribute(disk, "type").value_or("file");
         if (type == "block" || type == "file") {
             // A file disk may name a block device, or a file on one of our volumes.

@@ -24,6 +24,10 @@ struct DiskRef {
     // <driver type=… error_policy=…>, "" when absent: how QEMU is told to read the volume
     // (shim/disk_format.hpp checks it against the volume's format).
     std::string driver_type = {}, error_policy = {};
+    // <source index='N'> in a running domain's live XML (libvirt numbers each image of a
+    // disk's chain): "vda[N]" names that image's storage node in libvirt's block calls
+    // (ilvmd's write threshold, agent/thin_growth.hpp). -1 when absent (an inactive domain).
+    int source_index = -1;
 
     bool operator==(const DiskRef &) const = default;
 };
