@@ -288,6 +288,44 @@ done
 SIZE=$(blockdev --getsize64 /dev/vda) || die "blockdev /dev/vda failed"
 [ "$SIZE" -ge $(( (N+1)*4096 )) ] || die "/dev/vda is $SIZE bytes, need $(( (N+1)*4096 ))"
 
+# Fill mode (ilvm.wl_fill_mib=F): F MiB at @FILL_OFFSET_MIB@ MiB, past the pattern, written
+# once before the pattern loop and read back O_DIRECT into one sha256 (ilvm.wl_fill_check=1:
+# only read back, on the other host). What a qcow2 volume's growth must carry without an I/O
+# error reaching the guest. Each MiB is "ILVM-FILL mib=<i:06>\n" + `yes ILVM-FILL` to the
+# MiB's end (fill_sha256()), so a MiB written at the wrong place does not read back the same;
+# one dd per MiB from a tmpfs file (a `yes | head | dd` pipe ran at 3.4 MiB/s under TCG).
+FILL_MIB=0; FILL_CHECK=0
+for arg in $(cat /proc/cmdline); do
+  case "$arg" in
+    ilvm.wl_fill_mib=*) FILL_MIB="${arg#ilvm.wl_fill_mib=}" ;;
+    ilvm.wl_fill_check=1) FILL_CHECK=1 ;;
+  esac
+done
+case "$FILL_MIB" in
+  0|[1-9]|[1-9][0-9]|[1-9][0-9][0-9]|[1-9][0-9][0-9][0-9]) ;;
+  *) die "bad ilvm.wl_fill_mib=$FILL_MIB" ;;
+esac
+if [ "$FILL_MIB" -gt 0 ]; then
+  [ "$SIZE" -ge $(( (@FILL_OFFSET_MIB@+FILL_MIB)*1048576 )) ] || die "/dev/vda is $SIZE bytes, too small to fill $FILL_MIB MiB"
+  if [ $FILL_CHECK = 0 ]; then
+    say "fill start mib=$FILL_MIB"
+    yes ILVM-FILL | head -c $((1048576-21)) > /tmp/body
+    i=0
+    while [ $i -lt $FILL_MIB ]; do
+      printf 'ILVM-FILL mib=%06d\n' $i > /tmp/m
+      cat /tmp/body >> /tmp/m
+      dd if=/tmp/m of=/dev/vda bs=1M seek=$((@FILL_OFFSET_MIB@+i)) count=1 conv=notrunc status=none \
+        2>/tmp/dd.err || die "fill failed at MiB $i: $(cat /tmp/dd.err)"
+      i=$((i+1))
+    done
+    sync
+    rm -f /tmp/body /tmp/m
+  fi
+  set -- $(dd if=/dev/vda bs=1M skip=@FILL_OFFSET_MIB@ count=$FILL_MIB iflag=direct status=none | sha256sum)
+  read -r up rest < /proc/uptime
+  say "fill done mib=$FILL_MIB sha256=$1 up=$up"
+fi
+
 NL='
 '
 FILL=abcdefghijklmnopqrstuvwxyz
@@ -374,15 +412,41 @@ done
 def init_script(blocks=DEFAULT_BLOCKS):
     _check_blocks(blocks)
     return (WORKLOAD_INIT.replace("@DEFAULT_BLOCKS@", str(blocks))
-            .replace("@MAX_BLOCKS@", str(MAX_BLOCKS)))
+            .replace("@MAX_BLOCKS@", str(MAX_BLOCKS))
+            .replace("@FILL_OFFSET_MIB@", str(FILL_OFFSET_MIB)))
 
 
-def kernel_cmdline(blocks=DEFAULT_BLOCKS):
+def kernel_cmdline(blocks=DEFAULT_BLOCKS, fill_mib=0, fill_check=False):
     """Command line of the nested kernel.  panic=-1 (+ on_reboot=destroy in
     the domain, -no-reboot in the self-test): a dead /init ends the domain at
-    once instead of leaving a silent hang; the panic stays in the log."""
+    once instead of leaving a silent hang; the panic stays in the log.
+    fill_mib, fill_check: the fill mode (see WORKLOAD_INIT)."""
     _check_blocks(blocks)
-    return "console=ttyS0,115200 loglevel=4 panic=-1 ilvm.wl_blocks=%d" % blocks
+    line = "console=ttyS0,115200 loglevel=4 panic=-1 ilvm.wl_blocks=%d" % blocks
+    if fill_mib:
+        line += " ilvm.wl_fill_mib=%d" % fill_mib + (" ilvm.wl_fill_check=1" if fill_check else "")
+    return line
+
+
+FILL_OFFSET_MIB = 32          # past the pattern (at most MAX_BLOCKS + 1 blocks, 16 MiB + 4 KiB)
+FILL_LINE = b"ILVM-FILL\n"
+FILL_DONE_RE = re.compile(r"ILVM-WORKLOAD fill done mib=(\d+) sha256=([0-9a-f]{64}) up=([0-9.]+)")
+
+
+def fill_sha256(mib):
+    """sha256 of the MIB MiB the fill mode writes (see WORKLOAD_INIT)."""
+    body = (FILL_LINE * (1048576 // len(FILL_LINE) + 1))[:1048576 - 21]
+    h = hashlib.sha256()
+    for i in range(mib):
+        h.update(b"ILVM-FILL mib=%06d\n" % i)
+        h.update(body)
+    return h.hexdigest()
+
+
+def parse_fill(text):
+    """The last "fill done" of a serial log: (mib, sha256, uptime) or None."""
+    found = FILL_DONE_RE.findall(text)
+    return (int(found[-1][0]), found[-1][1], float(found[-1][2])) if found else None
 
 
 def find_cached_base(cache=None):
@@ -504,7 +568,8 @@ def build_workload_initrd(base, out_path, blocks=DEFAULT_BLOCKS):
 # libvirt domain
 
 def workload_domain_xml(name, disk_source_xml_kind, disk_source_xml, kernel_path,
-                        initrd_path, console_log, blocks=DEFAULT_BLOCKS, mem_mib=96):
+                        initrd_path, console_log, blocks=DEFAULT_BLOCKS, mem_mib=96,
+                        driver_type="raw", fill_mib=0, fill_check=False):
     """A migratable TCG domain running the workload on one virtio disk.
 
     disk_source_xml_kind / disk_source_xml as in the scenarios' domain_xml():
@@ -531,7 +596,7 @@ def workload_domain_xml(name, disk_source_xml_kind, disk_source_xml, kernel_path
   <on_crash>destroy</on_crash>
   <devices>
     <disk type='%(kind)s' device='disk'>
-      <driver name='qemu' type='raw' cache='none' io='native'/>
+      <driver name='qemu' type='%(driver)s' cache='none' io='native'/>
       %(source)s
       <target dev='vda' bus='virtio'/>
     </disk>
@@ -548,7 +613,8 @@ def workload_domain_xml(name, disk_source_xml_kind, disk_source_xml, kernel_path
   </devices>
 </domain>
 """ % {"name": escape(name), "mem": mem_mib, "kernel": escape(kernel_path),
-       "initrd": escape(initrd_path), "cmdline": escape(kernel_cmdline(blocks)),
+       "initrd": escape(initrd_path), "cmdline": escape(kernel_cmdline(blocks, fill_mib, fill_check)),
+       "driver": driver_type,
        "kind": disk_source_xml_kind, "source": disk_source_xml, "src": src}
 
 

@@ -50,6 +50,11 @@ per step, with per-scenario times:
              starts a VM on it (seconds printed); `vol-activate --hold` keeps a volume
              active past the grace and the mirror lists it; restarting the agent under a
              running VM changes no lock.
+  thin-growth a nested VM fills a qcow2 volume whose LV starts at 64 MiB (320 MiB in the
+             ci set, 640 in the full set): ilvmd grows the LV in 256 MiB chunks at libvirt's
+             write threshold (growths, their ms and any pause printed); no I/O error in the
+             guest; what it wrote reads back the same on A and then on B; the LV ends within
+             one chunk of QEMU's highest write.
   migrate    live migration with the lock hand-over: a nested VM writing a checksummed
              pattern (lab/workload.py) goes A->B->A with `ilvm migrate` (1 round trip in
              the ci set, 5 in the full set); after
@@ -111,7 +116,8 @@ EXIT_INVALID, EXIT_NOT_FOUND, EXIT_CONFLICT = 2, 3, 4
 CHAP_USER, CHAP_PASSWORD = "labuser", "lab-chap-secret-42"
 # host-failure late: it power-cycles host A, which also cuts the A-B link (socket netdev);
 # lun-loss last: host A ends it reset by its watchdog, and stays off.
-ORDER = ["newcomer", "two-hosts", "chap", "data", "wrong-lun", "hook", "hook-race", "thin", "bench", "maintenance", "mirror", "agent", "migrate",
+ORDER = ["newcomer", "two-hosts", "chap", "data", "wrong-lun", "hook", "hook-race", "thin", "bench", "maintenance", "mirror", "agent",
+         "thin-growth", "migrate",
          "migrate-control",
          "faults", "host-failure", "lun-loss"]
 # Run only when named: the control experiment for `migrate` (plain virsh migrate on a local
@@ -129,9 +135,10 @@ FULL_ONLY = {"faults", "bench"}
 # repetitions. ILVM_RACE_ROUNDS and ILVM_MIGRATE_ROUND_TRIPS override either.
 # maintenance: "share_rounds" starts of two domains on one volume, "parallel_creates"
 # vol-create-as per host at once.
-SETS = {"ci": {"race_rounds": 5, "migrate_round_trips": 1, "share_rounds": 2, "parallel_creates": 4},
-        "full": {"race_rounds": 20, "migrate_round_trips": 5, "share_rounds": 3, "parallel_creates": 8}}
-SHARE_ROUNDS = PARALLEL_CREATES = 0  # set by use_set()
+# thin-growth: "fill_mib" MiB written by the guest into a qcow2 volume that starts at 64 MiB.
+SETS = {"ci": {"race_rounds": 5, "migrate_round_trips": 1, "share_rounds": 2, "parallel_creates": 4, "fill_mib": 320},
+        "full": {"race_rounds": 20, "migrate_round_trips": 5, "share_rounds": 3, "parallel_creates": 8, "fill_mib": 640}}
+SHARE_ROUNDS = PARALLEL_CREATES = FILL_MIB = 0  # set by use_set()
 RACE_ROUNDS = 0  # set by use_set()
 # A `virsh start` that has not answered after this long is stuck somewhere in the lock stack:
 # capture what both hosts are doing while it is still stuck, then keep waiting.
@@ -798,12 +805,116 @@ MIG_ROUND_TRIPS = 0  # set by use_set()
 
 
 def use_set(name):
-    global RACE_ROUNDS, MIG_ROUND_TRIPS, SHARE_ROUNDS, PARALLEL_CREATES
+    global RACE_ROUNDS, MIG_ROUND_TRIPS, SHARE_ROUNDS, PARALLEL_CREATES, FILL_MIB
     RACE_ROUNDS = int(os.environ.get("ILVM_RACE_ROUNDS", SETS[name]["race_rounds"]))
     MIG_ROUND_TRIPS = int(os.environ.get("ILVM_MIGRATE_ROUND_TRIPS", SETS[name]["migrate_round_trips"]))
     SHARE_ROUNDS, PARALLEL_CREATES = SETS[name]["share_rounds"], SETS[name]["parallel_creates"]
+    FILL_MIB = SETS[name]["fill_mib"]
     say("e2e set %s: hook-race %d rounds, migrate %d round trips, maintenance %d shared-volume rounds and "
-        "%d parallel creates per host" % (name, RACE_ROUNDS, MIG_ROUND_TRIPS, SHARE_ROUNDS, PARALLEL_CREATES))
+        "%d parallel creates per host, thin-growth %d MiB" % (name, RACE_ROUNDS, MIG_ROUND_TRIPS, SHARE_ROUNDS,
+                                                            PARALLEL_CREATES, FILL_MIB))
+
+
+# -- qcow2 volumes grown under their running guest by ilvmd (issue 18) -------------------
+
+TG_DOMAIN, TG_LV = "tgvm", "tgdisk"
+TG_SERIAL = "/var/log/libvirt/qemu/tgvm-serial.log"
+TG_CHUNK_MIB = 256   # ilvmd's smallest chunk; its threshold then 64 MiB before the LV's end
+TG_DROPIN_DIR = "/etc/systemd/system/ilvmd.service.d"
+TG_DROPIN = TG_DROPIN_DIR + "/60-e2e-thin-growth.conf"
+TG_FILL_WAIT = 1500  # s: a bounded wait for the guest's fill (nested TCG)
+
+
+def ilvmd_growth_log(guest, since):
+    """ilvmd's growth lines since `since` (unix s): [(unix time, text)]."""
+    out = guest.run("journalctl -u ilvmd --no-pager -o short-unix --since=@%d | grep -E "
+                    "'guest wrote|grown from|paused, volume|resumed after|not grown|not watched'" % since, timeout=120)[1]
+    lines = []
+    for line in out.splitlines():
+        stamp, _, rest = line.partition(" ")
+        try:
+            lines.append((float(stamp), rest.split(": ", 1)[-1]))
+        except ValueError:
+            continue
+    return lines
+
+
+def run_fill(ctx, guest, paths, check):
+    """Boots tgvm on `guest` in the workload's fill mode (check: read back only) and waits
+    for its "fill done"; returns (seconds, the line's sha256, the console)."""
+    kernel, initrd = paths
+    xml = workload.workload_domain_xml(TG_DOMAIN, "block", "<source dev='/dev/vg_san/%s'/>" % TG_LV, kernel, initrd,
+                                       TG_SERIAL, blocks=MIG_BLOCKS, driver_type="qcow2", fill_mib=FILL_MIB,
+                                       fill_check=check)
+    ctx.put(guest, "/root/tgvm.xml", xml)
+    guest.run(["rm", "-f", TG_SERIAL])
+    virsh(guest, "define", "/root/tgvm.xml")
+    say("%s: virsh start %s   # the guest %s %d MiB on qcow2 volume %s" % (guest.name, TG_DOMAIN,
+        "reads back" if check else "writes", FILL_MIB, TG_LV))
+    t0 = time.monotonic()
+    virsh(guest, "start", TG_DOMAIN)
+    done, console = None, ""
+    while time.monotonic() - t0 < TG_FILL_WAIT and done is None:
+        time.sleep(5)
+        console = guest.run(["cat", TG_SERIAL], timeout=60)[1]
+        errors = workload.parse_console(console)["errors"]
+        expect(not errors, "the guest on %s saw errors: %s" % (guest.name, errors[:3]))
+        done = workload.parse_fill(console)
+    expect(done is not None, "no 'fill done' from %s within %d s" % (guest.name, TG_FILL_WAIT))
+    return time.monotonic() - t0, done[1], console
+
+
+def thin_growth(ctx):
+    """A guest fills a qcow2 volume whose LV starts at 64 MiB; ilvmd on its host grows the
+    LV in chunks (256 MiB here) at libvirt's write threshold; what the guest wrote reads
+    back the same on both hosts; the LV ends within one chunk of what was written."""
+    a, b = ctx.lab.a, ctx.lab.b
+    paths = prepare_migration_hosts(ctx)
+    for g in (a, b):
+        say("%s: ilvmd with ILVM_THIN_CHUNK_MIB=%d (drop-in)" % (g.name, TG_CHUNK_MIB))
+        g.check(["mkdir", "-p", TG_DROPIN_DIR])
+        ctx.put(g, TG_DROPIN, "[Service]\nEnvironment=ILVM_THIN_CHUNK_MIB=%d\n" % TG_CHUNK_MIB)
+        g.check(["systemctl", "daemon-reload"], timeout=120)
+        g.check(["systemctl", "restart", "ilvmd"], timeout=300)
+    ctx.ilvm(a, "vol-create-as", "san", TG_LV, "1G", "--format", "qcow2", "--allocation", "64M",
+             why="a 1 GiB image in a 64 MiB LV")
+    since = int(a.check(["date", "+%s"])[1].strip())
+    took, sha, _ = run_fill(ctx, a, paths, False)
+    want = workload.fill_sha256(FILL_MIB)
+    say("   hosta: %d MiB written and read back in %.0f s; sha256 %s" % (FILL_MIB, took, sha[:16]))
+    expect(sha == want, "the guest read back %s, wrote %s" % (sha, want))
+    # QEMU's highest write into the LV, and the LV.
+    info = dict(l.split(":", 1) for l in virsh(a, "domblkinfo", TG_DOMAIN, "vda").splitlines() if ":" in l)
+    highest = int(info["Allocation"].strip())
+    lv_size = int(a.check(["lvs", "--noheadings", "--nosuffix", "--units", "b", "-o", "lv_size",
+                           "vg_san/" + TG_LV])[1].strip())
+    log = ilvmd_growth_log(a, since)
+    for t, text in log:
+        say("   ilvmd +%5.1f s  %s" % (t - since, text))
+    grown = [text for _, text in log if "grown from" in text]
+    latencies = [int(text.rsplit("(", 1)[1].split()[0]) for text in grown if text.endswith("ms)")]
+    pauses = [text for _, text in log if "paused, volume" in text]
+    say("   %d growths (ms each: %s), %d pauses; LV %d MiB, highest write %d MiB (chunk %d MiB)"
+        % (len(grown), latencies, len(pauses), lv_size >> 20, highest >> 20, TG_CHUNK_MIB))
+    expect(grown, "ilvmd did not grow %s while the guest filled it" % TG_LV)
+    expect(not [text for _, text in log if "not grown" in text or "not watched" in text],
+           "ilvmd could not grow or watch the volume: %s" % log)
+    expect(lv_size <= highest + ((TG_CHUNK_MIB + 4) << 20),
+           "the LV (%d) is more than a chunk past the highest write (%d)" % (lv_size, highest))
+    virsh(a, "destroy", TG_DOMAIN)
+    expect(not lv_active_here(a, TG_LV), "%s still active on A after destroy" % TG_LV)
+    virsh(a, "undefine", TG_DOMAIN)
+    # The same bytes from the other host, through its own QEMU and LV activation.
+    took, sha, _ = run_fill(ctx, b, paths, True)
+    say("   hostb: read back in %.0f s; sha256 %s" % (took, sha[:16]))
+    expect(sha == want, "B read back %s, A wrote %s" % (sha, want))
+    virsh(b, "destroy", TG_DOMAIN)
+    virsh(b, "undefine", TG_DOMAIN)
+    ctx.ilvm(a, "vol-delete", TG_LV, "--pool", "san")
+    for g in (a, b):
+        g.check(["rm", "-f", TG_DROPIN])
+        g.check(["systemctl", "daemon-reload"], timeout=120)
+        g.check(["systemctl", "try-restart", "ilvmd"], timeout=300)
 
 
 def enable_libvirt_tcp(guest):
@@ -2123,18 +2234,19 @@ def bench(ctx):
 
 
 SCENARIOS = {"newcomer": newcomer, "chap": chap, "two-hosts": two_hosts, "data": data, "wrong-lun": wrong_lun,
-             "hook": hook, "hook-race": hook_race, "thin": thin, "bench": bench, "maintenance": maintenance, "mirror": mirror, "agent": agent, "migrate": migrate,
+             "hook": hook, "hook-race": hook_race, "thin": thin, "bench": bench, "maintenance": maintenance, "mirror": mirror, "agent": agent,
+             "thin-growth": thin_growth, "migrate": migrate,
              "migrate-control": migrate_control, "faults": faults, "host-failure": host_failure, "lun-loss": lun_loss}
 # chap builds a local (lock type none) VG: under lvmlockd even that needs the global lock,
 # which lives in a started sanlock VG (measured: "Global lock failed" otherwise).
 NEEDS = {"data": "two-hosts", "wrong-lun": "two-hosts", "hook": "two-hosts", "hook-race": "hook", "thin": "hook", "bench": "two-hosts", "chap": "two-hosts",
-         "maintenance": "hook", "mirror": "hook", "agent": "mirror", "migrate": "hook", "host-failure": "hook", "lun-loss": "hook", "faults": "hook"}
+         "maintenance": "hook", "mirror": "hook", "agent": "mirror", "thin-growth": "hook", "migrate": "hook", "host-failure": "hook", "lun-loss": "hook", "faults": "hook"}
 
 
 def teardown_pools(ctx):
     # Stop domains and pools so the lab's teardown finds lockspaces it can stop cleanly.
     for g in ctx.lab.guests:
-        for dom in ("web1", "web2", "web3", "web4", "thinvm", MIG_DOMAIN):
+        for dom in ("web1", "web2", "web3", "web4", "thinvm", TG_DOMAIN, MIG_DOMAIN):
             g.run(["virsh", "destroy", dom], timeout=120)
     for g in ctx.lab.guests:
         for pool in ("san", "chap", "wrong"):
