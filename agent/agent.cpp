@@ -40,8 +40,8 @@ struct Changed {
 
 // A growth's outcome, carried from its thread to the main loop.
 struct Grown {
-    std::function<void(Result<uint64_t>)> done;
-    Result<uint64_t> result;
+    std::function<void(Result<Looked>)> done;
+    Result<Looked> result;
 };
 
 // A probe round, carried from the prober's thread to the main loop.
@@ -117,7 +117,7 @@ Agent::Agent(host::PoolStore store, host::BackendClient client, AgentOptions opt
               return out;
           },
           options_.growth,
-          [this](std::function<Result<uint64_t>()> job, std::function<void(Result<uint64_t>)> done) {
+          [this](std::function<Result<Looked>()> job, std::function<void(Result<Looked>)> done) {
               submit_growth(std::move(job), std::move(done));
           },
           [](std::chrono::seconds delay, std::function<void()> what) {
@@ -149,7 +149,7 @@ void Agent::domain_event(const std::string &domain, int event, int detail) {
         growth_.domain_running(domain);
 }
 
-void Agent::submit_growth(std::function<Result<uint64_t>()> job, std::function<void(Result<uint64_t>)> done) {
+void Agent::submit_growth(std::function<Result<Looked>()> job, std::function<void(Result<Looked>)> done) {
     growth_jobs_.submit([job = std::move(job), done = std::move(done)] {
         auto *grown = new Grown{done, job()};
         g_main_context_invoke_full(

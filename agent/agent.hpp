@@ -87,7 +87,7 @@ private:
     // has its qcow2 volumes watched.
     void domain_event(const std::string &domain, int event, int detail);
     // Runs a growth's job on its thread and hands the result back to the main loop.
-    void submit_growth(std::function<Result<uint64_t>()> job, std::function<void(Result<uint64_t>)> done);
+    void submit_growth(std::function<Result<Looked>()> job, std::function<void(Result<Looked>)> done);
     // On the prober's thread: the other hosts' agents, each pinged.
     Result<std::vector<PeerResult>> probe_round();
     // On the main loop: the round's line into ilvmd.status; a change in who fails is logged.

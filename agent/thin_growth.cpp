@@ -81,6 +81,10 @@ Result<std::vector<ThinGrowth::Disk>> ThinGrowth::qcow2_disks(const std::string 
 
 void ThinGrowth::domain_running(const std::string &domain) {
     auto disks = qcow2_disks(domain);
+    if (!disks.ok() && disks.error().code == ErrorCode::not_found) {
+        spdlog::debug("domain {}: gone ({}); nothing to watch", domain, disks.error().message);   // migrated away, stopped
+        return;
+    }
     if (!disks.ok()) {
         spdlog::warn("domain {}: its qcow2 volumes are not watched for growth: {} (looked at again by the safety net)",
                      domain, disks.error().message);
@@ -173,30 +177,31 @@ void ThinGrowth::watch(const std::string &domain, const Disk &disk, uint64_t wri
     Volumes &volumes = volumes_;
     const GrowthPolicy policy = policy_;
     submit_(
-        [&volumes, policy, disk, written, domain]() -> Result<uint64_t> {
+        [&volumes, policy, disk, written, domain]() -> Result<Looked> {
             const auto began = std::chrono::steady_clock::now();
             ILVM_ASSIGN_OR_RETURN(auto space, volumes.space(disk.pool, disk.volume));
             if (!space.qcow2)
                 return invalid_input("volume " + disk.pool + "/" + disk.volume + " is raw: nothing to grow");
             // A threshold set before the last growth says nothing about the LV as it is now.
-            if (written < write_threshold(space.allocation, policy)) return space.allocation;
+            if (written < write_threshold(space.allocation, policy)) return Looked{space.allocation};
+            if (space.shared) return Looked{space.allocation, true};
             ILVM_ASSIGN_OR_RETURN(uint64_t grown, volumes.grow(disk.pool, disk.volume, growth_target(space.allocation, policy)));
             // The lab reads this line (tests/e2e thin-growth): keep "(N ms)" last.
             if (grown > space.allocation)
                 spdlog::info("domain {}: volume {}/{} grown from {} to {} ({} ms)", domain, disk.pool, disk.volume,
                              human_size(space.allocation), human_size(grown),
                              std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - began).count());
-            return grown;
+            return Looked{grown};
         },
-        [this, domain, disk](Result<uint64_t> allocation) { done(domain, disk, allocation); });
+        [this, domain, disk](Result<Looked> looked) { done(domain, disk, looked); });
 }
 
-void ThinGrowth::done(const std::string &domain, const Disk &disk, const Result<uint64_t> &allocation) {
+void ThinGrowth::done(const std::string &domain, const Disk &disk, const Result<Looked> &looked) {
     const std::string k = key(disk.pool, disk.volume);
     Pending pending = in_flight_[k];
     in_flight_.erase(k);
-    if (!allocation.ok()) {
-        const Error &e = allocation.error();
+    if (!looked.ok()) {
+        const Error &e = looked.error();
         if (e.code == ErrorCode::invalid_input) {
             spdlog::debug("domain {}: {}", domain, e.message);
             return;
@@ -208,22 +213,37 @@ void ThinGrowth::done(const std::string &domain, const Disk &disk, const Result<
                           pending.resume ? "; the domain stays paused until it can be" : "");
         full_[k] = e.message;
         // The guest waits for this volume: look again soon, not only at the safety net.
-        if (pending.resume && retrying_.insert(domain).second)
-            later_(kPausedRetry, [this, domain] {
-                retrying_.erase(domain);
-                domain_running(domain);
-            });
+        if (pending.resume) look_again(domain, kPausedRetry);
         return;
     }
     if (full_.erase(k)) spdlog::info("volume {}/{} can be grown again", disk.pool, disk.volume);
-    const uint64_t threshold = write_threshold(*allocation, policy_);
+    if (looked->waits_for_handover) {
+        // No threshold: one below what is written would fire at every write meanwhile.
+        if (waiting_.insert(k).second)
+            spdlog::info("domain {}: volume {}/{} needs growing but is shared while a migration hands it over; "
+                         "grown once it is exclusive on the host that runs the guest (looked at every {} s)",
+                         domain, disk.pool, disk.volume, kHandoverRetry.count());
+        look_again(domain, kHandoverRetry);
+        return;
+    }
+    waiting_.erase(k);
+    const uint64_t allocation = looked->allocation;
+    const uint64_t threshold = write_threshold(allocation, policy_);
     if (auto st = guests_.set_threshold(domain, disk.node(), threshold); !st.ok())
         spdlog::warn("domain {}: no write threshold on {} ({}): {} (the safety net looks at it again)", domain,
                      disk.node(), key(disk.pool, disk.volume), st.error().message);
     else
         spdlog::debug("domain {}: write threshold on {} at {} of {}", domain, disk.node(), human_size(threshold),
-                      human_size(*allocation));
+                      human_size(allocation));
     if (pending.resume) resume_if_paused(domain);
+}
+
+void ThinGrowth::look_again(const std::string &domain, std::chrono::seconds delay) {
+    if (!retrying_.insert(domain).second) return;
+    later_(delay, [this, domain] {
+        retrying_.erase(domain);
+        domain_running(domain);
+    });
 }
 
 void ThinGrowth::resume_if_paused(const std::string &domain) {

@@ -66,6 +66,14 @@ public:
 struct VolumeSpace {
     bool qcow2 = false;
     uint64_t allocation = 0;   // the LV's size
+    bool shared = false;       // active shared here: a migration's hand-over, LVM will not extend it
+};
+
+// What a look at a volume found (the growth's job): the LV's size after any growth, or that
+// it needs one but waits for a hand-over to make it exclusive here.
+struct Looked {
+    uint64_t allocation = 0;
+    bool waits_for_handover = false;
 };
 class Volumes {
 public:
@@ -78,13 +86,16 @@ public:
 class ThinGrowth {
 public:
     // `job` on a worker thread, then `done` with its result on the main loop.
-    using Submit = std::function<void(std::function<Result<uint64_t>()> job, std::function<void(Result<uint64_t>)> done)>;
+    using Submit = std::function<void(std::function<Result<Looked>()> job, std::function<void(Result<Looked>)> done)>;
     // `what` on the main loop after `delay`.
     using Later = std::function<void(std::chrono::seconds delay, std::function<void()> what)>;
 
     // How soon a domain paused on a full volume that could not be grown is looked at again
     // (a hand-over not yet exclusive, a pool being freed); others wait for the safety net.
     static constexpr std::chrono::seconds kPausedRetry{10};
+    // How soon a volume that needs growing but is shared for a hand-over is looked at again
+    // (the finisher makes it exclusive within seconds of the switch-over).
+    static constexpr std::chrono::seconds kHandoverRetry{5};
 
     ThinGrowth(GuestDisks &guests, Volumes &volumes, std::function<std::vector<host::PoolBinding>()> pools,
                GrowthPolicy policy, Submit submit, Later later);
@@ -121,8 +132,10 @@ private:
     // On a worker: the LV's size, grown first when `written` has reached its threshold;
     // then on the main loop: the next threshold, and the domain resumed if `resume`.
     void watch(const std::string &domain, const Disk &disk, uint64_t written, bool resume);
-    void done(const std::string &domain, const Disk &disk, const Result<uint64_t> &allocation);
+    void done(const std::string &domain, const Disk &disk, const Result<Looked> &looked);
     void resume_if_paused(const std::string &domain);
+    // domain_running(domain) after `delay`, once however often asked meanwhile.
+    void look_again(const std::string &domain, std::chrono::seconds delay);
 
     GuestDisks &guests_;
     Volumes &volumes_;
@@ -133,6 +146,7 @@ private:
     std::set<std::string> retrying_;            // domains a retry is already planned for
     std::map<std::string, Pending> in_flight_;  // "pool/volume" being looked at or grown
     std::map<std::string, std::string> full_;  // "pool/volume" -> the refusal last logged
+    std::set<std::string> waiting_;            // "pool/volume" waiting for a hand-over, as logged
 };
 
 }  // namespace ilvm::agent

@@ -20,7 +20,7 @@ Result<VolumeSpace> BackendVolumes::space(const std::string &pool, const std::st
     ILVM_ASSIGN_OR_RETURN(std::string xml, store_.load_runtime(pool));
     ILVM_ASSIGN_OR_RETURN(std::string vol, client->refresh_vol(xml, volume, ILVM_REFRESH_VOL_NO_VG_LOCK));
     ILVM_ASSIGN_OR_RETURN(auto v, host::summarize_vol(vol));
-    return VolumeSpace{v.format == "qcow2", v.allocation};
+    return VolumeSpace{v.format == "qcow2", v.allocation, v.activation == "shared"};
 }
 
 Result<uint64_t> BackendVolumes::grow(const std::string &pool, const std::string &volume, uint64_t target) {

@@ -49,6 +49,7 @@ struct FakeGuests : agent::GuestDisks {
         return out;
     }
     Result<std::string> live_xml(const std::string &d) override {
+        if (d == "broken") return system_error("the live XML of domain broken: internal error");
         if (!xml.count(d)) return not_found("domain " + d + " not found");
         return xml[d];
     }
@@ -68,7 +69,7 @@ struct FakeGuests : agent::GuestDisks {
 };
 
 struct FakeVolumes : agent::Volumes {
-    std::map<std::string, VolumeSpace> space_of{{"san/thin", {true, 2560 * MiB}}, {"san/vm1", {false, 10 * GiB}}};
+    std::map<std::string, VolumeSpace> space_of{{"san/thin", {true, 2560 * MiB, false}}, {"san/vm1", {false, 10 * GiB, false}}};
     std::optional<Error> refuse;   // the backend's answer to a growth
     std::vector<std::pair<std::string, uint64_t>> grown;
 
@@ -91,7 +92,7 @@ protected:
     FakeVolumes volumes;
     // Jobs held back until run_jobs(), to see what arrives while a growth is under way.
     bool hold = false;
-    std::vector<std::pair<std::function<Result<uint64_t>()>, std::function<void(Result<uint64_t>)>>> held;
+    std::vector<std::pair<std::function<Result<agent::Looked>()>, std::function<void(Result<agent::Looked>)>>> held;
     // What the agent would run on its main loop later.
     std::vector<std::pair<std::chrono::seconds, std::function<void()>>> later;
     ThinGrowth growth{guests, volumes, [] { return std::vector<host::PoolBinding>{{"san", "vg_san"}}; }, GrowthPolicy{},
@@ -279,7 +280,7 @@ TEST_F(ThinGrowthTest, TheFirstLookCatchesUpOnWhatWasMissed) {
     web2.replace(web2.find("/dev/vg_san/thin'"), 16, "/dev/vg_san/thin2");
     guests.xml["web2"] = web2;
     guests.xml["web3"] = "<domain type='qemu'><name>web3</name><devices/></domain>";
-    volumes.space_of["san/thin2"] = {true, 2560 * MiB};
+    volumes.space_of["san/thin2"] = {true, 2560 * MiB, false};
     guests.written["web1/vda"] = 2100 * MiB;
     guests.paused["web2"] = true;
     guests.paused["web3"] = true;   // paused, but on nothing of ours: not ours to resume
@@ -299,11 +300,48 @@ TEST_F(ThinGrowthTest, ARefusedGrowthOfARunningGuestIsNotRetriedAtOnce) {
     EXPECT_TRUE(guests.thresholds.empty());
 }
 
+// Both hosts hold the volume shared while a migration hands it over: LVM would refuse the
+// growth. No threshold meanwhile (it would fire at every write), a look every 5 s, and the
+// growth once the finisher has made it exclusive.
+TEST_F(ThinGrowthTest, ASharedVolumeGrowsOnceTheHandOverMakesItExclusive) {
+    volumes.space_of["san/thin"].shared = true;
+    LogCapture log;
+    growth.threshold_reached("web1", "vda[1]", 2048 * MiB, 0);
+    growth.threshold_reached("web1", "vda", 2048 * MiB, 0);
+    EXPECT_TRUE(volumes.grown.empty());
+    EXPECT_TRUE(guests.thresholds.empty());
+    ASSERT_EQ(later.size(), 1u);
+    EXPECT_EQ(later[0].first, ThinGrowth::kHandoverRetry);
+    EXPECT_TRUE(log.contains("shared while a migration hands it over")) << log.text();
+    guests.written["web1/vda"] = 2100 * MiB;
+    volumes.space_of["san/thin"].shared = false;
+    run_later();
+    EXPECT_EQ(volumes.grown, (std::vector<std::pair<std::string, uint64_t>>{{"san/thin", 5 * GiB}}));
+    EXPECT_EQ(guests.thresholds, (Thresholds{{"web1", "vda[1]", 5 * GiB - 512 * MiB}}));
+    EXPECT_TRUE(later.empty());
+}
+
+// Shared but not yet needing to grow (a domain that just arrived): its threshold is set.
+TEST_F(ThinGrowthTest, ASharedVolumeBelowItsThresholdIsWatched) {
+    volumes.space_of["san/thin"].shared = true;
+    growth.domain_running("web1");
+    EXPECT_EQ(guests.thresholds, (Thresholds{{"web1", "vda[1]", 2048 * MiB}}));
+    EXPECT_TRUE(later.empty());
+}
+
+// The source of a migration: its domain is gone when the look comes; nothing is said.
+TEST_F(ThinGrowthTest, ADomainThatLeftIsNotWatched) {
+    LogCapture log;
+    growth.domain_running("migrated-away");
+    EXPECT_TRUE(guests.thresholds.empty());
+    EXPECT_FALSE(log.contains("not watched")) << log.text();
+}
+
 TEST_F(ThinGrowthTest, ADomainThatCannotBeReadIsSkippedWithAWarning) {
     LogCapture log;
-    growth.domain_running("gone");
+    growth.domain_running("broken");
     EXPECT_TRUE(guests.thresholds.empty());
-    EXPECT_TRUE(log.contains("domain gone: its qcow2 volumes are not watched for growth")) << log.text();
+    EXPECT_TRUE(log.contains("domain broken: its qcow2 volumes are not watched for growth")) << log.text();
 }
 
 }  // namespace
