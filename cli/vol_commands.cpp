@@ -439,7 +439,12 @@ Status transfer(Context &ctx, const Args &args, bool upload) {
         ctx.progress->describe(ref.name, total);
     }
     if (upload) {
-        ILVM_TRY(be->upload_vol(ref.pool_xml, ref.name, file, offset, length));
+        // The length of a regular file, when none was given: a known range is what the backend
+        // can give back before the copy, so that the file's zeros stay unallocated (issue 16).
+        uint64_t copy_length = length;
+        struct stat st {};
+        if (!copy_length && ::stat(file.c_str(), &st) == 0 && S_ISREG(st.st_mode)) copy_length = static_cast<uint64_t>(st.st_size);
+        ILVM_TRY(be->upload_vol(ref.pool_xml, ref.name, file, offset, copy_length));
     } else {
         ILVM_ASSIGN_OR_RETURN(auto dst, DownloadFile::open(file, args.flag("overwrite")));
         ILVM_TRY(be->download_vol(ref.pool_xml, ref.name, file, offset, length));

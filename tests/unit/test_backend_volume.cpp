@@ -677,9 +677,28 @@ TEST_F(VolumeOps, CloneCopiesUnderSharedSourceLock) {
     expect_golden("vol-clone", sys.transcript());
 }
 
+// A device that cannot give storage back (fallocate: Operation not supported): every byte
+// is copied, zeros included, as a target that still holds old data needs.
+TEST_F(VolumeOps, CloneOntoADeviceThatCannotGiveStorageBackWritesEveryByte) {
+    started_pool();
+    lvs({"lvs_vm1_space.json", "lvs_new_vm9.json"});
+    sys.on({"fallocate"}, fail_out(1, "fallocate: fallocate failed: Operation not supported\n"));
+    LogCapture log;
+    auto v = backend->build_vol_from(pool, vol("vm9", 1), "vm1");
+    ASSERT_TRUE(v.ok()) << v.error().message;
+    expect_in_order({"fallocate --punch-hole --keep-size --offset 0 --length 1073741824 /dev/vg_san/vm9",
+                     "dd if=/dev/vg_san/vm1 of=/dev/vg_san/vm9 bs=4M count=1073741824 iflag=direct,count_bytes oflag=direct "
+                     "conv=notrunc,fsync status=progress"});
+    EXPECT_TRUE(log.contains("/dev/vg_san/vm9 cannot give back storage (fallocate: fallocate failed: Operation not "
+                             "supported); the copy writes its zeros")) << log.text();
+}
+
 TEST_F(VolumeOps, UploadAndDownloadUseDdWithOffsets) {
     started_pool();
     lvs({"lvs_vm1.json"});
+    // A known range in whole 4 KiB blocks is given back first and the source's zeros skipped;
+    // an unknown length (to the file's end) or an unaligned range is copied byte for byte.
+    ASSERT_TRUE(backend->upload_vol(pool, "vm1", "/tmp/disk.raw", 4096, 8192).ok());
     ASSERT_TRUE(backend->upload_vol(pool, "vm1", "/tmp/disk.raw", 4096, 0).ok());
     ASSERT_TRUE(backend->download_vol(pool, "vm1", "/tmp/out.raw", 0, 1048576).ok());
     // Not in whole 4 KiB: buffered, since a direct read or write there fails (EINVAL).

@@ -45,6 +45,28 @@ Command zero_range_dd(const std::string &device, uint64_t offset, uint64_t lengt
     return c;
 }
 
+Command punch_hole(const std::string &device, uint64_t offset, uint64_t length) {
+    Command c{"fallocate", "--punch-hole", "--keep-size", "--offset", std::to_string(offset), "--length",
+              std::to_string(length), device};
+    c.timeout = std::chrono::hours(1);
+    return c;
+}
+
+bool deallocated(System &sys, const std::string &device, uint64_t offset, uint64_t length) {
+    constexpr uint64_t kBlock = 4096;   // whole logical blocks of any disk (4Kn included)
+    if (length == 0 || offset % kBlock || length % kBlock) return false;
+    auto out = sys.run(punch_hole(device, offset, length));
+    if (!out.ok()) {
+        spdlog::info("cannot punch {}: {}; the copy writes its zeros", device, out.error().message);
+        return false;
+    }
+    if (!out->succeeded()) {
+        spdlog::info("{} cannot give back storage ({}); the copy writes its zeros", device, out->first_error_line());
+        return false;
+    }
+    return true;
+}
+
 Status wait_for(System &sys, const std::string &path, std::chrono::milliseconds timeout) {
     auto deadline = sys.now() + timeout;
     bool settled = false;

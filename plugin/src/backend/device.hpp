@@ -26,6 +26,11 @@ Command zero_whole(const std::string &device, uint64_t bytes);
 // The same for the MiB-aligned range [offset, offset + length).
 Command discard_zeroout_range(const std::string &device, uint64_t offset, uint64_t length);
 Command zero_range_dd(const std::string &device, uint64_t offset, uint64_t length);
+// `fallocate --punch-hole --keep-size --offset O --length L DEV`: on a block device the
+// kernel zeroes the range only by a write-zeroes that may unmap (a thin LUN gives the
+// storage back) and never by writing zeros itself (blkdev_fallocate: no fallback); else it
+// fails (EOPNOTSUPP). O and L in whole logical blocks.
+Command punch_hole(const std::string &device, uint64_t offset, uint64_t length);
 
 // Polls for the device node with a bounded wait (udev creates by-path links after login).
 Status wait_for(System &sys, const std::string &path, std::chrono::milliseconds timeout);
@@ -36,6 +41,12 @@ Result<std::vector<std::string>> signatures(System &sys, const std::string &devi
 // Clears the first and last MiB so a new volume never shows a previous tenant's partition
 // table, PV label, filesystem or RAID superblock (GPT and md keep copies at the end).
 Status clear_edges(System &sys, const std::string &device, uint64_t bytes);
+
+// Whether [offset, offset + length) now reads zeros with its storage given back (punch_hole),
+// so that a copy may skip the source's zeros (dd conv=sparse) and leave them unallocated
+// (issue 16: copies discard what is zero). False when the device cannot (logged) or the range
+// is not in whole 4 KiB blocks: the copy then writes every byte, as without this.
+bool deallocated(System &sys, const std::string &device, uint64_t offset, uint64_t length);
 
 // Zeroes the whole device: blkdiscard --zeroout (offloaded by most arrays), falling back
 // to writing zeros when the device or kernel cannot do it.

@@ -30,10 +30,14 @@ constexpr uint64_t kDirectAlignment = 4096;
 
 bool direct_io_aligned(uint64_t bytes) { return bytes % kDirectAlignment == 0; }
 
-Command dd_upload(const std::string &src, const std::string &dev, uint64_t offset, uint64_t length) {
+// `sparse`: the target range reads zeros already (device::deallocated): dd seeks over the
+// source's blocks of zeros instead of writing them (conv=sparse), so they stay unallocated.
+const char *copy_conv(bool sparse) { return sparse ? "conv=notrunc,fsync,sparse" : "conv=notrunc,fsync"; }
+
+Command dd_upload(const std::string &src, const std::string &dev, uint64_t offset, uint64_t length, bool sparse) {
     Command c{"dd", "if=" + src, "of=" + dev, kCopyBlock, "iflag=fullblock" + std::string(length ? ",count_bytes" : ""),
               "oflag=seek_bytes" + std::string(direct_io_aligned(offset) ? ",direct" : ""), "seek=" + std::to_string(offset),
-              "conv=notrunc,fsync", "status=progress"};
+              copy_conv(sparse), "status=progress"};
     if (length) c.argv.push_back("count=" + std::to_string(length));
     c.timeout = std::chrono::hours(12);
     c.reports_progress = true;
@@ -59,9 +63,9 @@ Command dd_download(const std::string &dev, const std::string &dst, uint64_t off
 }
 
 // The whole source, `bytes` (an LV's size: whole extents, so whole sectors).
-Command dd_copy(const std::string &src, const std::string &dst, uint64_t bytes) {
+Command dd_copy(const std::string &src, const std::string &dst, uint64_t bytes, bool sparse) {
     Command c{"dd", "if=" + src, "of=" + dst, kCopyBlock, "count=" + std::to_string(bytes), "iflag=direct,count_bytes",
-              "oflag=direct", "conv=notrunc,fsync", "status=progress"};
+              "oflag=direct", copy_conv(sparse), "status=progress"};
     c.timeout = std::chrono::hours(12);
     c.reports_progress = true;
     return c;
@@ -221,7 +225,8 @@ Status Backend::copy_into(const PoolDef &pool, const lvm::LvReport &src, const l
     Status copied = activate_lv(pool, target, lvm::ActivationMode::exclusive, "activate");
     if (copied.ok()) {
         const std::string dst_dev = lvm::lv_path(pool.vg_name, target.name);
-        copied = run_status(sys_, dd_copy(lvm::lv_path(pool.vg_name, src.name), dst_dev, src.size),
+        const bool sparse = device::deallocated(sys_, dst_dev, 0, src.size);
+        copied = run_status(sys_, dd_copy(lvm::lv_path(pool.vg_name, src.name), dst_dev, src.size, sparse),
                             "copying volume '" + src.name + "' to '" + target.name + "'");
         // A copy larger than its source: what lies past the copied data was someone else's.
         if (copied.ok() && pool.wipe_on_create && target_size > src.size)
@@ -369,7 +374,10 @@ Status Backend::upload_vol(const PoolDef &pool, const std::string &name, const s
     ILVM_ASSIGN_OR_RETURN(auto lv, load_lv(pool, name));
     ILVM_TRY(check_range(lv, offset, length));
     return with_volume_active(pool, lv, [&] {
-        return run_status(sys_, dd_upload(src_file, lvm::lv_path(pool.vg_name, name), offset, length),
+        // Only a known range can be given back first: with no length dd copies to the file's end.
+        const std::string dev = lvm::lv_path(pool.vg_name, name);
+        const bool sparse = device::deallocated(sys_, dev, offset, length);
+        return run_status(sys_, dd_upload(src_file, dev, offset, length, sparse),
                           "uploading " + src_file + " to volume '" + name + "'");
     });
 }
