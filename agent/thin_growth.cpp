@@ -173,7 +173,7 @@ void ThinGrowth::watch(const std::string &domain, const Disk &disk, uint64_t wri
         it->second.written = std::max(it->second.written, written);
         return;
     }
-    in_flight_[k] = Pending{resume, written};
+    in_flight_[k] = Pending{resume, written, written};
     Volumes &volumes = volumes_;
     const GrowthPolicy policy = policy_;
     submit_(
@@ -191,7 +191,7 @@ void ThinGrowth::watch(const std::string &domain, const Disk &disk, uint64_t wri
                 spdlog::info("domain {}: volume {}/{} grown from {} to {} ({} ms)", domain, disk.pool, disk.volume,
                              human_size(space.allocation), human_size(grown),
                              std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - began).count());
-            return Looked{grown};
+            return Looked{grown, false, grown > space.allocation};
         },
         [this, domain, disk](Result<Looked> looked) { done(domain, disk, looked); });
 }
@@ -229,10 +229,20 @@ void ThinGrowth::done(const std::string &domain, const Disk &disk, const Result<
     waiting_.erase(k);
     const uint64_t allocation = looked->allocation;
     const uint64_t threshold = write_threshold(allocation, policy_);
-    if (auto st = guests_.set_threshold(domain, disk.node(), threshold); !st.ok())
-        spdlog::warn("domain {}: no write threshold on {} ({}): {} (the safety net looks at it again)", domain,
-                     disk.node(), key(disk.pool, disk.volume), st.error().message);
-    else
+    // A write reported while a look that found no need ran (an ENOSPC pause after it read the
+    // LV) is past what it was told: look again at once rather than resume into the pause. A
+    // growth answers whatever was reported during it: that was written below the old end.
+    if (!looked->grew && pending.written > pending.asked && pending.written >= threshold) {
+        watch(domain, disk, pending.written, pending.resume);
+        return;
+    }
+    if (auto st = guests_.set_threshold(domain, disk.node(), threshold); !st.ok()) {
+        if (st.error().code == ErrorCode::not_found)
+            spdlog::debug("domain {}: gone before its threshold was set ({})", domain, st.error().message);
+        else
+            spdlog::warn("domain {}: no write threshold on {} ({}): {} (the safety net looks at it again)", domain,
+                         disk.node(), key(disk.pool, disk.volume), st.error().message);
+    } else
         spdlog::debug("domain {}: write threshold on {} at {} of {}", domain, disk.node(), human_size(threshold),
                       human_size(allocation));
     if (pending.resume) resume_if_paused(domain);

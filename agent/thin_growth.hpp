@@ -74,6 +74,7 @@ struct VolumeSpace {
 struct Looked {
     uint64_t allocation = 0;
     bool waits_for_handover = false;
+    bool grew = false;
 };
 class Volumes {
 public:
@@ -127,6 +128,7 @@ private:
     struct Pending {
         bool resume = false;    // resume the domain if an ENOSPC paused it
         uint64_t written = 0;   // the highest write known
+        uint64_t asked = 0;     // the highest write the job under way was given
     };
     Result<std::vector<Disk>> qcow2_disks(const std::string &domain);
     // On a worker: the LV's size, grown first when `written` has reached its threshold;

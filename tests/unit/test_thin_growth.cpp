@@ -272,6 +272,23 @@ TEST_F(ThinGrowthTest, EventsDuringAGrowthJoinIt) {
     EXPECT_EQ(growth.in_flight(), 0u);
 }
 
+// The guest outran a look that found no need to grow (it ran before the burst): the ENOSPC
+// that arrives meanwhile makes a second look, which grows, and only then the resume.
+TEST_F(ThinGrowthTest, AnEnospcDuringALookThatFoundNoNeedGrowsBeforeResuming) {
+    hold = true;
+    guests.written["web1/vda"] = 100 * MiB;
+    growth.domain_running("web1");
+    guests.paused["web1"] = true;
+    growth.io_error("web1", "/dev/vg_san/thin", VIR_DOMAIN_EVENT_IO_ERROR_PAUSE, "enospc");
+    run_jobs();   // the first look: no growth needed for 100 MiB; a second look is submitted
+    EXPECT_TRUE(volumes.grown.empty());
+    EXPECT_TRUE(guests.resumed.empty());
+    run_jobs();
+    EXPECT_EQ(volumes.grown, (std::vector<std::pair<std::string, uint64_t>>{{"san/thin", 5 * GiB}}));
+    EXPECT_EQ(guests.resumed, std::vector<std::string>{"web1"});
+    EXPECT_EQ(guests.thresholds, (Thresholds{{"web1", "vda[1]", 5 * GiB - 512 * MiB}}));
+}
+
 // After a restart of the agent (or a missed event): a guest already past its threshold is
 // grown, one paused on a full volume is grown and resumed, the others get thresholds.
 TEST_F(ThinGrowthTest, TheFirstLookCatchesUpOnWhatWasMissed) {
