@@ -155,6 +155,10 @@ class Target:
                 spec.lun_files.append(path)
             self.adm("--op", "new", "--mode", "logicalunit", "--tid", str(tid),
                      "--lun", str(lun), "-b", path)
+            # A thin LUN, as most arrays export: UNMAP and WRITE SAME with unmap punch holes
+            # in the backing file, so the lab can see what a copy leaves unallocated (bench).
+            self.adm("--op", "update", "--mode", "logicalunit", "--tid", str(tid),
+                     "--lun", str(lun), "--params", "thin_provisioning=1")
         for ini in (spec.initiators or ["ALL"]):
             self.adm("--op", "bind", "--mode", "target", "--tid", str(tid), "-I", ini)
         if spec.chap:
@@ -165,6 +169,24 @@ class Target:
                      "--user", user)
         log("target tid %d %s: %d LUN(s)%s" % (tid, spec.iqn, len(spec.lun_sizes),
                                               ", CHAP" if spec.chap else ""))
+
+    def allocated(self, path, offset, length):
+        """Bytes of a LUN file's [offset, offset + length) that hold data (SEEK_DATA /
+        SEEK_HOLE; a punched or never written range holds none)."""
+        total, pos, end = 0, offset, offset + length
+        with open(path, "rb") as f:
+            fd = f.fileno()
+            while pos < end:
+                try:
+                    data = os.lseek(fd, pos, os.SEEK_DATA)
+                except OSError:   # ENXIO: no data past pos
+                    break
+                if data >= end:
+                    break
+                hole = min(os.lseek(fd, data, os.SEEK_HOLE), end)
+                total += hole - data
+                pos = hole
+        return total
 
     def show(self):
         return self.adm("--op", "show", "--mode", "target", check=False)[1]

@@ -27,8 +27,9 @@ per step, with per-scenario times:
              timed inside host A, 5 pairs each, medians and ratios: vol-create-as, vol-delete,
              vol-activate, vol-deactivate, pool-refresh; bare `lvchange -asy` (what a hand-over
              costs per step under TCG); vol-clone and vol-download of 256 MiB beside dd with
-             4 MiB direct I/O; a download of a volume holding 16 MiB stays sparse. Asserts
-             only that everything succeeds and the download's allocation (times are printed).
+             4 MiB direct I/O; a download of a volume holding 16 MiB stays sparse, and a
+             clone of it holds at most 32 MiB of the thin LUN's file. Asserts only that
+             everything succeeds and those allocations (times are printed).
   maintenance  one writer per volume on a host: virsh start refused naming vol-wipe,
              vol-clone, vol-upload while one works on the domain's volume (held back by a
              wrapper), results intact; two domains sharing a volume started at once: one
@@ -2229,8 +2230,27 @@ def bench(ctx):
     expect(apparent == 128 * MIB, "the download is %d bytes, not 128 MiB" % apparent)
     expect(allocated <= 32 * MIB, "a download of a volume holding 16 MiB allocates %d bytes" % allocated)
     a.check(["rm", "-f", "/root/sparse.out"])
-    for vol in ("bo", "bb", "bsrc", "bsparse"):
+    # A clone of it on the thin lab LUN (target.py): its LV's range is punched first, then
+    # only the 16 MiB of data is written; the rest stays unallocated in the LUN's file.
+    ctx.ilvm(a, "vol-clone", "bsparse", "bsparse2", "--pool", "san")
+    held = lv_allocated_on_lun(ctx, a, "bsparse2")
+    say("   vol-clone of it: %d MiB of the clone's 128 MiB allocated on the LUN" % (held >> 20))
+    expect(held <= 32 * MIB, "a clone of a volume holding 16 MiB allocates %d bytes on a thin LUN" % held)
+    for vol in ("bo", "bb", "bsrc", "bsparse", "bsparse2"):
         ctx.ilvm(a, "vol-delete", vol, "--pool", "san")
+
+
+def lv_allocated_on_lun(ctx, guest, lv):
+    """Bytes of `lv`'s extents that hold data in the lab LUN's backing file (one segment
+    expected: a new LV in a lab VG), read on the outer machine."""
+    out = guest.check(["lvs", "--noheadings", "--nosuffix", "--units", "b", "-o", "seg_pe_ranges,vg_extent_size",
+                       "vg_san/" + lv])[1].split()
+    ranges, extent = out[0], int(out[1])
+    pv, _, span = ranges.rpartition(":")
+    first, last = (int(x) for x in span.split("-"))
+    pe_start = int(guest.check(["pvs", "--noheadings", "--nosuffix", "--units", "b", "-o", "pe_start", pv])[1].strip())
+    lun_file = ctx.lab.spec.lun_files[0]
+    return ctx.lab.target.allocated(lun_file, pe_start + first * extent, (last - first + 1) * extent)
 
 
 SCENARIOS = {"newcomer": newcomer, "chap": chap, "two-hosts": two_hosts, "data": data, "wrong-lun": wrong_lun,
