@@ -892,8 +892,10 @@ def thin_growth(ctx):
     log = ilvmd_growth_log(a, since)
     for t, text in log:
         say("   ilvmd +%5.1f s  %s" % (t - since, text))
-    grown = [text for _, text in log if "grown from" in text]
-    latencies = [int(text.rsplit("(", 1)[1].split()[0]) for text in grown if text.endswith("ms)")]
+    # The agent's own line per growth ("domain tgvm: volume san/tgdisk grown from … (N ms)"),
+    # not the module's ("volume vg_san/tgdisk grown from … (its image needs at most …)").
+    grown = [text for _, text in log if text.startswith("domain ") and "grown from" in text and text.endswith("ms)")]
+    latencies = [int(text.rsplit("(", 1)[1].split()[0]) for text in grown]
     pauses = [text for _, text in log if "paused, volume" in text]
     say("   %d growths (ms each: %s), %d pauses; LV %d MiB, highest write %d MiB (chunk %d MiB)"
         % (len(grown), latencies, len(pauses), lv_size >> 20, highest >> 20, TG_CHUNK_MIB))
