@@ -8,12 +8,7 @@
 namespace ilvm::agent {
 namespace {
 
-struct DomainFree {
-    void operator()(virDomainPtr d) const {
-        if (d) virDomainFree(d);
-    }
-};
-using Domain = std::unique_ptr<virDomain, DomainFree>;
+using Domain = host::DomainHandle;
 
 Result<Domain> lookup(virConnectPtr conn, const std::string &name) {
     if (!conn) return system_error("libvirt is not connected");

@@ -9,6 +9,10 @@ void ConnDeleter::operator()(virConnectPtr c) const {
     if (c) loaded_libvirt().virConnectClose(c);
 }
 
+void DomainDeleter::operator()(virDomainPtr d) const {
+    if (d) loaded_libvirt().virDomainFree(d);
+}
+
 std::string libvirt_error() {
     auto api = libvirt_api();
     if (!api.ok()) return api.error().message;

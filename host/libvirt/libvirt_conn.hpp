@@ -17,6 +17,10 @@ struct ConnDeleter {
     void operator()(virConnectPtr c) const;
 };
 using ConnHandle = std::unique_ptr<virConnect, ConnDeleter>;
+struct DomainDeleter {
+    void operator()(virDomainPtr d) const;
+};
+using DomainHandle = std::unique_ptr<virDomain, DomainDeleter>;
 
 // libvirt's last error on this thread, one line ("unknown libvirt error" when none).
 std::string libvirt_error();

@@ -10,13 +10,6 @@
 namespace ilvm::host {
 namespace {
 
-struct DomainDeleter {
-    void operator()(virDomainPtr d) const {
-        if (d) loaded_libvirt().virDomainFree(d);
-    }
-};
-using DomainHandle = std::unique_ptr<virDomain, DomainDeleter>;
-
 // libvirt's names for its states, so that the API and the status files are judged by one
 // function (classify_domain_state).
 const char *state_name(int state) {
