@@ -24,11 +24,13 @@ std::string key(const std::string &pool, const std::string &volume) { return poo
 
 Result<GrowthPolicy> growth_policy_from_env() {
     GrowthPolicy p;
-    ILVM_ASSIGN_OR_RETURN(uint64_t chunk, env_number("ILVM_THIN_CHUNK_MIB", p.chunk / MiB, 256, 65536));
+    ILVM_ASSIGN_OR_RETURN(uint64_t chunk, env_number("ILVM_THIN_CHUNK_MIB", p.chunk / MiB, 64, 65536));
     p.chunk = chunk * MiB;
-    // By default a fifth of the chunk (oVirt's proportion), 64 to 512 MiB.
-    const uint64_t fifth = std::clamp<uint64_t>(chunk / 5, 64, p.free_left / MiB);
-    ILVM_ASSIGN_OR_RETURN(uint64_t left, env_number("ILVM_THIN_THRESHOLD_MIB", fifth, 64, chunk / 2));
+    // By default a fifth of the chunk (oVirt's proportion), 64 to 512 MiB, and never more than
+    // half a chunk (else one growth would not get the LV past the next threshold).
+    const uint64_t lowest = std::min<uint64_t>(64, chunk / 2), highest = chunk / 2;
+    const uint64_t fifth = std::clamp<uint64_t>(chunk / 5, lowest, std::min<uint64_t>(p.free_left / MiB, highest));
+    ILVM_ASSIGN_OR_RETURN(uint64_t left, env_number("ILVM_THIN_THRESHOLD_MIB", fifth, lowest, highest));
     p.free_left = left * MiB;
     return p;
 }

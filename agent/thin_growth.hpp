@@ -33,8 +33,8 @@ struct GrowthPolicy {
     uint64_t free_left = 512ULL << 20;    // the threshold: this far below the LV's end (20 % of a chunk)
 };
 
-// $ILVM_THIN_CHUNK_MIB (256..65536), $ILVM_THIN_THRESHOLD_MIB (64..chunk/2; by default a
-// fifth of the chunk, 64..512).
+// $ILVM_THIN_CHUNK_MIB (64..65536), $ILVM_THIN_THRESHOLD_MIB (64..chunk/2, or chunk/2 for a
+// chunk under 128 MiB; by default a fifth of the chunk, 64..512, at most chunk/2).
 Result<GrowthPolicy> growth_policy_from_env();
 
 // Where the guest's highest write makes libvirt tell us: free_left below the LV's end (at

@@ -139,6 +139,13 @@ TEST(GrowthPolicy, FromTheEnvironmentWithinBounds) {
     auto small = agent::growth_policy_from_env();
     ASSERT_TRUE(small.ok()) << small.error().message;
     EXPECT_EQ(small->free_left, 64 * MiB);
+    ::setenv("ILVM_THIN_CHUNK_MIB", "64", 1);   // the lab's nested guests write slowly: half of it
+    auto tiny = agent::growth_policy_from_env();
+    ASSERT_TRUE(tiny.ok()) << tiny.error().message;
+    EXPECT_EQ(tiny->chunk, 64 * MiB);
+    EXPECT_EQ(tiny->free_left, 32 * MiB);
+    ::setenv("ILVM_THIN_CHUNK_MIB", "63", 1);
+    EXPECT_FALSE(agent::growth_policy_from_env().ok());
     ::unsetenv("ILVM_THIN_CHUNK_MIB");
     ::unsetenv("ILVM_THIN_THRESHOLD_MIB");
     auto d = agent::growth_policy_from_env();

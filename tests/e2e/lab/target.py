@@ -45,6 +45,11 @@ def lun_dir_root():
     return LUN_DIR_ROOT
 
 
+def thin_luns():
+    """Whether the lab exports its LUNs thin (the default) or thick (ILVM_LAB_THIN_LUN=0)."""
+    return os.environ.get("ILVM_LAB_THIN_LUN", "1") != "0"
+
+
 class TargetSpec:
     """One iSCSI target: an IQN, its LUN sizes (LUN numbers start at 1,
     LUN 0 is tgt's controller) and optional incoming CHAP credentials."""
@@ -157,8 +162,10 @@ class Target:
                      "--lun", str(lun), "-b", path)
             # A thin LUN, as most arrays export: UNMAP and WRITE SAME with unmap punch holes
             # in the backing file, so the lab can see what a copy leaves unallocated (bench).
-            self.adm("--op", "update", "--mode", "logicalunit", "--tid", str(tid),
-                     "--lun", str(lun), "--params", "thin_provisioning=1")
+            # ILVM_LAB_THIN_LUN=0: a thick one, to compare timings.
+            if thin_luns():
+                self.adm("--op", "update", "--mode", "logicalunit", "--tid", str(tid),
+                         "--lun", str(lun), "--params", "thin_provisioning=1")
         for ini in (spec.initiators or ["ALL"]):
             self.adm("--op", "bind", "--mode", "target", "--tid", str(tid), "-I", ini)
         if spec.chap:
