@@ -672,6 +672,7 @@ TEST_F(VolumeOps, DeleteWithWipeRefusedWhileActiveOnAnotherHostNamesTheHolder) {
 TEST_F(VolumeOps, CloneCopiesUnderSharedSourceLock) {
     started_pool();
     lvs({"lvs_vm1_space.json", "lvs_new_vm9.json"});
+    sys.on({"lsblk"}, ok_out("4294966784\n"));   // a thin LUN: it discards
     auto v = backend->build_vol_from(pool, vol("vm9", 1), "vm1");
     ASSERT_TRUE(v.ok()) << v.error().message;
     expect_golden("vol-clone", sys.transcript());
@@ -682,6 +683,7 @@ TEST_F(VolumeOps, CloneCopiesUnderSharedSourceLock) {
 TEST_F(VolumeOps, CloneOntoADeviceThatCannotGiveStorageBackWritesEveryByte) {
     started_pool();
     lvs({"lvs_vm1_space.json", "lvs_new_vm9.json"});
+    sys.on({"lsblk"}, ok_out("4294966784\n"));
     sys.on({"fallocate"}, fail_out(1, "fallocate: fallocate failed: Operation not supported\n"));
     LogCapture log;
     auto v = backend->build_vol_from(pool, vol("vm9", 1), "vm1");
@@ -693,9 +695,31 @@ TEST_F(VolumeOps, CloneOntoADeviceThatCannotGiveStorageBackWritesEveryByte) {
                              "supported); the copy writes its zeros")) << log.text();
 }
 
+// A thick LUN (DISC-MAX 0): nothing to give back, and its write-zeroes may be the target
+// writing every zero, so it is not punched; the copy writes every byte. The test failed
+// before the check (fallocate ran).
+TEST_F(VolumeOps, CloneOntoADeviceThatDoesNotDiscardIsNotPunched) {
+    started_pool();
+    lvs({"lvs_vm1_space.json", "lvs_new_vm9.json"});
+    sys.on({"lsblk"}, ok_out("           0\n"));
+    LogCapture log;
+    auto v = backend->build_vol_from(pool, vol("vm9", 1), "vm1");
+    ASSERT_TRUE(v.ok()) << v.error().message;
+    expect_not_run({"fallocate"});
+    expect_in_order({"lsblk --bytes --nodeps --noheadings --output DISC-MAX /dev/vg_san/vm9",
+                     "dd if=/dev/vg_san/vm1 of=/dev/vg_san/vm9 bs=4M count=1073741824 iflag=direct,count_bytes oflag=direct "
+                     "conv=notrunc,fsync status=progress"});
+    EXPECT_TRUE(log.contains("/dev/vg_san/vm9 does not discard (lsblk DISC-MAX 0); the copy writes its zeros")) << log.text();
+    sys.on({"lsblk"}, fail_out(32, "lsblk: /dev/vg_san/vm9: not a block device\n"));   // cannot say: the same
+    sys.commands.clear();
+    ASSERT_TRUE(backend->upload_vol(pool, "vm1", "/tmp/disk.raw", 4096, 8192).ok());
+    expect_not_run({"fallocate"});
+}
+
 TEST_F(VolumeOps, UploadAndDownloadUseDdWithOffsets) {
     started_pool();
     lvs({"lvs_vm1.json"});
+    sys.on({"lsblk"}, ok_out("4294966784\n"));
     // A known range in whole 4 KiB blocks is given back first and the source's zeros skipped;
     // an unknown length (to the file's end) or an unaligned range is copied byte for byte.
     ASSERT_TRUE(backend->upload_vol(pool, "vm1", "/tmp/disk.raw", 4096, 8192).ok());

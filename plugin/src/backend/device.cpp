@@ -5,6 +5,8 @@
 
 #include "common/continue_after.hpp"
 #include "common/log.hpp"
+#include "common/numbers.hpp"
+#include "common/strings.hpp"
 
 namespace ilvm::device {
 
@@ -52,9 +54,24 @@ Command punch_hole(const std::string &device, uint64_t offset, uint64_t length) 
     return c;
 }
 
+Command discard_max(const std::string &device) {
+    Command c{"lsblk", "--bytes", "--nodeps", "--noheadings", "--output", "DISC-MAX", device};
+    c.timeout = std::chrono::seconds(30);
+    return c;
+}
+
 bool deallocated(System &sys, const std::string &device, uint64_t offset, uint64_t length) {
     constexpr uint64_t kBlock = 4096;   // whole logical blocks of any disk (4Kn included)
     if (length == 0 || offset % kBlock || length % kBlock) return false;
+    auto limit = sys.run(discard_max(device));
+    const auto most = limit.ok() && limit->succeeded() ? parse_digits(trim(limit->out)) : std::nullopt;
+    if (!most || *most == 0) {
+        spdlog::info("{} does not discard ({}); the copy writes its zeros", device,
+                     !limit.ok() ? limit.error().message
+                     : !limit->succeeded() ? limit->first_error_line()
+                                           : "lsblk DISC-MAX " + std::string(trim(limit->out)));
+        return false;
+    }
     auto out = sys.run(punch_hole(device, offset, length));
     if (!out.ok()) {
         spdlog::info("cannot punch {}: {}; the copy writes its zeros", device, out.error().message);

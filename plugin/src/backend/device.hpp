@@ -31,6 +31,9 @@ Command zero_range_dd(const std::string &device, uint64_t offset, uint64_t lengt
 // storage back) and never by writing zeros itself (blkdev_fallocate: no fallback); else it
 // fails (EOPNOTSUPP). O and L in whole logical blocks.
 Command punch_hole(const std::string &device, uint64_t offset, uint64_t length);
+// `lsblk --bytes --nodeps --noheadings --output DISC-MAX DEV`: the most the device discards in
+// one request, 0 for a device that cannot (a thick LUN).
+Command discard_max(const std::string &device);
 
 // Polls for the device node with a bounded wait (udev creates by-path links after login).
 Status wait_for(System &sys, const std::string &path, std::chrono::milliseconds timeout);
@@ -45,7 +48,10 @@ Status clear_edges(System &sys, const std::string &device, uint64_t bytes);
 // Whether [offset, offset + length) now reads zeros with its storage given back (punch_hole),
 // so that a copy may skip the source's zeros (dd conv=sparse) and leave them unallocated
 // (issue 16: copies discard what is zero). False when the device cannot (logged) or the range
-// is not in whole 4 KiB blocks: the copy then writes every byte, as without this.
+// is not in whole 4 KiB blocks: the copy then writes every byte, as without this. A device
+// that does not discard (discard_max 0, or lsblk cannot say) is not punched at all: a thick
+// LUN gives nothing back, and its write-zeroes may be the target writing every zero (tgtd:
+// a clone of 256 MiB 0.79x the bare copy with the punch, measured in the lab bench).
 bool deallocated(System &sys, const std::string &device, uint64_t offset, uint64_t length);
 
 // Zeroes the whole device: blkdiscard --zeroout (offloaded by most arrays), falling back
