@@ -51,7 +51,7 @@ per step, with per-scenario times:
              starts a VM on it (seconds printed); `vol-activate --hold` keeps a volume
              active past the grace and the mirror lists it; restarting the agent under a
              running VM changes no lock.
-  thin-growth a nested VM fills a qcow2 volume whose LV starts at 64 MiB (96 MiB in the
+  thin-growth a nested VM fills a qcow2 volume whose LV starts at 64 MiB (72 MiB in the
              ci set, 192 in the full set): ilvmd grows the LV in 64 MiB chunks at libvirt's
              write threshold (growths, their ms and any pause printed); no I/O error in the
              guest; what it wrote reads back the same on A and then on B; the LV ends within
@@ -137,7 +137,7 @@ FULL_ONLY = {"faults", "bench"}
 # maintenance: "share_rounds" starts of two domains on one volume, "parallel_creates"
 # vol-create-as per host at once.
 # thin-growth: "fill_mib" MiB written by the guest into a qcow2 volume that starts at 64 MiB.
-SETS = {"ci": {"race_rounds": 5, "migrate_round_trips": 1, "share_rounds": 2, "parallel_creates": 4, "fill_mib": 96},
+SETS = {"ci": {"race_rounds": 5, "migrate_round_trips": 1, "share_rounds": 2, "parallel_creates": 4, "fill_mib": 72},
         "full": {"race_rounds": 20, "migrate_round_trips": 5, "share_rounds": 3, "parallel_creates": 8, "fill_mib": 192}}
 SHARE_ROUNDS = PARALLEL_CREATES = FILL_MIB = 0  # set by use_set()
 RACE_ROUNDS = 0  # set by use_set()
