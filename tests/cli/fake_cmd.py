@@ -47,11 +47,18 @@ def fake_lvm(argv, path):
             out = json.dumps({"report": [{"lv": rows}]})
         elif argv[0] == "lvcreate":
             name = argv[argv.index("--name") + 1]
+            # As lvm2 2.03.16 does (tests/data/lvm/lvcreate_*.txt): the name checked, the size
+            # rounded up to whole extents and checked against the VG's free space.
+            extent, free = int(VG_SPACE["vg_extent_size"]), int(VG_SPACE["vg_free"])
+            extents = -(-int(argv[argv.index("--size") + 1].rstrip("b")) // extent)
             if name in lvs:
                 rc, err = 5, '  Logical Volume "%s" already exists in volume group "%s"\n' % (name, vg)
+            elif extents * extent > free:
+                rc, err = 5, '  Volume group "%s" has insufficient free space (%d extents): %d required.\n' % (
+                    vg, free // extent, extents)
             else:
                 tags = [argv[i + 1] for i, a in enumerate(argv) if a == "--addtag"]
-                lvs[name] = {"size": int(argv[argv.index("--size") + 1].rstrip("b")), "tags": tags}
+                lvs[name] = {"size": extents * extent, "tags": tags}
         elif target not in lvs:
             rc, err = 5, '  Failed to find logical volume "%s/%s"\n' % (vg, target)
         elif argv[0] == "lvremove":

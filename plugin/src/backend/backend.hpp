@@ -150,8 +150,9 @@ private:
     Status with_volume_active(const PoolDef &pool, const lvm::LvReport &lv, const std::function<Status()> &work,
                               const char *verb = "activate");
     // The checks and the lvcreate of a new volume, tagged incomplete (and with its format's
-    // tags, lvm/volume_tags.hpp); its size. `listing`: the pool's LVs and space as the
-    // caller already read them (vol-clone reads its source there), else read here.
+    // tags, lvm/volume_tags.hpp); the size asked of lvcreate. `listing`: the pool's LVs and
+    // space as the caller already read them (vol-clone reads its source there), checked
+    // against here; without it lvcreate checks the name and the space itself.
     Result<uint64_t> create_lv(const PoolDef &pool, const VolDef &vol, const lvm::LvsWithSpace *listing = nullptr);
     // The LV size of a new qcow2 volume: its allocation if given (at least what an empty
     // image needs), else one chunk, at most what the image can ever need (qemu-img measure).

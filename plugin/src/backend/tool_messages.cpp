@@ -17,6 +17,12 @@ constexpr std::array kTexts{
     KnownText{ToolMessage::vg_not_found, "not found", "vgs, lvm2 2.03.16: 'Volume group \"VG\" not found'"},
     KnownText{ToolMessage::lv_not_found, "Failed to find logical volume",
               "lvs VG/LV, lvm2 2.03.16 tools/toollib.c: 'Failed to find logical volume \"VG/LV\"'"},
+    // Both recorded from lvm2 2.03.16 (Debian 12) on a loop device, tests/data/lvm/lvcreate_*.txt.
+    KnownText{ToolMessage::lv_exists, "already exists in volume group",
+              "lvcreate, lvm2 2.03.16 lib/metadata/lv_manip.c: 'Logical Volume \"LV\" already exists in volume group \"VG\"'"},
+    KnownText{ToolMessage::vg_no_space, "insufficient free space",
+              "lvcreate, lvm2 2.03.16 lib/metadata/lv_manip.c: 'Volume group \"VG\" has insufficient free space "
+              "(N extents): M required.'"},
     KnownText{ToolMessage::no_pv_label, "Failed to find physical volume",
               "pvs, lvm2 2.03.16: 'Failed to find physical volume \"DEV\".'"},
     KnownText{ToolMessage::lv_locked_elsewhere, "locked by other host",

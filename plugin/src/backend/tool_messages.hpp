@@ -13,6 +13,8 @@ namespace ilvm {
 enum class ToolMessage {
     vg_not_found,            // vgs: the VG does not exist (or is not visible) here
     lv_not_found,            // lvs VG/LV: the VG has no such LV
+    lv_exists,               // lvcreate: the VG already has an LV of that name
+    vg_no_space,             // lvcreate: the VG has too few free extents
     no_pv_label,             // pvs: the device carries no LVM label
     lv_locked_elsewhere,     // lvchange: another host holds an incompatible LV lock
     lockspace_not_started,   // any LVM command on a shared VG whose lockspace is not started here
