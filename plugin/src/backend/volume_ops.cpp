@@ -86,14 +86,22 @@ constexpr uint64_t kSector = 512;
 // for thin block volumes (2.5 GiB), which its hosts grow by when a VM nears the end.
 constexpr uint64_t kQcow2FirstChunk = 2560ULL << 20;
 
+Error name_taken(const PoolDef &pool, const std::string &name) {
+    return conflict("volume '" + name + "' already exists in pool " + pool.name);
+}
+
+// `available`: what the VG has free, as the listing or lvcreate's refusal says it.
+Error no_space_for(const PoolDef &pool, const std::string &name, uint64_t size, const std::string &available) {
+    return conflict("not enough free space in pool " + pool.name + ": volume '" + name + "' needs " + human_size(size) +
+                        available,
+                    "choose a smaller size or delete unused volumes");
+}
+
 // lvcreate's own refusals, worded as the product words them (the texts: tool_messages.cpp).
 Error lvcreate_refused(const PoolDef &pool, const std::string &name, uint64_t size, const CommandOutput &out) {
     const std::string line = out.first_error_line();
-    if (says(line, ToolMessage::lv_exists)) return conflict("volume '" + name + "' already exists in pool " + pool.name);
-    if (says(line, ToolMessage::vg_no_space))
-        return conflict("not enough free space in pool " + pool.name + ": volume '" + name + "' needs " + human_size(size) +
-                            " (" + line + ")",
-                        "choose a smaller size or delete unused volumes");
+    if (says(line, ToolMessage::lv_exists)) return name_taken(pool, name);
+    if (says(line, ToolMessage::vg_no_space)) return no_space_for(pool, name, size, " (" + line + ")");
     if (says(line, ToolMessage::vg_not_found))
         return not_found("volume group " + pool.vg_name + " of pool " + pool.name + " not found",
                          "is the pool started on this host (ilvm pool-start " + pool.name + ")?");
@@ -171,12 +179,10 @@ Result<uint64_t> Backend::create_lv(const PoolDef &pool, const VolDef &given, co
     if (listing) {
         // The caller read the VG anyway (a clone, for its source): answer from that listing.
         for (const auto &lv : listing->lvs)
-            if (lv.name == vol.name) return conflict("volume '" + vol.name + "' already exists in pool " + pool.name);
+            if (lv.name == vol.name) return name_taken(pool, vol.name);
         ILVM_ASSIGN_OR_RETURN(size, round_up_to_extent(wanted, listing->space->extent_size));
         if (size > listing->space->free)
-            return conflict("not enough free space in pool " + pool.name + ": volume '" + vol.name + "' needs " +
-                                human_size(size) + ", " + human_size(listing->space->free) + " available",
-                            "choose a smaller size or delete unused volumes");
+            return no_space_for(pool, vol.name, size, ", " + human_size(listing->space->free) + " available");
     } else {
         // No lvs first: lvcreate checks the name and the free space itself, under the VG's
         // exclusive lock, where a check of ours could only repeat both a moment too early
