@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <optional>
 
+#include "common/dm_name.hpp"
 #include "common/names.hpp"
 #include "common/strings.hpp"
 #include "common/xml_doc.hpp"
@@ -80,30 +81,6 @@ int parse_index(const std::string &text) {
 }
 
 }  // namespace
-
-bool split_dm_name(std::string_view dm_name, std::string &vg, std::string &lv) {
-    // device-mapper names double every '-' inside VG and LV names; the single '-' separates.
-    std::string a, b;
-    bool second = false;
-    for (size_t i = 0; i < dm_name.size(); ++i) {
-        char c = dm_name[i];
-        if (c == '-') {
-            if (i + 1 < dm_name.size() && dm_name[i + 1] == '-') {
-                (second ? b : a) += '-';
-                ++i;
-                continue;
-            }
-            if (second) return false;
-            second = true;
-            continue;
-        }
-        (second ? b : a) += c;
-    }
-    if (!second || a.empty() || b.empty()) return false;
-    vg = a;
-    lv = b;
-    return true;
-}
 
 Result<std::vector<DiskRef>> domain_disks(std::string_view xml, const std::vector<PoolBinding> &pools,
                                           const BlockDevices &devices) {

@@ -54,7 +54,4 @@ std::vector<VolumeRef> exclusive_volumes(const std::vector<DiskRef> &disks);
 // The domain's name (<name>), for messages.
 Result<std::string> domain_name(std::string_view xml);
 
-// "/dev/mapper/vg--a-lv--1" -> ("vg-a", "lv-1"); false when not a two-part dm name.
-bool split_dm_name(std::string_view dm_name, std::string &vg, std::string &lv);
-
 }  // namespace ilvm::host

@@ -10,6 +10,7 @@
 
 #include "backend_fixture.hpp"
 #include "fake_handover.hpp"
+#include "common/dm_name.hpp"
 #include "host/core/domain_disks.hpp"
 #include "host/core/volume_lock.hpp"
 #include "host/core/volume_owners.hpp"
@@ -163,11 +164,11 @@ TEST(HookMapping, APathThatCannotBeLookedAtIsAnError) {
 
 TEST(HookMapping, DmNames) {
     std::string vg, lv;
-    ASSERT_TRUE(host::split_dm_name("vg--a-lv--1", vg, lv));
+    ASSERT_TRUE(split_dm_name("vg--a-lv--1", vg, lv));
     EXPECT_EQ(vg, "vg-a");
     EXPECT_EQ(lv, "lv-1");
-    EXPECT_FALSE(host::split_dm_name("novg", vg, lv));
-    EXPECT_FALSE(host::split_dm_name("a-b-c", vg, lv));
+    EXPECT_FALSE(split_dm_name("novg", vg, lv));
+    EXPECT_FALSE(split_dm_name("a-b-c", vg, lv));
 }
 
 // VolumeControl over an in-process Backend (the hook binary uses the module instead).
