@@ -222,4 +222,8 @@ Result<std::string> BackendClient::diagnose_pool(const std::string &pool_xml, co
     });
 }
 
+Result<std::string> BackendClient::fence_pool(const std::string &pool_xml) const {
+    return xml_of(*ops_, [&](ilvm_reply *r) { return ops_->fence_pool(backend_, pool_xml.c_str(), 0, r); });
+}
+
 }  // namespace ilvm::host

@@ -70,6 +70,9 @@ public:
     Result<std::string> reconcile_pool(const std::string &pool_xml, const std::string &state_xml, unsigned flags) const;
     // `ilvm doctor`'s checks; state_xml as reconcile_pool's, the result as in backend.h.
     Result<std::string> diagnose_pool(const std::string &pool_xml, const std::string &state_xml, unsigned flags) const;
+    // Storage-loss fencing (`ilvm lease-lost`): the <fencing> document of backend.h, which
+    // host/core/fencing_wire.hpp reads.
+    Result<std::string> fence_pool(const std::string &pool_xml) const;
 
 private:
     BackendClient() = default;

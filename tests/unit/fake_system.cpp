@@ -89,6 +89,7 @@ std::vector<std::string> FakeSystem::mutating_commands() const {
         if (c.argv[0] == "iscsiadm")
             for (const auto &a : c.argv) mut = mut || a == "new" || a == "update" || a == "delete";
         if (c.argv[0] == "qemu-img") mut = c.argv.size() > 1 && c.argv[1] != "measure" && c.argv[1] != "info";
+        if (c.argv[0] == "dmsetup") mut = c.argv.size() > 1 && c.argv[1] != "info";
         if (mut) out.push_back(c.display());
     }
     return out;

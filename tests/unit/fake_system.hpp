@@ -40,7 +40,7 @@ public:
 
     // One line per command, Command::display() form: the golden file's content.
     std::string transcript() const;
-    // Commands that change LVM metadata, lock state, iSCSI records or block data.
+    // Commands that change LVM metadata, lock state, iSCSI records, device-mapper tables or block data.
     std::vector<std::string> mutating_commands() const;
     bool ran(const std::vector<std::string> &prefix) const;
 

@@ -186,6 +186,17 @@ typedef struct ilvm_backend_ops {
      * metadata area (vgs vg_mda_size, vg_mda_free) when vgs could say. At most five commands
      * whatever the number of volumes. flags: none yet (pass 0). */
     int (*inspect_pool)(ilvm_backend *b, const char *pool_xml, unsigned int flags, ilvm_reply *reply);
+
+    /* Appended after inspect_pool (`ilvm lease-lost`, issue 19): storage-loss fencing on this
+     * host, for the command lvmlockctl --kill runs when the VG's lease cannot be renewed. One
+     * `dmsetup info` lists the device-mapper devices; each device of the pool's VG but
+     * lvmlockd's lease LV (lvmlock) gets the error target in place of its table (`dmsetup
+     * wipe_table --noflush --nolockfs`), so every later I/O to the volume fails at once.
+     * reply->xml: <fencing pool='P' vg='VG'><device name='DM' volume='V' open='N'
+     * result='wiped|failed' [error='…']/>…</fencing>. A failed wipe does not fail the call
+     * (the others are still wiped); a failed listing does. flags: none yet (pass 0). Never
+     * called by the qemu hook. */
+    int (*fence_pool)(ilvm_backend *b, const char *pool_xml, unsigned int flags, ilvm_reply *reply);
 } ilvm_backend_ops;
 
 typedef const ilvm_backend_ops *(*ilvm_backend_register_fn)(uint32_t host_abi_version);

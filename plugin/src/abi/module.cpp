@@ -15,6 +15,7 @@
 #include "common/numbers.hpp"
 #include "ilvm-config.h"
 #include "iscsi-lvm/backend.h"
+#include "xml/fencing_xml.hpp"
 #include "xml/pool_xml.hpp"
 #include "xml/reconcile_xml.hpp"
 #include "xml/vol_xml.hpp"
@@ -357,6 +358,13 @@ int op_diagnose_pool(ilvm_backend *b, const char *pool_xml, const char *state_xm
     });
 }
 
+int op_fence_pool(ilvm_backend *b, const char *pool_xml, unsigned int, ilvm_reply *reply) {
+    return guarded(b, reply, pool_xml, [&](Backend &be, const PoolDef &pool) {
+        auto fenced = be.fence_pool(pool);
+        return fenced.ok() ? ok(reply, format_fencing_xml(pool, *fenced)) : fail(reply, fenced.error());
+    });
+}
+
 // Filled by name: a callback added to backend.h cannot slide into another's slot.
 const ilvm_backend_ops k_ops = {
     .abi_version = ILVM_BACKEND_ABI_VERSION,
@@ -389,6 +397,7 @@ const ilvm_backend_ops k_ops = {
     .reconcile_pool = op_reconcile_pool,
     .diagnose_pool = op_diagnose_pool,
     .inspect_pool = op_inspect_pool,
+    .fence_pool = op_fence_pool,
 };
 
 }  // namespace

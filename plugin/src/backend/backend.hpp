@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "backend/diagnosis.hpp"
+#include "backend/fencing.hpp"
 #include "backend/reconcile_plan.hpp"
 #include "common/system.hpp"
 #include "lvm/lock_info.hpp"
@@ -118,6 +119,10 @@ public:
     // `ilvm doctor`'s read-only checks of the pool on this host (backend/diagnose.cpp);
     // with `fix`, `lvchange -an VG/LV` of each stale LV lock whose LV no domain here uses.
     Result<std::vector<Finding>> diagnose_pool(const PoolDef &pool, const ReconcileInput &input, bool fix);
+    // Storage-loss fencing (backend/fencing.hpp): every device of the pool's VG on this host
+    // but lvmlockd's lease LV gets the error target. A failed wipe is in the result, not an
+    // error: the others are still wiped. An error only when dmsetup cannot list the devices.
+    Result<FenceResult> fence_pool(const PoolDef &pool);
 
 private:
     Result<lvm::VgReport> load_vg(const PoolDef &pool);

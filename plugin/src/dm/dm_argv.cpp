@@ -1,0 +1,25 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#include "dm/dm_argv.hpp"
+
+#include <chrono>
+
+namespace ilvm::dm {
+
+using namespace std::chrono_literals;
+
+Command dmsetup_info_devices() {
+    Command c{"dmsetup", "info", "-c", "--noheadings", "--separator", ":", "-o", "name,uuid,open"};
+    c.timeout = 10s;
+    return c;
+}
+
+Command dmsetup_wipe_table(const std::string &name) {
+    Command c{"dmsetup", "wipe_table", "--noflush", "--nolockfs", name};
+    // sanlock gives lvmlockd's kill path about 40 s (its kill_grace_seconds) before it kills
+    // lvmlockd; a wipe that waits longer than this for the I/O in flight below it fails, and
+    // the host is left to its watchdog as without fencing.
+    c.timeout = 15s;
+    return c;
+}
+
+}  // namespace ilvm::dm

@@ -1,0 +1,158 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// Storage-loss fencing (issue 19, `ilvm lease-lost`): device-mapper names, dmsetup's device
+// report, and Backend::fence_pool against FakeSystem (golden argv), with the answer the module
+// sends across the ABI read back by the host's parser.
+#include <gtest/gtest.h>
+
+#include "backend_fixture.hpp"
+#include "common/dm_name.hpp"
+#include "dm/dm_argv.hpp"
+#include "dm/dm_report.hpp"
+#include "host/core/fencing_wire.hpp"
+#include "xml/fencing_xml.hpp"
+
+namespace ilvm::test {
+namespace {
+
+// tests/data/dm/info_two_vgs.txt is constructed in dmsetup's format (`dmsetup info -c
+// --noheadings --separator : -o name,uuid,open`, one NAME:UUID:OPEN line per device), not
+// recorded: see tests/data/dm/README.md for the cases it holds.
+const char *const kInfoTwoVgs = "dm/info_two_vgs.txt";
+
+TEST(DmName, SplitsAtTheSingleDashAndUndoublesTheOthers) {
+    std::string vg, lv;
+    ASSERT_TRUE(split_dm_name("vg_san-web1", vg, lv));
+    EXPECT_EQ(vg, "vg_san");
+    EXPECT_EQ(lv, "web1");
+    ASSERT_TRUE(split_dm_name("my--vg-lv--1", vg, lv));
+    EXPECT_EQ(vg, "my-vg");
+    EXPECT_EQ(lv, "lv-1");
+    ASSERT_TRUE(split_dm_name("a----b-c", vg, lv));
+    EXPECT_EQ(vg, "a--b");
+    EXPECT_EQ(lv, "c");
+    for (const char *not_two : {"novg", "vg_san-vm1-real", "vg_san-", "-lv", "", "vg--only"})
+        EXPECT_FALSE(split_dm_name(not_two, vg, lv)) << not_two;
+}
+
+TEST(DmReport, ReadsEveryDeviceOfTheConstructedReport) {
+    auto devices = dm::parse_dm_info(data_file(kInfoTwoVgs));
+    ASSERT_TRUE(devices.ok()) << devices.error().message;
+    ASSERT_EQ(devices->size(), 10u);
+    EXPECT_EQ((*devices)[2], (dm::DmDevice{"vg_san-vm1", "LVM-KONMr0bGNikQ3PrWNyNrKt9EPRC1tqtO7xoDtuyvNMiwQxC94tBbYsUzBlo8hAIa", 1}));
+    EXPECT_EQ((*devices)[5].open_count, 2u);
+    EXPECT_EQ((*devices)[7], (dm::DmDevice{"vg_san-decoy", "", 0}));
+}
+
+TEST(DmReport, NoDevicesIsAnEmptyList) {
+    auto devices = dm::parse_dm_info("No devices found\n");
+    ASSERT_TRUE(devices.ok());
+    EXPECT_TRUE(devices->empty());
+    EXPECT_TRUE(dm::parse_dm_info("").ok());
+}
+
+TEST(DmReport, RefusesLinesThatAreNotNameUuidOpen) {
+    for (const char *bad : {"vg_san-vm1\n", "vg_san-vm1:1\n", "vg_san-vm1:LVM-x:\n", "vg_san-vm1:LVM-x:one\n",
+                            "vg_san-vm1:LVM-x:-1\n", "vg_san-vm1:LVM-x:99999999999\n"}) {
+        auto devices = dm::parse_dm_info(bad);
+        ASSERT_FALSE(devices.ok()) << bad;
+        EXPECT_EQ(devices.error().code, ErrorCode::system) << bad;
+    }
+}
+
+// Only LVM's devices (dm UUID "LVM-…") named VG-LV of exactly this VG are its volumes: not a
+// VG whose name starts like it, not a layer of an LV, not a device named like one by hand.
+TEST(DmReport, TheVolumesOfOneVg) {
+    auto devices = dm::parse_dm_info(data_file(kInfoTwoVgs));
+    ASSERT_TRUE(devices.ok());
+    std::vector<std::string> san, my_vg;
+    for (const auto &d : *devices) {
+        if (auto lv = dm::lv_of(d, "vg_san")) san.push_back(*lv);
+        if (auto lv = dm::lv_of(d, "my-vg")) my_vg.push_back(*lv);
+    }
+    EXPECT_EQ(san, (std::vector<std::string>{"lvmlock", "vm1", "vm2", "win-disk"}));
+    EXPECT_EQ(my_vg, std::vector<std::string>{"lv-1"});
+    // A name holding ':' cannot pass for one of ours: its UUID part would hold one.
+    EXPECT_FALSE(dm::lv_of({"vg_san-vm1", "LVM-x:", 0}, "vg_san"));
+}
+
+TEST(DmArgv, Commands) {
+    EXPECT_EQ(dm::dmsetup_info_devices().display(), "dmsetup info -c --noheadings --separator : -o name,uuid,open");
+    EXPECT_EQ(dm::dmsetup_wipe_table("vg_san-win--disk").display(),
+              "dmsetup wipe_table --noflush --nolockfs vg_san-win--disk");
+}
+
+using Fencing = BackendTest;
+
+// Every device of vg_san but its lease LV gets the error table, open or not; nothing of
+// vg_other, vg_san2, my-vg, the decoy, the LUKS device or vm1's layer is touched.
+TEST_F(Fencing, WipesEveryDeviceOfTheVgButTheLeaseLv) {
+    sys.on({"dmsetup", "info"}, ok_out(data_file(kInfoTwoVgs)));
+    auto fenced = backend->fence_pool(pool);
+    ASSERT_TRUE(fenced.ok()) << fenced.error().message;
+    expect_golden("pool-fence", sys.transcript());
+    EXPECT_TRUE(fenced->all_wiped());
+    ASSERT_EQ(fenced->devices.size(), 3u);
+    EXPECT_EQ(fenced->devices[0].name, "vg_san-vm1");
+    EXPECT_EQ(fenced->devices[0].volume, "vm1");
+    EXPECT_EQ(fenced->devices[0].open_count, 1u);
+    EXPECT_EQ(fenced->devices[2].volume, "win-disk");
+    EXPECT_EQ(fenced->devices[2].open_count, 2u);
+}
+
+TEST_F(Fencing, AFailedWipeFailsTheResultAndTheOthersAreStillWiped) {
+    sys.on({"dmsetup", "info"}, ok_out(data_file(kInfoTwoVgs)));
+    sys.on({"dmsetup", "wipe_table", "--noflush", "--nolockfs", "vg_san-vm1"},
+           fail_out(1, "device-mapper: reload ioctl on vg_san-vm1  failed: No such device or address\nCommand failed.\n"));
+    sys.fail_to_run({"dmsetup", "wipe_table", "--noflush", "--nolockfs", "vg_san-vm2"},
+                    system_error("dmsetup was killed after 15 s"));
+    auto fenced = backend->fence_pool(pool);
+    ASSERT_TRUE(fenced.ok()) << fenced.error().message;
+    EXPECT_FALSE(fenced->all_wiped());
+    ASSERT_EQ(fenced->devices.size(), 3u);
+    EXPECT_FALSE(fenced->devices[0].wiped);
+    EXPECT_NE(fenced->devices[0].error.find("reload ioctl on vg_san-vm1"), std::string::npos) << fenced->devices[0].error;
+    EXPECT_FALSE(fenced->devices[1].wiped);
+    EXPECT_NE(fenced->devices[1].error.find("killed after 15 s"), std::string::npos) << fenced->devices[1].error;
+    EXPECT_TRUE(fenced->devices[2].wiped);
+    EXPECT_TRUE(sys.ran({"dmsetup", "wipe_table", "--noflush", "--nolockfs", "vg_san-win--disk"}));
+}
+
+TEST_F(Fencing, NoDeviceOfTheVgIsNothingToDo) {
+    sys.on({"dmsetup", "info"}, ok_out("No devices found\n"));
+    auto fenced = backend->fence_pool(pool);
+    ASSERT_TRUE(fenced.ok());
+    EXPECT_TRUE(fenced->devices.empty());
+    EXPECT_TRUE(fenced->all_wiped());
+    EXPECT_TRUE(sys.mutating_commands().empty());
+}
+
+// Without the list of devices nothing can be wiped: the call fails (lease-lost then exits
+// non-zero and lvmlockctl leaves the locks, as without fencing).
+TEST_F(Fencing, AFailedListingIsAnErrorAndWipesNothing) {
+    sys.on({"dmsetup", "info"}, fail_out(1, "/dev/mapper/control: open failed: Permission denied\nFailure to communicate with kernel device-mapper driver.\n"));
+    auto fenced = backend->fence_pool(pool);
+    ASSERT_FALSE(fenced.ok());
+    EXPECT_EQ(fenced.error().code, ErrorCode::system);
+    EXPECT_NE(fenced.error().message.find("Permission denied"), std::string::npos) << fenced.error().message;
+    EXPECT_TRUE(sys.mutating_commands().empty());
+}
+
+// What the module sends across the ABI is what the host reads.
+TEST_F(Fencing, TheHostReadsTheModulesAnswer) {
+    FenceResult r;
+    r.devices.push_back({"vg_san-vm1", "vm1", 1, true, ""});
+    r.devices.push_back({"vg_san-win--disk", "win-disk", 2, false, "dmsetup wipe_table vg_san-win--disk: it's <gone> & 'done'"});
+    auto views = host::parse_fencing(format_fencing_xml(pool, r));
+    ASSERT_TRUE(views.ok()) << views.error().message;
+    ASSERT_EQ(views->size(), 2u);
+    EXPECT_EQ((*views)[0].name, "vg_san-vm1");
+    EXPECT_TRUE((*views)[0].wiped);
+    EXPECT_EQ((*views)[1].volume, "win-disk");
+    EXPECT_EQ((*views)[1].open_count, 2u);
+    EXPECT_FALSE((*views)[1].wiped);
+    EXPECT_EQ((*views)[1].error, r.devices[1].error);
+    EXPECT_FALSE(host::parse_fencing("<reconcile/>").ok());
+}
+
+}  // namespace
+}  // namespace ilvm::test
