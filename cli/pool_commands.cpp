@@ -461,6 +461,7 @@ Status pool_info(Context &ctx, const Args &args) {
                                            {"lun", number_or_null(p.lun)}, {"initiator", text_or_null(p.initiator)},
                                            {"chap_username", text_or_null(p.auth_user)}}},
                      {"vg", JsonObject{{"name", p.vg}, {"uuid", text_or_null(p.vg_uuid)}}}, {"lock_type", p.lock_type},
+                     {"on_lockfailure", p.on_lockfailure},
                      {"libvirt_mirror", JsonObject{{"state", host::mirror_state_name(mirror.state)},
                                                    {"detail", text_or_null(mirror.detail)}}},
                      {"agent", JsonObject{{"health", agent.severity}, {"detail", agent.what},
@@ -501,6 +502,7 @@ Status pool_info(Context &ctx, const Args &args) {
     f.emplace_back("Source", lun_description(p));
     f.emplace_back("Volume group", p.vg + (p.vg_uuid.empty() ? " (not pinned yet)" : " (" + p.vg_uuid + ")"));
     f.emplace_back("Lock type", p.lock_type);
+    f.emplace_back("On lock failure", p.on_lockfailure);
     f.emplace_back("Libvirt mirror", std::string(host::mirror_state_name(mirror.state)) + (mirror.detail.empty() ? "" : " (" + mirror.detail + ")"));
     f.emplace_back("Host agent", agent_text(agent));
     *ctx.out << format_fields(f);

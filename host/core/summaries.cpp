@@ -210,6 +210,8 @@ Result<PoolSummary> summarize_pool(const std::string &xml) {
     p.lock_type = attr(pool, {"locking"}, "type");
     if (p.lock_type.empty()) p.lock_type = "sanlock";
     p.auth_user = attr(pool, {"source", "auth"}, "username");
+    p.on_lockfailure = text(pool, {"on_lockfailure"});
+    if (p.on_lockfailure.empty()) p.on_lockfailure = "pause";
     const std::string cap = text(pool, {"capacity"});
     if (!cap.empty()) {
         p.has_status = true;

@@ -13,6 +13,9 @@ namespace ilvm::host {
 
 struct PoolSummary {
     std::string name, uuid, host, port, target, lun, initiator, vg, vg_uuid, lock_type, auth_user;
+    // pause | poweroff: what `ilvm lease-lost` does to the pool's domains here (a definition
+    // stored before <on_lockfailure> existed has the default, pause).
+    std::string on_lockfailure;
     bool has_status = false;
     uint64_t capacity = 0, allocation = 0, available = 0;
 };

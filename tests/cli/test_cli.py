@@ -132,6 +132,24 @@ class CliTest(unittest.TestCase):
         self.assertEqual(self.commands()[-1][:3], ["iscsiadm", "--mode", "node"])
         self.assertIn("delete", self.commands()[-1])
 
+    def test_pool_info_says_what_a_lost_lease_does(self):
+        # <on_lockfailure> (issue 19): pause unless defined otherwise; the stored definition
+        # spells the default out; pool-info shows it in its summary and its JSON.
+        self.define()
+        with open(os.path.join(self.tmp, "etc", "pools", "san.xml"), encoding="utf-8") as f:
+            self.assertIn("<on_lockfailure>pause</on_lockfailure>", f.read())
+        self.assertEqual(json.loads(self.ilvm("pool-info", "san", "--json").stdout)["on_lockfailure"], "pause")
+        with open(os.path.join(DATA, "pools", "san.xml"), encoding="utf-8") as f:
+            xml = f.read().replace("</pool>", "<on_lockfailure>poweroff</on_lockfailure></pool>")
+        path = os.path.join(self.tmp, "san-poweroff.xml")
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(xml)
+        self.assertEqual(self.ilvm("pool-define", path).returncode, 0)
+        self.assertRegex(self.ilvm("pool-info", "san").stdout, r"(?m)^On lock failure:\s+poweroff$")
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(xml.replace("poweroff", "reset"))
+        self.assert_error(self.ilvm("pool-define", path), EXIT_INVALID, "unknown value 'reset' for <on_lockfailure>")
+
     # --- the fake-command path through the module -----------------------------------
     def test_vol_create_as_runs_the_golden_commands(self):
         self.define()

@@ -45,6 +45,7 @@ void expect_same(const PoolDef &a, const PoolDef &b) {
     EXPECT_EQ(a.lock_type, b.lock_type);
     EXPECT_EQ(a.wipe_on_delete, b.wipe_on_delete);
     EXPECT_EQ(a.metadata_size, b.metadata_size);
+    EXPECT_EQ(a.on_lockfailure, b.on_lockfailure);
 }
 
 PoolDef full_def() {
@@ -159,6 +160,7 @@ TEST(PoolXml, FormatIsLibvirtStyle) {
         "  <wipe_on_create>yes</wipe_on_create>\n"
         "  <wipe_on_delete>no</wipe_on_delete>\n"
         "  <metadata_size unit='MiB'>64</metadata_size>\n"
+        "  <on_lockfailure>pause</on_lockfailure>\n"
         "</pool>\n";
     EXPECT_EQ(format_pool_xml(full_def()), expected);
     // The committed example is exactly what we print.
@@ -194,8 +196,33 @@ TEST(PoolXml, MetadataSize) {
     PoolDef d = minimal_def();
     d.metadata_size = 256ULL << 20;
     const std::string out = format_pool_xml(d);
-    EXPECT_NE(out.find("  <metadata_size unit='MiB'>256</metadata_size>\n</pool>"), std::string::npos) << out;
+    EXPECT_NE(out.find("  <metadata_size unit='MiB'>256</metadata_size>\n"), std::string::npos) << out;
     expect_same(parse_ok(out), d);
+}
+
+// <on_lockfailure> (issue 19): what `ilvm lease-lost` does to the pool's domains on a host
+// that lost the VG's lease. pause unless given; always printed; read back the same; any
+// other value refused, by the schema (one line naming the element and the two values).
+TEST(PoolXml, OnLockFailure) {
+    EXPECT_EQ(parse_ok(read_file(k_data / "xml/valid/pool-minimal.xml")).on_lockfailure, LockFailurePolicy::pause);
+    EXPECT_NE(format_pool_xml(minimal_def()).find("  <on_lockfailure>pause</on_lockfailure>\n</pool>\n"), std::string::npos);
+    PoolDef d = minimal_def();
+    d.on_lockfailure = LockFailurePolicy::poweroff;
+    const std::string out = format_pool_xml(d);
+    EXPECT_NE(out.find("  <on_lockfailure>poweroff</on_lockfailure>\n</pool>\n"), std::string::npos) << out;
+    expect_same(parse_ok(out), d);
+    auto with = [](const std::string &value) {
+        return "<pool type='iscsi-lvm'><name>san</name>" + k_min_source + "<on_lockfailure>" + value +
+               "</on_lockfailure></pool>";
+    };
+    EXPECT_EQ(parse_ok(with(" poweroff ")).on_lockfailure, LockFailurePolicy::poweroff);
+    EXPECT_EQ(parse_ok(with("pause")).on_lockfailure, LockFailurePolicy::pause);
+    for (const char *bad : {"reset", "", "Pause", "destroy"}) {
+        const Error e = parse_err(with(bad));
+        EXPECT_EQ(e.code, ErrorCode::invalid_input) << bad;
+        EXPECT_NE(e.message.find("on_lockfailure"), std::string::npos) << e.message;
+        EXPECT_EQ(e.message.find('\n'), std::string::npos) << e.message;
+    }
 }
 
 TEST(PoolXml, FormatWithStatusAddsSizesAfterUuid) {

@@ -14,6 +14,14 @@ const char *lock_type_name(LockType t) {
     return "none";
 }
 
+const char *lock_failure_policy_name(LockFailurePolicy p) {
+    switch (p) {
+    case LockFailurePolicy::pause: return "pause";
+    case LockFailurePolicy::poweroff: return "poweroff";
+    }
+    return "pause";
+}
+
 std::string PoolDef::portal() const {
     std::string host = is_ipv6_literal(portal_host) ? "[" + portal_host + "]" : portal_host;
     return host + ":" + std::to_string(portal_port);

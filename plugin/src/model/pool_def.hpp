@@ -13,6 +13,13 @@ namespace ilvm {
 enum class LockType { sanlock, dlm, none };
 const char *lock_type_name(LockType t);
 
+// What `ilvm lease-lost` does to each domain here using the pool's volumes once this host has
+// lost the VG's sanlock lease and their I/O is stopped (<on_lockfailure>, named after
+// libvirt's domain element of that name): pause it (virsh suspend; it may be resumed only if
+// no other host took its volumes meanwhile), or power it off (virsh destroy).
+enum class LockFailurePolicy { pause, poweroff };
+const char *lock_failure_policy_name(LockFailurePolicy p);
+
 // A reference into libvirt's secret store: exactly one of usage / uuid is set.
 struct SecretRef {
     std::string usage;
@@ -60,6 +67,7 @@ struct PoolDef {
     // (measured, docs/xml-reference.md). Fixed once the VG exists.
     uint64_t metadata_size = kDefaultMetadataSize;
     static constexpr uint64_t kDefaultMetadataSize = 64ULL << 20;
+    LockFailurePolicy on_lockfailure = LockFailurePolicy::pause;   // <on_lockfailure>
 
     // "10.0.0.50:3260", "[fe80::1]:3260": the form iscsiadm -p and /dev/disk/by-path use.
     std::string portal() const;

@@ -299,6 +299,15 @@ Result<PoolDef> parse_pool_xml(std::string_view text, PoolXmlOrigin origin) {
     if (mda != nullptr) {
         ILVM_ASSIGN_OR_RETURN(def.metadata_size, parse_metadata_size(mda));
     }
+    ILVM_ASSIGN_OR_RETURN(const xmlNode *on_lockfailure, xml::optional_child(root, "on_lockfailure"));
+    if (on_lockfailure != nullptr) {
+        const std::string v = xml::token(xml::text_content(on_lockfailure));
+        if (v == "pause") def.on_lockfailure = LockFailurePolicy::pause;
+        else if (v == "poweroff") def.on_lockfailure = LockFailurePolicy::poweroff;
+        else
+            return invalid_input("<on_lockfailure> must be 'pause' or 'poweroff', not " + xml::shown(v) +
+                                 line_suffix(on_lockfailure));
+    }
     // <capacity>, <allocation>, <available>: pool-dumpxml output, ignored.
     return def;
 }
@@ -343,6 +352,7 @@ std::string format_pool_xml(const PoolDef &def, const PoolStatus *status) {
     o += std::string("  <wipe_on_create>") + (def.wipe_on_create ? "yes" : "no") + "</wipe_on_create>\n";
     o += std::string("  <wipe_on_delete>") + (def.wipe_on_delete ? "yes" : "no") + "</wipe_on_delete>\n";
     o += "  <metadata_size unit='MiB'>" + std::to_string(def.metadata_size >> 20) + "</metadata_size>\n";
+    o += std::string("  <on_lockfailure>") + lock_failure_policy_name(def.on_lockfailure) + "</on_lockfailure>\n";
     o += "</pool>\n";
     return o;
 }

@@ -16,7 +16,7 @@ namespace ilvm {
 // CHAP passwords), then validate_schema, then the value checks (names, host, port, IQNs,
 // LUN, UUIDs, target path). Every error is invalid_input with a one-line message.
 // Defaults: port 3260, login timeout 5 s with 4 retries, lun 0, VG name = pool name,
-// locking sanlock, wipe_on_delete no.
+// locking sanlock, wipe_on_delete no, on_lockfailure pause.
 // UUIDs are returned in libvirt's canonical form (lower case, 8-4-4-4-12). The output-
 // only <capacity>, <allocation> and <available> are accepted and ignored.
 // The portal host is returned in its one canonical spelling (common/names.hpp
