@@ -1,11 +1,15 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "cli/doctor_command.hpp"
 
+#include <optional>
+
 #include "cli/host_runner.hpp"
 #include "cli/hostprep/host_validate.hpp"
 #include "cli/hostprep/lvmlockd_guard.hpp"
 #include "common/clock.hpp"
+#include "common/strings.hpp"
 #include "host/core/agent_status.hpp"
+#include "host/core/fence_record.hpp"
 #include "host/reconcile/diagnose_pass.hpp"
 
 namespace ilvm::cli {
@@ -40,6 +44,25 @@ void host_findings(System &sys, const HostRoot &root, bool fix, std::vector<host
 host::FindingView agent_finding(const host::PoolStore &store) {
     const auto h = host::agent_health(store, unix_seconds());
     return {"", "agent", h.severity, "", h.what, h.fix, "", ""};
+}
+
+// The pool's lease-lost record (host/core/fence_record.hpp), as a finding that fails until the
+// pool's next start removes it.
+std::optional<host::FindingView> lease_lost_finding(const host::PoolStore &store, const std::string &pool) {
+    const auto record = host::read_fence_record(store, pool);
+    if (!record) return std::nullopt;
+    std::string what = "VG " + record->vg + " lost its sanlock lease at " + record->first_time + "; I/O stopped on " +
+                       std::to_string(record->wiped.size()) + " device(s)";
+    if (!record->not_wiped.empty()) what += ", not on " + join(record->not_wiped, ", ");
+    if (!record->domains_done.empty()) what += "; domains " + join(record->domains_done, ", ");
+    if (!record->domains_failed.empty()) what += "; failed: " + join(record->domains_failed, ", ");
+    if (record->problems) what += "; " + std::to_string(record->problems) + " problem(s)";
+    what += " (lease-lost ran " + std::to_string(record->runs) + " time(s): " +
+            store.runtime_file_path(pool, host::kFenceRecordExt) + ")";
+    return host::FindingView{pool, "lease lost", "fail", "", what,
+                             "once the LUN is back, restart lvmlockd when it holds no lock, then start the pool again; "
+                             "resume a paused domain only if no other host took its volumes (ilvm(8), lease-lost)",
+                             "", ""};
 }
 
 }  // namespace
@@ -83,6 +106,9 @@ Status doctor(Context &ctx, const Args &args) {
     host_findings(runner.system(), HostRoot::from_environment(), fix, host_checks);
     host_checks.push_back(agent_finding(ctx.store));
     std::vector<host::FindingView> findings;
+    // First: a pool whose lease was lost here is what matters most on this host.
+    for (const auto &pool : args.opt("pool") ? std::vector<std::string>{*args.opt("pool")} : ctx.store.names())
+        if (auto f = lease_lost_finding(ctx.store, pool)) findings.push_back(std::move(*f));
     for (const auto &pool : pools) {
         auto xml = ctx.active_pool_xml(pool);
         if (!xml.ok()) continue;   // stopped meanwhile

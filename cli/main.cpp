@@ -12,6 +12,7 @@
 #include "cli/context.hpp"
 #include "cli/doctor_command.hpp"
 #include "cli/interrupts.hpp"
+#include "cli/lease_lost_command.hpp"
 #include "cli/lookup.hpp"
 #include "cli/ui/exit_codes.hpp"
 #include "cli/ui/help.hpp"
@@ -25,6 +26,7 @@ namespace {
 
 using host::LogFields;
 using host::make_journal_sink;
+using host::stderr_is_discarded;
 using host::stderr_is_journal;
 
 struct Verb {
@@ -119,6 +121,7 @@ const OptionHelp &verb_option_help() {
                           {"hold", "keep it active here that long although nothing uses it (90s, 30m, 2h, up to 7d)"}}},
         {"host-setup", {{"host-id", "this host's sanlock host_id, 1..2000, different on every host"},
                         {"initiator", "iSCSI initiator name (IQN), written only when the host has none"}}},
+        {"lease-lost", {{"vg", "the volume group whose sanlock lease was lost (lvmlockctl appends it)"}}},
         {"doctor", {{"pool", "only this started pool (name or UUID)"},
                     {"fix", "release stale volume locks (lvchange -an), nothing else"}}},
     };
@@ -267,6 +270,20 @@ const std::vector<Verb> &verbs() {
           "--fix runs only 'lvchange -an VG/LV' for each stale lock whose volume no domain here uses,\n"
           "printing each command and its result. Exits 5 when a finding fails (after --fix: still fails)."},
          doctor},
+        {{"lease-lost", "stop this host's I/O to a VG whose lease was lost (lvmlockctl's kill command)", {"vg"}, 1, {}, {},
+          "Run by lvmlockctl --kill when the VG's sanlock lease can no longer be renewed (the LUN is gone),\n"
+          "if ilvm host-setup --fence-on-lease-loss named it in lvm.conf (global/lvmlockctl_kill_command).\n"
+          "For the pool whose volume group VG is:\n"
+          "  1. dmsetup wipe_table --noflush --nolockfs on every device of the VG but lvmlock: the error\n"
+          "     target replaces its table, so every I/O to the volume fails at once;\n"
+          "  2. each domain here using those volumes: virsh suspend (the pool's <on_lockfailure> pause,\n"
+          "     the default) or virsh destroy (poweroff), 10 s each; a failure is a warning;\n"
+          "  3. what was done is appended to RUN_DIR/pools/POOL.fenced: ilvm doctor reports it,\n"
+          "     pool-start removes it.\n"
+          "Prints one line. Exits 0 only when every device was wiped: lvmlockctl then drops the VG's\n"
+          "locks, so the watchdog does not reset the host. A VG no pool uses: exit 3.\n"
+          "Not built yet: the way back once the LUN returns (lvmlockd must be restarted; see ilvm(8))."},
+         lease_lost},
     }));
     return v;
 }
@@ -296,7 +313,8 @@ std::shared_ptr<LogFields> log_fields = std::make_shared<LogFields>();
 bool logging_to_journal = false;
 
 void setup_logging(int verbosity) {
-    logging_to_journal = stderr_is_journal();
+    // Under systemd, and where nobody would read stderr (lease-lost under sanlock's kill path).
+    logging_to_journal = stderr_is_journal() || stderr_is_discarded();
     std::shared_ptr<spdlog::logger> logger;
     if (logging_to_journal) {
         logger = std::make_shared<spdlog::logger>("ilvm", make_journal_sink("ilvm", log_fields));

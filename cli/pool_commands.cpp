@@ -23,6 +23,7 @@
 #include "common/strings.hpp"
 #include "common/clock.hpp"
 #include "host/core/agent_status.hpp"
+#include "host/core/fence_record.hpp"
 #include "host/core/pool_bindings.hpp"
 #include "host/core/summaries.hpp"
 #include "host/libvirt/mirror_sync.hpp"
@@ -264,6 +265,11 @@ Status pool_build(Context &ctx, const Args &args) {
     return {};
 }
 
+void forget_earlier_runs(const host::PoolStore &store, const std::string &name) {
+    store.remove_runtime_file(name, "idle");
+    store.remove_runtime_file(name, host::kFenceRecordExt);
+}
+
 Status start_pool_locked(Context &ctx, const std::string &name, const std::string &xml, Mirror mirror) {
     ILVM_ASSIGN_OR_RETURN(auto p, host::summarize_pool(xml));
     // Refuse before logging in: someone else's libvirt pool of this name is never touched.
@@ -278,8 +284,7 @@ Status start_pool_locked(Context &ctx, const std::string &name, const std::strin
         continue_after(be->stop_pool(started, flags), "the start has failed and says why; what the stop left is pool-destroy's");
         return refreshed.take_error();
     }
-    // The reconciler's idle sightings of an earlier run of this pool do not count.
-    ctx.store.remove_runtime_file(name, "idle");
+    forget_earlier_runs(ctx.store, name);
     if (mirror == Mirror::sync) continue_after(host::mirror_bring_up(ctx.mirror(), name, p.vg), host::kMirrorIsAView);
     return {};
 }

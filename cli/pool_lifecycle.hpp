@@ -18,6 +18,9 @@ enum class Mirror { sync, leave };
 // libvirt is unreachable; a refusal, before anything else, when the name is another
 // libvirt pool's).
 Status start_pool_locked(Context &ctx, const std::string &name, const std::string &xml, Mirror mirror = Mirror::sync);
+// What a successful start forgets of the pool's earlier runs here: the reconciler's idle
+// sightings, and what lease-lost did when the VG lost its lease (host/core/fence_record.hpp).
+void forget_earlier_runs(const host::PoolStore &store, const std::string &name);
 // Mirror stopped first, then deactivation of idle volumes, lock-stop, logout.
 Status stop_pool_locked(Context &ctx, const std::string &name, const std::string &xml, Mirror mirror = Mirror::sync);
 

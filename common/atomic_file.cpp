@@ -98,6 +98,24 @@ Status check_trusted_directory(const std::string &path) {
     return {};
 }
 
+Status append_state_file(const std::string &path, std::string_view block, mode_t mode) {
+    // One descriptor, closed on every way out.
+    struct Fd {
+        int fd;
+        ~Fd() {
+            if (fd >= 0) ::close(fd);
+        }
+    } f{::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600)};
+    if (f.fd < 0) return system_error("cannot append to " + path + ": " + errno_text());
+    if (::fchmod(f.fd, mode & 07777) != 0) return system_error("cannot set the mode of " + path + ": " + errno_text());
+    if (Status st = write_all(f.fd, block); !st.ok()) return system_error("cannot append to " + path + ": " + st.error().message);
+    if (::fsync(f.fd) != 0) return system_error("cannot sync " + path + ": " + errno_text());
+    const int fd = f.fd;
+    f.fd = -1;
+    if (::close(fd) != 0) return system_error("cannot append to " + path + ": " + errno_text());
+    return {};
+}
+
 Result<std::optional<std::string>> read_state_file(const std::string &path) {
     int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
     if (fd < 0) {

@@ -23,6 +23,11 @@ namespace ilvm {
 
 Status write_file_atomically(const std::string &path, std::string_view content, mode_t mode);
 
+// Appends `block` to a state file kept as a log (O_APPEND, never through a symbolic link),
+// creating it with exactly `mode`: processes appending at the same moment never mix their
+// blocks, as one read-modify-rename by each would lose one of them. Synced before it returns.
+Status append_state_file(const std::string &path, std::string_view block, mode_t mode);
+
 // A small state file's content, never through a symbolic link (O_NOFOLLOW); nullopt when it
 // does not exist.
 Result<std::optional<std::string>> read_state_file(const std::string &path);

@@ -123,6 +123,15 @@ Status PoolStore::save_runtime_file(const std::string &name, const std::string &
     return write_atomically(run_dir_ + "/" + name + "." + ext, content, 0600);
 }
 
+Status PoolStore::append_runtime_file(const std::string &name, const std::string &ext, const std::string &block) const {
+    ILVM_TRY(make_directory_tree(run_dir_, kDirMode));
+    return append_state_file(runtime_file_path(name, ext), block, 0600);
+}
+
+std::string PoolStore::runtime_file_path(const std::string &name, const std::string &ext) const {
+    return run_dir_ + "/" + name + "." + ext;
+}
+
 void PoolStore::remove_runtime_file(const std::string &name, const std::string &ext) const {
     std::error_code ec;
     fs::remove(run_dir_ + "/" + name + "." + ext, ec);

@@ -51,6 +51,10 @@ public:
     std::string load_runtime_file(const std::string &name, const std::string &ext) const;
     Status save_runtime_file(const std::string &name, const std::string &ext, const std::string &content) const;
     void remove_runtime_file(const std::string &name, const std::string &ext) const;
+    // The same kept as a log: `block` appended (mode 0600), so that runs at the same moment
+    // each keep theirs (common/atomic_file.hpp append_state_file).
+    Status append_runtime_file(const std::string &name, const std::string &ext, const std::string &block) const;
+    std::string runtime_file_path(const std::string &name, const std::string &ext) const;
 
     bool autostart(const std::string &name) const;
     Status set_autostart(const std::string &name, bool on) const;

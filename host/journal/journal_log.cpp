@@ -76,6 +76,12 @@ bool stderr_is_journal() {
     return static_cast<uintmax_t>(st.st_dev) == dev && static_cast<uintmax_t>(st.st_ino) == ino;
 }
 
+bool stderr_is_discarded() {
+    struct stat err {}, null {};
+    if (fstat(STDERR_FILENO, &err) != 0) return errno == EBADF;
+    return S_ISCHR(err.st_mode) && stat("/dev/null", &null) == 0 && S_ISCHR(null.st_mode) && err.st_rdev == null.st_rdev;
+}
+
 int send_to_journal(const std::vector<std::string> &fields) {
     auto api = SharedLibrary::table_once<JournalApi>("libsystemd.so.0", "install systemd's library (Debian: libsystemd0)");
     if (!api.ok()) {

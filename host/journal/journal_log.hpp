@@ -28,6 +28,11 @@ struct LogFields {
 // stderr; it is inherited, so only a match with stderr's own says the journal reads it.
 bool stderr_is_journal();
 
+// stderr goes nowhere: closed, or /dev/null. What a daemon's child inherits: sanlock
+// daemonizes with daemon(0, 0), and `ilvm lease-lost`, run by lvmlockctl from sanlock's kill
+// path, gets that stderr. Its lines then go to the journal, as under systemd.
+bool stderr_is_discarded();
+
 // Sends one journal entry ("FIELD=value" each); < 0 (an errno) when it could not.
 using JournalSender = std::function<int(const std::vector<std::string> &fields)>;
 

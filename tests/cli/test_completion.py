@@ -31,6 +31,8 @@ CASES = [
     (["ilvm", "vol-create-as", "san", ""], []),   # the new volume's name: nothing to offer
     (["ilvm", "vol-info", "v"], []),               # no pool named yet: no volumes
     (["ilvm", "host-setup", "--host"], ["--host-id"]),
+    (["ilvm", "lease-"], ["lease-lost"]),
+    (["ilvm", "lease-lost", ""], []),              # a VG, given by lvmlockctl: nothing to offer
 ]
 
 

@@ -4,11 +4,19 @@
 // sends across the ABI read back by the host's parser.
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
+#include <stdlib.h>
+
 #include "backend_fixture.hpp"
+#include "cli/pool_lifecycle.hpp"
 #include "common/dm_name.hpp"
 #include "dm/dm_argv.hpp"
 #include "dm/dm_report.hpp"
+#include "host/core/fence_record.hpp"
 #include "host/core/fencing_wire.hpp"
+#include "host/core/volume_owners.hpp"
+#include "host/core/volume_users.hpp"
 #include "xml/fencing_xml.hpp"
 
 namespace ilvm::test {
@@ -152,6 +160,106 @@ TEST_F(Fencing, TheHostReadsTheModulesAnswer) {
     EXPECT_FALSE((*views)[1].wiped);
     EXPECT_EQ((*views)[1].error, r.devices[1].error);
     EXPECT_FALSE(host::parse_fencing("<reconcile/>").ok());
+}
+
+// --- the record lease-lost leaves (host/core/fence_record.hpp) ---------------------------
+
+class FenceRecord : public ::testing::Test {
+protected:
+    void SetUp() override {
+        char tmpl[] = "/tmp/ilvm-fenced-XXXXXX";
+        ASSERT_NE(::mkdtemp(tmpl), nullptr);
+        dir_ = tmpl;
+        std::filesystem::create_directories(dir_ + "/run/pools");
+    }
+    void TearDown() override { std::filesystem::remove_all(dir_); }
+    host::PoolStore store() const { return host::PoolStore(dir_ + "/etc/pools", dir_ + "/run/pools"); }
+
+    static host::FenceRun run_of(int64_t time) {
+        host::FenceRun run;
+        run.time = time;
+        run.vg = "vg_san";
+        run.policy = "pause";
+        run.devices = {{"vg_san-vm1", 1, true, ""}, {"vg_san-vm2", 0, false, "dmsetup wipe_table vg_san-vm2: busy\nretry"}};
+        run.domains = {{"web 1", "pause", true, ""}, {"db1", "pause", false, "virsh suspend db1: error:\tno"}};
+        run.problems = {"cannot read libvirt status file /run/libvirt/qemu/x.xml: Permission denied"};
+        return run;
+    }
+    std::string dir_;
+};
+
+TEST_F(FenceRecord, OneBlockPerRunEachFieldOnItsLine) {
+    EXPECT_EQ(host::format_fence_run(run_of(1796302200)),
+              "time\t2026-12-03T12:50:00Z\n"
+              "vg\tvg_san\n"
+              "policy\tpause\n"
+              "wiped\tvg_san-vm1\topen=1\n"
+              "wipe-failed\tvg_san-vm2\topen=0\tdmsetup wipe_table vg_san-vm2: busy retry\n"
+              "domain\tweb 1\tpause\tdone\n"
+              "domain\tdb1\tpause\tfailed: virsh suspend db1: error: no\n"
+              "problem\tcannot read libvirt status file /run/libvirt/qemu/x.xml: Permission denied\n"
+              "\n");
+}
+
+// Two runs of one loss: the first time, every device wiped by either, the failures no later
+// run made good, each action once.
+TEST_F(FenceRecord, TheSummaryOfSeveralRuns) {
+    const auto s = store();
+    EXPECT_FALSE(host::read_fence_record(s, "san"));
+    ASSERT_TRUE(host::append_fence_run(s, "san", run_of(1796302200)).ok());
+    host::FenceRun second = run_of(1796302201);
+    second.devices[1].wiped = true;                       // vm2 wiped this time
+    second.domains = {{"db1", "pause", true, ""}};       // and db1 paused
+    second.problems.clear();
+    ASSERT_TRUE(host::append_fence_run(s, "san", second).ok());
+    const auto r = host::read_fence_record(s, "san");
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->runs, 2u);
+    EXPECT_EQ(r->first_time, "2026-12-03T12:50:00Z");
+    EXPECT_EQ(r->vg, "vg_san");
+    EXPECT_EQ(r->wiped, (std::vector<std::string>{"vg_san-vm1", "vg_san-vm2"}));
+    EXPECT_TRUE(r->not_wiped.empty());
+    EXPECT_EQ(r->domains_done, (std::vector<std::string>{"web 1 (pause)", "db1 (pause)"}));
+    EXPECT_TRUE(r->domains_failed.empty());
+    EXPECT_EQ(r->problems, 1u);
+    // One run alone: its failures stand.
+    const auto one = host::summarize_fence_record(host::format_fence_run(run_of(1796302200)));
+    EXPECT_EQ(one.not_wiped, std::vector<std::string>{"vg_san-vm2"});
+    EXPECT_EQ(one.domains_failed, std::vector<std::string>{"db1 (pause)"});
+}
+
+// pool-start's success path (start_pool_locked) forgets it; no CLI test can start a pool
+// (the LUN's by-path link never appears there), so this is where that is checked.
+TEST_F(FenceRecord, AFreshStartForgetsIt) {
+    const auto s = store();
+    ASSERT_TRUE(host::append_fence_run(s, "san", run_of(1796302200)).ok());
+    ASSERT_TRUE(host::append_fence_run(s, "other", run_of(1796302200)).ok());
+    cli::forget_earlier_runs(s, "san");
+    EXPECT_FALSE(host::read_fence_record(s, "san"));
+    EXPECT_TRUE(host::read_fence_record(s, "other"));
+}
+
+// The domains lease-lost acts on: running (or paused, or migrating) ones with a disk on a
+// volume found, and those the hook let start before libvirt wrote their status file.
+TEST_F(FenceRecord, TheDomainsUsingTheVolumes) {
+    const auto s = store();
+    host::StatusDir status;
+    auto domain = [](std::string name, host::DomainRun run, std::vector<std::pair<std::string, std::string>> disks) {
+        host::LocalDomain d{std::move(name), run, {}};
+        for (auto &[pool, vol] : disks) d.disks.push_back({"vda", "/dev/x/" + vol, pool, vol});
+        return d;
+    };
+    status.domains = {domain("web1", host::DomainRun::active, {{"san", "vm1"}}),
+                      domain("incoming", host::DomainRun::transitional, {{"san", "vm2"}}),
+                      domain("off", host::DomainRun::inactive, {{"san", "vm1"}}),
+                      domain("elsewhere", host::DomainRun::active, {{"other", "vm1"}}),
+                      domain("idle-volume", host::DomainRun::active, {{"san", "vm9"}})};
+    status.unreadable = {{"/run/libvirt/qemu/bad.xml", "bad", "not well-formed"}};
+    ASSERT_TRUE(host::add_volume_owner(s, {"san", "vm2"}, {"starting", false, 1700000000}).ok());
+    const auto users = host::domains_using(s, status, "san", {"vm1", "vm2"});
+    EXPECT_EQ(users.domains, (std::set<std::string>{"incoming", "starting", "web1"}));
+    ASSERT_EQ(users.problems.size(), 1u);
+    EXPECT_EQ(users.problems[0], "cannot read libvirt status file /run/libvirt/qemu/bad.xml: not well-formed");
 }
 
 }  // namespace

@@ -70,5 +70,22 @@ TEST_F(FileModes, AtomicFilesGetTheirModeWhateverTheUmask) {
     }
 }
 
+// A state file kept as a log (lease-lost's record): created with its mode whatever the umask,
+// each block appended after the others, never written through a symbolic link.
+TEST_F(FileModes, AppendedStateFilesGetTheirModeAndKeepEveryBlock) {
+    set_umask(0);
+    const std::string path = dir_ + "/san.fenced";
+    ASSERT_TRUE(append_state_file(path, "a\n\n", 0600).ok());
+    ASSERT_TRUE(append_state_file(path, "b\n\n", 0600).ok());
+    EXPECT_EQ(mode_of(path), 0600u);
+    auto text = read_state_file(path);
+    ASSERT_TRUE(text.ok() && text->has_value());
+    EXPECT_EQ(**text, "a\n\nb\n\n");
+    const std::string link = dir_ + "/link.fenced";
+    std::filesystem::create_symlink(path, link);
+    EXPECT_FALSE(append_state_file(link, "c\n", 0600).ok());
+    EXPECT_EQ(**read_state_file(path), "a\n\nb\n\n");
+}
+
 }  // namespace
 }  // namespace ilvm

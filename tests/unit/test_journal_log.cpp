@@ -86,6 +86,33 @@ TEST(JournalLog, StderrIsTheJournalOnlyWhenJournalStreamNamesIt) {
     EXPECT_TRUE(ours);
 }
 
+// /dev/null (what a child of a daemon that called daemon(0, 0) inherits) or a closed stderr
+// is discarded; a file, a pipe or a terminal is not.
+TEST(JournalLog, StderrIsDiscardedOnlyIntoDevNullOrClosed) {
+    const int saved = dup(STDERR_FILENO);
+    ASSERT_GE(saved, 0);
+    const int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+    ASSERT_GE(null, 0);
+    // Opened before fd 2 is closed, so that it cannot be given fd 2.
+    char path[] = "/tmp/ilvm-journal-XXXXXX";
+    const int file = mkstemp(path);
+    ASSERT_GE(file, 0);
+    ASSERT_EQ(dup2(null, STDERR_FILENO), STDERR_FILENO);
+    const bool into_null = host::stderr_is_discarded();
+    close(STDERR_FILENO);
+    const bool closed = host::stderr_is_discarded();
+    dup2(file, STDERR_FILENO);
+    const bool into_file = host::stderr_is_discarded();
+    dup2(saved, STDERR_FILENO);
+    close(saved);
+    close(null);
+    close(file);
+    unlink(path);
+    EXPECT_TRUE(into_null);
+    EXPECT_TRUE(closed);
+    EXPECT_FALSE(into_file);
+}
+
 TEST(JournalLog, AnUnreachableJournalFallsBackToStderr) {
     auto fields = std::make_shared<host::LogFields>();
     Captured c;
