@@ -31,6 +31,8 @@ Status host_setup(Context &ctx, const Args &args) {
     opt.dry_run = args.flag("dry-run");
     opt.hook_source = hook_source();
     opt.hook_dir = ILVM_LIBVIRT_HOOK_DIR;
+    opt.fence_on_lease_loss = args.flag("fence-on-lease-loss");
+    opt.cli_path = ILVM_CLI_PATH;
     HostRunner runner(ctx);
     return host_setup_run(runner.system(), HostRoot::from_environment(), opt, *ctx.out);
 }

@@ -120,7 +120,8 @@ const OptionHelp &verb_option_help() {
         {"vol-activate", {{"shared", "a shared lock instead of an exclusive one"},
                           {"hold", "keep it active here that long although nothing uses it (90s, 30m, 2h, up to 7d)"}}},
         {"host-setup", {{"host-id", "this host's sanlock host_id, 1..2000, different on every host"},
-                        {"initiator", "iSCSI initiator name (IQN), written only when the host has none"}}},
+                        {"initiator", "iSCSI initiator name (IQN), written only when the host has none"},
+                        {"fence-on-lease-loss", "opt-in: lvmlockctl runs ilvm lease-lost when a pool's VG loses its lease"}}},
         {"lease-lost", {{"vg", "the volume group whose sanlock lease was lost (lvmlockctl appends it)"}}},
         {"doctor", {{"pool", "only this started pool (name or UUID)"},
                     {"fix", "release stale volume locks (lvchange -an), nothing else"}}},
@@ -250,8 +251,13 @@ const std::vector<Verb> &verbs() {
          vol_activate},
         {{"vol-deactivate", "deactivate a volume on this host", {"vol"}, 1, {"pool"}, {}, ""}, vol_deactivate},
         {{"host-setup", "prepare this host: lvmlockd, sanlock host_id and watchdog, initiator name, hook, daemons", {}, 0,
-          {"host-id", "initiator"}, {"dry-run"},
+          {"host-id", "initiator"}, {"dry-run", "fence-on-lease-loss"},
           "--initiator IQN is written to /etc/iscsi/initiatorname.iscsi only when it has no name.\n"
+          "--fence-on-lease-loss sets global/lvmlockctl_kill_command = \"" ILVM_CLI_PATH " lease-lost\" in lvm.conf\n"
+          "  (a different command there is replaced, with a warning): a host that loses the LUN stops its\n"
+          "  I/O to the pool's volumes and pauses (or powers off: the pool's <on_lockfailure>) their\n"
+          "  domains instead of being reset by its watchdog.\n"
+          "  Opt-in: the way back once the LUN returns is not built yet (ilvm(8), lease-lost).\n"
           "Idempotent: a second run changes nothing and says so. --dry-run only prints the plan.\n"
           "ILVM_HOST_ROOT=DIR edits DIR/etc/... instead of /etc/... (tests, trial runs)."},
          host_setup},

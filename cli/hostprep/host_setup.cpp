@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "cli/hostprep/host_argv.hpp"
+#include "cli/hostprep/kill_command.hpp"
 #include "cli/hostprep/kv_file.hpp"
 #include "cli/hostprep/lvm_conf.hpp"
 #include "cli/hostprep/lvmlockd_guard.hpp"
@@ -55,7 +56,23 @@ std::string joined(const std::vector<std::string> &words) {
     return s;
 }
 
-Result<SetupStep> lvm_conf_step(System &sys, const HostRoot &root, SetupPlan &plan) {
+// The kill command's step, on lvm.conf as the use_lvmlockd step leaves it (`base`): both edit
+// the one file, so the second write carries the first's change too.
+Result<SetupStep> kill_command_step(const HostFile &f, const std::string &base, const HostSetupOptions &opt,
+                                    SetupPlan &plan) {
+    ILVM_ASSIGN_OR_RETURN(const std::string command, lease_lost_kill_command(opt.cli_path));
+    const std::string value = "\"" + command + "\"";
+    if (auto old = lvm_conf_value(base, "global", kKillCommandSetting); old && *old != value && *old != "\"\"")
+        plan.warnings.push_back(std::string("global/") + kKillCommandSetting + " was " + *old + " in " + kLvmConf +
+                                ": replaced by " + value + "; lvmlockctl runs only one kill command");
+    ILVM_ASSIGN_OR_RETURN(ConfEdit edit, set_lvm_conf_value(base, "global", kKillCommandSetting, value));
+    return file_step(std::string("global/") + kKillCommandSetting + " = " + value + " in " + kLvmConf, kLvmConf, f,
+                     edit.changed ? std::optional<std::string>(edit.text) : std::nullopt);
+}
+
+// use_lvmlockd, then (with --fence-on-lease-loss) the kill command.
+Result<std::vector<SetupStep>> lvm_conf_steps(System &sys, const HostRoot &root, const HostSetupOptions &opt,
+                                              SetupPlan &plan) {
     ILVM_ASSIGN_OR_RETURN(HostFile f, read_host_file(sys, root, kLvmConf, 0644));
     if (!f.exists) return not_found(std::string("no ") + kLvmConf, "install lvm2 and lvm2-lockd");
     // Not ours to change (the admin may layer PVs on local LVs), but it breaks the promise
@@ -63,7 +80,13 @@ Result<SetupStep> lvm_conf_step(System &sys, const HostRoot &root, SetupPlan &pl
     if (auto scan = lvm_conf_value(f.content, "devices", "scan_lvs"); scan && *scan != "0")
         plan.warnings.push_back(std::string("devices/scan_lvs = ") + *scan + " in " + kLvmConf +
                                 ": LVM on this host would read guest PVs inside volumes; set it to 0");
-    return lvm_setting_step(kLvmConf, f, "global", "use_lvmlockd", "1");
+    ILVM_ASSIGN_OR_RETURN(SetupStep lockd, lvm_setting_step(kLvmConf, f, "global", "use_lvmlockd", "1"));
+    std::vector<SetupStep> steps{lockd};
+    if (opt.fence_on_lease_loss) {
+        ILVM_ASSIGN_OR_RETURN(SetupStep kill, kill_command_step(f, lockd.write ? lockd.write->content : f.content, opt, plan));
+        steps.push_back(std::move(kill));
+    }
+    return steps;
 }
 
 Result<SetupStep> host_id_step(System &sys, const HostRoot &root, uint32_t host_id, SetupPlan &plan) {
@@ -245,7 +268,7 @@ Result<SetupPlan> plan_host_setup(System &sys, const HostRoot &root, const HostS
     SetupPlan plan;
     ILVM_ASSIGN_OR_RETURN(UnitStates daemons, read_unit_states(sys, host_daemons()));
     ILVM_ASSIGN_OR_RETURN(UnitStates ours, read_unit_states(sys, product_units()));
-    ILVM_ASSIGN_OR_RETURN(SetupStep lvm, lvm_conf_step(sys, root, plan));
+    ILVM_ASSIGN_OR_RETURN(std::vector<SetupStep> lvm, lvm_conf_steps(sys, root, opt, plan));
     ILVM_ASSIGN_OR_RETURN(SetupStep host_id, host_id_step(sys, root, opt.host_id, plan));
     ILVM_ASSIGN_OR_RETURN(SetupStep sanlock, sanlock_step(sys, root, daemons.is_active("sanlock"), plan));
     ILVM_ASSIGN_OR_RETURN(SetupStep initiator, initiator_step(sys, root, opt.initiator));
@@ -254,9 +277,10 @@ Result<SetupPlan> plan_host_setup(System &sys, const HostRoot &root, const HostS
     ILVM_ASSIGN_OR_RETURN(SetupStep watchdog, watchdog_step(sys, root));
     // The daemons last: wdmd needs the watchdog device, sanlock reads its options, lvmlockd
     // its host_id and iscsid its name when they start; our units need all of them.
-    plan.steps = {std::move(lvm),      std::move(host_id),          std::move(sanlock),
-                  std::move(initiator), std::move(hook),            std::move(guard),
-                  std::move(watchdog), units_step(daemons, "daemons"), units_step(ours, "iscsi-lvm units")};
+    plan.steps = std::move(lvm);
+    for (auto *s : {&host_id, &sanlock, &initiator, &hook, &guard, &watchdog}) plan.steps.push_back(std::move(*s));
+    plan.steps.push_back(units_step(daemons, "daemons"));
+    plan.steps.push_back(units_step(ours, "iscsi-lvm units"));
     return plan;
 }
 

@@ -10,6 +10,7 @@
 
 #include "cli/hostprep/host_argv.hpp"
 #include "cli/hostprep/host_setup.hpp"
+#include "cli/hostprep/kill_command.hpp"
 #include "cli/hostprep/kv_file.hpp"
 #include "cli/hostprep/lvmlockd_guard.hpp"
 #include "cli/hostprep/pki_check.hpp"
@@ -120,6 +121,46 @@ std::optional<uint32_t> lvm_checks(const LvmSettings &s, std::vector<HostCheck> 
                                std::string("set scan_lvs = 0 in the devices section of ") + kLvmConf));
     }
     return host_id;
+}
+
+// Storage-loss fencing (issue 19, opt-in): whether lvmlockctl runs `ilvm lease-lost` when a
+// VG's lease is lost. Informational, but for our command naming a binary that is not there:
+// lvmlockctl could not run it, and the host would be reset as without it. Asked of lvmconfig
+// on its own, so that an lvm2 without the setting (before 2.03.12) fails no other check.
+HostCheck kill_command_check(System &sys, const HostRoot &root) {
+    const std::string check = std::string("lvm ") + kKillCommandSetting;
+    const std::string off = "a host that loses the LUN is reset by its watchdog (ilvm host-setup --fence-on-lease-loss "
+                            "makes it stop the pools' I/O instead; opt-in)";
+    auto r = sys.run(lvmconfig_full({std::string("global/") + kKillCommandSetting}));
+    std::optional<std::string> value;
+    if (r.ok() && r->succeeded())
+        for (const auto &line : nonblank_lines(r->out))
+            if (line.rfind(std::string(kKillCommandSetting) + "=", 0) == 0) value = kv_unquote(line.substr(line.find('=') + 1));
+    HostCheck c = pass(check);
+    if (!value) {
+        const bool answered = r.ok() && r->succeeded();
+        c.note = "lvmconfig does not report it (" +
+                 (answered ? std::string("lvm2 before 2.03.12 has no such setting") : command_problem(r, "lvmconfig")) +
+                 "): " + off;
+        return c;
+    }
+    if (value->empty()) {
+        c.note = "not set: " + off;
+        return c;
+    }
+    const auto ilvm = ilvm_of_kill_command(*value);
+    if (!ilvm) {
+        c.note = "another command, not ilvm's: " + *value;
+        return c;
+    }
+    auto mode = sys.file_mode(root.at(*ilvm));
+    if (!mode.ok() || (*mode & 0111) == 0)
+        return fail(check,
+                    *value + ", but " + *ilvm + (mode.ok() ? " is not executable" : " does not exist") +
+                        ": lvmlockctl cannot run it, a host that loses the LUN is reset by its watchdog",
+                    std::string("install iscsi-lvm, then ") + kSetupFix + " --fence-on-lease-loss");
+    c.note = *value + ": a pool whose VG loses its lease has its I/O stopped here, not the host reset";
+    return c;
 }
 
 // --- files --------------------------------------------------------------------------
@@ -260,6 +301,7 @@ std::vector<HostCheck> validate_host(System &sys, const HostRoot &root, const st
     out.push_back(module_check(modules, "iscsi_tcp"));
     out.push_back(watchdog_check(read_watchdog_state(sys, root, modules)));
     const std::optional<uint32_t> host_id = lvm_checks(lvm_settings(sys), out);
+    out.push_back(kill_command_check(sys, root));
     out.push_back(initiator_check(sys, root));
     out.push_back(hook_check(sys, root, hook_dir));
     daemon_checks(sys, out);
@@ -285,7 +327,7 @@ std::vector<HostCheck> service_checks(System &sys, const HostRoot &root) {
 }
 
 std::string format_check(const HostCheck &c) {
-    if (c.ok) return "ok   " + c.name;
+    if (c.ok) return "ok   " + c.name + (c.note.empty() ? "" : ": " + c.note);
     return "FAIL " + c.name + ": " + c.problem + " (fix: " + c.fix + ")";
 }
 
@@ -293,6 +335,7 @@ JsonValue checks_to_json(const std::vector<HostCheck> &checks) {
     JsonArray arr;
     for (const auto &c : checks) {
         JsonObject o{{"check", c.name}, {"ok", c.ok}};
+        if (c.ok && !c.note.empty()) o.emplace_back("note", c.note);
         if (!c.ok) {
             o.emplace_back("problem", c.problem);
             o.emplace_back("fix", c.fix);

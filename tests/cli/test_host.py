@@ -8,6 +8,7 @@ machine is read or changed outside the temporary directory.
 Usage: test_host.py <ilvm binary> <tests/data dir>"""
 import json
 import os
+import re
 import shutil
 import stat
 import subprocess
@@ -97,7 +98,9 @@ class HostCliTest(unittest.TestCase):
         with open(self.script, "w", encoding="utf-8") as f:
             json.dump(rules, f)
 
-    def daemons(self, enabled, active, extra=()):
+    def daemons(self, enabled, active, extra=(), kill_command=""):
+        """Every unit in one state; `extra` rules after those; lvmconfig's answer for the kill
+        command (asked on its own) last, so that a rule for every lvmconfig does not answer it."""
         self.rules([
             {"prefix": ["systemctl", "is-enabled"], "stdout": (enabled + "\n") * 4, "exit": 0 if enabled == "enabled" else 1},
             {"prefix": ["systemctl", "is-active"], "stdout": (active + "\n") * 4, "exit": 0 if active == "active" else 3},
@@ -106,6 +109,8 @@ class HostCliTest(unittest.TestCase):
             {"prefix": ["systemctl", "is-active", OUR_UNITS[0]], "stdout": (active + "\n") * 4,
              "exit": 0 if active == "active" else 3},
             *extra,
+            {"prefix": ["lvmconfig", "--typeconfig", "full", "global/lvmlockctl_kill_command"],
+             "stdout": 'lvmlockctl_kill_command="%s"\n' % kill_command},
         ])
 
     def ilvm(self, *args):
@@ -206,6 +211,63 @@ class HostCliTest(unittest.TestCase):
         self.assertEqual([c[:2] for c in self.commands()[logged:]],
                          [["systemctl", "is-enabled"], ["systemctl", "is-active"]] * 2)
 
+    def test_fence_on_lease_loss_sets_the_kill_command_once(self):
+        # Opt-in (issue 19): Debian's commented example becomes the setting, naming this
+        # build's ilvm by its full path; nothing else in lvm.conf changes but use_lvmlockd.
+        lvm_before = self.read("etc/lvm/lvm.conf")
+        r = self.ilvm("host-setup", "--host-id", "3", "--initiator", IQN, "--fence-on-lease-loss")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        after = self.read("etc/lvm/lvm.conf")
+        changed = [(a, b) for a, b in zip(lvm_before.splitlines(), after.splitlines()) if a != b]
+        self.assertEqual(len(changed), 2, changed)
+        self.assertEqual(changed[0], ("\t# use_lvmlockd = 0", "\tuse_lvmlockd = 1"))
+        self.assertEqual(changed[1][0], '\t# lvmlockctl_kill_command = ""')
+        m = re.fullmatch(r'\tlvmlockctl_kill_command = "(/\S+/ilvm) lease-lost"', changed[1][1])
+        self.assertTrue(m, changed[1][1])
+        ilvm_path = m.group(1)
+        self.assertEqual(r.stdout.splitlines()[1],
+                         f'changed      global/lvmlockctl_kill_command = "{ilvm_path} lease-lost" in /etc/lvm/lvm.conf')
+        self.assertIn(f'--fence-on-lease-loss sets global/lvmlockctl_kill_command = "{ilvm_path} lease-lost"',
+                      self.ilvm("host-setup", "--help").stdout)
+        # Again: nothing changes; without the flag the setting stays as it is.
+        r = self.ilvm("host-setup", "--host-id", "3", "--initiator", IQN, "--fence-on-lease-loss")
+        self.assertIn(f'unchanged    global/lvmlockctl_kill_command = "{ilvm_path} lease-lost" in /etc/lvm/lvm.conf',
+                      r.stdout.splitlines())
+        self.ilvm("host-setup", "--host-id", "3", "--initiator", IQN)
+        self.assertEqual(self.read("etc/lvm/lvm.conf"), after)
+
+        # host-validate: our command, whose binary is not in this root yet, then is.
+        self.ready_host()
+        self.daemons("enabled", "active", [
+            {"prefix": ["lvmconfig"], "stdout": "use_lvmlockd=1\nhost_id=3\nscan_lvs=0\n"},
+            {"prefix": ["sanlock", "client", "status", "-D"],
+             "stdout": recorded("sanlock-client-status-D.txt").replace("s lvm_vg:1:", "s lvm_vg:3:")},
+            {"prefix": ["sanlock", "client", "host_status", "-s", "lvm_vg", "-D"],
+             "stdout": recorded("sanlock-client-host_status.txt").replace("\n1 timestamp", "\n3 timestamp")},
+        ], kill_command=f"{ilvm_path} lease-lost")
+        r = self.ilvm("host-validate")
+        self.assert_error(r, EXIT_SYSTEM, "1 of 26 host checks failed")
+        self.assertIn(f"FAIL lvm lvmlockctl_kill_command: {ilvm_path} lease-lost, but {ilvm_path} does not exist: "
+                      "lvmlockctl cannot run it, a host that loses the LUN is reset by its watchdog "
+                      "(fix: install iscsi-lvm, then ilvm host-setup --host-id N --fence-on-lease-loss)", r.stdout.splitlines())
+        self.write(ilvm_path.lstrip("/"), "#!/bin/sh\n", 0o755)
+        r = self.ilvm("host-validate")
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertIn(f"ok   lvm lvmlockctl_kill_command: {ilvm_path} lease-lost: a pool whose VG loses its lease has "
+                      "its I/O stopped here, not the host reset", r.stdout.splitlines())
+
+    def test_fence_on_lease_loss_replaces_another_kill_command_with_a_warning(self):
+        conf = self.read("etc/lvm/lvm.conf").replace('\t# lvmlockctl_kill_command = ""',
+                                                     '\tlvmlockctl_kill_command = "/usr/local/bin/stop-vms"')
+        self.write("etc/lvm/lvm.conf", conf)
+        r = self.ilvm("host-setup", "--host-id", "3", "--initiator", IQN, "--fence-on-lease-loss", "--dry-run")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn('warning: global/lvmlockctl_kill_command was "/usr/local/bin/stop-vms" in /etc/lvm/lvm.conf: '
+                      'replaced by "', r.stderr)
+        self.assertEqual(self.read("etc/lvm/lvm.conf"), conf)   # a dry run
+        self.ilvm("host-setup", "--host-id", "3", "--initiator", IQN, "--fence-on-lease-loss")
+        self.assertNotIn("stop-vms", self.read("etc/lvm/lvm.conf"))
+
     def test_dry_run_changes_nothing(self):
         before = self.snapshot()
         r = self.ilvm("host-setup", "--host-id", "7", "--dry-run")
@@ -264,7 +326,7 @@ class HostCliTest(unittest.TestCase):
         ])
         before = self.snapshot()
         r = self.ilvm("host-validate")
-        self.assert_error(r, EXIT_SYSTEM, "23 of 25 host checks failed")
+        self.assert_error(r, EXIT_SYSTEM, "23 of 26 host checks failed")
         self.assertEqual(r.stdout.splitlines(), [
             "FAIL kernel module dm_mod: not loaded (fix: modprobe dm_mod && echo dm_mod >> /etc/modules-load.d/iscsi-lvm.conf)",
             "FAIL kernel module iscsi_tcp: not loaded (fix: modprobe iscsi_tcp && echo iscsi_tcp >> /etc/modules-load.d/iscsi-lvm.conf)",
@@ -273,6 +335,8 @@ class HostCliTest(unittest.TestCase):
             "FAIL lvm use_lvmlockd: global/use_lvmlockd is 0 (fix: ilvm host-setup --host-id N (sets use_lvmlockd = 1 in /etc/lvm/lvm.conf))",
             "FAIL lvm host_id: local/host_id is not set (fix: ilvm host-setup --host-id N (N from 1 to 2000, unique among the hosts sharing a LUN))",
             "ok   lvm scan_lvs off",
+            "ok   lvm lvmlockctl_kill_command: not set: a host that loses the LUN is reset by its watchdog "
+            "(ilvm host-setup --fence-on-lease-loss makes it stop the pools' I/O instead; opt-in)",
             "FAIL initiator name: no InitiatorName yet (GenerateName=yes: iscsid makes one when it first starts) "
             "(fix: systemctl start iscsid, or ilvm host-setup --host-id N --initiator IQN)",
             "FAIL libvirt hook: /etc/libvirt/hooks/qemu.d/50-iscsi-lvm is missing (fix: ilvm host-setup --host-id N, then restart libvirtd)",
@@ -307,7 +371,7 @@ class HostCliTest(unittest.TestCase):
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
         self.assertEqual(r.stderr, "")
         lines = r.stdout.splitlines()
-        self.assertEqual(len(lines), 25, r.stdout)
+        self.assertEqual(len(lines), 26, r.stdout)
         self.assertTrue(all(l.startswith("ok   ") for l in lines), r.stdout)
         self.assertIn(["sanlock", "client", "host_status", "-s", "lvm_vg", "-D"], self.commands())
 
@@ -325,7 +389,7 @@ class HostCliTest(unittest.TestCase):
             {"prefix": ["sanlock", "client", "host_status", "-s", "lvm_vg", "-D"], "stdout": hosts},
         ])
         r = self.ilvm("host-validate")
-        self.assert_error(r, EXIT_SYSTEM, "3 of 25 host checks failed")
+        self.assert_error(r, EXIT_SYSTEM, "3 of 26 host checks failed")
         self.assertEqual([l for l in r.stdout.splitlines() if l.startswith("FAIL")], [
             "FAIL lvm scan_lvs off: devices/scan_lvs is 1: LVM here reads PVs inside volumes, guests' too "
             "(fix: set scan_lvs = 0 in the devices section of /etc/lvm/lvm.conf)",
@@ -343,7 +407,7 @@ class HostCliTest(unittest.TestCase):
         os.chmod(self.path("etc/pki/libvirt/private/clientkey.pem"), 0o640)
         before = self.snapshot()
         r = self.ilvm("host-validate")
-        self.assert_error(r, EXIT_SYSTEM, "1 of 25 host checks failed")
+        self.assert_error(r, EXIT_SYSTEM, "1 of 26 host checks failed")
         self.assertEqual([l for l in r.stdout.splitlines() if l.startswith("FAIL")], [
             "FAIL agent certificates: the server certificate /etc/pki/libvirt/servercert.pem is not signed by the CA "
             "in /etc/pki/CA/cacert.pem; /etc/pki/libvirt/private/clientkey.pem is readable by other users than its "
@@ -358,7 +422,7 @@ class HostCliTest(unittest.TestCase):
         r = self.ilvm("host-validate", "--json")
         self.assertEqual(r.returncode, EXIT_SYSTEM)
         checks = json.loads(r.stdout)
-        self.assertEqual(len(checks), 25)
+        self.assertEqual(len(checks), 26)
         failed = [c for c in checks if not c["ok"]]
         # softdog is loaded, but nothing loads it at boot until host-setup runs.
         self.assertEqual([c["check"] for c in failed],

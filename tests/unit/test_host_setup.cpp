@@ -6,11 +6,13 @@
 #include <sstream>
 
 #include "cli/hostprep/host_setup.hpp"
+#include "cli/hostprep/kill_command.hpp"
 #include "cli/hostprep/lvmlockd_guard.hpp"
 #include "cli/hostprep/kv_file.hpp"
 #include "cli/hostprep/lvm_conf.hpp"
 #include "cli/hostprep/watchdog.hpp"
 #include "fake_system.hpp"
+#include "log_capture.hpp"
 
 namespace ilvm::test {
 namespace {
@@ -47,6 +49,30 @@ TEST(LvmConf, UncommentsTheShippedExampleInGlobalOnly) {
     EXPECT_EQ(changed_lines(conf, edit->text), std::vector<std::string>{"\t# use_lvmlockd = 0|\tuse_lvmlockd = 1"});
     EXPECT_EQ(cli::lvm_conf_value(edit->text, "global", "use_lvmlockd"), "1");
     EXPECT_FALSE(cli::lvm_conf_value(edit->text, "devices", "use_lvmlockd"));
+}
+
+// Debian's lvm.conf carries the kill command as a commented example with an empty string:
+// it becomes the setting, one line, nothing else changes.
+TEST(LvmConf, SetsTheKillCommandOnDebiansExample) {
+    const std::string conf = data_file("host/lvm.conf");
+    ASSERT_FALSE(cli::lvm_conf_value(conf, "global", "lvmlockctl_kill_command"));
+    auto edit = cli::set_lvm_conf_value(conf, "global", "lvmlockctl_kill_command", "\"/usr/sbin/ilvm lease-lost\"");
+    ASSERT_TRUE(edit.ok()) << edit.error().message;
+    EXPECT_EQ(changed_lines(conf, edit->text),
+              std::vector<std::string>{"\t# lvmlockctl_kill_command = \"\"|\tlvmlockctl_kill_command = \"/usr/sbin/ilvm lease-lost\""});
+    EXPECT_EQ(cli::lvm_conf_value(edit->text, "global", "lvmlockctl_kill_command"), "\"/usr/sbin/ilvm lease-lost\"");
+}
+
+TEST(KillCommand, OursAndOthers) {
+    EXPECT_EQ(cli::lease_lost_kill_command("/usr/sbin/ilvm").value(), "/usr/sbin/ilvm lease-lost");
+    for (const char *bad : {"", "ilvm", "/opt/my ilvm/ilvm", "/usr/sbin/\"ilvm"})
+        EXPECT_FALSE(cli::lease_lost_kill_command(bad).ok()) << bad;
+    EXPECT_FALSE(cli::lease_lost_kill_command("/" + std::string(250, 'a') + "/ilvm").ok());   // past lvmlockctl's 256
+    EXPECT_EQ(cli::ilvm_of_kill_command("/usr/sbin/ilvm lease-lost"), "/usr/sbin/ilvm");
+    EXPECT_EQ(cli::ilvm_of_kill_command("  /usr/local/sbin/ilvm   lease-lost "), "/usr/local/sbin/ilvm");
+    for (const char *other : {"", "/usr/sbin/ilvm", "/usr/sbin/ilvm lease-lost now", "ilvm lease-lost",
+                              "/usr/sbin/my-ilvm lease-lost", "/usr/local/bin/stop-vms", "/usr/sbin/ilvm doctor"})
+        EXPECT_FALSE(cli::ilvm_of_kill_command(other)) << other;
 }
 
 TEST(LvmConf, SecondEditChangesNothing) {
@@ -224,6 +250,12 @@ protected:
         fake.files[root + "/proc/modules"] += "softdog 16384 2 - Live 0x0000000000000000\n";
         fake.files[root + "/sys/class/watchdog/watchdog0/identity"] = "Software Watchdog\n";
     }
+    HostSetupOptions fencing(bool dry_run = false) {
+        HostSetupOptions o = options(dry_run);
+        o.fence_on_lease_loss = true;
+        o.cli_path = "/usr/sbin/ilvm";
+        return o;
+    }
     HostSetupOptions options(bool dry_run = false) {
         HostSetupOptions o;
         o.host_id = 3;
@@ -296,6 +328,75 @@ TEST_F(HostSetupRun, FirstRunChangesEverythingSecondRunNothing) {
               "Host already set up: nothing changed.\n");
     EXPECT_EQ(fake.files, files_after_first);
     EXPECT_EQ(enables(), 2u);
+}
+
+// Without --fence-on-lease-loss the kill command is left alone (a host that loses the LUN is
+// reset by its watchdog, as before); with it, Debian's commented example becomes the setting,
+// after use_lvmlockd, and the file is exactly Debian's with those two lines changed.
+TEST_F(HostSetupRun, TheKillCommandOnlyWithFenceOnLeaseLoss) {
+    const std::string debian = data_file("host/lvm.conf");
+    const std::string plain = run(options());
+    EXPECT_EQ(plain.find("lvmlockctl_kill_command"), std::string::npos) << plain;
+    const std::string without = fake.files[root + "/etc/lvm/lvm.conf"];
+    EXPECT_EQ(changed_lines(debian, without), std::vector<std::string>{"\t# use_lvmlockd = 0|\tuse_lvmlockd = 1"});
+
+    fake.files[root + "/etc/lvm/lvm.conf"] = debian;
+    const std::string out = run(fencing());
+    EXPECT_NE(out.find("changed      global/use_lvmlockd = 1 in /etc/lvm/lvm.conf\n"
+                       "changed      global/lvmlockctl_kill_command = \"/usr/sbin/ilvm lease-lost\" in /etc/lvm/lvm.conf\n"
+                       "unchanged    local/host_id = 3"),
+              std::string::npos)
+        << out;
+    const std::string with = fake.files[root + "/etc/lvm/lvm.conf"];
+    EXPECT_EQ(changed_lines(debian, with),
+              (std::vector<std::string>{"\t# use_lvmlockd = 0|\tuse_lvmlockd = 1",
+                                        "\t# lvmlockctl_kill_command = \"\"|\tlvmlockctl_kill_command = \"/usr/sbin/ilvm lease-lost\""}));
+    EXPECT_EQ(fake.modes[root + "/etc/lvm/lvm.conf"], 0644u);
+
+    // Again: nothing to change; and a run without the flag leaves the setting as it is.
+    const std::string again = run(fencing());
+    EXPECT_NE(again.find("unchanged    global/lvmlockctl_kill_command = \"/usr/sbin/ilvm lease-lost\" in /etc/lvm/lvm.conf\n"),
+              std::string::npos)
+        << again;
+    run(options());
+    EXPECT_EQ(fake.files[root + "/etc/lvm/lvm.conf"], with);
+}
+
+// Only the kill command changes when use_lvmlockd is already on; a dry run writes nothing.
+TEST_F(HostSetupRun, TheKillCommandAloneAndInADryRun) {
+    const std::string lockd = cli::set_lvm_conf_value(data_file("host/lvm.conf"), "global", "use_lvmlockd", "1")->text;
+    fake.files[root + "/etc/lvm/lvm.conf"] = lockd;
+    const std::string dry = run(fencing(true));
+    EXPECT_NE(dry.find("unchanged    global/use_lvmlockd = 1 in /etc/lvm/lvm.conf\n"
+                       "would change global/lvmlockctl_kill_command = \"/usr/sbin/ilvm lease-lost\" in /etc/lvm/lvm.conf\n"),
+              std::string::npos)
+        << dry;
+    EXPECT_EQ(fake.files[root + "/etc/lvm/lvm.conf"], lockd);
+    run(fencing());
+    EXPECT_EQ(changed_lines(lockd, fake.files[root + "/etc/lvm/lvm.conf"]),
+              std::vector<std::string>{"\t# lvmlockctl_kill_command = \"\"|\tlvmlockctl_kill_command = \"/usr/sbin/ilvm lease-lost\""});
+}
+
+// Another kill command is replaced (lvmlockctl runs one), with a warning naming it.
+TEST_F(HostSetupRun, AnotherKillCommandIsReplacedWithAWarning) {
+    fake.files[root + "/etc/lvm/lvm.conf"] =
+        "global {\n\tuse_lvmlockd = 1\n\tlvmlockctl_kill_command = \"/usr/local/bin/stop-vms\"\n}\n";
+    std::string logged;
+    {
+        LogCapture log;
+        run(fencing());
+        logged = log.text();
+    }
+    EXPECT_EQ(fake.files[root + "/etc/lvm/lvm.conf"],
+              "global {\n\tuse_lvmlockd = 1\n\tlvmlockctl_kill_command = \"/usr/sbin/ilvm lease-lost\"\n}\n");
+    EXPECT_NE(logged.find("[warning] global/lvmlockctl_kill_command was \"/usr/local/bin/stop-vms\" in /etc/lvm/lvm.conf: "
+                          "replaced by \"/usr/sbin/ilvm lease-lost\""),
+              std::string::npos)
+        << logged;
+    // Ours already, or empty: no warning.
+    LogCapture again;
+    run(fencing());
+    EXPECT_FALSE(again.contains("was \"")) << again.text();
 }
 
 TEST_F(HostSetupRun, OnlyTheDaemonsThatNeedItAreEnabled) {

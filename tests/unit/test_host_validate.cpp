@@ -97,6 +97,7 @@ protected:
         processes({{1, "systemd"}, {234, "lvmlockd"}});
         fake.files[root + "/run/lvmlockd.pid"] = "234\n";
         lvmconfig("1", "1", "0");
+        kill_command("");   // Debian's default: commented out, empty
         fake.on({"systemctl", "is-active"}, ok_out("active\nactive\nactive\nactive\n"));
         fake.on({"systemctl", "is-active", "iscsi-lvm.service"}, ok_out("active\nactive\nactive\nactive\n"));
         fake.on({"systemctl", "is-enabled", "iscsi-lvm.service"}, ok_out("enabled\nenabled\nenabled\nenabled\n"));
@@ -130,6 +131,16 @@ protected:
         fake.on({"lvmconfig", "--typeconfig", "full", "global/use_lvmlockd", "local/host_id", "devices/scan_lvs"},
                 ok_out("use_lvmlockd=" + lockd + "\nhost_id=" + host_id + "\nscan_lvs=" + scan_lvs + "\n"));
     }
+    // lvmconfig's answer for global/lvmlockctl_kill_command (asked on its own).
+    void kill_command(const std::string &value) {
+        fake.on({"lvmconfig", "--typeconfig", "full", "global/lvmlockctl_kill_command"},
+                ok_out("lvmlockctl_kill_command=\"" + value + "\"\n"));
+    }
+    std::string kill_command_line() {
+        for (const auto &l : lines())
+            if (l.find(" lvm lvmlockctl_kill_command") != std::string::npos) return l;
+        return "";
+    }
     std::vector<std::string> lines() {
         std::vector<std::string> out;
         for (const auto &c : cli::validate_host(fake, HostRoot(root), hook_dir)) out.push_back(cli::format_check(c));
@@ -146,7 +157,10 @@ protected:
 TEST_F(HostValidate, AReadyHostPassesEveryCheck) {
     EXPECT_EQ(lines(), (std::vector<std::string>{
                            "ok   kernel module dm_mod", "ok   kernel module iscsi_tcp", "ok   watchdog device",
-                           "ok   lvm use_lvmlockd", "ok   lvm host_id", "ok   lvm scan_lvs off", "ok   initiator name",
+                           "ok   lvm use_lvmlockd", "ok   lvm host_id", "ok   lvm scan_lvs off",
+                           "ok   lvm lvmlockctl_kill_command: not set: a host that loses the LUN is reset by its "
+                           "watchdog (ilvm host-setup --fence-on-lease-loss makes it stop the pools' I/O instead; opt-in)",
+                           "ok   initiator name",
                            "ok   libvirt hook", "ok   daemon wdmd", "ok   daemon sanlock", "ok   daemon lvmlockd",
                            "ok   daemon iscsid", "ok   lvmlockd stop guard", "ok   lvmlockd pid file",
                            "ok   sanlock uses the watchdog", "ok   host_id unique",
@@ -219,7 +233,7 @@ TEST_F(HostValidate, EachProblemIsOneFailLineWithItsFix) {
     Status st = cli::host_validate_run(fake, HostRoot(root), hook_dir, false, out);
     ASSERT_FALSE(st.ok());
     EXPECT_EQ(st.error().code, ErrorCode::system);
-    EXPECT_EQ(st.error().message, "13 of 25 host checks failed");
+    EXPECT_EQ(st.error().message, "13 of 26 host checks failed");
 }
 
 // Measured in e2e `faults`: a timed-out `systemctl restart lvmlockd` leaves the same lvmlockd
@@ -373,6 +387,35 @@ TEST_F(HostValidate, ACertificateThatDoesNotLoadIsNamed) {
     EXPECT_EQ(f[0].find("servercert.pem"), std::string::npos) << f[0];
 }
 
+// Storage-loss fencing (issue 19): informational, but for our command without its binary.
+TEST_F(HostValidate, TheKillCommandIsReportedAndFailsOnlyWithoutItsBinary) {
+    kill_command("/usr/sbin/ilvm lease-lost");
+    ASSERT_TRUE(fake.write_file(root + "/usr/sbin/ilvm", "ilvm", 0755).ok());
+    EXPECT_EQ(kill_command_line(), "ok   lvm lvmlockctl_kill_command: /usr/sbin/ilvm lease-lost: a pool whose VG loses its "
+                                   "lease has its I/O stopped here, not the host reset");
+    fake.files.erase(root + "/usr/sbin/ilvm");
+    EXPECT_EQ(failures(), std::vector<std::string>{
+                              "FAIL lvm lvmlockctl_kill_command: /usr/sbin/ilvm lease-lost, but /usr/sbin/ilvm does not "
+                              "exist: lvmlockctl cannot run it, a host that loses the LUN is reset by its watchdog (fix: "
+                              "install iscsi-lvm, then ilvm host-setup --host-id N --fence-on-lease-loss)"});
+    ASSERT_TRUE(fake.write_file(root + "/usr/sbin/ilvm", "ilvm", 0644).ok());
+    EXPECT_NE(kill_command_line().find("FAIL lvm lvmlockctl_kill_command: /usr/sbin/ilvm lease-lost, but /usr/sbin/ilvm is "
+                                       "not executable"),
+              std::string::npos)
+        << kill_command_line();
+    kill_command("/usr/local/bin/stop-vms --now");
+    EXPECT_EQ(kill_command_line(), "ok   lvm lvmlockctl_kill_command: another command, not ilvm's: /usr/local/bin/stop-vms --now");
+    // An lvm2 without the setting (before 2.03.12) answers nothing for it: no failure either.
+    fake.on({"lvmconfig", "--typeconfig", "full", "global/lvmlockctl_kill_command"},
+            fail_out(5, "  Configuration node global/lvmlockctl_kill_command not found\n"));
+    EXPECT_EQ(kill_command_line().rfind("ok   lvm lvmlockctl_kill_command: lvmconfig does not report it (lvmconfig failed: "
+                                        "Configuration node global/lvmlockctl_kill_command not found): ",
+                                        0),
+              0u)
+        << kill_command_line();
+    EXPECT_TRUE(failures().empty());
+}
+
 TEST_F(HostValidate, JsonNamesEveryCheck) {
     fake.files.erase(root + hook_dir + "/50-iscsi-lvm");
     std::ostringstream out;
@@ -381,6 +424,9 @@ TEST_F(HostValidate, JsonNamesEveryCheck) {
     EXPECT_NE(json.find("\"check\" : \"libvirt hook\""), std::string::npos) << json;
     EXPECT_NE(json.find("\"problem\" : \"/etc/libvirt/hooks/qemu.d/50-iscsi-lvm is missing\""), std::string::npos) << json;
     EXPECT_NE(json.find("\"check\" : \"host_id unique\",\n    \"ok\" : true"), std::string::npos) << json;
+    EXPECT_NE(json.find("\"check\" : \"lvm lvmlockctl_kill_command\",\n    \"ok\" : true,\n    \"note\" : \"not set: "),
+              std::string::npos)
+        << json;
 }
 
 }  // namespace
