@@ -55,6 +55,15 @@ def fake_env(tmp, module_dir, **extra):
     return env
 
 
+def status_file(domain, disks, state="running", reason="booted", vg="vg_san"):
+    """libvirt's status file of `domain` (/run/libvirt/qemu/DOMAIN.xml) with a block disk
+    /dev/VG/VOL per (target, volume, shareable) of `disks`."""
+    devices = "".join("<disk type='block' device='disk'><source dev='/dev/%s/%s'/><target dev='%s'/>%s</disk>"
+                      % (vg, vol, target, "<shareable/>" if shared else "") for target, vol, shared in disks)
+    return ("<domstatus state='%s' reason='%s' pid='4242'><domain type='kvm'><name>%s</name><devices>%s</devices>"
+            "</domain></domstatus>\n" % (state, reason, domain, devices))
+
+
 def write_rules(script_path, rules):
     """The fake's answers (see fake_cmd.py) for the next ilvm run."""
     with open(script_path, "w", encoding="utf-8") as f:

@@ -18,7 +18,7 @@ import sys
 import tempfile
 import unittest
 
-from cli_helpers import assert_one_error_line, fake_env, logged_commands, mark_active, write_rules
+from cli_helpers import assert_one_error_line, fake_env, logged_commands, mark_active, status_file, write_rules
 
 ILVM, MODULE_DIR, DATA = sys.argv[1:4]
 
@@ -32,14 +32,6 @@ WIPED = ["vg_san-vm1", "vg_san-vm2", "vg_san-win--disk"]
 def data(*parts):
     with open(os.path.join(DATA, *parts), encoding="utf-8") as f:
         return f.read()
-
-
-def status_file(domain, vols, state="running", reason="booted", vg="vg_san"):
-    """libvirt's status file of `domain` with a block disk per volume (/dev/VG/VOL)."""
-    disks = "".join("<disk type='block' device='disk'><source dev='/dev/%s/%s'/><target dev='vd%s'/></disk>"
-                    % (vg, v, chr(ord("a") + i)) for i, v in enumerate(vols))
-    return ("<domstatus state='%s' reason='%s' pid='4242'><domain type='kvm'><name>%s</name><devices>%s</devices>"
-            "</domain></domstatus>\n" % (state, reason, domain, disks))
 
 
 class LeaseLostCliTest(unittest.TestCase):
@@ -71,8 +63,10 @@ class LeaseLostCliTest(unittest.TestCase):
         return logged_commands(self.env["ILVM_FAKE_LOG"])
 
     def domain(self, name, vols, **kw):
+        """Domain `name` running here with a disk on each of `vols` (of vg_san unless vg=…)."""
+        disks = [("vd" + chr(ord("a") + i), v, False) for i, v in enumerate(vols)]
         with open(os.path.join(self.status, name + ".xml"), "w", encoding="utf-8") as f:
-            f.write(status_file(name, vols, **kw))
+            f.write(status_file(name, disks, **kw))
 
     def lun_lost(self, *extra):
         """dmsetup lists the constructed devices; every wipe and virsh call succeeds unless `extra` says."""

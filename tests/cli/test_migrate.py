@@ -18,7 +18,7 @@ import tempfile
 import time
 import unittest
 
-from cli_helpers import assert_one_error_line, fake_env, logged_commands, mark_active, write_rules
+from cli_helpers import assert_one_error_line, fake_env, logged_commands, mark_active, status_file, write_rules
 
 ILVM, MODULE_DIR, DATA = sys.argv[1:4]
 BUILD_DIR = os.path.dirname(os.path.dirname(os.path.abspath(ILVM)))
@@ -38,13 +38,6 @@ def lockctl(**modes):
     for vol, mode in modes.items():
         text += "LK LV %s %s\n" % (mode, UUID[vol])
     return text
-
-
-def status_file(domain, disks, state="running", reason="booted"):
-    devices = "".join("<disk type='block' device='disk'><source dev='/dev/vg_san/%s'/><target dev='%s'/>%s</disk>"
-                      % (vol, target, "<shareable/>" if shared else "") for target, vol, shared in disks)
-    return ("<domstatus state='%s' reason='%s' pid='4242'><domain type='kvm'><name>%s</name><devices>%s</devices>"
-            "</domain></domstatus>\n" % (state, reason, domain, devices))
 
 
 class HandoverCliTest(unittest.TestCase):

@@ -27,6 +27,7 @@ namespace {
 // recorded: see tests/data/dm/README.md for the cases it holds.
 const char *const kInfoTwoVgs = "dm/info_two_vgs.txt";
 
+// common/dm_name.hpp, which the hook's disk matching uses too.
 TEST(DmName, SplitsAtTheSingleDashAndUndoublesTheOthers) {
     std::string vg, lv;
     ASSERT_TRUE(split_dm_name("vg_san-web1", vg, lv));
@@ -38,7 +39,7 @@ TEST(DmName, SplitsAtTheSingleDashAndUndoublesTheOthers) {
     ASSERT_TRUE(split_dm_name("a----b-c", vg, lv));
     EXPECT_EQ(vg, "a--b");
     EXPECT_EQ(lv, "c");
-    for (const char *not_two : {"novg", "vg_san-vm1-real", "vg_san-", "-lv", "", "vg--only"})
+    for (const char *not_two : {"novg", "a-b-c", "vg_san-vm1-real", "vg_san-", "-lv", "", "vg--only"})
         EXPECT_FALSE(split_dm_name(not_two, vg, lv)) << not_two;
 }
 

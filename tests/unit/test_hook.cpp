@@ -10,7 +10,6 @@
 
 #include "backend_fixture.hpp"
 #include "fake_handover.hpp"
-#include "common/dm_name.hpp"
 #include "host/core/domain_disks.hpp"
 #include "host/core/volume_lock.hpp"
 #include "host/core/volume_owners.hpp"
@@ -160,15 +159,6 @@ TEST(HookMapping, APathThatCannotBeLookedAtIsAnError) {
     auto disks = host::domain_disks(one_disk("file", "file", "/srv/private/disk.img"), kPools, devices);
     ASSERT_FALSE(disks.ok());
     EXPECT_NE(disks.error().message.find("Permission denied"), std::string::npos);
-}
-
-TEST(HookMapping, DmNames) {
-    std::string vg, lv;
-    ASSERT_TRUE(split_dm_name("vg--a-lv--1", vg, lv));
-    EXPECT_EQ(vg, "vg-a");
-    EXPECT_EQ(lv, "lv-1");
-    EXPECT_FALSE(split_dm_name("novg", vg, lv));
-    EXPECT_FALSE(split_dm_name("a-b-c", vg, lv));
 }
 
 // VolumeControl over an in-process Backend (the hook binary uses the module instead).
