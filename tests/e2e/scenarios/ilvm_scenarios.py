@@ -879,9 +879,11 @@ def read_fill_with_qemu_img(ctx, guest):
     ctx.ilvm(guest, "vol-activate", TG_LV, "--pool", "san", why="read the image here")
     t0 = time.monotonic()
     try:
+        # qemu-img dd's count includes the skipped blocks (qemu-img 7.2, Debian 12: skip=32
+        # count=40 wrote 8 MiB), unlike dd's.
         out = guest.check("qemu-img dd -f qcow2 -O raw bs=1M skip=%d count=%d if=/dev/vg_san/%s of=/root/fill.raw && "
                           "sha256sum /root/fill.raw && rm -f /root/fill.raw"
-                          % (workload.FILL_OFFSET_MIB, FILL_MIB, TG_LV), timeout=900)[1]
+                          % (workload.FILL_OFFSET_MIB, workload.FILL_OFFSET_MIB + FILL_MIB, TG_LV), timeout=900)[1]
     finally:
         ctx.ilvm(guest, "vol-deactivate", TG_LV, "--pool", "san")
     return time.monotonic() - t0, out.split()[0]
