@@ -115,12 +115,12 @@ Status PoolStore::clear_runtime(const std::string &name) const {
 }
 
 std::string PoolStore::load_runtime_file(const std::string &name, const std::string &ext) const {
-    auto text = read_whole(run_dir_ + "/" + name + "." + ext);
+    auto text = read_whole(runtime_file_path(name, ext));
     return text.ok() ? *text : std::string();
 }
 
 Status PoolStore::save_runtime_file(const std::string &name, const std::string &ext, const std::string &content) const {
-    return write_atomically(run_dir_ + "/" + name + "." + ext, content, 0600);
+    return write_atomically(runtime_file_path(name, ext), content, 0600);
 }
 
 Status PoolStore::append_runtime_file(const std::string &name, const std::string &ext, const std::string &block) const {
@@ -134,7 +134,7 @@ std::string PoolStore::runtime_file_path(const std::string &name, const std::str
 
 void PoolStore::remove_runtime_file(const std::string &name, const std::string &ext) const {
     std::error_code ec;
-    fs::remove(run_dir_ + "/" + name + "." + ext, ec);
+    fs::remove(runtime_file_path(name, ext), ec);
 }
 
 bool PoolStore::autostart(const std::string &name) const { return fs::is_symlink(autostart_path(name)); }
