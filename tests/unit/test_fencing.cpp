@@ -6,6 +6,8 @@
 
 #include <filesystem>
 #include <fstream>
+#include <set>
+#include <thread>
 #include <stdlib.h>
 
 #include "backend_fixture.hpp"
@@ -227,6 +229,34 @@ TEST_F(FenceRecord, TheSummaryOfSeveralRuns) {
     const auto one = host::summarize_fence_record(host::format_fence_run(run_of(1796302200)));
     EXPECT_EQ(one.not_wiped, std::vector<std::string>{"vg_san-vm2"});
     EXPECT_EQ(one.domains_failed, std::vector<std::string>{"db1 (pause)"});
+}
+
+// sanlock reruns the kill path about every second, so two lease-lost runs can append at the
+// same moment: every block arrives whole (O_APPEND), none lost or mixed with another.
+TEST_F(FenceRecord, TwoRunsAppendingAtOnceKeepEveryBlockWhole) {
+    const auto s = store();
+    constexpr int kPerWriter = 200;
+    constexpr int64_t kFirst[] = {1796302200, 1796402200};
+    std::multiset<std::string> expected;
+    for (int64_t first : kFirst)
+        for (int i = 0; i < kPerWriter; ++i) expected.insert(host::format_fence_run(run_of(first + i)));
+    auto writer = [&s](int64_t first) {
+        for (int i = 0; i < kPerWriter; ++i) EXPECT_TRUE(host::append_fence_run(s, "san", run_of(first + i)).ok());
+    };
+    std::thread one(writer, kFirst[0]), two(writer, kFirst[1]);
+    one.join();
+    two.join();
+    std::ifstream in(dir_ + "/run/pools/san." + std::string(host::kFenceRecordExt));
+    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    for (size_t at = 0; at < text.size();) {
+        const size_t end = text.find("\n\n", at);
+        ASSERT_NE(end, std::string::npos) << "a block without its end at byte " << at;
+        const auto found = expected.find(text.substr(at, end + 2 - at));
+        ASSERT_NE(found, expected.end()) << "a mixed or repeated block at byte " << at;
+        expected.erase(found);
+        at = end + 2;
+    }
+    EXPECT_TRUE(expected.empty()) << expected.size() << " blocks lost";
 }
 
 // pool-start's success path (start_pool_locked) forgets it; no CLI test can start a pool
