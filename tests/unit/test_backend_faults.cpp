@@ -3,6 +3,7 @@
 // portals that do not answer, logins that leave nothing behind.
 #include "backend_fixture.hpp"
 #include "iscsi/session.hpp"
+#include "iscsi/session_timeouts.hpp"
 
 namespace ilvm::test {
 namespace {
@@ -244,6 +245,31 @@ TEST_F(LoginFaults, LoginSettingsComeFromThePoolXml) {
 }
 
 // --- names ---------------------------------------------------------------------------
+
+// A LUN that stops answering must fail its queued I/O before sanlock's kill path runs
+// (80 s after the last renewal): the session's recovery settings are in the record before
+// the login (iscsi/session_timeouts.hpp). open-iscsi's default replacement_timeout is 120 s.
+TEST_F(LoginFaults, RecoverySettingsAreInTheRecordBeforeTheLogin) {
+    no_record();
+    lun_present();
+    sys.on({"pvs"}, ok_out(data_file("lvm/pvs_vg_san.json")));
+    lockspace_joined();
+    ASSERT_TRUE(backend->start_pool(pool).ok()) << sys.transcript();
+    expect_in_order({"--name node.conn[0].timeo.noop_out_interval --value 5",
+                     "--name node.session.timeo.replacement_timeout --value 45", "--login"});
+    EXPECT_TRUE(sys.ran(with(k_node, {"--op", "update", "--name", "node.conn[0].timeo.noop_out_timeout", "--value", "5"})));
+}
+
+TEST(SessionTimeouts, QueuedIoFailsBeforeTheKillPath) {
+    for (uint32_t io : {10u, 20u, 5u}) {
+        const auto t = iscsi::session_timeouts_for(io);
+        // The worst case: cut just before a renewal was due (2 io after the last one), then
+        // noticed by the NOP-Out, then queued; all of it before renewal fails (8 io).
+        EXPECT_LE(2 * io + t.noop_out_interval + t.noop_out_timeout + t.replacement_timeout, 8 * io) << io;
+    }
+    EXPECT_EQ(iscsi::session_timeouts_for(10).replacement_timeout, 45u);
+    EXPECT_EQ(iscsi::session_timeouts_for(1).replacement_timeout, 5u);   // never less than 5 s
+}
 
 TEST_F(PoolFaults, BuildRefusesAVgNameThatIsADevEntryOnThisHost) {
     // "sdb" passes the name rules; on this host /dev/sdb is a disk, and vgcreate would fail

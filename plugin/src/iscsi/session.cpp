@@ -12,6 +12,7 @@
 #include "common/numbers.hpp"
 #include "common/strings.hpp"
 #include "iscsi/node_record.hpp"
+#include "iscsi/session_timeouts.hpp"
 
 namespace ilvm::iscsi {
 
@@ -99,11 +100,16 @@ Status Session::configure_record(const std::optional<ChapCredentials> &chap) {
     }
     // Manual startup: at boot, iscsi-lvm.service logs in the pools that are marked
     // autostart, in order with lock-start; open-iscsi must not race it. The login settings
-    // bound how long iscsid tries before it reports a dead portal.
+    // bound how long iscsid tries before it reports a dead portal. The recovery settings make
+    // the I/O of a lost LUN fail before sanlock's kill path runs (iscsi/session_timeouts.hpp).
+    const SessionTimeouts recovery = session_timeouts_for(kSanlockIoTimeout);
     const std::pair<const char *, std::string> settings[] = {
         {"node.startup", "manual"},
         {"node.conn[0].timeo.login_timeout", std::to_string(pool_.login.timeout)},
         {"node.session.initial_login_retry_max", std::to_string(pool_.login.retries)},
+        {"node.conn[0].timeo.noop_out_interval", std::to_string(recovery.noop_out_interval)},
+        {"node.conn[0].timeo.noop_out_timeout", std::to_string(recovery.noop_out_timeout)},
+        {"node.session.timeo.replacement_timeout", std::to_string(recovery.replacement_timeout)},
     };
     for (const auto &[key, value] : settings)
         ILVM_TRY(run_checked(sys_, node_update(node_, key, value), "cannot update the iSCSI node record"));
