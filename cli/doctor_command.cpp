@@ -46,8 +46,8 @@ host::FindingView agent_finding(const host::PoolStore &store) {
     return {"", "agent", h.severity, "", h.what, h.fix, "", ""};
 }
 
-// The pool's lease-lost record (host/core/fence_record.hpp), as a finding that fails until the
-// pool's next start removes it.
+// The pool's lease-lost record (host/core/fence_record.hpp), as a finding that fails until
+// pool-rejoin (or the pool's next start) removes it.
 std::optional<host::FindingView> lease_lost_finding(const host::PoolStore &store, const std::string &pool) {
     const auto record = host::read_fence_record(store, pool);
     if (!record) return std::nullopt;
@@ -60,8 +60,7 @@ std::optional<host::FindingView> lease_lost_finding(const host::PoolStore &store
     what += " (lease-lost ran " + std::to_string(record->runs) + " time(s): " +
             store.runtime_file_path(pool, host::kFenceRecordExt) + ")";
     return host::FindingView{pool, "lease lost", "fail", "", what,
-                             "once the LUN is back, restart lvmlockd when it holds no lock, then start the pool again; "
-                             "resume a paused domain only if no other host took its volumes (ilvm(8), lease-lost)",
+                             "once the LUN answers again: ilvm pool-rejoin " + pool,
                              "", ""};
 }
 

@@ -13,12 +13,11 @@
 //  2. each domain using those volumes here (host/core/volume_users.hpp) is suspended or
 //     destroyed as the pool's <on_lockfailure> says (cli/virsh_argv.hpp, 10 s each);
 //  3. what it did is appended to RUN_DIR/pools/POOL.fenced (host/core/fence_record.hpp),
-//     which `ilvm doctor` reports and `pool-start` removes;
+//     which `ilvm doctor` reports and `pool-rejoin` removes;
 //  4. one line on stdout says it all. Exit 0 only when every device was wiped: a domain action
 //     that fails is a warning (its disks fail every I/O already). An unknown VG is not_found
 //     (exit 3): lvmlockctl then keeps the locks, as without fencing.
-// Not built yet: the way back once the LUN returns (docs/user-guide.md, "When a host loses
-// the LUN").
+// The way back once the LUN returns is `ilvm pool-rejoin` (cli/pool_rejoin_command.hpp).
 #pragma once
 
 #include "cli/context.hpp"

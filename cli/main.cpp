@@ -14,6 +14,7 @@
 #include "cli/interrupts.hpp"
 #include "cli/lease_lost_command.hpp"
 #include "cli/lookup.hpp"
+#include "cli/pool_rejoin_command.hpp"
 #include "cli/ui/exit_codes.hpp"
 #include "cli/ui/help.hpp"
 #include "common/env.hpp"
@@ -168,6 +169,18 @@ const std::vector<Verb> &verbs() {
         {{"pool-destroy", "stop a pool on this host: deactivate idle volumes, lock-stop, log out", {"pool"}, 1, {}, {}, ""}, pool_destroy},
         {{"pool-delete", "remove the pool's (empty) volume group and PV label from the LUN", {"pool"}, 1, {}, {}, ""}, pool_delete},
         {{"pool-refresh", "re-read capacity and volumes", {"pool"}, 1, {}, {}, ""}, pool_refresh},
+        {{"pool-rejoin", "after a lost lease (lease-lost) and the LUN back: rejoin, resume or destroy its domains", {"pool"},
+          1, {}, {},
+          "For a pool ilvm lease-lost fenced on this host (ilvm doctor reports it), once the LUN answers again:\n"
+          "  1. the VG's lockspace is joined again (lvmlockctl --drop, vgchange --lock-start) unless it is;\n"
+          "  2. each volume a domain here uses is taken back (lvchange -aey, then --refresh for its table)\n"
+          "     only if its sanlock lease still names this host from before the loss: nobody had it since;\n"
+          "  3. such a domain is resumed (virsh resume) when all its volumes came back; one with a volume\n"
+          "     another host had meanwhile is destroyed here (virsh destroy: its disk changed under it);\n"
+          "  4. the other devices lease-lost left are removed (dmsetup remove), volumes released.\n"
+          "Removes the record when every volume is settled; else fails naming what is left (run it again).\n"
+          "Exit 4 when the pool has no record (nothing to rejoin)."},
+         pool_rejoin},
         {{"pool-list", "list pools", {}, 0, {}, {"all", "inactive", "json", "details", "name", "uuid"}, ""}, pool_list},
         {{"pool-info", "pool information (live numbers when active)", {"pool"}, 1, {}, {"json", "bytes"}, ""}, pool_info},
         {{"pool-dumpxml", "pool XML", {"pool"}, 1, {}, {"inactive"}, ""}, pool_dumpxml},
@@ -257,7 +270,7 @@ const std::vector<Verb> &verbs() {
           "  (a different command there is replaced, with a warning): a host that loses the LUN stops its\n"
           "  I/O to the pool's volumes and pauses (or powers off: the pool's <on_lockfailure>) their\n"
           "  domains instead of being reset by its watchdog.\n"
-          "  Opt-in: the way back once the LUN returns is not built yet (ilvm(8), lease-lost).\n"
+          "  Opt-in until the lab has shown the whole cycle (lease-lost in time, then pool-rejoin).\n"
           "Idempotent: a second run changes nothing and says so. --dry-run only prints the plan.\n"
           "ILVM_HOST_ROOT=DIR edits DIR/etc/... instead of /etc/... (tests, trial runs)."},
          host_setup},
@@ -285,10 +298,10 @@ const std::vector<Verb> &verbs() {
           "  2. each domain here using those volumes: virsh suspend (the pool's <on_lockfailure> pause,\n"
           "     the default) or virsh destroy (poweroff), 10 s each; a failure is a warning;\n"
           "  3. what was done is appended to RUN_DIR/pools/POOL.fenced: ilvm doctor reports it,\n"
-          "     pool-start removes it.\n"
+          "     pool-rejoin (or pool-start) removes it.\n"
           "Prints one line. Exits 0 only when every device was wiped: lvmlockctl then drops the VG's\n"
           "locks, so the watchdog does not reset the host. A VG no pool uses: exit 3.\n"
-          "Not built yet: the way back once the LUN returns (lvmlockd must be restarted; see ilvm(8))."},
+          "The way back once the LUN returns: ilvm pool-rejoin POOL."},
          lease_lost},
     }));
     return v;

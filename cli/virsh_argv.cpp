@@ -17,5 +17,6 @@ Command virsh_on_domain(const std::string &uri, const char *verb, const std::str
 
 Command virsh_suspend(const std::string &uri, const std::string &domain) { return virsh_on_domain(uri, "suspend", domain); }
 Command virsh_destroy(const std::string &uri, const std::string &domain) { return virsh_on_domain(uri, "destroy", domain); }
+Command virsh_resume(const std::string &uri, const std::string &domain) { return virsh_on_domain(uri, "resume", domain); }
 
 }  // namespace ilvm::cli

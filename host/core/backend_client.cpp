@@ -226,4 +226,10 @@ Result<std::string> BackendClient::fence_pool(const std::string &pool_xml) const
     return xml_of(*ops_, [&](ilvm_reply *r) { return ops_->fence_pool(backend_, pool_xml.c_str(), 0, r); });
 }
 
+Result<std::string> BackendClient::rejoin_pool(const std::string &pool_xml, const std::string &request_xml) const {
+    return xml_of(*ops_, [&](ilvm_reply *r) {
+        return ops_->rejoin_pool(backend_, pool_xml.c_str(), request_xml.c_str(), 0, r);
+    });
+}
+
 }  // namespace ilvm::host

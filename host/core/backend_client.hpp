@@ -73,6 +73,9 @@ public:
     // Storage-loss fencing (`ilvm lease-lost`): the <fencing> document of backend.h, which
     // host/core/fencing_wire.hpp reads.
     Result<std::string> fence_pool(const std::string &pool_xml) const;
+    // The way back after a lost lease (`ilvm pool-rejoin`): request and answer are the
+    // <rejoin> documents of backend.h, which host/core/rejoin_wire.hpp writes and reads.
+    Result<std::string> rejoin_pool(const std::string &pool_xml, const std::string &request_xml) const;
 
 private:
     BackendClient() = default;

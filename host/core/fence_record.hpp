@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 // What `ilvm lease-lost` did on this host when a pool's VG lost its sanlock lease (issue 19),
-// kept until the pool's next start (`pool-start` removes it) and reported by `ilvm doctor`:
+// kept until `pool-rejoin` has settled every volume (or the pool's next start) and reported by
+// `ilvm doctor`:
 //
 //   $ILVM_RUN_DIR/pools/<pool>.fenced      mode 0600, one block per run, a blank line after
 //

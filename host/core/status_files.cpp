@@ -25,6 +25,7 @@ Result<LocalDomain> read_status_file(const std::filesystem::path &path, const st
     const xmlNode *root = doc.root();
     const auto state = xml::is_element(root, "domstatus") ? xml::attribute(root, "state") : std::nullopt;
     if (state && !state->empty()) d.run = classify_domain_state(*state, xml::attribute(root, "reason").value_or(""));
+    d.paused = state && *state == "paused";
     return d;
 }
 

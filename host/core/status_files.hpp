@@ -19,6 +19,7 @@ struct LocalDomain {
     std::string name;                   // the file's name without .xml
     DomainRun run = DomainRun::active;  // a <domain> without <domstatus> counts as running
     std::vector<DiskRef> disks;         // its iscsi-lvm disks
+    bool paused = false;                // <domstatus state='paused'>, whatever the reason
 };
 
 // libvirt's status files can be large (a domain's live XML with its runtime state); past

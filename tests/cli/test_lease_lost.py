@@ -6,7 +6,9 @@ sanlock lease is lost: the real ilvm binary and module against the recording fak
 dmsetup's answer is tests/data/dm/info_two_vgs.txt, constructed in dmsetup's format (not
 recorded). Also: the record it leaves (RUN_DIR/pools/POOL.fenced), `ilvm doctor` reporting it
 first, and pool-start keeping it when the start fails (a start that succeeds needs a LUN no
-CLI test has: its removal is unit-tested, FenceRecord.AFreshStartForgetsIt).
+CLI test has: its removal is unit-tested, FenceRecord.AFreshStartForgetsIt). Then `ilvm
+pool-rejoin POOL`, the way back, against sanlock and dmsetup answers constructed in their
+formats (tests/data/sanlock/README.md).
 
 Usage: test_lease_lost.py <ilvm binary> <backend module dir> <tests/data dir>"""
 import json
@@ -34,7 +36,10 @@ def data(*parts):
         return f.read()
 
 
-class LeaseLostCliTest(unittest.TestCase):
+class FencedPoolCase(unittest.TestCase):
+    """Pool san defined and started here (run state only), libvirt's status files in a
+    temporary directory, the recording fake for every command."""
+
     def setUp(self):
         self.tmp = tempfile.mkdtemp(prefix="ilvm-lease-lost-")
         self.status = os.path.join(self.tmp, "status")
@@ -85,6 +90,9 @@ class LeaseLostCliTest(unittest.TestCase):
         self.assertEqual(self.ilvm("pool-define", path).returncode, 0)
         mark_active(self.tmp)
 
+
+
+class LeaseLostCliTest(FencedPoolCase):
     # --- refusals ------------------------------------------------------------------------
     def test_a_vg_no_pool_uses_is_not_found_and_nothing_runs(self):
         r = self.ilvm("lease-lost", "vg_nope")
@@ -198,8 +206,7 @@ class LeaseLostCliTest(unittest.TestCase):
         first = r.stdout.splitlines()[0]
         self.assertRegex(first, r"^FAIL san: lease lost: VG vg_san lost its sanlock lease at \d{4}-\d\d-\d\dT[\d:]+Z; "
                                 r"I/O stopped on 3 device\(s\); domains web1 \(pause\) \(lease-lost ran 1 time\(s\): "
-                                r"\S+/run/pools/san\.fenced\) \(fix: once the LUN is back, restart lvmlockd when it "
-                                r"holds no lock, then start the pool again; ")
+                                r"\S+/run/pools/san\.fenced\) \(fix: once the LUN answers again: ilvm pool-rejoin san\)$")
         findings = json.loads(self.ilvm("doctor", "san", "--json").stdout)["findings"]
         self.assertEqual((findings[0]["check"], findings[0]["severity"]), ("lease lost", "fail"))
 
@@ -214,6 +221,131 @@ class LeaseLostCliTest(unittest.TestCase):
         self.assertNotEqual(r.returncode, 0)
         self.assertTrue(os.path.exists(self.record), "a start that failed is not a fresh start")
 
+
+
+# --- pool-rejoin: the way back -------------------------------------------------------------
+LEASES = "/dev/mapper/vg_san-lvmlock"
+STATUS = ["sanlock", "client", "status", "-D"]
+# The leases of vm1..vm3 (lvs_three.json: 1 MiB apart from 70254592), read as one range.
+RANGE = ["sanlock", "direct", "dump", LEASES + ":70254592:10485760"]
+VM1_LEASE = ["sanlock", "direct", "dump", LEASES + ":70254592:8388608"]
+RESUME_WEB1 = ["virsh", "-c", "test:///default", "resume", "--domain", "web1"]
+DESTROY_DB1 = ["virsh", "-c", "test:///default", "destroy", "--domain", "db1"]
+# What lease-lost left: three wiped devices; web1 (vm1) and db1 (vm2) paused.
+RECORD = ("time\t2026-12-05T12:50:00Z\nvg\tvg_san\npolicy\tpause\nwiped\tvg_san-vm1\topen=1\n"
+          "wiped\tvg_san-vm2\topen=1\nwiped\tvg_san-vm3\topen=0\ndomain\tweb1\tpause\tdone\n"
+          "domain\tdb1\tpause\tdone\n\n")
+
+
+class PoolRejoinCliTest(FencedPoolCase):
+    """`ilvm pool-rejoin san` after lease-lost: the backend's answers constructed from
+    tests/data/sanlock (README there): vm1's lease still host 1's from before the loss, vm2's
+    and vm3's taken by host 2 meanwhile."""
+
+    def fenced(self):
+        with open(self.record, "w", encoding="utf-8") as f:
+            f.write(RECORD)
+        self.domain("web1", ["vm1"], state="paused", reason="user")
+        self.domain("db1", ["vm2"], state="paused", reason="user")
+
+    def rejoin_rules(self, *extra):
+        info = data("dm", "info_fenced_vg_san.txt")
+        # After db1 is destroyed, nothing holds vm2 open any more.
+        closed = info.replace("vg_san-vm2:LVM-KONMr0bGNikQ3PrWNyNrKt9EPRC1tqtOexxNPXwZdOuCNyyiGaaJGTJKVlarfcYT:1",
+                              "vg_san-vm2:LVM-KONMr0bGNikQ3PrWNyNrKt9EPRC1tqtOexxNPXwZdOuCNyyiGaaJGTJKVlarfcYT:0")
+        self.assertNotEqual(info, closed)
+        self.rules([
+            {"prefix": STATUS, "stdout_seq": [data("sanlock", "status_D_no_lockspace.txt"),
+                                              data("sanlock", "status_D_joined_vg_san_gen2.txt")]},
+            {"prefix": ["lvs"], "stdout": data("lvm", "lvs_three.json")},
+            {"prefix": ["sanlock", "direct", "dump", LEASES + ":0:8388608"], "stdout": data("sanlock", "dump_delta_rejoined.txt")},
+            {"prefix": RANGE, "stdout": data("sanlock", "dump_rejoin_leases.txt")},
+            {"prefix": VM1_LEASE, "stdout": data("sanlock", "dump_rejoin_vm1_taken_back.txt")},
+            {"prefix": ["dmsetup", "info"], "stdout_seq": [info, closed]},
+            *extra])
+
+    def test_no_record_nothing_to_rejoin_and_nothing_runs(self):
+        r = self.ilvm("pool-rejoin", "san")
+        assert_one_error_line(self, r, 4, "pool 'san' has not lost its lease on this host: there is nothing to rejoin")
+        self.assertEqual(self.commands(), [])
+
+    def test_a_pool_not_started_here_is_refused(self):
+        self.fenced()
+        os.remove(os.path.join(self.tmp, "run", "pools", "san.xml"))
+        r = self.ilvm("pool-rejoin", "san")
+        self.assertNotEqual(r.returncode, 0)
+        self.assertEqual(self.commands(), [])
+        self.assertTrue(os.path.exists(self.record))
+
+    def test_untouched_volume_taken_back_and_its_domain_resumed_the_others_destroyed_and_released(self):
+        self.fenced()
+        self.rejoin_rules()
+        r = self.ilvm("pool-rejoin", "san")
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertEqual(r.stdout.splitlines(), [
+            "Pool san joined its lockspace again",
+            "db1: destroyed here: vm2 is held by host 2 (kvm-b) now",
+            "web1: resumed",
+            "Pool san rejoined: 1 volume(s) taken back, 2 released"])
+        cmds = self.commands()
+        # The lockspace first, vm1 taken back before web1 resumes, db1 destroyed before its
+        # device goes; vm3 (no domain) removed at once; nothing of host 2's is activated here.
+        order = [["lvmlockctl", "--drop", "vg_san"], ["vgchange", "--lock-start", "vg_san"],
+                 ["lvchange", "-aey", "-K", "vg_san/vm1"], VM1_LEASE, ["lvchange", "--refresh", "vg_san/vm1"],
+                 ["dmsetup", "remove", "vg_san-vm3"], DESTROY_DB1, RESUME_WEB1, ["dmsetup", "remove", "vg_san-vm2"]]
+        at = [cmds.index(c) if c in cmds else -1 for c in order]
+        self.assertNotIn(-1, at, "missing: %s\nran: %s" % ([c for c, i in zip(order, at) if i < 0], cmds))
+        self.assertLess(at[0], at[1])
+        self.assertLess(at[1], at[2])
+        self.assertLess(at[2], at[3])
+        self.assertLess(at[3], at[4])
+        self.assertLess(at[4], at[7])
+        self.assertLess(at[6], at[8])
+        self.assertFalse([c for c in cmds if c[0] == "lvchange" and c[-1] in ("vg_san/vm2", "vg_san/vm3")
+                          and c[1] != "-an"], cmds)
+        self.assertFalse(os.path.exists(self.record), "the record outlived a pool made whole")
+        self.assertEqual(self.ilvm("doctor", "san").stdout.count("lease lost"), 0)
+
+    def test_a_lease_that_changed_hands_while_taken_back_destroys_the_domain(self):
+        self.fenced()
+        changed = data("sanlock", "dump_rejoin_vm1_changed_hands.txt")
+        info = data("dm", "info_fenced_vg_san.txt")
+        # Once web1 and db1 are destroyed, nothing holds vm1 or vm2 open.
+        closed = info.replace("tqtO7xoDtuyvNMiwQxC94tBbYsUzBlo8hAIa:1", "tqtO7xoDtuyvNMiwQxC94tBbYsUzBlo8hAIa:0").replace(
+            "tqtOexxNPXwZdOuCNyyiGaaJGTJKVlarfcYT:1", "tqtOexxNPXwZdOuCNyyiGaaJGTJKVlarfcYT:0")
+        self.rejoin_rules({"prefix": VM1_LEASE, "stdout": changed},
+                          # The second pass reads the leases of vm1 and vm2 alone.
+                          {"prefix": ["sanlock", "direct", "dump", LEASES + ":70254592:9437184"], "stdout": changed},
+                          {"prefix": ["dmsetup", "info"], "stdout_seq": [info, closed]})
+        r = self.ilvm("pool-rejoin", "san")
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        cmds = self.commands()
+        self.assertNotIn(RESUME_WEB1, cmds)
+        self.assertIn(["virsh", "-c", "test:///default", "destroy", "--domain", "web1"], cmds)
+        self.assertNotIn(["lvchange", "--refresh", "vg_san/vm1"], cmds)
+        self.assertRegex(r.stdout, r"(?m)^web1: destroyed here: vm1: .*changed hands")
+        # The lock taken again is let go through LVM, so that lvmlockd releases it too.
+        self.assertIn(["lvchange", "-an", "vg_san/vm1"], cmds)
+        self.assertNotIn(["dmsetup", "remove", "vg_san-vm1"], cmds)
+        self.assertFalse(os.path.exists(self.record))
+
+    def test_a_device_still_open_keeps_the_record_and_says_what_is_left(self):
+        self.fenced()
+        os.remove(os.path.join(self.status, "db1.xml"))   # vm2 open by something that is no domain
+        self.rejoin_rules({"prefix": ["dmsetup", "info"], "stdout": data("dm", "info_fenced_vg_san.txt")})
+        r = self.ilvm("pool-rejoin", "san")
+        assert_one_error_line(self, r, EXIT_SYSTEM, "pool san is not whole yet: vm2: in-use")
+        self.assertIn("web1: resumed", r.stdout)
+        self.assertNotIn(["dmsetup", "remove", "vg_san-vm2"], self.commands())
+        self.assertTrue(os.path.exists(self.record))
+
+    def test_a_lockspace_still_being_joined_is_refused_with_nothing_changed(self):
+        self.fenced()
+        self.rules([{"prefix": STATUS, "stdout": data("sanlock", "status_joining_vg_san.txt")}])
+        r = self.ilvm("pool-rejoin", "san")
+        assert_one_error_line(self, r, 4)
+        self.assertEqual(self.commands(), [STATUS])
+        self.assertTrue(os.path.exists(self.record))
 
 if __name__ == "__main__":
     unittest.main(argv=[sys.argv[0]], verbosity=2)

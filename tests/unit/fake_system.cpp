@@ -90,6 +90,8 @@ std::vector<std::string> FakeSystem::mutating_commands() const {
             for (const auto &a : c.argv) mut = mut || a == "new" || a == "update" || a == "delete";
         if (c.argv[0] == "qemu-img") mut = c.argv.size() > 1 && c.argv[1] != "measure" && c.argv[1] != "info";
         if (c.argv[0] == "dmsetup") mut = c.argv.size() > 1 && c.argv[1] != "info";
+        // lvmlockctl -i only asks; --drop, --kill, --gl-enable … change lvmlockd's locks.
+        if (c.argv[0] == "lvmlockctl") mut = c.argv.size() > 1 && c.argv[1] != "-i";
         if (mut) out.push_back(c.display());
     }
     return out;

@@ -265,6 +265,10 @@ TEST(LocalDomains, StatusFilesGiveStateAndDisks) {
     EXPECT_EQ(domains[0].run, DomainRun::active);
     EXPECT_EQ(domains[1].run, DomainRun::transitional);
     EXPECT_EQ(domains[2].run, DomainRun::active);
+    // Paused for any reason (pool-rejoin resumes only a paused domain).
+    EXPECT_FALSE(domains[0].paused);
+    EXPECT_TRUE(domains[1].paused);
+    EXPECT_TRUE(domains[2].paused);
     EXPECT_EQ(host::exclusive_volumes(domains[0].disks), (std::vector<VolumeRef>{kVm1}));
 }
 

@@ -197,6 +197,29 @@ typedef struct ilvm_backend_ops {
      * (the others are still wiped); a failed listing does. flags: none yet (pass 0). Never
      * called by the qemu hook. */
     int (*fence_pool)(ilvm_backend *b, const char *pool_xml, unsigned int flags, ilvm_reply *reply);
+
+    /* Appended after fence_pool (`ilvm pool-rejoin`, issue 19): the way back after fence_pool,
+     * once the LUN answers again; sanlock pools only (another lock type: ILVM_ERR_INVALID,
+     * nothing run). The lockspace: `sanlock client status -D`; still being joined or left:
+     * ILVM_ERR_CONFLICT, nothing changed; gone: `lvmlockctl --drop VG` then `vgchange
+     * --lock-start VG` as start_pool does. Then, for the volumes of request_xml, one lvs, two
+     * `sanlock direct dump`s (the delta leases, then the volumes' leases) and one `dmsetup
+     * info`; then each volume, in the request's order: with take_back='yes' and a lease that
+     * still names this host from before the loss (this host_id, an older generation: nobody
+     * acquired it since), `lvchange -aey -K VG/V`, a dump of its lease (this host_id, this
+     * generation, lver one more, or the volume is failed: the lease changed hands meanwhile)
+     * and `lvchange --refresh VG/V` (its real table again); any other: its device removed
+     * (`dmsetup remove`, or `lvchange -an` when this host locked it since the rejoin), unless
+     * it is open (in-use, nothing run).
+     * request_xml (NULL or "": no volume, the lockspace alone):
+     * <rejoin><volume name='V' take_back='yes|no'/>…</rejoin>.
+     * reply->xml: <rejoin pool='P' vg='VG' lockspace='started|joined'><volume name='V'
+     * result='taken-back|released|in-use|failed' [holder_id='N'] [holder_name='H']
+     * [detail='…']/>…</rejoin>; holder: another host holding the volume's lease now. A
+     * volume's failure does not fail the call; the lockspace and the listings do.
+     * flags: none yet (pass 0). Never called by the qemu hook. */
+    int (*rejoin_pool)(ilvm_backend *b, const char *pool_xml, const char *request_xml, unsigned int flags,
+                       ilvm_reply *reply);
 } ilvm_backend_ops;
 
 typedef const ilvm_backend_ops *(*ilvm_backend_register_fn)(uint32_t host_abi_version);

@@ -18,6 +18,7 @@
 #include "xml/fencing_xml.hpp"
 #include "xml/pool_xml.hpp"
 #include "xml/reconcile_xml.hpp"
+#include "xml/rejoin_xml.hpp"
 #include "xml/vol_xml.hpp"
 
 struct ilvm_backend {
@@ -365,6 +366,15 @@ int op_fence_pool(ilvm_backend *b, const char *pool_xml, unsigned int, ilvm_repl
     });
 }
 
+int op_rejoin_pool(ilvm_backend *b, const char *pool_xml, const char *request_xml, unsigned int, ilvm_reply *reply) {
+    return guarded(b, reply, pool_xml, [&](Backend &be, const PoolDef &pool) {
+        auto req = parse_rejoin_request_xml(request_xml ? request_xml : "");
+        if (!req.ok()) return fail(reply, req.error());
+        auto rejoined = be.rejoin_pool(pool, *req);
+        return rejoined.ok() ? ok(reply, format_rejoin_xml(pool, *rejoined)) : fail(reply, rejoined.error());
+    });
+}
+
 // Filled by name: a callback added to backend.h cannot slide into another's slot.
 const ilvm_backend_ops k_ops = {
     .abi_version = ILVM_BACKEND_ABI_VERSION,
@@ -398,6 +408,7 @@ const ilvm_backend_ops k_ops = {
     .diagnose_pool = op_diagnose_pool,
     .inspect_pool = op_inspect_pool,
     .fence_pool = op_fence_pool,
+    .rejoin_pool = op_rejoin_pool,
 };
 
 }  // namespace

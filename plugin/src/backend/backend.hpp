@@ -17,6 +17,7 @@
 #include "backend/diagnosis.hpp"
 #include "backend/fencing.hpp"
 #include "backend/reconcile_plan.hpp"
+#include "backend/rejoin.hpp"
 #include "common/system.hpp"
 #include "lvm/lock_info.hpp"
 #include "lvm/lvm_argv.hpp"
@@ -123,6 +124,12 @@ public:
     // but lvmlockd's lease LV gets the error target. A failed wipe is in the result, not an
     // error: the others are still wiped. An error only when dmsetup cannot list the devices.
     Result<FenceResult> fence_pool(const PoolDef &pool);
+    // The way back after fence_pool (backend/rejoin.hpp; sanlock pools only): the lockspace is
+    // joined again unless it is (a conflict while sanlock is still joining or leaving it), then
+    // each volume asked about is taken back (take_back, and its lease untouched since the loss)
+    // or its device removed (in_use when it is still open). A volume's failure is in the
+    // result; an error only for the lockspace and the listings (sanlock, lvs, leases, dmsetup).
+    Result<RejoinResult> rejoin_pool(const PoolDef &pool, const RejoinRequest &req);
 
 private:
     Result<lvm::VgReport> load_vg(const PoolDef &pool);

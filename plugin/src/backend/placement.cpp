@@ -8,6 +8,7 @@
 #include <map>
 
 #include "backend/backend.hpp"
+#include "backend/lease_reading.hpp"
 #include "common/log.hpp"
 #include "sanlock/lease_table.hpp"
 
@@ -24,25 +25,6 @@ std::optional<std::map<std::string, lvm::LockMode>> local_lock_modes(System &sys
         return std::nullopt;
     }
     return lvm::parse_lockctl_lv_modes(res->out, pool.vg_name);
-}
-
-// The leases at `offsets` and the delta leases naming the hosts, in two reads (never the
-// gap between them: lease_table.hpp, lease_range); nullopt when sanlock cannot read them.
-std::optional<sanlock::LeaseTable> read_leases(System &sys, const PoolDef &pool, const std::vector<uint64_t> &offsets) {
-    const std::string area = lvm::dm_path(pool.vg_name, "lvmlock");
-    auto read = [&](uint64_t offset, uint64_t size) -> std::optional<std::vector<sanlock::LeaseRecord>> {
-        auto res = sys.run(sanlock::direct_dump(area, offset, size));
-        if (res.ok() && res->succeeded()) return sanlock::parse_direct_dump(res->out);
-        spdlog::warn("cannot read the sanlock leases of {} ({}): volumes held by other hosts are shown as free",
-                     pool.vg_name, res.ok() ? res->first_error_line() : res.error().message);
-        return std::nullopt;
-    };
-    auto delta = read(0, sanlock::kLeaseReadSize);
-    if (!delta) return std::nullopt;
-    const auto range = sanlock::lease_range(offsets);
-    auto leases = read(range.offset, range.size);
-    if (!leases) return std::nullopt;
-    return sanlock::LeaseTable(std::move(*leases), std::move(*delta));
 }
 
 // The VG's metadata area: how many more volumes it has room for (pool-info). Optional: a
@@ -92,7 +74,10 @@ Result<PoolSnapshot> Backend::inspect_pool(const PoolDef &pool) {
     }
     if (offsets.empty()) return snap;
     auto leases = read_leases(sys_, pool, offsets);
-    if (!leases) return snap;
+    if (!leases.ok()) {
+        spdlog::warn("{}: volumes held by other hosts are shown as free", leases.error().message);
+        return snap;
+    }
     for (size_t i = 0; i < lvs.size(); ++i) {
         if (lvs[i].active_locally || !lvm::sanlock_offset_from_lock_args(lvs[i].lock_args).ok()) continue;
         if (auto h = leases->holder(lvs[i].uuid)) {

@@ -22,4 +22,6 @@ Command dmsetup_wipe_table(const std::string &name) {
     return c;
 }
 
+Command dmsetup_remove(const std::string &name) { return Command{"dmsetup", "remove", name}; }
+
 }  // namespace ilvm::dm

@@ -23,4 +23,10 @@ Command dmsetup_info_devices();
 // I/O still in flight below the device (see fencing.hpp).
 Command dmsetup_wipe_table(const std::string &name);
 
+// Removes a device nobody holds open (pool-rejoin: a volume lease-lost wiped that this host
+// does not take back). Without --force, which would first load the error target into a
+// device still open and detach it from its holder: an open device is refused ("Device or
+// resource busy") and stays. No timeout of its own: it is not on sanlock's kill path.
+Command dmsetup_remove(const std::string &name);
+
 }  // namespace ilvm::dm

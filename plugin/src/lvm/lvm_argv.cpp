@@ -76,6 +76,8 @@ Command vg_lock_start(const std::string &vg) {
 
 Command vg_lock_stop(const std::string &vg) { return Command{"vgchange", "--lock-stop", vg}; }
 
+Command lockctl_drop(const std::string &vg) { return Command{"lvmlockctl", "--drop", vg}; }
+
 Command lvcreate(const std::string &vg, const std::string &lv, uint64_t bytes, const std::vector<std::string> &tags) {
     // --zero/--wipesignatures n: the LV is not active, so lvcreate could not clear it
     // anyway; we clear both ends ourselves under an exclusive activation.
@@ -103,6 +105,8 @@ Command lv_activate(const std::string &vg, const std::string &lv, ActivationMode
 }
 
 Command lv_deactivate(const std::string &vg, const std::string &lv) { return Command{"lvchange", "-an", vg_lv(vg, lv)}; }
+
+Command lv_refresh(const std::string &vg, const std::string &lv) { return Command{"lvchange", "--refresh", vg_lv(vg, lv)}; }
 
 Command lv_mark_complete(const std::string &vg, const std::string &lv) {
     return Command{"lvchange", "--deltag", kIncompleteTag, "--config", kArchiveConfig, vg_lv(vg, lv)};

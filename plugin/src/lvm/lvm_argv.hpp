@@ -39,6 +39,13 @@ Command vgcreate(const std::string &vg, const std::string &device, LockType lock
 Command vgremove(const std::string &vg);
 Command vg_lock_start(const std::string &vg);
 Command vg_lock_stop(const std::string &vg);
+// `lvmlockctl --drop VG`: lvmlockd forgets the VG's locks and its lockspace without releasing
+// anything on disk (drop_vg, what lvmlockctl --kill asks after a kill command that exited 0),
+// so that a later --lock-start joins it afresh. For a VG whose lease was lost only: the
+// locks are gone from lvmlockd while the devices they guarded may still be in use.
+// lvm2 2.03.16 lvmlockctl.c do_drop() exits 0 also when lvmlockd no longer has the
+// lockspace (its answer -ENOLS is not checked); it fails when lvmlockd cannot be reached.
+Command lockctl_drop(const std::string &vg);
 
 // What every command that writes the VG's metadata carries: keep 4 archives of it in
 // /etc/lvm/archive, however recent. LVM's default keeps every copy of the last 30 days: 548 MiB
@@ -61,6 +68,11 @@ Command lvreduce(const std::string &vg, const std::string &lv, uint64_t bytes);
 // `lvchange -aey -K` / `-asy -K`: -K is needed because the LV carries the skip flag.
 Command lv_activate(const std::string &vg, const std::string &lv, ActivationMode mode);
 Command lv_deactivate(const std::string &vg, const std::string &lv);
+// `lvchange --refresh VG/LV`: loads the LV's table from its metadata again (suspend, reload,
+// resume) in place of whatever device-mapper has, e.g. the error target lease-lost loaded.
+// An activation of an LV already active does not: lvm2 2.03.16 activate.c _lv_activate()
+// returns at once ("LV … is already active").
+Command lv_refresh(const std::string &vg, const std::string &lv);
 // `lvchange --deltag ilvm_incomplete`: the volume's content is made.
 Command lv_mark_complete(const std::string &vg, const std::string &lv);
 // `lvchange --deltag OLD --addtag NEW`: one tag replaced by another in one metadata write.

@@ -39,13 +39,17 @@ SanlockStatus parse_sanlock_status(std::string_view out) {
     std::istringstream in{std::string(out)};
     std::string line;
     std::string entry;   // "daemon", "p", "s" or "r": what the -D lines belong to
+    SanlockLockspace *space = nullptr;   // the "s" entry the -D lines belong to, if it parsed
     while (std::getline(in, line)) {
         std::string key;
         std::string value;
         if (debug_field(line, key, value)) {
             if (entry == "daemon" && key == "use_watchdog") st.use_watchdog = value != "0";
+            if (space != nullptr && key == "host_generation") space->host_generation = number<uint64_t>(value);
+            if (space != nullptr && key == "space_dead") space->space_dead = value != "0";
             continue;
         }
+        space = nullptr;
         entry = line.substr(0, line.find(' '));
         if (entry == "daemon") {
             // "daemon <name>"; a bare "daemon" line has no name (substr(7) would throw).
@@ -63,8 +67,12 @@ SanlockStatus parse_sanlock_status(std::string_view out) {
             if (c1 == std::string::npos) continue;
             const size_t c2 = rest.find(':', c1 + 1);
             if (c2 == std::string::npos) continue;
-            st.lockspaces.push_back(
-                {rest.substr(0, c1), number<uint32_t>(std::string_view(rest).substr(c1 + 1, c2 - c1 - 1)), list});
+            SanlockLockspace ls;
+            ls.name = rest.substr(0, c1);
+            ls.host_id = number<uint32_t>(std::string_view(rest).substr(c1 + 1, c2 - c1 - 1));
+            ls.list = list;
+            st.lockspaces.push_back(std::move(ls));
+            space = &st.lockspaces.back();
         }
     }
     return st;

@@ -23,6 +23,17 @@ struct SanlockLockspace {
     // waits out the delta lease, up to minutes after an unclean stop), "REM" leaving,
     // "ORPHAN" (client_cmd.c, add_rem_str()).
     std::string list;
+    // The -D sub-line "host_generation=N": the generation of this host's delta lease in the
+    // lockspace, one more at each join (sanlock 3.8 src/delta_lease.c). A paxos lease this
+    // host acquires carries it (the "gen" column of `sanlock direct dump`), so a lease whose
+    // owner is our host_id with a smaller generation was ours before the last join. 0 when
+    // not printed (without -D).
+    uint64_t host_generation = 0;
+    // The -D sub-line "space_dead=1": sanlock could not renew the lockspace's lease (or was
+    // told to remove it) and is ending it. It stays on sanlock's list of joined lockspaces,
+    // without ADD/REM, until the processes holding leases in it let them go (src/main.c,
+    // main_loop: spaces -> spaces_rem once all_pids_dead()).
+    bool space_dead = false;
     bool joined() const { return list.empty(); }
 };
 

@@ -39,6 +39,11 @@ std::optional<uint32_t> LeaseTable::owner(std::string_view resource) const {
     return leases_[it->second].owner_id;
 }
 
+const LeaseRecord *LeaseTable::record(std::string_view resource) const {
+    auto it = first_.find(std::string(resource));
+    return it == first_.end() ? nullptr : &leases_[it->second];
+}
+
 std::vector<uint32_t> LeaseTable::shared_holders(std::string_view resource) const {
     auto it = first_.find(std::string(resource));
     if (it == first_.end()) return {};

@@ -41,6 +41,10 @@ public:
     std::optional<uint32_t> owner(std::string_view resource) const;
     // Whether the dump holds a record of `resource` at all (a free lease has one too).
     bool has(std::string_view resource) const { return first_.count(std::string(resource)) != 0; }
+    // The first record of `resource`, owned or free (its leader as sanlock last wrote it:
+    // owner, generation, lver); nullptr when the dump holds none. pool-rejoin tells from it
+    // whether anyone acquired the lease since this host lost its lockspace.
+    const LeaseRecord *record(std::string_view resource) const;
     std::vector<uint32_t> shared_holders(std::string_view resource) const;
     std::string host_name(uint32_t host_id) const;
 
