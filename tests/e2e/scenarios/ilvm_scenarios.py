@@ -87,6 +87,11 @@ per step, with per-scenario times:
   lun-loss   host A loses its path to the LUN (tc drops its packets to the portal) while it
              runs web1 and otherwise keeps running: its watchdog resets it, and only after
              that does B's start succeed (both times reported).
+  lun-loss-fenced  (run by name; issue 19) the same cut on host A set up with
+             --fence-on-lease-loss, with a local-disk domain and O_DIRECT writes beside
+             web1: A is not reset, ilvm lease-lost stops its I/O and pauses web1 before B
+             may start it; path back, ilvm pool-rejoin: web1 destroyed on A (B runs it),
+             web2 (nobody took its volume) resumed.
 
 Usage (root):  tests/e2e/scenarios/ilvm_scenarios.py --build-dir build [--set ci|full] [SCENARIO...]
 Exit status: 0 pass, 1 fail, 77 skip (not root, or lab tools missing).
@@ -121,12 +126,12 @@ CHAP_USER, CHAP_PASSWORD = "labuser", "lab-chap-secret-42"
 ORDER = ["newcomer", "two-hosts", "chap", "data", "wrong-lun", "hook", "hook-race", "thin", "bench", "maintenance", "mirror", "agent",
          "thin-growth", "migrate",
          "migrate-control",
-         "faults", "host-failure", "lun-loss"]
+         "faults", "host-failure", "lun-loss", "lun-loss-fenced"]
 # Run only when named: the control experiment for `migrate` (plain virsh migrate on a local
 # file disk, QEMU's default downtime) that showed nested TCG migration corrupting the guest's
 # RAM; `migrate` itself avoids that with a long allowed downtime (MIG_MAX_DOWNTIME_MS) and
 # runs in CI.
-ON_REQUEST = {"migrate-control"}
+ON_REQUEST = {"migrate-control", "lun-loss-fenced"}
 # In the full set only (still runnable by name): the fault matrix takes ~15 min (its
 # sanlock case resets and reboots host A); CI's capabilities of surviving faults are
 # covered by host-failure and lun-loss meanwhile.
@@ -1725,6 +1730,127 @@ def lun_loss(ctx):
     virsh_destroy(b)
 
 
+FENCE_FILL_LV = "fencefill"
+FENCE_VOL2 = "fencevol2"
+LOCAL_DOMAIN = "local1"
+LOCAL_IMAGE = "/var/lib/libvirt/images/local1.img"
+
+
+def show_on(guest, cmd, timeout=120):
+    """Runs a shell line on guest and prints its exit status and output: evidence, not a check."""
+    rc, out, err = guest.run(cmd, timeout=timeout)
+    say("   %s: %s -> exit %d" % (guest.name, cmd[:120], rc))
+    for line in (out + err).strip().splitlines()[:25]:
+        print("      " + line[:220], flush=True)
+    return rc, out, err
+
+
+def lun_loss_fenced(ctx):
+    """Issue 19's storage-loss policy, as an experiment (run by name): host A set up with
+    --fence-on-lease-loss loses its path to the LUN while it runs web1 on vmdisk, a local-disk
+    domain, and O_DIRECT writes to a second volume. Checks: A is not reset, the local domain
+    keeps running, web1 is paused, the I/O stopped before the lease expired, B starts web1 only
+    after that; then the path comes back and `ilvm pool-rejoin` is the way back: web1 (which B
+    runs now) destroyed on A, web2 (whose volume nobody took) resumed, the leases and lvmlockd's
+    state printed before and after. A stays up: run it last."""
+    a, b = ctx.lab.a, ctx.lab.b
+    say("hosta: ilvm host-setup --host-id 1 --fence-on-lease-loss")
+    rc, out, err = a.run(["ilvm", "host-setup", "--host-id", "1", "--fence-on-lease-loss"], timeout=300)
+    expect(rc == 0, "host-setup --fence-on-lease-loss failed: %s" % (out + err)[-600:])
+    show_on(a, "grep -n lvmlockctl_kill_command /etc/lvm/lvm.conf /etc/lvm/lvmlocal.conf 2>/dev/null")
+    show_on(a, "iscsiadm -m node -o show | grep -E 'replacement_timeout|noop_out'")
+    # What the kernel uses for the pool's session (pool-start wrote the record before its login).
+    rc, out, _ = show_on(a, "cat /sys/class/iscsi_session/session*/recovery_tmo")
+    expect(rc == 0 and "45" in out.split(), "the pool's session does not have the 45 s replacement timeout: %r" % out)
+    virsh_start(a, True, "web1 runs on A")
+    a.check(["sh", "-c", "mkdir -p /var/lib/libvirt/images && rm -f %s && truncate -s 4M %s" % (LOCAL_IMAGE, LOCAL_IMAGE)])
+    ctx.put(a, "/root/local1.xml", domain_xml(LOCAL_DOMAIN, ("file", "<source file='%s'/>" % LOCAL_IMAGE)))
+    virsh(a, "define", "/root/local1.xml")
+    virsh(a, "start", LOCAL_DOMAIN)
+    # web2 on a volume of its own: no other host takes it, so pool-rejoin takes it back.
+    ctx.ilvm(a, "vol-create-as", "san", FENCE_VOL2, "64M")
+    ctx.put(a, "/root/web2.xml", domain_xml("web2", block_disk(FENCE_VOL2)))
+    virsh(a, "define", "/root/web2.xml")
+    virsh(a, "start", "web2")
+    ctx.ilvm(a, "vol-create-as", "san", FENCE_FILL_LV, "256M")
+    ctx.ilvm(a, "vol-activate", FENCE_FILL_LV, "--pool", "san")
+    writer = ("nohup sh -c 'while :; do dd if=/dev/urandom of=/dev/vg_san/%s bs=1M count=256 oflag=direct "
+              "status=none || sleep 5; done' >/dev/null 2>&1 & echo $!" % FENCE_FILL_LV)
+    writer_pid = a.check(["sh", "-c", writer])[1].strip()
+    say("hosta: O_DIRECT writes to %s running (pid %s)" % (FENCE_FILL_LV, writer_pid))
+    port = ctx.lab.target.port
+    cut_at = float(a.check(["cat", "/proc/uptime"])[1].split()[0])
+    t0 = time.monotonic()
+    a.check(cut_lun_shell(port), timeout=60)
+    expect(not portal_reachable(ctx, a), "A still reaches the portal after the cut")
+    say("hosta: packets to the target dropped at uptime %.0f s" % cut_at)
+    fenced_at = None
+    reset = None
+
+    def watch_a():
+        nonlocal fenced_at, reset
+        if reset is None and a.proc.poll() is not None:
+            reset = time.monotonic() - t0
+            say("hosta: its qemu exited %.0f s after the cut (reset)" % reset)
+            return
+        if fenced_at is None:
+            rc, out, _ = a.run(["sh", "-c", "test -e /run/iscsi-lvm/pools/san.fenced && virsh domstate web1"], timeout=30)
+            if rc == 0:
+                fenced_at = time.monotonic() - t0
+                say("hosta: lease-lost ran by %.0f s after the cut; web1: %s" % (fenced_at, out.strip()))
+    started = start_once_lease_expires(b, t0, before_each=watch_a)
+    watch_a()
+    say("hosta: what its storage stack logged after the cut (first of each kind):")
+    rc, log, _ = a.run(LOCK_STACK_LOG.replace(" -t kernel", " -t kernel -t ilvm"), timeout=60)
+    print("\n".join("      " + l[:220] for l in distinct_messages(log, cut_at)[:50]), flush=True)
+    expect(reset is None and a.proc.poll() is None, "host A was reset: the kill path did not drop the locks in time")
+    expect(fenced_at is not None, "no fence record on A")
+    expect(started is not None and started > fenced_at, "B started web1 before A fenced the pool")
+    say("hostb: web1 started %.0f s after the cut; A fenced by %.0f s and still up" % (started, fenced_at))
+    expect("running" in virsh(a, "domstate", LOCAL_DOMAIN), "A's local-disk domain stopped")
+    say("   hosta: %s still running" % LOCAL_DOMAIN)
+    show_on(a, "cat /run/iscsi-lvm/pools/san.fenced")
+    show_on(a, "virsh domstate --reason web1")
+    show_on(a, "dmsetup table | grep vg_san")
+    show_on(a, "lvmlockctl -i")
+    show_on(a, "sanlock client status")
+
+    say("hosta: path back (tc qdisc removed)")
+    a.check(["sh", "-c", "dev=$(ip -o route get 10.0.2.2 | sed -n 's/.* dev \\([^ ]*\\).*/\\1/p') && tc qdisc del dev $dev root"],
+            timeout=60)
+    wait_until_ok(a, ["timeout", "5", "nc", "-z"] + ctx.lab.target.guest_portal.rsplit(":", 1), 120)
+    show_on(a, "kill %s; sleep 1; iscsiadm -m session -P1 | grep -E 'State|Target:'" % writer_pid)
+    for lv in ("vmdisk", FENCE_VOL2, FENCE_FILL_LV):
+        show_on(a, "off=$(lvs --nolocking --noheadings -o lock_args vg_san/%s | sed 's/.*://'); "
+                   "sanlock direct read_leader -r lvm_vg_san:$(lvs --nolocking --noheadings -o lv_uuid vg_san/%s | tr -d ' ')"
+                   ":/dev/mapper/vg_san-lvmlock:$off | grep -E 'owner|lver|timestamp'" % (lv, lv))
+    say("hosta: ilvm pool-rejoin san   # the way back")
+    t1 = time.monotonic()
+    rc, out, err = show_on(a, "ilvm pool-rejoin san", timeout=900)
+    say("   pool-rejoin took %.0f s" % (time.monotonic() - t1))
+    if rc != 0:
+        show_on(a, "journalctl -b --no-pager -o short-monotonic -u lvmlockd -u sanlock | tail -30")
+    expect(rc == 0, "pool-rejoin failed on A: %s" % (out + err)[-600:])
+    expect("web1: destroyed here" in out, "A's paused web1 was not destroyed although B runs it: %r" % out)
+    expect("web2: resumed" in out, "web2 was not resumed on A: %r" % out)
+    expect("running" in virsh(a, "domstate", "web2"), "web2 is not running on A after pool-rejoin")
+    expect(lv_active_here(a, FENCE_VOL2), "%s is not active on A although web2 runs there" % FENCE_VOL2)
+    expect(not lv_active_here(a, FENCE_FILL_LV), "%s is still active on A" % FENCE_FILL_LV)
+    expect("running" in virsh(b, "domstate", "web1"), "web1 stopped running on B")
+    show_on(a, "lvmlockctl -i | grep -E 'LK|VG'")
+    rc, out, err = show_on(a, "ilvm doctor san")
+    expect("lease lost" not in out, "doctor still reports the lost lease after pool-rejoin")
+    # B may take what A released, and is refused what A took back.
+    ctx.ilvm(b, "vol-activate", FENCE_FILL_LV, "--pool", "san")
+    ctx.ilvm(b, "vol-deactivate", FENCE_FILL_LV, "--pool", "san")
+    rc, out, err = show_on(b, "ilvm vol-activate %s --pool san" % FENCE_VOL2, timeout=300)
+    expect(rc != 0 and "host 1" in err, "B activated %s which web2 on A uses" % FENCE_VOL2)
+    for dom in (LOCAL_DOMAIN, "web2"):
+        virsh(a, "destroy", dom)
+        virsh(a, "undefine", dom)
+    virsh_destroy(b)
+
+
 # -- the fault matrix (issue 15) --------------------------------------------------------
 # Each case disturbs one component of the lock or I/O stack under a known workload, then
 # checks the safety property (one host per volume), the data, and the way back; the
@@ -2296,11 +2422,13 @@ def lv_allocated_on_lun(ctx, guest, lv):
 SCENARIOS = {"newcomer": newcomer, "chap": chap, "two-hosts": two_hosts, "data": data, "wrong-lun": wrong_lun,
              "hook": hook, "hook-race": hook_race, "thin": thin, "bench": bench, "maintenance": maintenance, "mirror": mirror, "agent": agent,
              "thin-growth": thin_growth, "migrate": migrate,
-             "migrate-control": migrate_control, "faults": faults, "host-failure": host_failure, "lun-loss": lun_loss}
+             "migrate-control": migrate_control, "faults": faults, "host-failure": host_failure, "lun-loss": lun_loss,
+             "lun-loss-fenced": lun_loss_fenced}
 # chap builds a local (lock type none) VG: under lvmlockd even that needs the global lock,
 # which lives in a started sanlock VG (measured: "Global lock failed" otherwise).
 NEEDS = {"data": "two-hosts", "wrong-lun": "two-hosts", "hook": "two-hosts", "hook-race": "hook", "thin": "hook", "bench": "two-hosts", "chap": "two-hosts",
-         "maintenance": "hook", "mirror": "hook", "agent": "mirror", "thin-growth": "hook", "migrate": "hook", "host-failure": "hook", "lun-loss": "hook", "faults": "hook"}
+         "maintenance": "hook", "mirror": "hook", "agent": "mirror", "thin-growth": "hook", "migrate": "hook", "host-failure": "hook", "lun-loss": "hook", "faults": "hook",
+         "lun-loss-fenced": "hook"}
 
 
 def teardown_pools(ctx):
