@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "cli/pool_rejoin_command.hpp"
 
+#include <algorithm>
 #include <map>
 #include <set>
 
 #include "cli/host_runner.hpp"
 #include "cli/virsh_argv.hpp"
+#include "common/continue_after.hpp"
 #include "common/dm_name.hpp"
 #include "common/log.hpp"
 #include "common/strings.hpp"
@@ -98,12 +100,25 @@ Status pool_rejoin(Context &ctx, const Args &args) {
     for (const auto &[domain, use] : uses) used.insert(use.volumes.begin(), use.volumes.end());
 
     ILVM_ASSIGN_OR_RETURN(auto *be, ctx.backend());
+    // A volume an earlier run took back (and noted) is this host's again: asking again would
+    // find its lease acquired since the rejoin, which tells nothing about the time before.
+    std::map<std::string, host::RejoinedVolumeView> verdict;
     std::vector<host::RejoinAsk> asks;
-    for (const auto &v : vols) asks.push_back({v, used.count(v) != 0});
+    for (const auto &v : vols) {
+        if (std::find(record->taken_back.begin(), record->taken_back.end(), v) != record->taken_back.end())
+            verdict[v] = {v, "taken-back", 0, "", "taken back by an earlier pool-rejoin"};
+        else
+            asks.push_back({v, used.count(v) != 0});
+    }
     ILVM_ASSIGN_OR_RETURN(host::RejoinView first, rejoin(*be, xml, asks));
     if (first.lockspace_started) *ctx.out << "Pool " << name << " joined its lockspace again\n";
-    std::map<std::string, host::RejoinedVolumeView> verdict;
-    for (auto &v : first.volumes) verdict[v.volume] = v;
+    for (auto &v : first.volumes) {
+        // Noted at once: should a resume below fail, the next run must not take it for lost.
+        if (v.taken_back())
+            continue_after(host::append_taken_back(ctx.store, name, v.volume),
+                           "without the note a second pool-rejoin destroys the domain instead of resuming it");
+        verdict[v.volume] = v;
+    }
 
     // The domains: all their volumes back -> resumed; else destroyed here.
     HostRunner runner(ctx);
@@ -124,8 +139,7 @@ Status pool_rejoin(Context &ctx, const Args &args) {
             auto ran = run_checked(runner.system(), virsh_resume(ctx.libvirt_uri(), domain), "virsh resume " + domain);
             if (ran.ok()) {
                 *ctx.out << domain << ": resumed\n";
-            } else {
-                spdlog::warn("pool {}: domain {} could not be resumed: {}", name, domain, ran.error().message);
+            } else {   // the command's error names it, with the reason
                 left.push_back("domain " + domain + " is still paused (" + ran.error().message + ")");
             }
             continue;

@@ -14,7 +14,8 @@
 //  3. a second pass removes the devices those destroyed domains held open, and releases the
 //     volumes taken back for them;
 //  4. once every volume is settled the record is removed (ilvm doctor is clean again); else
-//     the command fails, naming what is left, and can be run again.
+//     the command fails, naming what is left, and can be run again: what it took back is
+//     noted in the record (a second run resumes those domains instead of asking again).
 // Never run by a hook; it calls libvirtd (virsh), which does not wait on us.
 #pragma once
 

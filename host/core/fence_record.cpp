@@ -56,6 +56,10 @@ Status append_fence_run(const PoolStore &store, const std::string &pool, const F
     return store.append_runtime_file(pool, kFenceRecordExt, format_fence_run(run));
 }
 
+Status append_taken_back(const PoolStore &store, const std::string &pool, const std::string &volume) {
+    return store.append_runtime_file(pool, kFenceRecordExt, "taken-back\t" + one_line(volume) + "\n\n");
+}
+
 FenceRecordSummary summarize_fence_record(const std::string &text) {
     FenceRecordSummary s;
     for (std::string_view line : split_lines(text)) {
@@ -63,6 +67,7 @@ FenceRecordSummary summarize_fence_record(const std::string &text) {
         const std::string field1 = f.size() > 1 ? std::string(f[1]) : std::string();
         if (f[0] == "time") {
             if (s.runs++ == 0) s.first_time = field1;
+            s.taken_back.clear();   // a new loss: what an earlier pool-rejoin took back is lost again
         } else if (f[0] == "vg") {
             if (s.vg.empty()) s.vg = field1;
         } else if (f[0] == "wiped") {
@@ -82,6 +87,8 @@ FenceRecordSummary summarize_fence_record(const std::string &text) {
             }
         } else if (f[0] == "problem") {
             ++s.problems;
+        } else if (f[0] == "taken-back") {
+            add_once(s.taken_back, field1);
         }
     }
     return s;

@@ -14,6 +14,12 @@
 //   domain <TAB> db1 <TAB> pause <TAB> failed: …
 //   problem <TAB> cannot read libvirt status file …
 //
+// and, after it, one block per volume `ilvm pool-rejoin` took back (its lock taken again and
+// its lease found unchanged), so that a second run after a failed resume does not take the
+// lease the first run acquired for another host's (a new lease-lost run voids them):
+//
+//   taken-back <TAB> web1disk
+//
 // (TABs, as in the owner records: a domain's name may hold blanks.)
 // sanlock runs lvmlockd's kill path (and so lease-lost) again about every second until the
 // VG's locks are dropped, so one loss may leave several blocks: each run appends its own
@@ -60,7 +66,10 @@ struct FenceRun {
 std::string format_fence_run(const FenceRun &run);
 Status append_fence_run(const PoolStore &store, const std::string &pool, const FenceRun &run);
 
-// What the record of a pool says in all, for `ilvm doctor`.
+// Appends pool-rejoin's note that `volume` was taken back.
+Status append_taken_back(const PoolStore &store, const std::string &pool, const std::string &volume);
+
+// What the record of a pool says in all, for `ilvm doctor` and `ilvm pool-rejoin`.
 struct FenceRecordSummary {
     std::string first_time;   // of the first run, as written (UTC)
     std::string vg;
@@ -70,6 +79,7 @@ struct FenceRecordSummary {
     std::vector<std::string> domains_done;   // "web1 (pause)"
     std::vector<std::string> domains_failed; // actions that failed in every run that tried them
     size_t problems = 0;
+    std::vector<std::string> taken_back;   // volumes pool-rejoin took back since the last lease-lost run
 };
 // nullopt when the pool has no record (no lease lost since its last start).
 std::optional<FenceRecordSummary> read_fence_record(const PoolStore &store, const std::string &pool);

@@ -339,6 +339,25 @@ class PoolRejoinCliTest(FencedPoolCase):
         self.assertNotIn(["dmsetup", "remove", "vg_san-vm2"], self.commands())
         self.assertTrue(os.path.exists(self.record))
 
+    def test_a_resume_that_failed_is_tried_again_without_taking_the_volume_again(self):
+        self.fenced()
+        self.rejoin_rules({"prefix": RESUME_WEB1, "exit": 1,
+                           "stderr": "error: Timed out during operation: cannot acquire state change lock\n"})
+        r = self.ilvm("pool-rejoin", "san")
+        assert_one_error_line(self, r, EXIT_SYSTEM, "domain web1 is still paused")
+        self.assertIn("taken-back\tvm1\n", self.read_record())
+        # The second run: web1 resumes; vm1, locked here since the first run, is not asked about.
+        self.rejoin_rules()
+        os.remove(self.env["ILVM_FAKE_LOG"])
+        os.remove(os.path.join(self.status, "db1.xml"))   # destroyed by the first run
+        r = self.ilvm("pool-rejoin", "san")
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertIn("web1: resumed", r.stdout)
+        cmds = self.commands()
+        self.assertIn(RESUME_WEB1, cmds)
+        self.assertFalse([c for c in cmds if c[0] == "lvchange" and c[-1] == "vg_san/vm1"], cmds)
+        self.assertFalse(os.path.exists(self.record))
+
     def test_a_lockspace_still_being_joined_is_refused_with_nothing_changed(self):
         self.fenced()
         self.rules([{"prefix": STATUS, "stdout": data("sanlock", "status_joining_vg_san.txt")}])

@@ -231,6 +231,25 @@ TEST_F(FenceRecord, TheSummaryOfSeveralRuns) {
     EXPECT_EQ(one.domains_failed, std::vector<std::string>{"db1 (pause)"});
 }
 
+// pool-rejoin's notes of what it took back count until the next lease-lost run: a new loss
+// loses those locks again.
+TEST_F(FenceRecord, TakenBackVolumesCountUntilTheNextLoss) {
+    const auto s = store();
+    ASSERT_TRUE(host::append_fence_run(s, "san", run_of(1796302200)).ok());
+    ASSERT_TRUE(host::append_taken_back(s, "san", "vm1").ok());
+    ASSERT_TRUE(host::append_taken_back(s, "san", "vm1").ok());
+    ASSERT_TRUE(host::append_taken_back(s, "san", "vm 2").ok());
+    auto r = host::read_fence_record(s, "san");
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->taken_back, (std::vector<std::string>{"vm1", "vm 2"}));
+    EXPECT_EQ(r->runs, 1u);
+    ASSERT_TRUE(host::append_fence_run(s, "san", run_of(1796302900)).ok());
+    r = host::read_fence_record(s, "san");
+    ASSERT_TRUE(r);
+    EXPECT_TRUE(r->taken_back.empty());
+    EXPECT_EQ(r->runs, 2u);
+}
+
 // sanlock reruns the kill path about every second, so two lease-lost runs can append at the
 // same moment: every block arrives whole (O_APPEND), none lost or mixed with another.
 TEST_F(FenceRecord, TwoRunsAppendingAtOnceKeepEveryBlockWhole) {
