@@ -59,14 +59,14 @@ def write_fixtures(d, n):
     with open(os.path.join(d, "lvs-space.json"), "w", encoding="utf-8") as f:
         json.dump({"report": [{"lv": [dict(r, vg_free=str(32 << 30), vg_extent_size="4194304") for r in rows]}]}, f)
     size = (n + 64) << 30
+    vg = {"vg_name": "vg_san", "vg_uuid": "Xq3bVd-0nEm-7aKp-Lr2T-u9Wc-Hs4F-Jd81Qa", "vg_size": str(size),
+          "vg_free": str(32 << 30), "vg_extent_size": "4194304", "vg_extent_count": str(size >> 22),
+          "vg_free_count": str(8192), "lv_count": str(n), "vg_lock_type": "sanlock", "vg_lock_args": "1.0.0:lvmlock"}
     with open(os.path.join(d, "vgs.json"), "w", encoding="utf-8") as f:
-        json.dump({"report": [{"vg": [{"vg_name": "vg_san", "vg_uuid": "Xq3bVd-0nEm-7aKp-Lr2T-u9Wc-Hs4F-Jd81Qa",
-                                       "vg_size": str(size), "vg_free": str(32 << 30), "vg_extent_size": "4194304",
-                                       "vg_extent_count": str(size >> 22), "vg_free_count": str(8192), "lv_count": str(n),
-                                       "vg_lock_type": "sanlock", "vg_lock_args": "1.0.0:lvmlock"}]}]}, f)
+        json.dump({"report": [{"vg": [vg]}]}, f)
+    # A vgs asking for the metadata area (pool-info's, with the VG's fields too; doctor's alone).
     with open(os.path.join(d, "vgs-mda.json"), "w", encoding="utf-8") as f:
-        json.dump({"report": [{"vg": [{"vg_name": "vg_san", "vg_mda_size": str(64 << 20),
-                                       "vg_mda_free": str((32 << 20) - 355 * n)}]}]}, f)
+        json.dump({"report": [{"vg": [dict(vg, vg_mda_size=str(64 << 20), vg_mda_free=str((32 << 20) - 355 * n))]}]}, f)
     with open(os.path.join(d, "dump.txt"), "w", encoding="utf-8") as f:
         f.write("  offset lockspace resource timestamp own gen lver\n")
         f.write("00000000 lvm_vg_san e7bd3cc0-b522-4b43-b28a-f897c90e98f2.kvm-a 0000000365 0001 0001\n")

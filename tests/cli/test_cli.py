@@ -285,9 +285,10 @@ class CliTest(unittest.TestCase):
         vols = json.loads(r.stdout)
         self.assertEqual(len(vols), 4000)
         self.assertEqual((vols[0]["name"], vols[-1]["name"]), ("v0000", "v3999"))
-        # --json says where each volume is: pool-info's one inspection (the metadata area's
-        # vgs, the delta leases and the volumes' leases in two reads), no command per volume.
-        self.assertEqual([c[0] for c in self.commands()], ["vgs", "lvs", "vgs", "sanlock", "sanlock"])
+        # --json says where each volume is: pool-info's one inspection (one vgs with the
+        # metadata area, the delta leases and the volumes' leases in two reads), no command per
+        # volume.
+        self.assertEqual([c[0] for c in self.commands()], ["vgs", "lvs", "sanlock", "sanlock"])
 
     def test_delete_of_volume_held_elsewhere_is_conflict_and_changes_nothing(self):
         self.define()

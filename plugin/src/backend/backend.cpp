@@ -27,13 +27,37 @@ Error vg_report_failed(const PoolDef &pool, const char *tool, const CommandOutpu
 
 }  // namespace
 
-Result<lvm::VgReport> Backend::load_vg(const PoolDef &pool) {
-    ILVM_ASSIGN_OR_RETURN(auto out, sys_.run(lvm::vgs_report(pool.vg_name)));
-    if (!out.succeeded()) return vg_report_failed(pool, "vgs", out);
-    ILVM_ASSIGN_OR_RETURN(auto vgs, lvm::parse_vgs_json(out.out));
+namespace {
+
+Result<lvm::VgReport> vg_of_pool(const PoolDef &pool, const std::string &json) {
+    ILVM_ASSIGN_OR_RETURN(auto vgs, lvm::parse_vgs_json(json));
     for (auto &vg : vgs)
         if (vg.name == pool.vg_name) return vg;
     return not_found("volume group " + pool.vg_name + " of pool " + pool.name + " not found");
+}
+
+}  // namespace
+
+Result<lvm::VgReport> Backend::load_vg(const PoolDef &pool) {
+    ILVM_ASSIGN_OR_RETURN(auto out, sys_.run(lvm::vgs_report(pool.vg_name)));
+    if (!out.succeeded()) return vg_report_failed(pool, "vgs", out);
+    return vg_of_pool(pool, out.out);
+}
+
+Result<std::pair<lvm::VgReport, std::optional<lvm::VgMdaReport>>> Backend::load_vg_with_metadata_area(const PoolDef &pool) {
+    ILVM_ASSIGN_OR_RETURN(auto out, sys_.run(lvm::vgs_report_with_mda(pool.vg_name)));
+    if (!out.succeeded()) return vg_report_failed(pool, "vgs", out);
+    ILVM_ASSIGN_OR_RETURN(lvm::VgReport vg, vg_of_pool(pool, out.out));
+    std::optional<lvm::VgMdaReport> area;
+    auto rows = lvm::parse_vgs_mda_json(out.out);
+    if (rows.ok()) {
+        for (auto &r : *rows)
+            if (r.name == pool.vg_name) area = r;
+    }
+    if (!area)   // optional: pool-info shows the rest
+        spdlog::warn("vgs did not report the metadata area of {} ({}): pool-info leaves it out", pool.vg_name,
+                     rows.ok() ? "no row of it" : rows.error().message);
+    return std::make_pair(std::move(vg), std::move(area));
 }
 
 Result<std::vector<lvm::LvReport>> Backend::load_lvs(const PoolDef &pool, VgLock lock) {

@@ -133,6 +133,9 @@ public:
 
 private:
     Result<lvm::VgReport> load_vg(const PoolDef &pool);
+    // load_vg() and the VG's metadata area from the same vgs (pool-info); the area is
+    // nullopt, and the log says why, when the report lacks it.
+    Result<std::pair<lvm::VgReport, std::optional<lvm::VgMdaReport>>> load_vg_with_metadata_area(const PoolDef &pool);
     enum class VgLock { shared, none };  // none: lvs --nolocking (local state only)
     Result<std::vector<lvm::LvReport>> load_lvs(const PoolDef &pool, VgLock lock = VgLock::shared);
     Result<lvm::LvReport> load_lv(const PoolDef &pool, const std::string &name, VgLock lock = VgLock::shared);

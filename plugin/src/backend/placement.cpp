@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-// Where every volume of a pool is (pool-info): refresh_pool's vgs and lvs, the VG's metadata
-// area (one more vgs), then at most one `lvmlockctl -i` for the lock modes of the volumes
+// Where every volume of a pool is (pool-info): one vgs (refresh_pool's fields and the VG's
+// metadata area) and lvs, then at most one `lvmlockctl -i` for the lock modes of the volumes
 // active here and two `sanlock direct dump`s for the hosts holding the others (the delta
-// leases, then the LV leases from the first to the last of the volumes inactive here). Six
+// leases, then the LV leases from the first to the last of the volumes inactive here). Five
 // commands whatever the number of volumes: refresh_vol per volume cost two 8 MiB reads each.
 #include <algorithm>
 #include <map>
@@ -27,31 +27,13 @@ std::optional<std::map<std::string, lvm::LockMode>> local_lock_modes(System &sys
     return lvm::parse_lockctl_lv_modes(res->out, pool.vg_name);
 }
 
-// The VG's metadata area: how many more volumes it has room for (pool-info). Optional: a
-// failure leaves it out of the answer, and the log says why.
-std::optional<lvm::VgMdaReport> read_metadata_area(System &sys, const PoolDef &pool) {
-    auto res = sys.run(lvm::vgs_mda_report(pool.vg_name));
-    if (!res.ok() || !res->succeeded()) {
-        spdlog::warn("cannot read the metadata area of {} ({}): pool-info leaves it out", pool.vg_name,
-                     res.ok() ? res->first_error_line() : res.error().message);
-        return std::nullopt;
-    }
-    auto rows = lvm::parse_vgs_mda_json(res->out);
-    if (!rows.ok() || rows->size() != 1) {
-        spdlog::warn("vgs did not report the metadata area of {} ({}): pool-info leaves it out", pool.vg_name,
-                     rows.ok() ? std::to_string(rows->size()) + " rows" : rows.error().message);
-        return std::nullopt;
-    }
-    return rows->front();
-}
-
 }  // namespace
 
 Result<PoolSnapshot> Backend::inspect_pool(const PoolDef &pool) {
-    ILVM_ASSIGN_OR_RETURN(auto vg, load_vg(pool));
+    ILVM_ASSIGN_OR_RETURN(auto vg_and_area, load_vg_with_metadata_area(pool));
     ILVM_ASSIGN_OR_RETURN(auto lvs, load_lvs(pool));
-    PoolSnapshot snap = snapshot_of(pool, vg, lvs);
-    snap.metadata_area = read_metadata_area(sys_, pool);
+    PoolSnapshot snap = snapshot_of(pool, vg_and_area.first, lvs);
+    snap.metadata_area = vg_and_area.second;
 
     // This host's lock modes: one question to lvmlockd, only when a volume is active here.
     const bool any_here = std::any_of(lvs.begin(), lvs.end(), [](const auto &lv) { return lv.active_locally; });

@@ -13,14 +13,16 @@ Command report(const char *tool, const std::string &fields, const std::string &t
 
 }  // namespace
 
-Command vgs_report(const std::string &vg) {
-    return report("vgs",
-                  "vg_name,vg_uuid,vg_size,vg_free,vg_extent_size,vg_extent_count,vg_free_count,lv_count,"
-                  "vg_lock_type,vg_lock_args",
-                  vg);
-}
+constexpr const char *kVgFields =
+    "vg_name,vg_uuid,vg_size,vg_free,vg_extent_size,vg_extent_count,vg_free_count,lv_count,vg_lock_type,vg_lock_args";
+
+Command vgs_report(const std::string &vg) { return report("vgs", kVgFields, vg); }
 
 Command vgs_mda_report(const std::string &vg) { return report("vgs", "vg_name,vg_mda_free,vg_mda_size", vg); }
+
+Command vgs_report_with_mda(const std::string &vg) {
+    return report("vgs", std::string(kVgFields) + ",vg_mda_free,vg_mda_size", vg);
+}
 
 constexpr const char *kLvFields =
     "lv_name,lv_uuid,lv_size,lv_path,lv_active_locally,lv_active_exclusively,lv_device_open,"

@@ -31,6 +31,8 @@ Command lvs_report_one_with_space(const std::string &vg, const std::string &lv);
 Command pvs_report(const std::string &device);
 // The VG's metadata area: vg_mda_free, vg_mda_size (`ilvm doctor`).
 Command vgs_mda_report(const std::string &vg);
+// vgs_report()'s fields and the metadata area's in one report (pool-info: one vgs, not two).
+Command vgs_report_with_mda(const std::string &vg);
 
 // Shared VG (sanlock/dlm through lvmlockd) or local VG (lock type none); autoactivation off
 // so no host activates anything from it at boot.
