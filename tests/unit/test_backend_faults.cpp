@@ -246,9 +246,9 @@ TEST_F(LoginFaults, LoginSettingsComeFromThePoolXml) {
 
 // --- names ---------------------------------------------------------------------------
 
-// A LUN that stops answering must fail its queued I/O before sanlock's kill path runs
-// (80 s after the last renewal): the session's recovery settings are in the record before
-// the login (iscsi/session_timeouts.hpp). open-iscsi's default replacement_timeout is 120 s.
+// A LUN that stops answering: its queued I/O must fail within sanlock's kill path, and not
+// before the lease could fail (iscsi/session_timeouts.hpp); the session's recovery settings are
+// in the record before the login. open-iscsi's default replacement_timeout is 120 s.
 TEST_F(LoginFaults, RecoverySettingsAreInTheRecordBeforeTheLogin) {
     no_record();
     lun_present();
@@ -256,18 +256,21 @@ TEST_F(LoginFaults, RecoverySettingsAreInTheRecordBeforeTheLogin) {
     lockspace_joined();
     ASSERT_TRUE(backend->start_pool(pool).ok()) << sys.transcript();
     expect_in_order({"--name node.conn[0].timeo.noop_out_interval --value 5",
-                     "--name node.session.timeo.replacement_timeout --value 45", "--login"});
+                     "--name node.session.timeo.replacement_timeout --value 70", "--login"});
     EXPECT_TRUE(sys.ran(with(k_node, {"--op", "update", "--name", "node.conn[0].timeo.noop_out_timeout", "--value", "5"})));
 }
 
-TEST(SessionTimeouts, QueuedIoFailsBeforeTheKillPath) {
-    for (uint32_t io : {10u, 20u, 5u}) {
-        const auto t = iscsi::session_timeouts_for(io);
-        // The worst case: cut just before a renewal was due (2 io after the last one), then
-        // noticed by the NOP-Out, then queued; all of it before renewal fails (8 io).
-        EXPECT_LE(2 * io + t.noop_out_interval + t.noop_out_timeout + t.replacement_timeout, 8 * io) << io;
-    }
-    EXPECT_EQ(iscsi::session_timeouts_for(10).replacement_timeout, 45u);
+TEST(SessionTimeouts, QueuedIoFailsWithinTheKillPathAndNotBeforeTheLeaseCould) {
+    const auto t = iscsi::session_timeouts_for(10);
+    const uint32_t noop = t.noop_out_interval + t.noop_out_timeout;
+    EXPECT_EQ(t.replacement_timeout, 70u);
+    // Cut right after a renewal: the I/O fails no sooner than the lease (80 s).
+    EXPECT_GE(noop + t.replacement_timeout, 80u);
+    // Cut just before the next renewal (20 s later): it fails 10 s before the kill path's 40 s end.
+    EXPECT_LE(20 + noop + t.replacement_timeout, 80u + iscsi::kSanlockKillGrace - 10);
+    // A longer I/O timeout: the kill path's bound wins (its 40 s do not grow with it).
+    const auto slow = iscsi::session_timeouts_for(20);
+    EXPECT_LE(40 + noop + slow.replacement_timeout, 160u + iscsi::kSanlockKillGrace - 10);
     EXPECT_EQ(iscsi::session_timeouts_for(1).replacement_timeout, 5u);   // never less than 5 s
 }
 

@@ -1761,7 +1761,7 @@ def lun_loss_fenced(ctx):
     show_on(a, "iscsiadm -m node -o show | grep -E 'replacement_timeout|noop_out'")
     # What the kernel uses for the pool's session (pool-start wrote the record before its login).
     rc, out, _ = show_on(a, "cat /sys/class/iscsi_session/session*/recovery_tmo")
-    expect(rc == 0 and "45" in out.split(), "the pool's session does not have the 45 s replacement timeout: %r" % out)
+    expect(rc == 0 and "70" in out.split(), "the pool's session does not have the 70 s replacement timeout: %r" % out)
     virsh_start(a, True, "web1 runs on A")
     a.check(["sh", "-c", "mkdir -p /var/lib/libvirt/images && rm -f %s && truncate -s 4M %s" % (LOCAL_IMAGE, LOCAL_IMAGE)])
     ctx.put(a, "/root/local1.xml", domain_xml(LOCAL_DOMAIN, ("file", "<source file='%s'/>" % LOCAL_IMAGE)))
