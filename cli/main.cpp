@@ -280,7 +280,7 @@ const std::vector<Verb> &verbs() {
          host_validate},
         {{"doctor", "diagnose this host's pools: lockspaces, sessions, stale LV locks", {"pool"}, 0, {}, {"json", "fix"},
           "Per started pool (or only POOL), read-only: lvmlockd's lockspace (lvmlockctl -i, sanlock client\n"
-          "status), the iSCSI session, LV locks held here for LVs not active here (stale: other hosts get\n"
+          "status), the iSCSI session and its recovery timeout, LV locks held here for LVs not active here (stale: other hosts get\n"
           "\"LV locked by other host\"), volumes active here that nothing uses, incomplete volumes, the VG's\n"
           "metadata area (warns under 10% free), lvm's global lock; for the host: iscsi-lvm.service,\n"
           "iscsi-lvm-reconcile.timer, iscsi-lvm-mirror.service, ilvmd.service enabled and active,\n"

@@ -116,6 +116,22 @@ class DoctorCliTest(unittest.TestCase):
         self.assertEqual(r.stderr, "")
         self.assertEqual(self.mutations(), [])
 
+    def test_a_session_with_another_recovery_timeout_is_a_warning(self):
+        # Recorded in the lab with open-iscsi's default (120 s), target and portal renamed to
+        # the fixture pool's: pool-start now writes 70 s before each login.
+        details = data("iscsi", "session_print3.txt")
+        self.host(lockctl(), extra=[{"prefix": ["iscsiadm", "--mode", "session", "--print", "3"], "stdout": details}])
+        r = self.ilvm("doctor", "san")
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertIn("WARN san: iscsi recovery timeout: the session's recovery timeout is 120 s, not 70 s (logged in "
+                      "before this version, or by hand): a lost LUN's I/O is held past sanlock's kill path, where ilvm "
+                      "lease-lost must stop it (fix: ilvm pool-destroy san && ilvm pool-start san)", r.stdout.splitlines())
+        self.host(lockctl(), extra=[{"prefix": ["iscsiadm", "--mode", "session", "--print", "3"],
+                                     "stdout": details.replace("Recovery Timeout: 120", "Recovery Timeout: 70")}])
+        r = self.ilvm("doctor", "san")
+        self.assertIn("ok   san: iscsi recovery timeout: 70 s, as pool-start sets it", r.stdout.splitlines())
+        self.assertEqual(self.mutations(), [])
+
     def test_stale_lv_lock_fails_with_its_fix_and_changes_nothing(self):
         # lvmlockd holds vm1's lock ex (recorded), lvs says vm1 is not active here.
         self.host(data("lvmlockd", "info_vm1_ex.txt").replace("LK VG un ver 4\n", "LK VG un ver 4\nLK GL un ver 0\n"))

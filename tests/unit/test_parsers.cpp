@@ -7,6 +7,7 @@
 #include "fake_system.hpp"
 #include "iscsi/node_record.hpp"
 #include "iscsi/session.hpp"
+#include "iscsi/session_details.hpp"
 #include "lvm/lock_info.hpp"
 #include "lvm/lvm_argv.hpp"
 #include "lvm/lvm_report.hpp"
@@ -229,6 +230,23 @@ TEST(Iscsi, SessionListing) {
     EXPECT_TRUE(iscsi::session_listed(out, "iqn.2024-04.com.example:vms", "10.0.0.50", 3260));
     EXPECT_FALSE(iscsi::session_listed(out, "iqn.2024-04.com.example:vms", "10.0.0.51", 3260));
     EXPECT_FALSE(iscsi::session_listed("", "iqn.2024-04.com.example:vms", "10.0.0.50", 3260));
+}
+
+// iscsiadm --mode session --print 3 (recorded in the lab; target and portal renamed): the
+// recovery timeout of the session to our target at our portal, and of no other.
+TEST(Iscsi, SessionRecoveryTimeout) {
+    const std::string one = data_file("iscsi/session_print3.txt");
+    EXPECT_EQ(iscsi::session_recovery_timeout(one, "iqn.2024-04.com.example:vms", "10.0.0.50", 3260), 120u);
+    EXPECT_FALSE(iscsi::session_recovery_timeout(one, "iqn.2024-04.com.example:vms", "10.0.0.51", 3260));
+    EXPECT_FALSE(iscsi::session_recovery_timeout(one, "iqn.2024-04.com.example:other", "10.0.0.50", 3260));
+    EXPECT_FALSE(iscsi::session_recovery_timeout("", "iqn.2024-04.com.example:vms", "10.0.0.50", 3260));
+    // Two targets: each session's own line, never the one before it.
+    std::string other = one;
+    other.replace(other.find("iqn.2024-04.com.example:vms"), 27, "iqn.2024-04.com.example:xyz");
+    other.replace(other.find("Recovery Timeout: 120"), 21, "Recovery Timeout: 999");
+    const std::string two = other + one.substr(one.find("Target:"));
+    EXPECT_EQ(iscsi::session_recovery_timeout(two, "iqn.2024-04.com.example:xyz", "10.0.0.50", 3260), 999u);
+    EXPECT_EQ(iscsi::session_recovery_timeout(two, "iqn.2024-04.com.example:vms", "10.0.0.50", 3260), 120u);
 }
 
 TEST(Iscsi, ChapSettingsReplaceOldOnesAndKeepEndMarker) {

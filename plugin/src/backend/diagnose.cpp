@@ -11,6 +11,8 @@
 #include "backend/backend.hpp"
 #include "common/log.hpp"
 #include "iscsi/session.hpp"
+#include "iscsi/session_details.hpp"
+#include "iscsi/session_timeouts.hpp"
 #include "lvm/lock_info.hpp"
 #include "lvm/lvm_argv.hpp"
 
@@ -23,6 +25,34 @@ std::string restart_fix(const PoolDef &pool) { return "ilvm pool-destroy " + poo
 
 std::string command_problem(const Result<CommandOutput> &r) {
     return r.ok() ? r->first_error_line() : r.error().message;
+}
+
+}  // namespace
+
+namespace {
+
+// The session's recovery timeout against the one pool-start writes before each login
+// (iscsi/session_timeouts.hpp): a session logged in before that, or by hand, keeps another.
+// Nothing to report when iscsiadm does not say (the session check above covers a dead iscsid).
+std::optional<Finding> recovery_timeout_finding(System &sys, const PoolDef &pool) {
+    auto out = sys.run(iscsi::session_details());
+    if (!out.ok() || !out->succeeded()) {
+        spdlog::info("iscsiadm --mode session --print 3 did not answer ({}): the session's recovery timeout is not "
+                     "checked",
+                     out.ok() ? out->first_error_line() : out.error().message);
+        return std::nullopt;
+    }
+    const auto have = iscsi::session_recovery_timeout(out->out, pool.target_iqn, pool.portal_host, pool.portal_port);
+    if (!have) return std::nullopt;
+    const uint32_t want = iscsi::session_timeouts_for(iscsi::kSanlockIoTimeout).replacement_timeout;
+    if (*have == want)
+        return ok_finding("iscsi recovery timeout", std::to_string(*have) + " s, as pool-start sets it");
+    return Finding{"iscsi recovery timeout", "warn", "",
+                   "the session's recovery timeout is " + std::to_string(*have) + " s, not " + std::to_string(want) +
+                       " s (logged in before this version, or by hand): " +
+                       (*have > want ? "a lost LUN's I/O is held past sanlock's kill path, where ilvm lease-lost must stop it"
+                                     : "an outage the lease survives fails the guests' I/O instead of stalling it"),
+                   "ilvm pool-destroy " + pool.name + " && ilvm pool-start " + pool.name, "", ""};
 }
 
 }  // namespace
@@ -63,8 +93,10 @@ Result<std::vector<Finding>> Backend::diagnose_pool(const PoolDef &pool, const R
         out.push_back({"iscsi session", "fail", "", logged_in.error().message, "systemctl start iscsid", "", ""});
     else if (!*logged_in)
         out.push_back({"iscsi session", "fail", "", "no iSCSI session to " + portal, restart_fix(pool), "", ""});
-    else
+    else {
         out.push_back(ok_finding("iscsi session", "logged in to " + portal));
+        if (auto f = recovery_timeout_finding(sys_, pool)) out.push_back(std::move(*f));
+    }
 
     // The volumes: this host's local view (no VG lock, as the reconciler).
     auto lvs = load_lvs(pool, VgLock::none);

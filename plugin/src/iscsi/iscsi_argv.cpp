@@ -18,6 +18,7 @@ Command with(Command c, std::initializer_list<std::string> extra) {
 }  // namespace
 
 Command session_list() { return Command{"iscsiadm", "--mode", "session"}; }
+Command session_details() { return Command{"iscsiadm", "--mode", "session", "--print", "3"}; }
 Command node_query(const NodeAddress &n) { return node_cmd(n); }
 Command node_new(const NodeAddress &n) { return with(node_cmd(n), {"--op", "new"}); }
 Command node_update(const NodeAddress &n, const std::string &key, const std::string &value) {

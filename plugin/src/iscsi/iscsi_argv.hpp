@@ -22,6 +22,8 @@ struct NodeAddress {
 };
 
 Command session_list();
+// `iscsiadm --mode session --print 3`: each session's details, its timeouts among them.
+Command session_details();
 Command node_query(const NodeAddress &n);
 // Creates the record with the *configured* portal: sendtargets discovery may answer an
 // address the host cannot reach (NAT, a target bound to 127.0.0.1), so we never use it.
