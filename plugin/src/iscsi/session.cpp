@@ -12,6 +12,7 @@
 #include "common/numbers.hpp"
 #include "common/strings.hpp"
 #include "iscsi/node_record.hpp"
+#include "iscsi/session_details.hpp"
 #include "iscsi/session_timeouts.hpp"
 
 namespace ilvm::iscsi {
@@ -44,14 +45,7 @@ bool session_listed(std::string_view session_output, const std::string &target_i
         std::istringstream fields(line);
         std::string transport, sid, portal_tpgt, iqn;
         if (!(fields >> transport >> sid >> portal_tpgt >> iqn) || iqn != target_iqn) continue;
-        std::string_view portal(portal_tpgt);
-        portal = portal.substr(0, portal.rfind(','));
-        const auto colon = portal.rfind(':');
-        if (colon == std::string_view::npos) continue;
-        std::string_view h = portal.substr(0, colon);
-        if (h.size() >= 2 && h.front() == '[' && h.back() == ']') h = h.substr(1, h.size() - 2);
-        const auto p = parse_digits(portal.substr(colon + 1));
-        if (p && *p == port && same_host(h, host)) return true;
+        if (portal_is(portal_tpgt, host, port)) return true;
     }
     return false;
 }

@@ -6,9 +6,6 @@
 #include "common/strings.hpp"
 
 namespace ilvm::iscsi {
-namespace {
-
-// "10.0.2.2:3260,1" or "[fd00::50]:3260,1" is host:port.
 bool portal_is(std::string_view portal_tpgt, const std::string &host, uint16_t port) {
     std::string_view portal = portal_tpgt.substr(0, portal_tpgt.rfind(','));
     const auto colon = portal.rfind(':');
@@ -18,6 +15,8 @@ bool portal_is(std::string_view portal_tpgt, const std::string &host, uint16_t p
     const auto p = parse_digits(portal.substr(colon + 1));
     return p && *p == port && same_host(h, host);
 }
+
+namespace {
 
 std::string_view after(std::string_view line, std::string_view key) {
     return line.substr(0, key.size()) == key ? trim(line.substr(key.size())) : std::string_view();
