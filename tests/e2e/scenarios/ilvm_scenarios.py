@@ -1786,13 +1786,23 @@ def lun_loss_fenced(ctx):
     say("hosta: packets to the target dropped at uptime %.0f s" % cut_at)
     fenced_at = None
     reset = None
+    evidence = ""   # A's fence record and kill-path log, kept while A answers: a reset loses /run
 
     def watch_a():
-        nonlocal fenced_at, reset
+        nonlocal fenced_at, reset, evidence
         if reset is None and a.proc.poll() is not None:
             reset = time.monotonic() - t0
             say("hosta: its qemu exited %.0f s after the cut (reset)" % reset)
+            print("      what A said last:\n" + "\n".join("      " + l[:220] for l in evidence.splitlines()[-40:]), flush=True)
             return
+        if reset is None:
+            try:
+                rc, out, _ = a.run(["sh", "-c", "cat /run/iscsi-lvm/pools/san.fenced; journalctl -b --no-pager -o "
+                                                "short-monotonic -t ilvm -t lvmlockctl | tail -20"], timeout=20)
+                if out.strip():
+                    evidence = out
+            except LabError:
+                pass
         if fenced_at is None:
             rc, out, _ = a.run(["sh", "-c", "test -e /run/iscsi-lvm/pools/san.fenced && virsh domstate web1"], timeout=30)
             if rc == 0:
