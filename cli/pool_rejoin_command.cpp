@@ -16,7 +16,7 @@
 #include "host/core/rejoin_wire.hpp"
 #include "host/core/status_files.hpp"
 #include "host/core/summaries.hpp"
-#include "host/core/volume_owners.hpp"
+#include "host/core/volume_users.hpp"
 
 namespace ilvm::cli {
 namespace {
@@ -40,32 +40,15 @@ struct DomainUse {
     std::set<std::string> volumes;   // of the fenced ones
 };
 
-// The domains here using fenced volumes: libvirt's status files (running or paused) and the
-// hook's owner records (a start the hook let through before libvirt wrote its file).
+// The domains here using fenced volumes, as lease-lost found them (host/core/volume_users.hpp:
+// libvirt's status files and the hook's owner records).
 std::map<std::string, DomainUse> domains_using(Context &ctx, const std::string &pool, const std::vector<std::string> &vols) {
-    const std::set<std::string> fenced(vols.begin(), vols.end());
-    std::map<std::string, DomainUse> uses;
     const host::StatusDir status = host::read_status_dir(host::status_dir(), host::load_pool_bindings(ctx.store));
-    for (const auto &u : status.unreadable)
-        spdlog::warn("pool {}: cannot read libvirt status file {} ({}): a domain it describes is not resumed or "
-                     "destroyed; a device it holds open is left",
-                     pool, u.path, u.why);
-    for (const auto &d : status.domains) {
-        if (d.run != host::DomainRun::active && d.run != host::DomainRun::transitional) continue;
-        for (const auto &disk : d.disks)
-            if (disk.pool == pool && fenced.count(disk.volume)) {
-                uses[d.name].volumes.insert(disk.volume);
-                uses[d.name].paused = d.paused;
-            }
-    }
-    for (const auto &v : vols) {
-        auto owners = host::read_volume_owners(ctx.store, {pool, v});
-        if (!owners.ok()) {
-            spdlog::warn("pool {}: {} (its domains are not resumed or destroyed)", pool, owners.error().message);
-            continue;
-        }
-        for (const auto &o : *owners) uses[o.domain].volumes.insert(v);
-    }
+    const host::VolumeUsers users = host::domains_using(ctx.store, status, pool, {vols.begin(), vols.end()});
+    for (const auto &p : users.problems)
+        spdlog::warn("pool {}: {} (a domain it names is not resumed or destroyed; a device it holds open is left)", pool, p);
+    std::map<std::string, DomainUse> uses;
+    for (const auto &[domain, volumes] : users.volumes_of) uses[domain] = {users.paused.count(domain) != 0, volumes};
     return uses;
 }
 

@@ -11,7 +11,11 @@ VolumeUsers domains_using(const PoolStore &store, const StatusDir &status, const
     for (const auto &d : status.domains) {
         if (d.run != DomainRun::active && d.run != DomainRun::transitional) continue;   // its qemu is not running
         for (const auto &disk : d.disks)
-            if (disk.pool == pool && volumes.count(disk.volume)) users.domains.insert(d.name);
+            if (disk.pool == pool && volumes.count(disk.volume)) {
+                users.domains.insert(d.name);
+                users.volumes_of[d.name].insert(disk.volume);
+                if (d.paused) users.paused.insert(d.name);
+            }
     }
     for (const auto &u : status.unreadable)
         users.problems.push_back("cannot read libvirt status file " + u.path + ": " + u.why);
@@ -21,7 +25,10 @@ VolumeUsers domains_using(const PoolStore &store, const StatusDir &status, const
             users.problems.push_back(owners.error().message);
             continue;
         }
-        for (const auto &o : *owners) users.domains.insert(o.domain);
+        for (const auto &o : *owners) {
+            users.domains.insert(o.domain);
+            users.volumes_of[o.domain].insert(volume);
+        }
     }
     return users;
 }

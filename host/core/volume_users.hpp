@@ -5,6 +5,7 @@
 // volume_owners.hpp: libvirt writes a domain's status file only after the hook's prepare).
 #pragma once
 
+#include <map>
 #include <set>
 #include <string>
 #include <vector>
@@ -16,6 +17,9 @@ namespace ilvm::host {
 
 struct VolumeUsers {
     std::set<std::string> domains;
+    // Per domain, which of the volumes asked about it uses (pool-rejoin decides per domain).
+    std::map<std::string, std::set<std::string>> volumes_of;
+    std::set<std::string> paused;   // domains whose status file says paused (for any reason)
     // What could not be read (a status file, an owner record): a domain it names may use
     // the volumes too. One line each.
     std::vector<std::string> problems;
