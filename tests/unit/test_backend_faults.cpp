@@ -274,6 +274,22 @@ TEST(SessionTimeouts, QueuedIoFailsWithinTheKillPathAndNotBeforeTheLeaseCould) {
     EXPECT_EQ(iscsi::session_timeouts_for(1).replacement_timeout, 5u);   // never less than 5 s
 }
 
+TEST(SessionTimeouts, AMultipathMapQueuesWhatOneSessionWouldAndEachPathGivesUpQuickly) {
+    const auto q = iscsi::multipath_queueing_for(10);
+    const uint32_t noop = q.session.noop_out_interval + q.session.noop_out_timeout;
+    EXPECT_EQ(q.session.replacement_timeout, 5u);   // a dead path fails over after 15 s
+    EXPECT_EQ(q.polling_interval, 5u);
+    EXPECT_EQ(q.no_path_retry, 13u);
+    const uint32_t queued = q.no_path_retry * q.polling_interval;
+    EXPECT_GE(noop + q.session.replacement_timeout + queued, 80u);
+    EXPECT_LE(20 + noop + q.session.replacement_timeout + queued, 80u + iscsi::kSanlockKillGrace - 10);
+    const auto slow = iscsi::multipath_queueing_for(20);
+    EXPECT_LE(40 + noop + slow.session.replacement_timeout + slow.no_path_retry * slow.polling_interval,
+              160u + iscsi::kSanlockKillGrace - 10);
+    EXPECT_GE(noop + slow.session.replacement_timeout + slow.no_path_retry * slow.polling_interval, 140u);
+    EXPECT_EQ(iscsi::multipath_queueing_for(1).no_path_retry, 1u);   // at least one retry
+}
+
 TEST_F(PoolFaults, BuildRefusesAVgNameThatIsADevEntryOnThisHost) {
     // "sdb" passes the name rules; on this host /dev/sdb is a disk, and vgcreate would fail
     // late with "/dev/sdb: already exists in filesystem".

@@ -40,4 +40,18 @@ struct SessionTimeouts {
 // bounds above; the second wins where they cross, never below 5 s).
 SessionTimeouts session_timeouts_for(uint32_t io_timeout);
 
+// A pool with several portals (issue 19): each session gives up on its path quickly, so that
+// dm-multipath fails over to another one, and the multipath map, not the session, holds I/O
+// while no path is left: multipathd counts no_path_retry × polling_interval seconds from the
+// moment the last path failed (multipath-tools 0.9 libmultipath/structs_vec.c: retry_tick =
+// no_path_retry × checkint, decremented every second), then fails the queued I/O. The same two
+// bounds as a single session's: with sanlock's 10 s, sessions 5 s + NOP-Out 10 s, 13 × 5 s
+// queued: I/O fails 80 to 100 s after the last renewal.
+struct MultipathQueueing {
+    SessionTimeouts session;          // replacement_timeout: one path's give-up
+    uint32_t polling_interval = 5;    // multipath.conf defaults/polling_interval (its default)
+    uint32_t no_path_retry = 0;       // multipath.conf overrides/no_path_retry
+};
+MultipathQueueing multipath_queueing_for(uint32_t io_timeout);
+
 }  // namespace ilvm::iscsi
