@@ -64,6 +64,8 @@ APT_PACKAGES = [
     "util-linux", "netcat-openbsd", "strace",
     # storage stack under test
     "lvm2", "lvm2-lockd", "sanlock", "open-iscsi", "sg3-utils",
+    # a pool with two portals: one dm-multipath map over both paths (issue 19)
+    "multipath-tools",
     # virtualization stack (nested TCG domains, migration in later scenarios)
     "libvirt-daemon-system", "libvirt-daemon-driver-qemu", "libvirt-clients",
     "qemu-system-x86", "qemu-utils",

@@ -69,6 +69,9 @@ class Target:
         self.specs = list(specs)
         self.proc = None
         self.port = None
+        # A second portal of the same target (issue 19, multipath): tgtd listens on both, so
+        # a guest reaches one LUN by two paths, and the lab can cut one (tc on its port).
+        self.port2 = None
         self.ctrl = None
         self.log_path = os.path.join(workdir, "tgtd.log")
         root = lun_dir_root()
@@ -85,6 +88,11 @@ class Target:
         """Portal as seen from a guest (slirp maps 10.0.2.2 to our loopback)."""
         return "10.0.2.2:%d" % self.port
 
+    @property
+    def guest_portals(self):
+        """Both portals as seen from a guest: the first is `guest_portal`."""
+        return [self.guest_portal, "10.0.2.2:%d" % self.port2]
+
     def by_path(self, spec, lun):
         """udev's /dev/disk/by-path name of a LUN inside a guest."""
         return "/dev/disk/by-path/ip-%s-iscsi-%s-lun-%d" % (self.guest_portal, spec.iqn, lun)
@@ -99,9 +107,9 @@ class Target:
         raise LabError("no free tgtd control port")
 
     # -- lifecycle -------------------------------------------------------
-    def start(self, timeout=30, port=None):
-        """Starts tgtd and creates the targets. `port` (a restart): that portal again, and the
-        LUN files as they are (their data kept)."""
+    def start(self, timeout=30, port=None, port2=None):
+        """Starts tgtd and creates the targets. `port`, `port2` (a restart): those portals
+        again, and the LUN files as they are (their data kept)."""
         if not os.path.exists("/usr/sbin/tgtd"):
             raise LabError("tgtd missing: apt-get install tgt")
         os.makedirs("/var/run/tgtd", exist_ok=True)
@@ -129,14 +137,29 @@ class Target:
             log("tgtd exited early (port race?), retrying")
         else:
             raise LabError("tgtd did not start, see %s" % self.log_path)
-        log("tgtd pid %d on 127.0.0.1:%d (control %d)" % (self.proc.pid, self.port, self.ctrl))
+        self._add_second_portal(port2, timeout)
+        log("tgtd pid %d on 127.0.0.1:%d and :%d (control %d)" % (self.proc.pid, self.port, self.port2, self.ctrl))
         for tid, spec in enumerate(self.specs, start=1):
             self._create(tid, spec, keep_data=port is not None)
+
+    def _add_second_portal(self, port2, timeout):
+        for _ in range(3):
+            self.port2 = port2 or free_port()
+            rc, _, err = self.adm("--op", "new", "--mode", "portal", "--param",
+                                  "portal=127.0.0.1:%d" % self.port2, check=False)
+            if rc == 0:
+                wait_until(lambda: tcp_listening(self.port2), timeout, interval=0.3,
+                           what="tgtd to listen on its second portal")
+                return
+            if port2:
+                break
+            log("tgtd refused a second portal on %d (%s), another port" % (self.port2, err.strip()))
+        raise LabError("tgtd has no second portal, see %s" % self.log_path)
 
     def crash_and_restart(self, down_seconds):
         """A target crash: tgtd SIGKILLed (sessions dropped, no logout), down for
         `down_seconds`, then started again on the same portal with the same LUNs and data."""
-        port = self.port
+        port, port2 = self.port, self.port2
         os.killpg(self.proc.pid, signal.SIGKILL)
         self.proc.wait(timeout=30)
         log("tgtd killed (SIGKILL); down for %.0f s" % down_seconds)
@@ -146,7 +169,7 @@ class Target:
             except OSError:
                 pass
         time.sleep(down_seconds)
-        self.start(port=port)
+        self.start(port=port, port2=port2)
 
     def _create(self, tid, spec, keep_data=False):
         spec.tid = tid

@@ -84,14 +84,20 @@ per step, with per-scenario times:
   host-failure  power cut of host A while it runs web1: B's start is refused naming A,
              then succeeds once sanlock's lease expires (seconds reported); A boots with
              pool, libvirt mirror and hook back by itself and nothing active.
-  lun-loss   host A loses its path to the LUN (tc drops its packets to the portal) while it
-             runs web1 and otherwise keeps running: its watchdog resets it, and only after
-             that does B's start succeed (both times reported).
-  lun-loss-fenced  (run by name; issue 19) the same cut on host A set up with
-             --fence-on-lease-loss, with a local-disk domain and O_DIRECT writes beside
-             web1: A is not reset, ilvm lease-lost stops its I/O and pauses web1 before B
-             may start it; path back, ilvm pool-rejoin: web1 destroyed on A (B runs it),
-             web2 (nobody took its volume) resumed.
+  multipath  `san` redefined with the target's two portals on both hosts: one session per
+             portal (recovery timeout 5 s), one dm-multipath map named by the WWID, the PV
+             on the map; A's second path cut (tc) while A writes a pattern with O_DIRECT:
+             writes go on, the longest stall printed (< 35 s), pool-info and doctor name the
+             failed path, no lease lost, the path comes back, the pattern reads back on B.
+  lun-loss   host A, set up by `ilvm host-setup` (the storage-loss policy is its default),
+             loses every path to the LUN (tc drops its packets to each portal) while it runs
+             web1 on vmdisk, web2 on a second volume, a local-disk domain and O_DIRECT writes:
+             A is not reset, `ilvm lease-lost` stops its I/O and pauses web1 and web2 before
+             B may start web1 (seconds reported), the local domain keeps running; path back,
+             `ilvm pool-rejoin`: web1 destroyed on A (B runs it), web2 (nobody took its
+             volume) resumed. A stays up.
+  lun-loss-reset  (run by name) the same cut on a host without the policy (its kill command
+             removed): its watchdog resets it, and only after that does B's start succeed.
 
 Usage (root):  tests/e2e/scenarios/ilvm_scenarios.py --build-dir build [--set ci|full] [SCENARIO...]
 Exit status: 0 pass, 1 fail, 77 skip (not root, or lab tools missing).
@@ -122,16 +128,16 @@ MIB = 1024 ** 2
 EXIT_INVALID, EXIT_NOT_FOUND, EXIT_CONFLICT = 2, 3, 4
 CHAP_USER, CHAP_PASSWORD = "labuser", "lab-chap-secret-42"
 # host-failure late: it power-cycles host A, which also cuts the A-B link (socket netdev);
-# lun-loss last: host A ends it reset by its watchdog, and stays off.
+# lun-loss last (lun-loss-reset leaves host A reset by its watchdog, and off).
 ORDER = ["newcomer", "two-hosts", "chap", "data", "wrong-lun", "hook", "hook-race", "thin", "bench", "maintenance", "mirror", "agent",
          "thin-growth", "migrate",
          "migrate-control",
-         "faults", "host-failure", "lun-loss", "lun-loss-fenced"]
+         "faults", "host-failure", "multipath", "lun-loss", "lun-loss-reset"]
 # Run only when named: the control experiment for `migrate` (plain virsh migrate on a local
 # file disk, QEMU's default downtime) that showed nested TCG migration corrupting the guest's
 # RAM; `migrate` itself avoids that with a long allowed downtime (MIG_MAX_DOWNTIME_MS) and
 # runs in CI.
-ON_REQUEST = {"migrate-control", "lun-loss-fenced"}
+ON_REQUEST = {"migrate-control", "lun-loss-reset"}
 # In the full set only (still runnable by name): the fault matrix takes ~15 min (its
 # sanlock case resets and reboots host A); CI's capabilities of surviving faults are
 # covered by host-failure and lun-loss meanwhile.
@@ -171,14 +177,15 @@ class Ctx:
     def __init__(self, lab):
         self.lab = lab
 
-    def pool_xml(self, name, iqn, lun, vg, lock="sanlock", auth_usage=None, vg_uuid=None):
-        host, port = self.lab.target.guest_portal.rsplit(":", 1)
+    def pool_xml(self, name, iqn, lun, vg, lock="sanlock", auth_usage=None, vg_uuid=None, portals=None):
+        hosts = "".join("<host name='%s' port='%s'/>" % tuple(p.rsplit(":", 1))
+                        for p in (portals or [self.lab.target.guest_portal]))
         auth = ("<auth type='chap' username='%s'><secret usage='%s'/></auth>" % (CHAP_USER, auth_usage)
                 if auth_usage else "")
         pin = "<vg uuid='%s'/>" % vg_uuid if vg_uuid else ""
         return ("<pool type='iscsi-lvm'><name>%s</name><source>"
-                "<host name='%s' port='%s'/><device path='%s' lun='%d'/>%s<name>%s</name>%s"
-                "</source><locking type='%s'/></pool>\n" % (name, host, port, iqn, lun, auth, vg, pin, lock))
+                "%s<device path='%s' lun='%d'/>%s<name>%s</name>%s"
+                "</source><locking type='%s'/></pool>\n" % (name, hosts, iqn, lun, auth, vg, pin, lock))
 
     def put(self, guest, path, text):
         data = base64.b64encode(text.encode()).decode()
@@ -1649,10 +1656,141 @@ def host_failure(ctx):
 # partition between one host and the LUN, while its ssh (also via 10.0.2.2) keeps working and
 # host B keeps its path. Modules cls_u32/act_gact/sch_prio load on demand. A shell line
 # (scenario code, fixed text): it needs the NIC's name from `ip route get` first.
-def cut_lun_shell(port):
+def cut_lun_shell(*ports):
     return ("dev=$(ip -o route get 10.0.2.2 | sed -n 's/.* dev \\([^ ]*\\).*/\\1/p') && "
-            "tc qdisc add dev $dev root handle 1: prio && "
-            "tc filter add dev $dev parent 1: protocol ip prio 1 u32 match ip dport %d 0xffff action drop" % port)
+            "tc qdisc add dev $dev root handle 1: prio && " +
+            " && ".join("tc filter add dev $dev parent 1: protocol ip prio 1 u32 match ip dport %d 0xffff action drop" % port
+                        for port in ports))
+
+
+RESTORE_LUN_SHELL = "dev=$(ip -o route get 10.0.2.2 | sed -n 's/.* dev \\([^ ]*\\).*/\\1/p') && tc qdisc del dev $dev root"
+
+
+MP_VOL = "mpvol"
+MP_MIB = 64
+MP_DEV = "/dev/vg_san/" + MP_VOL
+
+
+def multipath_paths(guest):
+    """{device: (dm state, checker state)} of every path multipathd knows."""
+    out = guest.check(["multipathd", "show", "paths", "raw", "format", "%d %t %T"], timeout=60)[1]
+    return {f[0]: (f[1], f[2]) for f in (l.split() for l in out.splitlines()) if len(f) == 3}
+
+
+def write_gaps(guest, path="/root/mp-writes.log"):
+    """(seconds, milliseconds) of each write completion the writer logged, and the longest
+    gap between two completions with the time it ended."""
+    lines = guest.check(["cat", path])[1].split()
+    stamps = [int(x) for x in lines]
+    gaps = [(stamps[i] - stamps[i - 1], stamps[i]) for i in range(1, len(stamps))]
+    return stamps, max(gaps) if gaps else (0, 0)
+
+
+def multipath(ctx):
+    """Issue 19: `san` becomes a pool with the target's two portals on both hosts
+    (pool-destroy, pool-define with both <host>s, pool-start): one session per portal with a
+    5 s recovery timeout, one dm-multipath map named by the LUN's WWID, the VG's PV on the map
+    and never on a path. Then A's second path is cut (tc on that port) while A writes a
+    pattern with O_DIRECT: the writes go on over the first path, the longest stall is
+    reported and must stay below NOP-Out (10 s) + recovery timeout (5 s) + multipathd's
+    longest checker interval (20 s); pool-info and doctor name the failed path; A keeps its
+    lockspace; the path comes back; the pattern reads back on B. Leaves `san` on two portals
+    (lun-loss then cuts every path)."""
+    a, b = ctx.lab.a, ctx.lab.b
+    portals = ctx.lab.target.guest_portals
+    xml = ctx.pool_xml("san", IQN + ":target1", 1, "vg_san", portals=portals)
+    for g in (a, b):
+        ctx.ilvm(g, "pool-destroy", "san", why="no volume in use; the definition changes")
+        ctx.put(g, "/root/san-mp.xml", xml)
+        ctx.ilvm(g, "pool-define", "/root/san-mp.xml", why="both portals: %s" % " ".join(portals))
+    say("hostb: ilvm pool-start san   # beside A's (each joins the lockspace, ~1 min)")
+    b_start = b.start_run("ilvm pool-start san")
+    ctx.ilvm(a, "pool-start", "san")
+    rc, out, err = b_start.wait(900)
+    expect(rc == 0, "pool-start san on B failed: %s" % (out + err)[-600:])
+    ctx.san_portals = portals
+    for g in (a, b):
+        rc, out, _ = show_on(g, "iscsiadm -m session")
+        expect(all(p.split(":")[1] in out for p in portals), "%s: not one session per portal" % g.name)
+        rc, out, _ = show_on(g, "cat /sys/class/iscsi_session/session*/recovery_tmo")
+        expect(out.split() == ["5", "5"], "%s: the sessions' recovery timeouts are not 5 s: %r" % (g.name, out))
+        rc, out, _ = show_on(g, "multipath -ll")
+        pv = g.check(["pvs", "--noheadings", "-o", "pv_name", "--select", "vg_name=vg_san"])[1].strip()
+        say("   %s: the PV of vg_san is %s" % (g.name, pv))
+        expect(pv.startswith("/dev/mapper/"), "%s: vg_san's PV is %s, not the multipath map" % (g.name, pv))
+        paths = multipath_paths(g)
+        expect(len([d for d, st in paths.items() if st == ("active", "ready")]) >= 2,
+               "%s: fewer than two usable paths: %r" % (g.name, paths))
+    wwid = pv.rsplit("/", 1)[1]
+    rc, out, _ = show_on(a, "ilvm pool-info san")
+    expect("2 of 2 usable" in out, "pool-info does not show both paths usable: %r" % out)
+    info = json.loads(a.check(["ilvm", "pool-info", "san", "--json"])[1])
+    say("   pool-info --json paths: %s" % json.dumps(info.get("paths")))
+    expect(len(info.get("paths") or []) == 2, "pool-info --json has not two paths")
+
+    ctx.ilvm(a, "vol-create-as", "san", MP_VOL, "%dM" % MP_MIB)
+    ctx.ilvm(a, "vol-activate", MP_VOL, "--pool", "san")
+    a.check("head -c 1048576 /dev/urandom > /root/blk && rm -f /root/mp-writes.log /root/stop-writing")
+    expected = a.check("for i in $(seq %d); do cat /root/blk; done | sha256sum" % MP_MIB)[1].split()[0]
+    # Passes over the volume, one 1 MiB O_DIRECT write at a time, each completion's time (ms)
+    # logged: the gaps are the stalls a guest would see.
+    writer = a.start_run("p=0; while :; do for i in $(seq 0 %d); do dd if=/root/blk of=%s bs=1M seek=$i count=1 "
+                         "oflag=direct conv=notrunc status=none || exit 1; date +%%s%%3N >> /root/mp-writes.log; done; "
+                         "p=$((p+1)); test -e /root/stop-writing && break; done" % (MP_MIB - 1, MP_DEV))
+    wait_until_ok(a, ["sh", "-c", "test $(wc -l < /root/mp-writes.log) -ge 20"], 300)
+    _, (before, _) = write_gaps(a)
+    port2 = int(portals[1].rsplit(":", 1)[1])
+    say("hosta: its second path cut (tc drops packets to port %d) while it writes; longest gap so far %d ms"
+        % (port2, before))
+    cut_ms = int(a.check(["date", "+%s%3N"])[1].strip())
+    a.check(cut_lun_shell(port2), timeout=60)
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < 120:
+        failed = [d for d, st in multipath_paths(a).items() if st[0] == "failed"]
+        if failed:
+            break
+        time.sleep(2)
+    expect(failed, "no path of A failed within 120 s of the cut")
+    say("   hosta: path %s failed %.0f s after the cut" % (",".join(failed), time.monotonic() - t0))
+    rc, out, _ = show_on(a, "ilvm pool-info san")
+    expect("1 of 2 usable" in out, "pool-info does not show the failed path: %r" % out)
+    rc, out, _ = show_on(a, "ilvm doctor san")
+    expect("multipath" in out and "WARN" in out, "doctor does not warn about the failed path: %r" % out)
+    # 30 s of writes over the one path left.
+    n = len(write_gaps(a)[0])
+    time.sleep(30)
+    stamps, (gap, gap_end) = write_gaps(a)
+    expect(len(stamps) > n, "no write completed in the 30 s after the path failed")
+    say("hosta: %d writes completed on one path; path back (tc qdisc removed)" % (len(stamps) - n))
+    a.check(["sh", "-c", RESTORE_LUN_SHELL], timeout=60)
+    t1 = time.monotonic()
+    while time.monotonic() - t1 < 180:
+        if all(st == ("active", "ready") for st in multipath_paths(a).values()) and len(multipath_paths(a)) >= 2:
+            break
+        time.sleep(3)
+    back = time.monotonic() - t1
+    expect(all(st == ("active", "ready") for st in multipath_paths(a).values()),
+           "A's path did not come back within 180 s: %r" % multipath_paths(a))
+    say("   hosta: both paths active and ready %.0f s after the path came back" % back)
+    n = len(write_gaps(a)[0])
+    wait_until_ok(a, ["sh", "-c", "test $(wc -l < /root/mp-writes.log) -ge %d" % (n + MP_MIB)], 600)
+    a.check(["touch", "/root/stop-writing"])
+    rc, _, err = writer.wait(900)
+    expect(rc == 0, "a write failed across the path cut: %s" % err.strip()[-300:])
+    stamps, (gap, gap_end) = write_gaps(a)
+    say("hosta: longest stall %.1f s, ending %.1f s after the cut (before the cut: %.1f s); %d writes"
+        % (gap / 1000, (gap_end - cut_ms) / 1000, before / 1000, len(stamps)))
+    expect(gap < 35000, "a write stalled %.1f s: more than NOP-Out + recovery timeout + checker interval" % (gap / 1000))
+    expect(a.run(["sh", "-c", "sanlock client status | grep -q '^s lvm_vg_san:'"], timeout=60)[0] == 0,
+           "A lost its lockspace across a single path's cut")
+    expect(a.run(["test", "-e", "/run/iscsi-lvm/pools/san.fenced"])[0] != 0, "A fenced the pool for one path")
+    ctx.ilvm(a, "vol-deactivate", MP_VOL, "--pool", "san")
+    ctx.ilvm(b, "vol-activate", MP_VOL, "--pool", "san")
+    digest = b.check("dd if=%s bs=1M iflag=direct status=none | sha256sum" % MP_DEV, timeout=600)[1].split()[0]
+    expect(digest == expected, "the pattern written across the path cut does not read back on B")
+    say("hostb: the pattern reads back (sha256 %s...) through its own map %s" % (digest[:12], wwid))
+    ctx.ilvm(b, "vol-deactivate", MP_VOL, "--pool", "san")
+    ctx.ilvm(a, "vol-delete", MP_VOL, "--pool", "san")
 
 
 LOCK_STACK_LOG = ("journalctl -b --no-pager -o short-monotonic -t sanlock -t wdmd -t lvmlockd -t lvmlockctl "
@@ -1680,19 +1818,23 @@ def portal_reachable(ctx, guest):
     return guest.run(["timeout", "5", "nc", "-z", host, port], timeout=30)[0] == 0
 
 
-def lun_loss(ctx):
-    """Host A loses its path to the LUN (network partition) while it runs web1 and keeps
-    running otherwise: its sanlock cannot renew, the watchdog resets it, and only then does B
-    get the lease and start web1. The order of those two events is the safety property."""
+def lun_loss_reset(ctx):
+    """The fallback (run by name): host A without the storage-loss policy (its kill command
+    removed from lvm.conf, as `host-setup --no-fence-on-lease-loss` on a host that never had
+    it) loses its path to the LUN while it runs web1 and keeps running otherwise: its sanlock
+    cannot renew, the watchdog resets it, and only then does B get the lease and start web1.
+    The order of those two events is the safety property."""
     a, b = ctx.lab.a, ctx.lab.b
+    say("hosta: lvmlockctl_kill_command removed from lvm.conf (the watchdog is all that is left)")
+    a.check(["sed", "-i", "/^[[:space:]]*lvmlockctl_kill_command[[:space:]]*=/d", "/etc/lvm/lvm.conf"])
     virsh_start(a, True, "web1 runs on A")
     expect(lv_active_here(a, "vmdisk"), "vmdisk not active on A while web1 runs")
-    port = ctx.lab.target.port
+    ports = [int(p.rsplit(":", 1)[1]) for p in (getattr(ctx, "san_portals", None) or [ctx.lab.target.guest_portal])]
     expect(portal_reachable(ctx, a) and portal_reachable(ctx, b), "a host cannot reach the portal before the cut")
-    say("hosta: drop its packets to the target (tc u32 filter on dport %d); ssh keeps working" % port)
+    say("hosta: drop its packets to the target (tc u32 filter on dport %s); ssh keeps working" % " ".join(map(str, ports)))
     cut_at = float(a.check(["cat", "/proc/uptime"])[1].split()[0])
     t0 = time.monotonic()
-    a.check(cut_lun_shell(port), timeout=60)
+    a.check(cut_lun_shell(*ports), timeout=60)
     expect(not portal_reachable(ctx, a), "A still reaches the portal after the cut")
     expect(portal_reachable(ctx, b), "B lost the portal too: the cut is not A's alone")
     say("   hosta: portal unreachable; hostb: portal reachable")
@@ -1745,23 +1887,31 @@ def show_on(guest, cmd, timeout=120):
     return rc, out, err
 
 
-def lun_loss_fenced(ctx):
-    """Issue 19's storage-loss policy, as an experiment (run by name): host A set up with
-    --fence-on-lease-loss loses its path to the LUN while it runs web1 on vmdisk, a local-disk
+def lun_loss(ctx):
+    """Issue 19's storage-loss policy: host A set up by `ilvm host-setup` (the policy is its
+    default) loses every path to the LUN while it runs web1 on vmdisk, a local-disk
     domain, and O_DIRECT writes to a second volume. Checks: A is not reset, the local domain
     keeps running, web1 is paused, the I/O stopped before the lease expired, B starts web1 only
     after that; then the path comes back and `ilvm pool-rejoin` is the way back: web1 (which B
     runs now) destroyed on A, web2 (whose volume nobody took) resumed, the leases and lvmlockd's
-    state printed before and after. A stays up: run it last."""
+    state printed before and after."""
     a, b = ctx.lab.a, ctx.lab.b
-    say("hosta: ilvm host-setup --host-id 1 --fence-on-lease-loss")
-    rc, out, err = a.run(["ilvm", "host-setup", "--host-id", "1", "--fence-on-lease-loss"], timeout=300)
-    expect(rc == 0, "host-setup --fence-on-lease-loss failed: %s" % (out + err)[-600:])
-    show_on(a, "grep -n lvmlockctl_kill_command /etc/lvm/lvm.conf /etc/lvm/lvmlocal.conf 2>/dev/null")
+    say("hosta: ilvm host-setup --host-id 1")
+    rc, out, err = a.run(["ilvm", "host-setup", "--host-id", "1"], timeout=300)
+    expect(rc == 0, "host-setup failed: %s" % (out + err)[-600:])
+    rc, out, _ = show_on(a, "grep -n lvmlockctl_kill_command /etc/lvm/lvm.conf /etc/lvm/lvmlocal.conf 2>/dev/null")
+    expect("lease-lost" in out, "host-setup did not set the kill command (the policy is its default)")
     show_on(a, "iscsiadm -m node -o show | grep -E 'replacement_timeout|noop_out'")
     # What the kernel uses for the pool's session (pool-start wrote the record before its login).
+    # One session: it holds I/O for 70 s; several portals (after `multipath`): each gives up
+    # after 5 s and the multipath map queues instead (no_path_retry 13 x 5 s).
+    portals = getattr(ctx, "san_portals", None) or [ctx.lab.target.guest_portal]
+    want = "70" if len(portals) == 1 else "5"
     rc, out, _ = show_on(a, "cat /sys/class/iscsi_session/session*/recovery_tmo")
-    expect(rc == 0 and "70" in out.split(), "the pool's session does not have the 70 s replacement timeout: %r" % out)
+    expect(rc == 0 and out.split() == [want] * len(portals),
+           "the pool's sessions do not have the %s s replacement timeout: %r" % (want, out))
+    if len(portals) > 1:
+        show_on(a, "multipath -ll; multipathd show config local | grep -E 'no_path_retry|polling_interval' | sort -u")
     virsh_start(a, True, "web1 runs on A")
     a.check(["sh", "-c", "mkdir -p /var/lib/libvirt/images && rm -f %s && truncate -s 4M %s" % (LOCAL_IMAGE, LOCAL_IMAGE)])
     ctx.put(a, "/root/local1.xml", domain_xml(LOCAL_DOMAIN, ("file", "<source file='%s'/>" % LOCAL_IMAGE)))
@@ -1778,12 +1928,13 @@ def lun_loss_fenced(ctx):
               "status=none || sleep 5; done' >/dev/null 2>&1 & echo $!" % FENCE_FILL_LV)
     writer_pid = a.check(["sh", "-c", writer])[1].strip()
     say("hosta: O_DIRECT writes to %s running (pid %s)" % (FENCE_FILL_LV, writer_pid))
-    port = ctx.lab.target.port
+    ports = [int(p.rsplit(":", 1)[1]) for p in portals]
     cut_at = float(a.check(["cat", "/proc/uptime"])[1].split()[0])
     t0 = time.monotonic()
-    a.check(cut_lun_shell(port), timeout=60)
+    a.check(cut_lun_shell(*ports), timeout=60)
     expect(not portal_reachable(ctx, a), "A still reaches the portal after the cut")
-    say("hosta: packets to the target dropped at uptime %.0f s" % cut_at)
+    say("hosta: packets to the target dropped at uptime %.0f s (ports %s: every path)"
+        % (cut_at, " ".join(map(str, ports))))
     fenced_at = None
     reset = None
     evidence = ""   # A's fence record and kill-path log, kept while A answers: a reset loses /run
@@ -1826,7 +1977,7 @@ def lun_loss_fenced(ctx):
     show_on(a, "sanlock client status")
 
     say("hosta: path back (tc qdisc removed)")
-    a.check(["sh", "-c", "dev=$(ip -o route get 10.0.2.2 | sed -n 's/.* dev \\([^ ]*\\).*/\\1/p') && tc qdisc del dev $dev root"],
+    a.check(["sh", "-c", RESTORE_LUN_SHELL],
             timeout=60)
     wait_until_ok(a, ["timeout", "5", "nc", "-z"] + ctx.lab.target.guest_portal.rsplit(":", 1), 120)
     show_on(a, "kill %s; sleep 1; iscsiadm -m session -P1 | grep -E 'State|Target:'" % writer_pid)
@@ -2432,13 +2583,13 @@ def lv_allocated_on_lun(ctx, guest, lv):
 SCENARIOS = {"newcomer": newcomer, "chap": chap, "two-hosts": two_hosts, "data": data, "wrong-lun": wrong_lun,
              "hook": hook, "hook-race": hook_race, "thin": thin, "bench": bench, "maintenance": maintenance, "mirror": mirror, "agent": agent,
              "thin-growth": thin_growth, "migrate": migrate,
-             "migrate-control": migrate_control, "faults": faults, "host-failure": host_failure, "lun-loss": lun_loss,
-             "lun-loss-fenced": lun_loss_fenced}
+             "migrate-control": migrate_control, "faults": faults, "host-failure": host_failure, "multipath": multipath,
+             "lun-loss": lun_loss, "lun-loss-reset": lun_loss_reset}
 # chap builds a local (lock type none) VG: under lvmlockd even that needs the global lock,
 # which lives in a started sanlock VG (measured: "Global lock failed" otherwise).
 NEEDS = {"data": "two-hosts", "wrong-lun": "two-hosts", "hook": "two-hosts", "hook-race": "hook", "thin": "hook", "bench": "two-hosts", "chap": "two-hosts",
          "maintenance": "hook", "mirror": "hook", "agent": "mirror", "thin-growth": "hook", "migrate": "hook", "host-failure": "hook", "lun-loss": "hook", "faults": "hook",
-         "lun-loss-fenced": "hook"}
+         "multipath": "two-hosts", "lun-loss-reset": "hook"}
 
 
 def teardown_pools(ctx):
