@@ -6,14 +6,20 @@
 #include "common/strings.hpp"
 
 namespace ilvm::iscsi {
-bool portal_is(std::string_view portal_tpgt, const std::string &host, uint16_t port) {
+std::optional<PortalAddress> parse_portal(std::string_view portal_tpgt) {
     std::string_view portal = portal_tpgt.substr(0, portal_tpgt.rfind(','));
     const auto colon = portal.rfind(':');
-    if (colon == std::string_view::npos) return false;
+    if (colon == std::string_view::npos) return std::nullopt;
     std::string_view h = portal.substr(0, colon);
     if (h.size() >= 2 && h.front() == '[' && h.back() == ']') h = h.substr(1, h.size() - 2);
     const auto p = parse_digits(portal.substr(colon + 1));
-    return p && *p == port && same_host(h, host);
+    if (h.empty() || !p || *p == 0 || *p > UINT16_MAX) return std::nullopt;
+    return PortalAddress{std::string(h), static_cast<uint16_t>(*p)};
+}
+
+bool portal_is(std::string_view portal_tpgt, const std::string &host, uint16_t port) {
+    const auto p = parse_portal(portal_tpgt);
+    return p && p->port == port && same_host(p->host, host);
 }
 
 namespace {
@@ -22,7 +28,46 @@ std::string_view after(std::string_view line, std::string_view key) {
     return line.substr(0, key.size()) == key ? trim(line.substr(key.size())) : std::string_view();
 }
 
+// The words of "Attached scsi disk sdb\t\tState: running": the disk and its state.
+std::optional<AttachedDisk> attached_disk(std::string_view line) {
+    const auto rest = after(line, "Attached scsi disk");
+    if (rest.empty()) return std::nullopt;
+    const auto end = rest.find_first_of(" \t");
+    AttachedDisk d{std::string(rest.substr(0, end)), {}};
+    if (end != std::string_view::npos) d.state = std::string(after(trim(rest.substr(end)), "State:"));
+    return d;
+}
+
 }  // namespace
+
+std::vector<SessionDetails> target_sessions(std::string_view details, const std::string &target_iqn) {
+    std::vector<SessionDetails> out;
+    bool target = false;
+    std::optional<PortalAddress> portal;
+    SessionDetails *session = nullptr;   // the session whose lines these are, when it is one of ours
+    for (const auto &line : nonblank_lines(details)) {
+        if (auto t = after(line, "Target:"); !t.empty()) {
+            target = t.substr(0, t.find(' ')) == target_iqn;
+            portal.reset();
+            session = nullptr;
+        } else if (auto p = after(line, "Current Portal:"); !p.empty()) {
+            portal = parse_portal(p);
+            session = nullptr;
+        } else if (!after(line, "SID:").empty()) {
+            session = nullptr;
+            if (target && portal) session = &out.emplace_back(SessionDetails{*portal, {}, {}, {}});
+        } else if (!session) {
+            continue;
+        } else if (auto s = after(line, "iSCSI Session State:"); !s.empty()) {
+            session->session_state = std::string(s);
+        } else if (auto c = after(line, "iSCSI Connection State:"); !c.empty()) {
+            session->connection_state = std::string(c);
+        } else if (auto d = attached_disk(line)) {
+            session->disks.push_back(std::move(*d));
+        }
+    }
+    return out;
+}
 
 std::optional<uint32_t> session_recovery_timeout(std::string_view details, const std::string &target_iqn,
                                                  const std::string &host, uint16_t port) {
