@@ -223,10 +223,14 @@ TEST(IscsiSessions, TwoPortalsOneFailed) {
     const std::string out = data_file("iscsi/session_print3_two_portals.txt");
     const auto sessions = iscsi::target_sessions(out, "iqn.2024-01.lab.iscsi-lvm:target1");
     const std::vector<iscsi::SessionDetails> want{
-        {{"10.0.2.2", 3260}, "LOGGED_IN", "LOGGED IN", {{"sdb", "running"}}},
-        {{"10.0.2.2", 3261}, "FAILED", "TRANSPORT WAIT", {{"sdc", "blocked"}}},
+        {{"10.0.2.2", 3260}, "LOGGED_IN", "LOGGED IN", {{"sdb", "running", 1}}},
+        {{"10.0.2.2", 3261}, "FAILED", "TRANSPORT WAIT", {{"sdc", "blocked", 1}}},
     };
     EXPECT_EQ(sessions, want);
+    ASSERT_EQ(sessions.size(), 2u);
+    ASSERT_NE(iscsi::disk_of_lun(sessions[1], 1), nullptr);
+    EXPECT_EQ(iscsi::disk_of_lun(sessions[1], 1)->name, "sdc");
+    EXPECT_EQ(iscsi::disk_of_lun(sessions[1], 0), nullptr);   // LUN 0 is the target's controller: no disk
     EXPECT_TRUE(iscsi::target_sessions(out, "iqn.2024-01.lab.iscsi-lvm:other").empty());
     EXPECT_TRUE(iscsi::target_sessions("", "iqn.2024-01.lab.iscsi-lvm:target1").empty());
     EXPECT_EQ(iscsi::session_recovery_timeout(out, "iqn.2024-01.lab.iscsi-lvm:target1", "10.0.2.2", 3261), 5u);
@@ -234,7 +238,7 @@ TEST(IscsiSessions, TwoPortalsOneFailed) {
 
 TEST(IscsiSessions, TheRecordedSingleSession) {
     const auto sessions = iscsi::target_sessions(data_file("iscsi/session_print3.txt"), "iqn.2024-04.com.example:vms");
-    const std::vector<iscsi::SessionDetails> want{{{"10.0.0.50", 3260}, "LOGGED_IN", "LOGGED IN", {{"sda", "running"}}}};
+    const std::vector<iscsi::SessionDetails> want{{{"10.0.0.50", 3260}, "LOGGED_IN", "LOGGED IN", {{"sda", "running", 1}}}};
     EXPECT_EQ(sessions, want);
 }
 
@@ -249,7 +253,7 @@ TEST(IscsiSessions, TwoSessionsOnePortal) {
                             "Target: iqn.2024-01.x:other (non-flash)\n"
                             "\tCurrent Portal: 10.0.0.9:3260,1\n\t\tSID: 3\n\t\t\tAttached scsi disk sdz\t\tState: running\n";
     const std::vector<iscsi::SessionDetails> want{
-        {{"fd00::50", 3260}, "LOGGED_IN", "LOGGED IN", {{"sdb", "running"}}},
+        {{"fd00::50", 3260}, "LOGGED_IN", "LOGGED IN", {{"sdb", "running", {}}}},
         {{"fd00::50", 3260}, "FREE", "FREE", {}},
     };
     EXPECT_EQ(iscsi::target_sessions(out, "iqn.2024-01.x:t"), want);

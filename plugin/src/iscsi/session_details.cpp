@@ -33,9 +33,20 @@ std::optional<AttachedDisk> attached_disk(std::string_view line) {
     const auto rest = after(line, "Attached scsi disk");
     if (rest.empty()) return std::nullopt;
     const auto end = rest.find_first_of(" \t");
-    AttachedDisk d{std::string(rest.substr(0, end)), {}};
+    AttachedDisk d{std::string(rest.substr(0, end)), {}, {}};
     if (end != std::string_view::npos) d.state = std::string(after(trim(rest.substr(end)), "State:"));
     return d;
+}
+
+// The N of "scsi3 Channel 00 Id 0 Lun: N" (open-iscsi usr/session_info.c), the LUN of the
+// "Attached scsi disk" line that follows it.
+std::optional<uint32_t> scsi_lun(std::string_view line) {
+    if (line.substr(0, 4) != "scsi") return std::nullopt;
+    const auto at = line.find("Lun:");
+    if (at == std::string_view::npos) return std::nullopt;
+    const auto n = parse_digits(trim(line.substr(at + 4)));
+    if (!n || *n > UINT32_MAX) return std::nullopt;
+    return static_cast<uint32_t>(*n);
 }
 
 }  // namespace
@@ -45,6 +56,7 @@ std::vector<SessionDetails> target_sessions(std::string_view details, const std:
     bool target = false;
     std::optional<PortalAddress> portal;
     SessionDetails *session = nullptr;   // the session whose lines these are, when it is one of ours
+    std::optional<uint32_t> lun;         // the last "Lun:" line's, for the disk line below it
     for (const auto &line : nonblank_lines(details)) {
         if (auto t = after(line, "Target:"); !t.empty()) {
             target = t.substr(0, t.find(' ')) == target_iqn;
@@ -62,11 +74,21 @@ std::vector<SessionDetails> target_sessions(std::string_view details, const std:
             session->session_state = std::string(s);
         } else if (auto c = after(line, "iSCSI Connection State:"); !c.empty()) {
             session->connection_state = std::string(c);
+        } else if (auto n = scsi_lun(line)) {
+            lun = n;
         } else if (auto d = attached_disk(line)) {
+            d->lun = lun;
+            lun.reset();
             session->disks.push_back(std::move(*d));
         }
     }
     return out;
+}
+
+const AttachedDisk *disk_of_lun(const SessionDetails &session, uint32_t lun) {
+    for (const auto &d : session.disks)
+        if (d.lun == lun) return &d;
+    return nullptr;
 }
 
 std::optional<uint32_t> session_recovery_timeout(std::string_view details, const std::string &target_iqn,

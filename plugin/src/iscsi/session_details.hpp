@@ -38,6 +38,9 @@ std::optional<uint32_t> session_recovery_timeout(std::string_view details, const
 struct AttachedDisk {
     std::string name;    // "sdb"
     std::string state;   // the SCSI device's: "running", "blocked", "transport-offline", …
+    // Its LUN: the "scsiH Channel C Id I Lun: N" line above it (a target may export several
+    // LUNs, each a disk in every session); nullopt when iscsiadm printed none.
+    std::optional<uint32_t> lun;
 
     bool operator==(const AttachedDisk &) const = default;
 };
@@ -55,5 +58,8 @@ struct SessionDetails {
 // consecutive sessions to it). A session whose portal iscsiadm printed in another shape is
 // left out; an empty list when the target has no session.
 std::vector<SessionDetails> target_sessions(std::string_view details, const std::string &target_iqn);
+
+// The disk of LUN `lun` in `session`, or nullptr.
+const AttachedDisk *disk_of_lun(const SessionDetails &session, uint32_t lun);
 
 }  // namespace ilvm::iscsi
