@@ -8,6 +8,7 @@
 #include "cli/hostprep/kv_file.hpp"
 #include "cli/hostprep/lvm_conf.hpp"
 #include "cli/hostprep/lvmlockd_guard.hpp"
+#include "cli/hostprep/multipath_conf.hpp"
 #include "cli/hostprep/watchdog.hpp"
 #include "common/log.hpp"
 #include "common/names.hpp"
@@ -72,7 +73,7 @@ Result<SetupStep> kill_command_step(const HostFile &f, const std::string &base, 
 
 // use_lvmlockd, then (with --fence-on-lease-loss) the kill command.
 Result<std::vector<SetupStep>> lvm_conf_steps(System &sys, const HostRoot &root, const HostSetupOptions &opt,
-                                              SetupPlan &plan) {
+                                              bool multipath, SetupPlan &plan) {
     ILVM_ASSIGN_OR_RETURN(HostFile f, read_host_file(sys, root, kLvmConf, 0644));
     if (!f.exists) return not_found(std::string("no ") + kLvmConf, "install lvm2 and lvm2-lockd");
     // Not ours to change (the admin may layer PVs on local LVs), but it breaks the promise
@@ -80,6 +81,11 @@ Result<std::vector<SetupStep>> lvm_conf_steps(System &sys, const HostRoot &root,
     if (auto scan = lvm_conf_value(f.content, "devices", "scan_lvs"); scan && *scan != "0")
         plan.warnings.push_back(std::string("devices/scan_lvs = ") + *scan + " in " + kLvmConf +
                                 ": LVM on this host would read guest PVs inside volumes; set it to 0");
+    // Not ours either; with 0 LVM takes each path of a multipath map for a PV as well.
+    if (auto detect = lvm_conf_value(f.content, "devices", kComponentDetection); multipath && detect && *detect == "0")
+        plan.warnings.push_back(std::string("devices/") + kComponentDetection + " = 0 in " + kLvmConf +
+                                ": LVM on this host would take the paths of a pool's multipath map for PVs; "
+                                "set it to 1");
     ILVM_ASSIGN_OR_RETURN(SetupStep lockd, lvm_setting_step(kLvmConf, f, "global", "use_lvmlockd", "1"));
     std::vector<SetupStep> steps{lockd};
     if (opt.fence_on_lease_loss) {
@@ -199,6 +205,20 @@ Result<SetupStep> watchdog_step(System &sys, const HostRoot &root) {
     return s;
 }
 
+// The multipath drop-in when multipath-tools is installed (multipath_conf.hpp); a running
+// multipathd reads it on `multipathd reconfigure`, a stopped one when the daemons step starts it.
+Result<SetupStep> multipath_step(System &sys, const HostRoot &root, bool installed, bool multipathd_active) {
+    if (!installed)
+        return SetupStep{"multipath-tools not installed: pools with several portals need it (apt install "
+                         "multipath-tools, then ilvm host-setup again)",
+                         {}, {}};
+    ILVM_ASSIGN_OR_RETURN(HostFile f, read_host_file(sys, root, kMultipathDropIn, 0644));
+    SetupStep s = file_step(std::string("multipath settings for pools with several portals (") + kMultipathDropIn + ")",
+                            kMultipathDropIn, f, multipath_drop_in());
+    if (s.write && multipathd_active) s.command = multipathd_reconfigure();
+    return s;
+}
+
 // The file first, then the command that makes it take effect.
 Status apply_step(System &sys, const HostRoot &root, const SetupStep &s) {
     if (s.write) {
@@ -266,19 +286,23 @@ Result<std::optional<std::string>> initiator_file_with(std::string_view text, co
 
 Result<SetupPlan> plan_host_setup(System &sys, const HostRoot &root, const HostSetupOptions &opt) {
     SetupPlan plan;
-    ILVM_ASSIGN_OR_RETURN(UnitStates daemons, read_unit_states(sys, host_daemons()));
+    const bool multipath = multipathd_binary(sys, root).has_value();
+    std::vector<std::string> daemon_units = host_daemons();
+    if (multipath) daemon_units.emplace_back(kMultipathd);
+    ILVM_ASSIGN_OR_RETURN(UnitStates daemons, read_unit_states(sys, daemon_units));
     ILVM_ASSIGN_OR_RETURN(UnitStates ours, read_unit_states(sys, product_units()));
-    ILVM_ASSIGN_OR_RETURN(std::vector<SetupStep> lvm, lvm_conf_steps(sys, root, opt, plan));
+    ILVM_ASSIGN_OR_RETURN(std::vector<SetupStep> lvm, lvm_conf_steps(sys, root, opt, multipath, plan));
     ILVM_ASSIGN_OR_RETURN(SetupStep host_id, host_id_step(sys, root, opt.host_id, plan));
     ILVM_ASSIGN_OR_RETURN(SetupStep sanlock, sanlock_step(sys, root, daemons.is_active("sanlock"), plan));
     ILVM_ASSIGN_OR_RETURN(SetupStep initiator, initiator_step(sys, root, opt.initiator));
     ILVM_ASSIGN_OR_RETURN(SetupStep hook, hook_step(sys, root, opt, plan));
     ILVM_ASSIGN_OR_RETURN(SetupStep guard, lvmlockd_guard_step(sys, root));
     ILVM_ASSIGN_OR_RETURN(SetupStep watchdog, watchdog_step(sys, root));
+    ILVM_ASSIGN_OR_RETURN(SetupStep mpath, multipath_step(sys, root, multipath, daemons.is_active(kMultipathd)));
     // The daemons last: wdmd needs the watchdog device, sanlock reads its options, lvmlockd
     // its host_id and iscsid its name when they start; our units need all of them.
     plan.steps = std::move(lvm);
-    for (auto *s : {&host_id, &sanlock, &initiator, &hook, &guard, &watchdog}) plan.steps.push_back(std::move(*s));
+    for (auto *s : {&host_id, &sanlock, &initiator, &hook, &guard, &watchdog, &mpath}) plan.steps.push_back(std::move(*s));
     plan.steps.push_back(units_step(daemons, "daemons"));
     plan.steps.push_back(units_step(ours, "iscsi-lvm units"));
     return plan;

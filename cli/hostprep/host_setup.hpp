@@ -18,7 +18,11 @@
 //    then `systemctl daemon-reload`;
 //  * softdog loaded and listed in /etc/modules-load.d/iscsi-lvm.conf, unless the host has a
 //    hardware watchdog or already loads softdog at boot (watchdog.hpp);
-//  * `systemctl enable --now wdmd sanlock lvmlockd iscsid`;
+//  * when multipath-tools is installed (multipath_conf.hpp): /etc/multipath/conf.d/iscsi-lvm.conf
+//    (maps named by WWID, made for listed WWIDs only, queueing as long as a single session
+//    would), then `multipathd reconfigure` if multipathd runs; without it, a note that pools
+//    with several portals need it;
+//  * `systemctl enable --now wdmd sanlock lvmlockd iscsid`, and multipathd when installed;
 //  * `systemctl enable --now` of our own units: iscsi-lvm.service (autostart pools at boot,
 //    stopped cleanly at shutdown), iscsi-lvm-mirror.service, iscsi-lvm-reconcile.timer,
 //    ilvmd.service (the host agent).

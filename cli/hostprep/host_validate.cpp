@@ -13,6 +13,7 @@
 #include "cli/hostprep/kill_command.hpp"
 #include "cli/hostprep/kv_file.hpp"
 #include "cli/hostprep/lvmlockd_guard.hpp"
+#include "cli/hostprep/multipath_conf.hpp"
 #include "cli/hostprep/pki_check.hpp"
 #include "cli/hostprep/watchdog.hpp"
 #include "common/names.hpp"
@@ -305,6 +306,7 @@ std::vector<HostCheck> validate_host(System &sys, const HostRoot &root, const st
     out.push_back(initiator_check(sys, root));
     out.push_back(hook_check(sys, root, hook_dir));
     daemon_checks(sys, out);
+    out.push_back(multipath_check(sys, root));
     out.push_back(lvmlockd_stop_guard_check(sys, root));
     out.push_back(lvmlockd_pid_file_check(sys, root));
     sanlock_checks(sys, host_id, out);

@@ -161,6 +161,8 @@ class HostCliTest(unittest.TestCase):
             "changed      qemu hook /etc/libvirt/hooks/qemu.d/50-iscsi-lvm (mode 0755)",
             f"changed      lvmlockd refuses a manual stop or restart (/{DROP_IN})",
             "changed      softdog loaded, now and at boot (/etc/modules-load.d/iscsi-lvm.conf)",
+            "unchanged    multipath-tools not installed: pools with several portals need it (apt install "
+            "multipath-tools, then ilvm host-setup again)",
             "changed      enable and start wdmd sanlock lvmlockd iscsid (systemctl enable --now)",
             "changed      enable and start iscsi-lvm.service iscsi-lvm-reconcile.timer iscsi-lvm-mirror.service "
             "ilvmd.service (systemctl enable --now)",
@@ -203,13 +205,39 @@ class HostCliTest(unittest.TestCase):
         r = self.ilvm("host-setup", "--host-id", "3", "--initiator", IQN)
         self.assertEqual(r.returncode, 0, r.stderr)
         lines = r.stdout.splitlines()
-        self.assertEqual(len(lines), 10, r.stdout)
-        self.assertTrue(all(l.startswith("unchanged    ") for l in lines[:9]), r.stdout)
+        self.assertEqual(len(lines), 11, r.stdout)
+        self.assertTrue(all(l.startswith("unchanged    ") for l in lines[:10]), r.stdout)
         self.assertEqual(lines[-1], "Host already set up: nothing changed.")
         self.assertEqual(r.stderr, "")
         self.assertEqual(self.snapshot(), before)
         self.assertEqual([c[:2] for c in self.commands()[logged:]],
                          [["systemctl", "is-enabled"], ["systemctl", "is-active"]] * 2)
+
+    def test_multipath_drop_in_when_multipath_tools_is_installed(self):
+        # Issue 19: the drop-in with multipath_queueing_for's numbers, mode 0644, its directory
+        # made; multipathd enabled with the daemons; host-validate then checks it.
+        os.makedirs(self.path("usr/sbin"), exist_ok=True)
+        self.write("usr/sbin/multipathd", "")
+        r = self.ilvm("host-setup", "--host-id", "3", "--initiator", IQN)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("changed      multipath settings for pools with several portals "
+                      "(/etc/multipath/conf.d/iscsi-lvm.conf)", r.stdout.splitlines())
+        conf = self.read("etc/multipath/conf.d/iscsi-lvm.conf")
+        self.assertIn("defaults {\n\tuser_friendly_names no\n\tfind_multipaths strict\n\tpolling_interval 5\n}\n"
+                      "overrides {\n\tno_path_retry 13\n}\n", conf)
+        self.assertEqual(stat.S_IMODE(os.stat(self.path("etc/multipath/conf.d/iscsi-lvm.conf")).st_mode), 0o644)
+        self.assertIn(["systemctl", "enable", "--now", *UNITS, "multipathd"], self.commands())
+        self.assertNotIn(["multipathd", "reconfigure"], self.commands())
+
+        self.daemons("enabled", "active", [
+            {"prefix": ["lvmconfig", "--typeconfig", "full", "devices/multipath_component_detection"],
+             "stdout": "multipath_component_detection=0\n"},
+            {"prefix": ["systemctl", "is-active", "multipathd"], "stdout": "active\n"},
+        ])
+        r = self.ilvm("host-validate")
+        self.assertIn("FAIL multipath: devices/multipath_component_detection is 0: LVM would take a multipath map's "
+                      "paths for PVs as well (fix: set multipath_component_detection = 1 in the devices section of "
+                      "/etc/lvm/lvm.conf)", r.stdout.splitlines())
 
     def test_fence_on_lease_loss_sets_the_kill_command_once(self):
         # Opt-in (issue 19): Debian's commented example becomes the setting, naming this
@@ -246,7 +274,7 @@ class HostCliTest(unittest.TestCase):
              "stdout": recorded("sanlock-client-host_status.txt").replace("\n1 timestamp", "\n3 timestamp")},
         ], kill_command=f"{ilvm_path} lease-lost")
         r = self.ilvm("host-validate")
-        self.assert_error(r, EXIT_SYSTEM, "1 of 26 host checks failed")
+        self.assert_error(r, EXIT_SYSTEM, "1 of 27 host checks failed")
         self.assertIn(f"FAIL lvm lvmlockctl_kill_command: {ilvm_path} lease-lost, but {ilvm_path} does not exist: "
                       "lvmlockctl cannot run it, a host that loses the LUN is reset by its watchdog "
                       "(fix: install iscsi-lvm, then ilvm host-setup --host-id N --fence-on-lease-loss)", r.stdout.splitlines())
@@ -316,7 +344,7 @@ class HostCliTest(unittest.TestCase):
         self.write("proc/modules", MODULES)   # the first run's modprobe
         r = self.ilvm("host-setup", "--host-id", "3", "--initiator", IQN)
         self.assertEqual(r.returncode, 0, r.stderr)
-        self.assertEqual([l.split()[0] for l in r.stdout.splitlines()[:9]], ["unchanged"] * 7 + ["changed"] * 2)
+        self.assertEqual([l.split()[0] for l in r.stdout.splitlines()[:10]], ["unchanged"] * 8 + ["changed"] * 2)
 
     # --- host-validate ------------------------------------------------------------------
     def test_validate_fresh_host_fails_with_exact_lines(self):
@@ -326,7 +354,7 @@ class HostCliTest(unittest.TestCase):
         ])
         before = self.snapshot()
         r = self.ilvm("host-validate")
-        self.assert_error(r, EXIT_SYSTEM, "23 of 26 host checks failed")
+        self.assert_error(r, EXIT_SYSTEM, "23 of 27 host checks failed")
         self.assertEqual(r.stdout.splitlines(), [
             "FAIL kernel module dm_mod: not loaded (fix: modprobe dm_mod && echo dm_mod >> /etc/modules-load.d/iscsi-lvm.conf)",
             "FAIL kernel module iscsi_tcp: not loaded (fix: modprobe iscsi_tcp && echo iscsi_tcp >> /etc/modules-load.d/iscsi-lvm.conf)",
@@ -344,6 +372,8 @@ class HostCliTest(unittest.TestCase):
             "FAIL daemon sanlock: inactive (fix: systemctl enable --now sanlock)",
             "FAIL daemon lvmlockd: inactive (fix: systemctl enable --now lvmlockd)",
             "FAIL daemon iscsid: inactive (fix: systemctl enable --now iscsid)",
+            "ok   multipath: multipath-tools not installed: pools with one portal only (apt install multipath-tools "
+            "for pools with several)",
             f"FAIL lvmlockd stop guard: no RefuseManualStop=yes in /{DROP_IN}: a manual stop or restart of lvmlockd "
             "(an upgrade's too) leaves LVM without its lock daemon while volumes are active (fix: ilvm host-setup --host-id N)",
             "ok   lvmlockd pid file",
@@ -371,7 +401,7 @@ class HostCliTest(unittest.TestCase):
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
         self.assertEqual(r.stderr, "")
         lines = r.stdout.splitlines()
-        self.assertEqual(len(lines), 26, r.stdout)
+        self.assertEqual(len(lines), 27, r.stdout)
         self.assertTrue(all(l.startswith("ok   ") for l in lines), r.stdout)
         self.assertIn(["sanlock", "client", "host_status", "-s", "lvm_vg", "-D"], self.commands())
 
@@ -389,7 +419,7 @@ class HostCliTest(unittest.TestCase):
             {"prefix": ["sanlock", "client", "host_status", "-s", "lvm_vg", "-D"], "stdout": hosts},
         ])
         r = self.ilvm("host-validate")
-        self.assert_error(r, EXIT_SYSTEM, "3 of 26 host checks failed")
+        self.assert_error(r, EXIT_SYSTEM, "3 of 27 host checks failed")
         self.assertEqual([l for l in r.stdout.splitlines() if l.startswith("FAIL")], [
             "FAIL lvm scan_lvs off: devices/scan_lvs is 1: LVM here reads PVs inside volumes, guests' too "
             "(fix: set scan_lvs = 0 in the devices section of /etc/lvm/lvm.conf)",
@@ -407,7 +437,7 @@ class HostCliTest(unittest.TestCase):
         os.chmod(self.path("etc/pki/libvirt/private/clientkey.pem"), 0o640)
         before = self.snapshot()
         r = self.ilvm("host-validate")
-        self.assert_error(r, EXIT_SYSTEM, "1 of 26 host checks failed")
+        self.assert_error(r, EXIT_SYSTEM, "1 of 27 host checks failed")
         self.assertEqual([l for l in r.stdout.splitlines() if l.startswith("FAIL")], [
             "FAIL agent certificates: the server certificate /etc/pki/libvirt/servercert.pem is not signed by the CA "
             "in /etc/pki/CA/cacert.pem; /etc/pki/libvirt/private/clientkey.pem is readable by other users than its "
@@ -422,7 +452,7 @@ class HostCliTest(unittest.TestCase):
         r = self.ilvm("host-validate", "--json")
         self.assertEqual(r.returncode, EXIT_SYSTEM)
         checks = json.loads(r.stdout)
-        self.assertEqual(len(checks), 26)
+        self.assertEqual(len(checks), 27)
         failed = [c for c in checks if not c["ok"]]
         # softdog is loaded, but nothing loads it at boot until host-setup runs.
         self.assertEqual([c["check"] for c in failed],

@@ -21,6 +21,7 @@ import sys
 UNITS = [
     ("plugin/include/", "abi"),
     ("plugin/src/sanlock/", "plugin-sanlock"),
+    ("plugin/src/iscsi/session_timeouts.", "plugin-iscsi-timing"),
     ("plugin/", "plugin"),
     ("common/", "common"),
     ("host/core/", "host-core"),
@@ -42,7 +43,8 @@ ALLOWED = {
     "common": set(),
     "abi": set(),
     "plugin-sanlock": {"common"},
-    "plugin": {"common", "abi", "plugin-sanlock"},
+    "plugin-iscsi-timing": set(),
+    "plugin": {"common", "abi", "plugin-sanlock", "plugin-iscsi-timing"},
     "host-core": {"common", "abi"},
     "host-libvirt": {"common", "abi", "host-core"},
     "host-handover": {"common", "abi", "host-core", "host-libvirt"},
@@ -51,7 +53,7 @@ ALLOWED = {
     "shim": {"common", "abi", "host-core"},
     "agent": {"common", "abi", "plugin-sanlock"} | HOST,
     "cli-ui": {"common"},
-    "cli-hostprep": {"common", "cli-ui", "plugin-sanlock"},
+    "cli-hostprep": {"common", "cli-ui", "plugin-sanlock", "plugin-iscsi-timing"},
     "cli": {"common", "abi", "cli-ui", "cli-hostprep"} | HOST,
     "tests": None,  # tests may include anything
 }

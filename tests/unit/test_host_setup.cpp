@@ -10,6 +10,7 @@
 #include "cli/hostprep/lvmlockd_guard.hpp"
 #include "cli/hostprep/kv_file.hpp"
 #include "cli/hostprep/lvm_conf.hpp"
+#include "cli/hostprep/multipath_conf.hpp"
 #include "cli/hostprep/watchdog.hpp"
 #include "fake_system.hpp"
 #include "log_capture.hpp"
@@ -234,15 +235,16 @@ protected:
         fake.files[root + "/proc/modules"] = "dm_mod 184320 9 - Live 0x0000000000000000\n";
         daemons("disabled", 1, "inactive", 3);
     }
-    // Every unit of host_daemons() (four) and product_units() (four) in one state.
-    void daemons(const std::string &enabled, int enabled_rc, const std::string &active, int active_rc) {
+    // Every unit of host_daemons() (four, five with multipathd) and product_units() (four) in one state.
+    void daemons(const std::string &enabled, int enabled_rc, const std::string &active, int active_rc,
+                 int host_daemons = 4) {
         auto times = [](const std::string &s, int n) {
             std::string out;
             for (int i = 0; i < n; ++i) out += s + "\n";
             return out;
         };
-        fake.on({"systemctl", "is-enabled"}, CommandOutput{enabled_rc, times(enabled, 4), {}});
-        fake.on({"systemctl", "is-active"}, CommandOutput{active_rc, times(active, 4), {}});
+        fake.on({"systemctl", "is-enabled"}, CommandOutput{enabled_rc, times(enabled, host_daemons), {}});
+        fake.on({"systemctl", "is-active"}, CommandOutput{active_rc, times(active, host_daemons), {}});
         fake.on({"systemctl", "is-enabled", "iscsi-lvm.service"}, CommandOutput{enabled_rc, times(enabled, 4), {}});
         fake.on({"systemctl", "is-active", "iscsi-lvm.service"}, CommandOutput{active_rc, times(active, 4), {}});
     }
@@ -289,6 +291,8 @@ TEST_F(HostSetupRun, FirstRunChangesEverythingSecondRunNothing) {
               "changed      lvmlockd refuses a manual stop or restart "
               "(/etc/systemd/system/lvmlockd.service.d/50-iscsi-lvm.conf)\n"
               "changed      softdog loaded, now and at boot (/etc/modules-load.d/iscsi-lvm.conf)\n"
+              "unchanged    multipath-tools not installed: pools with several portals need it (apt install "
+              "multipath-tools, then ilvm host-setup again)\n"
               "changed      enable and start wdmd sanlock lvmlockd iscsid (systemctl enable --now)\n"
               "changed      enable and start iscsi-lvm.service iscsi-lvm-reconcile.timer iscsi-lvm-mirror.service "
               "ilvmd.service (systemctl enable --now)\n"
@@ -322,6 +326,8 @@ TEST_F(HostSetupRun, FirstRunChangesEverythingSecondRunNothing) {
               "unchanged    lvmlockd refuses a manual stop or restart "
               "(/etc/systemd/system/lvmlockd.service.d/50-iscsi-lvm.conf)\n"
               "unchanged    softdog loaded, now and at boot (/etc/modules-load.d/iscsi-lvm.conf)\n"
+              "unchanged    multipath-tools not installed: pools with several portals need it (apt install "
+              "multipath-tools, then ilvm host-setup again)\n"
               "unchanged    daemons enabled and running: wdmd sanlock lvmlockd iscsid\n"
               "unchanged    iscsi-lvm units enabled and running: iscsi-lvm.service iscsi-lvm-reconcile.timer "
               "iscsi-lvm-mirror.service ilvmd.service\n"
@@ -397,6 +403,78 @@ TEST_F(HostSetupRun, AnotherKillCommandIsReplacedWithAWarning) {
     LogCapture again;
     run(fencing());
     EXPECT_FALSE(again.contains("was \"")) << again.text();
+}
+
+// multipath-tools installed: the drop-in (its directory made), multipathd among the daemons;
+// `multipathd reconfigure` only when the file changed under a running multipathd.
+TEST_F(HostSetupRun, MultipathDropInWhenMultipathToolsIsInstalled) {
+    fake.paths.insert(root + "/sbin/multipathd");
+    daemons("disabled", 1, "inactive", 3, 5);
+    const std::string first = run(options());
+    const std::string dropin = root + "/etc/multipath/conf.d/iscsi-lvm.conf";
+    EXPECT_NE(first.find("changed      multipath settings for pools with several portals "
+                         "(/etc/multipath/conf.d/iscsi-lvm.conf)\n"
+                         "changed      enable and start wdmd sanlock lvmlockd iscsid multipathd (systemctl enable --now)\n"),
+              std::string::npos)
+        << first;
+    EXPECT_EQ(fake.files[dropin], cli::multipath_drop_in());
+    EXPECT_EQ(fake.modes[dropin], 0644u);
+    EXPECT_TRUE(fake.dirs.count(root + "/etc/multipath/conf.d"));
+    EXPECT_FALSE(fake.ran({"multipathd", "reconfigure"}));   // not running: it reads the file when it starts
+
+    // Running, the file as we wrote it: nothing to do.
+    daemons("enabled", 0, "active", 0, 5);
+    fake.commands.clear();
+    const std::string second = run(options());
+    EXPECT_NE(second.find("unchanged    multipath settings for pools with several portals"), std::string::npos) << second;
+    EXPECT_NE(second.find("unchanged    daemons enabled and running: wdmd sanlock lvmlockd iscsid multipathd\n"),
+              std::string::npos)
+        << second;
+    EXPECT_FALSE(fake.ran({"multipathd"}));
+
+    // Edited by hand: written again, and the running multipathd told.
+    fake.files[dropin] = "defaults {\n\tpolling_interval 10\n}\n";
+    run(options());
+    EXPECT_EQ(fake.files[dropin], cli::multipath_drop_in());
+    EXPECT_TRUE(fake.ran({"multipathd", "reconfigure"}));
+}
+
+// The numbers are multipath_queueing_for(10)'s, said in the file with why.
+TEST(MultipathConf, TheDropInsSettings) {
+    const std::string conf = cli::multipath_drop_in();
+    EXPECT_EQ(cli::multipath_conf_value(conf, "defaults", "user_friendly_names"), "no");
+    EXPECT_EQ(cli::multipath_conf_value(conf, "defaults", "find_multipaths"), "strict");
+    EXPECT_EQ(cli::multipath_conf_value(conf, "defaults", "polling_interval"), "5");
+    EXPECT_EQ(cli::multipath_conf_value(conf, "overrides", "no_path_retry"), "13");
+    EXPECT_FALSE(cli::multipath_conf_value(conf, "defaults", "no_path_retry"));
+    EXPECT_EQ(conf.rfind("# Written by `ilvm host-setup`", 0), 0u);
+    EXPECT_NE(conf.find("13 x 5 s. Queued I/O then fails 80 to 100 s after the"), std::string::npos) << conf;
+}
+
+TEST(MultipathConf, ReadsSectionsCommentsQuotesAndTheLastValue) {
+    const std::string conf = "defaults {\n  polling_interval 10 # was 5\n  find_multipaths \"greedy\"\n}\n"
+                             "devices {\n  device {\n    polling_interval 2\n    no_path_retry queue\n  }\n}\n"
+                             "! another comment\ndefaults {\n  polling_interval 7\n}\n"
+                             "overrides {\n#  no_path_retry 13\n}\n";
+    EXPECT_EQ(cli::multipath_conf_value(conf, "defaults", "polling_interval"), "7");
+    EXPECT_EQ(cli::multipath_conf_value(conf, "defaults", "find_multipaths"), "greedy");
+    EXPECT_FALSE(cli::multipath_conf_value(conf, "overrides", "no_path_retry"));
+    EXPECT_FALSE(cli::multipath_conf_value(conf, "devices", "no_path_retry"));   // inside device { }
+    EXPECT_FALSE(cli::multipath_conf_value("", "defaults", "polling_interval"));
+}
+
+// multipath_component_detection = 0 is the admin's: left as it is, with a warning.
+TEST_F(HostSetupRun, MultipathComponentDetectionOffIsAWarning) {
+    fake.paths.insert(root + "/usr/sbin/multipathd");
+    daemons("disabled", 1, "inactive", 3, 5);
+    fake.files[root + "/etc/lvm/lvm.conf"] =
+        cli::set_lvm_conf_value(data_file("host/lvm.conf"), "devices", "multipath_component_detection", "0")->text;
+    LogCapture log;
+    run(options());
+    EXPECT_TRUE(log.contains("devices/multipath_component_detection = 0 in /etc/lvm/lvm.conf: LVM on this host would "
+                             "take the paths of a pool's multipath map for PVs; set it to 1"))
+        << log.text();
+    EXPECT_NE(fake.files[root + "/etc/lvm/lvm.conf"].find("multipath_component_detection = 0"), std::string::npos);
 }
 
 TEST_F(HostSetupRun, OnlyTheDaemonsThatNeedItAreEnabled) {

@@ -7,6 +7,7 @@
 
 #include "cli/hostprep/host_validate.hpp"
 #include "cli/hostprep/lvmlockd_guard.hpp"
+#include "cli/hostprep/multipath_conf.hpp"
 #include "common/host_system.hpp"
 #include "common/pki_files.hpp"
 #include "fake_system.hpp"
@@ -162,7 +163,10 @@ TEST_F(HostValidate, AReadyHostPassesEveryCheck) {
                            "watchdog (ilvm host-setup --fence-on-lease-loss makes it stop the pools' I/O instead; opt-in)",
                            "ok   initiator name",
                            "ok   libvirt hook", "ok   daemon wdmd", "ok   daemon sanlock", "ok   daemon lvmlockd",
-                           "ok   daemon iscsid", "ok   lvmlockd stop guard", "ok   lvmlockd pid file",
+                           "ok   daemon iscsid",
+                           "ok   multipath: multipath-tools not installed: pools with one portal only (apt install "
+                           "multipath-tools for pools with several)",
+                           "ok   lvmlockd stop guard", "ok   lvmlockd pid file",
                            "ok   sanlock uses the watchdog", "ok   host_id unique",
                            "ok   unit iscsi-lvm.service enabled", "ok   unit iscsi-lvm-reconcile.timer enabled",
                            "ok   unit iscsi-lvm-mirror.service enabled", "ok   unit ilvmd.service enabled",
@@ -233,7 +237,40 @@ TEST_F(HostValidate, EachProblemIsOneFailLineWithItsFix) {
     Status st = cli::host_validate_run(fake, HostRoot(root), hook_dir, false, out);
     ASSERT_FALSE(st.ok());
     EXPECT_EQ(st.error().code, ErrorCode::system);
-    EXPECT_EQ(st.error().message, "13 of 26 host checks failed");
+    EXPECT_EQ(st.error().message, "13 of 27 host checks failed");
+}
+
+// multipath-tools installed: host-setup's drop-in with its values, multipathd running and LVM
+// telling a map's paths from PVs; every problem in the one check, the first one's fix.
+TEST_F(HostValidate, MultipathWhenInstalled) {
+    auto multipath_line = [&] {
+        for (const auto &l : lines())
+            if (l.find(" multipath") == 4) return l;
+        return std::string();
+    };
+    fake.paths.insert(root + "/usr/sbin/multipathd");
+    fake.on({"systemctl", "is-active", "multipathd"}, ok_out("active\n"));
+    fake.on({"lvmconfig", "--typeconfig", "full", "devices/multipath_component_detection"},
+            ok_out("multipath_component_detection=1\n"));
+    EXPECT_EQ(multipath_line(),
+              "FAIL multipath: /etc/multipath/conf.d/iscsi-lvm.conf is missing (fix: ilvm host-setup --host-id N)");
+    fake.files[root + "/etc/multipath/conf.d/iscsi-lvm.conf"] = cli::multipath_drop_in();
+    EXPECT_EQ(multipath_line(), "ok   multipath: /etc/multipath/conf.d/iscsi-lvm.conf, multipathd active");
+    EXPECT_EQ(failures(), std::vector<std::string>{});
+
+    fake.files[root + "/etc/multipath/conf.d/iscsi-lvm.conf"] =
+        replaced(cli::multipath_drop_in(), "no_path_retry 13", "no_path_retry queue");
+    fake.on({"systemctl", "is-active", "multipathd"}, CommandOutput{3, "inactive\n", {}});
+    fake.on({"lvmconfig", "--typeconfig", "full", "devices/multipath_component_detection"},
+            ok_out("multipath_component_detection=0\n"));
+    EXPECT_EQ(multipath_line(),
+              "FAIL multipath: /etc/multipath/conf.d/iscsi-lvm.conf sets overrides/no_path_retry to queue, not 13; "
+              "multipathd is inactive; devices/multipath_component_detection is 0: LVM would take a multipath map's "
+              "paths for PVs as well (fix: ilvm host-setup --host-id N)");
+    fake.files[root + "/etc/multipath/conf.d/iscsi-lvm.conf"] = cli::multipath_drop_in();
+    EXPECT_EQ(multipath_line(),
+              "FAIL multipath: multipathd is inactive; devices/multipath_component_detection is 0: LVM would take a "
+              "multipath map's paths for PVs as well (fix: systemctl enable --now multipathd)");
 }
 
 // Measured in e2e `faults`: a timed-out `systemctl restart lvmlockd` leaves the same lvmlockd
