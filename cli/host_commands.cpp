@@ -31,7 +31,11 @@ Status host_setup(Context &ctx, const Args &args) {
     opt.dry_run = args.flag("dry-run");
     opt.hook_source = hook_source();
     opt.hook_dir = ILVM_LIBVIRT_HOOK_DIR;
-    opt.fence_on_lease_loss = args.flag("fence-on-lease-loss");
+    // The default now; --fence-on-lease-loss is still accepted, for scripts written when it was opt-in.
+    if (args.flag("fence-on-lease-loss") && args.flag("no-fence-on-lease-loss"))
+        return invalid_input("--fence-on-lease-loss and --no-fence-on-lease-loss contradict each other",
+                             "leave both out for the default (lvmlockctl runs ilvm lease-lost)");
+    opt.fence_on_lease_loss = !args.flag("no-fence-on-lease-loss");
     opt.cli_path = ILVM_CLI_PATH;
     HostRunner runner(ctx);
     return host_setup_run(runner.system(), HostRoot::from_environment(), opt, *ctx.out);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-// `ilvm lease-lost VG` (issue 19): the storage-loss fencing command. `ilvm host-setup
-// --fence-on-lease-loss` names it in lvm.conf's global/lvmlockctl_kill_command; when the VG's
+// `ilvm lease-lost VG` (issue 19): the storage-loss fencing command. `ilvm host-setup` names
+// it in lvm.conf's global/lvmlockctl_kill_command (its default; not with
+// --no-fence-on-lease-loss); when the VG's
 // sanlock lease can no longer be renewed (the LUN is gone), lvmlockd runs `lvmlockctl --kill
 // VG`, which runs it with the VG's name appended and drops the VG's locks only if it exits 0
 // (lvm2 2.03.16 daemons/lvmlockd/lvmlockctl.c do_kill). Without that the watchdog resets the

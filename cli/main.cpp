@@ -122,7 +122,8 @@ const OptionHelp &verb_option_help() {
                           {"hold", "keep it active here that long although nothing uses it (90s, 30m, 2h, up to 7d)"}}},
         {"host-setup", {{"host-id", "this host's sanlock host_id, 1..2000, different on every host"},
                         {"initiator", "iSCSI initiator name (IQN), written only when the host has none"},
-                        {"fence-on-lease-loss", "opt-in: lvmlockctl runs ilvm lease-lost when a pool's VG loses its lease"}}},
+                        {"fence-on-lease-loss", "the default, accepted for old scripts: lvmlockctl runs ilvm lease-lost when a pool's VG loses its lease"},
+                        {"no-fence-on-lease-loss", "leave lvm.conf's global/lvmlockctl_kill_command as it is"}}},
         {"lease-lost", {{"vg", "the volume group whose sanlock lease was lost (lvmlockctl appends it)"}}},
         {"doctor", {{"pool", "only this started pool (name or UUID)"},
                     {"fix", "release stale volume locks (lvchange -an), nothing else"}}},
@@ -264,18 +265,18 @@ const std::vector<Verb> &verbs() {
          vol_activate},
         {{"vol-deactivate", "deactivate a volume on this host", {"vol"}, 1, {"pool"}, {}, ""}, vol_deactivate},
         {{"host-setup", "prepare this host: lvmlockd, sanlock host_id and watchdog, initiator name, hook, daemons", {}, 0,
-          {"host-id", "initiator"}, {"dry-run", "fence-on-lease-loss"},
+          {"host-id", "initiator"}, {"dry-run", "fence-on-lease-loss", "no-fence-on-lease-loss"},
           "--initiator IQN is written to /etc/iscsi/initiatorname.iscsi only when it has no name.\n"
-          "--fence-on-lease-loss sets global/lvmlockctl_kill_command = \"" ILVM_CLI_PATH " lease-lost\" in lvm.conf\n"
+          "It sets global/lvmlockctl_kill_command = \"" ILVM_CLI_PATH " lease-lost\" in lvm.conf\n"
           "  (a different command there is replaced, with a warning): a host that loses the LUN stops its\n"
           "  I/O to the pool's volumes and pauses (or powers off: the pool's <on_lockfailure>) their\n"
-          "  domains instead of being reset by its watchdog.\n"
-          "  Opt-in until the lab has shown the whole cycle (lease-lost in time, then pool-rejoin).\n"
+          "  domains instead of being reset by its watchdog. --no-fence-on-lease-loss leaves the setting\n"
+          "  as it is; --fence-on-lease-loss (the default) is accepted for scripts that name it.\n"
           "Idempotent: a second run changes nothing and says so. --dry-run only prints the plan.\n"
           "ILVM_HOST_ROOT=DIR edits DIR/etc/... instead of /etc/... (tests, trial runs)."},
          host_setup},
         {{"host-validate", "check that this host is ready for shared pools", {}, 0, {}, {"json"},
-          "One line per check: 'ok   CHECK' or 'FAIL CHECK: PROBLEM (fix: FIX)'.\n"
+          "One line per check: 'ok   CHECK', 'WARN CHECK: PROBLEM (fix: FIX)' or 'FAIL CHECK: PROBLEM (fix: FIX)'.\n"
           "Exits 5 when any check fails. Changes nothing."},
          host_validate},
         {{"doctor", "diagnose this host's pools: lockspaces, sessions, stale LV locks", {"pool"}, 0, {}, {"json", "fix"},
@@ -291,7 +292,7 @@ const std::vector<Verb> &verbs() {
          doctor},
         {{"lease-lost", "stop this host's I/O to a VG whose lease was lost (lvmlockctl's kill command)", {"vg"}, 1, {}, {},
           "Run by lvmlockctl --kill when the VG's sanlock lease can no longer be renewed (the LUN is gone),\n"
-          "if ilvm host-setup --fence-on-lease-loss named it in lvm.conf (global/lvmlockctl_kill_command).\n"
+          "if ilvm host-setup named it in lvm.conf (global/lvmlockctl_kill_command; its default).\n"
           "For the pool whose volume group VG is:\n"
           "  1. dmsetup wipe_table --noflush --nolockfs on every device of the VG but lvmlock: the error\n"
           "     target replaces its table, so every I/O to the volume fails at once;\n"

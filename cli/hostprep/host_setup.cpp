@@ -71,7 +71,7 @@ Result<SetupStep> kill_command_step(const HostFile &f, const std::string &base, 
                      edit.changed ? std::optional<std::string>(edit.text) : std::nullopt);
 }
 
-// use_lvmlockd, then (with --fence-on-lease-loss) the kill command.
+// use_lvmlockd, then (unless --no-fence-on-lease-loss) the kill command.
 Result<std::vector<SetupStep>> lvm_conf_steps(System &sys, const HostRoot &root, const HostSetupOptions &opt,
                                               bool multipath, SetupPlan &plan) {
     ILVM_ASSIGN_OR_RETURN(HostFile f, read_host_file(sys, root, kLvmConf, 0644));

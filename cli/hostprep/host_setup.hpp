@@ -5,10 +5,10 @@
 //
 // What it owns, one line or file each:
 //  * lvm.conf       global/use_lvmlockd = 1 (the one commented example is uncommented);
-//                   with --fence-on-lease-loss (opt-in) also global/lvmlockctl_kill_command =
-//                   "<this build's ilvm> lease-lost" (cli/hostprep/kill_command.hpp; a different
-//                   command there is replaced with a warning; without the flag it is left as
-//                   it is);
+//                   and global/lvmlockctl_kill_command = "<this build's ilvm> lease-lost"
+//                   (cli/hostprep/kill_command.hpp; a different command there is replaced with a
+//                   warning), unless --no-fence-on-lease-loss, which leaves it as it is
+//                   (--fence-on-lease-loss, the default, is still accepted);
 //  * lvmlocal.conf  local/host_id = N, sanlock's host id, unique per host (1..2000);
 //  * /etc/default/sanlock  `-w 1` in sanlock_opts: Debian ships `-w 0`, which leaves
 //    sanlock without the watchdog that makes a host that loses its lease reset;
@@ -56,8 +56,9 @@ struct HostSetupOptions {
     bool dry_run = false;
     std::string hook_source;   // our hook binary, a path on this machine (not under the root)
     std::string hook_dir;      // libvirt's qemu hook directory, a host path
-    // --fence-on-lease-loss: lvmlockctl runs `cli_path lease-lost VG` when a VG's lease is lost.
-    bool fence_on_lease_loss = false;
+    // lvmlockctl runs `cli_path lease-lost VG` when a VG's lease is lost (the default; false
+    // with --no-fence-on-lease-loss: the setting is then left as it is).
+    bool fence_on_lease_loss = true;
     std::string cli_path;      // the installed ilvm, a full host path (ILVM_CLI_PATH)
 };
 

@@ -32,6 +32,12 @@ HostCheck fail(std::string name, std::string problem, std::string fix) {
     return HostCheck{std::move(name), false, std::move(problem), std::move(fix)};
 }
 
+HostCheck warning(std::string name, std::string problem, std::string fix) {
+    HostCheck c{std::move(name), true, std::move(problem), std::move(fix)};
+    c.warn = true;
+    return c;
+}
+
 // "what: first line of stderr" for a command that ran and failed, or could not run.
 std::string command_problem(const Result<CommandOutput> &r, const std::string &what) {
     if (!r.ok()) return "cannot run " + what + ": " + r.error().message;
@@ -124,14 +130,14 @@ std::optional<uint32_t> lvm_checks(const LvmSettings &s, std::vector<HostCheck> 
     return host_id;
 }
 
-// Storage-loss fencing (issue 19, opt-in): whether lvmlockctl runs `ilvm lease-lost` when a
-// VG's lease is lost. Informational, but for our command naming a binary that is not there:
-// lvmlockctl could not run it, and the host would be reset as without it. Asked of lvmconfig
-// on its own, so that an lvm2 without the setting (before 2.03.12) fails no other check.
+// Storage-loss fencing (issue 19, host-setup's default): whether lvmlockctl runs `ilvm
+// lease-lost` when a VG's lease is lost. Unset is a warning (a host set up before it was the
+// default, or with --no-fence-on-lease-loss); our command naming a binary that is not there
+// fails: lvmlockctl could not run it, and the host would be reset as without it. Asked of
+// lvmconfig on its own, so that an lvm2 without the setting (before 2.03.12) fails no other check.
 HostCheck kill_command_check(System &sys, const HostRoot &root) {
     const std::string check = std::string("lvm ") + kKillCommandSetting;
-    const std::string off = "a host that loses the LUN is reset by its watchdog (ilvm host-setup --fence-on-lease-loss "
-                            "makes it stop the pools' I/O instead; opt-in)";
+    const std::string off = "a host that loses the LUN is reset by its watchdog";
     auto r = sys.run(lvmconfig_full({std::string("global/") + kKillCommandSetting}));
     std::optional<std::string> value;
     if (r.ok() && r->succeeded())
@@ -145,10 +151,9 @@ HostCheck kill_command_check(System &sys, const HostRoot &root) {
                  "): " + off;
         return c;
     }
-    if (value->empty()) {
-        c.note = "not set: " + off;
-        return c;
-    }
+    if (value->empty())
+        return warning(check, "not set: " + off + ", its pools' I/O is not stopped first",
+                       std::string(kSetupFix) + " (sets it unless --no-fence-on-lease-loss)");
     const auto ilvm = ilvm_of_kill_command(*value);
     if (!ilvm) {
         c.note = "another command, not ilvm's: " + *value;
@@ -159,7 +164,7 @@ HostCheck kill_command_check(System &sys, const HostRoot &root) {
         return fail(check,
                     *value + ", but " + *ilvm + (mode.ok() ? " is not executable" : " does not exist") +
                         ": lvmlockctl cannot run it, a host that loses the LUN is reset by its watchdog",
-                    std::string("install iscsi-lvm, then ") + kSetupFix + " --fence-on-lease-loss");
+                    std::string("install iscsi-lvm, then ") + kSetupFix);
     c.note = *value + ": a pool whose VG loses its lease has its I/O stopped here, not the host reset";
     return c;
 }
@@ -329,6 +334,7 @@ std::vector<HostCheck> service_checks(System &sys, const HostRoot &root) {
 }
 
 std::string format_check(const HostCheck &c) {
+    if (c.ok && c.warn) return "WARN " + c.name + ": " + c.problem + (c.fix.empty() ? "" : " (fix: " + c.fix + ")");
     if (c.ok) return "ok   " + c.name + (c.note.empty() ? "" : ": " + c.note);
     return "FAIL " + c.name + ": " + c.problem + " (fix: " + c.fix + ")";
 }
@@ -338,7 +344,8 @@ JsonValue checks_to_json(const std::vector<HostCheck> &checks) {
     for (const auto &c : checks) {
         JsonObject o{{"check", c.name}, {"ok", c.ok}};
         if (c.ok && !c.note.empty()) o.emplace_back("note", c.note);
-        if (!c.ok) {
+        if (c.warn) o.emplace_back("warn", true);
+        if (!c.ok || c.warn) {
             o.emplace_back("problem", c.problem);
             o.emplace_back("fix", c.fix);
         }

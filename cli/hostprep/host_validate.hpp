@@ -22,6 +22,8 @@ struct HostCheck {
     std::string problem;    // when failed: what is wrong
     std::string fix;        // when failed: one line that fixes it
     std::string note = {};  // when passed: what it found, where that is worth saying (informational)
+    // Passed, but with a problem worth fixing (`problem`, `fix`): printed "WARN", not counted as failed.
+    bool warn = false;
 };
 
 // Every check, in a fixed order; `hook_dir` is libvirt's qemu hook directory (a host path).
@@ -32,9 +34,11 @@ std::vector<HostCheck> validate_host(System &sys, const HostRoot &root, const st
 // as validate_host checks it), and lvmlockd's stop guard and pid file (lvmlockd_guard.hpp).
 std::vector<HostCheck> service_checks(System &sys, const HostRoot &root);
 
-// "ok   <name>", "ok   <name>: <note>" or "FAIL <name>: <problem> (fix: <fix>)"
+// "ok   <name>", "ok   <name>: <note>", "WARN <name>: <problem> (fix: <fix>)" or
+// "FAIL <name>: <problem> (fix: <fix>)"
 std::string format_check(const HostCheck &check);
-// [{"check": "...", "ok": true[, "note": "..."]}, {"check": "...", "ok": false, "problem": "...", "fix": "..."}]
+// [{"check": "...", "ok": true[, "note": "..."]}, {"check": "...", "ok": true, "warn": true, "problem": "...",
+//  "fix": "..."}, {"check": "...", "ok": false, "problem": "...", "fix": "..."}]
 JsonValue checks_to_json(const std::vector<HostCheck> &checks);
 
 // Prints the checks (lines, or JSON with `json`); a system-class error when any failed.

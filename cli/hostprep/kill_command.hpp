@@ -4,8 +4,8 @@
 // VG's locks are dropped only if it exits 0. lvmlockctl (lvm2 2.03.16
 // daemons/lvmlockd/lvmlockctl.c) reads it from `lvm config --typeconfig full` as
 // lvmlockctl_kill_command="…" (up to 256 characters, no '"'), refuses one that does not start
-// with '/', splits it at blanks and execs the first word. `ilvm host-setup
-// --fence-on-lease-loss` sets it to `ilvm lease-lost` (cli/lease_lost_command.hpp);
+// with '/', splits it at blanks and execs the first word. `ilvm host-setup` sets it
+// to `ilvm lease-lost` (cli/lease_lost_command.hpp) unless --no-fence-on-lease-loss;
 // host-validate reports it.
 #pragma once
 

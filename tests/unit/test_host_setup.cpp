@@ -258,8 +258,10 @@ protected:
         o.cli_path = "/usr/sbin/ilvm";
         return o;
     }
+    // --no-fence-on-lease-loss: the kill command left as it is (fencing() is the default).
     HostSetupOptions options(bool dry_run = false) {
         HostSetupOptions o;
+        o.fence_on_lease_loss = false;
         o.host_id = 3;
         o.initiator = "iqn.2024-04.com.example:kvm-a";
         o.dry_run = dry_run;
@@ -336,10 +338,11 @@ TEST_F(HostSetupRun, FirstRunChangesEverythingSecondRunNothing) {
     EXPECT_EQ(enables(), 2u);
 }
 
-// Without --fence-on-lease-loss the kill command is left alone (a host that loses the LUN is
-// reset by its watchdog, as before); with it, Debian's commented example becomes the setting,
-// after use_lvmlockd, and the file is exactly Debian's with those two lines changed.
-TEST_F(HostSetupRun, TheKillCommandOnlyWithFenceOnLeaseLoss) {
+// With --no-fence-on-lease-loss the kill command is left alone (a host that loses the LUN is
+// reset by its watchdog); by default, Debian's commented example becomes the setting, after
+// use_lvmlockd, and the file is exactly Debian's with those two lines changed.
+TEST_F(HostSetupRun, TheKillCommandByDefaultNotWithNoFenceOnLeaseLoss) {
+    EXPECT_TRUE(HostSetupOptions{}.fence_on_lease_loss);   // the default: lease-lost, not a reset
     const std::string debian = data_file("host/lvm.conf");
     const std::string plain = run(options());
     EXPECT_EQ(plain.find("lvmlockctl_kill_command"), std::string::npos) << plain;
@@ -359,7 +362,7 @@ TEST_F(HostSetupRun, TheKillCommandOnlyWithFenceOnLeaseLoss) {
                                         "\t# lvmlockctl_kill_command = \"\"|\tlvmlockctl_kill_command = \"/usr/sbin/ilvm lease-lost\""}));
     EXPECT_EQ(fake.modes[root + "/etc/lvm/lvm.conf"], 0644u);
 
-    // Again: nothing to change; and a run without the flag leaves the setting as it is.
+    // Again: nothing to change; and a run with --no-fence-on-lease-loss leaves the setting as it is.
     const std::string again = run(fencing());
     EXPECT_NE(again.find("unchanged    global/lvmlockctl_kill_command = \"/usr/sbin/ilvm lease-lost\" in /etc/lvm/lvm.conf\n"),
               std::string::npos)

@@ -159,8 +159,9 @@ TEST_F(HostValidate, AReadyHostPassesEveryCheck) {
     EXPECT_EQ(lines(), (std::vector<std::string>{
                            "ok   kernel module dm_mod", "ok   kernel module iscsi_tcp", "ok   watchdog device",
                            "ok   lvm use_lvmlockd", "ok   lvm host_id", "ok   lvm scan_lvs off",
-                           "ok   lvm lvmlockctl_kill_command: not set: a host that loses the LUN is reset by its "
-                           "watchdog (ilvm host-setup --fence-on-lease-loss makes it stop the pools' I/O instead; opt-in)",
+                           "WARN lvm lvmlockctl_kill_command: not set: a host that loses the LUN is reset by its "
+                           "watchdog, its pools' I/O is not stopped first (fix: ilvm host-setup --host-id N (sets it "
+                           "unless --no-fence-on-lease-loss))",
                            "ok   initiator name",
                            "ok   libvirt hook", "ok   daemon wdmd", "ok   daemon sanlock", "ok   daemon lvmlockd",
                            "ok   daemon iscsid",
@@ -424,7 +425,8 @@ TEST_F(HostValidate, ACertificateThatDoesNotLoadIsNamed) {
     EXPECT_EQ(f[0].find("servercert.pem"), std::string::npos) << f[0];
 }
 
-// Storage-loss fencing (issue 19): informational, but for our command without its binary.
+// Storage-loss fencing (issue 19, host-setup's default): unset warns (the ready host above),
+// another command is informational, ours without its binary fails.
 TEST_F(HostValidate, TheKillCommandIsReportedAndFailsOnlyWithoutItsBinary) {
     kill_command("/usr/sbin/ilvm lease-lost");
     ASSERT_TRUE(fake.write_file(root + "/usr/sbin/ilvm", "ilvm", 0755).ok());
@@ -434,7 +436,7 @@ TEST_F(HostValidate, TheKillCommandIsReportedAndFailsOnlyWithoutItsBinary) {
     EXPECT_EQ(failures(), std::vector<std::string>{
                               "FAIL lvm lvmlockctl_kill_command: /usr/sbin/ilvm lease-lost, but /usr/sbin/ilvm does not "
                               "exist: lvmlockctl cannot run it, a host that loses the LUN is reset by its watchdog (fix: "
-                              "install iscsi-lvm, then ilvm host-setup --host-id N --fence-on-lease-loss)"});
+                              "install iscsi-lvm, then ilvm host-setup --host-id N)"});
     ASSERT_TRUE(fake.write_file(root + "/usr/sbin/ilvm", "ilvm", 0644).ok());
     EXPECT_NE(kill_command_line().find("FAIL lvm lvmlockctl_kill_command: /usr/sbin/ilvm lease-lost, but /usr/sbin/ilvm is "
                                        "not executable"),
@@ -461,7 +463,8 @@ TEST_F(HostValidate, JsonNamesEveryCheck) {
     EXPECT_NE(json.find("\"check\" : \"libvirt hook\""), std::string::npos) << json;
     EXPECT_NE(json.find("\"problem\" : \"/etc/libvirt/hooks/qemu.d/50-iscsi-lvm is missing\""), std::string::npos) << json;
     EXPECT_NE(json.find("\"check\" : \"host_id unique\",\n    \"ok\" : true"), std::string::npos) << json;
-    EXPECT_NE(json.find("\"check\" : \"lvm lvmlockctl_kill_command\",\n    \"ok\" : true,\n    \"note\" : \"not set: "),
+    EXPECT_NE(json.find("\"check\" : \"lvm lvmlockctl_kill_command\",\n    \"ok\" : true,\n    \"warn\" : true,\n"
+                        "    \"problem\" : \"not set: "),
               std::string::npos)
         << json;
 }
