@@ -9,7 +9,7 @@ Result<Placement> placed_volumes(Context &ctx, const std::string &running_xml) {
     Placement out;
     ILVM_ASSIGN_OR_RETURN(out.pool, host::summarize_pool(live.pool_xml));
     // The pool's capacity bounds the volume document (summarize_volumes): the live XML's.
-    ILVM_ASSIGN_OR_RETURN(out.volumes, host::summarize_volumes(live.volumes_xml, out.pool, &out.metadata_area));
+    ILVM_ASSIGN_OR_RETURN(out.volumes, host::summarize_volumes(live.volumes_xml, out.pool, &out.metadata_area, &out.paths));
     return out;
 }
 

@@ -17,6 +17,7 @@ struct Placement {
     host::PoolSummary pool;                 // the live XML's: with capacity and allocation
     std::vector<host::VolSummary> volumes;  // each with this host's mode or the other host's lease
     host::MetadataArea metadata_area;       // known = false when vgs could not say
+    std::vector<host::PathSummary> paths;   // a pool with several portals: each one's path
 };
 
 // The pool `running_xml` (its run-state XML) with every volume placed, from one inspect_pool:

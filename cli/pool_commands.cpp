@@ -70,7 +70,15 @@ Result<host::PoolRefresh> refresh_and_record(Context &ctx, const std::string &na
     return r;
 }
 
-// What a started pool is: the portal, target and LUN it is logged in to, its volume group and
+// Whether two pools name a portal in common (a session of one is a session of the other).
+bool share_a_portal(const host::PoolSummary &a, const host::PoolSummary &b) {
+    for (const auto &x : a.portals)
+        for (const auto &y : b.portals)
+            if (x == y) return true;
+    return false;
+}
+
+// What a started pool is: the portals, target and LUN it is logged in to, its volume group and
 // lock type. None of it may change while the pool runs (the run-state copy is what stop and
 // the hook use; a changed definition would stop another LUN and leave this one logged in).
 std::vector<std::string> identity_changes(const host::PoolSummary &running, const host::PoolSummary &wanted) {
@@ -78,7 +86,8 @@ std::vector<std::string> identity_changes(const host::PoolSummary &running, cons
     auto check = [&](const char *what, const std::string &a, const std::string &b) {
         if (a != b) changed.push_back(std::string(what) + " " + a + " -> " + b);
     };
-    check("portal", running.host + ":" + running.port, wanted.host + ":" + wanted.port);
+    check(running.portals.size() > 1 || wanted.portals.size() > 1 ? "portals" : "portal", join(running.portals, " "),
+          join(wanted.portals, " "));
     check("target", running.target, wanted.target);
     check("LUN", running.lun, wanted.lun);
     check("volume group", running.vg, wanted.vg);
@@ -94,7 +103,7 @@ unsigned session_flags(Context &ctx, const std::string &name, const std::string 
     for (const auto &other : host::load_defined_pools(ctx.store)) {
         if (other.name == name || (only_active && !ctx.store.active(other.name))) continue;
         const auto &o = other.def;
-        if (o.target == me->target && o.host == me->host && o.port == me->port) return ILVM_KEEP_SESSION;
+        if (o.target == me->target && share_a_portal(o, *me)) return ILVM_KEEP_SESSION;
     }
     return 0;
 }
@@ -128,7 +137,10 @@ std::string describe_virtual_size(const VirtualSize &s, size_t volumes, uint64_t
 }
 
 std::string lun_description(const host::PoolSummary &p) {
-    return "LUN " + p.lun + " of " + p.target + " at " + p.host + ":" + p.port;
+    std::string at;
+    for (size_t i = 0; i < p.portals.size(); ++i)
+        at += (i == 0 ? "" : i + 1 == p.portals.size() ? " and " : ", ") + p.portals[i];
+    return "LUN " + p.lun + " of " + p.target + " at " + (at.empty() ? p.host + ":" + p.port : at);
 }
 
 Status build(Context &ctx, const Args &args, const std::string &name, const std::string &xml, unsigned extra_flags) {
@@ -169,7 +181,7 @@ Result<std::string> define_pool(Context &ctx, const Args &args, const std::strin
         const auto &o = other.def;
         if (o.vg == p.vg)
             return conflict("pool '" + other.name + "' already uses volume group " + p.vg);
-        if (o.target == p.target && o.lun == p.lun && o.host == p.host && o.port == p.port)
+        if (o.target == p.target && o.lun == p.lun && share_a_portal(o, p))
             return conflict("pool '" + other.name + "' already uses " + lun_description(p));
     }
     bool changed = false;
@@ -437,6 +449,16 @@ Status pool_list(Context &ctx, const Args &args) {
     return {};
 }
 
+// Every portal as {"host", "port"}: "host"/"port" beside it keep the first, as before.
+JsonArray portals_json(const host::PoolSummary &p) {
+    JsonArray out;
+    for (const auto &portal : p.portals) {
+        const auto colon = portal.rfind(':');
+        out.push_back(JsonObject{{"host", portal.substr(0, colon)}, {"port", number_or_null(portal.substr(colon + 1))}});
+    }
+    return out;
+}
+
 Status pool_info(Context &ctx, const Args &args) {
     const std::string name = args.get("pool");
     ILVM_ASSIGN_OR_RETURN(std::string xml, ctx.pool_xml(name));
@@ -462,7 +484,8 @@ Status pool_info(Context &ctx, const Args &args) {
         for (const auto &v : vols) jv.push_back(placed_json_value(v));
         JsonObject o{{"name", p.name}, {"uuid", text_or_null(p.uuid)}, {"state", pool_state_name(active)},
                      {"persistent", true}, {"autostart", autostart},
-                     {"source", JsonObject{{"host", p.host}, {"port", number_or_null(p.port)}, {"target", p.target},
+                     {"source", JsonObject{{"host", p.host}, {"port", number_or_null(p.port)},
+                                           {"portals", portals_json(p)}, {"target", p.target},
                                            {"lun", number_or_null(p.lun)}, {"initiator", text_or_null(p.initiator)},
                                            {"chap_username", text_or_null(p.auth_user)}}},
                      {"vg", JsonObject{{"name", p.vg}, {"uuid", text_or_null(p.vg_uuid)}}}, {"lock_type", p.lock_type},
@@ -480,6 +503,14 @@ Status pool_info(Context &ctx, const Args &args) {
             o.emplace_back("volumes", jv);
             if (area.known)
                 o.emplace_back("metadata_area", JsonObject{{"size", area.size}, {"free", area.free}});
+            if (!placed.paths.empty()) {
+                JsonArray jp;
+                for (const auto &path : placed.paths)
+                    jp.push_back(JsonObject{{"portal", path.portal}, {"session", text_or_null(path.session)},
+                                            {"disk", text_or_null(path.disk)}, {"state", text_or_null(path.dm_state)},
+                                            {"checker", text_or_null(path.checker)}, {"usable", path.usable}});
+                o.emplace_back("paths", jp);
+            }
         }
         *ctx.out << to_json(o);
         return {};
@@ -503,6 +534,7 @@ Status pool_info(Context &ctx, const Args &args) {
                                       std::to_string(vols.size() - here - elsewhere) + " free)");
         f.emplace_back("Virtual size", describe_virtual_size(virtual_size(vols), vols.size(), p.capacity, bytes));
         if (area.known) f.emplace_back("Metadata area", host::describe_metadata_area(area, vols.size()));
+        if (!placed.paths.empty()) f.emplace_back("Paths", host::describe_paths(placed.paths));
     }
     f.emplace_back("Source", lun_description(p));
     f.emplace_back("Volume group", p.vg + (p.vg_uuid.empty() ? " (not pinned yet)" : " (" + p.vg_uuid + ")"));

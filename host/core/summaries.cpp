@@ -88,6 +88,12 @@ public:
         }
         if (!root_ok_) return;
         if (depth_ == volume_depth()) {
+            if (in_list_ && n == "path") {
+                paths_.push_back(PathSummary{value(attrs, "portal"), value(attrs, "session"), value(attrs, "disk"),
+                                             value(attrs, "state"), value(attrs, "checker"),
+                                             value(attrs, "usable") == "yes"});
+                return;
+            }
             if (in_list_ && n != "volume") return;
             volumes_.emplace_back();
             in_volume_ = true;
@@ -142,6 +148,7 @@ public:
     }
     std::string root_attribute(std::string_view name) const { return value(root_attrs_, name); }
     const std::vector<RawVolume> &volumes() const { return volumes_; }
+    std::vector<PathSummary> &paths() { return paths_; }
 
 private:
     struct Seen {
@@ -169,6 +176,7 @@ private:
     std::string root_seen_;
     std::vector<Attribute> root_attrs_;
     std::vector<RawVolume> volumes_;
+    std::vector<PathSummary> paths_;
     Seen seen_;
     std::string *capture_ = nullptr;
     int capture_depth_ = 0;
@@ -201,6 +209,11 @@ Result<PoolSummary> summarize_pool(const std::string &xml) {
     p.host = attr(pool, {"source", "host"}, "name");
     p.port = attr(pool, {"source", "host"}, "port");
     if (p.port.empty()) p.port = "3260";
+    if (const xmlNode *source = at(pool, {"source"}))
+        for (const xmlNode *h : xml::child_elements(source, "host")) {
+            const std::string port = xml::attribute(h, "port").value_or("");
+            p.portals.push_back(xml::attribute(h, "name").value_or("") + ":" + (port.empty() ? "3260" : port));
+        }
     p.target = attr(pool, {"source", "device"}, "path");
     p.lun = attr(pool, {"source", "device"}, "lun");
     if (p.lun.empty()) p.lun = "0";
@@ -236,9 +249,10 @@ std::size_t volumes_xml_limit(uint64_t pool_capacity) {
 }
 
 Result<std::vector<VolSummary>> summarize_volumes(const std::string &volumes_xml, const PoolSummary &pool,
-                                                  MetadataArea *area) {
+                                                  MetadataArea *area, std::vector<PathSummary> *paths) {
     VolumeReader reader("volumes", true);
     ILVM_TRY(read_volumes(volumes_xml, reader, volumes_xml_limit(pool.capacity)));
+    if (paths) *paths = std::move(reader.paths());
     if (area) {
         *area = MetadataArea{};
         const std::string size = reader.root_attribute("metadata_size");
@@ -265,6 +279,18 @@ std::string describe_metadata_area(const MetadataArea &area, size_t volumes) {
     const uint64_t per_volume = volumes > 0 && used / volumes > 0 ? used / volumes : k_measured_bytes_per_volume;
     return human_size(area.size) + ", " + human_size(area.free) + " free (room for about " +
            std::to_string(area.free / per_volume) + " more volumes)";
+}
+
+std::string describe_paths(const std::vector<PathSummary> &paths) {
+    size_t usable = 0;
+    std::string each;
+    for (const auto &p : paths) {
+        usable += p.usable;
+        each += (each.empty() ? "" : ", ") + p.portal + " ";
+        if (p.disk.empty()) each += p.session.empty() ? "no session" : "session " + p.session + ", no disk";
+        else each += p.disk + " " + (p.dm_state.empty() ? "not in the map" : p.dm_state + "/" + p.checker);
+    }
+    return std::to_string(usable) + " of " + std::to_string(paths.size()) + " usable: " + each;
 }
 
 std::string describe_activation(const VolSummary &v) {

@@ -12,7 +12,8 @@
 namespace ilvm::host {
 
 struct PoolSummary {
-    std::string name, uuid, host, port, target, lun, initiator, vg, vg_uuid, lock_type, auth_user;
+    std::string name, uuid, host, port, target, lun, initiator, vg, vg_uuid, lock_type, auth_user;   // host, port: the first portal's
+    std::vector<std::string> portals;   // every <source><host>, "host:port" (the host as written), in order
     // pause | poweroff: what `ilvm lease-lost` does to the pool's domains here (a definition
     // stored before <on_lockfailure> existed has the default, pause).
     std::string on_lockfailure;
@@ -38,11 +39,21 @@ struct MetadataArea {
     uint64_t size = 0, free = 0;   // vg_mda_size, vg_mda_free (LVM uses at most half the area)
 };
 
+// One portal's path to a multipath pool's LUN, as inspect_pool's <volumes><path …/> says
+// (issue 19): the session's state, the disk, the kernel's and multipathd's view of it.
+struct PathSummary {
+    std::string portal, session, disk, dm_state, checker;
+    bool usable = false;
+};
+// "2 of 2 usable: 10.0.2.2:3260 sdb active/ready, 10.0.2.2:3261 sdc failed/faulty"
+std::string describe_paths(const std::vector<PathSummary> &paths);
+
 // The <volume> elements of refresh_pool's <volumes> document, of the pool `pool` describes
 // (its live XML, with <capacity>): one parse and one walk, as long as the pool's size allows.
-// `area`, if given, gets the metadata area the document carries.
+// `area`, if given, gets the metadata area the document carries; `paths`, the paths of a pool
+// with several portals (none for a pool with one).
 Result<std::vector<VolSummary>> summarize_volumes(const std::string &volumes_xml, const PoolSummary &pool,
-                                                  MetadataArea *area = nullptr);
+                                                  MetadataArea *area = nullptr, std::vector<PathSummary> *paths = nullptr);
 // "64.00 MiB, 29.11 MiB free (room for about 86000 more volumes)": the volumes the free part
 // holds at the pool's own bytes per volume (~355 measured; that, for a pool without any).
 std::string describe_metadata_area(const MetadataArea &area, size_t volumes);

@@ -141,7 +141,9 @@ class VirshHabitsTest(unittest.TestCase):
                            "--secret-usage", "two-chap", "--source-initiator", "iqn.2026-11.org.example:host-a")
         self.assertEqual((r.returncode, r.stdout), (0, "Pool two defined\n"), r.stderr)
         info = json.loads(self.ilvm("pool-info", "two", "--json").stdout)
-        self.assertEqual(info["source"], {"host": "10.0.0.51", "port": 3261, "target": "iqn.2024-04.com.example:two",
+        self.assertEqual(info["source"], {"host": "10.0.0.51", "port": 3261,
+                                          "portals": [{"host": "10.0.0.51", "port": 3261}],
+                                          "target": "iqn.2024-04.com.example:two",
                                           "lun": 1, "initiator": "iqn.2026-11.org.example:host-a",
                                           "chap_username": "vmhost"})
         self.assertEqual((info["vg"]["name"], info["lock_type"], info["state"]), ("vg_two", "sanlock", "inactive"))

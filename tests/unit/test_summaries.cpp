@@ -91,6 +91,29 @@ TEST(Summaries, EachVolumesFieldsAsTheModuleWroteThem) {
     EXPECT_EQ(area.free, 4096u);
 }
 
+// A pool with several portals: inspect_pool's <path> elements before its volumes (issue 19).
+TEST(Summaries, EachPathOfAMultipathPool) {
+    const std::string xml =
+        "<volumes><path portal='10.0.2.2:3260' session='LOGGED_IN' disk='sdb' state='active' checker='ready' usable='yes'/>"
+        "<path portal='10.0.2.2:3261' session='FAILED' disk='sdc' state='failed' checker='faulty' usable='no'/>"
+        "<path portal='10.0.2.3:3260'/>"
+        "<volume><name>vm1</name><capacity>1</capacity></volume></volumes>";
+    std::vector<host::PathSummary> paths;
+    auto vols = host::summarize_volumes(xml, pool_of(1ULL << 30), nullptr, &paths);
+    ASSERT_TRUE(vols.ok()) << vols.error().message;
+    ASSERT_EQ(vols->size(), 1u);   // a <path> is no volume
+    ASSERT_EQ(paths.size(), 3u);
+    EXPECT_TRUE(paths[0].usable);
+    EXPECT_EQ(paths[1].session, "FAILED");
+    EXPECT_FALSE(paths[1].usable);
+    EXPECT_EQ(host::describe_paths(paths),
+              "1 of 3 usable: 10.0.2.2:3260 sdb active/ready, 10.0.2.2:3261 sdc failed/faulty, 10.0.2.3:3260 no session");
+    // A pool with one portal: no <path>, nothing said.
+    auto single = host::summarize_volumes("<volumes/>", pool_of(1ULL << 30), nullptr, &paths);
+    ASSERT_TRUE(single.ok());
+    EXPECT_TRUE(paths.empty());
+}
+
 TEST(Summaries, WhatTheModuleCannotHaveWrittenIsItsBug) {
     auto wrong_root = host::summarize_volumes("<pool/>", pool_of(1ULL << 30));
     ASSERT_FALSE(wrong_root.ok());
