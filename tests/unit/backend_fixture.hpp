@@ -38,8 +38,10 @@ protected:
         else
             sys.on({"iscsiadm", "--mode", "session"}, fail_out(21, "iscsiadm: No active sessions.\n"));
     }
-    // The by-path link exists (udev created it after login).
-    void lun_present() { sys.paths.insert(pool.by_path_device()); }
+    // The by-path link of each portal exists (udev created it after login).
+    void lun_present() {
+        for (const auto &portal : pool.portals) sys.paths.insert(pool.by_path_device(portal));
+    }
     void vgs(const std::string &file) { sys.on({"vgs"}, ok_out(data_file("lvm/" + file))); }
     void lvs(std::vector<std::string> files) {
         std::vector<CommandOutput> outs;

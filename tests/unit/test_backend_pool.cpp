@@ -76,7 +76,7 @@ TEST_F(PoolOps, BuildRollsBackPvWhenVgcreateFails) {
     ASSERT_FALSE(built.ok());
     EXPECT_EQ(built.error().code, ErrorCode::system);
     EXPECT_EQ(built.error().message, "vgcreate vg_san: Failed to initialize lock args for lock type sanlock");
-    EXPECT_TRUE(sys.ran({"wipefs", "--all", pool.by_path_device()}));
+    EXPECT_TRUE(sys.ran({"wipefs", "--all", pool.by_path_device(pool.portals.front())}));
 }
 
 TEST_F(PoolOps, BuildLocalVgHasNoSharedOptions) {

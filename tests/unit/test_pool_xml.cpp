@@ -27,8 +27,11 @@ std::string read_file(const std::filesystem::path &p) {
 void expect_same(const PoolDef &a, const PoolDef &b) {
     EXPECT_EQ(a.name, b.name);
     EXPECT_EQ(a.uuid, b.uuid);
-    EXPECT_EQ(a.portal_host, b.portal_host);
-    EXPECT_EQ(a.portal_port, b.portal_port);
+    ASSERT_EQ(a.portals.size(), b.portals.size());
+    for (size_t i = 0; i < a.portals.size(); ++i) {
+        EXPECT_EQ(a.portals[i].host, b.portals[i].host) << "portal " << i;
+        EXPECT_EQ(a.portals[i].port, b.portals[i].port) << "portal " << i;
+    }
     EXPECT_EQ(a.login.timeout, b.login.timeout);
     EXPECT_EQ(a.login.retries, b.login.retries);
     EXPECT_EQ(a.target_iqn, b.target_iqn);
@@ -52,8 +55,7 @@ PoolDef full_def() {
     PoolDef d;
     d.name = "san";
     d.uuid = "8f2c1e5a-0b1d-4c3e-9f4a-5b6c7d8e9f00";
-    d.portal_host = "10.0.0.50";
-    d.portal_port = 3260;
+    d.portals = {Portal{"10.0.0.50", 3260}};
     d.target_iqn = "iqn.2024-04.com.example:vms";
     d.lun = 0;
     d.initiator_iqn = "iqn.2026-11.org.example:host-a";
@@ -68,7 +70,7 @@ PoolDef full_def() {
 PoolDef minimal_def() {
     PoolDef d;
     d.name = "san";
-    d.portal_host = "10.0.0.50";
+    d.portals = {Portal{"10.0.0.50"}};
     d.target_iqn = "iqn.2024-04.com.example:vms";
     d.vg_name = "san";
     return d;
@@ -92,14 +94,15 @@ const std::string k_min_source =
 TEST(PoolXml, ParsesTheFullExample) {
     PoolDef d = parse_ok(read_file(k_data / "xml/valid/pool-full.xml"));
     expect_same(d, full_def());
-    EXPECT_EQ(d.portal(), "10.0.0.50:3260");
+    EXPECT_EQ(d.portals.front().address(), "10.0.0.50:3260");
+    EXPECT_FALSE(d.multipath());
     EXPECT_EQ(d.target_path(), "/dev/vg_san");
 }
 
 TEST(PoolXml, MinimalGetsTheDefaults) {
     PoolDef d = parse_ok(read_file(k_data / "xml/valid/pool-minimal.xml"));
     expect_same(d, minimal_def());
-    EXPECT_EQ(d.portal_port, 3260);
+    EXPECT_EQ(d.portals.front().port, 3260);
     EXPECT_EQ(d.lun, 0u);
     EXPECT_EQ(d.vg_name, "san");  // <source><name> defaults to the pool name
     EXPECT_EQ(d.lock_type, LockType::sanlock);
@@ -113,9 +116,10 @@ TEST(PoolXml, MinimalGetsTheDefaults) {
 TEST(PoolXml, ElementOrderDoesNotMatterAndIpv6Works) {
     PoolDef d = parse_ok(read_file(k_data / "xml/valid/pool-ipv6-uuid-secret.xml"));
     EXPECT_EQ(d.name, "lab");
-    EXPECT_EQ(d.portal_host, "fd00::50");
-    EXPECT_EQ(d.portal_port, 3261);
-    EXPECT_EQ(d.portal(), "[fd00::50]:3261");
+    ASSERT_EQ(d.portals.size(), 1u);
+    EXPECT_EQ(d.portals.front().host, "fd00::50");
+    EXPECT_EQ(d.portals.front().port, 3261);
+    EXPECT_EQ(d.portals.front().address(), "[fd00::50]:3261");
     EXPECT_EQ(d.lun, 3u);
     EXPECT_EQ(d.vg_name, "vg_lab");
     ASSERT_TRUE(d.auth.has_value());
@@ -285,9 +289,19 @@ std::vector<RoundTripCase> round_trip_cases() {
     v.push_back({"minimal", minimal_def()});
     {
         PoolDef d = full_def();
-        d.portal_host = "fe80::1:2";
-        d.portal_port = 65535;
+        d.portals = {Portal{"fe80::1:2", 65535}};
         v.push_back({"ipv6", d});
+    }
+    {
+        PoolDef d = full_def();
+        d.portals = {Portal{"10.0.0.50", 3260}, Portal{"10.0.1.50", 3260}};
+        v.push_back({"two_portals", d});
+    }
+    {
+        // In the order written; one address on two ports is two portals.
+        PoolDef d = minimal_def();
+        d.portals = {Portal{"fd00::51", 3260}, Portal{"10.0.0.50", 3260}, Portal{"10.0.0.50", 3261}};
+        v.push_back({"three_portals", d});
     }
     {
         PoolDef d = full_def();
@@ -303,7 +317,7 @@ std::vector<RoundTripCase> round_trip_cases() {
         PoolDef d = minimal_def();
         d.wipe_on_delete = true;
         d.lun = 16383;
-        d.portal_port = 1;
+        d.portals.front().port = 1;
         v.push_back({"wipe_and_limits", d});
     }
     {
@@ -366,9 +380,9 @@ TEST(PoolXml, PortAndLunBoundaries) {
         return "<pool type='iscsi-lvm'><name>san</name><source>" + host + device + "</source></pool>";
     };
     const std::string dev = "<device path='iqn.2024-04.com.example:vms'/>";
-    EXPECT_EQ(parse_ok(with("<host name='h' port='1'/>", dev)).portal_port, 1);
-    EXPECT_EQ(parse_ok(with("<host name='h' port='65535'/>", dev)).portal_port, 65535);
-    EXPECT_EQ(parse_ok(with("<host name='h' port='03260'/>", dev)).portal_port, 3260);
+    EXPECT_EQ(parse_ok(with("<host name='h' port='1'/>", dev)).portals.front().port, 1);
+    EXPECT_EQ(parse_ok(with("<host name='h' port='65535'/>", dev)).portals.front().port, 65535);
+    EXPECT_EQ(parse_ok(with("<host name='h' port='03260'/>", dev)).portals.front().port, 3260);
     EXPECT_EQ(parse_ok(with("<host name='h'/>", "<device path='iqn.2024-04.com.example:vms' lun='16383'/>")).lun, 16383u);
     for (const char *bad : {"0", "65536", "-1", "abc", "99999999999999999999", "", " 3260", "+3260", "0x10", "3260.0"}) {
         Error e = parse_err(with(std::string("<host name='h' port='") + bad + "'/>", dev));
@@ -452,9 +466,65 @@ TEST(PoolXml, ErrorsAreInvalidInputOnOneLine) {
 }
 
 TEST(PoolXml, SchemaErrorsCarryLineNumbers) {
-    Error e = parse_err("<pool type='iscsi-lvm'>\n  <name>san</name>\n  <source>\n    <host name='a'/>\n"
-                        "    <host name='b'/>\n    <device path='iqn.2024-04.com.example:vms'/>\n  </source>\n</pool>\n");
-    EXPECT_EQ(e.message, "pool XML does not match the schema: line 5: more than one <host> in <source>");
+    Error e = parse_err("<pool type='iscsi-lvm'>\n  <name>san</name>\n  <source>\n    <host name='10.0.0.50'/>\n"
+                        "    <device path='iqn.2024-04.com.example:vms'/>\n    <device path='iqn.2024-04.com.example:vms'/>\n"
+                        "  </source>\n</pool>\n");
+    EXPECT_EQ(e.message, "pool XML does not match the schema: line 6: more than one <device> in <source>");
+}
+
+// --- several portals (multipath, issue 19)
+
+std::string with_hosts(const std::string &hosts) {
+    return "<pool type='iscsi-lvm'>\n  <name>san</name>\n  <source>\n" + hosts +
+           "    <device path='iqn.2024-04.com.example:vms'/>\n  </source>\n</pool>\n";
+}
+
+TEST(PoolXml, SeveralPortalsInTheOrderWritten) {
+    PoolDef d = parse_ok(with_hosts("    <host name='10.0.1.50'/>\n    <host name='2001:DB8::50' port='3261'/>\n"
+                                    "    <host name='10.0.0.50'/>\n"));
+    ASSERT_EQ(d.portals.size(), 3u);
+    EXPECT_TRUE(d.multipath());
+    EXPECT_EQ(d.portals[0].address(), "10.0.1.50:3260");
+    EXPECT_EQ(d.portals[1].address(), "[2001:db8::50]:3261");
+    EXPECT_EQ(d.portals[2].address(), "10.0.0.50:3260");
+    EXPECT_EQ(d.by_path_device(d.portals[1]), "/dev/disk/by-path/ip-2001:db8::50:3261-iscsi-iqn.2024-04.com.example:vms-lun-0");
+    // The same address on another port is another portal.
+    EXPECT_EQ(parse_ok(with_hosts("    <host name='10.0.0.50'/>\n    <host name='10.0.0.50' port='3261'/>\n")).portals.size(), 2u);
+}
+
+TEST(PoolXml, SinglePortalRoundTripIsByteIdentical) {
+    const std::string text = read_file(k_data / "xml/valid/pool-full.xml");
+    EXPECT_EQ(format_pool_xml(parse_ok(text)), text);
+    PoolDef two = full_def();
+    two.portals.push_back(Portal{"10.0.1.50", 3260});
+    std::string expected = text;
+    expected.insert(expected.find("    <login"), "    <host name='10.0.1.50' port='3260'/>\n");
+    EXPECT_EQ(format_pool_xml(two), expected);
+    EXPECT_EQ(format_pool_xml(parse_ok(expected)), expected);
+}
+
+TEST(PoolXml, APortalNamedTwiceIsRefused) {
+    // The same address however written, on the same port (the default spelled out or not).
+    for (const char *second : {"<host name='10.0.0.50' port='3260'/>", "<host name='10.0.0.50'/>"}) {
+        Error e = parse_err(with_hosts("    <host name='10.0.0.50'/>\n    " + std::string(second) + "\n"));
+        EXPECT_EQ(e.code, ErrorCode::invalid_input);
+        EXPECT_EQ(e.message, "portal 10.0.0.50:3260 is named twice in <source> (line 5)");
+        EXPECT_EQ(e.hint, "each <host> is one path to the LUN: remove the second one (the same address, however written, "
+                          "and the same port)");
+    }
+    Error v6 = parse_err(with_hosts("    <host name='2001:db8::50'/>\n    <host name='10.0.0.51'/>\n"
+                                    "    <host name='2001:0DB8:0::50'/>\n"));
+    EXPECT_EQ(v6.message, "portal [2001:db8::50]:3260 is named twice in <source> (line 6)");
+}
+
+TEST(PoolXml, AtMostEightPortals) {
+    std::string hosts;
+    for (int i = 1; i <= 8; ++i) hosts += "    <host name='10.0.0." + std::to_string(i) + "'/>\n";
+    EXPECT_EQ(parse_ok(with_hosts(hosts)).portals.size(), PoolDef::kMaxPortals);
+    Error e = parse_err(with_hosts(hosts + "    <host name='10.0.0.9'/>\n"));
+    EXPECT_EQ(e.code, ErrorCode::invalid_input);
+    EXPECT_EQ(e.message, "<source> names 9 portals (<host>): at most 8 (line 12)");
+    EXPECT_EQ(e.hint, "each <host> is one path to the LUN; name the portals this host should log in to");
 }
 
 }  // namespace

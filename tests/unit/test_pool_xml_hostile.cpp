@@ -81,7 +81,7 @@ Result<PoolDef> define(const std::string &host) { return parse_pool_xml(host_xml
 TEST(PortalHost, StrictDottedQuadOnly) {
     auto d = define("10.0.0.50");
     ASSERT_TRUE(d.ok()) << d.error().message;
-    EXPECT_EQ(d->portal_host, "10.0.0.50");
+    EXPECT_EQ(d->portals.front().host, "10.0.0.50");
     // Forms inet_aton() (and so getaddrinfo, and iscsid) reads as other addresses:
     // 010.0.0.1 is 8.0.0.1, 0x7f.0.0.1 is 127.0.0.1, 127.1 is 127.0.0.1.
     for (const char *bad : {"010.0.0.1", "10.0.0.050", "00.0.0.0", "0x7f.0.0.1", "0X0A.0.0.1", "127.1", "10.1.258",
@@ -107,12 +107,12 @@ TEST(PortalHost, Ipv6IsStoredInItsCanonicalForm) {
     for (const auto &[in, canonical] : cases) {
         auto d = define(in);
         ASSERT_TRUE(d.ok()) << in << ": " << d.error().message;
-        EXPECT_EQ(d->portal_host, canonical) << in;
+        EXPECT_EQ(d->portals.front().host, canonical) << in;
         EXPECT_NE(format_pool_xml(*d).find(std::string("<host name='") + canonical + "'"), std::string::npos);
         // Stored XML too: parse(format(x)) is stable.
         auto again = parse_pool_xml(format_pool_xml(*d));
         ASSERT_TRUE(again.ok());
-        EXPECT_EQ(again->portal_host, canonical);
+        EXPECT_EQ(again->portals.front().host, canonical);
     }
 }
 
@@ -143,7 +143,14 @@ TEST(PortalHost, HostNamesAreRefusedWhenDefining) {
     // still be stopped and undefined.
     auto stored = parse_pool_xml(host_xml("san.example.org"));
     ASSERT_TRUE(stored.ok()) << stored.error().message;
-    EXPECT_EQ(stored->portal_host, "san.example.org");
+    EXPECT_EQ(stored->portals.front().host, "san.example.org");
+    // Every portal of a pool is held to it, and a stored name is compared without case.
+    auto second = parse_pool_xml(pool_with("<host name='10.0.0.50'/><host name='san.example.org'/>"), PoolXmlOrigin::definition);
+    ASSERT_FALSE(second.ok());
+    EXPECT_EQ(second.error().message, "portal host 'san.example.org' is a host name: give the portal's IP address");
+    auto twice = parse_pool_xml(pool_with("<host name='san.example.org'/><host name='SAN.example.org'/>"));
+    ASSERT_FALSE(twice.ok());
+    EXPECT_NE(twice.error().message.find("is named twice in <source>"), std::string::npos) << twice.error().message;
     // ... but not a name that is no host name at all.
     for (const char *bad : {"-bad.example", "a..b", "host name", "bad_host!", "example.123"})
         EXPECT_FALSE(parse_pool_xml(host_xml(bad)).ok()) << bad;
@@ -154,11 +161,11 @@ TEST(PortalHost, ByPathNameIsWhatUdevMakes) {
     // which is the record's address as written: no brackets around an IPv6 address.
     auto d = define("2001:DB8::50");
     ASSERT_TRUE(d.ok());
-    EXPECT_EQ(d->portal(), "[2001:db8::50]:3260");
-    EXPECT_EQ(d->by_path_device(), "/dev/disk/by-path/ip-2001:db8::50:3260-iscsi-iqn.2024-04.com.example:vms-lun-0");
+    EXPECT_EQ(d->portals.front().address(), "[2001:db8::50]:3260");
+    EXPECT_EQ(d->by_path_device(d->portals.front()), "/dev/disk/by-path/ip-2001:db8::50:3260-iscsi-iqn.2024-04.com.example:vms-lun-0");
     d = define("10.0.0.50");
     ASSERT_TRUE(d.ok());
-    EXPECT_EQ(d->by_path_device(), "/dev/disk/by-path/ip-10.0.0.50:3260-iscsi-iqn.2024-04.com.example:vms-lun-0");
+    EXPECT_EQ(d->by_path_device(d->portals.front()), "/dev/disk/by-path/ip-10.0.0.50:3260-iscsi-iqn.2024-04.com.example:vms-lun-0");
 }
 
 TEST(PortalHost, SessionsAreComparedByAddress) {

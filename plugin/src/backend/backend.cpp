@@ -134,33 +134,59 @@ VolInfo Backend::to_vol_info(const PoolDef &pool, const lvm::LvReport &lv) {
     return v;
 }
 
-// The VG (name, uuid) whose PV is the pool's LUN; nullopt when the LUN is no PV.
-Result<std::optional<std::pair<std::string, std::string>>> Backend::find_vg_on_device(const PoolDef &pool) {
-    ILVM_ASSIGN_OR_RETURN(auto out, sys_.run(lvm::pvs_report(pool.by_path_device())));
+// The VG (name, uuid) whose PV is the pool's LUN (`dev`, lun_device()); nullopt when the LUN is no PV.
+Result<std::optional<std::pair<std::string, std::string>>> Backend::find_vg_on_device(const std::string &dev) {
+    ILVM_ASSIGN_OR_RETURN(auto out, sys_.run(lvm::pvs_report(dev)));
     if (!out.succeeded()) {
         // "Failed to find physical volume": the LUN carries no LVM label.
         if (says(out.first_error_line(), ToolMessage::no_pv_label))
             return std::optional<std::pair<std::string, std::string>>{};
-        return system_error("pvs " + pool.by_path_device() + ": " + out.first_error_line());
+        return system_error("pvs " + dev + ": " + out.first_error_line());
     }
     ILVM_ASSIGN_OR_RETURN(auto pvs, lvm::parse_pvs_json(out.out));
     if (pvs.empty() || pvs.front().vg_name.empty()) return std::optional<std::pair<std::string, std::string>>{};
     return std::optional<std::pair<std::string, std::string>>{{pvs.front().vg_name, pvs.front().vg_uuid}};
 }
 
-Status Backend::login(const PoolDef &pool, bool logged_in) {
-    iscsi::Session session(sys_, pool, cfg_.iscsi_nodes_dir);
-    if (logged_in) return device::wait_for(sys_, pool.by_path_device(), cfg_.device_timeout);
+Status Backend::login(const PoolDef &pool, iscsi::PoolSessions &sessions) {
     std::optional<iscsi::ChapCredentials> chap;
-    if (pool.auth) {
+    if (pool.auth && !sessions.all_up()) {
         ILVM_ASSIGN_OR_RETURN(auto password, secrets_.chap_password(pool.auth->secret));
         chap = iscsi::ChapCredentials{pool.auth->username, std::move(password)};
     }
-    ILVM_TRY(session.login(chap));
-    auto waited = device::wait_for(sys_, pool.by_path_device(), cfg_.device_timeout);
-    // Logged in but the LUN is missing: leave no session, and no record or iface this login made.
-    if (!waited.ok()) session.undo_login(waited.error().message);
-    return waited;
+    ILVM_TRY(sessions.login(chap));
+    std::optional<Error> first;
+    bool any_device = false;
+    for (size_t i = 0; i < sessions.size(); ++i) {
+        if (!sessions.up(i)) continue;
+        auto waited = device::wait_for(sys_, pool.by_path_device(sessions.portal(i)), cfg_.device_timeout);
+        if (waited.ok()) {
+            any_device = true;
+            continue;
+        }
+        // Logged in but the LUN is missing: leave no session, and no record or iface this login made.
+        if (sessions.made(i)) sessions.undo_login(i, waited.error().message);
+        if (pool.multipath())
+            spdlog::warn("pool {}: path {} of {} has no LUN device: {}", pool.name, sessions.portal(i).address(),
+                         pool.target_iqn, waited.error().message);
+        if (!first) first = waited.take_error();
+    }
+    if (any_device) return {};
+    return first ? *first : internal_error("pool " + pool.name + ": no portal has a session after the login");
+}
+
+Result<std::string> Backend::lun_device(const PoolDef &pool, iscsi::PoolSessions &sessions) {
+    // multipath pools: the dm-multipath map replaces this (next step)
+    if (!pool.multipath()) return pool.by_path_device(pool.portals.front());
+    if (!sessions.known()) ILVM_TRY(sessions.logged_in());
+    for (size_t i = 0; i < sessions.size(); ++i) {
+        const std::string dev = pool.by_path_device(sessions.portal(i));
+        if (sessions.up(i) && sys_.path_exists(dev)) return dev;
+    }
+    return not_found("no portal of pool " + pool.name + " has a session to " + pool.target_iqn + " with LUN " +
+                         std::to_string(pool.lun),
+                     "is the pool started on this host (ilvm pool-start " + pool.name + ")? ilvm doctor --pool " + pool.name +
+                         " checks each portal's session");
 }
 
 }  // namespace ilvm

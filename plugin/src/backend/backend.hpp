@@ -31,6 +31,10 @@
 
 namespace ilvm {
 
+namespace iscsi {
+class PoolSessions;
+}
+
 struct BackendConfig {
     std::string iscsi_nodes_dir = "/etc/iscsi/nodes";
     std::chrono::milliseconds device_timeout{std::chrono::seconds(30)};
@@ -153,9 +157,16 @@ private:
     VolInfo to_vol_info(const PoolDef &pool, const lvm::LvReport &lv);
     // The pool's numbers and one VolInfo per LV, in the report's order.
     PoolSnapshot snapshot_of(const PoolDef &pool, const lvm::VgReport &vg, const std::vector<lvm::LvReport> &lvs);
-    Result<std::optional<std::pair<std::string, std::string>>> find_vg_on_device(const PoolDef &pool);
-    // Logs in unless `logged_in` says the session exists, then waits for the LUN.
-    Status login(const PoolDef &pool, bool logged_in);
+    Result<std::optional<std::pair<std::string, std::string>>> find_vg_on_device(const std::string &dev);
+    // Logs in each portal `sessions` (logged_in() asked) found without a session, then waits
+    // for the LUN's by-path device of each portal with one. A single portal: its login's or its
+    // device's failure is the error. Several: a path that fails either way is a warning (and
+    // its new session undone) as long as one path has its device; else the first path's error.
+    Status login(const PoolDef &pool, iscsi::PoolSessions &sessions);
+    // The device of the pool's LUN on this host, for pvs, blkid, vgcreate and wipefs. One
+    // portal: its by-path device. Several: the by-path device of the first portal with a
+    // session (asked of iscsiadm unless `sessions` knows) whose device exists; not_found when none.
+    Result<std::string> lun_device(const PoolDef &pool, iscsi::PoolSessions &sessions);
     // Activates for our own short maintenance work (clearing, wiping, copying); returns
     // whether we did so, so the caller can restore the inactive state afterwards. `verb`
     // says what a refusal refused ("cannot VERB volume …: it is active on host N").

@@ -32,9 +32,29 @@ std::string command_problem(const Result<CommandOutput> &r) {
 namespace {
 
 // The session's recovery timeout against the one pool-start writes before each login
-// (iscsi/session_timeouts.hpp): a session logged in before that, or by hand, keeps another.
-// Nothing to report when iscsiadm does not say (the session check above covers a dead iscsid).
-std::optional<Finding> recovery_timeout_finding(System &sys, const PoolDef &pool) {
+// (iscsi/session_timeouts.hpp; each path's own when the pool has several portals): a session
+// logged in before that, or by hand, keeps another. Nothing to report when iscsiadm does not
+// say (the session check above covers a dead iscsid). `details`: iscsiadm --mode session
+// --print 3, read once for all the pool's portals.
+std::optional<Finding> recovery_timeout_finding(const std::string &details, const PoolDef &pool, const Portal &portal) {
+    const auto have = iscsi::session_recovery_timeout(details, pool.target_iqn, portal.host, portal.port);
+    if (!have) return std::nullopt;
+    const uint32_t want = iscsi::recovery_timeouts(pool).replacement_timeout;
+    const std::string path = pool.multipath() ? " (path " + portal.address() + ")" : "";
+    if (*have == want)
+        return ok_finding("iscsi recovery timeout", std::to_string(*have) + " s, as pool-start sets it" + path);
+    return Finding{"iscsi recovery timeout", "warn", "",
+                   "the session's recovery timeout is " + std::to_string(*have) + " s, not " + std::to_string(want) +
+                       " s" + path + " (logged in before this version, or by hand): " +
+                       (*have > want ? (pool.multipath() ? "the path's I/O is held instead of failing over to the other paths"
+                                                         : "a lost LUN's I/O is held past sanlock's kill path, where ilvm lease-lost must stop it")
+                                     : "an outage the lease survives fails the guests' I/O instead of stalling it"),
+                   restart_fix(pool), "", ""};
+}
+
+// iscsiadm --mode session --print 3, once for all the pool's portals; nullopt (and a log line)
+// when it does not answer.
+std::optional<std::string> session_details_text(System &sys) {
     auto out = sys.run(iscsi::session_details());
     if (!out.ok() || !out->succeeded()) {
         spdlog::info("iscsiadm --mode session --print 3 did not answer ({}): the session's recovery timeout is not "
@@ -42,17 +62,40 @@ std::optional<Finding> recovery_timeout_finding(System &sys, const PoolDef &pool
                      out.ok() ? out->first_error_line() : out.error().message);
         return std::nullopt;
     }
-    const auto have = iscsi::session_recovery_timeout(out->out, pool.target_iqn, pool.portal_host, pool.portal_port);
-    if (!have) return std::nullopt;
-    const uint32_t want = iscsi::session_timeouts_for(iscsi::kSanlockIoTimeout).replacement_timeout;
-    if (*have == want)
-        return ok_finding("iscsi recovery timeout", std::to_string(*have) + " s, as pool-start sets it");
-    return Finding{"iscsi recovery timeout", "warn", "",
-                   "the session's recovery timeout is " + std::to_string(*have) + " s, not " + std::to_string(want) +
-                       " s (logged in before this version, or by hand): " +
-                       (*have > want ? "a lost LUN's I/O is held past sanlock's kill path, where ilvm lease-lost must stop it"
-                                     : "an outage the lease survives fails the guests' I/O instead of stalling it"),
-                   "ilvm pool-destroy " + pool.name + " && ilvm pool-start " + pool.name, "", ""};
+    return std::move(out->out);
+}
+
+// One "iscsi session" finding per portal, each followed by its recovery timeout's. A portal
+// without a session fails the check, except on a pool with several portals where another
+// has one: the pool runs degraded, the other paths carry the I/O.
+void session_findings(System &sys, const PoolDef &pool, iscsi::PoolSessions &sessions, std::vector<Finding> &out) {
+    auto logged_in = sessions.logged_in();
+    if (!logged_in.ok()) {
+        out.push_back({"iscsi session", "fail", "", logged_in.error().message, "systemctl start iscsid", "", ""});
+        return;
+    }
+    std::optional<std::string> details;
+    bool details_read = false;
+    for (size_t i = 0; i < sessions.size(); ++i) {
+        const Portal &p = sessions.portal(i);
+        const std::string portal = pool.target_iqn + " at " + p.host + ":" + std::to_string(p.port);
+        if (!sessions.up(i)) {
+            if (*logged_in)   // only with several portals: another one is up
+                out.push_back({"iscsi session", "warn", "",
+                               "no iSCSI session to " + portal + ": the pool runs on its other paths (degraded)",
+                               restart_fix(pool), "", ""});
+            else
+                out.push_back({"iscsi session", "fail", "", "no iSCSI session to " + portal, restart_fix(pool), "", ""});
+            continue;
+        }
+        out.push_back(ok_finding("iscsi session", "logged in to " + portal));
+        if (!details_read) {
+            details = session_details_text(sys);
+            details_read = true;
+        }
+        if (!details) continue;
+        if (auto f = recovery_timeout_finding(*details, pool, p)) out.push_back(std::move(*f));
+    }
 }
 
 }  // namespace
@@ -86,17 +129,8 @@ Result<std::vector<Finding>> Backend::diagnose_pool(const PoolDef &pool, const R
     }
 
     // The iSCSI session to the pool's target.
-    iscsi::Session session(sys_, pool, cfg_.iscsi_nodes_dir);
-    auto logged_in = session.logged_in();
-    const std::string portal = pool.target_iqn + " at " + pool.portal_host + ":" + std::to_string(pool.portal_port);
-    if (!logged_in.ok())
-        out.push_back({"iscsi session", "fail", "", logged_in.error().message, "systemctl start iscsid", "", ""});
-    else if (!*logged_in)
-        out.push_back({"iscsi session", "fail", "", "no iSCSI session to " + portal, restart_fix(pool), "", ""});
-    else {
-        out.push_back(ok_finding("iscsi session", "logged in to " + portal));
-        if (auto f = recovery_timeout_finding(sys_, pool)) out.push_back(std::move(*f));
-    }
+    iscsi::PoolSessions sessions(sys_, pool, cfg_.iscsi_nodes_dir);
+    session_findings(sys_, pool, sessions, out);
 
     // The volumes: this host's local view (no VG lock, as the reconciler).
     auto lvs = load_lvs(pool, VgLock::none);

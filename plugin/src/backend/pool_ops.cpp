@@ -17,9 +17,9 @@ using lockspace::Join;
 using lockspace::lockspace_join;
 using lockspace::start_lockspace;
 
-// Undo a login this operation made, then pass the error on.
-Error logout_if_new(iscsi::Session &session, bool was_logged_in, Error e) {
-    if (!was_logged_in) continue_after(session.logout(), "undoing this call's login after: " + e.message);
+// Undo the logins this operation made, then pass the error on.
+Error logout_if_new(iscsi::PoolSessions &sessions, Error e) {
+    continue_after(sessions.logout_made(), "undoing this call's login after: " + e.message);
     return e;
 }
 
@@ -29,9 +29,10 @@ Error logout_if_new(iscsi::Session &session, bool was_logged_in, Error e) {
 // when boot's deadline stops it). Logging out under it made the join fail with I/O errors
 // and left the lvmlock device mapped to the vanished disk, so the retry failed too (lab,
 // host-failure). A join in progress keeps the session: the next start reuses both. A
-// lockspace that did join is stopped first.
-Error undo_lock_start(System &sys, iscsi::Session &session, bool was_logged_in, const PoolDef &pool, Error e) {
-    if (was_logged_in || pool.lock_type != LockType::sanlock) return logout_if_new(session, was_logged_in, std::move(e));
+// lockspace that did join is stopped first. With several portals, "logged in before" is any of
+// them: the lockspace may be that session's.
+Error undo_lock_start(System &sys, iscsi::PoolSessions &sessions, bool was_logged_in, const PoolDef &pool, Error e) {
+    if (was_logged_in || pool.lock_type != LockType::sanlock) return logout_if_new(sessions, std::move(e));
     const std::string stop = "vgchange --lock-stop " + pool.vg_name;
     switch (lockspace_join(sys, pool)) {
     case Join::in_progress:
@@ -55,15 +56,21 @@ Error undo_lock_start(System &sys, iscsi::Session &session, bool was_logged_in, 
         break;
     case Join::absent: break;
     }
-    return logout_if_new(session, false, std::move(e));
+    return logout_if_new(sessions, std::move(e));
 }
 
 }  // namespace
 
 Result<bool> Backend::check_pool(const PoolDef &pool) {
-    iscsi::Session session(sys_, pool, cfg_.iscsi_nodes_dir);
-    ILVM_ASSIGN_OR_RETURN(bool in, session.logged_in());
-    return in && sys_.path_exists(pool.by_path_device());
+    iscsi::PoolSessions sessions(sys_, pool, cfg_.iscsi_nodes_dir);
+    ILVM_ASSIGN_OR_RETURN(bool in, sessions.logged_in());
+    if (!in) return false;
+    auto dev = lun_device(pool, sessions);
+    if (!dev.ok()) {
+        if (dev.error().code == ErrorCode::not_found) return false;
+        return dev.take_error();
+    }
+    return sys_.path_exists(*dev);
 }
 
 Result<PoolDef> Backend::build_pool(const PoolDef &pool, BuildOptions opts) {
@@ -74,13 +81,15 @@ Result<PoolDef> Backend::build_pool(const PoolDef &pool, BuildOptions opts) {
         return invalid_input("volume group name '" + pool.vg_name + "' cannot be used on this host: " + vg_dir +
                                  " exists, and LVM puts a VG's volumes there",
                              "choose another <source><name> for pool " + pool.name + " (ilvm pool-define)");
-    iscsi::Session session(sys_, pool, cfg_.iscsi_nodes_dir);
-    ILVM_ASSIGN_OR_RETURN(bool was_logged_in, session.logged_in());
-    ILVM_TRY(login(pool, was_logged_in));
+    iscsi::PoolSessions sessions(sys_, pool, cfg_.iscsi_nodes_dir);
+    ILVM_TRY(sessions.logged_in());
+    ILVM_TRY(login(pool, sessions));
     // Leave the host as we found it when the build is refused or fails.
-    auto restore = [&](Error e) { return logout_if_new(session, was_logged_in, std::move(e)); };
+    auto restore = [&](Error e) { return logout_if_new(sessions, std::move(e)); };
 
-    const std::string dev = pool.by_path_device();
+    auto lun = lun_device(pool, sessions);
+    if (!lun.ok()) return restore(lun.take_error());
+    const std::string dev = *lun;
     auto sigs = device::signatures(sys_, dev);
     if (!sigs.ok()) return restore(sigs.take_error());
     if (!sigs->empty()) {
@@ -112,18 +121,20 @@ Result<PoolDef> Backend::build_pool(const PoolDef &pool, BuildOptions opts) {
         if (pool.shared())
             continue_after(run_status(sys_, lvm::vg_lock_stop(pool.vg_name), "vgchange --lock-stop " + pool.vg_name),
                            "the VG is built; a lockspace left started is stopped by pool-destroy or at shutdown");
-        if (!was_logged_in) ILVM_TRY(session.logout());
+        ILVM_TRY(sessions.logout_made());
     }
     return built;
 }
 
 Result<PoolDef> Backend::start_pool(const PoolDef &pool) {
-    iscsi::Session session(sys_, pool, cfg_.iscsi_nodes_dir);
-    ILVM_ASSIGN_OR_RETURN(bool was_logged_in, session.logged_in());
-    ILVM_TRY(login(pool, was_logged_in));
-    auto refuse = [&](Error e) { return logout_if_new(session, was_logged_in, std::move(e)); };
+    iscsi::PoolSessions sessions(sys_, pool, cfg_.iscsi_nodes_dir);
+    ILVM_ASSIGN_OR_RETURN(bool was_logged_in, sessions.logged_in());
+    ILVM_TRY(login(pool, sessions));
+    auto refuse = [&](Error e) { return logout_if_new(sessions, std::move(e)); };
 
-    auto found = find_vg_on_device(pool);
+    auto lun = lun_device(pool, sessions);
+    if (!lun.ok()) return refuse(lun.take_error());
+    auto found = find_vg_on_device(*lun);
     if (!found.ok()) return refuse(found.take_error());
     if (!*found)
         return refuse(not_found("LUN " + std::to_string(pool.lun) + " of " + pool.target_iqn + " carries no volume group",
@@ -141,7 +152,7 @@ Result<PoolDef> Backend::start_pool(const PoolDef &pool) {
     if (pool.shared()) {
         Status joined = start_lockspace(sys_, pool);
         if (joined.ok()) joined = check_joined(sys_, pool);
-        if (!joined.ok()) return undo_lock_start(sys_, session, was_logged_in, pool, joined.take_error());
+        if (!joined.ok()) return undo_lock_start(sys_, sessions, was_logged_in, pool, joined.take_error());
     }
     PoolDef started = pool;
     if (started.vg_uuid.empty()) {
@@ -172,8 +183,8 @@ PoolSnapshot Backend::snapshot_of(const PoolDef &pool, const lvm::VgReport &vg, 
 }
 
 Status Backend::stop_pool(const PoolDef &pool, SessionUse use) {
-    iscsi::Session session(sys_, pool, cfg_.iscsi_nodes_dir);
-    ILVM_ASSIGN_OR_RETURN(bool in, session.logged_in());
+    iscsi::PoolSessions sessions(sys_, pool, cfg_.iscsi_nodes_dir);
+    ILVM_ASSIGN_OR_RETURN(bool in, sessions.logged_in());
     if (!in) return {};
     ILVM_ASSIGN_OR_RETURN(auto lvs, load_lvs(pool));
     for (const auto &lv : lvs)
@@ -186,7 +197,7 @@ Status Backend::stop_pool(const PoolDef &pool, SessionUse use) {
     if (pool.shared())
         ILVM_TRY(run_checked(sys_, lvm::vg_lock_stop(pool.vg_name), "vgchange --lock-stop " + pool.vg_name));
     if (use == SessionUse::shared) return {};
-    return session.logout();
+    return sessions.logout();
 }
 
 Status Backend::delete_pool(const PoolDef &pool, SessionUse use) {
@@ -207,24 +218,25 @@ Status Backend::delete_pool(const PoolDef &pool, SessionUse use) {
     // The VG is gone: what follows is tidying, and must not leave the pool half-active.
     // wipefs instead of pvremove: pvremove needs lvmlockd's global lock, which may have
     // lived in the VG we just removed.
-    auto wiped = run_checked(sys_, device::wipe_signatures(pool.by_path_device()), "wipefs");
+    iscsi::PoolSessions sessions(sys_, pool, cfg_.iscsi_nodes_dir);
+    auto lun = lun_device(pool, sessions);
+    auto wiped = lun.ok() ? run_checked(sys_, device::wipe_signatures(*lun), "wipefs") : Result<CommandOutput>(lun.error());
     if (!wiped.ok()) spdlog::warn("volume group removed, but the PV label stays: {}", wiped.error().message);
     if (use == SessionUse::shared) return {};
-    iscsi::Session session(sys_, pool, cfg_.iscsi_nodes_dir);
-    auto out = session.logout();
+    auto out = sessions.logout();
     if (!out.ok()) spdlog::warn("volume group removed, but {}", out.error().message);
     return {};
 }
 
 Status Backend::forget_pool(const PoolDef &pool, SessionUse use) {
     if (use == SessionUse::shared) return {};  // the record serves another pool too
-    iscsi::Session session(sys_, pool, cfg_.iscsi_nodes_dir);
-    ILVM_ASSIGN_OR_RETURN(bool in, session.logged_in());
+    iscsi::PoolSessions sessions(sys_, pool, cfg_.iscsi_nodes_dir);
+    ILVM_ASSIGN_OR_RETURN(bool in, sessions.logged_in());
     if (in)
         return conflict("pool " + pool.name + " is still logged in to its target",
                         "stop it first with ilvm pool-destroy " + pool.name);
-    ILVM_TRY(session.delete_record());
-    return session.delete_iface();
+    ILVM_TRY(sessions.delete_records());
+    return sessions.delete_iface();
 }
 
 }  // namespace ilvm

@@ -3,6 +3,7 @@
 
 #include <glib.h>
 
+#include <algorithm>
 #include <sstream>
 
 #include "backend/tool_messages.hpp"
@@ -33,8 +34,12 @@ std::string iface_name_for_pool(const PoolDef &pool) {
     return "ilvm_" + pool.name.substr(0, kKept) + "_" + hash;
 }
 
-NodeAddress node_address(const PoolDef &pool) {
-    return NodeAddress{pool.target_iqn, pool.portal(), pool.initiator_iqn.empty() ? "" : iface_name_for_pool(pool)};
+NodeAddress node_address(const PoolDef &pool, const Portal &portal) {
+    return NodeAddress{pool.target_iqn, portal.address(), pool.initiator_iqn.empty() ? "" : iface_name_for_pool(pool)};
+}
+
+SessionTimeouts recovery_timeouts(const PoolDef &pool) {
+    return pool.multipath() ? multipath_queueing_for(kSanlockIoTimeout).session : session_timeouts_for(kSanlockIoTimeout);
 }
 
 bool session_listed(std::string_view session_output, const std::string &target_iqn, const std::string &host,
@@ -50,15 +55,20 @@ bool session_listed(std::string_view session_output, const std::string &target_i
     return false;
 }
 
-Session::Session(System &sys, const PoolDef &pool, std::string nodes_dir)
-    : sys_(sys), pool_(pool), nodes_dir_(std::move(nodes_dir)), node_(node_address(pool)) {}
+Session::Session(System &sys, const PoolDef &pool, const Portal &portal, std::string nodes_dir)
+    : sys_(sys), pool_(pool), portal_(portal), nodes_dir_(std::move(nodes_dir)), node_(node_address(pool, portal)) {}
 
-Result<bool> Session::logged_in() {
-    ILVM_ASSIGN_OR_RETURN(auto out, sys_.run(session_list()));
-    if (out.exit_code == kErrNoObjectsFound) return false;  // "No active sessions."
+namespace {
+
+// iscsiadm --mode session's listing; empty when there is no session at all.
+Result<std::string> list_sessions(System &sys) {
+    ILVM_ASSIGN_OR_RETURN(auto out, sys.run(session_list()));
+    if (out.exit_code == kErrNoObjectsFound) return std::string();  // "No active sessions."
     if (!out.succeeded()) return system_error("iscsiadm --mode session: " + out.first_error_line());
-    return session_listed(out.out, pool_.target_iqn, pool_.portal_host, pool_.portal_port);
+    return std::move(out.out);
 }
+
+}  // namespace
 
 // When to kill iscsiadm --login: after open-iscsi's own give-up (retries x timeout seconds
 // from the first attempt, plus the attempt under way when that time is up) and a margin,
@@ -95,8 +105,9 @@ Status Session::configure_record(const std::optional<ChapCredentials> &chap) {
     // Manual startup: at boot, iscsi-lvm.service logs in the pools that are marked
     // autostart, in order with lock-start; open-iscsi must not race it. The login settings
     // bound how long iscsid tries before it reports a dead portal. The recovery settings make
-    // the I/O of a lost LUN fail before sanlock's kill path runs (iscsi/session_timeouts.hpp).
-    const SessionTimeouts recovery = session_timeouts_for(kSanlockIoTimeout);
+    // the I/O of a lost LUN fail before sanlock's kill path runs (iscsi/session_timeouts.hpp);
+    // a path of a pool with several gives up fast, so that dm-multipath fails over.
+    const SessionTimeouts recovery = recovery_timeouts(pool_);
     const std::pair<const char *, std::string> settings[] = {
         {"node.startup", "manual"},
         {"node.conn[0].timeo.login_timeout", std::to_string(pool_.login.timeout)},
@@ -108,18 +119,19 @@ Status Session::configure_record(const std::optional<ChapCredentials> &chap) {
     for (const auto &[key, value] : settings)
         ILVM_TRY(run_checked(sys_, node_update(node_, key, value), "cannot update the iSCSI node record"));
     if (chap) {
-        ILVM_ASSIGN_OR_RETURN(auto files, find_node_record_files(sys_, nodes_dir_, node_, pool_.portal_host, pool_.portal_port));
+        ILVM_ASSIGN_OR_RETURN(auto files, find_node_record_files(sys_, nodes_dir_, node_, portal_.host, portal_.port));
         for (const auto &f : files) ILVM_TRY(write_chap_settings(sys_, f, chap->username, chap->password));
     }
     return {};
 }
 
+std::string Session::portal_suffix() const { return pool_.multipath() ? " at " + portal_.address() : ""; }
+
 Error Session::login_failed(const std::string &reason) const {
-    const std::string host = pool_.portal_host;
-    return system_error("iSCSI login to " + pool_.target_iqn + " at " + pool_.portal() + " failed (tried for up to " +
+    return system_error("iSCSI login to " + pool_.target_iqn + " at " + portal_.address() + " failed (tried for up to " +
                             std::to_string(pool_.login.window()) + " s, " + std::to_string(pool_.login.timeout) +
                             " s per attempt): " + reason,
-                        "does the portal answer from this host (nc -zv " + host + " " + std::to_string(pool_.portal_port) +
+                        "does the portal answer from this host (nc -zv " + portal_.host + " " + std::to_string(portal_.port) +
                             ")? A target that is only slow to answer needs more time: <login timeout='…' retries='…'/> "
                             "in the pool's <source> (docs/xml-reference.md)");
 }
@@ -148,7 +160,7 @@ Status Session::login(const std::optional<ChapCredentials> &chap) {
     if (!out.ok()) return fail(login_failed(out.error().message), true);
     if (out->succeeded() || out->exit_code == kErrSessionExists) return {};
     if (out->exit_code == kErrLoginAuthFailed)
-        return fail(invalid_input("iSCSI login to " + pool_.target_iqn + " at " + pool_.portal() +
+        return fail(invalid_input("iSCSI login to " + pool_.target_iqn + " at " + portal_.address() +
                                       " failed: CHAP authentication rejected by the target",
                                   "check the username in the pool XML and the value of its libvirt secret"));
     // iscsiadm first repeats what it tried ("Could not login to [iface: …, target: …,
@@ -166,7 +178,7 @@ Status Session::login(const std::optional<ChapCredentials> &chap) {
 Status Session::logout() {
     ILVM_ASSIGN_OR_RETURN(auto out, sys_.run(iscsi::logout(node_)));
     if (out.succeeded() || out.exit_code == kErrNoObjectsFound) return {};
-    return system_error("iSCSI logout from " + pool_.target_iqn + " failed: " + out.first_error_line());
+    return system_error("iSCSI logout from " + pool_.target_iqn + portal_suffix() + " failed: " + out.first_error_line());
 }
 
 Status Session::delete_iface() {
@@ -179,7 +191,80 @@ Status Session::delete_iface() {
 Status Session::delete_record() {
     ILVM_ASSIGN_OR_RETURN(auto out, sys_.run(node_delete(node_)));
     if (out.succeeded() || out.exit_code == kErrNoObjectsFound) return {};
-    return system_error("cannot remove the iSCSI node record for " + pool_.target_iqn + ": " + out.first_error_line());
+    return system_error("cannot remove the iSCSI node record for " + pool_.target_iqn + portal_suffix() + ": " + out.first_error_line());
+}
+
+PoolSessions::PoolSessions(System &sys, const PoolDef &pool, const std::string &nodes_dir) : sys_(sys), pool_(pool) {
+    sessions_.reserve(pool.portals.size());
+    for (const auto &portal : pool.portals) sessions_.emplace_back(sys, pool, portal, nodes_dir);
+    up_.assign(sessions_.size(), false);
+    made_.assign(sessions_.size(), false);
+}
+
+Result<bool> PoolSessions::logged_in() {
+    ILVM_ASSIGN_OR_RETURN(auto listing, list_sessions(sys_));
+    for (size_t i = 0; i < sessions_.size(); ++i)
+        up_[i] = session_listed(listing, pool_.target_iqn, portal(i).host, portal(i).port);
+    known_ = true;
+    return any_up();
+}
+
+bool PoolSessions::all_up() const { return std::find(up_.begin(), up_.end(), false) == up_.end(); }
+bool PoolSessions::any_up() const { return std::find(up_.begin(), up_.end(), true) != up_.end(); }
+
+Status PoolSessions::login(const std::optional<ChapCredentials> &chap) {
+    std::optional<Error> first;
+    for (size_t i = 0; i < sessions_.size(); ++i) {
+        if (up_[i]) continue;
+        auto st = sessions_[i].login(chap);
+        if (st.ok()) {
+            up_[i] = made_[i] = true;
+            continue;
+        }
+        if (!pool_.multipath()) return st;
+        spdlog::warn("pool {}: path {} of {} is not logged in: {}", pool_.name, portal(i).address(), pool_.target_iqn,
+                     st.error().message);
+        if (!first) first = st.take_error();
+    }
+    if (any_up()) return {};
+    return *first;
+}
+
+void PoolSessions::undo_login(size_t i, const std::string &after) {
+    up_[i] = false;
+    if (any_up()) sessions_[i].keep_iface();
+    sessions_[i].undo_login(after);
+    made_[i] = false;
+}
+
+Status PoolSessions::each(const std::vector<size_t> &order, const char *what, Status (Session::*op)()) {
+    Status first;
+    for (size_t i : order) {
+        auto st = (sessions_[i].*op)();
+        if (st.ok()) continue;
+        if (first.ok()) first = std::move(st);
+        else continue_after(st, std::string("the other portals' ") + what + " is tried all the same; the first failure is reported");
+    }
+    return first;
+}
+
+Status PoolSessions::logout_made() {
+    std::vector<size_t> order;
+    for (size_t i = sessions_.size(); i-- > 0;)
+        if (made_[i]) order.push_back(i);
+    return each(order, "logout", &Session::logout);
+}
+
+Status PoolSessions::logout() {
+    std::vector<size_t> all(sessions_.size());
+    for (size_t i = 0; i < all.size(); ++i) all[i] = i;
+    return each(all, "logout", &Session::logout);
+}
+
+Status PoolSessions::delete_records() {
+    std::vector<size_t> all(sessions_.size());
+    for (size_t i = 0; i < all.size(); ++i) all[i] = i;
+    return each(all, "node record removal", &Session::delete_record);
 }
 
 }  // namespace ilvm::iscsi

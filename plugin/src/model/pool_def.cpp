@@ -22,17 +22,16 @@ const char *lock_failure_policy_name(LockFailurePolicy p) {
     return "pause";
 }
 
-std::string PoolDef::portal() const {
-    std::string host = is_ipv6_literal(portal_host) ? "[" + portal_host + "]" : portal_host;
-    return host + ":" + std::to_string(portal_port);
+std::string Portal::address() const {
+    return (is_ipv6_literal(host) ? "[" + host + "]" : host) + ":" + std::to_string(port);
 }
 
 // udev's path_id builtin (systemd src/udev/udev-builtin-path_id.c handle_scsi_iscsi()):
 // "ip-%s:%s-iscsi-%s-lun-%s" with the session's persistent_address, which iscsid sets to the
 // node record's address as iscsiadm was given it (open-iscsi usr/initiator_common.c): the
 // canonical host, without brackets even for IPv6.
-std::string PoolDef::by_path_device() const {
-    return "/dev/disk/by-path/ip-" + portal_host + ":" + std::to_string(portal_port) + "-iscsi-" + target_iqn + "-lun-" +
+std::string Portal::by_path_device(const std::string &target_iqn, uint32_t lun) const {
+    return "/dev/disk/by-path/ip-" + host + ":" + std::to_string(port) + "-iscsi-" + target_iqn + "-lun-" +
            std::to_string(lun);
 }
 

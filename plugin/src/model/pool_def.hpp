@@ -2,9 +2,11 @@
 // The pool definition: what the administrator wrote in pool XML, after validation.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace ilvm {
 
@@ -44,11 +46,25 @@ struct LoginSettings {
     uint32_t window() const { return timeout * retries; }
 };
 
+// One iSCSI portal of the pool's target (<source><host>): a pool names one to kMaxPortals,
+// each a path to the same LUN (several: multipath, issue 19).
+struct Portal {
+    std::string host;     // <host name=…>: canonical (common/names.hpp canonical_host)
+    uint16_t port = 3260; // <host port=…>
+
+    // "10.0.0.50:3260", "[fe80::1]:3260": the form iscsiadm -p and /dev/disk/by-path use.
+    std::string address() const;
+    // /dev/disk/by-path/ip-<host>:<port>-iscsi-<iqn>-lun-<n>, the host unbracketed
+    std::string by_path_device(const std::string &target_iqn, uint32_t lun) const;
+};
+
 struct PoolDef {
     std::string name;
     std::string uuid;              // libvirt-style pool UUID (generated at define if absent)
-    std::string portal_host;       // <source><host name=…>: canonical (common/names.hpp canonical_host)
-    uint16_t portal_port = 3260;   // <source><host port=…>
+    // <source><host>, in the order written; never empty once parsed. More than one: each
+    // logged in, a path of the same LUN (multipath()).
+    std::vector<Portal> portals;
+    static constexpr size_t kMaxPortals = 8;
     LoginSettings login;           // <source><login …/>
     std::string target_iqn;        // <source><device path=…>
     uint32_t lun = 0;              // <source><device lun=…>
@@ -69,10 +85,9 @@ struct PoolDef {
     static constexpr uint64_t kDefaultMetadataSize = 64ULL << 20;
     LockFailurePolicy on_lockfailure = LockFailurePolicy::pause;   // <on_lockfailure>
 
-    // "10.0.0.50:3260", "[fe80::1]:3260": the form iscsiadm -p and /dev/disk/by-path use.
-    std::string portal() const;
-    // /dev/disk/by-path/ip-<host>:<port>-iscsi-<iqn>-lun-<n>, the host unbracketed
-    std::string by_path_device() const;
+    // The portal's by-path device of the pool's LUN.
+    std::string by_path_device(const Portal &portal) const { return portal.by_path_device(target_iqn, lun); }
+    bool multipath() const { return portals.size() > 1; }
     // /dev/<vg>: <target><path>
     std::string target_path() const { return "/dev/" + vg_name; }
     bool shared() const { return lock_type != LockType::none; }

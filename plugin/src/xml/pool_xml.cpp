@@ -169,14 +169,42 @@ Result<ChapAuth> parse_auth(const xmlNode *auth) {
     return out;
 }
 
-Status parse_source(const xmlNode *source, PoolDef &def, PoolXmlOrigin origin) {
-    ILVM_ASSIGN_OR_RETURN(const xmlNode *host, xml::exactly_one_child(source, "host"));
+Result<Portal> parse_portal(const xmlNode *host, PoolXmlOrigin origin) {
+    Portal portal;
     ILVM_ASSIGN_OR_RETURN(std::string host_name, required_attr(host, "name"));
-    ILVM_ASSIGN_OR_RETURN(def.portal_host,
+    ILVM_ASSIGN_OR_RETURN(portal.host,
                           canonical_host(host_name, origin == PoolXmlOrigin::definition ? HostNames::refuse : HostNames::keep));
     if (auto port = xml::attribute(host, "port")) {
-        ILVM_ASSIGN_OR_RETURN(def.portal_port, parse_port(*port));
+        ILVM_ASSIGN_OR_RETURN(portal.port, parse_port(*port));
     }
+    return portal;
+}
+
+// One to PoolDef::kMaxPortals <host> elements (the schema asks for at least one), each a
+// distinct portal: the same address twice, however written (a host name kept from an earlier
+// version compared without case), would be two sessions over one path, which multipath
+// would take for two paths.
+Status parse_portals(const xmlNode *source, PoolDef &def, PoolXmlOrigin origin) {
+    const auto hosts = xml::child_elements(source, "host");
+    if (hosts.empty()) return invalid_input("<source> has no <host>", "e.g. <host name='10.0.0.50' port='3260'/>");
+    if (hosts.size() > PoolDef::kMaxPortals)
+        return invalid_input("<source> names " + std::to_string(hosts.size()) + " portals (<host>): at most " +
+                                 std::to_string(PoolDef::kMaxPortals) + line_suffix(hosts[PoolDef::kMaxPortals]),
+                             "each <host> is one path to the LUN; name the portals this host should log in to");
+    for (const xmlNode *host : hosts) {
+        ILVM_ASSIGN_OR_RETURN(Portal portal, parse_portal(host, origin));
+        for (const auto &earlier : def.portals)
+            if (earlier.port == portal.port && same_host(earlier.host, portal.host))
+                return invalid_input("portal " + portal.address() + " is named twice in <source>" + line_suffix(host),
+                                     "each <host> is one path to the LUN: remove the second one (the same address, "
+                                     "however written, and the same port)");
+        def.portals.push_back(std::move(portal));
+    }
+    return {};
+}
+
+Status parse_source(const xmlNode *source, PoolDef &def, PoolXmlOrigin origin) {
+    ILVM_TRY(parse_portals(source, def, origin));
 
     ILVM_ASSIGN_OR_RETURN(const xmlNode *login, xml::optional_child(source, "login"));
     if (login != nullptr) {
@@ -326,7 +354,8 @@ std::string format_pool_xml(const PoolDef &def, const PoolStatus *status) {
         o += "  <available unit='bytes'>" + std::to_string(status->available) + "</available>\n";
     }
     o += "  <source>\n";
-    o += "    <host name='" + escape(def.portal_host) + "' port='" + std::to_string(def.portal_port) + "'/>\n";
+    for (const auto &portal : def.portals)
+        o += "    <host name='" + escape(portal.host) + "' port='" + std::to_string(portal.port) + "'/>\n";
     o += "    <login timeout='" + std::to_string(def.login.timeout) + "' retries='" + std::to_string(def.login.retries) +
          "'/>\n";
     o += "    <device path='" + escape(def.target_iqn) + "' lun='" + std::to_string(def.lun) + "'/>\n";
