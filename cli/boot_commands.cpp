@@ -177,18 +177,37 @@ std::vector<std::string> pending_pools(Context &ctx, Mirror mirror) {
 
 // Pools sharing an iSCSI session (the same target at the same portal) must start one after
 // the other: a failed start logs out a session it logged in, under the other pool's feet.
+// A pool with several portals joins every group one of its portals is in (they become one).
 // A pool whose XML cannot be read gets a group of its own (its start reports why).
 std::vector<std::vector<std::string>> session_groups(Context &ctx, const std::vector<std::string> &names) {
     std::map<std::string, size_t> index;
     std::vector<std::vector<std::string>> groups;
     for (const auto &name : names) {
-        std::string key = "pool " + name;
+        std::vector<std::string> keys{"pool " + name};
         if (auto xml = ctx.pool_xml(name); xml.ok())
-            if (auto p = host::summarize_pool(*xml); p.ok()) key = "session " + p->target + " " + p->host + ":" + p->port;
-        auto [it, fresh] = index.try_emplace(key, groups.size());
-        if (fresh) groups.emplace_back();
-        groups[it->second].push_back(name);
+            if (auto p = host::summarize_pool(*xml); p.ok()) {
+                keys.clear();
+                for (const auto &portal : p->portals) keys.push_back("session " + p->target + " " + portal);
+            }
+        size_t group = groups.size();
+        for (const auto &key : keys) {
+            auto it = index.find(key);
+            if (it == index.end() || it->second == group) continue;
+            if (group == groups.size()) {
+                group = it->second;
+                continue;
+            }
+            const size_t from = it->second;   // a second group this pool shares a session with
+            groups[group].insert(groups[group].end(), groups[from].begin(), groups[from].end());
+            groups[from].clear();
+            for (auto &entry : index)
+                if (entry.second == from) entry.second = group;
+        }
+        if (group == groups.size()) groups.emplace_back();
+        groups[group].push_back(name);
+        for (const auto &key : keys) index[key] = group;
     }
+    std::erase_if(groups, [](const std::vector<std::string> &g) { return g.empty(); });
     return groups;
 }
 

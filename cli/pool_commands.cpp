@@ -70,14 +70,6 @@ Result<host::PoolRefresh> refresh_and_record(Context &ctx, const std::string &na
     return r;
 }
 
-// Whether two pools name a portal in common (a session of one is a session of the other).
-bool share_a_portal(const host::PoolSummary &a, const host::PoolSummary &b) {
-    for (const auto &x : a.portals)
-        for (const auto &y : b.portals)
-            if (x == y) return true;
-    return false;
-}
-
 // What a started pool is: the portals, target and LUN it is logged in to, its volume group and
 // lock type. None of it may change while the pool runs (the run-state copy is what stop and
 // the hook use; a changed definition would stop another LUN and leave this one logged in).
@@ -86,8 +78,7 @@ std::vector<std::string> identity_changes(const host::PoolSummary &running, cons
     auto check = [&](const char *what, const std::string &a, const std::string &b) {
         if (a != b) changed.push_back(std::string(what) + " " + a + " -> " + b);
     };
-    check(running.portals.size() > 1 || wanted.portals.size() > 1 ? "portals" : "portal", join(running.portals, " "),
-          join(wanted.portals, " "));
+    check("portal", join(running.portals, ", "), join(wanted.portals, ", "));
     check("target", running.target, wanted.target);
     check("LUN", running.lun, wanted.lun);
     check("volume group", running.vg, wanted.vg);
@@ -95,15 +86,16 @@ std::vector<std::string> identity_changes(const host::PoolSummary &running, cons
     return changed;
 }
 
-// ILVM_KEEP_SESSION when another defined pool uses the same target at the same portal: its
-// session (if active) and node record must survive this pool's stop, delete or undefine.
+// ILVM_KEEP_SESSION when another defined pool uses the same target at one of this pool's
+// portals: its session (if active) and node record must survive this pool's stop, delete or
+// undefine. The flag is per pool: a multipath pool sharing one portal keeps all its sessions.
 unsigned session_flags(Context &ctx, const std::string &name, const std::string &xml, bool only_active) {
     auto me = host::summarize_pool(xml);
     if (!me.ok()) return 0;
     for (const auto &other : host::load_defined_pools(ctx.store)) {
         if (other.name == name || (only_active && !ctx.store.active(other.name))) continue;
         const auto &o = other.def;
-        if (o.target == me->target && share_a_portal(o, *me)) return ILVM_KEEP_SESSION;
+        if (host::shares_portal(o, *me)) return ILVM_KEEP_SESSION;
     }
     return 0;
 }
@@ -137,10 +129,7 @@ std::string describe_virtual_size(const VirtualSize &s, size_t volumes, uint64_t
 }
 
 std::string lun_description(const host::PoolSummary &p) {
-    std::string at;
-    for (size_t i = 0; i < p.portals.size(); ++i)
-        at += (i == 0 ? "" : i + 1 == p.portals.size() ? " and " : ", ") + p.portals[i];
-    return "LUN " + p.lun + " of " + p.target + " at " + (at.empty() ? p.host + ":" + p.port : at);
+    return "LUN " + p.lun + " of " + p.target + " at " + join(p.portals, ", ");
 }
 
 Status build(Context &ctx, const Args &args, const std::string &name, const std::string &xml, unsigned extra_flags) {
@@ -181,7 +170,7 @@ Result<std::string> define_pool(Context &ctx, const Args &args, const std::strin
         const auto &o = other.def;
         if (o.vg == p.vg)
             return conflict("pool '" + other.name + "' already uses volume group " + p.vg);
-        if (o.target == p.target && o.lun == p.lun && share_a_portal(o, p))
+        if (o.lun == p.lun && host::shares_portal(o, p))
             return conflict("pool '" + other.name + "' already uses " + lun_description(p));
     }
     bool changed = false;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "host/core/summaries.hpp"
 
+#include <algorithm>
 #include <cstdint>
 
 #include "common/numbers.hpp"
@@ -206,14 +207,14 @@ Result<PoolSummary> summarize_pool(const std::string &xml) {
     PoolSummary p;
     p.name = text(pool, {"name"});
     p.uuid = text(pool, {"uuid"});
-    p.host = attr(pool, {"source", "host"}, "name");
-    p.port = attr(pool, {"source", "host"}, "port");
+    for (const xmlNode *host : xml::child_elements(at(pool, {"source"}), "host")) {
+        const std::string port = xml::attribute(host, "port").value_or("3260");
+        p.portals.push_back(xml::attribute(host, "name").value_or("") + ":" + port);
+        if (p.portals.size() > 1) continue;
+        p.host = xml::attribute(host, "name").value_or("");
+        p.port = port;
+    }
     if (p.port.empty()) p.port = "3260";
-    if (const xmlNode *source = at(pool, {"source"}))
-        for (const xmlNode *h : xml::child_elements(source, "host")) {
-            const std::string port = xml::attribute(h, "port").value_or("");
-            p.portals.push_back(xml::attribute(h, "name").value_or("") + ":" + (port.empty() ? "3260" : port));
-        }
     p.target = attr(pool, {"source", "device"}, "path");
     p.lun = attr(pool, {"source", "device"}, "lun");
     if (p.lun.empty()) p.lun = "0";
@@ -233,6 +234,13 @@ Result<PoolSummary> summarize_pool(const std::string &xml) {
         ILVM_ASSIGN_OR_RETURN(p.available, number(text(pool, {"available"}), "a pool's available space"));
     }
     return p;
+}
+
+bool shares_portal(const PoolSummary &a, const PoolSummary &b) {
+    if (a.target != b.target) return false;
+    for (const auto &portal : a.portals)
+        if (std::find(b.portals.begin(), b.portals.end(), portal) != b.portals.end()) return true;
+    return false;
 }
 
 Result<VolSummary> summarize_vol(const std::string &xml) {

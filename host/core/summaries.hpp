@@ -12,8 +12,10 @@
 namespace ilvm::host {
 
 struct PoolSummary {
-    std::string name, uuid, host, port, target, lun, initiator, vg, vg_uuid, lock_type, auth_user;   // host, port: the first portal's
-    std::vector<std::string> portals;   // every <source><host>, "host:port" (the host as written), in order
+    // host, port: the first <source><host>; portals: "host:port" of each, in order (several:
+    // a multipath pool).
+    std::string name, uuid, host, port, target, lun, initiator, vg, vg_uuid, lock_type, auth_user;
+    std::vector<std::string> portals;
     // pause | poweroff: what `ilvm lease-lost` does to the pool's domains here (a definition
     // stored before <on_lockfailure> existed has the default, pause).
     std::string on_lockfailure;
@@ -32,6 +34,9 @@ struct VolSummary {
 };
 
 Result<PoolSummary> summarize_pool(const std::string &xml);
+// Whether two pools name one portal of one target: its session and node record are theirs
+// together (portals as the module writes them, in one spelling each).
+bool shares_portal(const PoolSummary &a, const PoolSummary &b);
 Result<VolSummary> summarize_vol(const std::string &xml);
 // The VG's LVM metadata area, as inspect_pool's <volumes metadata_size= metadata_free=> says.
 struct MetadataArea {

@@ -116,6 +116,18 @@ class CliTest(unittest.TestCase):
             f.write(xml)
         self.assert_error(self.ilvm("pool-define", other), EXIT_CONFLICT, "already uses LUN 0")
 
+    def test_define_refuses_a_multipath_pool_sharing_a_portal_of_the_lun(self):
+        self.define()
+        with open(os.path.join(DATA, "pools", "san_multipath.xml"), encoding="utf-8") as f:
+            xml = f.read().replace("<name>san</name>", "<name>san2</name>").replace("vg_san", "vg_two")
+        # The portals in the other order: one of them is san's, so the LUN is san's.
+        xml = xml.replace("10.0.0.50", "10.0.9.50").replace("10.0.1.50", "10.0.0.50").replace("10.0.9.50", "10.0.1.50")
+        other = os.path.join(self.tmp, "san2.xml")
+        with open(other, "w", encoding="utf-8") as f:
+            f.write(xml)
+        self.assert_error(self.ilvm("pool-define", other), EXIT_CONFLICT,
+                          "pool 'san' already uses LUN 0 of iqn.2024-04.com.example:vms at 10.0.1.50:3260, 10.0.0.50:3260")
+
     def test_define_list_info_autostart_undefine(self):
         r = self.define()
         self.assertIn("Pool san defined from", r.stdout)

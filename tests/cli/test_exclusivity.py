@@ -193,6 +193,13 @@ class Exclusivity(unittest.TestCase):
             f.write(xml.replace("<name>vg_san</name>", "<name>vg_other</name>").replace("/dev/vg_san", "/dev/vg_other"))
         r = self.ilvm("pool-define", other)
         assert_one_error_line(self, r, 4, "volume group vg_san -> vg_other cannot change while it runs")
+        # Nor onto other portals: a second <host> is a session the running pool does not have.
+        with open(os.path.join(DATA, "pools", "san_multipath.xml"), encoding="utf-8") as f:
+            multipath = f.read()
+        with open(other, "w", encoding="utf-8") as f:
+            f.write(multipath)
+        r = self.ilvm("pool-define", other)
+        assert_one_error_line(self, r, 4, "portal 10.0.0.50:3260 -> 10.0.0.50:3260, 10.0.1.50:3260 cannot change while it runs")
         self.assertIn("destroy it first", r.stderr)
         # The stop still acts on the VG the pool runs with.
         with open(os.path.join(DATA, "iscsi", "session_list.txt"), encoding="utf-8") as f:
