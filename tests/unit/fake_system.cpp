@@ -92,6 +92,10 @@ std::vector<std::string> FakeSystem::mutating_commands() const {
         if (c.argv[0] == "dmsetup") mut = c.argv.size() > 1 && c.argv[1] != "info";
         // lvmlockctl -i only asks; --drop, --kill, --gl-enable … change lvmlockd's locks.
         if (c.argv[0] == "lvmlockctl") mut = c.argv.size() > 1 && c.argv[1] != "-i";
+        // multipath -a/-f and multipathd add/remove change the host's maps or wwids file;
+        // multipathd show only asks.
+        if (c.argv[0] == "multipath") mut = true;
+        if (c.argv[0] == "multipathd") mut = c.argv.size() > 1 && c.argv[1] != "show";
         if (mut) out.push_back(c.display());
     }
     return out;

@@ -13,6 +13,7 @@
 #include "common/command_runner.hpp"
 #include "common/log.hpp"
 #include "common/numbers.hpp"
+#include "common/xml_doc.hpp"
 #include "ilvm-config.h"
 #include "iscsi-lvm/backend.h"
 #include "xml/fencing_xml.hpp"
@@ -197,6 +198,10 @@ int reply_snapshot(ilvm_reply *reply, const PoolDef &pool, const Result<PoolSnap
     if (r->metadata_area)
         vols = "<volumes metadata_size='" + std::to_string(r->metadata_area->mda_size) + "' metadata_free='" +
                std::to_string(r->metadata_area->mda_free) + "'>\n";
+    for (const auto &p : r->paths)
+        vols += "<path portal='" + xml::escape(p.portal) + "' session='" + xml::escape(p.session_state) + "' disk='" +
+                xml::escape(p.disk) + "' state='" + xml::escape(p.dm_state) + "' checker='" + xml::escape(p.checker) +
+                "' usable='" + (p.usable ? "yes" : "no") + "'/>\n";
     // Read by a program, not a person: compact (parsing it is most of a vol-list of a large pool).
     for (const auto &v : r->volumes) vols += format_vol_xml(v.def, &v.status, XmlLayout::compact);
     vols += "</volumes>\n";

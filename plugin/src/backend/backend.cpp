@@ -2,6 +2,7 @@
 #include "backend/backend.hpp"
 
 #include "backend/device.hpp"
+#include "backend/multipath_lun.hpp"
 #include "backend/tool_messages.hpp"
 #include "common/log.hpp"
 #include "common/names.hpp"
@@ -175,18 +176,15 @@ Status Backend::login(const PoolDef &pool, iscsi::PoolSessions &sessions) {
     return first ? *first : internal_error("pool " + pool.name + ": no portal has a session after the login");
 }
 
-Result<std::string> Backend::lun_device(const PoolDef &pool, iscsi::PoolSessions &sessions) {
-    // multipath pools: the dm-multipath map replaces this (next step)
+Result<std::string> Backend::lun_device(const PoolDef &pool, iscsi::PoolSessions &sessions, LunUse use) {
     if (!pool.multipath()) return pool.by_path_device(pool.portals.front());
     if (!sessions.known()) ILVM_TRY(sessions.logged_in());
-    for (size_t i = 0; i < sessions.size(); ++i) {
-        const std::string dev = pool.by_path_device(sessions.portal(i));
-        if (sessions.up(i) && sys_.path_exists(dev)) return dev;
-    }
-    return not_found("no portal of pool " + pool.name + " has a session to " + pool.target_iqn + " with LUN " +
-                         std::to_string(pool.lun),
-                     "is the pool started on this host (ilvm pool-start " + pool.name + ")? ilvm doctor --pool " + pool.name +
-                         " checks each portal's session");
+    if (!sessions.any_up())
+        return not_found("no portal of pool " + pool.name + " has a session to " + pool.target_iqn,
+                         "is the pool started on this host (ilvm pool-start " + pool.name + ")? ilvm doctor " +
+                             pool.name + " checks each portal's session");
+    if (use == LunUse::map_it) return multipath_lun::ensure_map(sys_, pool, cfg_.device_timeout);
+    return multipath_lun::existing_map(sys_, pool);
 }
 
 }  // namespace ilvm

@@ -16,6 +16,7 @@
 
 #include "backend/diagnosis.hpp"
 #include "backend/fencing.hpp"
+#include "backend/multipath_lun.hpp"
 #include "backend/reconcile_plan.hpp"
 #include "backend/rejoin.hpp"
 #include "common/system.hpp"
@@ -50,6 +51,8 @@ struct PoolSnapshot {
     std::vector<VolInfo> volumes;
     // inspect_pool only: the VG's metadata area (vgs vg_mda_size, vg_mda_free), when vgs said.
     std::optional<lvm::VgMdaReport> metadata_area;
+    // inspect_pool only, a pool with several portals: each portal's path (multipath_lun.hpp).
+    std::vector<multipath_lun::PathHealth> paths;
 };
 
 struct BuildOptions {
@@ -164,9 +167,12 @@ private:
     // its new session undone) as long as one path has its device; else the first path's error.
     Status login(const PoolDef &pool, iscsi::PoolSessions &sessions);
     // The device of the pool's LUN on this host, for pvs, blkid, vgcreate and wipefs. One
-    // portal: its by-path device. Several: the by-path device of the first portal with a
-    // session (asked of iscsiadm unless `sessions` knows) whose device exists; not_found when none.
-    Result<std::string> lun_device(const PoolDef &pool, iscsi::PoolSessions &sessions);
+    // portal: its by-path device. Several: the dm-multipath map of the paths the sessions give
+    // (multipath_lun.hpp), never a path: made when `use` is map_it (build, start: the WWIDs
+    // checked, the WWID whitelisted, multipathd asked, the map waited for), else only found
+    // (not_found when it is not there).
+    enum class LunUse { existing, map_it };
+    Result<std::string> lun_device(const PoolDef &pool, iscsi::PoolSessions &sessions, LunUse use = LunUse::existing);
     // Activates for our own short maintenance work (clearing, wiping, copying); returns
     // whether we did so, so the caller can restore the inactive state afterwards. `verb`
     // says what a refusal refused ("cannot VERB volume …: it is active on host N").

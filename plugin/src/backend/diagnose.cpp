@@ -9,6 +9,7 @@
 #include <map>
 
 #include "backend/backend.hpp"
+#include "backend/multipath_lun.hpp"
 #include "common/log.hpp"
 #include "iscsi/session.hpp"
 #include "iscsi/session_details.hpp"
@@ -98,6 +99,44 @@ void session_findings(System &sys, const PoolDef &pool, iscsi::PoolSessions &ses
     }
 }
 
+// A pool with several portals: its dm-multipath map and each path's state (multipath_lun.hpp).
+// Every path usable is ok; some not is a warning (I/O goes on over the others); none, or no
+// map, fails: the pool's I/O is queued or failing.
+void multipath_findings(System &sys, const PoolDef &pool, std::vector<Finding> &out) {
+    auto map = multipath_lun::existing_map(sys, pool);
+    if (!map.ok()) {
+        out.push_back({"multipath", "fail", "", map.error().message, map.error().hint, "", ""});
+        return;
+    }
+    auto paths = multipath_lun::path_health(sys, pool);
+    if (!paths.ok()) {
+        out.push_back({"multipath", "fail", "", paths.error().message, "multipath -ll " + *map, "", ""});
+        return;
+    }
+    size_t usable = 0;
+    std::string down;
+    for (const auto &p : *paths) {
+        if (p.usable) {
+            ++usable;
+            continue;
+        }
+        down += (down.empty() ? "" : ", ") + p.portal + " (" +
+                (p.disk.empty() ? (p.session_state.empty() ? std::string("no session") : "session " + p.session_state)
+                                : p.disk + " " + (p.dm_state.empty() ? std::string("not in the map")
+                                                                     : p.dm_state + "/" + p.checker)) +
+                ")";
+    }
+    const std::string counted = std::to_string(usable) + " of " + std::to_string(paths->size()) + " paths of " + *map;
+    if (down.empty()) {
+        out.push_back(ok_finding("multipath", counted + " usable"));
+        return;
+    }
+    out.push_back({"multipath", usable > 0 ? "warn" : "fail", "", counted + " usable; down: " + down,
+                   "check the network to those portals; multipath -ll " + *map + " shows the paths, "
+                   "iscsiadm --mode session --print 1 the sessions",
+                   "", ""});
+}
+
 }  // namespace
 
 Result<std::vector<Finding>> Backend::diagnose_pool(const PoolDef &pool, const ReconcileInput &input, bool fix) {
@@ -131,6 +170,7 @@ Result<std::vector<Finding>> Backend::diagnose_pool(const PoolDef &pool, const R
     // The iSCSI session to the pool's target.
     iscsi::PoolSessions sessions(sys_, pool, cfg_.iscsi_nodes_dir);
     session_findings(sys_, pool, sessions, out);
+    if (pool.multipath() && sessions.known() && sessions.any_up()) multipath_findings(sys_, pool, out);
 
     // The volumes: this host's local view (no VG lock, as the reconciler).
     auto lvs = load_lvs(pool, VgLock::none);

@@ -34,6 +34,12 @@ Result<PoolSnapshot> Backend::inspect_pool(const PoolDef &pool) {
     ILVM_ASSIGN_OR_RETURN(auto lvs, load_lvs(pool));
     PoolSnapshot snap = snapshot_of(pool, vg_and_area.first, lvs);
     snap.metadata_area = vg_and_area.second;
+    // A pool with several portals: each path's state, two commands more (pool-info's "Paths").
+    if (pool.multipath()) {
+        auto paths = multipath_lun::path_health(sys_, pool);
+        if (paths.ok()) snap.paths = std::move(*paths);
+        else spdlog::warn("{}: the pool's paths are not shown", paths.error().message);
+    }
 
     // This host's lock modes: one question to lvmlockd, only when a volume is active here.
     const bool any_here = std::any_of(lvs.begin(), lvs.end(), [](const auto &lv) { return lv.active_locally; });

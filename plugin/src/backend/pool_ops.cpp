@@ -3,6 +3,7 @@
 #include "backend/backend.hpp"
 #include "backend/device.hpp"
 #include "backend/lockspace.hpp"
+#include "backend/multipath_lun.hpp"
 #include "backend/tool_messages.hpp"
 #include "common/continue_after.hpp"
 #include "common/log.hpp"
@@ -17,8 +18,29 @@ using lockspace::Join;
 using lockspace::lockspace_join;
 using lockspace::start_lockspace;
 
-// Undo the logins this operation made, then pass the error on.
-Error logout_if_new(iscsi::PoolSessions &sessions, Error e) {
+// Whether every session the pool has now is one this call made: then the multipath map is
+// this call's too.
+bool made_every_session(const iscsi::PoolSessions &sessions) {
+    for (size_t i = 0; i < sessions.size(); ++i)
+        if (sessions.up(i) && !sessions.made(i)) return false;
+    return true;
+}
+
+// A pool with several portals, before its sessions log out: the map goes first, so that no
+// map is left without paths, queueing I/O (multipath_lun.hpp). A map that cannot go is logged:
+// the logout goes on (it is what stops the pool), and the map's queue ends after
+// no_path_retry × polling_interval; the next pool-start adds the paths back to it.
+void remove_map(System &sys, const PoolDef &pool) {
+    if (!pool.multipath()) return;
+    continue_after(multipath_lun::flush_map(sys, pool),
+                   "the sessions log out anyway; the map left behind fails its queued I/O after no_path_retry and "
+                   "takes its paths back at the next pool-start");
+}
+
+// Undo the logins this operation made (and the multipath map, when it made every session),
+// then pass the error on.
+Error logout_if_new(System &sys, const PoolDef &pool, iscsi::PoolSessions &sessions, Error e) {
+    if (sessions.any_up() && made_every_session(sessions)) remove_map(sys, pool);
     continue_after(sessions.logout_made(), "undoing this call's login after: " + e.message);
     return e;
 }
@@ -32,7 +54,7 @@ Error logout_if_new(iscsi::PoolSessions &sessions, Error e) {
 // lockspace that did join is stopped first. With several portals, "logged in before" is any of
 // them: the lockspace may be that session's.
 Error undo_lock_start(System &sys, iscsi::PoolSessions &sessions, bool was_logged_in, const PoolDef &pool, Error e) {
-    if (was_logged_in || pool.lock_type != LockType::sanlock) return logout_if_new(sessions, std::move(e));
+    if (was_logged_in || pool.lock_type != LockType::sanlock) return logout_if_new(sys, pool, sessions, std::move(e));
     const std::string stop = "vgchange --lock-stop " + pool.vg_name;
     switch (lockspace_join(sys, pool)) {
     case Join::in_progress:
@@ -56,7 +78,7 @@ Error undo_lock_start(System &sys, iscsi::PoolSessions &sessions, bool was_logge
         break;
     case Join::absent: break;
     }
-    return logout_if_new(sessions, std::move(e));
+    return logout_if_new(sys, pool, sessions, std::move(e));
 }
 
 }  // namespace
@@ -85,9 +107,9 @@ Result<PoolDef> Backend::build_pool(const PoolDef &pool, BuildOptions opts) {
     ILVM_TRY(sessions.logged_in());
     ILVM_TRY(login(pool, sessions));
     // Leave the host as we found it when the build is refused or fails.
-    auto restore = [&](Error e) { return logout_if_new(sessions, std::move(e)); };
+    auto restore = [&](Error e) { return logout_if_new(sys_, pool, sessions, std::move(e)); };
 
-    auto lun = lun_device(pool, sessions);
+    auto lun = lun_device(pool, sessions, LunUse::map_it);
     if (!lun.ok()) return restore(lun.take_error());
     const std::string dev = *lun;
     auto sigs = device::signatures(sys_, dev);
@@ -121,6 +143,7 @@ Result<PoolDef> Backend::build_pool(const PoolDef &pool, BuildOptions opts) {
         if (pool.shared())
             continue_after(run_status(sys_, lvm::vg_lock_stop(pool.vg_name), "vgchange --lock-stop " + pool.vg_name),
                            "the VG is built; a lockspace left started is stopped by pool-destroy or at shutdown");
+        if (made_every_session(sessions)) remove_map(sys_, pool);
         ILVM_TRY(sessions.logout_made());
     }
     return built;
@@ -130,9 +153,9 @@ Result<PoolDef> Backend::start_pool(const PoolDef &pool) {
     iscsi::PoolSessions sessions(sys_, pool, cfg_.iscsi_nodes_dir);
     ILVM_ASSIGN_OR_RETURN(bool was_logged_in, sessions.logged_in());
     ILVM_TRY(login(pool, sessions));
-    auto refuse = [&](Error e) { return logout_if_new(sessions, std::move(e)); };
+    auto refuse = [&](Error e) { return logout_if_new(sys_, pool, sessions, std::move(e)); };
 
-    auto lun = lun_device(pool, sessions);
+    auto lun = lun_device(pool, sessions, LunUse::map_it);
     if (!lun.ok()) return refuse(lun.take_error());
     auto found = find_vg_on_device(*lun);
     if (!found.ok()) return refuse(found.take_error());
@@ -196,6 +219,7 @@ Status Backend::stop_pool(const PoolDef &pool, SessionUse use) {
             ILVM_TRY(run_checked(sys_, lvm::lv_deactivate(pool.vg_name, lv.name), "cannot deactivate volume '" + lv.name + "'"));
     if (pool.shared())
         ILVM_TRY(run_checked(sys_, lvm::vg_lock_stop(pool.vg_name), "vgchange --lock-stop " + pool.vg_name));
+    remove_map(sys_, pool);
     if (use == SessionUse::shared) return {};
     return sessions.logout();
 }
@@ -222,6 +246,7 @@ Status Backend::delete_pool(const PoolDef &pool, SessionUse use) {
     auto lun = lun_device(pool, sessions);
     auto wiped = lun.ok() ? run_checked(sys_, device::wipe_signatures(*lun), "wipefs") : Result<CommandOutput>(lun.error());
     if (!wiped.ok()) spdlog::warn("volume group removed, but the PV label stays: {}", wiped.error().message);
+    remove_map(sys_, pool);
     if (use == SessionUse::shared) return {};
     auto out = sessions.logout();
     if (!out.ok()) spdlog::warn("volume group removed, but {}", out.error().message);
