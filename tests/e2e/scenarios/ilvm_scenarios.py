@@ -1698,6 +1698,13 @@ def multipath(ctx):
     (lun-loss then cuts every path)."""
     a, b = ctx.lab.a, ctx.lab.b
     portals = ctx.lab.target.guest_portals
+    for host_id, g in ((1, a), (2, b)):
+        say("%s: ilvm host-setup --host-id %d   # multipath's drop-in (multipath-tools is installed)" % (g.name, host_id))
+        rc, out, err = g.run(["ilvm", "host-setup", "--host-id", str(host_id)], timeout=300)
+        expect(rc == 0, "host-setup failed on %s: %s" % (g.name, (out + err)[-600:]))
+        show_on(g, "cat /etc/multipath/conf.d/iscsi-lvm.conf | grep -v '^#'")
+        rc, out, _ = show_on(g, "ilvm host-validate | grep -i multipath")
+        expect("ok" in out.lower() and "fail" not in out.lower(), "%s: host-validate's multipath check: %r" % (g.name, out))
     xml = ctx.pool_xml("san", IQN + ":target1", 1, "vg_san", portals=portals)
     for g in (a, b):
         ctx.ilvm(g, "pool-destroy", "san", why="no volume in use; the definition changes")
