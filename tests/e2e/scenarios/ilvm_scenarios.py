@@ -1737,6 +1737,8 @@ def multipath(ctx):
 
     ctx.ilvm(a, "vol-create-as", "san", MP_VOL, "%dM" % MP_MIB)
     ctx.ilvm(a, "vol-activate", MP_VOL, "--pool", "san")
+    # Held open, as a domain would: the agent releases an active volume nothing holds open.
+    opener = hold_open(a, MP_DEV)
     a.check("head -c 1048576 /dev/urandom > /root/blk && rm -f /root/mp-writes.log /root/stop-writing")
     expected = a.check("for i in $(seq %d); do cat /root/blk; done | sha256sum" % MP_MIB)[1].split()[0]
     # Passes over the volume, one 1 MiB O_DIRECT write at a time, each completion's time (ms)
@@ -1791,6 +1793,7 @@ def multipath(ctx):
     expect(a.run(["sh", "-c", "sanlock client status | grep -q '^s lvm_vg_san:'"], timeout=60)[0] == 0,
            "A lost its lockspace across a single path's cut")
     expect(a.run(["test", "-e", "/run/iscsi-lvm/pools/san.fenced"])[0] != 0, "A fenced the pool for one path")
+    let_go(a, opener)
     ctx.ilvm(a, "vol-deactivate", MP_VOL, "--pool", "san")
     ctx.ilvm(b, "vol-activate", MP_VOL, "--pool", "san")
     digest = b.check("dd if=%s bs=1M iflag=direct status=none | sha256sum" % MP_DEV, timeout=600)[1].split()[0]
