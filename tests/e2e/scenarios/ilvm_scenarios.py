@@ -1671,10 +1671,11 @@ MP_MIB = 64
 MP_DEV = "/dev/vg_san/" + MP_VOL
 
 
-def multipath_paths(guest):
-    """{device: (dm state, checker state)} of every path multipathd knows."""
-    out = guest.check(["multipathd", "show", "paths", "raw", "format", "%d %t %T"], timeout=60)[1]
-    return {f[0]: (f[1], f[2]) for f in (l.split() for l in out.splitlines()) if len(f) == 3}
+def multipath_paths(guest, wwid):
+    """{device: (dm state, checker state)} of the paths of map `wwid` (multipathd also lists
+    the disks it does not map, such as the target's other LUN, with state undef)."""
+    out = guest.check(["multipathd", "show", "paths", "raw", "format", "%d %t %T %w"], timeout=60)[1]
+    return {f[0]: (f[1], f[2]) for f in (l.split() for l in out.splitlines()) if len(f) == 4 and f[3] == wwid}
 
 
 def write_gaps(guest, path="/root/mp-writes.log"):
@@ -1725,7 +1726,7 @@ def multipath(ctx):
         pv = g.check(["pvs", "--noheadings", "-o", "pv_name", "--select", "vg_name=vg_san"])[1].strip()
         say("   %s: the PV of vg_san is %s" % (g.name, pv))
         expect(pv.startswith("/dev/mapper/"), "%s: vg_san's PV is %s, not the multipath map" % (g.name, pv))
-        paths = multipath_paths(g)
+        paths = multipath_paths(g, pv.rsplit("/", 1)[1])
         expect(len([d for d, st in paths.items() if st == ("active", "ready")]) >= 2,
                "%s: fewer than two usable paths: %r" % (g.name, paths))
     wwid = pv.rsplit("/", 1)[1]
@@ -1755,7 +1756,7 @@ def multipath(ctx):
     a.check(cut_lun_shell(port2), timeout=60)
     t0 = time.monotonic()
     while time.monotonic() - t0 < 120:
-        failed = [d for d, st in multipath_paths(a).items() if st[0] == "failed"]
+        failed = [d for d, st in multipath_paths(a, wwid).items() if st[0] == "failed"]
         if failed:
             break
         time.sleep(2)
@@ -1774,12 +1775,14 @@ def multipath(ctx):
     a.check(["sh", "-c", RESTORE_LUN_SHELL], timeout=60)
     t1 = time.monotonic()
     while time.monotonic() - t1 < 180:
-        if all(st == ("active", "ready") for st in multipath_paths(a).values()) and len(multipath_paths(a)) >= 2:
+        now = multipath_paths(a, wwid)
+        if len(now) >= 2 and all(st == ("active", "ready") for st in now.values()):
             break
         time.sleep(3)
     back = time.monotonic() - t1
-    expect(all(st == ("active", "ready") for st in multipath_paths(a).values()),
-           "A's path did not come back within 180 s: %r" % multipath_paths(a))
+    now = multipath_paths(a, wwid)
+    expect(len(now) >= 2 and all(st == ("active", "ready") for st in now.values()),
+           "A's path did not come back within 180 s: %r" % now)
     say("   hosta: both paths active and ready %.0f s after the path came back" % back)
     n = len(write_gaps(a)[0])
     wait_until_ok(a, ["sh", "-c", "test $(wc -l < /root/mp-writes.log) -ge %d" % (n + MP_MIB)], 600)
