@@ -325,6 +325,19 @@ TEST_F(Portals, DoctorCountsTheUsablePathsOfTheMap) {
     expect_not_run({"multipathd", "add"});
 }
 
+// A cut path's session stays listed while open-iscsi recovers it: --print 3 says FAILED.
+TEST_F(Portals, DoctorWarnsOfASessionOpenIscsiIsRecovering) {
+    sessions_at({k_first, k_second});
+    paths({{k_first, 5, "sdb"}, {k_second, 5, "sdc", "FAILED"}});
+    sys.on({"multipathd", "show", "maps", "json"}, ok_out(data_file("multipath/show_maps_one_path_failed.json")));
+    auto sessions = findings_of("iscsi session");
+    ASSERT_EQ(sessions.size(), 2u);
+    EXPECT_EQ(sessions[0].severity, "ok");
+    EXPECT_EQ(sessions[1].severity, "warn");
+    EXPECT_EQ(sessions[1].what, "the iSCSI session to " + k_iqn + " at 10.0.1.50:3260 is FAILED (open-iscsi is "
+                                "recovering it): the pool's I/O goes over its other paths");
+}
+
 TEST_F(Portals, InspectReportsEachPath) {
     sessions_at({k_first, k_second});
     paths({{k_first, 5, "sdb"}, {k_second, 5, "sdc", "FAILED"}});

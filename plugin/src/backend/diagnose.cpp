@@ -11,6 +11,7 @@
 #include "backend/backend.hpp"
 #include "backend/multipath_lun.hpp"
 #include "common/log.hpp"
+#include "common/names.hpp"
 #include "iscsi/session.hpp"
 #include "iscsi/session_details.hpp"
 #include "iscsi/session_timeouts.hpp"
@@ -66,6 +67,14 @@ std::optional<std::string> session_details_text(System &sys) {
     return std::move(out->out);
 }
 
+// The state iscsiadm --print 3 gives the session to `portal` ("LOGGED_IN", "FAILED"), "" when
+// it shows none.
+std::string session_state(std::string_view details, const PoolDef &pool, const Portal &portal) {
+    for (const auto &s : iscsi::target_sessions(details, pool.target_iqn))
+        if (s.portal.port == portal.port && same_host(s.portal.host, portal.host)) return s.session_state;
+    return "";
+}
+
 // One "iscsi session" finding per portal, each followed by its recovery timeout's. A portal
 // without a session fails the check, except on a pool with several portals where another
 // has one: the pool runs degraded, the other paths carry the I/O.
@@ -89,11 +98,20 @@ void session_findings(System &sys, const PoolDef &pool, iscsi::PoolSessions &ses
                 out.push_back({"iscsi session", "fail", "", "no iSCSI session to " + portal, restart_fix(pool), "", ""});
             continue;
         }
-        out.push_back(ok_finding("iscsi session", "logged in to " + portal));
         if (!details_read) {
             details = session_details_text(sys);
             details_read = true;
         }
+        // Listed is not working: a session whose portal stopped answering stays listed while
+        // open-iscsi tries to recover it (--print 3: "iSCSI Session State: FAILED").
+        const std::string state = details ? session_state(*details, pool, p) : "";
+        if (!state.empty() && state != "LOGGED_IN")
+            out.push_back({"iscsi session", pool.multipath() ? "warn" : "fail", "",
+                           "the iSCSI session to " + portal + " is " + state + " (open-iscsi is recovering it)" +
+                               (pool.multipath() ? ": the pool's I/O goes over its other paths" : ""),
+                           "check the network to " + p.host + " port " + std::to_string(p.port), "", ""});
+        else
+            out.push_back(ok_finding("iscsi session", "logged in to " + portal));
         if (!details) continue;
         if (auto f = recovery_timeout_finding(*details, pool, p)) out.push_back(std::move(*f));
     }
