@@ -1730,6 +1730,8 @@ def multipath(ctx):
         expect(len([d for d, st in paths.items() if st == ("active", "ready")]) >= 2,
                "%s: fewer than two usable paths: %r" % (g.name, paths))
     wwid = pv.rsplit("/", 1)[1]
+    # What multipathd says, as recorded output for tests/data/multipath (the parser's fixtures).
+    show_on(a, "multipathd show maps json | head -c 4000")
     rc, out, _ = show_on(a, "ilvm pool-info san")
     expect("2 of 2 usable" in out, "pool-info does not show both paths usable: %r" % out)
     info = json.loads(a.check(["ilvm", "pool-info", "san", "--json"])[1])
