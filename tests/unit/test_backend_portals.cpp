@@ -131,6 +131,22 @@ TEST_F(Portals, StartAsksMultipathdForAMapThatIsNotThereAndGivesUpWhenItNeverApp
     for (const auto &p : {k_first, k_second}) EXPECT_TRUE(sys.ran(node(p, {"--logout"}))) << p;
 }
 
+// A host without multipath-tools: the start says what to install, and leaves nothing.
+TEST_F(Portals, StartWithoutMultipathToolsSaysWhatToInstall) {
+    logged_in(false);
+    no_records();
+    lun_present();
+    paths({{k_first, 5, "sdb"}, {k_second, 5, "sdc"}}, false);
+    sys.fail_to_run({"multipath"}, system_error("cannot run multipath: No such file or directory"));
+    auto started = backend->start_pool(pool);
+    ASSERT_FALSE(started.ok());
+    EXPECT_EQ(started.error().message.rfind("pool san names 2 portals, which needs dm-multipath: ", 0), 0u)
+        << started.error().message;
+    EXPECT_EQ(started.error().hint.rfind("install multipath-tools, then run ilvm host-setup", 0), 0u);
+    for (const char *tool : {"multipathd", "pvs", "vgchange"}) expect_not_run({tool});
+    for (const auto &p : {k_first, k_second}) EXPECT_TRUE(sys.ran(node(p, {"--logout"}))) << p;
+}
+
 TEST_F(Portals, StartRefusesPortalsThatLeadToDifferentLuns) {
     logged_in(false);
     no_records();

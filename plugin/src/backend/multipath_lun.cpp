@@ -77,7 +77,14 @@ Result<std::string> ensure_map(System &sys, const PoolDef &pool, std::chrono::mi
     // find_multipaths strict (multipath-tools 0.9's default): multipathd maps only WWIDs listed
     // in /etc/multipath/wwids. Adding one that is there already changes nothing.
     ILVM_ASSIGN_OR_RETURN(Command add_wwid, multipath::multipath_add_wwid(first->disk));
-    ILVM_TRY(run_status(sys, add_wwid, "multipath -a"));
+    if (Status added = run_status(sys, add_wwid, "multipath -a"); !added.ok()) {
+        Error e = added.take_error();
+        e.message = "pool " + pool.name + " names " + std::to_string(pool.portals.size()) +
+                    " portals, which needs dm-multipath: " + e.message;
+        e.hint = "install multipath-tools, then run ilvm host-setup (it writes multipath's settings for the pool's "
+                 "maps); ilvm host-validate checks them";
+        return e;
+    }
     if (!sys.path_exists(device)) {
         ILVM_ASSIGN_OR_RETURN(Command add_map, multipath::multipathd_add_map(wwid));
         ILVM_ASSIGN_OR_RETURN(auto out, sys.run(add_map));
