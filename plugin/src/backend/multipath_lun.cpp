@@ -51,6 +51,17 @@ Result<const LunPath *> first_disk(const std::vector<LunPath> &paths, const Pool
                      "iscsiadm --mode session --print 3 lists each session's disks; is the pool started here?");
 }
 
+// The WWID of the pool's LUN (through its first path with a disk) and its map's device.
+struct LunMap {
+    std::string wwid, device;
+};
+Result<LunMap> map_of(System &sys, const PoolDef &pool, const std::vector<LunPath> &paths) {
+    ILVM_ASSIGN_OR_RETURN(const LunPath *first, first_disk(paths, pool));
+    ILVM_ASSIGN_OR_RETURN(std::string wwid, wwid_of(sys, first->disk));
+    ILVM_ASSIGN_OR_RETURN(std::string device, multipath::map_device_path(wwid));
+    return LunMap{std::move(wwid), std::move(device)};
+}
+
 }  // namespace
 
 Result<std::vector<LunPath>> lun_paths(System &sys, const PoolDef &pool) {
@@ -106,24 +117,21 @@ Result<std::string> ensure_map(System &sys, const PoolDef &pool, std::chrono::mi
 
 Result<std::string> existing_map(System &sys, const PoolDef &pool) {
     ILVM_ASSIGN_OR_RETURN(auto paths, lun_paths(sys, pool));
-    ILVM_ASSIGN_OR_RETURN(const LunPath *first, first_disk(paths, pool));
-    ILVM_ASSIGN_OR_RETURN(std::string wwid, wwid_of(sys, first->disk));
-    ILVM_ASSIGN_OR_RETURN(std::string device, multipath::map_device_path(wwid));
-    if (!sys.path_exists(device))
-        return not_found("pool " + pool.name + " has no multipath map " + device + " on this host",
+    ILVM_ASSIGN_OR_RETURN(LunMap map, map_of(sys, pool, paths));
+    if (!sys.path_exists(map.device))
+        return not_found("pool " + pool.name + " has no multipath map " + map.device + " on this host",
                          "ilvm pool-destroy " + pool.name + " && ilvm pool-start " + pool.name + " makes it");
-    return device;
+    return map.device;
 }
 
 Status flush_map(System &sys, const PoolDef &pool) {
     ILVM_ASSIGN_OR_RETURN(auto paths, lun_paths(sys, pool));
-    auto first = first_disk(paths, pool);
-    if (!first.ok()) {
+    if (!first_disk(paths, pool).ok()) {
         spdlog::info("pool {}: no path shows a disk, so there is no multipath map to remove", pool.name);
         return {};
     }
-    ILVM_ASSIGN_OR_RETURN(std::string wwid, wwid_of(sys, (*first)->disk));
-    ILVM_ASSIGN_OR_RETURN(std::string device, multipath::map_device_path(wwid));
+    ILVM_ASSIGN_OR_RETURN(LunMap map, map_of(sys, pool, paths));
+    const std::string &wwid = map.wwid, &device = map.device;
     if (!sys.path_exists(device)) return {};
     ILVM_ASSIGN_OR_RETURN(Command flush, multipath::multipath_flush(wwid));
     auto out = run_checked(sys, flush, "multipath -f");
