@@ -766,6 +766,9 @@ def mirror(ctx):
         % (rc, (err.strip().splitlines() or ["started"])[-1][:200]))
     if rc == 0:
         virsh(a, "destroy", "web2")
+    # Nothing left behind: a later scenario (lun-loss) defines a web2 of its own.
+    for g in (a, b):
+        virsh(g, "undefine", "web2")
 
     # Restarting the mirror under a running VM activates nothing and leaves the VM alone.
     virsh(b, "start", "web1")
