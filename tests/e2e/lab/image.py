@@ -74,8 +74,9 @@ APT_PACKAGES = [
     "libspdlog1.10", "libfmt9",
     # the host agent ilvmd: libvirt events on GLib, udev block events
     "libvirt-glib-1.0-0", "libgudev-1.0-0", "glib-networking",
-    # libvirt's Python binding: migrateToURI3, what virt-manager calls (issue 17)
-    "python3-libvirt",
+    # libvirt's Python binding: migrateToURI3, what virt-manager calls (issue 17), and
+    # virt-install, the user guide's recipe for new VMs on the pool's volumes
+    "python3-libvirt", "virtinst",
 ]
 
 # Kernel module subtrees not needed by a headless virtio guest; pruned to keep
