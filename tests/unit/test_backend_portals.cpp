@@ -147,6 +147,23 @@ TEST_F(Portals, StartWithoutMultipathToolsSaysWhatToInstall) {
     for (const auto &p : {k_first, k_second}) EXPECT_TRUE(sys.ran(node(p, {"--logout"}))) << p;
 }
 
+// multipath-tools installed, but `multipath -a` fails (a wwids file it cannot write, say):
+// its own error, not advice to install what is there.
+TEST_F(Portals, StartWhoseMultipathAddFailsSaysWhatFailed) {
+    logged_in(false);
+    no_records();
+    lun_present();
+    paths({{k_first, 5, "sdb"}, {k_second, 5, "sdc"}}, false);
+    sys.on({"multipath", "-a"}, CommandOutput{1, "", "cannot open /etc/multipath/wwids: Read-only file system\n"});
+    auto started = backend->start_pool(pool);
+    ASSERT_FALSE(started.ok());
+    EXPECT_EQ(started.error().message, "pool san: multipath -a /dev/sdb failed: cannot open /etc/multipath/wwids: "
+                                       "Read-only file system");
+    EXPECT_EQ(started.error().hint.find("install multipath-tools"), std::string::npos) << started.error().hint;
+    for (const char *tool : {"multipathd", "pvs", "vgchange"}) expect_not_run({tool});
+    for (const auto &p : {k_first, k_second}) EXPECT_TRUE(sys.ran(node(p, {"--logout"}))) << p;
+}
+
 TEST_F(Portals, StartRefusesPortalsThatLeadToDifferentLuns) {
     logged_in(false);
     no_records();

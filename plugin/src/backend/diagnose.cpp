@@ -11,7 +11,6 @@
 #include "backend/backend.hpp"
 #include "backend/multipath_lun.hpp"
 #include "common/log.hpp"
-#include "common/names.hpp"
 #include "iscsi/session.hpp"
 #include "iscsi/session_details.hpp"
 #include "iscsi/session_timeouts.hpp"
@@ -71,7 +70,7 @@ std::optional<std::string> session_details_text(System &sys) {
 // it shows none.
 std::string session_state(std::string_view details, const PoolDef &pool, const Portal &portal) {
     for (const auto &s : iscsi::target_sessions(details, pool.target_iqn))
-        if (s.portal.port == portal.port && same_host(s.portal.host, portal.host)) return s.session_state;
+        if (portal.is(s.portal.host, s.portal.port)) return s.session_state;
     return "";
 }
 

@@ -5,7 +5,6 @@
 
 #include "backend/device.hpp"
 #include "common/continue_after.hpp"
-#include "common/names.hpp"
 #include "common/strings.hpp"
 #include "iscsi/iscsi_argv.hpp"
 #include "multipath/multipath_argv.hpp"
@@ -17,7 +16,7 @@ namespace {
 // The pool's portal a session is to, or nullptr (a session the pool did not make).
 const Portal *pool_portal(const PoolDef &pool, const iscsi::PortalAddress &at) {
     for (const auto &p : pool.portals)
-        if (p.port == at.port && same_host(p.host, at.host)) return &p;
+        if (p.is(at.host, at.port)) return &p;
     return nullptr;
 }
 
@@ -88,13 +87,21 @@ Result<std::string> ensure_map(System &sys, const PoolDef &pool, std::chrono::mi
     // find_multipaths strict (multipath-tools 0.9's default): multipathd maps only WWIDs listed
     // in /etc/multipath/wwids. Adding one that is there already changes nothing.
     ILVM_ASSIGN_OR_RETURN(Command add_wwid, multipath::multipath_add_wwid(first->disk));
-    if (Status added = run_status(sys, add_wwid, "multipath -a"); !added.ok()) {
+    auto added = sys.run(add_wwid);
+    if (!added.ok()) {
+        // The program could not run at all: multipath-tools is missing.
         Error e = added.take_error();
         e.message = "pool " + pool.name + " names " + std::to_string(pool.portals.size()) +
                     " portals, which needs dm-multipath: " + e.message;
         e.hint = "install multipath-tools, then run ilvm host-setup (it writes multipath's settings for the pool's "
                  "maps); ilvm host-validate checks them";
         return e;
+    }
+    if (!added->succeeded()) {
+        std::string line = added->first_error_line();
+        if (line.empty()) line = "exit status " + std::to_string(added->exit_code);
+        return system_error("pool " + pool.name + ": " + add_wwid.display() + " failed: " + line,
+                            "ilvm host-validate checks multipath's settings; journalctl -u multipathd says more");
     }
     if (!sys.path_exists(device)) {
         ILVM_ASSIGN_OR_RETURN(Command add_map, multipath::multipathd_add_map(wwid));
@@ -157,7 +164,7 @@ Result<std::vector<PathHealth>> path_health(System &sys, const PoolDef &pool) {
     for (const auto &portal : pool.portals) {
         PathHealth h{portal.address(), {}, {}, {}, {}, false};
         for (const auto &p : paths) {
-            if (p.portal.port != portal.port || !same_host(p.portal.host, portal.host)) continue;
+            if (!portal.is(p.portal.host, p.portal.port)) continue;
             h.session_state = p.session_state;
             h.disk = p.disk;
         }

@@ -22,6 +22,10 @@ const char *lock_failure_policy_name(LockFailurePolicy p) {
     return "pause";
 }
 
+bool Portal::is(std::string_view other_host, uint16_t other_port) const {
+    return port == other_port && same_host(host, other_host);
+}
+
 std::string Portal::address() const {
     return (is_ipv6_literal(host) ? "[" + host + "]" : host) + ":" + std::to_string(port);
 }

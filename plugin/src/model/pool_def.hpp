@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace ilvm {
@@ -54,6 +55,9 @@ struct Portal {
 
     // "10.0.0.50:3260", "[fe80::1]:3260": the form iscsiadm -p and /dev/disk/by-path use.
     std::string address() const;
+    // Whether host:port is this portal, however its address is written (iscsiadm prints a
+    // record's address as it was given; common/names.hpp same_host).
+    bool is(std::string_view other_host, uint16_t other_port) const;
     // /dev/disk/by-path/ip-<host>:<port>-iscsi-<iqn>-lun-<n>, the host unbracketed
     std::string by_path_device(const std::string &target_iqn, uint32_t lun) const;
 };

@@ -194,7 +194,7 @@ Status parse_portals(const xmlNode *source, PoolDef &def, PoolXmlOrigin origin) 
     for (const xmlNode *host : hosts) {
         ILVM_ASSIGN_OR_RETURN(Portal portal, parse_portal(host, origin));
         for (const auto &earlier : def.portals)
-            if (earlier.port == portal.port && same_host(earlier.host, portal.host))
+            if (earlier.is(portal.host, portal.port))
                 return invalid_input("portal " + portal.address() + " is named twice in <source>" + line_suffix(host),
                                      "each <host> is one path to the LUN: remove the second one (the same address, "
                                      "however written, and the same port)");
