@@ -53,18 +53,34 @@ std::optional<Finding> recovery_timeout_finding(const std::string &details, cons
                    restart_fix(pool), "", ""};
 }
 
-// iscsiadm --mode session --print 3, once for all the pool's portals; nullopt (and a log line)
+// iscsiadm --mode session --print 3, read when a check first needs it and then kept for the
+// others (the sessions' states and timeouts, multipath's paths); nullopt (and a log line)
 // when it does not answer.
-std::optional<std::string> session_details_text(System &sys) {
-    auto out = sys.run(iscsi::session_details());
-    if (!out.ok() || !out->succeeded()) {
-        spdlog::info("iscsiadm --mode session --print 3 did not answer ({}): the session's recovery timeout is not "
-                     "checked",
-                     out.ok() ? out->first_error_line() : out.error().message);
-        return std::nullopt;
+class SessionDetails {
+public:
+    explicit SessionDetails(System &sys) : sys_(sys) {}
+    const std::optional<std::string> &text() {
+        if (read_) return text_;
+        read_ = true;
+        auto out = sys_.run(iscsi::session_details());
+        if (!out.ok() || !out->succeeded()) {
+            error_ = out.ok() ? out->first_error_line() : out.error().message;
+            spdlog::info("iscsiadm --mode session --print 3 did not answer ({}): the session's recovery timeout is not "
+                         "checked",
+                         error_);
+            return text_;
+        }
+        text_ = std::move(out->out);
+        return text_;
     }
-    return std::move(out->out);
-}
+    const std::string &error() const { return error_; }
+
+private:
+    System &sys_;
+    bool read_ = false;
+    std::optional<std::string> text_;
+    std::string error_;
+};
 
 // The state iscsiadm --print 3 gives the session to `portal` ("LOGGED_IN", "FAILED"), "" when
 // it shows none.
@@ -77,14 +93,12 @@ std::string session_state(std::string_view details, const PoolDef &pool, const P
 // One "iscsi session" finding per portal, each followed by its recovery timeout's. A portal
 // without a session fails the check, except on a pool with several portals where another
 // has one: the pool runs degraded, the other paths carry the I/O.
-void session_findings(System &sys, const PoolDef &pool, iscsi::PoolSessions &sessions, std::vector<Finding> &out) {
+void session_findings(const PoolDef &pool, iscsi::PoolSessions &sessions, SessionDetails &read, std::vector<Finding> &out) {
     auto logged_in = sessions.logged_in();
     if (!logged_in.ok()) {
         out.push_back({"iscsi session", "fail", "", logged_in.error().message, "systemctl start iscsid", "", ""});
         return;
     }
-    std::optional<std::string> details;
-    bool details_read = false;
     for (size_t i = 0; i < sessions.size(); ++i) {
         const Portal &p = sessions.portal(i);
         const std::string portal = pool.target_iqn + " at " + p.host + ":" + std::to_string(p.port);
@@ -97,10 +111,7 @@ void session_findings(System &sys, const PoolDef &pool, iscsi::PoolSessions &ses
                 out.push_back({"iscsi session", "fail", "", "no iSCSI session to " + portal, restart_fix(pool), "", ""});
             continue;
         }
-        if (!details_read) {
-            details = session_details_text(sys);
-            details_read = true;
-        }
+        const auto &details = read.text();
         // Listed is not working: a session whose portal stopped answering stays listed while
         // open-iscsi tries to recover it (--print 3: "iSCSI Session State: FAILED").
         const std::string state = details ? session_state(*details, pool, p) : "";
@@ -119,13 +130,20 @@ void session_findings(System &sys, const PoolDef &pool, iscsi::PoolSessions &ses
 // A pool with several portals: its dm-multipath map and each path's state (multipath_lun.hpp).
 // Every path usable is ok; some not is a warning (I/O goes on over the others); none, or no
 // map, fails: the pool's I/O is queued or failing.
-void multipath_findings(System &sys, const PoolDef &pool, std::vector<Finding> &out) {
-    auto map = multipath_lun::existing_map(sys, pool);
+void multipath_findings(System &sys, const PoolDef &pool, SessionDetails &read, std::vector<Finding> &out) {
+    const auto &details = read.text();
+    if (!details) {
+        out.push_back({"multipath", "fail", "", "iscsiadm --mode session --print 3 did not answer: " + read.error(),
+                       "systemctl status iscsid", "", ""});
+        return;
+    }
+    const auto lun_paths = multipath_lun::lun_paths_in(*details, pool);
+    auto map = multipath_lun::existing_map(sys, pool, lun_paths);
     if (!map.ok()) {
         out.push_back({"multipath", "fail", "", map.error().message, map.error().hint, "", ""});
         return;
     }
-    auto paths = multipath_lun::path_health(sys, pool);
+    auto paths = multipath_lun::path_health(sys, pool, lun_paths);
     if (!paths.ok()) {
         out.push_back({"multipath", "fail", "", paths.error().message, "multipath -ll " + *map, "", ""});
         return;
@@ -186,8 +204,9 @@ Result<std::vector<Finding>> Backend::diagnose_pool(const PoolDef &pool, const R
 
     // The iSCSI session to the pool's target.
     iscsi::PoolSessions sessions(sys_, pool, cfg_.iscsi_nodes_dir);
-    session_findings(sys_, pool, sessions, out);
-    if (pool.multipath() && sessions.known() && sessions.any_up()) multipath_findings(sys_, pool, out);
+    SessionDetails details(sys_);
+    session_findings(pool, sessions, details, out);
+    if (pool.multipath() && sessions.known() && sessions.any_up()) multipath_findings(sys_, pool, details, out);
 
     // The volumes: this host's local view (no VG lock, as the reconciler).
     auto lvs = load_lvs(pool, VgLock::none);

@@ -20,7 +20,9 @@ const Portal *pool_portal(const PoolDef &pool, const iscsi::PortalAddress &at) {
     return nullptr;
 }
 
-std::vector<LunPath> paths_in(std::string_view tree, const PoolDef &pool) {
+}  // namespace
+
+std::vector<LunPath> lun_paths_in(std::string_view tree, const PoolDef &pool) {
     std::vector<LunPath> out;
     for (const auto &s : iscsi::target_sessions(tree, pool.target_iqn)) {
         if (!pool_portal(pool, s.portal)) continue;
@@ -33,6 +35,8 @@ std::vector<LunPath> paths_in(std::string_view tree, const PoolDef &pool) {
     }
     return out;
 }
+
+namespace {
 
 Result<std::string> wwid_of(System &sys, const std::string &disk) {
     ILVM_ASSIGN_OR_RETURN(Command c, multipath::udev_properties(disk));
@@ -65,7 +69,7 @@ Result<LunMap> map_of(System &sys, const PoolDef &pool, const std::vector<LunPat
 
 Result<std::vector<LunPath>> lun_paths(System &sys, const PoolDef &pool) {
     ILVM_ASSIGN_OR_RETURN(auto out, run_checked(sys, iscsi::session_details(), "iscsiadm --mode session --print 3"));
-    return paths_in(out.out, pool);
+    return lun_paths_in(out.out, pool);
 }
 
 Result<std::string> ensure_map(System &sys, const PoolDef &pool, std::chrono::milliseconds timeout) {
@@ -124,6 +128,10 @@ Result<std::string> ensure_map(System &sys, const PoolDef &pool, std::chrono::mi
 
 Result<std::string> existing_map(System &sys, const PoolDef &pool) {
     ILVM_ASSIGN_OR_RETURN(auto paths, lun_paths(sys, pool));
+    return existing_map(sys, pool, paths);
+}
+
+Result<std::string> existing_map(System &sys, const PoolDef &pool, const std::vector<LunPath> &paths) {
     ILVM_ASSIGN_OR_RETURN(LunMap map, map_of(sys, pool, paths));
     if (!sys.path_exists(map.device))
         return not_found("pool " + pool.name + " has no multipath map " + map.device + " on this host",
@@ -151,6 +159,10 @@ Status flush_map(System &sys, const PoolDef &pool) {
 
 Result<std::vector<PathHealth>> path_health(System &sys, const PoolDef &pool) {
     ILVM_ASSIGN_OR_RETURN(auto paths, lun_paths(sys, pool));
+    return path_health(sys, pool, paths);
+}
+
+Result<std::vector<PathHealth>> path_health(System &sys, const PoolDef &pool, const std::vector<LunPath> &paths) {
     std::vector<multipath::MultipathMap> maps;
     auto shown = run_checked(sys, multipath::multipathd_show_maps_json(), "multipathd show maps json");
     if (shown.ok()) {

@@ -32,6 +32,8 @@ struct LunPath {
 // of the pool's LUN (`iscsiadm --mode session --print 3`). Sessions to portals the pool does
 // not name (an administrator's own) are left out.
 Result<std::vector<LunPath>> lun_paths(System &sys, const PoolDef &pool);
+// The same from a --print 3 text already read (doctor reads it once for all its checks).
+std::vector<LunPath> lun_paths_in(std::string_view session_details, const PoolDef &pool);
 
 // pool-start, once the sessions are logged in: the WWID of every path (udev's ID_SERIAL) must
 // be the same (the portals lead to one LUN); the WWID is added to multipath's wwids file and
@@ -41,6 +43,7 @@ Result<std::string> ensure_map(System &sys, const PoolDef &pool, std::chrono::mi
 // The map of a pool whose sessions are logged in, without changing anything: /dev/mapper/<WWID>
 // of the first path with a disk; not_found when no path has a disk or the map does not exist.
 Result<std::string> existing_map(System &sys, const PoolDef &pool);
+Result<std::string> existing_map(System &sys, const PoolDef &pool, const std::vector<LunPath> &paths);
 
 // pool-stop, before the sessions log out: removes the map (`multipath -f`) so that no map is
 // left without paths, queueing I/O. Nothing to do when no path has a disk or there is no map.
@@ -58,5 +61,6 @@ struct PathHealth {
 // One entry per portal of the pool, in the pool's order: two commands (iscsiadm's session
 // tree, `multipathd show maps json`).
 Result<std::vector<PathHealth>> path_health(System &sys, const PoolDef &pool);
+Result<std::vector<PathHealth>> path_health(System &sys, const PoolDef &pool, const std::vector<LunPath> &paths);
 
 }  // namespace ilvm::multipath_lun
