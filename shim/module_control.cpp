@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "shim/module_control.hpp"
 
+#include "iscsi-lvm/backend.h"
+
 namespace ilvm::hook {
 
 Result<bool> ModuleControl::active_here(const std::string &pool, const std::string &volume) {
@@ -15,7 +17,9 @@ Result<VolumeControl::Activated> ModuleControl::activate(const std::string &pool
 }
 
 Status ModuleControl::deactivate(const std::string &pool, const std::string &volume) {
-    return locks_.deactivate({pool, volume});
+    // Every deactivation of the hook follows a domain's use (release) or a start that failed
+    // (rollback): a volume still open may be udev's probe after QEMU closed it.
+    return locks_.deactivate({pool, volume}, ILVM_DEACTIVATE_AFTER_USE);
 }
 
 }  // namespace ilvm::hook

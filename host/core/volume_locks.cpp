@@ -38,9 +38,9 @@ Result<VolSummary> ModuleVolumeLocks::activate_from(const VolumeRef &v, bool sha
     return summarize_vol(before);
 }
 
-Status ModuleVolumeLocks::deactivate(const VolumeRef &v) {
+Status ModuleVolumeLocks::deactivate(const VolumeRef &v, unsigned extra_flags) {
     ILVM_ASSIGN_OR_RETURN(std::string xml, pool_xml(v.pool));
-    ILVM_TRY(client_.deactivate_vol(xml, v.volume, reuse_report_ ? ILVM_REUSE_LVS_REPORT : 0u));
+    ILVM_TRY(client_.deactivate_vol(xml, v.volume, (reuse_report_ ? ILVM_REUSE_LVS_REPORT : 0u) | extra_flags));
     return {};
 }
 

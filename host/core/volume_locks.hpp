@@ -57,7 +57,8 @@ public:
     // As activate(), returning the volume as found before the call: its activation says
     // whether this call changed anything, i.e. what a rollback must undo.
     Result<VolSummary> activate_from(const VolumeRef &v, bool shared, unsigned extra_flags = 0);
-    Status deactivate(const VolumeRef &v);
+    // extra_flags: ILVM_DEACTIVATE_AFTER_USE for the release of a stopped domain.
+    Status deactivate(const VolumeRef &v, unsigned extra_flags = 0);
 
 private:
     Result<std::string> pool_xml(const std::string &pool);

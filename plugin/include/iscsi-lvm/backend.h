@@ -79,6 +79,11 @@ typedef struct ilvm_option {
                                                   is converted by lvchange alone, without asking
                                                   lvmlockd its mode first. A module without it
                                                   reads them, as before. */
+#define ILVM_DEACTIVATE_AFTER_USE   (1u << 2)  /* deactivate_vol: the domain that used the volume
+                                                  has stopped (the qemu hook's release): a volume
+                                                  still open is looked at again once udev has
+                                                  settled (its probe of a device closed after
+                                                  writing). A module without it refuses at once. */
 #define ILVM_REFRESH_VOL_FIND_HOLDER (1u << 0) /* refresh_vol: read sanlock leases to name the
                                                   host holding an inactive volume */
 #define ILVM_REFRESH_VOL_NO_VG_LOCK (1u << 1)  /* refresh_vol: lvs --nolocking (this host's view,

@@ -2,6 +2,7 @@
 // Activation: exclusive/shared for domains, short exclusive activations for our own
 // maintenance, and naming the host that holds a lock when we cannot get it.
 #include "backend/backend.hpp"
+#include "backend/device.hpp"
 #include "backend/tool_messages.hpp"
 #include "common/continue_after.hpp"
 #include "common/log.hpp"
@@ -183,11 +184,24 @@ Result<VolInfo> Backend::activate_vol(const PoolDef &pool, const std::string &na
     return before;
 }
 
-Result<VolInfo> Backend::deactivate_vol(const PoolDef &pool, const std::string &name, bool reuse_report) {
+Result<VolInfo> Backend::deactivate_vol(const PoolDef &pool, const std::string &name, bool reuse_report,
+                                        bool after_use) {
     // Local state only (is it active here, open?); lvchange takes the real locks.
     ILVM_ASSIGN_OR_RETURN(auto lv, load_lv_unlocked(pool, name, reuse_report));
     VolInfo before = to_vol_info(pool, lv);
     if (!lv.active_locally) return before;
+    if (lv.device_open && after_use) {
+        // The domain that used it has stopped, so what still has it open is most likely udev:
+        // closing a device opened for writing makes udev probe it (the "watch" option of lvm2's
+        // udev rules, then blkid). Seen in the lab under load: the release hook found a volume
+        // open 2 s after QEMU had gone and left it active, and locked, here. udev's queue is
+        // waited for (at most 30 s), then the volume looked at again.
+        continue_after(run_status(sys_, device::udev_settle(), "udevadm settle"),
+                       "the volume is looked at again all the same");
+        forget_lv(pool, name);
+        ILVM_ASSIGN_OR_RETURN(lv, load_lv_unlocked(pool, name, false));
+        if (!lv.active_locally) return before;
+    }
     if (lv.device_open)
         return conflict("volume '" + name + "' is open on this host", "stop the domain that uses it first");
     forget_lv(pool, name);
