@@ -76,7 +76,7 @@ APT_PACKAGES = [
     "libvirt-glib-1.0-0", "libgudev-1.0-0", "glib-networking",
     # libvirt's Python binding: migrateToURI3, what virt-manager calls (issue 17), and
     # virt-install, the user guide's recipe for new VMs on the pool's volumes
-    "python3-libvirt", "virtinst",
+    "python3-libvirt", "virtinst", "osinfo-db",   # virt-install's --os-variant names (a Recommends)
 ]
 
 # Kernel module subtrees not needed by a headless virtio guest; pruned to keep

@@ -2523,7 +2523,9 @@ def agent(ctx):
 
 # virt-install as docs/user-guide.md ("virt-install and virt-manager") tells it, in the nested
 # libvirt (TCG: --virt-type qemu; no OS, no network, no console: the VM only has to start).
-VIRT_INSTALL = ["virt-install", "--virt-type", "qemu", "--memory", "64", "--vcpus", "1", "--os-variant", "debian12",
+# debian11: the newest Debian that Debian 12's osinfo-db (0.20221130) knows ("Unknown OS name
+# 'debian12'", seen here).
+VIRT_INSTALL = ["virt-install", "--virt-type", "qemu", "--memory", "64", "--vcpus", "1", "--os-variant", "debian11",
                 "--import", "--network", "none", "--graphics", "none", "--noautoconsole"]
 
 
