@@ -76,6 +76,6 @@ def check_payload_suite(suite, outer):
     """The payload is linked on the outer machine: refuse guests of another release
     (their sonames differ: libsimdjson14 on bookworm, libsimdjson25 on trixie)."""
     if outer and suite != outer:
-        raise LabError("a build tree made on this %s machine does not run on %s guests; "
-                       "run the package instead: ILVM_LAB_INSTALL=deb ILVM_LAB_SUITE=%s"
-                       % (outer, suite, suite))
+        raise LabError("a build tree made on this %s machine does not run on %s guests: "
+                       "run %s guests (ILVM_LAB_SUITE=%s) or the package "
+                       "(ILVM_LAB_INSTALL=deb, docs/testing.md)" % (outer, suite, outer, outer))
