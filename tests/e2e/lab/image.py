@@ -833,6 +833,9 @@ def install_package(tree, deb):
     log("stage2: package installed in %.0fs; new packages: %s" % (
         time.monotonic() - t0, " ".join(sorted(installed_packages(tree) - before))))
     run(["chroot", tree, "systemctl", "disable"] + PACKAGE_UNITS, timeout=120, env=chroot_env())
+    # A library the Depends forgot fails the image build here, not a scenario later.
+    for prog in ("ilvm", "ilvmd"):
+        run(["chroot", tree, prog, "--version"], timeout=60, env=chroot_env())
     _, out, _ = run(["chroot", tree, "dpkg-query", "-W", "-f", "${Version}", "iscsi-lvm"],
                     timeout=60, env=chroot_env())
     return out.strip()
