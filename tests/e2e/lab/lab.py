@@ -102,7 +102,7 @@ class Lab:
                 log("ILVM_LAB_INSTALL=deb: the guests run %s, not %s" % (
                     deb, self.staging_dir or self.meson_build_dir))
             self.staging_dir = self.meson_build_dir = None
-        else:
+        elif self.staging_dir or self.meson_build_dir:
             check_payload_suite(suite, outer_codename())
         self.base = ensure_base(suite=suite, deb=deb)
         log("guests: Debian %s, %s" % (suite, "iscsi-lvm %s from %s" % (
