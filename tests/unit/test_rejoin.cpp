@@ -133,10 +133,13 @@ protected:
         return info;
     }
     Result<RejoinResult> rejoin(std::vector<RejoinVolume> volumes) { return backend->rejoin_pool(pool, {std::move(volumes)}); }
-    static const RejoinedVolume &named(const RejoinResult &r, const std::string &name) {
+    // `name` is a plain pointer: g++ 14 (Debian 13) warns "possibly dangling reference to a
+    // temporary" when a function returning a reference is passed a temporary std::string,
+    // and werror turns that into a failed build.
+    static const RejoinedVolume &named(const RejoinResult &r, const char *name) {
         for (const auto &v : r.volumes)
             if (v.name == name) return v;
-        throw std::runtime_error("no volume " + name + " in the result");
+        throw std::runtime_error("no volume " + std::string(name) + " in the result");
     }
 };
 

@@ -3,11 +3,18 @@
 """Build (or reuse from cache) the base guest image of the iscsi-lvm lab.
 
 Output, all under ~/.cache/iscsi-lvm-lab/ (override: ILVM_LAB_CACHE):
-  stage1-<hash>/tree      debootstrap'ed bookworm + apt-installed packages
-  kernel-<pkg>-<ver>/     linux-image-*.deb extracted with dpkg-deb -x
+  stage1-<hash>/tree      debootstrap'ed SUITE + apt-installed packages
+  stage1-<hash>/kernel/   the suite's linux-image-*.deb (+ kernel.json)
+  kernel-<pkg>-<ver>/     that .deb extracted with dpkg-deb -x
   base-<hash>/            vmlinuz, initrd.img, rootfs.img (sparse ext4),
                           manifest.json
   ssh/id_ed25519          key baked into every base image for root login
+
+The guests' Debian release is ILVM_LAB_SUITE (bookworm, the default, or
+trixie).  With a package (ensure_base(deb=...), the lab's ILVM_LAB_INSTALL=deb)
+stage 2 installs it with `apt-get install ./iscsi-lvm_*.deb` and its Depends
+bring the runtime libraries; without one, stage 1 installs them by name for
+the payload tree (RUNTIME_LIBS).
 
 Two stages so that editing guest config files (stage 2, ~15 s) does not
 redo debootstrap + apt (stage 1, the slow part).  Each stage's directory
@@ -17,9 +24,10 @@ automatically and an absent cache rebuilds from nothing.
 Only Debian packages are needed on the outer machine: debootstrap,
 busybox-static, e2fsprogs, qemu-utils, openssh-client (and apt/dpkg).
 Nothing is installed on the outer machine by this script; the kernel .deb is
-fetched with `apt-get download` and only unpacked.
+fetched with `apt-get download` inside the stage-1 chroot (so it is the
+suite's kernel, not the outer machine's) and only unpacked.
 
-Usage: /usr/bin/python3 tests/e2e/lab/image.py [--force] [--print]
+Usage: /usr/bin/python3 tests/e2e/lab/image.py [--force] [--print] [--suite S] [--deb FILE]
 """
 
 import argparse
@@ -28,6 +36,7 @@ import gzip
 import hashlib
 import io
 import json
+import lzma
 import os
 import re
 import shutil
@@ -43,11 +52,16 @@ else:
     from .util import LabError, log, run, install_signal_handlers
 
 # Bump when the stage-1 recipe changes in a way the package list does not show.
-STAGE1_VERSION = 1
+# 2: the kernel .deb is fetched in stage 1, from the suite's archive.
+STAGE1_VERSION = 2
 # Bump when stage-2 code (not data below) changes.
-STAGE2_VERSION = 3
+# 4: optional package install; compressed kernel modules unpacked for the initramfs.
+STAGE2_VERSION = 4
 
-SUITE = "bookworm"
+# The guests' Debian release (ILVM_LAB_SUITE).  bookworm stays the default until the
+# lab's full suite has passed on trixie guests (issue 20); trixie is the release the
+# package is meant for.  Only suites listed in RUNTIME_LIBS: their library names differ.
+DEFAULT_SUITE = "bookworm"
 
 # Installed by debootstrap itself: only packages whose maintainer scripts
 # work in debootstrap's bare chroot.
@@ -69,15 +83,30 @@ APT_PACKAGES = [
     # virtualization stack (nested TCG domains, migration in later scenarios)
     "libvirt-daemon-system", "libvirt-daemon-driver-qemu", "libvirt-clients",
     "qemu-system-x86", "qemu-utils",
-    # runtime libraries of our C++ build (shipped via the payload disk)
-    "libvirt0", "libxml2", "libglib2.0-0", "libjson-glib-1.0-0", "libsimdjson14",
-    "libspdlog1.10", "libfmt9",
-    # the host agent ilvmd: libvirt events on GLib, udev block events
-    "libvirt-glib-1.0-0", "libgudev-1.0-0", "glib-networking",
     # libvirt's Python binding: migrateToURI3, what virt-manager calls (issue 17), and
     # virt-install, the user guide's recipe for new VMs on the pool's volumes
     "python3-libvirt", "virtinst", "osinfo-db",   # virt-install's --os-variant names (a Recommends)
 ]
+
+# Runtime libraries of our C++ build, for the payload tree only (a package brings its
+# own through its Depends, which is what a lab on the package checks).  Their names
+# change with each release's ABI (t64, soname bumps), hence one list per suite.
+RUNTIME_LIBS = {
+    "bookworm": ["libvirt0", "libxml2", "libglib2.0-0", "libjson-glib-1.0-0",
+                 "libsimdjson14", "libspdlog1.10", "libfmt9",
+                 # the host agent ilvmd: libvirt events on GLib, udev block events
+                 "libvirt-glib-1.0-0", "libgudev-1.0-0", "glib-networking"],
+    "trixie": ["libvirt0", "libxml2", "libglib2.0-0t64", "libjson-glib-1.0-0",
+               "libsimdjson25", "libspdlog1.15", "libfmt10",
+               "libvirt-glib-1.0-0", "libgudev-1.0-0", "glib-networking"],
+}
+
+# What the package's maintainer scripts enable (dh_installsystemd).  The lab image
+# disables them again: the scenarios start from a host whose units are off, as with
+# the payload tree, and enable what they test (host-setup, mirror, agent, host-failure).
+# On a real host they would not run before the next boot either.
+PACKAGE_UNITS = ["iscsi-lvm.service", "iscsi-lvm-mirror.service",
+                 "iscsi-lvm-reconcile.timer", "ilvmd.service"]
 
 # Kernel module subtrees not needed by a headless virtio guest; pruned to keep
 # the image (and mkfs time) small.
@@ -283,15 +312,32 @@ class CacheLock:
 
 
 # --------------------------------------------------------------------------
-# apt sources of the outer machine (read at run time, never hard-coded)
+# the guests' release and its apt sources (derived from the outer machine's, never
+# hard-coded)
 
-def read_apt_sources():
-    """Return [(uri, suite, components, signed_by)] of enabled Debian sources.
+def lab_suite(suite=None):
+    """The guests' Debian release: `suite`, else ILVM_LAB_SUITE, else DEFAULT_SUITE."""
+    suite = suite or os.environ.get("ILVM_LAB_SUITE") or DEFAULT_SUITE
+    if suite not in RUNTIME_LIBS:
+        raise LabError("ILVM_LAB_SUITE=%s: the lab knows %s" % (suite, " and ".join(sorted(RUNTIME_LIBS))))
+    return suite
 
-    We read the machine's own configuration so the guest gets exactly the
-    archive (and so the same library versions) the outer machine builds
-    against.
-    """
+
+def outer_codename():
+    """The outer machine's release (VERSION_CODENAME of /etc/os-release), or None."""
+    try:
+        with open("/etc/os-release") as f:
+            for line in f:
+                if line.startswith("VERSION_CODENAME="):
+                    return line.split("=", 1)[1].strip().strip('"') or None
+    except OSError:
+        pass
+    return None
+
+
+def parse_apt_sources():
+    """Return [(uri, suite, components, signed_by)] of the enabled Debian sources
+    of the outer machine (sources.list and sources.list.d, both formats)."""
     entries = []
     files = []
     if os.path.exists("/etc/apt/sources.list"):
@@ -330,15 +376,38 @@ def read_apt_sources():
                     sb = re.search(r"signed-by=(\S+?)\]?(\s|$)", opts)
                     entries.append((m.group(2), m.group(3), m.group(4),
                                     sb.group(1) if sb else ""))
-    # Only the Debian release we build (bookworm, -updates, -security).
-    entries = [e for e in entries if e[1] == SUITE or e[1].startswith(SUITE + "-")]
-    if not any(e[1] == SUITE for e in entries):
-        raise LabError("no enabled apt source for suite %s in /etc/apt" % SUITE)
     return entries
 
 
-def debootstrap_mirror(entries):
-    return next(e[0] for e in entries if e[1] == SUITE)
+def of_release(entries, release):
+    """The entries of `release` itself and its -updates, -security, -backports."""
+    return [e for e in entries if e[1] == release or e[1].startswith(release + "-")]
+
+
+def read_apt_sources(suite):
+    """Return [(uri, suite, components, signed_by)] for the guests' release `suite`.
+
+    We read the machine's own configuration so the guest gets the archive (mirror,
+    snapshot, proxy-reachable host) this machine is known to reach.  When the machine
+    has no source of `suite` itself (a bookworm machine building trixie guests), the
+    sources of its own release are used with the release renamed: same mirrors, same
+    components, `bookworm-security` becoming `trixie-security`.
+    """
+    entries = parse_apt_sources()
+    mine = of_release(entries, suite)
+    if not any(e[1] == suite for e in mine):
+        outer = outer_codename()
+        base = of_release(entries, outer) if outer else []
+        if not any(e[1] == outer for e in base):
+            raise LabError("no enabled apt source for suite %s (nor for this machine's "
+                           "release %s) in /etc/apt" % (suite, outer))
+        mine = [(uri, suite + s[len(outer):], comps, sb) for uri, s, comps, sb in base]
+        log("apt sources for %s: derived from this machine's %s sources" % (suite, outer))
+    return mine
+
+
+def debootstrap_mirror(entries, suite):
+    return next(e[0] for e in entries if e[1] == suite)
 
 
 # --------------------------------------------------------------------------
@@ -423,9 +492,10 @@ def chroot_env():
 # --------------------------------------------------------------------------
 # stage 1: debootstrap + apt-get install
 
-def stage1(cache, entries):
-    key = _hash({"v": STAGE1_VERSION, "suite": SUITE, "inc": DEBOOTSTRAP_INCLUDE,
-                 "pkgs": APT_PACKAGES, "sources": entries})
+def stage1(cache, suite, entries, with_runtime_libs):
+    pkgs = APT_PACKAGES + (RUNTIME_LIBS[suite] if with_runtime_libs else [])
+    key = _hash({"v": STAGE1_VERSION, "suite": suite, "inc": DEBOOTSTRAP_INCLUDE,
+                 "pkgs": pkgs, "sources": entries})
     final = os.path.join(cache, "stage1-" + key)
     if os.path.exists(os.path.join(final, "done")):
         log("stage1 cached: %s" % final)
@@ -435,11 +505,11 @@ def stage1(cache, entries):
     os.makedirs(tmp)
     tree = os.path.join(tmp, "tree")
     t0 = time.monotonic()
-    mirror = debootstrap_mirror(entries)
-    log("stage1: debootstrap %s (minbase) ..." % SUITE)
+    mirror = debootstrap_mirror(entries, suite)
+    log("stage1: debootstrap %s (minbase) ..." % suite)
     try:
         run(["debootstrap", "--variant=minbase", "--components=main",
-             "--include=" + ",".join(DEBOOTSTRAP_INCLUDE), SUITE, tree, mirror],
+             "--include=" + ",".join(DEBOOTSTRAP_INCLUDE), suite, tree, mirror],
             timeout=1800, env=dict(chroot_env(), PATH=os.environ.get("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")))
         log("stage1: debootstrap done in %.0fs" % (time.monotonic() - t0))
     finally:
@@ -448,33 +518,24 @@ def stage1(cache, entries):
 
     # apt sources: the same archives as the outer machine (one-line format).
     lines = []
-    for uri, suite, comps, signed_by in entries:
+    for uri, s, comps, signed_by in entries:
         opt = ""
         if signed_by and os.path.exists(tree + signed_by):
             opt = "[signed-by=%s] " % signed_by
-        lines.append("deb %s%s %s %s" % (opt, uri, suite, comps))
+        lines.append("deb %s%s %s %s" % (opt, uri, s, comps))
     with open(tree + "/etc/apt/sources.list", "w") as f:
         f.write("\n".join(lines) + "\n")
-    shutil.copyfile("/etc/resolv.conf", tree + "/etc/resolv.conf")
-    # policy-rc.d: keep maintainer scripts from starting daemons in the chroot.
-    with open(tree + "/usr/sbin/policy-rc.d", "w") as f:
-        f.write("#!/bin/sh\nexit 101\n")
-    os.chmod(tree + "/usr/sbin/policy-rc.d", 0o755)
 
     t1 = time.monotonic()
-    log("stage1: apt-get install %d packages in chroot ..." % len(APT_PACKAGES))
-    with ChrootMounts(tree):
+    log("stage1: apt-get install %d packages in chroot ..." % len(pkgs))
+    with ChrootNetwork(tree), ChrootMounts(tree):
         run(["chroot", tree, "apt-get", "update"], timeout=600, env=chroot_env())
         run(["chroot", tree, "apt-get", "install", "-y", "--no-install-recommends",
-             "-o", "Dpkg::Options::=--force-confold"] + APT_PACKAGES,
+             "-o", "Dpkg::Options::=--force-confold"] + pkgs,
             timeout=2400, env=chroot_env())
+        log("stage1: apt done in %.0fs" % (time.monotonic() - t1))
+        download_kernel(tree, os.path.join(tmp, "kernel"))
         run(["chroot", tree, "apt-get", "clean"], timeout=120, env=chroot_env())
-    log("stage1: apt done in %.0fs" % (time.monotonic() - t1))
-    os.unlink(tree + "/usr/sbin/policy-rc.d")
-    os.unlink(tree + "/etc/resolv.conf")
-    # Guests have no DNS at all (no route out); an empty resolv.conf avoids
-    # slow lookups.
-    open(tree + "/etc/resolv.conf", "w").close()
     with open(os.path.join(tmp, "done"), "w") as f:
         f.write("%.0f\n" % (time.monotonic() - t0))
     os.rename(tmp, final)
@@ -482,20 +543,74 @@ def stage1(cache, entries):
     return final, key
 
 
-# --------------------------------------------------------------------------
-# kernel
+class ChrootNetwork:
+    """What apt in the chroot needs while it runs: the outer machine's resolv.conf, and a
+    policy-rc.d that keeps maintainer scripts from starting daemons.  Afterwards both go:
+    guests have no DNS at all (no route out), and an empty resolv.conf avoids slow
+    lookups."""
 
-def kernel_package():
-    """Resolve linux-image-amd64 to its concrete package and version."""
-    _, out, _ = run(["apt-cache", "depends", "linux-image-amd64"], timeout=60)
+    def __init__(self, tree):
+        self.tree = tree
+
+    def __enter__(self):
+        resolv = self.tree + "/etc/resolv.conf"
+        if os.path.lexists(resolv):
+            os.unlink(resolv)
+        shutil.copyfile("/etc/resolv.conf", resolv)
+        with open(self.tree + "/usr/sbin/policy-rc.d", "w") as f:
+            f.write("#!/bin/sh\nexit 101\n")
+        os.chmod(self.tree + "/usr/sbin/policy-rc.d", 0o755)
+        return self
+
+    def __exit__(self, *exc):
+        for p in ("/usr/sbin/policy-rc.d", "/etc/resolv.conf"):
+            if os.path.lexists(self.tree + p):
+                os.unlink(self.tree + p)
+        open(self.tree + "/etc/resolv.conf", "w").close()
+        return False
+
+
+# --------------------------------------------------------------------------
+# kernel: the suite's linux-image-amd64, fetched in the stage-1 chroot (whose apt
+# knows the suite; the outer machine's apt knows only its own release)
+
+def download_kernel(tree, dest):
+    """Resolve linux-image-amd64 in the chroot, download that .deb into dest and
+    record {package, version, deb} in dest/kernel.json."""
+    _, out, _ = run(["chroot", tree, "apt-cache", "depends", "linux-image-amd64"],
+                    timeout=60, env=chroot_env())
     m = re.search(r"Depends:\s*(linux-image-\S+-amd64)", out)
     if not m:
-        raise LabError("cannot resolve linux-image-amd64 (run apt-get update?):\n" + out)
+        raise LabError("cannot resolve linux-image-amd64 in the %s chroot:\n%s" % (tree, out))
     pkg = m.group(1)
-    _, out, _ = run(["apt-cache", "policy", pkg], timeout=60)
+    _, out, _ = run(["chroot", tree, "apt-cache", "policy", pkg], timeout=60, env=chroot_env())
     m = re.search(r"Candidate:\s*(\S+)", out)
-    ver = m.group(1) if m else "unknown"
-    return pkg, ver
+    if not m or m.group(1) == "(none)":
+        raise LabError("no candidate for %s in the %s chroot:\n%s" % (pkg, tree, out))
+    ver = m.group(1)
+    inside = "/var/tmp/ilvm-kernel"
+    shutil.rmtree(tree + inside, ignore_errors=True)
+    os.makedirs(tree + inside)
+    # apt warns that the download runs unsandboxed as root (_apt cannot write there);
+    # harmless.  `env -C`: apt-get download writes into its working directory.
+    log("stage1: kernel: apt-get download %s=%s" % (pkg, ver))
+    run(["chroot", tree, "env", "-C", inside, "apt-get", "download", "%s=%s" % (pkg, ver)],
+        timeout=900, env=chroot_env())
+    debs = [f for f in os.listdir(tree + inside) if f.endswith(".deb")]
+    if len(debs) != 1:
+        raise LabError("expected one kernel .deb, got %r" % debs)
+    os.makedirs(dest)
+    shutil.move(os.path.join(tree + inside, debs[0]), os.path.join(dest, debs[0]))
+    shutil.rmtree(tree + inside)
+    with open(os.path.join(dest, "kernel.json"), "w") as f:
+        json.dump({"package": pkg, "version": ver, "deb": debs[0]}, f, indent=2)
+
+
+def stage1_kernel(s1dir):
+    """(package, version, .deb path) of the kernel stage 1 downloaded."""
+    with open(os.path.join(s1dir, "kernel", "kernel.json")) as f:
+        k = json.load(f)
+    return k["package"], k["version"], os.path.join(s1dir, "kernel", k["deb"])
 
 
 def kernel_cache_dir(cache, pkg, ver):
@@ -504,23 +619,15 @@ def kernel_cache_dir(cache, pkg, ver):
     return os.path.join(cache, "kernel-%s-%s" % (pkg, ver.replace(":", "_")))
 
 
-def fetch_kernel(cache, pkg, ver):
+def fetch_kernel(cache, pkg, ver, deb):
+    """Unpack the kernel .deb (never installed anywhere) into the cache, once."""
     d = kernel_cache_dir(cache, pkg, ver)
     if os.path.exists(os.path.join(d, "done")):
         return d
     tmp = d + ".tmp"
     safe_rmtree(tmp)
-    os.makedirs(os.path.join(tmp, "deb"))
-    # apt warns that the download runs unsandboxed as root (the cache lives
-    # under /root, which _apt cannot enter); harmless.
-    log("kernel: apt-get download %s=%s" % (pkg, ver))
-    run(["apt-get", "download", "%s=%s" % (pkg, ver)], timeout=900,
-        cwd=os.path.join(tmp, "deb"))
-    debs = [f for f in os.listdir(os.path.join(tmp, "deb")) if f.endswith(".deb")]
-    if len(debs) != 1:
-        raise LabError("expected one kernel .deb, got %r" % debs)
-    run(["dpkg-deb", "-x", os.path.join(tmp, "deb", debs[0]), os.path.join(tmp, "x")],
-        timeout=600)
+    os.makedirs(tmp)
+    run(["dpkg-deb", "-x", deb, os.path.join(tmp, "x")], timeout=600)
     open(os.path.join(tmp, "done"), "w").close()
     os.rename(tmp, d)
     return d
@@ -528,10 +635,20 @@ def fetch_kernel(cache, pkg, ver):
 
 def kernel_version(kdir):
     mods = os.path.join(kdir, "x", "lib", "modules")
+    if not os.path.isdir(mods):  # a merged-/usr kernel package (trixie and later)
+        mods = os.path.join(kdir, "x", "usr", "lib", "modules")
     vers = os.listdir(mods)
     if len(vers) != 1:
         raise LabError("expected one kernel in %s: %r" % (mods, vers))
     return vers[0]
+
+
+def kernel_modules_dir(kdir, kver):
+    for sub in ("lib", "usr/lib"):
+        p = os.path.join(kdir, "x", sub, "modules", kver)
+        if os.path.isdir(p):
+            return p
+    raise LabError("no modules of %s in %s" % (kver, kdir))
 
 
 # --------------------------------------------------------------------------
@@ -620,19 +737,31 @@ def busybox_initramfs(dirs, init_text, moddir, order):
     c.file("init", init_text.encode(), 0o755)
     names = []
     for p in order:
-        name = os.path.basename(p)
-        with open(os.path.join(moddir, p), "rb") as f:
-            c.file("mods/" + name, f.read())
+        name = re.sub(r"\.ko\.\w+$", ".ko", os.path.basename(p))
+        c.file("mods/" + name, read_module(os.path.join(moddir, p)))
         names.append(name)
     c.file("mods/order", ("\n".join(names) + "\n").encode())
     return gzip.compress(c.finish(), compresslevel=6), names
 
 
+def read_module(path):
+    """The bytes of a kernel module, uncompressed: busybox's insmod hands the file to
+    init_module() as it is, and a kernel takes compressed modules only through
+    finit_module().  bookworm's kernel ships plain .ko files, trixie's .ko.xz."""
+    with open(path, "rb") as f:
+        data = f.read()
+    if path.endswith(".ko"):
+        return data
+    if path.endswith(".ko.xz"):
+        return lzma.decompress(data)
+    if path.endswith(".ko.gz"):
+        return gzip.decompress(data)
+    # (.ko.zst would need a program: Python 3.11's stdlib has no zstd.)
+    raise LabError("module compression not supported: %s" % path)
+
+
 def build_initrd(moddir, out_path):
     order = module_load_order(moddir, INITRD_MODULES)
-    for p in order:
-        if not p.endswith(".ko"):
-            raise LabError("compressed module %s: busybox insmod cannot load it" % p)
     data, names = busybox_initramfs(("bin", "dev", "proc", "sys", "newroot", "payload", "tmp", "mods"),
                                     INIT_SCRIPT, moddir, order)
     with open(out_path, "wb") as f:
@@ -669,20 +798,66 @@ def edit_lvm_conf(path):
         f.write(new)
 
 
-def stage2(cache, s1dir, s1key):
-    pkg, ver = kernel_package()
+def file_sha256(path):
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def installed_packages(tree):
+    _, out, _ = run(["chroot", tree, "dpkg-query", "-W", "-f", "${Package}\\n"],
+                    timeout=60, env=chroot_env())
+    return set(out.split())
+
+
+def install_package(tree, deb):
+    """`apt-get install ./iscsi-lvm_*.deb` in the image, as an administrator installs it
+    on a host: its Depends come from the suite's archive.  Then the units its maintainer
+    scripts enabled are disabled again (PACKAGE_UNITS says why)."""
+    inside = "/var/tmp/" + os.path.basename(deb)
+    shutil.copyfile(deb, tree + inside)
+    t0 = time.monotonic()
+    log("stage2: apt-get install %s" % inside)
+    before = installed_packages(tree)
+    with ChrootNetwork(tree), ChrootMounts(tree):
+        # The stage-1 lists may be older than the archive: refresh them first.
+        run(["chroot", tree, "apt-get", "update"], timeout=600, env=chroot_env())
+        run(["chroot", tree, "apt-get", "install", "-y", "--no-install-recommends",
+             "-o", "Dpkg::Options::=--force-confold", inside],
+            timeout=1800, env=chroot_env())
+        run(["chroot", tree, "apt-get", "clean"], timeout=120, env=chroot_env())
+    os.unlink(tree + inside)
+    # What the Depends brought (the runtime libraries): worth a line in the log.
+    log("stage2: package installed in %.0fs; new packages: %s" % (
+        time.monotonic() - t0, " ".join(sorted(installed_packages(tree) - before))))
+    run(["chroot", tree, "systemctl", "disable"] + PACKAGE_UNITS, timeout=120, env=chroot_env())
+    # A library the Depends forgot fails the image build here, not a scenario later.
+    for prog in ("ilvm", "ilvmd"):
+        run(["chroot", tree, prog, "--version"], timeout=60, env=chroot_env())
+    _, out, _ = run(["chroot", tree, "dpkg-query", "-W", "-f", "${Version}", "iscsi-lvm"],
+                    timeout=60, env=chroot_env())
+    return out.strip()
+
+
+def stage2(cache, suite, s1dir, s1key, deb=None):
+    pkg, ver, kdeb = stage1_kernel(s1dir)
     key_path, pubkey = ssh_key(cache)
+    deb_sha = file_sha256(deb) if deb else None
     key = _hash({"v": STAGE2_VERSION, "s1": s1key, "kernel": [pkg, ver],
                  "files": ROOTFS_FILES, "enable": ENABLE_UNITS, "mask": MASK_UNITS,
                  "prune": PRUNE_MODULE_DIRS, "initrd": INITRD_MODULES,
-                 "init": INIT_SCRIPT, "pub": pubkey, "size": ROOTFS_SIZE})
+                 "init": INIT_SCRIPT, "pub": pubkey, "size": ROOTFS_SIZE,
+                 "deb": deb_sha, "package_units": PACKAGE_UNITS if deb else None})
     final = os.path.join(cache, "base-" + key)
     if os.path.exists(os.path.join(final, "manifest.json")):
         log("base image cached: %s" % final)
         return final
     t0 = time.monotonic()
-    kdir = fetch_kernel(cache, pkg, ver)
+    kdir = fetch_kernel(cache, pkg, ver, kdeb)
     kver = kernel_version(kdir)
+    package_version = None
     tmp = final + ".tmp"
     safe_rmtree(tmp)
     os.makedirs(tmp)
@@ -690,10 +865,11 @@ def stage2(cache, s1dir, s1key):
     try:
         log("stage2: copying stage1 tree")
         run(["cp", "-a", os.path.join(s1dir, "tree"), tree], timeout=900)
+        if deb:
+            package_version = install_package(tree, deb)
         moddir = os.path.join(tree, "usr", "lib", "modules", kver)
         os.makedirs(os.path.dirname(moddir), exist_ok=True)
-        run(["cp", "-a", os.path.join(kdir, "x", "lib", "modules", kver), moddir],
-            timeout=600)
+        run(["cp", "-a", kernel_modules_dir(kdir, kver), moddir], timeout=600)
         for sub in PRUNE_MODULE_DIRS:
             shutil.rmtree(os.path.join(moddir, sub), ignore_errors=True)
         # depmod runs inside the chroot so the outer machine needs no kmod.
@@ -742,6 +918,9 @@ def stage2(cache, s1dir, s1key):
     manifest = {"kernel_package": pkg, "kernel_deb_version": ver,
                 "kernel_version": kver, "initrd_modules": names,
                 "stage1": s1key, "key": key, "ssh_key": key_path,
+                "suite": suite,
+                "package": ({"deb": os.path.abspath(deb), "sha256": deb_sha,
+                             "version": package_version} if deb else None),
                 "built_seconds": round(time.monotonic() - t0)}
     with open(os.path.join(tmp, "manifest.json"), "w") as f:
         json.dump(manifest, f, indent=2)
@@ -761,8 +940,11 @@ class BaseImage:
         self.ssh_key = self.manifest["ssh_key"]
 
 
-def ensure_base(force=False):
-    """Return a BaseImage, building whatever is missing from the cache."""
+def ensure_base(force=False, suite=None, deb=None):
+    """Return a BaseImage of `suite` (default: lab_suite()), building whatever is missing
+    from the cache; with `deb` (a path), the image has that package installed instead of
+    the runtime libraries the payload tree needs."""
+    suite = lab_suite(suite)
     for tool in ("debootstrap", "mkfs.ext4", "qemu-img", "ssh-keygen", "apt-get",
                  "dpkg-deb"):
         if not shutil.which(tool):
@@ -772,13 +954,13 @@ def ensure_base(force=False):
     cache = cache_root()
     t0 = time.monotonic()
     with CacheLock(cache):
-        entries = read_apt_sources()
+        entries = read_apt_sources(suite)
         if force:
             for name in os.listdir(cache):
                 if name.startswith(("stage1-", "base-")):
                     safe_rmtree(os.path.join(cache, name))
-        s1dir, s1key = stage1(cache, entries)
-        d = stage2(cache, s1dir, s1key)
+        s1dir, s1key = stage1(cache, suite, entries, with_runtime_libs=deb is None)
+        d = stage2(cache, suite, s1dir, s1key, deb=deb)
     dt = time.monotonic() - t0
     if dt > 30:
         log("image build took %.0fs (%.1f min)" % (dt, dt / 60))
@@ -791,11 +973,15 @@ def main():
     ap.add_argument("--force", action="store_true",
                     help="delete cached stage1/base images and rebuild from nothing")
     ap.add_argument("--print", action="store_true", help="print the image paths")
+    ap.add_argument("--suite", help="the guests' Debian release (default: ILVM_LAB_SUITE, else %s)"
+                    % DEFAULT_SUITE)
+    ap.add_argument("--deb", help="install this iscsi-lvm .deb into the image")
     args = ap.parse_args()
     install_signal_handlers()
     if os.geteuid() != 0:
         raise SystemExit("image.py needs root (debootstrap, chroot, mount)")
-    base = ensure_base(force=args.force)
+    base = ensure_base(force=args.force, suite=args.suite,
+                       deb=os.path.abspath(args.deb) if args.deb else None)
     if args.print:
         print(json.dumps({"dir": base.dir, "kernel": base.kernel, "initrd": base.initrd,
                           "rootfs": base.rootfs, "ssh_key": base.ssh_key,

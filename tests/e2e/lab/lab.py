@@ -26,7 +26,8 @@ import tempfile
 import time
 
 from .guest import Guest, GuestCommandError
-from .image import ensure_base
+from .image import ensure_base, lab_suite, outer_codename
+from .package import check_payload_suite, install_mode, package_deb
 from .payload import make_payload_image, meson_stage
 from .stress import CpuHogs, stress_requested
 from .target import GIB, Target, TargetSpec
@@ -91,7 +92,21 @@ class Lab:
 
     def _up(self):
         t0 = time.monotonic()
-        self.base = ensure_base()
+        # Guests of ILVM_LAB_SUITE, running ILVM_LAB_INSTALL: the build tree (payload) or
+        # the package (lab/package.py).
+        suite = lab_suite()
+        deb = None
+        if install_mode() == "deb":
+            deb = package_deb(suite)
+            if self.staging_dir or self.meson_build_dir:
+                log("ILVM_LAB_INSTALL=deb: the guests run %s, not %s" % (
+                    deb, self.staging_dir or self.meson_build_dir))
+            self.staging_dir = self.meson_build_dir = None
+        elif self.staging_dir or self.meson_build_dir:
+            check_payload_suite(suite, outer_codename())
+        self.base = ensure_base(suite=suite, deb=deb)
+        log("guests: Debian %s, %s" % (suite, "iscsi-lvm %s from %s" % (
+            self.base.manifest["package"]["version"], deb) if deb else "payload tree"))
         self.timings["image"] = time.monotonic() - t0
         if self.workdir is None:
             self.workdir = tempfile.mkdtemp(prefix="ilvm-lab-",

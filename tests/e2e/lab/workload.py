@@ -473,16 +473,16 @@ def kernel_module_dir(base):
     m = base.manifest
     kdir = image.kernel_cache_dir(os.path.dirname(os.path.abspath(base.dir)),
                                   m["kernel_package"], m["kernel_deb_version"])
-    moddir = os.path.join(kdir, "x", "lib", "modules", m["kernel_version"])
-    if not os.path.isdir(moddir):
-        raise LabError("kernel module tree %s missing (rerun tests/e2e/lab/image.py)" % moddir)
-    return moddir
+    try:
+        return image.kernel_modules_dir(kdir, m["kernel_version"])
+    except LabError:
+        raise LabError("kernel module tree of %s missing in %s (rerun tests/e2e/lab/image.py)"
+                       % (m["kernel_version"], kdir))
 
 
 def _modinfo(path):
     """key -> value of a module's .modinfo ELF section (first value wins)."""
-    with open(path, "rb") as f:
-        data = f.read()
+    data = image.read_module(path)  # trixie's are .ko.xz
     if data[:4] != b"\x7fELF" or data[4] != 2 or data[5] != 1:
         raise LabError("%s: not a little-endian ELF64 module" % path)
     shoff, = struct.unpack_from("<Q", data, 0x28)
@@ -529,8 +529,6 @@ def _module_order(moddir, wanted):
         rel = byname.get(name)
         if rel is None or rel in deps:
             continue        # builtin (or unknown: module_load_order reports it)
-        if not rel.endswith(".ko"):
-            raise LabError("compressed module %s: busybox insmod cannot load it" % rel)
         names = [d for d in _modinfo(os.path.join(moddir, rel)).get("depends", "").split(",") if d]
         deps[rel] = [byname[d.replace("-", "_")] for d in names
                      if d.replace("-", "_") in byname]

@@ -144,6 +144,13 @@ def main():
                             raise LabError("%s: unresolved libraries:\n%s" % (g.name, out))
                     if a.run("command -v ilvm")[0] == 0:
                         rec.run_and_save("ilvm-help.txt", a, "ilvm --help")
+            elif lab.base.manifest.get("package"):
+                # ILVM_LAB_INSTALL=deb: the package's Depends must have brought every
+                # library its binaries need.
+                with timer.step("package installed in guests, ilvm runs"):
+                    for g in (a, b):
+                        g.check(["dpkg-query", "-W", "iscsi-lvm"])
+                        g.check(["ilvm", "--version"])
 
             with timer.step("iscsi login A+B (portal %s)" % lab.target.guest_portal):
                 dev_a = lab.iscsi_login(a)[0]
