@@ -18,7 +18,7 @@ per step, with per-scenario times:
              A works, the same domain on B is refused naming A, after virsh destroy on A
              it starts on B (the qemu hook 50-iscsi-lvm does the activation).
   hook-race  A and B `virsh start` the same disk at the same moment, 20 rounds: exactly
-             one wins every time and the loser keeps nothing active (5 rounds in the
+             one wins every time and the loser keeps nothing active (3 rounds in the
              ci set, 20 in the full set).
   thin       a qcow2 volume (1 GiB image in a 64 MiB LV) made on A, described by B,
              checked with qemu-img info; a domain reading it as raw is refused by the
@@ -33,7 +33,7 @@ per step, with per-scenario times:
   maintenance  one writer per volume on a host: virsh start refused naming vol-wipe,
              vol-clone, vol-upload while one works on the domain's volume (held back by a
              wrapper), results intact; two domains sharing a volume started at once: one
-             runs (2 rounds in the ci set, 3 in full); 4 (ci) or 8 (full) parallel
+             runs (1 round in the ci set, 3 in full); 3 (ci) or 8 (full) parallel
              vol-create-as per host on both hosts, all succeed; a new volume
              where a patterned one was deleted reads zeros from B (zeroing cost printed);
              a vol-create-as killed halfway is reported and removed by the reconciler.
@@ -64,14 +64,17 @@ per step, with per-scenario times:
              both hosts printed) and the workload keeps writing on the destination; plain
              `virsh migrate` is refused by the destination's hook before any memory is
              copied; a migration whose destination QEMU is killed halfway leaves A running
-             with its exclusive lock, and so does one during which A's libvirtd restarts (full set);
+             with its exclusive lock, and so does one during which A's libvirtd restarts (both
+             full set);
              then, with ilvmd on both hosts and a lab PKI, libvirt's own migration
              (`virsh migrate --live`, `--p2p`, the Python binding's migrateToURI3: each
              once in the ci set, 5 round trips each in the full set) with the same checks
              after each step and the hand-over's own part printed; refused naming the host
              when the source's agent is stopped and when the destination's certificate
-             comes from another CA; a killed destination QEMU leaves A exclusive (seconds
-             printed); the pattern is verified at the end.
+             comes from another CA; a killed destination QEMU leaves A exclusive, and so
+             (full set) do A's libvirtd restarting and either agent restarting during a
+             migration (A's agent's "ms after the job ended" and the lab's seconds printed);
+             the pattern is verified at the end.
   faults     the fault matrix, each case checked for one host per volume and its way back:
              tgtd SIGKILLed during O_DIRECT writes and back 10 s later (pattern read back,
              lockspaces kept); a stale LV lock made on purpose (dm device removed) named by
