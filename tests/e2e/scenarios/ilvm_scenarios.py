@@ -2531,12 +2531,12 @@ def agent(ctx):
 # libvirt (TCG: --virt-type qemu; no OS, no network, no console: the VM only has to start).
 # debian11: the newest Debian that Debian 12's osinfo-db (0.20221130) knows ("Unknown OS name
 # 'debian12'", seen here).
-VIRT_INSTALL = ["virt-install", "--virt-type", "qemu", "--memory", "64", "--vcpus", "1", "--os-variant", "debian11",
+VIRT_INSTALL_ARGV = ["virt-install", "--virt-type", "qemu", "--memory", "64", "--vcpus", "1", "--os-variant", "debian11",
                 "--import", "--network", "none", "--graphics", "none", "--noautoconsole"]
 
 
 def virt_install(ctx, g, name, disk, why):
-    argv = VIRT_INSTALL + ["--name", name, "--disk", disk]
+    argv = VIRT_INSTALL_ARGV + ["--name", name, "--disk", disk]
     say("%s: %s   # %s" % (g.name, " ".join(argv), why))
     rc, out, err = g.run(argv, timeout=600)
     expect(rc == 0, "virt-install of %s failed (rc=%d): %s" % (name, rc, (err or out).strip()[-600:]))
