@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """The e2e runner's per-set settings (tests/e2e/scenarios/ilvm_scenarios.py, use_set()) are
 module globals. A second module-level assignment of one of those names silently replaces
 either the setting or the other value: VIRT_INSTALL was both the set's "run the virt-install
