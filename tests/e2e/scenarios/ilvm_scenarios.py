@@ -70,8 +70,9 @@ per step, with per-scenario times:
              (`virsh migrate --live`, `--p2p`, the Python binding's migrateToURI3: each
              once in the ci set, 5 round trips each in the full set) with the same checks
              after each step and the hand-over's own part printed; refused naming the host
-             when the source's agent is stopped and when the destination's certificate
-             comes from another CA; a killed destination QEMU leaves A exclusive, and so
+             when the source's agent is stopped, when the destination's certificate
+             comes from another CA, and when `--xml` points the disk at a volume the
+             destination holds for another domain; a killed destination QEMU leaves A exclusive, and so
              (full set) do A's libvirtd restarting and either agent restarting during a
              migration (A's agent's "ms after the job ended" and the lab's seconds printed);
              the pattern is verified at the end.
@@ -1459,6 +1460,12 @@ def stock_migrations(ctx, uuid, last):
     expect(show_locks(ctx, uuid, "after the rogue peer") == {"hosta": "ex"}, "locks changed by the refused migration")
     install_client_cert(ctx, b, pki, "hostb-client")
 
+    # A volume held by a host that is not the migration's source: the destination itself runs
+    # another domain on it, and mig1 comes with XML (`--xml`, as for different paths on the
+    # destination) that points its disk there. B's hook refuses before QEMU starts; nothing
+    # changes on either host. (A third host as the holder is the unit tests' case: the lab has two.)
+    held_by_b(ctx, uuid, virsh_live)
+
     # The destination's QEMU killed during the copy: the job ends, A's agent makes the
     # volume exclusive again and B's release hook drops its shared lock. Issue 17's target
     # (within 2 s of the job's end) is read from A's agent, which sees the job end; the lab's
@@ -1483,6 +1490,33 @@ def stock_migrations(ctx, uuid, last):
     for g in (a, b):
         g.check(["systemctl", "stop", "ilvmd"], timeout=300)
     return wait_workload(a, last + 1, 300)["last_gen"]
+
+
+OTHER_VOL, OTHER_DOMAIN = "bvol", "bdom"
+
+
+def held_by_b(ctx, uuid, virsh_live):
+    a, b = ctx.lab.a, ctx.lab.b
+    ctx.ilvm(b, "vol-create-as", "san", OTHER_VOL, "16M")
+    ctx.put(b, "/root/bdom.xml", domain_xml(OTHER_DOMAIN, block_disk(OTHER_VOL)))
+    b.check(["virsh", "define", "/root/bdom.xml"], timeout=120)
+    b.check(["virsh", "start", OTHER_DOMAIN], timeout=300)
+    xml = a.check(["virsh", "dumpxml", "--migratable", MIG_DOMAIN], timeout=120)[1]
+    expect("/dev/vg_san/%s'" % MIG_LV in xml, "mig1's XML does not name /dev/vg_san/%s" % MIG_LV)
+    ctx.put(a, "/root/mig1-on-bvol.xml", xml.replace("/dev/vg_san/%s'" % MIG_LV, "/dev/vg_san/%s'" % OTHER_VOL))
+    argv = virsh_live[:2] + ["--xml", "/root/mig1-on-bvol.xml"] + virsh_live[2:]
+    say("hosta: %s   # its disk pointed at %s, which B holds for %s" % (" ".join(argv), OTHER_VOL, OTHER_DOMAIN))
+    rc, _, err = a.run(argv, timeout=300)
+    line = next((l for l in err.splitlines() if "iscsi-lvm:" in l), err.strip())
+    say("   rc=%d %s" % (rc, line[line.find("iscsi-lvm:"):].strip()[:400]))
+    expect(rc != 0 and OTHER_VOL in err and "in use by" in err,
+           "a migration onto a volume B holds for another domain was not refused naming it: rc=%d %r" % (rc, err))
+    expect(domain_running_on(a) and not domain_running_on(b), "after the refusal mig1 must run on A only")
+    expect(show_locks(ctx, uuid, "after the refusal") == {"hosta": "ex"}, "mig1's locks changed by the refused migration")
+    expect("running" in virsh(b, "domstate", OTHER_DOMAIN), "B's own domain on %s stopped" % OTHER_VOL)
+    b.check(["virsh", "destroy", OTHER_DOMAIN], timeout=300)
+    b.check(["virsh", "undefine", OTHER_DOMAIN], timeout=120)
+    ctx.ilvm(b, "vol-delete", OTHER_VOL, "--pool", "san")
 
 
 def migrate(ctx):
@@ -2756,7 +2790,7 @@ NEEDS = {"data": "two-hosts", "wrong-lun": "two-hosts", "hook": "two-hosts", "ho
 def teardown_pools(ctx):
     # Stop domains and pools so the lab's teardown finds lockspaces it can stop cleanly.
     for g in ctx.lab.guests:
-        for dom in ("web1", "web2", "web3", "web4", "thinvm", TG_DOMAIN, MIG_DOMAIN):
+        for dom in ("web1", "web2", "web3", "web4", "thinvm", OTHER_DOMAIN, TG_DOMAIN, MIG_DOMAIN):
             g.run(["virsh", "destroy", dom], timeout=120)
     for g in ctx.lab.guests:
         for pool in ("san", "chap", "wrong"):
