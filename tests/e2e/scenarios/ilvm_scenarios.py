@@ -1364,6 +1364,13 @@ def handover_timeline(src, dst, since):
         say("      | %s" % l.strip()[:220])
 
 
+def say_hook_refusal(rc, err):
+    """Prints a refused command's exit status and the hook's own line of its stderr
+    ("iscsi-lvm: …", libvirt wraps it), or all of stderr when there is none."""
+    line = next((l for l in err.splitlines() if "iscsi-lvm:" in l), err.strip())
+    say("   rc=%d %s" % (rc, line[line.find("iscsi-lvm:"):].strip()[:400]))
+
+
 def stock_migration(ctx, uuid, kind, argv, src, dst):
     """One migration with libvirt's own API and the agents' hand-over. Returns (seconds the
     command took, seconds from its return to dst's exclusive lock, the agent's ms at migrate begin)."""
@@ -1437,8 +1444,7 @@ def stock_migrations(ctx, uuid, last):
     a.check(["systemctl", "stop", "ilvmd"], timeout=300)
     say("hosta: virsh migrate --live mig1 qemu+tcp://hostb/system   # A's agent stopped: refused")
     rc, _, err = a.run(virsh_live, timeout=300)
-    line = next((l for l in err.splitlines() if "iscsi-lvm:" in l), err.strip())
-    say("   rc=%d %s" % (rc, line[line.find("iscsi-lvm:"):].strip()[:400]))
+    say_hook_refusal(rc, err)
     expect(rc != 0 and "cannot ask hosta" in err and "systemctl start ilvmd" in err,
            "with A's agent stopped the migration was not refused naming hosta and the agent: rc=%d %r" % (rc, err))
     expect(domain_running_on(a) and not domain_running_on(b), "after the refusal mig1 must run on A only")
@@ -1449,8 +1455,7 @@ def stock_migrations(ctx, uuid, last):
     install_client_cert(ctx, b, pki, "rogue-client")
     say("hostb: client certificate from another CA; hosta: virsh migrate --live mig1 qemu+tcp://hostb/system")
     rc, _, err = a.run(virsh_live, timeout=300)
-    line = next((l for l in err.splitlines() if "iscsi-lvm:" in l), err.strip())
-    say("   rc=%d %s" % (rc, line[line.find("iscsi-lvm:"):].strip()[:400]))
+    say_hook_refusal(rc, err)
     # TLS 1.3: the client's handshake completes before the server judges its certificate, so
     # B may see the refusal as "gave no answer"; A's log line is the proof that A refused.
     expect(rc != 0 and "cannot ask hosta" in err, "a destination with a rogue certificate was not refused: rc=%d %r" % (rc, err))
@@ -1507,8 +1512,7 @@ def held_by_b(ctx, uuid, virsh_live):
     argv = virsh_live[:2] + ["--xml", "/root/mig1-on-bvol.xml"] + virsh_live[2:]
     say("hosta: %s   # its disk pointed at %s, which B holds for %s" % (" ".join(argv), OTHER_VOL, OTHER_DOMAIN))
     rc, _, err = a.run(argv, timeout=300)
-    line = next((l for l in err.splitlines() if "iscsi-lvm:" in l), err.strip())
-    say("   rc=%d %s" % (rc, line[line.find("iscsi-lvm:"):].strip()[:400]))
+    say_hook_refusal(rc, err)
     expect(rc != 0 and OTHER_VOL in err and "in use by" in err,
            "a migration onto a volume B holds for another domain was not refused naming it: rc=%d %r" % (rc, err))
     expect(domain_running_on(a) and not domain_running_on(b), "after the refusal mig1 must run on A only")
@@ -1561,8 +1565,7 @@ def migrate_round_trips(ctx):
     # Plain virsh migrate: the destination's hook cannot get the volume (A holds it).
     say("hosta: virsh migrate --live mig1 qemu+tcp://hostb/system   # unprepared: must be refused")
     rc, _, err = a.run(["virsh", "migrate", "--live", MIG_DOMAIN, "qemu+tcp://hostb/system"], timeout=300)
-    line = next((l for l in err.splitlines() if "iscsi-lvm:" in l), err.strip())
-    say("   rc=%d %s" % (rc, line[line.find("iscsi-lvm:"):].strip()[:400]))
+    say_hook_refusal(rc, err)
     expect(rc != 0 and "ilvm migrate" in err, "plain virsh migrate was not refused by the hook: rc=%d %r" % (rc, err))
     expect(domain_running_on(a) and not domain_running_on(b), "after the refusal mig1 must run on A only")
     expect(show_locks(ctx, uuid, "after the refusal") == {"hosta": "ex"}, "locks changed by the refused migration")
@@ -2566,7 +2569,7 @@ def agent(ctx):
 # debian11: the newest Debian that Debian 12's osinfo-db (0.20221130) knows ("Unknown OS name
 # 'debian12'", seen here).
 VIRT_INSTALL_ARGV = ["virt-install", "--virt-type", "qemu", "--memory", "64", "--vcpus", "1", "--os-variant", "debian11",
-                "--import", "--network", "none", "--graphics", "none", "--noautoconsole"]
+                     "--import", "--network", "none", "--graphics", "none", "--noautoconsole"]
 
 
 def virt_install(ctx, g, name, disk, why):
