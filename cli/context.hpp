@@ -101,6 +101,10 @@ Status vol_upload(Context &, const Args &);
 Status vol_download(Context &, const Args &);
 Status vol_activate(Context &, const Args &);
 Status vol_deactivate(Context &, const Args &);
+Status vol_snapshot_create(Context &, const Args &);
+Status vol_snapshot_list(Context &, const Args &);
+Status vol_snapshot_revert(Context &, const Args &);
+Status vol_snapshot_delete(Context &, const Args &);
 
 Status host_setup(Context &, const Args &);
 Status host_validate(Context &, const Args &);

@@ -40,7 +40,8 @@ const std::set<std::string> &waiting_verbs() {
     static const std::set<std::string> names = {
         "pool-define", "pool-undefine", "pool-build", "pool-start", "pool-destroy", "pool-delete", "pool-refresh",
         "pool-autostart", "vol-create", "vol-create-as", "vol-create-from", "vol-clone", "vol-delete", "vol-wipe",
-        "vol-resize", "vol-upload", "vol-download", "vol-activate", "vol-deactivate"};
+        "vol-resize", "vol-upload", "vol-download", "vol-activate", "vol-deactivate", "vol-snapshot-create",
+        "vol-snapshot-revert", "vol-snapshot-delete"};
     return names;
 }
 
@@ -104,7 +105,14 @@ const OptionHelp &verb_option_help() {
         {"vol-create-from", {{"file", "the new volume's XML file"}, {"vol", "the volume to copy (same pool)"}}},
         {"vol-clone", {{"newname", "the copy's name"}}},
         {"vol-delete", {{"wipe", "zero the volume before removing it"},
-                        {"no-wipe", "do not zero it, whatever the pool's <wipe_on_delete> says"}}},
+                        {"no-wipe", "do not zero it, whatever the pool's <wipe_on_delete> says"},
+                        {"snapshots", "a qcow2 volume with snapshots: delete them too (else refused)"}}},
+        {"vol-snapshot-create", {{"vol", "the qcow2 volume (its domain stopped)"},
+                                 {"snapshot", "the snapshot's name: letters, digits, + _ . - (at most 64)"},
+                                 {"description", "one line of text kept with it (at most 256 bytes)"}}},
+        {"vol-snapshot-list", {{"vol", "the qcow2 volume"}}},
+        {"vol-snapshot-revert", {{"vol", "the qcow2 volume (its domain stopped)"}, {"snapshot", "the snapshot to go back to"}}},
+        {"vol-snapshot-delete", {{"vol", "the qcow2 volume (its domain stopped)"}, {"snapshot", "the snapshot to delete"}}},
         {"vol-wipe", {{"algorithm", "only zero"}}},
         {"vol-resize", {{"capacity", "the new size, or with --delta the change (e.g. 40G)"},
                         {"allow-shrink", "allow a smaller size (shrink the guest's filesystem first)"},
@@ -241,8 +249,10 @@ const std::vector<Verb> &verbs() {
         {{"vol-create-from", "create a volume as a copy of another", {"pool", "file", "vol"}, 3, {}, {"progress", "json"}, ""},
          vol_create_from},
         {{"vol-clone", "clone a volume", {"vol", "newname"}, 2, {"pool"}, {"progress", "json"}, ""}, vol_clone},
-        {{"vol-delete", "delete a volume (refused while active on any host)", {"vol"}, 1, {"pool"}, {"wipe", "no-wipe"},
-          "--wipe zeroes it first (blkdiscard --zeroout, else zero writes); the pool's <wipe_on_delete> sets the default."},
+        {{"vol-delete", "delete a volume (refused while active on any host)", {"vol"}, 1, {"pool"},
+          {"wipe", "no-wipe", "snapshots"},
+          "--wipe zeroes it first (blkdiscard --zeroout, else zero writes); the pool's <wipe_on_delete> sets the default.\n"
+          "A qcow2 volume with snapshots is refused, naming them, unless --snapshots (then every layer goes too)."},
          vol_delete},
         {{"vol-wipe", "zero a volume", {"vol"}, 1, {"pool", "algorithm"}, {}, ""}, vol_wipe},
         {{"vol-resize", "grow a volume (shrinking needs --allow-shrink)", {"vol", "capacity"}, 2, {"pool"},
@@ -264,6 +274,27 @@ const std::vector<Verb> &verbs() {
           "vol-deactivate ends a hold."},
          vol_activate},
         {{"vol-deactivate", "deactivate a volume on this host", {"vol"}, 1, {"pool"}, {}, ""}, vol_deactivate},
+        {{"vol-snapshot-create", "snapshot a stopped domain's qcow2 volume", {"pool", "vol", "snapshot"}, 3,
+          {"description"}, {},
+          "Offline: the volume must be inactive on every host (stop its domain first). Under the volume's lock:\n"
+          "  lvrename VG/VOL VG/snap_VOL_SNAPSHOT, made read-only and tagged (the snapshot's layer), then a new\n"
+          "  LV VOL, created locked (lvcreate --activate ey -K), holding an empty qcow2 overlay on that layer.\n"
+          "The volume keeps its name and path: domain definitions never change. qcow2 volumes only."},
+         vol_snapshot_create},
+        {{"vol-snapshot-list", "list a qcow2 volume's snapshots", {"pool", "vol"}, 2, {}, {"json"},
+          "One row per snapshot (its size, its LV's allocation, when it was taken, the snapshot it is backed\n"
+          "by, whether the volume's top reads through it), then the volume's top. One lvs."},
+         vol_snapshot_list},
+        {{"vol-snapshot-revert", "make a stopped domain's volume what it was at a snapshot", {"pool", "vol", "snapshot"}, 3,
+          {}, {},
+          "What the volume held since that snapshot is discarded: its top becomes an empty overlay on the\n"
+          "snapshot's layer. Newer snapshots stay (each still a valid image). Offline, under the volume's lock."},
+         vol_snapshot_revert},
+        {{"vol-snapshot-delete", "delete one snapshot of a stopped domain's volume", {"pool", "vol", "snapshot"}, 3, {}, {},
+          "Each image backed by the snapshot's layer (the volume's top, newer snapshots) is grown by the layer's\n"
+          "size, then rebased onto the layer below it (qemu-img rebase: what it reads stays the same), then the\n"
+          "layer is removed. Offline, under the volume's lock."},
+         vol_snapshot_delete},
         {{"host-setup", "prepare this host: lvmlockd, sanlock host_id and watchdog, initiator name, hook, daemons", {}, 0,
           {"host-id", "initiator"}, {"dry-run", "fence-on-lease-loss", "no-fence-on-lease-loss"},
           "--initiator IQN is written to /etc/iscsi/initiatorname.iscsi only when it has no name.\n"

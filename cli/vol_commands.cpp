@@ -16,6 +16,7 @@
 #include "cli/lookup.hpp"
 #include "cli/placement.hpp"
 #include "cli/reconcile.hpp"
+#include "cli/volume_work.hpp"
 #include "cli/ui/output.hpp"
 #include "cli/ui/xml_file.hpp"
 #include "common/continue_after.hpp"
@@ -34,94 +35,6 @@ namespace {
 // The longest `vol-activate --hold`: a hold is for a wizard or a maintenance window, not a
 // way to pin a volume to a host for good.
 constexpr std::chrono::seconds kMaxHold{7 * 86400};
-
-struct VolRef {
-    std::string pool;
-    std::string pool_xml;
-    std::string name;
-};
-
-// What a volume verb that changes something holds for its whole length: the pool's lock,
-// shared (volume work runs in parallel; the pool cannot be stopped, deleted or redefined
-// meanwhile), and the lock of each volume it works on (host/core/volume_lock.hpp: the qemu
-// hook refuses to start a domain on them, naming the operation, and no other verb on this
-// host touches them).
-struct VolumeWork {
-    VolRef ref;                                // the verb's volume, on the definition the pool runs with
-    std::optional<FileLock> pool_lock;
-    std::vector<host::VolumeLock> volume_locks;
-};
-
-// Whether a volume some domain on this host is recorded to use may be worked on.
-enum class Owned { refuse, allow };
-
-// The volume named by VOL (+ --pool), by its key, or by its /dev/<vg>/<lv> path: the pool and LV name.
-Result<std::pair<std::string, std::string>> volume_arg(Context &ctx, const Args &args) {
-    std::string vol = args.get("vol"), pool = args.get("pool");
-    if (vol.rfind("/dev/", 0) == 0) {
-        // /dev/<vg>/<lv>: find the pool whose VG it is.
-        auto rest = vol.substr(5);
-        auto slash = rest.find('/');
-        if (slash == std::string::npos) return invalid_input("'" + vol + "' is not a volume path (/dev/<vg>/<volume>)");
-        std::string vg = rest.substr(0, slash), lv = rest.substr(slash + 1);
-        for (const auto &p : host::load_defined_pools(ctx.store)) {
-            if (p.def.vg == vg && (pool.empty() || pool == p.name)) {
-                pool = p.name;
-                vol = lv;
-                break;
-            }
-        }
-        if (pool.empty() || vol.rfind("/dev/", 0) == 0) return not_found("no defined pool has volume group '" + vg + "'");
-    } else {
-        // virsh's second way: the volume's key (LV UUID), with or without --pool.
-        ILVM_ASSIGN_OR_RETURN(auto by_key, volume_by_key(ctx, vol, pool));
-        if (by_key) return *by_key;
-        if (pool.empty() && validate_lvm_uuid(vol).ok())
-            return not_found("no volume of a pool started here has key '" + vol + "'",
-                             "list keys with ilvm vol-list POOL --json, or name the volume with --pool POOL");
-    }
-    if (pool.empty()) return invalid_input("which pool? pass --pool POOL (or the volume's /dev/<vg>/<name> path)");
-    ILVM_TRY(validate_lv_name(vol));
-    return std::make_pair(pool, vol);
-}
-
-// A read: the started pool's definition, no lock.
-Result<VolRef> resolve(Context &ctx, const Args &args) {
-    ILVM_ASSIGN_OR_RETURN(auto pv, volume_arg(ctx, args));
-    ILVM_ASSIGN_OR_RETURN(std::string xml, ctx.active_pool_xml(pv.first));
-    return VolRef{pv.first, xml, pv.second};
-}
-
-// A change: the locks of `volumes` (the first is the verb's own volume) of `pool`, taken in
-// order: the pool's, then the volumes' in name order; the pool checked to be started under
-// its lock. A volume a domain here is recorded to use is refused unless `owned` allows it.
-Result<VolumeWork> begin_work(Context &ctx, const Args &args, const std::string &pool, std::vector<std::string> volumes,
-                              const std::string &operation, Owned owned) {
-    for (const auto &v : volumes) ILVM_TRY(validate_lv_name(v));
-    ILVM_TRY(ctx.pool_xml(pool));
-    VolumeWork work;
-    ILVM_ASSIGN_OR_RETURN(auto pool_lock, ctx.lock_pool(args, pool, LockMode::shared));
-    work.pool_lock.emplace(std::move(pool_lock));
-    ILVM_ASSIGN_OR_RETURN(std::string xml, ctx.active_pool_xml(pool));
-    work.ref = VolRef{pool, xml, volumes.front()};
-    std::sort(volumes.begin(), volumes.end());
-    for (const auto &v : volumes) {
-        ILVM_ASSIGN_OR_RETURN(auto lock, ctx.lock_volume(args, {pool, v}, operation));
-        work.volume_locks.push_back(std::move(lock));
-        if (owned == Owned::allow) continue;
-        ILVM_ASSIGN_OR_RETURN(auto owners, host::read_volume_owners(ctx.store, {pool, v}));
-        if (!owners.empty())
-            return conflict("volume '" + v + "' of pool " + pool + " is in use by domain " + host::owner_names(owners) +
-                                " on this host",
-                            "stop the domain first (virsh shutdown/destroy)");
-    }
-    return work;
-}
-
-Result<VolumeWork> begin_work(Context &ctx, const Args &args, const std::string &operation, Owned owned = Owned::refuse) {
-    ILVM_ASSIGN_OR_RETURN(auto pv, volume_arg(ctx, args));
-    return begin_work(ctx, args, pv.first, {pv.second}, operation, owned);
-}
 
 std::string vol_xml(const std::string &name, uint64_t capacity, std::optional<uint64_t> allocation,
                     const std::string &format) {
@@ -232,7 +145,8 @@ Status vol_clone(Context &ctx, const Args &args) {
 Status vol_delete(Context &ctx, const Args &args) {
     ILVM_ASSIGN_OR_RETURN(auto work, begin_work(ctx, args, "vol-delete"));
     const VolRef &ref = work.ref;
-    unsigned flags = (args.flag("wipe") ? ILVM_DELETE_VOL_WIPE : 0u) | (args.flag("no-wipe") ? ILVM_DELETE_VOL_NO_WIPE : 0u);
+    unsigned flags = (args.flag("wipe") ? ILVM_DELETE_VOL_WIPE : 0u) | (args.flag("no-wipe") ? ILVM_DELETE_VOL_NO_WIPE : 0u) |
+                     (args.flag("snapshots") ? ILVM_DELETE_VOL_SNAPSHOTS : 0u);
     ILVM_ASSIGN_OR_RETURN(auto *be, ctx.backend());
     ILVM_TRY(be->delete_vol(ref.pool_xml, ref.name, flags));
     after_volume_change(ctx, ref.pool, ref.pool_xml);

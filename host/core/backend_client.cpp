@@ -226,6 +226,13 @@ Result<std::string> BackendClient::fence_pool(const std::string &pool_xml) const
     return xml_of(*ops_, [&](ilvm_reply *r) { return ops_->fence_pool(backend_, pool_xml.c_str(), 0, r); });
 }
 
+Result<std::string> BackendClient::snapshot_vol(const std::string &pool_xml, const std::string &name, unsigned action,
+                                                const std::string &snapshot, const std::string &description) const {
+    return xml_of(*ops_, [&](ilvm_reply *r) {
+        return ops_->snapshot_vol(backend_, pool_xml.c_str(), name.c_str(), action, snapshot.c_str(), description.c_str(), 0, r);
+    });
+}
+
 Result<std::string> BackendClient::rejoin_pool(const std::string &pool_xml, const std::string &request_xml) const {
     return xml_of(*ops_, [&](ilvm_reply *r) {
         return ops_->rejoin_pool(backend_, pool_xml.c_str(), request_xml.c_str(), 0, r);

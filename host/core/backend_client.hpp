@@ -76,6 +76,10 @@ public:
     // The way back after a lost lease (`ilvm pool-rejoin`): request and answer are the
     // <rejoin> documents of backend.h, which host/core/rejoin_wire.hpp writes and reads.
     Result<std::string> rejoin_pool(const std::string &pool_xml, const std::string &request_xml) const;
+    // `ilvm vol-snapshot-*`: action ILVM_SNAPSHOT_LIST answers the <snapshots> document
+    // (host/core/snapshot_wire.hpp reads it); the others answer "".
+    Result<std::string> snapshot_vol(const std::string &pool_xml, const std::string &name, unsigned action,
+                                     const std::string &snapshot = {}, const std::string &description = {}) const;
 
 private:
     BackendClient() = default;

@@ -11,7 +11,7 @@ entries in turn (the last repeats), counted in $ILVM_FAKE_LOG.state; "answers": 
 "sleep": N first records its pid in $ILVM_FAKE_LOG.sleeping and sleeps N seconds (a wedged
 command). With $ILVM_FAKE_LVM naming a JSON file, lvs/lvcreate/lvchange/lvremove that no rule
 answers with output or an exit status act on the LVs listed there (a tiny LVM: creates,
-activations, tags, removals; one process at a time under an flock), so concurrent ilvm runs see
+activations, tags, renames, extensions, removals; one process at a time under an flock), so concurrent ilvm runs see
 each other's volumes. An lvs that asks for the VG's fields (-o …,vg_free,vg_extent_size) gets
 them on each LV row, as LVM prints them, from the VG of tests/data/lvm/vgs_vg_san.json
 (recorded reports of lvs have only the LV fields). Nothing is executed."""
@@ -27,7 +27,7 @@ LVS_FIELDS = ("lv_name", "lv_uuid", "lv_size", "lv_path", "lv_active_locally", "
 
 def fake_lvm(argv, path):
     """(exit, stdout, stderr) of an LVM command on the LVs in `path`, or None if not LVM's."""
-    if argv[0] not in ("lvs", "lvcreate", "lvchange", "lvremove"):
+    if argv[0] not in ("lvs", "lvcreate", "lvchange", "lvremove", "lvrename", "lvextend"):
         return None
     with open(path + ".lock", "a", encoding="utf-8") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
@@ -59,10 +59,22 @@ def fake_lvm(argv, path):
             else:
                 tags = [argv[i + 1] for i, a in enumerate(argv) if a == "--addtag"]
                 lvs[name] = {"size": extents * extent, "tags": tags}
+                if argv[argv.index("--activate") + 1] == "ey":   # created locked (a snapshot's new top)
+                    lvs[name]["active"] = "ex"
+        elif argv[0] == "lvrename":
+            old = argv[-2].split("/")[-1]
+            if old not in lvs:
+                rc, err = 5, '  Existing logical volume "%s" not found in volume group "%s"\n' % (old, vg)
+            elif target in lvs:
+                rc, err = 5, '  Logical Volume "%s" already exists in volume group "%s"\n' % (target, vg)
+            else:
+                lvs[target] = lvs.pop(old)
         elif target not in lvs:
             rc, err = 5, '  Failed to find logical volume "%s/%s"\n' % (vg, target)
         elif argv[0] == "lvremove":
             del lvs[target]
+        elif argv[0] == "lvextend":
+            lvs[target]["size"] = int(argv[argv.index("--size") + 1].rstrip("b"))
         elif "-aey" in argv or "-asy" in argv:
             lvs[target]["active"] = "ex" if "-aey" in argv else "sh"
         elif "-an" in argv:

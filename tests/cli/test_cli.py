@@ -231,6 +231,68 @@ class CliTest(unittest.TestCase):
         self.assert_error(self.ilvm("vol-resize", "thin", "150G", "--pool", "san", "--allow-shrink"), EXIT_INVALID,
                           "shrinking qcow2 volume 'thin' from 200.00 GiB to 150.00 GiB is not supported")
 
+    def test_snapshots_of_a_qcow2_volume(self):
+        # vol-snapshot-* on the fake's tiny LVM: create (the volume's LV renamed to the layer,
+        # a new top made locked with its overlay), list (text and JSON), revert, delete, and
+        # vol-delete refused while snapshots exist, then with --snapshots.
+        self.define()
+        self.make_active()
+        lvm = os.path.join(self.tmp, "lvm.json")
+        with open(lvm, "w", encoding="utf-8") as f:
+            json.dump({"vm1": {}, "thin": {"size": 1073741824, "tags": ["ilvm_qcow2", "ilvm_capacity_107374182400"]}}, f)
+        self.env["ILVM_FAKE_LVM"] = lvm
+        with open(os.path.join(DATA, "qemu", "measure_qcow2_100g.json"), encoding="utf-8") as f:
+            measure = f.read()
+        self.rules([{"prefix": ["vgs"], "stdout": self.lvm_data("vgs_vg_san.json")},
+                    {"prefix": ["qemu-img", "measure"], "stdout": measure}])
+        self.assert_error(self.ilvm("vol-snapshot-create", "san", "vm1", "s1"), EXIT_INVALID, "is raw: snapshots are qcow2 chains")
+        self.assert_error(self.ilvm("vol-snapshot-create", "san", "thin", "bad name"), EXIT_INVALID, "may only contain")
+        self.assertNotIn("lvrename", [c[0] for c in self.commands()])
+        r = self.ilvm("vol-snapshot-create", "san", "thin", "s1", "--description", "before the upgrade")
+        self.assertEqual((r.returncode, r.stdout), (0, "Snapshot s1 of volume thin created\n"), r.stderr)
+        cmds = self.commands()
+        self.assertIn(["lvrename", "--config", ARCHIVE_CONFIG, "vg_san/thin", "vg_san/snap_thin_s1"], cmds)
+        self.assertIn(["qemu-img", "create", "-q", "-u", "-f", "qcow2", "-o", "compat=1.1,cluster_size=65536,lazy_refcounts=off",
+                       "-b", "snap_thin_s1", "-F", "qcow2", "/dev/vg_san/thin", "107374182400"], cmds)
+        r = self.ilvm("vol-snapshot-create", "san", "thin", "s2")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assert_error(self.ilvm("vol-snapshot-create", "san", "thin", "s1"), EXIT_CONFLICT, "already has a snapshot 's1'")
+        # The layers are no volumes; the top keeps the volume's name.
+        names = [v["name"] for v in json.loads(self.ilvm("vol-list", "san", "--json").stdout)]
+        self.assertEqual(sorted(names), ["thin", "vm1"])
+        listing = json.loads(self.ilvm("vol-snapshot-list", "san", "thin", "--json").stdout)
+        self.assertEqual((listing["pool"], listing["volume"], listing["backing"], listing["capacity"]),
+                         ("san", "thin", "s2", 107374182400))
+        snaps = {s["name"]: s for s in listing["snapshots"]}
+        self.assertEqual(set(snaps), {"s1", "s2"})
+        self.assertEqual((snaps["s1"]["lv"], snaps["s1"]["backing"], snaps["s1"]["allocation"], snaps["s1"]["current"]),
+                         ("snap_thin_s1", None, 1073741824, True))
+        self.assertEqual(snaps["s1"]["description"], "before the upgrade")
+        self.assertIsNone(snaps["s2"]["description"])
+        self.assertEqual(snaps["s2"]["backing"], "s1")
+        self.assertIsInstance(snaps["s2"]["created"], int)
+        text = self.ilvm("vol-snapshot-list", "san", "thin").stdout
+        self.assertRegex(text, r"(?m)^ s1 +\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC +100.00 GiB +1.00 GiB +- +yes +before the upgrade$")
+        self.assertRegex(text, r"(?m)^ \(thin\) +- +100.00 GiB .* s2 +top")
+        r = self.ilvm("vol-snapshot-revert", "san", "thin", "s1")
+        self.assertEqual((r.returncode, r.stdout), (0, "Volume thin reverted to snapshot s1\n"), r.stderr)
+        listing = json.loads(self.ilvm("vol-snapshot-list", "san", "thin", "--json").stdout)
+        self.assertEqual(listing["backing"], "s1")
+        self.assertFalse({s["name"]: s for s in listing["snapshots"]}["s2"]["current"])
+        self.assert_error(self.ilvm("vol-snapshot-revert", "san", "thin", "s9"), EXIT_NOT_FOUND, "has no snapshot 's9'")
+        r = self.ilvm("vol-snapshot-delete", "san", "thin", "s1")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        cmds = self.commands()
+        self.assertIn(["qemu-img", "rebase", "-q", "-f", "qcow2", "-b", "", "/dev/vg_san/thin"], cmds)
+        self.assertIn(["qemu-img", "rebase", "-q", "-f", "qcow2", "-b", "", "/dev/vg_san/snap_thin_s2"], cmds)
+        self.assertEqual([s["name"] for s in json.loads(self.ilvm("vol-snapshot-list", "san", "thin", "--json").stdout)["snapshots"]],
+                         ["s2"])
+        self.assert_error(self.ilvm("vol-delete", "thin", "--pool", "san"), EXIT_CONFLICT, "has snapshots: s2")
+        r = self.ilvm("vol-delete", "thin", "--pool", "san", "--snapshots", "--no-wipe")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with open(lvm, encoding="utf-8") as f:
+            self.assertEqual(sorted(json.load(f)), ["vm1"])
+
     def test_an_unknown_volume_format_is_refused_before_anything_runs(self):
         self.define()
         self.make_active()

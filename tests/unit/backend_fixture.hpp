@@ -27,6 +27,8 @@ protected:
         BackendConfig cfg;
         cfg.iscsi_nodes_dir = "/etc/iscsi/nodes";
         cfg.device_timeout = std::chrono::seconds(5);
+        // 2026-01-01 00:00:00 UTC whatever the day the tests run: goldens record it.
+        cfg.wall_clock = [] { return std::chrono::system_clock::time_point(std::chrono::seconds(1767225600)); };
         backend = std::make_unique<Backend>(sys, secrets, cfg);
     }
     void SetUp() override { use_pool("san.xml"); }

@@ -80,7 +80,7 @@ std::string FakeSystem::transcript() const {
 
 std::vector<std::string> FakeSystem::mutating_commands() const {
     static const std::set<std::string> lvm_writers{"pvcreate", "vgcreate", "vgremove", "pvremove", "lvcreate",
-                                                   "lvremove", "lvextend", "lvreduce", "lvchange", "vgchange",
+                                                   "lvremove", "lvextend", "lvreduce", "lvchange", "lvrename", "vgchange",
                                                    "wipefs",   "dd",       "blkdiscard", "fallocate"};
     std::vector<std::string> out;
     for (const auto &c : commands) {

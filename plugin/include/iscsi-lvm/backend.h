@@ -66,6 +66,10 @@ typedef struct ilvm_option {
                                                   host uses the same target session/record */
 #define ILVM_DELETE_VOL_WIPE        (1u << 0)  /* delete_vol: zero before removing */
 #define ILVM_DELETE_VOL_NO_WIPE     (1u << 1)  /* delete_vol: override the pool default */
+#define ILVM_DELETE_VOL_SNAPSHOTS   (1u << 2)  /* delete_vol: a qcow2 volume with snapshots is
+                                                  deleted with every snapshot layer (without it:
+                                                  ILVM_ERR_CONFLICT naming them). A module
+                                                  without snapshots ignores it. */
 #define ILVM_RESIZE_ALLOW_SHRINK    (1u << 0)
 #define ILVM_RESIZE_ALLOCATION      (1u << 1)  /* resize_vol of a qcow2 volume: `capacity` is the
                                                   size its LV should reach (the image is left as
@@ -102,6 +106,12 @@ typedef struct ilvm_option {
 #define ILVM_DIAGNOSE_FIX           (1u << 0)  /* diagnose_pool: lvchange -an each LV whose lock is
                                                   held here while it is not active here, unless a
                                                   domain here uses it; nothing else */
+
+/* snapshot_vol's actions (issue 18). */
+#define ILVM_SNAPSHOT_LIST          0u
+#define ILVM_SNAPSHOT_CREATE        1u
+#define ILVM_SNAPSHOT_REVERT        2u
+#define ILVM_SNAPSHOT_DELETE        3u
 
 typedef struct ilvm_backend ilvm_backend;  /* opaque module instance */
 
@@ -225,6 +235,22 @@ typedef struct ilvm_backend_ops {
      * flags: none yet (pass 0). Never called by the qemu hook. */
     int (*rejoin_pool)(ilvm_backend *b, const char *pool_xml, const char *request_xml, unsigned int flags,
                        ilvm_reply *reply);
+
+    /* Appended after rejoin_pool (`ilvm vol-snapshot-*`, issue 18): the snapshots of a qcow2
+     * volume, offline (the volume inactive here and its lock free on every host; a raw
+     * volume: ILVM_ERR_INVALID; active here: ILVM_ERR_CONFLICT, "stop the domain first").
+     * action ILVM_SNAPSHOT_LIST: one lvs. CREATE (`snapshot`, `description` may be NULL):
+     * the volume's LV becomes a read-only layer (lvrename, tags) and a new LV of the
+     * volume's name, created locked, holds an empty qcow2 overlay on it. REVERT: the
+     * volume's top becomes an empty overlay on the snapshot's layer. DELETE: each image
+     * backed by the layer is rebased onto the layer's parent (qemu-img rebase), then the
+     * layer removed. Every change takes the volume's lock (its top `lvchange -aey -K`) and
+     * plans from an lvs read under it. reply->xml: LIST only, <snapshots pool='P' volume='V'
+     * capacity='B' allocation='B' [backing='S']><snapshot name='S' lv='LV' capacity='B'
+     * allocation='B' current='yes|no' [created='UNIX'] [backing='S'] [description='…']/>…
+     * </snapshots>. flags: none yet (pass 0). Never called by the qemu hook. */
+    int (*snapshot_vol)(ilvm_backend *b, const char *pool_xml, const char *vol_name, unsigned int action,
+                        const char *snapshot, const char *description, unsigned int flags, ilvm_reply *reply);
 } ilvm_backend_ops;
 
 typedef const ilvm_backend_ops *(*ilvm_backend_register_fn)(uint32_t host_abi_version);

@@ -20,6 +20,7 @@
 #include "xml/pool_xml.hpp"
 #include "xml/reconcile_xml.hpp"
 #include "xml/rejoin_xml.hpp"
+#include "xml/snapshot_xml.hpp"
 #include "xml/vol_xml.hpp"
 
 struct ilvm_backend {
@@ -283,6 +284,7 @@ int op_delete_vol(ilvm_backend *b, const char *pool_xml, const char *vol_name, u
         DeleteVolOptions opts;
         if (flags & ILVM_DELETE_VOL_WIPE) opts.wipe = true;
         if (flags & ILVM_DELETE_VOL_NO_WIPE) opts.wipe = false;
+        opts.snapshots = (flags & ILVM_DELETE_VOL_SNAPSHOTS) != 0;
         return ok_status(reply, be.delete_vol(pool, *name, opts));
     });
 }
@@ -381,6 +383,25 @@ int op_rejoin_pool(ilvm_backend *b, const char *pool_xml, const char *request_xm
     });
 }
 
+int op_snapshot_vol(ilvm_backend *b, const char *pool_xml, const char *vol_name, unsigned int action, const char *snapshot,
+                    const char *description, unsigned int, ilvm_reply *reply) {
+    return guarded(b, reply, pool_xml, [&](Backend &be, const PoolDef &pool) {
+        auto name = name_arg(vol_name);
+        if (!name.ok()) return fail(reply, name.error());
+        if (action == ILVM_SNAPSHOT_LIST) {
+            auto chain = be.list_snapshots(pool, *name);
+            return chain.ok() ? ok(reply, format_snapshots_xml(pool, *chain)) : fail(reply, chain.error());
+        }
+        if (!snapshot || !*snapshot) return fail(reply, invalid_input("no snapshot name given"));
+        switch (action) {
+        case ILVM_SNAPSHOT_CREATE: return ok_status(reply, be.create_snapshot(pool, *name, snapshot, description ? description : ""));
+        case ILVM_SNAPSHOT_REVERT: return ok_status(reply, be.revert_snapshot(pool, *name, snapshot));
+        case ILVM_SNAPSHOT_DELETE: return ok_status(reply, be.delete_snapshot(pool, *name, snapshot));
+        default: return fail(reply, internal_error("unknown snapshot action " + std::to_string(action)));
+        }
+    });
+}
+
 // Filled by name: a callback added to backend.h cannot slide into another's slot.
 const ilvm_backend_ops k_ops = {
     .abi_version = ILVM_BACKEND_ABI_VERSION,
@@ -415,6 +436,7 @@ const ilvm_backend_ops k_ops = {
     .inspect_pool = op_inspect_pool,
     .fence_pool = op_fence_pool,
     .rejoin_pool = op_rejoin_pool,
+    .snapshot_vol = op_snapshot_vol,
 };
 
 }  // namespace

@@ -179,6 +179,11 @@ Result<VolInfo> Backend::activate_vol(const PoolDef &pool, const std::string &na
     // shared, and the LV stays active shared here: measured, lvm2 2.03.16 + sanlock).
     forget_lv(pool, name);  // whatever lvchange did, the kept row no longer says how it is
     ILVM_TRY(activate_lv(pool, lv, mode, converting ? "convert the lock of" : "activate", /*read_leases=*/!polling));
+    // A snapshot chain's layers, shared, or nothing stays active (backend/chain_activation.cpp).
+    if (Status layers = activate_layers(pool, lv); !layers.ok()) {
+        if (!converting) release_lv(pool, name, "its snapshot chain could not be activated: nothing of it stays active");
+        return layers.error();
+    }
     spdlog::info("{} {}/{} ({})", converting ? "converted" : "activated", pool.vg_name, name,
                  want_exclusive ? "exclusive" : "shared");
     return before;
@@ -214,6 +219,7 @@ Result<VolInfo> Backend::deactivate_vol(const PoolDef &pool, const std::string &
                      pool.vg_name, name, why);
     else
         spdlog::info("deactivated {}/{}", pool.vg_name, name);
+    release_layers(pool, lv);
     return before;
 }
 

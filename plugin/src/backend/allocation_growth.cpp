@@ -9,12 +9,17 @@
 #include "backend/backend.hpp"
 #include "common/log.hpp"
 #include "common/size.hpp"
+#include "lvm/snapshot_tags.hpp"
 
 namespace ilvm {
 
 Result<VolInfo> Backend::grow_allocation(const PoolDef &pool, const std::string &name, uint64_t target) {
     ILVM_ASSIGN_OR_RETURN(auto found, load_lv_with_space(pool, name));
     const auto &[lv, space] = found;
+    if (lvm::is_layer(lv))
+        return invalid_input("'" + name + "' is a snapshot layer of volume '" + lvm::layer_of(lv).value_or("?") +
+                                 "': read-only, never grown",
+                             "only a volume's top, which its guest writes, grows");
     ILVM_ASSIGN_OR_RETURN(const auto image, lvm::image_of(lv));
     if (image.format != VolFormat::qcow2)
         return invalid_input("volume '" + name + "' is raw: its allocation is its capacity",

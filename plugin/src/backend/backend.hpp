@@ -19,6 +19,7 @@
 #include "backend/multipath_lun.hpp"
 #include "backend/reconcile_plan.hpp"
 #include "backend/rejoin.hpp"
+#include "backend/snapshot_chain.hpp"
 #include "common/system.hpp"
 #include "lvm/lock_info.hpp"
 #include "lvm/lvm_argv.hpp"
@@ -39,6 +40,8 @@ class PoolSessions;
 struct BackendConfig {
     std::string iscsi_nodes_dir = "/etc/iscsi/nodes";
     std::chrono::milliseconds device_timeout{std::chrono::seconds(30)};
+    // The wall clock, for what is recorded (a snapshot's creation time); tests fix it.
+    std::function<std::chrono::system_clock::time_point()> wall_clock = [] { return std::chrono::system_clock::now(); };
 };
 
 struct VolInfo {
@@ -59,7 +62,10 @@ struct BuildOptions {
     bool overwrite = false;     // destroy whatever the LUN carries
     bool keep_started = false;  // stay logged in with the lockspace started (pool-start --build)
 };
-struct DeleteVolOptions { std::optional<bool> wipe; };  // unset: the pool's wipe_on_delete
+struct DeleteVolOptions {
+    std::optional<bool> wipe;   // unset: the pool's wipe_on_delete
+    bool snapshots = false;     // also every snapshot layer of the volume (else: refused while it has any)
+};
 struct ResizeOptions {
     bool allow_shrink = false;
     bool allocation = false;   // ILVM_RESIZE_ALLOCATION: grow a qcow2 volume's LV, not its image
@@ -108,6 +114,17 @@ public:
                       uint64_t length);
     Status download_vol(const PoolDef &pool, const std::string &name, const std::string &dst_file, uint64_t offset,
                         uint64_t length);
+
+    // Snapshots of a qcow2 volume (issue 18; backend/snapshots.cpp, the chain:
+    // backend/snapshot_chain.hpp), offline: the volume inactive here and its lock free on
+    // every host (a running domain's snapshot goes through libvirt, a later step). Each
+    // change takes the volume's lock (`lvchange -aey -K` of its top), lists the VG again
+    // under it and plans from that listing, then releases the lock.
+    Result<VolumeChain> list_snapshots(const PoolDef &pool, const std::string &volume);
+    Status create_snapshot(const PoolDef &pool, const std::string &volume, const std::string &name,
+                           const std::string &description);
+    Status revert_snapshot(const PoolDef &pool, const std::string &volume, const std::string &name);
+    Status delete_snapshot(const PoolDef &pool, const std::string &volume, const std::string &name);
 
     // Activation for the hook and vol-activate/vol-deactivate.
     // Both return the volume as found before the call, so a caller (the hook) learns from the
@@ -199,6 +216,31 @@ private:
     Status write_empty_image(const lvm::ImageInfo &image, const std::string &dev);
     Result<VolInfo> resize_qcow2_vol(const PoolDef &pool, const lvm::LvReport &lv, const lvm::ImageInfo &image,
                                      uint64_t capacity);
+    // The volume's chain from a fresh listing (with the VG's space), refused when its top is
+    // active here: snapshots are offline (a running domain: stop it first).
+    Result<std::pair<lvm::LvsWithSpace, VolumeChain>> offline_chain(const PoolDef &pool, const std::string &volume,
+                                                                     const char *verb);
+    // The volume's lock (its top active exclusively here), then its chain listed again under
+    // it: what every chain change plans from. On an error the lock is released again.
+    Result<std::pair<lvm::LvsWithSpace, VolumeChain>> lock_chain(const PoolDef &pool, const VolumeChain &planned,
+                                                                 const char *verb);
+    // The layers under a volume's top, activated shared after it (backend/chain_activation.cpp),
+    // or none: a refusal deactivates those activated before it. Nothing for a volume
+    // without a backing tag.
+    Status activate_layers(const PoolDef &pool, const lvm::LvReport &top);
+    // After the top's deactivation: each of its layers that no other chain active here
+    // reads, deactivated; a failure is logged.
+    void release_layers(const PoolDef &pool, const lvm::LvReport &top);
+    // lock_chain() for snapshot `name` of `volume`: checked before the lock and again under it
+    // (not_found: another host deleted it meanwhile; the lock released again).
+    Result<LockedSnapshot> lock_snapshot(const PoolDef &pool, const std::string &volume, const std::string &name,
+                                         const char *verb);
+    // lvchange -an of an LV this operation activated; a failure is logged.
+    void release_lv(const PoolDef &pool, const std::string &name, const char *why);
+    // delete_vol of a qcow2 volume: false when it has no snapshot (delete_vol goes on);
+    // refused while it has some unless opts.snapshots; with it, the top and every layer
+    // removed under the volume's lock (true).
+    Result<bool> delete_chain(const PoolDef &pool, const lvm::LvReport &top, DeleteVolOptions opts);
     // Removes the incomplete tag: the volume's content is made.
     Status mark_complete(const PoolDef &pool, const std::string &name);
     // Copies `src` into the new volume `target` (activating both as needed, zeroing a tail

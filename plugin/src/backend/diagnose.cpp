@@ -16,6 +16,7 @@
 #include "iscsi/session_timeouts.hpp"
 #include "lvm/lock_info.hpp"
 #include "lvm/lvm_argv.hpp"
+#include "lvm/snapshot_tags.hpp"
 
 namespace ilvm {
 namespace {
@@ -256,6 +257,7 @@ Result<std::vector<Finding>> Backend::diagnose_pool(const PoolDef &pool, const R
         }
         for (const auto &lv : *lvs) {
             if (input.busy.count(lv.name)) continue;   // an ilvm command here works on it
+            if (lvm::is_layer(lv)) continue;           // its chain's, released with it (reconcile_plan.cpp)
             if (lv.active_locally && !lv.device_open && !input.in_use.count(lv.name) && !input.held.count(lv.name))
                 out.push_back({"idle volume", "warn", lv.name, "active here, not open, used by no domain here",
                                "none needed: ilvm reconcile (iscsi-lvm-reconcile.timer) releases it", "", ""});

@@ -10,6 +10,7 @@
 #include "backend/backend.hpp"
 #include "backend/lease_reading.hpp"
 #include "common/log.hpp"
+#include "lvm/snapshot_tags.hpp"
 #include "sanlock/lease_table.hpp"
 
 namespace ilvm {
@@ -31,7 +32,9 @@ std::optional<std::map<std::string, lvm::LockMode>> local_lock_modes(System &sys
 
 Result<PoolSnapshot> Backend::inspect_pool(const PoolDef &pool) {
     ILVM_ASSIGN_OR_RETURN(auto vg_and_area, load_vg_with_metadata_area(pool));
-    ILVM_ASSIGN_OR_RETURN(auto lvs, load_lvs(pool));
+    ILVM_ASSIGN_OR_RETURN(auto all_lvs, load_lvs(pool));
+    // Snapshot layers are not volumes (refresh_pool); the VG's allocation counts them.
+    const auto lvs = lvm::volumes_only(std::move(all_lvs));
     PoolSnapshot snap = snapshot_of(pool, vg_and_area.first, lvs);
     snap.metadata_area = vg_and_area.second;
     // A pool with several portals: each path's state, two commands more (pool-info's "Paths").

@@ -9,6 +9,7 @@
 #include "common/log.hpp"
 #include "common/strings.hpp"
 #include "iscsi/session.hpp"
+#include "lvm/snapshot_tags.hpp"
 
 namespace ilvm {
 namespace {
@@ -190,7 +191,9 @@ Result<PoolSnapshot> Backend::refresh_pool(const PoolDef &pool) {
     // Exactly one vgs and one lvs, whatever the number of volumes.
     ILVM_ASSIGN_OR_RETURN(auto vg, load_vg(pool));
     ILVM_ASSIGN_OR_RETURN(auto lvs, load_lvs(pool));
-    return snapshot_of(pool, vg, lvs);
+    // Snapshot layers are not volumes (vol-snapshot-list shows them); the pool's allocation,
+    // from the VG, counts their space.
+    return snapshot_of(pool, vg, lvm::volumes_only(std::move(lvs)));
 }
 
 PoolSnapshot Backend::snapshot_of(const PoolDef &pool, const lvm::VgReport &vg, const std::vector<lvm::LvReport> &lvs) {

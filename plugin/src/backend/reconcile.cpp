@@ -20,6 +20,10 @@ Result<std::vector<ReconcileStep>> Backend::reconcile_pool(const PoolDef &pool, 
         if (out.ok() && out->succeeded()) {
             step.result = StepResult::done;
             spdlog::info("reconcile {}/{}: {} ({})", pool.vg_name, step.volume, reconcile_action_name(step.action), step.reason);
+            // A released top's snapshot layers go with it (backend/chain_activation.cpp).
+            if (step.action == ReconcileAction::deactivate)
+                for (const auto &lv : lvs)
+                    if (lv.name == step.volume) release_layers(pool, lv);
             continue;
         }
         step.result = StepResult::failed;

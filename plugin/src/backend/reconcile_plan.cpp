@@ -3,6 +3,7 @@
 
 #include "common/names.hpp"
 #include "lvm/lvm_argv.hpp"
+#include "lvm/snapshot_tags.hpp"
 
 namespace ilvm {
 
@@ -43,14 +44,26 @@ std::vector<ReconcileStep> plan_reconcile(const PoolDef &pool, const std::vector
         // Defence in depth: the parser drops "lvmlock"; anything we would not have created
         // (reserved names, LVM-internal suffixes) is not ours to change either.
         if (lv.name == "lvmlock" || !validate_lv_name(lv.name).ok()) continue;
+        // A snapshot layer is its chain's: activated and released with its volume's top
+        // (backend/chain_activation.cpp), read-only, open through the top, never a domain's
+        // disk in libvirt's status files (so never "in use" here), its flags those of the
+        // volume it was. ilvm doctor still reports a stale lock on one.
+        if (lvm::is_layer(lv)) continue;
         if (input.busy.count(lv.name)) {
             steps.push_back({lv.name, ReconcileAction::keep, "an ilvm command on this host is working on it", std::nullopt,
                              StepResult::planned, {}});
             continue;
         }
         if (lv.incomplete() && !lv.device_open && !input.in_use.count(lv.name)) {
-            const std::string why = "created or copied but never finished (an interrupted vol-create or vol-clone)";
-            if (input.remove_incomplete)
+            // A snapshot's new top (it has a backing): removing it would leave the volume
+            // without its name, its data in the layer. Reported only; the way back is by
+            // hand (docs/troubleshooting.md, "Snapshot chains").
+            const bool snapshot_top = lvm::backing_of(lv).has_value();
+            const std::string why = snapshot_top
+                                        ? "the new top of an interrupted vol-snapshot-create (never removed by the "
+                                          "reconciler: see docs/troubleshooting.md, Snapshot chains)"
+                                        : "created or copied but never finished (an interrupted vol-create or vol-clone)";
+            if (input.remove_incomplete && !snapshot_top)
                 steps.push_back({lv.name, ReconcileAction::remove_incomplete, why, lvm::lvremove(pool.vg_name, lv.name),
                                  StepResult::planned, {}});
             else

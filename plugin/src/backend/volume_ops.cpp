@@ -11,6 +11,7 @@
 #include "common/log.hpp"
 #include "common/names.hpp"
 #include "common/size.hpp"
+#include "lvm/snapshot_tags.hpp"
 #include "lvm/volume_tags.hpp"
 #include "qemu/qemu_img.hpp"
 
@@ -308,6 +309,16 @@ Status Backend::delete_vol(const PoolDef &pool, const std::string &name, DeleteV
     if (lv.active_locally)
         return conflict("volume '" + name + "' of pool " + pool.name + " is active on this host",
                         "deactivate it first (ilvm vol-deactivate " + name + " --pool " + pool.name + ")");
+    if (lvm::is_layer(lv))
+        return invalid_input("'" + name + "' is snapshot '" + lvm::tag_value(lv, lvm::kSnapshotTagPrefix).value_or("?") +
+                                 "' of volume '" + lvm::layer_of(lv).value_or("?") + "', not a volume",
+                             "ilvm vol-snapshot-delete " + pool.name + " " + lvm::layer_of(lv).value_or("VOL") + " " +
+                                 lvm::tag_value(lv, lvm::kSnapshotTagPrefix).value_or("SNAP"));
+    // A qcow2 volume may have snapshots: the VG is listed for its layers (a raw one has none).
+    if (lvm::image_of(lv).ok() && lvm::image_of(lv)->format == VolFormat::qcow2) {
+        ILVM_ASSIGN_OR_RETURN(const bool with_chain, delete_chain(pool, lv, opts));
+        if (with_chain) return {};
+    }
     const bool wipe = opts.wipe.value_or(pool.wipe_on_delete);
     if (wipe) {
         // Zeroing needs the device: the exclusive activation also fails when another host

@@ -90,6 +90,28 @@ Command lvcreate(const std::string &vg, const std::string &lv, uint64_t bytes, c
     return c;
 }
 
+Command lvcreate_locked(const std::string &vg, const std::string &lv, uint64_t bytes, const std::vector<std::string> &tags) {
+    Command c = lvcreate(vg, lv, bytes, tags);
+    // lvcreate(): "--yes", "--activate", "n", …: the activation becomes "ey", with -K.
+    c.argv[3] = "ey";
+    c.argv.insert(c.argv.begin() + 4, "-K");
+    return c;
+}
+
+Command lvrename(const std::string &vg, const std::string &from, const std::string &to) {
+    return Command{"lvrename", "--config", kArchiveConfig, vg_lv(vg, from), vg_lv(vg, to)};
+}
+
+Command lv_change_layer(const std::string &vg, const std::string &lv, std::optional<bool> writable,
+                        const std::vector<std::string> &add_tags, const std::vector<std::string> &del_tags) {
+    Command c{"lvchange"};
+    if (writable) c.argv.insert(c.argv.end(), {"--permission", *writable ? "rw" : "r"});
+    for (const auto &t : del_tags) c.argv.insert(c.argv.end(), {"--deltag", t});
+    for (const auto &t : add_tags) c.argv.insert(c.argv.end(), {"--addtag", t});
+    c.argv.insert(c.argv.end(), {"--config", kArchiveConfig, vg_lv(vg, lv)});
+    return c;
+}
+
 Command lvremove(const std::string &vg, const std::string &lv) {
     return Command{"lvremove", "--yes", "--config", kArchiveConfig, vg_lv(vg, lv)};
 }

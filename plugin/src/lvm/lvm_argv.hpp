@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -65,6 +66,17 @@ inline constexpr const char *kIncompleteTag = "ilvm_incomplete";
 // it; tagged incomplete until its content is made, and with `tags` (lvm/volume_tags.hpp).
 Command lvcreate(const std::string &vg, const std::string &lv, uint64_t bytes, const std::vector<std::string> &tags = {});
 Command lvremove(const std::string &vg, const std::string &lv);
+// lvcreate of a volume's new top (a snapshot's overlay): created and activated exclusively
+// in one command (`--activate ey -K`: -K because the LV carries the skip flag), so that no
+// other host can take the new LV's lock between its creation and our first write. Tagged
+// incomplete until its image is written, and with `tags`.
+Command lvcreate_locked(const std::string &vg, const std::string &lv, uint64_t bytes, const std::vector<std::string> &tags);
+// `lvrename VG/OLD VG/NEW`. In a shared VG lvrename takes the LV's lock exclusively for the
+// command's length (a transient lock that does nothing when this host holds it already: lvm2
+// 2.03.16 tools/lvrename.c, lockd_lv(cmd, lv, "ex", 0)), so it is refused while another host
+// has the LV active. The lock is keyed by the LV's UUID (lib/locking/lvmlockd.c lockd_lv:
+// lv->lvid.id[1]) and its lease by lock_args: both stay with the LV under its new name.
+Command lvrename(const std::string &vg, const std::string &from, const std::string &to);
 Command lvextend(const std::string &vg, const std::string &lv, uint64_t bytes);
 Command lvreduce(const std::string &vg, const std::string &lv, uint64_t bytes);
 // `lvchange -aey -K` / `-asy -K`: -K is needed because the LV carries the skip flag.
@@ -80,6 +92,11 @@ Command lv_mark_complete(const std::string &vg, const std::string &lv);
 // `lvchange --deltag OLD --addtag NEW`: one tag replaced by another in one metadata write.
 Command lv_replace_tag(const std::string &vg, const std::string &lv, const std::string &old_tag,
                        const std::string &new_tag);
+// `lvchange --permission r|rw`, with `add_tags` added and `del_tags` removed in the same
+// metadata write: a volume's old top becoming a read-only layer, a layer's permission during
+// a rebase, a top's tags after a revert.
+Command lv_change_layer(const std::string &vg, const std::string &lv, std::optional<bool> writable,
+                        const std::vector<std::string> &add_tags, const std::vector<std::string> &del_tags);
 // Repairs made by the reconciler and the activation path: skip flag on, autoactivation off.
 Command lv_set_skip_flags(const std::string &vg, const std::string &lv);
 

@@ -45,6 +45,20 @@ Command create_qcow2(const std::string &device, uint64_t virtual_bytes) {
     return Command{"qemu-img", "create", "-q", "-f", "qcow2", "-o", kQcow2Options, device, std::to_string(virtual_bytes)};
 }
 
+Command create_overlay(const std::string &device, const std::string &backing, uint64_t virtual_bytes) {
+    return Command{"qemu-img", "create", "-q", "-u", "-f", "qcow2", "-o", kQcow2Options, "-b", backing, "-F", "qcow2",
+                   device, std::to_string(virtual_bytes)};
+}
+
+Command rebase_qcow2(const std::string &device, const std::string &backing) {
+    Command c{"qemu-img", "rebase", "-q", "-f", "qcow2", "-b", backing};
+    if (!backing.empty()) c.argv.insert(c.argv.end(), {"-F", "qcow2"});
+    c.argv.push_back(device);
+    // It copies what the image needs from the layer that goes: up to that layer's size.
+    c.timeout = std::chrono::hours(12);
+    return c;
+}
+
 Command resize_qcow2(const std::string &device, uint64_t virtual_bytes) {
     return Command{"qemu-img", "resize", "-q", "-f", "qcow2", device, std::to_string(virtual_bytes)};
 }

@@ -33,6 +33,22 @@ Result<Qcow2Measure> parse_measure_json(std::string_view json);
 // later, as the guest writes.
 Command create_qcow2(const std::string &device, uint64_t virtual_bytes);
 
+// `qemu-img create -q -u -f qcow2 -o OPTIONS -b BACKING -F qcow2 DEVICE N`: an empty overlay
+// (a snapshot's new top) on BACKING, the LV name of the layer below it. BACKING is relative:
+// QEMU resolves it next to the overlay (/dev/VG/), the same path on every host. -u: the
+// backing chain is not opened, so its older layers need not be active here (without it, in
+// the lab: "Could not open backing file" for a layer another host had not activated).
+Command create_overlay(const std::string &device, const std::string &backing, uint64_t virtual_bytes);
+
+// `qemu-img rebase -q -f qcow2 -b NEW -F qcow2 DEVICE` (safe mode, no -u): the image's backing
+// becomes NEW (an LV name next to it, or "" for none); first every cluster where the old
+// chain and the new one differ is copied into the image, so that it reads the same after.
+// Never `commit`: it writes into the layer below, which other images may read. With no new
+// backing there is no -F: a backing format without a backing file is refused (QEMU block.c
+// bdrv_change_backing_file, qcow2_change_backing_file: -EINVAL). Every image of the old and
+// the new chain must be active here; DEVICE writable.
+Command rebase_qcow2(const std::string &device, const std::string &backing);
+
 // `qemu-img resize -q -f qcow2 DEVICE N`: the image's virtual size grows to N; only its L1
 // table may move, within the LV. Never on an image a running QEMU has open.
 Command resize_qcow2(const std::string &device, uint64_t virtual_bytes);

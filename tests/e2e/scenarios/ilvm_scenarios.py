@@ -57,6 +57,14 @@ per step, with per-scenario times:
              guest; what it wrote reads back the same on A (the guest) and then on B
              (qemu-img on B's activation of the grown LV); the LV ends within a chunk and a
              threshold (half a chunk) of QEMU's highest write.
+  snapshots  a qcow2 volume's snapshots (issue 18) on two hosts: s1, s2 (from B), s3, each
+             layer's pattern (qemu-io) read back through the chain on A and B, and
+             `qemu-img info --backing-chain` on B; a domain on the chain started on A
+             (`lvmlockctl -i`: layers sh, top ex), B's start refused naming host 1; both hosts
+             snapshotting at once (one after the other, or one refused cleanly, the chain
+             consistent); delete the middle one (same data), revert to the first (exactly its
+             data), delete the oldest; vol-delete refused without --snapshots, then removes
+             everything.
   migrate    live migration with the lock hand-over: a nested VM writing a checksummed
              pattern (lab/workload.py) goes A->B->A with `ilvm migrate` (1 round trip in
              the ci set, 5 in the full set); after
@@ -134,7 +142,7 @@ CHAP_USER, CHAP_PASSWORD = "labuser", "lab-chap-secret-42"
 # host-failure late: it power-cycles host A, which also cuts the A-B link (socket netdev);
 # lun-loss last (lun-loss-reset leaves host A reset by its watchdog, and off).
 ORDER = ["newcomer", "two-hosts", "chap", "data", "wrong-lun", "hook", "hook-race", "thin", "bench", "maintenance", "mirror", "agent",
-         "thin-growth", "migrate",
+         "thin-growth", "snapshots", "migrate",
          "migrate-control",
          "faults", "host-failure", "multipath", "lun-loss", "lun-loss-reset"]
 # Run only when named: the control experiment for `migrate` (plain virsh migrate on a local
@@ -976,6 +984,180 @@ def thin_growth(ctx):
         g.check(["rm", "-f", TG_DROPIN])
         g.check(["systemctl", "daemon-reload"], timeout=120)
         g.check(["systemctl", "stop", "ilvmd"], timeout=300)
+
+
+# -- snapshots of qcow2 volumes as chains of LVs (issue 18) -------------------------------
+
+SNAP_LV = "snapvol"
+SNAP_DEV = "/dev/vg_san/" + SNAP_LV
+SNAP_DOMAIN = "snapdom"
+# What each step writes (pattern byte at MiB offset), and what the volume's top reads after
+# it: s1 holds 0x11 at 0; s2 0x22 at 1M; s3 0x33 at 2M and 0x44 over 0; the top 0x55 at 3M.
+SNAP_ALL = {0: 0x44, 1: 0x22, 2: 0x33, 3: 0x55}
+SNAP_AT_S1 = {0: 0x11, 1: 0x00, 2: 0x00, 3: 0x00}
+
+
+def snap_write(guest, writes):
+    """qemu-io writes into the chain's top (active here): {MiB offset: pattern byte}."""
+    args = []
+    for off, pat in sorted(writes.items()):
+        args += ["-c", "write -P 0x%02x %dM 1M" % (pat, off)]
+    say("%s: qemu-io -f qcow2 %s %s" % (guest.name, " ".join(a for a in args if a != "-c"), SNAP_DEV))
+    guest.check(["qemu-io", "-f", "qcow2"] + args + [SNAP_DEV], timeout=300)
+
+
+def snap_expect_reads(guest, want, why):
+    """Reads each MiB of `want` through the whole chain (qemu-io -r on the top, active here)
+    and checks its pattern; QEMU's block layer follows the relative backing names."""
+    args = []
+    for off, pat in sorted(want.items()):
+        args += ["-c", "read -P 0x%02x %dM 1M" % (pat, off)]
+    rc, out, err = guest.run(["qemu-io", "-r", "-f", "qcow2"] + args + [SNAP_DEV], timeout=300)
+    bad = [l for l in (out + err).splitlines() if "verification failed" in l or "Could not" in l]
+    say("   %s: read through the chain %s: %s" % (guest.name, " ".join("%dM=0x%02x" % kv for kv in sorted(want.items())),
+                                                   "as expected" if rc == 0 and not bad else "MISMATCH"))
+    expect(rc == 0 and not bad, "%s (%s): %s %s" % (guest.name, why, " | ".join(bad)[:400], err.strip()[:300]))
+
+
+def snap_reads_on(ctx, guest, want, why):
+    """Activates the volume's chain here (its top exclusive, its layers shared), reads it,
+    releases it."""
+    ctx.ilvm(guest, "vol-activate", SNAP_LV, "--pool", "san", "--hold", "10m")
+    snap_expect_reads(guest, want, why)
+    ctx.ilvm(guest, "vol-deactivate", SNAP_LV, "--pool", "san")
+
+
+def snap_chain(ctx, guest):
+    out, _ = ctx.ilvm(guest, "vol-snapshot-list", "san", SNAP_LV, "--json")
+    chain = json.loads(out)
+    names = {s["name"]: s for s in chain["snapshots"]}
+    # Consistent: every backing names one of the volume's snapshots, the top reads through one.
+    for s in chain["snapshots"]:
+        expect(s["backing"] is None or s["backing"] in names, "snapshot %s is backed by %r, not a snapshot" % (s["name"], s["backing"]))
+    expect(chain["backing"] is None or chain["backing"] in names, "the top is backed by %r" % chain["backing"])
+    say("   %s: chain %s <- (top), snapshots %s" % (guest.name, chain["backing"],
+                                                    ", ".join("%s<-%s" % (s["backing"], s["name"]) for s in chain["snapshots"])))
+    return chain
+
+
+def lv_uuids(guest):
+    out = guest.check(["lvs", "--nolocking", "--noheadings", "-o", "lv_name,lv_uuid", "vg_san"], timeout=60)[1]
+    return dict(l.split() for l in out.splitlines() if l.strip())
+
+
+def snapshots(ctx):
+    """Snapshots of a stopped domain's qcow2 volume: three of them on two hosts, each layer's
+    data read back through the chain from both hosts; a domain on the chain holds its layers
+    shared and its top exclusive, the other host's start refused; two hosts snapshotting at
+    once; delete the middle one (same data), revert to the first (exactly its data), delete
+    the oldest; vol-delete refused without --snapshots, then removes everything."""
+    a, b = ctx.lab.a, ctx.lab.b
+    ctx.ilvm(a, "vol-create-as", "san", SNAP_LV, "64M", "--format", "qcow2", "--allocation", "16M",
+             why="a 64 MiB image in a 16 MiB LV")
+    ctx.ilvm(a, "vol-activate", SNAP_LV, "--pool", "san", "--hold", "10m")
+    snap_write(a, {0: 0x11})
+    ctx.ilvm(a, "vol-deactivate", SNAP_LV, "--pool", "san")
+    ctx.ilvm(a, "vol-snapshot-create", "san", SNAP_LV, "s1", "--description", "base: 0x11 at 0")
+    ctx.ilvm(a, "vol-activate", SNAP_LV, "--pool", "san", "--hold", "10m")
+    snap_write(a, {1: 0x22})
+    ctx.ilvm(a, "vol-deactivate", SNAP_LV, "--pool", "san")
+    ctx.ilvm(b, "vol-snapshot-create", "san", SNAP_LV, "s2", why="from the other host")
+    ctx.ilvm(b, "vol-activate", SNAP_LV, "--pool", "san", "--hold", "10m")
+    snap_write(b, {2: 0x33, 0: 0x44})
+    ctx.ilvm(b, "vol-deactivate", SNAP_LV, "--pool", "san")
+    ctx.ilvm(a, "vol-snapshot-create", "san", SNAP_LV, "s3")
+    ctx.ilvm(a, "vol-activate", SNAP_LV, "--pool", "san", "--hold", "10m")
+    snap_write(a, {3: 0x55})
+    snap_expect_reads(a, SNAP_ALL, "the whole chain on A")
+    ctx.ilvm(a, "vol-deactivate", SNAP_LV, "--pool", "san")
+    expect(not lv_active_here(a, "snap_%s_s1" % SNAP_LV), "A left layer s1 active after vol-deactivate")
+    chain = snap_chain(ctx, b)
+    expect([s["name"] for s in chain["snapshots"]] == ["s1", "s2", "s3"] or
+           sorted(s["name"] for s in chain["snapshots"]) == ["s1", "s2", "s3"], "B lists %s" % chain["snapshots"])
+    expect(chain["backing"] == "s3", "the top reads through %r, not s3" % chain["backing"])
+    expect(all(s["current"] for s in chain["snapshots"]), "not every snapshot is in the top's chain: %s" % chain)
+    expect(all(s["created"] for s in chain["snapshots"]) and
+           next(s for s in chain["snapshots"] if s["name"] == "s1")["description"] == "base: 0x11 at 0",
+           "created or description missing: %s" % chain)
+    # From the other host: its own activation of the chain, and QEMU's view of it.
+    ctx.ilvm(b, "vol-activate", SNAP_LV, "--pool", "san", "--hold", "10m")
+    snap_expect_reads(b, SNAP_ALL, "the whole chain on B")
+    _, out, _ = b.check(["qemu-img", "info", "--backing-chain", "--output=json", SNAP_DEV], timeout=120)
+    images = json.loads(out)
+    say("   hostb: qemu-img info --backing-chain: %s" % " <- ".join(
+        "%s (%s)" % (os.path.basename(i["filename"]), i.get("backing-filename", "-")) for i in reversed(images)))
+    expect(len(images) == 4 and images[0].get("backing-filename") == "snap_%s_s3" % SNAP_LV,
+           "B's qemu-img sees another chain: %s" % [(i["filename"], i.get("backing-filename")) for i in images])
+    ctx.ilvm(b, "vol-deactivate", SNAP_LV, "--pool", "san")
+
+    # A domain on the chain: its layers shared, its top exclusive on A; B's start refused.
+    for g in (a, b):
+        ctx.put(g, "/root/%s.xml" % SNAP_DOMAIN, domain_xml(SNAP_DOMAIN, block_disk(SNAP_LV)).replace(
+            "<driver name='qemu' type='raw' cache='none'/>", "<driver name='qemu' type='qcow2' cache='none'/>"))
+        virsh(g, "define", "/root/%s.xml" % SNAP_DOMAIN)
+    say("hosta: virsh start %s   # the hook activates the chain" % SNAP_DOMAIN)
+    virsh(a, "start", SNAP_DOMAIN)
+    uuids = lv_uuids(a)
+    locks = {l.split()[3]: l.split()[2] for l in lv_locks(a) if len(l.split()) >= 4}
+    modes = {name: locks.get(uuids[name]) for name in (SNAP_LV, "snap_%s_s1" % SNAP_LV, "snap_%s_s2" % SNAP_LV,
+                                                        "snap_%s_s3" % SNAP_LV)}
+    say("   hosta: lvmlockctl -i: %s" % ", ".join("%s %s" % kv for kv in sorted(modes.items())))
+    expect(modes[SNAP_LV] == "ex" and all(m == "sh" for n, m in modes.items() if n != SNAP_LV),
+           "A's locks on the chain are not top ex, layers sh: %s" % modes)
+    say("hostb: virsh start %s   # A runs it" % SNAP_DOMAIN)
+    rc, _, err = b.run(["virsh", "start", SNAP_DOMAIN], timeout=300)
+    say_hook_refusal(rc, err)
+    expect(rc != 0 and "host 1 (hosta)" in err, "B's start was not refused naming host 1: rc=%d %r" % (rc, err[-400:]))
+    expect(not lv_active_here(b, SNAP_LV) and not lv_active_here(b, "snap_%s_s1" % SNAP_LV),
+           "B's refused start left part of the chain active")
+    out, err = ctx.ilvm(b, "vol-snapshot-create", "san", SNAP_LV, "refused", expect=EXIT_CONFLICT,
+                        why="its domain runs on A")
+    virsh(a, "destroy", SNAP_DOMAIN)
+    for lv in (SNAP_LV, "snap_%s_s1" % SNAP_LV, "snap_%s_s3" % SNAP_LV):
+        expect(not lv_active_here(a, lv), "%s still active on A after destroy" % lv)
+    say("   the chain released on A by the hook")
+
+    # Two hosts snapshot the same volume at once: one after the other, or one refused cleanly.
+    say("hosta + hostb: ilvm vol-snapshot-create san %s ca / cb   # at the same moment" % SNAP_LV)
+    ha = a.start_run("ilvm vol-snapshot-create san %s ca" % SNAP_LV)
+    hb = b.start_run("ilvm vol-snapshot-create san %s cb" % SNAP_LV)
+    (ra, _, ea), (rb, _, eb) = ha.wait(600), hb.wait(600)
+    for g, rc, err in ((a, ra, ea), (b, rb, eb)):
+        say("   %s: rc=%d %s" % (g.name, rc, (err.strip().splitlines() or [""])[0][:300]))
+        expect(rc in (0, EXIT_CONFLICT), "%s: vol-snapshot-create failed otherwise (rc %d): %s" % (g.name, rc, err.strip()))
+    expect(0 in (ra, rb), "neither concurrent snapshot was taken")
+    chain = snap_chain(ctx, a)
+    made = [n for n, rc in (("ca", ra), ("cb", rb)) if rc == 0]
+    expect(sorted(s["name"] for s in chain["snapshots"]) == sorted(["s1", "s2", "s3"] + made),
+           "the chain after the concurrent snapshots: %s" % chain["snapshots"])
+    snap_reads_on(ctx, b, SNAP_ALL, "after the concurrent snapshots")
+    for name in made:
+        ctx.ilvm(a if name == "ca" else b, "vol-snapshot-delete", "san", SNAP_LV, name)
+
+    # Delete the middle one: the same data, from the other host.
+    ctx.ilvm(a, "vol-snapshot-delete", "san", SNAP_LV, "s2", why="s3 is rebased onto s1")
+    chain = snap_chain(ctx, b)
+    expect(sorted(s["name"] for s in chain["snapshots"]) == ["s1", "s3"], "after deleting s2: %s" % chain["snapshots"])
+    snap_reads_on(ctx, b, SNAP_ALL, "after deleting the middle snapshot")
+    # Revert to the first: exactly its data.
+    ctx.ilvm(b, "vol-snapshot-revert", "san", SNAP_LV, "s1")
+    snap_reads_on(ctx, a, SNAP_AT_S1, "after reverting to s1")
+    chain = snap_chain(ctx, a)
+    expect(chain["backing"] == "s1" and not next(s for s in chain["snapshots"] if s["name"] == "s3")["current"],
+           "after the revert the top does not read through s1 alone: %s" % chain)
+    # Delete the oldest: the top (and s3) rebased onto nothing.
+    ctx.ilvm(a, "vol-snapshot-delete", "san", SNAP_LV, "s1", why="its children are rebased onto nothing")
+    snap_reads_on(ctx, b, SNAP_AT_S1, "after deleting the oldest snapshot")
+    chain = snap_chain(ctx, b)
+    expect(chain["backing"] is None and [s["name"] for s in chain["snapshots"]] == ["s3"], "after deleting s1: %s" % chain)
+
+    for g in (a, b):
+        virsh(g, "undefine", SNAP_DOMAIN)
+    _, err = ctx.ilvm(a, "vol-delete", SNAP_LV, "--pool", "san", expect=EXIT_CONFLICT, why="it has a snapshot")
+    expect("s3" in err and "--snapshots" in err, "the refusal does not name s3 and --snapshots: %r" % err)
+    ctx.ilvm(a, "vol-delete", SNAP_LV, "--pool", "san", "--snapshots")
+    left = [n for n in lv_uuids(a) if n == SNAP_LV or n.startswith("snap_%s_" % SNAP_LV)]
+    expect(not left, "vol-delete --snapshots left %s" % left)
 
 
 def enable_libvirt_tcp(guest):
@@ -2780,13 +2962,13 @@ def lv_allocated_on_lun(ctx, guest, lv):
 
 SCENARIOS = {"newcomer": newcomer, "chap": chap, "two-hosts": two_hosts, "data": data, "wrong-lun": wrong_lun,
              "hook": hook, "hook-race": hook_race, "thin": thin, "bench": bench, "maintenance": maintenance, "mirror": mirror, "agent": agent,
-             "thin-growth": thin_growth, "migrate": migrate,
+             "thin-growth": thin_growth, "snapshots": snapshots, "migrate": migrate,
              "migrate-control": migrate_control, "faults": faults, "host-failure": host_failure, "multipath": multipath,
              "lun-loss": lun_loss, "lun-loss-reset": lun_loss_reset}
 # chap builds a local (lock type none) VG: under lvmlockd even that needs the global lock,
 # which lives in a started sanlock VG (measured: "Global lock failed" otherwise).
 NEEDS = {"data": "two-hosts", "wrong-lun": "two-hosts", "hook": "two-hosts", "hook-race": "hook", "thin": "hook", "bench": "two-hosts", "chap": "two-hosts",
-         "maintenance": "hook", "mirror": "hook", "agent": "mirror", "thin-growth": "hook", "migrate": "hook", "host-failure": "hook", "lun-loss": "hook", "faults": "hook",
+         "maintenance": "hook", "mirror": "hook", "agent": "mirror", "thin-growth": "hook", "snapshots": "hook", "migrate": "hook", "host-failure": "hook", "lun-loss": "hook", "faults": "hook",
          "multipath": "two-hosts", "lun-loss-reset": "hook"}
 
 

@@ -1,0 +1,100 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// vol-snapshot-* verbs (issue 18): snapshots of a stopped domain's qcow2 volume as a chain of
+// LVs (plugin/src/backend/snapshots.cpp). Each change holds the volume's lock on this host
+// (host/core/volume_lock.hpp: the qemu hook refuses to start a domain on it meanwhile) and is
+// refused for a volume a domain here is recorded to use; the backend takes the volume's LVM
+// lock for every host.
+#include <ctime>
+
+#include "cli/context.hpp"
+#include "cli/reconcile.hpp"
+#include "cli/ui/output.hpp"
+#include "cli/volume_work.hpp"
+#include "common/names.hpp"
+#include "common/size.hpp"
+#include "host/core/snapshot_wire.hpp"
+
+namespace ilvm::cli {
+namespace {
+
+// UTC, to the second: "2026-01-01 00:00:00 UTC".
+std::string utc_text(int64_t unix) {
+    const std::time_t t = static_cast<std::time_t>(unix);
+    std::tm tm{};
+    if (!gmtime_r(&t, &tm)) return std::to_string(unix);
+    char buf[32];
+    if (std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S UTC", &tm) == 0) return std::to_string(unix);
+    return buf;
+}
+
+JsonValue name_or_null(const std::optional<std::string> &name) { return name ? JsonValue(*name) : JsonValue(); }
+
+// A change of the chain of POOL's VOL, under the volume's lock; the mirror pool is refreshed
+// after it (the volume's LV, and so its key, may be another one now). `done`: the line
+// printed after it.
+Status change(Context &ctx, const Args &args, const char *operation, unsigned action, const std::string &done) {
+    const std::string pool = args.get("pool"), vol = args.get("vol"), snapshot = args.get("snapshot");
+    ILVM_TRY(validate_lv_name(vol));
+    ILVM_ASSIGN_OR_RETURN(auto work, begin_work(ctx, args, pool, {vol}, operation, Owned::refuse));
+    ILVM_ASSIGN_OR_RETURN(auto *be, ctx.backend());
+    ILVM_TRY(be->snapshot_vol(work.ref.pool_xml, vol, action, snapshot, args.opt("description").value_or("")));
+    after_volume_change(ctx, pool, work.ref.pool_xml);
+    *ctx.out << done << "\n";
+    return {};
+}
+
+}  // namespace
+
+Status vol_snapshot_create(Context &ctx, const Args &args) {
+    return change(ctx, args, "vol-snapshot-create", ILVM_SNAPSHOT_CREATE,
+                  "Snapshot " + args.get("snapshot") + " of volume " + args.get("vol") + " created");
+}
+
+Status vol_snapshot_revert(Context &ctx, const Args &args) {
+    return change(ctx, args, "vol-snapshot-revert", ILVM_SNAPSHOT_REVERT,
+                  "Volume " + args.get("vol") + " reverted to snapshot " + args.get("snapshot"));
+}
+
+Status vol_snapshot_delete(Context &ctx, const Args &args) {
+    return change(ctx, args, "vol-snapshot-delete", ILVM_SNAPSHOT_DELETE,
+                  "Snapshot " + args.get("snapshot") + " of volume " + args.get("vol") + " deleted");
+}
+
+Status vol_snapshot_list(Context &ctx, const Args &args) {
+    const std::string pool = args.get("pool"), vol = args.get("vol");
+    ILVM_TRY(validate_lv_name(vol));
+    ILVM_ASSIGN_OR_RETURN(std::string pool_xml, ctx.active_pool_xml(pool));
+    ILVM_ASSIGN_OR_RETURN(auto *be, ctx.backend());
+    ILVM_ASSIGN_OR_RETURN(std::string xml, be->snapshot_vol(pool_xml, vol, ILVM_SNAPSHOT_LIST));
+    ILVM_ASSIGN_OR_RETURN(auto chain, host::parse_snapshots(xml));
+    if (args.flag("json")) {
+        JsonArray snaps;
+        for (const auto &s : chain.snapshots)
+            snaps.push_back(JsonObject{{"name", s.name},
+                                       {"lv", s.lv},
+                                       {"capacity", s.capacity},
+                                       {"allocation", s.allocation},
+                                       {"created", s.created ? JsonValue(*s.created) : JsonValue()},
+                                       {"backing", name_or_null(s.backing)},
+                                       {"current", s.current},
+                                       {"description", text_or_null(s.description)}});
+        *ctx.out << to_json(JsonObject{{"pool", pool},
+                                       {"volume", chain.volume},
+                                       {"capacity", chain.capacity},
+                                       {"allocation", chain.allocation},
+                                       {"backing", name_or_null(chain.backing)},
+                                       {"snapshots", std::move(snaps)}});
+        return {};
+    }
+    std::vector<std::vector<std::string>> rows;
+    for (const auto &s : chain.snapshots)
+        rows.push_back({s.name, s.created ? utc_text(*s.created) : "-", human_size(s.capacity), human_size(s.allocation),
+                        s.backing.value_or("-"), s.current ? "yes" : "no", s.description});
+    // The volume itself, the chain's top: what its domain writes.
+    rows.push_back({"(" + chain.volume + ")", "-", human_size(chain.capacity), human_size(chain.allocation),
+                    chain.backing.value_or("-"), "top", ""});
+    *ctx.out << format_table({"Name", "Created", "Size", "Allocation", "Backing", "Current", "Description"}, rows);
+    return {};
+}
+
+}  // namespace ilvm::cli

@@ -1,0 +1,382 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// Snapshots of qcow2 volumes as chains of LVs (backend/snapshots.cpp, snapshot_chain.hpp,
+// lvm/snapshot_tags.hpp): golden argv of create, revert and delete; every refusal runs
+// nothing that changes anything, or (under the volume's lock) only that lock's lvchange
+// -aey and its release; every change plans again from the listing read under the lock.
+#include "backend_fixture.hpp"
+#include "host/core/snapshot_wire.hpp"
+#include "lvm/snapshot_tags.hpp"
+#include "qemu/qemu_img.hpp"
+#include "xml/snapshot_xml.hpp"
+
+namespace ilvm::test {
+namespace {
+
+constexpr uint64_t GiB = 1ULL << 30;
+
+TEST(SnapshotTags, NamesAreCheckedAgainstLvmsRules) {
+    EXPECT_TRUE(lvm::validate_snapshot_name("vg_san", "thin", "before-upgrade.2").ok());
+    EXPECT_EQ(lvm::layer_lv_name("thin", "s1"), "snap_thin_s1");
+    for (const char *bad : {"", "-x", "a b", "a/b", "ä", "x_rimage"}) {
+        auto s = lvm::validate_snapshot_name("vg_san", "thin", bad);
+        ASSERT_FALSE(s.ok()) << bad;
+        EXPECT_EQ(s.error().code, ErrorCode::invalid_input) << bad;
+    }
+    EXPECT_FALSE(lvm::validate_snapshot_name("vg_san", "thin", std::string(65, 's')).ok());
+    // snap_<volume>_<snapshot> within lvrename's 128 - strlen(vg) - 3 (119 for vg_san), and
+    // <vg>-<layer> ('-' doubled) within device-mapper's 127.
+    const std::string vol(60, 'v');
+    EXPECT_TRUE(lvm::validate_snapshot_name("vg_san", vol, std::string(53, 's')).ok());
+    auto too_long = lvm::validate_snapshot_name("vg_san", vol, std::string(54, 's'));
+    ASSERT_FALSE(too_long.ok());
+    EXPECT_NE(too_long.error().message.find("too long for volume"), std::string::npos) << too_long.error().message;
+    // Within lvrename's limit (96 + 14 + 3), beyond device-mapper's once its '-' are doubled.
+    std::string dashed;
+    for (int i = 0; i < 40; ++i) dashed += "v-";
+    EXPECT_FALSE(lvm::validate_snapshot_name("vg-with-dashes", dashed, std::string(10, 's')).ok());
+    EXPECT_TRUE(lvm::validate_snapshot_name("vg-with-dashes", dashed.substr(0, 20), std::string(10, 's')).ok());
+}
+
+TEST(SnapshotTags, ADescriptionSurvivesLvmsTagAlphabet) {
+    const std::string text = "before the upgrade: v2 (50% done) é";
+    const std::string tag = lvm::encode_description(text);
+    for (char c : tag) EXPECT_TRUE(std::isalnum(static_cast<unsigned char>(c)) || std::string("+.-=_").find(c) != std::string::npos) << tag;
+    EXPECT_EQ(lvm::decode_description(tag), text);
+    EXPECT_EQ(lvm::decode_description("a=4"), "a=4");   // a cut escape is kept as it is
+}
+
+TEST(SnapshotQemuImg, OverlayAndRebaseAreData) {
+    EXPECT_EQ(qemu::create_overlay("/dev/vg_san/thin", "snap_thin_s1", 100 * GiB).display(),
+              "qemu-img create -q -u -f qcow2 -o compat=1.1,cluster_size=65536,lazy_refcounts=off -b snap_thin_s1 -F qcow2 "
+              "/dev/vg_san/thin 107374182400");
+    EXPECT_EQ(qemu::rebase_qcow2("/dev/vg_san/thin", "snap_thin_s1").display(),
+              "qemu-img rebase -q -f qcow2 -b snap_thin_s1 -F qcow2 /dev/vg_san/thin");
+    // Onto nothing: no -F (QEMU refuses a backing format without a backing file).
+    EXPECT_EQ(qemu::rebase_qcow2("/dev/vg_san/thin", "").display(), "qemu-img rebase -q -f qcow2 -b '' /dev/vg_san/thin");
+    EXPECT_EQ(qemu::rebase_qcow2("/dev/vg_san/thin", "").argv[6], "");
+}
+
+TEST(SnapshotLvmArgv, TheNewTopIsCreatedLocked) {
+    EXPECT_EQ(lvm::lvcreate_locked("vg_san", "thin", 2684354560, {"ilvm_qcow2"}).display(),
+              "lvcreate --yes --activate ey -K --zero n --wipesignatures n --setactivationskip y --setautoactivation n "
+              "--addtag ilvm_incomplete --addtag ilvm_qcow2 --name thin --size 2684354560b --config 'backup{retain_min=4 "
+              "retain_days=0}' vg_san");
+    EXPECT_EQ(lvm::lvrename("vg_san", "thin", "snap_thin_s1").display(),
+              "lvrename --config 'backup{retain_min=4 retain_days=0}' vg_san/thin vg_san/snap_thin_s1");
+}
+
+class Snapshots : public BackendTest {
+protected:
+    void SetUp() override {
+        BackendTest::SetUp();
+        started_pool();
+        sys.on({"qemu-img", "measure"}, ok_out(data_file("qemu/measure_qcow2_100g.json")));
+    }
+    // Only the volume's lock was taken and given back: nothing else changed.
+    void expect_only_the_lock(const std::string &lv = "thin") {
+        const std::vector<std::string> want{"lvchange -aey -K vg_san/" + lv, "lvchange -an vg_san/" + lv};
+        EXPECT_EQ(sys.mutating_commands(), want) << sys.transcript();
+    }
+};
+
+TEST_F(Snapshots, CreateRenamesTheTopAndMakesANewOneLocked) {
+    lvs({"lvs_thin_space.json", "lvs_thin_space.json"});
+    auto s = backend->create_snapshot(pool, "thin", "s1", "before the upgrade");
+    ASSERT_TRUE(s.ok()) << s.error().message;
+    expect_golden("vol-snapshot-create", sys.transcript());
+    expect_in_order({"lvchange -aey -K vg_san/thin", "lvs", "lvrename --config 'backup{retain_min=4 retain_days=0}' vg_san/thin vg_san/snap_thin_s1",
+                     "lvchange --permission r --addtag ilvm_layer_of:thin --addtag ilvm_snapshot:s1 --addtag ilvm_created:1767225600 "
+                     "--addtag ilvm_description:before+the+upgrade",
+                     "lvcreate --yes --activate ey -K", "--addtag ilvm_backing:snap_thin_s1 --name thin",
+                     "qemu-img create -q -u -f qcow2", "-b snap_thin_s1 -F qcow2 /dev/vg_san/thin 107374182400",
+                     "lvchange --deltag ilvm_incomplete", "lvchange -an vg_san/thin", "lvchange -an vg_san/snap_thin_s1"});
+}
+
+TEST_F(Snapshots, ARawVolumeIsRefused) {
+    lvs({"lvs_vm1_space.json"});
+    auto s = backend->create_snapshot(pool, "vm1", "s1", "");
+    ASSERT_FALSE(s.ok());
+    EXPECT_EQ(s.error().code, ErrorCode::invalid_input);
+    EXPECT_NE(s.error().message.find("is raw: snapshots are qcow2 chains"), std::string::npos) << s.error().message;
+    EXPECT_NE(s.error().hint.find("qcow2"), std::string::npos);
+    expect_no_mutation();
+}
+
+TEST_F(Snapshots, AVolumeActiveHereIsRefusedStopTheDomainFirst) {
+    lvs({"lvs_snap_one_open_here.json"});
+    for (auto s : {backend->create_snapshot(pool, "thin", "s2", ""), backend->revert_snapshot(pool, "thin", "s1"),
+                   backend->delete_snapshot(pool, "thin", "s1")}) {
+        ASSERT_FALSE(s.ok());
+        EXPECT_EQ(s.error().code, ErrorCode::conflict);
+        EXPECT_NE(s.error().message.find("it is open on this host"), std::string::npos) << s.error().message;
+        EXPECT_NE(s.error().hint.find("stop the domain first"), std::string::npos) << s.error().hint;
+    }
+    expect_no_mutation();
+}
+
+TEST_F(Snapshots, AVolumeAnotherHostHoldsIsRefusedNamingIt) {
+    lvs({"lvs_thin_space.json"});
+    sys.on({"lvchange", "-aey"}, fail_out(5, "  LV locked by other host: vg_san/thin\n"));
+    auto s = backend->create_snapshot(pool, "thin", "s1", "");
+    ASSERT_FALSE(s.ok());
+    EXPECT_EQ(s.error().code, ErrorCode::conflict);
+    EXPECT_NE(s.error().message.find("cannot snapshot volume 'thin' of pool san"), std::string::npos) << s.error().message;
+    expect_not_run({"lvrename"});
+    expect_not_run({"lvcreate"});
+}
+
+TEST_F(Snapshots, AVolumeAnotherHostIsSnapshottingRightNowIsRefused) {
+    // Its LV renamed to the new layer, its new top not created yet: the name names no LV.
+    lvs({"lvs_thin_space.json"});
+    sys.on({"lvchange", "-aey"}, fail_out(5, "  Failed to find logical volume \"vg_san/thin\"\n"));
+    auto s = backend->create_snapshot(pool, "thin", "s1", "");
+    ASSERT_FALSE(s.ok());
+    EXPECT_EQ(s.error().code, ErrorCode::conflict);
+    EXPECT_NE(s.error().message.find("another host is taking a snapshot of it"), std::string::npos) << s.error().message;
+    expect_not_run({"lvrename"});
+}
+
+TEST_F(Snapshots, ATakenNameIsRefusedBeforeTheLock) {
+    lvs({"lvs_snap_one.json"});
+    auto s = backend->create_snapshot(pool, "thin", "s1", "");
+    ASSERT_FALSE(s.ok());
+    EXPECT_EQ(s.error().code, ErrorCode::conflict);
+    EXPECT_NE(s.error().message.find("already has a snapshot 's1'"), std::string::npos) << s.error().message;
+    expect_no_mutation();
+}
+
+// The bug found in the lab: the plan made before the lock is stale once another host's
+// snapshot came in between. Each of these fails against a backend that plans from the
+// first listing.
+TEST_F(Snapshots, UnderTheLockANameAnotherHostTookMeanwhileIsRefused) {
+    lvs({"lvs_thin_space.json", "lvs_snap_one.json"});
+    auto s = backend->create_snapshot(pool, "thin", "s1", "");
+    ASSERT_FALSE(s.ok());
+    EXPECT_EQ(s.error().code, ErrorCode::conflict);
+    EXPECT_NE(s.error().message.find("already has a snapshot 's1'"), std::string::npos) << s.error().message;
+    expect_only_the_lock();
+}
+
+TEST_F(Snapshots, UnderTheLockATopAnotherHostIsStillMakingIsRefused) {
+    lvs({"lvs_thin_space.json", "lvs_snap_top_incomplete.json"});
+    auto s = backend->create_snapshot(pool, "thin", "s2", "");
+    ASSERT_FALSE(s.ok());
+    EXPECT_EQ(s.error().code, ErrorCode::conflict);
+    EXPECT_NE(s.error().message.find("is being made (tagged incomplete)"), std::string::npos) << s.error().message;
+    expect_only_the_lock();
+}
+
+TEST_F(Snapshots, DeletePlansAgainUnderTheLock) {
+    // Listed before the lock: s1 <- thin. Under it: another host took s2 meanwhile, so the
+    // child of s1 is now s2, not the top.
+    lvs({"lvs_snap_one.json", "lvs_snap_two.json"});
+    auto s = backend->delete_snapshot(pool, "thin", "s1");
+    ASSERT_TRUE(s.ok()) << s.error().message;
+    expect_in_order({"qemu-img rebase -q -f qcow2 -b '' /dev/vg_san/snap_thin_s2"});
+    expect_not_run({"qemu-img", "rebase", "-q", "-f", "qcow2", "-b", "", "/dev/vg_san/thin"});
+    expect_in_order({"lvremove --yes --config 'backup{retain_min=4 retain_days=0}' vg_san/snap_thin_s1"});
+}
+
+TEST_F(Snapshots, UnderTheLockASnapshotDeletedMeanwhileIsNotFound) {
+    lvs({"lvs_snap_one.json", "lvs_thin_space.json"});
+    auto s = backend->revert_snapshot(pool, "thin", "s1");
+    ASSERT_FALSE(s.ok());
+    EXPECT_EQ(s.error().code, ErrorCode::not_found);
+    expect_only_the_lock();
+}
+
+TEST_F(Snapshots, RevertWritesAnEmptyTopOnTheLayer) {
+    lvs({"lvs_snap_two.json", "lvs_snap_two.json"});
+    auto s = backend->revert_snapshot(pool, "thin", "s1");
+    ASSERT_TRUE(s.ok()) << s.error().message;
+    expect_golden("vol-snapshot-revert", sys.transcript());
+    expect_in_order({"lvchange -aey -K vg_san/thin",
+                     "qemu-img create -q -u -f qcow2 -o compat=1.1,cluster_size=65536,lazy_refcounts=off -b snap_thin_s1 -F "
+                     "qcow2 /dev/vg_san/thin 107374182400",
+                     "lvchange --deltag ilvm_backing:snap_thin_s2 --addtag ilvm_backing:snap_thin_s1",
+                     "lvchange -an vg_san/thin"});
+    expect_not_run({"lvremove"});
+}
+
+TEST_F(Snapshots, DeleteTheMiddleOneRebasesItsChildOntoItsParent) {
+    lvs({"lvs_snap_three.json", "lvs_snap_three.json"});
+    auto s = backend->delete_snapshot(pool, "thin", "s2");
+    ASSERT_TRUE(s.ok()) << s.error().message;
+    expect_golden("vol-snapshot-delete-middle", sys.transcript());
+    // The chain the child reads today shared (s2, s1); the child exclusive and writable,
+    // grown by the layer's size, rebased, retagged and read-only again; then s2 goes.
+    expect_in_order({"lvchange -aey -K vg_san/thin", "lvchange -asy -K vg_san/snap_thin_s2", "lvchange -asy -K vg_san/snap_thin_s1",
+                     "lvchange -aey -K vg_san/snap_thin_s3", "lvchange --permission rw", "vg_san/snap_thin_s3",
+                     "lvextend --size 5368709120b", "vg_san/snap_thin_s3",
+                     "qemu-img rebase -q -f qcow2 -b snap_thin_s1 -F qcow2 /dev/vg_san/snap_thin_s3",
+                     "lvchange --permission r --deltag ilvm_backing:snap_thin_s2 --addtag ilvm_backing:snap_thin_s1",
+                     "vg_san/snap_thin_s3", "lvchange -an vg_san/snap_thin_s2",
+                     "lvremove --yes --config 'backup{retain_min=4 retain_days=0}' vg_san/snap_thin_s2"});
+    expect_not_run({"qemu-img", "rebase", "-q", "-f", "qcow2", "-b", "snap_thin_s1", "-F", "qcow2", "/dev/vg_san/thin"});
+    expect_not_run({"qemu-img", "commit"});
+}
+
+TEST_F(Snapshots, DeleteTheOldestRebasesOntoNothing) {
+    lvs({"lvs_snap_one.json", "lvs_snap_one.json"});
+    auto s = backend->delete_snapshot(pool, "thin", "s1");
+    ASSERT_TRUE(s.ok()) << s.error().message;
+    expect_golden("vol-snapshot-delete-oldest", sys.transcript());
+    expect_in_order({"lvchange -aey -K vg_san/thin", "lvchange -asy -K vg_san/snap_thin_s1", "lvextend --size 5368709120b",
+                     "vg_san/thin", "qemu-img rebase -q -f qcow2 -b '' /dev/vg_san/thin",
+                     "lvchange --deltag ilvm_backing:snap_thin_s1 --config", "vg_san/thin", "lvchange -an vg_san/snap_thin_s1",
+                     "lvremove", "vg_san/snap_thin_s1", "lvchange -an vg_san/thin"});
+}
+
+TEST_F(Snapshots, AFailedRebaseLeavesTheLayerAndReleasesEverything) {
+    lvs({"lvs_snap_three.json", "lvs_snap_three.json"});
+    sys.on({"qemu-img", "rebase"}, fail_out(1, "qemu-img: Could not open 'snap_thin_s1': Permission denied\n"));
+    auto s = backend->delete_snapshot(pool, "thin", "s2");
+    ASSERT_FALSE(s.ok());
+    EXPECT_EQ(s.error().code, ErrorCode::system);
+    expect_not_run({"lvremove"});
+    // The child read-only again, then everything released in reverse order.
+    expect_in_order({"qemu-img rebase", "lvchange --permission r --config 'backup{retain_min=4 retain_days=0}' vg_san/snap_thin_s3",
+                     "lvchange -an vg_san/snap_thin_s3", "lvchange -an vg_san/snap_thin_s1", "lvchange -an vg_san/snap_thin_s2",
+                     "lvchange -an vg_san/thin"});
+}
+
+TEST_F(Snapshots, AFailedOverlayPutsTheVolumeBack) {
+    lvs({"lvs_thin_space.json", "lvs_thin_space.json"});
+    sys.on({"qemu-img", "create"}, fail_out(1, "qemu-img: /dev/vg_san/thin: Could not create image\n"));
+    auto s = backend->create_snapshot(pool, "thin", "s1", "");
+    ASSERT_FALSE(s.ok());
+    expect_in_order({"qemu-img create", "lvremove --yes --config 'backup{retain_min=4 retain_days=0}' vg_san/thin",
+                     "lvrename --config 'backup{retain_min=4 retain_days=0}' vg_san/snap_thin_s1 vg_san/thin",
+                     "lvchange --permission rw --deltag ilvm_layer_of:thin", "lvchange -an vg_san/thin"});
+}
+
+TEST_F(Snapshots, ListShowsEveryLayerItsBackingAndWhatTheTopReads) {
+    lvs({"lvs_snap_tree.json"});
+    auto chain = backend->list_snapshots(pool, "thin");
+    ASSERT_TRUE(chain.ok()) << chain.error().message;
+    expect_no_mutation();
+    // What the module answers is what the host reads (host/core/snapshot_wire).
+    auto view = host::parse_snapshots(format_snapshots_xml(pool, *chain));
+    ASSERT_TRUE(view.ok()) << view.error().message;
+    EXPECT_EQ(view->volume, "thin");
+    EXPECT_EQ(view->capacity, 100 * GiB);
+    EXPECT_EQ(view->allocation, 2684354560u);
+    EXPECT_EQ(view->backing, "s1");
+    ASSERT_EQ(view->snapshots.size(), 2u);
+    EXPECT_EQ(view->snapshots[0].name, "s1");
+    EXPECT_EQ(view->snapshots[0].lv, "snap_thin_s1");
+    EXPECT_TRUE(view->snapshots[0].current);
+    EXPECT_EQ(view->snapshots[0].backing, std::nullopt);
+    EXPECT_EQ(view->snapshots[0].created, 1767000000);
+    EXPECT_EQ(view->snapshots[1].name, "s2");
+    EXPECT_FALSE(view->snapshots[1].current);   // newer than what the top was reverted to
+    EXPECT_EQ(view->snapshots[1].backing, "s1");
+}
+
+TEST_F(Snapshots, TheDescriptionIsListedDecoded) {
+    lvs({"lvs_snap_one.json"});
+    auto chain = backend->list_snapshots(pool, "thin");
+    ASSERT_TRUE(chain.ok()) << chain.error().message;
+    auto view = host::parse_snapshots(format_snapshots_xml(pool, *chain));
+    ASSERT_TRUE(view.ok());
+    EXPECT_EQ(view->snapshots.at(0).description, "before the upgrade: v2");
+}
+
+TEST_F(Snapshots, VolDeleteIsRefusedNamingTheSnapshots) {
+    lvs({"lvs_snap_two.json"});
+    auto s = backend->delete_vol(pool, "thin", {});
+    ASSERT_FALSE(s.ok());
+    EXPECT_EQ(s.error().code, ErrorCode::conflict);
+    EXPECT_NE(s.error().message.find("has snapshots: s1, s2"), std::string::npos) << s.error().message;
+    EXPECT_NE(s.error().hint.find("--snapshots"), std::string::npos) << s.error().hint;
+    expect_no_mutation();
+}
+
+TEST_F(Snapshots, VolDeleteWithSnapshotsRemovesTheTopThenTheLayersLeavesFirst) {
+    lvs({"lvs_snap_two.json"});
+    DeleteVolOptions opts;
+    opts.snapshots = true;
+    opts.wipe = false;
+    auto s = backend->delete_vol(pool, "thin", opts);
+    ASSERT_TRUE(s.ok()) << s.error().message;
+    expect_golden("vol-delete-snapshots", sys.transcript());
+    expect_in_order({"lvchange -aey -K vg_san/thin", "lvremove --yes --config 'backup{retain_min=4 retain_days=0}' vg_san/thin",
+                     "vg_san/snap_thin_s2", "vg_san/snap_thin_s1"});
+}
+
+TEST_F(Snapshots, ALayerIsNoVolume) {
+    lvs({"lvs_snap_one.json"});
+    auto s = backend->delete_vol(pool, "snap_thin_s1", {});
+    ASSERT_FALSE(s.ok());
+    EXPECT_EQ(s.error().code, ErrorCode::invalid_input);
+    EXPECT_NE(s.error().message.find("is snapshot 's1' of volume 'thin'"), std::string::npos) << s.error().message;
+    auto g = backend->grow_allocation(pool, "snap_thin_s1", 8 * GiB);
+    ASSERT_FALSE(g.ok());
+    EXPECT_NE(g.error().message.find("read-only, never grown"), std::string::npos) << g.error().message;
+    expect_no_mutation();
+}
+
+TEST_F(Snapshots, LayersStayOutOfThePoolsVolumesAndTheReconciler) {
+    vgs("vgs_vg_san.json");
+    lvs({"lvs_snap_two.json"});
+    auto snap = backend->refresh_pool(pool);
+    ASSERT_TRUE(snap.ok()) << snap.error().message;
+    std::vector<std::string> names;
+    for (const auto &v : snap->volumes) names.push_back(v.def.name);
+    EXPECT_EQ(names, (std::vector<std::string>{"vm1", "thin"}));
+    auto steps = backend->reconcile_pool(pool, {}, true);
+    ASSERT_TRUE(steps.ok());
+    for (const auto &st : *steps) EXPECT_EQ(st.volume.rfind("snap_", 0), std::string::npos) << st.volume;
+}
+
+}  // namespace
+}  // namespace ilvm::test
+
+namespace ilvm::test {
+namespace {
+
+using ChainActivation = BackendTest;
+
+TEST_F(ChainActivation, TheTopAsAskedThenEveryLayerShared) {
+    lvs({"lvs_snap_two.json"});
+    auto v = backend->activate_vol(pool, "thin", lvm::ActivationMode::exclusive);
+    ASSERT_TRUE(v.ok()) << v.error().message;
+    expect_golden("vol-activate-chain", sys.transcript());
+    const std::vector<std::string> want{"lvchange -aey -K vg_san/thin", "lvchange -asy -K vg_san/snap_thin_s2",
+                                        "lvchange -asy -K vg_san/snap_thin_s1"};
+    EXPECT_EQ(sys.mutating_commands(), want);
+}
+
+TEST_F(ChainActivation, ALayerRefusedRollsBackInReverseOrder) {
+    lvs({"lvs_snap_two.json"});
+    sys.on({"lvchange", "-asy", "-K", "vg_san/snap_thin_s1"}, fail_out(5, "  LV locked by other host: vg_san/snap_thin_s1\n"));
+    auto v = backend->activate_vol(pool, "thin", lvm::ActivationMode::exclusive);
+    ASSERT_FALSE(v.ok());
+    EXPECT_EQ(v.error().code, ErrorCode::conflict);
+    EXPECT_NE(v.error().message.find("snap_thin_s1"), std::string::npos) << v.error().message;
+    const std::vector<std::string> want{"lvchange -aey -K vg_san/thin", "lvchange -asy -K vg_san/snap_thin_s2",
+                                        "lvchange -asy -K vg_san/snap_thin_s1", "lvchange -an vg_san/snap_thin_s2",
+                                        "lvchange -an vg_san/thin"};
+    EXPECT_EQ(sys.mutating_commands(), want);
+}
+
+TEST_F(ChainActivation, AVolumeWithoutSnapshotsCostsNothingMore) {
+    lvs({"lvs_thin_space.json"});
+    ASSERT_TRUE(backend->activate_vol(pool, "thin", lvm::ActivationMode::exclusive).ok());
+    EXPECT_EQ(sys.mutating_commands(), std::vector<std::string>{"lvchange -aey -K vg_san/thin"});
+    size_t listings = 0;
+    for (const auto &c : sys.commands) listings += c.argv.front() == "lvs";
+    EXPECT_EQ(listings, 1u);
+}
+
+TEST_F(ChainActivation, ReleaseKeepsALayerAnotherActiveChainReads) {
+    lvs({"lvs_snap_shared_layer.json"});
+    auto v = backend->deactivate_vol(pool, "thin");
+    ASSERT_TRUE(v.ok()) << v.error().message;
+    // s2 only thin reads; s1 the clone active here reads too.
+    const std::vector<std::string> want{"lvchange -an vg_san/thin", "lvchange -an vg_san/snap_thin_s2"};
+    EXPECT_EQ(sys.mutating_commands(), want);
+}
+
+}  // namespace
+}  // namespace ilvm::test
