@@ -380,3 +380,32 @@ TEST_F(ChainActivation, ReleaseKeepsALayerAnotherActiveChainReads) {
 
 }  // namespace
 }  // namespace ilvm::test
+
+namespace ilvm::test {
+namespace {
+
+using ChainHandOver = BackendTest;
+
+TEST_F(ChainHandOver, AHandOverActivatesTheWholeChainShared) {
+    // A migration's destination (the hook at migrate begin): the top shared, its layers too.
+    lvs({"lvs_snap_two.json"});
+    ASSERT_TRUE(backend->activate_vol(pool, "thin", lvm::ActivationMode::shared).ok());
+    const std::vector<std::string> want{"lvchange -asy -K vg_san/thin", "lvchange -asy -K vg_san/snap_thin_s2",
+                                        "lvchange -asy -K vg_san/snap_thin_s1"};
+    EXPECT_EQ(sys.mutating_commands(), want);
+}
+
+TEST_F(ChainHandOver, TheReconcilersReleaseOfATopReleasesItsLayers) {
+    lvs({"lvs_snap_two_active_here.json"});
+    ReconcileInput input;
+    input.settled = {"thin"};
+    auto steps = backend->reconcile_pool(pool, input, false);
+    ASSERT_TRUE(steps.ok()) << steps.error().message;
+    const std::vector<std::string> want{"lvchange -an vg_san/thin", "lvchange -an vg_san/snap_thin_s2",
+                                        "lvchange -an vg_san/snap_thin_s1"};
+    EXPECT_EQ(sys.mutating_commands(), want);
+    for (const auto &st : *steps) EXPECT_EQ(st.volume, "thin");   // the layers are no steps of their own
+}
+
+}  // namespace
+}  // namespace ilvm::test
