@@ -316,6 +316,16 @@ TEST_F(Snapshots, ALayerIsNoVolume) {
     expect_no_mutation();
 }
 
+TEST_F(Snapshots, PoolDeleteCountsTheLayersApart) {
+    vgs("vgs_vg_san_used.json");
+    lvs({"lvs_snap_two.json"});
+    auto st = backend->delete_pool(pool);
+    ASSERT_FALSE(st.ok());
+    EXPECT_EQ(st.error().message, "pool san still has 2 volume(s) and 2 snapshot layer(s)");
+    EXPECT_NE(st.error().hint.find("--snapshots"), std::string::npos) << st.error().hint;
+    expect_no_mutation();
+}
+
 TEST_F(Snapshots, LayersStayOutOfThePoolsVolumesAndTheReconciler) {
     vgs("vgs_vg_san.json");
     lvs({"lvs_snap_two.json"});

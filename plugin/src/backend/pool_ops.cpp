@@ -230,9 +230,14 @@ Status Backend::stop_pool(const PoolDef &pool, SessionUse use) {
 Status Backend::delete_pool(const PoolDef &pool, SessionUse use) {
     ILVM_TRY(load_vg(pool));
     ILVM_ASSIGN_OR_RETURN(auto lvs, load_lvs(pool));
-    if (!lvs.empty())
-        return conflict("pool " + pool.name + " still has " + std::to_string(lvs.size()) + " volume(s)",
-                        "delete them first (ilvm vol-list " + pool.name + "); pool-delete never destroys volumes");
+    if (!lvs.empty()) {
+        // Snapshot layers are no volumes of vol-list: counted apart (vol-delete --snapshots).
+        const size_t volumes = lvm::volumes_only(lvs).size(), layers = lvs.size() - volumes;
+        return conflict("pool " + pool.name + " still has " + std::to_string(volumes) + " volume(s)" +
+                            (layers ? " and " + std::to_string(layers) + " snapshot layer(s)" : std::string()),
+                        "delete them first (ilvm vol-list " + pool.name + "; vol-delete VOL --snapshots removes a "
+                        "volume's snapshots with it); pool-delete never destroys volumes");
+    }
     auto removed = sys_.run(lvm::vgremove(pool.vg_name));
     if (!removed.ok()) return removed.take_error();
     if (!removed->succeeded()) {
