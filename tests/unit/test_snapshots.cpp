@@ -310,6 +310,10 @@ TEST_F(Snapshots, ALayerIsNoVolume) {
     ASSERT_FALSE(s.ok());
     EXPECT_EQ(s.error().code, ErrorCode::invalid_input);
     EXPECT_NE(s.error().message.find("is snapshot 's1' of volume 'thin'"), std::string::npos) << s.error().message;
+    auto a = backend->activate_vol(pool, "snap_thin_s1", lvm::ActivationMode::exclusive);
+    ASSERT_FALSE(a.ok());
+    EXPECT_EQ(a.error().code, ErrorCode::invalid_input);
+    EXPECT_NE(a.error().hint.find("/dev/vg_san/thin"), std::string::npos) << a.error().hint;
     auto g = backend->grow_allocation(pool, "snap_thin_s1", 8 * GiB);
     ASSERT_FALSE(g.ok());
     EXPECT_NE(g.error().message.find("read-only, never grown"), std::string::npos) << g.error().message;

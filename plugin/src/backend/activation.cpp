@@ -7,6 +7,7 @@
 #include "common/continue_after.hpp"
 #include "common/log.hpp"
 #include "common/names.hpp"
+#include "lvm/snapshot_tags.hpp"
 #include "sanlock/client_status.hpp"
 #include "sanlock/lease_table.hpp"
 
@@ -154,6 +155,14 @@ Result<VolInfo> Backend::activate_vol(const PoolDef &pool, const std::string &na
                                       bool reuse_report, bool polling) {
     // Local state only (is it active here, open?); lvchange takes the real locks.
     ILVM_ASSIGN_OR_RETURN(auto lv, load_lv_unlocked(pool, name, reuse_report));
+    // A snapshot layer is read through its volume's top, never a disk of its own: a domain
+    // (or vol-activate) naming it would lock it exclusively and hold other readers off.
+    if (lvm::is_layer(lv))
+        return invalid_input("'" + name + "' is snapshot '" + lvm::tag_value(lv, lvm::kSnapshotTagPrefix).value_or("?") +
+                                 "' of volume '" + lvm::layer_of(lv).value_or("?") + "', not a volume",
+                             "give the volume itself (/dev/" + pool.vg_name + "/" + lvm::layer_of(lv).value_or("VOL") +
+                                 "): its snapshot layers are activated with it; a snapshot's data is reached by "
+                                 "ilvm vol-snapshot-revert");
     VolInfo before = to_vol_info(pool, lv);
     const bool want_exclusive = mode == lvm::ActivationMode::exclusive;
     bool converting = false;
