@@ -136,6 +136,15 @@ TEST_F(Snapshots, AVolumeAnotherHostIsSnapshottingRightNowIsRefused) {
     expect_not_run({"lvrename"});
 }
 
+TEST_F(Snapshots, AVolumeBetweenItsRenameAndItsNewTopIsAConflictNotAMissingVolume) {
+    lvs({"lvs_snap_renamed_no_top.json"});
+    auto s = backend->create_snapshot(pool, "thin", "s2", "");
+    ASSERT_FALSE(s.ok());
+    EXPECT_EQ(s.error().code, ErrorCode::conflict);
+    EXPECT_NE(s.error().message.find("has snapshot layers but no LV of its own"), std::string::npos) << s.error().message;
+    expect_no_mutation();
+}
+
 TEST_F(Snapshots, ATakenNameIsRefusedBeforeTheLock) {
     lvs({"lvs_snap_one.json"});
     auto s = backend->create_snapshot(pool, "thin", "s1", "");

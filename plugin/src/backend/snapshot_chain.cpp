@@ -68,6 +68,13 @@ Result<VolumeChain> chain_of(const PoolDef &pool, const std::vector<lvm::LvRepor
             chain.layers.push_back(std::move(l));
         }
     }
+    // Layers without a top: between another host's lvrename of the volume's LV to a new
+    // layer and its lvcreate of the new top, or a snapshot interrupted there.
+    if (!found && !chain.layers.empty())
+        return conflict("volume '" + volume + "' of pool " + pool.name +
+                            " has snapshot layers but no LV of its own: another host is taking a snapshot of it, "
+                            "or one was interrupted",
+                        "try again in a moment; if it stays so, see docs/troubleshooting.md (Snapshot chains)");
     if (!found)
         return not_found("volume '" + volume + "' not found in pool " + pool.name,
                          "list the pool's volumes with ilvm vol-list " + pool.name);

@@ -58,7 +58,8 @@ struct LockedSnapshot {
 
 // The chain of `volume` in `lvs` (one listing of the VG). not_found: no such volume (or the
 // name is a layer's); invalid_input: a raw volume (snapshots are qcow2 chains); conflict: a
-// top still being made (tagged incomplete: another host's snapshot, or an interrupted one);
+// top still being made (tagged incomplete: another host's snapshot, or an interrupted one),
+// or layers of the volume without a top (another host between its rename and its lvcreate);
 // system: a layer whose backing tag names nothing or a loop.
 Result<VolumeChain> chain_of(const PoolDef &pool, const std::vector<lvm::LvReport> &lvs, const std::string &volume);
 
