@@ -72,6 +72,12 @@ protected:
         started_pool();
         sys.on({"qemu-img", "measure"}, ok_out(data_file("qemu/measure_qcow2_100g.json")));
     }
+    // `s` failed with `code`, its message saying `fragment`.
+    static void expect_refusal(const Status &s, ErrorCode code, const std::string &fragment) {
+        ASSERT_FALSE(s.ok());
+        EXPECT_EQ(s.error().code, code);
+        EXPECT_NE(s.error().message.find(fragment), std::string::npos) << s.error().message;
+    }
     // Only the volume's lock was taken and given back: nothing else changed.
     void expect_only_the_lock(const std::string &lv = "thin") {
         const std::vector<std::string> want{"lvchange -aey -K vg_san/" + lv, "lvchange -an vg_san/" + lv};
@@ -95,9 +101,7 @@ TEST_F(Snapshots, CreateRenamesTheTopAndMakesANewOneLocked) {
 TEST_F(Snapshots, ARawVolumeIsRefused) {
     lvs({"lvs_vm1_space.json"});
     auto s = backend->create_snapshot(pool, "vm1", "s1", "");
-    ASSERT_FALSE(s.ok());
-    EXPECT_EQ(s.error().code, ErrorCode::invalid_input);
-    EXPECT_NE(s.error().message.find("is raw: snapshots are qcow2 chains"), std::string::npos) << s.error().message;
+    expect_refusal(s, ErrorCode::invalid_input, "is raw: snapshots are qcow2 chains");
     EXPECT_NE(s.error().hint.find("qcow2"), std::string::npos);
     expect_no_mutation();
 }
@@ -118,9 +122,7 @@ TEST_F(Snapshots, AVolumeAnotherHostHoldsIsRefusedNamingIt) {
     lvs({"lvs_thin_space.json"});
     sys.on({"lvchange", "-aey"}, fail_out(5, "  LV locked by other host: vg_san/thin\n"));
     auto s = backend->create_snapshot(pool, "thin", "s1", "");
-    ASSERT_FALSE(s.ok());
-    EXPECT_EQ(s.error().code, ErrorCode::conflict);
-    EXPECT_NE(s.error().message.find("cannot snapshot volume 'thin' of pool san"), std::string::npos) << s.error().message;
+    expect_refusal(s, ErrorCode::conflict, "cannot snapshot volume 'thin' of pool san");
     expect_not_run({"lvrename"});
     expect_not_run({"lvcreate"});
 }
@@ -130,27 +132,21 @@ TEST_F(Snapshots, AVolumeAnotherHostIsSnapshottingRightNowIsRefused) {
     lvs({"lvs_thin_space.json"});
     sys.on({"lvchange", "-aey"}, fail_out(5, "  Failed to find logical volume \"vg_san/thin\"\n"));
     auto s = backend->create_snapshot(pool, "thin", "s1", "");
-    ASSERT_FALSE(s.ok());
-    EXPECT_EQ(s.error().code, ErrorCode::conflict);
-    EXPECT_NE(s.error().message.find("another host is taking a snapshot of it"), std::string::npos) << s.error().message;
+    expect_refusal(s, ErrorCode::conflict, "another host is taking a snapshot of it");
     expect_not_run({"lvrename"});
 }
 
 TEST_F(Snapshots, AVolumeBetweenItsRenameAndItsNewTopIsAConflictNotAMissingVolume) {
     lvs({"lvs_snap_renamed_no_top.json"});
     auto s = backend->create_snapshot(pool, "thin", "s2", "");
-    ASSERT_FALSE(s.ok());
-    EXPECT_EQ(s.error().code, ErrorCode::conflict);
-    EXPECT_NE(s.error().message.find("has snapshot layers but no LV of its own"), std::string::npos) << s.error().message;
+    expect_refusal(s, ErrorCode::conflict, "has snapshot layers but no LV of its own");
     expect_no_mutation();
 }
 
 TEST_F(Snapshots, ATakenNameIsRefusedBeforeTheLock) {
     lvs({"lvs_snap_one.json"});
     auto s = backend->create_snapshot(pool, "thin", "s1", "");
-    ASSERT_FALSE(s.ok());
-    EXPECT_EQ(s.error().code, ErrorCode::conflict);
-    EXPECT_NE(s.error().message.find("already has a snapshot 's1'"), std::string::npos) << s.error().message;
+    expect_refusal(s, ErrorCode::conflict, "already has a snapshot 's1'");
     expect_no_mutation();
 }
 
@@ -160,18 +156,14 @@ TEST_F(Snapshots, ATakenNameIsRefusedBeforeTheLock) {
 TEST_F(Snapshots, UnderTheLockANameAnotherHostTookMeanwhileIsRefused) {
     lvs({"lvs_thin_space.json", "lvs_snap_one.json"});
     auto s = backend->create_snapshot(pool, "thin", "s1", "");
-    ASSERT_FALSE(s.ok());
-    EXPECT_EQ(s.error().code, ErrorCode::conflict);
-    EXPECT_NE(s.error().message.find("already has a snapshot 's1'"), std::string::npos) << s.error().message;
+    expect_refusal(s, ErrorCode::conflict, "already has a snapshot 's1'");
     expect_only_the_lock();
 }
 
 TEST_F(Snapshots, UnderTheLockATopAnotherHostIsStillMakingIsRefused) {
     lvs({"lvs_thin_space.json", "lvs_snap_top_incomplete.json"});
     auto s = backend->create_snapshot(pool, "thin", "s2", "");
-    ASSERT_FALSE(s.ok());
-    EXPECT_EQ(s.error().code, ErrorCode::conflict);
-    EXPECT_NE(s.error().message.find("is being made (tagged incomplete)"), std::string::npos) << s.error().message;
+    expect_refusal(s, ErrorCode::conflict, "is being made (tagged incomplete)");
     expect_only_the_lock();
 }
 
@@ -294,9 +286,7 @@ TEST_F(Snapshots, TheDescriptionIsListedDecoded) {
 TEST_F(Snapshots, VolDeleteIsRefusedNamingTheSnapshots) {
     lvs({"lvs_snap_two.json"});
     auto s = backend->delete_vol(pool, "thin", {});
-    ASSERT_FALSE(s.ok());
-    EXPECT_EQ(s.error().code, ErrorCode::conflict);
-    EXPECT_NE(s.error().message.find("has snapshots: s1, s2"), std::string::npos) << s.error().message;
+    expect_refusal(s, ErrorCode::conflict, "has snapshots: s1, s2");
     EXPECT_NE(s.error().hint.find("--snapshots"), std::string::npos) << s.error().hint;
     expect_no_mutation();
 }
@@ -316,9 +306,7 @@ TEST_F(Snapshots, VolDeleteWithSnapshotsRemovesTheTopThenTheLayersLeavesFirst) {
 TEST_F(Snapshots, ALayerIsNoVolume) {
     lvs({"lvs_snap_one.json"});
     auto s = backend->delete_vol(pool, "snap_thin_s1", {});
-    ASSERT_FALSE(s.ok());
-    EXPECT_EQ(s.error().code, ErrorCode::invalid_input);
-    EXPECT_NE(s.error().message.find("is snapshot 's1' of volume 'thin'"), std::string::npos) << s.error().message;
+    expect_refusal(s, ErrorCode::invalid_input, "is snapshot 's1' of volume 'thin'");
     auto a = backend->activate_vol(pool, "snap_thin_s1", lvm::ActivationMode::exclusive);
     ASSERT_FALSE(a.ok());
     EXPECT_EQ(a.error().code, ErrorCode::invalid_input);
@@ -352,11 +340,6 @@ TEST_F(Snapshots, LayersStayOutOfThePoolsVolumesAndTheReconciler) {
     for (const auto &st : *steps) EXPECT_EQ(st.volume.rfind("snap_", 0), std::string::npos) << st.volume;
 }
 
-}  // namespace
-}  // namespace ilvm::test
-
-namespace ilvm::test {
-namespace {
 
 using ChainActivation = BackendTest;
 
@@ -401,11 +384,6 @@ TEST_F(ChainActivation, ReleaseKeepsALayerAnotherActiveChainReads) {
     EXPECT_EQ(sys.mutating_commands(), want);
 }
 
-}  // namespace
-}  // namespace ilvm::test
-
-namespace ilvm::test {
-namespace {
 
 using ChainHandOver = BackendTest;
 
