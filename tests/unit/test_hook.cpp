@@ -341,6 +341,35 @@ TEST_F(HookDispatch, AQcow2VolumeReadAsQcow2Starts) {
     expect_not_run({"lvchange", "-an"});
 }
 
+// A qcow2 volume with snapshots (backend/chain_activation.cpp): prepare activates its top
+// exclusively and its layers shared, release deactivates them all; the domain names the top.
+TEST_F(HookDispatch, AChainIsActivatedAndReleasedAsAUnit) {
+    started_pool();
+    sys.on({"lvs"}, ok_out(data_file("lvm/lvs_snap_two.json")));
+    const std::string xml = thin_disk("thin", "<driver name='qemu' type='qcow2'/>");
+    EXPECT_EQ(run("prepare", "begin", xml), 0) << err.str();
+    std::vector<std::string> want{"lvchange -aey -K vg_san/thin", "lvchange -asy -K vg_san/snap_thin_s2",
+                                  "lvchange -asy -K vg_san/snap_thin_s1"};
+    EXPECT_EQ(sys.mutating_commands(), want);
+    sys.commands.clear();
+    sys.on({"lvs"}, ok_out(data_file("lvm/lvs_snap_two_active_here.json")));
+    EXPECT_EQ(run("release", "end", xml), 0) << err.str();
+    want = {"lvchange -an vg_san/thin", "lvchange -an vg_san/snap_thin_s2", "lvchange -an vg_san/snap_thin_s1"};
+    EXPECT_EQ(sys.mutating_commands(), want);
+}
+
+TEST_F(HookDispatch, ALayerAnotherHostHoldsExclusivelyRefusesTheStartAndLeavesNothing) {
+    // Another host deletes an older snapshot and rebases s2 (it holds s2 exclusively).
+    started_pool();
+    sys.on({"lvs"}, ok_out(data_file("lvm/lvs_snap_two.json")));
+    sys.on({"lvchange", "-asy", "-K", "vg_san/snap_thin_s2"}, fail_out(5, "  LV locked by other host: vg_san/snap_thin_s2\n"));
+    EXPECT_EQ(run("prepare", "begin", thin_disk("thin", "<driver name='qemu' type='qcow2'/>")), 1);
+    EXPECT_NE(err.str().find("snap_thin_s2"), std::string::npos) << err.str();
+    EXPECT_TRUE(sys.ran({"lvchange", "-an", "vg_san/thin"})) << sys.transcript();
+    expect_not_run({"lvchange", "-asy", "-K", "vg_san/snap_thin_s1"});
+    EXPECT_TRUE(owners("thin").empty());
+}
+
 TEST_F(HookDispatch, AQcow2VolumeWhoseGuestWouldSeeWriteErrorsIsRefused) {
     started_pool();
     sys.on({"lvs"}, ok_out(data_file("lvm/lvs_thin.json")));
