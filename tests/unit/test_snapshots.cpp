@@ -228,6 +228,17 @@ TEST_F(Snapshots, DeleteTheOldestRebasesOntoNothing) {
                      "lvremove", "vg_san/snap_thin_s1", "lvchange -an vg_san/thin"});
 }
 
+TEST_F(Snapshots, DeleteALeafAfterARevertRebasesNothing) {
+    // s1 <- s2 and s1 <- thin (reverted to s1): s2 has no child.
+    lvs({"lvs_snap_tree.json", "lvs_snap_tree.json"});
+    auto s = backend->delete_snapshot(pool, "thin", "s2");
+    ASSERT_TRUE(s.ok()) << s.error().message;
+    const std::vector<std::string> want{"lvchange -aey -K vg_san/thin",
+                                        "lvremove --yes --config 'backup{retain_min=4 retain_days=0}' vg_san/snap_thin_s2",
+                                        "lvchange -an vg_san/thin"};
+    EXPECT_EQ(sys.mutating_commands(), want);
+}
+
 TEST_F(Snapshots, AFailedRebaseLeavesTheLayerAndReleasesEverything) {
     lvs({"lvs_snap_three.json", "lvs_snap_three.json"});
     sys.on({"qemu-img", "rebase"}, fail_out(1, "qemu-img: Could not open 'snap_thin_s1': Permission denied\n"));
