@@ -262,6 +262,21 @@ TEST_F(Snapshots, AFailedOverlayPutsTheVolumeBack) {
                      "lvchange --permission rw --deltag ilvm_layer_of:thin", "lvchange -an vg_san/thin"});
 }
 
+TEST_F(Snapshots, AFailedLayerChangeOnlyRenamesBack) {
+    // lvchange commits --permission and the tags together: its failure changed neither.
+    lvs({"lvs_thin_space.json", "lvs_thin_space.json"});
+    sys.on({"lvchange", "--permission", "r"}, fail_out(5, "  Cannot change permissions of an LV in use\n"));
+    ASSERT_FALSE(backend->create_snapshot(pool, "thin", "s1", "").ok());
+    const std::vector<std::string> want{
+        "lvchange -aey -K vg_san/thin",
+        "lvrename --config 'backup{retain_min=4 retain_days=0}' vg_san/thin vg_san/snap_thin_s1",
+        "lvchange --permission r --addtag ilvm_layer_of:thin --addtag ilvm_snapshot:s1 --addtag ilvm_created:1767225600 "
+        "--config 'backup{retain_min=4 retain_days=0}' vg_san/snap_thin_s1",
+        "lvrename --config 'backup{retain_min=4 retain_days=0}' vg_san/snap_thin_s1 vg_san/thin",
+        "lvchange -an vg_san/thin"};
+    EXPECT_EQ(sys.mutating_commands(), want);
+}
+
 TEST_F(Snapshots, ListShowsEveryLayerItsBackingAndWhatTheTopReads) {
     lvs({"lvs_snap_tree.json"});
     auto chain = backend->list_snapshots(pool, "thin");

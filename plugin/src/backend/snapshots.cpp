@@ -88,27 +88,29 @@ Status Backend::create_snapshot(const PoolDef &pool, const std::string &volume, 
         if (c < 0x20 || c == 0x7f) return invalid_input("the snapshot's description holds a control character", "give one line of text");
     ILVM_ASSIGN_OR_RETURN(auto found, offline_chain(pool, volume, "snapshot"));
     ILVM_TRY(plan_snapshot_create(pool, found.first.lvs, found.second, name));
-    // The new top starts as a new qcow2 volume of its capacity does (one chunk, at most what
-    // the image can ever need; qemu-img measure) and is grown by ilvmd like any thin volume.
-    VolDef overlay;
-    overlay.name = volume;
-    overlay.capacity = found.second.capacity;
-    overlay.format = VolFormat::qcow2;
-    ILVM_ASSIGN_OR_RETURN(const uint64_t wanted, qcow2_lv_size(overlay));
 
     ILVM_ASSIGN_OR_RETURN(auto locked, lock_chain(pool, found.second, "snapshot"));
     const auto &[listing, chain] = locked;
     const std::string &vg = pool.vg_name;
     auto refused = [&](const Error &e) -> Status {
-        release_lv(pool, volume, "the snapshot was refused and changed nothing");
+        release_lv(pool, volume, "the snapshot failed or was refused, and what it did is undone");
         return e;
     };
     // Planned again from what the lock shows: another host's snapshot of the same name may
-    // have come first.
+    // have come first (or its vol-resize: the capacity is the one read now).
     auto layer_name = plan_snapshot_create(pool, listing.lvs, chain, name);
     if (!layer_name.ok()) return refused(layer_name.error());
     const std::string layer = *layer_name;
-    auto size = round_up_to_extent(wanted, listing.space->extent_size);
+    // The new top starts as a new qcow2 volume of its capacity does (one chunk, at most what
+    // the image can ever need: qemu-img measure, which reads no file) and is grown by ilvmd
+    // like any thin volume.
+    VolDef overlay;
+    overlay.name = volume;
+    overlay.capacity = chain.capacity;
+    overlay.format = VolFormat::qcow2;
+    auto wanted = qcow2_lv_size(overlay);
+    if (!wanted.ok()) return refused(wanted.error());
+    auto size = round_up_to_extent(*wanted, listing.space->extent_size);
     if (!size.ok()) return refused(size.error());
     if (*size > listing.space->free)
         return refused(conflict("not enough free space in pool " + pool.name + " for the new top of volume '" + volume +
@@ -129,10 +131,11 @@ Status Backend::create_snapshot(const PoolDef &pool, const std::string &volume, 
                                       "making " + volume + " writable and untagged again"),
                            "lvchange --permission rw and --deltag by hand (docs/troubleshooting.md)");
     };
-    // 2. Read-only (nothing writes a layer but a rebase of it) and tagged as the snapshot.
+    // 2. Read-only (nothing writes a layer but a rebase of it) and tagged as the snapshot:
+    // one metadata commit (lvchange groups --permission and tags), so a failure changed none.
     if (Status s = run_status(sys_, lvm::lv_change_layer(vg, layer, false, tags, {}), "lvchange " + vg + "/" + layer);
         !s.ok()) {
-        undo_layer(true);
+        undo_layer(false);
         return refused(s.error());
     }
     // 3. The new top, created with its lock taken (no other host can grab it in between),
