@@ -45,6 +45,13 @@ const std::set<std::string> &waiting_verbs() {
     return names;
 }
 
+const char *const kLinkedHelp =
+    "--linked: a linked clone, a qcow2 volume whose image is an empty overlay on VOL (raw or qcow2,\n"
+    "without snapshots). The first linked clone makes VOL a template: read-only for good (resize, wipe,\n"
+    "upload, snapshots and exclusive activation refused); clones read it shared on every host that runs\n"
+    "them. vol-delete of a template is refused while a clone reads it. vol-create-from --linked wants\n"
+    "<format type='qcow2'/> in FILE.";
+
 const char *const kWaitHelp =
     "--wait SECONDS: wait that long for another ilvm command or the qemu hook working on the same pool or\n"
     "volume on this host (default 300); --no-wait: refuse at once (exit 4) instead.";
@@ -102,8 +109,10 @@ const OptionHelp &verb_option_help() {
         {"vol-create-as", {{"name", "the new volume's name"},
                            {"allocation", "raw: must equal the capacity (thick); qcow2: the LV's size to start with"},
                            {"format", "raw (default) or qcow2"}}},
-        {"vol-create-from", {{"file", "the new volume's XML file"}, {"vol", "the volume to copy (same pool)"}}},
-        {"vol-clone", {{"newname", "the copy's name"}}},
+        {"vol-create-from", {{"file", "the new volume's XML file"}, {"vol", "the volume to copy (same pool)"},
+                             {"linked", "a linked clone: a qcow2 overlay on VOL, which becomes a read-only template"}}},
+        {"vol-clone", {{"newname", "the copy's name"},
+                       {"linked", "a linked clone: a qcow2 overlay on VOL, which becomes a read-only template"}}},
         {"vol-delete", {{"wipe", "zero the volume before removing it"},
                         {"no-wipe", "do not zero it, whatever the pool's <wipe_on_delete> says"},
                         {"snapshots", "a qcow2 volume with snapshots: delete them too (else refused)"}}},
@@ -246,9 +255,11 @@ const std::vector<Verb> &verbs() {
           "CAPACITY takes virsh's units: 10G, 512MiB, 1TB (powers of 1000), bytes by default.\n"
           "The size is rounded up to whole extents."},
          vol_create_as},
-        {{"vol-create-from", "create a volume as a copy of another", {"pool", "file", "vol"}, 3, {}, {"progress", "json"}, ""},
+        {{"vol-create-from", "create a volume as a copy of another", {"pool", "file", "vol"}, 3, {},
+          {"progress", "json", "linked"}, kLinkedHelp},
          vol_create_from},
-        {{"vol-clone", "clone a volume", {"vol", "newname"}, 2, {"pool"}, {"progress", "json"}, ""}, vol_clone},
+        {{"vol-clone", "clone a volume", {"vol", "newname"}, 2, {"pool"}, {"progress", "json", "linked"}, kLinkedHelp},
+         vol_clone},
         {{"vol-delete", "delete a volume (refused while active on any host)", {"vol"}, 1, {"pool"},
           {"wipe", "no-wipe", "snapshots"},
           "--wipe zeroes it first (blkdiscard --zeroout, else zero writes); the pool's <wipe_on_delete> sets the default.\n"

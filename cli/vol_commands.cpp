@@ -115,14 +115,18 @@ Status vol_create_from(Context &ctx, const Args &args) {
     ILVM_ASSIGN_OR_RETURN(auto canonical, be->parse_vol(xml));
     ILVM_ASSIGN_OR_RETURN(auto def, host::summarize_vol(canonical));
     ILVM_ASSIGN_OR_RETURN(auto work, begin_work(ctx, args, pool, {def.name, source}, "vol-create-from", Owned::refuse));
-    if (ctx.progress) {
+    const bool linked = args.flag("linked");
+    if (ctx.progress && !linked) {
         ILVM_ASSIGN_OR_RETURN(auto src, refresh_vol(ctx, VolRef{work.ref.pool, work.ref.pool_xml, source}));
         ILVM_ASSIGN_OR_RETURN(auto s, host::summarize_vol(src));
         ctx.progress->describe(def.name, s.allocation);
     }
-    ILVM_ASSIGN_OR_RETURN(auto vol, be->build_vol_from(work.ref.pool_xml, xml, source));
+    ILVM_ASSIGN_OR_RETURN(auto vol, be->build_vol_from(work.ref.pool_xml, xml, source, linked ? ILVM_BUILD_FROM_LINKED : 0u));
     ILVM_ASSIGN_OR_RETURN(auto v, host::summarize_vol(vol));
     after_volume_change(ctx, pool, work.ref.pool_xml);
+    if (linked)
+        return copied(ctx, args, "Vol " + v.name + " created as a linked clone of template " + source, pool, v.name,
+                      {{"source", source}, {"linked", true}});
     return copied(ctx, args, "Vol " + v.name + " created from input vol " + source, pool, v.name, {{"source", source}});
 }
 
@@ -134,11 +138,16 @@ Status vol_clone(Context &ctx, const Args &args) {
     const VolRef &ref = work.ref;
     ILVM_ASSIGN_OR_RETURN(auto src, refresh_vol(ctx, ref));
     ILVM_ASSIGN_OR_RETURN(auto s, host::summarize_vol(src));
-    const std::string xml = vol_xml(newname, s.capacity, std::nullopt, s.format);
-    if (ctx.progress) ctx.progress->describe(newname, s.allocation);
+    const bool linked = args.flag("linked");
+    // A linked clone is a qcow2 overlay whatever its template's format.
+    const std::string xml = vol_xml(newname, s.capacity, std::nullopt, linked ? "qcow2" : s.format);
+    if (ctx.progress && !linked) ctx.progress->describe(newname, s.allocation);
     ILVM_ASSIGN_OR_RETURN(auto *be, ctx.backend());
-    ILVM_TRY(be->build_vol_from(ref.pool_xml, xml, ref.name));
+    ILVM_TRY(be->build_vol_from(ref.pool_xml, xml, ref.name, linked ? ILVM_BUILD_FROM_LINKED : 0u));
     after_volume_change(ctx, ref.pool, ref.pool_xml);
+    if (linked)
+        return copied(ctx, args, "Vol " + newname + " created as a linked clone of template " + ref.name, ref.pool,
+                      newname, {{"source", ref.name}, {"linked", true}});
     return copied(ctx, args, "Vol " + newname + " cloned from " + ref.name, ref.pool, newname, {{"source", ref.name}});
 }
 

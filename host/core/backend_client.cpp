@@ -158,6 +158,11 @@ Result<std::string> BackendClient::build_vol(const std::string &pool_xml, const 
 
 Result<std::string> BackendClient::build_vol_from(const std::string &pool_xml, const std::string &vol_xml,
                                                   const std::string &source, unsigned flags) const {
+    // Asked only of a module that says it knows the flag (an older one made a full copy).
+    if (flags & ~ops_->build_vol_from_flags)
+        return invalid_input("the installed iscsi-lvm module (" + std::string(ops_->module_version) +
+                                 ") cannot make linked clones",
+                             "install the module matching this program, or clone without --linked (a full copy)");
     return xml_of(*ops_, [&](ilvm_reply *r) {
         return ops_->build_vol_from(backend_, pool_xml.c_str(), vol_xml.c_str(), source.c_str(), flags, r);
     });

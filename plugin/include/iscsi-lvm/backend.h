@@ -64,6 +64,11 @@ typedef struct ilvm_option {
 #define ILVM_BUILD_KEEP_STARTED     (1u << 1)  /* build: stay logged in, lockspace started */
 #define ILVM_KEEP_SESSION           (1u << 2)  /* stop/delete/forget_pool: another pool on this
                                                   host uses the same target session/record */
+#define ILVM_BUILD_FROM_LINKED      (1u << 0)  /* build_vol_from: a linked clone (issue 18): a qcow2
+                                                  overlay on the source, which becomes a
+                                                  read-only template. Only when the module's
+                                                  build_vol_from_flags has it; a module refuses
+                                                  flags it does not know (ILVM_ERR_INVALID). */
 #define ILVM_DELETE_VOL_WIPE        (1u << 0)  /* delete_vol: zero before removing */
 #define ILVM_DELETE_VOL_NO_WIPE     (1u << 1)  /* delete_vol: override the pool default */
 #define ILVM_DELETE_VOL_SNAPSHOTS   (1u << 2)  /* delete_vol: a qcow2 volume with snapshots is
@@ -251,6 +256,13 @@ typedef struct ilvm_backend_ops {
      * </snapshots>. flags: none yet (pass 0). Never called by the qemu hook. */
     int (*snapshot_vol)(ilvm_backend *b, const char *pool_xml, const char *vol_name, unsigned int action,
                         const char *snapshot, const char *description, unsigned int flags, ilvm_reply *reply);
+
+    /* Appended after snapshot_vol (linked clones, issue 18): the build_vol_from flags this
+     * module knows (ILVM_BUILD_FROM_LINKED). Modules before it ignored build_vol_from's
+     * flags, so a linked clone asked of one would have been a full copy: a host built with
+     * this field refuses such a module (its table is smaller), and asks a linked clone only
+     * of a module that names the flag here. Modules from this one on refuse any other bit. */
+    uint32_t build_vol_from_flags;
 } ilvm_backend_ops;
 
 typedef const ilvm_backend_ops *(*ilvm_backend_register_fn)(uint32_t host_abi_version);

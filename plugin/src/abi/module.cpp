@@ -254,14 +254,23 @@ int op_build_vol(ilvm_backend *b, const char *pool_xml, const char *vol_name, un
     });
 }
 
-int op_build_vol_from(ilvm_backend *b, const char *pool_xml, const char *vol_xml, const char *source, unsigned int,
+constexpr uint32_t kBuildVolFromFlags = ILVM_BUILD_FROM_LINKED;
+
+int op_build_vol_from(ilvm_backend *b, const char *pool_xml, const char *vol_xml, const char *source, unsigned int flags,
                       ilvm_reply *reply) {
     return guarded(b, reply, pool_xml, [&](Backend &be, const PoolDef &pool) {
         if (!vol_xml) return fail(reply, internal_error("NULL volume XML"));
+        // A flag a later host knows and this module not: refused, never ignored (a linked
+        // clone made as a full copy would be a silent surprise).
+        if (flags & ~kBuildVolFromFlags)
+            return fail(reply, invalid_input("build_vol_from flags " + std::to_string(flags & ~kBuildVolFromFlags) +
+                                                 " are not known to this module (" ILVM_VERSION ")",
+                                             "install the iscsi-lvm module matching this host program"));
         auto vol = parse_vol_xml(vol_xml);
         if (!vol.ok()) return fail(reply, vol.error());
         auto src = name_arg(source);
         if (!src.ok()) return fail(reply, src.error());
+        if (flags & ILVM_BUILD_FROM_LINKED) return reply_vol(reply, be.build_linked_clone(pool, *vol, *src));
         return reply_vol(reply, be.build_vol_from(pool, *vol, *src));
     });
 }
@@ -437,6 +446,7 @@ const ilvm_backend_ops k_ops = {
     .fence_pool = op_fence_pool,
     .rejoin_pool = op_rejoin_pool,
     .snapshot_vol = op_snapshot_vol,
+    .build_vol_from_flags = kBuildVolFromFlags,
 };
 
 }  // namespace

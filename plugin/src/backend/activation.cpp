@@ -3,11 +3,13 @@
 // maintenance, and naming the host that holds a lock when we cannot get it.
 #include "backend/backend.hpp"
 #include "backend/device.hpp"
+#include "backend/templates.hpp"
 #include "backend/tool_messages.hpp"
 #include "common/continue_after.hpp"
 #include "common/log.hpp"
 #include "common/names.hpp"
 #include "lvm/snapshot_tags.hpp"
+#include "lvm/template_tags.hpp"
 #include "sanlock/client_status.hpp"
 #include "sanlock/lease_table.hpp"
 
@@ -84,6 +86,8 @@ Backend::LeaseLookup Backend::look_up_lease(const PoolDef &pool, const lvm::LvRe
 
 Status Backend::activate_lv(const PoolDef &pool, const lvm::LvReport &lv, lvm::ActivationMode mode, const char *verb,
                             bool read_leases) {
+    // The last guard of every write path: nothing takes a template exclusively.
+    if (mode == lvm::ActivationMode::exclusive) ILVM_TRY(refuse_template(pool, lv, verb));
     for (int attempt = 1;; ++attempt) {
         ILVM_ASSIGN_OR_RETURN(auto out, sys_.run(lvm::lv_activate(pool.vg_name, lv.name, mode)));
         if (out.succeeded()) return {};
@@ -127,12 +131,15 @@ Error Backend::activation_error(const PoolDef &pool, const lvm::LvReport &lv, co
 }
 
 Result<bool> Backend::activate_for_maintenance(const PoolDef &pool, const lvm::LvReport &lv, const char *verb) {
+    // A template is only ever read (the write paths refused it before): shared, beside the
+    // hosts whose clones read it, and open here only by those clones' readers.
+    const bool read_only = lvm::is_template(lv);
     if (lv.active_locally) {
-        if (lv.device_open)
+        if (lv.device_open && !read_only)
             return conflict("volume '" + lv.name + "' is open on this host", "stop the domain that uses it first");
         return false;
     }
-    ILVM_TRY(activate_lv(pool, lv, lvm::ActivationMode::exclusive, verb));
+    ILVM_TRY(activate_lv(pool, lv, read_only ? lvm::ActivationMode::shared : lvm::ActivationMode::exclusive, verb));
     return true;
 }
 
@@ -163,6 +170,9 @@ Result<VolInfo> Backend::activate_vol(const PoolDef &pool, const std::string &na
                              "give the volume itself (/dev/" + pool.vg_name + "/" + lvm::layer_of(lv).value_or("VOL") +
                                  "): its snapshot layers are activated with it; a snapshot's data is reached by "
                                  "ilvm vol-snapshot-revert");
+    // A template is read by its clones, shared; a domain or vol-activate wanting it for
+    // itself would write it (and hold the clones' hosts off).
+    if (mode == lvm::ActivationMode::exclusive) ILVM_TRY(refuse_template(pool, lv, "activate (exclusive)"));
     VolInfo before = to_vol_info(pool, lv);
     const bool want_exclusive = mode == lvm::ActivationMode::exclusive;
     bool converting = false;

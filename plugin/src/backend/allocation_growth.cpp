@@ -7,6 +7,7 @@
 #include <algorithm>
 
 #include "backend/backend.hpp"
+#include "backend/templates.hpp"
 #include "common/log.hpp"
 #include "common/size.hpp"
 #include "lvm/snapshot_tags.hpp"
@@ -20,6 +21,7 @@ Result<VolInfo> Backend::grow_allocation(const PoolDef &pool, const std::string 
         return invalid_input("'" + name + "' is a snapshot layer of volume '" + lvm::layer_of(lv).value_or("?") +
                                  "': read-only, never grown",
                              "only a volume's top, which its guest writes, grows");
+    ILVM_TRY(refuse_template(pool, lv, "grow"));
     ILVM_ASSIGN_OR_RETURN(const auto image, lvm::image_of(lv));
     if (image.format != VolFormat::qcow2)
         return invalid_input("volume '" + name + "' is raw: its allocation is its capacity",

@@ -7,6 +7,8 @@
 #include "common/log.hpp"
 #include "common/names.hpp"
 #include "iscsi/session.hpp"
+#include "lvm/snapshot_tags.hpp"
+#include "lvm/template_tags.hpp"
 #include "lvm/volume_tags.hpp"
 
 namespace ilvm {
@@ -132,6 +134,8 @@ VolInfo Backend::to_vol_info(const PoolDef &pool, const lvm::LvReport &lv) {
     v.status.autoactivation = lv.autoactivation;
     v.status.lock_args = lv.lock_args;
     v.status.incomplete = lv.incomplete();
+    v.status.is_template = lvm::is_template(lv);
+    if (auto b = lvm::backing_of(lv)) v.status.backing_path = lvm::lv_path(pool.vg_name, *b);
     return v;
 }
 

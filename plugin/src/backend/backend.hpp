@@ -96,6 +96,11 @@ public:
     Result<VolInfo> create_vol(const PoolDef &pool, const VolDef &vol);
     Result<VolInfo> build_vol(const PoolDef &pool, const std::string &name);
     Result<VolInfo> build_vol_from(const PoolDef &pool, const VolDef &vol, const std::string &source);
+    // A linked clone (issue 18, backend/linked_clones.cpp): a qcow2 volume `vol.name` whose
+    // image is an empty overlay on `source`, its template; the first clone makes the template
+    // read-only and tags it (lvm/template_tags.hpp) under its exclusive lock. The clone's
+    // capacity is the template's, or vol.capacity when larger; its format is qcow2.
+    Result<VolInfo> build_linked_clone(const PoolDef &pool, const VolDef &vol, const std::string &source);
     // with_holder: for a volume inactive here, read sanlock's leases to name the host holding it.
     // without_vg_lock: lvs --nolocking. Enough to see this host's activation and to find the
     // lease; a poll that takes the VG lock every fraction of a second starves the other

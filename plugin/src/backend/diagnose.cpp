@@ -17,6 +17,7 @@
 #include "lvm/lock_info.hpp"
 #include "lvm/lvm_argv.hpp"
 #include "lvm/snapshot_tags.hpp"
+#include "lvm/template_tags.hpp"
 
 namespace ilvm {
 namespace {
@@ -255,8 +256,10 @@ Result<std::vector<Finding>> Backend::diagnose_pool(const PoolDef &pool, const R
             }
             if (!stale) out.push_back(ok_finding("stale locks", "no LV lock held here without its LV active here"));
         }
+        const auto read = lvm::read_by_active_chains(*lvs);   // templates clones here read
         for (const auto &lv : *lvs) {
             if (input.busy.count(lv.name)) continue;   // an ilvm command here works on it
+            if (read.count(lv.name)) continue;         // read by an active clone (reconcile_plan.cpp)
             if (lvm::is_layer(lv)) continue;           // its chain's, released with it (reconcile_plan.cpp)
             if (lv.active_locally && !lv.device_open && !input.in_use.count(lv.name) && !input.held.count(lv.name))
                 out.push_back({"idle volume", "warn", lv.name, "active here, not open, used by no domain here",

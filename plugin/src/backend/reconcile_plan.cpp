@@ -4,6 +4,7 @@
 #include "common/names.hpp"
 #include "lvm/lvm_argv.hpp"
 #include "lvm/snapshot_tags.hpp"
+#include "lvm/template_tags.hpp"
 
 namespace ilvm {
 
@@ -40,6 +41,10 @@ std::string flags_reason(const lvm::LvReport &lv) {
 std::vector<ReconcileStep> plan_reconcile(const PoolDef &pool, const std::vector<lvm::LvReport> &lvs,
                                           const ReconcileInput &input) {
     std::vector<ReconcileStep> steps;
+    // A template a clone active here reads (shared, with the clone's chain): it is no
+    // domain's disk in libvirt's status files, and may be closed between the hook's prepare
+    // and QEMU's open; released with the last clone here that reads it.
+    const std::set<std::string> read = lvm::read_by_active_chains(lvs);
     for (const auto &lv : lvs) {
         // Defence in depth: the parser drops "lvmlock"; anything we would not have created
         // (reserved names, LVM-internal suffixes) is not ours to change either.
@@ -78,6 +83,9 @@ std::vector<ReconcileStep> plan_reconcile(const PoolDef &pool, const std::vector
             steps.push_back({lv.name, ReconcileAction::keep, "open on this host", std::nullopt, StepResult::planned, {}});
         } else if (input.in_use.count(lv.name)) {
             steps.push_back({lv.name, ReconcileAction::keep, "used by a running domain on this host", std::nullopt,
+                             StepResult::planned, {}});
+        } else if (read.count(lv.name)) {
+            steps.push_back({lv.name, ReconcileAction::keep, "read by a linked clone active on this host", std::nullopt,
                              StepResult::planned, {}});
         } else if (input.held.count(lv.name)) {
             steps.push_back({lv.name, ReconcileAction::keep, "held on this host by ilvm vol-activate --hold", std::nullopt,

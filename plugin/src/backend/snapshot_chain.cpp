@@ -90,6 +90,16 @@ Result<VolumeChain> chain_of(const PoolDef &pool, const std::vector<lvm::LvRepor
                         "try again in a moment; ilvm reconcile lists an interrupted one");
     chain.capacity = image.capacity;
     chain.backing = lvm::backing_of(chain.top);
+    // A linked clone reads its template, a volume of its own, not a layer: its chain would
+    // end on another volume's image (snapshots of a clone are not built; a full copy of it,
+    // vol-clone without --linked, is a standalone qcow2 volume that can have them).
+    if (chain.backing && !chain.layer_lv(*chain.backing))
+        for (const auto &lv : lvs)
+            if (lv.name == *chain.backing && !lvm::is_layer(lv))
+                return invalid_input("volume '" + volume + "' of pool " + pool.name + " is a linked clone of template '" +
+                                         lv.name + "': it has no snapshots of its own",
+                                     "snapshots of a linked clone are not built yet; a full copy of it (ilvm vol-clone " +
+                                         pool.name + " " + volume + " COPY, without --linked) can have them");
     // Every backing names a layer of this volume, and no chain loops: what the operations rely on.
     std::vector<std::optional<std::string>> starts{chain.backing};
     for (const auto &l : chain.layers) starts.push_back(l.backing);

@@ -14,6 +14,7 @@
 
 #include "backend/backend.hpp"
 #include "backend/device.hpp"
+#include "backend/templates.hpp"
 #include "backend/tool_messages.hpp"
 #include "common/clock.hpp"
 #include "common/continue_after.hpp"
@@ -44,6 +45,9 @@ Result<std::pair<lvm::LvsWithSpace, VolumeChain>> Backend::offline_chain(const P
                                                                           const char *verb) {
     ILVM_TRY(validate_lv_name(volume));
     ILVM_ASSIGN_OR_RETURN(auto listing, load_lvs_with_space(pool));
+    // A template (raw or qcow2) is read-only for good: its clones read it as it is.
+    for (const auto &lv : listing.lvs)
+        if (lv.name == volume && !lvm::is_layer(lv)) ILVM_TRY(refuse_template(pool, lv, verb));
     ILVM_ASSIGN_OR_RETURN(auto chain, chain_of(pool, listing.lvs, volume));
     if (chain.top.active_locally) return active_here(pool, chain.top, verb);
     return std::make_pair(std::move(listing), std::move(chain));

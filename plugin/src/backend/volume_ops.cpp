@@ -6,12 +6,14 @@
 
 #include "backend/backend.hpp"
 #include "backend/device.hpp"
+#include "backend/templates.hpp"
 #include "backend/tool_messages.hpp"
 #include "common/continue_after.hpp"
 #include "common/log.hpp"
 #include "common/names.hpp"
 #include "common/size.hpp"
 #include "lvm/snapshot_tags.hpp"
+#include "lvm/template_tags.hpp"
 #include "lvm/volume_tags.hpp"
 #include "qemu/qemu_img.hpp"
 
@@ -272,7 +274,9 @@ Result<VolInfo> Backend::build_vol_from(const PoolDef &pool, const VolDef &vol, 
     ILVM_TRY(validate_lv_name(source));
     ILVM_ASSIGN_OR_RETURN(const auto listing, load_lvs_with_space(pool));
     ILVM_ASSIGN_OR_RETURN(const lvm::LvReport src, lv_named(pool, listing.lvs, source));
-    ILVM_TRY(refuse_open(src, pool));
+    // A template is read-only: the clones running here that read it do not change it while
+    // it is copied.
+    if (!lvm::is_template(src)) ILVM_TRY(refuse_open(src, pool));
     ILVM_ASSIGN_OR_RETURN(const auto image, lvm::image_of(src));
     VolDef target = vol;
     target.format = image.format;
@@ -314,6 +318,25 @@ Status Backend::delete_vol(const PoolDef &pool, const std::string &name, DeleteV
                                  "' of volume '" + lvm::layer_of(lv).value_or("?") + "', not a volume",
                              "ilvm vol-snapshot-delete " + pool.name + " " + lvm::layer_of(lv).value_or("VOL") + " " +
                                  lvm::tag_value(lv, lvm::kSnapshotTagPrefix).value_or("SNAP"));
+    // A template: refused while a linked clone reads it; else removed without writing (its
+    // permission is read-only, and its clones' data never was in it).
+    if (lvm::is_template(lv)) {
+        ILVM_ASSIGN_OR_RETURN(const auto lvs, load_lvs(pool));
+        const auto clones = lvm::clones_of(lvs, name);
+        if (!clones.empty()) {
+            std::string names;
+            for (const auto &c : clones) names += (names.empty() ? "" : ", ") + c;
+            return conflict("volume '" + name + "' of pool " + pool.name + " is the template of linked clones: " + names,
+                            "delete its clones first (ilvm vol-delete CLONE --pool " + pool.name +
+                                "); a template without clones can be deleted");
+        }
+        if (opts.wipe.value_or(pool.wipe_on_delete))
+            spdlog::info("template {}/{} is removed without zeroing: it is read-only", pool.vg_name, name);
+        ILVM_ASSIGN_OR_RETURN(auto out, sys_.run(lvm::lvremove(pool.vg_name, name)));
+        if (!out.succeeded()) return activation_error(pool, lv, out, "delete");
+        spdlog::info("deleted template {}/{}", pool.vg_name, name);
+        return {};
+    }
     // A qcow2 volume may have snapshots: the VG is listed for its layers (a raw one has none).
     if (lvm::image_of(lv).ok() && lvm::image_of(lv)->format == VolFormat::qcow2) {
         ILVM_ASSIGN_OR_RETURN(const bool with_chain, delete_chain(pool, lv, opts));
@@ -339,6 +362,7 @@ Status Backend::delete_vol(const PoolDef &pool, const std::string &name, DeleteV
 Result<VolInfo> Backend::resize_vol(const PoolDef &pool, const std::string &name, uint64_t capacity, ResizeOptions opts) {
     if (capacity == 0) return invalid_input("volume capacity must be greater than zero");
     ILVM_ASSIGN_OR_RETURN(auto lv, load_lv(pool, name));
+    ILVM_TRY(refuse_template(pool, lv, "resize"));
     ILVM_ASSIGN_OR_RETURN(const auto image, lvm::image_of(lv));
     if (image.format == VolFormat::qcow2) return resize_qcow2_vol(pool, lv, image, capacity);
     ILVM_ASSIGN_OR_RETURN(auto vg, load_vg(pool));
@@ -395,6 +419,7 @@ Result<VolInfo> Backend::resize_qcow2_vol(const PoolDef &pool, const lvm::LvRepo
 
 Status Backend::wipe_vol(const PoolDef &pool, const std::string &name, WipeAlgorithm) {
     ILVM_ASSIGN_OR_RETURN(auto lv, load_lv(pool, name));
+    ILVM_TRY(refuse_template(pool, lv, "wipe"));
     ILVM_ASSIGN_OR_RETURN(const auto image, lvm::image_of(lv));
     // A wiped qcow2 volume is an empty image again (its guest reads zeros), not a zeroed LV
     // that no longer is what its tags say.
@@ -408,6 +433,7 @@ Status Backend::wipe_vol(const PoolDef &pool, const std::string &name, WipeAlgor
 Status Backend::upload_vol(const PoolDef &pool, const std::string &name, const std::string &src_file, uint64_t offset,
                            uint64_t length) {
     ILVM_ASSIGN_OR_RETURN(auto lv, load_lv(pool, name));
+    ILVM_TRY(refuse_template(pool, lv, "upload to"));
     ILVM_TRY(check_range(lv, offset, length));
     return with_volume_active(pool, lv, [&] {
         // Only a known range can be given back first: with no length dd copies to the file's end.

@@ -46,6 +46,8 @@ struct VolStatus {
     bool autoactivation = true;      // lv_autoactivation (LVM ≥ 2.03.12)
     std::string lock_args;           // lvmlockd lease location (sanlock: "1.0.0:<offset>")
     bool incomplete = false;         // tagged ilvm_incomplete: being made, or a make was interrupted
+    bool is_template = false;        // tagged ilvm_template: linked clones read it; read-only for good
+    std::string backing_path;        // /dev/<vg>/<lv> its qcow2 image is an overlay on (ilvm_backing:)
     // Another host's lock, when known (filled by the holder lookup, not by lvs).
     std::optional<uint32_t> holder_host_id;
     std::string holder_host_name;

@@ -46,8 +46,13 @@ Command create_qcow2(const std::string &device, uint64_t virtual_bytes) {
 }
 
 Command create_overlay(const std::string &device, const std::string &backing, uint64_t virtual_bytes) {
-    return Command{"qemu-img", "create", "-q", "-u", "-f", "qcow2", "-o", kQcow2Options, "-b", backing, "-F", "qcow2",
-                   device, std::to_string(virtual_bytes)};
+    return create_overlay(device, backing, "qcow2", virtual_bytes);
+}
+
+Command create_overlay(const std::string &device, const std::string &backing, const char *backing_format,
+                       uint64_t virtual_bytes) {
+    return Command{"qemu-img", "create", "-q",    "-u",    "-f",   "qcow2", "-o", kQcow2Options, "-b", backing,
+                   "-F",       backing_format, device, std::to_string(virtual_bytes)};
 }
 
 Command rebase_qcow2(const std::string &device, const std::string &backing) {

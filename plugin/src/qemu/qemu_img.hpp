@@ -39,6 +39,11 @@ Command create_qcow2(const std::string &device, uint64_t virtual_bytes);
 // backing chain is not opened, so its older layers need not be active here (without it, in
 // the lab: "Could not open backing file" for a layer another host had not activated).
 Command create_overlay(const std::string &device, const std::string &backing, uint64_t virtual_bytes);
+// The same on a backing image of `backing_format` ("raw" or "qcow2"): a linked clone on its
+// template (backend/linked_clones.cpp). The format is written into the overlay's header, so
+// QEMU never probes it (a raw template's first bytes could look like any image format).
+Command create_overlay(const std::string &device, const std::string &backing, const char *backing_format,
+                       uint64_t virtual_bytes);
 
 // `qemu-img rebase -q -f qcow2 -b NEW -F qcow2 DEVICE` (safe mode, no -u): the image's backing
 // becomes NEW (an LV name next to it, or "" for none); first every cluster where the old

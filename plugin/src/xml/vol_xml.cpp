@@ -78,6 +78,13 @@ Result<VolDef> parse_vol_xml(std::string_view text) {
     const xmlNode *root = doc.root();
     ILVM_TRY(check_root(root));
     ILVM_TRY(validate_schema(doc, SchemaKind::volume));
+    // vol-dumpxml prints it (a clone's template, a chain's layer), but a volume made from XML
+    // is a standalone image: ignoring it would make a full volume where a clone was meant.
+    if (!xml::child_elements(root, "backingStore").empty())
+        return invalid_input("<backingStore> in <volume>: a volume on a backing image is a linked clone, not made "
+                             "from XML alone",
+                             "drop <backingStore> and use ilvm vol-clone POOL TEMPLATE NEW --linked, or vol-create-from "
+                             "POOL FILE TEMPLATE --linked");
 
     VolDef def;
     ILVM_ASSIGN_OR_RETURN(const xmlNode *name, xml::exactly_one_child(root, "name"));
@@ -135,7 +142,20 @@ std::string format_vol_xml(const VolDef &def, const VolStatus *status, XmlLayout
     line(1, "<target>");
     if (status != nullptr && !status->path.empty()) line(2, "<path>" + escape(status->path) + "</path>");
     line(2, std::string("<format type='") + vol_format_name(def.format) + "'/>");
+    // A template is read-only for good (libvirt's octal mode of the path: 0444).
+    if (status != nullptr && status->is_template) {
+        line(2, "<permissions>");
+        line(3, "<mode>0444</mode>");
+        line(2, "</permissions>");
+    }
     line(1, "</target>");
+    // libvirt's element for an overlay's backing image. Its format is its own LV's tags,
+    // which this row does not carry: the path alone (vol-dumpxml of that volume says more).
+    if (status != nullptr && !status->backing_path.empty()) {
+        line(1, "<backingStore>");
+        line(2, "<path>" + escape(status->backing_path) + "</path>");
+        line(1, "</backingStore>");
+    }
     if (status != nullptr) {
         auto yn = [](bool b) { return b ? "yes" : "no"; };
         line(1, std::string("<activation state='") + activation_state_name(status->activation) + "' open='" + yn(status->open) +
