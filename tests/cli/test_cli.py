@@ -293,6 +293,54 @@ class CliTest(unittest.TestCase):
         with open(lvm, encoding="utf-8") as f:
             self.assertEqual(sorted(json.load(f)), ["vm1"])
 
+    def test_linked_clones_of_a_raw_template(self):
+        # vol-clone --linked on the fake's tiny LVM: the first clone makes vm1 a read-only
+        # template (one lvchange, under its exclusive lock), a second does not repeat it; the
+        # template refuses writes and, while clones read it, its deletion (naming them).
+        self.define()
+        self.make_active()
+        lvm = os.path.join(self.tmp, "lvm.json")
+        with open(lvm, "w", encoding="utf-8") as f:
+            json.dump({"vm1": {}}, f)
+        self.env["ILVM_FAKE_LVM"] = lvm
+        with open(os.path.join(DATA, "qemu", "measure_qcow2_100g.json"), encoding="utf-8") as f:
+            measure = f.read()
+        self.rules([{"prefix": ["vgs"], "stdout": self.lvm_data("vgs_vg_san.json")},
+                    {"prefix": ["qemu-img", "measure"], "stdout": measure}])
+        r = self.ilvm("vol-clone", "vm1", "c1", "--pool", "san", "--linked")
+        self.assertEqual((r.returncode, r.stdout), (0, "Vol c1 created as a linked clone of template vm1\n"), r.stderr)
+        cmds = self.commands()
+        template = ["lvchange", "--permission", "r", "--addtag", "ilvm_template", "--config", ARCHIVE_CONFIG, "vg_san/vm1"]
+        self.assertEqual(cmds.count(template), 1)
+        self.assertLess(cmds.index(["lvchange", "-aey", "-K", "vg_san/vm1"]), cmds.index(template))
+        self.assertIn(["qemu-img", "create", "-q", "-u", "-f", "qcow2", "-o", "compat=1.1,cluster_size=65536,lazy_refcounts=off",
+                       "-b", "vm1", "-F", "raw", "/dev/vg_san/c1", "1073741824"], cmds)
+        r = self.ilvm("vol-clone", "vm1", "c2", "--pool", "san", "--linked", "--json")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(json.loads(r.stdout), {"pool": "san", "volume": "c2", "source": "vm1", "linked": True})
+        self.assertEqual(self.commands().count(template), 1)   # the second clone leaves the template alone
+        names = [v["name"] for v in json.loads(self.ilvm("vol-list", "san", "--json").stdout)]
+        self.assertEqual(sorted(names), ["c1", "c2", "vm1"])
+        info = json.loads(self.ilvm("vol-info", "c1", "--pool", "san", "--json").stdout)
+        self.assertEqual(info["format"], "qcow2")
+        self.assertIn("<backingStore>", self.ilvm("vol-dumpxml", "c1", "--pool", "san").stdout)
+        self.assertIn("<mode>0444</mode>", self.ilvm("vol-dumpxml", "vm1", "--pool", "san").stdout)
+        before = len(self.commands())
+        for verb in (["vol-resize", "vm1", "2G", "--pool", "san"], ["vol-wipe", "vm1", "--pool", "san"],
+                     ["vol-activate", "vm1", "--pool", "san"], ["vol-snapshot-create", "san", "vm1", "s1"]):
+            self.assert_error(self.ilvm(*verb), EXIT_INVALID, "it is a template of linked clones, read-only for good")
+        mutating = [c for c in self.commands()[before:] if c[0] in ("lvchange", "lvcreate", "lvremove", "lvextend", "lvrename")]
+        self.assertEqual(mutating, [])
+        self.assert_error(self.ilvm("vol-delete", "vm1", "--pool", "san"), EXIT_CONFLICT,
+                          "is the template of linked clones: c1, c2")
+        for clone in ("c1", "c2"):
+            r = self.ilvm("vol-delete", clone, "--pool", "san", "--no-wipe")
+            self.assertEqual(r.returncode, 0, r.stderr)
+        r = self.ilvm("vol-delete", "vm1", "--pool", "san")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with open(lvm, encoding="utf-8") as f:
+            self.assertEqual(json.load(f), {})
+
     def test_an_unknown_volume_format_is_refused_before_anything_runs(self):
         self.define()
         self.make_active()
