@@ -142,7 +142,7 @@ CHAP_USER, CHAP_PASSWORD = "labuser", "lab-chap-secret-42"
 # host-failure late: it power-cycles host A, which also cuts the A-B link (socket netdev);
 # lun-loss last (lun-loss-reset leaves host A reset by its watchdog, and off).
 ORDER = ["newcomer", "two-hosts", "chap", "data", "wrong-lun", "hook", "hook-race", "thin", "bench", "maintenance", "mirror", "agent",
-         "thin-growth", "snapshots", "migrate",
+         "thin-growth", "snapshots", "clones", "migrate",
          "migrate-control",
          "faults", "host-failure", "multipath", "lun-loss", "lun-loss-reset"]
 # Run only when named: the control experiment for `migrate` (plain virsh migrate on a local
@@ -1038,6 +1038,87 @@ def snap_chain(ctx, guest):
     say("   %s: chain %s <- (top), snapshots %s" % (guest.name, chain["backing"],
                                                     ", ".join("%s<-%s" % (s["backing"], s["name"]) for s in chain["snapshots"])))
     return chain
+
+
+CLONE_TEMPLATE = "tpl"
+CLONE_NAMES = ("clone1", "clone2", "clone3")
+CLONE_DOMAINS = ("clonedom1", "clonedom2", "clonedom3")
+
+
+def clones(ctx):
+    """Linked clones (issue 18): a raw template with a pattern, three linked clones made from
+    A, B and A (the first makes it read-only and tagged, under its exclusive lock); B reads
+    the pattern through a clone's chain; exclusive activation and delete of the template
+    refused (naming the three clones); three domains on the clones running on both hosts at
+    once, each host holding the template shared and its clones exclusive; all released at
+    destroy; the clones deleted, then the template."""
+    a, b = ctx.lab.a, ctx.lab.b
+    tpl_dev = "/dev/vg_san/" + CLONE_TEMPLATE
+    ctx.ilvm(a, "vol-create-as", "san", CLONE_TEMPLATE, "16M", why="the raw template")
+    ctx.ilvm(a, "vol-activate", CLONE_TEMPLATE, "--pool", "san", "--hold", "10m")
+    say("hosta: qemu-io -f raw -c 'write -P 0x5a 0 1M' %s" % tpl_dev)
+    a.check(["qemu-io", "-f", "raw", "-c", "write -P 0x5a 0 1M", tpl_dev], timeout=300)
+    ctx.ilvm(a, "vol-deactivate", CLONE_TEMPLATE, "--pool", "san")
+    for g, name in zip((a, b, a), CLONE_NAMES):
+        ctx.ilvm(g, "vol-clone", CLONE_TEMPLATE, name, "--pool", "san", "--linked")
+    # B sees the template read-only (attr 'r' second) and tagged, each clone backed by it.
+    _, out, _ = b.check(["lvs", "--nolocking", "--noheadings", "-o", "lv_name,lv_attr,lv_tags", "vg_san"], timeout=60)
+    rows = {l.split()[0]: l.split()[1:] for l in out.splitlines() if l.strip()}
+    say("   hostb: lvs: %s" % "; ".join("%s %s" % (n, " ".join(rows[n])) for n in (CLONE_TEMPLATE,) + CLONE_NAMES if n in rows))
+    attr, tags = (rows.get(CLONE_TEMPLATE, ["", ""]) + [""])[:2]
+    expect(attr[1:2] == "r" and "ilvm_template" in tags, "B's lvs shows the template as %r %r" % (attr, tags))
+    for name in CLONE_NAMES:
+        expect(name in rows and "ilvm_backing:" + CLONE_TEMPLATE in rows[name][-1],
+               "clone %s is not tagged as backed by the template: %s" % (name, rows.get(name)))
+    # A clone's chain on B: the clone exclusive, the template shared; the pattern read through it.
+    ctx.ilvm(b, "vol-activate", CLONE_NAMES[0], "--pool", "san", "--hold", "10m")
+    rc, out, err = b.run(["qemu-io", "-r", "-f", "qcow2", "-c", "read -P 0x5a 0 1M", "/dev/vg_san/" + CLONE_NAMES[0]],
+                         timeout=300)
+    bad = [l for l in (out + err).splitlines() if "verification failed" in l or "Could not" in l]
+    say("   hostb: qemu-io -r -c 'read -P 0x5a 0 1M' through %s: %s" % (CLONE_NAMES[0], "as expected" if rc == 0 and not bad else "MISMATCH"))
+    expect(rc == 0 and not bad, "B read through the clone: %s %s" % (" | ".join(bad)[:300], err.strip()[:300]))
+    ctx.ilvm(b, "vol-deactivate", CLONE_NAMES[0], "--pool", "san")
+    expect(not lv_active_here(b, CLONE_TEMPLATE), "B left the template active after the clone's release")
+    # The template refuses to be written and, while clones read it, to be deleted.
+    _, err = ctx.ilvm(a, "vol-activate", CLONE_TEMPLATE, "--pool", "san", expect=EXIT_INVALID,
+                      why="a template is never activated exclusively")
+    expect("template" in err, "the exclusive activation's refusal does not say template: %r" % err)
+    _, err = ctx.ilvm(b, "vol-delete", CLONE_TEMPLATE, "--pool", "san", expect=EXIT_CONFLICT, why="three clones read it")
+    expect(all(n in err for n in CLONE_NAMES), "the delete's refusal does not name the three clones: %r" % err)
+
+    # Three domains on the clones, on both hosts at once.
+    placement = ((a, CLONE_DOMAINS[0], CLONE_NAMES[0]), (b, CLONE_DOMAINS[1], CLONE_NAMES[1]),
+                 (a, CLONE_DOMAINS[2], CLONE_NAMES[2]))
+    for g, dom, vol in placement:
+        ctx.put(g, "/root/%s.xml" % dom, domain_xml(dom, block_disk(vol)).replace(
+            "<driver name='qemu' type='raw' cache='none'/>", "<driver name='qemu' type='qcow2' cache='none'/>"))
+        virsh(g, "define", "/root/%s.xml" % dom)
+        say("%s: virsh start %s   # on linked clone %s" % (g.name, dom, vol))
+        virsh(g, "start", dom)
+    for g in (a, b):
+        uuids = lv_uuids(g)
+        locks = {l.split()[3]: l.split()[2] for l in lv_locks(g) if len(l.split()) >= 4}
+        mine = [vol for h, _, vol in placement if h is g]
+        modes = {n: locks.get(uuids[n]) for n in (CLONE_TEMPLATE,) + tuple(mine)}
+        say("   %s: lvmlockctl -i: %s" % (g.name, ", ".join("%s %s" % (n, m) for n, m in sorted(modes.items()))))
+        expect(modes[CLONE_TEMPLATE] == "sh" and all(modes[n] == "ex" for n in mine),
+               "%s does not hold the template sh and its clones ex: %s" % (g.name, modes))
+    for g, dom, _ in placement:
+        virsh(g, "destroy", dom)
+    for g in (a, b):
+        for lv in (CLONE_TEMPLATE,) + CLONE_NAMES:
+            expect(not lv_active_here(g, lv), "%s still active on %s after the domains' destroy" % (lv, g.name))
+        uuids, held = lv_uuids(g), " ".join(lv_locks(g))
+        expect(not any(uuids[n] in held for n in (CLONE_TEMPLATE,) + CLONE_NAMES if n in uuids),
+               "%s still holds a lock of the template or a clone" % g.name)
+    say("   every clone and the template released on both hosts by the hook")
+    for g, dom, _ in placement:
+        virsh(g, "undefine", dom)
+    for name in CLONE_NAMES:
+        ctx.ilvm(a, "vol-delete", name, "--pool", "san")
+    ctx.ilvm(b, "vol-delete", CLONE_TEMPLATE, "--pool", "san", why="no clone reads it any more")
+    left = [n for n in lv_uuids(a) if n == CLONE_TEMPLATE or n in CLONE_NAMES]
+    expect(not left, "left after the deletes: %s" % left)
 
 
 def lv_uuids(guest):
@@ -2961,20 +3042,20 @@ def lv_allocated_on_lun(ctx, guest, lv):
 
 SCENARIOS = {"newcomer": newcomer, "chap": chap, "two-hosts": two_hosts, "data": data, "wrong-lun": wrong_lun,
              "hook": hook, "hook-race": hook_race, "thin": thin, "bench": bench, "maintenance": maintenance, "mirror": mirror, "agent": agent,
-             "thin-growth": thin_growth, "snapshots": snapshots, "migrate": migrate,
+             "thin-growth": thin_growth, "snapshots": snapshots, "clones": clones, "migrate": migrate,
              "migrate-control": migrate_control, "faults": faults, "host-failure": host_failure, "multipath": multipath,
              "lun-loss": lun_loss, "lun-loss-reset": lun_loss_reset}
 # chap builds a local (lock type none) VG: under lvmlockd even that needs the global lock,
 # which lives in a started sanlock VG (measured: "Global lock failed" otherwise).
 NEEDS = {"data": "two-hosts", "wrong-lun": "two-hosts", "hook": "two-hosts", "hook-race": "hook", "thin": "hook", "bench": "two-hosts", "chap": "two-hosts",
-         "maintenance": "hook", "mirror": "hook", "agent": "mirror", "thin-growth": "hook", "snapshots": "hook", "migrate": "hook", "host-failure": "hook", "lun-loss": "hook", "faults": "hook",
+         "maintenance": "hook", "mirror": "hook", "agent": "mirror", "thin-growth": "hook", "snapshots": "hook", "clones": "hook", "migrate": "hook", "host-failure": "hook", "lun-loss": "hook", "faults": "hook",
          "multipath": "two-hosts", "lun-loss-reset": "hook"}
 
 
 def teardown_pools(ctx):
     # Stop domains and pools so the lab's teardown finds lockspaces it can stop cleanly.
     for g in ctx.lab.guests:
-        for dom in ("web1", "web2", "web3", "web4", "thinvm", OTHER_DOMAIN, TG_DOMAIN, MIG_DOMAIN):
+        for dom in ("web1", "web2", "web3", "web4", "thinvm", OTHER_DOMAIN, TG_DOMAIN, MIG_DOMAIN) + CLONE_DOMAINS:
             g.run(["virsh", "destroy", dom], timeout=120)
     for g in ctx.lab.guests:
         for pool in ("san", "chap", "wrong"):
