@@ -244,22 +244,29 @@ Status vol_info(Context &ctx, const Args &args) {
     if (args.flag("json")) {
         auto j = to_json_value(v);
         std::get<JsonObject>(j.v).emplace_back("pool", ref.pool);
+        std::get<JsonObject>(j.v).emplace_back("backing", text_or_null(v.backing));
+        std::get<JsonObject>(j.v).emplace_back("template", v.read_only);
         *ctx.out << to_json(j);
         return {};
     }
-    *ctx.out << format_fields({{"Name", v.name},
-                               {"Type", "block"},
-                               {"Format", v.format},
-                               {"Capacity", size_text(v.capacity, args.flag("bytes"), "bytes")},
-                               {"Allocation", size_text(v.allocation, args.flag("bytes"), "bytes")},
-                               {"Path", v.path},
-                               {"Key", v.key},
-                               {"Activation", host::describe_activation(v)},
-                               {"Activation skip", v.skip ? "yes" : "no"},
-                               {"Autoactivation", v.autoactivation ? "yes" : "no"},
-                               {"Content", v.incomplete ? "INCOMPLETE: being created or copied, or that was interrupted "
-                                                          "(ilvm reconcile --remove-incomplete removes an interrupted one)"
-                                                        : "complete"}});
+    std::vector<std::pair<std::string, std::string>> fields{
+        {"Name", v.name},
+        {"Type", "block"},
+        {"Format", v.format},
+        {"Capacity", size_text(v.capacity, args.flag("bytes"), "bytes")},
+        {"Allocation", size_text(v.allocation, args.flag("bytes"), "bytes")},
+        {"Path", v.path},
+        {"Key", v.key},
+        {"Activation", host::describe_activation(v)},
+        {"Activation skip", v.skip ? "yes" : "no"},
+        {"Autoactivation", v.autoactivation ? "yes" : "no"},
+        {"Content", v.incomplete ? "INCOMPLETE: being created or copied, or that was interrupted "
+                                   "(ilvm reconcile --remove-incomplete removes an interrupted one)"
+                                 : "complete"}};
+    // A linked clone's template (or a snapshot chain's layer); a template's read-only state.
+    if (!v.backing.empty()) fields.emplace_back("Backing", v.backing);
+    if (v.read_only) fields.emplace_back("Template", "yes: read-only for good, read by linked clones");
+    *ctx.out << format_fields(fields);
     return {};
 }
 

@@ -44,6 +44,7 @@ struct RawVolume {
     std::string name, key, capacity, allocation, path, format;
     std::string state, open, skip, autoactivation;
     std::string holder_id, holder_name, holder_mode;
+    std::string backing, mode;
     bool incomplete = false;
 };
 
@@ -60,6 +61,8 @@ Result<VolSummary> vol_from(const RawVolume &r) {
     v.skip = r.skip == "yes";
     v.autoactivation = r.autoactivation != "no";
     v.incomplete = r.incomplete;
+    v.backing = r.backing;
+    v.read_only = r.mode == "0444";
     if (!r.holder_id.empty()) {
         v.has_holder = true;
         ILVM_ASSIGN_OR_RETURN(uint64_t id, number(r.holder_id, "a holder host_id"));
@@ -110,6 +113,7 @@ public:
             else if (n == "allocation") capture_first(seen_.allocation, v.allocation);
             else if (n == "incomplete") v.incomplete = true;
             else if (n == "target" && !seen_.target) seen_.target = in_target_ = true;
+            else if (n == "backingStore" && !seen_.backing) seen_.backing = in_backing_ = true;
             else if (n == "activation" && !seen_.activation) {
                 seen_.activation = true;
                 v.state = value(attrs, "state");
@@ -122,7 +126,12 @@ public:
                 v.holder_name = value(attrs, "name");
                 v.holder_mode = value(attrs, "mode");
             }
+        } else if (depth_ == volume_depth() + 2 && in_backing_) {
+            if (n == "path") capture_first(seen_.backing_path, v.backing);
+        } else if (depth_ == volume_depth() + 3 && in_permissions_) {
+            if (n == "mode") capture_first(seen_.mode, v.mode);
         } else if (depth_ == volume_depth() + 2 && in_target_) {
+            if (n == "permissions") in_permissions_ = true;
             if (n == "path") capture_first(seen_.path, v.path);
             else if (n == "format" && !seen_.format) {
                 seen_.format = true;
@@ -134,7 +143,8 @@ public:
     void end() override {
         if (capture_ != nullptr && depth_ == capture_depth_) capture_ = nullptr;
         if (depth_ == volume_depth()) in_volume_ = false;
-        if (depth_ == volume_depth() + 1) in_target_ = false;
+        if (depth_ == volume_depth() + 1) in_target_ = in_backing_ = false;
+        if (depth_ == volume_depth() + 2) in_permissions_ = false;
         --depth_;
     }
 
@@ -154,7 +164,7 @@ public:
 private:
     struct Seen {
         bool name = false, key = false, capacity = false, allocation = false, target = false, path = false, format = false,
-             activation = false, holder = false;
+             activation = false, holder = false, backing = false, backing_path = false, mode = false;
     };
 
     int volume_depth() const { return in_list_ ? 2 : 1; }
@@ -173,7 +183,7 @@ private:
     std::string_view root_;
     bool in_list_;
     int depth_ = 0;
-    bool root_ok_ = false, in_volume_ = false, in_target_ = false;
+    bool root_ok_ = false, in_volume_ = false, in_target_ = false, in_backing_ = false, in_permissions_ = false;
     std::string root_seen_;
     std::vector<Attribute> root_attrs_;
     std::vector<RawVolume> volumes_;

@@ -30,6 +30,8 @@ struct VolSummary {
     uint64_t capacity = 0, allocation = 0;
     bool open = false, skip = false, autoactivation = true, has_holder = false;
     bool incomplete = false;   // <incomplete/>: being made, or its making was interrupted
+    std::string backing;       // <backingStore><path>: the image a qcow2 overlay reads (a linked clone's template)
+    bool read_only = false;    // <target><permissions><mode>0444: a template of linked clones
     uint32_t holder_id = 0;
 };
 

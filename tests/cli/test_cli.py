@@ -322,7 +322,9 @@ class CliTest(unittest.TestCase):
         names = [v["name"] for v in json.loads(self.ilvm("vol-list", "san", "--json").stdout)]
         self.assertEqual(sorted(names), ["c1", "c2", "vm1"])
         info = json.loads(self.ilvm("vol-info", "c1", "--pool", "san", "--json").stdout)
-        self.assertEqual(info["format"], "qcow2")
+        self.assertEqual((info["format"], info["backing"], info["template"]), ("qcow2", "/dev/vg_san/vm1", False))
+        self.assertTrue(json.loads(self.ilvm("vol-info", "vm1", "--pool", "san", "--json").stdout)["template"])
+        self.assertRegex(self.ilvm("vol-info", "c1", "--pool", "san").stdout, r"(?m)^Backing: +/dev/vg_san/vm1$")
         self.assertIn("<backingStore>", self.ilvm("vol-dumpxml", "c1", "--pool", "san").stdout)
         self.assertIn("<mode>0444</mode>", self.ilvm("vol-dumpxml", "vm1", "--pool", "san").stdout)
         before = len(self.commands())
