@@ -182,20 +182,26 @@ class CliTest(unittest.TestCase):
         self.assertEqual(cmds[-2], ["lvchange", "--deltag", "ilvm_incomplete", "--config", ARCHIVE_CONFIG, "vg_san/vm9"])
         self.assertEqual(cmds[-1][0], "lvs")   # the reconcile pass after the change
 
-    def test_a_qcow2_volume_is_made_listed_and_described(self):
-        # vol-create-as --format qcow2 --allocation: an LV of the allocation holding a qcow2
-        # image of the capacity; its format and capacity in the LV's tags, so every host's
-        # vol-list and vol-info say them from one lvs.
+    def with_fake_lvm(self, lvs):
+        """A started pool on the fake's in-memory LVM holding `lvs` ({name: {size, tags}}),
+        qemu-img measure answering for a 100 GiB image; the LVM state file's path."""
         self.define()
         self.make_active()
         lvm = os.path.join(self.tmp, "lvm.json")
         with open(lvm, "w", encoding="utf-8") as f:
-            json.dump({"vm1": {}}, f)
+            json.dump(lvs, f)
         self.env["ILVM_FAKE_LVM"] = lvm
         with open(os.path.join(DATA, "qemu", "measure_qcow2_100g.json"), encoding="utf-8") as f:
             measure = f.read()
         self.rules([{"prefix": ["vgs"], "stdout": self.lvm_data("vgs_vg_san.json")},
                     {"prefix": ["qemu-img", "measure"], "stdout": measure}])
+        return lvm
+
+    def test_a_qcow2_volume_is_made_listed_and_described(self):
+        # vol-create-as --format qcow2 --allocation: an LV of the allocation holding a qcow2
+        # image of the capacity; its format and capacity in the LV's tags, so every host's
+        # vol-list and vol-info say them from one lvs.
+        lvm = self.with_fake_lvm({"vm1": {}})
         r = self.ilvm("vol-create-as", "san", "thin", "100G", "--format", "qcow2", "--allocation", "1G")
         self.assertEqual((r.returncode, r.stdout), (0, "Vol thin created\n"), r.stderr)
         cmds = self.commands()
@@ -235,16 +241,7 @@ class CliTest(unittest.TestCase):
         # vol-snapshot-* on the fake's tiny LVM: create (the volume's LV renamed to the layer,
         # a new top made locked with its overlay), list (text and JSON), revert, delete, and
         # vol-delete refused while snapshots exist, then with --snapshots.
-        self.define()
-        self.make_active()
-        lvm = os.path.join(self.tmp, "lvm.json")
-        with open(lvm, "w", encoding="utf-8") as f:
-            json.dump({"vm1": {}, "thin": {"size": 1073741824, "tags": ["ilvm_qcow2", "ilvm_capacity_107374182400"]}}, f)
-        self.env["ILVM_FAKE_LVM"] = lvm
-        with open(os.path.join(DATA, "qemu", "measure_qcow2_100g.json"), encoding="utf-8") as f:
-            measure = f.read()
-        self.rules([{"prefix": ["vgs"], "stdout": self.lvm_data("vgs_vg_san.json")},
-                    {"prefix": ["qemu-img", "measure"], "stdout": measure}])
+        lvm = self.with_fake_lvm({"vm1": {}, "thin": {"size": 1073741824, "tags": ["ilvm_qcow2", "ilvm_capacity_107374182400"]}})
         self.assert_error(self.ilvm("vol-snapshot-create", "san", "vm1", "s1"), EXIT_INVALID, "is raw: snapshots are qcow2 chains")
         self.assert_error(self.ilvm("vol-snapshot-create", "san", "thin", "bad name"), EXIT_INVALID, "may only contain")
         self.assertNotIn("lvrename", [c[0] for c in self.commands()])
@@ -297,16 +294,7 @@ class CliTest(unittest.TestCase):
         # vol-clone --linked on the fake's tiny LVM: the first clone makes vm1 a read-only
         # template (one lvchange, under its exclusive lock), a second does not repeat it; the
         # template refuses writes and, while clones read it, its deletion (naming them).
-        self.define()
-        self.make_active()
-        lvm = os.path.join(self.tmp, "lvm.json")
-        with open(lvm, "w", encoding="utf-8") as f:
-            json.dump({"vm1": {}}, f)
-        self.env["ILVM_FAKE_LVM"] = lvm
-        with open(os.path.join(DATA, "qemu", "measure_qcow2_100g.json"), encoding="utf-8") as f:
-            measure = f.read()
-        self.rules([{"prefix": ["vgs"], "stdout": self.lvm_data("vgs_vg_san.json")},
-                    {"prefix": ["qemu-img", "measure"], "stdout": measure}])
+        lvm = self.with_fake_lvm({"vm1": {}})
         r = self.ilvm("vol-clone", "vm1", "c1", "--pool", "san", "--linked")
         self.assertEqual((r.returncode, r.stdout), (0, "Vol c1 created as a linked clone of template vm1\n"), r.stderr)
         cmds = self.commands()
