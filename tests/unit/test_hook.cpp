@@ -370,6 +370,21 @@ TEST_F(HookDispatch, ALayerAnotherHostHoldsExclusivelyRefusesTheStartAndLeavesNo
     EXPECT_TRUE(owners("thin").empty());
 }
 
+// Linked clones (backend/linked_clones.cpp): a domain on a clone takes the clone exclusive
+// and its template shared; a domain naming the template itself is refused, nothing activated.
+TEST_F(HookDispatch, ALinkedClonesTemplateIsTakenSharedAndNeverADomainsOwnDisk) {
+    started_pool();
+    sys.on({"lvs"}, ok_out(data_file("lvm/lvs_tpl_two_clones.json")));
+    EXPECT_EQ(run("prepare", "begin", thin_disk("c1", "<driver name='qemu' type='qcow2'/>")), 0) << err.str();
+    const std::vector<std::string> want{"lvchange -aey -K vg_san/c1", "lvchange -asy -K vg_san/vm1"};
+    EXPECT_EQ(sys.mutating_commands(), want);
+    sys.commands.clear();
+    err.str("");
+    EXPECT_EQ(run("prepare", "begin", thin_disk("vm1", "<driver name='qemu' type='raw'/>")), 1);
+    EXPECT_NE(err.str().find("it is a template of linked clones, read-only for good"), std::string::npos) << err.str();
+    expect_no_mutation();
+}
+
 TEST_F(HookDispatch, AQcow2VolumeWhoseGuestWouldSeeWriteErrorsIsRefused) {
     started_pool();
     sys.on({"lvs"}, ok_out(data_file("lvm/lvs_thin.json")));
