@@ -48,15 +48,17 @@ TEST_F(LinkedClones, TheFirstCloneOfARawVolumeMakesItAReadOnlyTemplate) {
     auto v = backend->build_linked_clone(pool, clone_def("c1", GiB), "vm1");
     ASSERT_TRUE(v.ok()) << v.error().message;
     expect_golden("vol-clone-linked-first", sys.transcript());
+    // Made under its exclusive lock, then held shared (a conversion, the lock kept) until the
+    // clone's row names it: a template delete elsewhere waits for no one in between.
     const std::vector<std::string> want{
         "lvchange -aey -K vg_san/vm1",
         "lvchange --permission r --addtag ilvm_template --config 'backup{retain_min=4 retain_days=0}' vg_san/vm1",
-        "lvchange -an vg_san/vm1"};
+        "lvchange -asy -K vg_san/vm1"};
     auto m = sys.mutating_commands();
     ASSERT_GE(m.size(), 3u) << sys.transcript();
     EXPECT_EQ(std::vector<std::string>(m.begin(), m.begin() + 3), want);
     expect_in_order({"lvcreate --yes --activate ey -K", "--addtag ilvm_qcow2 --addtag ilvm_capacity_1073741824 "
-                     "--addtag ilvm_backing:vm1 --name c1",
+                     "--addtag ilvm_backing:vm1 --name c1", "lvchange -an vg_san/vm1",
                      "qemu-img create -q -u -f qcow2 -o compat=1.1,cluster_size=65536,lazy_refcounts=off -b vm1 -F raw "
                      "/dev/vg_san/c1 1073741824",
                      "lvchange --deltag ilvm_incomplete", "lvchange -an vg_san/c1"});
@@ -64,14 +66,45 @@ TEST_F(LinkedClones, TheFirstCloneOfARawVolumeMakesItAReadOnlyTemplate) {
     EXPECT_EQ(v->status.backing_path, "/dev/vg_san/vm1");
 }
 
-TEST_F(LinkedClones, ASecondCloneLeavesTheTemplateAlone) {
+// What a second clone does to its template: hold its lock shared around the clone's
+// lvcreate (the commit that names it), nothing else.
+void expect_only_the_templates_lock(const FakeSystem &sys, const std::string &tpl) {
+    const std::string dev = "vg_san/" + tpl;
+    for (const auto &c : sys.mutating_commands()) {
+        if (c.find(dev) == std::string::npos) continue;
+        EXPECT_TRUE(c == "lvchange -asy -K " + dev || c == "lvchange -an " + dev) << c;
+    }
+}
+
+TEST_F(LinkedClones, ASecondCloneOnlyHoldsTheTemplatesLockWhileItsRowIsCommitted) {
     lvs({"lvs_tpl_one_clone.json", "lvs_tpl_two_clones.json"});
     auto v = backend->build_linked_clone(pool, clone_def("c2", GiB), "vm1");
     ASSERT_TRUE(v.ok()) << v.error().message;
     expect_golden("vol-clone-linked-second", sys.transcript());
-    for (const auto &c : sys.mutating_commands()) EXPECT_EQ(c.find("vg_san/vm1"), std::string::npos) << c;
-    expect_in_order({"lvcreate --yes --activate ey -K", "--addtag ilvm_backing:vm1 --name c2",
+    expect_only_the_templates_lock(sys, "vm1");
+    expect_in_order({"lvchange -asy -K vg_san/vm1", "lvcreate --yes --activate ey -K",
+                     "--addtag ilvm_backing:vm1 --name c2", "lvchange -an vg_san/vm1",
                      "-b vm1 -F raw /dev/vg_san/c2 1073741824", "lvchange -an vg_san/c2"});
+}
+
+TEST_F(LinkedClones, ACloneIsRefusedWhileAnotherHostDeletesItsTemplate) {
+    // The deleting host holds the template exclusive (Backend::delete_vol): no clone row is
+    // committed that its listing under that lock would miss.
+    lvs({"lvs_tpl_one_clone.json"});
+    sys.on({"lvchange", "-asy"}, fail_out(5, "  LV locked by other host: vg_san/vm1\n"));
+    auto v = backend->build_linked_clone(pool, clone_def("c2", GiB), "vm1");
+    expect_refusal(v, ErrorCode::conflict, "cannot clone volume 'vm1'");
+    expect_not_run({"lvcreate"});
+}
+
+TEST_F(LinkedClones, AClonesTemplateActiveHereKeepsTheLockItHas) {
+    // Another clone runs here: the template is active here, shared, and stays so (a release
+    // would pull it from under that clone's QEMU).
+    lvs({"lvs_tpl_c1_stopped_c2_running.json", "lvs_tpl_c2_running_c3_made.json"});
+    auto v = backend->build_linked_clone(pool, clone_def("c3", GiB), "vm1");
+    ASSERT_TRUE(v.ok()) << v.error().message;
+    for (const auto &c : sys.mutating_commands()) EXPECT_EQ(c.find("vg_san/vm1"), std::string::npos) << c;
+    expect_in_order({"--addtag ilvm_backing:vm1 --name c3", "lvchange -an vg_san/c3"});
 }
 
 TEST_F(LinkedClones, AQcow2TemplateIsNamedAsQcow2AndItsCapacityKept) {
@@ -82,7 +115,7 @@ TEST_F(LinkedClones, AQcow2TemplateIsNamedAsQcow2AndItsCapacityKept) {
     expect_golden("vol-clone-linked-qcow2", sys.transcript());
     expect_in_order({"--addtag ilvm_capacity_107374182400 --addtag ilvm_backing:thin --name q2",
                      "-b thin -F qcow2 /dev/vg_san/q2 107374182400"});
-    for (const auto &c : sys.mutating_commands()) EXPECT_EQ(c.find("vg_san/thin"), std::string::npos) << c;
+    expect_only_the_templates_lock(sys, "thin");
 }
 
 TEST_F(LinkedClones, UnderTheLockATemplateAnotherHostMadeIsNotChangedAgain) {
@@ -91,7 +124,7 @@ TEST_F(LinkedClones, UnderTheLockATemplateAnotherHostMadeIsNotChangedAgain) {
     auto v = backend->build_linked_clone(pool, clone_def("c1", GiB), "vm1");
     ASSERT_TRUE(v.ok()) << v.error().message;
     expect_not_run({"lvchange", "--permission"});
-    expect_in_order({"lvchange -aey -K vg_san/vm1", "lvchange -an vg_san/vm1", "lvcreate"});
+    expect_in_order({"lvchange -aey -K vg_san/vm1", "lvchange -asy -K vg_san/vm1", "lvcreate", "lvchange -an vg_san/vm1"});
 }
 
 TEST_F(LinkedClones, ATemplateInUseByAnotherHostIsRefusedBeforeAnyChange) {
@@ -180,8 +213,28 @@ TEST_F(LinkedClones, ATemplateWithoutClonesIsDeletedWithoutWriting) {
     opts.wipe = true;   // asked, but a read-only template is not zeroed
     auto s = backend->delete_vol(pool, "vm1", opts);
     ASSERT_TRUE(s.ok()) << s.error().message;
-    EXPECT_EQ(sys.mutating_commands(),
-              std::vector<std::string>{"lvremove --yes --config 'backup{retain_min=4 retain_days=0}' vg_san/vm1"});
+    const std::vector<std::string> want{"lvchange -aey -K vg_san/vm1",
+                                        "lvremove --yes --config 'backup{retain_min=4 retain_days=0}' vg_san/vm1"};
+    EXPECT_EQ(sys.mutating_commands(), want);
+}
+
+TEST_F(LinkedClones, ATemplateDeleteListsItsClonesAgainUnderItsExclusiveLock) {
+    // Another host made a clone between this delete's first listing and its lock: the
+    // listing read under the lock names it, and the template is kept (its lock let go).
+    lvs({"lvs_tpl_no_clone.json", "lvs_tpl_no_clone.json", "lvs_tpl_one_clone.json"});
+    auto s = backend->delete_vol(pool, "vm1", {});
+    expect_refusal(s, ErrorCode::conflict, "is the template of linked clones: c1");
+    const std::vector<std::string> want{"lvchange -aey -K vg_san/vm1", "lvchange -an vg_san/vm1"};
+    EXPECT_EQ(sys.mutating_commands(), want);
+}
+
+TEST_F(LinkedClones, ATemplateDeleteIsRefusedWhileAnotherHostHoldsItsLock) {
+    // A clone runs there, or is being made there (its lvcreate under the template's lock).
+    lvs({"lvs_tpl_no_clone.json"});
+    sys.on({"lvchange", "-aey"}, fail_out(5, "  LV locked by other host: vg_san/vm1\n"));
+    auto s = backend->delete_vol(pool, "vm1", {});
+    expect_refusal(s, ErrorCode::conflict, "cannot delete volume 'vm1'");
+    expect_not_run({"lvremove"});
 }
 
 TEST_F(LinkedClones, AClonesActivationTakesItsTemplateShared) {

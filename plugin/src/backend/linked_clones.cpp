@@ -6,8 +6,9 @@
 // lock, for good. Clones activate it shared with their chain (backend/chain_activation.cpp),
 // so several hosts read it at once while each runs its own clones exclusively.
 //
-// A clone is created as a snapshot's new top is (backend/snapshots.cpp): `lvcreate
-// --activate ey -K` (its lock taken with it), cleared, `qemu-img create -u … -b TEMPLATE -F
+// A clone is created as a snapshot's new top is (backend/snapshots.cpp), its template's lock
+// held shared around the row's commit (below): `lvcreate --activate ey -K` (its lock taken
+// with it), cleared, `qemu-img create -u … -b TEMPLATE -F
 // raw|qcow2` (-u: the template need not be active here), the incomplete tag removed, released.
 #include "backend/backend.hpp"
 #include "backend/device.hpp"
@@ -27,6 +28,16 @@ namespace {
 constexpr uint64_t kSector = 512;   // qemu-img sizes images in whole sectors
 
 }  // namespace
+
+Status refuse_delete_of_template(const PoolDef &pool, const std::vector<lvm::LvReport> &lvs, const std::string &name) {
+    const auto clones = lvm::clones_of(lvs, name);
+    if (clones.empty()) return {};
+    std::string names;
+    for (const auto &c : clones) names += (names.empty() ? "" : ", ") + c;
+    return conflict("volume '" + name + "' of pool " + pool.name + " is the template of linked clones: " + names,
+                    "delete its clones first (ilvm vol-delete CLONE --pool " + pool.name +
+                        "); a template without clones can be deleted");
+}
 
 Status refuse_template(const PoolDef &pool, const lvm::LvReport &lv, const char *verb) {
     if (!lvm::is_template(lv)) return {};
@@ -90,24 +101,41 @@ Result<VolInfo> Backend::build_linked_clone(const PoolDef &pool, const VolDef &v
                         "delete unused volumes or snapshots");
     const std::string &vg = pool.vg_name;
 
+    // The template's lock is held shared from before the clone's row is committed (its
+    // ilvm_backing tag, by lvcreate) until after: a template delete takes that lock exclusive
+    // and lists the clones under it (Backend::delete_vol), so it either sees this clone or
+    // is refused while the lock is held. When a clone runs here the template is active here,
+    // shared, already: that lock is the one held, and left as it is.
+    const bool hold_template = !src.active_locally;
     if (first) {
         // The template is made under its exclusive lock (refused while any host uses it), and
         // from its row read under that lock: another host's first clone may have come first.
         ILVM_TRY(activate_lv(pool, src, lvm::ActivationMode::exclusive, "make a template of"));
         auto again = load_lv(pool, source);
         Status made = again.ok() ? Status{} : Status(again.error());
-        if (made.ok() && !lvm::is_template(*again))
+        const bool change = made.ok() && !lvm::is_template(*again);
+        if (change)
             // One metadata commit: read-only and tagged together, or neither.
             made = run_status(sys_, lvm::lv_change_layer(vg, source, false, {lvm::kTemplateTag}, {}),
                               "making volume '" + source + "' a read-only template");
-        release_lv(pool, source, "the template is made (or refused); clones activate it shared with their chain");
-        if (!made.ok()) return made.take_error();
-        spdlog::info("volume {}/{} is a template now (read-only, tagged {})", vg, source, lvm::kTemplateTag);
+        // Exclusive to shared, the lock kept: no other host's delete comes in between.
+        if (made.ok()) made = activate_lv(pool, src, lvm::ActivationMode::shared, "clone");
+        if (!made.ok()) {
+            release_lv(pool, source, "the template is not made (or not held): nothing was cloned");
+            return made.take_error();
+        }
+        if (change) spdlog::info("volume {}/{} is a template now (read-only, tagged {})", vg, source, lvm::kTemplateTag);
+    } else if (hold_template) {
+        ILVM_TRY(activate_lv(pool, src, lvm::ActivationMode::shared, "clone"));
     }
 
     auto tags = lvm::image_tags(VolFormat::qcow2, overlay.capacity);
     tags.push_back(lvm::backing_tag(source));
-    ILVM_TRY(run_status(sys_, lvm::lvcreate_locked(vg, vol.name, size, tags), "lvcreate " + vg + "/" + vol.name));
+    Status created = run_status(sys_, lvm::lvcreate_locked(vg, vol.name, size, tags), "lvcreate " + vg + "/" + vol.name);
+    if (hold_template)
+        release_lv(pool, source, "the clone's row names its template now (or was not made); clones activate it shared "
+                                 "with their chain");
+    if (!created.ok()) return created.take_error();
     const std::string dev = lvm::lv_path(vg, vol.name);
     Status made = pool.wipe_on_create ? device::zero_fill(sys_, dev, size) : device::clear_edges(sys_, dev, size);
     if (made.ok())

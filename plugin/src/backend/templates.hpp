@@ -9,10 +9,17 @@
 #include "lvm/lvm_report.hpp"
 #include "model/pool_def.hpp"
 
+#include <string>
+#include <vector>
+
 namespace ilvm {
 
 // ok unless `lv` is a template; else invalid_input saying that `verb` would write it, with
 // the two ways on: a linked clone, or a full (writable) copy.
 Status refuse_template(const PoolDef &pool, const lvm::LvReport &lv, const char *verb);
+
+// ok unless a volume in `lvs` is a linked clone of template `name`; else a conflict naming
+// every clone (a template is deleted only without clones).
+Status refuse_delete_of_template(const PoolDef &pool, const std::vector<lvm::LvReport> &lvs, const std::string &name);
 
 }  // namespace ilvm

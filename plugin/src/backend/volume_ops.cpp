@@ -322,18 +322,27 @@ Status Backend::delete_vol(const PoolDef &pool, const std::string &name, DeleteV
     // permission is read-only, and its clones' data never was in it).
     if (lvm::is_template(lv)) {
         ILVM_ASSIGN_OR_RETURN(const auto lvs, load_lvs(pool));
-        const auto clones = lvm::clones_of(lvs, name);
-        if (!clones.empty()) {
-            std::string names;
-            for (const auto &c : clones) names += (names.empty() ? "" : ", ") + c;
-            return conflict("volume '" + name + "' of pool " + pool.name + " is the template of linked clones: " + names,
-                            "delete its clones first (ilvm vol-delete CLONE --pool " + pool.name +
-                                "); a template without clones can be deleted");
+        ILVM_TRY(refuse_delete_of_template(pool, lvs, name));
+        // Then again under its exclusive lock, which lvremove keeps: a clone being made on
+        // another host holds the template shared from before its row is committed until after
+        // (linked_clones.cpp), so the lock is refused while it does and the listing read under
+        // the lock names every clone made. activate_lv refuses a template exclusive (no write
+        // path takes it): this lock writes nothing, it only waits for no one.
+        ILVM_ASSIGN_OR_RETURN(auto locked, sys_.run(lvm::lv_activate(pool.vg_name, name, lvm::ActivationMode::exclusive)));
+        if (!locked.succeeded()) return activation_error(pool, lv, locked, "delete");
+        auto under_lock = load_lvs(pool);
+        Status removed = under_lock.ok() ? refuse_delete_of_template(pool, *under_lock, name) : Status(under_lock.error());
+        if (removed.ok()) {
+            if (opts.wipe.value_or(pool.wipe_on_delete))
+                spdlog::info("template {}/{} is removed without zeroing: it is read-only", pool.vg_name, name);
+            auto out = sys_.run(lvm::lvremove(pool.vg_name, name));
+            if (!out.ok()) removed = Status(out.error());
+            else if (!out->succeeded()) removed = activation_error(pool, lv, *out, "delete");
         }
-        if (opts.wipe.value_or(pool.wipe_on_delete))
-            spdlog::info("template {}/{} is removed without zeroing: it is read-only", pool.vg_name, name);
-        ILVM_ASSIGN_OR_RETURN(auto out, sys_.run(lvm::lvremove(pool.vg_name, name)));
-        if (!out.succeeded()) return activation_error(pool, lv, out, "delete");
+        if (!removed.ok()) {
+            release_lv(pool, name, "the template is kept");
+            return removed.take_error();
+        }
         spdlog::info("deleted template {}/{}", pool.vg_name, name);
         return {};
     }
