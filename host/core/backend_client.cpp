@@ -2,6 +2,7 @@
 #include "host/core/backend_client.hpp"
 
 #include <dlfcn.h>
+#include <cstddef>
 #include <vector>
 
 #include "common/env.hpp"
@@ -56,6 +57,30 @@ Result<std::string> xml_of(const ilvm_backend_ops &ops, Call &&call) {
 
 }  // namespace
 
+Status check_module_table(const ilvm_backend_ops &ops, const std::string &path) {
+    // The table up to rejoin_pool is what every verb and the hook call; fields appended after
+    // it (issue 18 on) are checked where they are used (ILVM_BACKEND_OPS_HAS).
+    if (ops.abi_version != ILVM_BACKEND_ABI_VERSION || !ILVM_BACKEND_OPS_HAS(ops, rejoin_pool))
+        return internal_error("backend module " + path + " has ABI version " + std::to_string(ops.abi_version) +
+                                  " with a table of " + std::to_string(ops.size) + " bytes, this program speaks " +
+                                  std::to_string(ILVM_BACKEND_ABI_VERSION) + " with at least " +
+                                  std::to_string(offsetof(ilvm_backend_ops, rejoin_pool) + sizeof(ops.rejoin_pool)) +
+                                  "; reinstall matching versions");
+    return {};
+}
+
+uint32_t linked_clone_flags(const ilvm_backend_ops &ops) {
+    // A module from before the field ignored build_vol_from's flags: it knows none.
+    return ILVM_BACKEND_OPS_HAS(ops, build_vol_from_flags) ? ops.build_vol_from_flags : 0;
+}
+
+Status require_snapshots(const ilvm_backend_ops &ops) {
+    if (ILVM_BACKEND_OPS_HAS(ops, snapshot_vol) && ops.snapshot_vol) return {};
+    return system_error("the installed iscsi-lvm module (" + std::string(ops.module_version ? ops.module_version : "?") +
+                            ") has no snapshots: it is older than this program",
+                        "install the module matching this program (the iscsi-lvm package installs both)");
+}
+
 std::string BackendClient::module_path() {
     return env_or("ILVM_BACKEND_DIR", ILVM_BACKEND_DIR) + "/" + ILVM_BACKEND_MODULE_NAME;
 }
@@ -77,10 +102,7 @@ Result<BackendClient> BackendClient::load(const std::map<std::string, std::strin
     if (!m.ops_)
         return internal_error("backend module " + path + " does not support ABI version " +
                               std::to_string(ILVM_BACKEND_ABI_VERSION) + " that this program speaks; reinstall matching versions");
-    if (m.ops_->abi_version != ILVM_BACKEND_ABI_VERSION || m.ops_->size < sizeof(ilvm_backend_ops))
-        return internal_error("backend module " + path + " has ABI version " + std::to_string(m.ops_->abi_version) +
-                              ", this program speaks " + std::to_string(ILVM_BACKEND_ABI_VERSION) +
-                              "; reinstall matching versions");
+    ILVM_TRY(check_module_table(*m.ops_, path));
     std::vector<ilvm_option> opts;
     for (const auto &[k, v] : options) opts.push_back({k.c_str(), v.c_str()});
     Reply r(*m.ops_);
@@ -159,7 +181,7 @@ Result<std::string> BackendClient::build_vol(const std::string &pool_xml, const 
 Result<std::string> BackendClient::build_vol_from(const std::string &pool_xml, const std::string &vol_xml,
                                                   const std::string &source, unsigned flags) const {
     // Asked only of a module that says it knows the flag (an older one made a full copy).
-    if (flags & ~ops_->build_vol_from_flags)
+    if (flags & ~linked_clone_flags(*ops_))
         return invalid_input("the installed iscsi-lvm module (" + std::string(ops_->module_version) +
                                  ") cannot make linked clones",
                              "install the module matching this program, or clone without --linked (a full copy)");
@@ -233,6 +255,7 @@ Result<std::string> BackendClient::fence_pool(const std::string &pool_xml) const
 
 Result<std::string> BackendClient::snapshot_vol(const std::string &pool_xml, const std::string &name, unsigned action,
                                                 const std::string &snapshot, const std::string &description) const {
+    ILVM_TRY(require_snapshots(*ops_));
     return xml_of(*ops_, [&](ilvm_reply *r) {
         return ops_->snapshot_vol(backend_, pool_xml.c_str(), name.c_str(), action, snapshot.c_str(), description.c_str(), 0, r);
     });

@@ -21,6 +21,14 @@ struct PoolRefresh {
     std::string volumes_xml;
 };
 
+// What the host reads of a module's table before it calls anything (backend.h's
+// compatibility rule): ok for a table of this ABI version up to rejoin_pool at least.
+Status check_module_table(const ilvm_backend_ops &ops, const std::string &path);
+// The build_vol_from flags the module knows: none for a module from before the field.
+uint32_t linked_clone_flags(const ilvm_backend_ops &ops);
+// ok when the module has snapshot_vol; else a system error naming its version.
+Status require_snapshots(const ilvm_backend_ops &ops);
+
 class BackendClient {
 public:
     // Looks in $ILVM_BACKEND_DIR, else the configured backend directory.

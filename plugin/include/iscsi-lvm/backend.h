@@ -17,8 +17,10 @@
  * Compatibility rule: ILVM_BACKEND_ABI_VERSION changes whenever a callback's meaning or
  * signature changes (version 1 is still pre-release: it is frozen by the first release).
  * Appending callbacks at the end of the table, with `size` grown, does not change the
- * version. Hosts refuse a module whose table is smaller than the one they were built with
- * (an older module lacks callbacks they call); a larger table is fine.
+ * version. Hosts refuse a module whose table ends before rejoin_pool (what every verb and
+ * the hook call); a field appended after it is used only when the module's table holds it
+ * (ILVM_BACKEND_OPS_HAS), and a verb that needs a missing one is refused by the host, naming
+ * the module's version. A larger table is fine.
  */
 #ifndef ISCSI_LVM_BACKEND_H
 #define ISCSI_LVM_BACKEND_H
@@ -259,11 +261,16 @@ typedef struct ilvm_backend_ops {
 
     /* Appended after snapshot_vol (linked clones, issue 18): the build_vol_from flags this
      * module knows (ILVM_BUILD_FROM_LINKED). Modules before it ignored build_vol_from's
-     * flags, so a linked clone asked of one would have been a full copy: a host built with
-     * this field refuses such a module (its table is smaller), and asks a linked clone only
-     * of a module that names the flag here. Modules from this one on refuse any other bit. */
+     * flags, so a linked clone asked of one would have been a full copy: a host asks a
+     * linked clone only of a module whose table holds this field (ILVM_BACKEND_OPS_HAS) and
+     * names the flag here. Modules from this one on refuse any other bit. */
     uint32_t build_vol_from_flags;
 } ilvm_backend_ops;
+
+/* Whether the module's table (`ops`, an ilvm_backend_ops) holds `field`: appended fields
+ * beyond an older module's `size` are not there to read. */
+#define ILVM_BACKEND_OPS_HAS(ops, field) \
+    ((ops).size >= offsetof(ilvm_backend_ops, field) + sizeof((ops).field))
 
 typedef const ilvm_backend_ops *(*ilvm_backend_register_fn)(uint32_t host_abi_version);
 
