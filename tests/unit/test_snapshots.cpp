@@ -434,5 +434,30 @@ TEST_F(ChainHandOver, TheReconcilersReleaseOfATopReleasesItsLayers) {
     for (const auto &st : *steps) EXPECT_EQ(st.volume, "thin");   // the layers are no steps of their own
 }
 
+// A qcow2 image that reads through a backing is only its top overlay: a byte copy of it
+// (vol-clone without --linked, vol-download) would read through the source's layers, or a
+// template, that nothing keeps for the copy. Refused, nothing activated, nothing copied.
+TEST_F(Snapshots, AFullCopyOrADownloadOfAChainIsRefusedBeforeAnyCommand) {
+    lvs({"lvs_snap_one.json", "lvs_snap_one.json", "lvs_tpl_one_clone.json", "lvs_tpl_one_clone.json"});
+    VolDef copy;
+    copy.name = "copy";
+    copy.format = VolFormat::qcow2;
+    auto of_snapshots = backend->build_vol_from(pool, copy, "thin");
+    ASSERT_FALSE(of_snapshots.ok());
+    EXPECT_EQ(of_snapshots.error().code, ErrorCode::invalid_input);
+    EXPECT_NE(of_snapshots.error().message.find("reads through snap_thin_s1"), std::string::npos)
+        << of_snapshots.error().message;
+    EXPECT_NE(of_snapshots.error().hint.find("qemu-img convert"), std::string::npos) << of_snapshots.error().hint;
+    expect_refusal(backend->download_vol(pool, "thin", "/tmp/out.img", 0, 0), ErrorCode::invalid_input,
+                   "reads through snap_thin_s1");
+    auto of_clone = backend->build_vol_from(pool, copy, "c1");
+    ASSERT_FALSE(of_clone.ok());
+    EXPECT_NE(of_clone.error().message.find("reads through vm1"), std::string::npos) << of_clone.error().message;
+    expect_refusal(backend->download_vol(pool, "c1", "/tmp/out.img", 0, 0), ErrorCode::invalid_input, "reads through vm1");
+    expect_no_mutation();
+    expect_not_run({"dd"});
+    expect_not_run({"lvcreate"});
+}
+
 }  // namespace
 }  // namespace ilvm::test
