@@ -154,8 +154,8 @@ TEST_F(LinkedClones, AVolumeWithSnapshotsOrACloneIsNoTemplate) {
     expect_refusal(snap, ErrorCode::invalid_input, "a template must be a standalone image");
     auto of_clone = backend->build_linked_clone(pool, clone_def("x", GiB), "c1");
     expect_refusal(of_clone, ErrorCode::invalid_input, "reads through vm1");
-    // Not "make a full copy first": a byte copy of a chain is refused (Snapshots.AFullCopyOrADownloadOfAChain…).
-    EXPECT_NE(of_clone.error().hint.find("qemu-img convert"), std::string::npos) << of_clone.error().hint;
+    // A full copy is the whole chain in one image (Snapshots.AFullCopyOfAChainIsOneStandaloneImage…).
+    EXPECT_NE(of_clone.error().hint.find("without --linked"), std::string::npos) << of_clone.error().hint;
     expect_no_mutation();
 }
 

@@ -436,27 +436,64 @@ TEST_F(ChainHandOver, TheReconcilersReleaseOfATopReleasesItsLayers) {
 
 // A qcow2 image that reads through a backing is only its top overlay: a byte copy of it
 // (vol-clone without --linked, vol-download) would read through the source's layers, or a
-// template, that nothing keeps for the copy. Refused, nothing activated, nothing copied.
-TEST_F(Snapshots, AFullCopyOrADownloadOfAChainIsRefusedBeforeAnyCommand) {
-    lvs({"lvs_snap_one.json", "lvs_snap_one.json", "lvs_tpl_one_clone.json", "lvs_tpl_one_clone.json"});
+// template, that nothing keeps for the copy. The chain is read through instead, shared,
+// into one standalone qcow2 image: a new LV sized by qemu-img measure of the chain, or the
+// downloaded file. No dd of the top.
+TEST_F(Snapshots, AFullCopyOfAChainIsOneStandaloneImageOfTheWholeChain) {
+    // The listing, the chain's (its layer inactive), the new LV's row, the release's (the chain active).
+    lvs({"lvs_snap_one.json", "lvs_snap_one.json", "lvs_snap_one_copy.json"});
     VolDef copy;
     copy.name = "copy";
     copy.format = VolFormat::qcow2;
-    auto of_snapshots = backend->build_vol_from(pool, copy, "thin");
-    ASSERT_FALSE(of_snapshots.ok());
-    EXPECT_EQ(of_snapshots.error().code, ErrorCode::invalid_input);
-    EXPECT_NE(of_snapshots.error().message.find("reads through snap_thin_s1"), std::string::npos)
-        << of_snapshots.error().message;
-    EXPECT_NE(of_snapshots.error().hint.find("qemu-img convert"), std::string::npos) << of_snapshots.error().hint;
-    expect_refusal(backend->download_vol(pool, "thin", "/tmp/out.img", 0, 0), ErrorCode::invalid_input,
-                   "reads through snap_thin_s1");
-    auto of_clone = backend->build_vol_from(pool, copy, "c1");
-    ASSERT_FALSE(of_clone.ok());
-    EXPECT_NE(of_clone.error().message.find("reads through vm1"), std::string::npos) << of_clone.error().message;
-    expect_refusal(backend->download_vol(pool, "c1", "/tmp/out.img", 0, 0), ErrorCode::invalid_input, "reads through vm1");
-    expect_no_mutation();
+    auto v = backend->build_vol_from(pool, copy, "thin");
+    ASSERT_TRUE(v.ok()) << v.error().message;
+    expect_golden("vol-clone-chain", sys.transcript());
+    expect_in_order({"lvchange -asy -K vg_san/thin", "lvchange -asy -K vg_san/snap_thin_s1",
+                     "qemu-img measure --output=json -f qcow2 -O qcow2 -o compat=1.1,cluster_size=65536,"
+                     "lazy_refcounts=off /dev/vg_san/thin",
+                     "lvcreate --yes", "--name copy", "lvchange -aey -K vg_san/copy",
+                     "qemu-img convert -q -f qcow2 -O qcow2 -o compat=1.1,cluster_size=65536,lazy_refcounts=off "
+                     "/dev/vg_san/thin /dev/vg_san/copy",
+                     "lvchange -an vg_san/copy", "lvchange --deltag ilvm_incomplete", "lvchange -an vg_san/thin",
+                     "lvchange -an vg_san/snap_thin_s1"});
     expect_not_run({"dd"});
-    expect_not_run({"lvcreate"});
+    // A standalone volume: no backing tag, no backing in its image.
+    EXPECT_EQ(sys.transcript().find("--addtag ilvm_backing"), std::string::npos) << sys.transcript();
+    EXPECT_EQ(v->def.format, VolFormat::qcow2);
+    EXPECT_EQ(v->def.capacity, 107374182400u);
+    EXPECT_TRUE(v->status.backing_path.empty()) << v->status.backing_path;
+}
+
+TEST_F(Snapshots, ADownloadOfAChainIsTheWholeChainAsOneQcow2Image) {
+    lvs({"lvs_snap_one.json", "lvs_snap_one.json", "lvs_snap_one_copy.json"});
+    ASSERT_TRUE(backend->download_vol(pool, "thin", "/tmp/out.qcow2", 0, 0).ok());
+    expect_in_order({"lvchange -asy -K vg_san/thin", "lvchange -asy -K vg_san/snap_thin_s1",
+                     "qemu-img convert -q -f qcow2 -O qcow2 -o compat=1.1,cluster_size=65536,lazy_refcounts=off "
+                     "/dev/vg_san/thin /tmp/out.qcow2",
+                     "lvchange -an vg_san/thin", "lvchange -an vg_san/snap_thin_s1"});
+    expect_not_run({"dd"});
+    expect_not_run({"lvchange", "-aey"});
+}
+
+TEST_F(Snapshots, APartOfAChainIsNotDownloaded) {
+    lvs({"lvs_snap_one.json"});
+    expect_refusal(backend->download_vol(pool, "thin", "/tmp/out.qcow2", 4096, 0), ErrorCode::invalid_input,
+                   "it is downloaded whole, as one qcow2 image");
+    expect_no_mutation();
+    expect_not_run({"qemu-img"});
+}
+
+TEST_F(Snapshots, AFailedChainCopyLeavesNothing) {
+    lvs({"lvs_snap_one.json", "lvs_snap_one.json", "lvs_snap_one_copy.json"});
+    sys.on({"qemu-img", "convert"}, fail_out(1, "qemu-img: error while writing at byte 0: No space left on device\n"));
+    VolDef copy;
+    copy.name = "copy";
+    copy.format = VolFormat::qcow2;
+    auto v = backend->build_vol_from(pool, copy, "thin");
+    ASSERT_FALSE(v.ok());
+    EXPECT_NE(v.error().message.find("No space left on device"), std::string::npos) << v.error().message;
+    expect_in_order({"qemu-img convert", "lvchange -an vg_san/copy", "lvremove --yes", "vg_san/copy",
+                     "lvchange -an vg_san/thin", "lvchange -an vg_san/snap_thin_s1"});
 }
 
 }  // namespace

@@ -240,6 +240,17 @@ private:
     // (not_found: another host deleted it meanwhile; the lock released again).
     Result<LockedSnapshot> lock_snapshot(const PoolDef &pool, const std::string &volume, const std::string &name,
                                          const char *verb);
+    // `work` with the chain of `top` active here shared (top and layers), released after
+    // unless it was active here already (backend/chain_copy.cpp).
+    Status with_chain_shared(const PoolDef &pool, const lvm::LvReport &top, const char *verb,
+                             const std::function<Status()> &work);
+    // vol-clone / vol-create-from of a qcow2 volume that reads through a backing: one
+    // standalone qcow2 image of its whole chain in a new LV (backend/chain_copy.cpp).
+    Result<VolInfo> copy_chain(const PoolDef &pool, const VolDef &vol, const lvm::LvReport &src,
+                               const lvm::ImageInfo &image, const lvm::LvsWithSpace &listing);
+    // vol-download of such a volume: the whole chain as one qcow2 image in `dst_file`.
+    Status download_chain(const PoolDef &pool, const lvm::LvReport &src, const std::string &dst_file, uint64_t offset,
+                          uint64_t length);
     // lvchange -an of an LV this operation activated; a failure is logged.
     void release_lv(const PoolDef &pool, const std::string &name, const char *why);
     // delete_vol of a qcow2 volume: false when it has no snapshot (delete_vol goes on);

@@ -74,9 +74,9 @@ Result<VolInfo> Backend::build_linked_clone(const PoolDef &pool, const VolDef &v
         return invalid_input("volume '" + source + "' of pool " + pool.name + " reads through " +
                                  *lvm::backing_of(src) +
                                  " (it has snapshots, or is a linked clone): a template must be a standalone image",
-                             "a volume without snapshots can be a template (ilvm vol-snapshot-delete removes "
-                             "them); a chain is copied into a standalone image by hand: qemu-img convert of the "
-                             "active chain, then vol-upload into a new volume (ilvm vol-download's refusal says how)");
+                             "make a standalone copy first (ilvm vol-clone " + pool.name + " " + source +
+                                 " COPY, without --linked: its whole chain in one image) and clone that copy with "
+                                 "--linked");
     const bool first = !lvm::is_template(src);
     if (first && src.active_locally)
         return conflict("volume '" + source + "' of pool " + pool.name + " is active on this host",

@@ -118,23 +118,6 @@ Status refuse_open(const lvm::LvReport &lv, const PoolDef &pool) {
     return {};
 }
 
-// A qcow2 image that reads through a backing (a volume with snapshots, a linked clone) is
-// only its top overlay: a byte copy would read through the source's layers or template with
-// nothing keeping them for the copy (no ilvm_backing tag, no lock), and an export would be
-// useless alone. Refused until a whole chain is copied into a standalone image; the hint is
-// the way by hand (qemu-img reads through the chain its activation makes available).
-Status refuse_byte_copy_of_chain(const PoolDef &pool, const lvm::LvReport &lv, const char *verb) {
-    const auto backing = lvm::backing_of(lv);
-    if (!backing) return {};
-    return invalid_input("cannot " + std::string(verb) + " volume '" + lv.name + "' of pool " + pool.name +
-                             " byte for byte: its qcow2 image reads through " + *backing +
-                             " (snapshots, or a linked clone's template), so a copy of it alone is not a disk",
-                         "export the whole chain as one image: ilvm vol-activate " + lv.name + " --pool " + pool.name +
-                             " --hold 10m; qemu-img convert -O qcow2 " + lvm::lv_path(pool.vg_name, lv.name) +
-                             " FILE; ilvm vol-deactivate " + lv.name + " --pool " + pool.name +
-                             " (vol-upload FILE into a new qcow2 volume makes a standalone copy)");
-}
-
 }  // namespace
 
 void Backend::remove_unfinished(const PoolDef &pool, const std::string &name) {
@@ -294,7 +277,6 @@ Result<VolInfo> Backend::build_vol_from(const PoolDef &pool, const VolDef &vol, 
     // A template is read-only: the clones running here that read it do not change it while
     // it is copied.
     if (!lvm::is_template(src)) ILVM_TRY(refuse_open(src, pool));
-    ILVM_TRY(refuse_byte_copy_of_chain(pool, src, "copy"));
     ILVM_ASSIGN_OR_RETURN(const auto image, lvm::image_of(src));
     VolDef target = vol;
     target.format = image.format;
@@ -303,6 +285,9 @@ Result<VolInfo> Backend::build_vol_from(const PoolDef &pool, const VolDef &vol, 
         if (vol.capacity > image.capacity)
             return invalid_input("a copy of qcow2 volume '" + source + "' has its capacity (" + human_size(image.capacity) +
                                  "), not " + human_size(vol.capacity));
+        // Its top alone is an overlay on layers (or a template) nothing would keep for the
+        // copy: the whole chain is read through into one image (backend/chain_copy.cpp).
+        if (lvm::backing_of(src)) return copy_chain(pool, vol, src, image, listing);
         target.capacity = image.capacity;
         target.allocation = src.size;
     } else {
@@ -474,7 +459,8 @@ Status Backend::upload_vol(const PoolDef &pool, const std::string &name, const s
 Status Backend::download_vol(const PoolDef &pool, const std::string &name, const std::string &dst_file, uint64_t offset,
                              uint64_t length) {
     ILVM_ASSIGN_OR_RETURN(auto lv, load_lv(pool, name));
-    ILVM_TRY(refuse_byte_copy_of_chain(pool, lv, "download"));
+    // Its top alone is no disk: the whole chain, as one qcow2 image (backend/chain_copy.cpp).
+    if (lvm::backing_of(lv)) return download_chain(pool, lv, dst_file, offset, length);
     ILVM_TRY(check_range(lv, offset, length));
     return with_volume_active(pool, lv, [&] {
         return run_status(sys_, dd_download(lvm::lv_path(pool.vg_name, name), dst_file, offset, length,

@@ -55,6 +55,17 @@ Command create_overlay(const std::string &device, const std::string &backing, co
                    "-F",       backing_format, device, std::to_string(virtual_bytes)};
 }
 
+Command measure_chain(const std::string &device) {
+    return Command{"qemu-img", "measure", "--output=json", "-f", "qcow2", "-O", "qcow2", "-o", kQcow2Options, device};
+}
+
+Command flatten_qcow2(const std::string &device, const std::string &dst) {
+    Command c{"qemu-img", "convert", "-q", "-f", "qcow2", "-O", "qcow2", "-o", kQcow2Options, device, dst};
+    // It reads every allocated cluster of the chain: as long as a copy takes.
+    c.timeout = std::chrono::hours(12);
+    return c;
+}
+
 Command rebase_qcow2(const std::string &device, const std::string &backing) {
     Command c{"qemu-img", "rebase", "-q", "-f", "qcow2", "-b", backing};
     if (!backing.empty()) c.argv.insert(c.argv.end(), {"-F", "qcow2"});

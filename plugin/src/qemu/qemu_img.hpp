@@ -45,6 +45,14 @@ Command create_overlay(const std::string &device, const std::string &backing, ui
 Command create_overlay(const std::string &device, const std::string &backing, const char *backing_format,
                        uint64_t virtual_bytes);
 
+// `qemu-img measure` of the qcow2 image at `device` read through its whole backing chain:
+// what a standalone copy of it (flatten_qcow2) needs.
+Command measure_chain(const std::string &device);
+
+// The qcow2 image at `device` read through its whole backing chain, written to `dst` (an LV
+// or a file) as one standalone qcow2 image, without a backing.
+Command flatten_qcow2(const std::string &device, const std::string &dst);
+
 // `qemu-img rebase -q -f qcow2 -b NEW -F qcow2 DEVICE` (safe mode, no -u): the image's backing
 // becomes NEW (an LV name next to it, or "" for none); first every cluster where the old
 // chain and the new one differ is copied into the image, so that it reads the same after.
