@@ -1006,16 +1006,16 @@ def snap_write(guest, writes):
     guest.check(["qemu-io", "-f", "qcow2"] + args + [SNAP_DEV], timeout=300)
 
 
-def snap_expect_reads(guest, want, why):
+def snap_expect_reads(guest, want, why, image=SNAP_DEV, what="the chain"):
     """Reads each MiB of `want` through the whole chain (qemu-io -r on the top, active here)
     and checks its pattern; QEMU's block layer follows the relative backing names."""
     args = []
     for off, pat in sorted(want.items()):
         args += ["-c", "read -P 0x%02x %dM 1M" % (pat, off)]
-    rc, out, err = guest.run(["qemu-io", "-r", "-f", "qcow2"] + args + [SNAP_DEV], timeout=300)
+    rc, out, err = guest.run(["qemu-io", "-r", "-f", "qcow2"] + args + [image], timeout=300)
     bad = [l for l in (out + err).splitlines() if "verification failed" in l or "Could not" in l]
-    say("   %s: read through the chain %s: %s" % (guest.name, " ".join("%dM=0x%02x" % kv for kv in sorted(want.items())),
-                                                   "as expected" if rc == 0 and not bad else "MISMATCH"))
+    say("   %s: read through %s %s: %s" % (guest.name, what, " ".join("%dM=0x%02x" % kv for kv in sorted(want.items())),
+                                          "as expected" if rc == 0 and not bad else "MISMATCH"))
     expect(rc == 0 and not bad, "%s (%s): %s %s" % (guest.name, why, " | ".join(bad)[:400], err.strip()[:300]))
 
 
@@ -1169,6 +1169,22 @@ def snapshots(ctx):
     expect(len(images) == 4 and images[0].get("backing-filename") == "snap_%s_s3" % SNAP_LV,
            "B's qemu-img sees another chain: %s" % [(i["filename"], i.get("backing-filename")) for i in images])
     ctx.ilvm(b, "vol-deactivate", SNAP_LV, "--pool", "san")
+
+    # A full copy and an export take the whole chain: one standalone qcow2 image each.
+    copy_dev = "/dev/vg_san/snapcopy"
+    ctx.ilvm(a, "vol-clone", SNAP_LV, "snapcopy", "--pool", "san", why="a full copy of the chain")
+    ctx.ilvm(b, "vol-activate", "snapcopy", "--pool", "san", "--hold", "10m")
+    snap_expect_reads(b, SNAP_ALL, "the copy on B", image=copy_dev, what="the copy")
+    _, out, _ = b.check(["qemu-img", "info", "--output=json", copy_dev], timeout=120)
+    expect("backing-filename" not in json.loads(out), "the copy has a backing: %s" % out.strip()[:300])
+    ctx.ilvm(b, "vol-deactivate", "snapcopy", "--pool", "san")
+    ctx.ilvm(b, "vol-delete", "snapcopy", "--pool", "san")
+    ctx.ilvm(b, "vol-download", SNAP_LV, "/root/snap-export.qcow2", "--pool", "san", why="an export of the chain")
+    snap_expect_reads(b, SNAP_ALL, "the export on B", image="/root/snap-export.qcow2", what="the export")
+    _, out, _ = b.check(["qemu-img", "info", "--output=json", "/root/snap-export.qcow2"], timeout=120)
+    expect("backing-filename" not in json.loads(out), "the export has a backing: %s" % out.strip()[:300])
+    b.check(["rm", "-f", "/root/snap-export.qcow2"], timeout=30)
+    say("   a copy and an export of the chain: standalone images with every layer's data")
 
     # A domain on the chain: its layers shared, its top exclusive on A; B's start refused.
     for g in (a, b):
