@@ -17,6 +17,12 @@ Status check_disk_format(const host::DiskRef &disk, const std::string &volume_fo
                                  (disk.error_policy == "report" ? "hand the guest write errors" : "drop the guest's writes") +
                                  " instead of pausing it",
                              "remove error_policy from the disk's <driver>, or set it to 'stop' or 'enospace'");
+    if (disk.discard == "unmap" && disk.discard_no_unref != "on")
+        return invalid_input("volume '" + disk.volume + "' of pool " + disk.pool + " is a qcow2 volume, but the disk's discard='unmap' "
+                                 "without discard_no_unref='on' lets QEMU free discarded clusters inside the image, which can then "
+                                 "grow past what its LV is ever given",
+                             "add discard_no_unref='on' to the disk's <driver> (libvirt 9.5 and QEMU 8.1 or later), or remove "
+                             "discard='unmap'");
     return {};
 }
 

@@ -17,6 +17,11 @@ namespace ilvm::hook {
 // ENOSPC; 'stop', 'enospace'), never 'report' or 'ignore', which hand the guest write errors
 // or drop its writes. A raw volume with driver type qcow2 is allowed: an image an
 // administrator wrote into a raw volume is theirs to read.
+// Its <driver discard='unmap'> needs discard_no_unref='on' (libvirt 9.5, QEMU 8.1): without it
+// QEMU frees each discarded cluster inside the image and later allocates around the holes,
+// and a guest that writes and deletes can grow the image past its virtual size (QEMU's
+// commit message for the option: over 110 %), past what `qemu-img measure` says it can ever
+// need, which is where ilvmd stops growing its LV: the guest would stay paused.
 Status check_disk_format(const host::DiskRef &disk, const std::string &volume_format);
 
 }  // namespace ilvm::hook

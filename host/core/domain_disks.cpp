@@ -107,6 +107,8 @@ Result<std::vector<DiskRef>> domain_disks(const XmlDoc &doc, const std::vector<P
         if (const xmlNode *driver = xml::first_child(disk, "driver")) {
             ref.driver_type = xml::attribute(driver, "type").value_or("");
             ref.error_policy = xml::attribute(driver, "error_policy").value_or("");
+            ref.discard = xml::attribute(driver, "discard").value_or("");
+            ref.discard_no_unref = xml::attribute(driver, "discard_no_unref").value_or("");
         }
         if (auto index = xml::attribute(source, "index")) ref.source_index = parse_index(*index);
         const std::string type = xml::attribute(disk, "type").value_or("file");

@@ -24,6 +24,9 @@ struct DiskRef {
     // <driver type=… error_policy=…>, "" when absent: how QEMU is told to read the volume
     // (shim/disk_format.hpp checks it against the volume's format).
     std::string driver_type = {}, error_policy = {};
+    // <driver discard=… discard_no_unref=…>, "" when absent: whether QEMU frees the clusters
+    // a guest discards inside a qcow2 image (shim/disk_format.hpp).
+    std::string discard = {}, discard_no_unref = {};
     // <source index='N'> in a running domain's live XML (libvirt numbers each image of a
     // disk's chain): "vda[N]" names that image's storage node in libvirt's block calls
     // (ilvmd's write threshold, agent/thin_growth.hpp). -1 when absent (an inactive domain).

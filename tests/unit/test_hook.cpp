@@ -398,6 +398,32 @@ TEST_F(HookDispatch, AQcow2VolumeWhoseGuestWouldSeeWriteErrorsIsRefused) {
     EXPECT_NE(err.str().find("would drop the guest's writes"), std::string::npos) << err.str();
 }
 
+// QEMU's discard-no-unref on qcow2 over block (shim/disk_format.hpp): a discarding qcow2 disk
+// must keep its clusters, or the image can outgrow what its LV is ever given.
+TEST_F(HookDispatch, AQcow2VolumeThatWouldFreeDiscardedClustersIsRefusedAndLeftInactive) {
+    started_pool();
+    sys.on({"lvs"}, std::vector<CommandOutput>{ok_out(data_file("lvm/lvs_thin.json")), ok_out(data_file("lvm/lvs_thin_active_here.json"))});
+    EXPECT_EQ(run("prepare", "begin", thin_disk("thin", "<driver name='qemu' type='qcow2' discard='unmap'/>")), 1);
+    EXPECT_EQ(err.str(),
+              "iscsi-lvm: cannot start domain 'web1': disk vda (san/thin): volume 'thin' of pool san is a qcow2 volume, but the "
+              "disk's discard='unmap' without discard_no_unref='on' lets QEMU free discarded clusters inside the image, which "
+              "can then grow past what its LV is ever given (hint: add discard_no_unref='on' to the disk's <driver> (libvirt "
+              "9.5 and QEMU 8.1 or later), or remove discard='unmap')\n");
+    EXPECT_TRUE(sys.ran({"lvchange", "-an", "vg_san/thin"})) << sys.transcript();   // what this start activated goes
+    EXPECT_TRUE(owners("thin").empty());
+    err.str("");
+    sys.on({"lvs"}, ok_out(data_file("lvm/lvs_thin.json")));
+    EXPECT_EQ(run("prepare", "begin", thin_disk("thin", "<driver name='qemu' type='qcow2' discard='unmap' discard_no_unref='off'/>")),
+              1);
+    for (const char *driver : {" discard='unmap' discard_no_unref='on'", " discard='ignore'", " discard_no_unref='on'"}) {
+        err.str("");
+        EXPECT_EQ(run("prepare", "begin", thin_disk("thin", std::string("<driver name='qemu' type='qcow2'") + driver + "/>")), 0)
+            << driver << ": " << err.str();
+    }
+    // A raw volume discards into its LV, which gives the space to the LUN: nothing to keep.
+    EXPECT_EQ(run("prepare", "begin", thin_disk("vm1", "<driver name='qemu' type='raw' discard='unmap'/>")), 0) << err.str();
+}
+
 TEST_F(HookDispatch, ARawVolumeMayHoldAnImageItsAdministratorWrote) {
     started_pool();
     sys.on({"lvs"}, ok_out(data_file("lvm/lvs_thin.json")));
