@@ -228,6 +228,23 @@ TEST_F(Snapshots, DeleteTheOldestRebasesOntoNothing) {
                      "lvremove", "vg_san/snap_thin_s1", "lvchange -an vg_san/thin"});
 }
 
+// Proxmox's bug of a commit target sized from the image's old size: s1 was taken at 1 GiB,
+// the volume then grew to 100 GiB (vol-resize). Deleting s1 copies up to 1 GiB into the top,
+// whose LV (1 GiB, full) must grow by that much: its ceiling is what a 100 GiB image can
+// need, not what the 1 GiB snapshot could (which would stop the growth at ~1 GiB and fill
+// the LV in the middle of the rebase).
+TEST_F(Snapshots, DeleteSizesTheChildFromItsOwnCapacityAfterAResize) {
+    lvs({"lvs_snap_one_resized.json", "lvs_snap_one_resized.json"});
+    sys.on(qemu::measure_qcow2(1073741824).argv, ok_out(data_file("qemu/measure_qcow2_1g.json")));
+    sys.on(qemu::measure_qcow2(107374182400).argv, ok_out(data_file("qemu/measure_qcow2_100g.json")));
+    auto s = backend->delete_snapshot(pool, "thin", "s1");
+    ASSERT_TRUE(s.ok()) << s.error().message;
+    expect_in_order({"qemu-img measure --output=json -O qcow2 -o compat=1.1,cluster_size=65536,lazy_refcounts=off --size "
+                     "107374182400",
+                     "lvextend --size 2147483648b", "vg_san/thin", "qemu-img rebase -q -f qcow2 -b '' /dev/vg_san/thin"});
+    expect_not_run(qemu::measure_qcow2(1073741824).argv);
+}
+
 TEST_F(Snapshots, DeleteALeafAfterARevertRebasesNothing) {
     // s1 <- s2 and s1 <- thin (reverted to s1): s2 has no child.
     lvs({"lvs_snap_tree.json", "lvs_snap_tree.json"});
