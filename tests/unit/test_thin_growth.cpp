@@ -71,6 +71,9 @@ struct FakeGuests : agent::GuestDisks {
 struct FakeVolumes : agent::Volumes {
     std::map<std::string, VolumeSpace> space_of{{"san/thin", {true, 2560 * MiB, false}}, {"san/vm1", {false, 10 * GiB, false}}};
     std::optional<Error> refuse;   // the backend's answer to a growth
+    // The source's agent shares the volume for a hand-over while the growth runs: the
+    // refused growth finds it shared when it looks again.
+    bool shared_while_growing = false;
     std::vector<std::pair<std::string, uint64_t>> grown;
 
     Result<VolumeSpace> space(const std::string &pool, const std::string &volume) override {
@@ -80,6 +83,7 @@ struct FakeVolumes : agent::Volumes {
     }
     Result<uint64_t> grow(const std::string &pool, const std::string &volume, uint64_t target) override {
         grown.emplace_back(pool + "/" + volume, target);
+        if (shared_while_growing) space_of[pool + "/" + volume].shared = true;
         if (refuse) return *refuse;
         space_of[pool + "/" + volume].allocation = target;
         return target;
@@ -343,6 +347,22 @@ TEST_F(ThinGrowthTest, ASharedVolumeGrowsOnceTheHandOverMakesItExclusive) {
     EXPECT_EQ(volumes.grown, (std::vector<std::pair<std::string, uint64_t>>{{"san/thin", 5 * GiB}}));
     EXPECT_EQ(guests.thresholds, (Thresholds{{"web1", "vda[1]", 5 * GiB - 512 * MiB}}));
     EXPECT_TRUE(later.empty());
+}
+
+// The lab's case (thin-migrate): the threshold fired on the source just before the agents
+// shared the volume for the hand-over, and the growth met the destination's shared lock.
+// That is the same wait for the switch-over, not a failure to log as one.
+TEST_F(ThinGrowthTest, AGrowthThatMeetsAHandOverWaitsForItInsteadOfFailing) {
+    volumes.refuse = conflict("cannot grow volume 'thin' of pool san: it is active on host 2 (hostb)");
+    volumes.shared_while_growing = true;
+    LogCapture log;
+    growth.threshold_reached("web1", "vda[1]", 2048 * MiB, 0);
+    EXPECT_EQ(volumes.grown.size(), 1u);
+    EXPECT_TRUE(guests.thresholds.empty());
+    ASSERT_EQ(later.size(), 1u);
+    EXPECT_EQ(later[0].first, ThinGrowth::kHandoverRetry);
+    EXPECT_TRUE(log.contains("shared while a migration hands it over")) << log.text();
+    EXPECT_FALSE(log.contains("not grown")) << log.text();
 }
 
 // Shared but not yet needing to grow (a domain that just arrived): its threshold is set.
