@@ -906,15 +906,22 @@ def run_fill(ctx, guest, paths):
     say("%s: virsh start %s   # the guest writes %d MiB on qcow2 volume %s" % (guest.name, TG_DOMAIN, FILL_MIB, TG_LV))
     t0 = time.monotonic()
     virsh(guest, "start", TG_DOMAIN)
+    done, console = wait_fill_done(guest, TG_SERIAL, t0 + TG_FILL_WAIT)
+    return time.monotonic() - t0, done[1], console
+
+
+def wait_fill_done(guest, serial, deadline):
+    """Polls the workload's serial log on `guest` until its "fill done" line (bounded by
+    `deadline`, monotonic), failing at the first I/O error it reports: (the line, the log)."""
     done, console = None, ""
-    while time.monotonic() - t0 < TG_FILL_WAIT and done is None:
+    while time.monotonic() < deadline and done is None:
         time.sleep(5)
-        console = guest.run(["cat", TG_SERIAL], timeout=60)[1]
+        console = guest.run(["cat", serial], timeout=60)[1]
         errors = workload.parse_console(console)["errors"]
         expect(not errors, "the guest on %s saw errors: %s" % (guest.name, errors[:3]))
         done = workload.parse_fill(console)
     expect(done is not None, "no 'fill done' from %s within %d s" % (guest.name, TG_FILL_WAIT))
-    return time.monotonic() - t0, done[1], console
+    return done, console
 
 
 def read_fill_with_qemu_img(ctx, guest):
@@ -1130,14 +1137,7 @@ def thin_migrate(ctx):
         src, dst = dst, src
     expect(across, "no threshold crossed inside a hand-over in %d attempts (see the agents' lines above)" % TM_ATTEMPTS)
     host = dst   # runs the domain now
-    done, console = None, ""
-    while time.monotonic() < deadline and done is None:
-        time.sleep(5)
-        console = host.run(["cat", TM_SERIAL], timeout=60)[1]
-        errors = workload.parse_console(console)["errors"]
-        expect(not errors, "the guest on %s saw errors: %s" % (host.name, errors[:3]))
-        done = workload.parse_fill(console)
-    expect(done is not None, "no 'fill done' from %s within %d s" % (host.name, TG_FILL_WAIT))
+    done, _ = wait_fill_done(host, TM_SERIAL, deadline)
     want = workload.fill_sha256(TM_FILL_MIB)
     say("   %s: %d MiB written (across the migration) and read back; sha256 %s" % (host.name, TM_FILL_MIB, done[1][:16]))
     expect(done[1] == want, "the guest read back %s, wrote %s" % (done[1], want))
