@@ -1032,14 +1032,15 @@ def tm_wait_before_threshold(guest, deadline):
     """Polls tmvm's highest write on `guest` until the guest is about TM_LEAD_S seconds of
     writing short of its write threshold (the LV's end minus half a chunk); returns (highest,
     LV size, MiB/s), or None when the fill ended or the deadline passed."""
-    last = None
+    seen = []   # (monotonic s, highest write): the rate over the last 30 s, the guest's writes come in bursts
     while time.monotonic() < deadline:
         now = tm_blockinfo(guest)
         t = time.monotonic()
         if now is None:
             return None
-        if last is not None and t > last[0]:
-            rate = max((now[0] - last[1]) / (t - last[0]), 0.05 * MIB)   # at least 0.05 MiB/s
+        seen = [p for p in seen if t - p[0] <= 30] + [(t, now[0])]
+        if t - seen[0][0] >= 10:
+            rate = max((now[0] - seen[0][1]) / (t - seen[0][0]), 0.05 * MIB)   # at least 0.05 MiB/s
             threshold = now[1] - (TG_CHUNK_MIB // 2) * MIB
             if threshold - now[0] <= rate * TM_LEAD_S:
                 if now[0] >= threshold:
@@ -1047,7 +1048,6 @@ def tm_wait_before_threshold(guest, deadline):
                 return now[0], now[1], rate / MIB
         if workload.parse_fill(guest.run(["cat", TM_SERIAL], timeout=60)[1]):
             return None
-        last = (t, now[0])
         time.sleep(2)
     return None
 
