@@ -154,6 +154,25 @@ ROOTFS_FILES = {
     "/etc/systemd/system/serial-getty@ttyS0.service.d/autologin.conf": (
         "[Service]\nExecStart=\nExecStart=-/sbin/agetty --autologin root "
         "--keep-baud 115200,57600,38400,9600 %I $TERM\n"),
+    # One line of vitals on the serial console every 30 s. CI once lost a guest mid-run
+    # (ssh "timed out during banner exchange", then iSCSI ping timeouts and virtio-net TX
+    # timeouts) with nothing to tell memory exhaustion from a stall of its qemu: the
+    # console log is read from outside, so it still speaks when ssh no longer does, and
+    # gaps between the lines are themselves evidence of a stalled guest.
+    "/usr/local/lib/ilvm-lab/vitals.sh": (
+        "#!/bin/sh\n"
+        "while :; do\n"
+        "  mem=$(awk '/^(MemAvailable|Shmem|Dirty):/ {printf \"%s%dM \", $1, $2 / 1024}' /proc/meminfo)\n"
+        "  psi=$(awk 'NR == 1 {print $2}' /proc/pressure/memory 2>/dev/null)\n"
+        "  top=$(ps -eo rss=,comm= --sort=-rss | head -n 4 | awk '{printf \"%s:%dM \", $2, $1 / 1024}')\n"
+        "  echo \"[vitals $(cut -d' ' -f1 /proc/uptime)] load $(cut -d' ' -f1-3 /proc/loadavg)"
+        " mem ${mem}memory-pressure ${psi:-n/a} top ${top}\" > /dev/ttyS0\n"
+        "  sleep 30\n"
+        "done\n"),
+    "/etc/systemd/system/ilvm-lab-vitals.service": (
+        "[Unit]\nDescription=iscsi-lvm lab: memory and load on the serial console every 30 s\n\n"
+        "[Service]\nExecStart=/bin/sh /usr/local/lib/ilvm-lab/vitals.sh\n"
+        "OOMScoreAdjust=-900\n\n[Install]\nWantedBy=multi-user.target\n"),
     "/etc/ilvm-lab/README": (
         "This guest was built by tests/e2e/lab/image.py of iscsi-lvm.\n"
         "Per-guest settings come from the kernel command line (ilvm.*),\n"
@@ -161,7 +180,7 @@ ROOTFS_FILES = {
         "files overlaid from the payload disk.\n"),
 }
 
-ENABLE_UNITS = ["systemd-networkd.service", "ssh.service", "wdmd.service",
+ENABLE_UNITS = ["systemd-networkd.service", "ssh.service", "wdmd.service", "ilvm-lab-vitals.service",
                 "sanlock.service", "lvmlockd.service", "iscsid.socket"]
 
 # Units that only cost boot time or act on their own in a test guest.
