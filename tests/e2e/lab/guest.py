@@ -47,7 +47,13 @@ class Guest:
     # -- boot --------------------------------------------------------------
     def cmdline(self):
         mid = hashlib.md5(("ilvm-lab-" + self.name).encode()).hexdigest()
-        args = ["console=ttyS0,115200", "root=/dev/vda", "rw", "net.ifnames=0",
+        # tsc=unstable: under TCG the guest's TSC is the outer machine's, read raw; when
+        # that machine (itself a VM) is snapshotted ("random: crng reseeded due to virtual
+        # machine fork" in its dmesg) its TSC jumps, and a TSC-timed guest jumped with it
+        # (both lab guests by ~180,000 s at once: softdog rebooted both mid-scenario). The
+        # HPET and the APIC timer are QEMU's virtual clock (the outer monotonic clock, which
+        # did not jump).
+        args = ["console=ttyS0,115200", "root=/dev/vda", "rw", "net.ifnames=0", "tsc=unstable",
                 "panic=-1", "loglevel=4", "systemd.show_status=1",
                 "ilvm.hostname=%s" % self.name, "ilvm.hostid=%d" % self.host_id,
                 "ilvm.iqn=%s" % self.iqn, "ilvm.machineid=%s" % mid,
