@@ -36,6 +36,7 @@ struct Finished {
 struct Changed {
     Agent *agent;
     std::string pool;
+    std::string moved_domain;   // a running domain whose disk the verb moved (or "")
 };
 
 // A growth's outcome, carried from its thread to the main loop.
@@ -305,11 +306,12 @@ std::string Agent::answer_local(const std::string &line) {
     auto request = host::decode_request(line);
     if (request.ok() && request->op == host::AgentOp::mirror_state)
         return host::encode_answer(inspect_pool_mirror(store_, options_.libvirt_uri, request->pool));
-    if (request.ok() && request->op == host::AgentOp::pool_changed) return answer_pool_changed(request->pool);
+    if (request.ok() && request->op == host::AgentOp::pool_changed)
+        return answer_pool_changed(request->pool, request->moved_domain);
     return handover_->answer_local(line);   // the hook's hand-over, or the refusal of what is none
 }
 
-std::string Agent::answer_pool_changed(const std::string &pool) {
+std::string Agent::answer_pool_changed(const std::string &pool, const std::string &moved_domain) {
     const auto began = std::chrono::steady_clock::now();
     host::AgentAnswer answer = refresh_changed_pool(store_, options_.libvirt_uri, pool);
     const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - began).count();
@@ -318,11 +320,11 @@ std::string Agent::answer_pool_changed(const std::string &pool) {
     else
         spdlog::warn("pool {} changed by an ilvm verb: {} ({} ms)", pool, answer.status.error().message, ms);
     // The reconcile the verb no longer runs itself; a pool not started here has none.
-    if (answer.status.ok() || answer.status.error().code != ErrorCode::not_found) pass_after_verb(pool);
+    if (answer.status.ok() || answer.status.error().code != ErrorCode::not_found) pass_after_verb(pool, moved_domain);
     return host::encode_answer(answer);
 }
 
-void Agent::pass_after_verb(const std::string &pool) {
+void Agent::pass_after_verb(const std::string &pool, const std::string &moved_domain) {
     g_main_context_invoke_full(
         nullptr, G_PRIORITY_DEFAULT,
         [](gpointer p) -> gboolean {
@@ -331,9 +333,12 @@ void Agent::pass_after_verb(const std::string &pool) {
             // The verb holds the pool until it exits, just after our answer: a pass at once
             // would find it busy and come back after busy_retry anyway.
             me->request(Route{{changed->pool}, me->options_.follow_up.busy_retry}, "pool " + changed->pool + " changed by ilvm");
+            // Its disk is another volume now (a running domain's snapshot): the write
+            // threshold belongs on the new top, which no libvirt event announces.
+            if (!changed->moved_domain.empty()) me->growth_.domain_running(changed->moved_domain);
             return G_SOURCE_REMOVE;
         },
-        new Changed{this, pool}, [](gpointer p) { delete static_cast<Changed *>(p); });
+        new Changed{this, pool, moved_domain}, [](gpointer p) { delete static_cast<Changed *>(p); });
 }
 
 Result<std::vector<PeerResult>> Agent::probe_round() {

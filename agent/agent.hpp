@@ -80,9 +80,11 @@ private:
     // (agent/mirror_requests.hpp), else the hook's hand-over request.
     std::string answer_local(const std::string &line);
     // The mirror refreshed for the verb, and a pass of the pool after it.
-    std::string answer_pool_changed(const std::string &pool);
-    // From any thread: a pass of `pool` once the verb that asked has let go of it.
-    void pass_after_verb(const std::string &pool);
+    // `moved_domain`: a running domain whose disk the verb moved to another volume, watched again.
+    std::string answer_pool_changed(const std::string &pool, const std::string &moved_domain);
+    // From any thread: a pass of `pool` once the verb that asked has let go of it (and the
+    // qcow2 disks of `moved_domain`, if any, watched again).
+    void pass_after_verb(const std::string &pool, const std::string &moved_domain);
     // A domain lifecycle event: the pools to pass over, and a domain that runs (again)
     // has its qcow2 volumes watched.
     void domain_event(const std::string &domain, int event, int detail);

@@ -13,8 +13,9 @@ constexpr std::chrono::seconds kAgentMirrorTimeout{60};
 
 // The agent's answer, or nullopt (logged) when no agent runs or it could not answer: the
 // caller then does the work itself.
-std::optional<host::AgentAnswer> ask_agent(const Context &ctx, host::AgentOp op, const std::string &pool) {
-    const host::AgentRequest request{op, {}, {}, {}, pool};
+std::optional<host::AgentAnswer> ask_agent(const Context &ctx, host::AgentOp op, const std::string &pool,
+                                           const std::string &moved_domain = {}) {
+    const host::AgentRequest request{op, {}, {}, {}, pool, moved_domain};
     auto answer = host::call_local_agent(host::agent_socket_path(ctx.store), request, kAgentMirrorTimeout);
     if (!answer.ok()) {
         if (answer.error().code == ErrorCode::not_found) spdlog::debug("no ilvmd on this host: the verb asks libvirt itself");
@@ -33,8 +34,8 @@ std::optional<host::AgentAnswer> ask_agent(const Context &ctx, host::AgentOp op,
 
 }  // namespace
 
-bool mirror_refreshed_by_agent(const Context &ctx, const std::string &pool) {
-    auto answer = ask_agent(ctx, host::AgentOp::pool_changed, pool);
+bool mirror_refreshed_by_agent(const Context &ctx, const std::string &pool, const std::string &moved_domain) {
+    auto answer = ask_agent(ctx, host::AgentOp::pool_changed, pool, moved_domain);
     if (answer) spdlog::debug("ilvmd: {}", answer->detail);
     return answer.has_value();
 }

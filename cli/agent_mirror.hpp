@@ -13,7 +13,9 @@ namespace ilvm::cli {
 
 // True when the agent refreshed the mirror of `pool` and reconciles the pool once this verb
 // lets go of it; false when no agent runs or it could not (the verb then does both itself).
-bool mirror_refreshed_by_agent(const Context &ctx, const std::string &pool);
+// `moved_domain`: a running domain whose disk the verb moved to another volume (a running
+// domain's snapshot), whose qcow2 disks the agent then watches again.
+bool mirror_refreshed_by_agent(const Context &ctx, const std::string &pool, const std::string &moved_domain = {});
 
 // How the mirror of `pool` (whose VG is `vg`) is: the agent's inspection, else this process's.
 host::MirrorInfo inspect_mirror(Context &ctx, const std::string &pool, const std::string &vg);

@@ -20,7 +20,9 @@ Result<std::vector<host::ReconcileStepView>> reconcile_locked(Context &ctx, cons
 // After vol-create*, vol-clone, vol-delete, vol-resize (lock held): refresh the libvirt
 // mirror and reconcile this pool only. Handed to this host's ilvmd when it runs (it refreshes
 // the mirror before answering, and reconciles once the verb has let go of the pool), done here
-// otherwise. Failures are warnings: the change itself succeeded.
-void after_volume_change(Context &ctx, const std::string &pool, const std::string &pool_xml);
+// otherwise. Failures are warnings: the change itself succeeded. `moved_domain`: a running
+// domain whose disk the verb moved to another volume (the agent watches its disks again).
+void after_volume_change(Context &ctx, const std::string &pool, const std::string &pool_xml,
+                         const std::string &moved_domain = {});
 
 }  // namespace ilvm::cli

@@ -23,8 +23,9 @@ Result<std::vector<ReconcileStepView>> reconcile_locked(Context &ctx, const std:
     return host::reconcile_pass(ctx.store, *be, pool, pool_xml, options);
 }
 
-void after_volume_change(Context &ctx, const std::string &pool, const std::string &pool_xml) {
-    if (mirror_refreshed_by_agent(ctx, pool)) return;
+void after_volume_change(Context &ctx, const std::string &pool, const std::string &pool_xml,
+                         const std::string &moved_domain) {
+    if (mirror_refreshed_by_agent(ctx, pool, moved_domain)) return;
     auto p = host::summarize_pool(pool_xml);
     if (p.ok()) continue_after(host::mirror_refresh(ctx.mirror(), pool, p->vg), host::kMirrorIsAView);
     auto steps = reconcile_locked(ctx, pool, pool_xml, {});

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-// vol-snapshot-* verbs (issue 18): snapshots of a stopped domain's qcow2 volume as a chain of
-// LVs (plugin/src/backend/snapshots.cpp). Each change holds the volume's lock on this host
-// (host/core/volume_lock.hpp: the qemu hook refuses to start a domain on it meanwhile) and is
-// refused for a volume a domain here is recorded to use; the backend takes the volume's LVM
-// lock for every host.
+// vol-snapshot-* verbs (issue 18): snapshots of a qcow2 volume as a chain of LVs
+// (plugin/src/backend/snapshots.cpp). Each change holds the volume's lock on this host
+// (host/core/volume_lock.hpp: the qemu hook refuses to start a domain on it meanwhile).
+// vol-snapshot-create of a volume a domain here is recorded to use goes through libvirt
+// (host/libvirt/live_snapshot.hpp); revert and delete are refused for it; the backend takes
+// the volume's LVM lock for every host.
 #include <ctime>
 
 #include "cli/context.hpp"
@@ -12,7 +13,12 @@
 #include "cli/volume_work.hpp"
 #include "common/names.hpp"
 #include "common/size.hpp"
+#include "host/core/backend_client.hpp"
+#include "host/core/pool_bindings.hpp"
 #include "host/core/snapshot_wire.hpp"
+#include "host/core/volume_owners.hpp"
+#include "host/libvirt/libvirt_domains.hpp"
+#include "host/libvirt/live_snapshot.hpp"
 
 namespace ilvm::cli {
 namespace {
@@ -43,11 +49,65 @@ Status change(Context &ctx, const Args &args, const char *operation, unsigned ac
     return {};
 }
 
+// The module's steps of a running domain's snapshot, through its snapshot_vol callback.
+class ModuleLiveSteps final : public host::LiveSnapshotSteps {
+public:
+    ModuleLiveSteps(const host::BackendClient &be, const std::string &pool_xml, const std::string &vol, const std::string &snapshot,
+                    const std::string &description)
+        : be_(be), pool_xml_(pool_xml), vol_(vol), snapshot_(snapshot), description_(description) {}
+    Result<host::LiveSnapshotTop> begin() override {
+        ILVM_ASSIGN_OR_RETURN(std::string xml, be_.snapshot_vol(pool_xml_, vol_, ILVM_SNAPSHOT_LIVE_BEGIN, snapshot_, description_));
+        return host::parse_live_snapshot(xml);
+    }
+    Status commit() override {
+        ILVM_TRY(be_.snapshot_vol(pool_xml_, vol_, ILVM_SNAPSHOT_LIVE_COMMIT, snapshot_, description_));
+        return {};
+    }
+    Status abort() override {
+        ILVM_TRY(be_.snapshot_vol(pool_xml_, vol_, ILVM_SNAPSHOT_LIVE_ABORT, snapshot_));
+        return {};
+    }
+
+private:
+    const host::BackendClient &be_;
+    const std::string &pool_xml_, &vol_, &snapshot_, &description_;
+};
+
 }  // namespace
 
+// Offline when no domain here is recorded to use the volume; else through libvirt, the
+// volume taking its new top's name (host/libvirt/live_snapshot.hpp).
 Status vol_snapshot_create(Context &ctx, const Args &args) {
-    return change(ctx, args, "vol-snapshot-create", ILVM_SNAPSHOT_CREATE,
-                  "Snapshot " + args.get("snapshot") + " of volume " + args.get("vol") + " created");
+    const std::string pool = args.get("pool"), vol = args.get("vol"), snapshot = args.get("snapshot");
+    const std::string description = args.opt("description").value_or("");
+    ILVM_TRY(validate_lv_name(vol));
+    ILVM_ASSIGN_OR_RETURN(auto work, begin_work(ctx, args, pool, {vol}, "vol-snapshot-create", Owned::allow));
+    ILVM_ASSIGN_OR_RETURN(const auto owners, host::read_volume_owners(ctx.store, {pool, vol}));
+    ILVM_ASSIGN_OR_RETURN(auto *be, ctx.backend());
+    if (owners.empty()) {
+        ILVM_TRY(be->snapshot_vol(work.ref.pool_xml, vol, ILVM_SNAPSHOT_CREATE, snapshot, description));
+        after_volume_change(ctx, pool, work.ref.pool_xml);
+        *ctx.out << "Snapshot " << snapshot << " of volume " << vol << " created\n";
+        return {};
+    }
+    if (owners.size() > 1)
+        return conflict("volume '" + vol + "' of pool " + pool + " is used by domains " + host::owner_names(owners) +
+                            " here (a shareable disk)",
+                        "a snapshot of a shared disk is taken with every domain on it stopped");
+    ILVM_TRY(be->require_live_snapshots());
+    auto domains = host::make_libvirt_domains(ctx.libvirt_uri());
+    ModuleLiveSteps steps(*be, work.ref.pool_xml, vol, snapshot, description);
+    ILVM_ASSIGN_OR_RETURN(const auto pools, host::load_pool_bindings_or_fail(ctx.store));
+    const host::LiveSnapshotRequest req{pool, vol, snapshot, owners.front().domain};
+    auto taken = host::take_live_snapshot(*domains, steps, ctx.store, pools, req);
+    // The agent registers the write threshold on the new top (thin growth: no libvirt event
+    // tells it the disk moved); without an agent there is no growth to arm.
+    after_volume_change(ctx, pool, work.ref.pool_xml, req.domain);
+    if (!taken.ok()) return taken.error();
+    *ctx.out << "Snapshot " << snapshot << " of volume " << vol << " created while domain " << req.domain
+             << " runs: its disk " << taken->target << " is volume " << taken->top << " now (" << vol
+             << " holds the snapshot)\n";
+    return {};
 }
 
 Status vol_snapshot_revert(Context &ctx, const Args &args) {

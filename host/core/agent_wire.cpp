@@ -119,6 +119,8 @@ std::string encode_request(const AgentRequest &request) {
     add_string(b.get(), "op", op_name(request.op));
     if (names_a_pool(request.op)) add_string(b.get(), "pool", request.pool);
     else if (request.op != AgentOp::ping) add_string(b.get(), "domain", request.domain);
+    if (request.op == AgentOp::pool_changed && !request.moved_domain.empty())
+        add_string(b.get(), "moved-domain", request.moved_domain);
     if (request.op == AgentOp::incoming) add_volumes(b.get(), request.volumes);
     if (!request.from.empty()) add_string(b.get(), "from", request.from);
     json_builder_end_object(b.get());
@@ -142,6 +144,11 @@ Result<AgentRequest> decode_request(std::string_view line) {
     } else if (r.op != AgentOp::ping) {
         ILVM_ASSIGN_OR_RETURN(r.domain, string_member(o, "domain", true));
         ILVM_TRY(validate_domain_file_name(r.domain));
+    }
+    if (r.op == AgentOp::pool_changed) {
+        // An agent before the member ignores it: it then watches the domain at its next pass.
+        ILVM_ASSIGN_OR_RETURN(r.moved_domain, string_member(o, "moved-domain", false));
+        if (!r.moved_domain.empty()) ILVM_TRY(validate_domain_file_name(r.moved_domain));
     }
     ILVM_ASSIGN_OR_RETURN(r.volumes, volumes_member(o));
     ILVM_ASSIGN_OR_RETURN(r.from, string_member(o, "from", false));

@@ -38,6 +38,9 @@ struct AgentRequest {
     std::vector<VolumeRef> volumes;   // incoming: the domain's disks that are neither readonly nor shareable
     std::string from;                 // share, ping: the asking host, for the logs
     std::string pool;                 // pool_changed, mirror_state
+    // pool_changed, optional: a running domain whose disk the verb moved to another volume
+    // (a running domain's snapshot): the agent watches that domain's qcow2 disks again.
+    std::string moved_domain{};
 };
 
 struct AgentAnswer {

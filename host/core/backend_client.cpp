@@ -74,6 +74,16 @@ uint32_t linked_clone_flags(const ilvm_backend_ops &ops) {
     return ILVM_BACKEND_OPS_HAS(ops, build_vol_from_flags) ? ops.build_vol_from_flags : 0;
 }
 
+Status require_live_snapshots(const ilvm_backend_ops &ops) {
+    ILVM_TRY(require_snapshots(ops));
+    constexpr uint32_t live = (1u << ILVM_SNAPSHOT_LIVE_BEGIN) | (1u << ILVM_SNAPSHOT_LIVE_COMMIT) | (1u << ILVM_SNAPSHOT_LIVE_ABORT);
+    // A module from before the field knows only the offline actions.
+    if (ILVM_BACKEND_OPS_HAS(ops, snapshot_actions) && (ops.snapshot_actions & live) == live) return {};
+    return system_error("the installed iscsi-lvm module (" + std::string(ops.module_version ? ops.module_version : "?") +
+                            ") cannot snapshot a running domain's volume: it is older than this program",
+                        "install the module matching this program, or stop the domain and take the snapshot offline");
+}
+
 Status require_snapshots(const ilvm_backend_ops &ops) {
     if (ILVM_BACKEND_OPS_HAS(ops, snapshot_vol) && ops.snapshot_vol) return {};
     return system_error("the installed iscsi-lvm module (" + std::string(ops.module_version ? ops.module_version : "?") +

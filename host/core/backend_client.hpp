@@ -28,6 +28,9 @@ Status check_module_table(const ilvm_backend_ops &ops, const std::string &path);
 uint32_t linked_clone_flags(const ilvm_backend_ops &ops);
 // ok when the module has snapshot_vol; else a system error naming its version.
 Status require_snapshots(const ilvm_backend_ops &ops);
+// ok when the module's snapshot_vol knows the running domain's snapshot (the LIVE_* actions);
+// else a system error naming its version.
+Status require_live_snapshots(const ilvm_backend_ops &ops);
 
 class BackendClient {
 public:
@@ -88,6 +91,8 @@ public:
     // (host/core/snapshot_wire.hpp reads it); the others answer "".
     Result<std::string> snapshot_vol(const std::string &pool_xml, const std::string &name, unsigned action,
                                      const std::string &snapshot = {}, const std::string &description = {}) const;
+    // Whether the module takes a running domain's snapshot (require_live_snapshots).
+    Status require_live_snapshots() const { return host::require_live_snapshots(*ops_); }
 
 private:
     BackendClient() = default;

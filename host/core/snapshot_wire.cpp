@@ -52,4 +52,16 @@ Result<SnapshotChainView> parse_snapshots(const std::string &xml) {
     return view;
 }
 
+Result<LiveSnapshotTop> parse_live_snapshot(const std::string &xml) {
+    auto doc = parse_untrusted_xml(xml, "backend XML");
+    if (!doc.ok()) return internal_error("the backend returned XML that does not parse: " + doc.error().message);
+    const xmlNode *root = doc->root();
+    if (!xml::is_element(root, "live-snapshot")) return internal_error("the backend returned no <live-snapshot> document");
+    LiveSnapshotTop top{xml::attribute(root, "volume").value_or(""), xml::attribute(root, "top").value_or(""),
+                        xml::attribute(root, "path").value_or("")};
+    if (top.volume.empty() || top.top.empty() || top.path.empty())
+        return internal_error("the backend returned a <live-snapshot> without its volume, top or path");
+    return top;
+}
+
 }  // namespace ilvm::host

@@ -36,4 +36,14 @@ struct SnapshotChainView {
 
 Result<SnapshotChainView> parse_snapshots(const std::string &xml);
 
+// The answer to a running domain's snapshot's first step (ILVM_SNAPSHOT_LIVE_BEGIN): the new
+// top libvirt is to switch the domain's disk to.
+struct LiveSnapshotTop {
+    std::string volume;   // the volume as it was named before (its LV becomes the layer)
+    std::string top;      // the new top's LV: the volume's name from the commit on
+    std::string path;     // /dev/<vg>/<top>
+};
+
+Result<LiveSnapshotTop> parse_live_snapshot(const std::string &xml);
+
 }  // namespace ilvm::host

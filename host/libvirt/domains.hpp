@@ -49,6 +49,12 @@ public:
     // The domain's current job (virDomainGetJobStats: its type and VIR_DOMAIN_JOB_OPERATION).
     // An unknown domain is not_found.
     virtual Result<DomainJob> job(const std::string &name) = 0;
+    // A disk-only external snapshot of the running domain into images that exist already
+    // (`snapshot_xml`: a <domainsnapshot>, host/libvirt/snapshot_xml.hpp), as `virsh
+    // snapshot-create --disk-only --reuse-external --no-metadata --atomic` does it: libvirt
+    // switches each disk named external to its new image and keeps no snapshot metadata of
+    // its own (the chain is ours, in LVM tags). The error carries libvirt's message.
+    virtual Status snapshot_disks(const std::string &name, const std::string &snapshot_xml) = 0;
 };
 
 }  // namespace ilvm::host

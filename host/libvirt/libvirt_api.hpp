@@ -37,6 +37,8 @@ namespace ilvm::host {
     X(virDomainGetXMLDesc)        \
     X(virDomainMigrate3)          \
     X(virDomainGetJobStats)       \
+    X(virDomainSnapshotCreateXML) \
+    X(virDomainSnapshotFree)      \
     X(virTypedParamsAddString)    \
     X(virTypedParamsGetInt)       \
     X(virTypedParamsFree)

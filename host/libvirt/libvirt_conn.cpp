@@ -13,6 +13,10 @@ void DomainDeleter::operator()(virDomainPtr d) const {
     if (d) loaded_libvirt().virDomainFree(d);
 }
 
+void SnapshotDeleter::operator()(virDomainSnapshotPtr s) const {
+    if (s) loaded_libvirt().virDomainSnapshotFree(s);
+}
+
 std::string libvirt_error() {
     auto api = libvirt_api();
     if (!api.ok()) return api.error().message;

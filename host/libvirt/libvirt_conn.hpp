@@ -21,6 +21,10 @@ struct DomainDeleter {
     void operator()(virDomainPtr d) const;
 };
 using DomainHandle = std::unique_ptr<virDomain, DomainDeleter>;
+struct SnapshotDeleter {
+    void operator()(virDomainSnapshotPtr s) const;
+};
+using SnapshotHandle = std::unique_ptr<virDomainSnapshot, SnapshotDeleter>;
 
 // libvirt's last error on this thread, one line ("unknown libvirt error" when none).
 std::string libvirt_error();

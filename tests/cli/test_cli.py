@@ -290,6 +290,22 @@ class CliTest(unittest.TestCase):
         with open(lvm, encoding="utf-8") as f:
             self.assertEqual(sorted(json.load(f)), ["vm1"])
 
+    def test_a_running_domains_snapshot_is_refused_before_anything_is_made(self):
+        # A volume the hook recorded as used by a domain here goes the running domain's way
+        # (host/libvirt/live_snapshot.hpp), asked of libvirt's test driver: a domain that is
+        # gone, and one running without a disk on the volume, are refused with nothing made.
+        self.with_fake_lvm({"thin": {"size": 1073741824, "tags": ["ilvm_qcow2", "ilvm_capacity_107374182400"]}})
+        owners = os.path.join(self.tmp, "run", "pools", "san.volumes")
+        os.makedirs(owners, exist_ok=True)
+        for domain, message in (("gone1", "is recorded as used by domain 'gone1', which is not running here (absent)"),
+                                ("test", "domain 'test' is recorded to use volume 'thin' of pool san, but no disk of its "
+                                         "live XML is on it")):
+            with open(os.path.join(owners, "thin.owners"), "w", encoding="utf-8") as f:
+                f.write("%s\texclusive\t1700000000\n" % domain)
+            self.assert_error(self.ilvm("vol-snapshot-create", "san", "thin", "s1"), EXIT_CONFLICT, message)
+        made = [c for c in self.commands() if c[0] in ("lvcreate", "lvrename", "lvchange", "lvremove", "qemu-img")]
+        self.assertEqual(made, [])
+
     def test_linked_clones_of_a_raw_template(self):
         # vol-clone --linked on the fake's tiny LVM: the first clone makes vm1 a read-only
         # template (one lvchange, under its exclusive lock), a second does not repeat it; the

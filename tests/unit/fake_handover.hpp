@@ -88,6 +88,15 @@ public:
         return migration;
     }
 
+    // snapshot_disks: each call's XML, in order, and the answer (libvirt's refusal, say).
+    std::vector<std::string> snapshot_xmls;
+    Status snapshot_answer = {};
+    Status snapshot_disks(const std::string &name, const std::string &snapshot_xml) override {
+        calls.push_back("snapshot " + name);
+        snapshot_xmls.push_back(snapshot_xml);
+        return snapshot_answer;
+    }
+
     // Per domain, the jobs job() answers in turn; the last one repeats. Unknown domain: not_found.
     std::map<std::string, std::deque<host::DomainJob>> jobs;
     int job_failures = 0;   // job() fails this often first (libvirtd restarting)

@@ -47,6 +47,16 @@ TEST(AgentWire, APoolChangeNamesOnlyItsPool) {
     EXPECT_EQ(back->op, AgentOp::pool_changed);
     EXPECT_EQ(back->pool, "san");
     EXPECT_TRUE(back->domain.empty());
+    EXPECT_TRUE(back->moved_domain.empty());
+}
+
+TEST(AgentWire, APoolChangeMayNameADomainWhoseDiskMoved) {
+    AgentRequest r{AgentOp::pool_changed, "", {}, "", "san", "web1"};
+    const std::string line = host::encode_request(r);
+    EXPECT_EQ(line, R"({"op":"pool-changed","pool":"san","moved-domain":"web1"})");
+    auto back = host::decode_request(line);
+    ASSERT_TRUE(back.ok()) << back.error().message;
+    EXPECT_EQ(back->moved_domain, "web1");
 }
 
 TEST(AgentWire, AMirrorStateAnswerCarriesTheStateAndItsDetail) {
@@ -99,6 +109,7 @@ TEST(AgentWire, RefusesWhatAPeerShouldNotSend) {
              R"({"op":"incoming","domain":"web1","volumes":[{"pool":"-x","volume":"vm1"}]})",
              R"({"op":"pool-changed"})",                                 // no pool
              R"({"op":"pool-changed","pool":"../san"})",                 // not a pool name
+             R"({"op":"pool-changed","pool":"san","moved-domain":"../x"})",   // not a domain name
          }) {
         auto r = host::decode_request(bad);
         EXPECT_FALSE(r.ok()) << bad;

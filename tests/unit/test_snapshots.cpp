@@ -294,6 +294,114 @@ TEST_F(Snapshots, AFailedLayerChangeOnlyRenamesBack) {
     EXPECT_EQ(sys.mutating_commands(), want);
 }
 
+// -- a running domain's snapshot (backend/live_snapshots.cpp) -------------------------------
+
+TEST_F(Snapshots, ARunningVolumeGetsANewTopBesideItAndNothingIsRenamed) {
+    lvs({"lvs_snap_one_open_here.json"});
+    auto top = backend->begin_live_snapshot(pool, "thin", "s2", "while it runs");
+    ASSERT_TRUE(top.ok()) << top.error().message;
+    EXPECT_EQ(*top, "thin.s2");
+    expect_golden("vol-snapshot-live-begin", sys.transcript());
+    // The volume's LV stays where libvirt's XML says it is; the new top stays active (QEMU
+    // opens it next); nothing is tagged yet: the snapshot is recorded after libvirt's switch.
+    for (const auto &c : sys.mutating_commands()) {
+        EXPECT_EQ(c.find("lvrename"), std::string::npos) << c;
+        EXPECT_EQ(c.find("lvchange"), std::string::npos) << c;
+    }
+    expect_in_order({"lvcreate --yes --activate ey -K", "--addtag ilvm_backing:thin --name thin.s2",
+                     "qemu-img create -q -u -f qcow2", "-b thin -F qcow2 /dev/vg_san/thin.s2 107374182400"});
+}
+
+TEST_F(Snapshots, ARunningSnapshotIsRecordedAfterLibvirtsSwitch) {
+    lvs({"lvs_snap_live_begun.json"});
+    auto s = backend->commit_live_snapshot(pool, "thin", "s2", "while it runs");
+    ASSERT_TRUE(s.ok()) << s.error().message;
+    const std::vector<std::string> want{
+        "lvchange --permission r --addtag ilvm_layer_of:thin.s2 --addtag ilvm_snapshot:s2 --addtag ilvm_created:1767225600 "
+        "--addtag ilvm_description:while+it+runs --config 'backup{retain_min=4 retain_days=0}' vg_san/thin",
+        "lvchange --deltag ilvm_layer_of:thin --addtag ilvm_layer_of:thin.s2 --config 'backup{retain_min=4 retain_days=0}' "
+        "vg_san/snap_thin_s1",
+        "lvchange --deltag ilvm_incomplete --config 'backup{retain_min=4 retain_days=0}' vg_san/thin.s2"};
+    EXPECT_EQ(sys.mutating_commands(), want) << sys.transcript();
+}
+
+TEST_F(Snapshots, ARunningSnapshotThatFailsHalfwayNamesWhatIsLeftToRecord) {
+    lvs({"lvs_snap_live_begun.json"});
+    sys.on({"lvchange", "--deltag", "ilvm_layer_of:thin"}, fail_out(5, "  VG vg_san lock failed\n"));
+    auto s = backend->commit_live_snapshot(pool, "thin", "s2", "");
+    ASSERT_FALSE(s.ok());
+    EXPECT_NE(s.error().message.find("the domain writes thin.s2 now, but snapshot 's2' is not recorded"), std::string::npos)
+        << s.error().message;
+    EXPECT_NE(s.error().hint.find("vg_san/snap_thin_s1; lvchange --deltag ilvm_incomplete vg_san/thin.s2"), std::string::npos)
+        << s.error().hint;
+    EXPECT_EQ(sys.mutating_commands().size(), 2u) << sys.transcript();
+}
+
+TEST_F(Snapshots, ARunningSnapshotLibvirtRefusedRemovesOnlyTheNewTop) {
+    lvs({"lvs_snap_live_begun.json"});
+    ASSERT_TRUE(backend->abort_live_snapshot(pool, "thin", "s2").ok());
+    const std::vector<std::string> want{"lvremove --yes --config 'backup{retain_min=4 retain_days=0}' vg_san/thin.s2"};
+    EXPECT_EQ(sys.mutating_commands(), want) << sys.transcript();
+}
+
+TEST_F(Snapshots, ARunningSnapshotOfAVolumeNoDomainHasOpenIsRefused) {
+    lvs({"lvs_snap_one.json"});
+    auto top = backend->begin_live_snapshot(pool, "thin", "s2", "");
+    ASSERT_FALSE(top.ok());
+    EXPECT_EQ(top.error().code, ErrorCode::conflict);
+    EXPECT_NE(top.error().message.find("is not open exclusively on this host"), std::string::npos) << top.error().message;
+    expect_no_mutation();
+}
+
+TEST_F(Snapshots, ARunningSnapshotWhoseNewTopNameIsTakenIsRefused) {
+    lvs({"lvs_snap_live_begun.json"});
+    auto top = backend->begin_live_snapshot(pool, "thin", "s2", "");
+    ASSERT_FALSE(top.ok());
+    EXPECT_EQ(top.error().code, ErrorCode::conflict);
+    EXPECT_NE(top.error().message.find("LV vg_san/thin.s2, the new top snapshot 's2' of volume 'thin' needs, already exists"), std::string::npos) << top.error().message;
+    expect_no_mutation();
+}
+
+TEST(LiveSnapshotNames, SuccessiveRunningSnapshotsKeepOneBaseName) {
+    PoolDef pool;
+    pool.name = "san";
+    pool.vg_name = "vg_san";
+    auto lv = [](std::string name, std::vector<std::string> tags) {
+        lvm::LvReport r;
+        r.name = std::move(name);
+        r.tags = std::move(tags);
+        return r;
+    };
+    // web1 was snapshotted running once (s1): the volume is web1.s1, reading through web1.
+    const std::vector<lvm::LvReport> once{
+        lv("web1", {"ilvm_qcow2", "ilvm_capacity_1073741824", "ilvm_layer_of:web1.s1", "ilvm_snapshot:s1"}),
+        lv("web1.s1", {"ilvm_qcow2", "ilvm_capacity_1073741824", "ilvm_backing:web1"})};
+    auto chain = chain_of(pool, once, "web1.s1");
+    ASSERT_TRUE(chain.ok()) << chain.error().message;
+    auto next = plan_live_snapshot(pool, once, *chain, "s2");
+    ASSERT_TRUE(next.ok()) << next.error().message;
+    EXPECT_EQ(*next, "web1.s2");
+    // After an offline revert the top reads through another layer: its own name is the base.
+    const std::vector<lvm::LvReport> reverted{
+        lv("web1", {"ilvm_qcow2", "ilvm_capacity_1073741824", "ilvm_layer_of:web1.s2", "ilvm_snapshot:s1"}),
+        lv("web1.s1", {"ilvm_qcow2", "ilvm_capacity_1073741824", "ilvm_layer_of:web1.s2", "ilvm_snapshot:s2",
+                       "ilvm_backing:web1"}),
+        lv("web1.s2", {"ilvm_qcow2", "ilvm_capacity_1073741824", "ilvm_backing:web1"})};
+    chain = chain_of(pool, reverted, "web1.s2");
+    ASSERT_TRUE(chain.ok()) << chain.error().message;
+    next = plan_live_snapshot(pool, reverted, *chain, "s3");
+    ASSERT_TRUE(next.ok()) << next.error().message;
+    EXPECT_EQ(*next, "web1.s2.s3");
+    // The name the volume had before names the snapshot's layer now.
+    auto moved = chain_of(pool, reverted, "web1.s1");
+    ASSERT_FALSE(moved.ok());
+    EXPECT_EQ(moved.error().code, ErrorCode::not_found);
+    EXPECT_EQ(moved.error().message, "'web1.s1' is no volume of pool san any more: it holds snapshot 's2' of volume 'web1.s2'");
+    auto taken = plan_live_snapshot(pool, reverted, *chain, "s1");
+    ASSERT_FALSE(taken.ok());
+    EXPECT_EQ(taken.error().code, ErrorCode::conflict);
+}
+
 TEST_F(Snapshots, ListShowsEveryLayerItsBackingAndWhatTheTopReads) {
     lvs({"lvs_snap_tree.json"});
     auto chain = backend->list_snapshots(pool, "thin");

@@ -119,6 +119,17 @@ typedef struct ilvm_option {
 #define ILVM_SNAPSHOT_CREATE        1u
 #define ILVM_SNAPSHOT_REVERT        2u
 #define ILVM_SNAPSHOT_DELETE        3u
+/* A running domain's snapshot (issue 18), in three calls around libvirt's disk-only external
+ * snapshot, which `ilvm` asks for in between (the module never calls libvirt). The volume's
+ * top is active and open here; no LV is renamed (libvirt keeps every path of the disk's
+ * chain in the domain's XML). LIVE_BEGIN: a new top LV, created locked and tagged
+ * incomplete, holds an empty qcow2 overlay on the volume's LV; reply->xml <live-snapshot
+ * pool='P' volume='V' snapshot='S' top='N' path='/dev/VG/N'/>. LIVE_COMMIT (after libvirt
+ * switched the disk to N): the volume's LV becomes the read-only layer of snapshot S of
+ * volume N, its layers N's, N complete. LIVE_ABORT (libvirt refused): N removed. */
+#define ILVM_SNAPSHOT_LIVE_BEGIN    4u
+#define ILVM_SNAPSHOT_LIVE_COMMIT   5u
+#define ILVM_SNAPSHOT_LIVE_ABORT    6u
 
 typedef struct ilvm_backend ilvm_backend;  /* opaque module instance */
 
@@ -265,6 +276,12 @@ typedef struct ilvm_backend_ops {
      * linked clone only of a module whose table holds this field (ILVM_BACKEND_OPS_HAS) and
      * names the flag here. Modules from this one on refuse any other bit. */
     uint32_t build_vol_from_flags;
+
+    /* Appended after build_vol_from_flags: the snapshot_vol actions this module knows, one
+     * bit per action ((1u << ILVM_SNAPSHOT_LIVE_BEGIN) | …). A module before it knows LIST,
+     * CREATE, REVERT and DELETE, and answers any other action with ILVM_ERR_INTERNAL; a host
+     * asks a running domain's snapshot only of a module that names the LIVE_* actions here. */
+    uint32_t snapshot_actions;
 } ilvm_backend_ops;
 
 /* Whether the module's table (`ops`, an ilvm_backend_ops) holds `field`: appended fields

@@ -255,6 +255,9 @@ int op_build_vol(ilvm_backend *b, const char *pool_xml, const char *vol_name, un
 }
 
 constexpr uint32_t kBuildVolFromFlags = ILVM_BUILD_FROM_LINKED;
+constexpr uint32_t kSnapshotActions = (1u << ILVM_SNAPSHOT_LIST) | (1u << ILVM_SNAPSHOT_CREATE) | (1u << ILVM_SNAPSHOT_REVERT) |
+                                      (1u << ILVM_SNAPSHOT_DELETE) | (1u << ILVM_SNAPSHOT_LIVE_BEGIN) |
+                                      (1u << ILVM_SNAPSHOT_LIVE_COMMIT) | (1u << ILVM_SNAPSHOT_LIVE_ABORT);
 
 int op_build_vol_from(ilvm_backend *b, const char *pool_xml, const char *vol_xml, const char *source, unsigned int flags,
                       ilvm_reply *reply) {
@@ -406,6 +409,13 @@ int op_snapshot_vol(ilvm_backend *b, const char *pool_xml, const char *vol_name,
         case ILVM_SNAPSHOT_CREATE: return ok_status(reply, be.create_snapshot(pool, *name, snapshot, description ? description : ""));
         case ILVM_SNAPSHOT_REVERT: return ok_status(reply, be.revert_snapshot(pool, *name, snapshot));
         case ILVM_SNAPSHOT_DELETE: return ok_status(reply, be.delete_snapshot(pool, *name, snapshot));
+        case ILVM_SNAPSHOT_LIVE_BEGIN: {
+            auto top = be.begin_live_snapshot(pool, *name, snapshot, description ? description : "");
+            return top.ok() ? ok(reply, format_live_snapshot_xml(pool, *name, snapshot, *top)) : fail(reply, top.error());
+        }
+        case ILVM_SNAPSHOT_LIVE_COMMIT:
+            return ok_status(reply, be.commit_live_snapshot(pool, *name, snapshot, description ? description : ""));
+        case ILVM_SNAPSHOT_LIVE_ABORT: return ok_status(reply, be.abort_live_snapshot(pool, *name, snapshot));
         default: return fail(reply, internal_error("unknown snapshot action " + std::to_string(action)));
         }
     });
@@ -447,6 +457,7 @@ const ilvm_backend_ops k_ops = {
     .rejoin_pool = op_rejoin_pool,
     .snapshot_vol = op_snapshot_vol,
     .build_vol_from_flags = kBuildVolFromFlags,
+    .snapshot_actions = kSnapshotActions,
 };
 
 }  // namespace

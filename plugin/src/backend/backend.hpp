@@ -122,7 +122,7 @@ public:
 
     // Snapshots of a qcow2 volume (issue 18; backend/snapshots.cpp, the chain:
     // backend/snapshot_chain.hpp), offline: the volume inactive here and its lock free on
-    // every host (a running domain's snapshot goes through libvirt, a later step). Each
+    // every host (a running domain's snapshot: below). Each
     // change takes the volume's lock (`lvchange -aey -K` of its top), lists the VG again
     // under it and plans from that listing, then releases the lock.
     Result<VolumeChain> list_snapshots(const PoolDef &pool, const std::string &volume);
@@ -130,6 +130,15 @@ public:
                            const std::string &description);
     Status revert_snapshot(const PoolDef &pool, const std::string &volume, const std::string &name);
     Status delete_snapshot(const PoolDef &pool, const std::string &volume, const std::string &name);
+    // A running domain's snapshot (backend/live_snapshots.cpp), around libvirt's disk-only
+    // external snapshot that `ilvm` asks for between begin and commit: begin makes the new top
+    // (its name: plan_live_snapshot) and answers it; commit makes the volume's LV the layer
+    // of snapshot `name` of that top; abort removes the new top (libvirt refused).
+    Result<std::string> begin_live_snapshot(const PoolDef &pool, const std::string &volume, const std::string &name,
+                                            const std::string &description);
+    Status commit_live_snapshot(const PoolDef &pool, const std::string &volume, const std::string &name,
+                                const std::string &description);
+    Status abort_live_snapshot(const PoolDef &pool, const std::string &volume, const std::string &name);
 
     // Activation for the hook and vol-activate/vol-deactivate.
     // Both return the volume as found before the call, so a caller (the hook) learns from the
@@ -251,6 +260,15 @@ private:
     // vol-download of such a volume: the whole chain as one qcow2 image in `dst_file`.
     Status download_chain(const PoolDef &pool, const lvm::LvReport &src, const std::string &dst_file, uint64_t offset,
                           uint64_t length);
+    // The size of a snapshot's new top for an image of `capacity` (one chunk, at most what the
+    // image can ever need, in whole extents), refused when the VG has not that much free.
+    Result<uint64_t> new_top_size(const PoolDef &pool, const std::string &volume, uint64_t capacity,
+                                  const lvm::LvsWithSpace &listing);
+    // A snapshot's new top: LV `name` of `size` created with its lock taken, tagged
+    // incomplete, an empty qcow2 overlay of `capacity` on LV `backing` written into it (the
+    // LV cleared first, as a new volume is). On a failure the half-made LV is removed.
+    Status make_overlay_top(const PoolDef &pool, const std::string &name, uint64_t size, uint64_t capacity,
+                            const std::string &backing);
     // lvchange -an of an LV this operation activated; a failure is logged.
     void release_lv(const PoolDef &pool, const std::string &name, const char *why);
     // delete_vol of a qcow2 volume: false when it has no snapshot (delete_vol goes on);

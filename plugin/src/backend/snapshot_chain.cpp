@@ -75,9 +75,18 @@ Result<VolumeChain> chain_of(const PoolDef &pool, const std::vector<lvm::LvRepor
                             " has snapshot layers but no LV of its own: another host is taking a snapshot of it, "
                             "or one was interrupted",
                         "try again in a moment; if it stays so, see docs/troubleshooting.md (Snapshot chains)");
-    if (!found)
+    if (!found) {
+        // A running domain's snapshot leaves the volume's LV as the snapshot's layer and the
+        // volume under its new top's name (backend/live_snapshots.cpp).
+        for (const auto &lv : lvs)
+            if (lv.name == volume && lvm::is_layer(lv))
+                return not_found("'" + volume + "' is no volume of pool " + pool.name + " any more: it holds snapshot '" +
+                                     lvm::tag_value(lv, lvm::kSnapshotTagPrefix).value_or("?") + "' of volume '" +
+                                     lvm::layer_of(lv).value_or("?") + "'",
+                                 "ilvm vol-snapshot-list " + pool.name + " " + lvm::layer_of(lv).value_or(""));
         return not_found("volume '" + volume + "' not found in pool " + pool.name,
                          "list the pool's volumes with ilvm vol-list " + pool.name);
+    }
     ILVM_ASSIGN_OR_RETURN(const auto image, lvm::image_of(chain.top));
     if (image.format != VolFormat::qcow2)
         return invalid_input("volume '" + volume + "' of pool " + pool.name + " is raw: snapshots are qcow2 chains",
@@ -121,18 +130,44 @@ Result<VolumeChain> chain_of(const PoolDef &pool, const std::vector<lvm::LvRepor
     return chain;
 }
 
-Result<std::string> plan_snapshot_create(const PoolDef &pool, const std::vector<lvm::LvReport> &lvs,
-                                         const VolumeChain &chain, const std::string &name) {
+namespace {
+
+// Snapshot `name` is new to the chain, and LV `lv` (what it makes: `role`) is free in the VG.
+Status name_free(const PoolDef &pool, const std::vector<lvm::LvReport> &lvs, const VolumeChain &chain,
+                 const std::string &name, const std::string &lv, const std::string &role) {
     if (chain.snapshot(name))
         return conflict("volume '" + chain.top.name + "' of pool " + pool.name + " already has a snapshot '" + name + "'",
                         "choose another name (ilvm vol-snapshot-list " + pool.name + " " + chain.top.name + ")");
-    const std::string layer = lvm::layer_lv_name(chain.top.name, name);
-    for (const auto &lv : lvs)
-        if (lv.name == layer)
-            return conflict("LV " + pool.vg_name + "/" + layer + ", the name snapshot '" + name + "' of volume '" +
+    for (const auto &other : lvs)
+        if (other.name == lv)
+            return conflict("LV " + pool.vg_name + "/" + lv + ", " + role + " snapshot '" + name + "' of volume '" +
                                 chain.top.name + "' needs, already exists",
                             "choose another snapshot name");
+    return {};
+}
+
+}  // namespace
+
+Result<std::string> plan_snapshot_create(const PoolDef &pool, const std::vector<lvm::LvReport> &lvs,
+                                         const VolumeChain &chain, const std::string &name) {
+    const std::string layer = lvm::layer_lv_name(chain.top.name, name);
+    ILVM_TRY(name_free(pool, lvs, chain, name, layer, "the name"));
     return layer;
+}
+
+Result<std::string> plan_live_snapshot(const PoolDef &pool, const std::vector<lvm::LvReport> &lvs,
+                                       const VolumeChain &chain, const std::string &name) {
+    std::string base = chain.top.name;
+    if (const ChainLayer *below = chain.backing ? chain.layer_lv(*chain.backing) : nullptr;
+        below && chain.top.name == below->lv.name + "." + below->snapshot)
+        base = below->lv.name;
+    const std::string top = base + "." + name;
+    ILVM_TRY(name_free(pool, lvs, chain, name, top, "the new top"));
+    if (!lvm::lv_name_fits(pool.vg_name, top))
+        return invalid_input("snapshot name '" + name + "' makes the running domain's new top " + top +
+                                 ", a name that does not fit as an LV of volume group " + pool.vg_name,
+                             "choose a shorter snapshot name");
+    return top;
 }
 
 Result<ChainLayer> snapshot_named(const PoolDef &pool, const VolumeChain &chain, const std::string &name) {

@@ -67,6 +67,14 @@ Result<VolumeChain> chain_of(const PoolDef &pool, const std::vector<lvm::LvRepor
 // that name or the layer's LV name is taken in the VG. The layer's LV name.
 Result<std::string> plan_snapshot_create(const PoolDef &pool, const std::vector<lvm::LvReport> &lvs,
                                          const VolumeChain &chain, const std::string &name);
+// A new snapshot `name` of the chain while a domain runs on its top: the new top's LV name,
+// <base>.<name>, where <base> is the volume's name, or the name it had before a running
+// snapshot named it <base>.<s> (its top then reads through the layer <base> of snapshot
+// s): successive running snapshots of web1 make web1.s1, web1.s2, … rather than
+// web1.s1.s2. Refused (conflict) when the volume has a snapshot of that name or the LV name
+// is taken; invalid_input when the name does not fit (lvm/snapshot_tags.hpp lv_name_fits).
+Result<std::string> plan_live_snapshot(const PoolDef &pool, const std::vector<lvm::LvReport> &lvs,
+                                       const VolumeChain &chain, const std::string &name);
 // The layer of snapshot `name`, else not_found naming the volume's snapshots.
 Result<ChainLayer> snapshot_named(const PoolDef &pool, const VolumeChain &chain, const std::string &name);
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 // Snapshots of qcow2 volumes as chains of LVs (issue 18), offline: create, list, revert,
-// delete, and vol-delete of a volume with its snapshots. The chain on disk and the checks:
+// delete, and vol-delete of a volume with its snapshots (a running domain's snapshot:
+// live_snapshots.cpp). The chain on disk and the checks:
 // backend/snapshot_chain.hpp; the tags: lvm/snapshot_tags.hpp; the facts from lvm2's and
 // QEMU's sources: docs/architecture.md ("Snapshots as qcow2 chains").
 //
@@ -31,8 +32,9 @@ namespace {
 Error active_here(const PoolDef &pool, const lvm::LvReport &top, const std::string &verb) {
     return conflict("cannot " + verb + " volume '" + top.name + "' of pool " + pool.name + ": it is " +
                         (top.device_open ? "open" : "active") + " on this host",
-                    "stop the domain first (snapshots are offline; a running domain's snapshot through libvirt is a "
-                    "later step), or release it with ilvm vol-deactivate " + top.name + " --pool " + pool.name);
+                    "stop the domain first (revert and delete are offline; vol-snapshot-create goes through libvirt "
+                    "for a domain whose start the hook recorded here), or release it with ilvm vol-deactivate " +
+                        top.name + " --pool " + pool.name);
 }
 
 }  // namespace
@@ -86,10 +88,7 @@ Status Backend::create_snapshot(const PoolDef &pool, const std::string &volume, 
                                 const std::string &description) {
     ILVM_TRY(validate_lv_name(volume));
     ILVM_TRY(lvm::validate_snapshot_name(pool.vg_name, volume, name));
-    if (description.size() > lvm::kMaxDescription)
-        return invalid_input("the snapshot's description is longer than " + std::to_string(lvm::kMaxDescription) + " bytes");
-    for (unsigned char c : description)
-        if (c < 0x20 || c == 0x7f) return invalid_input("the snapshot's description holds a control character", "give one line of text");
+    ILVM_TRY(lvm::validate_description(description));
     ILVM_ASSIGN_OR_RETURN(auto found, offline_chain(pool, volume, "snapshot"));
     ILVM_TRY(plan_snapshot_create(pool, found.first.lvs, found.second, name));
 
@@ -105,22 +104,8 @@ Status Backend::create_snapshot(const PoolDef &pool, const std::string &volume, 
     auto layer_name = plan_snapshot_create(pool, listing.lvs, chain, name);
     if (!layer_name.ok()) return refused(layer_name.error());
     const std::string layer = *layer_name;
-    // The new top starts as a new qcow2 volume of its capacity does (one chunk, at most what
-    // the image can ever need: qemu-img measure, which reads no file) and is grown by ilvmd
-    // like any thin volume.
-    VolDef overlay;
-    overlay.name = volume;
-    overlay.capacity = chain.capacity;
-    overlay.format = VolFormat::qcow2;
-    auto wanted = qcow2_lv_size(overlay);
-    if (!wanted.ok()) return refused(wanted.error());
-    auto size = round_up_to_extent(*wanted, listing.space->extent_size);
+    auto size = new_top_size(pool, volume, chain.capacity, listing);
     if (!size.ok()) return refused(size.error());
-    if (*size > listing.space->free)
-        return refused(conflict("not enough free space in pool " + pool.name + " for the new top of volume '" + volume +
-                                    "': it needs " + human_size(*size) + ", " + human_size(listing.space->free) +
-                                    " available",
-                                "delete unused volumes or snapshots"));
 
     // 1. The top becomes the layer: the same LV, data and lock (keyed by its UUID), renamed.
     if (Status s = run_status(sys_, lvm::lvrename(vg, volume, layer), "lvrename " + vg + "/" + volume); !s.ok())
@@ -142,25 +127,15 @@ Status Backend::create_snapshot(const PoolDef &pool, const std::string &volume, 
         undo_layer(false);
         return refused(s.error());
     }
-    // 3. The new top, created with its lock taken (no other host can grab it in between),
-    // tagged incomplete until its image is written.
-    auto top_tags = lvm::image_tags(VolFormat::qcow2, chain.capacity);
-    top_tags.push_back(lvm::backing_tag(layer));
-    if (Status s = run_status(sys_, lvm::lvcreate_locked(vg, volume, *size, top_tags), "lvcreate " + vg + "/" + volume);
-        !s.ok()) {
-        undo_layer(true);
-        return refused(s.error());
+    // 3. The new top, under the volume's name, backed by the layer.
+    Status made = make_overlay_top(pool, volume, *size, chain.capacity, layer);
+    if (made.ok()) {
+        made = mark_complete(pool, volume);
+        if (!made.ok())
+            continue_after(run_status(sys_, lvm::lvremove(vg, volume), "removing the half-made top " + vg + "/" + volume),
+                           "the snapshot failed and says so; lvremove it by hand if it is still listed");
     }
-    // 4. Its image: an empty overlay on the layer (cleared as a new volume is, so the LV
-    // never shows an earlier volume's bytes).
-    const std::string dev = lvm::lv_path(vg, volume);
-    Status made = pool.wipe_on_create ? device::zero_fill(sys_, dev, *size) : device::clear_edges(sys_, dev, *size);
-    if (made.ok())
-        made = run_status(sys_, qemu::create_overlay(dev, layer, chain.capacity), "qemu-img create (overlay) on " + dev);
-    if (made.ok()) made = mark_complete(pool, volume);
     if (!made.ok()) {
-        continue_after(run_status(sys_, lvm::lvremove(vg, volume), "removing the half-made top " + vg + "/" + volume),
-                       "the snapshot failed and says so; lvremove it by hand if it is still listed");
         undo_layer(true);
         return refused(made.error());
     }
@@ -168,6 +143,43 @@ Status Backend::create_snapshot(const PoolDef &pool, const std::string &volume, 
     release_lv(pool, layer, "the snapshot is made; a layer active here is released with its chain");
     spdlog::info("snapshot {} of {}/{} taken: layer {}, new top {}", name, vg, volume, layer, human_size(*size));
     return {};
+}
+
+Result<uint64_t> Backend::new_top_size(const PoolDef &pool, const std::string &volume, uint64_t capacity,
+                                       const lvm::LvsWithSpace &listing) {
+    // The new top starts as a new qcow2 volume of its capacity does (one chunk, at most what
+    // the image can ever need: qemu-img measure, which reads no file) and is grown by ilvmd
+    // like any thin volume.
+    VolDef overlay;
+    overlay.name = volume;
+    overlay.capacity = capacity;
+    overlay.format = VolFormat::qcow2;
+    ILVM_ASSIGN_OR_RETURN(const uint64_t wanted, qcow2_lv_size(overlay));
+    ILVM_ASSIGN_OR_RETURN(const uint64_t size, round_up_to_extent(wanted, listing.space->extent_size));
+    if (size > listing.space->free)
+        return conflict("not enough free space in pool " + pool.name + " for the new top of volume '" + volume +
+                            "': it needs " + human_size(size) + ", " + human_size(listing.space->free) + " available",
+                        "delete unused volumes or snapshots");
+    return size;
+}
+
+Status Backend::make_overlay_top(const PoolDef &pool, const std::string &name, uint64_t size, uint64_t capacity,
+                                 const std::string &backing) {
+    const std::string &vg = pool.vg_name;
+    // Created with its lock taken (no other host can grab it in between), tagged incomplete
+    // until its image is written.
+    auto tags = lvm::image_tags(VolFormat::qcow2, capacity);
+    tags.push_back(lvm::backing_tag(backing));
+    ILVM_TRY(run_status(sys_, lvm::lvcreate_locked(vg, name, size, tags), "lvcreate " + vg + "/" + name));
+    // Its image: an empty overlay on the backing (cleared as a new volume is, so the LV never
+    // shows an earlier volume's bytes).
+    const std::string dev = lvm::lv_path(vg, name);
+    Status made = pool.wipe_on_create ? device::zero_fill(sys_, dev, size) : device::clear_edges(sys_, dev, size);
+    if (made.ok()) made = run_status(sys_, qemu::create_overlay(dev, backing, capacity), "qemu-img create (overlay) on " + dev);
+    if (!made.ok())
+        continue_after(run_status(sys_, lvm::lvremove(vg, name), "removing the half-made top " + vg + "/" + name),
+                       "the snapshot failed and says so; lvremove it by hand if it is still listed");
+    return made;
 }
 
 Result<LockedSnapshot> Backend::lock_snapshot(const PoolDef &pool, const std::string &volume, const std::string &name,

@@ -62,11 +62,24 @@ Status validate_snapshot_name(const std::string &vg, const std::string &volume, 
         return invalid_input("snapshot name '" + snapshot + "' makes an LV name LVM refuses: " + s.error().message);
     // lvrename refuses a new name longer than NAME_LEN (128) - strlen(vg) - 3 (lvm2 2.03.16
     // tools/lvrename.c), and device-mapper a <vg>-<lv> name ('-' doubled) over 127.
-    if (layer.size() + vg.size() + 3 > 128 || dm_path(vg, layer).size() - std::string("/dev/mapper/").size() > kMaxDmName)
+    if (!lv_name_fits(vg, layer))
         return invalid_input("snapshot name '" + snapshot + "' is too long for volume '" + volume + "' in volume group " + vg,
                              "its layer's LV name snap_" + volume + "_<snapshot> must fit in " +
                                  std::to_string(125 - vg.size()) + " characters (lvrename) and its device-mapper name " +
                                  vg + "-<layer> ('-' doubled) in 127");
+    return {};
+}
+
+bool lv_name_fits(const std::string &vg, const std::string &lv) {
+    return validate_lv_name(lv).ok() && lv.size() + vg.size() + 3 <= 128 &&
+           dm_path(vg, lv).size() - std::string("/dev/mapper/").size() <= kMaxDmName;
+}
+
+Status validate_description(const std::string &description) {
+    if (description.size() > kMaxDescription)
+        return invalid_input("the snapshot's description is longer than " + std::to_string(kMaxDescription) + " bytes");
+    for (unsigned char c : description)
+        if (c < 0x20 || c == 0x7f) return invalid_input("the snapshot's description holds a control character", "give one line of text");
     return {};
 }
 

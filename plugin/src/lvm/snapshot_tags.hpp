@@ -55,6 +55,13 @@ std::string layer_lv_name(const std::string &volume, const std::string &snapshot
 // 127 characters.
 Status validate_snapshot_name(const std::string &vg, const std::string &volume, const std::string &snapshot);
 
+// A snapshot's description: at most kMaxDescription bytes of one line of text.
+Status validate_description(const std::string &description);
+// Whether `lv` fits as an LV name of `vg` wherever a snapshot puts one: a valid LV name
+// (common/names.hpp) that lvrename takes (at most 125 - strlen(vg) characters) and whose
+// device-mapper name <vg>-<lv> ('-' doubled) fits in 127 characters.
+bool lv_name_fits(const std::string &vg, const std::string &lv);
+
 // The tags a volume's top gets when it becomes the layer of snapshot `name`.
 std::vector<std::string> layer_tags(const std::string &volume, const std::string &name, int64_t created,
                                     const std::string &description);

@@ -4,6 +4,7 @@
 #include <set>
 
 #include "common/xml_doc.hpp"
+#include "lvm/lvm_argv.hpp"
 
 namespace ilvm {
 namespace {
@@ -36,6 +37,12 @@ std::string format_snapshots_xml(const PoolDef &pool, const VolumeChain &chain) 
         x += "/>\n";
     }
     return x + "</snapshots>\n";
+}
+
+std::string format_live_snapshot_xml(const PoolDef &pool, const std::string &volume, const std::string &snapshot,
+                                     const std::string &top) {
+    return "<live-snapshot" + attr("pool", pool.name) + attr("volume", volume) + attr("snapshot", snapshot) + attr("top", top) +
+           attr("path", lvm::lv_path(pool.vg_name, top)) + "/>\n";
 }
 
 }  // namespace ilvm

@@ -21,4 +21,10 @@ namespace ilvm {
 
 std::string format_snapshots_xml(const PoolDef &pool, const VolumeChain &chain);
 
+// The answer to a running domain's snapshot's first step (ILVM_SNAPSHOT_LIVE_BEGIN): the new
+// top `top` of `volume` that libvirt is to switch the domain's disk to:
+//   <live-snapshot pool='san' volume='web1' snapshot='s1' top='web1.s1' path='/dev/vg_san/web1.s1'/>
+std::string format_live_snapshot_xml(const PoolDef &pool, const std::string &volume, const std::string &snapshot,
+                                     const std::string &top);
+
 }  // namespace ilvm

@@ -142,7 +142,7 @@ CHAP_USER, CHAP_PASSWORD = "labuser", "lab-chap-secret-42"
 # host-failure late: it power-cycles host A, which also cuts the A-B link (socket netdev);
 # lun-loss last (lun-loss-reset leaves host A reset by its watchdog, and off).
 ORDER = ["newcomer", "two-hosts", "chap", "data", "wrong-lun", "hook", "hook-race", "thin", "bench", "maintenance", "mirror", "agent",
-         "thin-growth", "snapshots", "clones", "qcow2-write", "migrate", "thin-migrate",
+         "thin-growth", "snapshots", "snap-live", "clones", "qcow2-write", "migrate", "thin-migrate",
          "migrate-control",
          "faults", "host-failure", "multipath", "lun-loss", "lun-loss-reset"]
 # Run only when named: the control experiment for `migrate` (plain virsh migrate on a local
@@ -153,7 +153,7 @@ ON_REQUEST = {"migrate-control", "lun-loss-reset"}
 # In the full set only (still runnable by name): the fault matrix takes ~15 min (its
 # sanlock case resets and reboots host A); CI's capabilities of surviving faults are
 # covered by host-failure and lun-loss meanwhile.
-FULL_ONLY = {"faults", "bench", "thin-migrate", "qcow2-write"}
+FULL_ONLY = {"faults", "bench", "thin-migrate", "qcow2-write", "snap-live"}
 # Two sets of the same scenarios (--set, or ILVM_E2E_SET): `full` (before an issue is closed)
 # repeats the races and migrations enough to catch a rare loser; `ci` (the README's test
 # command, within CI's time budget) runs every scenario, so every capability, with fewer
@@ -1491,6 +1491,136 @@ def snap_delete_revert(ctx):
     ctx.ilvm(a, "vol-delete", SNAP_LV, "--pool", "san", "--snapshots")
     left = [n for n in lv_uuids(a) if n == SNAP_LV or n.startswith("snap_%s_" % SNAP_LV)]
     expect(not left, "vol-delete --snapshots left %s" % left)
+
+
+# -- snapshots of a running domain (issue 18) ---------------------------------------------
+
+SL_DOMAIN, SL_LV = "slvm", "sldisk"
+SL_SERIAL = "/var/log/libvirt/qemu/slvm-serial.log"
+SL_FILL_MIB = 32       # the guest's fill: a snapshot after each third of it
+SL_STEP_MIB = 10       # written into the volume's top before each running snapshot
+SL_WAIT = 900          # s: bounded waits for the nested guest's writes (TCG)
+
+
+def sl_highest_write(guest):
+    """QEMU's highest write into the disk's current top (virsh domblkinfo Allocation), or None."""
+    rc, out, _ = guest.run(["virsh", "domblkinfo", SL_DOMAIN, "vda"], timeout=60)
+    if rc != 0:
+        return None
+    return int(dict(l.split(":", 1) for l in out.splitlines() if ":" in l)["Allocation"].strip())
+
+
+def sl_wait_written(guest, mib, what):
+    """Waits (bounded) until the guest has written `mib` MiB into its disk's current top."""
+    deadline = time.monotonic() + SL_WAIT
+    while time.monotonic() < deadline:
+        high = sl_highest_write(guest)
+        expect(high is not None, "%s: %s is not running" % (guest.name, SL_DOMAIN))
+        if high >= mib * MIB:
+            say("   %s: the guest wrote %d MiB into %s" % (guest.name, high >> 20, what))
+            return
+        console = guest.run(["cat", SL_SERIAL], timeout=60)[1]
+        expect(not workload.parse_fill(console), "the guest's fill ended before %d MiB reached %s" % (mib, what))
+        time.sleep(3)
+    raise ScenarioFailure("%s: the guest did not write %d MiB into %s within %d s" % (guest.name, mib, what, SL_WAIT))
+
+
+def sl_image_sha(guest, lv, force_share=False):
+    """sha256 of the whole virtual disk `lv`'s image shows (through its chain), read with
+    qemu-img on `guest`; -U (force share) for a layer a running QEMU reads."""
+    flags = "-U " if force_share else ""
+    out = guest.check("qemu-img convert %s-f qcow2 -O raw /dev/vg_san/%s /root/sl.raw && sha256sum /root/sl.raw && "
+                      "rm -f /root/sl.raw" % (flags, lv), timeout=900)[1]
+    return out.split()[0]
+
+
+def sl_chain_sha(ctx, guest, vol):
+    """sha256 of volume `vol`'s disk read on `guest` through its own activation of the chain."""
+    ctx.ilvm(guest, "vol-activate", vol, "--pool", "san", "--hold", "10m")
+    try:
+        return sl_image_sha(guest, vol)
+    finally:
+        ctx.ilvm(guest, "vol-deactivate", vol, "--pool", "san")
+
+
+def sl_live_snapshot(ctx, guest, vol, name, new_top):
+    """vol-snapshot-create while the domain runs: libvirt switches its disk to `new_top`."""
+    t0 = time.monotonic()
+    out, _ = ctx.ilvm(guest, "vol-snapshot-create", "san", vol, name, "--description", "taken while %s writes" % SL_DOMAIN)
+    took = time.monotonic() - t0
+    expect("is volume %s now" % new_top in out, "vol-snapshot-create did not name the new top %s: %r" % (new_top, out))
+    xml = virsh(guest, "dumpxml", SL_DOMAIN)
+    expect("/dev/vg_san/%s" % new_top in xml and "/dev/vg_san/%s" % vol in xml,
+           "the domain's live XML does not read %s through %s" % (new_top, vol))
+    say("   %s: snapshot %s taken in %.1f s; the domain writes %s, reading %s as its backing"
+        % (guest.name, name, took, new_top, vol))
+    return took
+
+
+def snap_live(ctx):
+    """Snapshots of a running domain: the fill guest writes a qcow2 volume; two snapshots
+    taken while it writes (libvirt switches its disk to each new top, the volume takes that
+    top's name, nothing renamed); the guest reads its fill back intact; each snapshot holds
+    exactly what the disk held at its moment (read then on A, later on B); stopped: a third
+    snapshot, the middle one deleted (the same data on B), revert to the first (its moment's
+    data, on A and on B)."""
+    a, b = ctx.lab.a, ctx.lab.b
+    kernel, initrd = prepare_migration_hosts(ctx)
+    ctx.ilvm(a, "vol-create-as", "san", SL_LV, "96M", "--format", "qcow2", why="a 96 MiB qcow2 volume")
+    xml = workload.workload_domain_xml(SL_DOMAIN, "block", "<source dev='/dev/vg_san/%s'/>" % SL_LV, kernel, initrd,
+                                       SL_SERIAL, blocks=MIG_BLOCKS, driver_type="qcow2", fill_mib=SL_FILL_MIB)
+    for g in (a, b):
+        ctx.put(g, "/root/%s.xml" % SL_DOMAIN, xml)
+        g.run(["rm", "-f", SL_SERIAL])
+    virsh(a, "define", "/root/%s.xml" % SL_DOMAIN)
+    say("hosta: virsh start %s   # the guest writes %d MiB on %s" % (SL_DOMAIN, SL_FILL_MIB, SL_LV))
+    t0 = time.monotonic()
+    virsh(a, "start", SL_DOMAIN)
+    top1, top2 = SL_LV + ".s1", SL_LV + ".s2"
+    # domblkinfo's Allocation is the highest write into the LV: qcow2 allocates clusters in
+    # write order, so it follows what the guest wrote, wherever in the virtual disk.
+    sl_wait_written(a, SL_STEP_MIB, SL_LV)
+    sl_live_snapshot(ctx, a, SL_LV, "s1", top1)
+    # What s1 holds, read right away: the layer no longer changes (QEMU writes the new top).
+    at_s1 = sl_image_sha(a, SL_LV, force_share=True)
+    say("   hosta: %s (snapshot s1) reads sha256 %s" % (SL_LV, at_s1[:16]))
+    sl_wait_written(a, SL_STEP_MIB, top1)
+    sl_live_snapshot(ctx, a, top1, "s2", top2)
+    at_s2 = sl_image_sha(a, top1, force_share=True)
+    expect(at_s2 != at_s1, "s2 reads the same as s1: the guest wrote nothing in between")
+    done, _ = wait_fill_done(a, SL_SERIAL, t0 + SL_WAIT + 600)
+    want = workload.fill_sha256(SL_FILL_MIB)
+    say("   hosta: the guest read its %d MiB back across both switches: sha256 %s" % (SL_FILL_MIB, done[1][:16]))
+    expect(done[1] == want, "the guest read back %s, it wrote %s" % (done[1], want))
+    virsh(a, "destroy", SL_DOMAIN)
+    for lv in (top2, top1, SL_LV):
+        expect(not lv_active_here(a, lv), "%s still active on A after destroy: the release missed the moved disk" % lv)
+    say("   hosta: the hook released the whole chain at destroy (%s, %s, %s)" % (top2, top1, SL_LV))
+    chain = snap_chain_of(ctx, b, top2)
+    expect(sorted((s["name"], s["lv"]) for s in chain["snapshots"]) == [("s1", SL_LV), ("s2", top1)],
+           "B lists %s" % chain["snapshots"])
+    final = sl_chain_sha(ctx, b, top2)
+    # Stopped: a third snapshot, then the middle one goes: the volume reads the same.
+    ctx.ilvm(b, "vol-snapshot-create", "san", top2, "s3", why="offline, on the other host")
+    ctx.ilvm(a, "vol-snapshot-delete", "san", top2, "s2", why="the middle of three")
+    expect(sl_chain_sha(ctx, b, top2) == final, "B reads other data after the middle snapshot's deletion")
+    say("   hostb: after deleting s2 the volume reads what the guest left (sha256 %s)" % final[:16])
+    ctx.ilvm(b, "vol-snapshot-revert", "san", top2, "s1")
+    for g in (b, a):
+        got = sl_chain_sha(ctx, g, top2)
+        expect(got == at_s1, "%s: after the revert to s1 the volume reads %s, s1's moment held %s" % (g.name, got, at_s1))
+        say("   %s: reverted to s1: the volume reads exactly s1's moment (sha256 %s)" % (g.name, got[:16]))
+    virsh(a, "undefine", SL_DOMAIN)
+    ctx.ilvm(a, "vol-delete", top2, "--pool", "san", "--snapshots")
+    left = [n for n in lv_uuids(a) if n.startswith(SL_LV)]
+    expect(not left, "vol-delete --snapshots left %s" % left)
+
+
+def snap_chain_of(ctx, guest, vol):
+    out, _ = ctx.ilvm(guest, "vol-snapshot-list", "san", vol, "--json")
+    chain = json.loads(out)
+    say("   %s: %s's snapshots: %s" % (guest.name, vol, ", ".join("%s (%s)" % (s["name"], s["lv"]) for s in chain["snapshots"])))
+    return chain
 
 
 def enable_libvirt_tcp(guest):
@@ -3308,21 +3438,21 @@ def lv_allocated_on_lun(ctx, guest, lv):
 
 SCENARIOS = {"newcomer": newcomer, "chap": chap, "two-hosts": two_hosts, "data": data, "wrong-lun": wrong_lun,
              "hook": hook, "hook-race": hook_race, "thin": thin, "bench": bench, "maintenance": maintenance, "mirror": mirror, "agent": agent,
-             "thin-growth": thin_growth, "snapshots": snapshots, "clones": clones, "migrate": migrate,
+             "thin-growth": thin_growth, "snapshots": snapshots, "snap-live": snap_live, "clones": clones, "migrate": migrate,
              "thin-migrate": thin_migrate, "qcow2-write": qcow2_write,
              "migrate-control": migrate_control, "faults": faults, "host-failure": host_failure, "multipath": multipath,
              "lun-loss": lun_loss, "lun-loss-reset": lun_loss_reset}
 # chap builds a local (lock type none) VG: under lvmlockd even that needs the global lock,
 # which lives in a started sanlock VG (measured: "Global lock failed" otherwise).
 NEEDS = {"data": "two-hosts", "wrong-lun": "two-hosts", "hook": "two-hosts", "hook-race": "hook", "thin": "hook", "bench": "two-hosts", "chap": "two-hosts",
-         "maintenance": "hook", "mirror": "hook", "agent": "mirror", "thin-growth": "hook", "snapshots": "hook", "clones": "hook", "migrate": "hook", "thin-migrate": "hook", "qcow2-write": "two-hosts", "host-failure": "hook", "lun-loss": "hook", "faults": "hook",
+         "maintenance": "hook", "mirror": "hook", "agent": "mirror", "thin-growth": "hook", "snapshots": "hook", "snap-live": "hook", "clones": "hook", "migrate": "hook", "thin-migrate": "hook", "qcow2-write": "two-hosts", "host-failure": "hook", "lun-loss": "hook", "faults": "hook",
          "multipath": "two-hosts", "lun-loss-reset": "hook"}
 
 
 def teardown_pools(ctx):
     # Stop domains and pools so the lab's teardown finds lockspaces it can stop cleanly.
     for g in ctx.lab.guests:
-        for dom in ("web1", "web2", "web3", "web4", "thinvm", OTHER_DOMAIN, TG_DOMAIN, TM_DOMAIN, MIG_DOMAIN) + CLONE_DOMAINS:
+        for dom in ("web1", "web2", "web3", "web4", "thinvm", OTHER_DOMAIN, TG_DOMAIN, TM_DOMAIN, SL_DOMAIN, MIG_DOMAIN) + CLONE_DOMAINS:
             g.run(["virsh", "destroy", dom], timeout=120)
     for g in ctx.lab.guests:
         for pool in ("san", "chap", "wrong"):
