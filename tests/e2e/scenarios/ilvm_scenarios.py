@@ -1534,13 +1534,15 @@ def sl_image_sha(guest, lv, force_share=False):
     return out.split()[0]
 
 
-def sl_chain_sha(ctx, guest, vol):
-    """sha256 of volume `vol`'s disk read on `guest` through its own activation of the chain."""
+def sl_chain_sha(ctx, guest, vol, layers=()):
+    """sha256 of volume `vol`'s disk read on `guest` through its own activation of the chain,
+    then of each of `layers` (LVs of the chain, each read through the layers under it)."""
     ctx.ilvm(guest, "vol-activate", vol, "--pool", "san", "--hold", "10m")
     try:
-        return sl_image_sha(guest, vol)
+        shas = [sl_image_sha(guest, lv) for lv in (vol,) + tuple(layers)]
     finally:
         ctx.ilvm(guest, "vol-deactivate", vol, "--pool", "san")
+    return shas[0] if not layers else shas
 
 
 def sl_live_snapshot(ctx, guest, vol, name, new_top):
@@ -1599,7 +1601,9 @@ def snap_live(ctx):
     chain = snap_chain_of(ctx, b, top2)
     expect(sorted((s["name"], s["lv"]) for s in chain["snapshots"]) == [("s1", SL_LV), ("s2", top1)],
            "B lists %s" % chain["snapshots"])
-    final = sl_chain_sha(ctx, b, top2)
+    final, s2_on_b = sl_chain_sha(ctx, b, top2, layers=(top1,))
+    expect(s2_on_b == at_s2, "B reads snapshot s2 (%s) as %s, A read it as %s at its moment" % (top1, s2_on_b, at_s2))
+    say("   hostb: snapshot s2 (%s) reads exactly what A read at its moment (sha256 %s)" % (top1, s2_on_b[:16]))
     # Stopped: a third snapshot, then the middle one goes: the volume reads the same.
     ctx.ilvm(b, "vol-snapshot-create", "san", top2, "s3", why="offline, on the other host")
     ctx.ilvm(a, "vol-snapshot-delete", "san", top2, "s2", why="the middle of three")
