@@ -35,18 +35,23 @@ std::string utc_text(int64_t unix) {
 
 JsonValue name_or_null(const std::optional<std::string> &name) { return name ? JsonValue(*name) : JsonValue(); }
 
-// A change of the chain of POOL's VOL, under the volume's lock; the mirror pool is refreshed
-// after it (the volume's LV, and so its key, may be another one now). `done`: the line
-// printed after it.
-Status change(Context &ctx, const Args &args, const char *operation, unsigned action, const std::string &done) {
-    const std::string pool = args.get("pool"), vol = args.get("vol"), snapshot = args.get("snapshot");
-    ILVM_TRY(validate_lv_name(vol));
-    ILVM_ASSIGN_OR_RETURN(auto work, begin_work(ctx, args, pool, {vol}, operation, Owned::refuse));
+// An offline change of the chain of the verb's volume, with the volume's lock held (`work`);
+// the mirror pool is refreshed after it (the volume's LV, and so its key, may be another one
+// now). `done`: the line printed after it.
+Status apply_change(Context &ctx, const Args &args, const VolumeWork &work, unsigned action, const std::string &done) {
     ILVM_ASSIGN_OR_RETURN(auto *be, ctx.backend());
-    ILVM_TRY(be->snapshot_vol(work.ref.pool_xml, vol, action, snapshot, args.opt("description").value_or("")));
-    after_volume_change(ctx, pool, work.ref.pool_xml);
+    ILVM_TRY(be->snapshot_vol(work.ref.pool_xml, args.get("vol"), action, args.get("snapshot"),
+                              args.opt("description").value_or("")));
+    after_volume_change(ctx, args.get("pool"), work.ref.pool_xml);
     *ctx.out << done << "\n";
     return {};
+}
+
+// The same, taking the volume's lock first: refused for a volume a domain here uses.
+Status change(Context &ctx, const Args &args, const char *operation, unsigned action, const std::string &done) {
+    ILVM_TRY(validate_lv_name(args.get("vol")));
+    ILVM_ASSIGN_OR_RETURN(auto work, begin_work(ctx, args, args.get("pool"), {args.get("vol")}, operation, Owned::refuse));
+    return apply_change(ctx, args, work, action, done);
 }
 
 // The module's steps of a running domain's snapshot, through its snapshot_vol callback.
@@ -83,13 +88,9 @@ Status vol_snapshot_create(Context &ctx, const Args &args) {
     ILVM_TRY(validate_lv_name(vol));
     ILVM_ASSIGN_OR_RETURN(auto work, begin_work(ctx, args, pool, {vol}, "vol-snapshot-create", Owned::allow));
     ILVM_ASSIGN_OR_RETURN(const auto owners, host::read_volume_owners(ctx.store, {pool, vol}));
+    if (owners.empty())
+        return apply_change(ctx, args, work, ILVM_SNAPSHOT_CREATE, "Snapshot " + snapshot + " of volume " + vol + " created");
     ILVM_ASSIGN_OR_RETURN(auto *be, ctx.backend());
-    if (owners.empty()) {
-        ILVM_TRY(be->snapshot_vol(work.ref.pool_xml, vol, ILVM_SNAPSHOT_CREATE, snapshot, description));
-        after_volume_change(ctx, pool, work.ref.pool_xml);
-        *ctx.out << "Snapshot " << snapshot << " of volume " << vol << " created\n";
-        return {};
-    }
     if (owners.size() > 1)
         return conflict("volume '" + vol + "' of pool " + pool + " is used by domains " + host::owner_names(owners) +
                             " here (a shareable disk)",
@@ -98,13 +99,13 @@ Status vol_snapshot_create(Context &ctx, const Args &args) {
     auto domains = host::make_libvirt_domains(ctx.libvirt_uri());
     ModuleLiveSteps steps(*be, work.ref.pool_xml, vol, snapshot, description);
     ILVM_ASSIGN_OR_RETURN(const auto pools, host::load_pool_bindings_or_fail(ctx.store));
-    const host::LiveSnapshotRequest req{pool, vol, snapshot, owners.front().domain};
+    const host::LiveSnapshotRequest req{pool, vol, snapshot, owners.front()};
     auto taken = host::take_live_snapshot(*domains, steps, ctx.store, pools, req);
     // The agent registers the write threshold on the new top (thin growth: no libvirt event
     // tells it the disk moved); without an agent there is no growth to arm.
-    after_volume_change(ctx, pool, work.ref.pool_xml, req.domain);
+    after_volume_change(ctx, pool, work.ref.pool_xml, req.owner.domain);
     if (!taken.ok()) return taken.error();
-    *ctx.out << "Snapshot " << snapshot << " of volume " << vol << " created while domain " << req.domain
+    *ctx.out << "Snapshot " << snapshot << " of volume " << vol << " created while domain " << req.owner.domain
              << " runs: its disk " << taken->target << " is volume " << taken->top << " now (" << vol
              << " holds the snapshot)\n";
     return {};

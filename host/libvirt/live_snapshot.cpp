@@ -15,21 +15,22 @@ namespace {
 // The domain's disk on the volume, from its live XML.
 Result<DiskRef> disk_on_volume(Domains &domains, const std::vector<PoolBinding> &pools, const LiveSnapshotRequest &req,
                                const BlockDevices &devices, std::string &live_xml) {
-    ILVM_ASSIGN_OR_RETURN(const DomainRun run, domains.state(req.domain));
+    const std::string &domain = req.owner.domain;
+    ILVM_ASSIGN_OR_RETURN(const DomainRun run, domains.state(domain));
     if (run != DomainRun::active)
-        return conflict("volume '" + req.volume + "' of pool " + req.pool + " is recorded as used by domain '" + req.domain +
+        return conflict("volume '" + req.volume + "' of pool " + req.pool + " is recorded as used by domain '" + domain +
                             "', which is not running here (" + domain_run_name(run) + ")",
                         "start or stop it first; a record left by a domain that is gone is removed by ilvm reconcile");
-    ILVM_ASSIGN_OR_RETURN(live_xml, domains.live_xml(req.domain));
+    ILVM_ASSIGN_OR_RETURN(live_xml, domains.live_xml(domain));
     ILVM_ASSIGN_OR_RETURN(const auto disks, domain_disks(live_xml, pools, devices));
     const auto it = std::find_if(disks.begin(), disks.end(),
                                  [&](const DiskRef &d) { return d.pool == req.pool && d.volume == req.volume; });
     if (it == disks.end())
-        return conflict("domain '" + req.domain + "' is recorded to use volume '" + req.volume + "' of pool " + req.pool +
+        return conflict("domain '" + domain + "' is recorded to use volume '" + req.volume + "' of pool " + req.pool +
                             ", but no disk of its live XML is on it",
-                        "virsh domblklist " + req.domain + " lists its disks; ilvm reconcile removes a stale record");
+                        "virsh domblklist " + domain + " lists its disks; ilvm reconcile removes a stale record");
     if (it->shared)
-        return conflict("domain '" + req.domain + "' uses volume '" + req.volume + "' as a shareable or read-only disk (" +
+        return conflict("domain '" + domain + "' uses volume '" + req.volume + "' as a shareable or read-only disk (" +
                             it->target + "): another domain may use it too",
                         "a snapshot of a shared disk is taken with every domain on it stopped");
     return *it;
@@ -40,14 +41,9 @@ Result<DiskRef> disk_on_volume(Domains &domains, const std::vector<PoolBinding> 
 Result<LiveSnapshotTaken> take_live_snapshot(Domains &domains, LiveSnapshotSteps &steps, const PoolStore &store,
                                              const std::vector<PoolBinding> &pools, const LiveSnapshotRequest &req,
                                              const BlockDevices &devices) {
+    const std::string &domain = req.owner.domain;
     std::string live_xml;
     ILVM_ASSIGN_OR_RETURN(const DiskRef disk, disk_on_volume(domains, pools, req, devices, live_xml));
-    ILVM_ASSIGN_OR_RETURN(const auto owners, read_volume_owners(store, {req.pool, req.volume}));
-    const auto owner = std::find_if(owners.begin(), owners.end(), [&](const VolumeOwner &o) { return o.domain == req.domain; });
-    if (owner == owners.end())
-        return conflict("domain '" + req.domain + "' has no owner record of volume '" + req.volume + "' here",
-                        "try again: the domain's start or stop is under way");
-
     ILVM_ASSIGN_OR_RETURN(const LiveSnapshotTop top, steps.begin());
     auto abort = [&](Error e) -> Error {
         if (Status undone = steps.abort(); !undone.ok()) {
@@ -60,22 +56,22 @@ Result<LiveSnapshotTaken> take_live_snapshot(Domains &domains, LiveSnapshotSteps
     auto document = disk_only_snapshot_xml(live_xml, disk.target, top.path,
                                            "iscsi-lvm snapshot " + req.snapshot + " of volume " + req.pool + "/" + req.volume);
     if (!document.ok()) return abort(document.error());
-    if (Status switched = domains.snapshot_disks(req.domain, *document); !switched.ok()) return abort(switched.error());
+    if (Status switched = domains.snapshot_disks(domain, *document); !switched.ok()) return abort(switched.error());
 
     // The domain writes the new top now: its release must deactivate that chain.
     std::optional<Error> first;
     auto keep_first = [&](Status s, const std::string &hint) {
         if (s.ok() || first) return;
         Error e = s.take_error();
-        e.message = "domain '" + req.domain + "' writes " + top.top + " now, but " + e.message;
+        e.message = "domain '" + domain + "' writes " + top.top + " now, but " + e.message;
         e.hint = hint;
         first = e;
     };
-    keep_first(add_volume_owner(store, {req.pool, top.top}, {req.domain, false, owner->since}),
+    keep_first(add_volume_owner(store, {req.pool, top.top}, {domain, false, req.owner.since}),
                "the hook cannot release " + top.top + " at the domain's stop: ilvm vol-deactivate " + top.top + " --pool " +
                    req.pool + " after it");
     if (!first) {
-        auto removed = remove_volume_owner(store, {req.pool, req.volume}, req.domain);
+        auto removed = remove_volume_owner(store, {req.pool, req.volume}, domain);
         keep_first(removed.ok() ? Status{} : Status(removed.error()), "ilvm reconcile removes the stale record of " + req.volume);
     }
     if (Status recorded = steps.commit(); !recorded.ok()) {
@@ -84,7 +80,7 @@ Result<LiveSnapshotTaken> take_live_snapshot(Domains &domains, LiveSnapshotSteps
     }
     if (first) return *first;
     spdlog::info("snapshot {} of volume {}/{} taken while domain {} runs: its disk {} is on {} now", req.snapshot, req.pool,
-                 req.volume, req.domain, disk.target, top.top);
+                 req.volume, domain, disk.target, top.top);
     return LiveSnapshotTaken{disk.target, top.top};
 }
 

@@ -23,6 +23,7 @@
 #include "host/core/pool_bindings.hpp"
 #include "host/core/pool_store.hpp"
 #include "host/core/snapshot_wire.hpp"
+#include "host/core/volume_owners.hpp"
 #include "host/libvirt/domains.hpp"
 
 namespace ilvm::host {
@@ -41,7 +42,7 @@ struct LiveSnapshotRequest {
     std::string pool;
     std::string volume;
     std::string snapshot;
-    std::string domain;   // the domain the volume's owner record names
+    VolumeOwner owner;    // the volume's owner record here (the caller read it under the volume's lock)
 };
 
 struct LiveSnapshotTaken {

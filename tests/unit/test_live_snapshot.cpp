@@ -48,7 +48,7 @@ protected:
     TempRunDir run;
     host::PoolStore store{run.path() + "/etc", run.path() + "/run"};
     const std::vector<host::PoolBinding> pools{{"san", "vg_san"}};
-    const host::LiveSnapshotRequest req{"san", "thin", "s2", "web1"};
+    const host::LiveSnapshotRequest req{"san", "thin", "s2", {"web1", false, 1700000000}};
 
     void SetUp() override {
         domains.states["web1"] = {host::DomainRun::active};
