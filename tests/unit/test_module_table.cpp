@@ -20,6 +20,7 @@ ilvm_backend_ops table_of_size(size_t size) {
     ops.module_version = "0.9";
     // What a longer table would say: a short one's `size` must hide it.
     ops.build_vol_from_flags = ILVM_BUILD_FROM_LINKED;
+    ops.snapshot_actions = ~0u;
     ops.snapshot_vol = [](ilvm_backend *, const char *, const char *, unsigned, const char *, const char *, unsigned,
                           ilvm_reply *) { return 0; };
     return ops;
@@ -32,6 +33,19 @@ TEST(ModuleTable, ThisBuildsTableHasEverything) {
     EXPECT_TRUE(host::check_module_table(ops, "/m.so").ok());
     EXPECT_EQ(host::linked_clone_flags(ops), ILVM_BUILD_FROM_LINKED);
     EXPECT_TRUE(host::require_snapshots(ops).ok());
+    EXPECT_TRUE(host::require_live_snapshots(ops).ok());
+}
+
+TEST(ModuleTable, AModuleFromBeforeRunningSnapshotsTakesOnlyOfflineOnes) {
+    // Its table ends at build_vol_from_flags: snapshot_actions is beyond its size.
+    const auto ops = table_of_size(offsetof(ilvm_backend_ops, snapshot_actions));
+    EXPECT_TRUE(host::require_snapshots(ops).ok());
+    auto s = host::require_live_snapshots(ops);
+    ASSERT_FALSE(s.ok());
+    EXPECT_EQ(s.error().code, ErrorCode::system);
+    EXPECT_EQ(s.error().message, "the installed iscsi-lvm module (0.9) cannot snapshot a running domain's volume: it is "
+                                 "older than this program");
+    EXPECT_NE(s.error().hint.find("take the snapshot offline"), std::string::npos) << s.error().hint;
 }
 
 TEST(ModuleTable, AModuleFromBeforeSnapshotsServesEveryOtherVerb) {
