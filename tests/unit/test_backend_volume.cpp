@@ -195,6 +195,42 @@ TEST_F(VolumeOps, DeleteRefusedWhileActiveOnAnotherHostNamesTheHolder) {
     expect_golden("vol-delete-held-elsewhere", sys.transcript());
 }
 
+// A host that lost power in the middle of an LVM command keeps the VG lock's lease until its
+// host lease expires: lvmlockd refuses every other host the VG lock ("lock skipped: held by
+// other host"), and lvchange ends "Cannot access VG vg_san due to failed lock", naming nobody
+// (CI at stop 43: A killed while it held VGLK, B's start of web1 refused without the name).
+// The VG lock's lease (66 x the 1 MiB align, below vm1's at 67) names the host.
+TEST_F(VolumeOps, ActivationRefusedTheVgLockNamesTheHostThatHoldsIt) {
+    started_pool();
+    lvs({"lvs_vm1.json"});
+    sys.on({"lvchange", "-aey"}, fail_out(5, data_file("stderr/lvchange-aey-vg-lock-held-elsewhere.txt")));
+    sys.on({"sanlock", "direct", "dump", "/dev/mapper/vg_san-lvmlock:69206016:8388608"},
+           ok_out(data_file("sanlock/dump_vglk_held_by_1.txt")));
+    sys.on({"sanlock", "direct", "dump", "/dev/mapper/vg_san-lvmlock:0:8388608"}, ok_out(data_file("sanlock/dump_delta.txt")));
+    auto v = backend->activate_vol(pool, "vm1", lvm::ActivationMode::exclusive);
+    ASSERT_FALSE(v.ok());
+    EXPECT_EQ(v.error().code, ErrorCode::conflict);
+    EXPECT_EQ(v.error().message, "cannot activate volume 'vm1' of pool san: host 1 (kvm-a) holds the lock of volume group "
+                                 "vg_san (Cannot access VG vg_san due to failed lock.)");
+    EXPECT_NE(v.error().hint.find("lease expires"), std::string::npos) << v.error().hint;
+    EXPECT_EQ(lvchange_runs(sys), 1u);   // lvmlockd retried already; the holder is known
+    EXPECT_EQ(sys.mutating_commands(), std::vector<std::string>{"lvchange -aey -K vg_san/vm1"});
+}
+
+// The VG lock's lease cannot be read: the refusal says what lvmlockd said, and no more.
+TEST_F(VolumeOps, ActivationRefusedTheVgLockWithUnreadableLeasesSaysAnotherHost) {
+    started_pool();
+    lvs({"lvs_vm1.json"});
+    sys.on({"lvchange", "-aey"}, fail_out(5, data_file("stderr/lvchange-aey-vg-lock-held-elsewhere.txt")));
+    sys.on({"sanlock", "direct", "dump"}, fail_out(1, "open error -5 /dev/mapper/vg_san-lvmlock\n"));
+    auto v = backend->activate_vol(pool, "vm1", lvm::ActivationMode::exclusive);
+    ASSERT_FALSE(v.ok());
+    EXPECT_EQ(v.error().code, ErrorCode::conflict);
+    EXPECT_EQ(v.error().message, "cannot activate volume 'vm1' of pool san: another host holds the lock of volume group "
+                                 "vg_san (Cannot access VG vg_san due to failed lock.)");
+    EXPECT_EQ(sys.mutating_commands(), std::vector<std::string>{"lvchange -aey -K vg_san/vm1"});
+}
+
 // A single-volume verb reads only its LV (lvs VG/LV): LVM's answer for an LV the VG does not
 // have is our not_found, and nothing else runs.
 TEST_F(VolumeOps, AMissingVolumeIsNotFoundFromItsOwnLvs) {

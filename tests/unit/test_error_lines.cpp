@@ -20,6 +20,8 @@ TEST(ErrorLines, SkipsLvmlockdNotesBeforeTheError) {
               "VG vg_san start failed: invalid parameters for sanlock");
     EXPECT_EQ(failed_with("lvcreate-vg-lock-held-elsewhere.txt").first_error_line(),
               "VG vg_san lock failed: held by other host.");
+    EXPECT_EQ(failed_with("lvchange-aey-vg-lock-held-elsewhere.txt").first_error_line(),
+              "Cannot access VG vg_san due to failed lock.");
 }
 
 TEST(ErrorLines, SkipsWarnings) {

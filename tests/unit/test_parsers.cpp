@@ -13,6 +13,7 @@
 #include "lvm/lvm_report.hpp"
 #include "sanlock/lease_dump.hpp"
 #include "sanlock/lease_table.hpp"
+#include "sanlock/vg_lock_lease.hpp"
 
 namespace ilvm::test {
 namespace {
@@ -171,6 +172,23 @@ TEST(Sanlock, RecordedLabDump) {
     EXPECT_EQ(sanlock::shared_holders(rec, "cFp46F-Aktr-ZEmT-rIaD-RSaf-WoOy-aqnwKj"), (std::vector<uint32_t>{1, 2}));
     EXPECT_EQ(sanlock::host_name_for(rec, 1), "hosta");
     EXPECT_EQ(sanlock::host_name_for(rec, 2), "hostb");
+}
+
+// lvmlockd puts the VG lock at 66 x the lockspace's align size and LV locks from 67 x on; the
+// align (1 MiB on 512-byte sectors, 8 MiB on 4 KiB ones in the lab) is in no lock_args, so an
+// LV lease's offset rules out the sizes it is no multiple >= 67 of, and the rest are tried.
+TEST(Sanlock, VgLockOffsetsFromAnLvLeaseOffset) {
+    constexpr uint64_t MiB = 1024 * 1024;
+    EXPECT_EQ(sanlock::vg_lock_offsets(70254592), (std::vector<uint64_t>{66 * MiB}));   // 67 MiB: align 1 MiB
+    EXPECT_EQ(sanlock::vg_lock_offsets(536 * MiB), (std::vector<uint64_t>{528 * MiB, 264 * MiB, 132 * MiB, 66 * MiB}));
+    EXPECT_EQ(sanlock::vg_lock_offsets(544 * MiB), (std::vector<uint64_t>{528 * MiB, 264 * MiB, 132 * MiB, 66 * MiB}));
+    EXPECT_EQ(sanlock::vg_lock_offsets(138 * MiB), (std::vector<uint64_t>{132 * MiB, 66 * MiB}));   // 2 MiB x 69
+    EXPECT_EQ(sanlock::vg_lock_offsets(std::nullopt), (std::vector<uint64_t>{528 * MiB, 264 * MiB, 132 * MiB, 66 * MiB}));
+    EXPECT_EQ(sanlock::vg_lock_offsets(12345), sanlock::vg_lock_offsets(std::nullopt));   // no layout explains it
+    // The lab's recorded dump: its VGLK lies where an 8 MiB align puts it.
+    auto table = sanlock::LeaseTable(sanlock::parse_direct_dump(data_file("sanlock/recorded_dump_from_B.txt")), {});
+    ASSERT_TRUE(table.record(sanlock::kVgLockResource) != nullptr);
+    EXPECT_EQ(table.record(sanlock::kVgLockResource)->offset, sanlock::vg_lock_offsets(std::nullopt).front());
 }
 
 // One dump of the whole lease area (pool-info): the delta leases name the hosts, the

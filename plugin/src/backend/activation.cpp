@@ -12,6 +12,7 @@
 #include "lvm/template_tags.hpp"
 #include "sanlock/client_status.hpp"
 #include "sanlock/lease_table.hpp"
+#include "sanlock/vg_lock_lease.hpp"
 
 namespace ilvm {
 namespace {
@@ -28,6 +29,13 @@ bool is_lock_conflict(const std::string &text) { return says(text, ToolMessage::
 // decides every attempt.
 constexpr int kLockAttempts = 3;
 constexpr std::chrono::milliseconds kLockRetryPause{1000};   // x the attempt number
+
+// The host name `h` registered in the lockspace's delta leases (left empty when they cannot
+// be read: the host is then named by its host_id alone).
+void name_from_delta_leases(System &sys, const std::string &leases, sanlock::Holder &h) {
+    auto delta = sys.run(sanlock::direct_dump(leases, 0, sanlock::kLeaseReadSize));
+    if (delta.ok() && delta->succeeded()) h.host_name = sanlock::host_name_for(sanlock::parse_direct_dump(delta->out), h.host_id);
+}
 
 }  // namespace
 
@@ -79,9 +87,27 @@ Backend::LeaseLookup Backend::look_up_lease(const PoolDef &pool, const lvm::LvRe
         if (!table.has(lv.uuid)) return unreadable;
         return {LeaseLookup::Kind::free, std::nullopt};
     }
-    auto delta = sys_.run(sanlock::direct_dump(leases, 0, sanlock::kLeaseReadSize));
-    if (delta.ok() && delta->succeeded()) h->host_name = sanlock::host_name_for(sanlock::parse_direct_dump(delta->out), h->host_id);
+    name_from_delta_leases(sys_, leases, *h);
     return {LeaseLookup::Kind::held, h};
+}
+
+std::optional<sanlock::Holder> Backend::find_vg_lock_holder(const PoolDef &pool, const lvm::LvReport &lv) {
+    if (pool.lock_type != LockType::sanlock) return std::nullopt;
+    auto lv_offset = lvm::sanlock_offset_from_lock_args(lv.lock_args);
+    const std::string leases = lvm::dm_path(pool.vg_name, "lvmlock");
+    for (uint64_t offset : sanlock::vg_lock_offsets(lv_offset.ok() ? std::optional<uint64_t>(*lv_offset) : std::nullopt)) {
+        // A candidate past the end of a smaller lease LV fails to read: the next one is tried.
+        auto res = sys_.run(sanlock::direct_dump(leases, offset, sanlock::kLeaseReadSize));
+        if (!res.ok() || !res->succeeded()) continue;
+        const sanlock::LeaseTable table(sanlock::parse_direct_dump(res->out), {});
+        const sanlock::LeaseRecord *vg_lock = table.record(sanlock::kVgLockResource);
+        if (vg_lock == nullptr || vg_lock->offset != offset) continue;
+        auto h = table.holder(sanlock::kVgLockResource);
+        if (h) name_from_delta_leases(sys_, leases, *h);
+        return h;   // nullopt: released since lvmlockd refused it
+    }
+    spdlog::info("the VG lock's lease of {} was not found in {}: its holder stays unnamed", pool.vg_name, leases);
+    return std::nullopt;
 }
 
 Status Backend::activate_lv(const PoolDef &pool, const lvm::LvReport &lv, lvm::ActivationMode mode, const char *verb,
@@ -124,6 +150,12 @@ Error Backend::activation_error(const PoolDef &pool, const lvm::LvReport &lv, co
                         "stop the domain that uses it there, or run ilvm vol-deactivate " + lv.name + " --pool " +
                             pool.name + " on that host");
     }
+    if (says(text, ToolMessage::vg_locked_elsewhere))
+        return conflict("cannot " + std::string(verb) + " volume '" + lv.name + "' of pool " + pool.name + ": " +
+                            sanlock::describe_holder(find_vg_lock_holder(pool, lv)) + " holds the lock of volume group " +
+                            pool.vg_name + " (" + out.first_error_line() + ")",
+                        "an LVM command there holds it for a moment: try again. If that host is down, sanlock frees its "
+                        "locks when its host lease expires, 2-3 minutes after it stopped (docs/troubleshooting.md)");
     if (says(text, ToolMessage::lockspace_not_started))
         return system_error("cannot " + std::string(verb) + " volume '" + lv.name + "': " + out.first_error_line(),
                             "is pool " + pool.name + " started on this host (ilvm pool-start " + pool.name + ")?");

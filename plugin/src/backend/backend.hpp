@@ -301,6 +301,9 @@ private:
     std::optional<uint32_t> own_host_id(const PoolDef &pool);
     LeaseLookup look_up_lease(const PoolDef &pool, const lvm::LvReport &lv);
     std::optional<sanlock::Holder> find_holder(const PoolDef &pool, const lvm::LvReport &lv);
+    // Who holds the VG lock of `pool` (lvmlockd refused it: "held by other host"), from the
+    // VG lock's lease, found with the help of `lv`'s lease offset (sanlock/vg_lock_lease.hpp).
+    std::optional<sanlock::Holder> find_vg_lock_holder(const PoolDef &pool, const lvm::LvReport &lv);
     // The mode of this host's lock on an LV active here in a shared VG (lvmlockctl -i);
     // nullopt for other VGs / inactive LVs, or when lvmlockd cannot be asked.
     std::optional<lvm::LockMode> local_lock_mode(const PoolDef &pool, const lvm::LvReport &lv);

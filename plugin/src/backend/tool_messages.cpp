@@ -29,6 +29,16 @@ constexpr std::array kTexts{
               "lvchange, lvm2 2.03.16 lib/locking/lvmlockd.c: 'LV locked by other host: VG/LV' (-EAGAIN)"},
     KnownText{ToolMessage::lv_locked_elsewhere, "incompatible mode",
               "lvchange, lvm2 2.03.16 lib/locking/lvmlockd.c: 'LV is already locked with incompatible mode: VG/LV' (-EEXIST)"},
+    // lvmlockd retried and the VG lock stayed another host's: a shared request is "skipped"
+    // (a reporting command goes on unlocked, lvchange then ends "Cannot access VG VG due to
+    // failed lock."), an exclusive one fails. Seen in the lab (CI at stop 43) after a host lost
+    // power while one of its LVM commands held the VG lock.
+    KnownText{ToolMessage::vg_locked_elsewhere, "lock skipped: held by other host",
+              "lvchange -aey and reporting commands, lvm2 2.03.16 lib/locking/lvmlockd.c lockd_vg(): 'VG VG lock "
+              "skipped: held by other host.' (-EAGAIN, mode sh)"},
+    KnownText{ToolMessage::vg_locked_elsewhere, "lock failed: held by other host",
+              "lvcreate/lvremove/lvchange --addtag, lvm2 2.03.16 lib/locking/lvmlockd.c lockd_vg(): 'VG VG lock "
+              "failed: held by other host.' (-EAGAIN, mode ex)"},
     KnownText{ToolMessage::lockspace_not_started, "lockspace",
               "lvm2 2.03.16 with lvmlockd: '... lockspace not found or started', 'Skipping global lock: lockspace ...'"},
     KnownText{ToolMessage::lockspace_not_started, "lock start", "lvm2 2.03.16 with lvmlockd: 'VG VG lock start ...'"},

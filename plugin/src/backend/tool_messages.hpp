@@ -17,6 +17,7 @@ enum class ToolMessage {
     vg_no_space,             // lvcreate: the VG has too few free extents
     no_pv_label,             // pvs: the device carries no LVM label
     lv_locked_elsewhere,     // lvchange: another host holds an incompatible LV lock
+    vg_locked_elsewhere,     // any LVM command on a shared VG: another host holds the VG lock
     lockspace_not_started,   // any LVM command on a shared VG whose lockspace is not started here
     vg_in_use_elsewhere,     // vgremove: another host still has the VG's lockspace started
     lock_lv_not_ready,       // vgchange --lock-start: lvmlockd could not use the VG's lvmlock LV (yet)
