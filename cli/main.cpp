@@ -116,7 +116,7 @@ const OptionHelp &verb_option_help() {
         {"vol-delete", {{"wipe", "zero the volume before removing it"},
                         {"no-wipe", "do not zero it, whatever the pool's <wipe_on_delete> says"},
                         {"snapshots", "a qcow2 volume with snapshots: delete them too (else refused)"}}},
-        {"vol-snapshot-create", {{"vol", "the qcow2 volume (its domain stopped)"},
+        {"vol-snapshot-create", {{"vol", "the qcow2 volume (its domain stopped, or running on this host)"},
                                  {"snapshot", "the snapshot's name: letters, digits, + _ . - (at most 64)"},
                                  {"description", "one line of text kept with it (at most 256 bytes)"}}},
         {"vol-snapshot-list", {{"vol", "the qcow2 volume"}}},
@@ -285,12 +285,16 @@ const std::vector<Verb> &verbs() {
           "vol-deactivate ends a hold."},
          vol_activate},
         {{"vol-deactivate", "deactivate a volume on this host", {"vol"}, 1, {"pool"}, {}, ""}, vol_deactivate},
-        {{"vol-snapshot-create", "snapshot a stopped domain's qcow2 volume", {"pool", "vol", "snapshot"}, 3,
+        {{"vol-snapshot-create", "snapshot a qcow2 volume, its domain stopped or running here", {"pool", "vol", "snapshot"}, 3,
           {"description"}, {},
-          "Offline: the volume must be inactive on every host (stop its domain first). Under the volume's lock:\n"
+          "No domain on this host uses the volume: offline, the volume inactive on every host. Under its lock:\n"
           "  lvrename VG/VOL VG/snap_VOL_SNAPSHOT, made read-only and tagged (the snapshot's layer), then a new\n"
           "  LV VOL, created locked (lvcreate --activate ey -K), holding an empty qcow2 overlay on that layer.\n"
-          "The volume keeps its name and path: domain definitions never change. qcow2 volumes only."},
+          "  The volume keeps its name and path: domain definitions never change.\n"
+          "A domain running here uses it: through libvirt (a disk-only external snapshot, other disks left out)\n"
+          "  onto a new LV VOL.SNAPSHOT, locked, with an empty overlay on the volume's LV, which becomes the\n"
+          "  snapshot's read-only layer: nothing is renamed, the volume takes the new LV's name (as a file disk\n"
+          "  does after a disk-only external snapshot by virsh). qcow2 volumes only."},
          vol_snapshot_create},
         {{"vol-snapshot-list", "list a qcow2 volume's snapshots", {"pool", "vol"}, 2, {}, {"json"},
           "One row per snapshot (its size, its LV's allocation, when it was taken, the snapshot it is backed\n"
