@@ -3,13 +3,29 @@
 
 #include <gio/gio.h>
 
+#include <thread>
+
 #include "common/gobject_ptr.hpp"
 #include "common/line_stream.hpp"
 #include "common/log.hpp"
 
 namespace ilvm::agent {
 
+struct MainContextUnref {
+    void operator()(GMainContext *c) const { g_main_context_unref(c); }
+};
+struct MainLoopUnref {
+    void operator()(GMainLoop *l) const { g_main_loop_unref(l); }
+};
+
 struct PeerServer::State {
+    // The service accepts on a main context and thread of its own: the agent's main loop can
+    // be stuck for half a minute in a libvirt call (a write threshold set while the domain's
+    // outgoing migration holds its job), and a peer waiting for the accept meanwhile gave
+    // up (lab, thin-migrate: "TLS handshake … Socket I/O timed out" on the destination).
+    std::unique_ptr<GMainContext, MainContextUnref> context{g_main_context_new()};
+    std::unique_ptr<GMainLoop, MainLoopUnref> loop{g_main_loop_new(context.get(), FALSE)};
+    std::thread accepting;
     GObjectPtr<GSocketService> service;
     GObjectPtr<GTlsCertificate> cert;
     GObjectPtr<GTlsDatabase> ca;
@@ -114,6 +130,13 @@ Result<std::unique_ptr<PeerServer>> PeerServer::start(const std::string &address
     st.ca = std::move(loaded.second);
     st.handler = std::move(handler);
     st.io_timeout = io_timeout;
+    // GIO accepts on the thread-default main context of whoever starts the listening (the
+    // listener's changes restart it): ours, from here to the end of start().
+    g_main_context_push_thread_default(st.context.get());
+    struct PopContext {
+        GMainContext *c;
+        ~PopContext() { g_main_context_pop_thread_default(c); }
+    } pop{st.context.get()};
     // A few threads: hand-overs are rare, each one short; more callers wait for a thread.
     st.service.reset(g_threaded_socket_service_new(4));
     GError *raw = nullptr;
@@ -141,13 +164,37 @@ Result<std::unique_ptr<PeerServer>> PeerServer::start(const std::string &address
     }
     g_signal_connect(st.service.get(), "run", G_CALLBACK(on_run), &st);
     g_socket_service_start(st.service.get());
+    st.accepting = std::thread([&st] {
+        g_main_context_push_thread_default(st.context.get());
+        g_main_loop_run(st.loop.get());
+        g_main_context_pop_thread_default(st.context.get());
+    });
     return server;
 }
 
 PeerServer::~PeerServer() {
-    if (!state_ || !state_->service) return;
-    g_socket_service_stop(state_->service.get());
-    g_socket_listener_close(G_SOCKET_LISTENER(state_->service.get()));
+    if (!state_) return;
+    State &st = *state_;
+    if (st.accepting.joinable()) {
+        // Stopped on its own thread (the accept in flight is cancelled there), then joined.
+        g_main_context_invoke(
+            st.context.get(),
+            [](gpointer p) -> gboolean {
+                auto *s = static_cast<State *>(p);
+                g_socket_service_stop(s->service.get());
+                g_socket_listener_close(G_SOCKET_LISTENER(s->service.get()));
+                g_main_loop_quit(s->loop.get());
+                return G_SOURCE_REMOVE;
+            },
+            &st);
+        st.accepting.join();
+        // The cancelled accept's callback, so that it lets go of the service.
+        while (g_main_context_iteration(st.context.get(), FALSE)) {
+        }
+    } else if (st.service) {
+        g_socket_service_stop(st.service.get());
+        g_socket_listener_close(G_SOCKET_LISTENER(st.service.get()));
+    }
 }
 
 Result<std::string> peer_call(const std::string &host, uint16_t port, const PkiFiles &pki, const std::string &request,
