@@ -101,10 +101,14 @@ class Guest:
     def boot_again(self, timeout=900):
         """Power the guest on again after a poweroff or kill(): same overlay (its
         configuration, enabled units, node records survive, as on a real host's disk)."""
+        self.power_on()
+        self.wait_ssh(timeout)
+
+    def power_on(self):
+        """boot_again() without waiting for the boot (wait_ssh() does)."""
         if self.proc is not None and self.proc.poll() is None:
             raise LabError("%s is still running" % self.name)
         self._launch()
-        self.wait_ssh(timeout)
 
     def _launch(self):
         for attempt in range(3):
