@@ -9,7 +9,8 @@ runner again on its group of scenarios; the groups are planned here:
 
   plan(wanted, needs, order, estimate, n, together)
       each wanted scenario in exactly one group (the prerequisites it NEEDS come along, so a
-      group may repeat two-hosts and hook), scenarios that must run in one lab kept together,
+      group may repeat two-hosts and hook; a scenario that only others need gets no group of
+      its own), scenarios that must run in one lab kept together,
       groups balanced by estimated seconds (longest first onto the lightest), each in ORDER.
   run(groups, argv_of)
       one child process per group, their lines printed as they come with the group's number;
@@ -42,6 +43,9 @@ def plan(wanted, needs, order, estimate, n, together=()):
     `estimate`: seconds per scenario (unknown ones count 300); `together`: tuples of names
     kept in one group when wanted."""
     wanted = list(wanted)
+    # A scenario another one needs runs wherever that one runs: it is no group's own work.
+    prerequisites = set().union(*(closure([w], needs) - {w} for w in wanted)) if wanted else set()
+    wanted = [s for s in wanted if s not in prerequisites]
     units = []
     placed = set()
     for t in together:
@@ -66,10 +70,11 @@ def run(groups, argv_of):
     lock = threading.Lock()
 
     def pump(i, proc):
-        for line in proc.stdout:
-            with lock:
-                sys.stdout.write("[%d] %s" % (i, line))
-                sys.stdout.flush()
+        with proc.stdout:
+            for line in proc.stdout:
+                with lock:
+                    sys.stdout.write("[%d] %s" % (i, line))
+                    sys.stdout.flush()
 
     def stop(signum, _frame):
         # The children tear their labs down on SIGTERM; the caller's timeout must not
