@@ -77,11 +77,16 @@ def run(groups, argv_of):
                     sys.stdout.flush()
 
     def stop(signum, _frame):
-        # The children tear their labs down on SIGTERM; the caller's timeout must not
-        # leave guests and tgtds behind.
+        # The children tear their labs down on SIGTERM (guests powered off, tgtd stopped):
+        # the caller's timeout must not leave them behind, so wait for that, bounded.
         for _, p, _ in procs:
             if p.poll() is None:
                 p.terminate()
+        for _, p, _ in procs:
+            try:
+                p.wait(timeout=300)
+            except subprocess.TimeoutExpired:
+                p.kill()
         raise SystemExit(128 + signum)
 
     for sig in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
