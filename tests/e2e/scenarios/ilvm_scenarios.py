@@ -3492,7 +3492,8 @@ NEEDS = {"data": "two-hosts", "wrong-lun": "two-hosts", "hook": "two-hosts", "ho
 
 
 # For --shards: seconds each scenario took with one lab on the 2-core machine, per set (ci:
-# cf6de23; full: 476bc0c and d6e20d9, migrate at 683ce45); a scenario not listed counts 300.
+# cf6de23; full: 476bc0c and d6e20d9, migrate at 683ce45, qcow2-write scaled from 3 pairs to 7); a
+# scenario not listed counts 300.
 # Only the balance of the groups depends on them.
 SHARD_ESTIMATES = {
     "ci": {"newcomer": 202, "two-hosts": 177, "chap": 45, "data": 48, "wrong-lun": 18, "hook": 77, "hook-race": 50,
@@ -3500,7 +3501,7 @@ SHARD_ESTIMATES = {
            "clones": 200, "migrate": 772, "host-failure": 448, "multipath": 520, "lun-loss": 392},
     "full": {"newcomer": 243, "two-hosts": 183, "chap": 56, "data": 67, "wrong-lun": 17, "hook": 68, "hook-race": 439,
              "thin": 117, "bench": 1916, "maintenance": 751, "mirror": 246, "agent": 378, "thin-growth": 1196,
-             "snapshots": 379, "snap-live": 437, "clones": 166, "qcow2-write": 155, "migrate": 3860,
+             "snapshots": 379, "snap-live": 437, "clones": 166, "qcow2-write": 330, "migrate": 3860,
              "thin-migrate": 687, "faults": 1028, "host-failure": 496, "multipath": 535, "lun-loss": 448},
 }
 # Kept in one lab: lun-loss cuts every path of the pool multipath left on two portals.
