@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "agent/local_socket.hpp"
 
+#include "agent/service_thread.hpp"
+
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -18,11 +20,11 @@
 namespace ilvm::agent {
 
 struct LocalServer::State {
-    GObjectPtr<GSocketService> service;
     LocalHandler handler;
     std::chrono::seconds io_timeout{10};
     uid_t allowed_uid = 0;
     std::string path;
+    std::unique_ptr<SocketServiceThread> accepting;   // last: it stops before the rest goes
 };
 
 namespace {
@@ -58,11 +60,6 @@ void serve(LocalServer::State &st, GSocketConnection *conn) {
         spdlog::warn("{} (it gave up waiting?)", w.error().message);
 }
 
-gboolean on_run(GThreadedSocketService *, GSocketConnection *conn, GObject *, gpointer state) {
-    serve(*static_cast<LocalServer::State *>(state), conn);
-    return TRUE;
-}
-
 // Someone answers on `path` right now.
 bool answered(const std::string &path) {
     GObjectPtr<GSocketClient> client(g_socket_client_new());
@@ -94,27 +91,28 @@ Result<std::unique_ptr<LocalServer>> LocalServer::start(const std::string &path,
     st.handler = std::move(handler);
     st.io_timeout = io_timeout;
     st.allowed_uid = allowed_uid;
-    st.service.reset(g_threaded_socket_service_new(4));
     GObjectPtr<GSocketAddress> address(g_unix_socket_address_new(path.c_str()));
-    // 0600 from the start: the socket never exists with looser permissions. (umask is the
-    // process's: a file another thread creates meanwhile only gets tighter permissions.)
-    const mode_t old_mask = ::umask(0177);
-    GError *raw = nullptr;
-    const gboolean added = g_socket_listener_add_address(G_SOCKET_LISTENER(st.service.get()), address.get(),
-                                                         G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_DEFAULT, nullptr, nullptr, &raw);
-    ::umask(old_mask);
-    GErrorPtr err(raw);
-    if (!added) return system_error("cannot listen on " + path + ": " + message_of(err.get()));
-    st.path = path;
-    g_signal_connect(st.service.get(), "run", G_CALLBACK(on_run), &st);
-    g_socket_service_start(st.service.get());
+    auto listen = [&](GSocketListener *listener) -> Status {
+        // 0600 from the start: the socket never exists with looser permissions. (umask is the
+        // process's: a file another thread creates meanwhile only gets tighter permissions.)
+        const mode_t old_mask = ::umask(0177);
+        GError *raw = nullptr;
+        const gboolean added = g_socket_listener_add_address(listener, address.get(), G_SOCKET_TYPE_STREAM,
+                                                             G_SOCKET_PROTOCOL_DEFAULT, nullptr, nullptr, &raw);
+        ::umask(old_mask);
+        GErrorPtr err(raw);
+        if (!added) return system_error("cannot listen on " + path + ": " + message_of(err.get()));
+        st.path = path;
+        return Status::success();
+    };
+    // A few threads: one hook or verb at a time is usual; more callers wait for a thread.
+    ILVM_ASSIGN_OR_RETURN(st.accepting, SocketServiceThread::start(4, listen, [&st](GSocketConnection *conn) { serve(st, conn); }));
     return server;
 }
 
 LocalServer::~LocalServer() {
-    if (!state_ || !state_->service) return;
-    g_socket_service_stop(state_->service.get());
-    g_socket_listener_close(G_SOCKET_LISTENER(state_->service.get()));
+    if (!state_) return;
+    state_->accepting.reset();
     if (!state_->path.empty() && ::unlink(state_->path.c_str()) != 0 && errno != ENOENT)
         spdlog::warn("cannot remove {}: {} (the next start replaces it)", state_->path, std::strerror(errno));
 }

@@ -3,34 +3,21 @@
 
 #include <gio/gio.h>
 
-#include <thread>
-
+#include "agent/service_thread.hpp"
 #include "common/gobject_ptr.hpp"
 #include "common/line_stream.hpp"
 #include "common/log.hpp"
 
 namespace ilvm::agent {
 
-struct MainContextUnref {
-    void operator()(GMainContext *c) const { g_main_context_unref(c); }
-};
-struct MainLoopUnref {
-    void operator()(GMainLoop *l) const { g_main_loop_unref(l); }
-};
-
 struct PeerServer::State {
-    // The service accepts on a main context and thread of its own: the agent's main loop can
-    // be stuck for half a minute in a libvirt call (a write threshold set while the domain's
-    // outgoing migration holds its job), and a peer waiting for the accept meanwhile gave
-    // up (lab, thin-migrate: "TLS handshake … Socket I/O timed out" on the destination).
-    std::unique_ptr<GMainContext, MainContextUnref> context{g_main_context_new()};
-    std::unique_ptr<GMainLoop, MainLoopUnref> loop{g_main_loop_new(context.get(), FALSE)};
-    std::thread accepting;
-    GObjectPtr<GSocketService> service;
     GObjectPtr<GTlsCertificate> cert;
     GObjectPtr<GTlsDatabase> ca;
     PeerHandler handler;
     std::chrono::seconds io_timeout{10};
+    // Accepts off the agent's main loop (lab, thin-migrate: a hand-over request timed out
+    // while that loop waited in libvirt). Last: it stops before the rest goes.
+    std::unique_ptr<SocketServiceThread> accepting;
 };
 
 namespace {
@@ -113,11 +100,6 @@ void serve(PeerServer::State &st, GSocketConnection *conn) {
     }
 }
 
-gboolean on_run(GThreadedSocketService *, GSocketConnection *conn, GObject *, gpointer state) {
-    serve(*static_cast<PeerServer::State *>(state), conn);
-    return TRUE;
-}
-
 }  // namespace
 
 Result<std::unique_ptr<PeerServer>> PeerServer::start(const std::string &address, uint16_t port, const PkiFiles &pki,
@@ -130,71 +112,38 @@ Result<std::unique_ptr<PeerServer>> PeerServer::start(const std::string &address
     st.ca = std::move(loaded.second);
     st.handler = std::move(handler);
     st.io_timeout = io_timeout;
-    // GIO accepts on the thread-default main context of whoever starts the listening (the
-    // listener's changes restart it): ours, from here to the end of start().
-    g_main_context_push_thread_default(st.context.get());
-    struct PopContext {
-        GMainContext *c;
-        ~PopContext() { g_main_context_pop_thread_default(c); }
-    } pop{st.context.get()};
-    // A few threads: hand-overs are rare, each one short; more callers wait for a thread.
-    st.service.reset(g_threaded_socket_service_new(4));
-    GError *raw = nullptr;
-    auto cannot_listen = [&](const std::string &where) {
-        GErrorPtr err(raw);
-        return system_error("cannot listen on " + where + ":" + std::to_string(port) + ": " + message_of(err),
-                            "another program uses the port? ILVM_AGENT_PORT chooses another (every host the same)");
-    };
-    if (address.empty()) {
-        // Every address, IPv4 and IPv6 (GIO opens one socket per family as needed).
-        if (port == 0) return invalid_input("listening on every address needs a port");
-        if (!g_socket_listener_add_inet_port(G_SOCKET_LISTENER(st.service.get()), port, nullptr, &raw))
-            return cannot_listen("every address");
-        server->port_ = port;
-    } else {
+    auto listen = [&](GSocketListener *listener) -> Status {
+        GError *raw = nullptr;
+        auto cannot_listen = [&](const std::string &where) {
+            GErrorPtr err(raw);
+            return system_error("cannot listen on " + where + ":" + std::to_string(port) + ": " + message_of(err),
+                                "another program uses the port? ILVM_AGENT_PORT chooses another (every host the same)");
+        };
+        if (address.empty()) {
+            // Every address, IPv4 and IPv6 (GIO opens one socket per family as needed).
+            if (port == 0) return invalid_input("listening on every address needs a port");
+            if (!g_socket_listener_add_inet_port(listener, port, nullptr, &raw)) return cannot_listen("every address");
+            server->port_ = port;
+            return Status::success();
+        }
         GObjectPtr<GInetAddress> inet(g_inet_address_new_from_string(address.c_str()));
         if (!inet) return invalid_input("'" + address + "' is not an IP address to listen on");
         GObjectPtr<GSocketAddress> want(g_inet_socket_address_new(inet.get(), port));
         GSocketAddress *got = nullptr;
-        if (!g_socket_listener_add_address(G_SOCKET_LISTENER(st.service.get()), want.get(), G_SOCKET_TYPE_STREAM,
-                                           G_SOCKET_PROTOCOL_TCP, nullptr, &got, &raw))
+        if (!g_socket_listener_add_address(listener, want.get(), G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, nullptr,
+                                           &got, &raw))
             return cannot_listen(address);
         GObjectPtr<GSocketAddress> bound(got);
         server->port_ = g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(bound.get()));
-    }
-    g_signal_connect(st.service.get(), "run", G_CALLBACK(on_run), &st);
-    g_socket_service_start(st.service.get());
-    st.accepting = std::thread([&st] {
-        g_main_context_push_thread_default(st.context.get());
-        g_main_loop_run(st.loop.get());
-        g_main_context_pop_thread_default(st.context.get());
-    });
+        return Status::success();
+    };
+    // A few threads: hand-overs are rare, each one short; more callers wait for a thread.
+    ILVM_ASSIGN_OR_RETURN(st.accepting, SocketServiceThread::start(4, listen, [&st](GSocketConnection *conn) { serve(st, conn); }));
     return server;
 }
 
 PeerServer::~PeerServer() {
-    if (!state_) return;
-    State &st = *state_;
-    if (st.accepting.joinable()) {
-        // Stopped on its own thread (the accept in flight is cancelled there), then joined.
-        g_main_context_invoke(
-            st.context.get(),
-            [](gpointer p) -> gboolean {
-                auto *s = static_cast<State *>(p);
-                g_socket_service_stop(s->service.get());
-                g_socket_listener_close(G_SOCKET_LISTENER(s->service.get()));
-                g_main_loop_quit(s->loop.get());
-                return G_SOURCE_REMOVE;
-            },
-            &st);
-        st.accepting.join();
-        // The cancelled accept's callback, so that it lets go of the service.
-        while (g_main_context_iteration(st.context.get(), FALSE)) {
-        }
-    } else if (st.service) {
-        g_socket_service_stop(st.service.get());
-        g_socket_listener_close(G_SOCKET_LISTENER(st.service.get()));
-    }
+    if (state_) state_->accepting.reset();
 }
 
 Result<std::string> peer_call(const std::string &host, uint16_t port, const PkiFiles &pki, const std::string &request,

@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 // ilvmd's socket for the hook (agent/local_socket.hpp) with its client (host/core/agent_client.hpp):
-// one request, one answer; the socket's mode; no agent is not_found; another uid is refused.
+// one request, one answer; the socket's mode; no agent is not_found; another uid is refused; a
+// main loop that does not iterate delays nobody.
 #include <filesystem>
+#include <atomic>
 #include <future>
+#include <thread>
 #include <cstdio>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -29,8 +32,8 @@ protected:
     std::vector<std::string> seen;
     const AgentRequest request{AgentOp::incoming, "web1", {{"san", "vm1"}}, {}, {}};
 
-    // The call on a thread while this one runs the main context the server accepts on (as
-    // ilvmd's main loop does).
+    // The call on a thread while this one runs its main context, as ilvmd's main loop does
+    // (the server accepts on a context of its own).
     Result<host::AgentAnswer> call() {
         auto fut = std::async(std::launch::async,
                               [this] { return host::call_local_agent(path, request, std::chrono::seconds(5)); });
@@ -63,6 +66,50 @@ TEST_F(LocalSocket, OneRequestOneAnswer) {
     EXPECT_EQ(seen, std::vector<std::string>{host::encode_request(request)});
     server->reset();
     EXPECT_FALSE(std::filesystem::exists(path));   // removed at stop
+}
+
+// The agent's main loop can be stuck for half a minute in a libvirt call (a write threshold
+// set while the domain's outgoing migration holds its job), and the hook on this host waits for
+// the agent meanwhile (a domain starting or migrating in). The server accepts on a thread of
+// its own, as the peer server does.
+TEST_F(LocalSocket, AServerAnswersWhileTheMainLoopIsStuck) {
+    auto server = serve();
+    ASSERT_TRUE(server.ok()) << server.error().message;
+    // This thread is the main loop, and it does not iterate while it waits for the call.
+    auto answer = host::call_local_agent(path, request, std::chrono::seconds(5));
+    ASSERT_TRUE(answer.ok()) << answer.error().message;
+    EXPECT_EQ(answer->status.error().message, "hosta refused");
+    EXPECT_EQ(seen.size(), 1u);
+}
+
+// The agent stops (ilvmd exits) while a hook's request is being answered: the server waits for
+// that answer before the handler's state goes, and the caller gets it.
+TEST_F(LocalSocket, StoppingWaitsForTheRequestInService) {
+    std::atomic<bool> started{false};
+    std::atomic<bool> finished{false};
+    auto server = agent::LocalServer::start(
+        path,
+        [&](const std::string &) {
+            started = true;
+            std::this_thread::sleep_for(std::chrono::milliseconds(300));
+            finished = true;
+            return host::encode_answer({Status::success(), {}, {}});
+        },
+        std::chrono::seconds(5), ::getuid());
+    ASSERT_TRUE(server.ok()) << server.error().message;
+    auto answer = std::async(std::launch::async,
+                             [this] { return host::call_local_agent(path, request, std::chrono::seconds(5)); });
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (!started && std::chrono::steady_clock::now() < deadline) {
+        g_main_context_iteration(nullptr, FALSE);   // as ilvmd's loop runs (an accept there, once)
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    ASSERT_TRUE(started) << "the request was not taken within 5 s";
+    server->reset();
+    EXPECT_TRUE(finished);
+    auto got = answer.get();
+    ASSERT_TRUE(got.ok()) << got.error().message;
+    EXPECT_TRUE(got->status.ok());
 }
 
 TEST_F(LocalSocket, NoAgentIsNotFound) {

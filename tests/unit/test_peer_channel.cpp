@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <future>
 #include <thread>
+#include <vector>
 
 #include <gio/gio.h>
 
@@ -78,6 +79,34 @@ TEST_F(PeerChannel, AServerAnswersWhileTheMainLoopIsStuck) {
     ASSERT_TRUE(r.ok()) << r.error().message;
     EXPECT_EQ(*r, "answer to hello");
     EXPECT_EQ(served.load(), 1);
+}
+
+// More callers at once than the server has threads (4), the main loop still stuck: the ones
+// beyond wait for a thread and are answered. (GIO's threaded service stops accepting when its
+// threads are busy and restarts from the worker that frees one, queueing the next accept on
+// the main loop: the callers after it went unanswered.)
+TEST_F(PeerChannel, MoreCallersThanThreadsAreAllAnsweredWhileTheMainLoopIsStuck) {
+    std::atomic<int> served{0};
+    auto s = agent::PeerServer::start("127.0.0.1", 0, pki("good"),
+                                      [&served](const std::string &req, const std::string &) {
+                                          std::this_thread::sleep_for(300ms);
+                                          ++served;
+                                          return "answer to " + req;
+                                      },
+                                      5s);
+    ASSERT_TRUE(s.ok()) << s.error().message;
+    const uint16_t port = (*s)->port();
+    std::vector<std::future<Result<std::string>>> calls;
+    for (int i = 0; i < 8; ++i)
+        calls.push_back(std::async(std::launch::async, [port, i] {
+            return agent::peer_call("localhost", port, pki("good"), "hello " + std::to_string(i), 10s);
+        }));
+    for (int i = 0; i < 8; ++i) {
+        auto r = calls[i].get();
+        ASSERT_TRUE(r.ok()) << "caller " << i << ": " << r.error().message;
+        EXPECT_EQ(*r, "answer to hello " + std::to_string(i));
+    }
+    EXPECT_EQ(served.load(), 8);
 }
 
 TEST_F(PeerChannel, AClientFromAnotherCaIsRefusedBeforeItsRequest) {
