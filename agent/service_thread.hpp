@@ -4,8 +4,9 @@
 // for half a minute in a libvirt call (a write threshold set while the domain's outgoing
 // migration holds its job), and a caller waiting for the accept meanwhile gives up (lab,
 // thin-migrate: the peer's hand-over request timed out). Each connection is served on one of
-// GIO's worker threads; destruction stops accepting and waits for the connections in service,
-// so the handler's state outlives every call into it.
+// the service's own worker threads (a GThreadPool, see service_thread.cpp for why not GIO's
+// threaded service); destruction stops accepting and waits for the connections in service, so
+// the handler's state outlives every call into it.
 #pragma once
 
 #include <functional>
