@@ -88,8 +88,9 @@ APT_PACKAGES = [
     "python3-libvirt", "virtinst", "osinfo-db",   # virt-install's --os-variant names (a Recommends)
 ]
 
-# Runtime libraries of our C++ build, for the payload tree only (a package brings its
-# own through its Depends, which is what a lab on the package checks).  Their names
+# Runtime libraries of our C++ build (and the packages a host needs that Debian 13
+# split out of libvirt-daemon), for the payload tree only (a package brings its own
+# through its Depends, which is what a lab on the package checks).  Their names
 # change with each release's ABI (t64, soname bumps), hence one list per suite.
 RUNTIME_LIBS = {
     "bookworm": ["libvirt0", "libxml2", "libglib2.0-0", "libjson-glib-1.0-0",
@@ -98,7 +99,10 @@ RUNTIME_LIBS = {
                  "libvirt-glib-1.0-0", "libgudev-1.0-0", "glib-networking"],
     "trixie": ["libvirt0", "libxml2", "libglib2.0-0t64", "libjson-glib-1.0-0",
                "libsimdjson25", "libspdlog1.15", "libfmt10",
-               "libvirt-glib-1.0-0", "libgudev-1.0-0", "glib-networking"],
+               "libvirt-glib-1.0-0", "libgudev-1.0-0", "glib-networking",
+               # the mirror pool's `logical` backend: its own package since Debian 13's
+               # libvirt (11.3), in libvirt-daemon before; the package Depends on it
+               "libvirt-daemon-driver-storage-logical"],
 }
 
 # What the package's maintainer scripts enable (dh_installsystemd).  The lab image
