@@ -2,6 +2,7 @@
 // Golden-argv tests of the pool lifecycle (libvirt storagepoolxml2argvtest style).
 #include "backend_fixture.hpp"
 #include "log_capture.hpp"
+#include "lvm/lvm_version.hpp"
 
 namespace ilvm::test {
 namespace {
@@ -411,6 +412,132 @@ TEST_F(PoolOps, DeleteStillSucceedsWhenTidyingFailsAfterVgremove) {
     EXPECT_TRUE(backend->delete_pool(pool).ok());
     // The tidying was tried (and failed) after the VG was gone, and the logout still ran.
     expect_in_order({"vgremove vg_san", "wipefs --all", "--logout"});
+}
+
+// lvm2 2.03.31/2.03.32 (Debian 13): lvmlockd's own vgremove of a sanlock VG never ends
+// (lvm/lvm_version.hpp), so the backend checks the lockspace itself and takes lvmlockd(8)'s
+// forced way out of the shared lock type.
+void lvm_release(FakeSystem &sys, const char *version) {
+    sys.on({"lvm", "version"}, ok_out(data_file(std::string("lvm/lvm_version_") + version + ".txt")));
+}
+void in_lockspace_with(FakeSystem &sys, const char *host_status) {
+    sys.on({"sanlock", "client", "status"}, ok_out(data_file("sanlock/status_joined_vg_san.txt")));
+    sys.on({"sanlock", "client", "host_status", "-s", "lvm_vg_san"},
+           ok_out(data_file(std::string("sanlock/") + host_status)));
+}
+
+TEST_F(PoolOps, DeleteOnLvm2_03_16LetsLvmlockdRemoveTheVg) {
+    started_pool();
+    vgs("vgs_vg_san.json");
+    lvs({"lvs_empty.json"});
+    lvm_release(sys, "2.03.16");
+    ASSERT_TRUE(backend->delete_pool(pool).ok());
+    expect_in_order({"lvm version", "vgremove vg_san", "wipefs --all"});
+    expect_not_run({"vgchange"});
+    expect_not_run({"sanlock"});
+}
+
+TEST_F(PoolOps, DeleteOnLvm2_03_31RemovesTheVgPastLvmlockdWhenNoOtherHostIsIn) {
+    started_pool();
+    vgs("vgs_vg_san.json");
+    lvs({"lvs_empty.json"});
+    lvm_release(sys, "2.03.31");
+    in_lockspace_with(sys, "host_status_vg_san_only_us.txt");
+    ASSERT_TRUE(backend->delete_pool(pool).ok());
+    expect_not_run({"vgremove", "vg_san"});
+    expect_golden("pool-delete-lvm-2.03.31", sys.transcript());
+}
+
+TEST_F(PoolOps, DeleteOnLvm2_03_31RefusedWhileAnotherHostIsInTheLockspace) {
+    started_pool();
+    vgs("vgs_vg_san.json");
+    lvs({"lvs_empty.json"});
+    lvm_release(sys, "2.03.31");
+    in_lockspace_with(sys, "host_status_vg_san_hostb_live.txt");
+    auto st = backend->delete_pool(pool);
+    ASSERT_FALSE(st.ok());
+    EXPECT_EQ(st.error().code, ErrorCode::conflict);
+    EXPECT_EQ(st.error().message, "vgremove vg_san: host 2 (hostb) is still in its lockspace lvm_vg_san");
+    EXPECT_EQ(st.error().hint, "stop the pool on every other host first (ilvm pool-destroy san)");
+    expect_no_mutation();
+}
+
+TEST_F(PoolOps, DeleteOnLvm2_03_31RefusedWhenThisHostIsNotInTheLockspace) {
+    started_pool();
+    vgs("vgs_vg_san.json");
+    lvs({"lvs_empty.json"});
+    lvm_release(sys, "2.03.31");
+    sys.on({"sanlock", "client", "status"}, ok_out(data_file("sanlock/status_D_no_lockspace.txt")));
+    auto st = backend->delete_pool(pool);
+    ASSERT_FALSE(st.ok());
+    EXPECT_EQ(st.error().code, ErrorCode::conflict);
+    EXPECT_EQ(st.error().message, "vgremove vg_san: this host has not joined lockspace lvm_vg_san");
+    expect_no_mutation();
+    expect_not_run({"sanlock", "client", "host_status"});
+}
+
+TEST_F(PoolOps, DeleteOnLvm2_03_31RefusedWhenSanlockCannotSayWhoIsIn) {
+    started_pool();
+    vgs("vgs_vg_san.json");
+    lvs({"lvs_empty.json"});
+    lvm_release(sys, "2.03.31");
+    sys.on({"sanlock", "client", "status"}, ok_out(data_file("sanlock/status_joined_vg_san.txt")));
+    sys.on({"sanlock", "client", "host_status"}, fail_out(1, "sanlock_host_status error -111\n"));
+    auto st = backend->delete_pool(pool);
+    ASSERT_FALSE(st.ok());
+    EXPECT_EQ(st.error().code, ErrorCode::system);
+    expect_no_mutation();
+}
+
+TEST_F(PoolOps, DeleteOnLvm2_03_31JoinsTheLockspaceAgainWhenTheLockTypeStays) {
+    started_pool();
+    vgs("vgs_vg_san.json");
+    lvs({"lvs_empty.json"});
+    lvm_release(sys, "2.03.31");
+    in_lockspace_with(sys, "host_status_vg_san_only_us.txt");
+    sys.on({"vgchange", "--locktype"}, fail_out(5, "  Cannot change VG vg_san with active LVs\n"));
+    auto st = backend->delete_pool(pool);
+    ASSERT_FALSE(st.ok());
+    EXPECT_EQ(st.error().code, ErrorCode::system);
+    EXPECT_NE(st.error().hint.find("nothing was removed; pool san is started here as before"), std::string::npos)
+        << st.error().hint;
+    expect_in_order({"vgchange --lock-stop vg_san", "vgchange --locktype none", "vgchange --lock-start"});
+    expect_not_run({"vgremove"});
+    expect_not_run({"wipefs"});
+}
+
+TEST_F(PoolOps, DeleteOnLvm2_03_31SaysWhatIsLeftWhenTheLocalVgStays) {
+    started_pool();
+    vgs("vgs_vg_san.json");
+    lvs({"lvs_empty.json"});
+    lvm_release(sys, "2.03.31");
+    in_lockspace_with(sys, "host_status_vg_san_only_us.txt");
+    sys.on({"vgremove"}, fail_out(5, "  Volume group \"vg_san\" not found\n"));
+    auto st = backend->delete_pool(pool);
+    ASSERT_FALSE(st.ok());
+    EXPECT_NE(st.error().hint.find("a local VG now"), std::string::npos) << st.error().hint;
+    expect_not_run({"wipefs"});
+}
+
+TEST(LvmVersion, ReadsTheToolsReleaseOfBothLabReleases) {
+    auto old = lvm::parse_lvm_version(data_file("lvm/lvm_version_2.03.16.txt"));
+    ASSERT_TRUE(old.has_value());
+    EXPECT_EQ(old->text(), "2.03.16");
+    auto now = lvm::parse_lvm_version(data_file("lvm/lvm_version_2.03.31.txt"));
+    ASSERT_TRUE(now.has_value());
+    EXPECT_EQ(now->text(), "2.03.31");
+    EXPECT_FALSE(lvm::parse_lvm_version("  Library version: 1.02.185 (2022-05-18)\n").has_value());
+    EXPECT_FALSE(lvm::parse_lvm_version("  LVM version:     unknown\n").has_value());
+}
+
+TEST(LvmVersion, OnlyTheTwoReleasesWithTheBrokenRenameAreAvoided) {
+    using lvm::LvmVersion;
+    EXPECT_FALSE(lvm::lvmlockd_vgremove_hangs(LvmVersion{2, 3, 16}));
+    EXPECT_FALSE(lvm::lvmlockd_vgremove_hangs(LvmVersion{2, 3, 30}));
+    EXPECT_TRUE(lvm::lvmlockd_vgremove_hangs(LvmVersion{2, 3, 31}));
+    EXPECT_TRUE(lvm::lvmlockd_vgremove_hangs(LvmVersion{2, 3, 32}));
+    EXPECT_FALSE(lvm::lvmlockd_vgremove_hangs(LvmVersion{2, 3, 33}));
+    EXPECT_FALSE(lvm::lvmlockd_vgremove_hangs(LvmVersion{3, 0, 0}));
 }
 
 TEST_F(PoolOps, CheckPoolReportsSessionAndDevice) {

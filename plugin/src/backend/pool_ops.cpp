@@ -4,7 +4,7 @@
 #include "backend/device.hpp"
 #include "backend/lockspace.hpp"
 #include "backend/multipath_lun.hpp"
-#include "backend/tool_messages.hpp"
+#include "backend/vg_removal.hpp"
 #include "common/continue_after.hpp"
 #include "common/log.hpp"
 #include "common/strings.hpp"
@@ -238,15 +238,7 @@ Status Backend::delete_pool(const PoolDef &pool, SessionUse use) {
                         "delete them first (ilvm vol-list " + pool.name + "; vol-delete VOL --snapshots removes a "
                         "volume's snapshots with it); pool-delete never destroys volumes");
     }
-    auto removed = sys_.run(lvm::vgremove(pool.vg_name));
-    if (!removed.ok()) return removed.take_error();
-    if (!removed->succeeded()) {
-        std::string line = removed->first_error_line();
-        if (says(line, ToolMessage::vg_in_use_elsewhere))
-            return conflict("vgremove " + pool.vg_name + ": " + line,
-                            "stop the pool on every other host first (ilvm pool-destroy " + pool.name + ")");
-        return system_error("vgremove " + pool.vg_name + ": " + line);
-    }
+    ILVM_TRY(vg_removal::remove_vg(sys_, pool));
     // The VG is gone: what follows is tidying, and must not leave the pool half-active.
     // wipefs instead of pvremove: pvremove needs lvmlockd's global lock, which may have
     // lived in the VG we just removed.

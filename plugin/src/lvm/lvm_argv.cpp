@@ -68,6 +68,14 @@ Command vgcreate(const std::string &vg, const std::string &device, LockType lock
 
 Command vgremove(const std::string &vg) { return Command{"vgremove", vg}; }
 
+Command vg_lock_type_none_forced(const std::string &vg) {
+    return Command{"vgchange", "--locktype", "none", "--lockopt", "force", "--yes", vg};
+}
+
+Command vgremove_without_lvmlockd(const std::string &vg) {
+    return Command{"vgremove", "--force", "--config", "global{use_lvmlockd=0}", vg};
+}
+
 Command vg_lock_start(const std::string &vg) {
     Command c{"vgchange", "--lock-start", vg};
     // Joining a sanlock lockspace takes ~20-60 s, and minutes when our host_id's

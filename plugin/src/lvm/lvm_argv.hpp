@@ -40,6 +40,13 @@ Command vgs_report_with_mda(const std::string &vg);
 // metadata_bytes: the PV's metadata area (--metadatasize), PoolDef::metadata_size.
 Command vgcreate(const std::string &vg, const std::string &device, LockType lock, uint64_t metadata_bytes);
 Command vgremove(const std::string &vg);
+// The forced way out of lvmlockd for a VG no host uses (lvmlockd(8), "Changing a shared VG to
+// a local VG"): `vgchange --locktype none --lockopt force --yes VG` rewrites the lock type
+// without taking a lock, and `vgremove --force --config global{use_lvmlockd=0} VG` removes
+// the now local VG, its lvmlock LV included, without lvmlockd (whose global lock may have
+// lived in that VG). Only where lvmlockd's own vgremove cannot work (backend/vg_removal.cpp).
+Command vg_lock_type_none_forced(const std::string &vg);
+Command vgremove_without_lvmlockd(const std::string &vg);
 Command vg_lock_start(const std::string &vg);
 Command vg_lock_stop(const std::string &vg);
 // `lvmlockctl --drop VG`: lvmlockd forgets the VG's locks and its lockspace without releasing
