@@ -294,11 +294,15 @@ SIZE=$(blockdev --getsize64 /dev/vda) || die "blockdev /dev/vda failed"
 # error reaching the guest. Each MiB is "ILVM-FILL mib=<i:06>\n" + `yes ILVM-FILL` to the
 # MiB's end (fill_sha256()), so a MiB written at the wrong place does not read back the same;
 # one dd per MiB from a tmpfs file (a `yes | head | dd` pipe ran at 3.4 MiB/s under TCG).
-FILL_MIB=0; FILL_CHECK=0
+# ilvm.wl_fill_direct=1: each MiB written O_DIRECT, so the host sees the writes one MiB at a
+# time as the guest makes them (no page-cache bursts) and a write held by the host's I/O
+# throttle holds the writer (thin-migrate).
+FILL_MIB=0; FILL_CHECK=0; FILL_OFLAG=
 for arg in $(cat /proc/cmdline); do
   case "$arg" in
     ilvm.wl_fill_mib=*) FILL_MIB="${arg#ilvm.wl_fill_mib=}" ;;
     ilvm.wl_fill_check=1) FILL_CHECK=1 ;;
+    ilvm.wl_fill_direct=1) FILL_OFLAG="direct" ;;
   esac
 done
 case "$FILL_MIB" in
@@ -314,7 +318,7 @@ if [ "$FILL_MIB" -gt 0 ]; then
     while [ $i -lt $FILL_MIB ]; do
       printf 'ILVM-FILL mib=%06d\n' $i > /tmp/m
       cat /tmp/body >> /tmp/m
-      dd if=/tmp/m of=/dev/vda bs=1M seek=$((@FILL_OFFSET_MIB@+i)) count=1 conv=notrunc status=none \
+      dd if=/tmp/m of=/dev/vda bs=1M seek=$((@FILL_OFFSET_MIB@+i)) count=1 conv=notrunc ${FILL_OFLAG:+oflag=$FILL_OFLAG} status=none \
         2>/tmp/dd.err || die "fill failed at MiB $i: $(cat /tmp/dd.err)"
       i=$((i+1))
     done
@@ -416,15 +420,16 @@ def init_script(blocks=DEFAULT_BLOCKS):
             .replace("@FILL_OFFSET_MIB@", str(FILL_OFFSET_MIB)))
 
 
-def kernel_cmdline(blocks=DEFAULT_BLOCKS, fill_mib=0, fill_check=False):
+def kernel_cmdline(blocks=DEFAULT_BLOCKS, fill_mib=0, fill_check=False, fill_direct=False):
     """Command line of the nested kernel.  panic=-1 (+ on_reboot=destroy in
     the domain, -no-reboot in the self-test): a dead /init ends the domain at
     once instead of leaving a silent hang; the panic stays in the log.
-    fill_mib, fill_check: the fill mode (see WORKLOAD_INIT)."""
+    fill_mib, fill_check, fill_direct: the fill mode (see WORKLOAD_INIT)."""
     _check_blocks(blocks)
     line = "console=ttyS0,115200 loglevel=4 panic=-1 ilvm.wl_blocks=%d" % blocks
     if fill_mib:
         line += " ilvm.wl_fill_mib=%d" % fill_mib + (" ilvm.wl_fill_check=1" if fill_check else "")
+        line += " ilvm.wl_fill_direct=1" if fill_direct else ""
     return line
 
 
@@ -567,7 +572,7 @@ def build_workload_initrd(base, out_path, blocks=DEFAULT_BLOCKS):
 
 def workload_domain_xml(name, disk_source_xml_kind, disk_source_xml, kernel_path,
                         initrd_path, console_log, blocks=DEFAULT_BLOCKS, mem_mib=96,
-                        driver_type="raw", fill_mib=0, fill_check=False):
+                        driver_type="raw", fill_mib=0, fill_check=False, fill_direct=False):
     """A migratable TCG domain running the workload on one virtio disk.
 
     disk_source_xml_kind / disk_source_xml as in the scenarios' domain_xml():
@@ -611,7 +616,7 @@ def workload_domain_xml(name, disk_source_xml_kind, disk_source_xml, kernel_path
   </devices>
 </domain>
 """ % {"name": escape(name), "mem": mem_mib, "kernel": escape(kernel_path),
-       "initrd": escape(initrd_path), "cmdline": escape(kernel_cmdline(blocks, fill_mib, fill_check)),
+       "initrd": escape(initrd_path), "cmdline": escape(kernel_cmdline(blocks, fill_mib, fill_check, fill_direct)),
        "driver": driver_type,
        "kind": disk_source_xml_kind, "source": disk_source_xml, "src": src}
 

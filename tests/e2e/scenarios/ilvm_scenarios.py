@@ -1023,12 +1023,17 @@ TM_SERIAL = "/var/log/libvirt/qemu/tmvm-serial.log"
 # to cross one inside a migration's hand-over; ~320 s of writing at the nested guest's rate.
 TM_FILL_MIB = 128
 TM_ATTEMPTS = 2
-# The migration is slowed (its first pass, while the guest still writes, takes ~50 s for the
-# domain's 96 MiB) and started when the guest is ~15 s of writing short of the threshold: the
-# threshold is then crossed after the agents shared the volume (~4 s in) and before QEMU
-# stops the guest for the switch-over.
+# The crossing is placed, not aimed at: the guest writes O_DIRECT (ilvm.wl_fill_direct, one
+# MiB at a time as it makes them) and, once it is TM_HOLD_MIB or less short of the threshold,
+# the scenario holds its writes with QEMU's I/O throttle (TM_HOLD_BPS: one MiB in 256 s),
+# starts the migration, and lets the writes go on the source only when both hosts hold the
+# volume shared. Aiming by the guest's write rate (stop 46) missed twice in two runs beside
+# another lab: the nested guest wrote 0.14 to 0.8 MiB/s and crossed before the destination
+# shared the volume or after the switch-over. The migration is slowed (its first pass takes
+# ~50 s for the domain's 96 MiB), which leaves the guest tens of seconds for its last MiBs.
 TM_BANDWIDTH_MIB_S = 2
-TM_LEAD_S = 15
+TM_HOLD_MIB = 2.5
+TM_HOLD_BPS = 4096
 
 
 def tm_blockinfo(guest):
@@ -1041,27 +1046,73 @@ def tm_blockinfo(guest):
 
 
 def tm_wait_before_threshold(guest, deadline):
-    """Polls tmvm's highest write on `guest` until the guest is about TM_LEAD_S seconds of
-    writing short of its write threshold (the LV's end minus half a chunk); returns (highest,
-    LV size, MiB/s), or None when the fill ended or the deadline passed."""
-    seen = []   # (monotonic s, highest write): the rate over the last 30 s, the guest's writes come in bursts
+    """Polls tmvm's highest write on `guest` every second until the guest is TM_HOLD_MIB or
+    less short of its write threshold (the LV's end minus half a chunk), and not past it (a
+    threshold crossed meanwhile: its growth happens here, the next threshold is waited for);
+    returns (highest, LV size), or None when the fill ended or the deadline passed."""
     while time.monotonic() < deadline:
         now = tm_blockinfo(guest)
-        t = time.monotonic()
         if now is None:
             return None
-        seen = [p for p in seen if t - p[0] <= 30] + [(t, now[0])]
-        if t - seen[0][0] >= 10:
-            rate = max((now[0] - seen[0][1]) / (t - seen[0][0]), 0.05 * MIB)   # at least 0.05 MiB/s
-            threshold = now[1] - (TG_CHUNK_MIB // 2) * MIB
-            if threshold - now[0] <= rate * TM_LEAD_S:
-                if now[0] >= threshold:
-                    return None   # already past it: the agent grows it here, wait for the next
-                return now[0], now[1], rate / MIB
+        threshold = now[1] - (TG_CHUNK_MIB // 2) * MIB
+        if 0 < threshold - now[0] <= TM_HOLD_MIB * MIB:
+            return now
         if workload.parse_fill(guest.run(["cat", TM_SERIAL], timeout=60)[1]):
             return None
-        time.sleep(2)
+        time.sleep(1)
     return None
+
+
+def tm_hold_writes(guest, bps):
+    """Sets tmvm's disk write throttle on `guest` through libvirt (bps 0: none); a live
+    change, which the domain's XML carries to a migration's destination."""
+    say("%s: virsh blkdeviotune %s vda --write-bytes-sec %d --live" % (guest.name, TM_DOMAIN, bps))
+    virsh(guest, "blkdeviotune", TM_DOMAIN, "vda", "--write-bytes-sec", str(bps), "--live")
+
+
+def tm_release_writes_during_migration(guest):
+    """Lifts tmvm's write throttle on the migration's source while the migration runs: libvirt
+    refuses blkdeviotune then (a modify job during the migration job) but passes QEMU's own
+    command through (a query job; libvirt marks the domain tainted, custom-monitor). The
+    domain's XML, and so the destination, keeps the hold (tm_hold_writes(dst, 0) after)."""
+    xml = guest.check(["virsh", "dumpxml", TM_DOMAIN], timeout=120)[1]
+    m = re.search(r"<target dev='vda'[^>]*/>.*?<alias name='([^']+)'/>", xml, re.S)
+    expect(m is not None, "no alias for tmvm's vda in its live XML")
+    cmd = json.dumps({"execute": "block_set_io_throttle",
+                      "arguments": {"id": m.group(1), "bps": 0, "bps_rd": 0, "bps_wr": 0,
+                                    "iops": 0, "iops_rd": 0, "iops_wr": 0}})
+    say("%s: virsh qemu-monitor-command %s '%s'" % (guest.name, TM_DOMAIN, cmd))
+    rc, out, err = guest.run(["virsh", "qemu-monitor-command", TM_DOMAIN, cmd], timeout=120)
+    expect(rc == 0 and '"error"' not in out, "block_set_io_throttle on %s: %s %s" % (guest.name, out.strip(),
+                                                                                     err.strip()))
+
+
+def tm_migrate_with_release(ctx, src, dst, uuid):
+    """Runs the stock live migration src -> dst on a thread; lifts the source's write hold
+    once both hosts hold the volume shared (the hand-over). Returns (rc, stderr, seconds the
+    command took, seconds into it when the writes were let go or None)."""
+    result = {}
+
+    def migrate():
+        t0 = time.monotonic()
+        rc, _, err = src.run(["virsh", "migrate", "--live", "--persistent", "--undefinesource", "--bandwidth",
+                              str(TM_BANDWIDTH_MIB_S), TM_DOMAIN, "qemu+tcp://%s/system" % dst.name], timeout=900)
+        result.update(rc=rc, err=err, took=time.monotonic() - t0)
+
+    t0 = time.monotonic()
+    mover = threading.Thread(target=migrate, daemon=True)
+    mover.start()
+    released = None
+    while mover.is_alive():
+        if mig_lock_holders(ctx, uuid) == {src.name: "sh", dst.name: "sh"}:
+            released = time.monotonic() - t0
+            say("   both hosts hold %s shared %.1f s into the migration: the guest's writes go on" % (TM_LV, released))
+            tm_release_writes_during_migration(src)
+            break
+        time.sleep(0.5)
+    mover.join(900)
+    return result.get("rc", 1), result.get("err", "the migration command did not return"), \
+        result.get("took", time.monotonic() - t0), released
 
 
 def tm_agent_lines(guest, since):
@@ -1073,9 +1124,10 @@ def tm_agent_lines(guest, since):
 
 def thin_migrate(ctx):
     """A thin (qcow2) volume grown across a stock live migration's hand-over: a guest fills a
-    qcow2 volume whose LV starts at 64 MiB; `virsh migrate --live` (slowed) starts when the
-    guest is seconds short of the write threshold, so that the threshold is crossed while both
-    hosts hold the volume shared. The growth waits for the hand-over to end and happens on the
+    qcow2 volume whose LV starts at 64 MiB; when it is a MiB or two short of the write
+    threshold its writes are held (QEMU's I/O throttle), `virsh migrate --live` (slowed)
+    starts, and the writes go on once both hosts hold the volume shared, so that the
+    threshold is crossed inside the hand-over. The growth waits for the hand-over to end and happens on the
     destination under its exclusive lock (docs/agent.md, "Growing qcow2 volumes", step 5).
     What the guest wrote reads back the same, no I/O error reached it, each host's agent lines
     printed; the lock ends on the host that runs it, exclusive."""
@@ -1095,7 +1147,8 @@ def thin_migrate(ctx):
     uuid = lv_uuids(a)[TM_LV]
     kernel, initrd = paths
     xml = workload.workload_domain_xml(TM_DOMAIN, "block", "<source dev='/dev/vg_san/%s'/>" % TM_LV, kernel, initrd,
-                                       TM_SERIAL, blocks=MIG_BLOCKS, driver_type="qcow2", fill_mib=TM_FILL_MIB)
+                                       TM_SERIAL, blocks=MIG_BLOCKS, driver_type="qcow2", fill_mib=TM_FILL_MIB,
+                                       fill_direct=True)
     for g in (a, b):
         g.run(["rm", "-f", TM_SERIAL])
     ctx.put(a, "/root/tmvm.xml", xml)
@@ -1110,22 +1163,31 @@ def thin_migrate(ctx):
         near = tm_wait_before_threshold(src, deadline)
         if near is None:
             break
-        highest, lv, rate = near
+        highest, lv = near
+        tm_hold_writes(src, TM_HOLD_BPS)
         virsh(src, "migrate-setmaxdowntime", TM_DOMAIN, str(MIG_MAX_DOWNTIME_MS))
         say("%s: virsh migrate --live --bandwidth %d %s qemu+tcp://%s/system   # highest write %.1f MiB of a %d MiB "
-            "LV, the guest writing %.2f MiB/s" % (src.name, TM_BANDWIDTH_MIB_S, TM_DOMAIN, dst.name, highest / MIB,
-                                                  lv >> 20, rate))
+            "LV, %.1f MiB short of its threshold, writes held" % (
+                src.name, TM_BANDWIDTH_MIB_S, TM_DOMAIN, dst.name, highest / MIB, lv >> 20,
+                (lv - (TG_CHUNK_MIB // 2) * MIB - highest) / MIB))
         wall = int(src.check(["date", "+%s"])[1].strip()) - 2
         t0 = time.monotonic()
-        rc, _, err = src.run(["virsh", "migrate", "--live", "--persistent", "--undefinesource", "--bandwidth",
-                              str(TM_BANDWIDTH_MIB_S), TM_DOMAIN, "qemu+tcp://%s/system" % dst.name], timeout=900)
+        rc, err, took, released = tm_migrate_with_release(ctx, src, dst, uuid)
         expect(rc == 0, "the migration %s->%s failed: %s" % (src.name, dst.name, err.strip()[-400:]))
-        took = time.monotonic() - t0
+        expect(released is not None, "the migration %s->%s ended before both hosts held %s shared"
+               % (src.name, dst.name, TM_LV))
+        tm_hold_writes(dst, 0)   # the hold came along in the domain's XML
         exclusive = seconds_until_exclusive(ctx, uuid, dst, t0 + took)
         expect(exclusive is not None, "%s is not exclusive on %s after the migration: %s"
                % (TM_LV, dst.name, mig_lock_holders(ctx, uuid)))
-        time.sleep(15)   # the destination's agent: a pending growth is looked at every 5 s
-        lines = {g.name: tm_agent_lines(g, wall) for g in (src, dst)}
+        # The destination's agent grows the volume at the guest's first write there (past the
+        # threshold it set at the RESUMED event); a pending growth is looked at every 5 s.
+        waited_until = time.monotonic() + 90
+        while time.monotonic() < waited_until:
+            lines = {g.name: tm_agent_lines(g, wall) for g in (src, dst)}
+            if any("grown from" in l for l in lines[dst.name]):
+                break
+            time.sleep(5)
         say("   %s -> %s in %.1f s, %s exclusive %.1f s after it returned; the agents said:" % (
             src.name, dst.name, took, dst.name, exclusive))
         for name, ls in lines.items():
