@@ -12,6 +12,7 @@
 #include "cli/hostprep/host_setup.hpp"
 #include "cli/hostprep/kill_command.hpp"
 #include "cli/hostprep/kv_file.hpp"
+#include "cli/hostprep/libvirt_pool_types.hpp"
 #include "cli/hostprep/lvmlockd_guard.hpp"
 #include "cli/hostprep/multipath_conf.hpp"
 #include "cli/hostprep/pki_check.hpp"
@@ -310,6 +311,7 @@ std::vector<HostCheck> validate_host(System &sys, const HostRoot &root, const st
     out.push_back(kill_command_check(sys, root));
     out.push_back(initiator_check(sys, root));
     out.push_back(hook_check(sys, root, hook_dir));
+    out.push_back(mirror_backend_check(sys));
     daemon_checks(sys, out);
     out.push_back(multipath_check(sys, root));
     out.push_back(lvmlockd_stop_guard_check(sys, root));

@@ -37,6 +37,11 @@ def recorded(name):
         return "".join(l for l in f if not l.startswith("#"))
 
 
+def data(name):
+    with open(os.path.join(DATA, name), encoding="utf-8") as f:
+        return f.read()
+
+
 DROP_IN = "etc/systemd/system/lvmlockd.service.d/50-iscsi-lvm.conf"
 
 class HostCliTest(unittest.TestCase):
@@ -108,6 +113,10 @@ class HostCliTest(unittest.TestCase):
              "exit": 0 if enabled == "enabled" else 1},
             {"prefix": ["systemctl", "is-active", OUR_UNITS[0]], "stdout": (active + "\n") * 4,
              "exit": 0 if active == "active" else 3},
+            # libvirtd runs on a host whose daemons do (Debian 12's answer: every backend built in).
+            {"prefix": ["virsh", "--connect", "qemu:///system", "pool-capabilities"],
+             **({"stdout": data("libvirt/pool-capabilities-libvirt-9.0.xml")} if active == "active" else
+                {"exit": 1, "stderr": data("libvirt/pool-capabilities-no-daemon.stderr")})},
             *extra,
             {"prefix": ["lvmconfig", "--typeconfig", "full", "global/lvmlockctl_kill_command"],
              "stdout": 'lvmlockctl_kill_command="%s"\n' % kill_command},
@@ -280,7 +289,7 @@ class HostCliTest(unittest.TestCase):
              "stdout": recorded("sanlock-client-host_status.txt").replace("\n1 timestamp", "\n3 timestamp")},
         ], kill_command=f"{ilvm_path} lease-lost")
         r = self.ilvm("host-validate")
-        self.assert_error(r, EXIT_SYSTEM, "1 of 27 host checks failed")
+        self.assert_error(r, EXIT_SYSTEM, "1 of 28 host checks failed")
         self.assertIn(f"FAIL lvm lvmlockctl_kill_command: {ilvm_path} lease-lost, but {ilvm_path} does not exist: "
                       "lvmlockctl cannot run it, a host that loses the LUN is reset by its watchdog "
                       "(fix: install iscsi-lvm, then ilvm host-setup --host-id N)", r.stdout.splitlines())
@@ -360,7 +369,7 @@ class HostCliTest(unittest.TestCase):
         ])
         before = self.snapshot()
         r = self.ilvm("host-validate")
-        self.assert_error(r, EXIT_SYSTEM, "23 of 27 host checks failed")
+        self.assert_error(r, EXIT_SYSTEM, "24 of 28 host checks failed")
         self.assertEqual(r.stdout.splitlines(), [
             "FAIL kernel module dm_mod: not loaded (fix: modprobe dm_mod && echo dm_mod >> /etc/modules-load.d/iscsi-lvm.conf)",
             "FAIL kernel module iscsi_tcp: not loaded (fix: modprobe iscsi_tcp && echo iscsi_tcp >> /etc/modules-load.d/iscsi-lvm.conf)",
@@ -374,6 +383,9 @@ class HostCliTest(unittest.TestCase):
             "FAIL initiator name: no InitiatorName yet (GenerateName=yes: iscsid makes one when it first starts) "
             "(fix: systemctl start iscsid, or ilvm host-setup --host-id N --initiator IQN)",
             "FAIL libvirt hook: /etc/libvirt/hooks/qemu.d/50-iscsi-lvm is missing (fix: ilvm host-setup --host-id N, then restart libvirtd)",
+            "FAIL libvirt logical pool backend: virsh pool-capabilities failed: Failed to connect socket to "
+            "'/run/libvirt/absent-sock': No such file or directory (the mirror pool needs libvirt) (fix: systemctl start "
+            "libvirtd, then ilvm host-validate again)",
             "FAIL daemon wdmd: inactive (fix: systemctl enable --now wdmd)",
             "FAIL daemon sanlock: inactive (fix: systemctl enable --now sanlock)",
             "FAIL daemon lvmlockd: inactive (fix: systemctl enable --now lvmlockd)",
@@ -407,7 +419,7 @@ class HostCliTest(unittest.TestCase):
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
         self.assertEqual(r.stderr, "")
         lines = r.stdout.splitlines()
-        self.assertEqual(len(lines), 27, r.stdout)
+        self.assertEqual(len(lines), 28, r.stdout)
         # The fake lvmconfig reports no kill command (host-setup wrote one): a warning, not a failure.
         self.assertEqual([l for l in lines if not l.startswith("ok   ")],
                          [l for l in lines if l.startswith("WARN lvm lvmlockctl_kill_command: not set: ")], r.stdout)
@@ -427,7 +439,7 @@ class HostCliTest(unittest.TestCase):
             {"prefix": ["sanlock", "client", "host_status", "-s", "lvm_vg", "-D"], "stdout": hosts},
         ])
         r = self.ilvm("host-validate")
-        self.assert_error(r, EXIT_SYSTEM, "3 of 27 host checks failed")
+        self.assert_error(r, EXIT_SYSTEM, "3 of 28 host checks failed")
         self.assertEqual([l for l in r.stdout.splitlines() if l.startswith("FAIL")], [
             "FAIL lvm scan_lvs off: devices/scan_lvs is 1: LVM here reads PVs inside volumes, guests' too "
             "(fix: set scan_lvs = 0 in the devices section of /etc/lvm/lvm.conf)",
@@ -445,7 +457,7 @@ class HostCliTest(unittest.TestCase):
         os.chmod(self.path("etc/pki/libvirt/private/clientkey.pem"), 0o640)
         before = self.snapshot()
         r = self.ilvm("host-validate")
-        self.assert_error(r, EXIT_SYSTEM, "1 of 27 host checks failed")
+        self.assert_error(r, EXIT_SYSTEM, "1 of 28 host checks failed")
         self.assertEqual([l for l in r.stdout.splitlines() if l.startswith("FAIL")], [
             "FAIL agent certificates: the server certificate /etc/pki/libvirt/servercert.pem is not signed by the CA "
             "in /etc/pki/CA/cacert.pem; /etc/pki/libvirt/private/clientkey.pem is readable by other users than its "
@@ -460,7 +472,7 @@ class HostCliTest(unittest.TestCase):
         r = self.ilvm("host-validate", "--json")
         self.assertEqual(r.returncode, EXIT_SYSTEM)
         checks = json.loads(r.stdout)
-        self.assertEqual(len(checks), 27)
+        self.assertEqual(len(checks), 28)
         failed = [c for c in checks if not c["ok"]]
         # softdog is loaded, but nothing loads it at boot until host-setup runs.
         self.assertEqual([c["check"] for c in failed],

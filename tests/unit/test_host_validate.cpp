@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "cli/hostprep/host_validate.hpp"
+#include "cli/hostprep/libvirt_pool_types.hpp"
 #include "cli/hostprep/lvmlockd_guard.hpp"
 #include "cli/hostprep/multipath_conf.hpp"
 #include "common/host_system.hpp"
@@ -104,6 +105,7 @@ protected:
         fake.on({"systemctl", "is-enabled", "iscsi-lvm.service"}, ok_out("enabled\nenabled\nenabled\nenabled\n"));
         fake.on({"sanlock", "client", "status"}, ok_out(recorded("sanlock-client-status-D.txt")));
         fake.on({"sanlock", "client", "host_status", "-s", "lvm_vg"}, ok_out(recorded("sanlock-client-host_status.txt")));
+        fake.on(cli::virsh_pool_capabilities().argv, ok_out(data_file("libvirt/pool-capabilities-libvirt-9.0.xml")));
         install_pki("good");
     }
     // libvirt's TLS files from tests/data/pki/make-pki.sh's `which` (good, rogue), keys 0600.
@@ -163,7 +165,7 @@ TEST_F(HostValidate, AReadyHostPassesEveryCheck) {
                            "watchdog, its pools' I/O is not stopped first (fix: ilvm host-setup --host-id N (sets it "
                            "unless --no-fence-on-lease-loss))",
                            "ok   initiator name",
-                           "ok   libvirt hook", "ok   daemon wdmd", "ok   daemon sanlock", "ok   daemon lvmlockd",
+                           "ok   libvirt hook", "ok   libvirt logical pool backend", "ok   daemon wdmd", "ok   daemon sanlock", "ok   daemon lvmlockd",
                            "ok   daemon iscsid",
                            "ok   multipath: multipath-tools not installed: pools with one portal only (apt install "
                            "multipath-tools for pools with several)",
@@ -176,6 +178,46 @@ TEST_F(HostValidate, AReadyHostPassesEveryCheck) {
                            "ok   agent certificates"}));
     std::ostringstream out;
     EXPECT_TRUE(cli::host_validate_run(fake, HostRoot(root), hook_dir, false, out).ok());
+}
+
+// Debian 13's libvirt loads only the storage backends installed (one package each): without
+// libvirt-daemon-driver-storage-logical the mirror pool cannot start (the lab's first Debian
+// 13 run: "missing backend for pool type 3 (logical)"). libvirt then answers the same
+// document with supported='no' for `logical`.
+TEST(LibvirtPoolTypes, ReadsWhichTypesHaveABackend) {
+    auto types = cli::supported_pool_types(data_file("libvirt/pool-capabilities-libvirt-9.0.xml"));
+    ASSERT_TRUE(types.ok()) << types.error().message;
+    EXPECT_EQ(types->count("logical"), 1u);
+    EXPECT_EQ(types->count("iscsi"), 1u);
+    EXPECT_EQ(types->count("rbd"), 0u);   // supported='no': not built into Debian 12's libvirt-daemon
+    EXPECT_EQ(cli::virsh_pool_capabilities().display(), "virsh --connect qemu:///system pool-capabilities");
+    EXPECT_FALSE(cli::supported_pool_types("").ok());
+    EXPECT_FALSE(cli::supported_pool_types("<capabilities><pool type='logical' supported='yes'/></capabilities>").ok());
+}
+
+TEST_F(HostValidate, AMissingLogicalBackendFailsNamingThePackage) {
+    fake.on(cli::virsh_pool_capabilities().argv,
+            ok_out(replaced(data_file("libvirt/pool-capabilities-libvirt-9.0.xml"), "<pool type='logical' supported='yes'>",
+                            "<pool type='logical' supported='no'>")));
+    EXPECT_EQ(failures(), (std::vector<std::string>{
+                              "FAIL libvirt logical pool backend: libvirt has no backend for logical pools: the mirror "
+                              "pool cannot start and virsh shows no volume of this host's pools (fix: apt-get install "
+                              "libvirt-daemon-driver-storage-logical (Debian 13), then systemctl restart libvirtd)"}));
+}
+
+// A check that cannot decide does not pass: no libvirtd to ask, or an answer that is not
+// libvirt's pool capabilities.
+TEST_F(HostValidate, ALogicalBackendThatCannotBeAskedFails) {
+    fake.on(cli::virsh_pool_capabilities().argv, fail_out(1, data_file("libvirt/pool-capabilities-no-daemon.stderr")));
+    EXPECT_EQ(failures(), (std::vector<std::string>{
+                              "FAIL libvirt logical pool backend: virsh pool-capabilities failed: Failed to connect "
+                              "socket to '/run/libvirt/absent-sock': No such file or directory (the mirror pool needs "
+                              "libvirt) (fix: systemctl start libvirtd, then ilvm host-validate again)"}));
+    fake.on(cli::virsh_pool_capabilities().argv, ok_out("error: unknown command: 'pool-capabilities'\n"));
+    EXPECT_EQ(failures(), (std::vector<std::string>{
+                              "FAIL libvirt logical pool backend: cannot read virsh pool-capabilities: libvirt's pool "
+                              "capabilities is not well-formed: line 1: Start tag expected, '<' not found (fix: check "
+                              "that virsh --connect qemu:///system pool-capabilities prints libvirt's pool capabilities)"}));
 }
 
 TEST_F(HostValidate, BuiltInModulesAndSoftdogLoadedAtBootCount) {
@@ -238,7 +280,7 @@ TEST_F(HostValidate, EachProblemIsOneFailLineWithItsFix) {
     Status st = cli::host_validate_run(fake, HostRoot(root), hook_dir, false, out);
     ASSERT_FALSE(st.ok());
     EXPECT_EQ(st.error().code, ErrorCode::system);
-    EXPECT_EQ(st.error().message, "13 of 27 host checks failed");
+    EXPECT_EQ(st.error().message, "13 of 28 host checks failed");
 }
 
 // multipath-tools installed: host-setup's drop-in with its values, multipathd running and LVM
