@@ -1024,16 +1024,22 @@ TM_SERIAL = "/var/log/libvirt/qemu/tmvm-serial.log"
 TM_FILL_MIB = 128
 TM_ATTEMPTS = 2
 # The crossing is placed, not aimed at: the guest writes O_DIRECT (ilvm.wl_fill_direct, one
-# MiB at a time as it makes them) and, once it is TM_HOLD_MIB or less short of the threshold,
-# the scenario holds its writes with QEMU's I/O throttle (TM_HOLD_BPS: one MiB in 256 s),
+# MiB at a time as it makes them) and, once it is between TM_HOLD_MIB and TM_HOLD_MIB - 2 MiB
+# short of the threshold, the scenario holds its writes with QEMU's I/O throttle (TM_HOLD_BPS:
+# one MiB in 256 s; QEMU's new bucket lets one request through first, hence the 1.5 MiB kept),
 # starts the migration, and lets the writes go on the source only when both hosts hold the
 # volume shared. Aiming by the guest's write rate (stop 46) missed twice in two runs beside
 # another lab: the nested guest wrote 0.14 to 0.8 MiB/s and crossed before the destination
-# shared the volume or after the switch-over. The migration is slowed (its first pass takes
-# ~50 s for the domain's 96 MiB), which leaves the guest tens of seconds for its last MiBs.
+# shared the volume or after the switch-over. The migration starts slowed and is nearly
+# stopped while the volume is shared, until the crossing is seen (tm_migrate_across_crossing).
 TM_BANDWIDTH_MIB_S = 2
-TM_HOLD_MIB = 2.5
+TM_HOLD_MIB = 3.5
 TM_HOLD_BPS = 4096
+# Once the volume is shared: the migration's transfer nearly stopped (16 KiB/s) until the
+# source's agent has seen the crossing (at most TM_CROSS_WAIT s), then finished faster.
+TM_STALL_BPS = 16384
+TM_CROSS_WAIT = 120
+TM_FINISH_MIB_S = 32
 
 
 def tm_blockinfo(guest):
@@ -1045,52 +1051,88 @@ def tm_blockinfo(guest):
     return int(info["Allocation"].strip()), int(info["Physical"].strip())
 
 
-def tm_wait_before_threshold(guest, deadline):
-    """Polls tmvm's highest write on `guest` every second until the guest is TM_HOLD_MIB or
-    less short of its write threshold (the LV's end minus half a chunk), and not past it (a
-    threshold crossed meanwhile: its growth happens here, the next threshold is waited for);
-    returns (highest, LV size), or None when the fill ended or the deadline passed."""
-    while time.monotonic() < deadline:
-        now = tm_blockinfo(guest)
-        if now is None:
-            return None
-        threshold = now[1] - (TG_CHUNK_MIB // 2) * MIB
-        if 0 < threshold - now[0] <= TM_HOLD_MIB * MIB:
-            return now
-        if workload.parse_fill(guest.run(["cat", TM_SERIAL], timeout=60)[1]):
-            return None
-        time.sleep(1)
-    return None
+# Runs on the guest's host, polling every 0.2 s: an O_DIRECT fill wrote 1.25 MiB/s under one
+# lab (stop 47), faster than polls over ssh (two commands a poll) could see a 2 MiB window.
+TM_HOLD_SCRIPT = r"""
+end=$(( $(date +%%s) + %(wait)d ))
+while [ "$(date +%%s)" -lt "$end" ]; do
+  info=$(virsh domblkinfo %(dom)s vda) || exit 3
+  alloc=$(echo "$info" | awk '$1 == "Allocation:" {print $2}')
+  phys=$(echo "$info" | awk '$1 == "Physical:" {print $2}')
+  short=$(( phys - %(half)d - alloc ))
+  if [ "$short" -gt %(low)d ] && [ "$short" -le %(high)d ]; then
+    virsh blkdeviotune %(dom)s vda --write-bytes-sec %(bps)d --live >/dev/null || exit 4
+    echo "$alloc $phys"
+    exit 0
+  fi
+  grep -q 'fill done' %(serial)s && exit 2
+  sleep 0.2
+done
+exit 2
+"""
+
+
+def tm_hold_before_threshold(guest, deadline):
+    """Waits on `guest` until tmvm is TM_HOLD_MIB or less but more than TM_HOLD_MIB - 2 MiB
+    short of its write threshold (the LV's end minus half a chunk; a window two of the fill's
+    1 MiB steps wide) and holds its writes there (QEMU's I/O throttle at TM_HOLD_BPS, through
+    libvirt: the domain's XML carries it to a migration's destination). A threshold crossed
+    meanwhile is grown here and the next one waited for. Returns (highest write, LV size) as
+    the hold began, or None when the fill ended or the deadline passed."""
+    wait = int(deadline - time.monotonic())
+    if wait <= 0:
+        return None
+    say("%s: (a loop on the host) virsh blkdeviotune %s vda --write-bytes-sec %d --live   # once %.1f to %.1f MiB "
+        "short of the write threshold" % (guest.name, TM_DOMAIN, TM_HOLD_BPS, TM_HOLD_MIB - 2, TM_HOLD_MIB))
+    rc, out, err = guest.run(TM_HOLD_SCRIPT % {
+        "wait": wait, "dom": TM_DOMAIN, "half": (TG_CHUNK_MIB // 2) * MIB, "low": int((TM_HOLD_MIB - 2) * MIB),
+        "high": int(TM_HOLD_MIB * MIB), "bps": TM_HOLD_BPS, "serial": TM_SERIAL}, timeout=wait + 60)
+    if rc == 2:
+        return None
+    expect(rc == 0, "the hold loop on %s ended with exit status %d: %s" % (guest.name, rc, err.strip()[-300:]))
+    highest, lv = (int(x) for x in out.split())
+    return highest, lv
 
 
 def tm_hold_writes(guest, bps):
-    """Sets tmvm's disk write throttle on `guest` through libvirt (bps 0: none); a live
-    change, which the domain's XML carries to a migration's destination."""
+    """Sets tmvm's disk write throttle on `guest` through libvirt (bps 0: none)."""
     say("%s: virsh blkdeviotune %s vda --write-bytes-sec %d --live" % (guest.name, TM_DOMAIN, bps))
     virsh(guest, "blkdeviotune", TM_DOMAIN, "vda", "--write-bytes-sec", str(bps), "--live")
 
 
+def tm_qmp(guest, command, arguments):
+    """One QMP command to tmvm's QEMU on `guest` while a migration runs: libvirt refuses its
+    own verbs for the disk's throttle then (blkdeviotune is a modify job, the migration job
+    allows none) but passes QEMU's commands through (a query job; libvirt marks the domain
+    tainted, custom-monitor)."""
+    cmd = json.dumps({"execute": command, "arguments": arguments})
+    say("%s: virsh qemu-monitor-command %s '%s'" % (guest.name, TM_DOMAIN, cmd))
+    rc, out, err = guest.run(["virsh", "qemu-monitor-command", TM_DOMAIN, cmd], timeout=120)
+    expect(rc == 0 and '"error"' not in out, "%s on %s: %s %s" % (command, guest.name, out.strip(), err.strip()))
+
+
 def tm_release_writes_during_migration(guest):
-    """Lifts tmvm's write throttle on the migration's source while the migration runs: libvirt
-    refuses blkdeviotune then (a modify job during the migration job) but passes QEMU's own
-    command through (a query job; libvirt marks the domain tainted, custom-monitor). The
+    """Lifts tmvm's write hold on the migration's source while the migration runs. The
     domain's XML, and so the destination, keeps the hold (tm_hold_writes(dst, 0) after)."""
     xml = guest.check(["virsh", "dumpxml", TM_DOMAIN], timeout=120)[1]
     m = re.search(r"<target dev='vda'[^>]*/>.*?<alias name='([^']+)'/>", xml, re.S)
     expect(m is not None, "no alias for tmvm's vda in its live XML")
-    cmd = json.dumps({"execute": "block_set_io_throttle",
-                      "arguments": {"id": m.group(1), "bps": 0, "bps_rd": 0, "bps_wr": 0,
-                                    "iops": 0, "iops_rd": 0, "iops_wr": 0}})
-    say("%s: virsh qemu-monitor-command %s '%s'" % (guest.name, TM_DOMAIN, cmd))
-    rc, out, err = guest.run(["virsh", "qemu-monitor-command", TM_DOMAIN, cmd], timeout=120)
-    expect(rc == 0 and '"error"' not in out, "block_set_io_throttle on %s: %s %s" % (guest.name, out.strip(),
-                                                                                     err.strip()))
+    # The virtio-blk-pci device's QOM path to its virtio-backend, as libvirt names it (QEMU
+    # answers the alias alone "Device does not have a block device backend": lab, stop 47).
+    tm_qmp(guest, "block_set_io_throttle", {"id": "/machine/peripheral/%s/virtio-backend" % m.group(1), "bps": 0,
+                                            "bps_rd": 0, "bps_wr": 0, "iops": 0, "iops_rd": 0, "iops_wr": 0})
 
 
-def tm_migrate_with_release(ctx, src, dst, uuid):
-    """Runs the stock live migration src -> dst on a thread; lifts the source's write hold
-    once both hosts hold the volume shared (the hand-over). Returns (rc, stderr, seconds the
-    command took, seconds into it when the writes were let go or None)."""
+def tm_migrate_across_crossing(ctx, src, dst, uuid, wall):
+    """Runs the stock live migration src -> dst on a thread and, once both hosts hold the
+    volume shared (the hand-over), stalls the migration's RAM transfer (QEMU's max-bandwidth
+    at TM_STALL_BPS), lets the guest's writes go on, waits up to TM_CROSS_WAIT s for the
+    source's agent to see the threshold crossed and wait for the hand-over, then lets the
+    migration finish at TM_FINISH_MIB_S. A held guest dirties little and its RAM is mostly
+    zero pages: the slowed migration alone ended 6 s after the release (18.1 s in all, lab,
+    stop 47), before the guest, slow while it migrates, got to the threshold. Returns (rc,
+    stderr, seconds the command took, seconds into it when the writes were let go or None,
+    seconds from then until the source's agent waited or None)."""
     result = {}
 
     def migrate():
@@ -1102,17 +1144,32 @@ def tm_migrate_with_release(ctx, src, dst, uuid):
     t0 = time.monotonic()
     mover = threading.Thread(target=migrate, daemon=True)
     mover.start()
-    released = None
+    released = crossed = None
     while mover.is_alive():
         if mig_lock_holders(ctx, uuid) == {src.name: "sh", dst.name: "sh"}:
+            tm_qmp(src, "migrate-set-parameters", {"max-bandwidth": TM_STALL_BPS})
             released = time.monotonic() - t0
-            say("   both hosts hold %s shared %.1f s into the migration: the guest's writes go on" % (TM_LV, released))
+            say("   both hosts hold %s shared %.1f s into the migration: its transfer stalled, the guest's writes "
+                "go on" % (TM_LV, released))
             tm_release_writes_during_migration(src)
+            until = time.monotonic() + TM_CROSS_WAIT
+            while time.monotonic() < until and mover.is_alive():
+                if any("hands it over" in l for l in tm_agent_lines(src, wall)):
+                    crossed = time.monotonic() - t0 - released
+                    break
+                time.sleep(1)
+            say("   %s: %s; the migration goes on" % (
+                src.name, "the agent waits for the hand-over %.1f s after the release" % crossed if crossed is not None
+                else "no crossing seen in %d s" % TM_CROSS_WAIT))
+            say("%s: virsh migrate-setspeed %s --bandwidth %d" % (src.name, TM_DOMAIN, TM_FINISH_MIB_S))
+            rc, _, err = src.run(["virsh", "migrate-setspeed", TM_DOMAIN, "--bandwidth", str(TM_FINISH_MIB_S)],
+                                 timeout=120)
+            expect(rc == 0 or not mover.is_alive(), "migrate-setspeed on %s: %s" % (src.name, err.strip()))
             break
         time.sleep(0.5)
     mover.join(900)
     return result.get("rc", 1), result.get("err", "the migration command did not return"), \
-        result.get("took", time.monotonic() - t0), released
+        result.get("took", time.monotonic() - t0), released, crossed
 
 
 def tm_agent_lines(guest, since):
@@ -1160,11 +1217,10 @@ def thin_migrate(ctx):
     deadline = t_start + TG_FILL_WAIT
     src, dst, across = a, b, []
     for attempt in range(TM_ATTEMPTS):
-        near = tm_wait_before_threshold(src, deadline)
+        near = tm_hold_before_threshold(src, deadline)
         if near is None:
             break
         highest, lv = near
-        tm_hold_writes(src, TM_HOLD_BPS)
         virsh(src, "migrate-setmaxdowntime", TM_DOMAIN, str(MIG_MAX_DOWNTIME_MS))
         say("%s: virsh migrate --live --bandwidth %d %s qemu+tcp://%s/system   # highest write %.1f MiB of a %d MiB "
             "LV, %.1f MiB short of its threshold, writes held" % (
@@ -1172,7 +1228,7 @@ def thin_migrate(ctx):
                 (lv - (TG_CHUNK_MIB // 2) * MIB - highest) / MIB))
         wall = int(src.check(["date", "+%s"])[1].strip()) - 2
         t0 = time.monotonic()
-        rc, err, took, released = tm_migrate_with_release(ctx, src, dst, uuid)
+        rc, err, took, released, crossed = tm_migrate_across_crossing(ctx, src, dst, uuid, wall)
         expect(rc == 0, "the migration %s->%s failed: %s" % (src.name, dst.name, err.strip()[-400:]))
         expect(released is not None, "the migration %s->%s ended before both hosts held %s shared"
                % (src.name, dst.name, TM_LV))
