@@ -25,7 +25,6 @@ protected:
         ASSERT_TRUE(p.ok()) << p.error().message;
         pool = *p;
         BackendConfig cfg;
-        cfg.iscsi_nodes_dir = "/etc/iscsi/nodes";
         cfg.device_timeout = std::chrono::seconds(5);
         // 2026-01-01 00:00:00 UTC whatever the day the tests run: goldens record it.
         cfg.wall_clock = [] { return std::chrono::system_clock::time_point(std::chrono::seconds(1767225600)); };

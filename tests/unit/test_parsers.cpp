@@ -294,6 +294,34 @@ TEST(Iscsi, FindsRecordFilesInBothLayouts) {
     EXPECT_FALSE(iscsi::find_node_record_files(sys, "/n", n, "10.9.9.9", 3260).ok());
 }
 
+// Debian 13 moved open-iscsi's database to /var/lib/iscsi (open-iscsi 2.1.10-3: its upgrade
+// moves /etc/iscsi/nodes there); Debian 12 keeps /etc/iscsi. The backend looks in both.
+TEST(Iscsi, FindsTheRecordInWhicheverDatabaseHasIt) {
+    FakeSystem sys;
+    iscsi::NodeAddress n{"iqn.2024-04.com.example:vms", "10.0.0.50:3260", ""};
+    const std::vector<std::string> dirs{"/var/lib/iscsi/nodes", "/etc/iscsi/nodes"};
+    sys.dirs["/var/lib/iscsi/nodes/iqn.2024-04.com.example:vms"] = {"10.0.0.50,3260"};
+    auto files = iscsi::find_node_record_files(sys, dirs, n, "10.0.0.50", 3260);
+    ASSERT_TRUE(files.ok()) << files.error().message;
+    EXPECT_EQ(*files, std::vector<std::string>{"/var/lib/iscsi/nodes/iqn.2024-04.com.example:vms/10.0.0.50,3260"});
+    // Both: which one iscsiadm reads cannot be told, so no secret is written to either.
+    sys.dirs["/etc/iscsi/nodes/iqn.2024-04.com.example:vms"] = {"10.0.0.50,3260"};
+    files = iscsi::find_node_record_files(sys, dirs, n, "10.0.0.50", 3260);
+    ASSERT_FALSE(files.ok());
+    EXPECT_EQ(files.error().code, ErrorCode::conflict);
+    EXPECT_EQ(files.error().message, "open-iscsi node record for iqn.2024-04.com.example:vms at 10.0.0.50:3260 in both "
+                                     "/var/lib/iscsi/nodes and /etc/iscsi/nodes: which one open-iscsi reads cannot be told");
+    sys.dirs.erase("/var/lib/iscsi/nodes/iqn.2024-04.com.example:vms");
+    files = iscsi::find_node_record_files(sys, dirs, n, "10.0.0.50", 3260);
+    ASSERT_TRUE(files.ok());
+    EXPECT_EQ(*files, std::vector<std::string>{"/etc/iscsi/nodes/iqn.2024-04.com.example:vms/10.0.0.50,3260"});
+    sys.dirs.clear();
+    files = iscsi::find_node_record_files(sys, dirs, n, "10.0.0.50", 3260);
+    ASSERT_FALSE(files.ok());
+    EXPECT_EQ(files.error().message, "no open-iscsi node record for iqn.2024-04.com.example:vms at 10.0.0.50:3260 "
+                                     "(looked in /var/lib/iscsi/nodes and /etc/iscsi/nodes)");
+}
+
 TEST(Iscsi, FindsRecordMadeWithUnknownTpgt) {
     // `iscsiadm -m node -o new -T … -p 127.0.0.1:3999` on open-iscsi 2.1.8 writes
     // /etc/iscsi/nodes/<iqn>/127.0.0.1,3999 (a file, no TPGT suffix).

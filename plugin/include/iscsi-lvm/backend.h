@@ -140,7 +140,7 @@ typedef struct ilvm_backend_ops {
     const char *module_version;
 
     /* Options (all optional): "libvirt_uri" (secret store, default qemu:///system),
-     * "iscsi_nodes_dir" (/etc/iscsi/nodes), "device_timeout_ms" (30000),
+     * "iscsi_nodes_dir" (/var/lib/iscsi/nodes and /etc/iscsi/nodes), "device_timeout_ms" (30000),
      * "command_wrapper" (test harnesses only: argv[0] of every command is prefixed),
      * "interrupt_fd" (a pipe's read end: a byte there stops the running command, so the call
      * fails and rolls back what it made; the host writes it from its SIGINT/SIGTERM handler). */

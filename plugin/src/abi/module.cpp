@@ -104,7 +104,7 @@ ilvm_backend *op_open(const ilvm_option *options, size_t n, ilvm_reply *reply) {
         for (size_t i = 0; i < n; ++i) {
             std::string key = options[i].key ? options[i].key : "", value = options[i].value ? options[i].value : "";
             if (key == "libvirt_uri") uri = value;
-            else if (key == "iscsi_nodes_dir") cfg.iscsi_nodes_dir = value;
+            else if (key == "iscsi_nodes_dir") cfg.iscsi_nodes_dirs = {value};
             else if (key == "device_timeout_ms") {
                 auto ms = parse_number(value, 0, 3'600'000, "backend option device_timeout_ms");
                 if (!ms.ok()) {

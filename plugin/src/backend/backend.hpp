@@ -38,7 +38,10 @@ class PoolSessions;
 }
 
 struct BackendConfig {
-    std::string iscsi_nodes_dir = "/etc/iscsi/nodes";
+    // Where open-iscsi keeps its node records: Debian 13's open-iscsi (2.1.10-3 and later)
+    // under /var/lib/iscsi (its upgrade moves them there), Debian 12's under /etc/iscsi. Both
+    // are looked in (iscsi/node_record.hpp); ILVM_ISCSI_NODES_DIR names one instead.
+    std::vector<std::string> iscsi_nodes_dirs = {"/var/lib/iscsi/nodes", "/etc/iscsi/nodes"};
     std::chrono::milliseconds device_timeout{std::chrono::seconds(30)};
     // The wall clock, for what is recorded (a snapshot's creation time); tests fix it.
     std::function<std::chrono::system_clock::time_point()> wall_clock = [] { return std::chrono::system_clock::now(); };

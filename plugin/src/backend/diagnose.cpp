@@ -205,7 +205,7 @@ Result<std::vector<Finding>> Backend::diagnose_pool(const PoolDef &pool, const R
     }
 
     // The iSCSI session to the pool's target.
-    iscsi::PoolSessions sessions(sys_, pool, cfg_.iscsi_nodes_dir);
+    iscsi::PoolSessions sessions(sys_, pool, cfg_.iscsi_nodes_dirs);
     SessionDetails details(sys_);
     session_findings(pool, sessions, details, out);
     if (pool.multipath() && sessions.known() && sessions.any_up()) multipath_findings(sys_, pool, details, out);

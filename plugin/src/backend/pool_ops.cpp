@@ -85,7 +85,7 @@ Error undo_lock_start(System &sys, iscsi::PoolSessions &sessions, bool was_logge
 }  // namespace
 
 Result<bool> Backend::check_pool(const PoolDef &pool) {
-    iscsi::PoolSessions sessions(sys_, pool, cfg_.iscsi_nodes_dir);
+    iscsi::PoolSessions sessions(sys_, pool, cfg_.iscsi_nodes_dirs);
     ILVM_ASSIGN_OR_RETURN(bool in, sessions.logged_in());
     if (!in) return false;
     auto dev = lun_device(pool, sessions);
@@ -104,7 +104,7 @@ Result<PoolDef> Backend::build_pool(const PoolDef &pool, BuildOptions opts) {
         return invalid_input("volume group name '" + pool.vg_name + "' cannot be used on this host: " + vg_dir +
                                  " exists, and LVM puts a VG's volumes there",
                              "choose another <source><name> for pool " + pool.name + " (ilvm pool-define)");
-    iscsi::PoolSessions sessions(sys_, pool, cfg_.iscsi_nodes_dir);
+    iscsi::PoolSessions sessions(sys_, pool, cfg_.iscsi_nodes_dirs);
     ILVM_TRY(sessions.logged_in());
     ILVM_TRY(login(pool, sessions));
     // Leave the host as we found it when the build is refused or fails.
@@ -151,7 +151,7 @@ Result<PoolDef> Backend::build_pool(const PoolDef &pool, BuildOptions opts) {
 }
 
 Result<PoolDef> Backend::start_pool(const PoolDef &pool) {
-    iscsi::PoolSessions sessions(sys_, pool, cfg_.iscsi_nodes_dir);
+    iscsi::PoolSessions sessions(sys_, pool, cfg_.iscsi_nodes_dirs);
     ILVM_ASSIGN_OR_RETURN(bool was_logged_in, sessions.logged_in());
     ILVM_TRY(login(pool, sessions));
     auto refuse = [&](Error e) { return logout_if_new(sys_, pool, sessions, std::move(e)); };
@@ -209,7 +209,7 @@ PoolSnapshot Backend::snapshot_of(const PoolDef &pool, const lvm::VgReport &vg, 
 }
 
 Status Backend::stop_pool(const PoolDef &pool, SessionUse use) {
-    iscsi::PoolSessions sessions(sys_, pool, cfg_.iscsi_nodes_dir);
+    iscsi::PoolSessions sessions(sys_, pool, cfg_.iscsi_nodes_dirs);
     ILVM_ASSIGN_OR_RETURN(bool in, sessions.logged_in());
     if (!in) return {};
     ILVM_ASSIGN_OR_RETURN(auto lvs, load_lvs(pool));
@@ -242,7 +242,7 @@ Status Backend::delete_pool(const PoolDef &pool, SessionUse use) {
     // The VG is gone: what follows is tidying, and must not leave the pool half-active.
     // wipefs instead of pvremove: pvremove needs lvmlockd's global lock, which may have
     // lived in the VG we just removed.
-    iscsi::PoolSessions sessions(sys_, pool, cfg_.iscsi_nodes_dir);
+    iscsi::PoolSessions sessions(sys_, pool, cfg_.iscsi_nodes_dirs);
     auto lun = lun_device(pool, sessions);
     auto wiped = lun.ok() ? run_checked(sys_, device::wipe_signatures(*lun), "wipefs") : Result<CommandOutput>(lun.error());
     if (!wiped.ok()) spdlog::warn("volume group removed, but the PV label stays: {}", wiped.error().message);
@@ -255,7 +255,7 @@ Status Backend::delete_pool(const PoolDef &pool, SessionUse use) {
 
 Status Backend::forget_pool(const PoolDef &pool, SessionUse use) {
     if (use == SessionUse::shared) return {};  // the record serves another pool too
-    iscsi::PoolSessions sessions(sys_, pool, cfg_.iscsi_nodes_dir);
+    iscsi::PoolSessions sessions(sys_, pool, cfg_.iscsi_nodes_dirs);
     ILVM_ASSIGN_OR_RETURN(bool in, sessions.logged_in());
     if (in)
         return conflict("pool " + pool.name + " is still logged in to its target",

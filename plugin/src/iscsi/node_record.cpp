@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "iscsi/node_record.hpp"
 
+#include "common/strings.hpp"
+
 namespace ilvm::iscsi {
 
 Result<std::vector<std::string>> find_node_record_files(System &sys, const std::string &nodes_dir,
@@ -30,6 +32,28 @@ Result<std::vector<std::string>> find_node_record_files(System &sys, const std::
         }
     }
     if (files.empty()) return not_found("no open-iscsi node record for " + node.target_iqn + " at " + node.portal);
+    return files;
+}
+
+Result<std::vector<std::string>> find_node_record_files(System &sys, const std::vector<std::string> &nodes_dirs,
+                                                        const NodeAddress &node, const std::string &host,
+                                                        uint16_t port) {
+    std::vector<std::string> found_in, files;
+    for (const auto &dir : nodes_dirs) {
+        auto here = find_node_record_files(sys, dir, node, host, port);
+        if (!here.ok()) continue;
+        found_in.push_back(dir);
+        files = std::move(*here);
+    }
+    const std::string what = "open-iscsi node record for " + node.target_iqn + " at " + node.portal;
+    if (found_in.empty())
+        return not_found("no " + what + " (looked in " + join(nodes_dirs, " and ") + ")",
+                         "iscsiadm --mode node --targetname " + node.target_iqn + " shows the records this open-iscsi "
+                         "keeps; set ILVM_ISCSI_NODES_DIR if it keeps them elsewhere");
+    if (found_in.size() > 1)
+        return conflict(what + " in both " + join(found_in, " and ") + ": which one open-iscsi reads cannot be told",
+                        "remove the stale copy: Debian 12's open-iscsi keeps its records under /etc/iscsi/nodes, "
+                        "Debian 13's under /var/lib/iscsi/nodes (its upgrade moves them)");
     return files;
 }
 

@@ -55,8 +55,8 @@ bool session_listed(std::string_view session_output, const std::string &target_i
     return false;
 }
 
-Session::Session(System &sys, const PoolDef &pool, const Portal &portal, std::string nodes_dir)
-    : sys_(sys), pool_(pool), portal_(portal), nodes_dir_(std::move(nodes_dir)), node_(node_address(pool, portal)) {}
+Session::Session(System &sys, const PoolDef &pool, const Portal &portal, std::vector<std::string> nodes_dirs)
+    : sys_(sys), pool_(pool), portal_(portal), nodes_dirs_(std::move(nodes_dirs)), node_(node_address(pool, portal)) {}
 
 namespace {
 
@@ -119,7 +119,7 @@ Status Session::configure_record(const std::optional<ChapCredentials> &chap) {
     for (const auto &[key, value] : settings)
         ILVM_TRY(run_checked(sys_, node_update(node_, key, value), "cannot update the iSCSI node record"));
     if (chap) {
-        ILVM_ASSIGN_OR_RETURN(auto files, find_node_record_files(sys_, nodes_dir_, node_, portal_.host, portal_.port));
+        ILVM_ASSIGN_OR_RETURN(auto files, find_node_record_files(sys_, nodes_dirs_, node_, portal_.host, portal_.port));
         for (const auto &f : files) ILVM_TRY(write_chap_settings(sys_, f, chap->username, chap->password));
     }
     return {};
@@ -194,9 +194,10 @@ Status Session::delete_record() {
     return system_error("cannot remove the iSCSI node record for " + pool_.target_iqn + portal_suffix() + ": " + out.first_error_line());
 }
 
-PoolSessions::PoolSessions(System &sys, const PoolDef &pool, const std::string &nodes_dir) : sys_(sys), pool_(pool) {
+PoolSessions::PoolSessions(System &sys, const PoolDef &pool, const std::vector<std::string> &nodes_dirs)
+    : sys_(sys), pool_(pool) {
     sessions_.reserve(pool.portals.size());
-    for (const auto &portal : pool.portals) sessions_.emplace_back(sys, pool, portal, nodes_dir);
+    for (const auto &portal : pool.portals) sessions_.emplace_back(sys, pool, portal, nodes_dirs);
     up_.assign(sessions_.size(), false);
     made_.assign(sessions_.size(), false);
 }

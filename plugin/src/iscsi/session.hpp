@@ -44,7 +44,7 @@ bool session_listed(std::string_view session_output, const std::string &target_i
 // record gets depend on pool.multipath() (iscsi/session_timeouts.hpp).
 class Session {
 public:
-    Session(System &sys, const PoolDef &pool, const Portal &portal, std::string nodes_dir);
+    Session(System &sys, const PoolDef &pool, const Portal &portal, std::vector<std::string> nodes_dirs);
 
     const Portal &portal() const { return portal_; }
 
@@ -81,7 +81,7 @@ private:
     System &sys_;
     const PoolDef &pool_;
     const Portal &portal_;
-    std::string nodes_dir_;
+    std::vector<std::string> nodes_dirs_;
     NodeAddress node_;
     bool created_record_ = false;
     bool created_iface_ = false;
@@ -92,7 +92,7 @@ private:
 // those logins only, never a session it found.
 class PoolSessions {
 public:
-    PoolSessions(System &sys, const PoolDef &pool, const std::string &nodes_dir);
+    PoolSessions(System &sys, const PoolDef &pool, const std::vector<std::string> &nodes_dirs);
 
     // Which portals have a session (one `iscsiadm --mode session` for all of them), kept as
     // what was there before this object's logins. True when at least one has.

@@ -300,7 +300,9 @@ def chap(ctx):
     ctx.ilvm(a, "pool-start", "chap", "--build", "--confirm", "chap", why="right secret")
     rc, out, _ = a.run(["iscsiadm", "-m", "session"])
     expect(spec.iqn in out, "no session to the CHAP target after a good login")
-    rc, out, _ = a.run("grep -rl 'node.session.auth.password = %s' /etc/iscsi/nodes/%s" % (CHAP_PASSWORD, spec.iqn))
+    # open-iscsi's database: /etc/iscsi on Debian 12, /var/lib/iscsi on Debian 13.
+    rc, out, _ = a.run("grep -rl 'node.session.auth.password = %s' /etc/iscsi/nodes/%s /var/lib/iscsi/nodes/%s "
+                       "2>/dev/null" % (CHAP_PASSWORD, spec.iqn, spec.iqn))
     expect(rc == 0, "CHAP password not in the node record")
     rc, out, _ = a.run(["stat", "-c", "%a", out.split()[0]])
     expect(out.strip() == "600", "node record mode is %s, not 600" % out.strip())
