@@ -7,7 +7,48 @@
 namespace ilvm::test {
 namespace {
 
-using PoolOps = BackendTest;
+class PoolOps : public BackendTest {
+protected:
+    // A CHAP pool built on a fresh host whose open-iscsi keeps its node records under
+    // `nodes_dir`: the same commands (golden), the secret on no argv, only in the record (0600).
+    void build_chap_pool_with_records_in(const std::string &nodes_dir) {
+        use_pool("san_chap.xml");
+        secrets.by_usage["san-chap"] = "s3cr3t-Chap-Pw!";
+        logged_in(false);
+        lun_present();
+        const std::string target_dir = nodes_dir + "/iqn.2024-04.com.example:vms";
+        const std::string record = target_dir + "/10.0.0.50,3260,-1/ilvm-san";
+        sys.dirs[target_dir] = {"10.0.0.50,3260,-1"};
+        sys.dirs[target_dir + "/10.0.0.50,3260,-1"] = {"ilvm-san"};
+        sys.files[record] = data_file("iscsi/node_record_default.txt");
+        // A fresh host: no iface, no node record yet.
+        sys.on({"iscsiadm", "--mode", "iface", "--interface", "ilvm-san"}, fail_out(6, "iscsiadm: Could not read iface ilvm-san (6).\n"));
+        sys.on({"iscsiadm", "--mode", "iface", "--interface", "ilvm-san", "--op"}, ok_out());
+        sys.on({"iscsiadm", "--mode", "node", "--targetname", "iqn.2024-04.com.example:vms", "--portal", "10.0.0.50:3260",
+                "--interface", "ilvm-san"},
+               fail_out(21, "iscsiadm: No records found\n"));
+        sys.on({"iscsiadm", "--mode", "node", "--targetname", "iqn.2024-04.com.example:vms", "--portal", "10.0.0.50:3260",
+                "--interface", "ilvm-san", "--op"},
+               ok_out());
+        sys.on({"iscsiadm", "--mode", "node", "--targetname", "iqn.2024-04.com.example:vms", "--portal", "10.0.0.50:3260",
+                "--interface", "ilvm-san", "--login"},
+               ok_out());
+        sys.on({"blkid"}, fail_out(2, ""));
+        vgs("vgs_vg_san.json");
+        ASSERT_TRUE(backend->build_pool(pool, {}).ok());
+        expect_golden("pool-build-chap-initiator", sys.transcript());
+        for (const auto &c : sys.commands) {
+            for (const auto &a : c.argv) EXPECT_EQ(a.find("s3cr3t"), std::string::npos) << c.display();
+            EXPECT_EQ(c.stdin_data.find("s3cr3t"), std::string::npos);
+    }
+    // The secret lives in the node record only, 0600, with the CHAP method and user.
+    EXPECT_EQ(sys.modes[record], 0600u);
+    EXPECT_NE(sys.files[record].find("node.session.auth.password = s3cr3t-Chap-Pw!\n"), std::string::npos);
+    EXPECT_NE(sys.files[record].find("node.session.auth.authmethod = CHAP\n"), std::string::npos);
+    EXPECT_NE(sys.files[record].find("node.session.auth.username = vmhost\n"), std::string::npos);
+    EXPECT_EQ(sys.files[record].find("password = <empty>"), std::string::npos);
+    }
+};
 
 TEST_F(PoolOps, BuildFreshLunCreatesSharedVgAndRestoresState) {
     logged_in(false);
@@ -90,84 +131,12 @@ TEST_F(PoolOps, BuildLocalVgHasNoSharedOptions) {
     expect_golden("pool-build-local", sys.transcript());
 }
 
-TEST_F(PoolOps, BuildWithChapAndInitiatorNeverPutsSecretOnArgv) {
-    use_pool("san_chap.xml");
-    secrets.by_usage["san-chap"] = "s3cr3t-Chap-Pw!";
-    logged_in(false);
-    lun_present();
-    const std::string target_dir = "/etc/iscsi/nodes/iqn.2024-04.com.example:vms";
-    const std::string record = target_dir + "/10.0.0.50,3260,-1/ilvm-san";
-    sys.dirs[target_dir] = {"10.0.0.50,3260,-1"};
-    sys.dirs[target_dir + "/10.0.0.50,3260,-1"] = {"ilvm-san"};
-    sys.files[record] = data_file("iscsi/node_record_default.txt");
-    // A fresh host: no iface, no node record yet.
-    sys.on({"iscsiadm", "--mode", "iface", "--interface", "ilvm-san"}, fail_out(6, "iscsiadm: Could not read iface ilvm-san (6).\n"));
-    sys.on({"iscsiadm", "--mode", "iface", "--interface", "ilvm-san", "--op"}, ok_out());
-    sys.on({"iscsiadm", "--mode", "node", "--targetname", "iqn.2024-04.com.example:vms", "--portal", "10.0.0.50:3260",
-            "--interface", "ilvm-san"},
-           fail_out(21, "iscsiadm: No records found\n"));
-    sys.on({"iscsiadm", "--mode", "node", "--targetname", "iqn.2024-04.com.example:vms", "--portal", "10.0.0.50:3260",
-            "--interface", "ilvm-san", "--op"},
-           ok_out());
-    sys.on({"iscsiadm", "--mode", "node", "--targetname", "iqn.2024-04.com.example:vms", "--portal", "10.0.0.50:3260",
-            "--interface", "ilvm-san", "--login"},
-           ok_out());
-    sys.on({"blkid"}, fail_out(2, ""));
-    vgs("vgs_vg_san.json");
-    ASSERT_TRUE(backend->build_pool(pool, {}).ok());
-    expect_golden("pool-build-chap-initiator", sys.transcript());
-    for (const auto &c : sys.commands) {
-        for (const auto &a : c.argv) EXPECT_EQ(a.find("s3cr3t"), std::string::npos) << c.display();
-        EXPECT_EQ(c.stdin_data.find("s3cr3t"), std::string::npos);
-    }
-    // The secret lives in the node record only, 0600, with the CHAP method and user.
-    EXPECT_EQ(sys.modes[record], 0600u);
-    EXPECT_NE(sys.files[record].find("node.session.auth.password = s3cr3t-Chap-Pw!\n"), std::string::npos);
-    EXPECT_NE(sys.files[record].find("node.session.auth.authmethod = CHAP\n"), std::string::npos);
-    EXPECT_NE(sys.files[record].find("node.session.auth.username = vmhost\n"), std::string::npos);
-    EXPECT_EQ(sys.files[record].find("password = <empty>"), std::string::npos);
-}
+TEST_F(PoolOps, BuildWithChapAndInitiatorNeverPutsSecretOnArgv) { build_chap_pool_with_records_in("/etc/iscsi/nodes"); }
 
 // Debian 13's open-iscsi (2.1.11) keeps its node records under /var/lib/iscsi/nodes: the lab's
 // first CHAP pool there failed "no open-iscsi node record for … at 10.0.2.2:32941" while the
 // backend looked only under /etc/iscsi/nodes. The same commands, the secret in that record.
-TEST_F(PoolOps, BuildWithChapOnDebian13WritesTheRecordUnderVarLib) {
-    use_pool("san_chap.xml");
-    secrets.by_usage["san-chap"] = "s3cr3t-Chap-Pw!";
-    logged_in(false);
-    lun_present();
-    const std::string target_dir = "/var/lib/iscsi/nodes/iqn.2024-04.com.example:vms";
-    const std::string record = target_dir + "/10.0.0.50,3260,-1/ilvm-san";
-    sys.dirs[target_dir] = {"10.0.0.50,3260,-1"};
-    sys.dirs[target_dir + "/10.0.0.50,3260,-1"] = {"ilvm-san"};
-    sys.files[record] = data_file("iscsi/node_record_default.txt");
-    // A fresh host: no iface, no node record yet.
-    sys.on({"iscsiadm", "--mode", "iface", "--interface", "ilvm-san"}, fail_out(6, "iscsiadm: Could not read iface ilvm-san (6).\n"));
-    sys.on({"iscsiadm", "--mode", "iface", "--interface", "ilvm-san", "--op"}, ok_out());
-    sys.on({"iscsiadm", "--mode", "node", "--targetname", "iqn.2024-04.com.example:vms", "--portal", "10.0.0.50:3260",
-            "--interface", "ilvm-san"},
-           fail_out(21, "iscsiadm: No records found\n"));
-    sys.on({"iscsiadm", "--mode", "node", "--targetname", "iqn.2024-04.com.example:vms", "--portal", "10.0.0.50:3260",
-            "--interface", "ilvm-san", "--op"},
-           ok_out());
-    sys.on({"iscsiadm", "--mode", "node", "--targetname", "iqn.2024-04.com.example:vms", "--portal", "10.0.0.50:3260",
-            "--interface", "ilvm-san", "--login"},
-           ok_out());
-    sys.on({"blkid"}, fail_out(2, ""));
-    vgs("vgs_vg_san.json");
-    ASSERT_TRUE(backend->build_pool(pool, {}).ok());
-    expect_golden("pool-build-chap-initiator", sys.transcript());
-    for (const auto &c : sys.commands) {
-        for (const auto &a : c.argv) EXPECT_EQ(a.find("s3cr3t"), std::string::npos) << c.display();
-        EXPECT_EQ(c.stdin_data.find("s3cr3t"), std::string::npos);
-    }
-    // The secret lives in the node record only, 0600, with the CHAP method and user.
-    EXPECT_EQ(sys.modes[record], 0600u);
-    EXPECT_NE(sys.files[record].find("node.session.auth.password = s3cr3t-Chap-Pw!\n"), std::string::npos);
-    EXPECT_NE(sys.files[record].find("node.session.auth.authmethod = CHAP\n"), std::string::npos);
-    EXPECT_NE(sys.files[record].find("node.session.auth.username = vmhost\n"), std::string::npos);
-    EXPECT_EQ(sys.files[record].find("password = <empty>"), std::string::npos);
-}
+TEST_F(PoolOps, BuildWithChapOnDebian13WritesTheRecordUnderVarLib) { build_chap_pool_with_records_in("/var/lib/iscsi/nodes"); }
 
 TEST_F(PoolOps, LoginAuthFailureLeavesNoRecordBehind) {
     use_pool("san_chap.xml");
