@@ -179,7 +179,7 @@ public:
         return Activated{before.status.activation == ActivationState::inactive, vol_format_name(before.def.format)};
     }
     Status deactivate(const std::string &, const std::string &v) override {
-        ILVM_TRY(be_.deactivate_vol(pool_, v, /*reuse_report=*/true, /*after_use=*/true));  // as ModuleControl
+        ILVM_TRY(be_.deactivate_vol(pool_, v, /*reuse_report=*/true));  // as ModuleControl
         return {};
     }
 

@@ -355,8 +355,9 @@ int op_deactivate_vol(ilvm_backend *b, const char *pool_xml, const char *vol_nam
     return guarded(b, reply, pool_xml, [&](Backend &be, const PoolDef &pool) {
         auto name = name_arg(vol_name);
         const bool reuse = (flags & ILVM_REUSE_LVS_REPORT) != 0;
-        const bool after_use = (flags & ILVM_DEACTIVATE_AFTER_USE) != 0;
-        return name.ok() ? reply_vol(reply, be.deactivate_vol(pool, *name, reuse, after_use)) : fail(reply, name.error());
+        // ILVM_DEACTIVATE_AFTER_USE is accepted and changes nothing: every deactivation now
+        // waits out udev's probe of a volume found open (backend.h).
+        return name.ok() ? reply_vol(reply, be.deactivate_vol(pool, *name, reuse)) : fail(reply, name.error());
     });
 }
 

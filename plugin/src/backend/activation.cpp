@@ -240,18 +240,19 @@ Result<VolInfo> Backend::activate_vol(const PoolDef &pool, const std::string &na
     return before;
 }
 
-Result<VolInfo> Backend::deactivate_vol(const PoolDef &pool, const std::string &name, bool reuse_report,
-                                        bool after_use) {
+Result<VolInfo> Backend::deactivate_vol(const PoolDef &pool, const std::string &name, bool reuse_report) {
     // Local state only (is it active here, open?); lvchange takes the real locks.
     ILVM_ASSIGN_OR_RETURN(auto lv, load_lv_unlocked(pool, name, reuse_report));
     VolInfo before = to_vol_info(pool, lv);
     if (!lv.active_locally) return before;
-    if (lv.device_open && after_use) {
-        // The domain that used it has stopped, so what still has it open is most likely udev:
-        // closing a device opened for writing makes udev probe it (the "watch" option of lvm2's
-        // udev rules, then blkid). Seen in the lab under load: the release hook found a volume
-        // open 2 s after QEMU had gone and left it active, and locked, here. udev's queue is
-        // waited for (at most 30 s), then the volume looked at again.
+    if (lv.device_open) {
+        // What has it open may be udev: closing a device opened for writing makes udev probe
+        // it (the "watch" option of lvm2's udev rules, then blkid; Debian 13 adds sg3-utils'
+        // rules). Seen in the lab: under load the release hook found a volume open 2 s after
+        // QEMU had gone and left it active, and locked, here; on Debian 13 `ilvm vol-deactivate`
+        // right after a qemu-io write was refused "open on this host". udev's queue is waited
+        // for (at most 30 s; at once when it is empty, as when a domain holds the volume), then
+        // the volume looked at again.
         continue_after(run_status(sys_, device::udev_settle(), "udevadm settle"),
                        "the volume is looked at again all the same");
         forget_lv(pool, name);

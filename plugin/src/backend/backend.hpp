@@ -153,10 +153,9 @@ public:
     // handed to lvchange without asking lvmlockd its mode first (one command per try).
     Result<VolInfo> activate_vol(const PoolDef &pool, const std::string &name, lvm::ActivationMode mode,
                                  bool reuse_report = false, bool polling = false);
-    // after_use: the domain that used the volume has stopped (the hook's release): an open
-    // count left is waited out once (udev probing the device its last writer closed).
-    Result<VolInfo> deactivate_vol(const PoolDef &pool, const std::string &name, bool reuse_report = false,
-                                   bool after_use = false);
+    // An open count is waited out once (udev probing the device its last writer closed)
+    // before the volume is refused as open here.
+    Result<VolInfo> deactivate_vol(const PoolDef &pool, const std::string &name, bool reuse_report = false);
 
     // The reconciler: one lvs, then repairs of missing skip flags / autoactivation and
     // deactivation of settled idle LVs (reconcile_plan.hpp). dry_run runs only the lvs.
