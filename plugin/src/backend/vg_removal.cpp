@@ -7,6 +7,7 @@
 #include "backend/lockspace.hpp"
 #include "backend/tool_messages.hpp"
 #include "common/log.hpp"
+#include "common/strings.hpp"
 #include "lvm/lvm_argv.hpp"
 #include "lvm/lvm_version.hpp"
 #include "sanlock/client_status.hpp"
@@ -67,12 +68,6 @@ Result<std::vector<std::string>> other_live_hosts(System &sys, const PoolDef &po
     return others;
 }
 
-std::string joined_list(const std::vector<std::string> &items) {
-    std::string s;
-    for (const auto &i : items) s += (s.empty() ? "" : ", ") + i;
-    return s;
-}
-
 Status remove_past_lvmlockd(System &sys, const PoolDef &pool) {
     const std::string lockspace = "lvm_" + pool.vg_name;
     const std::string what = "vgremove " + pool.vg_name;
@@ -87,7 +82,7 @@ Status remove_past_lvmlockd(System &sys, const PoolDef &pool) {
                         "start the pool here (ilvm pool-start " + pool.name + "), then delete it");
     ILVM_ASSIGN_OR_RETURN(auto others, other_live_hosts(sys, pool, lockspace, *our_id));
     if (!others.empty())
-        return conflict(what + ": " + joined_list(others) + (others.size() == 1 ? " is" : " are") +
+        return conflict(what + ": " + join(others, ", ") + (others.size() == 1 ? " is" : " are") +
                             " still in its lockspace " + lockspace,
                         stop_elsewhere_hint(pool));
 

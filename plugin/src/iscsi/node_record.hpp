@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 // CHAP settings live in open-iscsi's node record (0600 files under /etc/iscsi/nodes on Debian
-// 12, /var/lib/iscsi/nodes on Debian 13), so boot-time logins work without libvirt. iscsiadm can only set values from argv, which
-// would expose the password in /proc/*/cmdline: we edit the record file instead.
+// 12, /var/lib/iscsi/nodes on Debian 13), so boot-time logins work without libvirt. iscsiadm
+// can only set values from argv, which would expose the password in /proc/*/cmdline: we edit
+// the record file instead.
 #pragma once
 
 #include <string>
