@@ -1167,7 +1167,15 @@ def tm_migrate_across_crossing(ctx, src, dst, uuid, wall):
             say("%s: virsh migrate-setspeed %s --bandwidth %d" % (src.name, TM_DOMAIN, TM_FINISH_MIB_S))
             rc, _, err = src.run(["virsh", "migrate-setspeed", TM_DOMAIN, "--bandwidth", str(TM_FINISH_MIB_S)],
                                  timeout=120)
-            expect(rc == 0 or not mover.is_alive(), "migrate-setspeed on %s: %s" % (src.name, err.strip()))
+            if rc != 0:
+                # The stalled migration may still end by itself: with the lab's 60 s of allowed
+                # downtime, QEMU switches over once what is left fits in it at TM_STALL_BPS. The
+                # domain then leaves the source ("failed to get domain") a moment before `virsh
+                # migrate` returns (full set, stop 48). Its result is checked by the caller.
+                mover.join(120)
+                expect(not mover.is_alive(), "migrate-setspeed on %s: %s (the migration still runs)"
+                       % (src.name, err.strip()))
+                say("   the migration ended by itself before migrate-setspeed (%s)" % err.strip())
             break
         time.sleep(0.5)
     mover.join(900)
