@@ -91,12 +91,12 @@ typedef struct ilvm_option {
                                                   lvmlockd its mode first. A module without it
                                                   reads them, as before. */
 #define ILVM_DEACTIVATE_AFTER_USE   (1u << 2)  /* deactivate_vol: the domain that used the volume
-                                                  has stopped (the qemu hook's release). Since
-                                                  stop 47 every deactivation looks at a volume
-                                                  found open again once udev has settled (its
-                                                  probe of a device closed after writing), so
-                                                  the flag changes nothing; still accepted. An
-                                                  older module refuses at once without it. */
+                                                  has stopped (the qemu hook's release). This
+                                                  module looks at every volume found open again
+                                                  once udev has settled (its probe of a device
+                                                  closed after writing), so the flag changes
+                                                  nothing here; still accepted. An older module
+                                                  refuses at once without it. */
 #define ILVM_REFRESH_VOL_FIND_HOLDER (1u << 0) /* refresh_vol: read sanlock leases to name the
                                                   host holding an inactive volume */
 #define ILVM_REFRESH_VOL_NO_VG_LOCK (1u << 1)  /* refresh_vol: lvs --nolocking (this host's view,
