@@ -398,7 +398,7 @@ class CliTest(unittest.TestCase):
 
     def test_a_lock_that_sanlock_could_not_read_in_time_is_asked_for_again(self):
         # The lab under load (issue 15): sanlock timed out reading a lease over iSCSI ("aio
-        # timeout RD", "dblock read error -202"), lvmlockd answered ELOCKIO, and the LVM
+        # timeout RD", "dblock read error -202"), lvmlockd answered ELMERR, and the LVM
         # command failed before doing anything: "VG vg_san lock failed: error -221" (two CI
         # runs lost to it: vol-create-as's lvchange, pool-start's pvs). The next request a
         # second later was granted. The command is run again, at most three times in all.

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 // backend/lock_io_retry.hpp: an LVM command refused a lock because sanlock timed out on the
-// lease (lvmlockd's ELOCKIO, -221) runs again after a pause, at most three times; any other
+// lease (lvmlockd's ELMERR, -221: "error -221" from lvm2 2.03.16, "lock manager error" from
+// 2.03.31) runs again after a pause, at most three times; any other
 // failure, a lock another host holds included, is returned at once.
 #include <gtest/gtest.h>
 
@@ -40,6 +41,25 @@ TEST(LockIoRetry, ASharedVgLockSkippedForLeaseIoIsAskedAgain) {
     ASSERT_TRUE(out.ok());
     EXPECT_TRUE(out->succeeded());
     EXPECT_EQ(fake.commands.size(), 2u);
+}
+
+// lvm2 2.03.31 (Debian 13) names lvmlockd's -221 instead of printing the number: the lab's
+// `snapshots` on Debian 13 guests beside a second lab, `vol-snapshot-create` from host A while
+// host B made another: sanlock "s1:r2 ballot 382 dblock read2 error -202" then "acquire_token
+// -210 lease io error", and lvcreate ended as below (exit 5) before it did anything.
+TEST(LockIoRetry, Debian13sLockManagerErrorIsAskedAgain) {
+    for (const auto &refusal : {fail_out(5, "  VG vg_san lock failed: lock manager error.\n"),
+                                fail_out(5, "  VG vg_san lock skipped: lock manager error.\n"
+                                            "  Cannot access VG vg_san due to failed lock.\n"),
+                                fail_out(5, "  Global lock failed: lock manager error\n")}) {
+        FakeSystem fake;
+        fake.on({"lvcreate"}, std::vector<CommandOutput>{refusal, ok_out("")});
+        LockIoRetry sys(fake);
+        auto out = sys.run(Command{"lvcreate", "-n", "snapvol", "vg_san"});
+        ASSERT_TRUE(out.ok());
+        EXPECT_TRUE(out->succeeded()) << refusal.err;
+        EXPECT_EQ(fake.commands.size(), 2u) << refusal.err;
+    }
 }
 
 TEST(LockIoRetry, GivesUpAfterThreeRunsWithWhatLvmSaid) {
