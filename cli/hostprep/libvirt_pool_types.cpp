@@ -33,7 +33,8 @@ HostCheck mirror_backend_check(System &sys) {
     const Command cmd = virsh_pool_capabilities();
     auto r = sys.run(cmd);
     if (!r.ok())
-        return HostCheck{kCheck, false, "cannot run virsh: " + r.error().message, "apt-get install libvirt-clients"};
+        // The runner's message names the program ("cannot run virsh: No such file or directory").
+        return HostCheck{kCheck, false, r.error().message, "apt-get install libvirt-clients"};
     if (!r->succeeded()) {
         // virsh says "failed to connect to the hypervisor" first and why last.
         const auto lines = nonblank_lines(r->err);

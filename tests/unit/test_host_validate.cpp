@@ -218,6 +218,11 @@ TEST_F(HostValidate, ALogicalBackendThatCannotBeAskedFails) {
                               "FAIL libvirt logical pool backend: cannot read virsh pool-capabilities: libvirt's pool "
                               "capabilities is not well-formed: line 1: Start tag expected, '<' not found (fix: check "
                               "that virsh --connect qemu:///system pool-capabilities prints libvirt's pool capabilities)"}));
+    // No virsh at all (libvirt-clients not installed): the runner could not start it.
+    fake.fail_to_run(cli::virsh_pool_capabilities().argv, system_error("cannot run virsh: No such file or directory"));
+    EXPECT_EQ(failures(), (std::vector<std::string>{
+                              "FAIL libvirt logical pool backend: cannot run virsh: No such file or directory (fix: "
+                              "apt-get install libvirt-clients)"}));
 }
 
 TEST_F(HostValidate, BuiltInModulesAndSoftdogLoadedAtBootCount) {
