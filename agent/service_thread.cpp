@@ -84,15 +84,21 @@ Result<std::unique_ptr<SocketServiceThread>> SocketServiceThread::start(int work
     GErrorPtr err(raw);
     if (!st.workers) return system_error(std::string("no threads to serve connections: ") + (err ? err->message : "unknown error"));
     // GIO queues each accept on the thread-default context of whoever adds an address or
-    // (re)starts the service: ours, from here to the end of start().
-    g_main_context_push_thread_default(st.context.get());
-    struct PopContext {
-        GMainContext *c;
-        ~PopContext() { g_main_context_pop_thread_default(c); }
-    } pop{st.context.get()};
-    st.service.reset(g_socket_service_new());
-    g_signal_connect(st.service.get(), "incoming", G_CALLBACK(on_incoming), &st);
-    ILVM_TRY(listen(G_SOCKET_LISTENER(st.service.get())));
+    // (re)starts the service: ours, while the addresses are added here. Pushing a context
+    // acquires it, so it is popped before the accept thread pushes it in turn: a push while
+    // this thread still holds it is refused (GLib's "assertion 'acquired_context' failed"),
+    // leaving the accept thread without its context as the default one (where GIO starts the
+    // next accept).
+    {
+        g_main_context_push_thread_default(st.context.get());
+        struct PopContext {
+            GMainContext *c;
+            ~PopContext() { g_main_context_pop_thread_default(c); }
+        } pop{st.context.get()};
+        st.service.reset(g_socket_service_new());
+        g_signal_connect(st.service.get(), "incoming", G_CALLBACK(on_incoming), &st);
+        ILVM_TRY(listen(G_SOCKET_LISTENER(st.service.get())));
+    }
     st.accepting = std::thread([&st] {
         g_main_context_push_thread_default(st.context.get());
         g_main_loop_run(st.loop.get());

@@ -82,6 +82,41 @@ TEST_F(LocalSocket, AServerAnswersWhileTheMainLoopIsStuck) {
     EXPECT_EQ(seen.size(), 1u);
 }
 
+// The same however the server's thread is scheduled at start: the accept thread gets its own
+// context as its thread-default one (GIO starts the next accept on the thread-default context
+// of the thread that ran the last). When the accept thread pushed its context while start()
+// still held it, GLib refused the push ("g_main_context_push_thread_default: assertion
+// 'acquired_context' failed", ilvmd on a Debian 13 lab host). Many starts with the CPUs busy,
+// so that the accept thread often runs first; two calls each, with the main loop not running.
+TEST_F(LocalSocket, EveryAcceptStaysOffTheMainLoopWhicheverThreadRunsFirst) {
+    std::atomic<bool> stop{false};
+    std::vector<std::thread> busy;
+    for (int i = 0; i < 4; ++i)
+        busy.emplace_back([&stop] {
+            while (!stop) {
+            }
+        });
+    int refused_pushes = 0;
+    const guint handler = g_log_set_handler(
+        "GLib", static_cast<GLogLevelFlags>(G_LOG_LEVEL_CRITICAL | G_LOG_FLAG_FATAL),
+        [](const gchar *, GLogLevelFlags, const gchar *message, gpointer count) {
+            if (std::string(message).find("acquired_context") != std::string::npos) ++*static_cast<int *>(count);
+        },
+        &refused_pushes);
+    int unanswered = 0;
+    for (int round = 0; round < 200 && unanswered == 0; ++round) {
+        auto server = serve();
+        ASSERT_TRUE(server.ok()) << server.error().message;
+        for (int call = 0; call < 2; ++call)
+            if (!host::call_local_agent(path, request, std::chrono::seconds(2)).ok()) ++unanswered;
+    }
+    g_log_remove_handler("GLib", handler);
+    stop = true;
+    for (auto &t : busy) t.join();
+    EXPECT_EQ(refused_pushes, 0);
+    EXPECT_EQ(unanswered, 0);
+}
+
 // The agent stops (ilvmd exits) while a hook's request is being answered: the server waits for
 // that answer before the handler's state goes, and the caller gets it.
 TEST_F(LocalSocket, StoppingWaitsForTheRequestInService) {
