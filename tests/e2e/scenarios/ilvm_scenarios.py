@@ -898,6 +898,12 @@ TG_DROPIN = TG_DROPIN_DIR + "/60-e2e-thin-growth.conf"
 TG_FILL_WAIT = 2400
 
 
+def lv_size_bytes(guest, lv):
+    """The size of vg_san/`lv` as `guest` sees it, in bytes (lvs; raises when it fails)."""
+    return int(guest.check(["lvs", "--noheadings", "--nosuffix", "--units", "b", "-o", "lv_size",
+                            "vg_san/" + lv])[1].strip())
+
+
 def ilvmd_growth_log(guest, since):
     """ilvmd's growth lines since `since` (unix s): [(unix time, text)]."""
     out = guest.run("journalctl -u ilvmd --no-pager -o short-unix --since=@%d | grep -E "
@@ -932,7 +938,10 @@ def tg_fill_state(guest, since):
     """What a fill that did not end left to see: the domain's state and reason, the LV's
     size and ilvmd's growth lines since `since` (unix s)."""
     state = guest.run(["virsh", "domstate", "--reason", TG_DOMAIN], timeout=60)[1].strip()
-    size = guest.run(["lvs", "--noheadings", "--units", "m", "-o", "lv_size", "vg_san/" + TG_LV], timeout=120)[1].strip()
+    try:
+        size = "%d MiB" % (lv_size_bytes(guest, TG_LV) >> 20)
+    except (GuestCommandError, ValueError) as exc:
+        size = "unknown (%s)" % exc
     growths = ["%.0f %s" % (t - since, text) for t, text in ilvmd_growth_log(guest, since)]
     return "; %s: %s, LV %s; ilvmd (s after start): %s" % (TG_DOMAIN, state, size, " | ".join(growths) or "nothing")
 
@@ -991,8 +1000,7 @@ def thin_growth(ctx):
     # QEMU's highest write into the LV, and the LV.
     info = dict(l.split(":", 1) for l in virsh(a, "domblkinfo", TG_DOMAIN, "vda").splitlines() if ":" in l)
     highest = int(info["Allocation"].strip())
-    lv_size = int(a.check(["lvs", "--noheadings", "--nosuffix", "--units", "b", "-o", "lv_size",
-                           "vg_san/" + TG_LV])[1].strip())
+    lv_size = lv_size_bytes(a, TG_LV)
     log = ilvmd_growth_log(a, since)
     for t, text in log:
         say("   ilvmd +%5.1f s  %s" % (t - since, text))
@@ -1297,8 +1305,7 @@ def thin_migrate(ctx):
     say("   %s: %d MiB written (across the migration) and read back; sha256 %s" % (host.name, TM_FILL_MIB, done[1][:16]))
     expect(done[1] == want, "the guest read back %s, wrote %s" % (done[1], want))
     pauses = [l for g in (a, b) for l in tm_agent_lines(g, since) if "paused, volume" in l]
-    lv_size = int(host.check(["lvs", "--noheadings", "--nosuffix", "--units", "b", "-o", "lv_size",
-                              "vg_san/" + TM_LV])[1].strip())
+    lv_size = lv_size_bytes(host, TM_LV)
     say("   %d pauses; LV %d MiB at the end" % (len(pauses), lv_size >> 20))
     expect(mig_lock_holders(ctx, uuid) == {host.name: "ex"}, "the lock at the end: %s" % mig_lock_holders(ctx, uuid))
     virsh(host, "destroy", TM_DOMAIN)
