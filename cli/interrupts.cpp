@@ -23,6 +23,15 @@ void on_signal(int) {
 
 }  // namespace
 
+Status ignore_broken_pipes() {
+    struct sigaction sa {};
+    sa.sa_handler = SIG_IGN;
+    sigemptyset(&sa.sa_mask);
+    if (::sigaction(SIGPIPE, &sa, nullptr) != 0)
+        return system_error(std::string("cannot ignore SIGPIPE: ") + std::strerror(errno));
+    return {};
+}
+
 Result<int> install_interrupt_handlers() {
     int fds[2];
     if (::pipe2(fds, O_CLOEXEC | O_NONBLOCK) != 0) return system_error(std::string("cannot create a pipe: ") + std::strerror(errno));

@@ -14,6 +14,14 @@
 
 namespace ilvm::cli {
 
+// A peer gone away (libvirtd restarting under a call, a reader of our output that quit) is
+// an error the command reports, not a death: SIGPIPE is ignored, as libvirt expects of its
+// clients (its client library write()s to its socket and blocks SIGPIPE only around its
+// poll). The daemons need no call: systemd starts services with SIGPIPE ignored, and GLib's
+// GSocket, which the hook and ilvmd use, ignores it when first used. Children start with
+// every signal at its default (common/child_process.cpp).
+Status ignore_broken_pipes();
+
 // Installs the handlers; the read end of the pipe to give the module.
 Result<int> install_interrupt_handlers();
 // A signal arrived since install_interrupt_handlers().

@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 // ilvm: virsh-style CLI for iscsi-lvm pools and volumes.
+#include <cerrno>
+#include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <functional>
 #include <set>
 #include <iostream>
@@ -410,9 +413,20 @@ int report(const Error &e) {
     return exit_code_for(e.code);
 }
 
+// A command whose output did not reach its reader (a full disk, a pipe whose reader quit:
+// SIGPIPE no longer ends ilvm) did not succeed: a script must not take a cut listing as whole.
+int with_output_written(int exit_code) {
+    errno = 0;
+    if (std::fflush(stdout) == 0 && std::ferror(stdout) == 0) return exit_code;
+    const std::string why = errno != 0 ? std::strerror(errno) : "a write failed";
+    if (exit_code != kExitOk) return exit_code;   // the command's own error was already said
+    return report(system_error("cannot write the output: " + why, "see where the standard output goes"));
+}
+
 }  // namespace
 
 int main(int argc, char **argv) {
+    if (Status pipes = ignore_broken_pipes(); !pipes.ok()) return report(pipes.error());
     std::vector<std::string> args(argv + 1, argv + argc);
     int verbosity = 0;
     size_t i = 0;
@@ -506,4 +520,4 @@ int main(int argc, char **argv) {
 
 }  // namespace ilvm::cli
 
-int main(int argc, char **argv) { return ilvm::cli::main(argc, argv); }
+int main(int argc, char **argv) { return ilvm::cli::with_output_written(ilvm::cli::main(argc, argv)); }

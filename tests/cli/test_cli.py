@@ -66,6 +66,29 @@ class CliTest(unittest.TestCase):
         with open(os.path.join(DATA, "lvm", name), encoding="utf-8") as f:
             return f.read()
 
+    # --- output that does not arrive -------------------------------------------------
+    def test_output_its_reader_never_gets_is_a_system_error(self):
+        # ilvm ignores SIGPIPE (a libvirtd hanging up must be an error, not a death), so a
+        # reader that quit or a full disk is reported: a script must not take a cut listing
+        # for a whole one. A command's own error keeps its exit status.
+        read_end, write_end = os.pipe()
+        os.close(read_end)   # a reader that quit before the first byte: every write is EPIPE
+        try:
+            cases = [(write_end, "Broken pipe")]
+            if os.path.exists("/dev/full"):
+                cases.append((os.open("/dev/full", os.O_WRONLY), "No space left on device"))
+            for fd, why in cases:
+                with self.subTest(why=why):
+                    r = subprocess.run([ILVM, "pool-list", "--all"], env=self.env, stdout=fd, stderr=subprocess.PIPE,
+                                       text=True, timeout=60)
+                    self.assert_error(r, EXIT_SYSTEM, "cannot write the output: " + why)
+                    r = subprocess.run([ILVM, "pool-info", "nope"], env=self.env, stdout=fd, stderr=subprocess.PIPE,
+                                       text=True, timeout=60)
+                    self.assert_error(r, EXIT_NOT_FOUND, "nope")
+        finally:
+            for fd, _ in cases:
+                os.close(fd)
+
     # --- catalog ---------------------------------------------------------------------
     def test_malformed_xml_catalog(self):
         manifest = os.path.join(DATA, "xml", "invalid", "MANIFEST.tsv")

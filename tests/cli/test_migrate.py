@@ -12,9 +12,12 @@ import fcntl
 import json
 import os
 import shutil
+import socket
+import struct
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import unittest
 
@@ -38,6 +41,56 @@ def lockctl(**modes):
     for vol, mode in modes.items():
         text += "LK LV %s %s\n" % (mode, UUID[vol])
     return text
+
+
+class HangingUpLibvirtd:
+    """A libvirtd that answers a client's first call (REMOTE_PROC_AUTH_LIST: no
+    authentication) and then stops reading its socket, as a daemon going away does."""
+    PROGRAM, VERSION, REPLY, OK, AUTH_NONE = 0x20008086, 1, 1, 0, 0
+
+    def __init__(self, path):
+        self.answered = False
+        self.listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.listener.bind(path)
+        self.listener.listen(1)
+        self.listener.settimeout(60)
+        self.thread = threading.Thread(target=self.serve, daemon=True)
+        self.done = threading.Event()
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.done.set()
+        self.thread.join(60)
+        self.listener.close()
+
+    def serve(self):
+        conn, _ = self.listener.accept()
+        with conn:
+            conn.settimeout(60)
+            length = struct.unpack(">I", self.read(conn, 4))[0]
+            call = self.read(conn, length - 4)
+            program, version, procedure, _, serial = struct.unpack(">IIiiI", call[:20])
+            if (program, version) != (self.PROGRAM, self.VERSION):
+                return
+            conn.shutdown(socket.SHUT_RD)   # the client's next write is EPIPE
+            body = struct.pack(">IIiiIi", program, version, procedure, self.REPLY, serial, self.OK)
+            body += struct.pack(">Ii", 1, self.AUTH_NONE)
+            conn.sendall(struct.pack(">I", len(body) + 4) + body)
+            self.answered = True
+            self.done.wait(120)   # open until ilvm has ended: a close would be EOF, not EPIPE
+
+    @staticmethod
+    def read(conn, n):
+        data = b""
+        while len(data) < n:
+            chunk = conn.recv(n - len(data))
+            if not chunk:
+                raise EOFError("the client closed the connection")
+            data += chunk
+        return data
 
 
 class HandoverCliTest(unittest.TestCase):
@@ -154,6 +207,21 @@ class HandoverCliTest(unittest.TestCase):
         r = self.ilvm("migrate", "test", "test:///default")
         assert_one_error_line(self, r, EXIT_SYSTEM, "cannot connect to libvirt at test:///nonexistent")
         self.assertIn("hint: is libvirtd running?", r.stderr)
+
+    def test_a_libvirtd_that_hangs_up_is_an_error_not_a_killed_ilvm(self):
+        # A libvirtd that restarts while ilvm talks to it (stop 49's Debian 13 `migrate`):
+        # libvirt's client write()s to a socket the daemon has stopped reading, so the kernel
+        # raises SIGPIPE, which by default kills ilvm mid-hand-over without a word (ssh said
+        # 255). The fake daemon answers the first call, then stops reading: the next write
+        # is the broken pipe, every run, with no race.
+        sock_path = os.path.join(self.tmp, "libvirt-sock")
+        with HangingUpLibvirtd(sock_path) as daemon:
+            self.env["ILVM_LIBVIRT_URI"] = "qemu+unix:///system?socket=" + sock_path
+            r = self.ilvm("migrate", "test", "test:///default")
+        self.assertTrue(daemon.answered, "the fake libvirtd never answered a call: the broken pipe was not reached")
+        assert_one_error_line(self, r, EXIT_SYSTEM, "cannot connect to libvirt at qemu+unix:///system")
+        self.assertIn("Broken pipe", r.stderr)
+        self.assertEqual(self.mutations(), [])
 
     # --- ilvm migrate-finish -------------------------------------------------------------
     def test_finish_of_a_domain_that_never_arrives_has_nothing_to_do_and_cleans_up(self):
