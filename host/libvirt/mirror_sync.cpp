@@ -43,7 +43,18 @@ Status mirror_refresh(MirrorPool &m, const std::string &name, const std::string 
     auto info = m.inspect(name, vg);
     if (info.state == MirrorState::unreachable) return failed(name, "refreshed", info.detail);
     if (info.state != MirrorState::active) return {};
-    return failed_if(m.refresh(name), name, "refreshed");
+    Status refreshed = m.refresh(name);
+    if (refreshed.ok()) return {};
+    // libvirt stops a pool whose refresh failed (storagePoolRefresh), and stopping a logical
+    // pool runs `vgchange -aln VG`. A refresh fails when an LV that lvs listed as active has
+    // no device when libvirt opens it: a deactivation, or a device removed, during the refresh.
+    if (m.inspect(name, vg).state == MirrorState::defined)
+        return failed(name, "refreshed",
+                      refreshed.error().message + "; libvirt stopped the mirror after that failure, and stopping a logical pool runs "
+                      "`vgchange -aln " + vg + "`: every volume of " + vg + " active on this host that nothing held open "
+                      "was deactivated, a --hold activation too (its lock released); ilvm mirror-sync shows the mirror again, "
+                      "ilvm vol-activate makes a volume active again");
+    return failed(name, "refreshed", refreshed.error().message);
 }
 
 Status mirror_bring_down(MirrorPool &m, const std::string &name, const std::string &vg) {

@@ -17,6 +17,8 @@ public:
     bool reachable = true;
     std::set<std::string> failing;                  // "define", "start", ...: fail with a system error
     std::vector<std::string> calls;                 // "start san", ...
+    // libvirt's answer to a failed refresh (storagePoolRefresh): the pool stopped.
+    bool failed_refresh_stops = false;
 
     host::MirrorInfo inspect(const std::string &name, const std::string &) override {
         if (!reachable) return {host::MirrorState::unreachable, "cannot connect to libvirt at test:///nowhere"};
@@ -25,7 +27,11 @@ public:
     }
     Status define(const std::string &name, const std::string &) override { return act("define", name, host::MirrorState::defined); }
     Status start(const std::string &name) override { return act("start", name, host::MirrorState::active); }
-    Status refresh(const std::string &name) override { return act("refresh", name, host::MirrorState::active); }
+    Status refresh(const std::string &name) override {
+        Status st = act("refresh", name, host::MirrorState::active);
+        if (!st.ok() && failed_refresh_stops) pools[name] = {host::MirrorState::defined, {}};
+        return st;
+    }
     Status stop(const std::string &name) override { return act("stop", name, host::MirrorState::defined); }
     Status undefine(const std::string &name) override {
         ILVM_TRY(act("undefine", name, host::MirrorState::absent));

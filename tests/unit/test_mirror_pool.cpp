@@ -76,6 +76,23 @@ TEST(MirrorSync, RefreshOnlyTouchesAnActiveMirror) {
     EXPECT_TRUE(m.calls.empty());
 }
 
+// libvirt stops a pool whose refresh failed, and a logical pool's stop is `vgchange -aln`: the
+// idle volumes of this host went with it (stop 49: a device removed during an ilvmd refresh on
+// Debian 13 released a lock the fault scenario expected to stay). The warning must say so.
+TEST(MirrorSync, ARefreshThatStoppedTheMirrorSaysWhatTheStopDeactivated) {
+    FakeMirrorPool m;
+    m.pools["san"] = {MirrorState::active, {}};
+    m.failing = {"refresh"};
+    EXPECT_EQ(warning(host::mirror_refresh(m, "san", "vg_san")), "libvirt mirror pool san not refreshed: libvirt said no to refresh");
+    m.failed_refresh_stops = true;
+    const std::string w = warning(host::mirror_refresh(m, "san", "vg_san"));
+    EXPECT_EQ(w.rfind("libvirt mirror pool san not refreshed: libvirt said no to refresh; libvirt stopped the mirror", 0), 0u) << w;
+    EXPECT_NE(w.find("vgchange -aln vg_san"), std::string::npos) << w;
+    EXPECT_NE(w.find("--hold"), std::string::npos) << w;
+    EXPECT_NE(w.find("ilvm mirror-sync"), std::string::npos) << w;
+    EXPECT_EQ(m.calls, (std::vector<std::string>{"refresh san", "refresh san"}));
+}
+
 TEST(MirrorSync, RemoveStopsThenUndefines) {
     FakeMirrorPool m;
     m.pools["san"] = {MirrorState::active, {}};
